@@ -1,0 +1,71 @@
+"""One drift check: read and validate a batch, test features, label and concept, apply the policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drift_retrain.champion import ConceptDrift, Predictor, concept_drift
+from drift_retrain.config import DriftConfig
+from drift_retrain.drift import feature_drift, label_drift
+from drift_retrain.policy import decide
+from drift_retrain.reading import Source, read_csv
+from drift_retrain.report import DriftReport
+
+__all__ = ["Predictor", "run_check"]
+
+
+def run_check(
+    source: Source,
+    profile,
+    config: DriftConfig | None = None,
+    *,
+    predictor: Predictor | None = None,
+    batch_id: str | None = None,
+    source_name: str | None = None,
+) -> DriftReport:
+    """Check one batch against a baseline profile.
+
+    Raises ``InvalidBatchError`` when the file cannot be checked (the caller quarantines it; see
+    ``DriftReport.invalid`` for the matching report). ``predictor`` scores labelled rows with the
+    champion for the concept-drift test; without one that test is skipped and the report says so.
+    """
+    config = config or DriftConfig()
+    if source_name is None and isinstance(source, (str, Path)):
+        source_name = str(source)
+    batch = read_csv(source, schema=profile.schema, max_rows=config.max_rows, seed=config.seed)
+    frame = batch.frame
+    features = feature_drift(profile, frame, config)
+    label = profile.schema.label
+    labels = frame[label] if label in frame.columns else None
+    labelled_rows = int(labels.notna().sum()) if labels is not None else 0
+    labels_drift = label_drift(profile, labels, config) if labelled_rows else None
+    concept: ConceptDrift = concept_drift(profile, frame, predictor, config)
+    drifted = [f.name for f in features if f.drifted]
+    decision = decide(
+        config,
+        drifted_features=drifted,
+        feature_count=len(features),
+        concept_detected=concept.detected,
+        concept_summary=concept.summary(),
+        label_drifted=bool(labels_drift and labels_drift.drifted),
+        labelled_rows=labelled_rows,
+    )
+    return DriftReport(
+        status="ok",
+        batch_id=batch_id,
+        source=source_name,
+        config=config,
+        rows=batch.rows_read,
+        sampling=batch.sampling,
+        labelled_rows=labelled_rows,
+        features=features,
+        label_drift=labels_drift,
+        concept=concept,
+        decision=decision,
+        profile={
+            "created_at": profile.created_at,
+            "rows": profile.rows,
+            "format_version": profile.format_version,
+            **{k: v for k, v in profile.metadata.items() if k in ("model_name", "source", "training_job")},
+        },
+    )

@@ -1,0 +1,356 @@
+"""Baseline profile: everything the drift check needs from the champion's training data, a few MB at most.
+
+Built once when a model is promoted, stored next to it, and loaded for every batch, so the training data
+is never read again. Numeric columns keep exact value counts (low cardinality) or a 10,001-point quantile
+sketch, plus decile edges and shares for PSI; categorical columns keep category counts. Versioned by
+``FORMAT_VERSION``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drift_retrain.exceptions import ProfileError
+from drift_retrain.performance import HoldoutPerformance
+from drift_retrain.schema import NUMERIC, Schema
+
+FORMAT_VERSION = 1
+PROFILE_FILE = "profile.json"
+#: Quantile points per numeric column; KS statistics from the sketch stay within ~1e-4 of exact.
+SKETCH_POINTS = 10_001
+#: Numeric columns with at most this many distinct values keep exact value counts.
+EXACT_MAX_VALUES = 2_000
+#: Categories kept per column; the rest are pooled into ``other`` (keeps ID-like columns small).
+MAX_CATEGORIES = 1_000
+MISSING_LEVEL = "<missing>"
+
+
+@dataclass
+class NumericProfile:
+    """Distribution of one numeric column (non-missing, finite values) and its missing count."""
+
+    name: str
+    count: int
+    missing: int
+    mean: float | None
+    std: float | None
+    minimum: float | None
+    maximum: float | None
+    values: np.ndarray  # exact: distinct values; sketch: quantiles at linspace(0, 1, len)
+    counts: np.ndarray | None  # exact: count per value; sketch: None
+    decile_edges: np.ndarray
+    decile_shares: np.ndarray
+
+    @property
+    def exact(self) -> bool:
+        return self.counts is not None
+
+    def cdf(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Baseline CDF at ``points``: ``F(t)`` and its left limit ``F(t-)``."""
+        if self.count == 0:
+            zeros = np.zeros(len(points))
+            return zeros, zeros
+        if self.exact:
+            cum = np.concatenate(([0.0], np.cumsum(self.counts) / self.count))
+            right = cum[np.searchsorted(self.values, points, side="right")]
+            left = cum[np.searchsorted(self.values, points, side="left")]
+            return right, left
+        return _sketch_cdf(self.values, points, "right"), _sketch_cdf(self.values, points, "left")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": NUMERIC,
+            "count": self.count,
+            "missing": self.missing,
+            "mean": self.mean,
+            "std": self.std,
+            "min": self.minimum,
+            "max": self.maximum,
+            "representation": "exact" if self.exact else "quantiles",
+            "values": self.values.tolist(),
+            "counts": None if self.counts is None else self.counts.tolist(),
+            "decile_edges": self.decile_edges.tolist(),
+            "decile_shares": self.decile_shares.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NumericProfile:
+        counts = data.get("counts")
+        return cls(
+            name=str(data["name"]),
+            count=int(data["count"]),
+            missing=int(data["missing"]),
+            mean=data.get("mean"),
+            std=data.get("std"),
+            minimum=data.get("min"),
+            maximum=data.get("max"),
+            values=np.asarray(data["values"], dtype=np.float64),
+            counts=None if counts is None else np.asarray(counts, dtype=np.int64),
+            decile_edges=np.asarray(data["decile_edges"], dtype=np.float64),
+            decile_shares=np.asarray(data["decile_shares"], dtype=np.float64),
+        )
+
+
+@dataclass
+class CategoricalProfile:
+    """Counts per category (missing as its own level), the top ``MAX_CATEGORIES`` kept, the rest pooled."""
+
+    name: str
+    count: int
+    missing: int
+    categories: list[str]
+    counts: np.ndarray
+    other: int = 0  # rows in categories beyond MAX_CATEGORIES
+
+    @property
+    def truncated(self) -> bool:
+        return self.other > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": "categorical",
+            "count": self.count,
+            "missing": self.missing,
+            "categories": self.categories,
+            "counts": self.counts.tolist(),
+            "other": self.other,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CategoricalProfile:
+        return cls(
+            name=str(data["name"]),
+            count=int(data["count"]),
+            missing=int(data["missing"]),
+            categories=[str(c) for c in data["categories"]],
+            counts=np.asarray(data["counts"], dtype=np.int64),
+            other=int(data.get("other", 0)),
+        )
+
+
+ColumnProfile = NumericProfile | CategoricalProfile
+
+
+@dataclass
+class BaselineProfile:
+    """The schema, a profile per feature and for the label, and the champion's holdout performance."""
+
+    schema: Schema
+    rows: int
+    columns: dict[str, ColumnProfile]
+    label: ColumnProfile
+    holdout: HoldoutPerformance | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    format_version: int = FORMAT_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "created_at": self.created_at,
+            "rows": self.rows,
+            "schema": self.schema.to_dict(),
+            "holdout": None if self.holdout is None else self.holdout.to_dict(),
+            "metadata": self.metadata,
+            "label": self.label.to_dict(),
+            "columns": [self.columns[name].to_dict() for name in self.schema.feature_names],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BaselineProfile:
+        if not isinstance(data, Mapping):
+            raise ProfileError("a baseline profile must be a JSON object")
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ProfileError(
+                f"baseline profile format {version!r} is not supported (this code reads {FORMAT_VERSION}); "
+                "rebuild it with `drift-retrain profile`"
+            )
+        try:
+            schema = Schema.from_dict(data["schema"])
+            columns = {c["name"]: _column_from_dict(c) for c in data["columns"]}
+            label = _column_from_dict(data["label"])
+            holdout = data.get("holdout")
+            profile = cls(
+                schema=schema,
+                rows=int(data["rows"]),
+                columns=columns,
+                label=label,
+                holdout=None if holdout is None else HoldoutPerformance.from_dict(holdout),
+                metadata=dict(data.get("metadata") or {}),
+                created_at=str(data.get("created_at", "")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProfileError(f"baseline profile is corrupt: {type(exc).__name__}: {exc}") from exc
+        missing = [n for n in schema.feature_names if n not in columns]
+        if missing:
+            raise ProfileError(f"baseline profile has no statistics for columns {missing}")
+        return profile
+
+    def to_json_bytes(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_json_bytes(cls, raw: bytes) -> BaselineProfile:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"baseline profile is not valid JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``profile.json`` into ``directory`` (created if needed); returns the file path."""
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        target = path / PROFILE_FILE
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_bytes(self.to_json_bytes())
+        tmp.replace(target)
+        return target
+
+    @classmethod
+    def load(cls, location: str | Path) -> BaselineProfile:
+        """Read a profile from a directory holding ``profile.json`` or from the file itself."""
+        path = Path(location)
+        if path.is_dir():
+            path = path / PROFILE_FILE
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ProfileError(f"cannot read baseline profile {path}: {exc.strerror}") from exc
+        return cls.from_json_bytes(raw)
+
+
+def build_profile(
+    frame: pd.DataFrame,
+    schema: Schema,
+    *,
+    holdout: HoldoutPerformance | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> BaselineProfile:
+    """Profile training data (features and label) for later drift checks.
+
+    ``holdout`` is the champion's performance on held-out rows, the reference of the concept-drift test;
+    without it that test is skipped and the report says why.
+    """
+    missing = [c for c in [*schema.feature_names, schema.label] if c not in frame.columns]
+    if missing:
+        raise ProfileError(f"training data lacks columns {missing}")
+    columns: dict[str, ColumnProfile] = {}
+    for spec in schema.columns:
+        values = frame[spec.name]
+        columns[spec.name] = (
+            profile_numeric(spec.name, values)
+            if spec.kind == NUMERIC
+            else profile_categorical(spec.name, values)
+        )
+    labels = frame[schema.label]
+    if schema.is_classification:
+        from drift_retrain.schema import canonical_labels
+
+        label = profile_categorical(schema.label, canonical_labels(labels))
+    else:
+        label = profile_numeric(schema.label, labels)
+    return BaselineProfile(
+        schema=schema,
+        rows=len(frame),
+        columns=columns,
+        label=label,
+        holdout=holdout,
+        metadata=dict(metadata or {}),
+    )
+
+
+def finite_values(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Non-missing, finite values as float64 (infinities count as missing)."""
+    array = np.asarray(values, dtype=np.float64)
+    return array[np.isfinite(array)]
+
+
+def profile_numeric(name: str, values: pd.Series | np.ndarray) -> NumericProfile:
+    total = len(values)
+    present = np.sort(finite_values(values))
+    count = len(present)
+    distinct, counts = np.unique(present, return_counts=True)
+    if len(distinct) <= EXACT_MAX_VALUES or count <= SKETCH_POINTS:
+        points, point_counts = distinct, counts
+    else:
+        positions = np.linspace(0, count - 1, SKETCH_POINTS)
+        points, point_counts = np.interp(positions, np.arange(count), present), None
+    edges = decile_edges(present)
+    shares = bin_shares(present, edges, presorted=True)
+    return NumericProfile(
+        name=name,
+        count=count,
+        missing=total - count,
+        mean=float(present.mean()) if count else None,
+        std=float(present.std(ddof=1)) if count > 1 else None,
+        minimum=float(present[0]) if count else None,
+        maximum=float(present[-1]) if count else None,
+        values=points,
+        counts=point_counts,
+        decile_edges=edges,
+        decile_shares=shares,
+    )
+
+
+def profile_categorical(name: str, values: pd.Series) -> CategoricalProfile:
+    series = pd.Series(values, dtype=object)
+    missing = int(series.isna().sum())
+    counts = series.dropna().astype(str).value_counts(sort=True)
+    kept = counts.iloc[:MAX_CATEGORIES]
+    return CategoricalProfile(
+        name=name,
+        count=len(series) - missing,
+        missing=missing,
+        categories=[str(c) for c in kept.index],
+        counts=kept.to_numpy(dtype=np.int64),
+        other=int(counts.iloc[MAX_CATEGORIES:].sum()),
+    )
+
+
+def decile_edges(sorted_values: np.ndarray) -> np.ndarray:
+    """Distinct inner decile edges (ties collapse, so a discrete column may have fewer bins)."""
+    if len(sorted_values) == 0:
+        return np.empty(0)
+    return np.unique(np.quantile(sorted_values, np.linspace(0.1, 0.9, 9)))
+
+
+def bin_shares(values: np.ndarray, edges: np.ndarray, *, presorted: bool = False) -> np.ndarray:
+    """Share of values per bin ``[edge_i, edge_{i+1})`` with open ends."""
+    ordered = values if presorted else np.sort(values)
+    if len(ordered) == 0:
+        return np.zeros(len(edges) + 1)
+    cuts = np.searchsorted(ordered, edges, side="left")
+    counts = np.diff(np.concatenate(([0], cuts, [len(ordered)])))
+    return counts / len(ordered)
+
+
+def _sketch_cdf(quantiles: np.ndarray, points: np.ndarray, side: str) -> np.ndarray:
+    """Piecewise-linear CDF through quantile points, right-continuous or its left limit."""
+    k = len(quantiles)
+    probs = np.linspace(0.0, 1.0, k)
+    j = np.searchsorted(quantiles, points, side=side)
+    out = np.where(j >= k, 1.0, 0.0)
+    inner = (j > 0) & (j < k)
+    lo = j[inner] - 1
+    span = quantiles[lo + 1] - quantiles[lo]
+    frac = np.divide(points[inner] - quantiles[lo], span, out=np.ones_like(span), where=span > 0)
+    out[inner] = probs[lo] + np.clip(frac, 0.0, 1.0) * (probs[lo + 1] - probs[lo])
+    return out
+
+
+def _column_from_dict(data: Mapping[str, Any]) -> ColumnProfile:
+    if data.get("kind") == NUMERIC:
+        return NumericProfile.from_dict(data)
+    return CategoricalProfile.from_dict(data)

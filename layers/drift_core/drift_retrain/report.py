@@ -1,0 +1,155 @@
+"""The drift report: a versioned JSON document (see docs/drift-report.md) and its text rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from drift_retrain.champion import ConceptDrift
+from drift_retrain.config import DriftConfig
+from drift_retrain.drift import FeatureDrift
+from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.policy import Decision
+
+REPORT_VERSION = 1
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class DriftReport:
+    """Outcome of checking one batch; ``to_dict()`` is the documented JSON."""
+
+    status: str
+    batch_id: str | None
+    source: str | None
+    config: DriftConfig
+    error: str | None = None
+    error_code: str | None = None
+    error_line: int | None = None
+    error_column: str | None = None
+    rows: int = 0
+    sampling: dict[str, Any] = field(default_factory=dict)
+    labelled_rows: int = 0
+    features: list[FeatureDrift] = field(default_factory=list)
+    label_drift: FeatureDrift | None = None
+    concept: ConceptDrift = field(default_factory=lambda: ConceptDrift(False, "not checked"))
+    decision: Decision = field(default_factory=lambda: Decision(retrain=False))
+    profile: dict[str, Any] = field(default_factory=dict)
+    checked_at: str = field(default_factory=_now)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def drifted_features(self) -> list[str]:
+        return [f.name for f in self.features if f.drifted]
+
+    @property
+    def retrain(self) -> bool:
+        return self.ok and self.decision.retrain
+
+    @classmethod
+    def invalid(
+        cls, error: InvalidBatchError, config: DriftConfig, *, batch_id: str | None, source: str | None
+    ) -> DriftReport:
+        return cls(
+            status="invalid",
+            batch_id=batch_id,
+            source=source,
+            config=config,
+            error=str(error),
+            error_code=error.code,
+            error_line=error.line,
+            error_column=error.column,
+            concept=ConceptDrift(False, "the batch is invalid"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        features = [f.to_dict() for f in self.features]
+        return {
+            "report_version": REPORT_VERSION,
+            "status": self.status,
+            "error": self.error,
+            "error_code": self.error_code,
+            "error_line": self.error_line,
+            "error_column": self.error_column,
+            "batch_id": self.batch_id,
+            "source": self.source,
+            "checked_at": self.checked_at,
+            "profile": self.profile,
+            "rows": self.rows,
+            "sampling": self.sampling,
+            "labelled_rows": self.labelled_rows,
+            "features": features,
+            "drifted_features": self.drifted_features,
+            "drifted_share": (len(self.drifted_features) / len(features)) if features else 0.0,
+            "label_drift": None if self.label_drift is None else self.label_drift.to_dict(),
+            "concept_drift": self.concept.to_dict(),
+            "alert": self.ok and self.decision.alert,
+            "retrain": self.retrain,
+            "retrain_reasons": self.decision.reasons if self.ok else [],
+            "retrain_blocked_by": self.decision.blocked_by,
+            "config": self.config.to_dict(),
+        }
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """A person's view of a report dict: verdict first, then the columns that moved, then the rest."""
+    lines = [f"Batch {report.get('batch_id') or report.get('source') or '?'}"]
+    if report["status"] != "ok":
+        lines.append(f"  INVALID ({report.get('error_code')}): {report['error']}")
+        return "\n".join(lines)
+    sampling = report.get("sampling") or {}
+    sampled = "" if sampling.get("method") != "uniform_sample" else f", sampled to {sampling['rows_used']:,}"
+    lines.append(f"  rows: {report['rows']:,}{sampled}; labelled: {report['labelled_rows']:,}")
+    drifted = report["drifted_features"]
+    lines.append(
+        f"  feature drift: {len(drifted)} of {len(report['features'])} columns"
+        + (f" ({', '.join(drifted)})" if drifted else "")
+    )
+    concept = report["concept_drift"]
+    if concept["tested"]:
+        verdict = "DETECTED" if concept["detected"] else "not detected"
+        lines.append(
+            f"  concept drift: {verdict}: {concept['metric']} {concept['error_rate']:.4g} vs baseline "
+            f"{concept['baseline_error_rate']:.4g} on {concept['rows']:,} rows (p={concept['p_value']:.3g})"
+        )
+    else:
+        lines.append(f"  concept drift: not tested ({concept['reason']})")
+    label = report.get("label_drift")
+    if label is not None:
+        lines.append(f"  label drift: {'yes' if label['drifted'] else 'no'} (p={label['p_value']:.3g})")
+    if report["retrain"]:
+        lines.append("  decision: RETRAIN: " + "; ".join(report["retrain_reasons"]))
+    elif report.get("retrain_blocked_by"):
+        lines.append(
+            "  decision: ALERT, no retrain ("
+            + report["retrain_blocked_by"]
+            + "): "
+            + "; ".join(report["retrain_reasons"])
+        )
+    else:
+        lines.append("  decision: " + ("ALERT, no retrain" if report["alert"] else "no action"))
+    lines.append("")
+    lines.append(
+        f"  {'column':<24} {'kind':<11} {'test':<5} {'statistic':>10} {'p (adj)':>10} {'PSI':>9}  drifted"
+    )
+    for feature in sorted(report["features"], key=lambda f: (not f["drifted"], f["p_value_adjusted"])):
+        effect = "n/a" if feature["effect_size"] is None else f"{feature['effect_size']:.4f}"
+        statistic = "n/a" if feature["statistic"] is None else f"{feature['statistic']:.4g}"
+        mark = "YES" if feature["drifted"] else ""
+        if feature["drifted"] and "missing_rate" in feature.get("drift_reasons", []):
+            mark += " (missing rate)"
+        lines.append(
+            f"  {feature['name'][:24]:<24} {feature['kind']:<11} {feature['test']:<5} {statistic:>10} "
+            f"{feature['p_value_adjusted']:>10.3g} {effect:>9}  {mark}"
+        )
+        if feature.get("unseen_categories"):
+            listed = ", ".join(f"{u['value']!r} {u['share']:.1%}" for u in feature["unseen_categories"][:5])
+            lines.append(f"  {'':<24} unseen categories: {listed}")
+    return "\n".join(lines)
