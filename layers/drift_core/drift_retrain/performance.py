@@ -74,8 +74,10 @@ class HoldoutPerformance:
 
 def encode_labels(labels: pd.Series | np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
     """Class labels (canonical strings) to indices 0..K-1 in ``classes`` order; what the model learns."""
+    from drift_retrain.schema import canonical_labels  # local: schema imports nothing from here
+
     index = {c: i for i, c in enumerate(classes)}
-    values = pd.Series(labels, dtype=object)
+    values = canonical_labels(pd.Series(labels, dtype=object))
     codes = values.map(index)
     if codes.isna().any():
         bad = values[codes.isna()].iloc[0]

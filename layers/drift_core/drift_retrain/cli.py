@@ -1,0 +1,184 @@
+"""``drift-retrain``: build baseline profiles, check batches, run the demo.
+
+Exit codes: 0 checked (drift or not), 2 usage or configuration error, 3 invalid batch, 4 other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from drift_retrain.config import DriftConfig
+from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
+from drift_retrain.performance import HoldoutPerformance
+from drift_retrain.profile import BaselineProfile, build_profile
+from drift_retrain.reading import read_csv
+from drift_retrain.report import DriftReport, render_text
+from drift_retrain.schema import infer_schema, load_schema_overrides
+
+EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_FAILED = 0, 2, 3, 4
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except InvalidBatchError as error:
+        print(f"drift-retrain: invalid file ({error.code}): {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except DriftRetrainError as error:
+        print(f"drift-retrain: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="drift-retrain", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    profile = commands.add_parser("profile", help="build a baseline profile from training data")
+    profile.add_argument("train", type=Path, help="training CSV (header row; .csv or .csv.gz)")
+    profile.add_argument("--out", type=Path, required=True, help="folder to write profile.json into")
+    profile.add_argument("--label", help="label column (default: the first column)")
+    profile.add_argument("--schema", type=Path, help="JSON file overriding inferred kinds, label or task")
+    profile.add_argument("--holdout", type=Path, help="held-out labelled CSV the champion was scored on")
+    profile.add_argument(
+        "--holdout-predictions", type=Path, help="the champion's predictions for --holdout, one row each"
+    )
+    profile.set_defaults(handler=_profile)
+
+    check = commands.add_parser("check", help="check a batch for drift against a baseline profile")
+    check.add_argument("batch", type=Path, help="batch CSV (header row; label column optional)")
+    check.add_argument("--profile", type=Path, required=True, help="profile folder or profile.json")
+    check.add_argument(
+        "--predictions", type=Path, help="the champion's predictions, one per batch row (concept-drift test)"
+    )
+    check.add_argument("--json", action="store_true", help="print the JSON report instead of text")
+    check.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting, e.g. --set alpha=0.01 (see the README's configuration table)",
+    )
+    check.set_defaults(handler=_check)
+
+    demo = commands.add_parser("demo", help="generate example data, train a champion and check each batch")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _profile(args: argparse.Namespace) -> int:
+    overrides = load_schema_overrides(args.schema) if args.schema else {}
+    label = args.label or overrides.get("label")
+    training = read_csv(args.train, label=label)
+    schema = infer_schema(training.frame, label=label, overrides=overrides)
+    holdout = None
+    if bool(args.holdout) != bool(args.holdout_predictions):
+        raise DriftRetrainError("--holdout and --holdout-predictions go together")
+    if args.holdout:
+        rows = read_csv(args.holdout, schema=schema).frame
+        if schema.label not in rows.columns or rows[schema.label].isna().any():
+            raise DriftRetrainError(f"{args.holdout}: every holdout row needs a label ({schema.label!r})")
+        predictions = _read_predictions(args.holdout_predictions, len(rows))
+        holdout = HoldoutPerformance.from_predictions(
+            schema.task, rows[schema.label].to_numpy(), predictions, schema.classes
+        )
+    profile = build_profile(training.frame, schema, holdout=holdout, metadata={"source": str(args.train)})
+    path = profile.save(args.out)
+    kinds = ", ".join(f"{c.name}:{c.kind[:3]}" for c in schema.columns)
+    print(f"profile written to {path} ({path.stat().st_size / 1e3:.0f} kB)")
+    print(f"  {profile.rows:,} rows; label {schema.label!r} ({schema.task}); features {kinds}")
+    if holdout is not None:
+        print(f"  champion holdout {holdout.metric}: {holdout.value:.4g} on {holdout.rows:,} rows")
+    else:
+        print("  no --holdout given: the concept-drift test will be skipped until a champion is profiled")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    config = DriftConfig.from_mapping(dict(_key_value(item) for item in args.set))
+    profile = BaselineProfile.load(args.profile)
+    predictions = _read_predictions(args.predictions, None) if args.predictions else None
+
+    def predictor(frame: pd.DataFrame) -> np.ndarray:
+        assert predictions is not None
+        if len(frame) and int(frame.index.max()) >= len(predictions):
+            raise PredictionError(f"{args.predictions} has {len(predictions)} rows, fewer than the batch")
+        return predictions[frame.index.to_numpy()]
+
+    try:
+        report = run_check_for_cli(
+            args.batch, profile, config, predictor if predictions is not None else None
+        )
+    except InvalidBatchError as error:
+        report = DriftReport.invalid(error, config, batch_id=args.batch.stem, source=str(args.batch))
+    data = report.to_dict()
+    if report.ok and predictions is not None and len(predictions) != report.rows:
+        raise PredictionError(
+            f"{args.predictions} has {len(predictions)} rows but the batch has {report.rows}"
+        )
+    print(json.dumps(data, indent=2) if args.json else render_text(data))
+    if not report.ok:
+        print(f"drift-retrain: invalid file ({report.error_code}): {report.error}", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def run_check_for_cli(batch: Path, profile: BaselineProfile, config: DriftConfig, predictor):
+    from drift_retrain.check import run_check
+
+    return run_check(batch, profile, config, predictor=predictor, batch_id=batch.stem, source_name=str(batch))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from drift_retrain.demo import run_demo
+
+    run_demo(args.out)
+    return EXIT_OK
+
+
+def _key_value(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise DriftRetrainError(f"--set takes KEY=VALUE, got {item!r}")
+    return key.strip().replace("-", "_"), value.strip()
+
+
+def _read_predictions(path: Path, expected_rows: int | None) -> np.ndarray:
+    """Predictions CSV: one row per batch row, one column (or one per class), header optional."""
+    try:
+        frame = pd.read_csv(path, header=None)
+    except (OSError, ValueError) as exc:
+        raise PredictionError(f"cannot read predictions {path}: {exc}") from exc
+    if len(frame) and frame.iloc[0].map(_is_number).eq(False).all():
+        frame = frame.iloc[1:]
+    try:
+        values = frame.astype(np.float64).to_numpy()
+    except ValueError as exc:
+        raise PredictionError(f"{path}: predictions must be numbers ({exc})") from exc
+    values = values[:, 0] if values.shape[1] == 1 else values
+    if expected_rows is not None and len(values) != expected_rows:
+        raise PredictionError(f"{path} has {len(values)} predictions for {expected_rows} rows")
+    return values
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
