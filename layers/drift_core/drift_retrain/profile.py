@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.exceptions import ProfileError
+from drift_retrain.exceptions import ProfileError, SchemaError
 from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.schema import NUMERIC, Schema
 
@@ -190,7 +190,7 @@ class BaselineProfile:
                 metadata=dict(data.get("metadata") or {}),
                 created_at=str(data.get("created_at", "")),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, SchemaError) as exc:
             raise ProfileError(f"baseline profile is corrupt: {type(exc).__name__}: {exc}") from exc
         missing = [n for n in schema.feature_names if n not in columns]
         if missing:

@@ -10,13 +10,15 @@ MIN_EXPECTED = 5.0
 
 
 def category_test(baseline: np.ndarray, batch: np.ndarray) -> tuple[float, float, int]:
-    """Chi-square test that baseline and batch draw categories from the same distribution.
+    """Test that baseline and batch draw categories from the same distribution.
 
-    A test of homogeneity on the 2 x k contingency table (``chi2_contingency``), not a goodness-of-fit
-    test against fixed baseline shares: the baseline is a sample too. Categories whose expected batch
-    count is below ``MIN_EXPECTED`` are pooled (rarest first) so the chi-square approximation holds.
-    Returns ``(statistic, p_value, degrees_of_freedom)``; with fewer than two bins left the test cannot
-    run and returns ``(nan, 1.0, 0)``.
+    Categories expected at least ``MIN_EXPECTED`` times in the batch are compared by a chi-square test
+    of homogeneity on the 2 x k table (``chi2_contingency``; not goodness-of-fit against fixed shares:
+    the baseline is a sample too). The rest, rare and unseen categories, are pooled: when the pool is
+    itself well filled it is one more chi-square column; otherwise its share is compared by Fisher's
+    exact test (a new category at 2% of a small batch must not vanish into a pooled column, and a
+    chi-square on near-empty cells would raise false alarms). Two tests combine by Bonferroni.
+    Returns ``(chi-square statistic, p_value, chi-square degrees of freedom)``.
     """
     base = np.asarray(baseline, dtype=np.float64)
     new = np.asarray(batch, dtype=np.float64)
@@ -24,30 +26,25 @@ def category_test(baseline: np.ndarray, batch: np.ndarray) -> tuple[float, float
     if n == 0 or m == 0:
         return float("nan"), 1.0, 0
     expected = (base + new) * n / (n + m)
-    order = np.argsort(expected, kind="stable")
-    keep = np.ones(len(base), dtype=bool)
-    pooled_base = pooled_new = pooled_expected = 0.0
-    for i in order:
-        # Stop at the first well-filled category, unless the pool so far is still too thin to stand alone.
-        if expected[i] >= MIN_EXPECTED and (pooled_expected == 0 or pooled_expected >= MIN_EXPECTED):
-            break
-        keep[i] = False
-        pooled_base += base[i]
-        pooled_new += new[i]
-        pooled_expected += expected[i]
-    table_base = list(base[keep])
-    table_new = list(new[keep])
-    if pooled_base + pooled_new > 0:
-        table_base.append(pooled_base)
-        table_new.append(pooled_new)
-    if len(table_base) < 2:
-        return float("nan"), 1.0, 0
-    table = np.array([table_base, table_new])
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2:
-        return float("nan"), 1.0, 0
-    result = stats.chi2_contingency(table, correction=True)
-    return float(result.statistic), float(result.pvalue), int(result.dof)
+    common = expected >= MIN_EXPECTED
+    rare_base, rare_new = float(base[~common].sum()), float(new[~common].sum())
+    rare_expected = float(expected[~common].sum())
+    table = np.array([base[common], new[common]])
+    if rare_base + rare_new > 0 and rare_expected >= MIN_EXPECTED:
+        table = np.column_stack([table, [rare_base, rare_new]])
+        rare_base = rare_new = 0.0
+    pvalues = []
+    statistic, dof = float("nan"), 0
+    if table.shape[1] >= 2:
+        result = stats.chi2_contingency(table, correction=True)
+        statistic, dof = float(result.statistic), int(result.dof)
+        pvalues.append(float(result.pvalue))
+    if rare_base + rare_new > 0:
+        rare_table = [[rare_base, m - rare_base], [rare_new, n - rare_new]]
+        pvalues.append(float(stats.fisher_exact(np.array(rare_table, dtype=np.int64)).pvalue))
+    if not pvalues:
+        return statistic, 1.0, 0
+    return statistic, min(1.0, len(pvalues) * min(pvalues)), dof
 
 
 def missing_rate_test(baseline_missing: int, baseline_rows: int, batch_missing: int, batch_rows: int):

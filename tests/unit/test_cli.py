@@ -1,0 +1,172 @@
+"""The drift-retrain CLI: profile, check (text and JSON), exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from drift_retrain.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+
+
+def _frame(rows: int, seed: int, *, shift: float = 0.0, flip: bool = False) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(shift, 1.0, rows)
+    color = rng.choice(["red", "green", "blue"], rows)
+    truth = (x > 0).astype(int)
+    label = 1 - truth if flip else truth
+    return pd.DataFrame({"label": label, "x": np.round(x, 5), "color": color})
+
+
+@pytest.fixture
+def files(tmp_path):
+    train = tmp_path / "train.csv"
+    _frame(20_000, 1).to_csv(train, index=False)
+    holdout = _frame(2_000, 2)
+    holdout.to_csv(tmp_path / "holdout.csv", index=False)
+    # a champion that is right 95% of the time
+    wrong = np.random.default_rng(3).random(len(holdout)) < 0.05
+    pd.DataFrame({"p": np.where(wrong, 1 - holdout["label"], holdout["label"])}).to_csv(
+        tmp_path / "holdout_pred.csv", index=False
+    )
+    return tmp_path
+
+
+def _profile(files, capsys) -> None:
+    code = main(
+        [
+            "profile",
+            str(files / "train.csv"),
+            "--out",
+            str(files / "profile"),
+            "--holdout",
+            str(files / "holdout.csv"),
+            "--holdout-predictions",
+            str(files / "holdout_pred.csv"),
+        ]
+    )
+    assert code == EXIT_OK
+    capsys.readouterr()
+
+
+def test_profile_command_writes_profile_and_reports_holdout(files, capsys):
+    code = main(["profile", str(files / "train.csv"), "--out", str(files / "p"), "--label", "label"])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK and (files / "p" / "profile.json").exists()
+    assert "label 'label' (binary)" in out and "concept-drift test will be skipped" in out
+
+
+def test_check_json_has_the_documented_fields(files, capsys):
+    _profile(files, capsys)
+    batch = _frame(3_000, 4, flip=True)
+    batch.to_csv(files / "batch.csv", index=False)
+    pd.DataFrame({"p": (batch["x"] > 0).astype(int)}).to_csv(files / "pred.csv", index=False, header=False)
+    code = main(
+        [
+            "check",
+            "--profile",
+            str(files / "profile"),
+            str(files / "batch.csv"),
+            "--predictions",
+            str(files / "pred.csv"),
+            "--json",
+        ]
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert code == EXIT_OK
+    assert report["status"] == "ok" and report["error"] is None and report["rows"] == 3_000
+    for feature in report["features"]:
+        assert {"name", "kind", "test", "statistic", "p_value", "effect_size", "drifted"} <= set(feature)
+    assert report["drifted_features"] == []
+    concept = report["concept_drift"]
+    assert concept["tested"] and concept["detected"]
+    assert concept["error_rate"] > 0.9 and concept["baseline_error_rate"] == pytest.approx(0.05, abs=0.015)
+    assert concept["p_value"] < 1e-10
+    assert report["retrain"] is True and report["retrain_reasons"][0].startswith("concept drift")
+
+
+def test_check_text_output_names_the_drifted_column(files, capsys):
+    _profile(files, capsys)
+    _frame(5_000, 5, shift=0.5).drop(columns="label").to_csv(files / "shifted.csv", index=False)
+    code = main(
+        ["check", "--profile", str(files / "profile"), str(files / "shifted.csv"), "--set", "alpha=0.01"]
+    )
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "feature drift: 1 of 2 columns (x)" in out
+    assert "no retrain (0 labelled rows" in out
+
+
+def test_invalid_batch_exits_non_zero_with_the_specific_message(files, capsys):
+    _profile(files, capsys)
+    (files / "bad.csv").write_text("label,x,colour\n1,0.5,red\n")
+    code = main(["check", "--profile", str(files / "profile"), str(files / "bad.csv"), "--json"])
+    captured = capsys.readouterr()
+    assert code == EXIT_INVALID
+    report = json.loads(captured.out)
+    assert report["status"] == "invalid" and report["error_code"] == "renamed_columns"
+    assert "'color' looks renamed to 'colour'" in report["error"] and "Traceback" not in captured.err
+    assert report["retrain"] is False
+
+
+def test_invalid_batch_from_the_installed_command_has_no_traceback(files, capsys):
+    _profile(files, capsys)
+    (files / "ragged.csv").write_text("label,x,color\n1,0.5,red\n1,0.2\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "drift_retrain.cli",
+            "check",
+            "--profile",
+            str(files / "profile"),
+            str(files / "ragged.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == EXIT_INVALID
+    assert "line 3: expected 3 fields (as in the header), found 2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--set", "alpha=2"], "alpha must be between 0 and 1"),
+        (["--set", "nonsense"], "--set takes KEY=VALUE"),
+    ],
+)
+def test_usage_errors_exit_2(files, capsys, extra, message):
+    _profile(files, capsys)
+    _frame(100, 6).to_csv(files / "b.csv", index=False)
+    code = main(["check", "--profile", str(files / "profile"), str(files / "b.csv"), *extra])
+    assert code == EXIT_USAGE and message in capsys.readouterr().err
+
+
+def test_prediction_count_must_match_the_batch(files, capsys):
+    _profile(files, capsys)
+    _frame(100, 6).to_csv(files / "b.csv", index=False)
+    pd.DataFrame({"p": [1] * 150}).to_csv(files / "p.csv", index=False)
+    code = main(
+        [
+            "check",
+            "--profile",
+            str(files / "profile"),
+            str(files / "b.csv"),
+            "--predictions",
+            str(files / "p.csv"),
+        ]
+    )
+    assert code == EXIT_USAGE and "150 rows but the batch has 100" in capsys.readouterr().err
+
+
+def test_missing_profile_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "b.csv").write_text("label,x\n1,2\n")
+    code = main(["check", "--profile", str(tmp_path / "none"), str(tmp_path / "b.csv")])
+    assert code == EXIT_USAGE and "cannot read baseline profile" in capsys.readouterr().err

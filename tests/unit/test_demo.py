@@ -1,0 +1,22 @@
+"""The README's main job: the demo ends with the outcome each example batch was made to show."""
+
+from __future__ import annotations
+
+import json
+
+from drift_retrain.demo import run_demo
+
+
+def test_demo_outcomes(tmp_path):
+    lines: list[str] = []
+    summary = {row["file"]: row for row in run_demo(tmp_path, echo=lines.append)}
+    stable = summary["batch-01-stable.csv"]
+    assert stable["outcome"] == "no drift" and not stable["concept_drift"]
+    shifted = summary["batch-02-covariate-shift-unlabelled.csv"]
+    assert shifted["outcome"] == "alert" and {"age", "salary", "region"} <= set(shifted["drifted_features"])
+    concept = summary["batch-03-concept-change.csv"]
+    assert concept["outcome"] == "retrain" and concept["concept_drift"] and concept["drifted_features"] == []
+    assert summary["batch-04-malformed.csv"]["outcome"] == "quarantine"
+    report = json.loads((tmp_path / "reports" / "batch-04-malformed.json").read_text())
+    assert report["error_code"] == "ragged_row" and "line 8" in report["error"]
+    assert any("finished in" in line for line in lines)

@@ -1,0 +1,117 @@
+"""Our statistics agree with scipy's reference implementations on the same data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from drift_retrain.profile import profile_numeric
+from drift_retrain.stats import (
+    adjust_pvalues,
+    category_test,
+    error_rate_test,
+    ks_against_profile,
+    loss_test,
+    psi,
+)
+from drift_retrain.stats.contingency import missing_rate_test
+
+
+@pytest.mark.parametrize(
+    ("baseline_rows", "batch_rows", "shift"),
+    [(500, 40, 0.0), (5_000, 300, 0.3), (50_000, 5_000, 0.05), (300_000, 60_000, 0.02)],
+)
+def test_ks_matches_scipy_ks_2samp(baseline_rows, batch_rows, shift):
+    rng = np.random.default_rng(baseline_rows)
+    baseline = rng.normal(size=baseline_rows)
+    batch = rng.normal(shift, 1.0, size=batch_rows)
+    column = profile_numeric("x", baseline)
+    statistic, p_value = ks_against_profile(np.sort(batch), column)
+    reference = stats.ks_2samp(batch, baseline, method="asymp")
+    # exact profiles (small baselines) agree to rounding, the 10,001-point sketch within 1e-4
+    assert statistic == pytest.approx(reference.statistic, abs=1e-4 if not column.exact else 1e-12)
+    assert p_value == pytest.approx(reference.pvalue, rel=0.05, abs=1e-6)
+
+
+def test_ks_on_discrete_columns_uses_exact_counts_and_matches_scipy():
+    rng = np.random.default_rng(5)
+    baseline = rng.integers(0, 7, 100_000).astype(float)
+    batch = rng.integers(0, 8, 2_000).astype(float)
+    column = profile_numeric("x", baseline)
+    assert column.exact
+    statistic, _ = ks_against_profile(np.sort(batch), column)
+    assert statistic == pytest.approx(stats.ks_2samp(batch, baseline).statistic, abs=1e-12)
+
+
+def test_ks_with_an_atom_in_a_continuous_column():
+    rng = np.random.default_rng(9)
+    baseline = np.where(rng.random(400_000) < 0.3, 0.0, rng.exponential(size=400_000))
+    batch = np.where(rng.random(20_000) < 0.4, 0.0, rng.exponential(size=20_000))
+    column = profile_numeric("x", baseline)
+    assert not column.exact
+    statistic, _ = ks_against_profile(np.sort(batch), column)
+    assert statistic == pytest.approx(stats.ks_2samp(batch, baseline).statistic, abs=2e-4)
+
+
+def test_category_test_matches_chi2_contingency_when_cells_are_large():
+    baseline = np.array([5000, 3000, 2000])
+    batch = np.array([480, 320, 200])
+    statistic, p_value, dof = category_test(baseline, batch)
+    reference = stats.chi2_contingency(np.array([baseline, batch]))
+    assert (statistic, p_value, dof) == pytest.approx((reference.statistic, reference.pvalue, reference.dof))
+
+
+def test_category_test_pools_rare_categories_and_keeps_unseen_ones_testable():
+    baseline = np.array([9000, 900, 90, 9, 1, 0])
+    batch = np.array([90, 9, 1, 0, 0, 0])
+    _, _, dof = category_test(baseline, batch)
+    assert dof == 1  # the 100-row batch expects >= 5 rows only in the first two categories
+    _, p_value, _ = category_test(np.array([5000, 5000, 0]), np.array([490, 490, 20]))
+    assert p_value < 1e-6  # a new category at 2% stands out
+
+
+def test_missing_rate_test_uses_fisher_for_small_counts_and_chi2_for_large():
+    _, p_small = missing_rate_test(1, 1000, 3, 20)
+    assert p_small == pytest.approx(stats.fisher_exact([[1, 999], [3, 17]]).pvalue)
+    _, p_large = missing_rate_test(1000, 100_000, 300, 20_000)
+    assert p_large == pytest.approx(stats.chi2_contingency([[1000, 99_000], [300, 19_700]]).pvalue)
+    assert missing_rate_test(0, 100, 0, 100) == (0.0, 1.0)
+
+
+def test_holm_and_bonferroni_against_hand_computed_values():
+    p = [0.01, 0.04, 0.03, 0.005]
+    # Holm: sorted 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> running max 0.02,0.03,0.06,0.06
+    assert adjust_pvalues(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert adjust_pvalues(p, "bonferroni") == pytest.approx([0.04, 0.16, 0.12, 0.02])
+    assert len(adjust_pvalues([], "holm")) == 0
+
+
+def test_psi_is_zero_for_equal_shares_and_floors_empty_bins():
+    assert psi([0.5, 0.5], [0.5, 0.5]) == 0.0
+    assert psi([0.1] * 10, [0.1] * 10) == pytest.approx(0.0)
+    value = psi([0.5, 0.5, 0.0], [0.45, 0.45, 0.1])
+    assert np.isfinite(value) and value > 0.5
+
+
+def test_error_rate_test_is_one_sided_fisher_with_a_margin():
+    result = error_rate_test(60, 500, 50, 1000, alpha=0.05, margin=0.02)
+    reference = stats.fisher_exact([[60, 440], [50, 950]], alternative="greater").pvalue
+    assert result.p_value == pytest.approx(reference)
+    assert result.detected  # 12% vs 5%
+    better = error_rate_test(10, 500, 50, 1000, alpha=0.05, margin=0.0)
+    assert not better.detected and better.p_value > 0.5
+    tiny_rise = error_rate_test(5_300, 100_000, 5_000, 100_000, alpha=0.05, margin=0.02)
+    assert tiny_rise.p_value < 0.05 and not tiny_rise.detected  # significant but under the margin
+
+
+def test_loss_test_matches_welch_t():
+    rng = np.random.default_rng(2)
+    holdout = rng.normal(0, 1, 2000) ** 2
+    batch = rng.normal(0, 1.5, 800) ** 2
+    result = loss_test(
+        batch, holdout.mean(), holdout.var(ddof=1), len(holdout), alpha=0.05, relative_margin=0.1
+    )
+    reference = stats.ttest_ind(batch, holdout, equal_var=False, alternative="greater").pvalue
+    assert result.p_value == pytest.approx(reference, rel=1e-6)
+    assert result.detected
