@@ -151,3 +151,23 @@ def test_regression_labels_must_be_numbers():
     with pytest.raises(InvalidBatchError) as caught:
         read_csv(b"price,x\ncheap,2\n", schema=schema)
     assert caught.value.code == "not_numeric"
+
+
+def test_read_errors_of_the_stream_propagate_instead_of_condemning_the_file():
+    class Flaky(io.RawIOBase):
+        """Gives a few bytes, then times out like botocore's ReadTimeoutError (an OSError)."""
+
+        def __init__(self):
+            self.data = io.BytesIO(b"y,age,city\n1,3,a\n")
+
+        def readable(self):
+            return True
+
+        def read(self, size=-1):
+            chunk = self.data.read(min(size, 4) if size and size > 0 else -1)
+            if not chunk:
+                raise TimeoutError("read timed out")
+            return chunk
+
+    with pytest.raises(TimeoutError):  # not InvalidBatchError: the file is fine, the network is not
+        read_csv(Flaky(), schema=SCHEMA, block_bytes=8)

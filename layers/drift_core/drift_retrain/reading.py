@@ -200,7 +200,9 @@ def _record_blocks(stream: BinaryIO, block_bytes: int) -> Iterator[_Block]:
     while True:
         try:
             chunk = stream.read(block_bytes)
-        except (OSError, EOFError, zlib.error) as exc:
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            # Only decompression errors mean a bad file; other OSErrors (a network read timing out)
+            # propagate so the caller retries instead of quarantining a good file.
             raise InvalidBatchError("corrupt_gzip", f"the gzip data is corrupt or truncated: {exc}") from exc
         if first:
             if chunk.startswith(_BOM):

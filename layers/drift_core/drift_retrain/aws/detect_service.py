@@ -290,7 +290,11 @@ def _handle_invalid(
         "Invalid batch quarantined",
         extra={"key": batch.key, "batch_id": batch_id, "code": error.code, "reason": str(error)},
     )
-    record = quarantine_object(clients.s3, batch, reason=str(error), code=error.code, batch_id=batch_id)
+    try:
+        record = quarantine_object(clients.s3, batch, reason=str(error), code=error.code, batch_id=batch_id)
+    except ObjectNotFoundError as gone:
+        logger.warning("Invalid batch deleted before it could be quarantined", extra={"key": batch.key})
+        return Outcome(status=Status.OBJECT_GONE, message=str(gone), batch=batch, batch_id=batch_id)
     report = DriftReport.invalid(error, settings.drift, batch_id=batch_id, source=batch.uri).to_dict()
     report_key = f"{settings.reports_prefix}{batch_id}.json"
     write_json(clients.s3, batch.bucket, report_key, report)
@@ -415,7 +419,14 @@ def process_object(
                 naming.execution_name_for(bucket, key, version_id, batch.etag),
                 retrain_input(batch, batch_id, report_key, report),
             )
-            logger.info("Retraining execution", extra=outcome.execution.to_dict())
+            logger.info(
+                "Retraining execution",
+                extra={
+                    "execution_name": outcome.execution.name,
+                    "execution_arn": outcome.execution.execution_arn,
+                    "duplicate_delivery": outcome.execution.duplicate,
+                },
+            )
         else:
             logger.error("The policy fired but STATE_MACHINE_ARN is not set: no retrain started")
     if report.get("alert") and not outcome.duplicate_delivery:

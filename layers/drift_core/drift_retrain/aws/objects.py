@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from drift_retrain.aws.exceptions import (
     ObjectChangedError,
@@ -108,6 +108,9 @@ class _StreamingBodyReader(io.RawIOBase):
 
     ``StreamingBody`` has ``read(n)`` but no ``readinto``; wrapping it gives ``peek``, ``read1`` and line
     reads (what gzip, csv and ``io.TextIOWrapper`` expect) without downloading the object first.
+
+    A network failure while reading becomes :class:`StorageError` (transient: Lambda retries). botocore's
+    ``ReadTimeoutError`` is an ``OSError``, which a reader would take for a corrupt file and quarantine.
     """
 
     def __init__(self, body: Any) -> None:
@@ -119,7 +122,13 @@ class _StreamingBodyReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        data = self._body.read(len(view))
+        try:
+            data = self._body.read(len(view))
+        except BotoCoreError as error:
+            raise StorageError(
+                f"reading the object failed mid-stream: {type(error).__name__}: {error}",
+                code="StreamReadError",
+            ) from error
         size = len(data)
         view[:size] = data
         return size

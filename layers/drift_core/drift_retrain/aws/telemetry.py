@@ -17,6 +17,8 @@ RetrainTriggered            Count     a batch was checked (1 when a new executio
 DuplicateDeliveries         Count     the execution already existed (a repeated event)
 QuarantinedBatches          Count     a bad file was quarantined
 MissingBaselineProfile      Count     no usable baseline profile
+IgnoredObjects              Count     the object is outside ``incoming/`` (or another bucket)
+SkippedBatches              Count     the object was deleted or overwritten before it could be read
 FeatureDriftStatistic       None      per feature, dimension ``Feature``: KS D or chi-square statistic
 FeatureEffectSize           None      per feature, dimension ``Feature``: PSI, when measured
 ==========================  ========  ===================================================================
@@ -73,6 +75,12 @@ def record_metrics(metrics: Any, outcome: Outcome) -> None:
         return
     if outcome.status == Status.NO_PROFILE:
         metrics.add_metric(name="MissingBaselineProfile", unit=MetricUnit.Count, value=1)
+        return
+    if outcome.status == Status.IGNORED:
+        metrics.add_metric(name="IgnoredObjects", unit=MetricUnit.Count, value=1)
+        return
+    if outcome.status in (Status.OBJECT_GONE, Status.SUPERSEDED):
+        metrics.add_metric(name="SkippedBatches", unit=MetricUnit.Count, value=1)
         return
     if outcome.status != Status.CHECKED or outcome.report is None:
         return

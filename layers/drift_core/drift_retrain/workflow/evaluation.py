@@ -1,0 +1,288 @@
+"""EvaluateCandidate: read both transforms' outputs, compare the models on the same rows, decide.
+
+Each transform wrote ``<test file>.out`` lines of ``label,prediction`` (``DataProcessing`` joined the input
+and kept its first and last fields). The two outputs must hold the same rows in the same order, so the
+labels are compared row by row before anything is computed.
+
+Decision (``decide``): the candidate replaces the champion when its primary error metric (classification
+error rate, regression RMSE) is lower by at least ``min_improvement`` (relative) AND the one-sided paired
+test is significant at ``alpha``. With no champion (first deployment) the candidate is deployed.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drift_retrain.performance import HoldoutPerformance
+from drift_retrain.workflow import storage
+from drift_retrain.workflow.exceptions import (
+    LabelMismatchError,
+    PredictionCountMismatchError,
+    TransformOutputFormatError,
+    TransformOutputMissingError,
+    WorkflowInputError,
+)
+from drift_retrain.workflow.metrics import (
+    PairedTest,
+    classification_metrics,
+    correct_predictions,
+    mcnemar_test,
+    paired_bootstrap_test,
+    regression_metrics,
+)
+from drift_retrain.workflow.naming import s3_safe
+
+__all__ = [
+    "Decision",
+    "EvaluationSettings",
+    "ScoredRows",
+    "decide",
+    "evaluate_candidate",
+    "pair_outputs",
+    "parse_transform_output",
+    "read_transform_output",
+]
+
+logger = logging.getLogger(__name__)
+EVALUATION_PREFIX = "reports/evaluation/"
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    min_improvement: float = 0.01
+    alpha: float = 0.05
+    bootstrap_resamples: int = 2000
+    seed: int = 0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> EvaluationSettings:
+        def get(name: str, default: float) -> float:
+            raw = str(environ.get(name, "")).strip()
+            return float(raw) if raw else default
+
+        d = cls()
+        return cls(
+            min_improvement=get("MIN_IMPROVEMENT", d.min_improvement),
+            alpha=get("COMPARISON_ALPHA", d.alpha),
+            bootstrap_resamples=int(get("BOOTSTRAP_RESAMPLES", d.bootstrap_resamples)),
+            seed=int(get("EVALUATION_SEED", d.seed)),
+        )
+
+
+@dataclass(frozen=True)
+class ScoredRows:
+    """Labels and predictions of one model, in the test file's row order."""
+
+    labels: np.ndarray
+    predictions: np.ndarray
+    source: str
+
+
+def parse_transform_output(text: str, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """``label,prediction`` lines -> two float arrays."""
+    if not text.strip():
+        return np.empty(0), np.empty(0)
+    try:
+        frame = pd.read_csv(io.StringIO(text), header=None, dtype=np.float64, skip_blank_lines=True)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise TransformOutputFormatError(f"{source}: lines are not 'label,prediction' numbers ({exc})") from exc
+    if frame.shape[1] != 2:
+        raise TransformOutputFormatError(
+            f"{source}: expected 2 fields per line (label,prediction; OutputFilter $[0,-1]), got {frame.shape[1]}"
+        )
+    if frame.isna().any().any():
+        raise TransformOutputFormatError(f"{source}: a label or prediction is missing")
+    return frame[0].to_numpy(), frame[1].to_numpy()
+
+
+def read_transform_output(s3: Any, uri: str) -> ScoredRows:
+    """Every ``.out`` file under the transform's output prefix, in key order."""
+    bucket, prefix = storage.split_uri(uri)
+    keys = sorted(o.key for o in storage.list_objects(s3, bucket, prefix) if o.key.endswith(".out"))
+    if not keys:
+        raise TransformOutputMissingError(f"no .out file under {uri}: did the transform job write its output there?")
+    labels, predictions = [], []
+    for key in keys:
+        text = storage.read_object(s3, bucket, key).decode("utf-8")
+        y, p = parse_transform_output(text, storage.s3_uri(bucket, key))
+        labels.append(y)
+        predictions.append(p)
+    return ScoredRows(np.concatenate(labels), np.concatenate(predictions), uri)
+
+
+def pair_outputs(candidate: ScoredRows, champion: ScoredRows | None, expected_rows: int | None) -> None:
+    """Check both outputs score the same rows in the same order (and all held-out rows)."""
+    if expected_rows is not None and len(candidate.labels) != expected_rows:
+        raise PredictionCountMismatchError(
+            f"{candidate.source} has {len(candidate.labels)} rows, the held-out test file has {expected_rows}"
+        )
+    if len(candidate.labels) == 0:
+        raise PredictionCountMismatchError(f"{candidate.source} has no rows to evaluate")
+    if champion is None:
+        return
+    if len(champion.labels) != len(candidate.labels):
+        raise PredictionCountMismatchError(
+            f"candidate output has {len(candidate.labels)} rows, champion output has {len(champion.labels)}"
+        )
+    differ = np.flatnonzero(~np.isclose(candidate.labels, champion.labels, rtol=1e-9, atol=1e-9))
+    if len(differ):
+        i = int(differ[0])
+        raise LabelMismatchError(
+            f"row {i + 1}: candidate output says label {candidate.labels[i]:g}, champion output says "
+            f"{champion.labels[i]:g} ({len(differ)} rows differ): the outputs are not the same rows in order"
+        )
+
+
+def _metrics(task: str, rows: ScoredRows) -> dict[str, Any]:
+    if task == "regression":
+        return regression_metrics(rows.labels, rows.predictions)
+    return classification_metrics(task, rows.labels, rows.predictions)
+
+
+def _primary(task: str) -> str:
+    return "rmse" if task == "regression" else "error_rate"
+
+
+@dataclass(frozen=True)
+class Decision:
+    promote: bool
+    decision: str  # promote | reject | first_deployment
+    reasons: list[str]
+    relative_improvement: float | None
+
+
+def decide(
+    task: str,
+    candidate_metrics: Mapping[str, Any],
+    champion_metrics: Mapping[str, Any] | None,
+    test: PairedTest | None,
+    settings: EvaluationSettings,
+) -> Decision:
+    """Promote only when the candidate is better by the margin AND significantly so on the same rows."""
+    metric = _primary(task)
+    candidate_value = float(candidate_metrics[metric])
+    if champion_metrics is None or test is None:
+        if not np.isfinite(candidate_value):
+            return Decision(False, "reject", [f"candidate {metric} is not a number"], None)
+        return Decision(
+            True,
+            "first_deployment",
+            [f"no champion endpoint yet: first deployment (candidate {metric} {candidate_value:.4g})"],
+            None,
+        )
+    champion_value = float(champion_metrics[metric])
+    if champion_value > 0:
+        improvement = (champion_value - candidate_value) / champion_value
+    else:
+        improvement = 0.0 if candidate_value <= 0 else -np.inf
+    reasons = [
+        f"{metric}: candidate {candidate_value:.4g} vs champion {champion_value:.4g} "
+        f"({improvement:+.1%} relative, minimum {settings.min_improvement:.1%})",
+        f"{test.name}: p = {test.p_value:.3g} (alpha {settings.alpha:g})",
+    ]
+    better = improvement >= settings.min_improvement and candidate_value < champion_value
+    significant = test.p_value < settings.alpha
+    if better and significant:
+        return Decision(True, "promote", ["candidate wins", *reasons], float(improvement))
+    why = []
+    if not better:
+        why.append("improvement below the minimum")
+    if not significant:
+        why.append("difference not significant on the paired test")
+    return Decision(False, "reject", [f"champion kept: {' and '.join(why)}", *reasons], float(improvement))
+
+
+def _holdout(task: str, classes: list[str], rows: ScoredRows) -> HoldoutPerformance:
+    """The candidate's holdout summary in the profile's terms (labels back to class names)."""
+    if task == "regression":
+        return HoldoutPerformance.from_predictions(task, rows.labels, rows.predictions)
+    names = np.asarray(classes, dtype=object)[rows.labels.astype(np.int64)]
+    return HoldoutPerformance.from_predictions(task, names, rows.predictions, tuple(classes))
+
+
+def evaluate_candidate(s3: Any, bucket: str, settings: EvaluationSettings, event: Mapping[str, Any]) -> dict[str, Any]:
+    """Compare candidate and champion; write ``reports/evaluation/<execution>.json``; return the summary.
+
+    Raises
+    ------
+    WorkflowInputError, TransformOutputMissingError, TransformOutputFormatError,
+    PredictionCountMismatchError, LabelMismatchError, WorkflowStorageError
+    """
+    try:
+        execution_name = str(event["execution_name"])
+        data = event["data"]
+        task = str(data["task"])
+        classes = list(data.get("classes") or [])
+        candidate_uri = event["transforms"]["candidate"]["output_uri"]
+        champion_uri = (event["transforms"].get("champion") or {}).get("output_uri")
+    except (KeyError, TypeError) as exc:
+        raise WorkflowInputError(f"evaluation event lacks {exc}") from exc
+    expected = (data.get("test") or {}).get("rows")
+
+    candidate = read_transform_output(s3, candidate_uri)
+    champion = read_transform_output(s3, champion_uri) if champion_uri else None
+    pair_outputs(candidate, champion, int(expected) if expected is not None else None)
+
+    candidate_metrics = _metrics(task, candidate)
+    champion_metrics = _metrics(task, champion) if champion is not None else None
+    test = None
+    if champion is not None:
+        if task == "regression":
+            test = paired_bootstrap_test(
+                (candidate.predictions - candidate.labels) ** 2,
+                (champion.predictions - champion.labels) ** 2,
+                resamples=settings.bootstrap_resamples,
+                seed=settings.seed,
+            )
+        else:
+            test = mcnemar_test(
+                correct_predictions(task, candidate.labels, candidate.predictions),
+                correct_predictions(task, champion.labels, champion.predictions),
+            )
+    decision = decide(task, candidate_metrics, champion_metrics, test, settings)
+    holdout = _holdout(task, classes, candidate)
+
+    key = f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
+    report = {
+        "execution_name": execution_name,
+        "execution_arn": event.get("execution_arn"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "task": task,
+        "primary_metric": _primary(task),
+        "rows": len(candidate.labels),
+        "candidate": {"model": data.get("names", {}).get("model"), "output": candidate_uri, "metrics": candidate_metrics},
+        "champion": None
+        if champion is None
+        else {"model": (event.get("champion") or {}).get("model_name"), "output": champion_uri, "metrics": champion_metrics},
+        "paired_test": None if test is None else test.to_dict(),
+        "settings": {"min_improvement": settings.min_improvement, "alpha": settings.alpha},
+        "decision": decision.decision,
+        "promote": decision.promote,
+        "relative_improvement": decision.relative_improvement,
+        "reasons": decision.reasons,
+        "candidate_holdout": holdout.to_dict(),
+        "manifest": data.get("manifest"),
+    }
+    storage.put_json(s3, bucket, key, report)
+    logger.info("evaluated candidate", extra={"decision": decision.decision, "reasons": decision.reasons})
+    return {
+        "promote": decision.promote,
+        "decision": decision.decision,
+        "reasons": decision.reasons,
+        "primary_metric": _primary(task),
+        "relative_improvement": decision.relative_improvement,
+        "candidate": candidate_metrics,
+        "champion": champion_metrics,
+        "paired_test": None if test is None else {"name": test.name, "p_value": test.p_value},
+        "candidate_holdout": holdout.to_dict(),
+        "rows": len(candidate.labels),
+        "report": {"bucket": bucket, "key": key, "uri": storage.s3_uri(bucket, key)},
+    }

@@ -1,0 +1,144 @@
+"""S3 adapter of the workflow: list, read, write and copy objects.
+
+Every function takes the S3 client as its first argument and raises
+:class:`~drift_retrain.workflow.exceptions.WorkflowStorageError` (or returns ``None`` where a missing object
+is a normal answer) instead of botocore's ``ClientError``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from drift_retrain.workflow.exceptions import WorkflowStorageError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+else:
+    S3Client = Any
+
+__all__ = [
+    "S3Object",
+    "json_safe",
+    "copy_object",
+    "list_objects",
+    "put_bytes",
+    "put_json",
+    "read_optional",
+    "read_object",
+    "s3_uri",
+    "split_uri",
+]
+
+_NOT_FOUND = frozenset({"NoSuchKey", "NoSuchVersion", "NotFound", "404"})
+
+
+@dataclass(frozen=True)
+class S3Object:
+    """One listed object (current version)."""
+
+    bucket: str
+    key: str
+    size: int
+    last_modified: datetime
+    etag: str
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN/inf floats as ``None`` and numpy scalars as Python ones (strict JSON for Step Functions)."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def s3_uri(bucket: str, key: str) -> str:
+    return f"s3://{bucket}/{key}"
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> ``(bucket, key)``."""
+    if not uri.startswith("s3://") or "/" not in uri[5:]:
+        raise WorkflowStorageError(f"not an s3://bucket/key URI: {uri!r}")
+    bucket, _, key = uri[5:].partition("/")
+    return bucket, key
+
+
+def _error(error: ClientError, action: str, uri: str) -> WorkflowStorageError:
+    info = error.response.get("Error", {})
+    code = str(info.get("Code", "")) or None
+    return WorkflowStorageError(f"{action} {uri} failed: {code} {info.get('Message', '')}".strip(), code=code)
+
+
+def _is_not_found(error: ClientError) -> bool:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in _NOT_FOUND or status == 404
+
+
+def list_objects(s3: S3Client, bucket: str, prefix: str) -> Iterator[S3Object]:
+    """Every object under ``prefix`` (paginated)."""
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield S3Object(
+                    bucket=bucket,
+                    key=item["Key"],
+                    size=int(item.get("Size", 0)),
+                    last_modified=item["LastModified"],
+                    etag=str(item.get("ETag", "")).strip('"'),
+                )
+    except ClientError as error:
+        raise _error(error, "ListObjectsV2", s3_uri(bucket, prefix)) from error
+
+
+def read_object(s3: S3Client, bucket: str, key: str, version_id: str | None = None) -> bytes:
+    """Whole object (``version_id`` pins a revision); a missing object is an error here."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id and version_id != "null":
+        kwargs["VersionId"] = version_id
+    try:
+        return s3.get_object(**kwargs)["Body"].read()
+    except ClientError as error:
+        raise _error(error, "GetObject", s3_uri(bucket, key)) from error
+
+
+def read_optional(s3: S3Client, bucket: str, key: str) -> bytes | None:
+    """Whole object, or ``None`` when it does not exist."""
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if _is_not_found(error):
+            return None
+        raise _error(error, "GetObject", s3_uri(bucket, key)) from error
+
+
+def put_bytes(s3: S3Client, bucket: str, key: str, body: bytes, content_type: str) -> None:
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+    except ClientError as error:
+        raise _error(error, "PutObject", s3_uri(bucket, key)) from error
+
+
+def put_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any]) -> None:
+    body = json.dumps(json_safe(document), indent=2, allow_nan=False, default=str).encode("utf-8")
+    put_bytes(s3, bucket, key, body, "application/json")
+
+
+def copy_object(s3: S3Client, bucket: str, source_key: str, target_key: str) -> None:
+    """Server-side copy inside one bucket (managed multipart copy for large objects)."""
+    try:
+        s3.copy({"Bucket": bucket, "Key": source_key}, bucket, target_key)
+    except ClientError as error:
+        raise _error(error, "CopyObject", s3_uri(bucket, source_key)) from error

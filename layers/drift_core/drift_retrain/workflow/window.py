@@ -1,0 +1,204 @@
+"""Training window and split: which labelled rows train the candidate, and which rows judge it.
+
+Pure functions (no AWS). The window is the newest labelled batches, the triggering batch first, so a
+retrain always learns from the data that showed the drift. The split is deterministic (seeded by the
+configured seed and the triggering batch) and takes the held-out test rows from the newest data: the
+candidate and the champion are compared on the distribution the endpoint serves now.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from drift_retrain.workflow.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
+
+__all__ = [
+    "BATCH_SUFFIXES",
+    "Split",
+    "WindowSettings",
+    "order_window",
+    "split_window",
+    "split_seed",
+]
+
+BATCH_SUFFIXES = (".csv", ".csv.gz")
+#: Fewest held-out rows for a comparison worth making.
+MIN_TEST_ROWS = 10
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    """How the training window is chosen and split (the PrepareTrainingData environment)."""
+
+    max_batches: int = 5
+    max_rows: int = 200_000
+    previous_data_share: float = 0.0
+    test_share: float = 0.2
+    validation_share: float = 0.1
+    min_training_rows: int = 200
+    seed: int = 20240601
+
+    def __post_init__(self) -> None:
+        if self.max_batches < 1 or self.max_rows < 1:
+            raise ValueError("max_batches and max_rows must be >= 1")
+        if not 0.0 <= self.previous_data_share <= 1.0:
+            raise ValueError(f"previous_data_share must be within [0, 1], got {self.previous_data_share}")
+        if not 0.0 < self.test_share < 1.0 or not 0.0 < self.validation_share < 1.0:
+            raise ValueError("test_share and validation_share must be within (0, 1)")
+        if self.test_share + self.validation_share >= 1.0:
+            raise ValueError("test_share + validation_share must leave rows to train on")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> WindowSettings:
+        env = environ or {}
+
+        def get(name: str, default: object, kind: type) -> object:
+            raw = str(env.get(name, "")).strip()
+            return kind(raw) if raw else default
+
+        defaults = cls()
+        return cls(
+            max_batches=int(get("WINDOW_MAX_BATCHES", defaults.max_batches, int)),
+            max_rows=int(get("WINDOW_MAX_ROWS", defaults.max_rows, int)),
+            previous_data_share=float(get("PREVIOUS_DATA_SHARE", defaults.previous_data_share, float)),
+            test_share=float(get("TEST_SHARE", defaults.test_share, float)),
+            validation_share=float(get("VALIDATION_SHARE", defaults.validation_share, float)),
+            min_training_rows=int(get("MIN_TRAINING_ROWS", defaults.min_training_rows, int)),
+            seed=int(get("SPLIT_SEED", defaults.seed, int)),
+        )
+
+
+@dataclass(frozen=True)
+class ListedBatch:
+    """A batch file under ``incoming/`` as listed (current version)."""
+
+    key: str
+    last_modified: datetime
+    etag: str = ""
+    size: int = 0
+
+
+def is_batch_key(key: str) -> bool:
+    return key.lower().endswith(BATCH_SUFFIXES) and not key.endswith("/")
+
+
+def order_window(listed: Iterable[ListedBatch], trigger_key: str, max_batches: int) -> list[ListedBatch]:
+    """Batches of the window, newest first, without the trigger (the caller reads it first, pinned).
+
+    Only batches not newer than the trigger count (a batch that lands while the retrain runs belongs to
+    the next one), so the same event always gives the same window. Ties on time are broken by key.
+    """
+    batches = [b for b in listed if is_batch_key(b.key)]
+    trigger = next((b for b in batches if b.key == trigger_key), None)
+    others = [b for b in batches if b.key != trigger_key]
+    if trigger is not None:
+        others = [b for b in others if b.last_modified <= trigger.last_modified]
+    others.sort(key=lambda b: (b.last_modified, b.key), reverse=True)
+    return others[: max(0, max_batches - 1)]
+
+
+def split_seed(seed: int, batch_id: str) -> int:
+    """Seed of one split: the configured seed and the triggering batch, so a re-run splits the same way."""
+    return (int(seed) * 1_000_003 + zlib.crc32(batch_id.encode("utf-8"))) % (2**32)
+
+
+@dataclass
+class Split:
+    """Rows of the three channels (raw frames with the label), and where the test rows came from."""
+
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    test: pd.DataFrame
+    test_sources: list[str]
+    previous_rows: int
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+
+
+def split_window(
+    batches: Sequence[tuple[str, pd.DataFrame]],
+    settings: WindowSettings,
+    *,
+    seed: int,
+    label: str,
+    classification: bool,
+    previous: pd.DataFrame | None = None,
+) -> Split:
+    """Split the window: test rows from the newest batches, the rest (plus previous data) train/validate.
+
+    Parameters
+    ----------
+    batches : sequence of (name, frame)
+        Labelled rows of each batch, newest (the trigger) first.
+    settings : WindowSettings
+        Shares and minimums.
+    seed : int
+        Seed of this split (see ``split_seed``).
+    label : str
+        Label column (for the class checks).
+    classification : bool
+        Whether the training rows must hold at least two classes.
+    previous : DataFrame, optional
+        Rows of the champion's training data to mix into train/validation (already sampled).
+
+    Raises
+    ------
+    EmptyTrainingWindowError
+        No labelled rows at all.
+    NotEnoughTrainingDataError
+        Too few rows for the minimums, or a single class to train on.
+    """
+    total = sum(len(frame) for _, frame in batches)
+    if total == 0:
+        raise EmptyTrainingWindowError("the training window has no labelled rows (no batch under incoming/ has labels)")
+    rng = np.random.default_rng(seed)
+    n_test = max(MIN_TEST_ROWS, round(settings.test_share * total))
+    if total - n_test < settings.min_training_rows:
+        raise NotEnoughTrainingDataError(
+            f"the training window has {total} labelled rows: {n_test} are held out for the comparison and "
+            f"{total - n_test} would remain, fewer than MIN_TRAINING_ROWS={settings.min_training_rows}"
+        )
+    test_parts, rest_parts, sources = [], [], []
+    needed = n_test
+    for name, frame in batches:
+        order = rng.permutation(len(frame))
+        take = min(needed, len(frame))
+        if take:
+            test_parts.append(frame.iloc[np.sort(order[:take])])
+            sources.append(name)
+        rest_parts.append(frame.iloc[np.sort(order[take:])])
+        needed -= take
+    previous_rows = 0
+    if previous is not None and len(previous):
+        rest_parts.append(previous)
+        previous_rows = len(previous)
+    rest = pd.concat(rest_parts, ignore_index=True)
+    rest = rest.iloc[rng.permutation(len(rest))].reset_index(drop=True)
+    n_validation = max(1, round(settings.validation_share * len(rest)))
+    validation = rest.iloc[:n_validation].reset_index(drop=True)
+    train = rest.iloc[n_validation:].reset_index(drop=True)
+    test = pd.concat(test_parts, ignore_index=True)
+    if classification:
+        present = train[label].dropna().unique()
+        if len(present) < 2:
+            raise NotEnoughTrainingDataError(
+                f"the training rows hold a single class {list(present)}: nothing to learn a decision from"
+            )
+    return Split(train=train, validation=validation, test=test, test_sources=sources, previous_rows=previous_rows)
+
+
+def sample_previous(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
+    """A deterministic ``share`` of the champion's training rows."""
+    if share <= 0 or frame.empty:
+        return frame.iloc[0:0]
+    n = min(len(frame), round(share * len(frame)))
+    rng = np.random.default_rng(seed + 1)
+    return frame.iloc[np.sort(rng.choice(len(frame), size=n, replace=False))].reset_index(drop=True)
