@@ -168,9 +168,11 @@ def numeric_drift(
 
 
 def categorical_drift(column: CategoricalProfile, values: pd.Series, config: DriftConfig) -> FeatureDrift:
-    series = pd.Series(values, dtype=object)
-    missing = int(series.isna().sum())
-    counts = series.dropna().astype(str).value_counts()
+    counts = pd.Series(values).value_counts(dropna=False)
+    is_missing = counts.index.isna()
+    missing = int(counts[is_missing].sum())
+    counts = counts[~is_missing]
+    counts.index = counts.index.astype(str)
     known = counts.reindex(column.categories, fill_value=0).to_numpy(dtype=np.int64)
     outside = counts[~counts.index.isin(column.categories)]
     # Outside the kept categories: "other" when the profile pooled a tail (could be one of those), else unseen.

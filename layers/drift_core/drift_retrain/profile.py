@@ -48,6 +48,7 @@ class NumericProfile:
     counts: np.ndarray | None  # exact: count per value; sketch: None
     decile_edges: np.ndarray
     decile_shares: np.ndarray
+    _continuous: bool | None = field(default=None, repr=False, compare=False)
 
     @property
     def exact(self) -> bool:
@@ -63,6 +64,11 @@ class NumericProfile:
             right = cum[np.searchsorted(self.values, points, side="right")]
             left = cum[np.searchsorted(self.values, points, side="left")]
             return right, left
+        if self._continuous is None:
+            self._continuous = bool(np.all(np.diff(self.values) > 0))
+        if self._continuous:  # no atoms: the CDF is continuous and np.interp is exact and fast
+            value = np.interp(points, self.values, np.linspace(0.0, 1.0, len(self.values)))
+            return value, value
         return _sketch_cdf(self.values, points, "right"), _sketch_cdf(self.values, points, "left")
 
     def to_dict(self) -> dict[str, Any]:

@@ -263,7 +263,8 @@ def _scan(data: bytes, first_line: int) -> _Block:
     arr = np.frombuffer(data, np.uint8)
     newline = arr == _NL
     comma = arr == _COMMA
-    if b'"' in data:
+    quoted = b'"' in data
+    if quoted:
         inside = (np.cumsum(arr == _QUOTE) & 1).astype(bool)
         record_end = newline & ~inside
         comma &= ~inside
@@ -271,10 +272,14 @@ def _scan(data: bytes, first_line: int) -> _Block:
         record_end = newline
     ends = np.flatnonzero(record_end)
     starts = np.concatenate(([0], ends[:-1] + 1))
-    commas = np.bincount(np.searchsorted(ends, np.flatnonzero(comma)), minlength=len(ends))
+    # Each record includes its newline, so no segment is empty and reduceat counts commas per record.
+    commas = np.add.reduceat(comma.view(np.uint8), starts, dtype=np.int64) if len(starts) else starts
     length = ends - starts
     blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == _CR))
-    lines = first_line + np.searchsorted(np.flatnonzero(newline), starts)
+    if quoted:  # a quoted field may span lines: count the newlines before each record
+        lines = first_line + np.searchsorted(np.flatnonzero(newline), starts)
+    else:
+        lines = first_line + np.arange(len(starts))
     keep = ~blank
     return _Block(data, starts[keep], ends[keep], lines[keep], commas[keep] + 1)
 
