@@ -59,7 +59,8 @@ class DriftConfig:
     important_features:
         Features whose drift alone triggers a retrain.
     max_rows:
-        Rows kept from a batch (uniform sample beyond it), bounding memory for any file size.
+        Rows kept from a batch (uniform sample beyond it), bounding memory for any file size: about
+        330 MB peak for 25 columns. KS power at 500k rows is far beyond what the PSI floor lets count.
     max_prediction_rows:
         Labelled rows sent to the champion for the concept-drift test.
     seed:
@@ -76,7 +77,7 @@ class DriftConfig:
     min_labelled_rows: int = 500
     feature_drift_share: float = 0.3
     important_features: tuple[str, ...] = ()
-    max_rows: int = 1_000_000
+    max_rows: int = 500_000
     max_prediction_rows: int = 5000
     seed: int = 0
 
