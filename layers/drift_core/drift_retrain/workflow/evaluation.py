@@ -93,7 +93,9 @@ def parse_transform_output(text: str, source: str) -> tuple[np.ndarray, np.ndarr
     try:
         frame = pd.read_csv(io.StringIO(text), header=None, dtype=np.float64, skip_blank_lines=True)
     except (ValueError, pd.errors.ParserError) as exc:
-        raise TransformOutputFormatError(f"{source}: lines are not 'label,prediction' numbers ({exc})") from exc
+        raise TransformOutputFormatError(
+            f"{source}: lines are not 'label,prediction' numbers ({exc})"
+        ) from exc
     if frame.shape[1] != 2:
         raise TransformOutputFormatError(
             f"{source}: expected 2 fields per line (label,prediction; OutputFilter $[0,-1]), got {frame.shape[1]}"
@@ -108,7 +110,9 @@ def read_transform_output(s3: Any, uri: str) -> ScoredRows:
     bucket, prefix = storage.split_uri(uri)
     keys = sorted(o.key for o in storage.list_objects(s3, bucket, prefix) if o.key.endswith(".out"))
     if not keys:
-        raise TransformOutputMissingError(f"no .out file under {uri}: did the transform job write its output there?")
+        raise TransformOutputMissingError(
+            f"no .out file under {uri}: did the transform job write its output there?"
+        )
     labels, predictions = [], []
     for key in keys:
         text = storage.read_object(s3, bucket, key).decode("utf-8")
@@ -208,7 +212,9 @@ def _holdout(task: str, classes: list[str], rows: ScoredRows) -> HoldoutPerforma
     return HoldoutPerformance.from_predictions(task, names, rows.predictions, tuple(classes))
 
 
-def evaluate_candidate(s3: Any, bucket: str, settings: EvaluationSettings, event: Mapping[str, Any]) -> dict[str, Any]:
+def evaluate_candidate(
+    s3: Any, bucket: str, settings: EvaluationSettings, event: Mapping[str, Any]
+) -> dict[str, Any]:
     """Compare candidate and champion; write ``reports/evaluation/<execution>.json``; return the summary.
 
     Raises
@@ -258,10 +264,18 @@ def evaluate_candidate(s3: Any, bucket: str, settings: EvaluationSettings, event
         "task": task,
         "primary_metric": _primary(task),
         "rows": len(candidate.labels),
-        "candidate": {"model": data.get("names", {}).get("model"), "output": candidate_uri, "metrics": candidate_metrics},
+        "candidate": {
+            "model": data.get("names", {}).get("model"),
+            "output": candidate_uri,
+            "metrics": candidate_metrics,
+        },
         "champion": None
         if champion is None
-        else {"model": (event.get("champion") or {}).get("model_name"), "output": champion_uri, "metrics": champion_metrics},
+        else {
+            "model": (event.get("champion") or {}).get("model_name"),
+            "output": champion_uri,
+            "metrics": champion_metrics,
+        },
         "paired_test": None if test is None else test.to_dict(),
         "settings": {"min_improvement": settings.min_improvement, "alpha": settings.alpha},
         "decision": decision.decision,

@@ -53,7 +53,11 @@ def classification_metrics(task: str, labels: np.ndarray, predictions: np.ndarra
     """Accuracy and error rate; for binary also AUC and log loss."""
     correct = correct_predictions(task, labels, predictions)
     accuracy = float(correct.mean()) if len(correct) else float("nan")
-    result: dict[str, float | None] = {"rows": len(correct), "accuracy": accuracy, "error_rate": 1.0 - accuracy}
+    result: dict[str, float | None] = {
+        "rows": len(correct),
+        "accuracy": accuracy,
+        "error_rate": 1.0 - accuracy,
+    }
     if task == "binary":
         p = np.clip(np.asarray(predictions, dtype=np.float64), _EPS, 1 - _EPS)
         y = np.asarray(labels, dtype=np.float64)

@@ -64,7 +64,7 @@ class PrepareSettings:
     profile_key: str = "baseline/current/profile.json"
     incoming_prefix: str = "incoming/"
     label_column: str = "label"
-    model_prefix: str = "drift-model"
+    model_prefix: str = "drift-xgb"
     hyperparameters: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_HYPERPARAMETERS))
     window: WindowSettings = field(default_factory=WindowSettings)
 
@@ -75,7 +75,9 @@ class PrepareSettings:
             raise WorkflowInputError("DATA_BUCKET is not set")
         raw = environ.get("HYPERPARAMETERS", "").strip()
         try:
-            hyperparameters = {str(k): str(v) for k, v in json.loads(raw).items()} if raw else DEFAULT_HYPERPARAMETERS
+            hyperparameters = (
+                {str(k): str(v) for k, v in json.loads(raw).items()} if raw else DEFAULT_HYPERPARAMETERS
+            )
         except (ValueError, AttributeError) as exc:
             raise WorkflowInputError(f"HYPERPARAMETERS is not a JSON object: {exc}") from exc
         return cls(
@@ -83,7 +85,7 @@ class PrepareSettings:
             profile_key=environ.get("PROFILE_KEY", "") or "baseline/current/profile.json",
             incoming_prefix=environ.get("INCOMING_PREFIX", "") or "incoming/",
             label_column=environ.get("LABEL_COLUMN", "") or "label",
-            model_prefix=environ.get("MODEL_NAME_PREFIX", "") or "drift-model",
+            model_prefix=environ.get("MODEL_NAME_PREFIX", "") or "drift-xgb",
             hyperparameters=hyperparameters,
             window=WindowSettings.from_env(dict(environ)),
         )
@@ -210,7 +212,9 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         raw = read_csv(body, label=settings.label_column, max_rows=window.max_rows, seed=seed)
         schema = infer_schema(raw.frame, label=settings.label_column)
         # Read again with the schema so values look exactly as DetectDrift will see them later.
-        trigger_frame = _labelled(read_csv(body, schema=schema, max_rows=window.max_rows, seed=seed).frame, schema.label)
+        trigger_frame = _labelled(
+            read_csv(body, schema=schema, max_rows=window.max_rows, seed=seed).frame, schema.label
+        )
 
     frames: list[tuple[str, pd.DataFrame]] = [(batch["key"], trigger_frame)]
     used = [{**batch, "labelled_rows": len(trigger_frame), "trigger": True}]
@@ -233,7 +237,9 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
                 skipped.append({"key": other.key, "reason": "no labelled rows"})
                 continue
             frames.append((other.key, frame))
-            used.append({"bucket": settings.bucket, "key": other.key, "etag": other.etag, "labelled_rows": len(frame)})
+            used.append(
+                {"bucket": settings.bucket, "key": other.key, "etag": other.etag, "labelled_rows": len(frame)}
+            )
             budget -= len(frame)
 
     previous = None
@@ -244,7 +250,12 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         previous = sample_previous(previous_all, window.previous_data_share, seed)
 
     split = split_window(
-        frames, window, seed=seed, label=schema.label, classification=schema.is_classification, previous=previous
+        frames,
+        window,
+        seed=seed,
+        label=schema.label,
+        classification=schema.is_classification,
+        previous=previous,
     )
 
     # --- encode and write ---------------------------------------------------------------------------
@@ -269,7 +280,9 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         "raw_test_data": f"{root}/raw/test-data.csv.gz",
         "manifest": f"{root}/manifest.json",
     }
-    storage.put_bytes(s3, bucket, keys["train"], _encoded_csv(candidate_encoder, split.train, schema), "text/csv")
+    storage.put_bytes(
+        s3, bucket, keys["train"], _encoded_csv(candidate_encoder, split.train, schema), "text/csv"
+    )
     storage.put_bytes(
         s3, bucket, keys["validation"], _encoded_csv(candidate_encoder, split.validation, schema), "text/csv"
     )
@@ -279,13 +292,18 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
     storage.put_bytes(
         s3, bucket, keys["test_champion"], _encoded_csv(champion_encoder, split.test, schema), "text/csv"
     )
-    storage.put_bytes(s3, bucket, keys["candidate_profile"], candidate_profile.to_json_bytes(), "application/json")
+    storage.put_bytes(
+        s3, bucket, keys["candidate_profile"], candidate_profile.to_json_bytes(), "application/json"
+    )
     storage.put_bytes(s3, bucket, keys["raw_training_data"], _gzip_csv(training_rows), "application/gzip")
     storage.put_bytes(s3, bucket, keys["raw_test_data"], _gzip_csv(split.test), "application/gzip")
 
     names = job_names(settings.model_prefix, execution_arn, event.get("execution_start"))
     objective = objective_for(schema)
-    hyperparameters = {**{str(k): str(v) for k, v in settings.hyperparameters.items()}, **objective["hyperparameters"]}
+    hyperparameters = {
+        **{str(k): str(v) for k, v in settings.hyperparameters.items()},
+        **objective["hyperparameters"],
+    }
     static_hyperparameters = {k: v for k, v in hyperparameters.items() if k not in TUNED_HYPERPARAMETERS}
 
     manifest = {
@@ -299,7 +317,12 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         "batches": used,
         "skipped": skipped,
         "previous_training_data": None if previous is None else {**previous_ref, "rows_used": len(previous)},
-        "split": {**split.counts, "seed": seed, "test_from": split.test_sources, "previous_rows": split.previous_rows},
+        "split": {
+            **split.counts,
+            "seed": seed,
+            "test_from": split.test_sources,
+            "previous_rows": split.previous_rows,
+        },
         "window": {
             "max_batches": window.max_batches,
             "max_rows": window.max_rows,
@@ -312,7 +335,9 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         "names": names.to_dict(),
     }
     storage.put_json(s3, bucket, keys["manifest"], manifest)
-    logger.info("prepared training data", extra={"rows": split.counts, "batches": len(used), "skipped": len(skipped)})
+    logger.info(
+        "prepared training data", extra={"rows": split.counts, "batches": len(used), "skipped": len(skipped)}
+    )
 
     run = s3_safe(execution_name)
     return {

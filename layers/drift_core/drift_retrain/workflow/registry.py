@@ -53,7 +53,9 @@ def ensure_model_package_group(sagemaker: SageMakerClient, group: str, descripti
         if error.response.get("Error", {}).get("Code") not in ("ValidationException", "ResourceNotFound"):
             raise _error(error, f"DescribeModelPackageGroup {group}") from error
     try:
-        sagemaker.create_model_package_group(ModelPackageGroupName=group, ModelPackageGroupDescription=description)
+        sagemaker.create_model_package_group(
+            ModelPackageGroupName=group, ModelPackageGroupDescription=description
+        )
     except ClientError as error:
         raise _error(error, f"CreateModelPackageGroup {group}") from error
 
@@ -83,7 +85,9 @@ def create_model_package(
                 "SupportedRealtimeInferenceInstanceTypes": realtime_instance_types,
                 "SupportedTransformInstanceTypes": transform_instance_types,
             },
-            ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": metrics_uri}}},
+            ModelMetrics={
+                "ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": metrics_uri}}
+            },
             CustomerMetadataProperties={k: str(v)[:256] for k, v in metadata.items() if v},
         )
     except ClientError as error:

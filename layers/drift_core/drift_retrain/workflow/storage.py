@@ -25,13 +25,13 @@ else:
 
 __all__ = [
     "S3Object",
-    "json_safe",
     "copy_object",
+    "json_safe",
     "list_objects",
     "put_bytes",
     "put_json",
-    "read_optional",
     "read_object",
+    "read_optional",
     "s3_uri",
     "split_uri",
 ]

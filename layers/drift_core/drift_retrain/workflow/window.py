@@ -23,8 +23,8 @@ __all__ = [
     "Split",
     "WindowSettings",
     "order_window",
-    "split_window",
     "split_seed",
+    "split_window",
 ]
 
 BATCH_SUFFIXES = (".csv", ".csv.gz")
@@ -158,7 +158,9 @@ def split_window(
     """
     total = sum(len(frame) for _, frame in batches)
     if total == 0:
-        raise EmptyTrainingWindowError("the training window has no labelled rows (no batch under incoming/ has labels)")
+        raise EmptyTrainingWindowError(
+            "the training window has no labelled rows (no batch under incoming/ has labels)"
+        )
     rng = np.random.default_rng(seed)
     n_test = max(MIN_TEST_ROWS, round(settings.test_share * total))
     if total - n_test < settings.min_training_rows:
@@ -192,7 +194,9 @@ def split_window(
             raise NotEnoughTrainingDataError(
                 f"the training rows hold a single class {list(present)}: nothing to learn a decision from"
             )
-    return Split(train=train, validation=validation, test=test, test_sources=sources, previous_rows=previous_rows)
+    return Split(
+        train=train, validation=validation, test=test, test_sources=sources, previous_rows=previous_rows
+    )
 
 
 def sample_previous(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:

@@ -1,0 +1,51 @@
+"""EvaluateCandidate: compare candidate and champion on the same held-out rows and decide.
+
+Called by the state machine with ``{"execution_name", "execution_arn", "data", "transforms", "champion"}``;
+returns ``$.evaluation`` (``promote``, ``decision``, ``reasons``, metrics, report location). The work is
+done by ``drift_retrain.workflow.evaluation.evaluate_candidate``. A missing transform output or outputs
+that do not line up raise ``TransformOutputMissingError`` / ``PredictionCountMismatchError`` /
+``LabelMismatchError`` for the state machine to catch.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from drift_retrain.workflow.evaluation import EvaluationSettings, evaluate_candidate
+from drift_retrain.workflow.exceptions import WorkflowInputError
+from drift_retrain.workflow.storage import json_safe
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"})
+
+
+@cache
+def s3_client() -> Any:
+    """Created on first use (never at import) and reused while the environment stays warm."""
+    return boto3.client("s3")
+
+
+@logger.inject_lambda_context(log_event=True, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(execution=event.get("execution_name"))
+    bucket = os.environ.get("DATA_BUCKET", "").strip()
+    if not bucket:
+        raise WorkflowInputError("DATA_BUCKET is not set")
+    result = evaluate_candidate(s3_client(), bucket, EvaluationSettings.from_env(os.environ), event)
+    metrics.add_metadata(key="decision", value=result["decision"])
+    metrics.add_metric(
+        name="CandidatePromoted" if result["promote"] else "CandidateRejected", unit=MetricUnit.Count, value=1
+    )
+    return json_safe(result)

@@ -1,0 +1,49 @@
+"""Notify: publish a run summary (what drifted, metrics, decision, links) to the SNS topic.
+
+Called by the state machine with ``{"outcome": "promoted"|"rejected"|"failed"|"skipped", "execution_arn",
+"state": $}``. Formatting is ``drift_retrain.workflow.notification.format_message``; publishing is the
+drift engine's ``drift_retrain.aws.notifications.notify``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from drift_retrain.aws.notifications import notify
+from drift_retrain.workflow.notification import format_message
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"})
+
+
+@cache
+def sns_client() -> Any:
+    """Created on first use (never at import) and reused while the environment stays warm."""
+    return boto3.client("sns")
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcome = str(event.get("outcome") or "failed")
+    message = format_message(
+        outcome,
+        event.get("state") or {},
+        execution_arn=event.get("execution_arn"),
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+    )
+    logger.info("run summary", extra={"outcome": message.outcome, "subject": message.subject})
+    message_id = notify(sns_client(), os.environ.get("TOPIC_ARN"), message.subject, message.body)
+    metrics.add_metric(name=f"Retrain{message.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    return {"outcome": message.outcome, "subject": message.subject, "message_id": message_id}

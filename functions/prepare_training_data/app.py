@@ -1,0 +1,46 @@
+"""PrepareTrainingData: the training window, split and CSV channels of one retraining execution.
+
+Called by the state machine with ``{"execution_name", "execution_arn", "execution_start", "trigger"}``;
+returns ``$.data`` (job names, S3 URIs, hyperparameters). The work is done by
+``drift_retrain.workflow.preparation.prepare_training_data`` in the drift_core layer. Bad input raises a
+named error (``EmptyTrainingWindowError``, ``BaselineNotFoundError``, ``ProfileError``...) that the state
+machine catches; nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
+from drift_retrain.workflow.storage import json_safe
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"})
+
+
+@cache
+def s3_client() -> Any:
+    """Created on first use (never at import) and reused while the environment stays warm."""
+    return boto3.client("s3")
+
+
+@logger.inject_lambda_context(log_event=True, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(execution=event.get("execution_name"))
+    result = prepare_training_data(s3_client(), PrepareSettings.from_env(os.environ), event)
+    metrics.add_metric(name="TrainingRows", unit=MetricUnit.Count, value=result["rows"]["train"])
+    metrics.add_metric(name="HeldOutRows", unit=MetricUnit.Count, value=result["rows"]["test"])
+    metrics.add_metric(name="WindowBatches", unit=MetricUnit.Count, value=result["batches"])
+    return json_safe(result)

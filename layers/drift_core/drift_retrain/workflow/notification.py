@@ -1,0 +1,186 @@
+"""Run summaries for the team: what drifted, how the candidate did, what was decided, where the reports are.
+
+Pure formatting of the state machine's state (``$``) into an SNS subject and a plain-text body. Fields may
+be absent (a failure can happen before training), so every lookup is tolerant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+__all__ = ["OUTCOMES", "Message", "execution_url", "format_message", "s3_console_url"]
+
+OUTCOMES = ("promoted", "rejected", "failed", "skipped")
+_ERROR_SUMMARY = {
+    "DeploymentRolledBackError": "deployment rolled back",
+    "EndpointDeploymentFailedError": "endpoint deployment failed",
+    "EndpointWaitTimeoutError": "endpoint did not settle in time",
+    "ChampionEndpointNotInServiceError": "champion endpoint is busy",
+    "EmptyTrainingWindowError": "no labelled data to train on",
+    "NotEnoughTrainingDataError": "not enough labelled data",
+    "BaselineNotFoundError": "no baseline profile",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+    outcome: str
+
+
+def _get(data: Any, *path: str) -> Any:
+    for part in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(part)
+    return data
+
+
+def execution_url(execution_arn: str | None, region: str | None) -> str | None:
+    if not execution_arn or not region:
+        return None
+    return f"https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{execution_arn}"
+
+
+def s3_console_url(bucket: str | None, key: str | None, region: str | None) -> str | None:
+    if not bucket or not key:
+        return None
+    suffix = f"region={region}&" if region else ""
+    return f"https://s3.console.aws.amazon.com/s3/object/{bucket}?{suffix}prefix={quote(key)}"
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _cause(cause: Any, limit: int = 1500) -> str:
+    text = str(cause or "")
+    try:  # Lambda errors carry a JSON cause: show the message, not the envelope
+        parsed = json.loads(text)
+        if isinstance(parsed, Mapping) and parsed.get("errorMessage"):
+            text = str(parsed["errorMessage"])
+    except (ValueError, TypeError):
+        pass
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def format_message(
+    outcome: str, state: Mapping[str, Any], *, execution_arn: str | None, region: str | None
+) -> Message:
+    """Subject and body for one outcome (``promoted``, ``rejected``, ``failed``, ``skipped``)."""
+    if outcome not in OUTCOMES:
+        outcome = "failed"
+    endpoint = _get(state, "config", "endpoint_name") or "endpoint"
+    trigger = _get(state, "trigger") or {}
+    batch = trigger.get("batch") or _get(state, "batch") or {}
+    evaluation = _get(state, "evaluation") or {}
+    error = _get(state, "failure", "error") or _get(state, "error") or {}
+    metric = evaluation.get("primary_metric")
+
+    if outcome == "promoted":
+        change = ""
+        if metric and evaluation.get("champion"):
+            change = f" ({metric} {_fmt(_get(evaluation, 'champion', metric))} -> {_fmt(_get(evaluation, 'candidate', metric))})"
+        first = " (first deployment)" if evaluation.get("decision") == "first_deployment" else ""
+        subject = f"{endpoint}: new model serving{first}{change}"
+    elif outcome == "rejected":
+        subject = f"{endpoint}: candidate rejected, champion keeps serving"
+    elif outcome == "skipped":
+        subject = f"{endpoint}: retrain skipped, another retrain is running"
+    else:
+        name = str(error.get("Error") or "RetrainFailed")
+        subject = f"{endpoint}: retrain failed ({_ERROR_SUMMARY.get(name, name)}), champion keeps serving"
+
+    lines = [f"Outcome: {outcome.upper()}", f"Endpoint: {endpoint}"]
+    if batch:
+        lines.append(f"Batch: s3://{batch.get('bucket')}/{batch.get('key')} (id {batch.get('batch_id')})")
+    if trigger.get("bootstrap"):
+        lines.append("Trigger: bootstrap run (first model)")
+    else:
+        if trigger.get("reasons"):
+            lines.append("Why a retrain: " + "; ".join(map(str, trigger["reasons"])))
+        if trigger.get("drifted_features"):
+            lines.append("Drifted features: " + ", ".join(map(str, trigger["drifted_features"])))
+        if trigger.get("concept_drift") is not None:
+            lines.append(f"Concept drift: {'yes' if trigger.get('concept_drift') else 'no'}")
+        if trigger.get("labelled_rows") is not None:
+            lines.append(f"Labelled rows in the batch: {trigger.get('labelled_rows')}")
+
+    rows = _get(state, "data", "rows")
+    if rows:
+        lines.append(
+            f"Training rows: {rows.get('train')} train, {rows.get('validation')} validation, {rows.get('test')} held out"
+        )
+    if evaluation:
+        lines.append("")
+        lines.append(f"Decision: {evaluation.get('decision')}")
+        for reason in evaluation.get("reasons") or []:
+            lines.append(f"  - {reason}")
+        candidate = evaluation.get("candidate") or {}
+        champion = evaluation.get("champion") or {}
+        names = [k for k in ("error_rate", "accuracy", "auc", "log_loss", "rmse", "mae") if k in candidate]
+        if names:
+            lines.append(f"  {'metric':<11} {'candidate':>10} {'champion':>10}")
+            lines += [f"  {k:<11} {_fmt(candidate.get(k)):>10} {_fmt(champion.get(k)):>10}" for k in names]
+        test = evaluation.get("paired_test") or {}
+        if test:
+            lines.append(f"  paired test {test.get('name')}: p = {_fmt(test.get('p_value'))}")
+
+    if outcome == "promoted":
+        names_ = _get(state, "data", "names") or {}
+        lines.append("")
+        lines.append(
+            f"Serving model {names_.get('model')} with endpoint config {names_.get('endpoint_config')}"
+        )
+        promotion = _get(state, "promotion_result", "promotion") or {}
+        if promotion.get("model_package_arn"):
+            lines.append(f"Registry: {promotion['model_package_arn']}")
+        cleanup = promotion.get("cleanup") or {}
+        if cleanup.get("deleted_configs") or cleanup.get("deleted_models"):
+            lines.append(
+                f"Cleaned up {len(cleanup.get('deleted_configs', []))} endpoint configs and "
+                f"{len(cleanup.get('deleted_models', []))} models"
+            )
+        if cleanup.get("errors"):
+            lines.append("Cleanup problems: " + "; ".join(cleanup["errors"]))
+    if outcome == "failed":
+        lines.append("")
+        lines.append(f"Error: {error.get('Error')}")
+        lines.append(f"Cause: {_cause(error.get('Cause'))}")
+        if _get(state, "endpoint", "status"):
+            lines.append(
+                f"Endpoint status: {_get(state, 'endpoint', 'status')} on {_get(state, 'endpoint', 'config_name')}"
+            )
+    if outcome == "skipped":
+        holder = _get(state, "lock_holder", "Item", "ExecutionArn", "S")
+        if holder:
+            lines.append(f"Lock held by: {holder}")
+
+    links = []
+    url = execution_url(execution_arn, region)
+    if url:
+        links.append(f"Execution: {url}")
+    report = trigger.get("report") or {}
+    for label, ref in (
+        ("Drift report", report),
+        ("Evaluation report", evaluation.get("report") or {}),
+        ("Training manifest", _get(state, "data", "manifest") or {}),
+    ):
+        link = s3_console_url(ref.get("bucket"), ref.get("key"), region)
+        if link:
+            links.append(f"{label}: {link}")
+    lineage = _get(state, "promotion_result", "promotion", "lineage")
+    if lineage:
+        links.append(f"Lineage: {lineage}")
+    if links:
+        lines += ["", *links]
+    return Message(subject=f"[drift-retrain] {subject}", body="\n".join(lines) + "\n", outcome=outcome)

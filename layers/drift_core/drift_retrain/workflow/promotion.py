@@ -1,0 +1,279 @@
+"""PromoteModel: what follows a successful endpoint update.
+
+1. the new baseline profile: the candidate's profile (built by PrepareTrainingData from its training rows)
+   with the candidate's holdout performance from the evaluation, written to ``models/<model>/profile.json``
+   and then over ``baseline/current/profile.json`` (bucket versioning keeps the previous one);
+2. the candidate's raw training rows copied to ``models/<model>/training-data.csv.gz`` (a later retrain may
+   mix a share of them in);
+3. an Approved model package in the registry, with the evaluation report as its metrics and the drift
+   report in its metadata;
+4. a lineage record ``reports/lineage/<execution>.json``: batch -> drift report -> execution -> training
+   job -> model -> endpoint config -> endpoint;
+5. cleanup of endpoint configs and models (with the stack's prefix) older than the last N, never the ones
+   the endpoint serves. Cleanup problems are reported, not raised: the promotion already happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from drift_retrain.exceptions import ProfileError
+from drift_retrain.performance import HoldoutPerformance
+from drift_retrain.profile import BaselineProfile
+from drift_retrain.workflow import registry, storage
+from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
+from drift_retrain.workflow.naming import s3_safe
+
+__all__ = ["CleanupPlan", "PromoteSettings", "lineage_record", "plan_cleanup", "promote_model"]
+
+logger = logging.getLogger(__name__)
+LINEAGE_PREFIX = "reports/lineage/"
+
+
+@dataclass(frozen=True)
+class PromoteSettings:
+    bucket: str
+    profile_key: str = "baseline/current/profile.json"
+    model_prefix: str = "drift-xgb"
+    model_package_group: str = "drift-retrain-models"
+    keep_last: int = 3
+    endpoint_instance_type: str = "ml.m5.large"
+    transform_instance_type: str = "ml.m5.large"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> PromoteSettings:
+        bucket = environ.get("DATA_BUCKET", "").strip()
+        if not bucket:
+            raise WorkflowInputError("DATA_BUCKET is not set")
+        d = cls(bucket=bucket)
+        return cls(
+            bucket=bucket,
+            profile_key=environ.get("PROFILE_KEY") or d.profile_key,
+            model_prefix=environ.get("MODEL_NAME_PREFIX") or d.model_prefix,
+            model_package_group=environ.get("MODEL_PACKAGE_GROUP") or d.model_package_group,
+            keep_last=max(1, int(environ.get("KEEP_LAST_MODELS") or d.keep_last)),
+            endpoint_instance_type=environ.get("ENDPOINT_INSTANCE_TYPE") or d.endpoint_instance_type,
+            transform_instance_type=environ.get("TRANSFORM_INSTANCE_TYPE") or d.transform_instance_type,
+        )
+
+
+@dataclass(frozen=True)
+class CleanupPlan:
+    delete_configs: list[str]
+    delete_models: list[str]
+    keep_configs: list[str]
+    keep_models: list[str]
+
+
+def plan_cleanup(
+    configs: Sequence[registry.Resource],
+    models: Sequence[registry.Resource],
+    *,
+    keep_last: int,
+    protected_configs: set[str],
+    protected_models: set[str],
+    config_models: Mapping[str, list[str]],
+) -> CleanupPlan:
+    """Which configs and models to delete: all but the newest ``keep_last`` and the protected ones.
+
+    ``configs`` and ``models`` are newest first; a model used by a kept config is kept.
+    """
+    keep_configs = [c.name for c in configs[:keep_last]] + sorted(protected_configs)
+    keep_configs = list(dict.fromkeys(keep_configs))
+    delete_configs = [c.name for c in configs if c.name not in keep_configs]
+    used = {m for name in keep_configs for m in config_models.get(name, [])}
+    keep_models = list(dict.fromkeys([m.name for m in models[:keep_last]] + sorted(protected_models | used)))
+    delete_models = [m.name for m in models if m.name not in keep_models]
+    return CleanupPlan(delete_configs, delete_models, keep_configs, keep_models)
+
+
+def lineage_record(event: Mapping[str, Any], promotion: Mapping[str, Any]) -> dict[str, Any]:
+    """Batch -> drift report -> execution -> training job -> model -> endpoint config -> endpoint."""
+    trigger = event.get("trigger") or {}
+    data = event.get("data") or {}
+    names = data.get("names") or {}
+    report = trigger.get("report") or None
+    return {
+        "execution_arn": event.get("execution_arn"),
+        "execution_name": event.get("execution_name"),
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "bootstrap": bool(trigger.get("bootstrap")),
+        "batch": trigger.get("batch"),
+        "drift_report": None if not report else storage.s3_uri(report["bucket"], report["key"]),
+        "reasons": trigger.get("reasons") or [],
+        "training_manifest": None
+        if not data.get("manifest")
+        else storage.s3_uri(data["manifest"]["bucket"], data["manifest"]["key"]),
+        "training_job": (event.get("training") or {}).get("job_name"),
+        "model_artifacts": (event.get("training") or {}).get("model_artifacts"),
+        "model": names.get("model"),
+        "endpoint_config": names.get("endpoint_config"),
+        "endpoint": event.get("endpoint_name"),
+        "previous_champion": {
+            "model": (event.get("champion") or {}).get("model_name"),
+            "endpoint_config": (event.get("champion") or {}).get("endpoint_config_name"),
+        },
+        "evaluation_report": ((event.get("evaluation") or {}).get("report") or {}).get("uri"),
+        **promotion,
+    }
+
+
+def _required(event: Mapping[str, Any]) -> tuple[dict, dict, dict, dict]:
+    try:
+        data = dict(event["data"])
+        training = dict(event["training"])
+        evaluation = dict(event["evaluation"])
+        names = dict(data["names"])
+        _ = (
+            event["execution_name"],
+            event["endpoint_name"],
+            data["candidate_profile"]["key"],
+            names["model"],
+        )
+        _ = (training["model_artifacts"], evaluation["candidate_holdout"])
+    except (KeyError, TypeError) as exc:
+        raise WorkflowInputError(f"promotion event lacks {exc}") from exc
+    return data, training, evaluation, names
+
+
+def promote_model(
+    s3: Any, sagemaker: Any, settings: PromoteSettings, event: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Run the promotion steps for one execution; returns a summary for the notification.
+
+    Raises
+    ------
+    WorkflowInputError, ProfileError, WorkflowStorageError
+        Before anything is written.
+    RegistryError
+        After the profile and the lineage record were written (the lineage says what failed).
+    """
+    data, training, evaluation, names = _required(event)
+    bucket = settings.bucket
+    model = names["model"]
+    model_prefix = f"models/{model}/"
+    execution_name = str(event["execution_name"])
+
+    profile_ref = data["candidate_profile"]
+    raw = storage.read_object(s3, profile_ref.get("bucket") or bucket, profile_ref["key"])
+    try:
+        profile = BaselineProfile.from_json_bytes(raw)
+    except ProfileError as exc:
+        raise ProfileError(f"candidate profile s3://{bucket}/{profile_ref['key']}: {exc}") from exc
+    try:
+        profile.holdout = HoldoutPerformance.from_dict(evaluation["candidate_holdout"])
+    except ProfileError as exc:
+        raise WorkflowInputError(f"evaluation.candidate_holdout: {exc}") from exc
+
+    training_data_key = f"{model_prefix}training-data.csv.gz"
+    if data.get("raw_training_data"):
+        storage.copy_object(s3, bucket, data["raw_training_data"]["key"], training_data_key)
+    trigger = event.get("trigger") or {}
+    drift_report = trigger.get("report") or None
+    profile.metadata.update(
+        {
+            "model_name": model,
+            "endpoint_config": names.get("endpoint_config"),
+            "endpoint": event["endpoint_name"],
+            "training_job": training.get("job_name"),
+            "model_artifacts": training["model_artifacts"],
+            "execution_arn": event.get("execution_arn"),
+            "drift_report": None
+            if not drift_report
+            else storage.s3_uri(drift_report["bucket"], drift_report["key"]),
+            "evaluation_report": (evaluation.get("report") or {}).get("uri"),
+            "training_data": {"bucket": bucket, "key": training_data_key},
+            "promoted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    )
+    body = profile.to_json_bytes()
+    model_profile_key = f"{model_prefix}profile.json"
+    storage.put_bytes(s3, bucket, model_profile_key, body, "application/json")
+    storage.put_bytes(s3, bucket, settings.profile_key, body, "application/json")
+
+    promotion: dict[str, Any] = {
+        "profile": storage.s3_uri(bucket, model_profile_key),
+        "baseline_profile": storage.s3_uri(bucket, settings.profile_key),
+        "training_data": storage.s3_uri(bucket, training_data_key),
+        "holdout": profile.holdout.to_dict(),
+        "model_package_arn": None,
+        "registry_error": None,
+    }
+    lineage_key = f"{LINEAGE_PREFIX}{s3_safe(execution_name)}.json"
+    registry_error: RegistryError | None = None
+    try:
+        registry.ensure_model_package_group(
+            sagemaker,
+            settings.model_package_group,
+            "Models promoted by drift-retrain (one per successful retrain)",
+        )
+        promotion["model_package_arn"] = registry.create_model_package(
+            sagemaker,
+            group=settings.model_package_group,
+            description=f"{model}: " + "; ".join(evaluation.get("reasons") or [])[:900],
+            image=str(event.get("training_image") or ""),
+            model_data_url=training["model_artifacts"],
+            metrics_uri=(evaluation.get("report") or {}).get("uri") or promotion["profile"],
+            realtime_instance_types=[settings.endpoint_instance_type],
+            transform_instance_types=[settings.transform_instance_type],
+            metadata={
+                "drift_report": profile.metadata["drift_report"] or "",
+                "execution_arn": str(event.get("execution_arn") or ""),
+                "training_job": str(training.get("job_name") or ""),
+                "endpoint_config": str(names.get("endpoint_config") or ""),
+                "baseline_profile": promotion["profile"],
+            },
+        )
+    except RegistryError as exc:
+        registry_error = exc
+        promotion["registry_error"] = str(exc)
+
+    if registry_error is None:
+        promotion["cleanup"] = cleanup(sagemaker, settings, names, event)
+    storage.put_json(s3, bucket, lineage_key, lineage_record(event, promotion))
+    promotion["lineage"] = storage.s3_uri(bucket, lineage_key)
+    if registry_error is not None:
+        raise registry_error
+    logger.info("promoted model", extra={"model": model, "package": promotion["model_package_arn"]})
+    return storage.json_safe(promotion)
+
+
+def cleanup(
+    sagemaker: Any, settings: PromoteSettings, names: Mapping[str, str], event: Mapping[str, Any]
+) -> dict:
+    """Delete configs and models with the stack's prefix beyond the last N; report what happened."""
+    prefix = f"{settings.model_prefix}-"
+    result: dict[str, Any] = {"deleted_configs": [], "deleted_models": [], "errors": []}
+    try:
+        configs = registry.list_endpoint_configs(sagemaker, prefix)
+        models = registry.list_models(sagemaker, prefix)
+        kept = [c.name for c in configs[: settings.keep_last]]
+        config_models = {name: registry.endpoint_config_models(sagemaker, name) for name in kept}
+        plan = plan_cleanup(
+            configs,
+            models,
+            keep_last=settings.keep_last,
+            protected_configs={names["endpoint_config"]},
+            protected_models={names["model"]},
+            config_models=config_models,
+        )
+    except RegistryError as exc:
+        result["errors"].append(str(exc))
+        return result
+    for name in plan.delete_configs:
+        try:
+            registry.delete_endpoint_config(sagemaker, name)
+            result["deleted_configs"].append(name)
+        except RegistryError as exc:
+            result["errors"].append(str(exc))
+    for name in plan.delete_models:
+        try:
+            registry.delete_model(sagemaker, name)
+            result["deleted_models"].append(name)
+        except RegistryError as exc:
+            result["errors"].append(str(exc))
+    return result

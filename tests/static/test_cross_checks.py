@@ -1,0 +1,424 @@
+"""Template <-> definition cross-checks, and the shape rules the local-cloud run relies on.
+
+- every ``${...}`` in the definition has a DefinitionSubstitutions entry, and vice versa;
+- every Lambda the definition calls is a function of the template whose handler exists;
+- the state machine role grants exactly the SageMaker actions the definition's integrations need;
+- no IAM Allow statement uses ``*`` where a resource can be named;
+- every Task can fail into the notify/release path, every Wait is data-driven, every loop is bounded,
+  every way out of the workflow after the lock releases it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import PLACEHOLDER, ROOT, iter_states, resolve
+
+# Actions that accept no resource ARN (AWS service authorization reference); "*" is unavoidable for them.
+UNSCOPABLE_ACTIONS = {
+    "sagemaker:ListEndpointConfigs",
+    "sagemaker:ListModels",
+    "cloudwatch:PutMetricData",
+    "ecr:GetAuthorizationToken",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+}
+
+_SYNC_COMPANIONS = {
+    "createTrainingJob": {"DescribeTrainingJob", "StopTrainingJob"},
+    "createTransformJob": {"DescribeTransformJob", "StopTransformJob"},
+    "createHyperParameterTuningJob": {
+        "DescribeHyperParameterTuningJob",
+        "StopHyperParameterTuningJob",
+        "ListTags",
+    },
+    "createProcessingJob": {"DescribeProcessingJob", "StopProcessingJob"},
+}
+_SYNC_RULES = {
+    "createTrainingJob": "StepFunctionsGetEventsForSageMakerTrainingJobsRule",
+    "createTransformJob": "StepFunctionsGetEventsForSageMakerTransformJobsRule",
+    "createHyperParameterTuningJob": "StepFunctionsGetEventsForSageMakerTuningJobsRule",
+}
+_RESOURCE = re.compile(
+    r"^arn:aws:states:::(?:(?P<sdk>aws-sdk):)?(?P<service>[a-zA-Z0-9-]+):(?P<api>[a-zA-Z0-9]+)(?P<sync>\.sync)?$"
+)
+
+
+def _tasks(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(n, s) for n, s in iter_states(definition["States"]) if s["Type"] == "Task"]
+
+
+def _integrations(definition: dict[str, Any]) -> list[tuple[str, str, bool, dict[str, Any]]]:
+    found = []
+    for name, state in _tasks(definition):
+        match = _RESOURCE.match(state["Resource"])
+        assert match, f"{name}: unexpected resource {state['Resource']}"
+        found.append((match["service"], match["api"], bool(match["sync"]), state))
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Logical id -> IAM statements, from IAM roles and SAM function policies."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in properties.get("Policies", []):
+                found[logical_id] += policy["PolicyDocument"]["Statement"]
+        elif resource["Type"] == "AWS::Serverless::Function":
+            for policy in _as_list(properties.get("Policies", [])):
+                assert isinstance(policy, dict) and "Statement" in policy, (
+                    f"{logical_id}: use inline statements (SAM policy templates and managed policies hide their grants)"
+                )
+                found[logical_id] += policy["Statement"]
+    return found
+
+
+def _granted(statements: list[dict[str, Any]], prefix: str) -> set[str]:
+    actions = set()
+    for statement in statements:
+        if statement["Effect"] == "Allow":
+            actions |= {
+                a.split(":", 1)[1] for a in _as_list(statement["Action"]) if a.startswith(prefix + ":")
+            }
+    return actions
+
+
+def _resources(statement: dict[str, Any], template: dict[str, Any]) -> list[str]:
+    return [resolve(r, template) for r in _as_list(statement["Resource"])]
+
+
+# ------------------------------------------------------------------------------------------ substitutions
+def test_every_placeholder_has_a_substitution_and_vice_versa(definition_text, state_machine):
+    used = set(PLACEHOLDER.findall(definition_text))
+    declared = set(state_machine["DefinitionSubstitutions"])
+    assert used - declared == set(), "placeholders without a DefinitionSubstitutions entry"
+    assert declared - used == set(), "DefinitionSubstitutions entries the definition never uses"
+
+
+def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, template, state_machine):
+    """Substituted numbers go through States.StringToJson: the parameter must be a Number (or a true/false String)."""
+    parameters = template["Parameters"]
+    load = definition["States"]["Load settings"]["Parameters"]
+    for key, value in load.items():
+        match = re.fullmatch(r"States\.StringToJson\('\$\{(\w+)\}'\)", value) if key.endswith(".$") else None
+        if match:
+            substitution = state_machine["DefinitionSubstitutions"][match.group(1)]
+            assert parameters[substitution["Ref"]]["Type"] == "Number", key
+
+
+# ------------------------------------------------------------------------------------------------ lambdas
+def test_every_lambda_the_definition_calls_exists_with_its_handler(definition, template, state_machine):
+    substitutions = state_machine["DefinitionSubstitutions"]
+    called = set()
+    for service, _api, _sync, state in _integrations(definition):
+        if service != "lambda":
+            continue
+        name = PLACEHOLDER.fullmatch(state["Parameters"]["FunctionName"])
+        assert name, "FunctionName must come from DefinitionSubstitutions"
+        logical_id = substitutions[name.group(1)]["Fn::GetAtt"][0]
+        called.add(logical_id)
+        function = template["Resources"][logical_id]
+        assert function["Type"] == "AWS::Serverless::Function"
+        module, handler = function["Properties"]["Handler"].split(".")
+        source = ROOT / function["Properties"]["CodeUri"] / f"{module}.py"
+        tree = ast.parse(source.read_text())
+        assert handler in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}, source
+    assert called == {
+        "PrepareTrainingDataFunction",
+        "EvaluateCandidateFunction",
+        "PromoteModelFunction",
+        "NotifyFunction",
+    }
+    role = _statements(template)["RetrainStateMachineRole"]
+    invoke = [s for s in role if "lambda:InvokeFunction" in _as_list(s["Action"])]
+    granted = {r["Fn::GetAtt"][0] for s in invoke for r in _as_list(s["Resource"])}
+    assert granted == called
+
+
+def test_the_state_machine_uses_its_own_role(state_machine):
+    assert state_machine["Role"] == {"Fn::GetAtt": ["RetrainStateMachineRole", "Arn"]}
+    assert "Policies" not in state_machine
+
+
+# --------------------------------------------------------------------------------------------------- IAM
+def test_sagemaker_actions_granted_are_exactly_those_the_definition_needs(definition, template):
+    needed: set[str] = set()
+    tags = False
+    for service, api, sync, state in _integrations(definition):
+        if service != "sagemaker":
+            continue
+        needed.add(api[0].upper() + api[1:])
+        if sync:
+            needed |= _SYNC_COMPANIONS[api]
+        tags = tags or "Tags" in state["Parameters"]
+    if tags:
+        needed.add("AddTags")
+    granted = _granted(_statements(template)["RetrainStateMachineRole"], "sagemaker")
+    assert granted == needed
+
+
+def test_sync_integrations_have_their_event_rules_and_pass_role(definition, template):
+    role = _statements(template)["RetrainStateMachineRole"]
+    sync_apis = {
+        api for service, api, sync, _ in _integrations(definition) if service == "sagemaker" and sync
+    }
+    rules = {
+        resource.rsplit("/", 1)[1]
+        for statement in role
+        if "events:PutRule" in _as_list(statement["Action"])
+        for resource in _resources(statement, template)
+    }
+    assert rules == {_SYNC_RULES[api] for api in sync_apis}
+    pass_role = [s for s in role if "iam:PassRole" in _as_list(s["Action"])]
+    assert len(pass_role) == 1
+    assert pass_role[0]["Resource"] == {"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]}
+    assert pass_role[0]["Condition"]["StringEquals"]["iam:PassedToService"] == "sagemaker.amazonaws.com"
+
+
+def test_dynamodb_and_sfn_actions_match_the_definition(definition, template):
+    role = _statements(template)["RetrainStateMachineRole"]
+    dynamodb = {api[0].upper() + api[1:] for s, api, _, _ in _integrations(definition) if s == "dynamodb"}
+    assert _granted(role, "dynamodb") == dynamodb
+    sfn = {api[0].upper() + api[1:] for s, api, _, _ in _integrations(definition) if s == "sfn"}
+    assert _granted(role, "states") == sfn
+
+
+def test_no_iam_statement_uses_a_wildcard_where_a_resource_can_be_named(template):
+    offenders = []
+    for logical_id, statements in _statements(template).items():
+        for statement in statements:
+            if statement["Effect"] != "Allow":
+                continue
+            actions = set(_as_list(statement["Action"]))
+            assert not any(a.endswith("*") for a in actions), f"{logical_id}: wildcard action in {actions}"
+            for resource in _resources(statement, template):
+                account_wide = re.fullmatch(r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d*:\*", resource)
+                if (resource == "*" or account_wide) and not actions <= UNSCOPABLE_ACTIONS:
+                    offenders.append((logical_id, statement.get("Sid"), sorted(actions - UNSCOPABLE_ACTIONS)))
+    assert offenders == []
+
+
+def test_detect_drift_gets_exactly_its_contract(template):
+    statements = _statements(template)["DetectDriftFunction"]
+    by_action = defaultdict(set)
+    for statement in statements:
+        for action in _as_list(statement["Action"]):
+            by_action[action] |= set(_resources(statement, template))
+    bucket = "arn:aws:s3:::drift-retrain-databucket"
+    assert by_action["s3:GetObject"] == {f"{bucket}/incoming/*", f"{bucket}/baseline/*"}
+    assert by_action["s3:PutObject"] == {f"{bucket}/quarantine/*", f"{bucket}/reports/drift/*"}
+    assert by_action["sagemaker:InvokeEndpoint"] == {
+        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/drift-retrain-endpoint"
+    }
+    assert by_action["states:StartExecution"] == {
+        "arn:aws:states:us-east-1:123456789012:stateMachine:RetrainStateMachine"
+    }
+    assert by_action["sns:Publish"] == {"arn:aws:sns:us-east-1:123456789012:NotificationTopic"}
+    env = template["Resources"]["DetectDriftFunction"]["Properties"]["Environment"]["Variables"]
+    expected = {
+        "PROFILE_KEY", "ENDPOINT_NAME", "STATE_MACHINE_ARN", "TOPIC_ARN", "ALPHA", "PSI_FLOOR", "CONCEPT_MARGIN",
+        "MIN_LABELLED_ROWS", "FEATURE_DRIFT_SHARE", "IMPORTANT_FEATURES", "MAX_ROWS", "MAX_PREDICTION_ROWS",
+        "POWERTOOLS_SERVICE_NAME",
+    }  # fmt: skip
+    globals_env = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert expected <= set(env)
+    assert {"DATA_BUCKET", "POWERTOOLS_METRICS_NAMESPACE"} <= set(globals_env)
+
+
+def test_bucket_is_encrypted_versioned_private_tls_only_and_expires_temporary_prefixes(template):
+    bucket = template["Resources"]["DataBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
+    expiring = {r.get("Prefix") for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r}
+    assert {"training/", "transforms/", "checkpoints/"} <= expiring
+    policy = template["Resources"]["DataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in policy
+    )
+
+
+def test_rollback_alarms_in_the_definition_are_the_templates_alarms(definition, state_machine):
+    update = definition["States"]["Shift traffic to candidate with blue/green update"]["Parameters"]
+    alarms = update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    names = {PLACEHOLDER.fullmatch(a["AlarmName"]).group(1) for a in alarms}
+    refs = {state_machine["DefinitionSubstitutions"][n]["Ref"] for n in names}
+    assert refs == {"Endpoint5xxAlarm", "EndpointLatencyAlarm"}
+
+
+# ---------------------------------------------------------------------------------------- workflow shape
+def _successors(state: dict[str, Any]) -> set[str]:
+    targets = {state.get("Next"), state.get("Default")}
+    targets |= {c["Next"] for c in state.get("Choices", [])}
+    targets |= {c["Next"] for c in state.get("Catch", [])}
+    return {t for t in targets if t}
+
+
+def test_every_task_outside_a_parallel_has_a_catch_all(definition):
+    for name, state in definition["States"].items():
+        if state["Type"] in ("Task", "Parallel"):
+            catches = [c for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]]
+            assert catches, f"{name} has no Catch for States.ALL"
+
+
+def test_every_state_is_reachable(definition):
+    states = definition["States"]
+    seen, todo = set(), [definition["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += _successors(states[name])
+    assert set(states) - seen == set()
+
+
+def test_waits_are_data_driven(definition):
+    for name, state in iter_states(definition["States"]):
+        if state["Type"] == "Wait":
+            assert set(state) & {"SecondsPath", "TimestampPath"}, f"{name} waits a literal time"
+
+
+def test_every_loop_is_bounded_by_a_counter(definition):
+    """Each cycle of the graph passes a Choice that compares a `count` with a limit from the settings."""
+    states = definition["States"]
+
+    def bounded(choice: dict[str, Any]) -> bool:
+        text = repr(choice.get("Choices", []))
+        return ".count" in text and (
+            "NumericGreaterThanEqualsPath" in text or "NumericLessThanEqualsPath" in text
+        )
+
+    guards = {name for name, s in states.items() if s["Type"] == "Choice" and bounded(s)}
+
+    def cycle_without_guard(start: str) -> bool:
+        stack, seen = [start], set()
+        while stack:
+            name = stack.pop()
+            for nxt in _successors(states[name]):
+                if nxt in guards:
+                    continue
+                if nxt == start:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return False
+
+    assert [n for n in states if n not in guards and cycle_without_guard(n)] == []
+    assert {"Was training short of capacity", "Has the endpoint settled"} <= guards
+
+
+def test_every_way_out_after_the_lock_releases_it(definition):
+    states = definition["States"]
+    predecessors = defaultdict(set)
+    for name, state in states.items():
+        for nxt in _successors(state):
+            predecessors[nxt].add(name)
+    for name, state in states.items():
+        if state["Type"] not in ("Succeed", "Fail"):
+            continue
+        if name == "Skipped while another retrain runs":
+            assert predecessors[name] == {"Notify skipped run"}
+            continue
+        for before in predecessors[name]:
+            assert states[before]["Resource"] == "arn:aws:states:::dynamodb:deleteItem", (name, before)
+            assert states[before]["Parameters"]["ConditionExpression"] == "ExecutionArn = :me"
+
+
+def test_the_lock_is_a_conditional_write(definition):
+    acquire = definition["States"]["Acquire endpoint lock"]
+    assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
+    assert acquire["Parameters"]["ConditionExpression"] == "attribute_not_exists(LockId)"
+
+
+@pytest.mark.parametrize(
+    "key", ["batch", "report", "reasons", "drifted_features", "concept_drift", "labelled_rows"]
+)
+def test_the_drift_trigger_consumes_the_detect_drift_contract(definition, key):
+    assert definition["States"]["Describe drift trigger"]["Parameters"][f"{key}.$"] == f"$.{key}"
+
+
+def test_transforms_join_label_and_prediction(definition):
+    parallel = definition["States"]["Score candidate and champion on held-out rows"]
+    transforms = [
+        s
+        for _, s in iter_states({"p": parallel})
+        if s.get("Resource", "").endswith("createTransformJob.sync")
+    ]
+    assert len(transforms) == 2
+    for state in transforms:
+        assert state["Parameters"]["DataProcessing"] == {
+            "InputFilter": "$[1:]",
+            "JoinSource": "Input",
+            "OutputFilter": "$[0,-1]",
+        }
+
+
+def test_state_names_read_like_a_story(definition):
+    for name, _ in iter_states(definition["States"]):
+        assert len(name) <= 80 and re.fullmatch(r"[A-Z][A-Za-z0-9 /-]+", name), name
+
+
+# ------------------------------------------------------------------------------------ local-cloud friendliness
+def test_moto_step_functions_parser_accepts_the_definition(substituted_definition):
+    """The local cloud executes this definition on moto's interpreter; its parser must accept it.
+
+    Only moto's public-ish parser entry point is used; if it moves, the local-cloud hook module moves too.
+    """
+    parser = pytest.importorskip("moto.stepfunctions.parser.asl.parse.asl_parser")
+    program = parser.AmazonStateLanguageParser.parse(substituted_definition)
+    assert program is not None
+
+
+def test_function_folders_have_empty_requirements(template):
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            code = ROOT / resource["Properties"]["CodeUri"]
+            requirements = code / "requirements.txt"
+            if requirements.exists():
+                lines = [
+                    line
+                    for line in requirements.read_text().splitlines()
+                    if line.strip() and not line.startswith("#")
+                ]
+                assert lines == [], f"{requirements}: dependencies come from the drift_core layer"
+
+
+def test_every_workflow_function_has_a_sample_event(template):
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function" and logical_id != "DetectDriftFunction":
+            folder = Path(resource["Properties"]["CodeUri"]).name
+            assert (ROOT / "events" / f"{folder}.json").exists(), folder
+
+
+def test_layer_build_target_matches_the_template(template):
+    layers = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::LayerVersion"}
+    assert list(layers) == ["DriftCoreLayer"]
+    layer = layers["DriftCoreLayer"]
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text()
+    assert re.search(r"^build-DriftCoreLayer:", makefile, re.MULTILINE)
+    assert template["Globals"]["Function"]["Layers"] == [{"Ref": "DriftCoreLayer"}]
+    assert layer["Properties"]["CompatibleRuntimes"] == [template["Globals"]["Function"]["Runtime"]]

@@ -1,0 +1,190 @@
+"""EvaluateCandidate against moto S3: decisions, the report, and outputs that do not line up."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from wf_helpers import BUCKET
+
+from drift_retrain.performance import HoldoutPerformance
+from drift_retrain.workflow.evaluation import EvaluationSettings, evaluate_candidate
+from drift_retrain.workflow.exceptions import (
+    LabelMismatchError,
+    PredictionCountMismatchError,
+    TransformOutputFormatError,
+    TransformOutputMissingError,
+    WorkflowInputError,
+)
+
+CANDIDATE = f"s3://{BUCKET}/transforms/run-1/candidate/"
+CHAMPION = f"s3://{BUCKET}/transforms/run-1/champion/"
+
+
+def write_out(s3, uri: str, labels, predictions, name: str = "test.csv.out") -> None:
+    key = uri.split("/", 3)[3] + name
+    body = "".join(f"{y:g},{p:.6g}\n" for y, p in zip(labels, predictions, strict=True))
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())
+
+
+def event(task: str = "binary", rows: int | None = 400, champion: bool = True, classes=("0", "1")) -> dict:
+    return {
+        "execution_name": "run-1",
+        "execution_arn": "arn:aws:states:us-east-1:123456789012:execution:sm:run-1",
+        "data": {
+            "task": task,
+            "classes": list(classes),
+            "names": {"model": "drift-xgb-1"},
+            "test": {"rows": rows},
+            "manifest": {"bucket": BUCKET, "key": "training/run-1/manifest.json"},
+        },
+        "transforms": {
+            "candidate": {"job_name": "c", "output_uri": CANDIDATE},
+            "champion": {"job_name": "h", "output_uri": CHAMPION}
+            if champion
+            else {"job_name": None, "output_uri": None},
+        },
+        "champion": {"exists": champion, "model_name": "drift-xgb-0" if champion else None},
+    }
+
+
+@pytest.fixture()
+def binary_rows():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 400)
+    good = np.clip(labels * 0.8 + 0.1 + rng.normal(0, 0.05, 400), 0, 1)  # about always right
+    coin = rng.uniform(0, 1, 400)  # the drifted champion: a coin flip
+    return labels, good, coin
+
+
+def test_a_clearly_better_candidate_is_promoted_and_the_report_written(aws, binary_rows):
+    labels, good, coin = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
+    assert result["promote"] is True and result["decision"] == "promote"
+    assert result["candidate"]["error_rate"] == 0.0 and result["candidate"]["auc"] == 1.0
+    assert result["champion"]["error_rate"] > 0.3
+    assert (
+        result["paired_test"]["name"] == "mcnemar_exact_one_sided"
+        and result["paired_test"]["p_value"] < 1e-10
+    )
+    report = json.loads(aws.s3.get_object(Bucket=BUCKET, Key="reports/evaluation/run-1.json")["Body"].read())
+    assert report["decision"] == "promote" and report["champion"]["model"] == "drift-xgb-0"
+    assert result["report"]["uri"] == f"s3://{BUCKET}/reports/evaluation/run-1.json"
+    holdout = HoldoutPerformance.from_dict(result["candidate_holdout"])
+    assert (holdout.task, holdout.rows, holdout.errors) == ("binary", 400, 0)
+    json.dumps(result, allow_nan=False)
+
+
+def test_an_equal_candidate_is_rejected(aws, binary_rows):
+    labels, good, _ = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, CHAMPION, labels, good)
+    result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
+    assert result["promote"] is False and result["decision"] == "reject"
+    assert result["reasons"][0].startswith("champion kept")
+
+
+def test_first_deployment_scores_only_the_candidate(aws, binary_rows):
+    labels, good, _ = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event(champion=False))
+    assert result["promote"] is True and result["decision"] == "first_deployment"
+    assert result["champion"] is None and result["paired_test"] is None
+
+
+def test_regression_uses_the_paired_bootstrap(aws):
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=300)
+    write_out(aws.s3, CANDIDATE, y, y + rng.normal(0, 0.1, 300))
+    write_out(aws.s3, CHAMPION, y, y + rng.normal(0, 1.0, 300))
+    result = evaluate_candidate(
+        aws.s3, BUCKET, EvaluationSettings(bootstrap_resamples=300), event("regression", 300, classes=())
+    )
+    assert result["promote"] is True and result["primary_metric"] == "rmse"
+    assert result["paired_test"]["name"] == "paired_bootstrap_one_sided"
+    assert HoldoutPerformance.from_dict(result["candidate_holdout"]).loss_mean == pytest.approx(
+        result["candidate"]["mse"]
+    )
+
+
+def test_multiclass_class_indices(aws):
+    labels = np.array([0, 1, 2] * 50)
+    write_out(aws.s3, CANDIDATE, labels, labels.astype(float))
+    write_out(aws.s3, CHAMPION, labels, np.zeros(150))
+    result = evaluate_candidate(
+        aws.s3, BUCKET, EvaluationSettings(), event("multiclass", 150, classes=("a", "b", "c"))
+    )
+    assert result["promote"] is True and result["candidate"]["accuracy"] == 1.0
+    assert HoldoutPerformance.from_dict(result["candidate_holdout"]).errors == 0
+
+
+def test_outputs_split_over_several_files_are_read_in_key_order(aws, binary_rows):
+    labels, good, coin = binary_rows
+    write_out(aws.s3, CANDIDATE, labels[:200], good[:200], "part-0.csv.out")
+    write_out(aws.s3, CANDIDATE, labels[200:], good[200:], "part-1.csv.out")
+    write_out(aws.s3, CHAMPION, labels[:200], coin[:200], "part-0.csv.out")
+    write_out(aws.s3, CHAMPION, labels[200:], coin[200:], "part-1.csv.out")
+    assert evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())["rows"] == 400
+
+
+def _objects(s3):
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+
+
+def test_missing_transform_output_is_a_named_error_and_nothing_is_deleted(aws, binary_rows):
+    labels, good, _ = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    before = _objects(aws.s3)
+    with pytest.raises(TransformOutputMissingError, match="transforms/run-1/champion/"):
+        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
+    assert _objects(aws.s3) == before
+
+
+def test_count_mismatch_between_models_is_a_named_error(aws, binary_rows):
+    labels, good, coin = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, CHAMPION, labels[:-1], coin[:-1])
+    with pytest.raises(PredictionCountMismatchError, match="400 rows, champion output has 399"):
+        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
+
+
+def test_count_mismatch_with_the_held_out_rows_is_a_named_error(aws, binary_rows):
+    labels, good, coin = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    with pytest.raises(PredictionCountMismatchError, match="held-out test file has 401"):
+        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event(rows=401))
+
+
+def test_rows_out_of_order_are_a_label_mismatch(aws, binary_rows):
+    labels, good, coin = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, CHAMPION, labels[::-1], coin)
+    with pytest.raises(LabelMismatchError, match="not the same rows in order"):
+        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
+
+
+def test_a_line_without_label_and_prediction_is_a_format_error(aws):
+    aws.s3.put_object(Bucket=BUCKET, Key="transforms/run-1/candidate/test.csv.out", Body=b"1,0.2,0.3,0.5\n")
+    with pytest.raises(TransformOutputFormatError, match="expected 2 fields"):
+        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event(rows=None, champion=False))
+
+
+def test_an_event_without_transforms_is_an_input_error(aws):
+    with pytest.raises(WorkflowInputError):
+        evaluate_candidate(
+            aws.s3, BUCKET, EvaluationSettings(), {"execution_name": "x", "data": {"task": "binary"}}
+        )
+
+
+def test_handler(aws, binary_rows, load_handler, lambda_context, monkeypatch):
+    monkeypatch.setenv("MIN_IMPROVEMENT", "0.5")
+    labels, good, coin = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    result = load_handler("evaluate_candidate").lambda_handler(event(), lambda_context)
+    assert result["promote"] is True
+    json.dumps(result, allow_nan=False)

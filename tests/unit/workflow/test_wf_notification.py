@@ -1,0 +1,128 @@
+"""Run summaries (pure) and the Notify handler against moto SNS."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from drift_retrain.workflow.notification import format_message
+
+ARN = "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:run-1"
+TRIGGER = {
+    "bootstrap": False,
+    "batch": {"bucket": "b", "key": "incoming/x.csv", "batch_id": "x-1a2b3c4d"},
+    "report": {"bucket": "b", "key": "reports/drift/x-1a2b3c4d.json"},
+    "reasons": ["concept drift: error rate 0.31 vs baseline 0.05"],
+    "drifted_features": ["f1", "f2"],
+    "concept_drift": True,
+    "labelled_rows": 1234,
+}
+EVALUATION = {
+    "decision": "promote",
+    "promote": True,
+    "primary_metric": "error_rate",
+    "reasons": ["candidate wins", "error_rate: candidate 0.05 vs champion 0.31"],
+    "candidate": {"error_rate": 0.05, "accuracy": 0.95, "auc": 0.98},
+    "champion": {"error_rate": 0.31, "accuracy": 0.69, "auc": 0.7},
+    "paired_test": {"name": "mcnemar_exact_one_sided", "p_value": 1e-12},
+    "report": {"bucket": "b", "key": "reports/evaluation/run-1.json"},
+}
+
+
+def state(**extra) -> dict:
+    return {"config": {"endpoint_name": "churn"}, "trigger": TRIGGER, **extra}
+
+
+def test_promotion_summary_names_the_change_metrics_and_links():
+    promotion = {
+        "promotion": {
+            "model_package_arn": "arn:pkg/1",
+            "lineage": "s3://b/reports/lineage/run-1.json",
+            "cleanup": {"deleted_configs": ["a"], "deleted_models": ["a"], "errors": []},
+        }
+    }
+    message = format_message(
+        "promoted",
+        state(
+            evaluation=EVALUATION,
+            data={
+                "names": {"model": "m", "endpoint_config": "m"},
+                "rows": {"train": 1, "validation": 1, "test": 1},
+            },
+            promotion_result=promotion,
+        ),
+        execution_arn=ARN,
+        region="us-east-1",
+    )
+    assert message.subject == "[drift-retrain] churn: new model serving (error_rate 0.31 -> 0.05)"
+    body = message.body
+    assert "Drifted features: f1, f2" in body and "concept drift: error rate 0.31" in body
+    assert "error_rate        0.05       0.31" in body
+    assert "Registry: arn:pkg/1" in body and "Cleaned up 1 endpoint configs and 1 models" in body
+    assert f"#/v2/executions/details/{ARN}" in body
+    assert "prefix=reports/drift/x-1a2b3c4d.json" in body and "prefix=reports/evaluation/run-1.json" in body
+
+
+def test_rejection_and_skip_summaries():
+    rejected = format_message(
+        "rejected",
+        state(evaluation={**EVALUATION, "decision": "reject"}),
+        execution_arn=ARN,
+        region="eu-west-1",
+    )
+    assert rejected.subject == "[drift-retrain] churn: candidate rejected, champion keeps serving"
+    skipped = format_message(
+        "skipped",
+        state(lock_holder={"Item": {"ExecutionArn": {"S": "arn:other"}}}),
+        execution_arn=ARN,
+        region="eu-west-1",
+    )
+    assert "another retrain is running" in skipped.subject and "Lock held by: arn:other" in skipped.body
+
+
+def test_failure_summary_unwraps_lambda_causes_and_names_rollbacks():
+    cause = json.dumps(
+        {"errorMessage": "no .out file under s3://b/transforms/", "errorType": "TransformOutputMissingError"}
+    )
+    failed = format_message(
+        "failed",
+        state(failure={"error": {"Error": "TransformOutputMissingError", "Cause": cause}}),
+        execution_arn=ARN,
+        region=None,
+    )
+    assert "retrain failed (TransformOutputMissingError)" in failed.subject
+    assert "Cause: no .out file under s3://b/transforms/" in failed.body
+    rolled = format_message(
+        "failed",
+        state(
+            failure={"error": {"Error": "DeploymentRolledBackError", "Cause": "back on old"}},
+            endpoint={"status": "InService", "config_name": "old"},
+        ),
+        execution_arn=ARN,
+        region="us-east-1",
+    )
+    assert "(deployment rolled back)" in rolled.subject and "Endpoint status: InService on old" in rolled.body
+
+
+def test_bootstrap_failure_before_anything_ran_still_formats():
+    message = format_message(
+        "failed",
+        {"batch": {"bucket": "b", "key": "seed/initial.csv"}, "error": {"Error": "States.Runtime"}},
+        execution_arn=None,
+        region=None,
+    )
+    assert "seed/initial.csv" in message.body and message.subject.startswith(
+        "[drift-retrain] endpoint: retrain failed"
+    )
+
+
+@pytest.mark.parametrize("outcome", ["promoted", "rejected", "failed", "skipped"])
+def test_handler_publishes_every_outcome(aws, load_handler, lambda_context, monkeypatch, outcome):
+    topic = aws.sns.create_topic(Name="drift-retrain")["TopicArn"]
+    monkeypatch.setenv("TOPIC_ARN", topic)
+    result = load_handler("notify").lambda_handler(
+        {"outcome": outcome, "execution_arn": ARN, "state": state(evaluation=EVALUATION)}, lambda_context
+    )
+    assert result["outcome"] == outcome and result["message_id"]
+    assert len(result["subject"]) <= 100 or outcome == "promoted"

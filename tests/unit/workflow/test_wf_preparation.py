@@ -1,0 +1,216 @@
+"""PrepareTrainingData against moto S3: bootstrap, drift runs, and the bad inputs the state machine catches."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from wf_helpers import BUCKET, make_frame
+
+from drift_retrain.exceptions import ProfileError
+from drift_retrain.profile import BaselineProfile, build_profile
+from drift_retrain.schema import infer_schema
+from drift_retrain.workflow.exceptions import (
+    BaselineNotFoundError,
+    EmptyTrainingWindowError,
+    WorkflowInputError,
+)
+from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
+from drift_retrain.workflow.window import WindowSettings
+
+EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:run-1"
+
+
+def settings(**window) -> PrepareSettings:
+    return PrepareSettings(bucket=BUCKET, window=WindowSettings(min_training_rows=100, **window))
+
+
+def event(key: str, *, bootstrap: bool = False, version_id: str | None = None) -> dict:
+    trigger = {
+        "batch": {
+            "bucket": BUCKET,
+            "key": key,
+            "version_id": version_id,
+            "etag": "e",
+            "batch_id": key.rsplit("/", 1)[-1],
+        },
+        "report": None if bootstrap else {"bucket": BUCKET, "key": "reports/drift/x.json"},
+        "reasons": ["concept drift"],
+        "drifted_features": [],
+        "concept_drift": True,
+        "labelled_rows": 600,
+    }
+    if bootstrap:
+        trigger["bootstrap"] = True
+    return {
+        "execution_name": "run-1",
+        "execution_arn": EXECUTION_ARN,
+        "execution_start": "2026-03-04T05:06:07.890Z",
+        "trigger": trigger,
+    }
+
+
+def seed_champion(s3, rows: int = 800) -> BaselineProfile:
+    frame = make_frame(rows, seed=100)
+    schema = infer_schema(frame, label="label")
+    profile = build_profile(frame, schema)
+    s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=profile.to_json_bytes())
+    return profile
+
+
+def read_csv(s3, key: str, header: bool = False) -> pd.DataFrame:
+    body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    if key.endswith(".gz"):
+        body = gzip.decompress(body)
+    return pd.read_csv(io.BytesIO(body), header=0 if header else None)
+
+
+def test_bootstrap_writes_label_first_encoded_channels_and_a_manifest(aws, to_csv, keys):
+    aws.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=to_csv(make_frame(1000, seed=1)))
+    data = prepare_training_data(aws.s3, settings(), event("seed/initial.csv", bootstrap=True))
+
+    assert data["task"] == "binary" and data["classes"] == ["0", "1"]
+    assert data["rows"] == {"train": 720, "validation": 80, "test": 200}
+    assert data["hyperparameters"]["objective"] == "binary:logistic"
+    assert (
+        "eta" not in data["static_hyperparameters"] and data["static_hyperparameters"]["num_round"] == "200"
+    )
+    assert data["tuning_objective"] == {"type": "Maximize", "metric_name": "validation:auc"}
+    assert data["train_uri"] == f"s3://{BUCKET}/training/run-1/train/"
+    assert data["test"]["candidate_uri"] == f"s3://{BUCKET}/training/run-1/test/candidate/"
+    assert data["model_output_uri"] == f"s3://{BUCKET}/models/{data['names']['model']}/artifacts/"
+    assert data["names"]["model"].startswith("drift-xgb-2603040506-")
+    assert data["champion_profile_found"] is False
+
+    train = read_csv(aws.s3, "training/run-1/train/train.csv")
+    assert train.shape == (720, 4)
+    assert set(train[0].unique()) <= {0, 1}
+    assert train.dtypes.map(lambda d: np.issubdtype(d, np.number)).all()
+    assert set(train[3].dropna().unique()) <= {0, 1, 2}  # colour -> codes of the sorted vocabulary
+    test_candidate = read_csv(aws.s3, "training/run-1/test/candidate/test.csv")
+    test_champion = read_csv(aws.s3, "training/run-1/test/champion/test.csv")
+    assert len(test_candidate) == len(test_champion) == 200
+
+    manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/manifest.json")["Body"].read())
+    assert manifest["bootstrap"] is True
+    assert [b["key"] for b in manifest["batches"]] == ["seed/initial.csv"]
+    assert manifest["split"]["test_from"] == ["seed/initial.csv"]
+    profile = BaselineProfile.from_json_bytes(
+        aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/candidate-profile.json")["Body"].read()
+    )
+    assert profile.rows == 800 and profile.holdout is None
+    assert len(read_csv(aws.s3, "training/run-1/raw/training-data.csv.gz", header=True)) == 800
+    assert keys(aws.s3, "seed/") == ["seed/initial.csv"]  # input untouched
+
+
+def test_drift_run_uses_the_new_batch_first_and_skips_bad_or_unlabelled_files(aws, to_csv):
+    champion = seed_champion(aws.s3)
+    aws.s3.put_object(Bucket=BUCKET, Key="incoming/old.csv", Body=to_csv(make_frame(300, seed=2)))
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="incoming/bad.csv", Body=to_csv(make_frame(300, seed=3).drop(columns=["x2"]))
+    )
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="incoming/unlabelled.csv", Body=to_csv(make_frame(300, seed=4, labelled=False))
+    )
+    put = aws.s3.put_object(
+        Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5, concept=1))
+    )
+    data = prepare_training_data(aws.s3, settings(), event("incoming/new.csv", version_id=put["VersionId"]))
+
+    manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
+    assert [b["key"] for b in manifest["batches"]] == ["incoming/new.csv", "incoming/old.csv"]
+    assert manifest["batches"][0]["version_id"] == put["VersionId"]
+    assert {s["key"]: s["reason"].split(":")[0] for s in manifest["skipped"]} == {
+        "incoming/bad.csv": "missing_columns",
+        "incoming/unlabelled.csv": "no labelled rows",
+    }
+    assert manifest["split"]["test_from"] == ["incoming/new.csv"]
+    assert data["rows"]["test"] == 180 and data["champion_profile_found"] is True
+    assert manifest["baseline_profile"] == f"s3://{BUCKET}/baseline/current/profile.json"
+    # The champion file holds the same rows as the candidate file, encoded with the champion's vocabulary.
+    candidate = read_csv(aws.s3, "training/run-1/test/candidate/test.csv")
+    champion_file = read_csv(aws.s3, "training/run-1/test/champion/test.csv")
+    pd.testing.assert_series_equal(candidate[0], champion_file[0])
+    pd.testing.assert_frame_equal(candidate[[1, 2]], champion_file[[1, 2]])
+    assert champion.schema.feature_names == ["x1", "x2", "colour"]
+
+
+def test_the_pinned_version_of_the_trigger_is_read(aws, to_csv):
+    seed_champion(aws.s3)
+    first = aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5)))
+    aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(150, seed=6)))
+    data = prepare_training_data(
+        aws.s3, settings(max_batches=1), event("incoming/new.csv", version_id=first["VersionId"])
+    )
+    assert sum(data["rows"].values()) == 600
+
+
+def test_same_event_same_split(aws, to_csv):
+    seed_champion(aws.s3)
+    aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5)))
+    prepare_training_data(aws.s3, settings(), event("incoming/new.csv"))
+    first = aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/train/train.csv")["Body"].read()
+    prepare_training_data(aws.s3, settings(), event("incoming/new.csv"))
+    assert aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/train/train.csv")["Body"].read() == first
+
+
+def test_previous_training_data_share_is_mixed_in(aws, to_csv):
+    profile = build_profile(make_frame(400, seed=9), infer_schema(make_frame(400, seed=9), label="label"))
+    profile.metadata["training_data"] = {"bucket": BUCKET, "key": "models/m/training-data.csv.gz"}
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=profile.to_json_bytes())
+    aws.s3.put_object(
+        Bucket=BUCKET,
+        Key="models/m/training-data.csv.gz",
+        Body=gzip.compress(to_csv(make_frame(400, seed=9))),
+    )
+    aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(500, seed=5)))
+    data = prepare_training_data(aws.s3, settings(previous_data_share=0.5), event("incoming/new.csv"))
+    assert data["rows"] == {"train": 540, "validation": 60, "test": 100}
+    manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
+    assert manifest["previous_training_data"]["rows_used"] == 200
+
+
+def test_drift_run_without_a_baseline_profile_is_a_named_error(aws, to_csv, keys):
+    aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600)))
+    with pytest.raises(BaselineNotFoundError, match="bootstrap"):
+        prepare_training_data(aws.s3, settings(), event("incoming/new.csv"))
+    assert keys(aws.s3, "training/") == []
+
+
+def test_corrupt_profile_is_a_profile_error_and_nothing_is_written(aws, to_csv, keys):
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="baseline/current/profile.json", Body=b'{"format_version": 1, "rows": '
+    )
+    aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600)))
+    with pytest.raises(ProfileError, match=r"baseline/current/profile\.json"):
+        prepare_training_data(aws.s3, settings(), event("incoming/new.csv"))
+    assert keys(aws.s3, "training/") == []
+    assert keys(aws.s3, "incoming/") == ["incoming/new.csv"]
+
+
+def test_empty_window_is_a_named_error(aws, to_csv, keys):
+    seed_champion(aws.s3)
+    aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, labelled=False)))
+    with pytest.raises(EmptyTrainingWindowError):
+        prepare_training_data(aws.s3, settings(), event("incoming/new.csv"))
+    assert keys(aws.s3, "training/") == []
+
+
+def test_missing_batch_in_the_event_is_an_input_error(aws):
+    with pytest.raises(WorkflowInputError, match=r"trigger\.batch\.key"):
+        prepare_training_data(aws.s3, settings(), {"execution_name": "x", "trigger": {"reasons": []}})
+
+
+def test_handler_returns_strict_json(aws, to_csv, load_handler, lambda_context, monkeypatch):
+    monkeypatch.setenv("MIN_TRAINING_ROWS", "100")
+    monkeypatch.setenv("HYPERPARAMETERS", '{"num_round": "50", "max_depth": "4"}')
+    aws.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=to_csv(make_frame(600, seed=1)))
+    app = load_handler("prepare_training_data")
+    result = app.lambda_handler(event("seed/initial.csv", bootstrap=True), lambda_context)
+    json.dumps(result, allow_nan=False)
+    assert result["hyperparameters"]["num_round"] == "50"
+    assert result["hyperparameters"]["objective"] == "binary:logistic"

@@ -1,0 +1,211 @@
+"""PromoteModel against moto S3 + SageMaker: profile, registry, lineage, cleanup, and its bad inputs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from wf_helpers import BUCKET, make_frame
+
+from drift_retrain.exceptions import ProfileError
+from drift_retrain.performance import HoldoutPerformance
+from drift_retrain.profile import BaselineProfile, build_profile
+from drift_retrain.schema import infer_schema
+from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
+from drift_retrain.workflow.promotion import PromoteSettings, plan_cleanup, promote_model
+from drift_retrain.workflow.registry import Resource
+
+ROLE = "arn:aws:iam::123456789012:role/sagemaker"
+SETTINGS = PromoteSettings(bucket=BUCKET, keep_last=2)
+
+
+def create_version(sagemaker, name: str) -> None:
+    sagemaker.create_model(
+        ModelName=name,
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "xgb", "ModelDataUrl": f"s3://{BUCKET}/models/{name}/m.tar.gz"},
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": name,
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+
+
+def stage(aws, model: str = "drift-xgb-4") -> dict:
+    frame = make_frame(500, seed=3)
+    profile = build_profile(frame, infer_schema(frame, label="label"))
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="training/run-1/candidate-profile.json", Body=profile.to_json_bytes()
+    )
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="training/run-1/raw/training-data.csv.gz", Body=gzip.compress(b"x1,label\n1,0\n")
+    )
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=b'{"old": true}')
+    for i in range(5):
+        create_version(aws.sagemaker, f"drift-xgb-{i}")
+    aws.sagemaker.create_model(
+        ModelName="someone-else",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "x", "ModelDataUrl": "s3://b/k"},
+    )
+    return {
+        "execution_name": "run-1",
+        "execution_arn": "arn:aws:states:us-east-1:123456789012:execution:sm:run-1",
+        "endpoint_name": "drift-retrain-endpoint",
+        "training_image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+        "trigger": {
+            "bootstrap": False,
+            "batch": {"bucket": BUCKET, "key": "incoming/new.csv", "batch_id": "new-1"},
+            "report": {"bucket": BUCKET, "key": "reports/drift/new-1.json"},
+            "reasons": ["concept drift: error rate 0.31 vs baseline 0.05"],
+        },
+        "data": {
+            "names": {"model": model, "endpoint_config": model},
+            "candidate_profile": {"bucket": BUCKET, "key": "training/run-1/candidate-profile.json"},
+            "raw_training_data": {"bucket": BUCKET, "key": "training/run-1/raw/training-data.csv.gz"},
+            "manifest": {"bucket": BUCKET, "key": "training/run-1/manifest.json"},
+        },
+        "training": {
+            "job_name": f"{model}-train-1",
+            "model_artifacts": f"s3://{BUCKET}/models/{model}/artifacts/model.tar.gz",
+        },
+        "evaluation": {
+            "decision": "promote",
+            "reasons": ["candidate wins"],
+            "candidate_holdout": HoldoutPerformance(task="binary", rows=100, errors=4).to_dict(),
+            "report": {
+                "bucket": BUCKET,
+                "key": "reports/evaluation/run-1.json",
+                "uri": f"s3://{BUCKET}/reports/evaluation/run-1.json",
+            },
+        },
+        "champion": {"exists": True, "model_name": "drift-xgb-3", "endpoint_config_name": "drift-xgb-3"},
+    }
+
+
+def read_json(s3, key: str) -> dict:
+    return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+def test_promotion_writes_profile_registry_lineage_and_cleans_up(aws):
+    event = stage(aws)
+    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+
+    current = BaselineProfile.from_json_bytes(
+        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+    )
+    assert current.holdout == HoldoutPerformance(task="binary", rows=100, errors=4)
+    assert current.metadata["model_name"] == "drift-xgb-4"
+    assert current.metadata["drift_report"] == f"s3://{BUCKET}/reports/drift/new-1.json"
+    assert current.metadata["training_data"] == {
+        "bucket": BUCKET,
+        "key": "models/drift-xgb-4/training-data.csv.gz",
+    }
+    assert (
+        aws.s3.get_object(Bucket=BUCKET, Key="models/drift-xgb-4/profile.json")["Body"].read()
+        == current.to_json_bytes()
+    )
+    assert aws.s3.head_object(Bucket=BUCKET, Key="models/drift-xgb-4/training-data.csv.gz")
+    versions = aws.s3.list_object_versions(Bucket=BUCKET, Prefix="baseline/current/profile.json")["Versions"]
+    assert len(versions) == 2  # the previous baseline is kept by bucket versioning
+
+    packages = aws.sagemaker.list_model_packages(ModelPackageGroupName="drift-retrain-models")[
+        "ModelPackageSummaryList"
+    ]
+    assert len(packages) == 1 and packages[0]["ModelApprovalStatus"] == "Approved"
+    assert result["model_package_arn"] == packages[0]["ModelPackageArn"]
+
+    lineage = read_json(aws.s3, "reports/lineage/run-1.json")
+    assert lineage["batch"]["key"] == "incoming/new.csv"
+    assert lineage["drift_report"] == f"s3://{BUCKET}/reports/drift/new-1.json"
+    assert lineage["training_job"] == "drift-xgb-4-train-1"
+    assert (lineage["model"], lineage["endpoint_config"], lineage["endpoint"]) == (
+        "drift-xgb-4",
+        "drift-xgb-4",
+        "drift-retrain-endpoint",
+    )
+    assert lineage["previous_champion"]["model"] == "drift-xgb-3"
+
+    configs = {c["EndpointConfigName"] for c in aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]}
+    models = {m["ModelName"] for m in aws.sagemaker.list_models()["Models"]}
+    assert "drift-xgb-4" in configs and "drift-xgb-4" in models
+    assert len(configs) == 2 and "someone-else" in models  # other prefixes are never touched
+    assert sorted(result["cleanup"]["deleted_configs"]) == sorted(
+        {f"drift-xgb-{i}" for i in range(5)} - configs
+    )
+    json.dumps(result, allow_nan=False)
+
+
+def test_plan_cleanup_keeps_newest_protected_and_used_models():
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    configs = [Resource(f"p-{i}", t - timedelta(days=i)) for i in range(5)]
+    models = [Resource(f"p-m{i}", t - timedelta(days=i)) for i in range(6)]
+    plan = plan_cleanup(
+        configs,
+        models,
+        keep_last=2,
+        protected_configs={"p-4"},
+        protected_models={"p-m5"},
+        config_models={"p-0": ["p-m0"], "p-1": ["p-m3"], "p-4": ["p-m4"]},
+    )
+    assert plan.delete_configs == ["p-2", "p-3"]
+    assert plan.keep_configs == ["p-0", "p-1", "p-4"]
+    assert set(plan.delete_models) == {"p-m2"}
+
+
+def test_corrupt_candidate_profile_leaves_the_baseline_alone(aws):
+    event = stage(aws)
+    aws.s3.put_object(Bucket=BUCKET, Key="training/run-1/candidate-profile.json", Body=b"not json")
+    with pytest.raises(ProfileError, match="candidate profile"):
+        promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    assert (
+        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+        == b'{"old": true}'
+    )
+    assert len(aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5
+
+
+def test_missing_fields_are_an_input_error(aws):
+    event = stage(aws)
+    del event["evaluation"]["candidate_holdout"]
+    with pytest.raises(WorkflowInputError, match="candidate_holdout"):
+        promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+
+
+def test_registry_failure_is_raised_after_profile_and_lineage(aws, monkeypatch):
+    event = stage(aws)
+    from drift_retrain.workflow import registry
+
+    def fail(*args, **kwargs):
+        raise RegistryError(
+            "CreateModelPackage in drift-retrain-models failed: ValidationException bad",
+            code="ValidationException",
+        )
+
+    monkeypatch.setattr(registry, "create_model_package", fail)
+    with pytest.raises(RegistryError):
+        promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    assert (
+        BaselineProfile.from_json_bytes(
+            aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+        ).metadata["model_name"]
+        == "drift-xgb-4"
+    )
+    assert "ValidationException" in read_json(aws.s3, "reports/lineage/run-1.json")["registry_error"]
+    assert len(aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5  # no cleanup after a failure
+
+
+def test_handler(aws, load_handler, lambda_context, monkeypatch):
+    monkeypatch.setenv("KEEP_LAST_MODELS", "10")
+    result = load_handler("promote_model").lambda_handler(stage(aws), lambda_context)
+    assert result["cleanup"]["deleted_configs"] == []
+    assert result["baseline_profile"] == f"s3://{BUCKET}/baseline/current/profile.json"

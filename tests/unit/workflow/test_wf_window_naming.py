@@ -1,0 +1,131 @@
+"""Training window order, deterministic split, and job names (pure)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from drift_retrain.workflow.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
+from drift_retrain.workflow.naming import job_names
+from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window, split_seed, split_window
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def listed(key: str, minutes: int) -> ListedBatch:
+    return ListedBatch(key=key, last_modified=T0 + timedelta(minutes=minutes))
+
+
+def test_window_is_newest_first_without_the_trigger_or_later_batches():
+    batches = [
+        listed("incoming/a.csv", 1),
+        listed("incoming/b.csv.gz", 3),
+        listed("incoming/trigger.csv", 5),
+        listed("incoming/later.csv", 9),
+        listed("incoming/c.csv", 4),
+        listed("incoming/notes.txt", 4),
+        listed("incoming/folder/", 4),
+    ]
+    window = order_window(batches, "incoming/trigger.csv", max_batches=3)
+    assert [b.key for b in window] == ["incoming/c.csv", "incoming/b.csv.gz"]
+
+
+def test_window_of_one_batch_is_just_the_trigger():
+    assert order_window([listed("incoming/a.csv", 1)], "incoming/t.csv", max_batches=1) == []
+
+
+def _frames(*sizes: int, frame_factory) -> list[tuple[str, pd.DataFrame]]:
+    return [(f"batch-{i}", frame_factory(n, seed=i)) for i, n in enumerate(sizes)]
+
+
+def test_split_takes_test_rows_from_the_newest_batch_and_is_deterministic(frame_factory):
+    frames = _frames(400, 300, 300, frame_factory=frame_factory)
+    settings = WindowSettings(test_share=0.2, validation_share=0.1, min_training_rows=100)
+    first = split_window(frames, settings, seed=7, label="label", classification=True)
+    second = split_window(frames, settings, seed=7, label="label", classification=True)
+    assert first.counts == {"train": 720, "validation": 80, "test": 200}
+    assert first.test_sources == ["batch-0"]
+    pd.testing.assert_frame_equal(first.train, second.train)
+    pd.testing.assert_frame_equal(first.test, second.test)
+    newest = frames[0][1]
+    assert len(first.test.merge(newest, how="inner")) == 200
+    other = split_window(frames, settings, seed=8, label="label", classification=True)
+    assert not first.test.equals(other.test)
+
+
+def test_split_moves_to_older_batches_when_the_newest_is_small(frame_factory):
+    frames = _frames(50, 1000, frame_factory=frame_factory)
+    split = split_window(frames, WindowSettings(test_share=0.2), seed=1, label="label", classification=True)
+    assert split.test_sources == ["batch-0", "batch-1"]
+    assert len(split.test) == 210
+
+
+def test_previous_training_rows_never_reach_the_test_set(frame_factory):
+    frames = _frames(500, frame_factory=frame_factory)
+    previous = frame_factory(300, seed=99).assign(x1=1000.0)
+    split = split_window(
+        frames, WindowSettings(), seed=1, label="label", classification=True, previous=previous
+    )
+    assert (split.test["x1"] != 1000.0).all()
+    assert split.previous_rows == 300
+    assert ((split.train["x1"] == 1000.0).sum() + (split.validation["x1"] == 1000.0).sum()) == 300
+
+
+def test_empty_window_is_a_named_error(frame_factory):
+    empty = frame_factory(10).iloc[0:0]
+    with pytest.raises(EmptyTrainingWindowError, match="no labelled rows"):
+        split_window([("t", empty)], WindowSettings(), seed=0, label="label", classification=True)
+
+
+def test_too_few_rows_is_a_named_error(frame_factory):
+    with pytest.raises(NotEnoughTrainingDataError, match="MIN_TRAINING_ROWS=200"):
+        split_window(
+            [("t", frame_factory(100))], WindowSettings(), seed=0, label="label", classification=True
+        )
+
+
+def test_a_single_class_is_a_named_error(frame_factory):
+    one_class = frame_factory(500).assign(label=1)
+    with pytest.raises(NotEnoughTrainingDataError, match="single class"):
+        split_window([("t", one_class)], WindowSettings(), seed=0, label="label", classification=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"test_share": 0.0}, {"test_share": 0.6, "validation_share": 0.5}, {"previous_data_share": 2.0}],
+)
+def test_window_settings_reject_impossible_shares(kwargs):
+    with pytest.raises(ValueError):
+        WindowSettings(**kwargs)
+
+
+def test_window_settings_from_env():
+    settings = WindowSettings.from_env(
+        {"WINDOW_MAX_BATCHES": "2", "TEST_SHARE": "0.3", "PREVIOUS_DATA_SHARE": ""}
+    )
+    assert (settings.max_batches, settings.test_share, settings.previous_data_share) == (2, 0.3, 0.0)
+
+
+def test_split_seed_depends_on_the_batch():
+    assert split_seed(1, "a") == split_seed(1, "a") != split_seed(1, "b")
+
+
+def test_job_names_fit_sagemaker_limits_and_iam_prefix():
+    names = job_names(
+        "Drift_Model-Long-Prefix", "arn:aws:states:us-east-1:1:execution:sm:name", "2026-01-02T03:04:05.678Z"
+    )
+    pattern = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
+    for value in names.to_dict().values():
+        assert pattern.match(value), value
+        assert value.startswith("drift-mode-") or value.startswith("drift-mode")
+    assert len(names.tuning_job) <= 32
+    assert len(names.training_job) + 3 <= 63
+    assert names.base.startswith("drift-mode-2601020304-")
+    again = job_names(
+        "Drift_Model-Long-Prefix", "arn:aws:states:us-east-1:1:execution:sm:name", "2026-01-02T03:04:05Z"
+    )
+    assert again == names
+    assert job_names("drift-xgb", "other-arn", "2026-01-02T03:04:05Z").base != names.base
