@@ -57,6 +57,8 @@ def resolve(value: Any, template: dict[str, Any]) -> str:
         target = value["Fn::GetAtt"]
         name, attribute = target if isinstance(target, list) else target.split(".", 1)
         kind = resources[name]["Type"]
+        if kind == "AWS::Serverless::StateMachine" and attribute == "Name":
+            return name
         assert attribute == "Arn", f"unexpected GetAtt {name}.{attribute}"
         if kind == "AWS::Serverless::Function":
             return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:drift-retrain-{name}"

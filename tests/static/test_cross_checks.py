@@ -228,9 +228,14 @@ def test_detect_drift_gets_exactly_its_contract(template):
     bucket = "arn:aws:s3:::drift-retrain-databucket"
     assert by_action["s3:GetObject"] == {f"{bucket}/incoming/*", f"{bucket}/baseline/*"}
     assert by_action["s3:PutObject"] == {f"{bucket}/quarantine/*", f"{bucket}/reports/drift/*"}
-    assert by_action["sagemaker:InvokeEndpoint"] == {
-        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/drift-retrain-endpoint"
-    }
+    assert (
+        by_action["sagemaker:InvokeEndpoint"]
+        == by_action["sagemaker:DescribeEndpoint"]
+        == {"arn:aws:sagemaker:us-east-1:123456789012:endpoint/drift-retrain-endpoint"}
+    )
+    assert len(by_action["states:DescribeExecution"]) == 1
+    assert next(iter(by_action["states:DescribeExecution"])).endswith(":*")
+    assert ":execution:" in next(iter(by_action["states:DescribeExecution"]))
     assert by_action["states:StartExecution"] == {
         "arn:aws:states:us-east-1:123456789012:stateMachine:RetrainStateMachine"
     }

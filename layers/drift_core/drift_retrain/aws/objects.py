@@ -285,7 +285,14 @@ def quarantine_object(
         if ref.size is not None and ref.size > MAX_SINGLE_COPY_BYTES:
             s3.copy(source, ref.bucket, copy_key)
         else:
-            s3.copy_object(CopySource=source, Bucket=ref.bucket, Key=copy_key, MetadataDirective="COPY")
+            # No tags on the copy: copying them would need s3:GetObjectTagging on every batch.
+            s3.copy_object(
+                CopySource=source,
+                Bucket=ref.bucket,
+                Key=copy_key,
+                MetadataDirective="COPY",
+                TaggingDirective="REPLACE",
+            )
     except ClientError as error:
         raise _translate(error, "CopyObject", ref.uri) from error
 
