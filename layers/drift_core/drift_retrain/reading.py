@@ -413,7 +413,7 @@ class _BlockParser:
 
 def _as_numbers(values: pd.Series, name: str, lines: np.ndarray) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype(np.float64, copy=False)
+        return values if values.dtype == np.float64 else values.astype(np.float64)
     numbers = pd.to_numeric(values, errors="coerce")
     bad = np.flatnonzero(numbers.isna().to_numpy() & values.notna().to_numpy())
     if len(bad) == 0 and pd.api.types.is_bool_dtype(values):
