@@ -1,0 +1,1 @@
+"""Local SageMaker: training, batch transform and endpoints that really compute."""
