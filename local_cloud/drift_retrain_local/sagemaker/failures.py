@@ -1,0 +1,141 @@
+"""Failure injection for the local SageMaker: make a training job, a transform job or an endpoint
+update fail on purpose, for tests and demos.
+
+Nothing is global: the local cloud owns one :class:`FailureInjector` and hands it to each job it runs;
+a test (or the future ``--inject`` CLI flag) arms switches on it. A switch matches job names with a
+shell-style pattern and fires a bounded number of times (``times=None``: every matching job)::
+
+    injector = FailureInjector()
+    injector.fail_training()                                  # every training job fails
+    injector.fail_transform("*champion*", times=1)            # the next champion transform fails
+    injector.fail_training(reason=CAPACITY_ERROR, times=1)    # exercises the capacity retry path
+    FailureInjector.from_specs(["training", "transform:*candidate*"])   # the CLI form
+
+Switches are checked when a job starts, before it reads any data, and the job then ends ``Failed``
+with the switch's reason, exactly like a job that failed on AWS.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "CAPACITY_ERROR",
+    "ENDPOINT_UPDATE",
+    "KINDS",
+    "TRAINING",
+    "TRANSFORM",
+    "FailureInjector",
+    "InjectedFailure",
+]
+
+TRAINING = "training"
+TRANSFORM = "transform"
+#: Reserved for the endpoint step: a blue/green update that rolls back.
+ENDPOINT_UPDATE = "endpoint-update"
+KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE)
+
+#: SageMaker's wording when no instance is available; the state machine retries these.
+CAPACITY_ERROR = (
+    "CapacityError: Unable to provision requested ML compute capacity. Please retry using a different ML "
+    "instance type. (injected by the local cloud)"
+)
+
+_DEFAULT_REASONS = {
+    TRAINING: "AlgorithmError: injected training failure (local cloud FailureInjector)",
+    TRANSFORM: "ClientError: injected transform failure (local cloud FailureInjector)",
+    ENDPOINT_UPDATE: "injected endpoint update failure (local cloud FailureInjector): roll back",
+}
+
+
+@dataclass
+class InjectedFailure:
+    """One armed switch."""
+
+    kind: str
+    pattern: str
+    reason: str
+    remaining: int | None  # None: unlimited
+    fired: int = 0
+
+
+class FailureInjector:
+    """Named failure switches, safe to use from the threads of parallel jobs."""
+
+    def __init__(self) -> None:
+        self._switches: list[InjectedFailure] = []
+        self._lock = threading.Lock()
+
+    # --- arming ---------------------------------------------------------------------------------------
+    def arm(
+        self, kind: str, pattern: str = "*", *, reason: str | None = None, times: int | None = None
+    ) -> InjectedFailure:
+        """Make jobs of ``kind`` whose name matches ``pattern`` fail (``times`` times, or always)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown failure kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None for every matching job)")
+        switch = InjectedFailure(kind, pattern, reason or _DEFAULT_REASONS[kind], times)
+        with self._lock:
+            self._switches.append(switch)
+        return switch
+
+    def fail_training(
+        self, pattern: str = "*", *, reason: str | None = None, times: int | None = None
+    ) -> InjectedFailure:
+        """Training jobs matching ``pattern`` end ``Failed``."""
+        return self.arm(TRAINING, pattern, reason=reason, times=times)
+
+    def fail_transform(
+        self, pattern: str = "*", *, reason: str | None = None, times: int | None = None
+    ) -> InjectedFailure:
+        """Transform jobs matching ``pattern`` end ``Failed``."""
+        return self.arm(TRANSFORM, pattern, reason=reason, times=times)
+
+    def roll_back_update(
+        self, pattern: str = "*", *, reason: str | None = None, times: int | None = None
+    ) -> InjectedFailure:
+        """Endpoint updates matching ``pattern`` (endpoint name) roll back (used by the endpoint step)."""
+        return self.arm(ENDPOINT_UPDATE, pattern, reason=reason, times=times)
+
+    @classmethod
+    def from_specs(cls, specs: Iterable[str]) -> FailureInjector:
+        """Build from CLI specs ``KIND[:PATTERN[:TIMES]]``, e.g. ``training``, ``transform:*champion*:1``."""
+        injector = cls()
+        for spec in specs:
+            kind, _, rest = spec.partition(":")
+            pattern, _, times = rest.partition(":")
+            try:
+                count = int(times) if times else None
+            except ValueError:
+                raise ValueError(f"{spec!r}: TIMES must be an integer") from None
+            injector.arm(kind.strip(), pattern or "*", times=count)
+        return injector
+
+    def clear(self) -> None:
+        """Disarm every switch."""
+        with self._lock:
+            self._switches.clear()
+
+    # --- firing ---------------------------------------------------------------------------------------
+    def check(self, kind: str, name: str) -> str | None:
+        """The failure reason when a switch fires for this job (consuming one use), else ``None``."""
+        with self._lock:
+            for switch in self._switches:
+                if switch.kind != kind or not fnmatch.fnmatchcase(name, switch.pattern):
+                    continue
+                if switch.remaining is not None:
+                    if switch.remaining <= 0:
+                        continue
+                    switch.remaining -= 1
+                switch.fired += 1
+                return switch.reason
+        return None
+
+    @property
+    def switches(self) -> list[InjectedFailure]:
+        with self._lock:
+            return list(self._switches)
