@@ -1,0 +1,121 @@
+"""S3 -> EventBridge -> Lambda, delivered as on AWS.
+
+moto already puts an S3 "Object Created" event on EventBridge for a bucket with EventBridge notifications
+on, and matches it against the deployed rules (the template's pattern, evaluated by moto). The Lambda
+targets of a matching rule are handed to this router (:mod:`.eventbridge_seam`), which fills in what moto's
+event lacks compared with AWS (a unique ``id``, an ISO ``time``, a ``sequencer`` that grows) and invokes
+the target asynchronously, as EventBridge invokes Lambda (``InvocationType=Event``), in-process.
+
+Delivery happens off the S3 request thread, so PutObject returns before DetectDrift runs, as on AWS;
+:meth:`EventRouter.wait` waits (bounded) until every delivery has finished. :meth:`EventRouter.redeliver`
+delivers an event again, as EventBridge's at-least-once delivery sometimes does.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from drift_retrain_local import eventbridge_seam
+from drift_retrain_local.lambdas import InvocationResult, LambdaRuntime
+
+__all__ = ["Delivery", "EventRouter"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event handed to one Lambda target."""
+
+    rule: str
+    target_arn: str
+    event: dict[str, Any]
+    future: concurrent.futures.Future[InvocationResult]
+
+    def result(self, timeout: float) -> InvocationResult:
+        return self.future.result(timeout=timeout)
+
+
+class EventRouter:
+    """Delivers the events of EventBridge rules with Lambda targets to the in-process runtime.
+
+    Parameters
+    ----------
+    runtime : LambdaRuntime
+        Runs the target functions.
+    """
+
+    def __init__(self, runtime: LambdaRuntime) -> None:
+        self.runtime = runtime
+        self.deliveries: list[Delivery] = []
+        self._lock = threading.Lock()
+        self._sequencer = itertools.count(1)
+        self._installed = False
+
+    def install(self) -> None:
+        eventbridge_seam.install(self._on_lambda_target)
+        self._installed = True
+
+    def uninstall(self) -> None:
+        if self._installed:
+            eventbridge_seam.uninstall()
+            self._installed = False
+
+    # ------------------------------------------------------------------------------------------------ API
+    def wait(self, timeout: float) -> list[Delivery]:
+        """Wait until every delivery so far has finished; ``TimeoutError`` after ``timeout`` seconds."""
+        self.runtime.wait_idle(timeout)
+        with self._lock:
+            return list(self.deliveries)
+
+    def deliveries_for(self, key: str) -> list[Delivery]:
+        """Deliveries of S3 events for an object key."""
+        with self._lock:
+            return [
+                d
+                for d in self.deliveries
+                if (d.event.get("detail") or {}).get("object", {}).get("key") == key
+            ]
+
+    def redeliver(self, delivery: Delivery) -> Delivery:
+        """Deliver the same event (same ``id``) to the same target again: a duplicate delivery."""
+        return self._deliver(delivery.rule, delivery.target_arn, delivery.event)
+
+    # ------------------------------------------------------------------------------------------- internals
+    def _on_lambda_target(
+        self, rule: str, rule_arn: str, target: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        event = self._as_on_aws(event)
+        if "Input" in target:
+            event = json.loads(target["Input"])
+        self._deliver(rule, target["Arn"], event)
+
+    def _deliver(self, rule: str, target_arn: str, event: dict[str, Any]) -> Delivery:
+        future = self.runtime.invoke_async(target_arn, json.dumps(event).encode())
+        delivery = Delivery(rule, target_arn, event, future)
+        with self._lock:
+            self.deliveries.append(delivery)
+        return delivery
+
+    def _as_on_aws(self, event: dict[str, Any]) -> dict[str, Any]:
+        """moto's S3 event with what AWS's has: unique id, ISO time, growing sequencer, account requester."""
+        event["id"] = str(uuid.uuid4())
+        when = event.get("time")
+        moment = datetime.fromtimestamp(when, UTC) if isinstance(when, (int, float)) else datetime.now(UTC)
+        event["time"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        detail = event.get("detail")
+        if isinstance(detail, dict) and event.get("source") == "aws.s3":
+            obj = detail.get("object")
+            if isinstance(obj, dict):
+                obj["sequencer"] = f"{next(self._sequencer):018X}"
+                if obj.get("version-id") in (None, "null"):
+                    obj.pop("version-id", None)  # unversioned bucket: AWS sends no version-id
+            detail["request-id"] = uuid.uuid4().hex[:16].upper()
+            detail["requester"] = event.get("account", detail.get("requester"))
+            detail.setdefault("source-ip-address", "127.0.0.1")
+        return event

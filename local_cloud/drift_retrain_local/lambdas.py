@@ -1,0 +1,390 @@
+"""Lambda functions run in-process: the REAL handler of each function whenever anything invokes it.
+
+moto's Lambda needs Docker to run code; without it, Invoke only echoes. This runtime answers
+``lambda:Invoke`` itself through botocore's public ``before-send.lambda.Invoke`` event, before the request
+leaves the client, for every client of the session it is installed on. moto's Step Functions interpreter
+makes its Lambda client with ``boto3.client(...)`` (``moto/stepfunctions/parser/asl/utils/boto_client.py``,
+``boto_client_for``), i.e. from boto3's default session, so installing on that session reaches the
+``arn:aws:states:::lambda:invoke`` tasks as well as our own code.
+
+Each function runs as Lambda would run it:
+
+- its module is imported from its ``CodeUri`` (once per runtime: a warm execution environment), with the
+  code directory and the layers' directories importable;
+- the template's environment (``Globals`` merged) plus Lambda's own variables are applied for the duration
+  of the call; ``os.environ`` is process-wide, so calls are serialised by one lock;
+- the context has the function name, ARN, memory, a request id and the remaining time of its Timeout;
+- an exception becomes Lambda's error payload ``{errorMessage, errorType, requestId, stackTrace}`` with the
+  ``X-Amz-Function-Error: Unhandled`` header, so a state machine's Catch sees the exception's class name.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib.util
+import itertools
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
+
+from drift_retrain_local.template import FunctionSpec
+
+__all__ = ["InvocationResult", "LambdaContext", "LambdaRuntime", "error_payload"]
+
+logger = logging.getLogger(__name__)
+
+#: ``os.environ`` and ``sys.path`` are process-wide: one function call at a time changes them.
+_PROCESS_LOCK = threading.RLock()
+_RUNTIME_IDS = itertools.count(1)
+_INVOKE_EVENT = "before-send.lambda.Invoke"
+
+
+class LambdaContext:
+    """The context object the Python runtime passes to a handler (the attributes handlers and Powertools read)."""
+
+    def __init__(self, function: FunctionSpec, request_id: str, *, client_context: Any = None) -> None:
+        self.function_name = function.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function.arn
+        self.memory_limit_in_mb = function.memory_mb
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{function.name}"
+        now = datetime.now(UTC)
+        self.log_stream_name = f"{now:%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self.identity = None
+        self.client_context = client_context
+        self.tenant_id = None
+        self._deadline = time.monotonic() + function.timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    """What Lambda's Invoke API returns: the payload bytes and, on an error, ``FunctionError``."""
+
+    function: str
+    request_id: str
+    payload: bytes
+    function_error: str | None = None
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.function_error is None
+
+    def json(self) -> Any:
+        return json.loads(self.payload) if self.payload else None
+
+
+@dataclass
+class _Loaded:
+    module: ModuleType
+    handler: Callable[[Any, Any], Any]
+
+
+@dataclass
+class _Pending:
+    futures: set[concurrent.futures.Future[InvocationResult]] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def error_payload(error: BaseException, request_id: str) -> dict[str, Any]:
+    """Lambda's Python runtime error payload for an exception raised by a handler."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return {
+        "errorMessage": str(error),
+        "errorType": type(error).__name__,
+        "requestId": request_id,
+        "stackTrace": traceback.format_list(frames),
+    }
+
+
+class LambdaRuntime:
+    """Runs the template's functions in this process.
+
+    Parameters
+    ----------
+    functions : Iterable[FunctionSpec]
+        The functions of the stack (``StackTemplate.functions()``).
+    region : str
+        ``AWS_REGION`` inside the function.
+    max_async_workers : int
+        Threads for ``InvocationType=Event`` invocations (they still run one at a time: see the module doc).
+    """
+
+    def __init__(self, functions: Iterable[FunctionSpec], region: str, *, max_async_workers: int = 2) -> None:
+        self.functions = {function.name: function for function in functions}
+        self.region = region
+        self.invocations: list[InvocationResult] = []
+        self._id = next(_RUNTIME_IDS)
+        self._loaded: dict[str, _Loaded] = {}
+        self._sessions: list[Any] = []
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max_async_workers, thread_name_prefix="local-lambda"
+        )
+        self._pending = _Pending()
+
+    # --------------------------------------------------------------------------------------------- lookup
+    def resolve(self, function_name: str) -> FunctionSpec | None:
+        """The function for a name, a full or partial ARN, with or without a qualifier."""
+        name = function_name
+        if ":function:" in name:
+            name = name.split(":function:", 1)[1]
+        name = name.split(":", 1)[0]
+        return self.functions.get(name)
+
+    # -------------------------------------------------------------------------------------------- invoke
+    def invoke(
+        self, function_name: str, payload: Any = None, *, client_context: Any = None
+    ) -> InvocationResult:
+        """Run the function's handler synchronously (``InvocationType=RequestResponse``).
+
+        ``payload`` may be bytes/str (JSON text, as on the wire) or any JSON-serialisable value.
+        """
+        function = self.resolve(function_name)
+        if function is None:
+            raise KeyError(f"no local function {function_name!r}")
+        if isinstance(payload, (bytes, bytearray)):
+            event = json.loads(payload or b"{}")
+        elif isinstance(payload, str):
+            event = json.loads(payload or "{}")
+        else:
+            event = payload if payload is not None else {}
+        request_id = str(uuid.uuid4())
+        started = time.monotonic()
+        with _PROCESS_LOCK:
+            context = LambdaContext(function, request_id, client_context=client_context)
+            try:
+                with self._function_environment(function, context):
+                    loaded = self._load(function)
+                    result = loaded.handler(event, context)
+                body = _marshal(result)
+                error_kind = None
+                if context.get_remaining_time_in_millis() == 0:
+                    body = _timeout_payload(function, request_id)
+                    error_kind = "Unhandled"
+            except Exception as error:
+                logger.info("%s raised %s: %s", function.name, type(error).__name__, error)
+                body = json.dumps(error_payload(error, request_id)).encode()
+                error_kind = "Unhandled"
+        outcome = InvocationResult(function.name, request_id, body, error_kind, time.monotonic() - started)
+        self.invocations.append(outcome)
+        return outcome
+
+    def invoke_async(
+        self, function_name: str, payload: Any = None
+    ) -> concurrent.futures.Future[InvocationResult]:
+        """``InvocationType=Event``: queue the call and return at once; :meth:`wait_idle` waits for it."""
+        future = self._executor.submit(self.invoke, function_name, payload)
+        with self._pending.lock:
+            self._pending.futures.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: concurrent.futures.Future[InvocationResult]) -> None:
+        with self._pending.lock:
+            self._pending.futures.discard(future)
+
+    def wait_idle(self, timeout: float) -> None:
+        """Wait until no asynchronous invocation is queued or running; ``TimeoutError`` after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._pending.lock:
+                pending = set(self._pending.futures)
+            if not pending:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(pending)} asynchronous Lambda invocation(s) still running")
+            concurrent.futures.wait(pending, timeout=remaining)
+
+    def close(self) -> None:
+        self.uninstall()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    # --------------------------------------------------------------------------------------- botocore hook
+    def install(self, session: Any) -> None:
+        """Answer ``lambda:Invoke`` of every client created from ``session`` (boto3 or botocore session).
+
+        Register before creating clients: a botocore client copies the session's handlers when created.
+        """
+        events = session.events if hasattr(session, "events") else session.get_component("event_emitter")
+        events.register(_INVOKE_EVENT, self._on_invoke, unique_id=f"drift-retrain-local-lambda-{self._id}")
+        self._sessions.append(events)
+
+    def uninstall(self) -> None:
+        for events in self._sessions:
+            events.unregister(_INVOKE_EVENT, unique_id=f"drift-retrain-local-lambda-{self._id}")
+        self._sessions.clear()
+
+    def _on_invoke(self, request: Any, **_: Any) -> AWSResponse | None:
+        parts = urlsplit(request.url)
+        # /2015-03-31/functions/{FunctionName}/invocations
+        segments = parts.path.split("/")
+        if len(segments) < 4 or segments[-1] != "invocations":
+            return None
+        function_name = unquote(segments[-2])
+        if self.resolve(function_name) is None:
+            return None  # not ours: moto answers (e.g. ResourceNotFoundException)
+        qualifier = parse_qs(parts.query).get("Qualifier", [None])[0]
+        if qualifier not in (None, "$LATEST"):
+            return None
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        invocation_type = _text(headers.get("x-amz-invocation-type")) or "RequestResponse"
+        body = request.body or b""
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode()
+        try:
+            json.loads(body or b"{}")
+        except ValueError as error:
+            return _client_error(
+                request.url,
+                "InvalidRequestContentException",
+                f"Could not parse request body into json: {error}",
+            )
+        if invocation_type == "DryRun":
+            return _response(request.url, 204, b"", {})
+        if invocation_type == "Event":
+            self.invoke_async(function_name, body)
+            return _response(request.url, 202, b"", {})
+        result = self.invoke(function_name, body)
+        extra = {"X-Amz-Function-Error": result.function_error} if result.function_error else {}
+        extra["x-amzn-RequestId"] = result.request_id
+        return _response(request.url, 200, result.payload, extra)
+
+    # --------------------------------------------------------------------------------------- environment
+    @contextmanager
+    def _function_environment(self, function: FunctionSpec, context: LambdaContext) -> Iterator[None]:
+        variables = {
+            **function.environment,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": context.log_group_name,
+            "AWS_LAMBDA_LOG_STREAM_NAME": context.log_stream_name,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+            "LAMBDA_TASK_ROOT": str(function.code_dir),
+            "_HANDLER": function.handler,
+            # There is no X-Ray daemon locally; Tracer would otherwise try to send segments.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+        paths = [str(function.code_dir), *(str(path) for path in function.layer_dirs)]
+        saved = {name: os.environ.get(name) for name in variables}
+        added = [path for path in paths if path not in sys.path]
+        os.environ.update(variables)
+        sys.path[0:0] = added
+        try:
+            yield
+        finally:
+            for path in added:
+                sys.path.remove(path)
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    def _load(self, function: FunctionSpec) -> _Loaded:
+        loaded = self._loaded.get(function.name)
+        if loaded is not None:
+            return loaded
+        module_path, _, attribute = function.handler.rpartition(".")
+        source = function.code_dir.joinpath(*module_path.split(".")).with_suffix(".py")
+        # A unique module name per runtime: every function's module is app.py, and a new runtime (a new
+        # local cloud) is a cold start whose module-level clients point at the new endpoint.
+        name = f"_drift_retrain_local_fn_{self._id}_{function.logical_id}"
+        spec = importlib.util.spec_from_file_location(name, source)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {function.handler} from {function.code_dir}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        loaded = _Loaded(module, getattr(module, attribute))
+        self._loaded[function.name] = loaded
+        return loaded
+
+
+def _marshal(result: Any) -> bytes:
+    try:
+        return json.dumps(result).encode()
+    except (TypeError, ValueError) as error:
+        return json.dumps(
+            {"errorMessage": f"Unable to marshal response: {error}", "errorType": "Runtime.MarshalError"}
+        ).encode()
+
+
+def _timeout_payload(function: FunctionSpec, request_id: str) -> bytes:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return json.dumps(
+        {
+            "errorMessage": f"{now} {request_id} Task timed out after {function.timeout_s:.2f} seconds",
+            "errorType": "Sandbox.Timedout",
+        }
+    ).encode()
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode()
+    return value
+
+
+class _RawBody:
+    """The file-like ``raw`` body botocore reads an ``AWSResponse`` from (streaming Payload included)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._offset = 0
+
+    def read(self, amt: int | None = None) -> bytes:
+        end = len(self._body) if amt is None else self._offset + amt
+        chunk = self._body[self._offset : end]
+        self._offset += len(chunk)
+        return chunk
+
+    def stream(self, amt: int = 1024, **_: Any) -> Iterator[bytes]:
+        while chunk := self.read(amt):
+            yield chunk
+
+    def close(self) -> None:
+        self._offset = len(self._body)
+
+
+def _response(url: str, status: int, body: bytes, extra_headers: Mapping[str, str]) -> AWSResponse:
+    headers = HTTPHeaders()
+    headers["Content-Type"] = "application/json"
+    headers["Content-Length"] = str(len(body))
+    headers["X-Amz-Executed-Version"] = "$LATEST"
+    for key, value in extra_headers.items():
+        headers[key] = value
+    return AWSResponse(url, status, headers, _RawBody(body))
+
+
+def _client_error(url: str, code: str, message: str) -> AWSResponse:
+    body = json.dumps({"Type": "User", "message": message}).encode()
+    return _response(url, 400, body, {"x-amzn-ErrorType": code})

@@ -1,0 +1,177 @@
+"""The embedded AWS: moto's server in this process, with Step Functions execution on.
+
+Every boto3 client made while it runs (ours, the Lambda handlers', moto's own ASL interpreter's) reaches it
+through the standard environment: ``AWS_ENDPOINT_URL``, dummy credentials and a region. Leaving the context
+restores the environment and boto3's default session, resets moto's state and stops the server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import urllib.request
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from drift_retrain_local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+
+__all__ = ["EmbeddedAws"]
+
+_werkzeug_logger = logging.getLogger("werkzeug")
+_running: list[EmbeddedAws] = []
+_running_lock = threading.Lock()
+
+#: Variables that could send a client elsewhere than the embedded AWS (or to a real profile).
+_CLEARED_PREFIXES = ("AWS_ENDPOINT_URL_",)
+_CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ROLE_ARN")
+
+
+class EmbeddedAws:
+    """moto's ThreadedMotoServer on a free loopback port, as a context manager.
+
+    Parameters
+    ----------
+    region : str
+        Region of every client (``AWS_REGION`` / ``AWS_DEFAULT_REGION``).
+    execute_state_machines : bool
+        Turn on moto's ASL interpreter (``stepfunctions.execute_state_machine``), so executions really run.
+
+    Examples
+    --------
+    >>> with EmbeddedAws() as aws:                      # doctest: +SKIP
+    ...     boto3.client("s3").list_buckets()
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION, *, execute_state_machines: bool = True) -> None:
+        self.region = region
+        self.account_id = DEFAULT_ACCOUNT_ID
+        self.execute_state_machines = execute_state_machines
+        self._server: ThreadedMotoServer | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self._saved_session: boto3.Session | None = None
+        self.endpoint_url = ""
+        self._werkzeug_level = logging.NOTSET
+
+    # ------------------------------------------------------------------------------------------------ life
+    def start(self) -> EmbeddedAws:
+        if self._server is not None:
+            return self
+        with _running_lock:
+            if _running:
+                raise RuntimeError(
+                    "an embedded AWS is already running in this process (moto's backends are process-wide)"
+                )
+            _running.append(self)
+        self._werkzeug_level = _werkzeug_logger.level
+        _werkzeug_logger.setLevel(logging.WARNING)  # no access log line per request
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        try:
+            server.start()
+        except BaseException:
+            with _running_lock:
+                _running.remove(self)
+            _werkzeug_logger.setLevel(self._werkzeug_level)
+            raise
+        self._server = server
+        host, port = server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        try:
+            self._apply_environment(port)
+            self._moto_api("reset")
+            self._moto_api(
+                "config", {"stepfunctions": {"execute_state_machine": self.execute_state_machines}}
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        try:
+            self._moto_api("config", {"stepfunctions": {"execute_state_machine": False}})
+            self._moto_api("reset")
+        finally:
+            self._restore_environment()
+            self._server.stop()
+            self._server = None
+            _werkzeug_logger.setLevel(self._werkzeug_level)
+            with _running_lock:
+                _running.remove(self)
+
+    def __enter__(self) -> EmbeddedAws:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------------------------------- clients
+    @property
+    def session(self) -> boto3.Session:
+        """boto3's default session while the server runs (moto's interpreter makes its clients from it)."""
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        return boto3.DEFAULT_SESSION  # type: ignore[return-value]
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A client of the embedded AWS (from the default session, so the Lambda hook applies)."""
+        return self.session.client(service, **kwargs)
+
+    # ----------------------------------------------------------------------------------------- internals
+    def _apply_environment(self, port: int) -> None:
+        wanted: dict[str, str | None] = {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            # No shared config or credentials file can point a client elsewhere.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            # moto's ASL interpreter sends its service calls to localhost:$MOTO_PORT.
+            "MOTO_PORT": str(port),
+            # A proxy from the environment must not intercept loopback calls.
+            "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1,localhost"])),
+        }
+        for name in list(os.environ):
+            if name.startswith(_CLEARED_PREFIXES) or name in _CLEARED:
+                wanted[name] = None
+        for name, value in wanted.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        # A fresh default session: credentials and region resolved from the variables above.
+        self._saved_session = boto3.DEFAULT_SESSION
+        boto3.setup_default_session()
+
+    def _restore_environment(self) -> None:
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+        boto3.DEFAULT_SESSION = self._saved_session
+        self._saved_session = None
+
+    def _moto_api(self, action: str, body: dict[str, Any] | None = None) -> None:
+        """moto's documented control API (``/moto-api/reset``, ``/moto-api/config``)."""
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/{action}",
+            data=json.dumps(body or {}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()

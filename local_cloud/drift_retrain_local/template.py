@@ -1,0 +1,458 @@
+"""Read ``template.yaml`` and resolve it for the local stack.
+
+The local cloud is derived from the SAM template itself, never from a second description of the stack.
+This module knows CloudFormation's short-form YAML tags, the intrinsic functions the template uses and the
+physical names the local stack gives its resources. It does not talk to AWS: :mod:`.stack` deploys what
+this module resolves.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from drift_retrain_local.exceptions import TemplateError
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_REGION",
+    "DEFAULT_STACK_NAME",
+    "FunctionSpec",
+    "StackTemplate",
+    "load_template",
+]
+
+DEFAULT_STACK_NAME = "drift-retrain-local"
+DEFAULT_REGION = "us-east-1"
+#: moto's account for any access key it does not know.
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+#: Marker for ``AWS::NoValue``: the property is removed.
+_NO_VALUE = object()
+
+_SHORT_TAGS = {
+    "!Ref": "Ref",
+    "!Condition": "Condition",
+    "!Sub": "Fn::Sub",
+    "!GetAtt": "Fn::GetAtt",
+    "!If": "Fn::If",
+    "!Equals": "Fn::Equals",
+    "!Not": "Fn::Not",
+    "!And": "Fn::And",
+    "!Or": "Fn::Or",
+    "!FindInMap": "Fn::FindInMap",
+    "!Join": "Fn::Join",
+    "!Select": "Fn::Select",
+    "!Split": "Fn::Split",
+    "!Base64": "Fn::Base64",
+    "!GetAZs": "Fn::GetAZs",
+    "!ImportValue": "Fn::ImportValue",
+    "!Cidr": "Fn::Cidr",
+    "!Transform": "Fn::Transform",
+    "!ToJsonString": "Fn::ToJsonString",
+    "!Length": "Fn::Length",
+}
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader that turns CloudFormation short-form tags into their long-form mappings."""
+
+
+def _construct_short_form(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = _SHORT_TAGS.get("!" + tag_suffix)
+    if name is None:
+        raise TemplateError(f"unknown CloudFormation tag !{tag_suffix} at {node.start_mark}")
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if name == "Fn::GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_short_form)
+
+
+def load_template(path: str | Path) -> dict[str, Any]:
+    """Parse a CloudFormation/SAM template, short-form tags included.
+
+    Parameters
+    ----------
+    path : str or Path
+        The template file (YAML or JSON).
+
+    Returns
+    -------
+    dict
+        The template with every short-form tag as its long form (``!Ref X`` -> ``{"Ref": "X"}``).
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    document = yaml.load(text, Loader=_CfnLoader)
+    if not isinstance(document, dict) or "Resources" not in document:
+        raise TemplateError(f"{path} is not a CloudFormation template (no Resources)")
+    return document
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One ``AWS::Serverless::Function`` as the local stack runs it (everything resolved)."""
+
+    logical_id: str
+    name: str
+    arn: str
+    handler: str
+    code_dir: Path
+    runtime: str
+    memory_mb: int
+    timeout_s: int
+    environment: dict[str, str]
+    layers: tuple[str, ...]
+    layer_dirs: tuple[Path, ...]
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# Resource types whose Ref is the ARN (the rest: the physical name).
+_REF_IS_ARN = {"AWS::SNS::Topic", "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"}
+_REF_IS_LAYER_VERSION = {"AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"}
+# The property that names a resource, per type.
+_NAME_PROPERTY = {
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::Serverless::Function": "FunctionName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::Serverless::LayerVersion": "LayerName",
+    "AWS::Lambda::LayerVersion": "LayerName",
+    "AWS::Serverless::StateMachine": "Name",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::CloudWatch::Dashboard": "DashboardName",
+    "AWS::Events::Rule": "Name",
+    "AWS::SQS::Queue": "QueueName",
+}
+_SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+
+
+class StackTemplate:
+    """The template resolved for one local stack.
+
+    Parameters
+    ----------
+    document : dict
+        The parsed template (:func:`load_template`).
+    root : Path
+        Directory that ``CodeUri``, ``ContentUri`` and ``DefinitionUri`` are relative to.
+    stack_name, region, account_id : str
+        The pseudo parameters of the local stack.
+    parameters : Mapping[str, object], optional
+        Parameter overrides; every other parameter takes its ``Default``.
+    """
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        root: str | Path,
+        *,
+        stack_name: str = DEFAULT_STACK_NAME,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.document = copy.deepcopy(dict(document))
+        self.root = Path(root)
+        self.stack_name = stack_name
+        self.region = region
+        self.account_id = account_id
+        self.resources: dict[str, dict[str, Any]] = self.document["Resources"]
+        self.parameters = self._parameter_values(parameters or {})
+        self._conditions: dict[str, bool] = {}
+
+    @classmethod
+    def from_file(cls, path: str | Path, **kwargs: Any) -> StackTemplate:
+        """Load ``path`` and resolve it relative to its own directory."""
+        path = Path(path)
+        return cls(load_template(path), path.parent, **kwargs)
+
+    # ------------------------------------------------------------------------------------------ parameters
+    def _parameter_values(self, overrides: Mapping[str, Any]) -> dict[str, str]:
+        declared = self.document.get("Parameters") or {}
+        unknown = sorted(set(overrides) - set(declared))
+        if unknown:
+            raise TemplateError(f"unknown parameter(s): {', '.join(unknown)}")
+        values: dict[str, str] = {}
+        for name, spec in declared.items():
+            if name in overrides:
+                value = overrides[name]
+            elif "Default" in spec:
+                value = spec["Default"]
+            else:
+                raise TemplateError(f"parameter {name} has no Default and no value was given")
+            values[name] = _as_text(value)
+            allowed = spec.get("AllowedValues")
+            if allowed is not None and values[name] not in {_as_text(v) for v in allowed}:
+                raise TemplateError(f"parameter {name}={values[name]!r} is not one of {allowed}")
+            pattern = spec.get("AllowedPattern")
+            if pattern is not None and not re.fullmatch(pattern, values[name]):
+                raise TemplateError(f"parameter {name}={values[name]!r} does not match {pattern}")
+        return values
+
+    def pseudo(self, name: str) -> Any:
+        pseudo = {
+            "AWS::AccountId": self.account_id,
+            "AWS::Region": self.region,
+            "AWS::StackName": self.stack_name,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackId": (
+                f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local"
+            ),
+            "AWS::NotificationARNs": [],
+            "AWS::NoValue": _NO_VALUE,
+        }
+        if name not in pseudo:
+            raise TemplateError(f"unknown pseudo parameter {name}")
+        return pseudo[name]
+
+    # ------------------------------------------------------------------------------------ names and attributes
+    def resource(self, logical_id: str) -> dict[str, Any]:
+        try:
+            return self.resources[logical_id]
+        except KeyError:
+            raise TemplateError(f"no resource {logical_id} in the template") from None
+
+    def physical_name(self, logical_id: str) -> str:
+        """The local name of a resource: its name property when the template sets one, else generated."""
+        resource = self.resource(logical_id)
+        name_property = _NAME_PROPERTY.get(resource["Type"])
+        properties = resource.get("Properties") or {}
+        if name_property and name_property in properties:
+            return str(self.resolve(properties[name_property]))
+        if resource["Type"] == "AWS::S3::Bucket":
+            return f"{self.stack_name}-{logical_id}".lower()
+        return f"{self.stack_name}-{logical_id}"
+
+    def arn(self, logical_id: str) -> str:
+        kind = self.resource(logical_id)["Type"]
+        name = self.physical_name(logical_id)
+        prefix = f"arn:aws:{{}}:{self.region}:{self.account_id}"
+        arns = {
+            "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
+            "AWS::DynamoDB::Table": f"{prefix.format('dynamodb')}:table/{name}",
+            "AWS::SNS::Topic": f"{prefix.format('sns')}:{name}",
+            "AWS::Serverless::Function": f"{prefix.format('lambda')}:function:{name}",
+            "AWS::Lambda::Function": f"{prefix.format('lambda')}:function:{name}",
+            "AWS::Serverless::StateMachine": f"{prefix.format('states')}:stateMachine:{name}",
+            "AWS::StepFunctions::StateMachine": f"{prefix.format('states')}:stateMachine:{name}",
+            "AWS::IAM::Role": f"arn:aws:iam::{self.account_id}:role/{name}",
+            "AWS::Logs::LogGroup": f"{prefix.format('logs')}:log-group:{name}:*",
+            "AWS::CloudWatch::Alarm": f"{prefix.format('cloudwatch')}:alarm:{name}",
+            "AWS::Events::Rule": f"{prefix.format('events')}:rule/{name}",
+            "AWS::SQS::Queue": f"{prefix.format('sqs')}:{name}",
+        }
+        if kind in _REF_IS_LAYER_VERSION:
+            # The local stack publishes each layer exactly once: version 1.
+            return f"{prefix.format('lambda')}:layer:{name}:1"
+        if kind not in arns:
+            raise TemplateError(f"no local ARN for {logical_id} ({kind})")
+        return arns[kind]
+
+    def ref(self, name: str) -> Any:
+        if name.startswith("AWS::"):
+            return self.pseudo(name)
+        if name in self.parameters:
+            return self.parameters[name]
+        kind = self.resource(name)["Type"]
+        if kind in _REF_IS_ARN or kind in _REF_IS_LAYER_VERSION:
+            return self.arn(name)
+        return self.physical_name(name)
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        if attribute == "Arn":
+            return self.arn(logical_id)
+        if attribute in {"Name", "TopicName", "QueueName"}:
+            return self.physical_name(logical_id)
+        if attribute == "StreamArn":
+            return self.arn(logical_id) + "/stream/local"
+        raise TemplateError(f"GetAtt {logical_id}.{attribute} is not supported locally")
+
+    # --------------------------------------------------------------------------------------------- intrinsics
+    def condition(self, name: str) -> bool:
+        if name not in self._conditions:
+            conditions = self.document.get("Conditions") or {}
+            if name not in conditions:
+                raise TemplateError(f"no condition {name} in the template")
+            self._conditions[name] = bool(self.resolve(conditions[name]))
+        return self._conditions[name]
+
+    def resolve(self, value: Any) -> Any:
+        """Resolve every intrinsic function in ``value`` (a template fragment) for the local stack."""
+        resolved = self._resolve(value)
+        return None if resolved is _NO_VALUE else resolved
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            items = [self._resolve(item) for item in value]
+            return [item for item in items if item is not _NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            if key == "Ref":
+                return self.ref(argument)
+            if key == "Condition" and isinstance(argument, str):
+                return self.condition(argument)
+            if key.startswith("Fn::"):
+                return self._function(key, argument)
+        resolved = {key: self._resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
+
+    def _function(self, key: str, argument: Any) -> Any:
+        if key == "Fn::Sub":
+            if isinstance(argument, list):
+                text, variables = argument[0], self._resolve(argument[1])
+            else:
+                text, variables = argument, {}
+            return self._sub(text, variables)
+        if key == "Fn::GetAtt":
+            logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+            return self.get_att(logical_id, self._resolve(attribute))
+        if key == "Fn::FindInMap":
+            mapping, top, second = (self._resolve(part) for part in argument)
+            try:
+                return self.document["Mappings"][mapping][top][second]
+            except KeyError:
+                raise TemplateError(f"FindInMap {mapping}/{top}/{second} has no value") from None
+        if key == "Fn::If":
+            name, if_true, if_false = argument
+            return self._resolve(if_true if self.condition(name) else if_false)
+        if key == "Fn::Equals":
+            left, right = (self._resolve(part) for part in argument)
+            return _as_text(left) == _as_text(right)
+        if key == "Fn::Not":
+            return not self._resolve(argument[0])
+        if key == "Fn::And":
+            return all(self._resolve(part) for part in argument)
+        if key == "Fn::Or":
+            return any(self._resolve(part) for part in argument)
+        if key == "Fn::Join":
+            separator, parts = argument
+            return separator.join(_as_text(part) for part in self._resolve(parts))
+        if key == "Fn::Select":
+            index, items = self._resolve(argument)
+            return items[int(index)]
+        if key == "Fn::Split":
+            separator, text = self._resolve(argument)
+            return text.split(separator)
+        if key == "Fn::GetAZs":
+            return [f"{self.region}{zone}" for zone in "abc"]
+        raise TemplateError(f"{key} is not supported by the local stack")
+
+    def _sub(self, text: str, variables: Mapping[str, Any]) -> str:
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1).strip()
+            if name in variables:
+                return _as_text(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return _as_text(self.get_att(logical_id, attribute))
+            return _as_text(self.ref(name))
+
+        # ${!Literal} stays as ${Literal}.
+        return _SUB_VARIABLE.sub(replace, text).replace("${!", "${")
+
+    # ------------------------------------------------------------------------------------------- resources
+    def resources_of_type(self, *types: str) -> list[str]:
+        """Logical ids of the resources of the given types whose Condition (if any) holds."""
+        return [
+            logical_id
+            for logical_id, resource in self.resources.items()
+            if resource["Type"] in types
+            and ("Condition" not in resource or self.condition(resource["Condition"]))
+        ]
+
+    def properties(self, logical_id: str) -> dict[str, Any]:
+        """The resource's properties, resolved (Globals not merged: see :meth:`function`)."""
+        return self.resolve(self.resource(logical_id).get("Properties") or {})
+
+    def function(self, logical_id: str) -> FunctionSpec:
+        """A serverless function with the template's ``Globals.Function`` merged as SAM merges them."""
+        globals_ = self.resolve((self.document.get("Globals") or {}).get("Function") or {})
+        own = self.properties(logical_id)
+        environment = {
+            **((globals_.get("Environment") or {}).get("Variables") or {}),
+            **((own.get("Environment") or {}).get("Variables") or {}),
+        }
+        layers = [*globals_.get("Layers", []), *own.get("Layers", [])]
+        settings = {**globals_, **own}
+        handler = settings.get("Handler")
+        code_uri = settings.get("CodeUri")
+        if not handler or not isinstance(code_uri, str):
+            raise TemplateError(f"{logical_id} needs a Handler and a local CodeUri")
+        return FunctionSpec(
+            logical_id=logical_id,
+            name=self.physical_name(logical_id),
+            arn=self.arn(logical_id),
+            handler=handler,
+            code_dir=(self.root / code_uri).resolve(),
+            runtime=str(settings.get("Runtime", "python3.12")),
+            memory_mb=int(settings.get("MemorySize", 128)),
+            timeout_s=int(settings.get("Timeout", 3)),
+            environment={key: _as_text(value) for key, value in environment.items()},
+            layers=tuple(layers),
+            layer_dirs=tuple(self._layer_dir(arn) for arn in layers),
+            events=dict(own.get("Events") or {}),
+        )
+
+    def functions(self) -> list[FunctionSpec]:
+        return [
+            self.function(logical_id) for logical_id in self.resources_of_type("AWS::Serverless::Function")
+        ]
+
+    def _layer_dir(self, layer_arn: str) -> Path:
+        for logical_id in self.resources_of_type(*_REF_IS_LAYER_VERSION):
+            if self.arn(logical_id) == layer_arn:
+                content = self.properties(logical_id).get("ContentUri")
+                if isinstance(content, str):
+                    return (self.root / content).resolve()
+        raise TemplateError(f"layer {layer_arn} is not a local layer of the template")
+
+    def state_machine_definition(self, logical_id: str) -> str:
+        """The definition text with its ``DefinitionSubstitutions`` applied, as SAM deploys it."""
+        properties = self.properties(logical_id)
+        if "DefinitionUri" in properties:
+            uri = properties["DefinitionUri"]
+            if not isinstance(uri, str):
+                raise TemplateError(f"{logical_id}: only a local DefinitionUri is supported")
+            text = (self.root / uri).read_text(encoding="utf-8")
+        elif "Definition" in properties:
+            import json
+
+            text = json.dumps(properties["Definition"], indent=2)
+        else:
+            raise TemplateError(f"{logical_id} has no definition")
+        substitutions = properties.get("DefinitionSubstitutions") or {}
+        for name, value in substitutions.items():
+            text = text.replace("${" + name + "}", _as_text(value))
+        leftover = sorted(set(_SUB_VARIABLE.findall(text)))
+        if leftover:
+            raise TemplateError(f"{logical_id}: no substitution for {', '.join(leftover)}")
+        return text
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        raise TemplateError(f"expected a scalar, got {value!r}")
+    return str(value)

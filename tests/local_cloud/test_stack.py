@@ -1,0 +1,82 @@
+"""The stack deployed into the embedded AWS is the one template.yaml describes."""
+
+from __future__ import annotations
+
+import json
+
+from drift_retrain_local.cloud import REPOSITORY_TEMPLATE, LocalCloud
+from drift_retrain_local.template import StackTemplate, load_template
+
+ROOT = REPOSITORY_TEMPLATE.parent
+
+
+def test_short_form_tags_become_long_form() -> None:
+    document = load_template(REPOSITORY_TEMPLATE)
+    function = document["Resources"]["DetectDriftFunction"]["Properties"]
+    assert function["Environment"]["Variables"]["ENDPOINT_NAME"] == {"Ref": "EndpointName"}
+    assert document["Resources"]["RetrainStateMachine"]["Properties"]["Role"] == {
+        "Fn::GetAtt": ["RetrainStateMachineRole", "Arn"]
+    }
+
+
+def test_parameters_are_overridable_and_reach_the_functions() -> None:
+    template = StackTemplate.from_file(REPOSITORY_TEMPLATE, parameters={"Alpha": "0.01"})
+    environment = template.function("DetectDriftFunction").environment
+    assert environment["ALPHA"] == "0.01"
+    # Globals are merged under the function's own variables.
+    assert environment["DATA_BUCKET"] == template.physical_name("DataBucket")
+    assert environment["STATE_MACHINE_ARN"] == template.arn("RetrainStateMachine")
+
+
+def test_state_machine_definition_is_the_file_after_substitution(cloud: LocalCloud) -> None:
+    template = cloud.stack.template
+    text = (ROOT / "statemachine" / "retrain.asl.json").read_text()
+    substitutions = template.properties("RetrainStateMachine")["DefinitionSubstitutions"]
+    for name, value in substitutions.items():
+        text = text.replace("${" + name + "}", str(value))
+    described = cloud.client("stepfunctions").describe_state_machine(
+        stateMachineArn=cloud.stack.state_machine_arn
+    )
+    assert described["definition"] == text
+    assert "${" not in described["definition"]
+    assert json.loads(described["definition"])["StartAt"]
+    assert described["roleArn"] == template.get_att("RetrainStateMachineRole", "Arn")
+
+
+def test_bucket_versioning_and_rule_pattern_are_the_templates(cloud: LocalCloud) -> None:
+    s3 = cloud.client("s3")
+    assert s3.get_bucket_versioning(Bucket=cloud.stack.bucket)["Status"] == "Enabled"
+    (rule,) = cloud.stack.rules
+    described = cloud.client("events").describe_rule(Name=rule.name)
+    template_pattern = cloud.stack.template.function("DetectDriftFunction").events["BatchArrived"][
+        "Properties"
+    ]
+    assert json.loads(described["EventPattern"]) == template_pattern["Pattern"]
+    (target,) = cloud.client("events").list_targets_by_rule(Rule=rule.name)["Targets"]
+    assert target["Arn"] == cloud.stack.function("DetectDriftFunction").arn
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 4
+    assert "DeadLetterConfig" in target
+
+
+def test_functions_are_registered_with_their_template_configuration(cloud: LocalCloud) -> None:
+    function = cloud.stack.function("DetectDriftFunction")
+    configuration = cloud.client("lambda").get_function_configuration(FunctionName=function.name)
+    assert configuration["FunctionArn"] == function.arn
+    assert configuration["MemorySize"] == 3008
+    assert configuration["Timeout"] == 900
+    assert configuration["Environment"]["Variables"] == function.environment
+    assert [layer["Arn"] for layer in configuration["Layers"]] == list(function.layers)
+
+
+def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
+    table = cloud.client("dynamodb").describe_table(TableName=cloud.stack.lock_table)["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "LockId", "KeyType": "HASH"}]
+    assert cloud.client("sns").get_topic_attributes(TopicArn=cloud.stack.topic_arn)["Attributes"]
+    alarm_names = {a["AlarmName"] for a in cloud.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert f"{cloud.stack.template.stack_name}-endpoint-5xx" in alarm_names
+    assert set(cloud.stack.skipped) == {
+        "NotificationTopicPolicy",
+        "NotificationEmailSubscription",
+        "Dashboard",
+        "DataBucketPolicy.DenyInsecureTransport",
+    }
