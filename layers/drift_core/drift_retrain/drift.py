@@ -120,7 +120,7 @@ def feature_drift(profile, frame: pd.DataFrame, config: DriftConfig) -> list[Fea
             results.append(numeric_drift(column, values, config))
         else:
             results.append(categorical_drift(column, values, config))
-    tests = [t for r in results for t in r.tests if t.test != "none"]
+    tests = [t for r in results for t in r.tests]
     adjusted = adjust_pvalues([t.p_value for t in tests], config.correction)
     for test, p_adj in zip(tests, adjusted, strict=True):
         test.decide(float(p_adj), config)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain.exceptions import PredictionError, ProfileError
+from drift_retrain.schema import canonical_labels
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,6 @@ class HoldoutPerformance:
 
 def encode_labels(labels: pd.Series | np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
     """Class labels (canonical strings) to indices 0..K-1 in ``classes`` order; what the model learns."""
-    from drift_retrain.schema import canonical_labels  # local: schema imports nothing from here
-
     index = {c: i for i, c in enumerate(classes)}
     values = canonical_labels(pd.Series(labels, dtype=object))
     codes = values.map(index)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from drift_retrain.exceptions import ProfileError, SchemaError
 from drift_retrain.performance import HoldoutPerformance
-from drift_retrain.schema import NUMERIC, Schema
+from drift_retrain.schema import NUMERIC, Schema, canonical_labels
 
 FORMAT_VERSION = 1
 PROFILE_FILE = "profile.json"
@@ -262,8 +262,6 @@ def build_profile(
         )
     labels = frame[schema.label]
     if schema.is_classification:
-        from drift_retrain.schema import canonical_labels
-
         label = profile_categorical(schema.label, canonical_labels(labels))
     else:
         label = profile_numeric(schema.label, labels)
