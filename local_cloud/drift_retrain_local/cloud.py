@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
+from drift_retrain_local.sagemaker import moto_seams as sagemaker_seams
+from drift_retrain_local.sagemaker.failures import FailureInjector
+from drift_retrain_local.sagemaker.service import LocalSageMaker, LocalSageMakerSettings
 from drift_retrain_local.server import EmbeddedAws
 from drift_retrain_local.stack import DeployedStack, deploy_stack
 from drift_retrain_local.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
@@ -28,6 +33,14 @@ class LocalCloud:
     stack: DeployedStack
     lambdas: LambdaRuntime
     events: EventRouter
+    #: The local SageMaker (jobs, endpoints, endpoint runtime) behind moto's sagemaker APIs.
+    sagemaker: LocalSageMaker | None = None
+
+    @property
+    def failures(self) -> FailureInjector:
+        """Failure switches of the local SageMaker (training, transform, endpoint update)."""
+        assert self.sagemaker is not None
+        return self.sagemaker.failures
 
     def client(self, service: str, **kwargs: Any) -> Any:
         return self.aws.client(service, **kwargs)
@@ -40,6 +53,8 @@ def local_cloud(
     parameters: Mapping[str, Any] | None = None,
     stack_name: str = DEFAULT_STACK_NAME,
     region: str = DEFAULT_REGION,
+    failures: FailureInjector | None = None,
+    sagemaker_settings: LocalSageMakerSettings | None = None,
 ) -> Iterator[LocalCloud]:
     """Start the embedded AWS, deploy ``template_path`` into it and run its functions in-process.
 
@@ -51,6 +66,10 @@ def local_cloud(
         Template parameter overrides (every other parameter takes its Default).
     stack_name, region : str
         Pseudo parameters of the local stack.
+    failures : FailureInjector, optional
+        Failure switches for the local SageMaker (a new, unarmed one by default; also ``cloud.failures``).
+    sagemaker_settings : LocalSageMakerSettings, optional
+        Durations of the local SageMaker's transitions (endpoint create/update, .sync poll...).
     """
     template = StackTemplate.from_file(
         template_path, parameters=parameters, stack_name=stack_name, region=region
@@ -60,9 +79,24 @@ def local_cloud(
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
         router = EventRouter(runtime)
         router.install()
+        # --- local SageMaker: moto's sagemaker / sagemaker-runtime / ASL sagemaker tasks really compute
+        sagemaker = LocalSageMaker(_s3_client_factory(aws, region), failures, sagemaker_settings)
+        sagemaker_seams.install(sagemaker)
         try:
             stack = deploy_stack(template, aws.session)
-            yield LocalCloud(aws, stack, runtime, router)
+            yield LocalCloud(aws, stack, runtime, router, sagemaker)
         finally:
+            sagemaker_seams.uninstall()
+            sagemaker.close()
             router.uninstall()
             runtime.close()
+
+
+def _s3_client_factory(aws: EmbeddedAws, region: str) -> Callable[[], Any]:
+    """S3 clients for the local SageMaker's job threads: one fresh session each (sessions are not
+    thread-safe), outside boto3's default session so no Lambda hook applies."""
+
+    def make() -> Any:
+        return boto3.session.Session().client("s3", endpoint_url=aws.endpoint_url, region_name=region)
+
+    return make
