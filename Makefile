@@ -1,5 +1,5 @@
 # Two commands matter on a fresh machine (both do their own set-up):
-#   make demo   - the main job: drift checks on example data the project generates
+#   make demo   - the main job: the whole service on a local cloud, on example data the project generates
 #   make test   - the whole test suite (lint, unit, functional, statistical)
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml $(wildcard tools/asl-lint/package-lock.json)
 	@touch $@
 
 demo: setup
-	$(VENV)/bin/drift-retrain demo --out out/demo
+	$(VENV)/bin/drift-retrain local demo --out out/local-demo
 
 lint: setup
 	$(PY) -m ruff check .

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from drift_retrain_local import parallel_seam
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
 from drift_retrain_local.sagemaker import moto_seams as sagemaker_seams
@@ -82,10 +83,12 @@ def local_cloud(
         # --- local SageMaker: moto's sagemaker / sagemaker-runtime / ASL sagemaker tasks really compute
         sagemaker = LocalSageMaker(_s3_client_factory(aws, region), failures, sagemaker_settings)
         sagemaker_seams.install(sagemaker)
+        parallel_seam.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
         try:
             stack = deploy_stack(template, aws.session)
             yield LocalCloud(aws, stack, runtime, router, sagemaker)
         finally:
+            parallel_seam.uninstall()
             sagemaker_seams.uninstall()
             sagemaker.close()
             router.uninstall()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["DeployError", "LocalCloudError", "MotoHookMovedError", "TemplateError"]
+__all__ = [
+    "DeployError",
+    "LocalCloudError",
+    "LocalRunError",
+    "LocalRunTimeoutError",
+    "MotoHookMovedError",
+    "TemplateError",
+]
 
 
 class LocalCloudError(Exception):
@@ -19,3 +26,11 @@ class DeployError(LocalCloudError):
 
 class MotoHookMovedError(LocalCloudError):
     """A moto internal the local cloud hooks into is not where this pinned moto version had it."""
+
+
+class LocalRunError(LocalCloudError):
+    """``drift-retrain local run`` cannot start: a missing file, no label column, a bad ``--inject``."""
+
+
+class LocalRunTimeoutError(LocalCloudError):
+    """Something the local run waits for (a delivery, an execution) did not finish in time."""

@@ -1,4 +1,4 @@
-"""``drift-retrain``: build baseline profiles, check batches, run the demo.
+"""``drift-retrain``: build baseline profiles, check batches, run the demo, run the service locally.
 
 Exit codes: 0 checked (drift or not), 2 usage or configuration error, 3 invalid batch, 4 other failure.
 """
@@ -74,6 +74,35 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="generate example data, train a champion and check each batch")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
     demo.set_defaults(handler=_demo)
+
+    local = commands.add_parser(
+        "local", help="run the whole service on this machine (embedded AWS; needs the dev install)"
+    )
+    local_commands = local.add_subparsers(dest="local_command", required=True)
+    run = local_commands.add_parser(
+        "run", help="bootstrap a model from TRAIN.csv, then drop each batch into incoming/ and follow it"
+    )
+    run.add_argument("--train", type=Path, required=True, help="labelled training CSV for the first model")
+    run.add_argument(
+        "--batch", type=Path, action="append", default=[], help="batch CSV, uploaded in order (repeatable)"
+    )
+    run.add_argument("--out", type=Path, default=Path("out/local"), help="output folder (default out/local)")
+    run.add_argument("--label", help="label column (default: the first column of TRAIN.csv)")
+    run.add_argument(
+        "--inject",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="make a SageMaker step fail: KIND[:PATTERN[:TIMES]], KIND training|transform|endpoint-update",
+    )
+    run.set_defaults(handler=_local_run)
+    local_demo = local_commands.add_parser(
+        "demo", help="generate example data with known drift and run it through the local cloud"
+    )
+    local_demo.add_argument(
+        "--out", type=Path, default=Path("out/local-demo"), help="output folder (default out/local-demo)"
+    )
+    local_demo.set_defaults(handler=_local_demo)
     return parser
 
 
@@ -145,6 +174,57 @@ def _demo(args: argparse.Namespace) -> int:
 
     run_demo(args.out)
     return EXIT_OK
+
+
+def _local_module(name: str):
+    """Import ``drift_retrain_local.<name>`` lazily: the local cloud is a development install only."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"drift_retrain_local.{name}")
+    except ImportError as error:
+        missing = getattr(error, "name", None) or str(error)
+        raise DriftRetrainError(
+            f"the local cloud is not installed ({missing} cannot be imported): from a clone of the "
+            "repository run `make setup` (or `pip install -e '.[dev]'`)"
+        ) from error
+
+
+def _local_failure(error: Exception) -> int:
+    print(f"drift-retrain: {error}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _local_run(args: argparse.Namespace) -> int:
+    run = _local_module("run")
+    from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
+
+    try:
+        timeline = run.local_run(args.train, args.batch, args.out, label=args.label, inject=args.inject)
+    except LocalRunError as error:
+        raise DriftRetrainError(str(error)) from error
+    except LocalRunTimeoutError as error:
+        return _local_failure(error)
+    return _bootstrapped(timeline)
+
+
+def _bootstrapped(timeline: dict) -> int:
+    """Exit 0 when the first model was deployed (each batch's outcome is in the table), else 4."""
+    if (timeline.get("bootstrap") or {}).get("outcome") == "promoted":
+        return EXIT_OK
+    print("drift-retrain: the first model was not deployed (see the timeline and logs)", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _local_demo(args: argparse.Namespace) -> int:
+    demo = _local_module("demo")
+    from drift_retrain_local.exceptions import LocalRunTimeoutError
+
+    try:
+        timeline = demo.local_demo(args.out)
+    except LocalRunTimeoutError as error:
+        return _local_failure(error)
+    return _bootstrapped(timeline)
 
 
 def _key_value(item: str) -> tuple[str, str]:

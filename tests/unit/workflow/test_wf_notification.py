@@ -91,7 +91,7 @@ def test_failure_summary_unwraps_lambda_causes_and_names_rollbacks():
         execution_arn=ARN,
         region=None,
     )
-    assert "retrain failed (TransformOutputMissingError)" in failed.subject
+    assert "retrain failed, champion keeps serving (TransformOutputMissingError)" in failed.subject
     assert "Cause: no .out file under s3://b/transforms/" in failed.body
     rolled = format_message(
         "failed",

@@ -19,6 +19,7 @@ _ERROR_SUMMARY = {
     "DeploymentRolledBackError": "deployment rolled back",
     "EndpointDeploymentFailedError": "endpoint deployment failed",
     "EndpointWaitTimeoutError": "endpoint did not settle in time",
+    "LockWaitTimeoutError": "another retrain held the endpoint lock too long",
     "ChampionEndpointNotInServiceError": "champion endpoint is busy",
     "EmptyTrainingWindowError": "no labelled data to train on",
     "NotEnoughTrainingDataError": "not enough labelled data",
@@ -98,7 +99,7 @@ def format_message(
         subject = f"{endpoint}: retrain skipped, another retrain is running"
     else:
         name = str(error.get("Error") or "RetrainFailed")
-        subject = f"{endpoint}: retrain failed ({_ERROR_SUMMARY.get(name, name)}), champion keeps serving"
+        subject = f"{endpoint}: retrain failed, champion keeps serving ({_ERROR_SUMMARY.get(name, name)})"
 
     lines = [f"Outcome: {outcome.upper()}", f"Endpoint: {endpoint}"]
     if batch:

@@ -1,0 +1,29 @@
+"""``drift-retrain local demo``: generate the example data and run it through the local cloud.
+
+Small on purpose (a 2-core laptop finishes in a few minutes): 4,000 training rows and batches of 1,000,
+enough for the drift tests, the concept test and a retrain (``MinLabelledRows`` is 500).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from drift_retrain.demo_data import LABEL, write_demo_data
+from drift_retrain_local.run import Echo, local_run
+
+__all__ = ["DEMO_BATCH_ROWS", "DEMO_TRAIN_ROWS", "local_demo"]
+
+DEMO_TRAIN_ROWS = 4_000
+DEMO_BATCH_ROWS = 1_000
+
+
+def local_demo(out: str | Path, echo: Echo = print, **kwargs: Any) -> dict[str, Any]:
+    """Write the demo data under ``<out>/data`` and :func:`~drift_retrain_local.run.local_run` it."""
+    out = Path(out)
+    train, batches = write_demo_data(out / "data", train_rows=DEMO_TRAIN_ROWS, batch_rows=DEMO_BATCH_ROWS)
+    echo(f"Demo data in {out / 'data'}:")
+    echo(f"  {train.name}: {DEMO_TRAIN_ROWS:,} labelled rows (label column {LABEL!r})")
+    for path, description in batches:
+        echo(f"  {path.name}: {description}")
+    return local_run(train, [path for path, _ in batches], out, label=LABEL, echo=echo, **kwargs)

@@ -1,0 +1,396 @@
+"""``drift-retrain local run``: the whole service on this machine, batch by batch.
+
+Starts the local cloud (embedded AWS, the stack deployed from ``template.yaml``, the real Lambdas and the
+real state machine), bootstraps the first model from the training CSV through the state machine's
+first-deployment path (``seed/`` + ``{"bootstrap": true, ...}``, docs/deployment.md section 4), then
+drops each batch into ``incoming/`` in order and waits until everything it set off has finished (the
+DetectDrift delivery, and the execution it started, if any) before the next one.
+
+Writes ``<out>/timeline.json`` (per batch: outcome, drift, the states the execution entered, the
+endpoint's config before and after, the evaluation), ``<out>/reports/`` and ``<out>/quarantine/`` as the
+workflow wrote them, and ``<out>/notifications.jsonl`` (every SNS message of the run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import gzip
+import io
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from drift_retrain_local.cloud import LocalCloud, local_cloud
+from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
+from drift_retrain_local.observe import (
+    NotificationLog,
+    copy_prefix,
+    endpoint_config,
+    evaluation_report,
+    evaluation_summary,
+    wait_for_execution,
+)
+from drift_retrain_local.sagemaker.failures import FailureInjector
+
+__all__ = ["LOCAL_PARAMETERS", "OUTCOMES", "BatchRunner", "local_run", "open_cloud", "render_summary"]
+
+#: Template parameters of a local run: the same template, with waits sized for a laptop instead of AWS.
+LOCAL_PARAMETERS: dict[str, Any] = {
+    "EndpointPollSeconds": 1,
+    "LockWaitSeconds": 1,
+    "LockMaxWaits": 900,
+    "CapacityRetrySeconds": 1,
+    "DeploymentWaitIntervalSeconds": 0,
+    "DeploymentTerminationWaitSeconds": 0,
+}
+OUTCOMES = ("no_drift", "drift_alert", "promoted", "rejected", "quarantined", "failed")
+#: The state that tells a promotion from a rejection in an execution's path.
+PROMOTED_STATE, REJECTED_STATE = "Promote candidate", "Record rejection"
+
+Echo = Callable[[str], None]
+
+
+def local_run(
+    train: str | Path,
+    batches: Sequence[str | Path],
+    out: str | Path,
+    label: str | None = None,
+    inject: Sequence[str] = (),
+    echo: Echo = print,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    timeout: float = 900.0,
+) -> dict[str, Any]:
+    """Run the service locally on ``train`` then each of ``batches``; returns the timeline.
+
+    Parameters
+    ----------
+    train : path
+        Labelled training CSV (header row) for the first model.
+    batches : sequence of paths
+        CSV batches, uploaded to ``incoming/`` one after the other.
+    out : path
+        Folder for ``timeline.json``, ``reports/``, ``quarantine/`` and ``notifications.jsonl``.
+    label : str, optional
+        Label column (default: the first column of ``train``).
+    inject : sequence of str
+        Failure switches ``KIND[:PATTERN[:TIMES]]`` (``training``, ``transform``, ``endpoint-update``).
+    echo : callable
+        Where progress lines go.
+    parameters : Mapping, optional
+        Template parameter overrides on top of :data:`LOCAL_PARAMETERS`.
+    timeout : float
+        Most seconds to wait for one delivery or one execution.
+
+    Raises
+    ------
+    LocalRunError
+        Bad arguments (missing file, no such label column, bad ``--inject``), before anything starts.
+    LocalRunTimeoutError
+        A delivery or an execution did not finish within ``timeout`` (the timeline so far is written).
+    """
+    train = Path(train)
+    batch_paths = [Path(b) for b in batches]
+    label = _label_column(train, label)
+    for path in batch_paths:
+        if not path.is_file():
+            raise LocalRunError(f"batch file not found: {path}")
+    injector = _injector(inject)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    template_parameters = {**LOCAL_PARAMETERS, "LabelColumn": label, **(parameters or {})}
+    timeline: dict[str, Any] = {
+        "train": str(train),
+        "label": label,
+        "inject": list(inject),
+        "bootstrap": None,
+        "batches": [],
+    }
+    started = time.monotonic()
+    if echo is print:
+        echo = functools.partial(print, file=sys.stdout, flush=True)
+    echo("Starting the local cloud: embedded AWS, stack deployed from template.yaml, Lambdas in-process")
+    echo(f"(the Lambdas' and moto's own logs go to {out / 'logs.txt'})")
+    try:
+        with _logs_to(out / "logs.txt"), open_cloud(template_parameters, injector) as cloud:
+            runner = BatchRunner(cloud, echo, timeout)
+            try:
+                timeline["bootstrap"] = runner.bootstrap(train)
+                if timeline["bootstrap"]["outcome"] != "promoted":
+                    echo("The first model was not deployed: no batch uploaded (see notifications.jsonl).")
+                else:
+                    for index, path in enumerate(batch_paths, 1):
+                        timeline["batches"].append(runner.batch(path, index, len(batch_paths)))
+            finally:
+                runner.collect(out)
+                timeline["notifications"] = len(runner.notifications.messages)
+    finally:
+        timeline["seconds"] = round(time.monotonic() - started, 1)
+        (out / "timeline.json").write_text(json.dumps(timeline, indent=2, default=str) + "\n")
+    echo("")
+    echo(render_summary(timeline))
+    echo(f"\nTimeline, reports and notifications in {out}/ ({timeline['seconds']:.0f} s in all)")
+    return timeline
+
+
+@contextlib.contextmanager
+def _logs_to(path: Path) -> Iterator[None]:
+    """Send what the Lambdas print (Powertools' JSON lines) and moto's log records to ``path``, so the
+    terminal shows the progress only."""
+    loggers = [logging.getLogger(name) for name in ("moto", "werkzeug", "botocore", "drift_retrain")]
+    with path.open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+        handler = logging.StreamHandler(handle)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        saved = [(logger, logger.propagate) for logger in loggers]
+        for logger in loggers:
+            logger.addHandler(handler)
+            logger.propagate = False
+        try:
+            yield
+        finally:
+            for logger, propagate in saved:
+                logger.removeHandler(handler)
+                logger.propagate = propagate
+
+
+# ------------------------------------------------------------------------------------------- arguments
+def _label_column(train: Path, label: str | None) -> str:
+    if not train.is_file():
+        raise LocalRunError(f"training file not found: {train}")
+    opener = gzip.open if train.name.endswith(".gz") else open
+    try:
+        with opener(train, "rb") as handle:
+            first = handle.readline()
+    except OSError as error:
+        raise LocalRunError(f"cannot read {train}: {error}") from error
+    header = next(csv.reader(io.StringIO(first.decode("utf-8-sig", errors="replace"))), [])
+    header = [name.strip() for name in header]
+    if not header or not any(header):
+        raise LocalRunError(f"{train} is empty: a header row naming the columns is required")
+    if label is None:
+        return header[0]
+    if label not in header:
+        raise LocalRunError(f"{train} has no label column {label!r} (columns: {', '.join(header)})")
+    return label
+
+
+def _injector(specs: Sequence[str]) -> FailureInjector:
+    try:
+        return FailureInjector.from_specs(specs)
+    except ValueError as error:
+        raise LocalRunError(f"--inject: {error}") from error
+
+
+def open_cloud(
+    parameters: Mapping[str, Any], injector: FailureInjector
+) -> contextlib.AbstractContextManager[LocalCloud]:
+    """The local cloud with the local run's template parameters and failure switches."""
+    return local_cloud(parameters=parameters, failures=injector)
+
+
+# ------------------------------------------------------------------------------------------------- run
+class BatchRunner:
+    """Uploads batches into a running local cloud and follows each to the end (used by the tests too)."""
+
+    def __init__(self, cloud: LocalCloud, echo: Echo, timeout: float) -> None:
+        self.cloud = cloud
+        self.echo = echo
+        self.timeout = timeout
+        self.bucket = cloud.stack.bucket
+        self.endpoint = cloud.stack.template.parameters["EndpointName"]
+        self.s3 = cloud.client("s3")
+        self.sfn = cloud.client("stepfunctions")
+        self.sagemaker = cloud.client("sagemaker")
+        self.notifications = NotificationLog.subscribe(
+            cloud.client("sns"), cloud.client("sqs"), cloud.stack.topic_arn
+        )
+
+    def _progress(self, name: str, seconds: float) -> None:
+        self.echo(f"    {seconds:6.1f}s  {name}")
+
+    def watch(self, arn: str) -> dict[str, Any]:
+        record = wait_for_execution(self.sfn, arn, timeout=self.timeout, on_state=self._progress)
+        line = f"    {record.seconds:6.1f}s  execution {record.status}"
+        self.echo(line + (f": {record.error}: {record.cause}" if record.error else ""))
+        return {"record": record, **record.to_dict()}
+
+    def bootstrap(self, train: Path) -> dict[str, Any]:
+        key = f"seed/{train.name}"
+        self.echo(f"\nBootstrap: {train} -> s3://{self.bucket}/{key}, first model through the state machine")
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=train.read_bytes())
+        return self.bootstrap_key(key)
+
+    def bootstrap_key(self, key: str, name: str = "bootstrap-1") -> dict[str, Any]:
+        """Start the first-deployment execution on ``seed/`` data already in the bucket; follow it."""
+        before = endpoint_config(self.sagemaker, self.endpoint)
+        batch = {"bucket": self.bucket, "key": key, "version_id": None, "etag": None, "batch_id": "bootstrap"}
+        started = self.sfn.start_execution(
+            stateMachineArn=self.cloud.stack.state_machine_arn,
+            name=name,
+            input=json.dumps({"bootstrap": True, "batch": batch}),
+        )
+        watched = self.watch(started["executionArn"])
+        return self._entry(key.rpartition("/")[2], "bootstrap", None, watched, before)
+
+    def batch(self, path: Path, index: int, count: int) -> dict[str, Any]:
+        self.echo(f"\n[{index}/{count}] {path.name} -> s3://{self.bucket}/incoming/{path.name}")
+        return self.upload(path.name, path.read_bytes())
+
+    def upload(self, name: str, body: bytes) -> dict[str, Any]:
+        """Put ``incoming/<name>``, follow what it sets off to the end; the timeline entry."""
+        key = f"incoming/{name}"
+        before = endpoint_config(self.sagemaker, self.endpoint)
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+        response = self.detect(key)
+        execution = response.get("execution") or {}
+        watched = None
+        if execution.get("execution_arn") and not execution.get("duplicate"):
+            self.echo(f"    retrain started: execution {execution['name']}")
+            watched = self.watch(execution["execution_arn"])
+        return self._entry(name, key, response, watched, before)
+
+    def detect(self, key: str) -> dict[str, Any]:
+        """The DetectDrift delivery for ``key``: wait for it (bounded) and return its response."""
+        deadline = time.monotonic() + self.timeout
+        while not self.cloud.events.deliveries_for(key):
+            if time.monotonic() > deadline:
+                raise LocalRunTimeoutError(f"no S3 event was delivered for {key}")
+            time.sleep(0.05)
+        started = time.monotonic()
+        self.cloud.events.wait(timeout=self.timeout)
+        result = self.cloud.events.deliveries_for(key)[-1].result(timeout=1)
+        if not result.ok:
+            error = result.json() or {}
+            self.echo(f"    DetectDrift failed: {error.get('errorType')}: {error.get('errorMessage')}")
+            return {"status": "error", "message": f"{error.get('errorType')}: {error.get('errorMessage')}"}
+        response = result.json()
+        concept = "concept drift" if response.get("concept_drift") else "no concept drift"
+        drifted = ", ".join(response.get("drifted_features") or []) or "none"
+        self.echo(
+            f"    DetectDrift ({time.monotonic() - started:.1f}s): {response.get('status')}: "
+            f"{response.get('message')}; drifted features: {drifted}; {concept}"
+        )
+        return response
+
+    def _entry(
+        self,
+        name: str,
+        key: str,
+        response: dict[str, Any] | None,
+        watched: dict[str, Any] | None,
+        before: str | None,
+    ) -> dict[str, Any]:
+        record = watched.pop("record") if watched else None
+        evaluation = (
+            evaluation_summary(evaluation_report(self.s3, self.bucket, record.name)) if record else None
+        )
+        messages = self.notifications.drain()
+        entry: dict[str, Any] = {
+            "file": name,
+            "key": key,
+            "outcome": _outcome(response, record),
+            "detect": None
+            if response is None
+            else {k: response.get(k) for k in ("status", "message", "report_key", "quarantine_key")},
+            "drifted_features": list((response or {}).get("drifted_features") or []),
+            "concept_drift": bool((response or {}).get("concept_drift")),
+            "execution": watched,
+            "endpoint_config_before": before,
+            "endpoint_config_after": endpoint_config(self.sagemaker, self.endpoint),
+            "notifications": [m["subject"] for m in messages],
+        }
+        if evaluation is not None:
+            entry["evaluation"] = evaluation
+        self.echo(f"    outcome: {entry['outcome']}")
+        return entry
+
+    def collect(self, out: Path) -> None:
+        for prefix in ("reports/", "quarantine/"):
+            copy_prefix(self.s3, self.bucket, prefix, out)
+        self.notifications.drain()
+        with (out / "notifications.jsonl").open("w", encoding="utf-8") as handle:
+            for message in self.notifications.messages:
+                handle.write(json.dumps(message) + "\n")
+
+
+def _outcome(response: dict[str, Any] | None, record: Any) -> str:
+    if record is not None:
+        if record.status != "SUCCEEDED":
+            return "failed"
+        if PROMOTED_STATE in record.path:
+            return "promoted"
+        return "rejected" if REJECTED_STATE in record.path else "failed"
+    if response is None:
+        return "failed"
+    status = response.get("status")
+    if status == "invalid":
+        return "quarantined"
+    if status != "checked":
+        return "failed"
+    if response.get("retrain") and not response.get("execution"):
+        return "failed"  # the policy fired but no execution started (logged by DetectDrift)
+    alert = response.get("message") in ("alert", "retrain")
+    return (
+        "drift_alert"
+        if alert or response.get("drifted_features") or response.get("concept_drift")
+        else "no_drift"
+    )
+
+
+# --------------------------------------------------------------------------------------------- summary
+def render_summary(timeline: Mapping[str, Any]) -> str:
+    """The end-of-run table: one row per batch (and the bootstrap)."""
+    rows = []
+    entries = ([timeline["bootstrap"]] if timeline.get("bootstrap") else []) + list(
+        timeline.get("batches", [])
+    )
+    for entry in entries:
+        execution = entry.get("execution") or {}
+        before, after = entry.get("endpoint_config_before"), entry.get("endpoint_config_after")
+        if before == after:
+            endpoint = "unchanged" if after else "none"
+        elif before is None:
+            endpoint = "created"
+        else:
+            endpoint = "swapped"
+        evaluation = entry.get("evaluation") or {}
+        scores = ""
+        if evaluation:
+            champion = evaluation.get("champion")
+            scores = f"{evaluation.get('metric')} {_num(evaluation.get('candidate'))}"
+            scores += f" vs {_num(champion)}" if champion is not None else " (first model)"
+        workflow = ""
+        if execution:
+            workflow = f"{execution.get('status')} {execution.get('seconds', 0):.0f}s"
+        name = entry["file"] + (" (bootstrap)" if entry.get("key") == "bootstrap" else "")
+        rows.append(
+            [
+                name,
+                entry["outcome"],
+                str(len(entry.get("drifted_features") or [])),
+                "yes" if entry.get("concept_drift") else "no",
+                workflow or "-",
+                endpoint,
+                scores or "-",
+            ]
+        )
+    header = ["batch", "outcome", "drifted", "concept", "workflow", "endpoint", "candidate vs champion"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    right = {2}
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _num(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) else str(value)

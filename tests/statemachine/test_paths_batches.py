@@ -1,0 +1,182 @@
+"""Batch paths: first deployment, no drift, unlabelled drift, malformed file, concept drift with a
+winning candidate (swapped under load), duplicate delivery, and a losing candidate."""
+
+from __future__ import annotations
+
+import numpy as np
+from workflow_support import Harness, InvokingClient, batch_csv
+
+from drift_retrain.demo_data import features
+
+FIRST_DEPLOYMENT = [
+    "Is this a bootstrap run",
+    "Describe bootstrap trigger",
+    "Acquire endpoint lock",
+    "Prepare training data",
+    "Train candidate model",
+    "Create candidate model",
+    "Find champion endpoint",
+    "Is there no endpoint yet",
+    "Plan first deployment",
+    "No champion to score",
+    "Evaluate candidate against champion",
+    "Create endpoint config for candidate",
+    "Create endpoint for first model",
+    "Wait for endpoint to settle",
+    "Promote candidate",
+    "Notify promotion",
+    "Release lock after promotion",
+    "Candidate is serving",
+]
+
+
+def in_order(path: list[str], expected: list[str]) -> bool:
+    """``expected`` appears in ``path`` in this order (other states may come between)."""
+    states = iter(path)
+    return all(name in states for name in expected)
+
+
+def test_first_deployment_creates_the_endpoint_and_the_baseline(harness: Harness) -> None:
+    entry = harness.bootstrap
+    execution = entry["execution"]
+    assert execution["status"] == "SUCCEEDED"
+    assert in_order(execution["path"], FIRST_DEPLOYMENT), execution["path"]
+    assert "Score champion on held-out rows" not in execution["path"]
+    assert "Shift traffic to candidate with blue/green update" not in execution["path"]
+    assert entry["endpoint_config_before"] is None
+    assert entry["endpoint_config_after"]
+    assert entry["evaluation"]["decision"] == "first_deployment"
+    assert entry["evaluation"]["champion"] is None
+    assert harness.exists("baseline/current/profile.json")
+    assert harness.exists(f"reports/evaluation/{execution['name']}.json")
+    assert harness.exists(f"reports/lineage/{execution['name']}.json")
+    assert any("new model serving (first deployment)" in s for s in entry["notifications"])
+
+
+def test_a_stable_batch_changes_nothing(harness: Harness) -> None:
+    entry = harness.upload("stable-1.csv", batch_csv("stable", seed=11))
+    assert entry["outcome"] == "no_drift"
+    assert entry["execution"] is None
+    assert entry["drifted_features"] == [] and entry["concept_drift"] is False
+    assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
+    report = harness.read_json(entry["detect"]["report_key"])
+    assert report["retrain"] is False and report["drifted_features"] == []
+    assert entry["notifications"] == []
+
+
+def test_unlabelled_feature_drift_alerts_without_retraining(harness: Harness) -> None:
+    entry = harness.upload("covariate-1.csv", batch_csv("covariate", seed=12))
+    assert entry["outcome"] == "drift_alert"
+    assert entry["execution"] is None
+    assert {"age", "region"} <= set(entry["drifted_features"])
+    assert entry["concept_drift"] is False
+    assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
+    report = harness.read_json(entry["detect"]["report_key"])
+    assert report["alert"] is True and report["retrain"] is False
+    assert [s for s in entry["notifications"] if s.startswith("Drift alert")], entry["notifications"]
+    listed = harness.cloud.client("stepfunctions").list_executions(
+        stateMachineArn=harness.cloud.stack.state_machine_arn
+    )["executions"]
+    assert [e["name"] for e in listed] == ["bootstrap-1"]
+
+
+def test_a_malformed_file_is_quarantined_and_kept(harness: Harness) -> None:
+    body = batch_csv("malformed", seed=13)
+    entry = harness.upload("malformed-1.csv", body)
+    assert entry["outcome"] == "quarantined"
+    assert entry["execution"] is None
+    assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
+    quarantine_key = entry["detect"]["quarantine_key"]
+    assert quarantine_key == "quarantine/incoming/malformed-1.csv"
+    assert harness.s3.get_object(Bucket=harness.bucket, Key=quarantine_key)["Body"].read() == body
+    original = harness.s3.get_object(Bucket=harness.bucket, Key="incoming/malformed-1.csv")["Body"].read()
+    assert original == body
+    error = harness.read_json(f"{quarantine_key}.error.json")
+    assert "expected 8 fields" in str(error)
+    assert harness.read_json(entry["detect"]["report_key"])["status"] == "invalid"
+    assert any(s.startswith("Batch quarantined") for s in entry["notifications"])
+
+
+def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Harness) -> None:
+    rows = features(20, np.random.default_rng(3))
+    with InvokingClient(harness, rows) as client:
+        entry = harness.upload("concept-1.csv", batch_csv("concept", seed=14))
+    assert entry["concept_drift"] is True
+    execution = entry["execution"]
+    assert execution["status"] == "SUCCEEDED", execution
+    assert entry["outcome"] == "promoted"
+    assert in_order(
+        execution["path"],
+        [
+            "Describe drift trigger",
+            "Acquire endpoint lock",
+            "Train candidate model",
+            "Find champion model",
+            "Score champion on held-out rows",
+            "Evaluate candidate against champion",
+            "Does the candidate win",
+            "Create endpoint config for candidate",
+            "Plan all-at-once traffic shift",
+            "Shift traffic to candidate with blue/green update",
+            "Has the endpoint settled",
+            "Promote candidate",
+            "Release lock after promotion",
+        ],
+    ), execution["path"]
+    assert entry["endpoint_config_after"] != entry["endpoint_config_before"]
+    evaluation = entry["evaluation"]
+    assert evaluation["decision"] == "promote"
+    assert evaluation["candidate"] < evaluation["champion"]
+    assert harness.exists(f"reports/lineage/{execution['name']}.json")
+    assert any("new model serving" in s for s in entry["notifications"])
+    assert any(s.startswith("Retrain") for s in entry["notifications"])
+    assert client.ok > 0
+    assert client.failures == []
+
+
+def test_a_duplicate_delivery_starts_no_second_execution(harness: Harness) -> None:
+    entry = harness.upload("noise-1.csv", batch_csv("noise", seed=15))
+    first_name = entry["execution"]["name"]
+    (delivery,) = harness.cloud.events.deliveries_for("incoming/noise-1.csv")
+    again = harness.cloud.events.redeliver(delivery)
+    harness.cloud.events.wait(timeout=60)
+    response = again.result(timeout=1).json()
+    assert response["execution"] == {
+        "name": first_name,
+        "execution_arn": entry["execution"]["arn"],
+        "duplicate": True,
+    }
+    names = [
+        e["name"]
+        for e in harness.cloud.client("stepfunctions").list_executions(
+            stateMachineArn=harness.cloud.stack.state_machine_arn
+        )["executions"]
+    ]
+    assert names.count(first_name) == 1
+    assert not [
+        s for s in harness.runner.notifications.drain() if s["subject"].startswith(("Retrain", "Drift"))
+    ]
+
+
+def test_a_losing_candidate_leaves_the_endpoint_untouched(harness: Harness) -> None:
+    entry = harness.upload("noise-2.csv", batch_csv("noise", seed=16))
+    assert entry["concept_drift"] is True
+    execution = entry["execution"]
+    assert execution["status"] == "SUCCEEDED", execution
+    assert entry["outcome"] == "rejected"
+    assert in_order(
+        execution["path"],
+        [
+            "Does the candidate win",
+            "Record rejection",
+            "Notify rejection",
+            "Release lock after rejection",
+            "Champion keeps serving",
+        ],
+    )
+    assert "Shift traffic to candidate with blue/green update" not in execution["path"]
+    assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
+    assert entry["evaluation"]["decision"] == "reject"
+    assert harness.exists(f"reports/evaluation/{execution['name']}.json")
+    assert not harness.exists(f"reports/lineage/{execution['name']}.json")
+    assert any("candidate rejected, champion keeps serving" in s for s in entry["notifications"])

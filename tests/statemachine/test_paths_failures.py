@@ -1,0 +1,76 @@
+"""Failure paths: training fails, transform fails, the blue/green update rolls back. Each ends in
+Notify failure -> Release lock -> Retrain failed, with the champion still serving."""
+
+from __future__ import annotations
+
+import pytest
+from workflow_support import Harness, batch_csv
+
+FAILURE_TAIL = [
+    "Collect failure details",
+    "Describe failure",
+    "Notify failure",
+    "Release lock after failure",
+    "Is the error name reserved",
+]
+
+
+def assert_failed_and_untouched(harness: Harness, entry: dict, failed_state: str) -> dict:
+    execution = entry["execution"]
+    assert execution["status"] == "FAILED", execution
+    assert entry["outcome"] == "failed"
+    path = execution["path"]
+    assert path[-1] == "Retrain failed", path
+    tail = [name for name in path if name in FAILURE_TAIL]
+    assert tail == FAILURE_TAIL, path
+    assert failed_state in path
+    assert "Promote candidate" not in path
+    assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
+    assert (
+        harness.cloud.client("sagemaker").describe_endpoint(EndpointName=harness.endpoint)["EndpointStatus"]
+        == "InService"
+    )
+    assert any("retrain failed" in s and "champion keeps serving" in s for s in entry["notifications"]), (
+        entry["notifications"]
+    )
+    lock = harness.cloud.client("dynamodb").get_item(
+        TableName=harness.cloud.stack.lock_table, Key={"LockId": {"S": harness.endpoint}}
+    )
+    assert "Item" not in lock, "the lock was not released"
+    return execution
+
+
+@pytest.fixture(autouse=True)
+def disarm(harness: Harness):
+    yield
+    harness.cloud.failures.clear()
+
+
+def test_training_fails(harness: Harness) -> None:
+    harness.cloud.failures.fail_training(times=1)
+    entry = harness.upload("concept-train-fails.csv", batch_csv("concept", seed=21))
+    execution = assert_failed_and_untouched(harness, entry, "Train candidate model")
+    assert "Create candidate model" not in execution["path"]
+    assert "Was training short of capacity" in execution["path"]
+    assert "injected training failure" in (execution["cause"] or "")
+    assert "evaluation" not in entry
+
+
+def test_transform_fails(harness: Harness) -> None:
+    harness.cloud.failures.fail_transform("*", times=1)
+    entry = harness.upload("concept-transform-fails.csv", batch_csv("concept", seed=22))
+    execution = assert_failed_and_untouched(harness, entry, "Score candidate and champion on held-out rows")
+    assert "Evaluate candidate against champion" not in execution["path"]
+    assert "injected transform failure" in (execution["cause"] or "")
+
+
+def test_update_rolls_back(harness: Harness) -> None:
+    harness.cloud.failures.roll_back_update(times=1)
+    entry = harness.upload("concept-update-rolls-back.csv", batch_csv("concept", seed=23))
+    execution = assert_failed_and_untouched(
+        harness, entry, "Shift traffic to candidate with blue/green update"
+    )
+    assert "Deployment rolled back" in execution["path"]
+    assert execution["error"] == "DeploymentRolledBackError"
+    assert entry["evaluation"]["decision"] == "promote"
+    assert harness.exists(f"reports/evaluation/{execution['name']}.json")
