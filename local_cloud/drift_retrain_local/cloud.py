@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from drift_retrain_local import parallel_seam
+from drift_retrain_local import parallel_seam, sfn_seams
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
 from drift_retrain_local.sagemaker import moto_seams as sagemaker_seams
@@ -84,10 +84,12 @@ def local_cloud(
         sagemaker = LocalSageMaker(_s3_client_factory(aws, region), failures, sagemaker_settings)
         sagemaker_seams.install(sagemaker)
         parallel_seam.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
+        sfn_seams.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
         try:
             stack = deploy_stack(template, aws.session)
             yield LocalCloud(aws, stack, runtime, router, sagemaker)
         finally:
+            sfn_seams.uninstall()
             parallel_seam.uninstall()
             sagemaker_seams.uninstall()
             sagemaker.close()

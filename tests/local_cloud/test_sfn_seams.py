@@ -1,0 +1,198 @@
+"""aws-sdk tasks on the embedded cloud take and return PascalCase names as on AWS (moto 5.2.5 does not),
+and the hooks fail loudly if the pinned moto moves."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from drift_retrain_local import sfn_seams
+from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.exceptions import MotoHookMovedError
+from drift_retrain_local.sagemaker import moto_seams
+
+ROLE = "arn:aws:iam::123456789012:role/local"
+SERVICE = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service"
+HOOKS = ("_normalise_parameters", "_normalise_response")
+
+
+def _classes() -> tuple[type, type]:
+    base = importlib.import_module(f"{SERVICE}.state_task_service").StateTaskService
+    sdk = importlib.import_module(f"{SERVICE}.state_task_service_aws_sdk").StateTaskServiceAwsSdk
+    return base, sdk
+
+
+def _run(cloud: LocalCloud, name: str, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
+    sfn = cloud.client("stepfunctions")
+    machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(payload or {}))[
+        "executionArn"
+    ]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError(f"{name} did not finish")
+
+
+# ========================================================================= on the embedded cloud
+def test_describe_execution_takes_execution_arn_and_returns_status(cloud: LocalCloud) -> None:
+    child = cloud.client("stepfunctions").create_state_machine(
+        name="sfn-seams-child",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}),
+        roleArn=ROLE,
+    )["stateMachineArn"]
+    definition = {
+        "StartAt": "Start child",
+        "States": {
+            "Start child": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:startExecution",
+                "Parameters": {"StateMachineArn": child, "Name": "child-1", "Input": "{}"},
+                "ResultPath": "$.started",
+                "Next": "Check child",
+            },
+            "Check child": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:describeExecution",
+                "Parameters": {"ExecutionArn.$": "$.started.ExecutionArn"},
+                "ResultSelector": {
+                    "status.$": "$.Status",
+                    "execution.$": "$.ExecutionArn",
+                    "machine.$": "$.StateMachineArn",
+                },
+                "ResultPath": "$.child",
+                "Next": "List children",
+            },
+            "List children": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:listExecutions",
+                "Parameters": {"StateMachineArn": child},
+                "ResultSelector": {
+                    "arns.$": "$.Executions[*].ExecutionArn",
+                    "names.$": "$.Executions[*].Name",
+                },
+                "ResultPath": "$.listed",
+                "End": True,
+            },
+        },
+    }
+    described = _run(cloud, "sfn-seams-parent", definition)
+    assert described["status"] == "SUCCEEDED", described
+    output = json.loads(described["output"])
+    execution = output["started"]["ExecutionArn"]
+    assert set(output["started"]) == {"ExecutionArn", "StartDate"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6})?Z", output["started"]["StartDate"])
+    assert output["child"] == {"status": output["child"]["status"], "execution": execution, "machine": child}
+    assert output["child"]["status"] in {"RUNNING", "SUCCEEDED"}
+    assert output["listed"] == {"arns": [execution], "names": ["child-1"]}
+
+
+def test_pascal_case_services_and_map_keys_pass_unchanged(cloud: LocalCloud) -> None:
+    """sagemaker (PascalCase API, and the moto_seams error names) and dynamodb (map keys are data)."""
+    assert sfn_seams.installed() and moto_seams.installed() is not None
+    cloud.client("dynamodb").create_table(
+        TableName="sfn-seams",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    definition = {
+        "StartAt": "Put",
+        "States": {
+            "Put": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem",
+                "Parameters": {
+                    "TableName": "sfn-seams",
+                    "Item": {"id": {"S": "a"}, "status": {"M": {"executionArn": {"S": "x"}}}},
+                },
+                "ResultPath": None,
+                "Next": "Get",
+            },
+            "Get": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
+                "Parameters": {"TableName": "sfn-seams", "Key": {"id": {"S": "a"}}},
+                "ResultPath": "$.got",
+                "Next": "List jobs",
+            },
+            "List jobs": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sagemaker:listTrainingJobs",
+                "Parameters": {"MaxResults": 5},
+                "ResultPath": "$.jobs",
+                "Next": "Missing job",
+            },
+            "Missing job": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob",
+                "Parameters": {"TrainingJobName": "sfn-seams-missing"},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Done"}],
+                "Next": "Done",
+            },
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+    described = _run(cloud, "sfn-seams-pascal", definition)
+    assert described["status"] == "SUCCEEDED", described
+    output = json.loads(described["output"])
+    assert output["got"] == {"Item": {"id": {"S": "a"}, "status": {"M": {"executionArn": {"S": "x"}}}}}
+    assert "TrainingJobSummaries" in output["jobs"]
+    assert output["error"]["Error"].startswith("SageMaker.")
+
+
+# ================================================================================== the guard
+def test_every_hooked_moto_symbol_is_where_moto_5_2_5_has_it() -> None:
+    sfn_seams.check()
+
+
+def test_check_fails_loudly_when_a_hooked_signature_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    base, _ = _classes()
+    monkeypatch.setattr(base, "_normalise_parameters", lambda self, parameters: None)
+    with pytest.raises(MotoHookMovedError, match="_normalise_parameters has a new signature"):
+        sfn_seams.check()
+
+
+def test_check_fails_loudly_when_moto_normalises_aws_sdk_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, sdk = _classes()
+    monkeypatch.setattr(
+        sdk, "_normalise_response", lambda self, response, b=None, s=None: None, raising=False
+    )
+    with pytest.raises(MotoHookMovedError, match=r"moto now has StateTaskServiceAwsSdk\._normalise_response"):
+        sfn_seams.check()
+
+
+@pytest.fixture
+def _restore_install_state() -> Iterator[None]:
+    was_installed = sfn_seams.installed()  # the module's cloud may be running
+    sfn_seams.uninstall()
+    try:
+        yield
+    finally:
+        sfn_seams.uninstall()
+        if was_installed:
+            sfn_seams.install()
+
+
+@pytest.mark.usefixtures("_restore_install_state")
+def test_install_then_uninstall_restores_moto_exactly() -> None:
+    _, sdk = _classes()
+    before = {hook: vars(sdk).get(hook) for hook in HOOKS}
+    assert before == dict.fromkeys(HOOKS)
+    sfn_seams.install()
+    sfn_seams.install()  # idempotent
+    assert all(vars(sdk).get(hook) is not None for hook in HOOKS)
+    sfn_seams.check()  # still passes with the hooks in place
+    sfn_seams.uninstall()
+    sfn_seams.uninstall()
+    assert {hook: vars(sdk).get(hook) for hook in HOOKS} == before
+    assert not sfn_seams.installed()

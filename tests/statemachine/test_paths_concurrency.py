@@ -1,0 +1,44 @@
+"""Two batches at once: one retrain at a time (the second waits for the lock), neither batch lost."""
+
+from __future__ import annotations
+
+from workflow_support import TIMEOUT, Harness, batch_csv
+
+from drift_retrain_local.observe import wait_for_execution
+
+
+def _entered(sfn, arn: str, state: str):
+    for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]:
+        details = event.get("stateEnteredEventDetails") or {}
+        if details.get("name") == state:
+            return event["timestamp"]
+    raise AssertionError(f"{arn} never entered {state}")
+
+
+def test_two_batches_at_once_train_one_after_the_other(harness: Harness) -> None:
+    s3, sfn = harness.s3, harness.cloud.client("stepfunctions")
+    keys = ["incoming/concept-a.csv", "incoming/concept-b.csv"]
+    for seed, key in enumerate(keys, 31):
+        s3.put_object(Bucket=harness.bucket, Key=key, Body=batch_csv("concept", seed=seed))
+    started = [harness.runner.detect(key)["execution"] for key in keys]
+    assert all(e and not e["duplicate"] for e in started), started
+    records = [wait_for_execution(sfn, e["execution_arn"], timeout=2 * TIMEOUT) for e in started]
+    assert [r.status for r in records] == ["SUCCEEDED", "SUCCEEDED"], [(r.error, r.cause) for r in records]
+
+    first, second = sorted(records, key=lambda r: _entered(sfn, r.arn, "Prepare training data"))
+    assert "Wait for the lock" in second.path
+    assert "Wait for the lock" not in first.path
+    # one retrain at a time: the second prepares its data only after the first released the lock
+    first_done = sfn.describe_execution(executionArn=first.arn)["stopDate"]
+    assert _entered(sfn, second.arn, "Prepare training data") >= first_done
+    # neither batch lost: each execution trained on its own batch, first in its window
+    for record, execution in ((r, e) for r in records for e in started if e["execution_arn"] == r.arn):
+        manifest = harness.manifest(record.name)
+        batch_keys = [b["key"] for b in manifest["batches"]]
+        key = next(k for k in keys if k.rpartition("/")[2].removesuffix(".csv") in execution["name"])
+        assert batch_keys[0] == key, batch_keys
+    # the lock is free again
+    lock = harness.cloud.client("dynamodb").get_item(
+        TableName=harness.cloud.stack.lock_table, Key={"LockId": {"S": harness.endpoint}}
+    )
+    assert "Item" not in lock
