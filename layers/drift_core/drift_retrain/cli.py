@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drift_retrain.check import run_check
 from drift_retrain.config import DriftConfig
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
 from drift_retrain.performance import HoldoutPerformance
@@ -146,8 +147,13 @@ def _check(args: argparse.Namespace) -> int:
         return predictions[frame.index.to_numpy()]
 
     try:
-        report = run_check_for_cli(
-            args.batch, profile, config, predictor if predictions is not None else None
+        report = run_check(
+            args.batch,
+            profile,
+            config,
+            predictor=predictor if predictions is not None else None,
+            batch_id=args.batch.stem,
+            source_name=str(args.batch),
         )
     except InvalidBatchError as error:
         report = DriftReport.invalid(error, config, batch_id=args.batch.stem, source=str(args.batch))
@@ -161,12 +167,6 @@ def _check(args: argparse.Namespace) -> int:
         print(f"drift-retrain: invalid file ({report.error_code}): {report.error}", file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
-
-
-def run_check_for_cli(batch: Path, profile: BaselineProfile, config: DriftConfig, predictor):
-    from drift_retrain.check import run_check
-
-    return run_check(batch, profile, config, predictor=predictor, batch_id=batch.stem, source_name=str(batch))
 
 
 def _demo(args: argparse.Namespace) -> int:
