@@ -1,6 +1,6 @@
 # Two commands matter on a fresh machine (both do their own set-up):
 #   make demo   - the main job: the whole service on a local cloud, on example data the project generates
-#   make test   - the whole test suite (lint, unit, functional, statistical)
+#   make test   - the whole test suite (lint, unit, statistical, functional, static, local cloud, state machine)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
