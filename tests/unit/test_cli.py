@@ -98,6 +98,16 @@ def test_check_text_output_names_the_drifted_column(files, capsys):
     out = capsys.readouterr().out
     assert code == EXIT_OK
     assert "feature drift: 1 of 2 columns (x)" in out
+    assert "no retrain (feature drift alone does not retrain (RETRAIN_ON=performance)" in out
+
+
+def test_check_with_feature_retrain_opt_in_blames_the_missing_labels(files, capsys):
+    _profile(files, capsys)
+    _frame(5_000, 5, shift=0.5).drop(columns="label").to_csv(files / "shifted.csv", index=False)
+    args = ["check", "--profile", str(files / "profile"), str(files / "shifted.csv"), "--set", "alpha=0.01"]
+    code = main([*args, "--set", "retrain_on=performance_or_features", "--set", "feature_drift_share=0.5"])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
     assert "no retrain (0 labelled rows" in out
 
 

@@ -24,6 +24,8 @@ def test_config_from_environment_converts_and_keeps_defaults():
         ({"alpha": "abc"}, "cannot read 'abc'"),
         ({"correction": "sidak"}, "correction must be"),
         ({"max_rows": "0"}, "max_rows must be >= 1"),
+        ({"retrain_on": "always"}, "retrain_on must be one of performance, performance_or_features"),
+        ({"max_recovery_retrains": "-1"}, "max_recovery_retrains must be >= 0"),
         ({"colour": "blue"}, "unknown configuration keys: colour"),
     ],
 )
@@ -56,17 +58,55 @@ def test_concept_drift_retrains():
     assert decision.retrain and decision.reasons[0].startswith("concept drift")
 
 
-def test_feature_drift_needs_enough_columns_or_an_important_one():
-    assert not _decide(drifted_features=["a", "b"]).retrain  # 20% < 30%
-    assert _decide(drifted_features=["a", "b"]).alert
-    assert _decide(drifted_features=["a", "b", "c"]).retrain
-    assert _decide(drifted_features=["age"]).retrain
+OPT_IN = DriftConfig(important_features=("age",), retrain_on="performance_or_features")
+
+
+def test_feature_drift_alone_alerts_but_never_retrains_by_default():
+    """A histogram that moves while the error stays put buys nothing: the default wants lost accuracy."""
+    for drifted in (["a", "b", "c"], ["age"], list("abcdefghij")):
+        decision = _decide(drifted_features=drifted)
+        assert decision.alert and not decision.retrain and decision.trigger is None
+        assert "feature drift alone does not retrain" in decision.blocked_by
+
+
+def test_feature_drift_opt_in_needs_enough_columns_or_an_important_one():
+    assert not _decide(drifted_features=["a", "b"], config=OPT_IN).retrain  # 20% < 30%
+    assert _decide(drifted_features=["a", "b"], config=OPT_IN).alert
+    decision = _decide(drifted_features=["a", "b", "c"], config=OPT_IN)
+    assert decision.retrain and decision.trigger == "features"
+    assert _decide(drifted_features=["age"], config=OPT_IN).retrain
+
+
+def test_concept_drift_is_a_performance_trigger_even_with_feature_drift():
+    decision = _decide(concept_detected=True, drifted_features=["a", "b", "c"], config=OPT_IN)
+    assert decision.retrain and decision.trigger == "performance" and not decision.follow_up
 
 
 def test_unlabelled_batches_alert_but_never_retrain():
-    decision = _decide(concept_detected=False, drifted_features=list("abcdefgh"), labelled_rows=0)
+    decision = _decide(
+        concept_detected=False, drifted_features=list("abcdefgh"), labelled_rows=0, config=OPT_IN
+    )
     assert not decision.retrain and decision.alert
     assert "0 labelled rows" in decision.blocked_by
+
+
+def test_a_gap_to_the_reference_retrains_until_the_follow_ups_are_spent():
+    config = DriftConfig(max_recovery_retrains=2)
+    gap = {"gap_detected": True, "gap_summary": "serving error rate 0.2 vs reference 0.05"}
+    first = _decide(config=config, recovery_used=0, **gap)
+    assert first.retrain and first.follow_up and first.trigger == "performance"
+    assert "follow-up retrain 1 of 2" in first.reasons[0]
+    assert _decide(config=config, recovery_used=1, **gap).retrain
+    spent = _decide(config=config, recovery_used=2, **gap)
+    assert not spent.retrain and not spent.follow_up and not spent.alert
+    assert spent.blocked_by == "the 2 follow-up retrains for this model are spent"
+    assert spent.recovery == {"used": 2, "max": 2}
+
+
+def test_concept_drift_is_never_bounded_by_the_follow_up_budget():
+    config = DriftConfig(max_recovery_retrains=0)
+    decision = _decide(config=config, concept_detected=True, gap_detected=True, recovery_used=5)
+    assert decision.retrain and not decision.follow_up
 
 
 def test_label_drift_alone_alerts_without_retraining():

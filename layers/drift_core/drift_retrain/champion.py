@@ -1,4 +1,13 @@
-"""The concept-drift check: ask the champion about the batch's labelled rows and test its error."""
+"""The concept-drift check: ask the champion about the batch's labelled rows and test its error.
+
+Two one-sided tests of the same errors:
+
+- **concept drift**: worse than the champion's own holdout, i.e. the world changed under it;
+- **performance gap**: worse than the *reference*, the best holdout error of the regime before the latest
+  change. A retrain after an abrupt change may recover only part of the accuracy; its own holdout must
+  not become the new normal, or the service goes blind while the model is still poor. The gap test keeps
+  the service looking until the serving error is back at the reference (ARCHITECTURE section 6).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +20,7 @@ import pandas as pd
 
 from drift_retrain.config import DriftConfig
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
-from drift_retrain.performance import prediction_losses
+from drift_retrain.performance import HoldoutPerformance, prediction_losses
 from drift_retrain.stats import error_rate_test, loss_test
 
 #: Scores a frame of feature columns (schema order, original row index) and returns one prediction per
@@ -34,17 +43,39 @@ class ConceptDrift:
     margin: float | None = None
     test: str | None = None
     detected: bool = False
+    reference_error_rate: float | None = None
+    reference_rows: int | None = None
+    gap_p_value: float | None = None
+    gap_detected: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        data["gap_to_reference"] = (
+            None
+            if self.reference_error_rate is None or self.error_rate is None
+            else self.error_rate - self.reference_error_rate
+        )
+        return data
+
+    @property
+    def metric_name(self) -> str:
+        return "error rate" if self.metric == "error_rate" else "mean squared error"
 
     def summary(self) -> str:
         if not self.tested:
             return f"not tested: {self.reason}"
-        name = "error rate" if self.metric == "error_rate" else "mean squared error"
         return (
-            f"champion {name} {self.error_rate:.4g} on {self.rows} labelled rows vs baseline "
+            f"champion {self.metric_name} {self.error_rate:.4g} on {self.rows} labelled rows vs baseline "
             f"{self.baseline_error_rate:.4g} (p={self.p_value:.3g})"
+        )
+
+    def gap_summary(self) -> str:
+        """The serving error against the reference (the accuracy to get back to)."""
+        if self.reference_error_rate is None:
+            return "no reference error: the champion's holdout is the reference"
+        return (
+            f"serving {self.metric_name} {self.error_rate:.4g} vs reference {self.reference_error_rate:.4g} "
+            f"(the best before the latest change; p={self.gap_p_value:.3g})"
         )
 
 
@@ -77,34 +108,54 @@ def concept_drift(
         return ConceptDrift(False, f"no champion to score the batch: {exc}")
     except PredictionError as exc:
         return ConceptDrift(False, f"champion predictions unusable: {exc}")
-    holdout = profile.holdout
-    if schema.task == "regression":
-        result = loss_test(
-            losses,
-            holdout.loss_mean,
-            holdout.loss_var,
-            holdout.rows,
-            alpha=config.alpha,
-            relative_margin=config.concept_loss_margin,
-        )
-    else:
-        result = error_rate_test(
-            int(losses.sum()),
-            len(losses),
-            holdout.errors,
-            holdout.rows,
-            alpha=config.alpha,
-            margin=config.concept_margin,
-        )
+    result = _worse_than(schema.task, losses, profile.holdout, config)
+    gap = None
+    reference = profile.reference
+    if reference is not None and reference.rows and reference.value < profile.holdout.value:
+        gap = _worse_than(schema.task, losses, reference, config)
     return ConceptDrift(
         tested=True,
         metric=result.metric,
         rows=len(losses),
         error_rate=result.batch_value,
         baseline_error_rate=result.baseline_value,
-        baseline_rows=holdout.rows,
+        baseline_rows=profile.holdout.rows,
         p_value=result.p_value,
         margin=result.margin,
         test=result.test,
         detected=result.detected,
+        reference_error_rate=None if gap is None else gap.baseline_value,
+        reference_rows=None if gap is None else reference.rows,
+        gap_p_value=None if gap is None else gap.p_value,
+        gap_detected=bool(gap is not None and gap.detected),
+    )
+
+
+def recovered(holdout: HoldoutPerformance | None, reference: HoldoutPerformance | None, config) -> bool:
+    """Whether a model's holdout error is back at the reference (within the concept margins)."""
+    if holdout is None or reference is None or not reference.rows:
+        return True
+    if holdout.task == "regression":
+        return holdout.value <= reference.value * (1.0 + config.concept_loss_margin)
+    return holdout.value <= reference.value + config.concept_margin
+
+
+def _worse_than(task: str, losses: np.ndarray, baseline: HoldoutPerformance, config: DriftConfig):
+    """One-sided test that the batch's losses exceed ``baseline`` by the configured margin."""
+    if task == "regression":
+        return loss_test(
+            losses,
+            baseline.loss_mean,
+            baseline.loss_var,
+            baseline.rows,
+            alpha=config.alpha,
+            relative_margin=config.concept_loss_margin,
+        )
+    return error_rate_test(
+        int(losses.sum()),
+        len(losses),
+        baseline.errors,
+        baseline.rows,
+        alpha=config.alpha,
+        margin=config.concept_margin,
     )

@@ -22,12 +22,15 @@ def run_check(
     predictor: Predictor | None = None,
     batch_id: str | None = None,
     source_name: str | None = None,
+    recovery_used: int = 0,
 ) -> DriftReport:
     """Check one batch against a baseline profile.
 
     Raises ``InvalidBatchError`` when the file cannot be checked (the caller quarantines it; see
     ``DriftReport.invalid`` for the matching report). ``predictor`` scores labelled rows with the
     champion for the concept-drift test; without one that test is skipped and the report says so.
+    ``recovery_used`` is how many follow-up retrains the serving model has already had (the caller counts
+    them; see ``policy.decide``).
     """
     config = config or DriftConfig()
     if source_name is None and isinstance(source, (str, Path)):
@@ -49,6 +52,9 @@ def run_check(
         concept_summary=concept.summary(),
         label_drifted=bool(labels_drift and labels_drift.drifted),
         labelled_rows=labelled_rows,
+        gap_detected=concept.gap_detected,
+        gap_summary=concept.gap_summary(),
+        recovery_used=recovery_used,
     )
     return DriftReport(
         status="ok",

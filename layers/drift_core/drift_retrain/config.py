@@ -23,10 +23,15 @@ ENV_NAMES: dict[str, str] = {
     "min_labelled_rows": "MIN_LABELLED_ROWS",
     "feature_drift_share": "FEATURE_DRIFT_SHARE",
     "important_features": "IMPORTANT_FEATURES",
+    "retrain_on": "RETRAIN_ON",
+    "max_recovery_retrains": "MAX_RECOVERY_RETRAINS",
     "max_rows": "MAX_ROWS",
     "max_prediction_rows": "MAX_PREDICTION_ROWS",
     "seed": "SAMPLING_SEED",
 }
+
+#: Values of ``DriftConfig.retrain_on``.
+RETRAIN_ON = ("performance", "performance_or_features")
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,18 @@ class DriftConfig:
     min_labelled_rows:
         Fewest labelled rows in a batch for a retrain to be worth it.
     feature_drift_share:
-        Share of feature columns that must drift to trigger a retrain on data drift alone.
+        Share of feature columns that must drift to trigger a retrain on data drift alone (only with
+        ``retrain_on="performance_or_features"``; otherwise it only words the alert).
     important_features:
-        Features whose drift alone triggers a retrain.
+        Features whose drift alone triggers a retrain (same condition).
+    retrain_on:
+        ``"performance"`` (default): retrain only on evidence that the serving model got worse (concept
+        drift, or a performance gap to the reference); feature drift alone raises an alert. A histogram
+        that moves while the error stays put costs a training job and buys nothing.
+        ``"performance_or_features"``: the feature-drift triggers above retrain too (opt-in).
+    max_recovery_retrains:
+        Follow-up retrains allowed per serving model while its error stays above the reference (a
+        partial recovery after a change); each follow-up trains on more post-change rows.
     max_rows:
         Rows kept from a batch (uniform sample beyond it), bounding memory for any file size: about
         330 MB peak for 25 columns. KS power at 500k rows is far beyond what the PSI floor lets count.
@@ -77,6 +91,8 @@ class DriftConfig:
     min_labelled_rows: int = 500
     feature_drift_share: float = 0.3
     important_features: tuple[str, ...] = ()
+    retrain_on: str = "performance"
+    max_recovery_retrains: int = 3
     max_rows: int = 500_000
     max_prediction_rows: int = 5000
     seed: int = 0
@@ -86,6 +102,8 @@ class DriftConfig:
             raise ConfigError(f"alpha must be between 0 and 1 (exclusive), got {self.alpha}")
         if self.correction not in ("holm", "bonferroni"):
             raise ConfigError(f"correction must be 'holm' or 'bonferroni', got {self.correction!r}")
+        if self.retrain_on not in RETRAIN_ON:
+            raise ConfigError(f"retrain_on must be one of {', '.join(RETRAIN_ON)}, got {self.retrain_on!r}")
         if not 0.0 <= self.feature_drift_share <= 1.0:
             raise ConfigError(f"feature_drift_share must be within [0, 1], got {self.feature_drift_share}")
         for name in ("psi_floor", "concept_margin", "concept_loss_margin"):
@@ -94,7 +112,7 @@ class DriftConfig:
         for name in ("max_rows", "max_prediction_rows"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("min_effect_rows", "min_concept_rows", "min_labelled_rows"):
+        for name in ("min_effect_rows", "min_concept_rows", "min_labelled_rows", "max_recovery_retrains"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
 
@@ -131,6 +149,6 @@ def _convert(name: str, annotation: Any, raw: Any) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
-        return str(raw).strip().lower() if name == "correction" else raw
+        return str(raw).strip().lower() if name in ("correction", "retrain_on") else raw
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name}: cannot read {raw!r} as {kind}") from exc

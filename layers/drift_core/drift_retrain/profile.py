@@ -157,6 +157,9 @@ class BaselineProfile:
     label: ColumnProfile
     holdout: HoldoutPerformance | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: The best holdout error seen before the latest change (the regime the service must get back to);
+    #: None until a retrain after drift promotes a model. See ``drift_retrain.champion``.
+    reference: HoldoutPerformance | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
 
@@ -167,6 +170,7 @@ class BaselineProfile:
             "rows": self.rows,
             "schema": self.schema.to_dict(),
             "holdout": None if self.holdout is None else self.holdout.to_dict(),
+            "reference": None if self.reference is None else self.reference.to_dict(),
             "metadata": self.metadata,
             "label": self.label.to_dict(),
             "columns": [self.columns[name].to_dict() for name in self.schema.feature_names],
@@ -187,6 +191,7 @@ class BaselineProfile:
             columns = {c["name"]: _column_from_dict(c) for c in data["columns"]}
             label = _column_from_dict(data["label"])
             holdout = data.get("holdout")
+            reference = data.get("reference")
             profile = cls(
                 schema=schema,
                 rows=int(data["rows"]),
@@ -194,6 +199,7 @@ class BaselineProfile:
                 label=label,
                 holdout=None if holdout is None else HoldoutPerformance.from_dict(holdout),
                 metadata=dict(data.get("metadata") or {}),
+                reference=None if reference is None else HoldoutPerformance.from_dict(reference),
                 created_at=str(data.get("created_at", "")),
             )
         except (KeyError, TypeError, ValueError, SchemaError) as exc:

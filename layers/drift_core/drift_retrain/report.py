@@ -94,6 +94,8 @@ class DriftReport:
             "retrain": self.retrain,
             "retrain_reasons": self.decision.reasons if self.ok else [],
             "retrain_blocked_by": self.decision.blocked_by,
+            "retrain_trigger": self.decision.trigger if self.retrain else None,
+            "recovery": self.decision.recovery,
             "config": self.config.to_dict(),
         }
 
@@ -119,6 +121,13 @@ def render_text(report: dict[str, Any]) -> str:
             f"  concept drift: {verdict}: {concept['metric']} {concept['error_rate']:.4g} vs baseline "
             f"{concept['baseline_error_rate']:.4g} on {concept['rows']:,} rows (p={concept['p_value']:.3g})"
         )
+        if concept.get("reference_error_rate") is not None:
+            verdict = "DETECTED" if concept.get("gap_detected") else "none"
+            lines.append(
+                f"  performance gap: {verdict}: {concept['error_rate']:.4g} vs reference "
+                f"{concept['reference_error_rate']:.4g} (best before the latest change; "
+                f"p={concept['gap_p_value']:.3g})"
+            )
     else:
         lines.append(f"  concept drift: not tested ({concept['reason']})")
     label = report.get("label_drift")

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from wf_helpers import BUCKET, make_frame
 
+from drift_retrain.aws.naming import batch_id_for
 from drift_retrain.exceptions import ProfileError
+from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.profile import BaselineProfile, build_profile
 from drift_retrain.schema import infer_schema
 from drift_retrain.workflow.exceptions import (
@@ -119,9 +121,12 @@ def test_drift_run_uses_the_new_batch_first_and_skips_bad_or_unlabelled_files(aw
     put = aws.s3.put_object(
         Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5, concept=1))
     )
-    data = prepare_training_data(aws.s3, settings(), event("incoming/new.csv", version_id=put["VersionId"]))
+    data = prepare_training_data(
+        aws.s3, settings(strategy="recent"), event("incoming/new.csv", version_id=put["VersionId"])
+    )
 
     manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
+    assert manifest["window_strategy"] == "recent"
     assert [b["key"] for b in manifest["batches"]] == ["incoming/new.csv", "incoming/old.csv"]
     assert manifest["batches"][0]["version_id"] == put["VersionId"]
     assert {s["key"]: s["reason"].split(":")[0] for s in manifest["skipped"]} == {
@@ -168,7 +173,9 @@ def test_previous_training_data_share_is_mixed_in(aws, to_csv):
         Body=gzip.compress(to_csv(make_frame(400, seed=9))),
     )
     aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(500, seed=5)))
-    data = prepare_training_data(aws.s3, settings(previous_data_share=0.5), event("incoming/new.csv"))
+    data = prepare_training_data(
+        aws.s3, settings(previous_data_share=0.5, strategy="recent"), event("incoming/new.csv")
+    )
     assert data["rows"] == {"train": 540, "validation": 60, "test": 100}
     manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
     assert manifest["previous_training_data"]["rows_used"] == 200
@@ -214,3 +221,94 @@ def test_handler_returns_strict_json(aws, to_csv, load_handler, lambda_context, 
     json.dumps(result, allow_nan=False)
     assert result["hyperparameters"]["num_round"] == "50"
     assert result["hyperparameters"]["objective"] == "binary:logistic"
+
+
+# --- the since_change window ----------------------------------------------------------------------------
+def put_checked_batch(aws, to_csv, key: str, frame, *, wrong: bool | None, model: str = "champion-1") -> None:
+    """Upload a batch and the drift report DetectDrift would have written for it."""
+    put = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=to_csv(frame))
+    concept = (
+        {"tested": False, "reason": "the batch has no labelled rows"}
+        if wrong is None
+        else {"tested": True, "metric": "error_rate", "error_rate": 0.5 if wrong else 0.05, "detected": wrong}
+    )
+    report = {"status": "ok", "profile": {"model_name": model}, "concept_drift": concept}
+    batch_id = batch_id_for(key, put.get("VersionId"), put["ETag"])
+    aws.s3.put_object(Bucket=BUCKET, Key=f"reports/drift/{batch_id}.json", Body=json.dumps(report).encode())
+
+
+def manifest_of(aws, data) -> dict:
+    return json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
+
+
+def test_since_change_trains_on_the_batches_the_serving_model_got_wrong_only(aws, to_csv):
+    """Pre-change rows stay out: a model fitted on a mix of both concepts learns neither."""
+    profile = seed_champion(aws.s3)
+    profile.metadata["model_name"] = "champion-1"
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=profile.to_json_bytes())
+    put_checked_batch(aws, to_csv, "incoming/b1.csv", make_frame(400, seed=1), wrong=False)
+    put_checked_batch(aws, to_csv, "incoming/b2.csv", make_frame(400, seed=2, concept=1), wrong=True)
+    put_checked_batch(aws, to_csv, "incoming/b3.csv", make_frame(300, seed=3, labelled=False), wrong=None)
+    put_checked_batch(aws, to_csv, "incoming/b4.csv", make_frame(400, seed=4, concept=1), wrong=True)
+    put_checked_batch(aws, to_csv, "incoming/b5.csv", make_frame(600, seed=5, concept=1), wrong=True)
+
+    data = prepare_training_data(aws.s3, settings(), event("incoming/b5.csv"))
+
+    manifest = manifest_of(aws, data)
+    assert manifest["window_strategy"] == "since_change" and data["window_strategy"] == "since_change"
+    assert [b["key"] for b in manifest["batches"]] == [
+        "incoming/b5.csv",
+        "incoming/b4.csv",
+        "incoming/b2.csv",
+    ]
+    assert [s["key"] for s in manifest["skipped"]] == ["incoming/b3.csv"]
+    assert "handled incoming/b1.csv" in manifest["window_ended"]
+    raw = pd.read_csv(
+        io.BytesIO(
+            gzip.decompress(
+                aws.s3.get_object(Bucket=BUCKET, Key=data["raw_training_data"]["key"])["Body"].read()
+            )
+        )
+    )
+    assert sum(data["rows"].values()) == 1400 and len(raw) == 1400 - data["rows"]["test"]
+
+
+def test_a_feature_drift_trigger_keeps_older_data_because_p_y_given_x_held(aws, to_csv):
+    seed_champion(aws.s3)
+    put_checked_batch(aws, to_csv, "incoming/b1.csv", make_frame(400, seed=1), wrong=False)
+    put_checked_batch(aws, to_csv, "incoming/b2.csv", make_frame(600, seed=2), wrong=False)
+    drift_event = event("incoming/b2.csv")
+    drift_event["trigger"]["kind"] = "features"
+    data = prepare_training_data(aws.s3, settings(), drift_event)
+    manifest = manifest_of(aws, data)
+    assert manifest["window_strategy"] == "recent"
+    assert [b["key"] for b in manifest["batches"]] == ["incoming/b2.csv", "incoming/b1.csv"]
+
+
+def test_after_a_full_recovery_an_older_change_stays_out(aws, to_csv):
+    """Batches an earlier model got wrong belong to an earlier change once the champion recovered."""
+    profile = seed_champion(aws.s3)
+    profile.metadata["model_name"] = "champion-2"
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=profile.to_json_bytes())
+    put_checked_batch(aws, to_csv, "incoming/b1.csv", make_frame(400, seed=1), wrong=True, model="champion-1")
+    put_checked_batch(aws, to_csv, "incoming/b2.csv", make_frame(600, seed=2), wrong=True, model="champion-2")
+    data = prepare_training_data(aws.s3, settings(), event("incoming/b2.csv"))
+    manifest = manifest_of(aws, data)
+    assert [b["key"] for b in manifest["batches"]] == ["incoming/b2.csv"]
+    assert "before champion-2 recovered" in manifest["window_ended"]
+
+
+def test_after_a_partial_recovery_the_follow_up_learns_from_all_post_change_rows(aws, to_csv):
+    profile = seed_champion(aws.s3)
+    profile.metadata["model_name"] = "champion-2"
+    profile.holdout = HoldoutPerformance(task="binary", rows=200, errors=40)  # 0.20
+    profile.reference = HoldoutPerformance(task="binary", rows=1000, errors=50)  # 0.05: partial recovery
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=profile.to_json_bytes())
+    put_checked_batch(
+        aws, to_csv, "incoming/b0.csv", make_frame(400, seed=9), wrong=False, model="champion-1"
+    )
+    put_checked_batch(aws, to_csv, "incoming/b1.csv", make_frame(400, seed=1), wrong=True, model="champion-1")
+    put_checked_batch(aws, to_csv, "incoming/b2.csv", make_frame(600, seed=2), wrong=True, model="champion-2")
+    data = prepare_training_data(aws.s3, settings(), event("incoming/b2.csv"))
+    manifest = manifest_of(aws, data)
+    assert [b["key"] for b in manifest["batches"]] == ["incoming/b2.csv", "incoming/b1.csv"]

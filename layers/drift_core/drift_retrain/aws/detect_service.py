@@ -37,6 +37,7 @@ from drift_retrain.aws.notifications import notify
 from drift_retrain.aws.objects import (
     ObjectRef,
     QuarantineRecord,
+    count_keys,
     open_object,
     quarantine_object,
     read_bytes,
@@ -45,6 +46,13 @@ from drift_retrain.aws.objects import (
 from drift_retrain.check import run_check
 from drift_retrain.config import DriftConfig
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
+from drift_retrain.layout import (
+    DEFAULT_PROFILE_KEY,
+    DRIFT_REPORTS_PREFIX,
+    recovery_marker_key,
+    recovery_prefix,
+)
+from drift_retrain.policy import PERFORMANCE
 from drift_retrain.profile import BaselineProfile
 from drift_retrain.report import DriftReport
 
@@ -59,8 +67,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PROFILE_KEY = "baseline/current/profile.json"
-REPORTS_PREFIX = "reports/drift/"
+REPORTS_PREFIX = DRIFT_REPORTS_PREFIX
 
 
 class Status:
@@ -204,6 +211,9 @@ def retrain_input(
         "reasons": list(report.get("retrain_reasons") or []),
         "drifted_features": list(report.get("drifted_features") or []),
         "concept_drift": bool((report.get("concept_drift") or {}).get("detected")),
+        "performance_gap": bool((report.get("concept_drift") or {}).get("gap_detected")),
+        # performance: train on the rows since the change; features: P(y|x) held, older rows stay useful.
+        "kind": report.get("retrain_trigger") or PERFORMANCE,
         "labelled_rows": int(report.get("labelled_rows") or 0),
     }
 
@@ -281,6 +291,22 @@ def _drift_message(batch: ObjectRef, report: Mapping[str, Any], report_key: str,
         lines.append("No retrain: the policy did not fire")
     lines.append(f"Report: s3://{batch.bucket}/{report_key}")
     return "\n".join(lines)
+
+
+def _serving_model(profile: BaselineProfile) -> str:
+    """The name follow-up retrains are counted under: the model the profile describes."""
+    return naming.sanitize(str(profile.metadata.get("model_name") or profile.created_at or "unknown"))
+
+
+def _mark_recovery(clients: Any, bucket: str, model: str, batch_id: str, outcome: Outcome) -> None:
+    """Record a follow-up retrain of ``model`` (DetectDrift counts these against the bound)."""
+    execution = outcome.execution
+    write_json(
+        clients.s3,
+        bucket,
+        recovery_marker_key(model, batch_id),
+        {"model": model, "batch_id": batch_id, "execution": None if execution is None else execution.name},
+    )
 
 
 def _handle_invalid(
@@ -369,6 +395,8 @@ def process_object(
             status=Status.NO_PROFILE, message=profile, batch=batch, batch_id=batch_id, notified=notified
         )
 
+    serving_model = _serving_model(profile)
+    recovery_used = count_keys(clients.s3, settings.data_bucket or bucket, recovery_prefix(serving_model))
     try:
         with open_object(clients.s3, batch) as opened:
             report_obj = run_check(
@@ -378,6 +406,7 @@ def process_object(
                 predictor=_predictor(clients, settings, profile),
                 batch_id=batch_id,
                 source_name=batch.uri,
+                recovery_used=recovery_used,
             )
     except InvalidBatchError as error:
         return _handle_invalid(clients, settings, batch, batch_id, error)
@@ -419,6 +448,8 @@ def process_object(
                 naming.execution_name_for(bucket, key, version_id, batch.etag),
                 retrain_input(batch, batch_id, report_key, report),
             )
+            if report_obj.decision.follow_up and not outcome.execution.duplicate:
+                _mark_recovery(clients, settings.data_bucket or bucket, serving_model, batch_id, outcome)
             logger.info(
                 "Retraining execution",
                 extra={

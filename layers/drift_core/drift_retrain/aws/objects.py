@@ -219,6 +219,23 @@ def read_bytes(s3: S3Client, bucket: str, key: str) -> bytes:
         raise _translate(error, "GetObject", uri) from error
 
 
+def count_keys(s3: S3Client, bucket: str, prefix: str) -> int:
+    """How many objects are under ``prefix`` (e.g. the recovery markers of one model).
+
+    Raises
+    ------
+    StorageError
+        ListObjectsV2 failed.
+    """
+    count = 0
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            count += int(page.get("KeyCount", len(page.get("Contents", []))))
+    except ClientError as error:
+        raise _translate(error, "ListObjectsV2", f"s3://{bucket}/{prefix}") from error
+    return count
+
+
 def write_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any] | bytes) -> None:
     """Write a JSON document (a mapping, or bytes already serialized) with ``application/json``.
 

@@ -74,6 +74,34 @@ def _cause(cause: Any, limit: int = 1500) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _window_lines(data: Mapping[str, Any]) -> list[str]:
+    """Which rows the candidate learned from, and why the window stopped where it did."""
+    strategy = data.get("window_strategy")
+    if not strategy:
+        return []
+    described = {
+        "since_change": "since_change (only batches the serving model got wrong: rows after the change)",
+        "recent": "recent (the newest labelled batches)",
+        "bootstrap": "bootstrap (the seed data)",
+    }.get(strategy, strategy)
+    line = f"Training window: {described}, {data.get('batches')} batch(es)"
+    return [line + (f"; it ends because {data['window_ended']}" if data.get("window_ended") else "")]
+
+
+def _recovery_lines(recovery: Mapping[str, Any]) -> list[str]:
+    """After a change: is the new model back at the reference error? Say it in numbers."""
+    if recovery.get("reference") is None:
+        return []
+    held, reference = _fmt(recovery.get("holdout")), _fmt(recovery.get("reference"))
+    if recovery.get("recovered"):
+        return [f"Recovery: holdout {held} is back at the reference {reference} (the best before the change)"]
+    return [
+        f"PARTIAL RECOVERY: holdout {held} vs reference {reference} (the best before the change). "
+        "The service keeps scoring new labelled batches against the reference and retrains again, "
+        "with more post-change rows, while the gap persists (MaxRecoveryRetrains per model)."
+    ]
+
+
 def format_message(
     outcome: str, state: Mapping[str, Any], *, execution_arn: str | None, region: str | None
 ) -> Message:
@@ -121,6 +149,7 @@ def format_message(
         lines.append(
             f"Training rows: {rows.get('train')} train, {rows.get('validation')} validation, {rows.get('test')} held out"
         )
+    lines += _window_lines(_get(state, "data") or {})
     if evaluation:
         lines.append("")
         lines.append(f"Decision: {evaluation.get('decision')}")
@@ -143,6 +172,7 @@ def format_message(
             f"Serving model {names_.get('model')} with endpoint config {names_.get('endpoint_config')}"
         )
         promotion = _get(state, "promotion_result", "promotion") or {}
+        lines += _recovery_lines(promotion.get("recovery") or {})
         if promotion.get("model_package_arn"):
             lines.append(f"Registry: {promotion['model_package_arn']}")
         cleanup = promotion.get("cleanup") or {}

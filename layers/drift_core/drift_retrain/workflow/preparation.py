@@ -29,13 +29,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.champion import recovered
+from drift_retrain.config import DriftConfig
 from drift_retrain.encoding import FeatureEncoder, to_csv_rows
-from drift_retrain.exceptions import InvalidBatchError, ProfileError
+from drift_retrain.exceptions import ConfigError, InvalidBatchError, ProfileError
 from drift_retrain.performance import encode_labels
 from drift_retrain.profile import BaselineProfile, build_profile
 from drift_retrain.reading import read_csv
 from drift_retrain.schema import Schema, infer_schema
 from drift_retrain.workflow import storage
+from drift_retrain.workflow.change_window import read_verdicts, since_change
 from drift_retrain.workflow.exceptions import BaselineNotFoundError, WorkflowInputError
 from drift_retrain.workflow.naming import job_names, s3_safe
 from drift_retrain.workflow.window import (
@@ -67,6 +70,8 @@ class PrepareSettings:
     model_prefix: str = "drift-xgb"
     hyperparameters: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_HYPERPARAMETERS))
     window: WindowSettings = field(default_factory=WindowSettings)
+    #: Its concept margins tell a full recovery from a partial one (the since_change walk).
+    drift: DriftConfig = field(default_factory=DriftConfig)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> PrepareSettings:
@@ -88,7 +93,15 @@ class PrepareSettings:
             model_prefix=environ.get("MODEL_NAME_PREFIX", "") or "drift-xgb",
             hyperparameters=hyperparameters,
             window=WindowSettings.from_env(dict(environ)),
+            drift=_drift_config(environ),
         )
+
+
+def _drift_config(environ: Mapping[str, str]) -> DriftConfig:
+    try:
+        return DriftConfig.from_env(environ)
+    except ConfigError as exc:
+        raise WorkflowInputError(str(exc)) from exc
 
 
 def objective_for(schema: Schema) -> dict[str, Any]:
@@ -166,6 +179,105 @@ def _gzip_csv(frame: pd.DataFrame) -> bytes:
     return gzip.compress(frame.to_csv(index=False).encode("utf-8"), mtime=0)
 
 
+def _read_trigger(
+    s3: Any, settings: PrepareSettings, batch: Mapping[str, Any], champion: BaselineProfile | None, seed: int
+) -> tuple[Schema, pd.DataFrame]:
+    """The schema (the champion's, or inferred from the seed file) and the trigger's labelled rows."""
+    max_rows = settings.window.max_rows
+    if champion is not None:
+        schema = champion.schema
+        frame = _read_batch(s3, batch["bucket"], batch["key"], batch["version_id"], schema, max_rows, seed)
+        return schema, frame
+    body = storage.read_object(s3, batch["bucket"], batch["key"], batch["version_id"])
+    raw = read_csv(body, label=settings.label_column, max_rows=max_rows, seed=seed)
+    schema = infer_schema(raw.frame, label=settings.label_column)
+    # Read again with the schema so values look exactly as DetectDrift will see them later.
+    return schema, _labelled(read_csv(body, schema=schema, max_rows=max_rows, seed=seed).frame, schema.label)
+
+
+@dataclass
+class WindowRead:
+    """The labelled rows of the window, newest (the trigger) first, and the manifest's account of them."""
+
+    strategy: str
+    frames: list[tuple[str, pd.DataFrame]]
+    used: list[dict[str, Any]]
+    skipped: list[dict[str, str]]
+    ended: str
+
+
+def _strategy(settings: PrepareSettings, trigger: Mapping[str, Any], champion: BaselineProfile | None) -> str:
+    """``since_change`` after lost performance (the default), ``recent`` after feature drift or when set."""
+    if champion is None or trigger.get("bootstrap"):
+        return "bootstrap"
+    if trigger.get("kind") == "features":
+        return "recent"
+    return settings.window.strategy
+
+
+def _candidates(
+    s3: Any, settings: PrepareSettings, strategy: str, trigger_key: str, champion: BaselineProfile
+) -> tuple[list[ListedBatch], list[dict[str, str]], str]:
+    """The other batches the window may read, newest first, and the ones skipped for lack of evidence."""
+    window = settings.window
+    listed = [
+        ListedBatch(o.key, o.last_modified, o.etag, o.size)
+        for o in storage.list_objects(s3, settings.bucket, settings.incoming_prefix)
+    ]
+    if strategy == "recent":
+        return order_window(listed, trigger_key, window.max_batches), [], "the newest batches"
+    older = order_window(listed, trigger_key)
+    # Skipped batches (unlabelled, invalid) do not count against the window, so read a few more reports.
+    limit = 4 * window.since_change_max_batches
+    verdicts = read_verdicts(s3, settings.bucket, older, limit)
+    return since_change(
+        older[:limit],
+        verdicts,
+        serving_model=champion.metadata.get("model_name"),
+        serving_recovered=recovered(champion.holdout, champion.reference, settings.drift),
+        max_batches=window.since_change_max_batches,
+    )
+
+
+def _read_window(
+    s3: Any,
+    settings: PrepareSettings,
+    batch: Mapping[str, Any],
+    trigger: Mapping[str, Any],
+    schema: Schema,
+    trigger_frame: pd.DataFrame,
+    champion: BaselineProfile | None,
+    seed: int,
+) -> WindowRead:
+    """Read the window's batches after the trigger, within ``max_rows``; unreadable ones are skipped."""
+    strategy = _strategy(settings, trigger, champion)
+    frames: list[tuple[str, pd.DataFrame]] = [(batch["key"], trigger_frame)]
+    used = [{**batch, "labelled_rows": len(trigger_frame), "trigger": True}]
+    if strategy == "bootstrap" or champion is None:
+        return WindowRead(strategy, frames, used, [], "first model: the seed data only")
+    others, skipped, ended = _candidates(s3, settings, strategy, batch["key"], champion)
+    budget = settings.window.max_rows - len(trigger_frame)
+    for other in others:
+        if budget <= 0:
+            ended = f"the window holds WINDOW_MAX_ROWS={settings.window.max_rows} rows"
+            break
+        try:
+            frame = _read_batch(s3, settings.bucket, other.key, None, schema, budget, seed)
+        except InvalidBatchError as exc:
+            skipped.append({"key": other.key, "reason": f"{exc.code}: {exc}"})
+            continue
+        if frame.empty:
+            skipped.append({"key": other.key, "reason": "no labelled rows"})
+            continue
+        frames.append((other.key, frame))
+        used.append(
+            {"bucket": settings.bucket, "key": other.key, "etag": other.etag, "labelled_rows": len(frame)}
+        )
+        budget -= len(frame)
+    logger.info("training window", extra={"strategy": strategy, "batches": len(frames), "ended": ended})
+    return WindowRead(strategy, frames, used, skipped, ended)
+
+
 def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> dict[str, Any]:
     """Build the candidate's training data for one execution; returns the state machine's ``$.data``.
 
@@ -201,50 +313,14 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
             'a bootstrap run ({"bootstrap": true, "batch": {...}}), see docs/deployment.md'
         )
 
-    # --- the window, trigger first ----------------------------------------------------------------
-    if champion is not None:
-        schema = champion.schema
-        trigger_frame = _read_batch(
-            s3, batch["bucket"], batch["key"], batch["version_id"], schema, window.max_rows, seed
-        )
-    else:
-        body = storage.read_object(s3, batch["bucket"], batch["key"], batch["version_id"])
-        raw = read_csv(body, label=settings.label_column, max_rows=window.max_rows, seed=seed)
-        schema = infer_schema(raw.frame, label=settings.label_column)
-        # Read again with the schema so values look exactly as DetectDrift will see them later.
-        trigger_frame = _labelled(
-            read_csv(body, schema=schema, max_rows=window.max_rows, seed=seed).frame, schema.label
-        )
-
-    frames: list[tuple[str, pd.DataFrame]] = [(batch["key"], trigger_frame)]
-    used = [{**batch, "labelled_rows": len(trigger_frame), "trigger": True}]
-    skipped: list[dict[str, str]] = []
-    budget = window.max_rows - len(trigger_frame)
-    if not bootstrap:
-        listed = [
-            ListedBatch(o.key, o.last_modified, o.etag, o.size)
-            for o in storage.list_objects(s3, settings.bucket, settings.incoming_prefix)
-        ]
-        for other in order_window(listed, batch["key"], window.max_batches):
-            if budget <= 0:
-                break
-            try:
-                frame = _read_batch(s3, settings.bucket, other.key, None, schema, budget, seed)
-            except InvalidBatchError as exc:
-                skipped.append({"key": other.key, "reason": f"{exc.code}: {exc}"})
-                continue
-            if frame.empty:
-                skipped.append({"key": other.key, "reason": "no labelled rows"})
-                continue
-            frames.append((other.key, frame))
-            used.append(
-                {"bucket": settings.bucket, "key": other.key, "etag": other.etag, "labelled_rows": len(frame)}
-            )
-            budget -= len(frame)
+    schema, trigger_frame = _read_trigger(s3, settings, batch, champion, seed)
+    window_read = _read_window(s3, settings, batch, trigger, schema, trigger_frame, champion, seed)
+    frames, used, skipped = window_read.frames, window_read.used, window_read.skipped
 
     previous = None
     previous_ref = (champion.metadata.get("training_data") if champion is not None else None) or None
-    if previous_ref and window.previous_data_share > 0:
+    # Rows of the champion's training data predate the change: only the ``recent`` window mixes them in.
+    if previous_ref and window.previous_data_share > 0 and window_read.strategy == "recent":
         body = storage.read_object(s3, previous_ref["bucket"], previous_ref["key"])
         previous_all = _labelled(read_csv(body, schema=schema, seed=seed).frame, schema.label)
         previous = sample_previous(previous_all, window.previous_data_share, seed)
@@ -263,7 +339,12 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
     candidate_profile = build_profile(
         training_rows,
         schema,
-        metadata={"execution_arn": execution_arn, "trigger_batch": batch, "rows": split.counts},
+        metadata={
+            "execution_arn": execution_arn,
+            "trigger_batch": batch,
+            "rows": split.counts,
+            "window_strategy": window_read.strategy,
+        },
     )
     candidate_encoder = FeatureEncoder.from_profile(candidate_profile)
     champion_encoder = FeatureEncoder.from_profile(champion) if champion is not None else candidate_encoder
@@ -314,6 +395,8 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         "trigger": {k: trigger.get(k) for k in ("report", "reasons", "drifted_features", "concept_drift")},
         "schema": schema.to_dict(),
         "baseline_profile": None if champion is None else storage.s3_uri(bucket, settings.profile_key),
+        "window_strategy": window_read.strategy,
+        "window_ended": window_read.ended,
         "batches": used,
         "skipped": skipped,
         "previous_training_data": None if previous is None else {**previous_ref, "rows_used": len(previous)},
@@ -324,6 +407,8 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
             "previous_rows": split.previous_rows,
         },
         "window": {
+            "strategy": window_read.strategy,
+            "since_change_max_batches": window.since_change_max_batches,
             "max_batches": window.max_batches,
             "max_rows": window.max_rows,
             "previous_data_share": window.previous_data_share,
@@ -366,6 +451,8 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         "raw_training_data": {"bucket": bucket, "key": keys["raw_training_data"]},
         "rows": split.counts,
         "batches": len(used),
+        "window_strategy": window_read.strategy,
+        "window_ended": window_read.ended,
         "skipped_batches": len(skipped),
         "champion_profile_found": champion is not None,
     }

@@ -1,8 +1,11 @@
 """PromoteModel: what follows a successful endpoint update.
 
 1. the new baseline profile: the candidate's profile (built by PrepareTrainingData from its training rows)
-   with the candidate's holdout performance from the evaluation, written to ``models/<model>/profile.json``
-   and then over ``baseline/current/profile.json`` (bucket versioning keeps the previous one);
+   with the candidate's holdout performance from the evaluation (held-out rows from the newest,
+   post-change data) and the *reference* error carried over from the champion's profile (the best
+   holdout error before the latest change, so a partial recovery is not taken as the new normal),
+   written to ``models/<model>/profile.json`` and then over ``baseline/current/profile.json`` (bucket
+   versioning keeps the previous one);
 2. the candidate's raw training rows copied to ``models/<model>/training-data.csv.gz`` (a later retrain may
    mix a share of them in);
 3. an Approved model package in the registry, with the evaluation report as its metrics and the drift
@@ -17,11 +20,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from drift_retrain.exceptions import ProfileError
+from drift_retrain.champion import recovered
+from drift_retrain.config import DriftConfig
+from drift_retrain.exceptions import ConfigError, ProfileError
 from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.profile import BaselineProfile
 from drift_retrain.workflow import registry, storage
@@ -43,6 +48,7 @@ class PromoteSettings:
     keep_last: int = 3
     endpoint_instance_type: str = "ml.m5.large"
     transform_instance_type: str = "ml.m5.large"
+    drift: DriftConfig = field(default_factory=DriftConfig)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> PromoteSettings:
@@ -58,6 +64,7 @@ class PromoteSettings:
             keep_last=max(1, int(environ.get("KEEP_LAST_MODELS") or d.keep_last)),
             endpoint_instance_type=environ.get("ENDPOINT_INSTANCE_TYPE") or d.endpoint_instance_type,
             transform_instance_type=environ.get("TRANSFORM_INSTANCE_TYPE") or d.transform_instance_type,
+            drift=_drift_config(environ),
         )
 
 
@@ -122,6 +129,55 @@ def lineage_record(event: Mapping[str, Any], promotion: Mapping[str, Any]) -> di
     }
 
 
+def _drift_config(environ: Mapping[str, str]) -> DriftConfig:
+    try:
+        return DriftConfig.from_env(environ)
+    except ConfigError as exc:
+        raise WorkflowInputError(str(exc)) from exc
+
+
+def carried_reference(
+    previous: BaselineProfile | None, holdout: HoldoutPerformance
+) -> HoldoutPerformance | None:
+    """The reference error for the new model: the best of the previous reference and holdout.
+
+    ``None`` when the new model's own holdout is the best seen (it is then its own reference), and for
+    the first model.
+    """
+    if previous is None or previous.holdout is None:
+        return None
+    best = previous.reference or previous.holdout
+    if best.task != holdout.task or not best.rows or not best.value < holdout.value:
+        return None
+    return best
+
+
+def recovery_summary(
+    holdout: HoldoutPerformance, reference: HoldoutPerformance | None, config: DriftConfig
+) -> dict[str, Any]:
+    """Is the new model back at the reference? The notification says it in numbers."""
+    if reference is None:
+        return {"reference": None, "holdout": holdout.value, "recovered": True}
+    return {
+        "reference": reference.value,
+        "holdout": holdout.value,
+        "recovered": recovered(holdout, reference, config),
+        "metric": holdout.metric,
+    }
+
+
+def _current_profile(s3: Any, settings: PromoteSettings) -> BaselineProfile | None:
+    """The champion's profile, which the new one replaces (None on a first deployment)."""
+    raw = storage.read_optional(s3, settings.bucket, settings.profile_key)
+    if raw is None:
+        return None
+    try:
+        return BaselineProfile.from_json_bytes(raw)
+    except ProfileError:
+        logger.warning("The current baseline profile is unreadable: no reference error carried over")
+        return None
+
+
 def _required(event: Mapping[str, Any]) -> tuple[dict, dict, dict, dict]:
     try:
         data = dict(event["data"])
@@ -169,6 +225,8 @@ def promote_model(
     except ProfileError as exc:
         raise WorkflowInputError(f"evaluation.candidate_holdout: {exc}") from exc
 
+    previous = _current_profile(s3, settings)
+    profile.reference = carried_reference(previous, profile.holdout)
     training_data_key = f"{model_prefix}training-data.csv.gz"
     if data.get("raw_training_data"):
         storage.copy_object(s3, bucket, data["raw_training_data"]["key"], training_data_key)
@@ -200,6 +258,7 @@ def promote_model(
         "baseline_profile": storage.s3_uri(bucket, settings.profile_key),
         "training_data": storage.s3_uri(bucket, training_data_key),
         "holdout": profile.holdout.to_dict(),
+        "recovery": recovery_summary(profile.holdout, profile.reference, settings.drift),
         "model_package_arn": None,
         "registry_error": None,
     }

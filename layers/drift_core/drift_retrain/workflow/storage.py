@@ -26,6 +26,7 @@ else:
 __all__ = [
     "S3Object",
     "copy_object",
+    "current_revision",
     "json_safe",
     "list_objects",
     "put_bytes",
@@ -112,6 +113,17 @@ def read_object(s3: S3Client, bucket: str, key: str, version_id: str | None = No
         return s3.get_object(**kwargs)["Body"].read()
     except ClientError as error:
         raise _error(error, "GetObject", s3_uri(bucket, key)) from error
+
+
+def current_revision(s3: S3Client, bucket: str, key: str) -> tuple[str | None, str] | None:
+    """``(version_id, etag)`` of the object's current revision, or ``None`` when it is gone."""
+    try:
+        response = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if _is_not_found(error):
+            return None
+        raise _error(error, "HeadObject", s3_uri(bucket, key)) from error
+    return response.get("VersionId"), str(response.get("ETag", "")).strip('"')
 
 
 def read_optional(s3: S3Client, bucket: str, key: str) -> bytes | None:

@@ -1,7 +1,13 @@
 """Training window and split: which labelled rows train the candidate, and which rows judge it.
 
-Pure functions (no AWS). The window is the newest labelled batches, the triggering batch first, so a
-retrain always learns from the data that showed the drift. The split is deterministic (seeded by the
+Pure functions (no AWS). Two windows, the triggering batch first in both, so a retrain always learns
+from the data that showed the drift:
+
+- ``since_change`` (default after lost performance): the run of batches the serving model got wrong,
+  see ``change_window``;
+- ``recent``: the newest ``max_batches`` labelled batches, used when P(y|x) did not move (a retrain on
+  feature drift, opt-in) so older rows stay useful, or when configured.
+ The split is deterministic (seeded by the
 configured seed and the triggering batch) and takes the held-out test rows from the newest data: the
 candidate and the champion are compared on the distribution the endpoint serves now.
 """
@@ -32,10 +38,16 @@ BATCH_SUFFIXES = (".csv", ".csv.gz")
 MIN_TEST_ROWS = 10
 
 
+#: ``WindowSettings.strategy`` values.
+STRATEGIES = ("since_change", "recent")
+
+
 @dataclass(frozen=True)
 class WindowSettings:
     """How the training window is chosen and split (the PrepareTrainingData environment)."""
 
+    strategy: str = "since_change"
+    since_change_max_batches: int = 20
     max_batches: int = 5
     max_rows: int = 200_000
     previous_data_share: float = 0.0
@@ -45,8 +57,10 @@ class WindowSettings:
     seed: int = 20240601
 
     def __post_init__(self) -> None:
-        if self.max_batches < 1 or self.max_rows < 1:
-            raise ValueError("max_batches and max_rows must be >= 1")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
+        if self.max_batches < 1 or self.max_rows < 1 or self.since_change_max_batches < 1:
+            raise ValueError("max_batches, since_change_max_batches and max_rows must be >= 1")
         if not 0.0 <= self.previous_data_share <= 1.0:
             raise ValueError(f"previous_data_share must be within [0, 1], got {self.previous_data_share}")
         if not 0.0 < self.test_share < 1.0 or not 0.0 < self.validation_share < 1.0:
@@ -64,6 +78,10 @@ class WindowSettings:
 
         defaults = cls()
         return cls(
+            strategy=str(get("TRAINING_WINDOW", defaults.strategy, str)).strip().lower(),
+            since_change_max_batches=int(
+                get("SINCE_CHANGE_MAX_BATCHES", defaults.since_change_max_batches, int)
+            ),
             max_batches=int(get("WINDOW_MAX_BATCHES", defaults.max_batches, int)),
             max_rows=int(get("WINDOW_MAX_ROWS", defaults.max_rows, int)),
             previous_data_share=float(get("PREVIOUS_DATA_SHARE", defaults.previous_data_share, float)),
@@ -88,8 +106,12 @@ def is_batch_key(key: str) -> bool:
     return key.lower().endswith(BATCH_SUFFIXES) and not key.endswith("/")
 
 
-def order_window(listed: Iterable[ListedBatch], trigger_key: str, max_batches: int) -> list[ListedBatch]:
+def order_window(
+    listed: Iterable[ListedBatch], trigger_key: str, max_batches: int | None = None
+) -> list[ListedBatch]:
     """Batches of the window, newest first, without the trigger (the caller reads it first, pinned).
+
+    ``max_batches`` (the trigger included) caps the list; ``None`` returns every older batch.
 
     Only batches not newer than the trigger count (a batch that lands while the retrain runs belongs to
     the next one), so the same event always gives the same window. Ties on time are broken by key.
@@ -100,7 +122,7 @@ def order_window(listed: Iterable[ListedBatch], trigger_key: str, max_batches: i
     if trigger is not None:
         others = [b for b in others if b.last_modified <= trigger.last_modified]
     others.sort(key=lambda b: (b.last_modified, b.key), reverse=True)
-    return others[: max(0, max_batches - 1)]
+    return others if max_batches is None else others[: max(0, max_batches - 1)]
 
 
 def split_seed(seed: int, batch_id: str) -> int:

@@ -1,0 +1,37 @@
+"""Where things live in the data bucket: one place for every S3 key layout the service shares.
+
+DetectDrift writes what PrepareTrainingData and PromoteModel later read (drift reports, recovery markers,
+the baseline profile), so the keys are a contract between Lambdas, and they are defined once, here.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEFAULT_PROFILE_KEY",
+    "DRIFT_REPORTS_PREFIX",
+    "INCOMING_PREFIX",
+    "RECOVERY_PREFIX",
+    "drift_report_key",
+    "recovery_marker_key",
+    "recovery_prefix",
+]
+
+INCOMING_PREFIX = "incoming/"
+DEFAULT_PROFILE_KEY = "baseline/current/profile.json"
+DRIFT_REPORTS_PREFIX = "reports/drift/"
+#: One marker per follow-up retrain started for a serving model (counted against MAX_RECOVERY_RETRAINS).
+RECOVERY_PREFIX = "reports/recovery/"
+
+
+def drift_report_key(batch_id: str, prefix: str = DRIFT_REPORTS_PREFIX) -> str:
+    """``reports/drift/<batch-id>.json``: the report DetectDrift wrote for one batch revision."""
+    return f"{prefix}{batch_id}.json"
+
+
+def recovery_prefix(model: str) -> str:
+    """Markers of the follow-up retrains started while ``model`` served."""
+    return f"{RECOVERY_PREFIX}{model}/"
+
+
+def recovery_marker_key(model: str, batch_id: str) -> str:
+    return f"{recovery_prefix(model)}{batch_id}.json"

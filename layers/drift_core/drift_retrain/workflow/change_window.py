@@ -1,0 +1,126 @@
+"""The ``since_change`` training window: the rows that came after the change, not before it.
+
+A model fitted on a mix of rows from the old and the new concept learns neither (ARCHITECTURE section 6:
+on Agrawal 0 -> 2, 5,000 post-change rows give 0.03 error; adding 5,000 pre-change rows gives 0.26;
+25,000 give 0.51, no better than the stale model). DetectDrift already wrote, for every labelled batch,
+whether the serving model's error on it was significantly above its holdout (concept drift) or above the
+reference (a performance gap). So the window is the newest run of batches the serving model got wrong,
+the trigger first:
+
+- walking back from the trigger, a batch the serving model got wrong joins the window;
+- a batch it handled fine ends the walk: the change came after it;
+- unlabelled, invalid or unchecked batches hold no evidence (and no training rows): they are skipped;
+- a batch served by an earlier model ends the walk when the current model had fully recovered (its
+  holdout back at the reference): that batch belongs to an older change. After a partial recovery the
+  walk goes on, so a follow-up retrain learns from all the post-change rows seen so far.
+
+Pure functions; ``read_verdicts`` is the only part that touches S3.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from drift_retrain.aws.naming import batch_id_for
+from drift_retrain.layout import drift_report_key
+from drift_retrain.workflow import storage
+from drift_retrain.workflow.window import ListedBatch
+
+__all__ = ["BatchVerdict", "read_verdicts", "since_change", "verdict_from_report"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BatchVerdict:
+    """What a batch's drift report says about the model that served it.
+
+    ``wrong`` is True when the serving model's error was significantly high (concept drift or a gap to
+    the reference), False when it was not, and None when the report holds no such evidence.
+    """
+
+    key: str
+    wrong: bool | None
+    model: str | None = None
+    why: str = ""
+
+
+def verdict_from_report(key: str, report: Mapping[str, Any] | None) -> BatchVerdict:
+    if report is None:
+        return BatchVerdict(key, None, why="no drift report")
+    if report.get("status") != "ok":
+        return BatchVerdict(key, None, why=f"invalid batch ({report.get('error_code')})")
+    concept = report.get("concept_drift") or {}
+    model = (report.get("profile") or {}).get("model_name")
+    if not concept.get("tested"):
+        return BatchVerdict(key, None, model, why=f"no error measured ({concept.get('reason')})")
+    wrong = bool(concept.get("detected") or concept.get("gap_detected"))
+    rate = concept.get("error_rate")
+    return BatchVerdict(key, wrong, model, why=f"serving {concept.get('metric')} {rate:.4g}")
+
+
+def since_change(
+    ordered: Sequence[ListedBatch],
+    verdicts: Mapping[str, BatchVerdict],
+    *,
+    serving_model: str | None,
+    serving_recovered: bool,
+    max_batches: int,
+) -> tuple[list[ListedBatch], list[dict[str, str]], str]:
+    """Batches of the window (newest first, trigger excluded), the skipped ones, and why the walk ended.
+
+    ``ordered`` is every other batch not newer than the trigger, newest first (``order_window``).
+    """
+    chosen: list[ListedBatch] = []
+    skipped: list[dict[str, str]] = []
+    for batch in ordered:
+        if len(chosen) >= max_batches - 1:
+            return chosen, skipped, f"the window holds SINCE_CHANGE_MAX_BATCHES={max_batches} batches"
+        verdict = verdicts.get(batch.key) or BatchVerdict(batch.key, None, why="no drift report")
+        if verdict.wrong is None:
+            skipped.append(
+                {"key": batch.key, "reason": f"no evidence about the serving model: {verdict.why}"}
+            )
+            continue
+        if not verdict.wrong:
+            return (
+                chosen,
+                skipped,
+                f"the serving model handled {batch.key} ({verdict.why}): the change came after it",
+            )
+        if serving_recovered and verdict.model and serving_model and verdict.model != serving_model:
+            return (
+                chosen,
+                skipped,
+                f"{batch.key} was served by {verdict.model}, before {serving_model} recovered: an older change",
+            )
+        chosen.append(batch)
+    return chosen, skipped, "no older batch"
+
+
+def read_verdicts(
+    s3: Any, bucket: str, batches: Sequence[ListedBatch], limit: int
+) -> dict[str, BatchVerdict]:
+    """The verdict of each batch's current revision (its report is keyed by the revision's batch id).
+
+    Reads at most ``limit`` reports: the walk never looks further back than the window's size, plus the
+    batches it skips, so the caller passes a bound.
+    """
+    verdicts: dict[str, BatchVerdict] = {}
+    for batch in batches[:limit]:
+        revision = storage.current_revision(s3, bucket, batch.key)
+        if revision is None:
+            verdicts[batch.key] = BatchVerdict(batch.key, None, why="the object is gone")
+            continue
+        version_id, etag = revision
+        raw = storage.read_optional(s3, bucket, drift_report_key(batch_id_for(batch.key, version_id, etag)))
+        try:
+            report = None if raw is None else json.loads(raw)
+        except ValueError:
+            report = None
+        verdicts[batch.key] = verdict_from_report(batch.key, report)
+    return verdicts
