@@ -81,7 +81,7 @@ def test_bootstrap_writes_label_first_encoded_channels_and_a_manifest(aws, to_cs
     assert (
         "eta" not in data["static_hyperparameters"] and data["static_hyperparameters"]["num_round"] == "200"
     )
-    assert data["tuning_objective"] == {"type": "Maximize", "metric_name": "validation:auc"}
+    assert data["tuning_objective"] == {"type": "Minimize", "metric_name": "validation:logloss"}
     assert data["train_uri"] == f"s3://{BUCKET}/training/run-1/train/"
     assert data["test"]["candidate_uri"] == f"s3://{BUCKET}/training/run-1/test/candidate/"
     assert data["model_output_uri"] == f"s3://{BUCKET}/models/{data['names']['model']}/artifacts/"
