@@ -126,3 +126,31 @@ def test_handler_publishes_every_outcome(aws, load_handler, lambda_context, monk
     )
     assert result["outcome"] == outcome and result["message_id"]
     assert len(result["subject"]) <= 100 or outcome == "promoted"
+
+
+@pytest.mark.parametrize(
+    ("recovery", "expected"),
+    [
+        (
+            {"reference": 0.03, "holdout": 0.29, "recovered": False},
+            "PARTIAL RECOVERY: holdout 0.29 vs reference 0.03",
+        ),
+        ({"reference": 0.03, "holdout": 0.035, "recovered": True}, "Recovery: holdout 0.035 is back at"),
+    ],
+)
+def test_promotion_says_in_numbers_whether_accuracy_came_back(recovery, expected):
+    data = {
+        "names": {"model": "m", "endpoint_config": "m"},
+        "window_strategy": "since_change",
+        "batches": 2,
+        "window_ended": "the serving model handled incoming/a.csv",
+    }
+    message = format_message(
+        "promoted",
+        state(evaluation=EVALUATION, data=data, promotion_result={"promotion": {"recovery": recovery}}),
+        execution_arn=ARN,
+        region="us-east-1",
+    )
+    assert expected in message.body
+    assert "Training window: since_change (only batches the serving model got wrong" in message.body
+    assert "2 batch(es); it ends because the serving model handled incoming/a.csv" in message.body

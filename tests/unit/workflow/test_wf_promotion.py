@@ -209,3 +209,43 @@ def test_handler(aws, load_handler, lambda_context, monkeypatch):
     result = load_handler("promote_model").lambda_handler(stage(aws), lambda_context)
     assert result["cleanup"]["deleted_configs"] == []
     assert result["baseline_profile"] == f"s3://{BUCKET}/baseline/current/profile.json"
+
+
+def _profile_with(holdout: HoldoutPerformance, reference: HoldoutPerformance | None = None) -> bytes:
+    frame = make_frame(200, seed=1)
+    profile = build_profile(frame, infer_schema(frame, label="label"), holdout=holdout)
+    profile.reference = reference
+    return profile.to_json_bytes()
+
+
+@pytest.mark.parametrize(
+    ("old_holdout", "old_reference", "expected_reference", "recovered"),
+    [
+        # the old champion's 2% is the yardstick for the new model's 4% (candidate holdout: 4 of 100)
+        (HoldoutPerformance("binary", 1000, 20), None, HoldoutPerformance("binary", 1000, 20), True),
+        # a partial model's own 30% never becomes the reference: the 1% before the change is kept
+        (
+            HoldoutPerformance("binary", 200, 60),
+            HoldoutPerformance("binary", 1000, 10),
+            HoldoutPerformance("binary", 1000, 10),
+            False,
+        ),
+        # the new model is the best seen: it is its own reference
+        (HoldoutPerformance("binary", 1000, 90), None, None, True),
+    ],
+)
+def test_the_reference_error_is_carried_over_and_recovery_reported(
+    aws, old_holdout, old_reference, expected_reference, recovered
+):
+    event = stage(aws)
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="baseline/current/profile.json", Body=_profile_with(old_holdout, old_reference)
+    )
+    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    current = BaselineProfile.from_json_bytes(
+        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+    )
+    assert current.holdout == HoldoutPerformance(task="binary", rows=100, errors=4)
+    assert current.reference == expected_reference
+    assert result["recovery"]["recovered"] is recovered
+    assert result["recovery"]["holdout"] == pytest.approx(0.04)

@@ -1,0 +1,98 @@
+"""The concept-drift check: the champion's error against its holdout, and against the reference."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from drift_retrain.champion import concept_drift, recovered
+from drift_retrain.config import DriftConfig
+from drift_retrain.performance import HoldoutPerformance
+from drift_retrain.profile import build_profile
+from drift_retrain.schema import infer_schema
+
+ROWS = 2000
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=ROWS)
+    return pd.DataFrame({"label": (x > 0).astype(int), "x": x})
+
+
+def profile_for(frame, holdout_rate: float, reference_rate: float | None):
+    profile = build_profile(
+        frame,
+        infer_schema(frame, label="label"),
+        holdout=HoldoutPerformance("binary", 1000, round(1000 * holdout_rate)),
+    )
+    if reference_rate is not None:
+        profile = dataclasses.replace(
+            profile, reference=HoldoutPerformance("binary", 1000, round(1000 * reference_rate))
+        )
+    return profile
+
+
+def predictor_wrong_on(share: float):
+    """A champion that gets exactly ``share`` of the rows wrong."""
+
+    def predict(features: pd.DataFrame) -> np.ndarray:
+        truth = (features["x"].to_numpy() > 0).astype(float)
+        wrong = np.arange(len(truth)) < round(share * len(truth))
+        return np.where(wrong, 1 - truth, truth)
+
+    return predict
+
+
+def test_a_partial_model_serving_at_its_own_holdout_shows_a_gap_not_concept_drift(frame):
+    """The blind spot of the first end-to-end runs: 0.47 served against a 0.47 holdout looked fine."""
+    result = concept_drift(profile_for(frame, 0.20, 0.05), frame, predictor_wrong_on(0.20), DriftConfig())
+    assert result.tested and not result.detected
+    assert result.gap_detected and result.reference_error_rate == pytest.approx(0.05)
+    assert result.to_dict()["gap_to_reference"] == pytest.approx(0.15)
+    assert "vs reference 0.05" in result.gap_summary()
+
+
+def test_back_at_the_reference_means_no_gap(frame):
+    result = concept_drift(profile_for(frame, 0.06, 0.05), frame, predictor_wrong_on(0.05), DriftConfig())
+    assert not result.detected and not result.gap_detected
+
+
+def test_without_a_reference_the_holdout_is_the_only_yardstick(frame):
+    result = concept_drift(profile_for(frame, 0.05, None), frame, predictor_wrong_on(0.30), DriftConfig())
+    assert result.detected and not result.gap_detected and result.reference_error_rate is None
+    assert result.to_dict()["gap_to_reference"] is None
+
+
+@pytest.mark.parametrize(
+    ("holdout", "reference", "expected"),
+    [(0.06, 0.05, True), (0.08, 0.05, False), (0.05, None, True), (0.04, 0.05, True)],
+)
+def test_recovered_allows_the_concept_margin(holdout, reference, expected):
+    ref = None if reference is None else HoldoutPerformance("binary", 1000, round(1000 * reference))
+    assert (
+        recovered(HoldoutPerformance("binary", 1000, round(1000 * holdout)), ref, DriftConfig()) is expected
+    )
+
+
+def test_the_gap_test_keeps_its_false_alarm_rate_when_the_model_is_back_at_the_reference(frame):
+    """Statistical check (fixed seed): a model at the reference error raises the gap in <= alpha + 3 SE."""
+    rng = np.random.default_rng(11)
+    config = DriftConfig()
+    batch = frame.iloc[:500]
+    truth = batch["label"].to_numpy().astype(float)
+    profile = profile_for(frame, 0.12, 0.05)
+    trials, alarms = 300, 0
+    for _ in range(trials):
+        wrong = rng.random(500) < 0.05  # the true error is the reference's
+
+        def predict(features, wrong=wrong):
+            return np.where(wrong, 1 - truth, truth)
+
+        alarms += concept_drift(profile, batch, predict, config).gap_detected
+    rate = alarms / trials
+    assert rate <= config.alpha + 3 * np.sqrt(config.alpha * (1 - config.alpha) / trials)
