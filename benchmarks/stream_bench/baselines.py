@@ -101,7 +101,9 @@ class Trainer:
             key = f"{root}/{name}/{name}.csv"
             self.s3.put_object(Bucket=SCRATCH_BUCKET, Key=key, Body=self._encoded(encoder, rows))
             source = {"S3DataType": "S3Prefix", "S3Uri": f"s3://{SCRATCH_BUCKET}/{root}/{name}/"}
-            channels.append({"ChannelName": name, "ContentType": "text/csv", "DataSource": {"S3DataSource": source}})
+            channels.append(
+                {"ChannelName": name, "ContentType": "text/csv", "DataSource": {"S3DataSource": source}}
+            )
         request = {
             "TrainingJobName": f"baseline-{root}",
             "AlgorithmSpecification": self.job.get("AlgorithmSpecification") or {"TrainingInputMode": "File"},

@@ -51,7 +51,10 @@ def billed(jobs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     local = sum(int(j["seconds"]) * int(j["instance_count"]) for j in jobs)
     seconds = sum(max(MIN_BILLED_SECONDS, int(j["seconds"])) * int(j["instance_count"]) for j in jobs)
     dollars = sum(
-        max(MIN_BILLED_SECONDS, int(j["seconds"])) * int(j["instance_count"]) * price(j["instance_type"]) / 3600
+        max(MIN_BILLED_SECONDS, int(j["seconds"]))
+        * int(j["instance_count"])
+        * price(j["instance_type"])
+        / 3600
         for j in jobs
     )
     return {
@@ -105,7 +108,11 @@ def summarise(
 
 # ---------------------------------------------------------------------------------------------- targets
 def _check(name: str, ok: bool | None, measured: str) -> dict[str, Any]:
-    return {"target": name, "result": "SKIPPED" if ok is None else ("PASS" if ok else "FAIL"), "measured": measured}
+    return {
+        "target": name,
+        "result": "SKIPPED" if ok is None else ("PASS" if ok else "FAIL"),
+        "measured": measured,
+    }
 
 
 def at_reference(scenario: Mapping[str, Any]) -> bool:
@@ -134,7 +141,9 @@ def targets(scenarios: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
 
     if scenarios:
         ours_err = sum(s["policies"]["ours"]["mean_error"] for s in scenarios.values()) / len(scenarios)
-        every_err = sum(s["policies"]["every_batch"]["mean_error"] for s in scenarios.values()) / len(scenarios)
+        every_err = sum(s["policies"]["every_batch"]["mean_error"] for s in scenarios.values()) / len(
+            scenarios
+        )
         ours_jobs = sum(s["policies"]["ours"]["cost"]["training_jobs"] for s in scenarios.values())
         every_jobs = sum(s["policies"]["every_batch"]["cost"]["training_jobs"] for s in scenarios.values())
         out.append(
@@ -175,7 +184,8 @@ def targets(scenarios: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
         _check(
             f"abrupt changes: ours within {RECOVERY_RATIO}x of oracle by the 2nd batch after the change",
             None if not abrupt else all(k is not None and k <= 2 for k in recoveries.values()),
-            ", ".join(f"{c}: {'never' if k is None else f'+{k}'}" for c, k in recoveries.items()) or "not run",
+            ", ".join(f"{c}: {'never' if k is None else f'+{k}'}" for c, k in recoveries.items())
+            or "not run",
         )
     )
     return out

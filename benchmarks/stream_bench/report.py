@@ -21,7 +21,13 @@ POLICY_LABELS = {
     "periodic": "periodic (every k, newest W)",
     "oracle": "oracle",
 }
-COLOURS = {"ours": "#d62728", "never": "#7f7f7f", "every_batch": "#1f77b4", "periodic": "#2ca02c", "oracle": "#000000"}
+COLOURS = {
+    "ours": "#d62728",
+    "never": "#7f7f7f",
+    "every_batch": "#1f77b4",
+    "periodic": "#2ca02c",
+    "oracle": "#000000",
+}
 
 
 def _recovery(values: Sequence[int | None]) -> str:
@@ -115,8 +121,15 @@ def plot(path: Path, name: str, scenario: Mapping[str, Any]) -> None:
         width = 2.6 if policy == "ours" else 1.4
         style = "--" if policy == "oracle" else "-"
         top.plot(
-            range(n), policies[policy]["errors"], style, marker="o", markersize=3.5, linewidth=width,
-            color=COLOURS[policy], label=label, zorder=3 if policy == "ours" else 2,
+            range(n),
+            policies[policy]["errors"],
+            style,
+            marker="o",
+            markersize=3.5,
+            linewidth=width,
+            color=COLOURS[policy],
+            label=label,
+            zorder=3 if policy == "ours" else 2,
         )
     for c in scenario["changes"]:
         for axis in (top, bottom):
@@ -142,10 +155,14 @@ def plot(path: Path, name: str, scenario: Mapping[str, Any]) -> None:
                 )
                 bottom.scatter([b + 0.5], [y], marker=marker, color=colour, s=45, zorder=3)
         else:
-            bottom.scatter([b + 0.5 for b in after], [y] * len(after), marker="|", color=COLOURS[policy], s=120)
+            bottom.scatter(
+                [b + 0.5 for b in after], [y] * len(after), marker="|", color=COLOURS[policy], s=120
+            )
     bottom.set_yticks(range(len(rows)), [POLICY_LABELS[p] for p in reversed(rows)], fontsize=8)
     bottom.set_ylim(-0.7, len(rows) - 0.3)
-    bottom.set_xlabel("batch (retrain marks sit after the batch whose labels they used; ours: ^ promoted, x rejected)")
+    bottom.set_xlabel(
+        "batch (retrain marks sit after the batch whose labels they used; ours: ^ promoted, x rejected)"
+    )
     bottom.set_xticks(range(n))
     bottom.grid(axis="x", alpha=0.3)
     fig.savefig(path, dpi=110)

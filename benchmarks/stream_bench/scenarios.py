@@ -52,7 +52,9 @@ class Size:
 
 
 FULL = Size()
-QUICK = Size(n_batches=8, batch_rows=1000, train_batches=3, change=3, recur=6, gradual_centre=3, gradual_width=2)
+QUICK = Size(
+    n_batches=8, batch_rows=1000, train_batches=3, change=3, recur=6, gradual_centre=3, gradual_width=2
+)
 
 
 @dataclass
@@ -220,7 +222,10 @@ def generate(name: str, size: Size) -> Scenario:
             batches,
             oracle_every=True,
             oracle_window=1,
-            meta={"mag_change": mag, "note": "the first model's rows are the stream's rows just before batch 0"},
+            meta={
+                "mag_change": mag,
+                "note": "the first model's rows are the stream's rows just before batch 0",
+            },
         )
     if name == "covariate":
         batches = agrawal_batches([(0, _agrawal(0, s + 51)), (c, _covariate_shifted(s + 52))])

@@ -27,7 +27,9 @@ WAIT = 20.0  # upper bound of every wait; the jobs take well under a second
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    with local_cloud(sagemaker_settings=LocalSageMakerSettings(max_tuning_jobs=2)) as running:
+    # RollingBack lasts long enough to be seen by a 50 ms poll even on a loaded 2-core machine.
+    settings = LocalSageMakerSettings(max_tuning_jobs=2, rollback_seconds=0.5)
+    with local_cloud(sagemaker_settings=settings) as running:
         running.client("s3").create_bucket(Bucket=BUCKET)
         yield running
 

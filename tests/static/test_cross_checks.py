@@ -227,7 +227,11 @@ def test_detect_drift_gets_exactly_its_contract(template):
             by_action[action] |= set(_resources(statement, template))
     bucket = "arn:aws:s3:::drift-retrain-databucket"
     assert by_action["s3:GetObject"] == {f"{bucket}/incoming/*", f"{bucket}/baseline/*"}
-    assert by_action["s3:PutObject"] == {f"{bucket}/quarantine/*", f"{bucket}/reports/drift/*"}
+    assert by_action["s3:PutObject"] == {
+        f"{bucket}/quarantine/*",
+        f"{bucket}/reports/drift/*",
+        f"{bucket}/reports/recovery/*",
+    }
     assert (
         by_action["sagemaker:InvokeEndpoint"]
         == by_action["sagemaker:DescribeEndpoint"]

@@ -1,0 +1,313 @@
+"""Prequential stream benchmark: does retraining through the real service heal accuracy after drift?
+
+    make bench-stream                                         # full run (about 5 minutes after set-up)
+    .venv/bin/python benchmarks/stream_benchmark.py --quick   # smoke run, writes under benchmarks/.data/
+    .venv/bin/python benchmarks/stream_benchmark.py --scenarios abrupt,no_drift
+
+1. Creates benchmarks/.venv-stream on first use (river==0.26.1, matplotlib, the project editable with its
+   dev extras; see stream_bench/venv.py) and re-runs itself with that interpreter.
+2. Generates six streams with river's generators and fixed seeds (stream_bench/scenarios.py; cached under
+   benchmarks/.data/stream/): abrupt, recurring, gradual, incremental, covariate-only, no drift.
+3. Per scenario, starts the local cloud (``drift-retrain local run``'s machinery as a library), deploys a
+   first model through the bootstrap path, uploads each batch and follows it to the end; the serving
+   error of batch i is its drift report's ``concept_drift.error_rate`` (stream_bench/service.py).
+4. In the same cloud, scores the baselines with the service's trainer and hyperparameters: never
+   retrain, every batch on the newest W=5 batches, every k=4 batches, and an oracle that knows the change
+   points (stream_bench/baselines.py).
+5. Prints a Markdown table per scenario and the targets' PASS/FAIL; writes stream.json (every per-batch
+   figure), stream.md and one PNG per scenario to benchmarks/results/ (a --quick run: benchmarks/.data/
+   stream-quick/, so it never overwrites the real figures).
+
+Progress goes to stderr; the Lambdas' and moto's logs go to <data dir>/logs/<scenario>.log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from stream_bench.venv import ensure_stream_venv, in_stream_venv, missing_modules  # noqa: E402
+
+DATA_DIR = HERE / ".data"
+RESULTS_DIR = HERE / "results"
+WINDOW = 5  # every-batch / periodic window, in batches: the service's default WINDOW_MAX_BATCHES today
+PERIOD = 4  # periodic baseline: retrain after every 4th batch
+REEXEC_GUARD = "STREAM_BENCH_REEXEC"
+_STDERR: TextIO = sys.stderr
+
+
+def log(message: str) -> None:
+    print(f"[stream {time.strftime('%H:%M:%S')}] {message}", file=_STDERR, flush=True)
+
+
+# ------------------------------------------------------------------------------------------- data
+def load_scenario(name: str, size: Any, root: Path) -> Any:
+    """Generate (or read back from ``root``) one scenario's CSVs; river runs only on a cache miss."""
+    import json
+
+    from stream_bench.scenarios import GENERATOR_VERSION, Scenario, generate
+
+    key = f"b{size.n_batches}x{size.batch_rows}_t{size.train_batches}_s{size.seed}_v{GENERATOR_VERSION}"
+    directory = root / key / name
+    meta_path = directory / "scenario.json"
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        batches = [(directory / f"batch-{i:02d}.csv").read_bytes() for i in range(size.n_batches)]
+        train = (directory / "train.csv").read_bytes()
+        fields = {k: meta[k] for k in ("changes", "segments", "oracle_every", "oracle_window", "meta")}
+        fields["segments"] = [tuple(s) for s in fields["segments"]]
+        return Scenario(name, meta["description"], train, batches, **fields)
+    started = time.monotonic()
+    scenario = generate(name, size)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "train.csv").write_bytes(scenario.train_csv)
+    for i, body in enumerate(scenario.batches):
+        (directory / f"batch-{i:02d}.csv").write_bytes(body)
+    meta_path.write_text(json.dumps(scenario.describe(), indent=2) + "\n", encoding="utf-8")
+    log(
+        f"{name}: generated with river in {time.monotonic() - started:.1f} s -> {directory.relative_to(HERE.parent)}"
+    )
+    return scenario
+
+
+# ------------------------------------------------------------------------------------------- run
+@contextlib.contextmanager
+def quiet_cloud_logs(path: Path) -> Iterator[TextIO]:
+    """The Lambdas print JSON log lines and moto prints to stderr: all of it goes to ``path``."""
+    names = ("moto", "werkzeug", "botocore", "drift_retrain", "drift_retrain_local")
+    loggers = [logging.getLogger(name) for name in names]
+    with path.open("w", encoding="utf-8") as handle:
+        handler = logging.StreamHandler(handle)
+        saved = [(logger, logger.propagate) for logger in loggers]
+        for logger in loggers:
+            logger.addHandler(handler)
+            logger.propagate = False
+        try:
+            with contextlib.redirect_stdout(handle), contextlib.redirect_stderr(handle):
+                yield handle
+        finally:
+            for logger, propagate in saved:
+                logger.removeHandler(handler)
+                logger.propagate = propagate
+
+
+def run_scenario(name: str, scenario: Any, logs: Path, timeout: float) -> dict[str, Any]:
+    """The service and the baselines on one scenario; every per-batch figure."""
+    from stream_bench import metrics
+    from stream_bench.baselines import POLICIES, Trainer, read_frames, run_baselines
+    from stream_bench.scenarios import LABEL, csv_rows
+    from stream_bench.service import run_service
+
+    from drift_retrain.workflow.window import WindowSettings
+    from drift_retrain_local.run import LOCAL_PARAMETERS, open_cloud
+    from drift_retrain_local.sagemaker.failures import FailureInjector
+
+    rows = [csv_rows(b) for b in scenario.batches]
+    started = time.monotonic()
+    log_path = logs / f"{name}.log"
+    parameters = {**LOCAL_PARAMETERS, "LabelColumn": LABEL}
+    with quiet_cloud_logs(log_path) as handle, open_cloud(parameters, FailureInjector()) as cloud:
+        log(
+            f"{name}: local cloud up ({time.monotonic() - started:.0f} s); service logs in {log_path.relative_to(HERE.parent)}"
+        )
+        service = run_service(
+            cloud,
+            scenario.train_csv,
+            scenario.batches,
+            rows,
+            echo=lambda line: print(line, file=handle),
+            log=lambda m: log(f"{name}:{m}"),
+            timeout=timeout,
+        )
+        # The service's own split settings, so a baseline's job sees the rows a service job would.
+        resolved = cloud.stack.template.parameters
+        window = WindowSettings(
+            max_batches=WINDOW,
+            test_share=float(resolved["TestShare"]),
+            validation_share=float(resolved["ValidationShare"]),
+            min_training_rows=int(resolved["MinTrainingRows"]),
+            seed=int(resolved["SplitSeed"]),
+        )
+        schema, train, frames = read_frames(scenario.train_csv, scenario.batches, LABEL)
+        trainer = Trainer(cloud.client("s3"), schema, service.bootstrap_job, window)
+        runs, _ = run_baselines(
+            trainer, scenario, train, frames, w=WINDOW, k=PERIOD, log=lambda m: log(f"{name}:{m}")
+        )
+
+    resources = service.bootstrap_job.get("ResourceConfig") or {}
+    instance = {
+        "instance_type": resources.get("InstanceType"),
+        "instance_count": int(resources.get("InstanceCount") or 1),
+    }
+    oracle = runs["oracle"].errors
+    changes = list(scenario.changes)
+    policies: dict[str, Any] = {}
+    ours_errors = [b["error"] for b in service.batches]
+    ours_jobs = [j for b in service.batches for j in b["jobs"]]
+    ours_after = [b["batch"] for b in service.batches if b["retrained"]]
+    promotions = sum(b["outcome"] == "promoted" for b in service.batches)
+    policies["ours"] = metrics.summarise(ours_errors, oracle, changes, ours_after, ours_jobs, promotions)
+    for policy in POLICIES:
+        run = runs[policy]
+        jobs = [{"kind": "training", "seconds": s, **instance} for s in run.job_seconds]
+        policies[policy] = metrics.summarise(run.errors, oracle, changes, run.retrain_after, jobs)
+
+    # The baselines' first model is rebuilt exactly as the bootstrap's: until ours first swaps models,
+    # its errors must equal the service's. A difference means the trainer drifted from the service's.
+    first_swap = next((b["batch"] for b in service.batches if b["outcome"] == "promoted"), len(rows) - 1)
+    agreement = max(abs(ours_errors[b] - runs["never"].errors[b]) for b in range(first_swap + 1))
+    notes = [
+        f"The baselines' first model reproduces the service's: largest error difference {agreement:.4f} on "
+        f"batches 0-{first_swap} (served by the bootstrap model in both)."
+    ]
+    if agreement > 0.005:
+        log(f"{name}: WARNING the baselines' first model disagrees with the service's by {agreement:.4f}")
+    return {
+        **scenario.describe(),
+        "service": {
+            "outcomes": [b["outcome"] for b in service.batches],
+            "batches": service.batches,
+            "bootstrap": service.bootstrap,
+            "hyperparameters": service.bootstrap_job.get("HyperParameters"),
+            "training_instance": instance,
+            "seconds": round(service.seconds, 1),
+        },
+        "policies": policies,
+        "baseline_seconds": {p: round(runs[p].seconds, 1) for p in POLICIES},
+        "first_model_agreement": agreement,
+        "notes": notes,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+# ------------------------------------------------------------------------------------------- main
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    from_help = "comma-separated: abrupt,recurring,gradual,incremental,covariate,no_drift (default: all)"
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", default="", help=from_help)
+    parser.add_argument(
+        "--quick", action="store_true", help="8 batches of 1,000 rows; writes under benchmarks/.data/"
+    )
+    parser.add_argument("--out", type=Path, help="folder for stream.json, stream.md and the PNGs")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="most seconds for one delivery or execution"
+    )
+    parser.add_argument(
+        "--no-venv",
+        action="store_true",
+        help="run with this interpreter (river and matplotlib must be installed)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if not args.no_venv and not in_stream_venv() and not os.environ.get(REEXEC_GUARD):
+        python = ensure_stream_venv(log)
+        os.environ[REEXEC_GUARD] = "1"
+        sys.stdout.flush()
+        os.execv(str(python), [str(python), str(Path(__file__).resolve()), *argv])
+    missing = missing_modules()
+    if missing:
+        raise SystemExit(
+            f"stream benchmark: {' and '.join(missing)} not installed for {sys.executable}. Run `make bench-stream` "
+            "(it creates benchmarks/.venv-stream), or install them here: pip install river==0.26.1 matplotlib"
+        )
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    from stream_bench import metrics, report
+    from stream_bench.scenarios import FULL, QUICK, SCENARIOS
+    from stream_bench.service import BenchmarkError
+
+    names = [s.strip() for s in args.scenarios.split(",") if s.strip()] or list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise SystemExit(
+            f"stream benchmark: unknown scenario(s) {', '.join(unknown)} (known: {', '.join(SCENARIOS)})"
+        )
+    size = QUICK if args.quick else FULL
+    data_root = DATA_DIR / ("stream-quick" if args.quick else "stream")
+    out = args.out or (data_root if args.quick else RESULTS_DIR)
+    logs = data_root / "logs"
+    for folder in (out, logs):
+        folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    log(f"{len(names)} scenario(s), {size.n_batches} batches of {size.batch_rows:,} rows; results -> {out}")
+    scenarios: dict[str, Any] = {}
+    for name in names:
+        scenario = load_scenario(name, size, data_root)
+        try:
+            scenarios[name] = run_scenario(name, scenario, logs, args.timeout)
+        except BenchmarkError as error:
+            raise SystemExit(f"stream benchmark: {name}: {error}") from None
+        ours = scenarios[name]["policies"]["ours"]
+        log(
+            f"{name}: done in {scenarios[name]['seconds']:.0f} s; ours mean error {ours['mean_error']:.4f}, {ours['retrains']} retrains"
+        )
+        report.plot(out / f"stream-{name}.png", name, scenarios[name])
+
+    checks = metrics.targets(scenarios)
+    seconds = time.monotonic() - started
+    result = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "size": asdict(size),
+        "window_batches": WINDOW,
+        "period_batches": PERIOD,
+        "cost_model": {
+            "billing": "per second of billable time x instance count, minimum per job assumed",
+            "min_billed_seconds": metrics.MIN_BILLED_SECONDS,
+            "usd_per_instance_hour": metrics.PRICES,
+            "reported": "billed instance-seconds (training + transform) and USD; local seconds in JSON",
+        },
+        "seconds": round(seconds, 1),
+        "preamble": preamble(size, seconds),
+        "scenarios": scenarios,
+        "targets": checks,
+    }
+    report.write_json(out / "stream.json", result)
+    (out / "stream.md").write_text(report.markdown(result, checks, per_batch=True), encoding="utf-8")
+    for name, scenario in scenarios.items():
+        print(report.scenario_heading(name, scenario) + "\n\n" + report.summary_table(scenario) + "\n")
+    print("### Targets\n\n" + report.targets_table(checks))
+    log(
+        f"wrote {out / 'stream.json'}, {out / 'stream.md'} and {len(scenarios)} PNG(s); {seconds / 60:.1f} min in all"
+    )
+    return 0
+
+
+def preamble(size: Any, seconds: float) -> str:
+    return (
+        "## Stream benchmark results\n\n"
+        f"Prequential error of the serving model per batch, {size.n_batches} batches of {size.batch_rows:,} "
+        f"labelled rows per scenario; baselines retrain on the newest W={WINDOW} batches (periodic: every "
+        f"k={PERIOD}); recovery = batches after a change until the error is within "
+        "1.2x of the oracle's on the same batch. Billed instance-seconds: max(60 s, job seconds) x instances "
+        "per training or transform job (the bootstrap's jobs, common to all policies, left out); USD at "
+        "on-demand us-east-1 prices (ml.m5.large $0.115/h, ml.m5.xlarge $0.23/h). "
+        f"Run on {datetime.now(UTC):%Y-%m-%d} ({platform.machine()}, {os.cpu_count()} CPUs) in "
+        f"{seconds / 60:.1f} min."
+    )
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
