@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench bench-stream clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ test: setup lint
 
 bench: setup
 	$(PY) benchmarks/drift_benchmark.py
+
+# Prequential stream benchmark through the local service (creates benchmarks/.venv-stream with river on first use).
+bench-stream: setup
+	$(PY) benchmarks/stream_benchmark.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

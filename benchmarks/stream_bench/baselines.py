@@ -16,7 +16,8 @@ Policies (W = window in batches, k = period):
 - periodic: after every k-th batch, retrain on the newest W batches;
 - oracle: knows the change points: after each change, retrains on post-change batches only (up to W),
   after every batch until its window holds W batches of the settled concept (see scenarios.Scenario).
-Batch i is always scored by the model trained on batches before i.
+Batch i is always scored by the model trained on batches before i. Two policies retraining on the same
+window get the same (seeded) model, trained once; each policy is still charged for its own job.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ class BaselineRun:
 def _oracle_window(scenario: Any, b: int, w: int) -> list[int] | None:
     """Batches the oracle retrains on after batch ``b`` (None: no retrain)."""
     if scenario.oracle_every:
-        return list(range(max(0, b - scenario.oracle_window + 1), b + 1))
+        return list(range(max(0, b - (scenario.oracle_window or w) + 1), b + 1))
     for start, stable in reversed(scenario.segments):
         if start <= b:
             if b < stable + w:
@@ -173,6 +174,7 @@ def run_baselines(
     log(f"  baselines: first model trained ({first.seconds} s job)")
     names = [f"batch-{i:02d}" for i in range(len(frames))]
     runs: dict[str, BaselineRun] = {}
+    fitted: dict[tuple[int, ...], Model] = {}
     never_errors = [first.error(frame, trainer.schema) for frame in frames]
     for policy in POLICIES:
         clock = time.monotonic()
@@ -182,7 +184,10 @@ def run_baselines(
             run.errors.append(never_errors[b] if model is first else model.error(frame, trainer.schema))
             window = schedule(policy, scenario, b, w, k)
             if window is not None:  # after the last batch too: a deployed policy would pay for it
-                model = trainer.fit([(names[i], frames[i]) for i in reversed(window)])
+                key = tuple(window)
+                if key not in fitted:  # the same window trains the same model (seeded): train it once
+                    fitted[key] = trainer.fit([(names[i], frames[i]) for i in reversed(window)])
+                model = fitted[key]
                 run.retrain_after.append(b)
                 run.job_seconds.append(model.seconds)
         run.seconds = time.monotonic() - clock

@@ -64,7 +64,7 @@ class Scenario:
     ``changes``: first batch of each true concept change (its error no policy can foresee, left out of
     the mean). ``segments``: (start, stable_from) per change for the oracle, which after batch b with
     start <= b < stable_from + W retrains on batches max(start, b-W+1)..b; ``oracle_every`` replaces that
-    with "retrain after every batch on the newest ``oracle_window`` batches" for incremental drift.
+    with "retrain after every batch on the newest ``oracle_window`` batches (0: W)" for incremental drift.
     """
 
     name: str
@@ -221,7 +221,7 @@ def generate(name: str, size: Size) -> Scenario:
             train_h,
             batches,
             oracle_every=True,
-            oracle_window=1,
+            oracle_window=0,  # no change point to know: the newest W batches, after every batch
             meta={
                 "mag_change": mag,
                 "note": "the first model's rows are the stream's rows just before batch 0",
