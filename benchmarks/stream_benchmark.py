@@ -175,6 +175,14 @@ def run_scenario(name: str, scenario: Any, logs: Path, timeout: float) -> dict[s
     ]
     if agreement > 0.005:
         log(f"{name}: WARNING the baselines' first model disagrees with the service's by {agreement:.4f}")
+    failed = [b for b in service.batches if b["outcome"] == "failed"]
+    if failed:
+        errors = sorted({b["execution_error"] or "no execution started" for b in failed})
+        notes.append(
+            f"WARNING: {len(failed)} batch(es) ended `failed` (batches {', '.join(str(b['batch']) for b in failed)}): "
+            + "; ".join(errors)
+        )
+        log(f"{name}: WARNING {len(failed)} failed retrain(s): {errors[0]}")
     return {
         **scenario.describe(),
         "service": {
@@ -284,7 +292,10 @@ def run(args: argparse.Namespace) -> int:
     report.write_json(out / "stream.json", result)
     (out / "stream.md").write_text(report.markdown(result, checks, per_batch=True), encoding="utf-8")
     for name, scenario in scenarios.items():
-        print(report.scenario_heading(name, scenario) + "\n\n" + report.summary_table(scenario) + "\n")
+        notes = "".join(f"- {note}\n" for note in scenario["notes"])
+        print(
+            report.scenario_heading(name, scenario) + "\n\n" + report.summary_table(scenario) + "\n\n" + notes
+        )
     print("### Targets\n\n" + report.targets_table(checks))
     log(
         f"wrote {out / 'stream.json'}, {out / 'stream.md'} and {len(scenarios)} PNG(s); {seconds / 60:.1f} min in all"

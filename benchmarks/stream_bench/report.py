@@ -137,7 +137,13 @@ def plot(path: Path, name: str, scenario: Mapping[str, Any]) -> None:
     if scenario.get("meta", {}).get("width_rows"):
         centre = scenario["changes"][0]
         half = scenario["meta"]["width_rows"] / scenario["batch_rows"][0] / 2
-        top.axvspan(centre - half, centre + half, color="#9467bd", alpha=0.08, label="transition (width)")
+        top.axvspan(
+            centre - half,
+            centre + half,
+            color="#9467bd",
+            alpha=0.08,
+            label="transition (12% -> 88% new concept)",
+        )
     top.set_ylabel("prequential error rate")
     top.set_ylim(bottom=0)
     top.set_title(f"{name}: {scenario['description']}", fontsize=10)

@@ -16,6 +16,7 @@ started them. The bootstrap's jobs (the first model, common to every policy) are
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -108,6 +109,16 @@ class JobLedger:
         return self.sm.describe_training_job(TrainingJobName=name)
 
 
+def _short_error(execution: dict[str, Any]) -> str | None:
+    """``Error: message`` of a failed execution (the Lambda's errorMessage when the cause is its JSON)."""
+    if not execution.get("error"):
+        return None
+    cause = str(execution.get("cause") or "")
+    with contextlib.suppress(ValueError, AttributeError):
+        cause = json.loads(cause).get("errorMessage", cause)
+    return f"{execution['error']}: {cause[:300]}{'...' if len(cause) > 300 else ''}"
+
+
 def _report(runner: BatchRunner, entry: dict[str, Any], rows: int) -> dict[str, Any]:
     detect = entry.get("detect") or {}
     key = detect.get("report_key")
@@ -151,7 +162,11 @@ def run_service(
     jobs = ledger.new_jobs()
     run.bootstrap = {"outcome": boot["outcome"], "jobs": jobs, "execution": boot.get("execution")}
     if boot["outcome"] != "promoted":
-        raise BenchmarkError(f"the bootstrap did not deploy a first model: {boot.get('execution')}")
+        execution = boot.get("execution") or {}
+        raise BenchmarkError(
+            f"the bootstrap did not deploy a first model: execution {execution.get('status')}, "
+            f"{_short_error(execution) or boot['outcome']}"
+        )
     training = [j for j in jobs if j["kind"] == "training" and j["status"] == "Completed"]
     if not training:
         raise BenchmarkError("the bootstrap ran no completed training job")
@@ -179,6 +194,7 @@ def run_service(
             "retrained": bool(execution),
             "execution_status": execution.get("status"),
             "execution_seconds": execution.get("seconds"),
+            "execution_error": _short_error(execution),
             "evaluation": entry.get("evaluation"),
             "jobs": jobs,
             "seconds": round(time.monotonic() - clock, 1),

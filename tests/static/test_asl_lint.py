@@ -43,8 +43,24 @@ def test_asl_validator_accepts_the_definition(definition_file: Path):
     assert "is valid" in result.stdout
 
 
-def test_statelint_accepts_the_definition(definition_file: Path):
-    result = _run(_linter("@wmfs/statelint/bin/statelint.js"), definition_file)
+#: Fields of today's ASL that @wmfs/statelint predates; asl-validator checks them. MaxConcurrencyPath
+#: (2024) reads the Map state's concurrency from the input: the Map state's own limit is a deployment
+#: parameter (CandidateConcurrency) without breaking the file's JSON before substitution.
+NEWER_THAN_STATELINT = ("MaxConcurrencyPath",)
+
+
+def _without_newer_fields(node: object) -> object:
+    if isinstance(node, dict):
+        return {k: _without_newer_fields(v) for k, v in node.items() if k not in NEWER_THAN_STATELINT}
+    if isinstance(node, list):
+        return [_without_newer_fields(v) for v in node]
+    return node
+
+
+def test_statelint_accepts_the_definition(definition_file: Path, tmp_path: Path):
+    older = tmp_path / "statelint.asl.json"
+    older.write_text(json.dumps(_without_newer_fields(json.loads(definition_file.read_text()))))
+    result = _run(_linter("@wmfs/statelint/bin/statelint.js"), older)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
 

@@ -309,9 +309,19 @@ def test_waits_are_data_driven(definition):
             assert set(state) & {"SecondsPath", "TimestampPath"}, f"{name} waits a literal time"
 
 
+def _scopes(states: dict[str, Any]):
+    """The top-level states, then the states of every Parallel branch and Map processor (each a graph)."""
+    yield states
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            yield from _scopes(branch["States"])
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from _scopes(processor["States"])
+
+
 def test_every_loop_is_bounded_by_a_counter(definition):
-    """Each cycle of the graph passes a Choice that compares a `count` with a limit from the settings."""
-    states = definition["States"]
+    """Each cycle of every graph passes a Choice that compares a `count` with a limit from the settings."""
 
     def bounded(choice: dict[str, Any]) -> bool:
         text = repr(choice.get("Choices", []))
@@ -319,24 +329,41 @@ def test_every_loop_is_bounded_by_a_counter(definition):
             "NumericGreaterThanEqualsPath" in text or "NumericLessThanEqualsPath" in text
         )
 
-    guards = {name for name, s in states.items() if s["Type"] == "Choice" and bounded(s)}
+    all_guards = set()
+    for states in _scopes(definition["States"]):
+        guards = {name for name, s in states.items() if s["Type"] == "Choice" and bounded(s)}
+        all_guards |= guards
 
-    def cycle_without_guard(start: str) -> bool:
-        stack, seen = [start], set()
-        while stack:
-            name = stack.pop()
-            for nxt in _successors(states[name]):
-                if nxt in guards:
-                    continue
-                if nxt == start:
-                    return True
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return False
+        def cycle_without_guard(start: str, states=states, guards=guards) -> bool:
+            stack, seen = [start], set()
+            while stack:
+                name = stack.pop()
+                for nxt in _successors(states[name]):
+                    if nxt in guards:
+                        continue
+                    if nxt == start:
+                        return True
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+            return False
 
-    assert [n for n in states if n not in guards and cycle_without_guard(n)] == []
-    assert {"Was training short of capacity", "Has the endpoint settled"} <= guards
+        assert [n for n in states if n not in guards and cycle_without_guard(n)] == []
+    assert {"Was training short of capacity", "Has the endpoint settled"} <= all_guards
+
+
+def test_one_candidate_failing_never_fails_the_tournament(definition):
+    """Inside the Map, every Task catches States.ALL into "Candidate failed": the others go on."""
+    parallel = definition["States"]["Score candidates and champion on held-out rows"]
+    processor = parallel["Branches"][0]["States"]["Train and score each candidate"]["ItemProcessor"]
+    for name, state in processor["States"].items():
+        if state["Type"] == "Task":
+            catches = [c for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]]
+            assert catches, f"{name} has no Catch for States.ALL"
+            assert {c["Next"] for c in catches} <= {"Candidate failed", "Was training short of capacity"}, (
+                name
+            )
+    assert processor["States"]["Was training short of capacity"]["Default"] == "Candidate failed"
 
 
 def test_every_way_out_after_the_lock_releases_it(definition):
@@ -398,7 +425,7 @@ def test_the_drift_trigger_consumes_the_detect_drift_contract(definition, key):
 
 
 def test_transforms_join_label_and_prediction(definition):
-    parallel = definition["States"]["Score candidate and champion on held-out rows"]
+    parallel = definition["States"]["Score candidates and champion on held-out rows"]
     transforms = [
         s
         for _, s in iter_states({"p": parallel})

@@ -1,12 +1,15 @@
-"""EvaluateCandidate: read both transforms' outputs, compare the models on the same rows, decide.
+"""EvaluateCandidate: read every candidate's and the champion's transform outputs, pick the best, decide.
 
 Each transform wrote ``<test file>.out`` lines of ``label,prediction`` (``DataProcessing`` joined the input
-and kept its first and last fields). The two outputs must hold the same rows in the same order, so the
-labels are compared row by row before anything is computed.
+and kept its first and last fields). All outputs must hold the same held-out rows in the same order, so
+the labels are compared row by row before anything is computed.
 
-Decision (``decide``): the candidate replaces the champion when its primary error metric (classification
-error rate, regression RMSE) is lower by at least ``min_improvement`` (relative) AND the one-sided paired
-test is significant at ``alpha``. With no champion (first deployment) the candidate is deployed.
+The tournament: the candidate with the lowest primary error (classification error rate, regression RMSE)
+on the held-out rows is the best; a candidate whose training or transform failed is listed with its
+error and left out. Decision (``decide``): the best replaces the champion when its error is lower by at
+least ``min_improvement`` (relative) AND the one-sided paired test against the champion is significant
+at ``alpha / k`` for ``k`` scored candidates (Bonferroni: picking the best of ``k`` must not make a lucky
+draw look like a win). With no champion (first deployment) the best candidate is deployed.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.workflow import storage
 from drift_retrain.workflow.exceptions import (
     LabelMismatchError,
+    NoCandidateScoredError,
     PredictionCountMismatchError,
     TransformOutputFormatError,
     TransformOutputMissingError,
@@ -212,63 +216,162 @@ def _holdout(task: str, classes: list[str], rows: ScoredRows) -> HoldoutPerforma
     return HoldoutPerformance.from_predictions(task, names, rows.predictions, tuple(classes))
 
 
-def evaluate_candidate(
-    s3: Any, bucket: str, settings: EvaluationSettings, event: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Compare candidate and champion; write ``reports/evaluation/<execution>.json``; return the summary.
+@dataclass(frozen=True)
+class Scored:
+    """One candidate of the tournament: its prepared item, its Map result and its scores."""
 
-    Raises
-    ------
-    WorkflowInputError, TransformOutputMissingError, TransformOutputFormatError,
-    PredictionCountMismatchError, LabelMismatchError, WorkflowStorageError
-    """
+    item: Mapping[str, Any]
+    result: Mapping[str, Any]
+    rows: ScoredRows
+    metrics: dict[str, Any]
+    test: PairedTest | None
+
+
+def _paired_test(
+    task: str, candidate: ScoredRows, champion: ScoredRows, settings: EvaluationSettings
+) -> PairedTest:
+    if task == "regression":
+        return paired_bootstrap_test(
+            (candidate.predictions - candidate.labels) ** 2,
+            (champion.predictions - champion.labels) ** 2,
+            resamples=settings.bootstrap_resamples,
+            seed=settings.seed,
+        )
+    return mcnemar_test(
+        correct_predictions(task, candidate.labels, candidate.predictions),
+        correct_predictions(task, champion.labels, champion.predictions),
+    )
+
+
+def _parse_event(event: Mapping[str, Any]) -> tuple[str, dict, list, dict, str | None]:
     try:
         execution_name = str(event["execution_name"])
-        data = event["data"]
-        task = str(data["task"])
-        classes = list(data.get("classes") or [])
-        candidate_uri = event["transforms"]["candidate"]["output_uri"]
+        data = dict(event["data"])
+        items = {str(item["id"]): item for item in data["candidates"]}
+        results = list(event["transforms"]["candidates"])
         champion_uri = (event["transforms"].get("champion") or {}).get("output_uri")
     except (KeyError, TypeError) as exc:
         raise WorkflowInputError(f"evaluation event lacks {exc}") from exc
+    return execution_name, data, results, items, champion_uri
+
+
+def _score_all(
+    s3: Any,
+    task: str,
+    results: list,
+    items: Mapping[str, Any],
+    champion: ScoredRows | None,
+    expected: int | None,
+    settings: EvaluationSettings,
+) -> tuple[list[Scored], list[dict[str, Any]]]:
+    """Scores of the candidates that produced outputs; the others with the reason they did not."""
+    scored, failed = [], []
+    for result in results:
+        item = items.get(str(result.get("id")))
+        if item is None:
+            raise WorkflowInputError(
+                f"the Map returned candidate {result.get('id')!r}, which was never prepared"
+            )
+        if result.get("status") != "scored":
+            error = result.get("error") or {}
+            failed.append(
+                {
+                    "id": item["id"],
+                    "strategy": item.get("strategy"),
+                    "error": error.get("Error") or "CandidateFailed",
+                    "cause": str(error.get("Cause") or "")[:500],
+                }
+            )
+            continue
+        rows = read_transform_output(s3, str(result["output_uri"]))
+        pair_outputs(rows, champion, expected)
+        test = None if champion is None else _paired_test(task, rows, champion, settings)
+        scored.append(Scored(item, result, rows, _metrics(task, rows), test))
+    return scored, failed
+
+
+def _candidate_entry(candidate: Scored, primary: str) -> dict[str, Any]:
+    item = candidate.item
+    return {
+        "id": item["id"],
+        "strategy": item.get("strategy"),
+        "model": candidate.result.get("model_name"),
+        "source_model": item.get("source_model"),
+        "window": item.get("window_ended"),
+        "batches": len(item.get("batches") or []),
+        "rows": item.get("rows"),
+        primary: candidate.metrics.get(primary),
+        "metrics": candidate.metrics,
+        "paired_test": None if candidate.test is None else candidate.test.to_dict(),
+    }
+
+
+def _winner(candidate: Scored) -> dict[str, Any]:
+    """What the endpoint update and PromoteModel need of the winning candidate."""
+    item, result = candidate.item, candidate.result
+    return {
+        "id": item["id"],
+        "strategy": item.get("strategy"),
+        "model_name": result.get("model_name"),
+        "training_job": result.get("training_job"),
+        "model_artifacts": result.get("model_artifacts"),
+        "candidate_profile": item.get("candidate_profile"),
+        "raw_training_data": item.get("raw_training_data"),
+        "source_model": item.get("source_model"),
+        "window_ended": item.get("window_ended"),
+        "batches": item.get("batches") or [],
+        "rows": item.get("rows"),
+    }
+
+
+def evaluate_candidate(
+    s3: Any, bucket: str, settings: EvaluationSettings, event: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Score every candidate and the champion on the same rows; write ``reports/evaluation/<execution>.json``.
+
+    Raises
+    ------
+    WorkflowInputError, NoCandidateScoredError, TransformOutputMissingError, TransformOutputFormatError,
+    PredictionCountMismatchError, LabelMismatchError, WorkflowStorageError
+    """
+    execution_name, data, results, items, champion_uri = _parse_event(event)
+    task = str(data.get("task"))
+    classes = list(data.get("classes") or [])
     expected = (data.get("test") or {}).get("rows")
-
-    candidate = read_transform_output(s3, candidate_uri)
+    expected = int(expected) if expected is not None else None
     champion = read_transform_output(s3, champion_uri) if champion_uri else None
-    pair_outputs(candidate, champion, int(expected) if expected is not None else None)
-
-    candidate_metrics = _metrics(task, candidate)
+    scored, failed = _score_all(s3, task, results, items, champion, expected, settings)
+    if not scored:
+        causes = "; ".join(f"{f['id']} ({f['strategy']}): {f['error']}: {f['cause']}" for f in failed)
+        raise NoCandidateScoredError(f"no candidate could be trained and scored: {causes or 'none prepared'}")
+    primary = _primary(task)
+    best = min(scored, key=lambda c: float(c.metrics[primary]))  # first on a tie: the preferred strategy
     champion_metrics = _metrics(task, champion) if champion is not None else None
-    test = None
-    if champion is not None:
-        if task == "regression":
-            test = paired_bootstrap_test(
-                (candidate.predictions - candidate.labels) ** 2,
-                (champion.predictions - champion.labels) ** 2,
-                resamples=settings.bootstrap_resamples,
-                seed=settings.seed,
-            )
-        else:
-            test = mcnemar_test(
-                correct_predictions(task, candidate.labels, candidate.predictions),
-                correct_predictions(task, champion.labels, champion.predictions),
-            )
-    decision = decide(task, candidate_metrics, champion_metrics, test, settings)
-    holdout = _holdout(task, classes, candidate)
-
+    tournament = EvaluationSettings(
+        min_improvement=settings.min_improvement,
+        alpha=settings.alpha / len(scored),
+        bootstrap_resamples=settings.bootstrap_resamples,
+        seed=settings.seed,
+    )
+    decision = decide(task, best.metrics, champion_metrics, best.test, tournament)
+    reasons = [
+        f"best of {len(scored)} candidates: {best.item['id']} ({best.item.get('strategy')})",
+        *decision.reasons,
+    ]
+    holdout = _holdout(task, classes, best.rows)
+    winner = _winner(best)
     key = f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
     report = {
         "execution_name": execution_name,
         "execution_arn": event.get("execution_arn"),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": task,
-        "primary_metric": _primary(task),
-        "rows": len(candidate.labels),
-        "candidate": {
-            "model": data.get("names", {}).get("model"),
-            "output": candidate_uri,
-            "metrics": candidate_metrics,
-        },
+        "primary_metric": primary,
+        "rows": len(best.rows.labels),
+        "candidates": [_candidate_entry(c, primary) for c in scored],
+        "failed_candidates": failed,
+        "best": winner,
+        "candidate": {"model": winner["model_name"], "output": best.rows.source, "metrics": best.metrics},
         "champion": None
         if champion is None
         else {
@@ -276,27 +379,37 @@ def evaluate_candidate(
             "output": champion_uri,
             "metrics": champion_metrics,
         },
-        "paired_test": None if test is None else test.to_dict(),
-        "settings": {"min_improvement": settings.min_improvement, "alpha": settings.alpha},
+        "paired_test": None if best.test is None else best.test.to_dict(),
+        "settings": {
+            "min_improvement": settings.min_improvement,
+            "alpha": settings.alpha,
+            "alpha_per_candidate": tournament.alpha,
+        },
         "decision": decision.decision,
         "promote": decision.promote,
         "relative_improvement": decision.relative_improvement,
-        "reasons": decision.reasons,
+        "reasons": reasons,
         "candidate_holdout": holdout.to_dict(),
         "manifest": data.get("manifest"),
     }
     storage.put_json(s3, bucket, key, report)
-    logger.info("evaluated candidate", extra={"decision": decision.decision, "reasons": decision.reasons})
+    logger.info("evaluated candidates", extra={"decision": decision.decision, "reasons": reasons})
     return {
         "promote": decision.promote,
         "decision": decision.decision,
-        "reasons": decision.reasons,
-        "primary_metric": _primary(task),
+        "reasons": reasons,
+        "primary_metric": primary,
         "relative_improvement": decision.relative_improvement,
-        "candidate": candidate_metrics,
+        "candidate": best.metrics,
         "champion": champion_metrics,
-        "paired_test": None if test is None else {"name": test.name, "p_value": test.p_value},
+        "candidates": [
+            {k: v for k, v in _candidate_entry(c, primary).items() if k not in ("metrics", "paired_test")}
+            for c in scored
+        ],
+        "failed_candidates": failed,
+        "winner": winner,
+        "paired_test": None if best.test is None else {"name": best.test.name, "p_value": best.test.p_value},
         "candidate_holdout": holdout.to_dict(),
-        "rows": len(candidate.labels),
+        "rows": len(best.rows.labels),
         "report": {"bucket": bucket, "key": key, "uri": storage.s3_uri(bucket, key)},
     }

@@ -13,6 +13,7 @@ __all__ = [
     "BaselineNotFoundError",
     "EmptyTrainingWindowError",
     "LabelMismatchError",
+    "NoCandidateScoredError",
     "NotEnoughTrainingDataError",
     "PredictionCountMismatchError",
     "RegistryError",
@@ -42,6 +43,10 @@ class EmptyTrainingWindowError(WorkflowError):
 
 class NotEnoughTrainingDataError(WorkflowError):
     """The training window has rows, but too few (or a single class) to train and compare a candidate."""
+
+
+class NoCandidateScoredError(WorkflowError):
+    """Every candidate of the tournament failed to train or to score: there is nothing to compare."""
 
 
 class TransformOutputMissingError(WorkflowError):

@@ -88,6 +88,29 @@ def _window_lines(data: Mapping[str, Any]) -> list[str]:
     return [line + (f"; it ends because {data['window_ended']}" if data.get("window_ended") else "")]
 
 
+def _tournament_lines(evaluation: Mapping[str, Any]) -> list[str]:
+    """Every candidate with its window, rows and error, and the ones that failed: which window won, and why."""
+    candidates = evaluation.get("candidates") or []
+    failed = evaluation.get("failed_candidates") or []
+    if len(candidates) + len(failed) < 2:
+        return []
+    metric = evaluation.get("primary_metric") or "error"
+    winner = (evaluation.get("winner") or {}).get("id")
+    lines = ["", f"Candidates (same held-out rows, lowest {metric} wins):"]
+    for c in candidates:
+        rows = c.get("rows") or {}
+        trained = (
+            f"{rows.get('train', '?')} training rows" if c.get("strategy") != "registry" else "no training"
+        )
+        mark = "  <- best" if c.get("id") == winner else ""
+        source = f" {c['source_model']}" if c.get("source_model") else ""
+        lines.append(
+            f"  {c.get('strategy')}{source}: {metric} {_fmt(c.get(metric))}, {c.get('batches')} batch(es), {trained}{mark}"
+        )
+    lines += [f"  {f.get('strategy')}: FAILED ({f.get('error')}: {f.get('cause')})" for f in failed]
+    return lines
+
+
 def _recovery_lines(recovery: Mapping[str, Any]) -> list[str]:
     """After a change: is the new model back at the reference error? Say it in numbers."""
     if recovery.get("reference") is None:
@@ -164,13 +187,13 @@ def format_message(
         test = evaluation.get("paired_test") or {}
         if test:
             lines.append(f"  paired test {test.get('name')}: p = {_fmt(test.get('p_value'))}")
+        lines += _tournament_lines(evaluation)
 
     if outcome == "promoted":
         names_ = _get(state, "data", "names") or {}
+        model = _get(evaluation, "winner", "model_name") or names_.get("model")
         lines.append("")
-        lines.append(
-            f"Serving model {names_.get('model')} with endpoint config {names_.get('endpoint_config')}"
-        )
+        lines.append(f"Serving model {model} with endpoint config {names_.get('endpoint_config')}")
         promotion = _get(state, "promotion_result", "promotion") or {}
         lines += _recovery_lines(promotion.get("recovery") or {})
         if promotion.get("model_package_arn"):

@@ -1,54 +1,49 @@
-"""PrepareTrainingData: from the drift event to the CSV channels of a built-in XGBoost training job.
+"""PrepareTrainingData: from the drift event to the SageMaker inputs of every candidate of one retrain.
 
 1. load the champion's baseline profile (its schema and encoder); a bootstrap run without one infers the
    schema from the seed file;
-2. read the window: the triggering batch (pinned to the event's version), then the newest other labelled
-   batches under ``incoming/`` up to ``max_batches`` / ``max_rows``; files that do not fit the schema
-   (DetectDrift quarantined them) or have no labels are skipped and listed in the manifest;
-3. split deterministically, test rows from the newest data, optionally mixing in a share of the
-   champion's training data (train/validation only);
-4. write headerless, label-first CSVs of the encoded features: ``train/``, ``validation/``, and the same
-   test rows twice, encoded for the candidate and for the champion (each model sees the category codes it
-   was trained with); the candidate's profile (no holdout yet), its raw training rows and a manifest of
-   exactly which batches went in;
-5. return the names, S3 URIs and hyperparameters the state machine passes to SageMaker.
+2. choose each candidate's window (``CANDIDATE_STRATEGIES``, see ``candidates``): ``since_change`` (the
+   batches the serving model got wrong), ``recent`` (the newest batches), ``recent_plus_previous`` (plus
+   a share of the champion's training rows), and ``registry`` (earlier models, re-scored untrained);
+   files that do not fit the schema (DetectDrift quarantined them) or have no labels are skipped;
+3. hold out the test rows once, from the newest data (the trigger first): every candidate and the
+   champion are judged on them, and no candidate trains on them;
+4. per candidate, write headerless, label-first CSVs of the encoded features (``train/``,
+   ``validation/``, and the held-out rows encoded with that model's vocabulary), its profile and raw rows;
+   the held-out rows for the champion; and a manifest of exactly which batches went where;
+5. return the items the state machine's Map state trains and scores, and the champion's inputs.
 
 Nothing is deleted or overwritten outside ``training/<execution>/``.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from drift_retrain.champion import recovered
 from drift_retrain.config import DriftConfig
-from drift_retrain.encoding import FeatureEncoder, to_csv_rows
-from drift_retrain.exceptions import ConfigError, InvalidBatchError, ProfileError
-from drift_retrain.performance import encode_labels
-from drift_retrain.profile import BaselineProfile, build_profile
+from drift_retrain.encoding import FeatureEncoder
+from drift_retrain.exceptions import ConfigError, ProfileError
+from drift_retrain.profile import BaselineProfile
 from drift_retrain.reading import read_csv
-from drift_retrain.schema import Schema, infer_schema
+from drift_retrain.schema import Schema
 from drift_retrain.workflow import storage
-from drift_retrain.workflow.change_window import read_verdicts, since_change
-from drift_retrain.workflow.exceptions import BaselineNotFoundError, WorkflowInputError
-from drift_retrain.workflow.naming import job_names, s3_safe
-from drift_retrain.workflow.window import (
-    ListedBatch,
-    WindowSettings,
-    order_window,
-    sample_previous,
-    split_seed,
-    split_window,
+from drift_retrain.workflow.candidates import TRAINED, candidate_names, plan_strategies, registry_models
+from drift_retrain.workflow.channels import RunFiles, gzip_csv
+from drift_retrain.workflow.exceptions import (
+    BaselineNotFoundError,
+    NotEnoughTrainingDataError,
+    WorkflowInputError,
 )
+from drift_retrain.workflow.manifest import manifest
+from drift_retrain.workflow.naming import JobNames, job_names, s3_safe
+from drift_retrain.workflow.window import WindowSettings, fit_rows, hold_out, sample_previous, split_seed
+from drift_retrain.workflow.window_reading import Window, WindowReader, labelled, read_trigger
 
 __all__ = ["PrepareSettings", "objective_for", "prepare_training_data"]
 
@@ -92,9 +87,16 @@ class PrepareSettings:
             label_column=environ.get("LABEL_COLUMN", "") or "label",
             model_prefix=environ.get("MODEL_NAME_PREFIX", "") or "drift-xgb",
             hyperparameters=hyperparameters,
-            window=WindowSettings.from_env(dict(environ)),
+            window=_window_settings(environ),
             drift=_drift_config(environ),
         )
+
+
+def _window_settings(environ: Mapping[str, str]) -> WindowSettings:
+    try:
+        return WindowSettings.from_env(dict(environ))
+    except ValueError as exc:
+        raise WorkflowInputError(f"training window settings: {exc}") from exc
 
 
 def _drift_config(environ: Mapping[str, str]) -> DriftConfig:
@@ -158,140 +160,226 @@ def _load_champion_profile(s3: Any, settings: PrepareSettings) -> BaselineProfil
         raise ProfileError(f"s3://{settings.bucket}/{settings.profile_key}: {exc}") from exc
 
 
-def _labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    if label not in frame.columns:
-        return frame.iloc[0:0]
-    return frame[frame[label].notna()].reset_index(drop=True)
-
-
-def _read_batch(
-    s3: Any, bucket: str, key: str, version_id: str | None, schema: Schema, max_rows: int, seed: int
-) -> pd.DataFrame:
-    body = storage.read_object(s3, bucket, key, version_id)
-    return _labelled(read_csv(body, schema=schema, max_rows=max_rows, seed=seed).frame, schema.label)
-
-
-def _encoded_csv(encoder: FeatureEncoder, frame: pd.DataFrame, schema: Schema) -> bytes:
-    labels = (
-        encode_labels(frame[schema.label], schema.classes)
-        if schema.is_classification
-        else pd.to_numeric(frame[schema.label]).to_numpy(dtype=np.float64)
-    )
-    return to_csv_rows(encoder.transform(frame), labels).encode("utf-8")
-
-
-def _gzip_csv(frame: pd.DataFrame) -> bytes:
-    return gzip.compress(frame.to_csv(index=False).encode("utf-8"), mtime=0)
-
-
-def _read_trigger(
-    s3: Any, settings: PrepareSettings, batch: Mapping[str, Any], champion: BaselineProfile | None, seed: int
-) -> tuple[Schema, pd.DataFrame]:
-    """The schema (the champion's, or inferred from the seed file) and the trigger's labelled rows."""
-    max_rows = settings.window.max_rows
-    if champion is not None:
-        schema = champion.schema
-        frame = _read_batch(s3, batch["bucket"], batch["key"], batch["version_id"], schema, max_rows, seed)
-        return schema, frame
-    body = storage.read_object(s3, batch["bucket"], batch["key"], batch["version_id"])
-    raw = read_csv(body, label=settings.label_column, max_rows=max_rows, seed=seed)
-    schema = infer_schema(raw.frame, label=settings.label_column)
-    # Read again with the schema so values look exactly as DetectDrift will see them later.
-    return schema, _labelled(read_csv(body, schema=schema, max_rows=max_rows, seed=seed).frame, schema.label)
-
-
 @dataclass
-class WindowRead:
-    """The labelled rows of the window, newest (the trigger) first, and the manifest's account of them."""
+class Retrain:
+    """What one execution knows while it prepares: the event, the champion, the files it writes."""
 
-    strategy: str
-    frames: list[tuple[str, pd.DataFrame]]
-    used: list[dict[str, Any]]
-    skipped: list[dict[str, str]]
-    ended: str
+    s3: Any
+    settings: PrepareSettings
+    execution_name: str
+    execution_arn: str
+    trigger: Mapping[str, Any]
+    batch: dict[str, Any]
+    champion: BaselineProfile | None
+    schema: Schema
+    seed: int
+    names: JobNames
+    files: RunFiles
 
-
-def _strategy(settings: PrepareSettings, trigger: Mapping[str, Any], champion: BaselineProfile | None) -> str:
-    """``since_change`` after lost performance (the default), ``recent`` after feature drift or when set."""
-    if champion is None or trigger.get("bootstrap"):
-        return "bootstrap"
-    if trigger.get("kind") == "features":
-        return "recent"
-    return settings.window.strategy
-
-
-def _candidates(
-    s3: Any, settings: PrepareSettings, strategy: str, trigger_key: str, champion: BaselineProfile
-) -> tuple[list[ListedBatch], list[dict[str, str]], str]:
-    """The other batches the window may read, newest first, and the ones skipped for lack of evidence."""
-    window = settings.window
-    listed = [
-        ListedBatch(o.key, o.last_modified, o.etag, o.size)
-        for o in storage.list_objects(s3, settings.bucket, settings.incoming_prefix)
-    ]
-    if strategy == "recent":
-        return order_window(listed, trigger_key, window.max_batches), [], "the newest batches"
-    older = order_window(listed, trigger_key)
-    # Skipped batches (unlabelled, invalid) do not count against the window, so read a few more reports.
-    limit = 4 * window.since_change_max_batches
-    verdicts = read_verdicts(s3, settings.bucket, older, limit)
-    return since_change(
-        older[:limit],
-        verdicts,
-        serving_model=champion.metadata.get("model_name"),
-        serving_recovered=recovered(champion.holdout, champion.reference, settings.drift),
-        max_batches=window.since_change_max_batches,
-    )
+    @property
+    def bootstrap(self) -> bool:
+        return bool(self.trigger.get("bootstrap")) or self.champion is None
 
 
-def _read_window(
-    s3: Any,
-    settings: PrepareSettings,
-    batch: Mapping[str, Any],
-    trigger: Mapping[str, Any],
-    schema: Schema,
-    trigger_frame: pd.DataFrame,
-    champion: BaselineProfile | None,
-    seed: int,
-) -> WindowRead:
-    """Read the window's batches after the trigger, within ``max_rows``; unreadable ones are skipped."""
-    strategy = _strategy(settings, trigger, champion)
-    frames: list[tuple[str, pd.DataFrame]] = [(batch["key"], trigger_frame)]
-    used = [{**batch, "labelled_rows": len(trigger_frame), "trigger": True}]
-    if strategy == "bootstrap" or champion is None:
-        return WindowRead(strategy, frames, used, [], "first model: the seed data only")
-    others, skipped, ended = _candidates(s3, settings, strategy, batch["key"], champion)
-    budget = settings.window.max_rows - len(trigger_frame)
-    for other in others:
-        if budget <= 0:
-            ended = f"the window holds WINDOW_MAX_ROWS={settings.window.max_rows} rows"
-            break
-        try:
-            frame = _read_batch(s3, settings.bucket, other.key, None, schema, budget, seed)
-        except InvalidBatchError as exc:
-            skipped.append({"key": other.key, "reason": f"{exc.code}: {exc}"})
-            continue
-        if frame.empty:
-            skipped.append({"key": other.key, "reason": "no labelled rows"})
-            continue
-        frames.append((other.key, frame))
-        used.append(
-            {"bucket": settings.bucket, "key": other.key, "etag": other.etag, "labelled_rows": len(frame)}
+def _start(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> tuple[Retrain, pd.DataFrame]:
+    """Check the event, load the champion, read the trigger; the retrain and the trigger's rows."""
+    execution_name = str(event.get("execution_name") or "")
+    execution_arn = str(event.get("execution_arn") or execution_name)
+    trigger = event.get("trigger") or {}
+    if not execution_name or not isinstance(trigger, Mapping):
+        raise WorkflowInputError("the event needs execution_name and trigger")
+    batch = _batch_from_event(trigger, settings.bucket)
+    seed = split_seed(settings.window.seed, batch["batch_id"])
+    champion = _load_champion_profile(s3, settings)
+    if champion is None and not trigger.get("bootstrap"):
+        raise BaselineNotFoundError(
+            f"no baseline profile at s3://{settings.bucket}/{settings.profile_key}: deploy the first model with "
+            'a bootstrap run ({"bootstrap": true, "batch": {...}}), see docs/deployment.md'
         )
-        budget -= len(frame)
-    logger.info("training window", extra={"strategy": strategy, "batches": len(frames), "ended": ended})
-    return WindowRead(strategy, frames, used, skipped, ended)
+    schema, trigger_frame = read_trigger(
+        s3, batch, champion, label_column=settings.label_column, max_rows=settings.window.max_rows, seed=seed
+    )
+    run = s3_safe(execution_name)
+    retrain = Retrain(
+        s3=s3,
+        settings=settings,
+        execution_name=execution_name,
+        execution_arn=execution_arn,
+        trigger=trigger,
+        batch=batch,
+        champion=champion,
+        schema=schema,
+        seed=seed,
+        names=job_names(settings.model_prefix, execution_arn, event.get("execution_start")),
+        files=RunFiles(s3, settings.bucket, f"training/{run}", f"transforms/{run}", schema),
+    )
+    return retrain, trigger_frame
+
+
+def _windows(retrain: Retrain, reader: WindowReader, strategies: list[str]) -> dict[str, Window]:
+    """The batches of each strategy that trains (``registry`` trains nothing)."""
+    key = retrain.batch["key"]
+    if retrain.bootstrap:
+        return {"bootstrap": Window("bootstrap", [key], "first model: the seed data only")}
+    windows: dict[str, Window] = {}
+    for strategy in strategies:
+        if strategy == "since_change":
+            windows[strategy] = reader.since_change(key, retrain.champion, retrain.settings.drift)
+        elif strategy in ("recent", "recent_plus_previous"):
+            window = reader.recent(key)
+            windows[strategy] = Window(strategy, window.keys, window.ended)
+    return windows
+
+
+def _previous_rows(retrain: Retrain) -> pd.DataFrame | None:
+    """A share of the champion's training rows (the ``recent_plus_previous`` candidate only)."""
+    ref = (retrain.champion.metadata.get("training_data") if retrain.champion else None) or None
+    share = retrain.settings.window.previous_data_share
+    if not ref or share <= 0:
+        return None
+    body = storage.read_object(retrain.s3, ref["bucket"], ref["key"])
+    rows = labelled(read_csv(body, schema=retrain.schema, seed=retrain.seed).frame, retrain.schema.label)
+    return sample_previous(rows, share, retrain.seed)
+
+
+def _trained_items(
+    retrain: Retrain, reader: WindowReader, windows: dict[str, Window], trigger_frame: pd.DataFrame
+) -> tuple[list[dict[str, Any]], pd.DataFrame, dict[str, Any], list[dict[str, str]]]:
+    """Hold out the test rows from the first window, then write every trained candidate's channels.
+
+    A window too small to train on (after the held-out rows) is left out, unless no candidate is left.
+    """
+    settings = retrain.settings.window
+    rows = {name: reader.rows(window, trigger_frame) for name, window in windows.items()}
+    primary = next(iter(rows))
+    held = hold_out(rows[primary], settings, seed=retrain.seed)
+    items: list[dict[str, Any]] = []
+    dropped: list[dict[str, str]] = []
+    seen: dict[tuple, str] = {}
+    for name, window in windows.items():
+        previous = _previous_rows(retrain) if name == "recent_plus_previous" else None
+        identity = (tuple(k for k, _ in rows[name]), previous is not None)
+        if identity in seen:
+            dropped.append({"strategy": name, "reason": f"the same rows as {seen[identity]}"})
+            continue
+        frames = [held.rest.get(key, frame) for key, frame in rows[name]]
+        try:
+            train, validation, previous_rows = fit_rows(
+                frames,
+                settings,
+                seed=retrain.seed,
+                label=retrain.schema.label,
+                classification=retrain.schema.is_classification,
+                previous=previous,
+            )
+        except NotEnoughTrainingDataError as exc:
+            dropped.append({"strategy": name, "reason": str(exc)})
+            continue
+        seen[identity] = name
+        index = len(items) + 1
+        metadata = {
+            "execution_arn": retrain.execution_arn,
+            "trigger_batch": retrain.batch,
+            "window_strategy": name,
+            "rows": {"train": len(train), "validation": len(validation), "test": len(held.test)},
+        }
+        written = retrain.files.write_trained(f"candidate-{index}", train, validation, held.test, metadata)
+        items.append(
+            _item(retrain, index, name, window, written)
+            | {
+                "rows": {"train": len(train), "validation": len(validation)},
+                "batches": [k for k, _ in rows[name]],
+                "previous_rows": previous_rows,
+            }
+        )
+    if not items:
+        reasons = "; ".join(f"{d['strategy']}: {d['reason']}" for d in dropped)
+        raise NotEnoughTrainingDataError(f"no candidate has enough rows to train on ({reasons})")
+    split = {"test": len(held.test), "test_from": held.sources, "seed": retrain.seed}
+    return items, held.test, split, dropped
+
+
+def _item(
+    retrain: Retrain, index: int, strategy: str, window: Window | None, written: dict
+) -> dict[str, Any]:
+    names = candidate_names(retrain.names.base, index)
+    return {
+        "id": f"candidate-{index}",
+        "strategy": strategy,
+        "train": strategy in (*TRAINED, "bootstrap"),
+        "names": names,
+        "model_output_uri": retrain.files.uri(f"models/{names['model']}/artifacts/"),
+        "checkpoint_uri": retrain.files.uri(f"checkpoints/{retrain.files.root.split('/', 1)[1]}/{index}/"),
+        "transform_output": retrain.files.transform_output(f"candidate-{index}"),
+        "window_ended": None if window is None else window.ended,
+        "model_data_url": None,
+        "source_model": None,
+        "source_training_job": None,
+        **written,
+    }
+
+
+def _registry_items(retrain: Retrain, test: pd.DataFrame, first_index: int) -> list[dict[str, Any]]:
+    """Earlier models re-scored on the same held-out rows: free candidates for a recurring concept."""
+    champion = retrain.champion
+    models = registry_models(
+        retrain.s3,
+        retrain.settings.bucket,
+        exclude=None if champion is None else champion.metadata.get("model_name"),
+        schema=retrain.schema,
+        limit=retrain.settings.window.registry_candidates,
+    )
+    items = []
+    for offset, model in enumerate(models):
+        index = first_index + offset
+        test_uri = retrain.files.write_registry(f"candidate-{index}", model.profile, test)
+        written = {
+            "test_uri": test_uri,
+            "candidate_profile": retrain.files.ref(model.profile_key),
+            "raw_training_data": None
+            if not model.training_data_key
+            else retrain.files.ref(model.training_data_key),
+            "train_uri": None,
+            "validation_uri": None,
+        }
+        item = _item(retrain, index, "registry", None, written)
+        item.update(
+            {
+                "train": False,
+                "model_data_url": model.model_artifacts,
+                "source_model": model.name,
+                "source_training_job": model.profile.metadata.get("training_job"),
+                "window_ended": f"model {model.name}, promoted {model.promoted_at}",
+                "rows": model.profile.metadata.get("rows") or {},
+                "batches": [],
+                "previous_rows": 0,
+            }
+        )
+        items.append(item)
+    return items
+
+
+def _hyperparameters(
+    settings: PrepareSettings, schema: Schema
+) -> tuple[dict[str, str], dict[str, str], dict]:
+    objective = objective_for(schema)
+    hyperparameters = {
+        **{str(k): str(v) for k, v in settings.hyperparameters.items()},
+        **objective["hyperparameters"],
+    }
+    static = {k: v for k, v in hyperparameters.items() if k not in TUNED_HYPERPARAMETERS}
+    return hyperparameters, static, objective["tuning"]
 
 
 def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> dict[str, Any]:
-    """Build the candidate's training data for one execution; returns the state machine's ``$.data``.
+    """Build every candidate's inputs for one execution; returns the state machine's ``$.data``.
 
     Parameters
     ----------
     s3 : S3Client
         boto3 S3 client.
     settings : PrepareSettings
-        Bucket, prefixes, window and hyperparameters.
+        Bucket, prefixes, windows, strategies and hyperparameters.
     event : mapping
         ``{"execution_name", "execution_arn", "execution_start", "trigger": {"bootstrap", "batch", ...}}``.
 
@@ -301,163 +389,52 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
     NotEnoughTrainingDataError, WorkflowStorageError
         Each names the problem; nothing has been deleted.
     """
-    execution_name = str(event.get("execution_name") or "")
-    execution_arn = str(event.get("execution_arn") or execution_name)
-    trigger = event.get("trigger") or {}
-    if not execution_name or not isinstance(trigger, Mapping):
-        raise WorkflowInputError("the event needs execution_name and trigger")
-    bootstrap = bool(trigger.get("bootstrap"))
-    batch = _batch_from_event(trigger, settings.bucket)
-    window = settings.window
-    seed = split_seed(window.seed, batch["batch_id"])
-
-    champion = _load_champion_profile(s3, settings)
-    if champion is None and not bootstrap:
-        raise BaselineNotFoundError(
-            f"no baseline profile at s3://{settings.bucket}/{settings.profile_key}: deploy the first model with "
-            'a bootstrap run ({"bootstrap": true, "batch": {...}}), see docs/deployment.md'
-        )
-
-    schema, trigger_frame = _read_trigger(s3, settings, batch, champion, seed)
-    window_read = _read_window(s3, settings, batch, trigger, schema, trigger_frame, champion, seed)
-    frames, used, skipped = window_read.frames, window_read.used, window_read.skipped
-
-    previous = None
-    previous_ref = (champion.metadata.get("training_data") if champion is not None else None) or None
-    # Rows of the champion's training data predate the change: only the ``recent`` window mixes them in.
-    if previous_ref and window.previous_data_share > 0 and window_read.strategy == "recent":
-        body = storage.read_object(s3, previous_ref["bucket"], previous_ref["key"])
-        previous_all = _labelled(read_csv(body, schema=schema, seed=seed).frame, schema.label)
-        previous = sample_previous(previous_all, window.previous_data_share, seed)
-
-    split = split_window(
-        frames,
-        window,
-        seed=seed,
-        label=schema.label,
-        classification=schema.is_classification,
-        previous=previous,
+    retrain, trigger_frame = _start(s3, settings, event)
+    strategies = plan_strategies(
+        settings.window.candidates, trigger_kind=retrain.trigger.get("kind"), bootstrap=retrain.bootstrap
     )
-
-    # --- encode and write ---------------------------------------------------------------------------
-    training_rows = pd.concat([split.train, split.validation], ignore_index=True)
-    candidate_profile = build_profile(
-        training_rows,
-        schema,
-        metadata={
-            "execution_arn": execution_arn,
-            "trigger_batch": batch,
-            "rows": split.counts,
-            "window_strategy": window_read.strategy,
-        },
+    reader = WindowReader(
+        s3, settings.bucket, settings.incoming_prefix, settings.window, retrain.schema, retrain.seed
     )
-    candidate_encoder = FeatureEncoder.from_profile(candidate_profile)
-    champion_encoder = FeatureEncoder.from_profile(champion) if champion is not None else candidate_encoder
-
-    bucket = settings.bucket
-    root = f"training/{s3_safe(execution_name)}"
-    keys = {
-        "train": f"{root}/train/train.csv",
-        "validation": f"{root}/validation/validation.csv",
-        "test_candidate": f"{root}/test/candidate/test.csv",
-        "test_champion": f"{root}/test/champion/test.csv",
-        "candidate_profile": f"{root}/candidate-profile.json",
-        "raw_training_data": f"{root}/raw/training-data.csv.gz",
-        "raw_test_data": f"{root}/raw/test-data.csv.gz",
-        "manifest": f"{root}/manifest.json",
-    }
-    storage.put_bytes(
-        s3, bucket, keys["train"], _encoded_csv(candidate_encoder, split.train, schema), "text/csv"
+    reader.frames[retrain.batch["key"]] = trigger_frame
+    windows = _windows(retrain, reader, strategies)
+    items, test, split, dropped = _trained_items(retrain, reader, windows, trigger_frame)
+    if "registry" in strategies:
+        items += _registry_items(retrain, test, len(items) + 1)
+    champion_encoder = FeatureEncoder.from_profile(retrain.champion) if retrain.champion is not None else None
+    champion_test_uri = (
+        None if champion_encoder is None else retrain.files.write_test("champion", champion_encoder, test)
     )
-    storage.put_bytes(
-        s3, bucket, keys["validation"], _encoded_csv(candidate_encoder, split.validation, schema), "text/csv"
+    retrain.files.put(f"{retrain.files.root}/raw/test-data.csv.gz", gzip_csv(test), "application/gzip")
+    hyperparameters, static, tuning = _hyperparameters(settings, retrain.schema)
+    manifest_key = f"{retrain.files.root}/manifest.json"
+    primary = items[0]
+    storage.put_json(
+        s3,
+        settings.bucket,
+        manifest_key,
+        manifest(retrain, strategies, windows, items, dropped, reader, split, hyperparameters),
     )
-    storage.put_bytes(
-        s3, bucket, keys["test_candidate"], _encoded_csv(candidate_encoder, split.test, schema), "text/csv"
-    )
-    storage.put_bytes(
-        s3, bucket, keys["test_champion"], _encoded_csv(champion_encoder, split.test, schema), "text/csv"
-    )
-    storage.put_bytes(
-        s3, bucket, keys["candidate_profile"], candidate_profile.to_json_bytes(), "application/json"
-    )
-    storage.put_bytes(s3, bucket, keys["raw_training_data"], _gzip_csv(training_rows), "application/gzip")
-    storage.put_bytes(s3, bucket, keys["raw_test_data"], _gzip_csv(split.test), "application/gzip")
-
-    names = job_names(settings.model_prefix, execution_arn, event.get("execution_start"))
-    objective = objective_for(schema)
-    hyperparameters = {
-        **{str(k): str(v) for k, v in settings.hyperparameters.items()},
-        **objective["hyperparameters"],
-    }
-    static_hyperparameters = {k: v for k, v in hyperparameters.items() if k not in TUNED_HYPERPARAMETERS}
-
-    manifest = {
-        "execution_name": execution_name,
-        "execution_arn": execution_arn,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "bootstrap": bootstrap,
-        "trigger": {k: trigger.get(k) for k in ("report", "reasons", "drifted_features", "concept_drift")},
-        "schema": schema.to_dict(),
-        "baseline_profile": None if champion is None else storage.s3_uri(bucket, settings.profile_key),
-        "window_strategy": window_read.strategy,
-        "window_ended": window_read.ended,
-        "batches": used,
-        "skipped": skipped,
-        "previous_training_data": None if previous is None else {**previous_ref, "rows_used": len(previous)},
-        "split": {
-            **split.counts,
-            "seed": seed,
-            "test_from": split.test_sources,
-            "previous_rows": split.previous_rows,
-        },
-        "window": {
-            "strategy": window_read.strategy,
-            "since_change_max_batches": window.since_change_max_batches,
-            "max_batches": window.max_batches,
-            "max_rows": window.max_rows,
-            "previous_data_share": window.previous_data_share,
-            "test_share": window.test_share,
-            "validation_share": window.validation_share,
-        },
-        "files": {name: storage.s3_uri(bucket, key) for name, key in keys.items() if name != "manifest"},
-        "hyperparameters": hyperparameters,
-        "names": names.to_dict(),
-    }
-    storage.put_json(s3, bucket, keys["manifest"], manifest)
     logger.info(
-        "prepared training data", extra={"rows": split.counts, "batches": len(used), "skipped": len(skipped)}
+        "prepared training data",
+        extra={"candidates": [i["strategy"] for i in items], "test_rows": len(test), "dropped": dropped},
     )
-
-    run = s3_safe(execution_name)
     return {
-        "task": schema.task,
-        "label": schema.label,
-        "classes": list(schema.classes),
-        "names": names.to_dict(),
-        "train_uri": storage.s3_uri(bucket, f"{root}/train/"),
-        "validation_uri": storage.s3_uri(bucket, f"{root}/validation/"),
-        "test": {
-            "candidate_uri": storage.s3_uri(bucket, f"{root}/test/candidate/"),
-            "champion_uri": storage.s3_uri(bucket, f"{root}/test/champion/"),
-            "rows": len(split.test),
-        },
-        "transform_output": {
-            "candidate": storage.s3_uri(bucket, f"transforms/{run}/candidate/"),
-            "champion": storage.s3_uri(bucket, f"transforms/{run}/champion/"),
-        },
-        "model_output_uri": storage.s3_uri(bucket, f"models/{names.model}/artifacts/"),
-        "checkpoint_uri": storage.s3_uri(bucket, f"checkpoints/{run}/"),
+        "task": retrain.schema.task,
+        "label": retrain.schema.label,
+        "classes": list(retrain.schema.classes),
+        "names": retrain.names.to_dict(),
+        "candidates": items,
+        "test": {"champion_uri": champion_test_uri, "rows": len(test)},
+        "transform_output": {"champion": retrain.files.transform_output("champion")},
         "hyperparameters": hyperparameters,
-        "static_hyperparameters": static_hyperparameters,
-        "tuning_objective": objective["tuning"],
-        "manifest": {"bucket": bucket, "key": keys["manifest"]},
-        "candidate_profile": {"bucket": bucket, "key": keys["candidate_profile"]},
-        "raw_training_data": {"bucket": bucket, "key": keys["raw_training_data"]},
-        "rows": split.counts,
-        "batches": len(used),
-        "window_strategy": window_read.strategy,
-        "window_ended": window_read.ended,
-        "skipped_batches": len(skipped),
-        "champion_profile_found": champion is not None,
+        "static_hyperparameters": static,
+        "tuning_objective": tuning,
+        "manifest": retrain.files.ref(manifest_key),
+        "rows": {**primary["rows"], "test": len(test)},
+        "batches": len(primary["batches"]),
+        "window_strategy": primary["strategy"],
+        "window_ended": primary["window_ended"],
+        "skipped_batches": len(reader.unusable),
+        "champion_profile_found": retrain.champion is not None,
     }

@@ -178,6 +178,24 @@ def _current_profile(s3: Any, settings: PromoteSettings) -> BaselineProfile | No
         return None
 
 
+def winner_view(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event with the tournament's winner in the places the promotion reads.
+
+    EvaluateCandidate returns ``evaluation.winner`` (its model, artifacts, profile and training rows);
+    the shared ``data.names`` keep the execution's endpoint config name.
+    """
+    evaluation = event.get("evaluation") or {}
+    winner = evaluation.get("winner") if isinstance(evaluation, Mapping) else None
+    if not isinstance(winner, Mapping):
+        return dict(event)
+    data = dict(event.get("data") or {})
+    data["names"] = {**(data.get("names") or {}), "model": winner.get("model_name")}
+    data["candidate_profile"] = winner.get("candidate_profile")
+    data["raw_training_data"] = winner.get("raw_training_data")
+    training = {"job_name": winner.get("training_job"), "model_artifacts": winner.get("model_artifacts")}
+    return {**event, "data": data, "training": training}
+
+
 def _required(event: Mapping[str, Any]) -> tuple[dict, dict, dict, dict]:
     try:
         data = dict(event["data"])
@@ -208,6 +226,7 @@ def promote_model(
     RegistryError
         After the profile and the lineage record were written (the lineage says what failed).
     """
+    event = winner_view(event)
     data, training, evaluation, names = _required(event)
     bucket = settings.bucket
     model = names["model"]
@@ -230,6 +249,8 @@ def promote_model(
     training_data_key = f"{model_prefix}training-data.csv.gz"
     if data.get("raw_training_data"):
         storage.copy_object(s3, bucket, data["raw_training_data"]["key"], training_data_key)
+    else:
+        training_data_key = None
     trigger = event.get("trigger") or {}
     drift_report = trigger.get("report") or None
     profile.metadata.update(
@@ -244,7 +265,9 @@ def promote_model(
             if not drift_report
             else storage.s3_uri(drift_report["bucket"], drift_report["key"]),
             "evaluation_report": (evaluation.get("report") or {}).get("uri"),
-            "training_data": {"bucket": bucket, "key": training_data_key},
+            "training_data": None
+            if training_data_key is None
+            else {"bucket": bucket, "key": training_data_key},
             "promoted_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     )
@@ -256,7 +279,7 @@ def promote_model(
     promotion: dict[str, Any] = {
         "profile": storage.s3_uri(bucket, model_profile_key),
         "baseline_profile": storage.s3_uri(bucket, settings.profile_key),
-        "training_data": storage.s3_uri(bucket, training_data_key),
+        "training_data": None if training_data_key is None else storage.s3_uri(bucket, training_data_key),
         "holdout": profile.holdout.to_dict(),
         "recovery": recovery_summary(profile.holdout, profile.reference, settings.drift),
         "model_package_arn": None,

@@ -26,8 +26,11 @@ from drift_retrain.workflow.exceptions import EmptyTrainingWindowError, NotEnoug
 
 __all__ = [
     "BATCH_SUFFIXES",
+    "HeldOut",
     "Split",
     "WindowSettings",
+    "fit_rows",
+    "hold_out",
     "order_window",
     "split_seed",
     "split_window",
@@ -38,27 +41,33 @@ BATCH_SUFFIXES = (".csv", ".csv.gz")
 MIN_TEST_ROWS = 10
 
 
-#: ``WindowSettings.strategy`` values.
-STRATEGIES = ("since_change", "recent")
+#: Candidates a retrain can train (or re-score) in one execution, in order of preference on a tie.
+STRATEGIES = ("since_change", "recent", "recent_plus_previous", "registry")
 
 
 @dataclass(frozen=True)
 class WindowSettings:
     """How the training window is chosen and split (the PrepareTrainingData environment)."""
 
-    strategy: str = "since_change"
+    candidates: tuple[str, ...] = ("since_change", "recent", "registry")
     since_change_max_batches: int = 20
     max_batches: int = 5
     max_rows: int = 200_000
-    previous_data_share: float = 0.0
+    previous_data_share: float = 0.3
+    registry_candidates: int = 2
     test_share: float = 0.2
     validation_share: float = 0.1
     min_training_rows: int = 200
     seed: int = 20240601
 
     def __post_init__(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
+        unknown = [c for c in self.candidates if c not in STRATEGIES]
+        if unknown or not self.candidates:
+            raise ValueError(
+                f"candidate strategies must be a non-empty list of {', '.join(STRATEGIES)}, got {self.candidates!r}"
+            )
+        if self.registry_candidates < 0:
+            raise ValueError("registry_candidates must be >= 0")
         if self.max_batches < 1 or self.max_rows < 1 or self.since_change_max_batches < 1:
             raise ValueError("max_batches, since_change_max_batches and max_rows must be >= 1")
         if not 0.0 <= self.previous_data_share <= 1.0:
@@ -78,7 +87,12 @@ class WindowSettings:
 
         defaults = cls()
         return cls(
-            strategy=str(get("TRAINING_WINDOW", defaults.strategy, str)).strip().lower(),
+            candidates=tuple(
+                part.strip().lower()
+                for part in str(get("CANDIDATE_STRATEGIES", ",".join(defaults.candidates), str)).split(",")
+                if part.strip()
+            ),
+            registry_candidates=int(get("REGISTRY_CANDIDATES", defaults.registry_candidates, int)),
             since_change_max_batches=int(
                 get("SINCE_CHANGE_MAX_BATCHES", defaults.since_change_max_batches, int)
             ),
@@ -145,6 +159,92 @@ class Split:
         return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
 
 
+@dataclass
+class HeldOut:
+    """The held-out test rows (newest data first) and what is left of each batch to train on."""
+
+    test: pd.DataFrame
+    sources: list[str]
+    rest: dict[str, pd.DataFrame]
+
+
+def hold_out(batches: Sequence[tuple[str, pd.DataFrame]], settings: WindowSettings, *, seed: int) -> HeldOut:
+    """Take the test rows from the newest batches (the trigger first): every candidate of a retrain is
+    judged on them, and none trains on them.
+
+    Raises
+    ------
+    EmptyTrainingWindowError
+        No labelled rows at all.
+    NotEnoughTrainingDataError
+        Too few rows left to train on after the test rows.
+    """
+    total = sum(len(frame) for _, frame in batches)
+    if total == 0:
+        raise EmptyTrainingWindowError(
+            "the training window has no labelled rows (no batch under incoming/ has labels)"
+        )
+    n_test = max(MIN_TEST_ROWS, round(settings.test_share * total))
+    if total - n_test < settings.min_training_rows:
+        raise NotEnoughTrainingDataError(
+            f"the training window has {total} labelled rows: {n_test} are held out for the comparison and "
+            f"{total - n_test} would remain, fewer than MIN_TRAINING_ROWS={settings.min_training_rows}"
+        )
+    rng = np.random.default_rng(seed)
+    test_parts, sources, rest = [], [], {}
+    needed = n_test
+    for name, frame in batches:
+        order = rng.permutation(len(frame))
+        take = min(needed, len(frame))
+        if take:
+            test_parts.append(frame.iloc[np.sort(order[:take])])
+            sources.append(name)
+        rest[name] = frame.iloc[np.sort(order[take:])]
+        needed -= take
+    return HeldOut(pd.concat(test_parts, ignore_index=True), sources, rest)
+
+
+def fit_rows(
+    frames: Sequence[pd.DataFrame],
+    settings: WindowSettings,
+    *,
+    seed: int,
+    label: str,
+    classification: bool,
+    previous: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Shuffle one window's rows (plus ``previous``) into train and validation; ``previous`` rows counted.
+
+    Raises
+    ------
+    NotEnoughTrainingDataError
+        Fewer than ``min_training_rows`` rows, or a single class to train on.
+    """
+    parts = [frame for frame in frames if len(frame)]
+    previous_rows = 0
+    if previous is not None and len(previous):
+        parts.append(previous)
+        previous_rows = len(previous)
+    rest = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[label])
+    if len(rest) < settings.min_training_rows:
+        raise NotEnoughTrainingDataError(
+            f"the window has {len(rest)} rows to train on after the held-out rows, fewer than "
+            f"MIN_TRAINING_ROWS={settings.min_training_rows}"
+        )
+    rng = np.random.default_rng(seed + 7)
+    rest = rest.iloc[rng.permutation(len(rest))].reset_index(drop=True)
+    n_validation = max(1, round(settings.validation_share * len(rest)))
+    validation = rest.iloc[:n_validation].reset_index(drop=True)
+    train = rest.iloc[n_validation:].reset_index(drop=True)
+    if classification:
+        present = train[label].dropna().unique()
+        if len(present) < 2:
+            raise NotEnoughTrainingDataError(
+                f"the training rows hold a single class {list(present)}: nothing to learn a decision from"
+            )
+    return train, validation, previous_rows
+
+
 def split_window(
     batches: Sequence[tuple[str, pd.DataFrame]],
     settings: WindowSettings,
@@ -154,70 +254,26 @@ def split_window(
     classification: bool,
     previous: pd.DataFrame | None = None,
 ) -> Split:
-    """Split the window: test rows from the newest batches, the rest (plus previous data) train/validate.
+    """Split one window: test rows from the newest batches, the rest (plus previous data) train/validate.
 
-    Parameters
-    ----------
-    batches : sequence of (name, frame)
-        Labelled rows of each batch, newest (the trigger) first.
-    settings : WindowSettings
-        Shares and minimums.
-    seed : int
-        Seed of this split (see ``split_seed``).
-    label : str
-        Label column (for the class checks).
-    classification : bool
-        Whether the training rows must hold at least two classes.
-    previous : DataFrame, optional
-        Rows of the champion's training data to mix into train/validation (already sampled).
-
-    Raises
-    ------
-    EmptyTrainingWindowError
-        No labelled rows at all.
-    NotEnoughTrainingDataError
-        Too few rows for the minimums, or a single class to train on.
+    ``batches`` are (name, labelled rows), newest (the trigger) first; ``previous`` rows of the champion's
+    training data join train/validation only. Raises as ``hold_out`` and ``fit_rows`` do.
     """
-    total = sum(len(frame) for _, frame in batches)
-    if total == 0:
-        raise EmptyTrainingWindowError(
-            "the training window has no labelled rows (no batch under incoming/ has labels)"
-        )
-    rng = np.random.default_rng(seed)
-    n_test = max(MIN_TEST_ROWS, round(settings.test_share * total))
-    if total - n_test < settings.min_training_rows:
-        raise NotEnoughTrainingDataError(
-            f"the training window has {total} labelled rows: {n_test} are held out for the comparison and "
-            f"{total - n_test} would remain, fewer than MIN_TRAINING_ROWS={settings.min_training_rows}"
-        )
-    test_parts, rest_parts, sources = [], [], []
-    needed = n_test
-    for name, frame in batches:
-        order = rng.permutation(len(frame))
-        take = min(needed, len(frame))
-        if take:
-            test_parts.append(frame.iloc[np.sort(order[:take])])
-            sources.append(name)
-        rest_parts.append(frame.iloc[np.sort(order[take:])])
-        needed -= take
-    previous_rows = 0
-    if previous is not None and len(previous):
-        rest_parts.append(previous)
-        previous_rows = len(previous)
-    rest = pd.concat(rest_parts, ignore_index=True)
-    rest = rest.iloc[rng.permutation(len(rest))].reset_index(drop=True)
-    n_validation = max(1, round(settings.validation_share * len(rest)))
-    validation = rest.iloc[:n_validation].reset_index(drop=True)
-    train = rest.iloc[n_validation:].reset_index(drop=True)
-    test = pd.concat(test_parts, ignore_index=True)
-    if classification:
-        present = train[label].dropna().unique()
-        if len(present) < 2:
-            raise NotEnoughTrainingDataError(
-                f"the training rows hold a single class {list(present)}: nothing to learn a decision from"
-            )
+    held = hold_out(batches, settings, seed=seed)
+    train, validation, previous_rows = fit_rows(
+        [held.rest[name] for name, _ in batches],
+        settings,
+        seed=seed,
+        label=label,
+        classification=classification,
+        previous=previous,
+    )
     return Split(
-        train=train, validation=validation, test=test, test_sources=sources, previous_rows=previous_rows
+        train=train,
+        validation=validation,
+        test=held.test,
+        test_sources=held.sources,
+        previous_rows=previous_rows,
     )
 
 

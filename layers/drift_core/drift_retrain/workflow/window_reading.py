@@ -1,0 +1,152 @@
+"""Reading the training windows from S3: the trigger pinned to its version, then each strategy's batches.
+
+Which batches a strategy wants is decided by pure functions (``window.order_window``,
+``change_window.since_change``); this module lists ``incoming/``, asks the drift reports, and reads each
+batch once even when several windows share it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from drift_retrain.champion import recovered
+from drift_retrain.config import DriftConfig
+from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.profile import BaselineProfile
+from drift_retrain.reading import read_csv
+from drift_retrain.schema import Schema, infer_schema
+from drift_retrain.workflow import storage
+from drift_retrain.workflow.change_window import read_verdicts, since_change
+from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window
+
+__all__ = ["Window", "WindowReader", "labelled", "read_trigger"]
+
+logger = logging.getLogger(__name__)
+
+
+def labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The rows with a label (the only ones a model can learn from or be judged on)."""
+    if label not in frame.columns:
+        return frame.iloc[0:0]
+    return frame[frame[label].notna()].reset_index(drop=True)
+
+
+def read_trigger(
+    s3: Any,
+    batch: Mapping[str, Any],
+    champion: BaselineProfile | None,
+    *,
+    label_column: str,
+    max_rows: int,
+    seed: int,
+) -> tuple[Schema, pd.DataFrame]:
+    """The schema (the champion's, or inferred from the seed file) and the trigger's labelled rows."""
+    body = storage.read_object(s3, batch["bucket"], batch["key"], batch.get("version_id"))
+    if champion is not None:
+        schema = champion.schema
+    else:
+        schema = infer_schema(
+            read_csv(body, label=label_column, max_rows=max_rows, seed=seed).frame, label=label_column
+        )
+    # Read with the schema so values look exactly as DetectDrift sees them.
+    return schema, labelled(read_csv(body, schema=schema, max_rows=max_rows, seed=seed).frame, schema.label)
+
+
+@dataclass
+class Window:
+    """One strategy's batches, newest (the trigger) first, and why it stops where it does."""
+
+    strategy: str
+    keys: list[str]
+    ended: str
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+class WindowReader:
+    """Lists ``incoming/`` once and reads each batch once for all the windows of one retrain."""
+
+    def __init__(
+        self,
+        s3: Any,
+        bucket: str,
+        incoming_prefix: str,
+        settings: WindowSettings,
+        schema: Schema,
+        seed: int,
+    ) -> None:
+        self.s3, self.bucket, self.settings, self.schema, self.seed = s3, bucket, settings, schema, seed
+        self.incoming_prefix = incoming_prefix
+        self.frames: dict[str, pd.DataFrame] = {}
+        self.etags: dict[str, str] = {}
+        self.unusable: dict[str, str] = {}
+        self._listed: list[ListedBatch] | None = None
+
+    def listed(self) -> list[ListedBatch]:
+        if self._listed is None:
+            self._listed = [
+                ListedBatch(o.key, o.last_modified, o.etag, o.size)
+                for o in storage.list_objects(self.s3, self.bucket, self.incoming_prefix)
+            ]
+        return self._listed
+
+    def recent(self, trigger_key: str) -> Window:
+        """The newest ``WINDOW_MAX_BATCHES`` batches (P(y|x) held, or history helps)."""
+        keys = [b.key for b in order_window(self.listed(), trigger_key, self.settings.max_batches)]
+        return Window(
+            "recent", [trigger_key, *keys], f"the newest WINDOW_MAX_BATCHES={self.settings.max_batches}"
+        )
+
+    def since_change(self, trigger_key: str, champion: BaselineProfile, drift: DriftConfig) -> Window:
+        """The newest run of batches the serving model got wrong (see ``change_window``)."""
+        older = order_window(self.listed(), trigger_key)
+        # Skipped batches (unlabelled, invalid) do not count against the window: read a few more reports.
+        limit = 4 * self.settings.since_change_max_batches
+        verdicts = read_verdicts(self.s3, self.bucket, older, limit)
+        chosen, skipped, ended = since_change(
+            older[:limit],
+            verdicts,
+            serving_model=champion.metadata.get("model_name"),
+            serving_recovered=recovered(champion.holdout, champion.reference, drift),
+            max_batches=self.settings.since_change_max_batches,
+        )
+        return Window("since_change", [trigger_key, *(b.key for b in chosen)], ended, skipped)
+
+    def rows(self, window: Window, trigger_frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+        """The window's labelled rows within ``WINDOW_MAX_ROWS``, the trigger first; unusable batches
+        (quarantined by DetectDrift, or unlabelled) are left out and listed in ``unusable``."""
+        frames = [(window.keys[0], trigger_frame)]
+        budget = self.settings.max_rows - len(trigger_frame)
+        for key in window.keys[1:]:
+            if budget <= 0:
+                window.ended = f"the window holds WINDOW_MAX_ROWS={self.settings.max_rows} rows"
+                break
+            frame = self._read(key)
+            if frame is None:
+                continue
+            frame = frame.iloc[:budget]
+            frames.append((key, frame))
+            budget -= len(frame)
+        return frames
+
+    def _read(self, key: str) -> pd.DataFrame | None:
+        if key in self.unusable:
+            return None
+        if key not in self.frames:
+            body = storage.read_object(self.s3, self.bucket, key)
+            try:
+                table = read_csv(body, schema=self.schema, max_rows=self.settings.max_rows, seed=self.seed)
+            except InvalidBatchError as exc:
+                self.unusable[key] = f"{exc.code}: {exc}"
+                return None
+            frame = labelled(table.frame, self.schema.label)
+            if frame.empty:
+                self.unusable[key] = "no labelled rows"
+                return None
+            self.frames[key] = frame
+            self.etags[key] = next((b.etag for b in self.listed() if b.key == key), "")
+        return self.frames[key]
