@@ -12,6 +12,7 @@ from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.workflow.evaluation import EvaluationSettings, evaluate_candidate
 from drift_retrain.workflow.exceptions import (
     LabelMismatchError,
+    NoCandidateScoredError,
     PredictionCountMismatchError,
     TransformOutputFormatError,
     TransformOutputMissingError,
@@ -28,19 +29,55 @@ def write_out(s3, uri: str, labels, predictions, name: str = "test.csv.out") -> 
     s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())
 
 
-def event(task: str = "binary", rows: int | None = 400, champion: bool = True, classes=("0", "1")) -> dict:
+def item(index: int, strategy: str) -> dict:
+    """A candidate as PrepareTrainingData lists it."""
+    return {
+        "id": f"candidate-{index}",
+        "strategy": strategy,
+        "train": strategy != "registry",
+        "names": {"model": f"drift-xgb-1-c{index}"},
+        "candidate_profile": {"bucket": BUCKET, "key": f"training/run-1/candidate-{index}/profile.json"},
+        "raw_training_data": {"bucket": BUCKET, "key": f"training/run-1/candidate-{index}/raw/rows.csv.gz"},
+        "batches": ["incoming/a.csv"],
+        "rows": {"train": 300, "validation": 30},
+        "window_ended": "test",
+        "source_model": None,
+    }
+
+
+def result(index: int, uri: str = CANDIDATE, status: str = "scored", error: dict | None = None) -> dict:
+    """A candidate as the Map state returns it."""
+    return {
+        "id": f"candidate-{index}",
+        "status": status,
+        "model_name": f"drift-xgb-1-c{index}",
+        "training_job": f"drift-xgb-1-t{index}-1",
+        "model_artifacts": f"s3://{BUCKET}/models/drift-xgb-1-c{index}/model.tar.gz",
+        "output_uri": uri if status == "scored" else None,
+        "error": error,
+    }
+
+
+def event(
+    task: str = "binary",
+    rows: int | None = 400,
+    champion: bool = True,
+    classes=("0", "1"),
+    candidates: tuple = (("since_change", CANDIDATE),),
+) -> dict:
     return {
         "execution_name": "run-1",
         "execution_arn": "arn:aws:states:us-east-1:123456789012:execution:sm:run-1",
         "data": {
             "task": task,
             "classes": list(classes),
-            "names": {"model": "drift-xgb-1"},
+            "names": {"endpoint_config": "drift-xgb-1"},
+            "candidates": [item(i, strategy) for i, (strategy, _) in enumerate(candidates, 1)],
             "test": {"rows": rows},
             "manifest": {"bucket": BUCKET, "key": "training/run-1/manifest.json"},
         },
         "transforms": {
-            "candidate": {"job_name": "c", "output_uri": CANDIDATE},
+            "candidates": [result(i, uri) for i, (_, uri) in enumerate(candidates, 1)],
             "champion": {"job_name": "h", "output_uri": CHAMPION}
             if champion
             else {"job_name": None, "output_uri": None},
@@ -84,7 +121,8 @@ def test_an_equal_candidate_is_rejected(aws, binary_rows):
     write_out(aws.s3, CHAMPION, labels, good)
     result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
     assert result["promote"] is False and result["decision"] == "reject"
-    assert result["reasons"][0].startswith("champion kept")
+    assert result["reasons"][0] == "best of 1 candidates: candidate-1 (since_change)"
+    assert result["reasons"][1].startswith("champion kept")
 
 
 def test_first_deployment_scores_only_the_candidate(aws, binary_rows):
@@ -147,7 +185,7 @@ def test_count_mismatch_between_models_is_a_named_error(aws, binary_rows):
     labels, good, coin = binary_rows
     write_out(aws.s3, CANDIDATE, labels, good)
     write_out(aws.s3, CHAMPION, labels[:-1], coin[:-1])
-    with pytest.raises(PredictionCountMismatchError, match="400 rows, champion output has 399"):
+    with pytest.raises(PredictionCountMismatchError, match="champion output has 399"):
         evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
 
 
@@ -188,3 +226,77 @@ def test_handler(aws, binary_rows, load_handler, lambda_context, monkeypatch):
     result = load_handler("evaluate_candidate").lambda_handler(event(), lambda_context)
     assert result["promote"] is True
     json.dumps(result, allow_nan=False)
+
+
+# --- the tournament -------------------------------------------------------------------------------------
+SECOND = f"s3://{BUCKET}/transforms/run-1/candidate-2/"
+THIRD = f"s3://{BUCKET}/transforms/run-1/candidate-3/"
+
+
+def test_the_best_of_several_candidates_wins_and_every_one_is_reported(aws, binary_rows):
+    labels, good, coin = binary_rows
+    half = np.where(np.arange(400) < 200, good, coin)  # right on half the rows
+    write_out(aws.s3, CANDIDATE, labels, half)
+    write_out(aws.s3, SECOND, labels, good)
+    write_out(aws.s3, THIRD, labels, coin)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    tournament = (("since_change", CANDIDATE), ("recent", SECOND), ("registry", THIRD))
+    outcome = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event(candidates=tournament))
+    assert outcome["promote"] is True
+    assert outcome["winner"]["id"] == "candidate-2" and outcome["winner"]["strategy"] == "recent"
+    assert outcome["winner"]["model_name"] == "drift-xgb-1-c2"
+    assert outcome["winner"]["model_artifacts"].endswith("drift-xgb-1-c2/model.tar.gz")
+    assert outcome["winner"]["candidate_profile"]["key"] == "training/run-1/candidate-2/profile.json"
+    assert [c["strategy"] for c in outcome["candidates"]] == ["since_change", "recent", "registry"]
+    assert outcome["candidate"]["error_rate"] == min(c["error_rate"] for c in outcome["candidates"])
+    assert outcome["reasons"][0] == "best of 3 candidates: candidate-2 (recent)"
+    report = json.loads(aws.s3.get_object(Bucket=BUCKET, Key="reports/evaluation/run-1.json")["Body"].read())
+    assert report["settings"]["alpha_per_candidate"] == pytest.approx(0.05 / 3)
+    assert len(report["candidates"]) == 3 and report["best"]["id"] == "candidate-2"
+
+
+def test_a_failed_candidate_is_listed_while_the_others_compete(aws, binary_rows):
+    labels, good, coin = binary_rows
+    write_out(aws.s3, SECOND, labels, good)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    failing = event(candidates=(("since_change", CANDIDATE), ("recent", SECOND)))
+    failing["transforms"]["candidates"][0] = result(
+        1, status="failed", error={"Error": "States.TaskFailed", "Cause": "CapacityError: no ml.m5.xlarge"}
+    )
+    outcome = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), failing)
+    assert outcome["promote"] is True and outcome["winner"]["id"] == "candidate-2"
+    assert outcome["failed_candidates"] == [
+        {
+            "id": "candidate-1",
+            "strategy": "since_change",
+            "error": "States.TaskFailed",
+            "cause": "CapacityError: no ml.m5.xlarge",
+        }
+    ]
+
+
+def test_when_every_candidate_failed_the_run_fails_with_the_causes(aws, binary_rows):
+    labels, _, coin = binary_rows
+    write_out(aws.s3, CHAMPION, labels, coin)
+    failing = event()
+    failing["transforms"]["candidates"][0] = result(1, status="failed", error={"Error": "E", "Cause": "boom"})
+    with pytest.raises(NoCandidateScoredError, match="candidate-1 \\(since_change\\): E: boom"):
+        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), failing)
+
+
+def test_picking_the_best_of_k_needs_stronger_evidence(aws):
+    """Bonferroni over the candidates: a gain significant at alpha alone is not enough among four."""
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 2, 400)
+    champion, candidate = labels.astype(float), labels.astype(float)
+    for wrong, rows in ((champion, np.r_[0:14, 200:210]), (candidate, np.r_[300:304, 200:210])):
+        wrong[rows] = 1 - wrong[rows]
+    # 14 rows only the candidate gets right, 4 only the champion: exact McNemar p = 4048 / 2**18 = 0.0154
+    write_out(aws.s3, CANDIDATE, labels, candidate)
+    write_out(aws.s3, CHAMPION, labels, champion)
+    single = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
+    p_value = single["paired_test"]["p_value"]
+    assert p_value == pytest.approx(4048 / 2**18) and single["promote"] is True
+    four = tuple(("since_change", CANDIDATE) for _ in range(4))
+    crowded = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event(candidates=four))
+    assert crowded["promote"] is False

@@ -90,24 +90,30 @@ def test_evaluate_candidate_event_runs(aws, event_bucket, load_handler, lambda_c
     event = load("evaluate_candidate.json")
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 2, 247)
-    for side, predictions in (("candidate", labels * 0.9 + 0.05), ("champion", rng.uniform(size=247))):
-        key = event["transforms"][side]["output_uri"].split("/", 3)[3] + "test.csv.out"
+    outputs = [
+        (event["transforms"]["candidates"][0]["output_uri"], labels * 0.9 + 0.05),
+        (event["transforms"]["candidates"][1]["output_uri"], np.where(labels[::-1] > 0, 0.8, 0.2)),
+        (event["transforms"]["champion"]["output_uri"], rng.uniform(size=247)),
+    ]
+    for uri, predictions in outputs:
+        key = uri.split("/", 3)[3] + "test.csv.out"
         _put(
             aws.s3, key, "".join(f"{y},{p:.4f}\n" for y, p in zip(labels, predictions, strict=True)).encode()
         )
     result = load_handler("evaluate_candidate").lambda_handler(event, lambda_context)
-    assert result["decision"] == "promote"
+    assert result["decision"] == "promote" and result["winner"]["strategy"] == "since_change"
 
 
 def test_promote_model_event_runs(aws, event_bucket, to_csv, load_handler, lambda_context):
     event = load("promote_model.json")
     frame = make_frame(500, seed=3)
+    winner = event["evaluation"]["winner"]
     _put(
         aws.s3,
-        event["data"]["candidate_profile"]["key"],
+        winner["candidate_profile"]["key"],
         build_profile(frame, infer_schema(frame, label="label")).to_json_bytes(),
     )
-    _put(aws.s3, event["data"]["raw_training_data"]["key"], gzip.compress(to_csv(frame)))
+    _put(aws.s3, winner["raw_training_data"]["key"], gzip.compress(to_csv(frame)))
     result = load_handler("promote_model").lambda_handler(event, lambda_context)
     assert result["model_package_arn"].endswith("/1")
 

@@ -82,30 +82,32 @@ def test_bootstrap_writes_label_first_encoded_channels_and_a_manifest(aws, to_cs
         "eta" not in data["static_hyperparameters"] and data["static_hyperparameters"]["num_round"] == "200"
     )
     assert data["tuning_objective"] == {"type": "Minimize", "metric_name": "validation:logloss"}
-    assert data["train_uri"] == f"s3://{BUCKET}/training/run-1/train/"
-    assert data["test"]["candidate_uri"] == f"s3://{BUCKET}/training/run-1/test/candidate/"
-    assert data["model_output_uri"] == f"s3://{BUCKET}/models/{data['names']['model']}/artifacts/"
-    assert data["names"]["model"].startswith("drift-xgb-2603040506-")
-    assert data["champion_profile_found"] is False
+    [candidate] = data["candidates"]
+    assert candidate["strategy"] == "bootstrap" and candidate["train"] is True
+    assert candidate["train_uri"] == f"s3://{BUCKET}/training/run-1/candidate-1/train/"
+    assert candidate["test_uri"] == f"s3://{BUCKET}/training/run-1/test/candidate-1/"
+    assert candidate["names"]["model"] == data["names"]["base"] + "-c1"
+    assert candidate["model_output_uri"] == f"s3://{BUCKET}/models/{candidate['names']['model']}/artifacts/"
+    assert data["names"]["base"].startswith("drift-xgb-2603040506-")
+    assert data["champion_profile_found"] is False and data["test"]["champion_uri"] is None
 
-    train = read_csv(aws.s3, "training/run-1/train/train.csv")
+    train = read_csv(aws.s3, "training/run-1/candidate-1/train/train.csv")
     assert train.shape == (720, 4)
     assert set(train[0].unique()) <= {0, 1}
     assert train.dtypes.map(lambda d: np.issubdtype(d, np.number)).all()
     assert set(train[3].dropna().unique()) <= {0, 1, 2}  # colour -> codes of the sorted vocabulary
-    test_candidate = read_csv(aws.s3, "training/run-1/test/candidate/test.csv")
-    test_champion = read_csv(aws.s3, "training/run-1/test/champion/test.csv")
-    assert len(test_candidate) == len(test_champion) == 200
+    assert len(read_csv(aws.s3, "training/run-1/test/candidate-1/test.csv")) == 200
+    assert keys(aws.s3, "training/run-1/test/champion/") == []  # no champion yet
 
     manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/manifest.json")["Body"].read())
     assert manifest["bootstrap"] is True
     assert [b["key"] for b in manifest["batches"]] == ["seed/initial.csv"]
     assert manifest["split"]["test_from"] == ["seed/initial.csv"]
     profile = BaselineProfile.from_json_bytes(
-        aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/candidate-profile.json")["Body"].read()
+        aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/candidate-1/profile.json")["Body"].read()
     )
     assert profile.rows == 800 and profile.holdout is None
-    assert len(read_csv(aws.s3, "training/run-1/raw/training-data.csv.gz", header=True)) == 800
+    assert len(read_csv(aws.s3, "training/run-1/candidate-1/raw/training-data.csv.gz", header=True)) == 800
     assert keys(aws.s3, "seed/") == ["seed/initial.csv"]  # input untouched
 
 
@@ -122,7 +124,7 @@ def test_drift_run_uses_the_new_batch_first_and_skips_bad_or_unlabelled_files(aw
         Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5, concept=1))
     )
     data = prepare_training_data(
-        aws.s3, settings(strategy="recent"), event("incoming/new.csv", version_id=put["VersionId"])
+        aws.s3, settings(candidates=("recent",)), event("incoming/new.csv", version_id=put["VersionId"])
     )
 
     manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
@@ -137,7 +139,7 @@ def test_drift_run_uses_the_new_batch_first_and_skips_bad_or_unlabelled_files(aw
     assert data["rows"]["test"] == 180 and data["champion_profile_found"] is True
     assert manifest["baseline_profile"] == f"s3://{BUCKET}/baseline/current/profile.json"
     # The champion file holds the same rows as the candidate file, encoded with the champion's vocabulary.
-    candidate = read_csv(aws.s3, "training/run-1/test/candidate/test.csv")
+    candidate = read_csv(aws.s3, "training/run-1/test/candidate-1/test.csv")
     champion_file = read_csv(aws.s3, "training/run-1/test/champion/test.csv")
     pd.testing.assert_series_equal(candidate[0], champion_file[0])
     pd.testing.assert_frame_equal(candidate[[1, 2]], champion_file[[1, 2]])
@@ -158,9 +160,10 @@ def test_same_event_same_split(aws, to_csv):
     seed_champion(aws.s3)
     aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5)))
     prepare_training_data(aws.s3, settings(), event("incoming/new.csv"))
-    first = aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/train/train.csv")["Body"].read()
+    key = "training/run-1/candidate-1/train/train.csv"
+    first = aws.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     prepare_training_data(aws.s3, settings(), event("incoming/new.csv"))
-    assert aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/train/train.csv")["Body"].read() == first
+    assert aws.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == first
 
 
 def test_previous_training_data_share_is_mixed_in(aws, to_csv):
@@ -174,11 +177,15 @@ def test_previous_training_data_share_is_mixed_in(aws, to_csv):
     )
     aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(500, seed=5)))
     data = prepare_training_data(
-        aws.s3, settings(previous_data_share=0.5, strategy="recent"), event("incoming/new.csv")
+        aws.s3,
+        settings(previous_data_share=0.5, candidates=("recent", "recent_plus_previous")),
+        event("incoming/new.csv"),
     )
-    assert data["rows"] == {"train": 540, "validation": 60, "test": 100}
-    manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
-    assert manifest["previous_training_data"]["rows_used"] == 200
+    recent, plus = data["candidates"]
+    assert (recent["strategy"], plus["strategy"]) == ("recent", "recent_plus_previous")
+    assert recent["rows"] == {"train": 360, "validation": 40} and recent["previous_rows"] == 0
+    assert plus["rows"] == {"train": 540, "validation": 60} and plus["previous_rows"] == 200
+    assert data["test"]["rows"] == 100  # the same held-out rows for both, none of the champion's
 
 
 def test_drift_run_without_a_baseline_profile_is_a_named_error(aws, to_csv, keys):
@@ -263,14 +270,18 @@ def test_since_change_trains_on_the_batches_the_serving_model_got_wrong_only(aws
     ]
     assert [s["key"] for s in manifest["skipped"]] == ["incoming/b3.csv"]
     assert "handled incoming/b1.csv" in manifest["window_ended"]
-    raw = pd.read_csv(
-        io.BytesIO(
-            gzip.decompress(
-                aws.s3.get_object(Bucket=BUCKET, Key=data["raw_training_data"]["key"])["Body"].read()
-            )
-        )
-    )
-    assert sum(data["rows"].values()) == 1400 and len(raw) == 1400 - data["rows"]["test"]
+    since, recent = data["candidates"]
+    assert (since["strategy"], recent["strategy"]) == ("since_change", "recent")
+    assert since["batches"] == ["incoming/b5.csv", "incoming/b4.csv", "incoming/b2.csv"]
+    assert "incoming/b1.csv" in recent["batches"]  # the pre-change batch only in the recent window
+    assert sum(data["rows"].values()) == 1400
+    # the held-out rows are shared and never trained on, by any candidate
+    test_rows = set(read_csv(aws.s3, "training/run-1/raw/test-data.csv.gz", header=True)["x1"])
+    for candidate in (since, recent):
+        trained = read_csv(aws.s3, candidate["raw_training_data"]["key"], header=True)
+        assert len(trained) == sum(candidate["rows"].values())
+        assert test_rows.isdisjoint(trained["x1"])
+    assert len(test_rows) == data["test"]["rows"] == 280
 
 
 def test_a_feature_drift_trigger_keeps_older_data_because_p_y_given_x_held(aws, to_csv):
@@ -312,3 +323,60 @@ def test_after_a_partial_recovery_the_follow_up_learns_from_all_post_change_rows
     data = prepare_training_data(aws.s3, settings(), event("incoming/b2.csv"))
     manifest = manifest_of(aws, data)
     assert [b["key"] for b in manifest["batches"]] == ["incoming/b2.csv", "incoming/b1.csv"]
+
+
+def test_earlier_models_join_as_free_candidates_scored_on_the_same_rows(aws, to_csv):
+    """A recurring concept: an earlier model is re-scored without training (its own vocabulary)."""
+    champion = seed_champion(aws.s3)
+    champion.metadata["model_name"] = "drift-xgb-now"
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=champion.to_json_bytes())
+    for name, promoted in (("drift-xgb-old", "2026-01-01"), ("drift-xgb-older", "2025-01-01")):
+        earlier = build_profile(make_frame(300, seed=8), champion.schema)
+        earlier.metadata.update(
+            {
+                "model_name": name,
+                "model_artifacts": f"s3://{BUCKET}/models/{name}/artifacts/model.tar.gz",
+                "training_data": {"bucket": BUCKET, "key": f"models/{name}/training-data.csv.gz"},
+                "training_job": f"{name}-train-1",
+                "promoted_at": promoted,
+            }
+        )
+        aws.s3.put_object(Bucket=BUCKET, Key=f"models/{name}/profile.json", Body=earlier.to_json_bytes())
+    aws.s3.put_object(Bucket=BUCKET, Key="models/drift-xgb-now/profile.json", Body=champion.to_json_bytes())
+    put_checked_batch(aws, to_csv, "incoming/b1.csv", make_frame(600, seed=1), wrong=True)
+
+    data = prepare_training_data(
+        aws.s3,
+        settings(candidates=("since_change", "registry"), registry_candidates=1),
+        event("incoming/b1.csv"),
+    )
+
+    trained, registry = data["candidates"]
+    assert trained["strategy"] == "since_change" and registry["strategy"] == "registry"
+    assert (
+        registry["train"] is False and registry["source_model"] == "drift-xgb-old"
+    )  # newest, not the champion
+    assert registry["model_data_url"] == f"s3://{BUCKET}/models/drift-xgb-old/artifacts/model.tar.gz"
+    assert registry["source_training_job"] == "drift-xgb-old-train-1"
+    assert registry["candidate_profile"] == {"bucket": BUCKET, "key": "models/drift-xgb-old/profile.json"}
+    assert registry["names"]["model"] == data["names"]["base"] + "-c2"
+    scored = read_csv(aws.s3, "training/run-1/test/candidate-2/test.csv")
+    assert len(scored) == data["test"]["rows"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("performance", ["since_change", "recent", "registry"]),
+        ("features", ["recent", "registry"]),  # P(y|x) held: no change to train after
+    ],
+)
+def test_the_strategies_follow_the_evidence(kind, expected):
+    from drift_retrain.workflow.candidates import plan_strategies
+
+    assert (
+        plan_strategies(("since_change", "recent", "registry"), trigger_kind=kind, bootstrap=False)
+        == expected
+    )
+    assert plan_strategies(("registry",), trigger_kind=kind, bootstrap=False)[0] == "recent"
+    assert plan_strategies(("since_change",), trigger_kind=kind, bootstrap=True) == ["bootstrap"]

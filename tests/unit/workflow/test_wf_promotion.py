@@ -69,18 +69,21 @@ def stage(aws, model: str = "drift-xgb-4") -> dict:
             "reasons": ["concept drift: error rate 0.31 vs baseline 0.05"],
         },
         "data": {
-            "names": {"model": model, "endpoint_config": model},
-            "candidate_profile": {"bucket": BUCKET, "key": "training/run-1/candidate-profile.json"},
-            "raw_training_data": {"bucket": BUCKET, "key": "training/run-1/raw/training-data.csv.gz"},
+            "names": {"base": "drift-xgb-run", "endpoint_config": model},
             "manifest": {"bucket": BUCKET, "key": "training/run-1/manifest.json"},
-        },
-        "training": {
-            "job_name": f"{model}-train-1",
-            "model_artifacts": f"s3://{BUCKET}/models/{model}/artifacts/model.tar.gz",
         },
         "evaluation": {
             "decision": "promote",
             "reasons": ["candidate wins"],
+            "winner": {
+                "id": "candidate-1",
+                "strategy": "since_change",
+                "model_name": model,
+                "training_job": f"{model}-train-1",
+                "model_artifacts": f"s3://{BUCKET}/models/{model}/artifacts/model.tar.gz",
+                "candidate_profile": {"bucket": BUCKET, "key": "training/run-1/candidate-profile.json"},
+                "raw_training_data": {"bucket": BUCKET, "key": "training/run-1/raw/training-data.csv.gz"},
+            },
             "candidate_holdout": HoldoutPerformance(task="binary", rows=100, errors=4).to_dict(),
             "report": {
                 "bucket": BUCKET,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
+from drift_retrain.workflow.candidates import candidate_names
 from drift_retrain.workflow.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
 from drift_retrain.workflow.naming import job_names
 from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window, split_seed, split_window
@@ -106,7 +107,14 @@ def test_window_settings_from_env():
     settings = WindowSettings.from_env(
         {"WINDOW_MAX_BATCHES": "2", "TEST_SHARE": "0.3", "PREVIOUS_DATA_SHARE": ""}
     )
-    assert (settings.max_batches, settings.test_share, settings.previous_data_share) == (2, 0.3, 0.0)
+    assert (settings.max_batches, settings.test_share, settings.previous_data_share) == (2, 0.3, 0.3)
+    assert settings.candidates == ("since_change", "recent", "registry")
+    chosen = WindowSettings.from_env(
+        {"CANDIDATE_STRATEGIES": " Recent , registry", "REGISTRY_CANDIDATES": "4"}
+    )
+    assert chosen.candidates == ("recent", "registry") and chosen.registry_candidates == 4
+    with pytest.raises(ValueError, match="candidate strategies"):
+        WindowSettings.from_env({"CANDIDATE_STRATEGIES": "since_change,everything"})
 
 
 def test_split_seed_depends_on_the_batch():
@@ -122,6 +130,10 @@ def test_job_names_fit_sagemaker_limits_and_iam_prefix():
         assert pattern.match(value), value
         assert value.startswith("drift-mode-") or value.startswith("drift-mode")
     assert len(names.tuning_job) <= 32
+    for index in (1, 9):
+        candidate = candidate_names(names.base, index)
+        assert len(candidate["tuning_job"]) <= 32 and len(candidate["training_job"]) + 3 <= 63
+        assert all(pattern.match(value) for value in candidate.values())
     assert len(names.training_job) + 3 <= 63
     assert names.base.startswith("drift-mode-2601020304-")
     again = job_names(
