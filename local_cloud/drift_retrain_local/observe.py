@@ -147,7 +147,9 @@ def evaluation_report(s3: Any, bucket: str, execution_name: str) -> dict[str, An
 
 
 def evaluation_summary(report: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``{metric, candidate, champion, decision}`` of an evaluation report (champion ``None`` at first)."""
+    """``{metric, candidate, champion, decision, winner, candidates, failed}`` of an evaluation report:
+    the best candidate's and the champion's error (champion ``None`` at first), the winning strategy,
+    every candidate's ``(strategy, error)`` and the strategies that failed."""
     if not report:
         return None
     metric = report.get("primary_metric")
@@ -157,6 +159,9 @@ def evaluation_summary(report: dict[str, Any] | None) -> dict[str, Any] | None:
         "candidate": (report.get("candidate") or {}).get("metrics", {}).get(metric),
         "champion": (champion.get("metrics") or {}).get(metric) if champion else None,
         "decision": report.get("decision"),
+        "winner": (report.get("best") or {}).get("strategy"),
+        "candidates": [[c.get("strategy"), c.get(metric)] for c in report.get("candidates") or []],
+        "failed": [f.get("strategy") for f in report.get("failed_candidates") or []],
     }
 
 

@@ -365,6 +365,8 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
             champion = evaluation.get("champion")
             scores = f"{evaluation.get('metric')} {_num(evaluation.get('candidate'))}"
             scores += f" vs {_num(champion)}" if champion is not None else " (first model)"
+            if len(evaluation.get("candidates") or []) > 1:
+                scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner')}"
         workflow = ""
         if execution:
             workflow = f"{execution.get('status')} {execution.get('seconds', 0):.0f}s"

@@ -13,12 +13,14 @@ FIRST_DEPLOYMENT = [
     "Describe bootstrap trigger",
     "Acquire endpoint lock",
     "Prepare training data",
-    "Train candidate model",
-    "Create candidate model",
     "Find champion endpoint",
     "Is there no endpoint yet",
     "Plan first deployment",
-    "No champion to score",
+    "Score candidates and champion on held-out rows",
+    "Train candidate model",
+    "Create candidate model",
+    "Score candidate on held-out rows",
+    "Candidate scored",
     "Evaluate candidate against champion",
     "Create endpoint config for candidate",
     "Create endpoint for first model",
@@ -42,6 +44,7 @@ def test_first_deployment_creates_the_endpoint_and_the_baseline(harness: Harness
     assert execution["status"] == "SUCCEEDED"
     assert in_order(execution["path"], FIRST_DEPLOYMENT), execution["path"]
     assert "Score champion on held-out rows" not in execution["path"]
+    assert "No champion to score" in execution["path"]
     assert "Shift traffic to candidate with blue/green update" not in execution["path"]
     assert entry["endpoint_config_before"] is None
     assert entry["endpoint_config_after"]
@@ -110,9 +113,10 @@ def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Ha
         [
             "Describe drift trigger",
             "Acquire endpoint lock",
-            "Train candidate model",
             "Find champion model",
-            "Score champion on held-out rows",
+            "Train and score each candidate",
+            "Train candidate model",
+            "Candidate scored",
             "Evaluate candidate against champion",
             "Does the candidate win",
             "Create endpoint config for candidate",
@@ -124,9 +128,12 @@ def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Ha
         ],
     ), execution["path"]
     assert entry["endpoint_config_after"] != entry["endpoint_config_before"]
+    assert "Score champion on held-out rows" in execution["path"]
     evaluation = entry["evaluation"]
     assert evaluation["decision"] == "promote"
     assert evaluation["candidate"] < evaluation["champion"]
+    assert [s for s, _ in evaluation["candidates"]] == ["since_change", "recent"]  # no earlier model yet
+    assert evaluation["winner"] == "since_change"
     assert harness.exists(f"reports/lineage/{execution['name']}.json")
     assert any("new model serving" in s for s in entry["notifications"])
     assert any(s.startswith("Retrain") for s in entry["notifications"])

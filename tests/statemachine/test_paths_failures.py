@@ -46,20 +46,38 @@ def disarm(harness: Harness):
     harness.cloud.failures.clear()
 
 
-def test_training_fails(harness: Harness) -> None:
-    harness.cloud.failures.fail_training(times=1)
+def test_one_candidate_failing_to_train_leaves_the_others_competing(harness: Harness) -> None:
+    assert harness.upload("stable-before.csv", batch_csv("stable", seed=25))["outcome"] == "no_drift"
+    harness.cloud.failures.fail_training("*-t1-*")  # since_change's job; recent (two batches) trains
+    entry = harness.upload("concept-one-train-fails.csv", batch_csv("concept", seed=24))
+    execution = entry["execution"]
+    assert execution["status"] == "SUCCEEDED", execution
+    assert "Candidate failed" in execution["path"] and "Candidate scored" in execution["path"]
+    assert entry["evaluation"]["failed"] == ["since_change"]
+    assert [s for s, _ in entry["evaluation"]["candidates"]] == ["recent"]
+    report = harness.read_json(f"reports/evaluation/{execution['name']}.json")
+    assert "injected training failure" in report["failed_candidates"][0]["cause"]
+
+
+def test_every_candidate_failing_fails_the_run(harness: Harness) -> None:
+    harness.cloud.failures.fail_training()
+    harness.cloud.failures.fail_transform(
+        "*-s?"
+    )  # the registry candidates need no training: fail their scoring
     entry = harness.upload("concept-train-fails.csv", batch_csv("concept", seed=21))
-    execution = assert_failed_and_untouched(harness, entry, "Train candidate model")
-    assert "Create candidate model" not in execution["path"]
+    execution = assert_failed_and_untouched(harness, entry, "Evaluate candidate against champion")
     assert "Was training short of capacity" in execution["path"]
+    assert "Use registry model artifacts" in execution["path"]  # the earlier model was tried as well
+    assert "Candidate scored" not in execution["path"]
+    assert execution["error"] == "NoCandidateScoredError"
     assert "injected training failure" in (execution["cause"] or "")
     assert "evaluation" not in entry
 
 
-def test_transform_fails(harness: Harness) -> None:
-    harness.cloud.failures.fail_transform("*", times=1)
+def test_the_champion_transform_failing_fails_the_run(harness: Harness) -> None:
+    harness.cloud.failures.fail_transform("*-champ", times=1)
     entry = harness.upload("concept-transform-fails.csv", batch_csv("concept", seed=22))
-    execution = assert_failed_and_untouched(harness, entry, "Score candidate and champion on held-out rows")
+    execution = assert_failed_and_untouched(harness, entry, "Score candidates and champion on held-out rows")
     assert "Evaluate candidate against champion" not in execution["path"]
     assert "injected transform failure" in (execution["cause"] or "")
 

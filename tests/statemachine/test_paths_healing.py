@@ -50,3 +50,22 @@ def test_after_an_abrupt_change_the_promoted_model_is_accurate_again(harness: Ha
         stateMachineArn=harness.cloud.stack.state_machine_arn
     )["executions"]
     assert len(executions) == 2  # the bootstrap and the one retrain: the healed model is left alone
+
+
+def test_when_the_old_world_returns_its_old_model_comes_back_from_the_registry(harness: Harness) -> None:
+    """A recurring concept: the first model (rule A, 1,600 training rows) is re-scored without training
+    and beats what a small post-change window can learn."""
+    entry = harness.upload("back-1.csv", batch_csv("stable", seed=60, rows=400))
+    assert entry["concept_drift"] is True and entry["outcome"] == "promoted", entry
+    evaluation = entry["evaluation"]
+    strategies = [s for s, _ in evaluation["candidates"]]
+    assert strategies[0] == "since_change" and "registry" in strategies
+    assert evaluation["winner"] == "registry", evaluation
+    path = entry["execution"]["path"]
+    assert "Use registry model artifacts" in path
+    report = harness.read_json(f"reports/evaluation/{entry['execution']['name']}.json")
+    assert report["best"]["source_model"] == harness.bootstrap["evaluation"].get(
+        "model", report["best"]["source_model"]
+    )
+    profile = harness.read_json("baseline/current/profile.json")
+    assert profile["metadata"]["model_name"] == report["best"]["model_name"]
