@@ -104,7 +104,9 @@ def quiet_cloud_logs(path: Path) -> Iterator[TextIO]:
                 logger.propagate = propagate
 
 
-def run_scenario(name: str, scenario: Any, logs: Path, timeout: float) -> dict[str, Any]:
+def run_scenario(
+    name: str, scenario: Any, logs: Path, timeout: float, overrides: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The service and the baselines on one scenario; every per-batch figure."""
     from stream_bench import metrics
     from stream_bench.baselines import POLICIES, Trainer, read_frames, run_baselines
@@ -118,7 +120,7 @@ def run_scenario(name: str, scenario: Any, logs: Path, timeout: float) -> dict[s
     rows = [csv_rows(b) for b in scenario.batches]
     started = time.monotonic()
     log_path = logs / f"{name}.log"
-    parameters = {**LOCAL_PARAMETERS, "LabelColumn": LABEL}
+    parameters = {**LOCAL_PARAMETERS, "LabelColumn": LABEL, **(overrides or {})}
     with quiet_cloud_logs(log_path) as handle, open_cloud(parameters, FailureInjector()) as cloud:
         log(
             f"{name}: local cloud up ({time.monotonic() - started:.0f} s); service logs in {log_path.relative_to(HERE.parent)}"
@@ -214,6 +216,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--timeout", type=float, default=900.0, help="most seconds for one delivery or execution"
     )
     parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PARAMETER=VALUE",
+        help="template parameter of the service, e.g. --set CandidateStrategies=since_change (repeatable)",
+    )
+    parser.add_argument(
         "--no-venv",
         action="store_true",
         help="run with this interpreter (river and matplotlib must be installed)",
@@ -249,6 +258,16 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(
             f"stream benchmark: unknown scenario(s) {', '.join(unknown)} (known: {', '.join(SCENARIOS)})"
         )
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"stream benchmark: --set takes PARAMETER=VALUE, got {item!r}")
+        overrides[key.strip()] = value.strip()
+    if overrides and not args.out and not args.quick:
+        raise SystemExit(
+            "stream benchmark: with --set, name an --out folder (results/ holds the defaults' run)"
+        )
     size = QUICK if args.quick else FULL
     data_root = DATA_DIR / ("stream-quick" if args.quick else "stream")
     out = args.out or (data_root if args.quick else RESULTS_DIR)
@@ -261,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         scenario = load_scenario(name, size, data_root)
         try:
-            scenarios[name] = run_scenario(name, scenario, logs, args.timeout)
+            scenarios[name] = run_scenario(name, scenario, logs, args.timeout, overrides)
         except BenchmarkError as error:
             raise SystemExit(f"stream benchmark: {name}: {error}") from None
         ours = scenarios[name]["policies"]["ours"]
@@ -285,6 +304,7 @@ def run(args: argparse.Namespace) -> int:
             "reported": "billed instance-seconds (training + transform) and USD; local seconds in JSON",
         },
         "seconds": round(seconds, 1),
+        "template_overrides": overrides,
         "preamble": preamble(size, seconds),
         "scenarios": scenarios,
         "targets": checks,

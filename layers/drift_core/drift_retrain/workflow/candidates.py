@@ -1,8 +1,9 @@
 """The candidate tournament: which models one retrain trains or re-scores, and what each one is called.
 
-After an abrupt change only post-change rows help (``since_change``); after a gradual one more history
-helps (``recent``, ``recent_plus_previous``); when an old world comes back, its old model is already
-trained (``registry``: the last promoted models, re-scored without training). No single rule wins
+After an abrupt change only post-change rows help (``since_change``); during a gradual one the freshest
+rows hold the most of the new concept (``newest``: the triggering batch alone); under slow incremental
+drift more history helps (``recent``, ``recent_plus_previous``); when an old world comes back, its old
+model is already trained (``registry``: the last promoted models, re-scored without training). No single rule wins
 everywhere, so one execution tries several on the SAME held-out rows from the newest data and keeps the
 best (ARCHITECTURE section 6). A template parameter picks the strategies; one strategy costs one job.
 """
@@ -24,7 +25,7 @@ __all__ = ["RegistryModel", "candidate_names", "plan_strategies", "registry_mode
 logger = logging.getLogger(__name__)
 
 #: Strategies that train a model (``registry`` re-scores stored ones).
-TRAINED = ("since_change", "recent", "recent_plus_previous")
+TRAINED = ("since_change", "newest", "recent", "recent_plus_previous")
 MODELS_PREFIX = "models/"
 
 

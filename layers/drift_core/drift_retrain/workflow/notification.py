@@ -22,6 +22,7 @@ _ERROR_SUMMARY = {
     "LockWaitTimeoutError": "another retrain held the endpoint lock too long",
     "ChampionEndpointNotInServiceError": "champion endpoint is busy",
     "EmptyTrainingWindowError": "no labelled data to train on",
+    "NoCandidateScoredError": "no candidate could be trained and scored",
     "NotEnoughTrainingDataError": "not enough labelled data",
     "BaselineNotFoundError": "no baseline profile",
 }

@@ -225,6 +225,8 @@ def _windows(retrain: Retrain, reader: WindowReader, strategies: list[str]) -> d
     for strategy in strategies:
         if strategy == "since_change":
             windows[strategy] = reader.since_change(key, retrain.champion, retrain.settings.drift)
+        elif strategy == "newest":
+            windows[strategy] = Window(strategy, [key], "the triggering batch only: the freshest rows")
         elif strategy in ("recent", "recent_plus_previous"):
             window = reader.recent(key)
             windows[strategy] = Window(strategy, window.keys, window.ended)

@@ -42,7 +42,7 @@ MIN_TEST_ROWS = 10
 
 
 #: Candidates a retrain can train (or re-score) in one execution, in order of preference on a tie.
-STRATEGIES = ("since_change", "recent", "recent_plus_previous", "registry")
+STRATEGIES = ("since_change", "newest", "recent", "recent_plus_previous", "registry")
 
 
 @dataclass(frozen=True)
