@@ -259,7 +259,9 @@ def test_since_change_trains_on_the_batches_the_serving_model_got_wrong_only(aws
     put_checked_batch(aws, to_csv, "incoming/b4.csv", make_frame(400, seed=4, concept=1), wrong=True)
     put_checked_batch(aws, to_csv, "incoming/b5.csv", make_frame(600, seed=5, concept=1), wrong=True)
 
-    data = prepare_training_data(aws.s3, settings(), event("incoming/b5.csv"))
+    data = prepare_training_data(
+        aws.s3, settings(candidates=("since_change", "recent", "registry")), event("incoming/b5.csv")
+    )
 
     manifest = manifest_of(aws, data)
     assert manifest["window_strategy"] == "since_change" and data["window_strategy"] == "since_change"
@@ -367,16 +369,35 @@ def test_earlier_models_join_as_free_candidates_scored_on_the_same_rows(aws, to_
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        ("performance", ["since_change", "recent", "registry"]),
-        ("features", ["recent", "registry"]),  # P(y|x) held: no change to train after
+        ("performance", ["since_change", "newest", "registry"]),
+        ("features", ["recent", "newest", "registry"]),  # P(y|x) held: older rows stay useful
     ],
 )
 def test_the_strategies_follow_the_evidence(kind, expected):
     from drift_retrain.workflow.candidates import plan_strategies
 
     assert (
-        plan_strategies(("since_change", "recent", "registry"), trigger_kind=kind, bootstrap=False)
+        plan_strategies(("since_change", "newest", "registry"), trigger_kind=kind, bootstrap=False)
         == expected
     )
     assert plan_strategies(("registry",), trigger_kind=kind, bootstrap=False)[0] == "recent"
     assert plan_strategies(("since_change",), trigger_kind=kind, bootstrap=True) == ["bootstrap"]
+
+
+def test_a_model_trained_after_a_change_bounds_the_next_since_change_window(aws, to_csv):
+    """Gradual drift: once a model trained on the newest rows serves, the early (mostly old-concept)
+    batches of the transition stay out of the next window."""
+    profile = seed_champion(aws.s3)
+    profile.metadata.update(
+        {"model_name": "champion-2", "window_strategy": "newest", "training_batches": ["incoming/b2.csv"]}
+    )
+    profile.holdout = HoldoutPerformance(task="binary", rows=200, errors=40)
+    profile.reference = HoldoutPerformance(task="binary", rows=1000, errors=50)  # partial: the walk goes on
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=profile.to_json_bytes())
+    put_checked_batch(aws, to_csv, "incoming/b1.csv", make_frame(400, seed=1), wrong=True, model="champion-1")
+    put_checked_batch(aws, to_csv, "incoming/b2.csv", make_frame(400, seed=2), wrong=True, model="champion-1")
+    put_checked_batch(aws, to_csv, "incoming/b3.csv", make_frame(600, seed=3), wrong=True, model="champion-2")
+    data = prepare_training_data(aws.s3, settings(candidates=("since_change",)), event("incoming/b3.csv"))
+    manifest = manifest_of(aws, data)
+    assert [b["key"] for b in manifest["batches"]] == ["incoming/b3.csv", "incoming/b2.csv"]
+    assert manifest["window_ended"] == "incoming/b1.csv is older than the serving model's own training window"

@@ -108,7 +108,7 @@ def test_window_settings_from_env():
         {"WINDOW_MAX_BATCHES": "2", "TEST_SHARE": "0.3", "PREVIOUS_DATA_SHARE": ""}
     )
     assert (settings.max_batches, settings.test_share, settings.previous_data_share) == (2, 0.3, 0.3)
-    assert settings.candidates == ("since_change", "recent", "registry")
+    assert settings.candidates == ("since_change", "newest", "registry")
     chosen = WindowSettings.from_env(
         {"CANDIDATE_STRATEGIES": " Recent , registry", "REGISTRY_CANDIDATES": "4"}
     )

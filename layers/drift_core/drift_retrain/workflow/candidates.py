@@ -33,11 +33,11 @@ def plan_strategies(configured: Sequence[str], *, trigger_kind: str | None, boot
     """The strategies this retrain runs, in order of preference.
 
     A first model trains on the seed data alone. After feature drift alone P(y|x) held, so there is no
-    change to train after: ``since_change`` gives way to ``recent``.
+    change to train after and older rows stay useful: ``since_change`` gives way to ``recent``.
     """
     if bootstrap:
         return ["bootstrap"]
-    planned = [s for s in configured if not (s == "since_change" and trigger_kind == "features")]
+    planned = ["recent" if s == "since_change" and trigger_kind == "features" else s for s in configured]
     if not any(s in TRAINED for s in planned):
         planned.insert(0, "recent")
     return list(dict.fromkeys(planned))

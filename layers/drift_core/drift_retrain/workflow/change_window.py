@@ -12,7 +12,11 @@ the trigger first:
 - unlabelled, invalid or unchecked batches hold no evidence (and no training rows): they are skipped;
 - a batch served by an earlier model ends the walk when the current model had fully recovered (its
   holdout back at the reference): that batch belongs to an older change. After a partial recovery the
-  walk goes on, so a follow-up retrain learns from all the post-change rows seen so far.
+  walk goes on, so a follow-up retrain learns from all the post-change rows seen so far;
+- but never past the serving model's own training window when that model was trained after a change:
+  its tournament already found the older rows no help. During a gradual change this keeps the early,
+  mostly old-concept batches out once a model of the new concept serves (measured on the stream
+  benchmark's gradual scenario: mean error 1.19x the oracle's without this rule).
 
 Pure functions; ``read_verdicts`` is the only part that touches S3.
 """
@@ -70,14 +74,21 @@ def since_change(
     serving_model: str | None,
     serving_recovered: bool,
     max_batches: int,
+    serving_window: Sequence[str] = (),
 ) -> tuple[list[ListedBatch], list[dict[str, str]], str]:
     """Batches of the window (newest first, trigger excluded), the skipped ones, and why the walk ended.
 
-    ``ordered`` is every other batch not newer than the trigger, newest first (``order_window``).
+    ``ordered`` is every other batch not newer than the trigger, newest first (``order_window``);
+    ``serving_window`` the batches the serving model trained on, when it was trained after a change.
     """
     chosen: list[ListedBatch] = []
     skipped: list[dict[str, str]] = []
+    inside = set(serving_window)
+    entered = False
     for batch in ordered:
+        if entered and batch.key not in inside:
+            return chosen, skipped, f"{batch.key} is older than the serving model's own training window"
+        entered = entered or batch.key in inside
         if len(chosen) >= max_batches - 1:
             return chosen, skipped, f"the window holds SINCE_CHANGE_MAX_BATCHES={max_batches} batches"
         verdict = verdicts.get(batch.key) or BatchVerdict(batch.key, None, why="no drift report")

@@ -283,6 +283,7 @@ def _trained_items(
             "execution_arn": retrain.execution_arn,
             "trigger_batch": retrain.batch,
             "window_strategy": name,
+            "training_batches": [key for key, _ in rows[name]],
             "rows": {"train": len(train), "validation": len(validation), "test": len(held.test)},
         }
         written = retrain.files.write_trained(f"candidate-{index}", train, validation, held.test, metadata)

@@ -49,7 +49,7 @@ STRATEGIES = ("since_change", "newest", "recent", "recent_plus_previous", "regis
 class WindowSettings:
     """How the training window is chosen and split (the PrepareTrainingData environment)."""
 
-    candidates: tuple[str, ...] = ("since_change", "recent", "registry")
+    candidates: tuple[str, ...] = ("since_change", "newest", "registry")
     since_change_max_batches: int = 20
     max_batches: int = 5
     max_rows: int = 200_000

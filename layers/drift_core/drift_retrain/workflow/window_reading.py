@@ -107,12 +107,14 @@ class WindowReader:
         # Skipped batches (unlabelled, invalid) do not count against the window: read a few more reports.
         limit = 4 * self.settings.since_change_max_batches
         verdicts = read_verdicts(self.s3, self.bucket, older, limit)
+        after_change = champion.metadata.get("window_strategy") in ("since_change", "newest")
         chosen, skipped, ended = since_change(
             older[:limit],
             verdicts,
             serving_model=champion.metadata.get("model_name"),
             serving_recovered=recovered(champion.holdout, champion.reference, drift),
             max_batches=self.settings.since_change_max_batches,
+            serving_window=champion.metadata.get("training_batches") or () if after_change else (),
         )
         return Window("since_change", [trigger_key, *(b.key for b in chosen)], ended, skipped)
 
