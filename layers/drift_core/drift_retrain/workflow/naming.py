@@ -20,14 +20,11 @@ _INVALID = re.compile(r"[^a-z0-9-]+")
 
 @dataclass(frozen=True)
 class JobNames:
-    """SageMaker resource names of one execution (the training job gets ``-<attempt>`` appended)."""
+    """SageMaker resource names of one execution; each candidate's own names derive from ``base``
+    (``candidates.candidate_names``: training job, tuning job, model, transform job)."""
 
     base: str
-    training_job: str
-    tuning_job: str
-    model: str
     endpoint_config: str
-    candidate_transform_job: str
     champion_transform_job: str
 
     def to_dict(self) -> dict[str, str]:
@@ -66,15 +63,7 @@ def job_names(prefix: str, execution_arn: str, started: str | datetime | None = 
     stamp = _parse_time(started).strftime("%y%m%d%H%M")
     digest = hashlib.sha256(execution_arn.encode("utf-8")).hexdigest()[:6]
     base = f"{_clean_prefix(prefix)}-{stamp}-{digest}"
-    return JobNames(
-        base=base,
-        training_job=f"{base}-train",
-        tuning_job=f"{base}-hpo",
-        model=base,
-        endpoint_config=base,
-        candidate_transform_job=f"{base}-cand",
-        champion_transform_job=f"{base}-champ",
-    )
+    return JobNames(base=base, endpoint_config=base, champion_transform_job=f"{base}-champ")
 
 
 def s3_safe(name: str) -> str:
