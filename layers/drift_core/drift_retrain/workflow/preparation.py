@@ -28,7 +28,7 @@ import pandas as pd
 
 from drift_retrain.config import DriftConfig
 from drift_retrain.encoding import FeatureEncoder
-from drift_retrain.exceptions import ConfigError, ProfileError
+from drift_retrain.exceptions import ProfileError
 from drift_retrain.profile import BaselineProfile
 from drift_retrain.reading import read_csv
 from drift_retrain.schema import Schema
@@ -42,6 +42,7 @@ from drift_retrain.workflow.exceptions import (
 )
 from drift_retrain.workflow.manifest import manifest
 from drift_retrain.workflow.naming import JobNames, job_names, s3_safe
+from drift_retrain.workflow.settings import drift_settings
 from drift_retrain.workflow.window import WindowSettings, fit_rows, hold_out, sample_previous, split_seed
 from drift_retrain.workflow.window_reading import Window, WindowReader, labelled, read_trigger
 
@@ -88,7 +89,7 @@ class PrepareSettings:
             model_prefix=environ.get("MODEL_NAME_PREFIX", "") or "drift-xgb",
             hyperparameters=hyperparameters,
             window=_window_settings(environ),
-            drift=_drift_config(environ),
+            drift=drift_settings(environ),
         )
 
 
@@ -97,13 +98,6 @@ def _window_settings(environ: Mapping[str, str]) -> WindowSettings:
         return WindowSettings.from_env(dict(environ))
     except ValueError as exc:
         raise WorkflowInputError(f"training window settings: {exc}") from exc
-
-
-def _drift_config(environ: Mapping[str, str]) -> DriftConfig:
-    try:
-        return DriftConfig.from_env(environ)
-    except ConfigError as exc:
-        raise WorkflowInputError(str(exc)) from exc
 
 
 def objective_for(schema: Schema) -> dict[str, Any]:

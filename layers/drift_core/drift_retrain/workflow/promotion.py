@@ -26,12 +26,13 @@ from typing import Any
 
 from drift_retrain.champion import recovered
 from drift_retrain.config import DriftConfig
-from drift_retrain.exceptions import ConfigError, ProfileError
+from drift_retrain.exceptions import ProfileError
 from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.profile import BaselineProfile
 from drift_retrain.workflow import registry, storage
 from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
 from drift_retrain.workflow.naming import s3_safe
+from drift_retrain.workflow.settings import drift_settings
 
 __all__ = ["CleanupPlan", "PromoteSettings", "lineage_record", "plan_cleanup", "promote_model"]
 
@@ -64,7 +65,7 @@ class PromoteSettings:
             keep_last=max(1, int(environ.get("KEEP_LAST_MODELS") or d.keep_last)),
             endpoint_instance_type=environ.get("ENDPOINT_INSTANCE_TYPE") or d.endpoint_instance_type,
             transform_instance_type=environ.get("TRANSFORM_INSTANCE_TYPE") or d.transform_instance_type,
-            drift=_drift_config(environ),
+            drift=drift_settings(environ),
         )
 
 
@@ -127,13 +128,6 @@ def lineage_record(event: Mapping[str, Any], promotion: Mapping[str, Any]) -> di
         "evaluation_report": ((event.get("evaluation") or {}).get("report") or {}).get("uri"),
         **promotion,
     }
-
-
-def _drift_config(environ: Mapping[str, str]) -> DriftConfig:
-    try:
-        return DriftConfig.from_env(environ)
-    except ConfigError as exc:
-        raise WorkflowInputError(str(exc)) from exc
 
 
 def carried_reference(
