@@ -1,7 +1,9 @@
 """``drift-retrain local demo``: generate the example data and run it through the local cloud.
 
 Small on purpose (a 2-core laptop finishes in a few minutes): 4,000 training rows and batches of 1,000,
-enough for the drift tests, the concept test and a retrain (``MinLabelledRows`` is 500).
+enough for the drift tests, the concept test and a retrain (``MinLabelledRows`` is 500). The retrain
+also trains the ``recent`` window (off by default: it costs a job) so the demo shows why the rows since
+the change win over a window that mixes both concepts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ __all__ = ["DEMO_BATCH_ROWS", "DEMO_TRAIN_ROWS", "local_demo"]
 
 DEMO_TRAIN_ROWS = 4_000
 DEMO_BATCH_ROWS = 1_000
+#: Template parameters of the demo on top of the local run's.
+DEMO_PARAMETERS = {"CandidateStrategies": "since_change,newest,recent,registry"}
 
 
 def local_demo(out: str | Path, echo: Echo = print, **kwargs: Any) -> dict[str, Any]:
@@ -26,4 +30,7 @@ def local_demo(out: str | Path, echo: Echo = print, **kwargs: Any) -> dict[str, 
     echo(f"  {train.name}: {DEMO_TRAIN_ROWS:,} labelled rows (label column {LABEL!r})")
     for path, description in batches:
         echo(f"  {path.name}: {description}")
-    return local_run(train, [path for path, _ in batches], out, label=LABEL, echo=echo, **kwargs)
+    parameters = {**DEMO_PARAMETERS, **(kwargs.pop("parameters", None) or {})}
+    return local_run(
+        train, [path for path, _ in batches], out, label=LABEL, echo=echo, parameters=parameters, **kwargs
+    )
