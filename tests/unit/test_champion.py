@@ -62,10 +62,11 @@ def test_back_at_the_reference_means_no_gap(frame):
     assert not result.detected and not result.gap_detected
 
 
-def test_without_a_reference_the_holdout_is_the_only_yardstick(frame):
+def test_without_a_reference_the_holdout_is_the_reference(frame):
     result = concept_drift(profile_for(frame, 0.05, None), frame, predictor_wrong_on(0.30), DriftConfig())
-    assert result.detected and not result.gap_detected and result.reference_error_rate is None
-    assert result.to_dict()["gap_to_reference"] is None
+    assert result.detected and result.gap_detected and result.gap_p_value == result.p_value
+    assert result.reference_error_rate == result.baseline_error_rate == pytest.approx(0.05)
+    assert result.to_dict()["gap_to_reference"] == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ class ConceptDrift:
     def gap_summary(self) -> str:
         """The serving error against the reference (the accuracy to get back to)."""
         if self.reference_error_rate is None:
-            return "no reference error: the champion's holdout is the reference"
+            return f"not tested: {self.reason}"
         return (
             f"serving {self.metric_name} {self.error_rate:.4g} vs reference {self.reference_error_rate:.4g} "
             f"(the best before the latest change; p={self.gap_p_value:.3g})"
@@ -109,10 +109,10 @@ def concept_drift(
     except PredictionError as exc:
         return ConceptDrift(False, f"champion predictions unusable: {exc}")
     result = _worse_than(schema.task, losses, profile.holdout, config)
-    gap = None
-    reference = profile.reference
-    if reference is not None and reference.rows and reference.value < profile.holdout.value:
-        gap = _worse_than(schema.task, losses, reference, config)
+    # Without a better reference the champion's holdout is the reference: the gap is the concept test.
+    gap, reference = result, profile.holdout
+    if profile.reference is not None and profile.reference.rows and profile.reference.value < reference.value:
+        gap, reference = _worse_than(schema.task, losses, profile.reference, config), profile.reference
     return ConceptDrift(
         tested=True,
         metric=result.metric,
@@ -124,10 +124,10 @@ def concept_drift(
         margin=result.margin,
         test=result.test,
         detected=result.detected,
-        reference_error_rate=None if gap is None else gap.baseline_value,
-        reference_rows=None if gap is None else reference.rows,
-        gap_p_value=None if gap is None else gap.p_value,
-        gap_detected=bool(gap is not None and gap.detected),
+        reference_error_rate=gap.baseline_value,
+        reference_rows=reference.rows,
+        gap_p_value=gap.p_value,
+        gap_detected=gap.detected,
     )
 
 

@@ -121,7 +121,7 @@ def render_text(report: dict[str, Any]) -> str:
             f"  concept drift: {verdict}: {concept['metric']} {concept['error_rate']:.4g} vs baseline "
             f"{concept['baseline_error_rate']:.4g} on {concept['rows']:,} rows (p={concept['p_value']:.3g})"
         )
-        if concept.get("reference_error_rate") is not None:
+        if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
             verdict = "DETECTED" if concept.get("gap_detected") else "none"
             lines.append(
                 f"  performance gap: {verdict}: {concept['error_rate']:.4g} vs reference "
