@@ -116,6 +116,9 @@ BAD_INPUTS = [
     ("corrupt-gzip", gzip.compress(GOOD)[:-12], "corrupt_gzip", "gzip"),
     ("garbage-gzip", b"\x1f\x8b" + b"\x00" * 40, "corrupt_gzip", "gzip"),
     ("unknown-class", b"y,age,city\n7,3,a\n", "unknown_class", "'7' is not one of the model's classes"),
+    # A csv.Error used to escape here: DetectDrift crashed and the next retrain failed on the file.
+    ("cr-line-endings", b"y,age,city\r1,3,a\r0,4,b\r", "carriage_return", "CR-only line endings"),
+    ("cr-in-header", b"y,a\rge,city\n1,3,a\n", "carriage_return", "carriage return (CR) inside the header"),
 ]
 
 

@@ -301,7 +301,16 @@ def _chain(first: _Block | None, rest: Iterator[_Block]) -> Iterator[_Block]:
 def _take_header(block: _Block) -> tuple[list[str], _Block | None]:
     start, end = int(block.starts[0]), int(block.ends[0])
     text = block.data[start:end].decode("utf-8").rstrip("\r")
-    columns = [name.strip() for name in next(csv.reader([text]))]
+    try:
+        columns = [name.strip() for name in next(csv.reader([text]))]
+    except csv.Error as exc:  # never let the csv module's error escape: it is not a quarantine reason
+        if "\r" in text:
+            raise InvalidBatchError(
+                "carriage_return",
+                "header: a carriage return (CR) inside the header, or CR-only line endings: "
+                "save the file with LF or CRLF line endings",
+            ) from exc
+        raise InvalidBatchError("unparseable_header", f"header: {exc}") from exc
     rest = _Block(block.data, block.starts[1:], block.ends[1:], block.lines[1:], block.fields[1:])
     return columns, (rest if len(rest.starts) else None)
 
