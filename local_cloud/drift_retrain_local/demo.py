@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from drift_retrain.demo_data import LABEL, write_demo_data
+from drift_retrain_local.demo_data import LABEL, write_demo_data
 from drift_retrain_local.run import Echo, local_run
 
 __all__ = ["DEMO_BATCH_ROWS", "DEMO_TRAIN_ROWS", "local_demo"]

@@ -3,8 +3,10 @@ Notify failure -> Release lock -> Retrain failed, with the champion still servin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from workflow_support import Harness, batch_csv
+from workflow_support import Harness, batch_csv, bootstrapped_cloud
 
 FAILURE_TAIL = [
     "Collect failure details",
@@ -38,6 +40,13 @@ def assert_failed_and_untouched(harness: Harness, entry: dict, failed_state: str
     )
     assert "Item" not in lock, "the lock was not released"
     return execution
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[Harness]:
+    """With the recent window too, so one candidate can fail while another trains."""
+    with bootstrapped_cloud(CandidateStrategies="since_change,recent,registry") as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)

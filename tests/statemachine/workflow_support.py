@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.demo_data import LABEL, features, labelled, rule_a, rule_b
 from drift_retrain_local.cloud import LocalCloud, local_cloud
+from drift_retrain_local.demo_data import LABEL, features, labelled, rule_a, rule_b
 from drift_retrain_local.run import LOCAL_PARAMETERS, BatchRunner
 
 #: The local run's parameters, with a smaller retrain threshold so batches stay tiny.
@@ -88,9 +88,10 @@ class Harness:
 
 
 @contextmanager
-def bootstrapped_cloud(train_seed: int = 7) -> Iterator[Harness]:
-    """Start a local cloud and deploy a first model (rule A) through the bootstrap path."""
-    with local_cloud(parameters=PARAMETERS) as cloud:
+def bootstrapped_cloud(train_seed: int = 7, **parameters: Any) -> Iterator[Harness]:
+    """Start a local cloud (template parameters on top of ``PARAMETERS``) and deploy a first model (rule A)
+    through the bootstrap path."""
+    with local_cloud(parameters={**PARAMETERS, **parameters}) as cloud:
         runner = BatchRunner(cloud, echo=lambda line: None, timeout=TIMEOUT)
         rng = np.random.default_rng(train_seed)
         train = labelled(features(TRAIN_ROWS, rng), rule_a, rng).to_csv(index=False).encode()

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift_retrain.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from drift_retrain_local.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 
 
 def _frame(rows: int, seed: int, *, shift: float = 0.0, flip: bool = False) -> pd.DataFrame:
@@ -130,7 +130,7 @@ def test_invalid_batch_from_the_installed_command_has_no_traceback(files, capsys
         [
             sys.executable,
             "-m",
-            "drift_retrain.cli",
+            "drift_retrain_local.cli",
             "check",
             "--profile",
             str(files / "profile"),

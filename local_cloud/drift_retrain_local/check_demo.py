@@ -1,8 +1,8 @@
-"""``drift-retrain demo``: drift checks on generated data, with a real XGBoost champion.
+"""``drift-retrain demo``: the drift checks alone on generated data, in seconds, with no cloud.
 
-Until the local cloud runs the whole service, this is the project's main job: it trains a champion the
-way the built-in algorithm would (label-first numeric matrix, ``binary:logistic``), profiles its training
-data with its holdout error, and checks each example batch, printing and saving the reports.
+It trains a champion the way the built-in algorithm would (label-first numeric matrix,
+``binary:logistic``), profiles its training data with its holdout error, and checks each example batch,
+printing and saving the reports. ``drift-retrain local demo`` runs the whole service instead.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import pandas as pd
 
 from drift_retrain.check import run_check
 from drift_retrain.config import DriftConfig
-from drift_retrain.demo_data import LABEL, write_demo_data
 from drift_retrain.encoding import FeatureEncoder
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.performance import HoldoutPerformance, encode_labels
@@ -25,6 +24,7 @@ from drift_retrain.profile import build_profile
 from drift_retrain.reading import read_csv
 from drift_retrain.report import DriftReport, render_text
 from drift_retrain.schema import infer_schema
+from drift_retrain_local.demo_data import LABEL, write_demo_data
 
 HYPERPARAMETERS = {"objective": "binary:logistic", "max_depth": 5, "eta": 0.2, "eval_metric": "logloss"}
 NUM_ROUND = 60

@@ -1,4 +1,7 @@
-"""``drift-retrain``: build baseline profiles, check batches, run the demo, run the service locally.
+"""``drift-retrain``: build baseline profiles, check batches, run the demos, run the service locally.
+
+A developer tool (``pip install -e '.[dev]'``), never deployed: it imports the layer's package and the
+local cloud, and the layer never imports it.
 
 Exit codes: 0 checked (drift or not), 2 usage or configuration error, 3 invalid batch, 4 other failure.
 """
@@ -170,24 +173,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from drift_retrain.demo import run_demo
+    from drift_retrain_local.check_demo import run_demo
 
     run_demo(args.out)
     return EXIT_OK
-
-
-def _local_module(name: str):
-    """Import ``drift_retrain_local.<name>`` lazily: the local cloud is a development install only."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"drift_retrain_local.{name}")
-    except ImportError as error:
-        missing = getattr(error, "name", None) or str(error)
-        raise DriftRetrainError(
-            f"the local cloud is not installed ({missing} cannot be imported): from a clone of the "
-            "repository run `make setup` (or `pip install -e '.[dev]'`)"
-        ) from error
 
 
 def _local_failure(error: Exception) -> int:
@@ -196,11 +185,11 @@ def _local_failure(error: Exception) -> int:
 
 
 def _local_run(args: argparse.Namespace) -> int:
-    run = _local_module("run")
     from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
+    from drift_retrain_local.run import local_run
 
     try:
-        timeline = run.local_run(args.train, args.batch, args.out, label=args.label, inject=args.inject)
+        timeline = local_run(args.train, args.batch, args.out, label=args.label, inject=args.inject)
     except LocalRunError as error:
         raise DriftRetrainError(str(error)) from error
     except LocalRunTimeoutError as error:
@@ -217,11 +206,11 @@ def _bootstrapped(timeline: dict) -> int:
 
 
 def _local_demo(args: argparse.Namespace) -> int:
-    demo = _local_module("demo")
+    from drift_retrain_local.demo import local_demo
     from drift_retrain_local.exceptions import LocalRunTimeoutError
 
     try:
-        timeline = demo.local_demo(args.out)
+        timeline = local_demo(args.out)
     except LocalRunTimeoutError as error:
         return _local_failure(error)
     return _bootstrapped(timeline)
