@@ -19,6 +19,7 @@ from drift_retrain.schema import infer_schema
 from drift_retrain.workflow.exceptions import (
     BaselineNotFoundError,
     EmptyTrainingWindowError,
+    NotEnoughTrainingDataError,
     WorkflowInputError,
 )
 from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
@@ -330,9 +331,8 @@ def test_after_a_partial_recovery_the_follow_up_learns_from_all_post_change_rows
     assert [b["key"] for b in manifest["batches"]] == ["incoming/b2.csv", "incoming/b1.csv"]
 
 
-def test_earlier_models_join_as_free_candidates_scored_on_the_same_rows(aws, to_csv):
-    """A recurring concept: an earlier model is re-scored without training (its own vocabulary)."""
-    champion = seed_champion(aws.s3)
+def store_earlier_models(aws, champion) -> None:
+    """Profiles of two models promoted before the champion, as PromoteModel writes them."""
     champion.metadata["model_name"] = "drift-xgb-now"
     aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=champion.to_json_bytes())
     for name, promoted in (("drift-xgb-old", "2026-01-01"), ("drift-xgb-older", "2025-01-01")):
@@ -348,6 +348,12 @@ def test_earlier_models_join_as_free_candidates_scored_on_the_same_rows(aws, to_
         )
         aws.s3.put_object(Bucket=BUCKET, Key=f"models/{name}/profile.json", Body=earlier.to_json_bytes())
     aws.s3.put_object(Bucket=BUCKET, Key="models/drift-xgb-now/profile.json", Body=champion.to_json_bytes())
+
+
+def test_earlier_models_join_as_free_candidates_scored_on_the_same_rows(aws, to_csv):
+    """A recurring concept: an earlier model is re-scored without training (its own vocabulary)."""
+    champion = seed_champion(aws.s3)
+    store_earlier_models(aws, champion)
     put_checked_batch(aws, to_csv, "incoming/b1.csv", make_frame(600, seed=1), wrong=True)
 
     data = prepare_training_data(
@@ -404,3 +410,14 @@ def test_a_model_trained_after_a_change_bounds_the_next_since_change_window(aws,
     manifest = manifest_of(aws, data)
     assert [b["key"] for b in manifest["batches"]] == ["incoming/b3.csv", "incoming/b2.csv"]
     assert manifest["window_ended"] == "incoming/b1.csv is older than the serving model's own training window"
+
+
+def test_a_batch_too_small_to_train_on_still_judges_the_earlier_models(aws, to_csv):
+    champion = seed_champion(aws.s3)
+    put_checked_batch(aws, to_csv, "incoming/small.csv", make_frame(100, seed=1), wrong=True)
+    with pytest.raises(NotEnoughTrainingDataError, match="no candidate to train or re-score"):
+        prepare_training_data(aws.s3, settings(), event("incoming/small.csv"))
+    store_earlier_models(aws, champion)
+    data = prepare_training_data(aws.s3, settings(), event("incoming/small.csv"))
+    assert [c["strategy"] for c in data["candidates"]] == ["registry", "registry"]
+    assert data["test"]["rows"] == 20 and data["window_strategy"] == "registry"

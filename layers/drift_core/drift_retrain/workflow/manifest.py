@@ -48,7 +48,11 @@ def manifest(
         "strategies": strategies,
         "window_strategy": primary["strategy"],
         "window_ended": primary["window_ended"],
-        "batches": [_batch_entry(retrain, reader, key) for key in primary["batches"]],
+        # with registry candidates alone, the batches that held the test rows
+        "batches": [
+            _batch_entry(retrain, reader, key)
+            for key in primary["batches"] or next(iter(windows.values())).keys
+        ],
         "candidates": [
             {
                 k: item.get(k)

@@ -239,18 +239,36 @@ def _previous_rows(retrain: Retrain) -> pd.DataFrame | None:
 
 
 def _trained_items(
-    retrain: Retrain, reader: WindowReader, windows: dict[str, Window], trigger_frame: pd.DataFrame
+    retrain: Retrain,
+    reader: WindowReader,
+    windows: dict[str, Window],
+    trigger_frame: pd.DataFrame,
+    registry_follows: bool,
 ) -> tuple[list[dict[str, Any]], pd.DataFrame, dict[str, Any], list[dict[str, str]]]:
     """Hold out the test rows from the first window, then write every trained candidate's channels.
 
-    A window too small to train on (after the held-out rows) is left out, unless no candidate is left.
+    A window too small to train on (after the held-out rows) is left out; when even the first is, only
+    registry candidates remain (``registry_follows``), judged on the same newest rows.
     """
     settings = retrain.settings.window
     rows = {name: reader.rows(window, trigger_frame) for name, window in windows.items()}
     primary = next(iter(rows))
-    held = hold_out(rows[primary], settings, seed=retrain.seed)
     items: list[dict[str, Any]] = []
     dropped: list[dict[str, str]] = []
+    try:
+        held = hold_out(rows[primary], settings, seed=retrain.seed)
+    except NotEnoughTrainingDataError as exc:
+        if not registry_follows:
+            raise
+        # Too small to train on, but earlier models can still be judged on the newest rows.
+        held = hold_out(rows[primary], settings, seed=retrain.seed, need_training_rows=False)
+        dropped = [{"strategy": name, "reason": str(exc)} for name in windows]
+        return (
+            items,
+            held.test,
+            {"test": len(held.test), "test_from": held.sources, "seed": retrain.seed},
+            dropped,
+        )
     seen: dict[tuple, str] = {}
     for name, window in windows.items():
         previous = _previous_rows(retrain) if name == "recent_plus_previous" else None
@@ -289,9 +307,6 @@ def _trained_items(
                 "previous_rows": previous_rows,
             }
         )
-    if not items:
-        reasons = "; ".join(f"{d['strategy']}: {d['reason']}" for d in dropped)
-        raise NotEnoughTrainingDataError(f"no candidate has enough rows to train on ({reasons})")
     split = {"test": len(held.test), "test_from": held.sources, "seed": retrain.seed}
     return items, held.test, split, dropped
 
@@ -395,9 +410,14 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
     )
     reader.frames[retrain.batch["key"]] = trigger_frame
     windows = _windows(retrain, reader, strategies)
-    items, test, split, dropped = _trained_items(retrain, reader, windows, trigger_frame)
+    items, test, split, dropped = _trained_items(
+        retrain, reader, windows, trigger_frame, registry_follows="registry" in strategies
+    )
     if "registry" in strategies:
         items += _registry_items(retrain, test, len(items) + 1)
+    if not items:
+        reasons = "; ".join(f"{d['strategy']}: {d['reason']}" for d in dropped) or "no earlier model"
+        raise NotEnoughTrainingDataError(f"no candidate to train or re-score ({reasons})")
     champion_encoder = FeatureEncoder.from_profile(retrain.champion) if retrain.champion is not None else None
     champion_test_uri = (
         None if champion_encoder is None else retrain.files.write_test("champion", champion_encoder, test)

@@ -168,7 +168,13 @@ class HeldOut:
     rest: dict[str, pd.DataFrame]
 
 
-def hold_out(batches: Sequence[tuple[str, pd.DataFrame]], settings: WindowSettings, *, seed: int) -> HeldOut:
+def hold_out(
+    batches: Sequence[tuple[str, pd.DataFrame]],
+    settings: WindowSettings,
+    *,
+    seed: int,
+    need_training_rows: bool = True,
+) -> HeldOut:
     """Take the test rows from the newest batches (the trigger first): every candidate of a retrain is
     judged on them, and none trains on them.
 
@@ -177,7 +183,8 @@ def hold_out(batches: Sequence[tuple[str, pd.DataFrame]], settings: WindowSettin
     EmptyTrainingWindowError
         No labelled rows at all.
     NotEnoughTrainingDataError
-        Too few rows left to train on after the test rows.
+        Too few rows left to train on after the test rows (unless ``need_training_rows`` is False:
+        earlier models from the registry need held-out rows, not training rows).
     """
     total = sum(len(frame) for _, frame in batches)
     if total == 0:
@@ -185,7 +192,7 @@ def hold_out(batches: Sequence[tuple[str, pd.DataFrame]], settings: WindowSettin
             "the training window has no labelled rows (no batch under incoming/ has labels)"
         )
     n_test = max(MIN_TEST_ROWS, round(settings.test_share * total))
-    if total - n_test < settings.min_training_rows:
+    if need_training_rows and total - n_test < settings.min_training_rows:
         raise NotEnoughTrainingDataError(
             f"the training window has {total} labelled rows: {n_test} are held out for the comparison and "
             f"{total - n_test} would remain, fewer than MIN_TRAINING_ROWS={settings.min_training_rows}"
