@@ -1,12 +1,13 @@
 # Two commands matter on a fresh machine (both do their own set-up):
 #   make demo   - the main job: the whole service on a local cloud, on example data the project generates
 #   make test   - the whole test suite (lint, unit, statistical, functional, static, local cloud, state machine)
+#   make test-fast - lint, unit, functional (moto) and static checks: the inner loop (about a minute)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench bench-stream clean
+.PHONY: setup demo test test-fast lint format bench bench-stream diagram clean
 
 setup: $(STAMP)
 
@@ -30,7 +31,14 @@ format: setup
 	$(PY) -m ruff format .
 
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
+
+test-fast: setup lint
+	$(PY) -m pytest -m "not statistical" tests/unit tests/functional tests/static
+
+# Regenerate docs/state-machine.md from the definition (a static test fails when it is stale).
+diagram: setup
+	$(PY) scripts/state_diagram.py
 
 bench: setup
 	$(PY) benchmarks/drift_benchmark.py
