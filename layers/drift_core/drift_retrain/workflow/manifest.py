@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from drift_retrain.workflow import storage
 
 if TYPE_CHECKING:
-    from drift_retrain.workflow.preparation import Retrain
+    from drift_retrain.workflow.retrain_run import Retrain
     from drift_retrain.workflow.window_reading import Window, WindowReader
 
 __all__ = ["manifest"]

@@ -30,10 +30,10 @@ from drift_retrain.config import DriftConfig
 from drift_retrain.encoding import FeatureEncoder
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.profile import BaselineProfile
-from drift_retrain.reading import read_csv
 from drift_retrain.schema import Schema
 from drift_retrain.workflow import storage
-from drift_retrain.workflow.candidates import TRAINED, candidate_names, plan_strategies, registry_models
+from drift_retrain.workflow.candidate_items import registry_items, trained_items, windows_for
+from drift_retrain.workflow.candidates import plan_strategies
 from drift_retrain.workflow.channels import RunFiles, gzip_csv
 from drift_retrain.workflow.exceptions import (
     BaselineNotFoundError,
@@ -41,10 +41,11 @@ from drift_retrain.workflow.exceptions import (
     WorkflowInputError,
 )
 from drift_retrain.workflow.manifest import manifest
-from drift_retrain.workflow.naming import JobNames, job_names, s3_safe
+from drift_retrain.workflow.naming import job_names, s3_safe
+from drift_retrain.workflow.retrain_run import Retrain
 from drift_retrain.workflow.settings import drift_settings
-from drift_retrain.workflow.window import WindowSettings, fit_rows, hold_out, sample_previous, split_seed
-from drift_retrain.workflow.window_reading import Window, WindowReader, labelled, read_trigger
+from drift_retrain.workflow.window import WindowSettings, split_seed
+from drift_retrain.workflow.window_reading import WindowReader, read_trigger
 
 __all__ = ["PrepareSettings", "objective_for", "prepare_training_data"]
 
@@ -154,27 +155,6 @@ def _load_champion_profile(s3: Any, settings: PrepareSettings) -> BaselineProfil
         raise ProfileError(f"s3://{settings.bucket}/{settings.profile_key}: {exc}") from exc
 
 
-@dataclass
-class Retrain:
-    """What one execution knows while it prepares: the event, the champion, the files it writes."""
-
-    s3: Any
-    settings: PrepareSettings
-    execution_name: str
-    execution_arn: str
-    trigger: Mapping[str, Any]
-    batch: dict[str, Any]
-    champion: BaselineProfile | None
-    schema: Schema
-    seed: int
-    names: JobNames
-    files: RunFiles
-
-    @property
-    def bootstrap(self) -> bool:
-        return bool(self.trigger.get("bootstrap")) or self.champion is None
-
-
 def _start(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> tuple[Retrain, pd.DataFrame]:
     """Check the event, load the champion, read the trigger; the retrain and the trigger's rows."""
     execution_name = str(event.get("execution_name") or "")
@@ -208,167 +188,6 @@ def _start(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> tupl
         files=RunFiles(s3, settings.bucket, f"training/{run}", f"transforms/{run}", schema),
     )
     return retrain, trigger_frame
-
-
-def _windows(retrain: Retrain, reader: WindowReader, strategies: list[str]) -> dict[str, Window]:
-    """The batches of each strategy that trains (``registry`` trains nothing)."""
-    key = retrain.batch["key"]
-    if retrain.bootstrap:
-        return {"bootstrap": Window("bootstrap", [key], "first model: the seed data only")}
-    windows: dict[str, Window] = {}
-    for strategy in strategies:
-        if strategy == "since_change":
-            windows[strategy] = reader.since_change(key, retrain.champion, retrain.settings.drift)
-        elif strategy == "newest":
-            windows[strategy] = Window(strategy, [key], "the triggering batch only: the freshest rows")
-        elif strategy in ("recent", "recent_plus_previous"):
-            window = reader.recent(key)
-            windows[strategy] = Window(strategy, window.keys, window.ended)
-    return windows
-
-
-def _previous_rows(retrain: Retrain) -> pd.DataFrame | None:
-    """A share of the champion's training rows (the ``recent_plus_previous`` candidate only)."""
-    ref = (retrain.champion.metadata.get("training_data") if retrain.champion else None) or None
-    share = retrain.settings.window.previous_data_share
-    if not ref or share <= 0:
-        return None
-    body = storage.read_object(retrain.s3, ref["bucket"], ref["key"])
-    rows = labelled(read_csv(body, schema=retrain.schema, seed=retrain.seed).frame, retrain.schema.label)
-    return sample_previous(rows, share, retrain.seed)
-
-
-def _trained_items(
-    retrain: Retrain,
-    reader: WindowReader,
-    windows: dict[str, Window],
-    trigger_frame: pd.DataFrame,
-    registry_follows: bool,
-) -> tuple[list[dict[str, Any]], pd.DataFrame, dict[str, Any], list[dict[str, str]]]:
-    """Hold out the test rows from the first window, then write every trained candidate's channels.
-
-    A window too small to train on (after the held-out rows) is left out; when even the first is, only
-    registry candidates remain (``registry_follows``), judged on the same newest rows.
-    """
-    settings = retrain.settings.window
-    rows = {name: reader.rows(window, trigger_frame) for name, window in windows.items()}
-    primary = next(iter(rows))
-    items: list[dict[str, Any]] = []
-    dropped: list[dict[str, str]] = []
-    try:
-        held = hold_out(rows[primary], settings, seed=retrain.seed)
-    except NotEnoughTrainingDataError as exc:
-        if not registry_follows:
-            raise
-        # Too small to train on, but earlier models can still be judged on the newest rows.
-        held = hold_out(rows[primary], settings, seed=retrain.seed, need_training_rows=False)
-        dropped = [{"strategy": name, "reason": str(exc)} for name in windows]
-        return (
-            items,
-            held.test,
-            {"test": len(held.test), "test_from": held.sources, "seed": retrain.seed},
-            dropped,
-        )
-    seen: dict[tuple, str] = {}
-    for name, window in windows.items():
-        previous = _previous_rows(retrain) if name == "recent_plus_previous" else None
-        identity = (tuple(k for k, _ in rows[name]), previous is not None)
-        if identity in seen:
-            dropped.append({"strategy": name, "reason": f"the same rows as {seen[identity]}"})
-            continue
-        frames = [held.rest.get(key, frame) for key, frame in rows[name]]
-        try:
-            train, validation, previous_rows = fit_rows(
-                frames,
-                settings,
-                seed=retrain.seed,
-                label=retrain.schema.label,
-                classification=retrain.schema.is_classification,
-                previous=previous,
-            )
-        except NotEnoughTrainingDataError as exc:
-            dropped.append({"strategy": name, "reason": str(exc)})
-            continue
-        seen[identity] = name
-        index = len(items) + 1
-        metadata = {
-            "execution_arn": retrain.execution_arn,
-            "trigger_batch": retrain.batch,
-            "window_strategy": name,
-            "training_batches": [key for key, _ in rows[name]],
-            "rows": {"train": len(train), "validation": len(validation), "test": len(held.test)},
-        }
-        written = retrain.files.write_trained(f"candidate-{index}", train, validation, held.test, metadata)
-        items.append(
-            _item(retrain, index, name, window, written)
-            | {
-                "rows": {"train": len(train), "validation": len(validation)},
-                "batches": [k for k, _ in rows[name]],
-                "previous_rows": previous_rows,
-            }
-        )
-    split = {"test": len(held.test), "test_from": held.sources, "seed": retrain.seed}
-    return items, held.test, split, dropped
-
-
-def _item(
-    retrain: Retrain, index: int, strategy: str, window: Window | None, written: dict
-) -> dict[str, Any]:
-    names = candidate_names(retrain.names.base, index)
-    return {
-        "id": f"candidate-{index}",
-        "strategy": strategy,
-        "train": strategy in (*TRAINED, "bootstrap"),
-        "names": names,
-        "model_output_uri": retrain.files.uri(f"models/{names['model']}/artifacts/"),
-        "checkpoint_uri": retrain.files.uri(f"checkpoints/{retrain.files.root.split('/', 1)[1]}/{index}/"),
-        "transform_output": retrain.files.transform_output(f"candidate-{index}"),
-        "window_ended": None if window is None else window.ended,
-        "model_data_url": None,
-        "source_model": None,
-        "source_training_job": None,
-        **written,
-    }
-
-
-def _registry_items(retrain: Retrain, test: pd.DataFrame, first_index: int) -> list[dict[str, Any]]:
-    """Earlier models re-scored on the same held-out rows: free candidates for a recurring concept."""
-    champion = retrain.champion
-    models = registry_models(
-        retrain.s3,
-        retrain.settings.bucket,
-        exclude=None if champion is None else champion.metadata.get("model_name"),
-        schema=retrain.schema,
-        limit=retrain.settings.window.registry_candidates,
-    )
-    items = []
-    for offset, model in enumerate(models):
-        index = first_index + offset
-        test_uri = retrain.files.write_registry(f"candidate-{index}", model.profile, test)
-        written = {
-            "test_uri": test_uri,
-            "candidate_profile": retrain.files.ref(model.profile_key),
-            "raw_training_data": None
-            if not model.training_data_key
-            else retrain.files.ref(model.training_data_key),
-            "train_uri": None,
-            "validation_uri": None,
-        }
-        item = _item(retrain, index, "registry", None, written)
-        item.update(
-            {
-                "train": False,
-                "model_data_url": model.model_artifacts,
-                "source_model": model.name,
-                "source_training_job": model.profile.metadata.get("training_job"),
-                "window_ended": f"model {model.name}, promoted {model.promoted_at}",
-                "rows": model.profile.metadata.get("rows") or {},
-                "batches": [],
-                "previous_rows": 0,
-            }
-        )
-        items.append(item)
-    return items
 
 
 def _hyperparameters(
@@ -409,12 +228,12 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         s3, settings.bucket, settings.incoming_prefix, settings.window, retrain.schema, retrain.seed
     )
     reader.frames[retrain.batch["key"]] = trigger_frame
-    windows = _windows(retrain, reader, strategies)
-    items, test, split, dropped = _trained_items(
+    windows = windows_for(retrain, reader, strategies)
+    items, test, split, dropped = trained_items(
         retrain, reader, windows, trigger_frame, registry_follows="registry" in strategies
     )
     if "registry" in strategies:
-        items += _registry_items(retrain, test, len(items) + 1)
+        items += registry_items(retrain, test, len(items) + 1)
     if not items:
         reasons = "; ".join(f"{d['strategy']}: {d['reason']}" for d in dropped) or "no earlier model"
         raise NotEnoughTrainingDataError(f"no candidate to train or re-score ({reasons})")
