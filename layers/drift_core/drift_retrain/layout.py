@@ -9,7 +9,10 @@ from __future__ import annotations
 __all__ = [
     "DEFAULT_PROFILE_KEY",
     "DRIFT_REPORTS_PREFIX",
+    "EVALUATION_PREFIX",
     "INCOMING_PREFIX",
+    "LINEAGE_PREFIX",
+    "QUARANTINE_PREFIX",
     "RECOVERY_PREFIX",
     "drift_report_key",
     "recovery_marker_key",
@@ -19,6 +22,9 @@ __all__ = [
 INCOMING_PREFIX = "incoming/"
 DEFAULT_PROFILE_KEY = "baseline/current/profile.json"
 DRIFT_REPORTS_PREFIX = "reports/drift/"
+QUARANTINE_PREFIX = "quarantine/"
+EVALUATION_PREFIX = "reports/evaluation/"
+LINEAGE_PREFIX = "reports/lineage/"
 #: One marker per follow-up retrain started for a serving model (counted against MAX_RECOVERY_RETRAINS).
 RECOVERY_PREFIX = "reports/recovery/"
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from drift_retrain.layout import INCOMING_PREFIX
+
 __all__ = [
     "INCOMING_PREFIX",
     "MAX_EXECUTION_NAME_LENGTH",
@@ -19,7 +21,7 @@ __all__ = [
     "sanitize",
 ]
 
-INCOMING_PREFIX = "incoming/"
+
 MAX_EXECUTION_NAME_LENGTH = 80
 _EXECUTION_HASH_CHARS = 20
 _BATCH_HASH_CHARS = 8

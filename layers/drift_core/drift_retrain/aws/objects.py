@@ -23,6 +23,7 @@ from drift_retrain.aws.exceptions import (
     client_error_message,
     http_status,
 )
+from drift_retrain.layout import QUARANTINE_PREFIX
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -40,7 +41,7 @@ __all__ = [
     "write_json",
 ]
 
-QUARANTINE_PREFIX = "quarantine/"
+
 #: Read-ahead buffer of the streamed object (the engine reads it in chunks; memory stays bounded).
 STREAM_BUFFER_BYTES = 1024 * 1024
 #: CopyObject copies at most 5 GiB in one request; larger objects go through the managed multipart copy.

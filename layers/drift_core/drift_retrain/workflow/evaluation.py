@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from drift_retrain.layout import EVALUATION_PREFIX
 from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.workflow import storage
 from drift_retrain.workflow.exceptions import (
@@ -56,7 +57,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-EVALUATION_PREFIX = "reports/evaluation/"
 
 
 @dataclass(frozen=True)

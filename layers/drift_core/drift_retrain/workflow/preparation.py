@@ -29,6 +29,7 @@ import pandas as pd
 from drift_retrain.config import DriftConfig
 from drift_retrain.encoding import FeatureEncoder
 from drift_retrain.exceptions import ProfileError
+from drift_retrain.layout import DEFAULT_PROFILE_KEY, INCOMING_PREFIX
 from drift_retrain.profile import BaselineProfile
 from drift_retrain.schema import Schema
 from drift_retrain.workflow import storage
@@ -61,8 +62,8 @@ class PrepareSettings:
     """PrepareTrainingData's configuration (its Lambda environment)."""
 
     bucket: str
-    profile_key: str = "baseline/current/profile.json"
-    incoming_prefix: str = "incoming/"
+    profile_key: str = DEFAULT_PROFILE_KEY
+    incoming_prefix: str = INCOMING_PREFIX
     label_column: str = "label"
     model_prefix: str = "drift-xgb"
     hyperparameters: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_HYPERPARAMETERS))
@@ -84,8 +85,8 @@ class PrepareSettings:
             raise WorkflowInputError(f"HYPERPARAMETERS is not a JSON object: {exc}") from exc
         return cls(
             bucket=bucket,
-            profile_key=environ.get("PROFILE_KEY", "") or "baseline/current/profile.json",
-            incoming_prefix=environ.get("INCOMING_PREFIX", "") or "incoming/",
+            profile_key=environ.get("PROFILE_KEY", "") or DEFAULT_PROFILE_KEY,
+            incoming_prefix=environ.get("INCOMING_PREFIX", "") or INCOMING_PREFIX,
             label_column=environ.get("LABEL_COLUMN", "") or "label",
             model_prefix=environ.get("MODEL_NAME_PREFIX", "") or "drift-xgb",
             hyperparameters=hyperparameters,

@@ -27,6 +27,7 @@ from typing import Any
 from drift_retrain.champion import recovered
 from drift_retrain.config import DriftConfig
 from drift_retrain.exceptions import ProfileError
+from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
 from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.profile import BaselineProfile
 from drift_retrain.workflow import registry, storage
@@ -37,13 +38,12 @@ from drift_retrain.workflow.settings import drift_settings
 __all__ = ["CleanupPlan", "PromoteSettings", "lineage_record", "plan_cleanup", "promote_model"]
 
 logger = logging.getLogger(__name__)
-LINEAGE_PREFIX = "reports/lineage/"
 
 
 @dataclass(frozen=True)
 class PromoteSettings:
     bucket: str
-    profile_key: str = "baseline/current/profile.json"
+    profile_key: str = DEFAULT_PROFILE_KEY
     model_prefix: str = "drift-xgb"
     model_package_group: str = "drift-retrain-models"
     keep_last: int = 3
