@@ -23,6 +23,13 @@ from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
 from drift_retrain.performance import HoldoutPerformance, prediction_losses
 from drift_retrain.stats import error_rate_test, loss_test
 
+__all__ = [
+    "ConceptDrift",
+    "concept_drift",
+    "recovered",
+]
+
+
 #: Scores a frame of feature columns (schema order, original row index) and returns one prediction per
 #: row (or a class-probability matrix). May raise ``ChampionUnavailableError``.
 Predictor = Callable[[pd.DataFrame], np.ndarray]

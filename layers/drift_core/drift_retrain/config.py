@@ -11,6 +11,13 @@ from typing import Any
 
 from drift_retrain.exceptions import ConfigError
 
+__all__ = [
+    "ENV_NAMES",
+    "RETRAIN_ON",
+    "DriftConfig",
+]
+
+
 #: Environment variable for each field (the Lambda's template sets these).
 ENV_NAMES: dict[str, str] = {
     "alpha": "ALPHA",

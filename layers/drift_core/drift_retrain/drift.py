@@ -26,6 +26,20 @@ from drift_retrain.profile import (
 )
 from drift_retrain.stats import adjust_pvalues, category_test, ks_against_profile, missing_rate_test, psi
 
+__all__ = [
+    "INSUFFICIENT",
+    "MAX_UNSEEN_LISTED",
+    "OTHER_LEVEL",
+    "UNSEEN_LEVEL",
+    "FeatureDrift",
+    "TestResult",
+    "categorical_drift",
+    "feature_drift",
+    "label_drift",
+    "numeric_drift",
+]
+
+
 INSUFFICIENT = "insufficient_data"
 UNSEEN_LEVEL = "<unseen>"
 OTHER_LEVEL = "<other>"

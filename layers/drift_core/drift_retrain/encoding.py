@@ -15,6 +15,11 @@ import pandas as pd
 from drift_retrain.profile import MAX_CATEGORIES, CategoricalProfile
 from drift_retrain.schema import CATEGORICAL, Schema
 
+__all__ = [
+    "FeatureEncoder",
+    "to_csv_rows",
+]
+
 
 class FeatureEncoder:
     """Maps a frame's feature columns (schema order) to a float matrix."""

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "ChampionUnavailableError",
+    "ConfigError",
+    "DriftRetrainError",
+    "InvalidBatchError",
+    "PredictionError",
+    "ProfileError",
+    "SchemaError",
+]
+
 
 class DriftRetrainError(Exception):
     """Base class of every error this package raises on purpose."""

@@ -16,6 +16,13 @@ import pandas as pd
 from drift_retrain.exceptions import PredictionError, ProfileError
 from drift_retrain.schema import canonical_labels
 
+__all__ = [
+    "HoldoutPerformance",
+    "encode_labels",
+    "predicted_classes",
+    "prediction_losses",
+]
+
 
 @dataclass(frozen=True)
 class HoldoutPerformance:

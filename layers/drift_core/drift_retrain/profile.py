@@ -22,6 +22,25 @@ from drift_retrain.exceptions import ProfileError, SchemaError
 from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.schema import NUMERIC, Schema, canonical_labels
 
+__all__ = [
+    "EXACT_MAX_VALUES",
+    "FORMAT_VERSION",
+    "MAX_CATEGORIES",
+    "MISSING_LEVEL",
+    "PROFILE_FILE",
+    "SKETCH_POINTS",
+    "BaselineProfile",
+    "CategoricalProfile",
+    "NumericProfile",
+    "bin_shares",
+    "build_profile",
+    "decile_edges",
+    "finite_values",
+    "profile_categorical",
+    "profile_numeric",
+]
+
+
 FORMAT_VERSION = 1
 PROFILE_FILE = "profile.json"
 #: Quantile points per numeric column; KS statistics from the sketch stay within ~1e-4 of exact.

@@ -23,6 +23,15 @@ import pandas as pd
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.schema import CATEGORICAL, Schema, canonical_labels
 
+__all__ = [
+    "BLOCK_BYTES",
+    "MAX_RECORD_BYTES",
+    "CsvBatch",
+    "Source",
+    "read_csv",
+]
+
+
 #: 2 MiB blocks: measured on a 200k x 26 batch, 8 MiB blocks cost 64 MB more peak memory and 0.2 s more.
 BLOCK_BYTES = 2 * 1024 * 1024
 #: A single record longer than this is not a CSV record we can trust (and would defeat bounded memory).

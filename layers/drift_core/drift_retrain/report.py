@@ -12,6 +12,13 @@ from drift_retrain.drift import FeatureDrift
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.policy import Decision
 
+__all__ = [
+    "REPORT_VERSION",
+    "DriftReport",
+    "render_text",
+]
+
+
 REPORT_VERSION = 1
 
 

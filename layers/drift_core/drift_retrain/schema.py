@@ -14,6 +14,21 @@ import pandas as pd
 
 from drift_retrain.exceptions import SchemaError
 
+__all__ = [
+    "CATEGORICAL",
+    "KINDS",
+    "MAX_CLASSES",
+    "NUMERIC",
+    "TASKS",
+    "ColumnSpec",
+    "Schema",
+    "canonical_label",
+    "canonical_labels",
+    "infer_schema",
+    "load_schema_overrides",
+]
+
+
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 KINDS = (NUMERIC, CATEGORICAL)

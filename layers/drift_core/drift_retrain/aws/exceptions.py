@@ -6,6 +6,8 @@ error code and message, so callers decide on *our* error types and never parse b
 
 from __future__ import annotations
 
+from drift_retrain.exceptions import DriftRetrainError
+
 __all__ = [
     "AwsAdapterError",
     "EndpointInvocationError",
@@ -17,8 +19,8 @@ __all__ = [
 ]
 
 
-class AwsAdapterError(Exception):
-    """Base class: an AWS call failed.
+class AwsAdapterError(DriftRetrainError):
+    """Base class: an AWS call failed (one error tree: every error of the package is a DriftRetrainError).
 
     Parameters
     ----------

@@ -11,6 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+__all__ = [
+    "ConceptTest",
+    "error_rate_test",
+    "loss_test",
+]
+
 
 @dataclass(frozen=True)
 class ConceptTest:

@@ -5,6 +5,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+__all__ = [
+    "MIN_EXPECTED",
+    "category_test",
+    "missing_rate_test",
+]
+
+
 #: Categories expected fewer times than this in the batch are pooled, keeping chi-square valid.
 MIN_EXPECTED = 5.0
 

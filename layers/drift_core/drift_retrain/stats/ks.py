@@ -5,6 +5,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+__all__ = [
+    "EXACT_MAX_N",
+    "ks_against_profile",
+    "ks_pvalue",
+]
+
+
 #: Effective sample sizes up to this use the exact finite-n distribution (``kstwo``); larger ones the
 #: asymptotic Kolmogorov distribution (``kstwobign``), as scipy's ``ks_2samp`` does in "asymp" mode.
 EXACT_MAX_N = 10_000

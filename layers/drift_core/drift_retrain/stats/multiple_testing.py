@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "adjust_pvalues",
+]
+
 
 def adjust_pvalues(pvalues: np.ndarray | list[float], method: str = "holm") -> np.ndarray:
     """Adjusted p-values (reject where ``adjusted <= alpha``) controlling the family-wise error rate.

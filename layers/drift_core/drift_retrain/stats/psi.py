@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "SHARE_FLOOR",
+    "psi",
+]
+
+
 #: Shares below this are floored, so an empty bin gives a large but finite PSI.
 SHARE_FLOOR = 1e-4
 
