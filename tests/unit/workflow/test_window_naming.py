@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -36,6 +37,18 @@ def test_window_is_newest_first_without_the_trigger_or_later_batches():
 
 def test_window_of_one_batch_is_just_the_trigger():
     assert order_window([listed("incoming/a.csv", 1)], "incoming/t.csv", max_batches=1) == []
+
+
+@pytest.fixture()
+def frame_factory():
+    """Labelled rows with both classes; ``x1`` unique per row, so rows can be traced across channels."""
+
+    def build(rows: int, seed: int = 0) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        x1 = rng.normal(size=rows)
+        return pd.DataFrame({"x1": x1, "colour": rng.choice(["red", "blue"], rows), "label": (x1 > 0) * 1})
+
+    return build
 
 
 def _frames(*sizes: int, frame_factory) -> list[tuple[str, pd.DataFrame]]:

@@ -1,4 +1,4 @@
-"""Fixtures of the workflow unit tests: fake AWS credentials, moto, sample data, handler loading.
+"""Fixtures of the workflow Lambdas' functional tests: fake AWS credentials, moto, sample data, handler loading.
 
 moto's ``mock_aws`` stands in for S3, SageMaker and SNS; nothing leaves the process.
 """
