@@ -25,9 +25,9 @@ from bench_measure import emit
 
 
 def build(baseline: str, out: str) -> dict:
-    from drift_retrain.profile import build_profile
-    from drift_retrain.reading import read_csv
-    from drift_retrain.schema import infer_schema
+    from drift_retrain.engine.profile import build_profile
+    from drift_retrain.engine.reading import read_csv
+    from drift_retrain.engine.schema import infer_schema
 
     started = time.perf_counter()
     training = read_csv(baseline, label="label")
@@ -46,9 +46,9 @@ def build(baseline: str, out: str) -> dict:
 
 
 def check(profile_dir: str, batch: str) -> dict:
-    from drift_retrain.check import run_check
-    from drift_retrain.config import DriftConfig
-    from drift_retrain.profile import BaselineProfile
+    from drift_retrain.engine.check import run_check
+    from drift_retrain.engine.config import DriftConfig
+    from drift_retrain.engine.profile import BaselineProfile
 
     started = time.perf_counter()
     profile = BaselineProfile.load(profile_dir)
@@ -76,13 +76,13 @@ def check(profile_dir: str, batch: str) -> dict:
 
 def _warm_imports(mode: str) -> None:
     """Import the engine before the clock starts, as the other peers import pandas/scipy/evidently."""
-    import drift_retrain.profile
-    import drift_retrain.reading
+    import drift_retrain.engine.profile
+    import drift_retrain.engine.reading
 
     if mode == "check":
-        import drift_retrain.check
+        import drift_retrain.engine.check
     else:
-        import drift_retrain.schema  # noqa: F401
+        import drift_retrain.engine.schema  # noqa: F401
 
 
 def main() -> None:

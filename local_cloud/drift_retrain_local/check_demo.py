@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from drift_retrain.check import run_check
-from drift_retrain.config import DriftConfig
-from drift_retrain.encoding import FeatureEncoder
+from drift_retrain.engine.check import run_check
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.encoding import FeatureEncoder
+from drift_retrain.engine.performance import HoldoutPerformance, encode_labels
+from drift_retrain.engine.profile import build_profile
+from drift_retrain.engine.reading import read_csv
+from drift_retrain.engine.report import DriftReport, render_text
+from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain.performance import HoldoutPerformance, encode_labels
-from drift_retrain.profile import build_profile
-from drift_retrain.reading import read_csv
-from drift_retrain.report import DriftReport, render_text
-from drift_retrain.schema import infer_schema
 from drift_retrain_local.demo_data import LABEL, write_demo_data
 
 HYPERPARAMETERS = {"objective": "binary:logistic", "max_depth": 5, "eta": 0.2, "eval_metric": "logloss"}

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from drift_retrain.check import run_check
-from drift_retrain.config import DriftConfig
+from drift_retrain.engine.check import run_check
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.profile import BaselineProfile, build_profile
+from drift_retrain.engine.reading import read_csv
+from drift_retrain.engine.report import DriftReport, render_text
+from drift_retrain.engine.schema import infer_schema, load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
-from drift_retrain.performance import HoldoutPerformance
-from drift_retrain.profile import BaselineProfile, build_profile
-from drift_retrain.reading import read_csv
-from drift_retrain.report import DriftReport, render_text
-from drift_retrain.schema import infer_schema, load_schema_overrides
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_FAILED = 0, 2, 3, 4
 

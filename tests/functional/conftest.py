@@ -176,9 +176,9 @@ def training_frame() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def baseline_profile(training_frame: pd.DataFrame):
     """Built with the engine from the training frame; the champion's holdout error rate is 10%."""
-    from drift_retrain.performance import HoldoutPerformance
-    from drift_retrain.profile import build_profile
-    from drift_retrain.schema import infer_schema
+    from drift_retrain.engine.performance import HoldoutPerformance
+    from drift_retrain.engine.profile import build_profile
+    from drift_retrain.engine.schema import infer_schema
 
     schema = infer_schema(training_frame, label=LABEL)
     holdout = HoldoutPerformance(task=schema.task, rows=4000, errors=int(4000 * BASELINE_ERROR_RATE))

@@ -324,8 +324,8 @@ def test_notify_translates_errors(clients, aws) -> None:
 
 
 def test_predictor_sends_headerless_encoded_csv(aws) -> None:
-    from drift_retrain.encoding import FeatureEncoder
-    from drift_retrain.schema import infer_schema
+    from drift_retrain.engine.encoding import FeatureEncoder
+    from drift_retrain.engine.schema import infer_schema
 
     training = pd.DataFrame({"y": [0, 1, 0, 1], "x": [1.5, 2.0, None, 4.25], "c": ["b", "a", "b", "c"]})
     encoder = FeatureEncoder.fit(training, infer_schema(training, label="y"))
@@ -372,7 +372,7 @@ def test_network_failure_mid_stream_is_a_storage_error_not_a_bad_file(compress: 
     """botocore's ReadTimeoutError is an OSError; it must not reach the reader as "corrupt gzip"."""
     from drift_retrain.aws.exceptions import StorageError
     from drift_retrain.aws.objects import _StreamingBodyReader
-    from drift_retrain.reading import read_csv
+    from drift_retrain.engine.reading import read_csv
 
     data = b"a,b\n" + b"1,2\n" * 50_000
     body = _FlakyBody(gzip.compress(data) if compress else data)

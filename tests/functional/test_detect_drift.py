@@ -240,7 +240,7 @@ def test_a_partial_recovery_retrains_again_until_the_follow_ups_are_spent(
 ) -> None:
     """The champion's own holdout (10%) is no yardstick when the error before the change was 2%: a batch
     served at 10% is no concept drift, but it is a gap to the reference, worth a bounded follow-up."""
-    from drift_retrain.performance import HoldoutPerformance
+    from drift_retrain.engine.performance import HoldoutPerformance
 
     monkeypatch.setenv("MAX_RECOVERY_RETRAINS", "2")
     profile = dataclasses.replace(

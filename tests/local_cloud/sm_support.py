@@ -11,7 +11,7 @@ import boto3
 import numpy as np
 from moto import mock_aws
 
-from drift_retrain.encoding import to_csv_rows
+from drift_retrain.engine.encoding import to_csv_rows
 
 BUCKET = "local-sm-tests"
 REGION = "us-east-1"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from drift_retrain.encoding import to_csv_rows
+from drift_retrain.engine.encoding import to_csv_rows
 from drift_retrain_local.cloud import LocalCloud, local_cloud
 from drift_retrain_local.sagemaker.model_artifact import format_predictions, load_model, predict
 from drift_retrain_local.sagemaker.service import LocalSageMakerSettings

@@ -15,7 +15,7 @@ from sm_support import (
     transform_request,
 )
 
-from drift_retrain.encoding import to_csv_rows
+from drift_retrain.engine.encoding import to_csv_rows
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.sagemaker.model_artifact import load_model, model_tarball, predict
 from drift_retrain_local.sagemaker.transform import parse_filter, run_transform_job, select_columns

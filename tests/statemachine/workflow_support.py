@@ -115,8 +115,8 @@ class InvokingClient:
     def _loop(self) -> None:
         runtime = self.harness.cloud.client("sagemaker-runtime")
         profile = self.harness.read_json("baseline/current/profile.json")
-        from drift_retrain.encoding import FeatureEncoder, to_csv_rows
-        from drift_retrain.profile import BaselineProfile
+        from drift_retrain.engine.encoding import FeatureEncoder, to_csv_rows
+        from drift_retrain.engine.profile import BaselineProfile
 
         encoder = FeatureEncoder.from_profile(BaselineProfile.from_json_bytes(json.dumps(profile).encode()))
         body = to_csv_rows(encoder.transform(self.rows))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drift_retrain.config import DriftConfig
-from drift_retrain.drift import feature_drift
-from drift_retrain.profile import build_profile
-from drift_retrain.schema import ColumnSpec, Schema
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.drift import feature_drift
+from drift_retrain.engine.profile import build_profile
+from drift_retrain.engine.schema import ColumnSpec, Schema
 
 SCHEMA = Schema(
     columns=(

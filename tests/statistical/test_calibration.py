@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from simulation import baseline_profile, binomial_upper, drifted_columns, population
 
-from drift_retrain.config import DriftConfig
-from drift_retrain.stats import error_rate_test
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.stats import error_rate_test
 
 pytestmark = pytest.mark.statistical
 

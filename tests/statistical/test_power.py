@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from simulation import SCHEMA, baseline_profile, drifted_columns, population
 
-from drift_retrain.champion import concept_drift
-from drift_retrain.config import DriftConfig
-from drift_retrain.performance import HoldoutPerformance
-from drift_retrain.profile import build_profile
+from drift_retrain.engine.champion import concept_drift
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.profile import build_profile
 
 pytestmark = pytest.mark.statistical
 
@@ -36,7 +36,7 @@ def test_a_new_category_at_two_percent_is_detected(profile, batch_rows):
 
 def test_a_missing_rate_jump_is_detected_by_its_own_test(profile):
     rng = np.random.default_rng(5)
-    from drift_retrain.drift import feature_drift
+    from drift_retrain.engine.drift import feature_drift
 
     for _ in range(5):
         results = {

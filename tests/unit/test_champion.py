@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift_retrain.champion import concept_drift, recovered
-from drift_retrain.config import DriftConfig
-from drift_retrain.performance import HoldoutPerformance
-from drift_retrain.profile import build_profile
-from drift_retrain.schema import infer_schema
+from drift_retrain.engine.champion import concept_drift, recovered
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.profile import build_profile
+from drift_retrain.engine.schema import infer_schema
 
 ROWS = 2000
 

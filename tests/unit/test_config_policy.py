@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from drift_retrain.config import DriftConfig
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.policy import decide
 from drift_retrain.exceptions import ConfigError
-from drift_retrain.policy import decide
 
 
 def test_config_from_environment_converts_and_keeps_defaults():

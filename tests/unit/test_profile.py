@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.profile import FORMAT_VERSION, MAX_CATEGORIES, BaselineProfile, build_profile
+from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import ProfileError
-from drift_retrain.performance import HoldoutPerformance
-from drift_retrain.profile import FORMAT_VERSION, MAX_CATEGORIES, BaselineProfile, build_profile
-from drift_retrain.schema import infer_schema
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from drift_retrain.engine.reading import read_csv
+from drift_retrain.engine.schema import ColumnSpec, Schema
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain.reading import read_csv
-from drift_retrain.schema import ColumnSpec, Schema
 
 SCHEMA = Schema(
     columns=(ColumnSpec("age", "numeric"), ColumnSpec("city", "categorical")),

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
+from drift_retrain.engine.schema import Schema, canonical_label, infer_schema, load_schema_overrides
 from drift_retrain.exceptions import SchemaError
-from drift_retrain.schema import Schema, canonical_label, infer_schema, load_schema_overrides
 
 
 def test_infers_kinds_label_and_binary_task():

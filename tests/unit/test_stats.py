@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from drift_retrain.profile import profile_numeric
-from drift_retrain.stats import (
+from drift_retrain.engine.profile import profile_numeric
+from drift_retrain.engine.stats import (
     adjust_pvalues,
     category_test,
     error_rate_test,
@@ -15,7 +15,7 @@ from drift_retrain.stats import (
     loss_test,
     psi,
 )
-from drift_retrain.stats.contingency import missing_rate_test
+from drift_retrain.engine.stats.contingency import missing_rate_test
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from wf_helpers import BUCKET
 
-from drift_retrain.performance import HoldoutPerformance
+from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.workflow.evaluation import EvaluationSettings, evaluate_candidate
 from drift_retrain.workflow.exceptions import (
     LabelMismatchError,

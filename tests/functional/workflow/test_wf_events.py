@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from wf_helpers import ROOT, make_frame
 
-from drift_retrain.profile import build_profile
-from drift_retrain.schema import infer_schema
+from drift_retrain.engine.profile import build_profile
+from drift_retrain.engine.schema import infer_schema
 
 EVENTS = ROOT / "events"
 EVENT_BUCKET = "drift-retrain-databucket-1q2w3e4r5t6y"

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from wf_helpers import BUCKET, make_frame
 
+from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.profile import BaselineProfile, build_profile
+from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import ProfileError
-from drift_retrain.performance import HoldoutPerformance
-from drift_retrain.profile import BaselineProfile, build_profile
-from drift_retrain.schema import infer_schema
 from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
 from drift_retrain.workflow.promotion import PromoteSettings, plan_cleanup, promote_model
 from drift_retrain.workflow.registry import Resource

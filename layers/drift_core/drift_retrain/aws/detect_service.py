@@ -6,7 +6,7 @@ The Lambda handler (``functions/detect_drift/app.py``) only parses the event and
 1. ignore objects outside ``incoming/`` (and folder markers);
 2. load the baseline profile (missing or unreadable: log, notify "no baseline profile yet", stop; the
    batch is neither quarantined nor retrained on);
-3. stream the object into :func:`drift_retrain.check.run_check`, the champion endpoint answering for the
+3. stream the object into :func:`drift_retrain.engine.check.run_check`, the champion endpoint answering for the
    labelled rows (:class:`~drift_retrain.aws.endpoint.EndpointPredictor`);
 4. a bad file (``InvalidBatchError``): copy it to ``quarantine/<key>`` with ``<key>.error.json``, write
    an ``invalid`` report, notify, and return normally (raising would make Lambda retry a file that will
@@ -43,8 +43,11 @@ from drift_retrain.aws.objects import (
     read_bytes,
     write_json,
 )
-from drift_retrain.check import run_check
-from drift_retrain.config import DriftConfig
+from drift_retrain.engine.check import run_check
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.policy import PERFORMANCE
+from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.report import DriftReport
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
 from drift_retrain.layout import (
     DEFAULT_PROFILE_KEY,
@@ -52,9 +55,6 @@ from drift_retrain.layout import (
     recovery_marker_key,
     recovery_prefix,
 )
-from drift_retrain.policy import PERFORMANCE
-from drift_retrain.profile import BaselineProfile
-from drift_retrain.report import DriftReport
 
 __all__ = [
     "DetectSettings",
@@ -255,7 +255,7 @@ def _load_profile(clients: Any, settings: DetectSettings, bucket: str) -> Baseli
 def _predictor(clients: Any, settings: DetectSettings, profile: BaselineProfile) -> EndpointPredictor | None:
     if not settings.endpoint_name:
         return None
-    from drift_retrain.encoding import FeatureEncoder
+    from drift_retrain.engine.encoding import FeatureEncoder
 
     return EndpointPredictor(
         clients.sagemaker_runtime,

@@ -27,7 +27,7 @@ from drift_retrain.aws.exceptions import (
     client_error_code,
     client_error_message,
 )
-from drift_retrain.encoding import to_csv_rows
+from drift_retrain.engine.encoding import to_csv_rows
 from drift_retrain.exceptions import ChampionUnavailableError
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ Encoder = Callable[["pd.DataFrame"], Any]
 def encode_csv_lines(matrix: Any) -> list[bytes]:
     """Encode a numeric matrix as headerless CSV lines, in the format the model was trained on.
 
-    Uses :func:`drift_retrain.encoding.to_csv_rows` (missing values as empty fields), so inference payloads
+    Uses :func:`drift_retrain.engine.encoding.to_csv_rows` (missing values as empty fields), so inference payloads
     and training channels cannot drift apart.
 
     Returns

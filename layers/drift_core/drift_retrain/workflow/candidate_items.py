@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from drift_retrain.reading import read_csv
+from drift_retrain.engine.reading import read_csv
 from drift_retrain.workflow import storage
 from drift_retrain.workflow.candidates import TRAINED, candidate_names, registry_models
 from drift_retrain.workflow.exceptions import NotEnoughTrainingDataError

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ProfileError
-from drift_retrain.profile import BaselineProfile
-from drift_retrain.schema import Schema
 from drift_retrain.workflow import storage
 
 __all__ = ["RegistryModel", "candidate_names", "plan_strategies", "registry_models"]

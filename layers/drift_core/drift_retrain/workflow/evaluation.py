@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.layout import EVALUATION_PREFIX
-from drift_retrain.performance import HoldoutPerformance
 from drift_retrain.workflow import storage
 from drift_retrain.workflow.exceptions import (
     NoCandidateScoredError,

@@ -26,12 +26,12 @@ from typing import Any
 
 import pandas as pd
 
-from drift_retrain.config import DriftConfig
-from drift_retrain.encoding import FeatureEncoder
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.encoding import FeatureEncoder
+from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, INCOMING_PREFIX
-from drift_retrain.profile import BaselineProfile
-from drift_retrain.schema import Schema
 from drift_retrain.workflow import storage
 from drift_retrain.workflow.candidate_items import registry_items, trained_items, windows_for
 from drift_retrain.workflow.candidates import plan_strategies

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from drift_retrain.champion import recovered
-from drift_retrain.config import DriftConfig
+from drift_retrain.engine.champion import recovered
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
-from drift_retrain.performance import HoldoutPerformance
-from drift_retrain.profile import BaselineProfile
 from drift_retrain.workflow import registry, storage
 from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
 from drift_retrain.workflow.naming import s3_safe

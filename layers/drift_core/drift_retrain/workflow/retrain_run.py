@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from drift_retrain.profile import BaselineProfile
-from drift_retrain.schema import Schema
+from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.schema import Schema
 from drift_retrain.workflow.channels import RunFiles
 from drift_retrain.workflow.naming import JobNames
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from drift_retrain.config import DriftConfig
+from drift_retrain.engine.config import DriftConfig
 from drift_retrain.exceptions import ConfigError
 from drift_retrain.workflow.exceptions import WorkflowInputError
 

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.config import DriftConfig
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
+from drift_retrain.engine.stats import error_rate_test, loss_test
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
-from drift_retrain.performance import HoldoutPerformance, prediction_losses
-from drift_retrain.stats import error_rate_test, loss_test
 
 __all__ = [
     "ConceptDrift",

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.schema import NUMERIC, Schema, canonical_labels
 from drift_retrain.exceptions import ProfileError, SchemaError
-from drift_retrain.performance import HoldoutPerformance
-from drift_retrain.schema import NUMERIC, Schema, canonical_labels
 
 __all__ = [
     "EXACT_MAX_VALUES",
@@ -177,7 +177,7 @@ class BaselineProfile:
     holdout: HoldoutPerformance | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     #: The best holdout error seen before the latest change (the regime the service must get back to);
-    #: None until a retrain after drift promotes a model. See ``drift_retrain.champion``.
+    #: None until a retrain after drift promotes a model. See ``drift_retrain.engine.champion``.
     reference: HoldoutPerformance | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from drift_retrain.profile import MAX_CATEGORIES, CategoricalProfile
-from drift_retrain.schema import CATEGORICAL, Schema
+from drift_retrain.engine.profile import MAX_CATEGORIES, CategoricalProfile
+from drift_retrain.engine.schema import CATEGORICAL, Schema
 
 __all__ = [
     "FeatureEncoder",

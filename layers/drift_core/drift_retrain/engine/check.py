@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drift_retrain.champion import ConceptDrift, Predictor, concept_drift
-from drift_retrain.config import DriftConfig
-from drift_retrain.drift import feature_drift, label_drift
-from drift_retrain.policy import decide
-from drift_retrain.reading import Source, read_csv
-from drift_retrain.report import DriftReport
+from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.drift import feature_drift, label_drift
+from drift_retrain.engine.policy import decide
+from drift_retrain.engine.reading import Source, read_csv
+from drift_retrain.engine.report import DriftReport
 
 __all__ = ["Predictor", "run_check"]
 

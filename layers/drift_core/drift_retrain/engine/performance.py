@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.schema import canonical_labels
 from drift_retrain.exceptions import PredictionError, ProfileError
-from drift_retrain.schema import canonical_labels
 
 __all__ = [
     "HoldoutPerformance",

@@ -20,8 +20,8 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.schema import CATEGORICAL, Schema, canonical_labels
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain.schema import CATEGORICAL, Schema, canonical_labels
 
 __all__ = [
     "BLOCK_BYTES",

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from drift_retrain.champion import ConceptDrift
-from drift_retrain.config import DriftConfig
-from drift_retrain.drift import FeatureDrift
+from drift_retrain.engine.champion import ConceptDrift
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.drift import FeatureDrift
+from drift_retrain.engine.policy import Decision
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain.policy import Decision
 
 __all__ = [
     "REPORT_VERSION",

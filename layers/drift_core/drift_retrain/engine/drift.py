@@ -16,15 +16,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.config import DriftConfig
-from drift_retrain.profile import (
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.profile import (
     MISSING_LEVEL,
     CategoricalProfile,
     NumericProfile,
     bin_shares,
     finite_values,
 )
-from drift_retrain.stats import adjust_pvalues, category_test, ks_against_profile, missing_rate_test, psi
+from drift_retrain.engine.stats import (
+    adjust_pvalues,
+    category_test,
+    ks_against_profile,
+    missing_rate_test,
+    psi,
+)
 
 __all__ = [
     "INSUFFICIENT",

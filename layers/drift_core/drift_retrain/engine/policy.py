@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from drift_retrain.config import DriftConfig
+from drift_retrain.engine.config import DriftConfig
 
 __all__ = ["Decision", "decide"]
 
