@@ -1,7 +1,7 @@
 """DetectDrift: check each CSV batch landing under ``incoming/`` for drift, and retrain when it matters.
 
 Triggered by the S3 "Object Created" EventBridge event. The work is done by
-``drift_retrain.aws.detect_service.process_object`` in the drift_core layer; this module only parses the
+``drift_retrain.detect.service.process_object`` in the drift_core layer; this module only parses the
 event, wires logging, tracing and metrics, and returns the outcome. Bad input never raises (a raised error
 would make Lambda retry a file that will never get better); transient AWS errors do, and are retried.
 """
@@ -16,8 +16,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.utilities.data_classes import S3EventBridgeNotificationEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from drift_retrain.aws.detect_service import DetectSettings, LazyClients, process_object
-from drift_retrain.aws.telemetry import record_metrics
+from drift_retrain.detect import DetectSettings, LazyClients, process_object, record_metrics
 
 logger = Logger()
 tracer = Tracer()

@@ -31,7 +31,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from drift_retrain.aws.detect_service import Outcome, Status
+from drift_retrain.detect.context import Outcome, Status
 
 __all__ = ["FEATURE_DIMENSION", "record_metrics"]
 
@@ -68,7 +68,7 @@ def record_metrics(metrics: Any, outcome: Outcome) -> None:
     metrics : aws_lambda_powertools.Metrics
         The handler's metrics object; flushed by its ``log_metrics`` decorator.
     outcome : Outcome
-        What :func:`drift_retrain.aws.detect_service.process_object` returned.
+        What :func:`drift_retrain.detect.service.process_object` returned.
     """
     if outcome.status == Status.INVALID:
         metrics.add_metric(name="QuarantinedBatches", unit=MetricUnit.Count, value=1)

@@ -1,7 +1,7 @@
 """What DetectDrift does with one "Object Created" event, given its AWS clients.
 
 The Lambda handler (``functions/detect_drift/app.py``) only parses the event and calls
-:func:`process_object`; everything else lives here so it can be tested with moto or fakes:
+:func:`process_object`; everything else lives in this package so it can be tested with moto or fakes:
 
 1. ignore objects outside ``incoming/`` (and folder markers);
 2. load the baseline profile (missing or unreadable: log, notify "no baseline profile yet", stop; the
@@ -21,201 +21,32 @@ Transient AWS failures (S3 throttling, network) are raised so Lambda retries; ev
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from drift_retrain.aws import naming
 from drift_retrain.aws.endpoint import EndpointPredictor
-from drift_retrain.aws.exceptions import (
-    NotificationError,
-    ObjectChangedError,
-    ObjectNotFoundError,
-)
-from drift_retrain.aws.executions import ExecutionStart, start_execution
+from drift_retrain.aws.exceptions import NotificationError, ObjectChangedError, ObjectNotFoundError
+from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
 from drift_retrain.aws.objects import (
     ObjectRef,
-    QuarantineRecord,
     count_keys,
     open_object,
     quarantine_object,
     read_bytes,
     write_json,
 )
+from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
+from drift_retrain.detect.messages import drift_message
 from drift_retrain.engine.check import run_check
-from drift_retrain.engine.config import DriftConfig
-from drift_retrain.engine.policy import PERFORMANCE
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.report import DriftReport
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
-from drift_retrain.layout import (
-    DEFAULT_PROFILE_KEY,
-    DRIFT_REPORTS_PREFIX,
-    recovery_marker_key,
-    recovery_prefix,
-)
+from drift_retrain.layout import recovery_marker_key, recovery_prefix
 
-__all__ = [
-    "DetectSettings",
-    "LazyClients",
-    "Outcome",
-    "Status",
-    "process_object",
-    "retrain_input",
-]
+__all__ = ["process_object"]
 
 logger = logging.getLogger(__name__)
-
-REPORTS_PREFIX = DRIFT_REPORTS_PREFIX
-
-
-class Status:
-    """Values of :attr:`Outcome.status`."""
-
-    CHECKED = "checked"
-    INVALID = "invalid"
-    IGNORED = "ignored"
-    NO_PROFILE = "no_profile"
-    OBJECT_GONE = "object_gone"
-    SUPERSEDED = "superseded"
-
-
-@dataclass(frozen=True)
-class DetectSettings:
-    """Where things are, read from the Lambda's environment (the template sets every variable)."""
-
-    data_bucket: str | None = None
-    profile_key: str = DEFAULT_PROFILE_KEY
-    endpoint_name: str | None = None
-    state_machine_arn: str | None = None
-    topic_arn: str | None = None
-    incoming_prefix: str = naming.INCOMING_PREFIX
-    reports_prefix: str = REPORTS_PREFIX
-    drift: DriftConfig = field(default_factory=DriftConfig)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> DetectSettings:
-        """Read ``DATA_BUCKET``, ``PROFILE_KEY``, ``ENDPOINT_NAME``, ``STATE_MACHINE_ARN``, ``TOPIC_ARN``
-        and the drift configuration (``ALPHA``, ``PSI_FLOOR``, ... see ``DriftConfig.from_env``)."""
-
-        def value(name: str) -> str | None:
-            return (environ.get(name) or "").strip() or None
-
-        return cls(
-            data_bucket=value("DATA_BUCKET"),
-            profile_key=value("PROFILE_KEY") or DEFAULT_PROFILE_KEY,
-            endpoint_name=value("ENDPOINT_NAME"),
-            state_machine_arn=value("STATE_MACHINE_ARN"),
-            topic_arn=value("TOPIC_ARN"),
-            drift=DriftConfig.from_env(environ),
-        )
-
-
-class LazyClients:
-    """boto3 clients created on first use (never at import), shared across warm invocations.
-
-    Parameters
-    ----------
-    factory : callable, optional
-        ``factory(service_name)`` returns a client; default ``boto3.client``.
-    """
-
-    def __init__(self, factory: Callable[[str], Any] | None = None) -> None:
-        self._factory = factory
-        self._clients: dict[str, Any] = {}
-
-    def _get(self, service: str) -> Any:
-        if service not in self._clients:
-            factory = self._factory
-            if factory is None:
-                import boto3
-
-                factory = boto3.client
-            self._clients[service] = factory(service)
-        return self._clients[service]
-
-    @property
-    def s3(self) -> Any:
-        return self._get("s3")
-
-    @property
-    def stepfunctions(self) -> Any:
-        return self._get("stepfunctions")
-
-    @property
-    def sns(self) -> Any:
-        return self._get("sns")
-
-    @property
-    def sagemaker_runtime(self) -> Any:
-        return self._get("sagemaker-runtime")
-
-    @property
-    def sagemaker(self) -> Any:
-        return self._get("sagemaker")
-
-
-@dataclass
-class Outcome:
-    """What happened to one event: the handler's return value and the source of its metrics."""
-
-    status: str
-    message: str
-    batch: ObjectRef | None = None
-    batch_id: str | None = None
-    report_key: str | None = None
-    report: dict[str, Any] | None = None
-    quarantine: QuarantineRecord | None = None
-    execution: ExecutionStart | None = None
-    notified: bool = False
-
-    @property
-    def retrain_started(self) -> bool:
-        return self.execution is not None and not self.execution.duplicate
-
-    @property
-    def duplicate_delivery(self) -> bool:
-        return self.execution is not None and self.execution.duplicate
-
-    def to_response(self) -> dict[str, Any]:
-        """JSON-ready summary (the Lambda's return value)."""
-        report = self.report or {}
-        return {
-            "status": self.status,
-            "message": self.message,
-            "batch_id": self.batch_id,
-            "key": None if self.batch is None else self.batch.key,
-            "report_key": self.report_key,
-            "drifted_features": report.get("drifted_features", []),
-            "concept_drift": bool((report.get("concept_drift") or {}).get("detected")),
-            "retrain": bool(report.get("retrain")),
-            "quarantine_key": None if self.quarantine is None else self.quarantine.copy_key,
-            "execution": None if self.execution is None else self.execution.to_dict(),
-        }
-
-
-def retrain_input(
-    batch: ObjectRef, batch_id: str, report_key: str, report: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The state machine's input (its exact shape is a contract with ``statemachine/``)."""
-    return {
-        "batch": {
-            "bucket": batch.bucket,
-            "key": batch.key,
-            "version_id": batch.pinned_version,
-            "etag": batch.etag,
-            "batch_id": batch_id,
-        },
-        "report": {"bucket": batch.bucket, "key": report_key},
-        "reasons": list(report.get("retrain_reasons") or []),
-        "drifted_features": list(report.get("drifted_features") or []),
-        "concept_drift": bool((report.get("concept_drift") or {}).get("detected")),
-        "performance_gap": bool((report.get("concept_drift") or {}).get("gap_detected")),
-        # performance: train on the rows since the change; features: P(y|x) held, older rows stay useful.
-        "kind": report.get("retrain_trigger") or PERFORMANCE,
-        "labelled_rows": int(report.get("labelled_rows") or 0),
-    }
 
 
 def _send(clients: Any, settings: DetectSettings, subject: str, message: str) -> bool:
@@ -263,34 +94,6 @@ def _predictor(clients: Any, settings: DetectSettings, profile: BaselineProfile)
         encode=FeatureEncoder.from_profile(profile).transform,
         sagemaker=clients.sagemaker,
     )
-
-
-def _drift_message(batch: ObjectRef, report: Mapping[str, Any], report_key: str, outcome: Outcome) -> str:
-    concept = report.get("concept_drift") or {}
-    lines = [
-        f"Batch: {batch.uri} (batch id {report.get('batch_id')})",
-        f"Rows: {report.get('rows')}, labelled: {report.get('labelled_rows')}",
-        f"Drifted features ({len(report.get('drifted_features') or [])} of {len(report.get('features') or [])}): "
-        + (", ".join(report.get("drifted_features") or []) or "none"),
-        "Concept drift: "
-        + (
-            f"{'DETECTED' if concept.get('detected') else 'not detected'} (error rate {concept.get('error_rate')} "
-            f"vs baseline {concept.get('baseline_error_rate')}, p={concept.get('p_value')})"
-            if concept.get("tested")
-            else f"not tested ({concept.get('reason')})"
-        ),
-    ]
-    if report.get("retrain"):
-        lines.append("Retrain: " + "; ".join(report.get("retrain_reasons") or []))
-        if outcome.execution is not None:
-            state = "already running/ran (duplicate event)" if outcome.execution.duplicate else "started"
-            lines.append(f"Execution {outcome.execution.name}: {state}")
-    elif report.get("retrain_blocked_by"):
-        lines.append(f"No retrain: {report['retrain_blocked_by']}")
-    else:
-        lines.append("No retrain: the policy did not fire")
-    lines.append(f"Report: s3://{batch.bucket}/{report_key}")
-    return "\n".join(lines)
 
 
 def _serving_model(profile: BaselineProfile) -> str:
@@ -463,6 +266,6 @@ def process_object(
     if report.get("alert") and not outcome.duplicate_delivery:
         subject = f"{'Retrain' if report_obj.retrain else 'Drift alert'}: {batch_id}"
         outcome.notified = _send(
-            clients, settings, subject, _drift_message(batch, report, report_key, outcome)
+            clients, settings, subject, drift_message(batch, report, report_key, outcome)
         )
     return outcome

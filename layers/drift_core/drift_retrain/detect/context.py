@@ -1,0 +1,166 @@
+"""DetectDrift's settings, clients and outcome: what ``service.process_object`` works with and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from drift_retrain.aws import naming
+from drift_retrain.aws.executions import ExecutionStart
+from drift_retrain.aws.objects import ObjectRef, QuarantineRecord
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.policy import PERFORMANCE
+from drift_retrain.layout import DEFAULT_PROFILE_KEY, DRIFT_REPORTS_PREFIX
+
+__all__ = ["REPORTS_PREFIX", "DetectSettings", "LazyClients", "Outcome", "Status", "retrain_input"]
+
+REPORTS_PREFIX = DRIFT_REPORTS_PREFIX
+
+
+class Status:
+    """Values of :attr:`Outcome.status`."""
+
+    CHECKED = "checked"
+    INVALID = "invalid"
+    IGNORED = "ignored"
+    NO_PROFILE = "no_profile"
+    OBJECT_GONE = "object_gone"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class DetectSettings:
+    """Where things are, read from the Lambda's environment (the template sets every variable)."""
+
+    data_bucket: str | None = None
+    profile_key: str = DEFAULT_PROFILE_KEY
+    endpoint_name: str | None = None
+    state_machine_arn: str | None = None
+    topic_arn: str | None = None
+    incoming_prefix: str = naming.INCOMING_PREFIX
+    reports_prefix: str = REPORTS_PREFIX
+    drift: DriftConfig = field(default_factory=DriftConfig)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> DetectSettings:
+        """Read ``DATA_BUCKET``, ``PROFILE_KEY``, ``ENDPOINT_NAME``, ``STATE_MACHINE_ARN``, ``TOPIC_ARN``
+        and the drift configuration (``ALPHA``, ``PSI_FLOOR``, ... see ``DriftConfig.from_env``)."""
+
+        def value(name: str) -> str | None:
+            return (environ.get(name) or "").strip() or None
+
+        return cls(
+            data_bucket=value("DATA_BUCKET"),
+            profile_key=value("PROFILE_KEY") or DEFAULT_PROFILE_KEY,
+            endpoint_name=value("ENDPOINT_NAME"),
+            state_machine_arn=value("STATE_MACHINE_ARN"),
+            topic_arn=value("TOPIC_ARN"),
+            drift=DriftConfig.from_env(environ),
+        )
+
+
+class LazyClients:
+    """boto3 clients created on first use (never at import), shared across warm invocations.
+
+    Parameters
+    ----------
+    factory : callable, optional
+        ``factory(service_name)`` returns a client; default ``boto3.client``.
+    """
+
+    def __init__(self, factory: Callable[[str], Any] | None = None) -> None:
+        self._factory = factory
+        self._clients: dict[str, Any] = {}
+
+    def _get(self, service: str) -> Any:
+        if service not in self._clients:
+            factory = self._factory
+            if factory is None:
+                import boto3
+
+                factory = boto3.client
+            self._clients[service] = factory(service)
+        return self._clients[service]
+
+    @property
+    def s3(self) -> Any:
+        return self._get("s3")
+
+    @property
+    def stepfunctions(self) -> Any:
+        return self._get("stepfunctions")
+
+    @property
+    def sns(self) -> Any:
+        return self._get("sns")
+
+    @property
+    def sagemaker_runtime(self) -> Any:
+        return self._get("sagemaker-runtime")
+
+    @property
+    def sagemaker(self) -> Any:
+        return self._get("sagemaker")
+
+
+@dataclass
+class Outcome:
+    """What happened to one event: the handler's return value and the source of its metrics."""
+
+    status: str
+    message: str
+    batch: ObjectRef | None = None
+    batch_id: str | None = None
+    report_key: str | None = None
+    report: dict[str, Any] | None = None
+    quarantine: QuarantineRecord | None = None
+    execution: ExecutionStart | None = None
+    notified: bool = False
+
+    @property
+    def retrain_started(self) -> bool:
+        return self.execution is not None and not self.execution.duplicate
+
+    @property
+    def duplicate_delivery(self) -> bool:
+        return self.execution is not None and self.execution.duplicate
+
+    def to_response(self) -> dict[str, Any]:
+        """JSON-ready summary (the Lambda's return value)."""
+        report = self.report or {}
+        return {
+            "status": self.status,
+            "message": self.message,
+            "batch_id": self.batch_id,
+            "key": None if self.batch is None else self.batch.key,
+            "report_key": self.report_key,
+            "drifted_features": report.get("drifted_features", []),
+            "concept_drift": bool((report.get("concept_drift") or {}).get("detected")),
+            "retrain": bool(report.get("retrain")),
+            "quarantine_key": None if self.quarantine is None else self.quarantine.copy_key,
+            "execution": None if self.execution is None else self.execution.to_dict(),
+        }
+
+
+def retrain_input(
+    batch: ObjectRef, batch_id: str, report_key: str, report: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The state machine's input (its exact shape is a contract with ``statemachine/``)."""
+    return {
+        "batch": {
+            "bucket": batch.bucket,
+            "key": batch.key,
+            "version_id": batch.pinned_version,
+            "etag": batch.etag,
+            "batch_id": batch_id,
+        },
+        "report": {"bucket": batch.bucket, "key": report_key},
+        "reasons": list(report.get("retrain_reasons") or []),
+        "drifted_features": list(report.get("drifted_features") or []),
+        "concept_drift": bool((report.get("concept_drift") or {}).get("detected")),
+        "performance_gap": bool((report.get("concept_drift") or {}).get("gap_detected")),
+        # performance: train on the rows since the change; features: P(y|x) held, older rows stay useful.
+        "kind": report.get("retrain_trigger") or PERFORMANCE,
+        "labelled_rows": int(report.get("labelled_rows") or 0),
+    }
