@@ -19,8 +19,8 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from drift_retrain.aws.storage import json_safe
 from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
-from drift_retrain.workflow.storage import json_safe
 
 logger = Logger()
 tracer = Tracer()

@@ -24,7 +24,9 @@ from drift_retrain.aws.exceptions import (
 )
 from drift_retrain.aws.executions import execution_arn_for, start_execution
 from drift_retrain.aws.notifications import notify
-from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object, read_bytes, write_json
+from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object
+from drift_retrain.aws.storage import read_object as read_bytes
+from drift_retrain.aws.storage import write_json
 from drift_retrain.exceptions import ChampionUnavailableError
 
 # --- naming -----------------------------------------------------------------------------------------

@@ -1,28 +1,21 @@
-"""S3 adapter: stream a batch, read the profile, write JSON reports, quarantine bad files.
+"""S3 streaming and quarantine for DetectDrift: open one revision of a batch, copy a bad one aside.
 
-Every function takes the S3 client as its first argument and raises the exceptions of
-:mod:`drift_retrain.aws.exceptions` instead of botocore's ``ClientError``.
+The plain reads, writes and listings every Lambda shares live in :mod:`drift_retrain.aws.storage`; both
+raise the exceptions of :mod:`drift_retrain.aws.exceptions` instead of botocore's ``ClientError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drift_retrain.aws.exceptions import (
-    ObjectChangedError,
-    ObjectNotFoundError,
-    StorageError,
-    client_error_code,
-    client_error_message,
-    http_status,
-)
+from drift_retrain.aws.exceptions import StorageError
+from drift_retrain.aws.storage import translate_error, write_json
 from drift_retrain.layout import QUARANTINE_PREFIX
 
 if TYPE_CHECKING:
@@ -37,8 +30,6 @@ __all__ = [
     "QuarantineRecord",
     "open_object",
     "quarantine_object",
-    "read_bytes",
-    "write_json",
 ]
 
 
@@ -46,9 +37,6 @@ __all__ = [
 STREAM_BUFFER_BYTES = 1024 * 1024
 #: CopyObject copies at most 5 GiB in one request; larger objects go through the managed multipart copy.
 MAX_SINGLE_COPY_BYTES = 5 * 1024**3
-
-_NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "NotFound", "404"})
-_CHANGED_CODES = frozenset({"PreconditionFailed", "412"})
 
 
 @dataclass(frozen=True)
@@ -140,18 +128,6 @@ class _StreamingBodyReader(io.RawIOBase):
         super().close()
 
 
-def _translate(error: ClientError, action: str, uri: str) -> StorageError:
-    code = client_error_code(error)
-    message = f"{action} {uri} failed: {code or http_status(error)} {client_error_message(error)}".strip()
-    if code in _NOT_FOUND_CODES or http_status(error) == 404:
-        return ObjectNotFoundError(f"{uri} does not exist ({code or 404})", code=code or "NotFound")
-    if code in _CHANGED_CODES or http_status(error) == 412:
-        return ObjectChangedError(
-            f"{uri} changed after the event (its ETag no longer matches)", code=code or "PreconditionFailed"
-        )
-    return StorageError(message, code=code or None)
-
-
 def open_object(s3: S3Client, ref: ObjectRef, *, buffer_size: int = STREAM_BUFFER_BYTES) -> OpenedObject:
     """Open one revision of an object as a streaming binary file (nothing is downloaded up front).
 
@@ -190,7 +166,7 @@ def open_object(s3: S3Client, ref: ObjectRef, *, buffer_size: int = STREAM_BUFFE
     try:
         response = s3.get_object(**params)
     except ClientError as error:
-        raise _translate(error, "GetObject", ref.uri) from error
+        raise translate_error(error, "GetObject", ref.uri) from error
     raw = _StreamingBodyReader(response["Body"])
     return OpenedObject(
         stream=io.BufferedReader(raw, buffer_size=buffer_size),
@@ -200,56 +176,6 @@ def open_object(s3: S3Client, ref: ObjectRef, *, buffer_size: int = STREAM_BUFFE
         content_type=response.get("ContentType"),
         content_encoding=response.get("ContentEncoding"),
     )
-
-
-def read_bytes(s3: S3Client, bucket: str, key: str) -> bytes:
-    """Read a whole (small) object, e.g. the baseline profile.
-
-    Raises
-    ------
-    ObjectNotFoundError
-        The object does not exist.
-    StorageError
-        Any other S3 error.
-    """
-    uri = f"s3://{bucket}/{key}"
-    try:
-        response = s3.get_object(Bucket=bucket, Key=key)
-        return response["Body"].read()
-    except ClientError as error:
-        raise _translate(error, "GetObject", uri) from error
-
-
-def count_keys(s3: S3Client, bucket: str, prefix: str) -> int:
-    """How many objects are under ``prefix`` (e.g. the recovery markers of one model).
-
-    Raises
-    ------
-    StorageError
-        ListObjectsV2 failed.
-    """
-    count = 0
-    try:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            count += int(page.get("KeyCount", len(page.get("Contents", []))))
-    except ClientError as error:
-        raise _translate(error, "ListObjectsV2", f"s3://{bucket}/{prefix}") from error
-    return count
-
-
-def write_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any] | bytes) -> None:
-    """Write a JSON document (a mapping, or bytes already serialized) with ``application/json``.
-
-    Raises
-    ------
-    StorageError
-        PutObject failed.
-    """
-    body = document if isinstance(document, bytes) else json.dumps(document, indent=2).encode("utf-8")
-    try:
-        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
-    except ClientError as error:
-        raise _translate(error, "PutObject", f"s3://{bucket}/{key}") from error
 
 
 def quarantine_object(
@@ -312,7 +238,7 @@ def quarantine_object(
                 TaggingDirective="REPLACE",
             )
     except ClientError as error:
-        raise _translate(error, "CopyObject", ref.uri) from error
+        raise translate_error(error, "CopyObject", ref.uri) from error
 
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     document = {

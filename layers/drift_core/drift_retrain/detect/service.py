@@ -28,14 +28,8 @@ from drift_retrain.aws.endpoint import EndpointPredictor
 from drift_retrain.aws.exceptions import NotificationError, ObjectChangedError, ObjectNotFoundError
 from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
-from drift_retrain.aws.objects import (
-    ObjectRef,
-    count_keys,
-    open_object,
-    quarantine_object,
-    read_bytes,
-    write_json,
-)
+from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object
+from drift_retrain.aws.storage import count_keys, read_object, write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
 from drift_retrain.detect.messages import drift_message
 from drift_retrain.engine.check import run_check
@@ -76,7 +70,7 @@ def _load_profile(clients: Any, settings: DetectSettings, bucket: str) -> Baseli
     profile_bucket = settings.data_bucket or bucket
     uri = f"s3://{profile_bucket}/{settings.profile_key}"
     try:
-        return BaselineProfile.from_json_bytes(read_bytes(clients.s3, profile_bucket, settings.profile_key))
+        return BaselineProfile.from_json_bytes(read_object(clients.s3, profile_bucket, settings.profile_key))
     except ObjectNotFoundError:
         return f"no baseline profile yet at {uri}: promote a first model (or upload a profile) before checking batches"
     except ProfileError as error:

@@ -6,8 +6,10 @@
 - :mod:`~drift_retrain.workflow.evaluation`: EvaluateCandidate and the decision rule;
 - :mod:`~drift_retrain.workflow.promotion`: PromoteModel (profile, registry, lineage, cleanup);
 - :mod:`~drift_retrain.workflow.notification` (pure): run summaries;
-- :mod:`~drift_retrain.workflow.storage` / :mod:`~drift_retrain.workflow.registry`: S3 and SageMaker
-  adapters that take their client as an argument and raise :mod:`~drift_retrain.workflow.exceptions`.
+- :mod:`~drift_retrain.workflow.registry`: the SageMaker model registry and cleanup adapter (it raises
+  ``RegistryError``); S3 goes through :mod:`~drift_retrain.aws.storage`, shared with DetectDrift.
+
+See docs/architecture.md for the whole map.
 """
 
 from drift_retrain.workflow.exceptions import (
@@ -21,7 +23,6 @@ from drift_retrain.workflow.exceptions import (
     TransformOutputMissingError,
     WorkflowError,
     WorkflowInputError,
-    WorkflowStorageError,
 )
 
 __all__ = [
@@ -35,5 +36,4 @@ __all__ = [
     "TransformOutputMissingError",
     "WorkflowError",
     "WorkflowInputError",
-    "WorkflowStorageError",
 ]

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from drift_retrain.aws import storage
 from drift_retrain.engine.reading import read_csv
-from drift_retrain.workflow import storage
 from drift_retrain.workflow.candidates import TRAINED, candidate_names, registry_models
 from drift_retrain.workflow.exceptions import NotEnoughTrainingDataError
 from drift_retrain.workflow.retrain_run import Retrain

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from drift_retrain.aws import storage
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ProfileError
-from drift_retrain.workflow import storage
 
 __all__ = ["RegistryModel", "candidate_names", "plan_strategies", "registry_models"]
 

@@ -29,9 +29,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from drift_retrain.aws import storage
 from drift_retrain.aws.naming import batch_id_for
 from drift_retrain.layout import drift_report_key
-from drift_retrain.workflow import storage
 from drift_retrain.workflow.window import ListedBatch
 
 __all__ = ["BatchVerdict", "read_verdicts", "since_change", "verdict_from_report"]

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.aws import storage
 from drift_retrain.engine.encoding import FeatureEncoder, to_csv_rows
 from drift_retrain.engine.performance import encode_labels
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.schema import Schema
-from drift_retrain.workflow import storage
 
 __all__ = ["RunFiles", "encoded_csv", "gzip_csv"]
 

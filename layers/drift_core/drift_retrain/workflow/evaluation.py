@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from drift_retrain.aws import storage
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.layout import EVALUATION_PREFIX
-from drift_retrain.workflow import storage
 from drift_retrain.workflow.exceptions import (
     NoCandidateScoredError,
     WorkflowInputError,
@@ -264,7 +264,7 @@ def evaluate_candidate(
     Raises
     ------
     WorkflowInputError, NoCandidateScoredError, TransformOutputMissingError, TransformOutputFormatError,
-    PredictionCountMismatchError, LabelMismatchError, WorkflowStorageError
+    PredictionCountMismatchError, LabelMismatchError, StorageError (drift_retrain.aws.exceptions)
     """
     execution_name, data, results, items, champion_uri = _parse_event(event)
     task = str(data.get("task"))

@@ -21,7 +21,6 @@ __all__ = [
     "TransformOutputMissingError",
     "WorkflowError",
     "WorkflowInputError",
-    "WorkflowStorageError",
 ]
 
 
@@ -63,14 +62,6 @@ class PredictionCountMismatchError(WorkflowError):
 
 class LabelMismatchError(WorkflowError):
     """Candidate and champion outputs disagree on a row's label: they did not score the same rows in order."""
-
-
-class WorkflowStorageError(WorkflowError):
-    """An S3 call of the workflow failed (other than a missing object where one is optional)."""
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class RegistryError(WorkflowError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from drift_retrain.workflow import storage
+from drift_retrain.aws import storage
 
 if TYPE_CHECKING:
     from drift_retrain.workflow.retrain_run import Retrain

@@ -26,13 +26,13 @@ from typing import Any
 
 import pandas as pd
 
+from drift_retrain.aws import storage
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, INCOMING_PREFIX
-from drift_retrain.workflow import storage
 from drift_retrain.workflow.candidate_items import registry_items, trained_items, windows_for
 from drift_retrain.workflow.candidates import plan_strategies
 from drift_retrain.workflow.channels import RunFiles, gzip_csv
@@ -218,7 +218,7 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
     Raises
     ------
     WorkflowInputError, BaselineNotFoundError, ProfileError, EmptyTrainingWindowError,
-    NotEnoughTrainingDataError, WorkflowStorageError
+    NotEnoughTrainingDataError, StorageError (drift_retrain.aws.exceptions)
         Each names the problem; nothing has been deleted.
     """
     retrain, trigger_frame = _start(s3, settings, event)

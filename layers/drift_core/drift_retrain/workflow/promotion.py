@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from drift_retrain.aws import storage
 from drift_retrain.engine.champion import recovered
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
-from drift_retrain.workflow import registry, storage
+from drift_retrain.workflow import registry
 from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
 from drift_retrain.workflow.naming import s3_safe
 from drift_retrain.workflow.settings import drift_settings
@@ -215,7 +216,7 @@ def promote_model(
 
     Raises
     ------
-    WorkflowInputError, ProfileError, WorkflowStorageError
+    WorkflowInputError, ProfileError, StorageError (drift_retrain.aws.exceptions)
         Before anything is written.
     RegistryError
         After the profile and the lineage record were written (the lineage says what failed).

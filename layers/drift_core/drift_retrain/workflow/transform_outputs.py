@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.workflow import storage
+from drift_retrain.aws import storage
 from drift_retrain.workflow.exceptions import (
     LabelMismatchError,
     PredictionCountMismatchError,

@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from drift_retrain.aws import storage
 from drift_retrain.engine.champion import recovered
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.schema import Schema, infer_schema
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain.workflow import storage
 from drift_retrain.workflow.change_window import read_verdicts, since_change
 from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window
 

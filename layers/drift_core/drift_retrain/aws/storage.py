@@ -1,8 +1,9 @@
-"""S3 adapter of the workflow: list, read, write and copy objects.
+"""S3 adapter of every Lambda: list, read, write, copy and count objects.
 
-Every function takes the S3 client as its first argument and raises
-:class:`~drift_retrain.workflow.exceptions.WorkflowStorageError` (or returns ``None`` where a missing object
-is a normal answer) instead of botocore's ``ClientError``.
+Every function takes the S3 client as its first argument and raises the exceptions of
+:mod:`drift_retrain.aws.exceptions` (``ObjectNotFoundError`` for a missing object, ``ObjectChangedError``
+for a failed precondition, ``StorageError`` otherwise), or returns ``None`` where a missing object is a
+normal answer, instead of botocore's ``ClientError``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from drift_retrain.workflow.exceptions import WorkflowStorageError
+from drift_retrain.aws.exceptions import (
+    ObjectChangedError,
+    ObjectNotFoundError,
+    StorageError,
+    client_error_code,
+    client_error_message,
+    http_status,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -26,6 +34,7 @@ else:
 __all__ = [
     "S3Object",
     "copy_object",
+    "count_keys",
     "current_revision",
     "json_safe",
     "list_objects",
@@ -35,9 +44,12 @@ __all__ = [
     "read_optional",
     "s3_uri",
     "split_uri",
+    "translate_error",
+    "write_json",
 ]
 
 _NOT_FOUND = frozenset({"NoSuchKey", "NoSuchVersion", "NotFound", "404"})
+_CHANGED = frozenset({"PreconditionFailed", "412"})
 
 
 @dataclass(frozen=True)
@@ -71,15 +83,22 @@ def s3_uri(bucket: str, key: str) -> str:
 def split_uri(uri: str) -> tuple[str, str]:
     """``s3://bucket/key`` -> ``(bucket, key)``."""
     if not uri.startswith("s3://") or "/" not in uri[5:]:
-        raise WorkflowStorageError(f"not an s3://bucket/key URI: {uri!r}")
+        raise StorageError(f"not an s3://bucket/key URI: {uri!r}")
     bucket, _, key = uri[5:].partition("/")
     return bucket, key
 
 
-def _error(error: ClientError, action: str, uri: str) -> WorkflowStorageError:
-    info = error.response.get("Error", {})
-    code = str(info.get("Code", "")) or None
-    return WorkflowStorageError(f"{action} {uri} failed: {code} {info.get('Message', '')}".strip(), code=code)
+def translate_error(error: ClientError, action: str, uri: str) -> StorageError:
+    """botocore's error as ours, naming the action and the object."""
+    code = client_error_code(error)
+    message = f"{action} {uri} failed: {code or http_status(error)} {client_error_message(error)}".strip()
+    if code in _NOT_FOUND or http_status(error) == 404:
+        return ObjectNotFoundError(f"{uri} does not exist ({code or 404})", code=code or "NotFound")
+    if code in _CHANGED or http_status(error) == 412:
+        return ObjectChangedError(
+            f"{uri} changed after the event (its ETag no longer matches)", code=code or "PreconditionFailed"
+        )
+    return StorageError(message, code=code or None)
 
 
 def _is_not_found(error: ClientError) -> bool:
@@ -101,7 +120,7 @@ def list_objects(s3: S3Client, bucket: str, prefix: str) -> Iterator[S3Object]:
                     etag=str(item.get("ETag", "")).strip('"'),
                 )
     except ClientError as error:
-        raise _error(error, "ListObjectsV2", s3_uri(bucket, prefix)) from error
+        raise translate_error(error, "ListObjectsV2", s3_uri(bucket, prefix)) from error
 
 
 def read_object(s3: S3Client, bucket: str, key: str, version_id: str | None = None) -> bytes:
@@ -112,7 +131,7 @@ def read_object(s3: S3Client, bucket: str, key: str, version_id: str | None = No
     try:
         return s3.get_object(**kwargs)["Body"].read()
     except ClientError as error:
-        raise _error(error, "GetObject", s3_uri(bucket, key)) from error
+        raise translate_error(error, "GetObject", s3_uri(bucket, key)) from error
 
 
 def current_revision(s3: S3Client, bucket: str, key: str) -> tuple[str | None, str] | None:
@@ -122,7 +141,7 @@ def current_revision(s3: S3Client, bucket: str, key: str) -> tuple[str | None, s
     except ClientError as error:
         if _is_not_found(error):
             return None
-        raise _error(error, "HeadObject", s3_uri(bucket, key)) from error
+        raise translate_error(error, "HeadObject", s3_uri(bucket, key)) from error
     return response.get("VersionId"), str(response.get("ETag", "")).strip('"')
 
 
@@ -133,14 +152,14 @@ def read_optional(s3: S3Client, bucket: str, key: str) -> bytes | None:
     except ClientError as error:
         if _is_not_found(error):
             return None
-        raise _error(error, "GetObject", s3_uri(bucket, key)) from error
+        raise translate_error(error, "GetObject", s3_uri(bucket, key)) from error
 
 
 def put_bytes(s3: S3Client, bucket: str, key: str, body: bytes, content_type: str) -> None:
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     except ClientError as error:
-        raise _error(error, "PutObject", s3_uri(bucket, key)) from error
+        raise translate_error(error, "PutObject", s3_uri(bucket, key)) from error
 
 
 def put_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any]) -> None:
@@ -153,4 +172,36 @@ def copy_object(s3: S3Client, bucket: str, source_key: str, target_key: str) -> 
     try:
         s3.copy({"Bucket": bucket, "Key": source_key}, bucket, target_key)
     except ClientError as error:
-        raise _error(error, "CopyObject", s3_uri(bucket, source_key)) from error
+        raise translate_error(error, "CopyObject", s3_uri(bucket, source_key)) from error
+
+
+def count_keys(s3: S3Client, bucket: str, prefix: str) -> int:
+    """How many objects are under ``prefix`` (e.g. the recovery markers of one model).
+
+    Raises
+    ------
+    StorageError
+        ListObjectsV2 failed.
+    """
+    count = 0
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            count += int(page.get("KeyCount", len(page.get("Contents", []))))
+    except ClientError as error:
+        raise translate_error(error, "ListObjectsV2", f"s3://{bucket}/{prefix}") from error
+    return count
+
+
+def write_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any] | bytes) -> None:
+    """Write a JSON document (a mapping, or bytes already serialized) with ``application/json``.
+
+    Raises
+    ------
+    StorageError
+        PutObject failed.
+    """
+    body = document if isinstance(document, bytes) else json.dumps(document, indent=2).encode("utf-8")
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    except ClientError as error:
+        raise translate_error(error, "PutObject", f"s3://{bucket}/{key}") from error
