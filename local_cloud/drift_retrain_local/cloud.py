@@ -10,12 +10,11 @@ from typing import Any
 
 import boto3
 
-from drift_retrain_local import parallel_seam, sfn_seams
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
-from drift_retrain_local.sagemaker import moto_seams as sagemaker_seams
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.sagemaker.service import LocalSageMaker, LocalSageMakerSettings
+from drift_retrain_local.seams import check_all, parallel, sagemaker, sfn_parameters
 from drift_retrain_local.server import EmbeddedAws
 from drift_retrain_local.stack import DeployedStack, deploy_stack
 from drift_retrain_local.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
@@ -75,24 +74,25 @@ def local_cloud(
     template = StackTemplate.from_file(
         template_path, parameters=parameters, stack_name=stack_name, region=region
     )
+    check_all()  # a moved moto internal fails here, loudly, before anything starts
     with EmbeddedAws(region) as aws:
         runtime = LambdaRuntime(template.functions(), region)
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
         router = EventRouter(runtime)
         router.install()
         # --- local SageMaker: moto's sagemaker / sagemaker-runtime / ASL sagemaker tasks really compute
-        sagemaker = LocalSageMaker(_s3_client_factory(aws, region), failures, sagemaker_settings)
-        sagemaker_seams.install(sagemaker)
-        parallel_seam.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
-        sfn_seams.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
+        local_sagemaker = LocalSageMaker(_s3_client_factory(aws, region), failures, sagemaker_settings)
+        sagemaker.install(local_sagemaker)
+        parallel.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
+        sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
         try:
             stack = deploy_stack(template, aws.session)
-            yield LocalCloud(aws, stack, runtime, router, sagemaker)
+            yield LocalCloud(aws, stack, runtime, router, local_sagemaker)
         finally:
-            sfn_seams.uninstall()
-            parallel_seam.uninstall()
-            sagemaker_seams.uninstall()
-            sagemaker.close()
+            sfn_parameters.uninstall()
+            parallel.uninstall()
+            sagemaker.uninstall()
+            local_sagemaker.close()
             router.uninstall()
             runtime.close()
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from drift_retrain_local import eventbridge_seam
 from drift_retrain_local.lambdas import InvocationResult, LambdaRuntime
+from drift_retrain_local.seams import eventbridge as eventbridge_seam
 
 __all__ = ["Delivery", "EventRouter"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from drift_retrain_local import eventbridge_seam
+from drift_retrain_local.seams import eventbridge as eventbridge_seam
 
 
 def test_eventbridge_rule_seam_is_where_moto_5_2_has_it() -> None:

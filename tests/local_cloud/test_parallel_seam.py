@@ -6,7 +6,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 
-from drift_retrain_local import parallel_seam
+from drift_retrain_local.seams import parallel as parallel_seam
 
 
 def test_the_hooked_moto_symbol_is_where_the_pinned_moto_has_it():

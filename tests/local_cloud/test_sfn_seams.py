@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from drift_retrain_local import sfn_seams
 from drift_retrain_local.cloud import LocalCloud
 from drift_retrain_local.exceptions import MotoHookMovedError
-from drift_retrain_local.sagemaker import moto_seams
+from drift_retrain_local.seams import sagemaker as moto_seams
+from drift_retrain_local.seams import sfn_parameters as sfn_seams
 
 ROLE = "arn:aws:iam::123456789012:role/local"
 SERVICE = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service"

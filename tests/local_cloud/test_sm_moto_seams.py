@@ -7,8 +7,8 @@ import importlib
 import pytest
 
 from drift_retrain_local.exceptions import MotoHookMovedError
-from drift_retrain_local.sagemaker import moto_seams
 from drift_retrain_local.sagemaker.service import LocalSageMaker
+from drift_retrain_local.seams import sagemaker as moto_seams
 
 FACTORY = "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory"
 AWS_SDK = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk"
@@ -71,3 +71,36 @@ def test_install_then_uninstall_restores_moto_exactly() -> None:
         moto_seams.uninstall()
     assert _hooked() == before
     assert moto_seams.installed() is None
+
+
+def test_every_seam_checks_its_moto_internals_in_one_call():
+    from drift_retrain_local.seams import check_all
+
+    check_all()  # raises MotoHookMovedError naming the symbol when moto moved one
+
+
+def test_a_sync_task_times_out_after_its_timeout_seconds():
+    """A ``.sync`` SageMaker task whose job never finishes ends with States.Timeout, as on AWS."""
+    import time
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEventException,
+    )
+
+    from drift_retrain_local.seams.sfn_sagemaker import state_task_service_for
+
+    service = state_task_service_for("sagemaker")
+    service.resource = SimpleNamespace(
+        api_action="createTransformJob", service_name="sagemaker", condition="sync"
+    )
+    env = SimpleNamespace(
+        is_running=lambda: True,
+        next_state_name="Score candidate on held-out rows",
+        event_history_context=SimpleNamespace(source_event_id=0),
+    )
+    started = time.monotonic()
+    with pytest.raises(FailureEventException) as caught:
+        service._eval_sync(env, lambda: None, 0.3, None, None)
+    assert 0.3 <= time.monotonic() - started < 5
+    assert caught.value.failure_event.error_name.error_name == "States.Timeout"

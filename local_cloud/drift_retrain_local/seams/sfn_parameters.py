@@ -23,7 +23,7 @@ This module gives ``StateTaskServiceAwsSdk`` the two hooks, driven by the botoco
   state's output, which its own DescribeExecution then cannot serialise).
 
 Services whose API is already PascalCase (sagemaker, dynamodb...) come out unchanged. The sagemaker
-patches of :mod:`drift_retrain_local.sagemaker.moto_seams` (the task factory, the aws-sdk error names)
+patches of :mod:`drift_retrain_local.seams.sagemaker` (the task factory, the aws-sdk error names)
 touch other symbols: the two compose in either order.
 
 ``check()`` fails loudly (``MotoHookMovedError``) when a hooked symbol moved or changed signature;

@@ -1,4 +1,4 @@
-"""The ONE place the local SageMaker reaches into moto's internals (moto 5.2.5, pinned).
+"""Where the local SageMaker reaches into moto's SageMaker internals (moto 5.2.5, pinned).
 
 moto's SageMaker completes every job instantly and computes nothing, has no UpdateEndpoint, answers
 InvokeEndpoint with a fixed string, and its Step Functions interpreter gives ``sagemaker`` tasks no
@@ -11,8 +11,9 @@ InvokeEndpoint with a fixed string, and its Step Functions interpreter gives ``s
   its Describe* fields written back through :func:`_updater`;
 - ``SageMakerModelBackend.update_endpoint`` and ``SageMakerResponse.update_endpoint``: added;
 - ``SageMakerRuntimeResponse.invoke_endpoint``: replaced by the local endpoint runtime;
-- ``state_task_factory.state_task_service_for``: ``sagemaker`` resources get
-  :class:`StateTaskServiceSageMaker` (request-response, and ``.sync`` that polls Describe*);
+- ``state_task_factory.state_task_service_for``: ``sagemaker`` resources get the Step Functions
+  service of :mod:`~drift_retrain_local.seams.sfn_sagemaker` (request-response, and ``.sync`` that polls
+  Describe* until done or the Task's ``TimeoutSeconds``);
 - ``state_task_service_aws_sdk._SERVICE_ERROR_NAMES``: ``sagemaker`` errors of ``aws-sdk`` tasks are
   named ``SageMaker.<Exception>`` as on AWS (moto would say ``sagemaker.sagemakerException``).
 
@@ -33,11 +34,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib
 import inspect
 import re
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +47,9 @@ from drift_retrain_local.sagemaker.runtime import (
     ModelInvocationError,
 )
 from drift_retrain_local.sagemaker.service import LocalSageMaker
+from drift_retrain_local.seams.lookup import attribute as _attribute
+from drift_retrain_local.seams.lookup import module as _module
+from drift_retrain_local.seams.sfn_sagemaker import state_task_service_for
 
 __all__ = ["check", "install", "installed", "uninstall"]
 
@@ -89,6 +91,7 @@ _SIGNATURES: dict[tuple[str, str, str], str] = {
         "StateTaskServiceCallback",
         "_build_sync_resolver",
     ): "env resource_runtime_part normalised_parameters state_credentials",
+    (f"{_SERVICE}.state_task_service", "StateTaskService", "_get_timed_out_failure_event"): "env",
     (
         f"{_SERVICE}.state_task_service",
         "StateTaskService",
@@ -112,20 +115,6 @@ _MISSING = object()
 
 
 # ============================================================================================== check
-def _module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError as error:  # pragma: no cover - only when moto moves
-        raise MotoHookMovedError(f"{name} cannot be imported: {error}") from error
-
-
-def _attribute(module: str, *path: str) -> Any:
-    target: Any = _module(module)
-    for name in path:
-        if not hasattr(target, name):
-            raise MotoHookMovedError(f"{module}.{'.'.join(path)} is gone (looked for {name!r})")
-        target = getattr(target, name)
-    return target
 
 
 def check() -> None:
@@ -152,7 +141,7 @@ def check() -> None:
             raise MotoHookMovedError(f"{name}.response_object no longer reflects its attributes")
     factory = _attribute(_TASK_FACTORY, "state_task_service_for")
     if factory is not _attribute(f"{_SERVICE}.state_task_service_factory", "state_task_service_for") and (
-        factory is not _state_task_service_for
+        factory is not state_task_service_for
     ):
         raise MotoHookMovedError("state_task_factory.state_task_service_for is not the service factory")
     if "state_task_service_for(" not in inspect.getsource(_attribute(_TASK_FACTORY, "state_task_for")):
@@ -194,7 +183,7 @@ def install(service: LocalSageMaker) -> None:
         _patch(backend, "update_endpoint", _backend_update_endpoint)
         _patch(_attribute(_RESPONSES, "SageMakerResponse"), "update_endpoint", _response_update_endpoint)
         _patch(_attribute(_RUNTIME, "SageMakerRuntimeResponse"), "invoke_endpoint", _invoke_endpoint)
-        _patch(_module(_TASK_FACTORY), "state_task_service_for", _state_task_service_for)
+        _patch(_module(_TASK_FACTORY), "state_task_service_for", state_task_service_for)
         errors = _attribute(f"{_SERVICE}.state_task_service_aws_sdk", "_SERVICE_ERROR_NAMES")
         _saved.append((errors, "sagemaker", errors.get("sagemaker", _MISSING)))
         errors["sagemaker"] = "SageMaker"
@@ -462,173 +451,3 @@ def _invoke_endpoint(self: Any) -> tuple[int, dict[str, str], bytes]:
         raise error from None
     headers = {"Content-Type": result.content_type, "x-Amzn-Invoked-Production-Variant": result.variant}
     return 200, headers, result.body
-
-
-# ============================================================================= Step Functions hook
-def _state_task_service_for(service_name: str) -> Any:
-    if service_name == "sagemaker":
-        return _sfn_service_class()()
-    factory = _attribute(f"{_SERVICE}.state_task_service_factory", "state_task_service_for")
-    return factory(service_name=service_name)
-
-
-#: ``.sync`` actions: (describe method, name parameter, status field).
-_SYNC = {
-    "createtrainingjob": ("describe_training_job", "TrainingJobName", "TrainingJobStatus"),
-    "createtransformjob": ("describe_transform_job", "TransformJobName", "TransformJobStatus"),
-    "createhyperparametertuningjob": (
-        "describe_hyper_parameter_tuning_job",
-        "HyperParameterTuningJobName",
-        "HyperParameterTuningJobStatus",
-    ),
-    "createprocessingjob": ("describe_processing_job", "ProcessingJobName", "ProcessingJobStatus"),
-}
-_REQUEST_RESPONSE = {
-    "createmodel",
-    "createendpointconfig",
-    "createendpoint",
-    "updateendpoint",
-    "stoptrainingjob",
-    "stoptransformjob",
-    "stophyperparametertuningjob",
-    "createlabelingjob",
-}
-#: SageMaker error codes Step Functions names after themselves; the others are AmazonSageMakerException.
-_MODELLED_ERRORS = {"ResourceInUse", "ResourceLimitExceeded", "ResourceNotFound", "ThrottlingException"}
-
-
-@functools.cache
-def _input_members(operation: str) -> frozenset[str]:
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return frozenset(model.operation_model(operation).input_shape.members)
-
-
-@functools.cache
-def _sfn_service_class() -> type:
-    """:class:`StateTaskServiceSageMaker`, built on moto's callback service (the Batch pattern)."""
-    resource = _module(f"{_SERVICE}.resource")
-    callback = _module(f"{_SERVICE}.state_task_service_callback")
-    client_for = _attribute("moto.stepfunctions.parser.asl.utils.boto_client", "boto_client_for")
-    api = _module("moto.stepfunctions.parser.api")
-    failure = _module("moto.stepfunctions.parser.asl.component.common.error_name.failure_event")
-    custom = _attribute(
-        "moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name", "CustomErrorName"
-    )
-    states_name = _module("moto.stepfunctions.parser.asl.component.common.error_name.states_error_name")
-    states_type = _attribute(
-        "moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type",
-        "StatesErrorNameType",
-    )
-    details = _attribute("moto.stepfunctions.parser.asl.eval.event.event_detail", "EventDetails")
-    to_json_str = _attribute("moto.stepfunctions.parser.asl.utils.encoding", "to_json_str")
-    from botocore.exceptions import ClientError
-
-    condition = resource.ResourceCondition
-
-    class StateTaskServiceSageMaker(callback.StateTaskServiceCallback):
-        """``arn:aws:states:::sagemaker:<action>[.sync]``."""
-
-        def __init__(self) -> None:
-            # WaitForTaskToken only so that moto's callback machinery has its endpoint; it is refused below.
-            super().__init__(supported_integration_patterns={condition.Sync, condition.WaitForTaskToken})
-
-        def _action(self) -> str:
-            return self.resource.api_action.lower()
-
-        def _get_supported_parameters(self) -> set[str] | None:
-            action = self._action()
-            if action not in _SYNC and action not in _REQUEST_RESPONSE:
-                return None
-            operation = self.resource.api_action[0].upper() + self.resource.api_action[1:]
-            return set(_input_members(operation))
-
-        def _validate_service_integration_is_supported(self) -> None:
-            super()._validate_service_integration_is_supported()
-            if self.resource.condition == condition.WaitForTaskToken:
-                raise ValueError(
-                    f"{self.resource.resource_arn}: SageMaker does not support .waitForTaskToken"
-                )
-            if self.resource.condition == condition.Sync and self._action() not in _SYNC:
-                raise ValueError(f"{self.resource.resource_arn}: .sync is not supported for this action")
-
-        def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
-            client = client_for(resource_runtime_part.region, "sagemaker", state_credentials)
-            response = getattr(client, self._get_boto_service_action())(**normalised_parameters) or {}
-            response.pop("ResponseMetadata", None)
-            env.stack.append(response)
-
-        def _from_error(self, env, ex):
-            if isinstance(ex, ClientError):
-                code = ex.response["Error"]["Code"]
-                suffix = code if code.endswith("Exception") else f"{code}Exception"
-                name = (
-                    f"SageMaker.{suffix}"
-                    if code in _MODELLED_ERRORS
-                    else "SageMaker.AmazonSageMakerException"
-                )
-                meta = ex.response.get("ResponseMetadata", {})
-                cause = (
-                    f"{ex.response['Error'].get('Message', '')} (Service: AmazonSageMaker; Status Code: "
-                    f"{meta.get('HTTPStatusCode')}; Error Code: {code}; Request ID: {meta.get('RequestId')}; "
-                    "Proxy: null)"
-                )
-                return failure.FailureEvent(
-                    env=env,
-                    error_name=custom(name),
-                    event_type=api.HistoryEventType.TaskFailed,
-                    event_details=details(
-                        taskFailedEventDetails=api.TaskFailedEventDetails(
-                            error=name,
-                            cause=cause,
-                            resource=self._get_sfn_resource(),
-                            resourceType=self._get_sfn_resource_type(),
-                        )
-                    ),
-                )
-            return super()._from_error(env=env, ex=ex)
-
-        def _build_sync_resolver(self, env, resource_runtime_part, normalised_parameters, state_credentials):
-            describe, name_key, status_key = _SYNC[self._action()]
-            client = client_for(resource_runtime_part.region, "sagemaker", state_credentials)
-            env.stack.pop()  # the Create* response
-            name = normalised_parameters[name_key]
-
-            def resolve() -> dict[str, Any] | None:
-                response = getattr(client, describe)(**{name_key: name})
-                response.pop("ResponseMetadata", None)
-                status = response.get(status_key)
-                if status == "Completed":
-                    return response
-                if status in ("Failed", "Stopped"):
-                    error = states_type.StatesTaskFailed
-                    raise failure.FailureEventException(
-                        failure.FailureEvent(
-                            env=env,
-                            error_name=states_name.StatesErrorName(typ=error),
-                            event_type=api.HistoryEventType.TaskFailed,
-                            event_details=details(
-                                taskFailedEventDetails=api.TaskFailedEventDetails(
-                                    resource=self._get_sfn_resource(),
-                                    resourceType=self._get_sfn_resource_type(),
-                                    error=error.to_name(),
-                                    cause=to_json_str(response),
-                                )
-                            ),
-                        )
-                    )
-                return None
-
-            return resolve
-
-        def _eval_sync(self, env, sync_resolver, timeout_seconds, callback_endpoint, heartbeat_endpoint):
-            poll = _service.settings.sync_poll_seconds if _service is not None else 0.5
-            while env.is_running():
-                result = sync_resolver()
-                if result:
-                    return result
-                time.sleep(poll)
-            return None
-
-    return StateTaskServiceSageMaker
