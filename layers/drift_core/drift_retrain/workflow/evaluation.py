@@ -38,6 +38,7 @@ from drift_retrain.workflow.metrics import (
     regression_metrics,
 )
 from drift_retrain.workflow.naming import s3_safe
+from drift_retrain.workflow.payloads import EvaluationResult, Winner
 from drift_retrain.workflow.transform_outputs import (
     ScoredRows,
     pair_outputs,
@@ -291,7 +292,7 @@ def evaluate_candidate(
         *decision.reasons,
     ]
     holdout = _holdout(task, classes, best.rows)
-    winner = _winner(best)
+    winner = Winner(**_winner(best)).to_dict()
     key = f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
     report = {
         "execution_name": execution_name,
@@ -326,22 +327,22 @@ def evaluate_candidate(
     }
     storage.put_json(s3, bucket, key, report)
     logger.info("evaluated candidates", extra={"decision": decision.decision, "reasons": reasons})
-    return {
-        "promote": decision.promote,
-        "decision": decision.decision,
-        "reasons": reasons,
-        "primary_metric": primary,
-        "relative_improvement": decision.relative_improvement,
-        "candidate": best.metrics,
-        "champion": champion_metrics,
-        "candidates": [
+    return EvaluationResult(
+        promote=decision.promote,
+        decision=decision.decision,
+        reasons=reasons,
+        primary_metric=primary,
+        relative_improvement=decision.relative_improvement,
+        candidate=best.metrics,
+        champion=champion_metrics,
+        candidates=[
             {k: v for k, v in _candidate_entry(c, primary).items() if k not in ("metrics", "paired_test")}
             for c in scored
         ],
-        "failed_candidates": failed,
-        "winner": winner,
-        "paired_test": None if best.test is None else {"name": best.test.name, "p_value": best.test.p_value},
-        "candidate_holdout": holdout.to_dict(),
-        "rows": len(best.rows.labels),
-        "report": {"bucket": bucket, "key": key, "uri": storage.s3_uri(bucket, key)},
-    }
+        failed_candidates=failed,
+        winner=winner,
+        paired_test=None if best.test is None else {"name": best.test.name, "p_value": best.test.p_value},
+        candidate_holdout=holdout.to_dict(),
+        rows=len(best.rows.labels),
+        report={"bucket": bucket, "key": key, "uri": storage.s3_uri(bucket, key)},
+    ).to_dict()

@@ -43,6 +43,7 @@ from drift_retrain.workflow.exceptions import (
 )
 from drift_retrain.workflow.manifest import manifest
 from drift_retrain.workflow.naming import job_names, s3_safe
+from drift_retrain.workflow.payloads import CandidateItem, PreparedData
 from drift_retrain.workflow.retrain_run import Retrain
 from drift_retrain.workflow.settings import drift_settings
 from drift_retrain.workflow.window import WindowSettings, split_seed
@@ -235,6 +236,7 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
     )
     if "registry" in strategies:
         items += registry_items(retrain, test, len(items) + 1)
+    items = [CandidateItem(**item).to_dict() for item in items]  # exactly the Map item's fields
     if not items:
         reasons = "; ".join(f"{d['strategy']}: {d['reason']}" for d in dropped) or "no earlier model"
         raise NotEnoughTrainingDataError(f"no candidate to train or re-score ({reasons})")
@@ -256,22 +258,22 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         "prepared training data",
         extra={"candidates": [i["strategy"] for i in items], "test_rows": len(test), "dropped": dropped},
     )
-    return {
-        "task": retrain.schema.task,
-        "label": retrain.schema.label,
-        "classes": list(retrain.schema.classes),
-        "names": retrain.names.to_dict(),
-        "candidates": items,
-        "test": {"champion_uri": champion_test_uri, "rows": len(test)},
-        "transform_output": {"champion": retrain.files.transform_output("champion")},
-        "hyperparameters": hyperparameters,
-        "static_hyperparameters": static,
-        "tuning_objective": tuning,
-        "manifest": retrain.files.ref(manifest_key),
-        "rows": {**primary["rows"], "test": len(test)},
-        "batches": len(primary["batches"]),
-        "window_strategy": primary["strategy"],
-        "window_ended": primary["window_ended"],
-        "skipped_batches": len(reader.unusable),
-        "champion_profile_found": retrain.champion is not None,
-    }
+    return PreparedData(
+        task=retrain.schema.task,
+        label=retrain.schema.label,
+        classes=list(retrain.schema.classes),
+        names=retrain.names.to_dict(),
+        candidates=items,
+        test={"champion_uri": champion_test_uri, "rows": len(test)},
+        transform_output={"champion": retrain.files.transform_output("champion")},
+        hyperparameters=hyperparameters,
+        static_hyperparameters=static,
+        tuning_objective=tuning,
+        manifest=retrain.files.ref(manifest_key),
+        rows={**primary["rows"], "test": len(test)},
+        batches=len(primary["batches"]),
+        window_strategy=primary["strategy"],
+        window_ended=primary["window_ended"],
+        skipped_batches=len(reader.unusable),
+        champion_profile_found=retrain.champion is not None,
+    ).to_dict()

@@ -34,6 +34,7 @@ from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
 from drift_retrain.workflow import registry
 from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
 from drift_retrain.workflow.naming import s3_safe
+from drift_retrain.workflow.payloads import PromotionResult
 from drift_retrain.workflow.settings import drift_settings
 
 __all__ = ["CleanupPlan", "PromoteSettings", "lineage_record", "plan_cleanup", "promote_model"]
@@ -316,7 +317,7 @@ def promote_model(
     if registry_error is not None:
         raise registry_error
     logger.info("promoted model", extra={"model": model, "package": promotion["model_package_arn"]})
-    return storage.json_safe(promotion)
+    return storage.json_safe(PromotionResult(**{"cleanup": None, **promotion}).to_dict())
 
 
 def cleanup(
