@@ -126,6 +126,109 @@ def _recovery_lines(recovery: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _subject(outcome: str, endpoint: str, evaluation: Mapping[str, Any], error: Mapping[str, Any]) -> str:
+    if outcome == "promoted":
+        metric = evaluation.get("primary_metric")
+        change = ""
+        if metric and evaluation.get("champion"):
+            change = f" ({metric} {_fmt(_get(evaluation, 'champion', metric))} -> {_fmt(_get(evaluation, 'candidate', metric))})"
+        first = " (first deployment)" if evaluation.get("decision") == "first_deployment" else ""
+        return f"{endpoint}: new model serving{first}{change}"
+    if outcome == "rejected":
+        return f"{endpoint}: candidate rejected, champion keeps serving"
+    if outcome == "skipped":
+        return f"{endpoint}: retrain skipped, another retrain is running"
+    name = str(error.get("Error") or "RetrainFailed")
+    return f"{endpoint}: retrain failed, champion keeps serving ({_ERROR_SUMMARY.get(name, name)})"
+
+
+def _trigger_lines(trigger: Mapping[str, Any], batch: Mapping[str, Any]) -> list[str]:
+    """Which batch started the run, and why."""
+    lines = []
+    if batch:
+        lines.append(f"Batch: s3://{batch.get('bucket')}/{batch.get('key')} (id {batch.get('batch_id')})")
+    if trigger.get("bootstrap"):
+        return [*lines, "Trigger: bootstrap run (first model)"]
+    if trigger.get("reasons"):
+        lines.append("Why a retrain: " + "; ".join(map(str, trigger["reasons"])))
+    if trigger.get("drifted_features"):
+        lines.append("Drifted features: " + ", ".join(map(str, trigger["drifted_features"])))
+    if trigger.get("concept_drift") is not None:
+        lines.append(f"Concept drift: {'yes' if trigger.get('concept_drift') else 'no'}")
+    if trigger.get("labelled_rows") is not None:
+        lines.append(f"Labelled rows in the batch: {trigger.get('labelled_rows')}")
+    return lines
+
+
+def _evaluation_lines(evaluation: Mapping[str, Any]) -> list[str]:
+    """The decision, its reasons, both models' metrics, the paired test and every candidate."""
+    if not evaluation:
+        return []
+    lines = ["", f"Decision: {evaluation.get('decision')}"]
+    lines += [f"  - {reason}" for reason in evaluation.get("reasons") or []]
+    candidate = evaluation.get("candidate") or {}
+    champion = evaluation.get("champion") or {}
+    names = [k for k in ("error_rate", "accuracy", "auc", "log_loss", "rmse", "mae") if k in candidate]
+    if names:
+        lines.append(f"  {'metric':<11} {'candidate':>10} {'champion':>10}")
+        lines += [f"  {k:<11} {_fmt(candidate.get(k)):>10} {_fmt(champion.get(k)):>10}" for k in names]
+    test = evaluation.get("paired_test") or {}
+    if test:
+        lines.append(f"  paired test {test.get('name')}: p = {_fmt(test.get('p_value'))}")
+    return lines + _tournament_lines(evaluation)
+
+
+def _promotion_lines(state: Mapping[str, Any], evaluation: Mapping[str, Any]) -> list[str]:
+    """What serves now, whether accuracy came back, the registry entry and the cleanup."""
+    names = _get(state, "data", "names") or {}
+    model = _get(evaluation, "winner", "model_name") or names.get("model")
+    lines = ["", f"Serving model {model} with endpoint config {names.get('endpoint_config')}"]
+    promotion = _get(state, "promotion_result", "promotion") or {}
+    lines += _recovery_lines(promotion.get("recovery") or {})
+    if promotion.get("model_package_arn"):
+        lines.append(f"Registry: {promotion['model_package_arn']}")
+    cleanup = promotion.get("cleanup") or {}
+    if cleanup.get("deleted_configs") or cleanup.get("deleted_models"):
+        lines.append(
+            f"Cleaned up {len(cleanup.get('deleted_configs', []))} endpoint configs and "
+            f"{len(cleanup.get('deleted_models', []))} models"
+        )
+    if cleanup.get("errors"):
+        lines.append("Cleanup problems: " + "; ".join(cleanup["errors"]))
+    return lines
+
+
+def _failure_lines(state: Mapping[str, Any], error: Mapping[str, Any]) -> list[str]:
+    lines = ["", f"Error: {error.get('Error')}", f"Cause: {_cause(error.get('Cause'))}"]
+    if _get(state, "endpoint", "status"):
+        lines.append(
+            f"Endpoint status: {_get(state, 'endpoint', 'status')} on {_get(state, 'endpoint', 'config_name')}"
+        )
+    return lines
+
+
+def _links(
+    state: Mapping[str, Any], evaluation: Mapping[str, Any], execution_arn: str | None, region: str | None
+) -> list[str]:
+    """The execution, the reports, the manifest and the lineage record."""
+    links = []
+    url = execution_url(execution_arn, region)
+    if url:
+        links.append(f"Execution: {url}")
+    for label, ref in (
+        ("Drift report", _get(state, "trigger", "report") or {}),
+        ("Evaluation report", evaluation.get("report") or {}),
+        ("Training manifest", _get(state, "data", "manifest") or {}),
+    ):
+        link = s3_console_url(ref.get("bucket"), ref.get("key"), region)
+        if link:
+            links.append(f"{label}: {link}")
+    lineage = _get(state, "promotion_result", "promotion", "lineage")
+    if lineage:
+        links.append(f"Lineage: {lineage}")
+    return ["", *links] if links else []
+
+
 def format_message(
     outcome: str, state: Mapping[str, Any], *, execution_arn: str | None, region: str | None
 ) -> Message:
@@ -137,105 +240,23 @@ def format_message(
     batch = trigger.get("batch") or _get(state, "batch") or {}
     evaluation = _get(state, "evaluation") or {}
     error = _get(state, "failure", "error") or _get(state, "error") or {}
-    metric = evaluation.get("primary_metric")
 
-    if outcome == "promoted":
-        change = ""
-        if metric and evaluation.get("champion"):
-            change = f" ({metric} {_fmt(_get(evaluation, 'champion', metric))} -> {_fmt(_get(evaluation, 'candidate', metric))})"
-        first = " (first deployment)" if evaluation.get("decision") == "first_deployment" else ""
-        subject = f"{endpoint}: new model serving{first}{change}"
-    elif outcome == "rejected":
-        subject = f"{endpoint}: candidate rejected, champion keeps serving"
-    elif outcome == "skipped":
-        subject = f"{endpoint}: retrain skipped, another retrain is running"
-    else:
-        name = str(error.get("Error") or "RetrainFailed")
-        subject = f"{endpoint}: retrain failed, champion keeps serving ({_ERROR_SUMMARY.get(name, name)})"
-
-    lines = [f"Outcome: {outcome.upper()}", f"Endpoint: {endpoint}"]
-    if batch:
-        lines.append(f"Batch: s3://{batch.get('bucket')}/{batch.get('key')} (id {batch.get('batch_id')})")
-    if trigger.get("bootstrap"):
-        lines.append("Trigger: bootstrap run (first model)")
-    else:
-        if trigger.get("reasons"):
-            lines.append("Why a retrain: " + "; ".join(map(str, trigger["reasons"])))
-        if trigger.get("drifted_features"):
-            lines.append("Drifted features: " + ", ".join(map(str, trigger["drifted_features"])))
-        if trigger.get("concept_drift") is not None:
-            lines.append(f"Concept drift: {'yes' if trigger.get('concept_drift') else 'no'}")
-        if trigger.get("labelled_rows") is not None:
-            lines.append(f"Labelled rows in the batch: {trigger.get('labelled_rows')}")
-
+    lines = [f"Outcome: {outcome.upper()}", f"Endpoint: {endpoint}", *_trigger_lines(trigger, batch)]
     rows = _get(state, "data", "rows")
     if rows:
         lines.append(
             f"Training rows: {rows.get('train')} train, {rows.get('validation')} validation, {rows.get('test')} held out"
         )
     lines += _window_lines(_get(state, "data") or {})
-    if evaluation:
-        lines.append("")
-        lines.append(f"Decision: {evaluation.get('decision')}")
-        for reason in evaluation.get("reasons") or []:
-            lines.append(f"  - {reason}")
-        candidate = evaluation.get("candidate") or {}
-        champion = evaluation.get("champion") or {}
-        names = [k for k in ("error_rate", "accuracy", "auc", "log_loss", "rmse", "mae") if k in candidate]
-        if names:
-            lines.append(f"  {'metric':<11} {'candidate':>10} {'champion':>10}")
-            lines += [f"  {k:<11} {_fmt(candidate.get(k)):>10} {_fmt(champion.get(k)):>10}" for k in names]
-        test = evaluation.get("paired_test") or {}
-        if test:
-            lines.append(f"  paired test {test.get('name')}: p = {_fmt(test.get('p_value'))}")
-        lines += _tournament_lines(evaluation)
-
+    lines += _evaluation_lines(evaluation)
     if outcome == "promoted":
-        names_ = _get(state, "data", "names") or {}
-        model = _get(evaluation, "winner", "model_name") or names_.get("model")
-        lines.append("")
-        lines.append(f"Serving model {model} with endpoint config {names_.get('endpoint_config')}")
-        promotion = _get(state, "promotion_result", "promotion") or {}
-        lines += _recovery_lines(promotion.get("recovery") or {})
-        if promotion.get("model_package_arn"):
-            lines.append(f"Registry: {promotion['model_package_arn']}")
-        cleanup = promotion.get("cleanup") or {}
-        if cleanup.get("deleted_configs") or cleanup.get("deleted_models"):
-            lines.append(
-                f"Cleaned up {len(cleanup.get('deleted_configs', []))} endpoint configs and "
-                f"{len(cleanup.get('deleted_models', []))} models"
-            )
-        if cleanup.get("errors"):
-            lines.append("Cleanup problems: " + "; ".join(cleanup["errors"]))
-    if outcome == "failed":
-        lines.append("")
-        lines.append(f"Error: {error.get('Error')}")
-        lines.append(f"Cause: {_cause(error.get('Cause'))}")
-        if _get(state, "endpoint", "status"):
-            lines.append(
-                f"Endpoint status: {_get(state, 'endpoint', 'status')} on {_get(state, 'endpoint', 'config_name')}"
-            )
-    if outcome == "skipped":
+        lines += _promotion_lines(state, evaluation)
+    elif outcome == "failed":
+        lines += _failure_lines(state, error)
+    elif outcome == "skipped":
         holder = _get(state, "lock_holder", "Item", "ExecutionArn", "S")
         if holder:
             lines.append(f"Lock held by: {holder}")
-
-    links = []
-    url = execution_url(execution_arn, region)
-    if url:
-        links.append(f"Execution: {url}")
-    report = trigger.get("report") or {}
-    for label, ref in (
-        ("Drift report", report),
-        ("Evaluation report", evaluation.get("report") or {}),
-        ("Training manifest", _get(state, "data", "manifest") or {}),
-    ):
-        link = s3_console_url(ref.get("bucket"), ref.get("key"), region)
-        if link:
-            links.append(f"{label}: {link}")
-    lineage = _get(state, "promotion_result", "promotion", "lineage")
-    if lineage:
-        links.append(f"Lineage: {lineage}")
-    if links:
-        lines += ["", *links]
+    lines += _links(state, evaluation, execution_arn, region)
+    subject = _subject(outcome, endpoint, evaluation, error)
     return Message(subject=f"[drift-retrain] {subject}", body="\n".join(lines) + "\n", outcome=outcome)

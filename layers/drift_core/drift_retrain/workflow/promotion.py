@@ -210,48 +210,39 @@ def _required(event: Mapping[str, Any]) -> tuple[dict, dict, dict, dict]:
     return data, training, evaluation, names
 
 
-def promote_model(
-    s3: Any, sagemaker: Any, settings: PromoteSettings, event: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Run the promotion steps for one execution; returns a summary for the notification.
-
-    Raises
-    ------
-    WorkflowInputError, ProfileError, StorageError (drift_retrain.aws.exceptions)
-        Before anything is written.
-    RegistryError
-        After the profile and the lineage record were written (the lineage says what failed).
-    """
-    event = winner_view(event)
-    data, training, evaluation, names = _required(event)
-    bucket = settings.bucket
-    model = names["model"]
-    model_prefix = f"models/{model}/"
-    execution_name = str(event["execution_name"])
-
-    profile_ref = data["candidate_profile"]
-    raw = storage.read_object(s3, profile_ref.get("bucket") or bucket, profile_ref["key"])
+def _candidate_profile(
+    s3: Any, bucket: str, ref: Mapping[str, str], evaluation: Mapping[str, Any]
+) -> BaselineProfile:
+    """The winner's profile, with its holdout error on the newest held-out rows."""
+    raw = storage.read_object(s3, ref.get("bucket") or bucket, ref["key"])
     try:
         profile = BaselineProfile.from_json_bytes(raw)
     except ProfileError as exc:
-        raise ProfileError(f"candidate profile s3://{bucket}/{profile_ref['key']}: {exc}") from exc
+        raise ProfileError(f"candidate profile s3://{bucket}/{ref['key']}: {exc}") from exc
     try:
         profile.holdout = HoldoutPerformance.from_dict(evaluation["candidate_holdout"])
     except ProfileError as exc:
         raise WorkflowInputError(f"evaluation.candidate_holdout: {exc}") from exc
+    return profile
 
-    previous = _current_profile(s3, settings)
-    profile.reference = carried_reference(previous, profile.holdout)
-    training_data_key = f"{model_prefix}training-data.csv.gz"
+
+def _new_baseline(
+    s3: Any, settings: PromoteSettings, event: Mapping[str, Any], parts: tuple[dict, dict, dict, dict]
+) -> tuple[BaselineProfile, dict[str, Any]]:
+    """Write the new baseline profile (and the model's copy, and its training rows); the summary so far."""
+    data, training, evaluation, names = parts
+    bucket, model_prefix = settings.bucket, f"models/{names['model']}/"
+    profile = _candidate_profile(s3, bucket, data["candidate_profile"], evaluation)
+    profile.reference = carried_reference(_current_profile(s3, settings), profile.holdout)
+    training_data_key: str | None = f"{model_prefix}training-data.csv.gz"
     if data.get("raw_training_data"):
         storage.copy_object(s3, bucket, data["raw_training_data"]["key"], training_data_key)
     else:
         training_data_key = None
-    trigger = event.get("trigger") or {}
-    drift_report = trigger.get("report") or None
+    drift_report = (event.get("trigger") or {}).get("report") or None
     profile.metadata.update(
         {
-            "model_name": model,
+            "model_name": names["model"],
             "endpoint_config": names.get("endpoint_config"),
             "endpoint": event["endpoint_name"],
             "training_job": training.get("job_name"),
@@ -271,8 +262,7 @@ def promote_model(
     model_profile_key = f"{model_prefix}profile.json"
     storage.put_bytes(s3, bucket, model_profile_key, body, "application/json")
     storage.put_bytes(s3, bucket, settings.profile_key, body, "application/json")
-
-    promotion: dict[str, Any] = {
+    return profile, {
         "profile": storage.s3_uri(bucket, model_profile_key),
         "baseline_profile": storage.s3_uri(bucket, settings.profile_key),
         "training_data": None if training_data_key is None else storage.s3_uri(bucket, training_data_key),
@@ -281,42 +271,74 @@ def promote_model(
         "model_package_arn": None,
         "registry_error": None,
     }
-    lineage_key = f"{LINEAGE_PREFIX}{s3_safe(execution_name)}.json"
+
+
+def _register(
+    sagemaker: Any,
+    settings: PromoteSettings,
+    event: Mapping[str, Any],
+    parts: tuple[dict, dict, dict, dict],
+    promotion: Mapping[str, Any],
+    drift_report: str | None,
+) -> str:
+    """An Approved model package for the new model; its ARN."""
+    _, training, evaluation, names = parts
+    registry.ensure_model_package_group(
+        sagemaker,
+        settings.model_package_group,
+        "Models promoted by drift-retrain (one per successful retrain)",
+    )
+    return registry.create_model_package(
+        sagemaker,
+        group=settings.model_package_group,
+        description=f"{names['model']}: " + "; ".join(evaluation.get("reasons") or [])[:900],
+        image=str(event.get("training_image") or ""),
+        model_data_url=training["model_artifacts"],
+        metrics_uri=(evaluation.get("report") or {}).get("uri") or promotion["profile"],
+        realtime_instance_types=[settings.endpoint_instance_type],
+        transform_instance_types=[settings.transform_instance_type],
+        metadata={
+            "drift_report": drift_report or "",
+            "execution_arn": str(event.get("execution_arn") or ""),
+            "training_job": str(training.get("job_name") or ""),
+            "endpoint_config": str(names.get("endpoint_config") or ""),
+            "baseline_profile": promotion["profile"],
+        },
+    )
+
+
+def promote_model(
+    s3: Any, sagemaker: Any, settings: PromoteSettings, event: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Run the promotion steps for one execution; returns a summary for the notification.
+
+    Raises
+    ------
+    WorkflowInputError, ProfileError, StorageError (drift_retrain.aws.exceptions)
+        Before anything is written.
+    RegistryError
+        After the profile and the lineage record were written (the lineage says what failed).
+    """
+    event = winner_view(event)
+    parts = _required(event)
+    names = parts[3]
+    profile, promotion = _new_baseline(s3, settings, event, parts)
     registry_error: RegistryError | None = None
     try:
-        registry.ensure_model_package_group(
-            sagemaker,
-            settings.model_package_group,
-            "Models promoted by drift-retrain (one per successful retrain)",
-        )
-        promotion["model_package_arn"] = registry.create_model_package(
-            sagemaker,
-            group=settings.model_package_group,
-            description=f"{model}: " + "; ".join(evaluation.get("reasons") or [])[:900],
-            image=str(event.get("training_image") or ""),
-            model_data_url=training["model_artifacts"],
-            metrics_uri=(evaluation.get("report") or {}).get("uri") or promotion["profile"],
-            realtime_instance_types=[settings.endpoint_instance_type],
-            transform_instance_types=[settings.transform_instance_type],
-            metadata={
-                "drift_report": profile.metadata["drift_report"] or "",
-                "execution_arn": str(event.get("execution_arn") or ""),
-                "training_job": str(training.get("job_name") or ""),
-                "endpoint_config": str(names.get("endpoint_config") or ""),
-                "baseline_profile": promotion["profile"],
-            },
+        promotion["model_package_arn"] = _register(
+            sagemaker, settings, event, parts, promotion, profile.metadata["drift_report"]
         )
     except RegistryError as exc:
         registry_error = exc
         promotion["registry_error"] = str(exc)
-
     if registry_error is None:
         promotion["cleanup"] = cleanup(sagemaker, settings, names, event)
-    storage.put_json(s3, bucket, lineage_key, lineage_record(event, promotion))
-    promotion["lineage"] = storage.s3_uri(bucket, lineage_key)
+    lineage_key = f"{LINEAGE_PREFIX}{s3_safe(str(event['execution_name']))}.json"
+    storage.put_json(s3, settings.bucket, lineage_key, lineage_record(event, promotion))
+    promotion["lineage"] = storage.s3_uri(settings.bucket, lineage_key)
     if registry_error is not None:
         raise registry_error
-    logger.info("promoted model", extra={"model": model, "package": promotion["model_package_arn"]})
+    logger.info("promoted model", extra={"model": names["model"], "package": promotion["model_package_arn"]})
     return storage.json_safe(PromotionResult(**{"cleanup": None, **promotion}).to_dict())
 
 
