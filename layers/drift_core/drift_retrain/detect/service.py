@@ -214,9 +214,21 @@ def process_object(
         logger.warning("Object overwritten; its new version has its own event", extra={"key": key})
         return Outcome(status=Status.SUPERSEDED, message=str(error), batch=batch, batch_id=batch_id)
 
+    return _act_on(clients, settings, batch, batch_id, report_obj, serving_model)
+
+
+def _act_on(
+    clients: Any,
+    settings: DetectSettings,
+    batch: ObjectRef,
+    batch_id: str,
+    report_obj: DriftReport,
+    serving_model: str,
+) -> Outcome:
+    """Write the report, start the retrain when the policy fired, notify on an alert."""
     report = report_obj.to_dict()
     report_key = f"{settings.reports_prefix}{batch_id}.json"
-    write_json(clients.s3, bucket, report_key, report)
+    write_json(clients.s3, batch.bucket, report_key, report)
     outcome = Outcome(
         status=Status.CHECKED,
         message="retrain" if report_obj.retrain else ("alert" if report.get("alert") else "no drift"),
@@ -236,30 +248,37 @@ def process_object(
             "report_key": report_key,
         },
     )
-
     if report_obj.retrain:
-        if settings.state_machine_arn:
-            outcome.execution = start_execution(
-                clients.stepfunctions,
-                settings.state_machine_arn,
-                naming.execution_name_for(bucket, key, version_id, batch.etag),
-                retrain_input(batch, batch_id, report_key, report),
-            )
-            if report_obj.decision.follow_up and not outcome.execution.duplicate:
-                _mark_recovery(clients, settings.data_bucket or bucket, serving_model, batch_id, outcome)
-            logger.info(
-                "Retraining execution",
-                extra={
-                    "execution_name": outcome.execution.name,
-                    "execution_arn": outcome.execution.execution_arn,
-                    "duplicate_delivery": outcome.execution.duplicate,
-                },
-            )
-        else:
-            logger.error("The policy fired but STATE_MACHINE_ARN is not set: no retrain started")
+        _start_retrain(clients, settings, outcome, report_obj, serving_model)
     if report.get("alert") and not outcome.duplicate_delivery:
         subject = f"{'Retrain' if report_obj.retrain else 'Drift alert'}: {batch_id}"
         outcome.notified = _send(
             clients, settings, subject, drift_message(batch, report, report_key, outcome)
         )
     return outcome
+
+
+def _start_retrain(
+    clients: Any, settings: DetectSettings, outcome: Outcome, report_obj: DriftReport, serving_model: str
+) -> None:
+    """Start the execution (a repeated event finds it started), and count a follow-up retrain."""
+    batch, batch_id = outcome.batch, outcome.batch_id
+    if not settings.state_machine_arn:
+        logger.error("The policy fired but STATE_MACHINE_ARN is not set: no retrain started")
+        return
+    outcome.execution = start_execution(
+        clients.stepfunctions,
+        settings.state_machine_arn,
+        naming.execution_name_for(batch.bucket, batch.key, batch.version_id, batch.etag),
+        retrain_input(batch, batch_id, outcome.report_key, outcome.report),
+    )
+    if report_obj.decision.follow_up and not outcome.execution.duplicate:
+        _mark_recovery(clients, settings.data_bucket or batch.bucket, serving_model, batch_id, outcome)
+    logger.info(
+        "Retraining execution",
+        extra={
+            "execution_name": outcome.execution.name,
+            "execution_arn": outcome.execution.execution_arn,
+            "duplicate_delivery": outcome.execution.duplicate,
+        },
+    )
