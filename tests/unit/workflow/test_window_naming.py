@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from drift_retrain.exceptions import ConfigError
 from drift_retrain.workflow.candidates import candidate_names
 from drift_retrain.workflow.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
 from drift_retrain.workflow.naming import job_names
@@ -126,8 +127,20 @@ def test_window_settings_from_env():
         {"CANDIDATE_STRATEGIES": " Recent , registry", "REGISTRY_CANDIDATES": "4"}
     )
     assert chosen.candidates == ("recent", "registry") and chosen.registry_candidates == 4
-    with pytest.raises(ValueError, match="candidate strategies"):
+    with pytest.raises(ConfigError, match="candidate strategies"):
         WindowSettings.from_env({"CANDIDATE_STRATEGIES": "since_change,everything"})
+    with pytest.raises(ConfigError, match="WINDOW_MAX_ROWS='lots' is not a valid int"):
+        WindowSettings.from_env({"WINDOW_MAX_ROWS": "lots"})
+
+
+def test_every_workflow_setting_names_the_variable_it_cannot_read():
+    from drift_retrain.workflow.evaluation import EvaluationSettings
+    from drift_retrain.workflow.promotion import PromoteSettings
+
+    with pytest.raises(ConfigError, match="BOOTSTRAP_RESAMPLES='many'"):
+        EvaluationSettings.from_env({"BOOTSTRAP_RESAMPLES": "many"})
+    with pytest.raises(ConfigError, match=r"KEEP_LAST_MODELS='3\.5'"):
+        PromoteSettings.from_env({"DATA_BUCKET": "b", "KEEP_LAST_MODELS": "3.5"})
 
 
 def test_split_seed_depends_on_the_batch():

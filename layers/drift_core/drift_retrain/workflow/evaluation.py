@@ -24,6 +24,7 @@ import numpy as np
 
 from drift_retrain.aws import storage
 from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.env import env_value
 from drift_retrain.layout import EVALUATION_PREFIX
 from drift_retrain.workflow.exceptions import (
     NoCandidateScoredError,
@@ -69,16 +70,12 @@ class EvaluationSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> EvaluationSettings:
-        def get(name: str, default: float) -> float:
-            raw = str(environ.get(name, "")).strip()
-            return float(raw) if raw else default
-
         d = cls()
         return cls(
-            min_improvement=get("MIN_IMPROVEMENT", d.min_improvement),
-            alpha=get("COMPARISON_ALPHA", d.alpha),
-            bootstrap_resamples=int(get("BOOTSTRAP_RESAMPLES", d.bootstrap_resamples)),
-            seed=int(get("EVALUATION_SEED", d.seed)),
+            min_improvement=env_value(environ, "MIN_IMPROVEMENT", d.min_improvement, float),
+            alpha=env_value(environ, "COMPARISON_ALPHA", d.alpha, float),
+            bootstrap_resamples=env_value(environ, "BOOTSTRAP_RESAMPLES", d.bootstrap_resamples, int),
+            seed=env_value(environ, "EVALUATION_SEED", d.seed, int),
         )
 
 

@@ -31,7 +31,7 @@ from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.schema import Schema
-from drift_retrain.exceptions import ProfileError
+from drift_retrain.exceptions import ConfigError, ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, INCOMING_PREFIX
 from drift_retrain.workflow.candidate_items import registry_items, trained_items, windows_for
 from drift_retrain.workflow.candidates import plan_strategies
@@ -98,8 +98,8 @@ class PrepareSettings:
 
 def _window_settings(environ: Mapping[str, str]) -> WindowSettings:
     try:
-        return WindowSettings.from_env(dict(environ))
-    except ValueError as exc:
+        return WindowSettings.from_env(environ)
+    except ConfigError as exc:
         raise WorkflowInputError(f"training window settings: {exc}") from exc
 
 

@@ -29,6 +29,7 @@ from drift_retrain.engine.champion import recovered
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.env import env_value
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
 from drift_retrain.workflow import registry
@@ -64,7 +65,7 @@ class PromoteSettings:
             profile_key=environ.get("PROFILE_KEY") or d.profile_key,
             model_prefix=environ.get("MODEL_NAME_PREFIX") or d.model_prefix,
             model_package_group=environ.get("MODEL_PACKAGE_GROUP") or d.model_package_group,
-            keep_last=max(1, int(environ.get("KEEP_LAST_MODELS") or d.keep_last)),
+            keep_last=max(1, env_value(environ, "KEEP_LAST_MODELS", d.keep_last, int)),
             endpoint_instance_type=environ.get("ENDPOINT_INSTANCE_TYPE") or d.endpoint_instance_type,
             transform_instance_type=environ.get("TRANSFORM_INSTANCE_TYPE") or d.transform_instance_type,
             drift=drift_settings(environ),

@@ -15,13 +15,15 @@ candidate and the champion are compared on the distribution the endpoint serves 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
+from drift_retrain.env import env_value
+from drift_retrain.exceptions import ConfigError
 from drift_retrain.workflow.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
 
 __all__ = [
@@ -78,32 +80,28 @@ class WindowSettings:
             raise ValueError("test_share + validation_share must leave rows to train on")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> WindowSettings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> WindowSettings:
+        """Read the PrepareTrainingData environment; a bad value is a ``ConfigError`` naming it."""
         env = environ or {}
-
-        def get(name: str, default: object, kind: type) -> object:
-            raw = str(env.get(name, "")).strip()
-            return kind(raw) if raw else default
-
-        defaults = cls()
-        return cls(
-            candidates=tuple(
-                part.strip().lower()
-                for part in str(get("CANDIDATE_STRATEGIES", ",".join(defaults.candidates), str)).split(",")
-                if part.strip()
-            ),
-            registry_candidates=int(get("REGISTRY_CANDIDATES", defaults.registry_candidates, int)),
-            since_change_max_batches=int(
-                get("SINCE_CHANGE_MAX_BATCHES", defaults.since_change_max_batches, int)
-            ),
-            max_batches=int(get("WINDOW_MAX_BATCHES", defaults.max_batches, int)),
-            max_rows=int(get("WINDOW_MAX_ROWS", defaults.max_rows, int)),
-            previous_data_share=float(get("PREVIOUS_DATA_SHARE", defaults.previous_data_share, float)),
-            test_share=float(get("TEST_SHARE", defaults.test_share, float)),
-            validation_share=float(get("VALIDATION_SHARE", defaults.validation_share, float)),
-            min_training_rows=int(get("MIN_TRAINING_ROWS", defaults.min_training_rows, int)),
-            seed=int(get("SPLIT_SEED", defaults.seed, int)),
-        )
+        d = cls()
+        strategies = env_value(env, "CANDIDATE_STRATEGIES", ",".join(d.candidates))
+        try:
+            return cls(
+                candidates=tuple(p.strip().lower() for p in strategies.split(",") if p.strip()),
+                registry_candidates=env_value(env, "REGISTRY_CANDIDATES", d.registry_candidates, int),
+                since_change_max_batches=env_value(
+                    env, "SINCE_CHANGE_MAX_BATCHES", d.since_change_max_batches, int
+                ),
+                max_batches=env_value(env, "WINDOW_MAX_BATCHES", d.max_batches, int),
+                max_rows=env_value(env, "WINDOW_MAX_ROWS", d.max_rows, int),
+                previous_data_share=env_value(env, "PREVIOUS_DATA_SHARE", d.previous_data_share, float),
+                test_share=env_value(env, "TEST_SHARE", d.test_share, float),
+                validation_share=env_value(env, "VALIDATION_SHARE", d.validation_share, float),
+                min_training_rows=env_value(env, "MIN_TRAINING_ROWS", d.min_training_rows, int),
+                seed=env_value(env, "SPLIT_SEED", d.seed, int),
+            )
+        except ValueError as exc:  # a value that parses but is out of range
+            raise ConfigError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
