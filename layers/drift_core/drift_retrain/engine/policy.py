@@ -93,7 +93,8 @@ def decide(
     elif feature_reasons:
         notes.append(
             (
-                "feature drift alone does not retrain (RETRAIN_ON=performance): the serving error did not rise",
+                "feature drift alone does not retrain (RETRAIN_ON=performance): a retrain needs evidence "
+                "that the serving error rose",
                 "; ".join(feature_reasons),
             )
         )

@@ -86,9 +86,6 @@ def since_change(
     inside = set(serving_window)
     entered = False
     for batch in ordered:
-        if entered and batch.key not in inside:
-            return chosen, skipped, f"{batch.key} is older than the serving model's own training window"
-        entered = entered or batch.key in inside
         if len(chosen) >= max_batches - 1:
             return chosen, skipped, f"the window holds SINCE_CHANGE_MAX_BATCHES={max_batches} batches"
         verdict = verdicts.get(batch.key) or BatchVerdict(batch.key, None, why="no drift report")
@@ -109,6 +106,9 @@ def since_change(
                 skipped,
                 f"{batch.key} was served by {verdict.model}, before {serving_model} recovered: an older change",
             )
+        if entered and batch.key not in inside:
+            return chosen, skipped, f"{batch.key} is older than the serving model's own training window"
+        entered = entered or batch.key in inside
         chosen.append(batch)
     return chosen, skipped, "no older batch"
 
