@@ -14,12 +14,13 @@ import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.batch_header import check_header
+from drift_retrain.engine.batch_source import Source, open_source
 from drift_retrain.engine.schema import CATEGORICAL, Schema, canonical_labels
 from drift_retrain.exceptions import InvalidBatchError
 
@@ -36,11 +37,8 @@ __all__ = [
 BLOCK_BYTES = 2 * 1024 * 1024
 #: A single record longer than this is not a CSV record we can trust (and would defeat bounded memory).
 MAX_RECORD_BYTES = 64 * 1024 * 1024
-_GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 _QUOTE, _COMMA, _NL, _CR = 34, 44, 10, 13
-
-Source = bytes | bytearray | str | Path | BinaryIO
 
 
 @dataclass
@@ -100,12 +98,12 @@ def read_csv(
         ``missing_label``, ``ragged_row``, ``unterminated_quote``, ``not_numeric``, ``unknown_class``,
         ``not_numeric_label``.
     """
-    stream, compressed = _open(source)
+    stream, compressed = open_source(source)
     try:
         blocks = _record_blocks(stream, block_bytes)
         header_block = _first_block(blocks)
         columns, first = _take_header(header_block)
-        _check_header(columns, schema, label)
+        check_header(columns, schema, label)
         sampler = _Sampler(max_rows, seed)
         parse = _BlockParser(columns, schema)
         for block in _chain(first, blocks):
@@ -126,67 +124,6 @@ def read_csv(
         schema=schema,
         line_of_row=line_of_row,
     )
-
-
-# --------------------------------------------------------------------------------------------- opening
-
-
-def _open(source: Source) -> tuple[BinaryIO, bool]:
-    if isinstance(source, (bytes, bytearray)):
-        raw: BinaryIO = io.BytesIO(bytes(source))
-    elif isinstance(source, (str, Path)):
-        try:
-            raw = open(source, "rb")  # noqa: SIM115 - closed by read_csv
-        except OSError as exc:
-            raise InvalidBatchError("unreadable", f"cannot open {source}: {exc.strerror}") from exc
-    else:
-        raw = source
-    head = _read_exact(raw, 2)
-    stream: BinaryIO = _Prefixed(head, raw)
-    if head == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=stream, mode="rb"), True  # type: ignore[return-value]
-    return stream, False
-
-
-def _read_exact(raw: BinaryIO, size: int) -> bytes:
-    out = b""
-    while len(out) < size:
-        chunk = raw.read(size - len(out))
-        if not chunk:
-            break
-        out += chunk
-    return out
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream that yields ``prefix`` and then the rest of ``raw`` (lets us sniff non-seekable bodies)."""
-
-    def __init__(self, prefix: bytes, raw: BinaryIO):
-        self._prefix = prefix
-        self._raw = raw
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self._prefix:
-            if size is None or size < 0:
-                out, self._prefix = self._prefix + self._raw.read(), b""
-                return out
-            out, self._prefix = self._prefix[:size], self._prefix[size:]
-            return out + self._raw.read(size - len(out)) if size > len(out) else out
-        return self._raw.read() if size is None or size < 0 else self._raw.read(size)
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        close = getattr(self._raw, "close", None)
-        if close is not None:
-            close()
-        super().close()
 
 
 # ----------------------------------------------------------------------------------- record blocks
@@ -322,64 +259,6 @@ def _take_header(block: _Block) -> tuple[list[str], _Block | None]:
         raise InvalidBatchError("unparseable_header", f"header: {exc}") from exc
     rest = _Block(block.data, block.starts[1:], block.ends[1:], block.lines[1:], block.fields[1:])
     return columns, (rest if len(rest.starts) else None)
-
-
-# ---------------------------------------------------------------------------------- header checks
-
-
-def _check_header(columns: list[str], schema: Schema | None, label: str | None) -> None:
-    if any(name == "" for name in columns):
-        position = columns.index("") + 1
-        raise InvalidBatchError("missing_column_name", f"header: column {position} has no name")
-    duplicates = sorted({c for c in columns if columns.count(c) > 1})
-    if duplicates:
-        raise InvalidBatchError("duplicate_columns", f"header: duplicate column names {duplicates}")
-    if schema is None:
-        if label is not None and label not in columns:
-            raise InvalidBatchError(
-                "missing_label", f"header: label column {label!r} not found (columns: {columns})"
-            )
-        return
-    expected = schema.feature_names
-    allowed = [*expected, schema.label]
-    missing = [c for c in expected if c not in columns]
-    extra = [c for c in columns if c not in allowed]
-    if missing and extra:
-        pairs = _rename_pairs(missing, extra, columns, allowed)
-        detail = "; ".join(f"{old!r} looks renamed to {new!r}" for old, new in pairs)
-        raise InvalidBatchError(
-            "renamed_columns",
-            f"header: expected columns {missing} are missing and {extra} are unexpected ({detail})",
-            column=missing[0],
-        )
-    if missing:
-        raise InvalidBatchError(
-            "missing_columns", f"header: missing feature columns {missing}", column=missing[0]
-        )
-    if extra:
-        raise InvalidBatchError(
-            "extra_columns",
-            f"header: unexpected columns {extra} (the model knows {allowed})",
-            column=extra[0],
-        )
-
-
-def _rename_pairs(missing: list[str], extra: list[str], columns: list[str], allowed: list[str]):
-    """Pair each missing name with the extra one that is most alike (same letters, else same position)."""
-    pairs = []
-    for old in missing:
-        same_letters = [e for e in extra if _letters(e) == _letters(old)]
-        if same_letters:
-            pairs.append((old, same_letters[0]))
-            continue
-        position = allowed.index(old)
-        at_position = columns[position] if position < len(columns) else None
-        pairs.append((old, at_position if at_position in extra else extra[0]))
-    return pairs
-
-
-def _letters(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 # ------------------------------------------------------------------------------------ block parsing
