@@ -32,8 +32,11 @@ def _noise(frame: pd.DataFrame) -> np.ndarray:
 
 def batch_csv(kind: str, seed: int, rows: int = BATCH_ROWS) -> bytes:
     """``stable`` (rule A), ``concept`` (rule B), ``noise`` (random labels), ``covariate`` (shifted,
-    unlabelled) or ``malformed`` (a row with an extra field)."""
+    unlabelled), ``shifted`` (shifted, labelled by rule A: P(y|x) held) or ``malformed`` (a row with an
+    extra field)."""
     rng = np.random.default_rng(seed)
+    if kind == "shifted":
+        return labelled(features(rows, rng, shifted=True), rule_a, rng).to_csv(index=False).encode()
     if kind == "covariate":
         frame = features(rows, rng, shifted=True)
         frame.insert(0, LABEL, np.nan)

@@ -417,8 +417,31 @@ def test_the_lock_is_a_conditional_write(definition):
     assert acquire["Parameters"]["ConditionExpression"] == "attribute_not_exists(LockId)"
 
 
+def test_every_key_detect_drift_sends_reaches_the_trigger(definition):
+    """The input DetectDrift builds (``retrain_input``) is what "Describe drift trigger" passes on: a key
+    dropped there (``kind`` once was) silently changes what PrepareTrainingData trains on."""
+    from drift_retrain.aws.objects import ObjectRef
+    from drift_retrain.detect import retrain_input
+
+    sent = retrain_input(ObjectRef("b", "incoming/x.csv", "v", "e"), "x-1", "reports/drift/x-1.json", {})
+    consumed = {k.removesuffix(".$") for k in definition["States"]["Describe drift trigger"]["Parameters"]}
+    assert set(sent) == consumed - {"bootstrap"}
+    bootstrap = set(definition["States"]["Describe bootstrap trigger"]["Parameters"])
+    assert {k.removesuffix(".$") for k in bootstrap} == consumed
+
+
 @pytest.mark.parametrize(
-    "key", ["batch", "report", "reasons", "drifted_features", "concept_drift", "labelled_rows"]
+    "key",
+    [
+        "batch",
+        "report",
+        "reasons",
+        "drifted_features",
+        "concept_drift",
+        "performance_gap",
+        "kind",
+        "labelled_rows",
+    ],
 )
 def test_the_drift_trigger_consumes_the_detect_drift_contract(definition, key):
     assert definition["States"]["Describe drift trigger"]["Parameters"][f"{key}.$"] == f"$.{key}"
