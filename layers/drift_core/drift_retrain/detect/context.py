@@ -13,9 +13,7 @@ from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.policy import PERFORMANCE
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, DRIFT_REPORTS_PREFIX
 
-__all__ = ["REPORTS_PREFIX", "DetectSettings", "LazyClients", "Outcome", "Status", "retrain_input"]
-
-REPORTS_PREFIX = DRIFT_REPORTS_PREFIX
+__all__ = ["DetectSettings", "LazyClients", "Outcome", "Status", "retrain_input"]
 
 
 class Status:
@@ -39,7 +37,7 @@ class DetectSettings:
     state_machine_arn: str | None = None
     topic_arn: str | None = None
     incoming_prefix: str = naming.INCOMING_PREFIX
-    reports_prefix: str = REPORTS_PREFIX
+    reports_prefix: str = DRIFT_REPORTS_PREFIX
     drift: DriftConfig = field(default_factory=DriftConfig)
 
     @classmethod

@@ -32,6 +32,7 @@ from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object
 from drift_retrain.aws.storage import count_keys, read_object, write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
 from drift_retrain.detect.messages import drift_message
+from drift_retrain.engine.champion import has_lower_reference
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.report import DriftReport
@@ -193,7 +194,12 @@ def process_object(
         )
 
     serving_model = _serving_model(profile)
-    recovery_used = count_keys(clients.s3, settings.data_bucket or bucket, recovery_prefix(serving_model))
+    # One S3 listing per batch only where a follow-up retrain is possible at all.
+    recovery_used = (
+        count_keys(clients.s3, settings.data_bucket or bucket, recovery_prefix(serving_model))
+        if has_lower_reference(profile)
+        else 0
+    )
     try:
         with open_object(clients.s3, batch) as opened:
             report_obj = run_check(

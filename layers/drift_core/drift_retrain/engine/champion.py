@@ -26,6 +26,7 @@ from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
 __all__ = [
     "ConceptDrift",
     "concept_drift",
+    "has_lower_reference",
     "recovered",
 ]
 
@@ -118,7 +119,7 @@ def concept_drift(
     result = _worse_than(schema.task, losses, profile.holdout, config)
     # Without a better reference the champion's holdout is the reference: the gap is the concept test.
     gap, reference = result, profile.holdout
-    if profile.reference is not None and profile.reference.rows and profile.reference.value < reference.value:
+    if has_lower_reference(profile):
         gap, reference = _worse_than(schema.task, losses, profile.reference, config), profile.reference
     return ConceptDrift(
         tested=True,
@@ -135,6 +136,15 @@ def concept_drift(
         reference_rows=reference.rows,
         gap_p_value=gap.p_value,
         gap_detected=gap.detected,
+    )
+
+
+def has_lower_reference(profile) -> bool:
+    """Whether the profile keeps a reference below the champion's own holdout (a partial recovery):
+    only then can the gap test differ from the concept test, and a follow-up retrain start."""
+    reference, holdout = profile.reference, profile.holdout
+    return bool(
+        reference is not None and reference.rows and holdout is not None and reference.value < holdout.value
     )
 
 
