@@ -133,7 +133,7 @@ def _item(
         "train": strategy in (*TRAINED, "bootstrap"),
         "names": names,
         "model_output_uri": retrain.files.uri(f"models/{names['model']}/artifacts/"),
-        "checkpoint_uri": retrain.files.uri(f"checkpoints/{retrain.files.root.split('/', 1)[1]}/{index}/"),
+        "checkpoint_uri": retrain.files.checkpoints(index),
         "transform_output": retrain.files.transform_output(f"candidate-{index}"),
         "window_ended": None if window is None else window.ended,
         "model_data_url": None,

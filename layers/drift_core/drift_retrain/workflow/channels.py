@@ -42,9 +42,20 @@ class RunFiles:
 
     s3: Any
     bucket: str
-    root: str
-    transforms: str
+    run: str  # the execution name, S3-safe
     schema: Schema
+
+    @property
+    def root(self) -> str:
+        return f"training/{self.run}"
+
+    @property
+    def transforms(self) -> str:
+        return f"transforms/{self.run}"
+
+    def checkpoints(self, index: int) -> str:
+        """Managed spot training's checkpoint prefix of candidate ``index``."""
+        return self.uri(f"checkpoints/{self.run}/{index}/")
 
     def uri(self, key: str) -> str:
         return storage.s3_uri(self.bucket, key)

@@ -187,7 +187,7 @@ def _start(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> tupl
         schema=schema,
         seed=seed,
         names=job_names(settings.model_prefix, execution_arn, event.get("execution_start")),
-        files=RunFiles(s3, settings.bucket, f"training/{run}", f"transforms/{run}", schema),
+        files=RunFiles(s3, settings.bucket, run, schema),
     )
     return retrain, trigger_frame
 
