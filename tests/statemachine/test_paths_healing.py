@@ -43,8 +43,11 @@ def test_after_an_abrupt_change_the_promoted_model_is_accurate_again(harness: Ha
 
     later = [harness.upload(f"after-{i}.csv", batch_csv("concept", seed=50 + i, rows=ROWS)) for i in (2, 3)]
     for entry in later:
+        # No retrain. A feature alert is allowed: the feature tests fire on alpha (5%) of same-world
+        # batches by design, and the new profile was built from one batch's rows.
         assert entry["execution"] is None, entry
-        assert entry["outcome"] == "no_drift", entry
+        assert entry["outcome"] in {"no_drift", "drift_alert"}, entry
+        assert not entry["concept_drift"], entry
         assert served_error(harness, entry) <= pre_change + 0.05
     executions = harness.cloud.client("stepfunctions").list_executions(
         stateMachineArn=harness.cloud.stack.state_machine_arn

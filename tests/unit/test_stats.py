@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 from drift_retrain.engine.profile import profile_numeric
 from drift_retrain.engine.stats import (
@@ -15,6 +15,7 @@ from drift_retrain.engine.stats import (
     loss_test,
     psi,
 )
+from drift_retrain.engine.stats.concept import restricted_rates
 from drift_retrain.engine.stats.contingency import missing_rate_test
 
 
@@ -94,15 +95,47 @@ def test_psi_is_zero_for_equal_shares_and_floors_empty_bins():
     assert np.isfinite(value) and value > 0.5
 
 
-def test_error_rate_test_is_one_sided_fisher_with_a_margin():
-    result = error_rate_test(60, 500, 50, 1000, alpha=0.05, margin=0.02)
+def test_error_rate_test_without_a_margin_is_one_sided_fisher():
+    result = error_rate_test(60, 500, 50, 1000, alpha=0.05, margin=0.0)
     reference = stats.fisher_exact([[60, 440], [50, 950]], alternative="greater").pvalue
+    assert result.test == "fisher_exact_one_sided"
     assert result.p_value == pytest.approx(reference)
     assert result.detected  # 12% vs 5%
     better = error_rate_test(10, 500, 50, 1000, alpha=0.05, margin=0.0)
     assert not better.detected and better.p_value > 0.5
+
+
+def test_error_rate_test_puts_the_margin_in_the_null_hypothesis():
+    assert error_rate_test(60, 500, 50, 1000, alpha=0.05, margin=0.02).detected  # 12% vs 5%: 7 points
     tiny_rise = error_rate_test(5_300, 100_000, 5_000, 100_000, alpha=0.05, margin=0.02)
-    assert tiny_rise.p_value < 0.05 and not tiny_rise.detected  # significant but under the margin
+    assert not tiny_rise.detected and tiny_rise.p_value > 0.5  # a significant rise, but under the margin
+    # A lucky holdout (2 errors in 200 rows) and a served error past the margin by 1.4 points: the
+    # Fisher test against equality says p = 0.011; the rise over the margin is not significant.
+    lucky = error_rate_test(44, 1000, 2, 200, alpha=0.05, margin=0.02)
+    assert lucky.test == "farrington_manning_one_sided"
+    assert stats.fisher_exact([[44, 956], [2, 198]], alternative="greater").pvalue < 0.05
+    assert not lucky.detected and 0.05 < lucky.p_value < 0.2
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x0", "n0", "margin"),
+    [(44, 1000, 2, 200, 0.02), (60, 500, 50, 1000, 0.02), (0, 100, 0, 300, 0.05), (30, 100, 10, 300, 0.1)],
+)
+def test_restricted_rates_are_the_constrained_maximum_likelihood(x1, n1, x0, n0, margin):
+    """The closed form against a numerical maximisation of the likelihood under p1 - p0 = margin."""
+
+    def negative_log_likelihood(p0):
+        return -(stats.binom.logpmf(x1, n1, p0 + margin) + stats.binom.logpmf(x0, n0, p0))
+
+    best = optimize.minimize_scalar(
+        negative_log_likelihood,
+        bounds=(1e-12, 1 - margin - 1e-12),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    p1, p0 = restricted_rates(x1 / n1, n1, x0 / n0, n0, margin)
+    assert p1 - p0 == pytest.approx(margin)
+    assert p0 == pytest.approx(best.x, abs=1e-7)
 
 
 def test_loss_test_matches_welch_t():
@@ -112,6 +145,16 @@ def test_loss_test_matches_welch_t():
     result = loss_test(
         batch, holdout.mean(), holdout.var(ddof=1), len(holdout), alpha=0.05, relative_margin=0.1
     )
-    reference = stats.ttest_ind(batch, holdout, equal_var=False, alternative="greater").pvalue
+    # H0: the batch's loss is at most 1.1 times the holdout's: Welch's t against the scaled holdout.
+    reference = stats.ttest_ind(batch, holdout * 1.1, equal_var=False, alternative="greater").pvalue
     assert result.p_value == pytest.approx(reference, rel=1e-6)
     assert result.detected
+    slight = loss_test(
+        holdout[:800] * 1.05,
+        holdout.mean(),
+        holdout.var(ddof=1),
+        len(holdout),
+        alpha=0.05,
+        relative_margin=0.1,
+    )
+    assert not slight.detected  # 5% worse is under the 10% margin
