@@ -20,6 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from drift_retrain_local.exceptions import DeployError
+from drift_retrain_local.stack_buckets import create_bucket, put_bucket_policy
 from drift_retrain_local.template import FunctionSpec, StackTemplate
 
 __all__ = ["DeployedRule", "DeployedStack", "deploy_stack"]
@@ -103,67 +104,17 @@ class _Deployer:
 
     # ---------------------------------------------------------------------------------------------- storage
     def bucket(self, logical_id: str) -> str:
-        s3 = self.client("s3")
         name = self.t.physical_name(logical_id)
-        p = self.t.properties(logical_id)
-        kwargs: dict[str, Any] = {"Bucket": name}
-        if self.t.region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.t.region}
-        s3.create_bucket(**kwargs)
-        if "VersioningConfiguration" in p:
-            s3.put_bucket_versioning(
-                Bucket=name, VersioningConfiguration={"Status": p["VersioningConfiguration"]["Status"]}
-            )
-        if "BucketEncryption" in p:
-            s3.put_bucket_encryption(
-                Bucket=name,
-                ServerSideEncryptionConfiguration={
-                    "Rules": [
-                        _encryption_rule(r)
-                        for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-                    ]
-                },
-            )
-        if "PublicAccessBlockConfiguration" in p:
-            s3.put_public_access_block(
-                Bucket=name, PublicAccessBlockConfiguration=p["PublicAccessBlockConfiguration"]
-            )
-        if "LifecycleConfiguration" in p:
-            s3.put_bucket_lifecycle_configuration(
-                Bucket=name,
-                LifecycleConfiguration={
-                    "Rules": [_lifecycle_rule(r) for r in p["LifecycleConfiguration"]["Rules"]]
-                },
-            )
-        notification = p.get("NotificationConfiguration") or {}
-        if notification:
-            configuration: dict[str, Any] = {}
-            if (notification.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled"):
-                configuration["EventBridgeConfiguration"] = {}
-            unsupported = set(notification) - {"EventBridgeConfiguration"}
-            if unsupported:
-                raise DeployError(
-                    f"{logical_id}: notifications {sorted(unsupported)} are not supported locally"
-                )
-            s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=configuration)
+        create_bucket(self.client("s3"), name, self.t.region, logical_id, self.t.properties(logical_id))
         return name
 
     def bucket_policy(self, logical_id: str) -> None:
-        """The bucket policy, less its deny-without-TLS statements: the embedded AWS speaks plain HTTP on
-        loopback, and moto enforces bucket policies (every request would be denied)."""
         p = self.t.properties(logical_id)
-        document = dict(p["PolicyDocument"])
-        kept = []
-        for statement in document.get("Statement", []):
-            if _denies_plain_http(statement):
-                self.skipped[f"{logical_id}.{statement.get('Sid', 'statement')}"] = (
-                    "denies requests without TLS; the embedded AWS is plain HTTP on loopback"
-                )
-            else:
-                kept.append(statement)
-        if kept:
-            document["Statement"] = kept
-            self.client("s3").put_bucket_policy(Bucket=p["Bucket"], Policy=json.dumps(document))
+        skipped = put_bucket_policy(self.client("s3"), p["Bucket"], p["PolicyDocument"])
+        for sid in skipped:
+            self.skipped[f"{logical_id}.{sid}"] = (
+                "denies requests without TLS; the embedded AWS is plain HTTP on loopback"
+            )
 
     def table(self, logical_id: str) -> str:
         name = self.t.physical_name(logical_id)
@@ -346,39 +297,6 @@ class _Deployer:
             if "MetricStat" in metric:
                 metric["MetricStat"]["Period"] = int(metric["MetricStat"]["Period"])
         self.client("cloudwatch").put_metric_alarm(**kwargs)
-
-
-def _denies_plain_http(statement: dict[str, Any]) -> bool:
-    condition = (statement.get("Condition") or {}).get("Bool") or {}
-    return statement.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport")).lower() == "false"
-
-
-def _encryption_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    """CloudFormation's ``ServerSideEncryptionRule`` -> the S3 API's (the default is renamed)."""
-    converted = {key: value for key, value in rule.items() if key != "ServerSideEncryptionByDefault"}
-    if "ServerSideEncryptionByDefault" in rule:
-        converted["ApplyServerSideEncryptionByDefault"] = rule["ServerSideEncryptionByDefault"]
-    return converted
-
-
-def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    """CloudFormation's lifecycle rule shape -> the S3 API's."""
-    converted: dict[str, Any] = {
-        "ID": rule["Id"],
-        "Status": rule["Status"],
-        "Filter": {"Prefix": rule.get("Prefix", "")},
-    }
-    if "ExpirationInDays" in rule:
-        converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
-    if "NoncurrentVersionExpiration" in rule:
-        converted["NoncurrentVersionExpiration"] = {
-            "NoncurrentDays": int(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])
-        }
-    if "AbortIncompleteMultipartUpload" in rule:
-        converted["AbortIncompleteMultipartUpload"] = {
-            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
-        }
-    return converted
 
 
 def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:

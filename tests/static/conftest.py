@@ -1,12 +1,14 @@
 """Shared fixtures of the static checks: the SAM template, the ASL definition and its substitution.
 
 Nothing here talks to AWS: ``resolve`` turns the CloudFormation intrinsics used in
-``DefinitionSubstitutions`` into realistic sample values (parameter defaults, fake ARNs in us-east-1,
-the Mapping entry of that region) so the definition can be linted as Step Functions would receive it.
+``DefinitionSubstitutions`` and the IAM policies into realistic sample values (parameter defaults, ARNs
+in us-east-1, the Mapping entry of that region) with the local cloud's own resolver, so the definition is
+linted as Step Functions would receive it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
+from drift_retrain_local.template import StackTemplate
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 DEFINITION = ROOT / "statemachine" / "retrain.asl.json"
@@ -22,71 +26,23 @@ ASL_LINT_DIR = ROOT / "tools" / "asl-lint"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_:.]+)\}")
 
 
 def load_template() -> dict[str, Any]:
     return cfn_yaml.load(str(TEMPLATE))
 
 
-def resolve(value: Any, template: dict[str, Any]) -> str:
-    """Sample value of one intrinsic as CloudFormation would resolve it in us-east-1."""
-    resources = template["Resources"]
-    parameters = template.get("Parameters", {})
-    if isinstance(value, str | int | float):
-        return str(value)
-    if "Ref" in value:
-        name = value["Ref"]
-        if name == "AWS::Region":
-            return REGION
-        if name == "AWS::AccountId":
-            return ACCOUNT
-        if name == "AWS::StackName":
-            return "drift-retrain"
-        if name == "AWS::Partition":
-            return "aws"
-        if name in parameters:
-            return str(parameters[name].get("Default", ""))
-        kind = resources[name]["Type"]
-        if kind == "AWS::Serverless::StateMachine":
-            return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
-        if kind == "AWS::SNS::Topic":
-            return f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
-        return f"drift-retrain-{name}"
-    if "Fn::GetAtt" in value:
-        target = value["Fn::GetAtt"]
-        name, attribute = target if isinstance(target, list) else target.split(".", 1)
-        kind = resources[name]["Type"]
-        if kind == "AWS::Serverless::StateMachine" and attribute == "Name":
-            return name
-        assert attribute == "Arn", f"unexpected GetAtt {name}.{attribute}"
-        if kind == "AWS::Serverless::Function":
-            return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:drift-retrain-{name}"
-        if kind == "AWS::IAM::Role":
-            return f"arn:aws:iam::{ACCOUNT}:role/drift-retrain-{name}"
-        if kind == "AWS::S3::Bucket":
-            return f"arn:aws:s3:::drift-retrain-{name.lower()}"
-        if kind == "AWS::DynamoDB::Table":
-            return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/drift-retrain-{name}"
-        if kind == "AWS::Logs::LogGroup":
-            return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:drift-retrain-{name}:*"
-        if kind == "AWS::CloudWatch::Alarm":
-            return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:drift-retrain-{name}"
-        return f"arn:aws:unknown:{REGION}:{ACCOUNT}:{name}"
-    if "Fn::FindInMap" in value:
-        mapping, key, attribute = (resolve(part, template) for part in value["Fn::FindInMap"])
-        return str(template["Mappings"][mapping][key][attribute])
-    if "Fn::Sub" in value:
-        text = value["Fn::Sub"]
+def resolve(value: Any, template: dict[str, Any] | None = None) -> str:
+    """Sample value of one intrinsic as CloudFormation would resolve it: the local cloud's resolver (one
+    resolver for the template, whether deployed locally or checked here), on the template's defaults."""
+    resolved = _stack().resolve(value)
+    assert isinstance(resolved, str | int | float | bool), f"{value!r} resolves to {resolved!r}"
+    return str(resolved)
 
-        def variable(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if "." in name and not name.startswith("AWS::"):
-                return resolve({"Fn::GetAtt": name.split(".", 1)}, template)
-            return resolve({"Ref": name}, template)
 
-        return SUB_VARIABLE.sub(variable, text)
-    raise AssertionError(f"unsupported intrinsic in DefinitionSubstitutions: {value!r}")
+@functools.cache
+def _stack() -> StackTemplate:
+    return StackTemplate.from_file(TEMPLATE, stack_name="drift-retrain", region=REGION, account_id=ACCOUNT)
 
 
 @pytest.fixture(scope="session")

@@ -241,9 +241,9 @@ def test_detect_drift_gets_exactly_its_contract(template):
     assert next(iter(by_action["states:DescribeExecution"])).endswith(":*")
     assert ":execution:" in next(iter(by_action["states:DescribeExecution"]))
     assert by_action["states:StartExecution"] == {
-        "arn:aws:states:us-east-1:123456789012:stateMachine:RetrainStateMachine"
+        "arn:aws:states:us-east-1:123456789012:stateMachine:drift-retrain-retrain"
     }
-    assert by_action["sns:Publish"] == {"arn:aws:sns:us-east-1:123456789012:NotificationTopic"}
+    assert by_action["sns:Publish"] == {"arn:aws:sns:us-east-1:123456789012:drift-retrain-NotificationTopic"}
     env = template["Resources"]["DetectDriftFunction"]["Properties"]["Environment"]["Variables"]
     expected = {
         "PROFILE_KEY", "ENDPOINT_NAME", "STATE_MACHINE_ARN", "TOPIC_ARN", "ALPHA", "PSI_FLOOR", "CONCEPT_MARGIN",
