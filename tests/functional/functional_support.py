@@ -107,3 +107,16 @@ def object_created_event(
     if version_id is not None:
         detail["object"]["version-id"] = version_id
     return event
+
+
+def read_report(clients, bucket: str, key: str) -> dict:
+    return json.loads(clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def list_executions(clients, state_machine_arn: str) -> list[dict]:
+    return clients.sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]
+
+
+def list_keys(clients, bucket: str, prefix: str) -> list[str]:
+    listing = clients.s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return sorted(item["Key"] for item in listing.get("Contents", []))

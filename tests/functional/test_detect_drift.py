@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
 import re
 
@@ -18,7 +17,10 @@ from functional_support import (
     PROFILE_KEY,
     SERVICE,
     frame_to_csv_bytes,
+    list_executions,
+    list_keys,
     load_event,
+    read_report,
 )
 
 REPORT_KEYS = {
@@ -35,19 +37,6 @@ REPORT_KEYS = {
     "retrain",
     "retrain_reasons",
 }
-
-
-def _report(clients, bucket: str, key: str) -> dict:
-    return json.loads(clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-
-
-def _executions(clients, state_machine_arn: str) -> list[dict]:
-    return clients.sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]
-
-
-def _keys(clients, bucket: str, prefix: str) -> list[str]:
-    listing = clients.s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
-    return sorted(item["Key"] for item in listing.get("Contents", []))
 
 
 # --- drift and retraining ---------------------------------------------------------------------------
@@ -75,7 +64,7 @@ def test_drifted_batch_writes_report_emits_metrics_and_starts_one_execution(
     assert response["retrain"] is True
     assert second.response["batch_id"] == response["batch_id"]
 
-    report = _report(clients, bucket, response["report_key"])
+    report = read_report(clients, bucket, response["report_key"])
     assert set(report) >= REPORT_KEYS
     assert report["status"] == "ok" and report["error"] is None
     assert report["rows"] == 3000 and report["labelled_rows"] == 3000
@@ -87,7 +76,7 @@ def test_drifted_batch_writes_report_emits_metrics_and_starts_one_execution(
         assert {"name", "kind", "test", "statistic", "p_value", "effect_size", "drifted"} <= set(feature)
 
     # one execution for two deliveries, with the input the state machine expects
-    executions = _executions(clients, state_machine_arn)
+    executions = list_executions(clients, state_machine_arn)
     assert len(executions) == 1
     assert response["execution"]["duplicate"] is False
     assert second.response["execution"]["duplicate"] is True
@@ -151,10 +140,10 @@ def test_no_drift_means_no_execution(
     result = detect_drift.invoke(event)
 
     assert result.response["status"] == "checked"
-    report = _report(clients, bucket, result.response["report_key"])
+    report = read_report(clients, bucket, result.response["report_key"])
     assert report["drifted_features"] == []
     assert report["retrain"] is False
-    assert _executions(clients, state_machine_arn) == []
+    assert list_executions(clients, state_machine_arn) == []
     assert result.metric("DriftedFeatures") == 0
     assert result.metric("RetrainTriggered") == 0
     assert topic.messages() == []
@@ -166,11 +155,11 @@ def test_labelled_feature_drift_without_lost_accuracy_alerts_but_does_not_retrai
     """The default policy: a retrain needs evidence that the serving model got worse."""
     result = detect_drift.invoke(detect_drift.upload("incoming/drifted.csv", drifted_batch))
 
-    report = _report(clients, bucket, result.response["report_key"])
+    report = read_report(clients, bucket, result.response["report_key"])
     assert set(NUMERIC) <= set(report["drifted_features"])
     assert report["retrain"] is False and report["alert"] is True
     assert report["retrain_blocked_by"].startswith("feature drift alone does not retrain")
-    assert _executions(clients, state_machine_arn) == []
+    assert list_executions(clients, state_machine_arn) == []
     [message] = topic.messages()
     assert message["subject"].startswith("Drift alert: drifted-")
 
@@ -181,13 +170,13 @@ def test_unlabelled_drifted_batch_alerts_but_never_retrains(
     frame = make_frame_fn(3000, seed=8, shift=0.5).drop(columns=[LABEL])
     result = detect_drift.invoke(detect_drift.upload("incoming/unlabelled.csv", frame_to_csv_bytes(frame)))
 
-    report = _report(clients, bucket, result.response["report_key"])
+    report = read_report(clients, bucket, result.response["report_key"])
     assert report["labelled_rows"] == 0
     assert set(NUMERIC) <= set(report["drifted_features"])
     assert report["retrain"] is False
     assert report["alert"] is True
     assert "does not retrain" in report["retrain_blocked_by"]
-    assert _executions(clients, state_machine_arn) == []
+    assert list_executions(clients, state_machine_arn) == []
     [message] = topic.messages()
     assert message["subject"].startswith("Drift alert: unlabelled-")
     assert "No retrain" in message["message"]
@@ -209,7 +198,7 @@ def test_concept_drift_from_endpoint_predictions(
 
     result = detect_drift.invoke(detect_drift.upload("incoming/concept.csv", frame_to_csv_bytes(batch)))
 
-    report = _report(clients, bucket, result.response["report_key"])
+    report = read_report(clients, bucket, result.response["report_key"])
     concept = report["concept_drift"]
     assert concept["tested"] is True
     assert concept["rows"] == 3000
@@ -221,7 +210,7 @@ def test_concept_drift_from_endpoint_predictions(
     assert result.metric("ConceptDriftDetected") == 1
     assert result.metric("ChampionErrorRate") == pytest.approx(concept["error_rate"])
     assert result.metric("BaselineErrorRate") == pytest.approx(BASELINE_ERROR_RATE)
-    [execution] = _executions(clients, state_machine_arn)
+    [execution] = list_executions(clients, state_machine_arn)
     payload = json.loads(clients.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     assert payload["concept_drift"] is True
     assert any("concept drift" in reason for reason in payload["reasons"])
@@ -256,7 +245,7 @@ def test_a_partial_recovery_retrains_again_until_the_follow_ups_are_spent(
         result = detect_drift.invoke(
             detect_drift.upload(f"incoming/after-{i}.csv", frame_to_csv_bytes(batch))
         )
-        outcomes.append(_report(clients, bucket, result.response["report_key"]))
+        outcomes.append(read_report(clients, bucket, result.response["report_key"]))
 
     for report in outcomes:
         concept = report["concept_drift"]
@@ -267,8 +256,8 @@ def test_a_partial_recovery_retrains_again_until_the_follow_ups_are_spent(
     assert "follow-up retrain 1 of 2" in outcomes[0]["retrain_reasons"][0]
     assert outcomes[2]["retrain_blocked_by"] == "the 2 follow-up retrains for this model are spent"
     assert outcomes[2]["recovery"] == {"used": 2, "max": 2}
-    assert len(_executions(clients, state_machine_arn)) == 2
-    assert len(_keys(clients, bucket, "reports/recovery/champion-model/")) == 2
+    assert len(list_executions(clients, state_machine_arn)) == 2
+    assert len(list_keys(clients, bucket, "reports/recovery/champion-model/")) == 2
 
 
 def test_champion_that_agrees_with_labels_is_no_concept_drift(
@@ -281,11 +270,11 @@ def test_champion_that_agrees_with_labels_is_no_concept_drift(
 
     result = detect_drift.invoke(detect_drift.upload("incoming/fine.csv", frame_to_csv_bytes(batch)))
 
-    concept = _report(clients, bucket, result.response["report_key"])["concept_drift"]
+    concept = read_report(clients, bucket, result.response["report_key"])["concept_drift"]
     assert concept["tested"] is True and concept["detected"] is False
     assert concept["error_rate"] == pytest.approx(0.08)
     assert result.metric("ConceptDriftDetected") == 0
-    assert _executions(clients, state_machine_arn) == []
+    assert list_executions(clients, state_machine_arn) == []
 
 
 def test_missing_endpoint_skips_the_concept_test_with_the_reason(
@@ -296,7 +285,7 @@ def test_missing_endpoint_skips_the_concept_test_with_the_reason(
     )
 
     assert result.response["status"] == "checked"
-    concept = _report(clients, bucket, result.response["report_key"])["concept_drift"]
+    concept = read_report(clients, bucket, result.response["report_key"])["concept_drift"]
     assert concept["tested"] is False
     assert "no champion yet" in concept["reason"] and ENDPOINT_NAME in concept["reason"]
     assert result.metric_values("ConceptDriftDetected") == []
@@ -312,9 +301,9 @@ def test_missing_profile_is_reported_not_quarantined(
 
     assert result.response["status"] == "no_profile"
     assert "no baseline profile yet" in result.response["message"]
-    assert _keys(clients, bucket, "quarantine/") == []
-    assert _keys(clients, bucket, "reports/") == []
-    assert _executions(clients, state_machine_arn) == []
+    assert list_keys(clients, bucket, "quarantine/") == []
+    assert list_keys(clients, bucket, "reports/") == []
+    assert list_executions(clients, state_machine_arn) == []
     assert result.metric("MissingBaselineProfile") == 1
     errors = [line for line in result.logs if line["level"] == "ERROR"]
     assert errors and "no baseline profile yet" in errors[0]["message"]
@@ -328,21 +317,9 @@ def test_keys_outside_incoming_are_ignored(detect_drift, clients, bucket, profil
     result = detect_drift.invoke(event)
 
     assert result.response["status"] == "ignored"
-    assert _keys(clients, bucket, "reports/") == []
+    assert list_keys(clients, bucket, "reports/") == []
     assert any(line.get("message") == "Object ignored" for line in result.logs)
     assert result.metric("IgnoredObjects") == 1
-
-
-def test_object_deleted_before_the_check_is_skipped(detect_drift, clients, bucket, profile_uploaded) -> None:
-    event = detect_drift.upload("incoming/short-lived.csv", GOOD)
-    version = event["detail"]["object"]["version-id"]
-    clients.s3.delete_object(Bucket=bucket, Key="incoming/short-lived.csv", VersionId=version)
-
-    result = detect_drift.invoke(event)
-
-    assert result.response["status"] == "object_gone"
-    assert _keys(clients, bucket, "quarantine/") == [] and _keys(clients, bucket, "reports/") == []
-    assert result.metric("SkippedBatches") == 1
 
 
 def test_failed_notification_does_not_fail_the_batch(
@@ -352,177 +329,5 @@ def test_failed_notification_does_not_fail_the_batch(
     result = detect_drift.invoke(detect_drift.upload("incoming/drifted.csv", drifted_batch))
 
     assert result.response["status"] == "checked"
-    assert result.response["report_key"] in _keys(clients, bucket, "reports/drift/")
+    assert result.response["report_key"] in list_keys(clients, bucket, "reports/drift/")
     assert any(line.get("message") == "Notification failed" for line in result.logs)
-
-
-# --- bad input: quarantined, original kept, never retrained -----------------------------------------
-
-HEADER = b"churned,tenure,monthly_charges,support_calls,plan,region\n"
-ROWS = (
-    b"0,12.5,70.1,2,basic,north\n"
-    b"1,3.0,99.9,5,premium,south\n"
-    b"0,48.0,45.2,1,plus,east\n"
-    b"1,6.5,88.0,4,basic,west\n"
-)
-GOOD = HEADER + ROWS
-
-BAD_INPUTS = [
-    pytest.param("empty.csv", b"", "empty_file", "the file is empty", id="empty-file"),
-    pytest.param("header-only.csv", HEADER, "no_rows", "header row but no data rows", id="header-only"),
-    pytest.param(
-        "missing-column.csv",
-        b"churned,tenure,monthly_charges,support_calls,plan\n0,12.5,70.1,2,basic\n",
-        "missing_columns",
-        "missing feature columns ['region']",
-        id="missing-column",
-    ),
-    pytest.param(
-        "extra-column.csv",
-        b"churned,tenure,monthly_charges,support_calls,plan,region,coupon\n0,12.5,70.1,2,basic,north,yes\n",
-        "extra_columns",
-        "unexpected columns ['coupon']",
-        id="extra-column",
-    ),
-    pytest.param(
-        "renamed-column.csv",
-        GOOD.replace(b"tenure", b"tenure_months", 1),
-        "renamed_columns",
-        "'tenure' looks renamed to 'tenure_months'",
-        id="renamed-column",
-    ),
-    pytest.param("ragged.csv", GOOD + b"1,2,3\n", "ragged_row", "line 6: expected 6 fields", id="ragged-row"),
-    pytest.param(
-        "non-numeric.csv",
-        HEADER + b"0,twelve,70.1,2,basic,north\n" + ROWS,
-        "not_numeric",
-        "column 'tenure': 'twelve' is not a number",
-        id="non-numeric",
-    ),
-    pytest.param(
-        "latin1.csv",
-        HEADER + b"0,12.5,70.1,2,basic,n\xf6rth\n" + ROWS,
-        "not_utf8",
-        "not valid UTF-8",
-        id="undecodable-bytes",
-    ),
-    pytest.param(
-        "corrupt.csv.gz",
-        gzip.compress(GOOD)[:25] + b"\x00garbage\xff" * 4,
-        "corrupt_gzip",
-        "gzip data is corrupt or truncated",
-        id="corrupt-gzip",
-    ),
-    pytest.param(
-        "truncated.csv.gz",
-        gzip.compress(GOOD)[:-12],
-        "corrupt_gzip",
-        "gzip data is corrupt or truncated",
-        id="truncated-gzip",
-    ),
-]
-
-
-@pytest.mark.parametrize(("name", "body", "code", "reason"), BAD_INPUTS)
-def test_bad_input_is_quarantined_with_its_reason(
-    detect_drift, clients, bucket, profile_uploaded, state_machine_arn, topic, name, body, code, reason
-) -> None:
-    key = f"incoming/{name}"
-    event = detect_drift.upload(key, body)
-
-    result = detect_drift.invoke(event)  # returns normally: a raised error would make Lambda retry
-
-    assert result.response["status"] == "invalid"
-    assert reason in result.response["message"]
-    # quarantined copy (byte for byte) and the reason beside it
-    assert clients.s3.get_object(Bucket=bucket, Key=f"quarantine/{key}")["Body"].read() == body
-    error = _report(clients, bucket, f"quarantine/{key}.error.json")
-    assert error["code"] == code
-    assert reason in error["reason"]
-    assert error["batch_id"] == result.response["batch_id"]
-    assert error["time"]
-    # the original is still where it landed
-    assert clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
-    # no retrain, and the report says invalid, never drift
-    assert _executions(clients, state_machine_arn) == []
-    report = _report(clients, bucket, result.response["report_key"])
-    assert report["status"] == "invalid" and report["error_code"] == code
-    assert report["retrain"] is False and report["drifted_features"] == []
-    assert report["concept_drift"]["detected"] is False
-    assert result.metric("QuarantinedBatches") == 1
-    assert result.metric_values("RetrainTriggered") == []
-    [message] = topic.messages()
-    assert message["subject"] == f"Batch quarantined: {key}"
-    assert reason in message["message"]
-
-
-def test_second_delivery_of_a_bad_file_is_harmless(
-    detect_drift, clients, bucket, profile_uploaded, state_machine_arn
-) -> None:
-    event = detect_drift.upload("incoming/ragged.csv", GOOD + b"1,2\n")
-    first = detect_drift.invoke(event)
-    second = detect_drift.invoke(event)
-    assert (
-        first.response["quarantine_key"]
-        == second.response["quarantine_key"]
-        == "quarantine/incoming/ragged.csv"
-    )
-    assert _keys(clients, bucket, "quarantine/") == [
-        "quarantine/incoming/ragged.csv",
-        "quarantine/incoming/ragged.csv.error.json",
-    ]
-    assert _executions(clients, state_machine_arn) == []
-
-
-# --- accepted encodings -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "encode"),
-    [
-        pytest.param("plain.csv", lambda data: data, id="csv"),
-        pytest.param("zipped.csv.gz", gzip.compress, id="csv-gz"),
-        pytest.param("bom.csv", lambda data: b"\xef\xbb\xbf" + data, id="utf8-bom"),
-        pytest.param("windows.csv", lambda data: data.replace(b"\n", b"\r\n"), id="crlf"),
-        pytest.param(
-            "bom-crlf.csv.gz",
-            lambda data: gzip.compress(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n")),
-            id="all",
-        ),
-    ],
-)
-def test_accepted_encodings_are_checked(
-    detect_drift, clients, bucket, profile_uploaded, state_machine_arn, make_frame_fn, name, encode
-) -> None:
-    body = encode(frame_to_csv_bytes(make_frame_fn(600, seed=5)))
-    result = detect_drift.invoke(detect_drift.upload(f"incoming/{name}", body))
-
-    assert result.response["status"] == "checked", result.response["message"]
-    report = _report(clients, bucket, result.response["report_key"])
-    assert report["status"] == "ok" and report["rows"] == 600
-    assert report["sampling"]["compressed"] is name.endswith(".gz")
-    assert _keys(clients, bucket, "quarantine/") == []
-
-
-def test_unversioned_bucket_uses_the_etag(
-    detect_drift, clients, aws, lambda_env, baseline_profile, make_frame_fn, monkeypatch
-) -> None:
-    clients.s3.create_bucket(Bucket="plain-bucket")
-    clients.s3.put_object(
-        Bucket="plain-bucket", Key="baseline/current/profile.json", Body=baseline_profile.to_json_bytes()
-    )
-    monkeypatch.setenv("DATA_BUCKET", "plain-bucket")
-    body = gzip.compress(frame_to_csv_bytes(make_frame_fn(600, seed=9)))
-    put = clients.s3.put_object(
-        Bucket="plain-bucket", Key="incoming/2024/05/batch-2024-05-14.csv.gz", Body=body
-    )
-    event = load_event("detect_drift_object_created_unversioned.json")
-    event["detail"]["bucket"]["name"] = "plain-bucket"
-    event["detail"]["object"]["etag"] = put["ETag"].strip('"')
-    event["detail"]["object"]["size"] = len(body)
-
-    result = detect_drift.invoke(event)
-
-    assert result.response["status"] == "checked"
-    assert re.fullmatch(r"2024-05-batch-2024-05-14-[0-9a-f]{8}", result.response["batch_id"])
-    assert _report(clients, "plain-bucket", result.response["report_key"])["status"] == "ok"

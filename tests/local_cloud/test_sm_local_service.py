@@ -1,162 +1,32 @@
-"""The local SageMaker through the embedded AWS: jobs that really run, .sync tasks on moto's interpreter,
-endpoints that really predict, and a blue/green update with zero failed requests."""
+"""The local SageMaker's jobs through the embedded AWS: training, transform and tuning jobs that really
+run, and .sync tasks on moto's Step Functions interpreter."""
 
 from __future__ import annotations
 
 import io
 import json
-import threading
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
+from service_support import (  # noqa: F401 (fixtures)
+    BUCKET,
+    IMAGE,
+    ROLE,
+    channel,
+    data,
+    disarm_failures,
+    service_cloud,
+    train,
+    trained_models,
+    training_request,
+    wait_for,
+)
 
 from drift_retrain.engine.encoding import to_csv_rows
-from drift_retrain_local.cloud import LocalCloud, local_cloud
-from drift_retrain_local.sagemaker.model_artifact import format_predictions, load_model, predict
-from drift_retrain_local.sagemaker.service import LocalSageMakerSettings
-
-BUCKET = "sm-local-service-tests"
-ROLE = "arn:aws:iam::123456789012:role/local"
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
-WAIT = 20.0  # upper bound of every wait; the jobs take well under a second
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    # Updating and RollingBack last long enough to be seen by a 50 ms poll even on a loaded 2-core machine.
-    settings = LocalSageMakerSettings(max_tuning_jobs=2, endpoint_update_seconds=0.6, rollback_seconds=0.5)
-    with local_cloud(sagemaker_settings=settings) as running:
-        running.client("s3").create_bucket(Bucket=BUCKET)
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _disarm(cloud: LocalCloud) -> Iterator[None]:
-    yield
-    cloud.failures.clear()
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def data(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(rows, 3))
-    y = (2 * x[:, 0] - x[:, 1] + rng.normal(scale=0.5, size=rows) > 0).astype(float)
-    return x, y
-
-
-def features_csv(x: np.ndarray) -> str:
-    return "".join(",".join(repr(float(v)) for v in row) + "\n" for row in x)
-
-
-def channel(name: str, uri: str) -> dict[str, Any]:
-    return {
-        "ChannelName": name,
-        "ContentType": "text/csv",
-        "CompressionType": "None",
-        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
-    }
-
-
-def training_request(
-    cloud: LocalCloud, name: str, num_round: int = 10, prefix: str = "data"
-) -> dict[str, Any]:
-    s3 = cloud.client("s3")
-    x, y = data(300, seed=num_round)
-    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/train/part.csv", Body=to_csv_rows(x[:200], y[:200]))
-    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/validation/part.csv", Body=to_csv_rows(x[200:], y[200:]))
-    return {
-        "TrainingJobName": name,
-        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-        "RoleArn": ROLE,
-        "HyperParameters": {
-            "num_round": str(num_round),
-            "max_depth": "3",
-            "objective": "binary:logistic",
-            "eval_metric": "auc",
-        },
-        "InputDataConfig": [
-            channel("train", f"s3://{BUCKET}/{prefix}/train/"),
-            channel("validation", f"s3://{BUCKET}/{prefix}/validation/"),
-        ],
-        "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/models/"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
-    }
-
-
-def train(cloud: LocalCloud, name: str, num_round: int = 10) -> dict[str, Any]:
-    sm = cloud.client("sagemaker")
-    sm.create_training_job(**training_request(cloud, name, num_round))
-    return wait_for(
-        lambda: (
-            (d := sm.describe_training_job(TrainingJobName=name))["TrainingJobStatus"] != "InProgress" and d
-        ),
-        f"training job {name}",
-    )
-
-
-def model_from(cloud: LocalCloud, job: dict[str, Any], model_name: str) -> Any:
-    cloud.client("sagemaker").create_model(
-        ModelName=model_name,
-        ExecutionRoleArn=ROLE,
-        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": job["ModelArtifacts"]["S3ModelArtifacts"]},
-    )
-    bucket, key = job["ModelArtifacts"]["S3ModelArtifacts"][5:].split("/", 1)
-    return load_model(cloud.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
-
-
-def endpoint_config(cloud: LocalCloud, name: str, *variants: tuple[str, str, float]) -> None:
-    cloud.client("sagemaker").create_endpoint_config(
-        EndpointConfigName=name,
-        ProductionVariants=[
-            {
-                "VariantName": variant,
-                "ModelName": model,
-                "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
-                "InitialVariantWeight": weight,
-            }
-            for variant, model, weight in variants
-        ],
-    )
-
-
-def endpoint_state(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    described = cloud.client("sagemaker").describe_endpoint(EndpointName=name)
-    return described["EndpointStatus"], described["EndpointConfigName"]
-
-
-def invoke(cloud: LocalCloud, name: str, body: str, runtime: Any = None) -> tuple[str, str]:
-    response = (runtime or cloud.client("sagemaker-runtime")).invoke_endpoint(
-        EndpointName=name, ContentType="text/csv", Body=body
-    )
-    return response["Body"].read().decode(), response["InvokedProductionVariant"]
-
-
-def expected(model: Any, x: np.ndarray) -> str:
-    return "\n".join(",".join(row) for row in format_predictions(predict(model, x)))
-
-
-@pytest.fixture(scope="module")
-def models(cloud: LocalCloud) -> dict[str, Any]:
-    """Two different trained models registered with CreateModel: ``old`` (3 rounds) and ``new`` (30)."""
-    old = train(cloud, "models-old", num_round=3)
-    new = train(cloud, "models-new", num_round=30)
-    assert old["TrainingJobStatus"] == new["TrainingJobStatus"] == "Completed"
-    return {"old": model_from(cloud, old, "model-old"), "new": model_from(cloud, new, "model-new")}
+from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.sagemaker.model_artifact import load_model, predict
 
 
 # ----------------------------------------------------------------------------------------------- jobs
@@ -425,160 +295,3 @@ def test_sync_training_failure_is_caught_as_states_task_failed(cloud: LocalCloud
 
 
 # ------------------------------------------------------------------------------------------ endpoints
-def test_missing_endpoint_is_a_validation_error_like_aws(cloud: LocalCloud) -> None:
-    with pytest.raises(ClientError) as raised:
-        invoke(cloud, "no-such-endpoint", "1,2,3\n")
-    assert raised.value.response["Error"]["Code"] == "ValidationError"
-    assert (
-        raised.value.response["Error"]["Message"]
-        == "Endpoint no-such-endpoint of account 123456789012 not found."
-    )
-    with pytest.raises(ClientError, match="Could not find endpoint"):
-        cloud.client("sagemaker").describe_endpoint(EndpointName="no-such-endpoint")
-
-
-def test_endpoint_goes_in_service_and_predicts_with_its_model(
-    cloud: LocalCloud, models: dict[str, Any]
-) -> None:
-    endpoint_config(cloud, "ep-create-cfg", ("AllTraffic", "model-old", 1.0))
-    cloud.client("sagemaker").create_endpoint(EndpointName="ep-create", EndpointConfigName="ep-create-cfg")
-    assert endpoint_state(cloud, "ep-create") == ("Creating", "ep-create-cfg")
-    wait_for(lambda: endpoint_state(cloud, "ep-create")[0] == "InService", "ep-create InService")
-
-    x, _ = data(5, seed=3)
-    body, variant = invoke(cloud, "ep-create", features_csv(x))
-    assert variant == "AllTraffic"
-    assert body == expected(models["old"], x)
-    assert len(body.splitlines()) == 5
-
-    with pytest.raises(ClientError) as raised:
-        invoke(cloud, "ep-create", "1,2\n")  # wrong feature count: the container's 400, as ModelError
-    assert raised.value.response["Error"]["Code"] == "ModelError"
-
-
-def test_variant_weights_are_honoured(cloud: LocalCloud, models: dict[str, Any]) -> None:
-    endpoint_config(cloud, "ep-weights-cfg", ("a", "model-old", 3.0), ("b", "model-new", 1.0))
-    cloud.client("sagemaker").create_endpoint(EndpointName="ep-weights", EndpointConfigName="ep-weights-cfg")
-    wait_for(lambda: endpoint_state(cloud, "ep-weights")[0] == "InService", "ep-weights InService")
-    runtime = cloud.client("sagemaker-runtime")
-    seen = [invoke(cloud, "ep-weights", "0,0,0\n", runtime)[1] for _ in range(200)]
-    assert 0.65 < seen.count("a") / len(seen) < 0.85
-
-
-def _update_under_load(
-    cloud: LocalCloud, name: str, new_config: str, routing: dict[str, Any]
-) -> tuple[list[str], list[Exception], list[tuple[str, str]]]:
-    """Update ``name`` while a thread keeps invoking it; returns answers, failures and the states seen."""
-    x, _ = data(4, seed=11)
-    answers: list[str] = []
-    failures: list[Exception] = []
-    stop = threading.Event()
-    runtime = cloud.client("sagemaker-runtime")
-
-    def client_loop() -> None:
-        while not stop.is_set():
-            try:
-                answers.append(invoke(cloud, name, features_csv(x), runtime)[0])
-            except Exception as exc:  # every failure counts
-                failures.append(exc)
-
-    thread = threading.Thread(target=client_loop, daemon=True)
-    thread.start()
-    try:
-        wait_for(lambda: len(answers) >= 5, "first answers")
-        cloud.client("sagemaker").update_endpoint(
-            EndpointName=name,
-            EndpointConfigName=new_config,
-            DeploymentConfig={
-                "BlueGreenUpdatePolicy": {
-                    "TrafficRoutingConfiguration": routing,
-                    "TerminationWaitInSeconds": 0,
-                    "MaximumExecutionTimeoutInSeconds": 600,
-                },
-                "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "endpoint-5xx"}]},
-            },
-        )
-        states = [endpoint_state(cloud, name)]
-        wait_for(
-            lambda: states.append(endpoint_state(cloud, name)) or states[-1][0] == "InService",
-            f"{name} settles",
-        )
-        count = len(answers)
-        wait_for(lambda: len(answers) >= count + 5, "answers after the update")
-    finally:
-        stop.set()
-        thread.join(timeout=WAIT)
-    return answers, failures, states
-
-
-def test_update_switches_to_the_new_config_with_zero_failed_requests(
-    cloud: LocalCloud, models: dict[str, Any]
-) -> None:
-    endpoint_config(cloud, "ep-update-old", ("AllTraffic", "model-old", 1.0))
-    endpoint_config(cloud, "ep-update-new", ("AllTraffic", "model-new", 1.0))
-    cloud.client("sagemaker").create_endpoint(EndpointName="ep-update", EndpointConfigName="ep-update-old")
-    wait_for(lambda: endpoint_state(cloud, "ep-update")[0] == "InService", "ep-update InService")
-    x, _ = data(4, seed=11)
-    old, new = expected(models["old"], x), expected(models["new"], x)
-    assert old != new
-
-    answers, failures, states = _update_under_load(
-        cloud, "ep-update", "ep-update-new", {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
-    )
-
-    assert failures == []
-    assert states[0] == ("Updating", "ep-update-old")
-    assert states[-1] == ("InService", "ep-update-new")
-    assert set(answers) == {old, new}
-    switch = answers.index(new)
-    assert all(a == old for a in answers[:switch]) and all(a == new for a in answers[switch:])
-    described = cloud.client("sagemaker").describe_endpoint(EndpointName="ep-update")
-    assert described["ProductionVariants"][0]["VariantName"] == "AllTraffic"
-    assert described["LastDeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"][
-        "Type"
-    ] == ("ALL_AT_ONCE")
-
-
-def test_injected_rollback_leaves_the_endpoint_in_service_on_the_old_config(
-    cloud: LocalCloud, models: dict[str, Any]
-) -> None:
-    endpoint_config(cloud, "ep-rollback-old", ("AllTraffic", "model-old", 1.0))
-    endpoint_config(cloud, "ep-rollback-new", ("AllTraffic", "model-new", 1.0))
-    cloud.client("sagemaker").create_endpoint(
-        EndpointName="ep-rollback", EndpointConfigName="ep-rollback-old"
-    )
-    wait_for(lambda: endpoint_state(cloud, "ep-rollback")[0] == "InService", "ep-rollback InService")
-    cloud.failures.roll_back_update("ep-rollback", times=1)
-    x, _ = data(4, seed=11)
-
-    answers, failures, states = _update_under_load(
-        cloud,
-        "ep-rollback",
-        "ep-rollback-new",
-        {
-            "Type": "CANARY",
-            "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 50},
-            "WaitIntervalInSeconds": 0,
-        },
-    )
-
-    assert failures == []
-    assert states[-1] == ("InService", "ep-rollback-old")
-    assert ("RollingBack", "ep-rollback-old") in states
-    assert answers[-1] == expected(models["old"], x)
-    assert "injected endpoint update failure" in (
-        cloud.client("sagemaker").describe_endpoint(EndpointName="ep-rollback").get("FailureReason", "")
-    )
-
-
-def test_update_of_an_endpoint_that_is_not_in_service_is_refused(
-    cloud: LocalCloud, models: dict[str, Any]
-) -> None:
-    endpoint_config(cloud, "ep-busy-cfg", ("AllTraffic", "model-old", 1.0))
-    sm = cloud.client("sagemaker")
-    sm.create_endpoint(EndpointName="ep-busy", EndpointConfigName="ep-busy-cfg")
-    with pytest.raises(ClientError, match="Cannot update in-progress endpoint"):
-        sm.update_endpoint(EndpointName="ep-busy", EndpointConfigName="ep-busy-cfg")
-    with pytest.raises(ClientError, match="Could not find endpoint"):
-        sm.update_endpoint(EndpointName="ep-none", EndpointConfigName="ep-busy-cfg")
-    wait_for(lambda: endpoint_state(cloud, "ep-busy")[0] == "InService", "ep-busy InService")

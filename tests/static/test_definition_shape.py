@@ -1,0 +1,216 @@
+"""Shape rules of the definition that the local-cloud run and the service rely on: every Task can fail
+into the notify/release path, every state is reachable, every Wait is data-driven, every loop is bounded,
+every way out after the lock releases it, one candidate failing never fails the tournament, and the
+drift trigger consumes what DetectDrift sends."""
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from .conftest import iter_states
+
+
+def _successors(state: dict[str, Any]) -> set[str]:
+    targets = {state.get("Next"), state.get("Default")}
+    targets |= {c["Next"] for c in state.get("Choices", [])}
+    targets |= {c["Next"] for c in state.get("Catch", [])}
+    return {t for t in targets if t}
+
+
+def test_every_task_outside_a_parallel_has_a_catch_all(definition):
+    for name, state in definition["States"].items():
+        if state["Type"] in ("Task", "Parallel"):
+            catches = [c for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]]
+            assert catches, f"{name} has no Catch for States.ALL"
+
+
+def test_every_state_is_reachable(definition):
+    states = definition["States"]
+    seen, todo = set(), [definition["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += _successors(states[name])
+    assert set(states) - seen == set()
+
+
+def test_waits_are_data_driven(definition):
+    for name, state in iter_states(definition["States"]):
+        if state["Type"] == "Wait":
+            assert set(state) & {"SecondsPath", "TimestampPath"}, f"{name} waits a literal time"
+
+
+def _scopes(states: dict[str, Any]):
+    """The top-level states, then the states of every Parallel branch and Map processor (each a graph)."""
+    yield states
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            yield from _scopes(branch["States"])
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from _scopes(processor["States"])
+
+
+def test_every_loop_is_bounded_by_a_counter(definition):
+    """Each cycle of every graph passes a Choice that compares a `count` with a limit from the settings."""
+
+    def bounded(choice: dict[str, Any]) -> bool:
+        text = repr(choice.get("Choices", []))
+        return ".count" in text and (
+            "NumericGreaterThanEqualsPath" in text or "NumericLessThanEqualsPath" in text
+        )
+
+    all_guards = set()
+    for states in _scopes(definition["States"]):
+        guards = {name for name, s in states.items() if s["Type"] == "Choice" and bounded(s)}
+        all_guards |= guards
+
+        def cycle_without_guard(start: str, states=states, guards=guards) -> bool:
+            stack, seen = [start], set()
+            while stack:
+                name = stack.pop()
+                for nxt in _successors(states[name]):
+                    if nxt in guards:
+                        continue
+                    if nxt == start:
+                        return True
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+            return False
+
+        assert [n for n in states if n not in guards and cycle_without_guard(n)] == []
+    assert {"Was training short of capacity", "Has the endpoint settled"} <= all_guards
+
+
+def test_one_candidate_failing_never_fails_the_tournament(definition):
+    """Inside the Map, every Task catches States.ALL into "Candidate failed": the others go on."""
+    parallel = definition["States"]["Score candidates and champion on held-out rows"]
+    processor = parallel["Branches"][0]["States"]["Train and score each candidate"]["ItemProcessor"]
+    for name, state in processor["States"].items():
+        if state["Type"] == "Task":
+            catches = [c for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]]
+            assert catches, f"{name} has no Catch for States.ALL"
+            assert {c["Next"] for c in catches} <= {"Candidate failed", "Was training short of capacity"}, (
+                name
+            )
+    assert processor["States"]["Was training short of capacity"]["Default"] == "Candidate failed"
+
+
+def test_every_way_out_after_the_lock_releases_it(definition):
+    states = definition["States"]
+    predecessors = defaultdict(set)
+    for name, state in states.items():
+        for nxt in _successors(state):
+            predecessors[nxt].add(name)
+    for name, state in states.items():
+        if state["Type"] not in ("Succeed", "Fail"):
+            continue
+        # Pass/Choice states that only rename the error may sit between the release and the end.
+        releases, stack, seen = set(), [name], set()
+        while stack:
+            for before in predecessors[stack.pop()]:
+                if before in seen:
+                    continue
+                seen.add(before)
+                if states[before]["Type"] in ("Pass", "Choice"):
+                    stack.append(before)
+                else:
+                    releases.add(before)
+        assert releases, name
+        for before in releases:
+            assert states[before]["Resource"] == "arn:aws:states:::dynamodb:deleteItem", (name, before)
+            assert states[before]["Parameters"]["ConditionExpression"] == "ExecutionArn = :me"
+
+
+def test_a_held_lock_is_waited_for_not_skipped(definition):
+    """A batch arriving during a retrain must still be trained on: a run that finds the lock held by a
+    running execution waits (data-driven, bounded) and tries again; it never ends without training."""
+    states = definition["States"]
+    assert states["Is the lock holder still running"]["Choices"][0]["Next"] == "Count lock wait"
+    assert states["Take over stale lock"]["Catch"][0]["Next"] == "Count lock wait"
+    assert states["Is the lock still held"]["Default"] == "Count lock wait"
+    guard = states["Has the lock wait run out"]
+    assert guard["Choices"][0]["NumericGreaterThanEqualsPath"] == "$.config.lock_max_waits"
+    assert guard["Choices"][0]["Next"] == "Lock wait timed out"
+    assert states["Wait for the lock"] == {
+        "Type": "Wait",
+        "SecondsPath": "$.config.lock_wait_seconds",
+        "Next": "Acquire endpoint lock",
+    }
+    assert states["Lock wait timed out"]["Next"] == "Collect failure details"
+    assert states["Lock wait timed out"]["Parameters"]["Error"] == "LockWaitTimeoutError"
+
+
+def test_the_lock_is_a_conditional_write(definition):
+    acquire = definition["States"]["Acquire endpoint lock"]
+    assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
+    assert acquire["Parameters"]["ConditionExpression"] == "attribute_not_exists(LockId)"
+
+
+def test_every_key_detect_drift_sends_reaches_the_trigger(definition):
+    """The input DetectDrift builds (``retrain_input``) is what "Describe drift trigger" passes on: a key
+    dropped there (``kind`` once was) silently changes what PrepareTrainingData trains on."""
+    from drift_retrain.aws.objects import ObjectRef
+    from drift_retrain.detect import retrain_input
+
+    sent = retrain_input(ObjectRef("b", "incoming/x.csv", "v", "e"), "x-1", "reports/drift/x-1.json", {})
+    consumed = {k.removesuffix(".$") for k in definition["States"]["Describe drift trigger"]["Parameters"]}
+    assert set(sent) == consumed - {"bootstrap"}
+    bootstrap = set(definition["States"]["Describe bootstrap trigger"]["Parameters"])
+    assert {k.removesuffix(".$") for k in bootstrap} == consumed
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "batch",
+        "report",
+        "reasons",
+        "drifted_features",
+        "concept_drift",
+        "performance_gap",
+        "kind",
+        "labelled_rows",
+    ],
+)
+def test_the_drift_trigger_consumes_the_detect_drift_contract(definition, key):
+    assert definition["States"]["Describe drift trigger"]["Parameters"][f"{key}.$"] == f"$.{key}"
+
+
+def test_transforms_join_label_and_prediction(definition):
+    parallel = definition["States"]["Score candidates and champion on held-out rows"]
+    transforms = [
+        s
+        for _, s in iter_states({"p": parallel})
+        if s.get("Resource", "").endswith("createTransformJob.sync")
+    ]
+    assert len(transforms) == 2
+    for state in transforms:
+        assert state["Parameters"]["DataProcessing"] == {
+            "InputFilter": "$[1:]",
+            "JoinSource": "Input",
+            "OutputFilter": "$[0,-1]",
+        }
+
+
+def test_state_names_read_like_a_story(definition):
+    for name, _ in iter_states(definition["States"]):
+        assert len(name) <= 80 and re.fullmatch(r"[A-Z][A-Za-z0-9 /-]+", name), name
+
+
+# ------------------------------------------------------------------------------------ local-cloud friendliness
+def test_moto_step_functions_parser_accepts_the_definition(substituted_definition):
+    """The local cloud executes this definition on moto's interpreter; its parser must accept it.
+
+    Only moto's public-ish parser entry point is used; if it moves, the local-cloud hook module moves too,
+    so a moved module fails this test (moto is pinned exactly) instead of skipping it.
+    """
+    import importlib
+
+    parser = importlib.import_module("moto.stepfunctions.parser.asl.parse.asl_parser")
+    program = parser.AmazonStateLanguageParser.parse(substituted_definition)
+    assert program is not None
