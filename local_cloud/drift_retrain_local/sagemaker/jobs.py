@@ -163,51 +163,19 @@ class JobRunner:
         for index in range(jobs):
             tuned = sample_hyperparameters(config.get("ParameterRanges") or {}, rng)
             job_name = f"{name[:22]}-{index + 1:03d}-{rng.getrandbits(32):08x}"
-            training_request = {
-                "TrainingJobName": job_name,
-                "AlgorithmSpecification": definition.get("AlgorithmSpecification") or {},
-                "RoleArn": definition.get("RoleArn"),
-                "HyperParameters": {**(definition.get("StaticHyperParameters") or {}), **tuned},
-                "InputDataConfig": definition.get("InputDataConfig") or [],
-                "OutputDataConfig": definition.get("OutputDataConfig") or {},
-                "ResourceConfig": definition.get("ResourceConfig") or {},
-                "StoppingCondition": definition.get("StoppingCondition") or {},
-                "EnableManagedSpotTraining": bool(definition.get("EnableManagedSpotTraining")),
-                "CheckpointConfig": definition.get("CheckpointConfig"),
-                "Tags": [{"Key": "sagemaker:tuning-job-name", "Value": name}],
-            }
+            training_request = _tuning_training_request(name, job_name, definition, tuned)
             job_update = register(training_request)
             self._training_started(job_update)
             fields = self._run_training(training_request, job_update)
-            metric = next(
-                (
-                    m["Value"]
-                    for m in fields.get("FinalMetricDataList") or []
-                    if m["MetricName"] == metric_name
-                ),
-                None,
-            )
-            if fields["TrainingJobStatus"] == "Completed" and metric is not None:
-                completed += 1
-                candidate = {
-                    "TrainingJobName": job_name,
-                    "TrainingJobStatus": "Completed",
-                    "TunedHyperParameters": tuned,
-                    "TrainingStartTime": fields.get("TrainingStartTime"),
-                    "TrainingEndTime": fields.get("TrainingEndTime"),
-                    "CreationTime": fields.get("TrainingStartTime"),
-                    "ObjectiveStatus": "Succeeded",
-                    "FinalHyperParameterTuningJobObjectiveMetric": {
-                        "Type": "Maximize" if maximize else "Minimize",
-                        "MetricName": metric_name,
-                        "Value": float(metric),
-                    },
-                }
-                value = float(metric)
-                if best is None or (value > best["_value"] if maximize else value < best["_value"]):
-                    best = {**candidate, "_value": value}
-            else:
+            candidate = _tuned_candidate(job_name, tuned, fields, metric_name, maximize)
+            if candidate is None:
                 failed += 1
+            else:
+                completed += 1
+                value = candidate["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+                best_value = best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] if best else None
+                if best_value is None or (value > best_value if maximize else value < best_value):
+                    best = candidate
             update(
                 {
                     "TrainingJobStatusCounters": _counters(completed, failed, jobs - index - 1),
@@ -217,20 +185,59 @@ class JobRunner:
         end = {"HyperParameterTuningEndTime": datetime.now(UTC), "LastModifiedTime": datetime.now(UTC)}
         consumed = {"ConsumedResources": {"RuntimeInSeconds": max(1, math.ceil(time.monotonic() - clock))}}
         if best is None:
-            update(
-                {
-                    "HyperParameterTuningJobStatus": "Failed",
-                    "FailureReason": f"All {jobs} training jobs failed or reported no {metric_name} metric.",
-                    **end,
-                    **consumed,
-                }
-            )
+            reason = f"All {jobs} training jobs failed or reported no {metric_name} metric."
+            update({"HyperParameterTuningJobStatus": "Failed", "FailureReason": reason, **end, **consumed})
         else:
-            best.pop("_value")
             update({"HyperParameterTuningJobStatus": "Completed", "BestTrainingJob": best, **end, **consumed})
         logger.info(
             "local tuning job %s started %s: %d completed, %d failed", name, started, completed, failed
         )
+
+
+def _tuning_training_request(
+    tuning_job: str, job_name: str, definition: dict[str, Any], tuned: dict[str, str]
+) -> dict[str, Any]:
+    """The CreateTrainingJob request of one tuning trial: the definition with the sampled values."""
+    return {
+        "TrainingJobName": job_name,
+        "AlgorithmSpecification": definition.get("AlgorithmSpecification") or {},
+        "RoleArn": definition.get("RoleArn"),
+        "HyperParameters": {**(definition.get("StaticHyperParameters") or {}), **tuned},
+        "InputDataConfig": definition.get("InputDataConfig") or [],
+        "OutputDataConfig": definition.get("OutputDataConfig") or {},
+        "ResourceConfig": definition.get("ResourceConfig") or {},
+        "StoppingCondition": definition.get("StoppingCondition") or {},
+        "EnableManagedSpotTraining": bool(definition.get("EnableManagedSpotTraining")),
+        "CheckpointConfig": definition.get("CheckpointConfig"),
+        "Tags": [{"Key": "sagemaker:tuning-job-name", "Value": tuning_job}],
+    }
+
+
+def _tuned_candidate(
+    job_name: str, tuned: dict[str, str], fields: dict[str, Any], metric_name: str, maximize: bool
+) -> dict[str, Any] | None:
+    """The trial as DescribeHyperParameterTuningJob's ``BestTrainingJob`` shows it, or None when it
+    failed or reported no objective metric."""
+    metric = next(
+        (m["Value"] for m in fields.get("FinalMetricDataList") or [] if m["MetricName"] == metric_name),
+        None,
+    )
+    if fields["TrainingJobStatus"] != "Completed" or metric is None:
+        return None
+    return {
+        "TrainingJobName": job_name,
+        "TrainingJobStatus": "Completed",
+        "TunedHyperParameters": tuned,
+        "TrainingStartTime": fields.get("TrainingStartTime"),
+        "TrainingEndTime": fields.get("TrainingEndTime"),
+        "CreationTime": fields.get("TrainingStartTime"),
+        "ObjectiveStatus": "Succeeded",
+        "FinalHyperParameterTuningJobObjectiveMetric": {
+            "Type": "Maximize" if maximize else "Minimize",
+            "MetricName": metric_name,
+            "Value": float(metric),
+        },
+    }
 
 
 def _counters(completed: int, failed: int, pending: int) -> dict[str, int]:

@@ -156,14 +156,8 @@ class _Deadline(xgb.callback.TrainingCallback):
         return self.hit
 
 
-def _train(request: dict[str, Any], s3: Any, notes: list[str]) -> tuple[str, list[dict[str, Any]], bool]:
-    """Returns the model URI, the final metrics and whether MaxRuntimeInSeconds stopped training."""
-    algorithm = request.get("AlgorithmSpecification") or {}
-    if algorithm.get("TrainingInputMode", "File") != "File":
-        notes.append(f"TrainingInputMode {algorithm.get('TrainingInputMode')} read as File")
-    params = hp.validate(request.get("HyperParameters") or {})
-    notes.extend(params.notes)
-
+def _read_channels(request: dict[str, Any], s3: Any, params: Any, notes: list[str]) -> tuple[Any, Any]:
+    """The train and (optional) validation channels, read and checked as the built-in container does."""
     train_config = _channel_config(request, "train")
     if train_config is None:
         raise JobFailedError.client("Missing required channel: train")
@@ -182,6 +176,18 @@ def _train(request: dict[str, Any], s3: Any, notes: list[str]) -> tuple[str, lis
     for channel in (train, validation):
         if channel is not None:
             _check_labels(channel, params.objective, params.num_class)
+    return train, validation
+
+
+def _train(request: dict[str, Any], s3: Any, notes: list[str]) -> tuple[str, list[dict[str, Any]], bool]:
+    """Returns the model URI, the final metrics and whether MaxRuntimeInSeconds stopped training."""
+    algorithm = request.get("AlgorithmSpecification") or {}
+    if algorithm.get("TrainingInputMode", "File") != "File":
+        notes.append(f"TrainingInputMode {algorithm.get('TrainingInputMode')} read as File")
+    params = hp.validate(request.get("HyperParameters") or {})
+    notes.extend(params.notes)
+
+    train, validation = _read_channels(request, s3, params, notes)
 
     dtrain = xgb.DMatrix(train.features, label=train.labels, weight=train.weights, missing=np.nan)
     evals = [(dtrain, "train")]

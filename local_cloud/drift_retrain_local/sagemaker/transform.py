@@ -181,52 +181,23 @@ def run_transform_job(
         injected = injector.check(TRANSFORM, name) if injector is not None else None
         if injected:
             raise JobFailedError(injected)
-        source = request.get("TransformInput") or {}
-        content_type = str(source.get("ContentType") or "text/csv").split(";")[0].strip().lower()
-        if content_type != "text/csv":
-            raise JobFailedError.client(
-                f"Content type {content_type} is not supported by the local transform"
-            )
-        if source.get("SplitType", "None") != "Line":
-            notes.append(f"SplitType {source.get('SplitType')!r} read as Line")
-        if str(source.get("CompressionType") or "None") != "None":
-            raise JobFailedError.client(f"CompressionType {source['CompressionType']} is not supported")
-        s3_source = (source.get("DataSource") or {}).get("S3DataSource") or {}
-        if s3_source.get("S3DataType", "S3Prefix") != "S3Prefix":
-            raise JobFailedError.client(f"S3DataType {s3_source.get('S3DataType')} is not supported locally")
-        output = request.get("TransformOutput") or {}
-        accept = str(output.get("Accept") or "text/csv").split(";")[0].strip().lower()
-        if accept != "text/csv":
-            raise JobFailedError.client(
-                f"Accept {accept} is not supported by the local transform (text/csv only)"
-            )
-        if not output.get("S3OutputPath"):
-            raise JobFailedError.client("TransformOutput.S3OutputPath is required")
-        processing = request.get("DataProcessing") or {}
-        input_filter = parse_filter(processing.get("InputFilter"))
-        output_filter = parse_filter(processing.get("OutputFilter"))
-        join = processing.get("JoinSource", "None")
-        if join not in ("Input", "None"):
-            raise JobFailedError.client(f"JoinSource must be Input or None, not {join!r}")
-
+        plan = _plan(request, notes)
         bucket, key = parse_s3_uri(model_data_url)
         try:
             model = load_model(get_bytes(s3, bucket, key))
         except ModelArtifactError as exc:
             raise JobFailedError.client(f"Unable to load model {model_data_url}: {exc}") from None
-
-        input_uri = str(s3_source.get("S3Uri") or "")
-        _, prefix = parse_s3_uri(input_uri)
-        for obj in list_data_objects(s3, input_uri):
+        _, prefix = parse_s3_uri(plan.input_uri)
+        for obj in list_data_objects(s3, plan.input_uri):
             try:
                 text = get_bytes(s3, obj.bucket, obj.key).decode("utf-8")
             except UnicodeDecodeError:
                 raise JobFailedError.client(f"{obj.uri} is not UTF-8 text") from None
             body, count = _transform_object(
-                text, obj.uri, model, input_filter, output_filter, join_input=join == "Input"
+                text, obj.uri, model, plan.input_filter, plan.output_filter, join_input=plan.join_input
             )
-            out_uri = join_uri(output["S3OutputPath"], _relative_name(obj.key, prefix) + ".out")
-            put_bytes(s3, out_uri, body.encode("utf-8"), accept)
+            out_uri = join_uri(plan.output_path, _relative_name(obj.key, prefix) + ".out")
+            put_bytes(s3, out_uri, body.encode("utf-8"), plan.accept)
             outputs.append(out_uri)
             records += count
     except JobFailedError as exc:
@@ -246,4 +217,51 @@ def run_transform_job(
         output_uris=outputs if status == "Completed" else [],
         records=records,
         notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class _TransformPlan:
+    """What a CreateTransformJob request asks for, checked against what the local transform supports."""
+
+    input_uri: str
+    output_path: str
+    accept: str
+    input_filter: Any
+    output_filter: Any
+    join_input: bool
+
+
+def _plan(request: dict[str, Any], notes: list[str]) -> _TransformPlan:
+    """Check the request as SageMaker would (a ClientError-style failure names what is unsupported)."""
+    source = request.get("TransformInput") or {}
+    content_type = str(source.get("ContentType") or "text/csv").split(";")[0].strip().lower()
+    if content_type != "text/csv":
+        raise JobFailedError.client(f"Content type {content_type} is not supported by the local transform")
+    if source.get("SplitType", "None") != "Line":
+        notes.append(f"SplitType {source.get('SplitType')!r} read as Line")
+    if str(source.get("CompressionType") or "None") != "None":
+        raise JobFailedError.client(f"CompressionType {source['CompressionType']} is not supported")
+    s3_source = (source.get("DataSource") or {}).get("S3DataSource") or {}
+    if s3_source.get("S3DataType", "S3Prefix") != "S3Prefix":
+        raise JobFailedError.client(f"S3DataType {s3_source.get('S3DataType')} is not supported locally")
+    output = request.get("TransformOutput") or {}
+    accept = str(output.get("Accept") or "text/csv").split(";")[0].strip().lower()
+    if accept != "text/csv":
+        raise JobFailedError.client(
+            f"Accept {accept} is not supported by the local transform (text/csv only)"
+        )
+    if not output.get("S3OutputPath"):
+        raise JobFailedError.client("TransformOutput.S3OutputPath is required")
+    processing = request.get("DataProcessing") or {}
+    join = processing.get("JoinSource", "None")
+    if join not in ("Input", "None"):
+        raise JobFailedError.client(f"JoinSource must be Input or None, not {join!r}")
+    return _TransformPlan(
+        input_uri=str(s3_source.get("S3Uri") or ""),
+        output_path=str(output["S3OutputPath"]),
+        accept=accept,
+        input_filter=parse_filter(processing.get("InputFilter")),
+        output_filter=parse_filter(processing.get("OutputFilter")),
+        join_input=join == "Input",
     )

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 import time
+from types import SimpleNamespace
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from drift_retrain_local.seams.lookup import attribute as _attribute
 from drift_retrain_local.seams.lookup import module as _module
@@ -68,28 +71,69 @@ def _input_members(operation: str) -> frozenset[str]:
 
 
 @functools.cache
+def _moto() -> SimpleNamespace:
+    """The moto symbols this service is built from (looked up once, through the guarded lookup)."""
+    errors = "moto.stepfunctions.parser.asl.component.common.error_name"
+    return SimpleNamespace(
+        resource=_module(f"{_SERVICE}.resource"),
+        callback=_module(f"{_SERVICE}.state_task_service_callback"),
+        client_for=_attribute("moto.stepfunctions.parser.asl.utils.boto_client", "boto_client_for"),
+        api=_module("moto.stepfunctions.parser.api"),
+        failure=_module(f"{errors}.failure_event"),
+        custom=_attribute(f"{errors}.custom_error_name", "CustomErrorName"),
+        states_name=_module(f"{errors}.states_error_name"),
+        states_type=_attribute(f"{errors}.states_error_name_type", "StatesErrorNameType"),
+        details=_attribute("moto.stepfunctions.parser.asl.eval.event.event_detail", "EventDetails"),
+        to_json_str=_attribute("moto.stepfunctions.parser.asl.utils.encoding", "to_json_str"),
+    )
+
+
+def _task_failed(task: Any, env: Any, error_name: Any, error: str, cause: str) -> Any:
+    """A TaskFailed event of ``task`` (what Retry/Catch match on ``error``)."""
+    moto = _moto()
+    return moto.failure.FailureEvent(
+        env=env,
+        error_name=error_name,
+        event_type=moto.api.HistoryEventType.TaskFailed,
+        event_details=moto.details(
+            taskFailedEventDetails=moto.api.TaskFailedEventDetails(
+                error=error,
+                cause=cause,
+                resource=task._get_sfn_resource(),
+                resourceType=task._get_sfn_resource_type(),
+            )
+        ),
+    )
+
+
+def _refused(task: Any, env: Any, ex: ClientError) -> Any:
+    """A refused SageMaker request, named and worded as Step Functions does on AWS."""
+    code = ex.response["Error"]["Code"]
+    suffix = code if code.endswith("Exception") else f"{code}Exception"
+    name = f"SageMaker.{suffix}" if code in _MODELLED_ERRORS else "SageMaker.AmazonSageMakerException"
+    meta = ex.response.get("ResponseMetadata", {})
+    cause = (
+        f"{ex.response['Error'].get('Message', '')} (Service: AmazonSageMaker; Status Code: "
+        f"{meta.get('HTTPStatusCode')}; Error Code: {code}; Request ID: {meta.get('RequestId')}; Proxy: null)"
+    )
+    return _task_failed(task, env, _moto().custom(name), name, cause)
+
+
+def _job_failed(task: Any, env: Any, response: dict[str, Any]) -> Any:
+    """A ``.sync`` job that ended Failed or Stopped: States.TaskFailed with the Describe* response."""
+    moto = _moto()
+    error = moto.states_type.StatesTaskFailed
+    name = moto.states_name.StatesErrorName(typ=error)
+    return _task_failed(task, env, name, error.to_name(), moto.to_json_str(response))
+
+
+@functools.cache
 def _sfn_service_class() -> type:
     """:class:`StateTaskServiceSageMaker`, built on moto's callback service (the Batch pattern)."""
-    resource = _module(f"{_SERVICE}.resource")
-    callback = _module(f"{_SERVICE}.state_task_service_callback")
-    client_for = _attribute("moto.stepfunctions.parser.asl.utils.boto_client", "boto_client_for")
-    api = _module("moto.stepfunctions.parser.api")
-    failure = _module("moto.stepfunctions.parser.asl.component.common.error_name.failure_event")
-    custom = _attribute(
-        "moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name", "CustomErrorName"
-    )
-    states_name = _module("moto.stepfunctions.parser.asl.component.common.error_name.states_error_name")
-    states_type = _attribute(
-        "moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type",
-        "StatesErrorNameType",
-    )
-    details = _attribute("moto.stepfunctions.parser.asl.eval.event.event_detail", "EventDetails")
-    to_json_str = _attribute("moto.stepfunctions.parser.asl.utils.encoding", "to_json_str")
-    from botocore.exceptions import ClientError
+    moto = _moto()
+    condition = moto.resource.ResourceCondition
 
-    condition = resource.ResourceCondition
-
-    class StateTaskServiceSageMaker(callback.StateTaskServiceCallback):
+    class StateTaskServiceSageMaker(moto.callback.StateTaskServiceCallback):
         """``arn:aws:states:::sagemaker:<action>[.sync]``."""
 
         def __init__(self) -> None:
@@ -116,44 +160,19 @@ def _sfn_service_class() -> type:
                 raise ValueError(f"{self.resource.resource_arn}: .sync is not supported for this action")
 
         def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
-            client = client_for(resource_runtime_part.region, "sagemaker", state_credentials)
+            client = moto.client_for(resource_runtime_part.region, "sagemaker", state_credentials)
             response = getattr(client, self._get_boto_service_action())(**normalised_parameters) or {}
             response.pop("ResponseMetadata", None)
             env.stack.append(response)
 
         def _from_error(self, env, ex):
             if isinstance(ex, ClientError):
-                code = ex.response["Error"]["Code"]
-                suffix = code if code.endswith("Exception") else f"{code}Exception"
-                name = (
-                    f"SageMaker.{suffix}"
-                    if code in _MODELLED_ERRORS
-                    else "SageMaker.AmazonSageMakerException"
-                )
-                meta = ex.response.get("ResponseMetadata", {})
-                cause = (
-                    f"{ex.response['Error'].get('Message', '')} (Service: AmazonSageMaker; Status Code: "
-                    f"{meta.get('HTTPStatusCode')}; Error Code: {code}; Request ID: {meta.get('RequestId')}; "
-                    "Proxy: null)"
-                )
-                return failure.FailureEvent(
-                    env=env,
-                    error_name=custom(name),
-                    event_type=api.HistoryEventType.TaskFailed,
-                    event_details=details(
-                        taskFailedEventDetails=api.TaskFailedEventDetails(
-                            error=name,
-                            cause=cause,
-                            resource=self._get_sfn_resource(),
-                            resourceType=self._get_sfn_resource_type(),
-                        )
-                    ),
-                )
+                return _refused(self, env, ex)
             return super()._from_error(env=env, ex=ex)
 
         def _build_sync_resolver(self, env, resource_runtime_part, normalised_parameters, state_credentials):
             describe, name_key, status_key = _SYNC[self._action()]
-            client = client_for(resource_runtime_part.region, "sagemaker", state_credentials)
+            client = moto.client_for(resource_runtime_part.region, "sagemaker", state_credentials)
             env.stack.pop()  # the Create* response
             name = normalised_parameters[name_key]
 
@@ -161,26 +180,9 @@ def _sfn_service_class() -> type:
                 response = getattr(client, describe)(**{name_key: name})
                 response.pop("ResponseMetadata", None)
                 status = response.get(status_key)
-                if status == "Completed":
-                    return response
                 if status in ("Failed", "Stopped"):
-                    error = states_type.StatesTaskFailed
-                    raise failure.FailureEventException(
-                        failure.FailureEvent(
-                            env=env,
-                            error_name=states_name.StatesErrorName(typ=error),
-                            event_type=api.HistoryEventType.TaskFailed,
-                            event_details=details(
-                                taskFailedEventDetails=api.TaskFailedEventDetails(
-                                    resource=self._get_sfn_resource(),
-                                    resourceType=self._get_sfn_resource_type(),
-                                    error=error.to_name(),
-                                    cause=to_json_str(response),
-                                )
-                            ),
-                        )
-                    )
-                return None
+                    raise moto.failure.FailureEventException(_job_failed(self, env, response))
+                return response if status == "Completed" else None
 
             return resolve
 
@@ -192,7 +194,7 @@ def _sfn_service_class() -> type:
                 if result:
                     return result
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise failure.FailureEventException(self._get_timed_out_failure_event(env))
+                    raise moto.failure.FailureEventException(self._get_timed_out_failure_event(env))
                 time.sleep(poll)
             return None
 

@@ -266,7 +266,6 @@ def evaluate_candidate(
     """
     execution_name, data, results, items, champion_uri = _parse_event(event)
     task = str(data.get("task"))
-    classes = list(data.get("classes") or [])
     expected = (data.get("test") or {}).get("rows")
     expected = int(expected) if expected is not None else None
     champion = read_transform_output(s3, champion_uri) if champion_uri else None
@@ -274,66 +273,52 @@ def evaluate_candidate(
     if not scored:
         causes = "; ".join(f"{f['id']} ({f['strategy']}): {f['error']}: {f['cause']}" for f in failed)
         raise NoCandidateScoredError(f"no candidate could be trained and scored: {causes or 'none prepared'}")
-    primary = _primary(task)
-    best = min(scored, key=lambda c: float(c.metrics[primary]))  # first on a tie: the preferred strategy
-    champion_metrics = _metrics(task, champion) if champion is not None else None
-    tournament = EvaluationSettings(
-        min_improvement=settings.min_improvement,
-        alpha=settings.alpha / len(scored),
-        bootstrap_resamples=settings.bootstrap_resamples,
-        seed=settings.seed,
-    )
-    decision = decide(task, best.metrics, champion_metrics, best.test, tournament)
-    reasons = [
-        f"best of {len(scored)} candidates: {best.item['id']} ({best.item.get('strategy')})",
-        *decision.reasons,
-    ]
-    holdout = _holdout(task, classes, best.rows)
+    t = _tournament(task, settings, scored, champion)
+    best = t.best
+    holdout = _holdout(task, list(data.get("classes") or []), best.rows)
     winner = Winner(**_winner(best)).to_dict()
     key = f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
+    champion_entry = None
+    if champion is not None:
+        model = (event.get("champion") or {}).get("model_name")
+        champion_entry = {"model": model, "output": champion_uri, "metrics": t.champion_metrics}
     report = {
         "execution_name": execution_name,
         "execution_arn": event.get("execution_arn"),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": task,
-        "primary_metric": primary,
+        "primary_metric": t.primary,
         "rows": len(best.rows.labels),
-        "candidates": [_candidate_entry(c, primary) for c in scored],
+        "candidates": [_candidate_entry(c, t.primary) for c in scored],
         "failed_candidates": failed,
         "best": winner,
         "candidate": {"model": winner["model_name"], "output": best.rows.source, "metrics": best.metrics},
-        "champion": None
-        if champion is None
-        else {
-            "model": (event.get("champion") or {}).get("model_name"),
-            "output": champion_uri,
-            "metrics": champion_metrics,
-        },
+        "champion": champion_entry,
         "paired_test": None if best.test is None else best.test.to_dict(),
         "settings": {
             "min_improvement": settings.min_improvement,
             "alpha": settings.alpha,
-            "alpha_per_candidate": tournament.alpha,
+            "alpha_per_candidate": t.alpha_per_candidate,
         },
-        "decision": decision.decision,
-        "promote": decision.promote,
-        "relative_improvement": decision.relative_improvement,
-        "reasons": reasons,
+        "decision": t.decision.decision,
+        "promote": t.decision.promote,
+        "relative_improvement": t.decision.relative_improvement,
+        "reasons": t.reasons,
         "candidate_holdout": holdout.to_dict(),
         "manifest": data.get("manifest"),
     }
     storage.put_json(s3, bucket, key, report)
-    logger.info("evaluated candidates", extra={"decision": decision.decision, "reasons": reasons})
+    logger.info("evaluated candidates", extra={"decision": t.decision.decision, "reasons": t.reasons})
     return EvaluationResult(
-        promote=decision.promote,
-        decision=decision.decision,
-        reasons=reasons,
-        primary_metric=primary,
-        relative_improvement=decision.relative_improvement,
+        promote=t.decision.promote,
+        decision=t.decision.decision,
+        reasons=t.reasons,
+        primary_metric=t.primary,
+        relative_improvement=t.decision.relative_improvement,
         candidate=best.metrics,
-        champion=champion_metrics,
+        champion=t.champion_metrics,
         candidates=[
-            {k: v for k, v in _candidate_entry(c, primary).items() if k not in ("metrics", "paired_test")}
+            {k: v for k, v in _candidate_entry(c, t.primary).items() if k not in ("metrics", "paired_test")}
             for c in scored
         ],
         failed_candidates=failed,
@@ -343,3 +328,35 @@ def evaluate_candidate(
         rows=len(best.rows.labels),
         report={"bucket": bucket, "key": key, "uri": storage.s3_uri(bucket, key)},
     ).to_dict()
+
+
+@dataclass(frozen=True)
+class _Tournament:
+    """The best of the scored candidates against the champion, at alpha split across the candidates."""
+
+    primary: str
+    best: Any
+    champion_metrics: dict[str, Any] | None
+    decision: Any
+    reasons: list[str]
+    alpha_per_candidate: float
+
+
+def _tournament(task: str, settings: EvaluationSettings, scored: list[Any], champion: Any) -> _Tournament:
+    """Bonferroni across the candidates: picking the best of k and testing it at alpha would promote a
+    model no better than the champion more often than alpha."""
+    primary = _primary(task)
+    best = min(scored, key=lambda c: float(c.metrics[primary]))  # first on a tie: the preferred strategy
+    champion_metrics = _metrics(task, champion) if champion is not None else None
+    per_candidate = EvaluationSettings(
+        min_improvement=settings.min_improvement,
+        alpha=settings.alpha / len(scored),
+        bootstrap_resamples=settings.bootstrap_resamples,
+        seed=settings.seed,
+    )
+    decision = decide(task, best.metrics, champion_metrics, best.test, per_candidate)
+    reasons = [
+        f"best of {len(scored)} candidates: {best.item['id']} ({best.item.get('strategy')})",
+        *decision.reasons,
+    ]
+    return _Tournament(primary, best, champion_metrics, decision, reasons, per_candidate.alpha)
