@@ -148,6 +148,26 @@ def test_promotion_writes_profile_registry_lineage_and_cleans_up(aws):
     json.dumps(result, allow_nan=False)
 
 
+def test_a_retried_promotion_changes_nothing_more(aws):
+    """PromoteModel is retried by the state machine: a second run of the same execution registers no
+    second package and leaves the same baseline (the reference is not lost by reading its own profile)."""
+    event = stage(aws)
+    first = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    baseline = aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+    again = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    packages = aws.sagemaker.list_model_packages(ModelPackageGroupName="drift-retrain-models")[
+        "ModelPackageSummaryList"
+    ]
+    assert [p["ModelPackageArn"] for p in packages] == [first["model_package_arn"]]
+    assert again["model_package_arn"] == first["model_package_arn"]
+    rewritten = BaselineProfile.from_json_bytes(
+        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+    )
+    before = BaselineProfile.from_json_bytes(baseline)
+    assert rewritten.holdout == before.holdout and rewritten.reference == before.reference
+    assert rewritten.metadata["model_name"] == before.metadata["model_name"]
+
+
 def test_plan_cleanup_keeps_newest_protected_and_used_models():
     t = datetime(2026, 1, 1, tzinfo=UTC)
     configs = [Resource(f"p-{i}", t - timedelta(days=i)) for i in range(5)]

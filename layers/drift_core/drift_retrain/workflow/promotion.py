@@ -289,6 +289,11 @@ def _register(
         settings.model_package_group,
         "Models promoted by drift-retrain (one per successful retrain)",
     )
+    existing = registry.find_model_package(
+        sagemaker, settings.model_package_group, str(event.get("execution_arn") or "")
+    )
+    if existing is not None:
+        return existing
     return registry.create_model_package(
         sagemaker,
         group=settings.model_package_group,

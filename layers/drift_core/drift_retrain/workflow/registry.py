@@ -27,6 +27,7 @@ __all__ = [
     "delete_model",
     "endpoint_config_models",
     "ensure_model_package_group",
+    "find_model_package",
     "list_endpoint_configs",
     "list_models",
 ]
@@ -58,6 +59,27 @@ def ensure_model_package_group(sagemaker: SageMakerClient, group: str, descripti
         )
     except ClientError as error:
         raise _error(error, f"CreateModelPackageGroup {group}") from error
+
+
+def find_model_package(
+    sagemaker: SageMakerClient, group: str, execution_arn: str, newest: int = 20
+) -> str | None:
+    """The package an earlier attempt of the same execution registered, if any (so a retried PromoteModel
+    registers once). Only the newest packages are read: a retry follows its first attempt within minutes."""
+    if not execution_arn:
+        return None
+    try:
+        listing = sagemaker.list_model_packages(
+            ModelPackageGroupName=group, SortBy="CreationTime", SortOrder="Descending", MaxResults=newest
+        )
+        for summary in listing.get("ModelPackageSummaryList", []):
+            arn = summary["ModelPackageArn"]
+            described = sagemaker.describe_model_package(ModelPackageName=arn)
+            if (described.get("CustomerMetadataProperties") or {}).get("execution_arn") == execution_arn:
+                return str(arn)
+    except ClientError as error:
+        raise _error(error, f"ListModelPackages in {group}") from error
+    return None
 
 
 def create_model_package(
