@@ -21,6 +21,7 @@ from .conftest import PLACEHOLDER, ROOT, iter_states, resolve
 UNSCOPABLE_ACTIONS = {
     "sagemaker:ListEndpointConfigs",
     "sagemaker:ListModels",
+    "sagemaker:ListModelPackages",
     "cloudwatch:PutMetricData",
     "ecr:GetAuthorizationToken",
     "logs:CreateLogDelivery",
