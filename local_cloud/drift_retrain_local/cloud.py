@@ -38,7 +38,7 @@ class LocalCloud:
 
     @property
     def failures(self) -> FailureInjector:
-        """Failure switches of the local SageMaker (training, transform, endpoint update)."""
+        """Failure switches of the local cloud (training, transform, endpoint update, Lambda crash)."""
         assert self.sagemaker is not None
         return self.sagemaker.failures
 
@@ -67,7 +67,8 @@ def local_cloud(
     stack_name, region : str
         Pseudo parameters of the local stack.
     failures : FailureInjector, optional
-        Failure switches for the local SageMaker (a new, unarmed one by default; also ``cloud.failures``).
+        Failure switches for the local SageMaker and the Lambdas (a new, unarmed one by default; also
+        ``cloud.failures``).
     sagemaker_settings : LocalSageMakerSettings, optional
         Durations of the local SageMaker's transitions (endpoint create/update, .sync poll...).
     """
@@ -75,8 +76,9 @@ def local_cloud(
         template_path, parameters=parameters, stack_name=stack_name, region=region
     )
     check_all()  # a moved moto internal fails here, loudly, before anything starts
+    failures = failures if failures is not None else FailureInjector()
     with EmbeddedAws(region) as aws:
-        runtime = LambdaRuntime(template.functions(), region)
+        runtime = LambdaRuntime(template.functions(), region, failures=failures)
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
         router = EventRouter(runtime)
         router.install()

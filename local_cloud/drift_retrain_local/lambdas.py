@@ -42,6 +42,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
+from drift_retrain_local.sagemaker.failures import LAMBDA, FailureInjector
 from drift_retrain_local.template import FunctionSpec
 
 __all__ = ["InvocationResult", "LambdaContext", "LambdaRuntime", "error_payload"]
@@ -52,6 +53,10 @@ logger = logging.getLogger(__name__)
 _PROCESS_LOCK = threading.RLock()
 _RUNTIME_IDS = itertools.count(1)
 _INVOKE_EVENT = "before-send.lambda.Invoke"
+
+
+class InjectedLambdaFault(RuntimeError):
+    """Raised in place of the handler when a ``lambda`` failure switch fires."""
 
 
 class LambdaContext:
@@ -127,10 +132,20 @@ class LambdaRuntime:
         ``AWS_REGION`` inside the function.
     max_async_workers : int
         Threads for ``InvocationType=Event`` invocations (they still run one at a time: see the module doc).
+    failures : FailureInjector, optional
+        Armed ``lambda`` switches make an invocation raise before its handler runs (a crash).
     """
 
-    def __init__(self, functions: Iterable[FunctionSpec], region: str, *, max_async_workers: int = 2) -> None:
+    def __init__(
+        self,
+        functions: Iterable[FunctionSpec],
+        region: str,
+        *,
+        max_async_workers: int = 2,
+        failures: FailureInjector | None = None,
+    ) -> None:
         self.functions = {function.name: function for function in functions}
+        self.failures = failures
         self.region = region
         self.invocations: list[InvocationResult] = []
         self._id = next(_RUNTIME_IDS)
@@ -174,6 +189,9 @@ class LambdaRuntime:
             try:
                 with self._function_environment(function, context):
                     loaded = self._load(function)
+                    injected = self.failures.check(LAMBDA, function.logical_id) if self.failures else None
+                    if injected:
+                        raise InjectedLambdaFault(injected)
                     result = loaded.handler(event, context)
                 body = _marshal(result)
                 error_kind = None

@@ -123,6 +123,18 @@ def test_an_exception_is_lambdas_error_payload(cloud: LocalCloud, monkeypatch: p
     assert isinstance(payload["stackTrace"], list) and payload["stackTrace"]
 
 
+def test_an_injected_fault_crashes_the_next_invocations_only(cloud: LocalCloud) -> None:
+    function = cloud.stack.function("NotifyFunction")
+    cloud.failures.fail_lambda("NotifyFunction", times=1)
+    lambda_client = cloud.client("lambda")
+    crashed = lambda_client.invoke(FunctionName=function.name, Payload=b'{"outcome": "skipped"}')
+    assert crashed["FunctionError"] == "Unhandled"
+    payload = json.loads(crashed["Payload"].read())
+    assert payload["errorType"] == "InjectedLambdaFault" and "injected" in payload["errorMessage"]
+    again = lambda_client.invoke(FunctionName=function.name, Payload=b'{"outcome": "skipped"}')
+    assert "FunctionError" not in again  # the switch fired once
+
+
 def test_state_machine_catch_sees_the_exception_name(
     cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,5 +1,5 @@
-"""Failure injection for the local SageMaker: make a training job, a transform job or an endpoint
-update fail on purpose, for tests and demos.
+"""Failure injection for the local cloud: make a training job, a transform job, an endpoint update or a
+Lambda invocation fail on purpose, for tests and demos.
 
 Nothing is global: the local cloud owns one :class:`FailureInjector` and hands it to each job it runs;
 a test (or the future ``--inject`` CLI flag) arms switches on it. A switch matches job names with a
@@ -26,6 +26,7 @@ __all__ = [
     "CAPACITY_ERROR",
     "ENDPOINT_UPDATE",
     "KINDS",
+    "LAMBDA",
     "TRAINING",
     "TRANSFORM",
     "FailureInjector",
@@ -36,7 +37,9 @@ TRAINING = "training"
 TRANSFORM = "transform"
 #: Reserved for the endpoint step: a blue/green update that rolls back.
 ENDPOINT_UPDATE = "endpoint-update"
-KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE)
+#: A Lambda invocation raises before its handler runs (pattern: the function's logical ID).
+LAMBDA = "lambda"
+KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE, LAMBDA)
 
 #: SageMaker's wording when no instance is available; the state machine retries these.
 CAPACITY_ERROR = (
@@ -48,6 +51,7 @@ _DEFAULT_REASONS = {
     TRAINING: "AlgorithmError: injected training failure (local cloud FailureInjector)",
     TRANSFORM: "ClientError: injected transform failure (local cloud FailureInjector)",
     ENDPOINT_UPDATE: "injected endpoint update failure (local cloud FailureInjector): roll back",
+    LAMBDA: "injected Lambda fault (local cloud FailureInjector)",
 }
 
 
@@ -100,6 +104,13 @@ class FailureInjector:
     ) -> InjectedFailure:
         """Endpoint updates matching ``pattern`` (endpoint name) roll back (used by the endpoint step)."""
         return self.arm(ENDPOINT_UPDATE, pattern, reason=reason, times=times)
+
+    def fail_lambda(
+        self, pattern: str = "*", *, reason: str | None = None, times: int | None = None
+    ) -> InjectedFailure:
+        """Invocations of the functions whose logical ID matches ``pattern`` raise before the handler runs
+        (Lambda's Unhandled error, as a crash would)."""
+        return self.arm(LAMBDA, pattern, reason=reason, times=times)
 
     @classmethod
     def from_specs(cls, specs: Iterable[str]) -> FailureInjector:
