@@ -200,3 +200,20 @@ def test_every_prefix_a_principal_reads_it_may_also_list(template):
     missing = {owner: sorted(p for p in prefixes if p not in lists[owner] and "*" not in lists[owner])
                for owner, prefixes in reads.items()}  # fmt: skip
     assert {owner: p for owner, p in missing.items() if p} == {}
+
+
+def test_the_model_role_reads_the_rollback_alarms(definition, state_machine, template):
+    """SageMaker reads the auto-rollback alarms with the execution role of the models being deployed:
+    "Ensure that your IAM execution role has permission to perform the cloudwatch:DescribeAlarms action
+    on the auto-rollback alarms you specify" (deployment-guardrails-configuration). Finding 1."""
+    update = definition["States"]["Shift traffic to candidate with blue/green update"]["Parameters"]
+    names = [a["AlarmName"] for a in update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]]
+    substitutions = state_machine["DefinitionSubstitutions"]
+    alarms = {substitutions[n.strip("${}")]["Ref"] for n in names}
+    granted = {
+        r["Fn::GetAtt"][0]
+        for owner, s in statements(template)
+        if owner == "SageMakerExecutionRole" and "cloudwatch:DescribeAlarms" in _as_list(s["Action"])
+        for r in _as_list(s["Resource"])
+    }
+    assert alarms and alarms <= granted
