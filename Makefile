@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast lint format bench bench-stream diagram clean
+.PHONY: setup demo test test-fast lint format bench bench-stream diagram aws-smoke clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,11 @@ bench: setup
 # Prequential stream benchmark through the local service (creates benchmarks/.venv-stream with river on first use).
 bench-stream: setup
 	$(PY) benchmarks/stream_benchmark.py
+
+# The checks only a real account can run (docs/aws-notes.md): prints the plan, refuses without credentials
+# or in CI, and deploys only with CONFIRM=yes (it costs money). Never part of `make test`.
+aws-smoke: setup
+	bash scripts/aws_smoke.sh
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -34,12 +34,14 @@ clients = LazyClients()
 def lambda_handler(event: S3EventBridgeNotificationEvent, context: LambdaContext) -> dict[str, Any]:
     detail = event.detail
     obj = detail.object.raw_event
-    logger.append_keys(bucket=detail.bucket.name, key=detail.object.key, reason=detail.reason)
+    # The key as received (Powertools' ``object.key`` would unquote_plus it): whether it is URL-encoded is
+    # not settled, so the layer looks up both forms (drift_retrain.aws.objects.resolve_event_key).
+    logger.append_keys(bucket=detail.bucket.name, key=obj["key"], reason=detail.reason)
     outcome = process_object(
         clients,
         DetectSettings.from_env(os.environ),
         bucket=detail.bucket.name,
-        key=detail.object.key,
+        key=obj["key"],
         version_id=obj.get("version-id"),
         etag=obj.get("etag"),
         size=obj.get("size"),

@@ -2,9 +2,11 @@
 
 Called by the state machine with ``{"execution_name", "execution_arn", "execution_start", "trigger"}``;
 returns ``$.data`` (job names, S3 URIs, hyperparameters). The work is done by
-``drift_retrain.workflow.preparation.prepare_training_data`` in the drift_core layer. Bad input raises a
-named error (``EmptyTrainingWindowError``, ``BaselineNotFoundError``, ``ProfileError``...) that the state
-machine catches; nothing is deleted.
+``drift_retrain.workflow.preparation.prepare_training_data`` in the drift_core layer, after
+``drift_retrain.workflow.champion_check.check_champion`` (is the serving variant the alarms' one, can the
+champion's role score it). Bad input raises a named error (``EmptyTrainingWindowError``,
+``BaselineNotFoundError``, ``ChampionVariantMismatchError``...) that the state machine catches; nothing
+is deleted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.storage import json_safe
+from drift_retrain.workflow.champion_check import ChampionCheckSettings, check_champion
 from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
 
 logger = Logger()
@@ -29,9 +32,13 @@ copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"
 
 
 @cache
-def s3_client() -> Any:
+def client(service: str) -> Any:
     """Created on first use (never at import) and reused while the environment stays warm."""
-    return boto3.client("s3")
+    return boto3.client(service)
+
+
+def s3_client() -> Any:
+    return client("s3")
 
 
 @logger.inject_lambda_context(log_event=True, clear_state=True)
@@ -39,6 +46,11 @@ def s3_client() -> Any:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(execution=event.get("execution_name"))
+    check = ChampionCheckSettings.from_env(os.environ)
+    if check is not None:
+        logger.info(
+            "champion checked", extra={"champion": check_champion(client("sagemaker"), client("iam"), check)}
+        )
     result = prepare_training_data(s3_client(), PrepareSettings.from_env(os.environ), event)
     metrics.add_metric(name="TrainingRows", unit=MetricUnit.Count, value=result["rows"]["train"])
     metrics.add_metric(name="HeldOutRows", unit=MetricUnit.Count, value=result["rows"]["test"])

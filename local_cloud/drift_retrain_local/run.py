@@ -44,7 +44,7 @@ __all__ = ["LOCAL_PARAMETERS", "OUTCOMES", "BatchRunner", "local_run", "open_clo
 LOCAL_PARAMETERS: dict[str, Any] = {
     "EndpointPollSeconds": 1,
     "LockWaitSeconds": 1,
-    "LockMaxWaits": 900,
+    "LockMaxWaits": 300,  # the template's MaxValue (the execution-history bound)
     "CapacityRetrySeconds": 1,
     "DeploymentWaitIntervalSeconds": 0,
     "DeploymentTerminationWaitSeconds": 0,

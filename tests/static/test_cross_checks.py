@@ -38,9 +38,10 @@ UNSCOPABLE_ACTIONS = {
     "xray:GetSamplingTargets",
 }
 
+# ListTags: AWS's policies for these .sync integrations grant it (docs/aws-notes.md, finding 2).
 _SYNC_COMPANIONS = {
-    "createTrainingJob": {"DescribeTrainingJob", "StopTrainingJob"},
-    "createTransformJob": {"DescribeTransformJob", "StopTransformJob"},
+    "createTrainingJob": {"DescribeTrainingJob", "StopTrainingJob", "ListTags"},
+    "createTransformJob": {"DescribeTransformJob", "StopTransformJob", "ListTags"},
     "createHyperParameterTuningJob": {
         "DescribeHyperParameterTuningJob",
         "StopHyperParameterTuningJob",

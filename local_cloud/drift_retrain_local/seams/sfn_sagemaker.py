@@ -58,8 +58,9 @@ _REQUEST_RESPONSE = {
     "stophyperparametertuningjob",
     "createlabelingjob",
 }
-#: SageMaker error codes Step Functions names after themselves; the others are AmazonSageMakerException.
-_MODELLED_ERRORS = {"ResourceInUse", "ResourceLimitExceeded", "ResourceNotFound", "ThrottlingException"}
+#: SageMaker error codes Step Functions names after themselves (the exceptions of SageMaker's API model);
+#: the others, throttling included, are AmazonSageMakerException (docs/aws-notes.md, finding 3).
+_MODELLED_ERRORS = {"ResourceInUse", "ResourceLimitExceeded", "ResourceNotFound"}
 
 
 @functools.cache

@@ -11,11 +11,12 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drift_retrain.aws.exceptions import StorageError
-from drift_retrain.aws.storage import translate_error, write_json
+from drift_retrain.aws.storage import exists, missing_or_error, translate_error, write_json
 from drift_retrain.layout import QUARANTINE_PREFIX
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "QuarantineRecord",
     "open_object",
     "quarantine_object",
+    "resolve_event_key",
 ]
 
 
@@ -128,6 +130,21 @@ class _StreamingBodyReader(io.RawIOBase):
         super().close()
 
 
+def resolve_event_key(s3: S3Client, bucket: str, key: str, version_id: str | None = None) -> str:
+    """The object key an S3 "Object Created" EventBridge event names.
+
+    S3's own notifications URL-encode the key ('+' for a space); AWS's docs do not say whether the
+    EventBridge event does. Decoding a key that was not encoded mis-reads every ``+`` and ``%``; not
+    decoding one that was misses keys with spaces. So the key is looked up as received and, when that
+    object (version) does not exist and decoding changes the key, in its decoded form. When neither
+    exists, the key as received is returned: reading it reports the object gone. docs/aws-notes.md, 8.
+    """
+    decoded = unquote_plus(key)
+    if decoded == key or exists(s3, bucket, key, version_id):
+        return key
+    return decoded if exists(s3, bucket, decoded, version_id) else key
+
+
 def open_object(s3: S3Client, ref: ObjectRef, *, buffer_size: int = STREAM_BUFFER_BYTES) -> OpenedObject:
     """Open one revision of an object as a streaming binary file (nothing is downloaded up front).
 
@@ -166,7 +183,7 @@ def open_object(s3: S3Client, ref: ObjectRef, *, buffer_size: int = STREAM_BUFFE
     try:
         response = s3.get_object(**params)
     except ClientError as error:
-        raise translate_error(error, "GetObject", ref.uri) from error
+        raise missing_or_error(s3, error, "GetObject", ref.bucket, ref.key) from error
     raw = _StreamingBodyReader(response["Body"])
     return OpenedObject(
         stream=io.BufferedReader(raw, buffer_size=buffer_size),

@@ -36,8 +36,10 @@ __all__ = [
     "copy_object",
     "count_keys",
     "current_revision",
+    "exists",
     "json_safe",
     "list_objects",
+    "missing_or_error",
     "put_bytes",
     "put_json",
     "read_object",
@@ -107,6 +109,36 @@ def _is_not_found(error: ClientError) -> bool:
     return code in _NOT_FOUND or status == 404
 
 
+def _confirmed_missing(s3: S3Client, bucket: str, key: str, error: ClientError) -> bool:
+    """Whether a failed read of ``key`` means the object does not exist.
+
+    S3 answers a read of a missing key with 404 only to a caller allowed s3:ListBucket, otherwise 403
+    ("If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403",
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html). Our grants scope ListBucket with an
+    ``s3:prefix`` condition, which a GetObject request does not carry, so a 403 is confirmed by listing the
+    key itself (allowed under the prefix condition): absent from the listing means missing; present (or
+    the listing denied too) means a real permission problem. docs/aws-notes.md, finding 6.
+    """
+    if _is_not_found(error):
+        return True
+    if client_error_code(error) not in {"AccessDenied", "403"} and http_status(error) != 403:
+        return False
+    try:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
+    except ClientError:
+        return False
+    return not any(item.get("Key") == key for item in listed)
+
+
+def missing_or_error(s3: S3Client, error: ClientError, action: str, bucket: str, key: str) -> StorageError:
+    """``ObjectNotFoundError`` when ``key`` is confirmed missing (404, or 403 and absent), else ours of ``error``."""
+    uri = s3_uri(bucket, key)
+    if _confirmed_missing(s3, bucket, key, error):
+        code = client_error_code(error) or "NotFound"
+        return ObjectNotFoundError(f"{uri} does not exist ({code})", code=code)
+    return translate_error(error, action, uri)
+
+
 def list_objects(s3: S3Client, bucket: str, prefix: str) -> Iterator[S3Object]:
     """Every object under ``prefix`` (paginated)."""
     try:
@@ -131,7 +163,7 @@ def read_object(s3: S3Client, bucket: str, key: str, version_id: str | None = No
     try:
         return s3.get_object(**kwargs)["Body"].read()
     except ClientError as error:
-        raise translate_error(error, "GetObject", s3_uri(bucket, key)) from error
+        raise missing_or_error(s3, error, "GetObject", bucket, key) from error
 
 
 def current_revision(s3: S3Client, bucket: str, key: str) -> tuple[str | None, str] | None:
@@ -139,10 +171,24 @@ def current_revision(s3: S3Client, bucket: str, key: str) -> tuple[str | None, s
     try:
         response = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        if _is_not_found(error):
+        if _confirmed_missing(s3, bucket, key, error):
             return None
         raise translate_error(error, "HeadObject", s3_uri(bucket, key)) from error
     return response.get("VersionId"), str(response.get("ETag", "")).strip('"')
+
+
+def exists(s3: S3Client, bucket: str, key: str, version_id: str | None = None) -> bool:
+    """Whether the object (that version, when ``version_id`` is given) exists."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id and version_id != "null":
+        kwargs["VersionId"] = version_id
+    try:
+        s3.head_object(**kwargs)
+    except ClientError as error:
+        if _confirmed_missing(s3, bucket, key, error) or client_error_code(error) == "InvalidArgument":
+            return False  # InvalidArgument: a version id of another key
+        raise translate_error(error, "HeadObject", s3_uri(bucket, key)) from error
+    return True
 
 
 def read_optional(s3: S3Client, bucket: str, key: str) -> bytes | None:
@@ -150,7 +196,7 @@ def read_optional(s3: S3Client, bucket: str, key: str) -> bytes | None:
     try:
         return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
-        if _is_not_found(error):
+        if _confirmed_missing(s3, bucket, key, error):
             return None
         raise translate_error(error, "GetObject", s3_uri(bucket, key)) from error
 

@@ -28,7 +28,7 @@ from drift_retrain.aws.endpoint import EndpointPredictor
 from drift_retrain.aws.exceptions import NotificationError, ObjectChangedError, ObjectNotFoundError
 from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
-from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object
+from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object, resolve_event_key
 from drift_retrain.aws.storage import count_keys, read_object, write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
 from drift_retrain.detect.messages import drift_message
@@ -162,7 +162,8 @@ def process_object(
     settings : DetectSettings
         Locations and the drift configuration.
     bucket, key, version_id, etag, size
-        The object, as named by the event (``version_id`` ``None`` or ``"null"`` on unversioned buckets).
+        The object, as named by the event (``version_id`` ``None`` or ``"null"`` on unversioned buckets);
+        ``key`` as received, URL-encoded or not (:func:`~drift_retrain.aws.objects.resolve_event_key`).
 
     Returns
     -------
@@ -174,13 +175,14 @@ def process_object(
     drift_retrain.aws.exceptions.StorageError, ExecutionStartError
         Transient or configuration failures of AWS calls; Lambda retries, and every step is idempotent.
     """
-    batch = ObjectRef(
-        bucket=bucket, key=key, version_id=version_id, etag=(etag or "").strip('"') or None, size=size
-    )
+    etag = (etag or "").strip('"') or None
     skip = _ignore_reason(bucket, key, settings)
     if skip:
         logger.info("Object ignored", extra={"bucket": bucket, "key": key, "reason": skip})
+        batch = ObjectRef(bucket=bucket, key=key, version_id=version_id, etag=etag, size=size)
         return Outcome(status=Status.IGNORED, message=skip, batch=batch)
+    key = resolve_event_key(clients.s3, bucket, key, version_id)
+    batch = ObjectRef(bucket=bucket, key=key, version_id=version_id, etag=etag, size=size)
     batch_id = naming.batch_id_for(key, version_id, batch.etag)
 
     profile = _load_profile(clients, settings, bucket)

@@ -11,6 +11,8 @@ from drift_retrain.exceptions import DriftRetrainError
 
 __all__ = [
     "BaselineNotFoundError",
+    "ChampionRoleError",
+    "ChampionVariantMismatchError",
     "EmptyTrainingWindowError",
     "LabelMismatchError",
     "NoCandidateScoredError",
@@ -34,6 +36,14 @@ class WorkflowInputError(WorkflowError):
 
 class BaselineNotFoundError(WorkflowError):
     """A drift-triggered run found no baseline profile: deploy the first model with a bootstrap run."""
+
+
+class ChampionVariantMismatchError(WorkflowError):
+    """The endpoint serves a variant the rollback alarms do not watch: a blue/green update would be unguarded."""
+
+
+class ChampionRoleError(WorkflowError):
+    """The champion model's execution role (which its batch transform runs with) is denied training/ or transforms/."""
 
 
 class EmptyTrainingWindowError(WorkflowError):

@@ -25,6 +25,8 @@ _ERROR_SUMMARY = {
     "NoCandidateScoredError": "no candidate could be trained and scored",
     "NotEnoughTrainingDataError": "not enough labelled data",
     "BaselineNotFoundError": "no baseline profile",
+    "ChampionVariantMismatchError": "the rollback alarms watch another variant",
+    "ChampionRoleError": "the champion's role cannot score the held-out rows",
 }
 
 
