@@ -79,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
     demo.set_defaults(handler=_demo)
 
+    repair = commands.add_parser(
+        "repair",
+        help="finish a promotion that ended PromotedIncomplete (the candidate serves, bookkeeping not)",
+    )
+    repair.add_argument("--execution-arn", required=True, help="the execution that ended PromotedIncomplete")
+    repair.add_argument("--region", help="AWS region (default: the AWS configuration's)")
+    repair.set_defaults(handler=_repair)
+
     local = commands.add_parser(
         "local", help="run the whole service on this machine (embedded AWS; needs the dev install)"
     )
@@ -97,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="SPEC",
-        help="make a SageMaker step fail: KIND[:PATTERN[:TIMES]], KIND training|transform|endpoint-update",
+        help="make a step fail: KIND[:PATTERN[:TIMES]], KIND training|transform|endpoint-update|lambda "
+        "(lambda: PATTERN matches the function's logical ID)",
     )
     run.set_defaults(handler=_local_run)
     local_demo = local_commands.add_parser(
@@ -251,3 +260,27 @@ def _is_number(value) -> bool:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def _repair(args: argparse.Namespace) -> int:
+    import boto3
+
+    from drift_retrain_local.repair import RepairError, repair
+
+    session = boto3.session.Session(region_name=args.region)
+    try:
+        result = repair(
+            session.client("stepfunctions"),
+            session.client("lambda"),
+            session.client("sagemaker"),
+            args.execution_arn,
+        )
+    except RepairError as error:
+        print(f"drift-retrain repair: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    promotion = result.promotion
+    print(f"repaired {result.execution_arn}: {result.endpoint} serves {result.endpoint_config}")
+    print(f"  baseline profile: {promotion.get('baseline_profile')}")
+    print(f"  registry: {promotion.get('model_package_arn') or promotion.get('registry_error')}")
+    print(f"  lineage: {promotion.get('lineage')}")
+    return EXIT_OK

@@ -49,9 +49,10 @@ LOCAL_PARAMETERS: dict[str, Any] = {
     "DeploymentWaitIntervalSeconds": 0,
     "DeploymentTerminationWaitSeconds": 0,
 }
-OUTCOMES = ("no_drift", "drift_alert", "promoted", "rejected", "quarantined", "failed")
+OUTCOMES = ("no_drift", "drift_alert", "promoted", "promoted_incomplete", "rejected", "quarantined", "failed")
 #: The state that tells a promotion from a rejection in an execution's path.
 PROMOTED_STATE, REJECTED_STATE = "Promote candidate", "Record rejection"
+INCOMPLETE_STATE = "Promotion left incomplete"
 
 Echo = Callable[[str], None]
 
@@ -321,6 +322,8 @@ class BatchRunner:
 
 def _outcome(response: dict[str, Any] | None, record: Any) -> str:
     if record is not None:
+        if INCOMPLETE_STATE in record.path:
+            return "promoted_incomplete"  # the candidate serves; PromoteModel's bookkeeping did not finish
         if record.status != "SUCCEEDED":
             return "failed"
         if PROMOTED_STATE in record.path:

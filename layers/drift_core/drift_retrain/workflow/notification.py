@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 __all__ = ["OUTCOMES", "Message", "execution_url", "format_message", "s3_console_url"]
 
-OUTCOMES = ("promoted", "rejected", "failed", "skipped")
+OUTCOMES = ("promoted", "promoted_incomplete", "rejected", "failed", "skipped")
 _ERROR_SUMMARY = {
     "DeploymentRolledBackError": "deployment rolled back",
     "EndpointDeploymentFailedError": "endpoint deployment failed",
@@ -136,6 +136,8 @@ def _subject(outcome: str, endpoint: str, evaluation: Mapping[str, Any], error: 
             change = f" ({metric} {_fmt(_get(evaluation, 'champion', metric))} -> {_fmt(_get(evaluation, 'candidate', metric))})"
         first = " (first deployment)" if evaluation.get("decision") == "first_deployment" else ""
         return f"{endpoint}: new model serving{first}{change}"
+    if outcome == "promoted_incomplete":
+        return f"{endpoint}: new model serving, bookkeeping incomplete (run drift-retrain repair)"
     if outcome == "rejected":
         return f"{endpoint}: candidate rejected, champion keeps serving"
     if outcome == "skipped":
@@ -200,6 +202,25 @@ def _promotion_lines(state: Mapping[str, Any], evaluation: Mapping[str, Any]) ->
     return lines
 
 
+def _incomplete_promotion_lines(
+    state: Mapping[str, Any],
+    evaluation: Mapping[str, Any],
+    error: Mapping[str, Any],
+    execution_arn: str | None,
+) -> list[str]:
+    """The swap happened, PromoteModel did not finish: say what serves, what may be stale, and the fix."""
+    names = _get(state, "data", "names") or {}
+    model = _get(evaluation, "winner", "model_name") or names.get("model")
+    return [
+        "",
+        f"Serving model {model} with endpoint config {names.get('endpoint_config')} (the update completed).",
+        "Not finished: the baseline profile, the model registry entry or the lineage record may still "
+        "describe the previous champion, so drift checks may compare new batches with the wrong model.",
+        f"PromoteModel error: {error.get('Error')}: {_cause(error.get('Cause'), 500)}",
+        f"Repair: drift-retrain repair --execution-arn {execution_arn or '<execution ARN>'}",
+    ]
+
+
 def _failure_lines(state: Mapping[str, Any], error: Mapping[str, Any]) -> list[str]:
     lines = ["", f"Error: {error.get('Error')}", f"Cause: {_cause(error.get('Cause'))}"]
     if _get(state, "endpoint", "status"):
@@ -253,6 +274,8 @@ def format_message(
     lines += _evaluation_lines(evaluation)
     if outcome == "promoted":
         lines += _promotion_lines(state, evaluation)
+    elif outcome == "promoted_incomplete":
+        lines += _incomplete_promotion_lines(state, evaluation, error, execution_arn)
     elif outcome == "failed":
         lines += _failure_lines(state, error)
     elif outcome == "skipped":
