@@ -46,6 +46,8 @@ class DriftReport:
     concept: ConceptDrift = field(default_factory=lambda: ConceptDrift(False, "not checked"))
     decision: Decision = field(default_factory=lambda: Decision(retrain=False))
     profile: dict[str, Any] = field(default_factory=dict)
+    #: Numeric features' shares on the baseline's deciles, baseline and batch (what the HTML plots).
+    distributions: dict[str, Any] = field(default_factory=dict)
     checked_at: str = field(default_factory=_now)
 
     @property
@@ -103,6 +105,7 @@ class DriftReport:
             "retrain_blocked_by": self.decision.blocked_by,
             "retrain_trigger": self.decision.trigger if self.retrain else None,
             "recovery": self.decision.recovery,
+            "distributions": self.distributions,
             "config": self.config.to_dict(),
         }
 
