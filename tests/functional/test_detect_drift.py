@@ -140,7 +140,7 @@ def test_drifted_batch_writes_report_emits_metrics_and_starts_one_execution(
     # one notification (the duplicate does not page anyone twice)
     messages = topic.messages()
     assert len(messages) == 1
-    assert messages[0]["subject"].startswith("Retrain: drifted-")
+    assert messages[0]["subject"].startswith("[drift-retrain] Retrain started: drifted-")
     assert "tenure" in messages[0]["message"]
 
 
@@ -172,7 +172,7 @@ def test_labelled_feature_drift_without_lost_accuracy_alerts_but_does_not_retrai
     assert report["retrain_blocked_by"].startswith("feature drift alone does not retrain")
     assert _executions(clients, state_machine_arn) == []
     [message] = topic.messages()
-    assert message["subject"].startswith("Drift alert: drifted-")
+    assert message["subject"].startswith("[drift-retrain] Drift alert: drifted-")
 
 
 def test_unlabelled_drifted_batch_alerts_but_never_retrains(
@@ -189,8 +189,8 @@ def test_unlabelled_drifted_batch_alerts_but_never_retrains(
     assert "does not retrain" in report["retrain_blocked_by"]
     assert _executions(clients, state_machine_arn) == []
     [message] = topic.messages()
-    assert message["subject"].startswith("Drift alert: unlabelled-")
-    assert "No retrain" in message["message"]
+    assert message["subject"].startswith("[drift-retrain] Drift alert: unlabelled-")
+    assert "no retrain" in message["message"].lower()
 
 
 # --- concept drift through the champion endpoint ----------------------------------------------------
@@ -319,7 +319,8 @@ def test_missing_profile_is_reported_not_quarantined(
     errors = [line for line in result.logs if line["level"] == "ERROR"]
     assert errors and "no baseline profile yet" in errors[0]["message"]
     [message] = topic.messages()
-    assert message["subject"].startswith("No baseline profile yet")
+    assert message["subject"] == "[drift-retrain] Batch not checked: " + message["subject"].split(": ", 1)[1]
+    assert "no baseline profile" in message["subject"]
 
 
 def test_keys_outside_incoming_are_ignored(detect_drift, clients, bucket, profile_uploaded) -> None:
@@ -452,7 +453,7 @@ def test_bad_input_is_quarantined_with_its_reason(
     assert result.metric("QuarantinedBatches") == 1
     assert result.metric_values("RetrainTriggered") == []
     [message] = topic.messages()
-    assert message["subject"] == f"Batch quarantined: {key}"
+    assert message["subject"] == f"[drift-retrain] Batch quarantined: {key.rpartition('/')[2]} ({code})"
     assert reason in message["message"]
 
 

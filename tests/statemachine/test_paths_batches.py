@@ -76,7 +76,9 @@ def test_unlabelled_feature_drift_alerts_without_retraining(harness: Harness) ->
     assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
     report = harness.read_json(entry["detect"]["report_key"])
     assert report["alert"] is True and report["retrain"] is False
-    assert [s for s in entry["notifications"] if s.startswith("Drift alert")], entry["notifications"]
+    assert [s for s in entry["notifications"] if s.startswith("[drift-retrain] Drift alert")], entry[
+        "notifications"
+    ]
     listed = harness.cloud.client("stepfunctions").list_executions(
         stateMachineArn=harness.cloud.stack.state_machine_arn
     )["executions"]
@@ -97,7 +99,7 @@ def test_a_malformed_file_is_quarantined_and_kept(harness: Harness) -> None:
     error = harness.read_json(f"{quarantine_key}.error.json")
     assert "expected 8 fields" in str(error)
     assert harness.read_json(entry["detect"]["report_key"])["status"] == "invalid"
-    assert any(s.startswith("Batch quarantined") for s in entry["notifications"])
+    assert any(s.startswith("[drift-retrain] Batch quarantined") for s in entry["notifications"])
 
 
 def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Harness) -> None:

@@ -8,6 +8,7 @@ Charts are Chart.js configurations built in Python (:class:`Charts`) and drawn b
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from html import escape
 from importlib import resources
@@ -31,9 +32,20 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(ASSETS, name).read_text(encoding="utf-8")
 
 
+def _finite(data: Any) -> Any:
+    """NaN and infinities (never valid JSON) become ``null``: a chart shows a gap, not an error."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def _json_for_script(data: Any) -> str:
     """JSON that cannot close its ``<script>`` element early."""
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=str)
+    text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False, default=str)
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
