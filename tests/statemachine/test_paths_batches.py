@@ -53,7 +53,7 @@ def test_first_deployment_creates_the_endpoint_and_the_baseline(harness: Harness
     assert harness.exists("baseline/current/profile.json")
     assert harness.exists(f"reports/evaluation/{execution['name']}.json")
     assert harness.exists(f"reports/lineage/{execution['name']}.json")
-    assert any("new model serving (first deployment)" in s for s in entry["notifications"])
+    assert any("New model serving" in s and "(first deployment" in s for s in entry["notifications"])
 
 
 def test_a_stable_batch_changes_nothing(harness: Harness) -> None:
@@ -138,8 +138,8 @@ def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Ha
     assert [s for s, _ in evaluation["candidates"]] == ["since_change"]
     assert evaluation["winner"] == "since_change"
     assert harness.exists(f"reports/lineage/{execution['name']}.json")
-    assert any("new model serving" in s for s in entry["notifications"])
-    assert any(s.startswith("Retrain") for s in entry["notifications"])
+    assert any("New model serving" in s for s in entry["notifications"])
+    assert any(s.startswith("[drift-retrain] Retrain started") for s in entry["notifications"])
     assert client.ok > 0
     assert client.failures == []
 
@@ -164,7 +164,9 @@ def test_a_duplicate_delivery_starts_no_second_execution(harness: Harness) -> No
     ]
     assert names.count(first_name) == 1
     assert not [
-        s for s in harness.runner.notifications.drain() if s["subject"].startswith(("Retrain", "Drift"))
+        s
+        for s in harness.runner.notifications.drain()
+        if s["subject"].startswith(("[drift-retrain] Retrain started", "[drift-retrain] Drift alert"))
     ]
 
 
@@ -189,4 +191,4 @@ def test_a_losing_candidate_leaves_the_endpoint_untouched(harness: Harness) -> N
     assert entry["evaluation"]["decision"] == "reject"
     assert harness.exists(f"reports/evaluation/{execution['name']}.json")
     assert not harness.exists(f"reports/lineage/{execution['name']}.json")
-    assert any("candidate rejected, champion keeps serving" in s for s in entry["notifications"])
+    assert any("Candidate rejected" in s and "champion keeps serving" in s for s in entry["notifications"])
