@@ -48,8 +48,11 @@ def drift_message(
         f"Rows: {fmt_count(report.get('rows'))}, labelled: {fmt_count(report.get('labelled_rows'))}",
         f"Drifted features: {_drifted(report)}",
         "Concept drift: "
-        + (("yes, " if concept.get("detected") else "no, ") if concept.get("tested") else "")
-        + concept_phrase(concept),
+        + (
+            ("yes, " if concept.get("detected") else "no, ") + concept_phrase(concept)
+            if concept.get("tested")
+            else f"not tested ({concept.get('reason')})"
+        ),
     ]
     if report.get("retrain") and outcome.execution is not None:
         state = "already started by an earlier delivery" if outcome.execution.duplicate else "started"

@@ -254,7 +254,8 @@ def _act_on(
             "batch_id": batch_id,
             "rows": report.get("rows"),
             "drifted_features": report.get("drifted_features"),
-            "concept_drift": report.get("concept_drift"),
+            # the sampled rows stay in the report (S3), out of the logs
+            "concept_drift": {k: v for k, v in report["concept_drift"].items() if k != "misclassified"},
             "retrain": report_obj.retrain,
             "report_key": report_key,
         },

@@ -56,6 +56,12 @@ def _verdict(report: Mapping[str, Any]) -> tuple[str, str, str]:
     return headline, css, sentence
 
 
+def _uri(ref: Any) -> str:
+    if not isinstance(ref, Mapping) or not ref.get("key"):
+        return "-"
+    return str(ref.get("uri") or f"s3://{ref.get('bucket')}/{ref.get('key')}")
+
+
 def _margin(report: Mapping[str, Any]) -> str:
     improvement = report.get("relative_improvement")
     return "-" if improvement is None else f"{100 * float(improvement):.1f}%"
@@ -76,8 +82,8 @@ def render_evaluation_html(report: Mapping[str, Any]) -> str:
         _models_table(report),
         _errors_section(report, charts),
         _reasons(report),
-        f"<footer>drift-retrain evaluation report &middot; manifest "
-        f"{esc(((report.get('manifest') or {}).get('uri')) or '-')}</footer>",
+        f"<footer>drift-retrain evaluation report &middot; training manifest {esc(_uri(report.get('manifest')))}"
+        "</footer>",
     ]
     return render_page(f"Evaluation {name}", "".join(body), charts)
 

@@ -96,7 +96,8 @@ def _window_lines(data: Mapping[str, Any]) -> list[str]:
         "since_change": "the rows since the change (only batches the serving model got wrong)",
     }.get(strategy, _STRATEGIES.get(strategy, strategy))
     line = f"Training window: {described}, {data.get('batches')} batch(es)"
-    return [line + (f"; it ends because {data['window_ended']}" if data.get("window_ended") else "")]
+    ended = f"; it ends because {_humanize(str(data['window_ended']))}" if data.get("window_ended") else ""
+    return [line + ended]
 
 
 def _tournament_lines(evaluation: Mapping[str, Any]) -> list[str]:
