@@ -12,6 +12,7 @@ from typing import Any
 
 from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate, fmt_seconds, metric_label
 from drift_retrain.reports.page import Charts, esc, render_page, table
+from drift_retrain.reports.wording import humanize
 
 __all__ = ["STRATEGY_NAMES", "render_evaluation_html"]
 
@@ -243,5 +244,5 @@ def _residuals_chart(views: Mapping[str, Any], labels: Mapping[str, str], charts
 
 
 def _reasons(report: Mapping[str, Any]) -> str:
-    items = "".join(f"<li>{esc(reason)}</li>" for reason in report.get("reasons") or [])
+    items = "".join(f"<li>{esc(humanize(str(reason)))}</li>" for reason in report.get("reasons") or [])
     return f'<h2>Why</h2><div class="panel" id="reasons"><ul>{items}</ul></div>' if items else ""

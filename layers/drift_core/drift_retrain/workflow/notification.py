@@ -7,7 +7,6 @@ be absent (a failure can happen before training), so every lookup is tolerant.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,27 +14,16 @@ from typing import Any
 from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate, metric_label
 from drift_retrain.reports.links import ReportLinks, execution_url, html_key, s3_console_url
 from drift_retrain.reports.subjects import FAILED, PROMOTED, REJECTED, SKIPPED, subject
+from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize
 
 __all__ = ["OUTCOMES", "Message", "execution_url", "format_message", "s3_console_url"]
 
 #: Builds the links of one report object (bucket, key); the default gives the console page only.
 LinkMaker = Callable[[str | None, str | None], ReportLinks]
-_STRATEGIES = {
-    "since_change": "the rows since the change",
-    "recent": "the newest labelled batches",
-    "newest": "the newest batch",
-    "bootstrap": "the seed data",
-    "registry": "an earlier model, re-scored",
-}
 _DECISIONS = {
     "promote": "promote the best candidate",
     "reject": "keep the champion",
     "first_deployment": "first deployment (no champion yet)",
-}
-_P_VALUE = re.compile(r"\bp ?= ?([0-9.]+(?:e[-+]?[0-9]+)?)")
-_TESTS = {
-    "mcnemar_exact_one_sided": "one-sided McNemar exact test",
-    "paired_bootstrap_one_sided": "one-sided paired bootstrap",
 }
 
 OUTCOMES = ("promoted", "rejected", "failed", "skipped")
@@ -94,9 +82,9 @@ def _window_lines(data: Mapping[str, Any]) -> list[str]:
         return []
     described = {
         "since_change": "the rows since the change (only batches the serving model got wrong)",
-    }.get(strategy, _STRATEGIES.get(strategy, strategy))
+    }.get(strategy, STRATEGY_WORDS.get(strategy, strategy))
     line = f"Training window: {described}, {data.get('batches')} batch(es)"
-    ended = f"; it ends because {_humanize(str(data['window_ended']))}" if data.get("window_ended") else ""
+    ended = f"; it ends because {humanize(str(data['window_ended']))}" if data.get("window_ended") else ""
     return [line + ended]
 
 
@@ -119,11 +107,11 @@ def _tournament_lines(evaluation: Mapping[str, Any]) -> list[str]:
         mark = "  <- best" if c.get("id") == winner else ""
         source = f" {c['source_model']}" if c.get("source_model") else ""
         lines.append(
-            f"  {_STRATEGIES.get(c.get('strategy'), c.get('strategy'))}{source}: {metric_label(metric)} "
+            f"  {STRATEGY_WORDS.get(c.get('strategy'), c.get('strategy'))}{source}: {metric_label(metric)} "
             f"{_fmt(c.get(metric), metric)}, {c.get('batches')} batch(es), {trained}{mark}"
         )
     lines += [
-        f"  {_STRATEGIES.get(f.get('strategy'), f.get('strategy'))}: FAILED ({_cause(f.get('cause'), 300)})"
+        f"  {STRATEGY_WORDS.get(f.get('strategy'), f.get('strategy'))}: FAILED ({_cause(f.get('cause'), 300)})"
         for f in failed
     ]
     return lines
@@ -163,16 +151,6 @@ def _subject(outcome: str, endpoint: str, evaluation: Mapping[str, Any], error: 
     return subject(FAILED, endpoint, f"champion keeps serving: {_error_summary(error)}")
 
 
-def _humanize(text: str) -> str:
-    """Metric, test and strategy identifiers in a reason, as words; p-values rounded."""
-    text = _P_VALUE.sub(lambda m: f"p {fmt_p(float(m.group(1)))}", text)
-    for name, label in (*_TESTS.items(), *_STRATEGIES.items()):
-        text = text.replace(f"({name})", f"({label})").replace(f"{name}:", f"{label}:")
-    for name in ("error_rate", "log_loss", "rmse", "mae"):
-        text = text.replace(name, metric_label(name))
-    return text
-
-
 def _error_summary(error: Mapping[str, Any]) -> str:
     """What went wrong, in words (never an exception class or a States.* code)."""
     name = str(error.get("Error") or "")
@@ -193,7 +171,7 @@ def _trigger_lines(trigger: Mapping[str, Any], batch: Mapping[str, Any]) -> list
     if trigger.get("bootstrap"):
         return [*lines, "Trigger: bootstrap run (first model)"]
     if trigger.get("reasons"):
-        lines.append("Why a retrain: " + "; ".join(_humanize(str(r)) for r in trigger["reasons"]))
+        lines.append("Why a retrain: " + "; ".join(humanize(str(r)) for r in trigger["reasons"]))
     if trigger.get("drifted_features"):
         lines.append("Drifted features: " + ", ".join(map(str, trigger["drifted_features"])))
     if trigger.get("concept_drift") is not None:
@@ -209,7 +187,7 @@ def _evaluation_lines(evaluation: Mapping[str, Any]) -> list[str]:
         return []
     decision = evaluation.get("decision")
     lines = ["", f"Decision: {_DECISIONS.get(decision, decision)}"]
-    lines += [f"  - {_humanize(reason)}" for reason in evaluation.get("reasons") or []]
+    lines += [f"  - {humanize(reason)}" for reason in evaluation.get("reasons") or []]
     candidate = evaluation.get("candidate") or {}
     champion = evaluation.get("champion") or {}
     names = [k for k in ("error_rate", "accuracy", "auc", "log_loss", "rmse", "mae") if k in candidate]
@@ -221,7 +199,7 @@ def _evaluation_lines(evaluation: Mapping[str, Any]) -> list[str]:
         ]
     test = evaluation.get("paired_test") or {}
     if test:
-        name = _TESTS.get(test.get("name"), str(test.get("name")).replace("_", " "))
+        name = TEST_WORDS.get(test.get("name"), str(test.get("name")).replace("_", " "))
         lines.append(f"  paired test ({name}): p {fmt_p(test.get('p_value'))}")
     return lines + _tournament_lines(evaluation)
 
