@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
 from drift_retrain_local.cloud import LocalCloud, local_cloud
 from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
 from drift_retrain_local.observe import (
@@ -345,8 +346,9 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
         scores = ""
         if evaluation:
             champion = evaluation.get("champion")
-            scores = f"{evaluation.get('metric')} {_num(evaluation.get('candidate'))}"
-            scores += f" vs {_num(champion)}" if champion is not None else " (first model)"
+            metric = evaluation.get("metric")
+            scores = f"{metric_label(metric)} {_num(metric, evaluation.get('candidate'))}"
+            scores += f" vs {_num(metric, champion)}" if champion is not None else " (first model)"
             if len(evaluation.get("candidates") or []) > 1:
                 scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner')}"
         workflow = ""
@@ -376,5 +378,6 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _num(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, (int, float)) else str(value)
+def _num(metric: Any, value: Any) -> str:
+    """Rates as percentages, other metrics to three digits (one rule for every report)."""
+    return fmt_rate(value) if metric == "error_rate" else fmt_num(value)
