@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast lint format bench bench-stream diagram aws-smoke clean
+.PHONY: setup setup-browser demo test test-fast lint format bench bench-stream diagram aws-smoke clean
 
 setup: $(STAMP)
 
@@ -18,6 +18,15 @@ $(STAMP): pyproject.toml $(wildcard tools/asl-lint/package-lock.json)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@if [ -f tools/asl-lint/package-lock.json ]; then npm ci --prefix tools/asl-lint --no-audit --no-fund --silent; fi
 	@touch $@
+
+# Debian's chromium for the browser tests (tests/browser drive it with Playwright; no browser download).
+setup-browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests (apt-get)"; \
+		(export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+			|| echo "apt-get could not install chromium: the browser tests will say so"; \
+	else echo "No /usr/bin/chromium: the browser tests skip (install it as root: apt-get install chromium)"; fi
 
 demo: setup
 	$(VENV)/bin/drift-retrain local demo --out out/local-demo
@@ -30,7 +39,7 @@ format: setup
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: setup lint
+test: setup setup-browser lint
 	$(PY) -m pytest --durations=15
 
 test-fast: setup lint

@@ -19,12 +19,14 @@ import pandas as pd
 
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.distributions import profile_distributions
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import infer_schema, load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
+from drift_retrain.reports import render_drift_html
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_FAILED = 0, 2, 3, 4
 
@@ -66,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         "--predictions", type=Path, help="the champion's predictions, one per batch row (concept-drift test)"
     )
     check.add_argument("--json", action="store_true", help="print the JSON report instead of text")
+    check.add_argument("--html", type=Path, metavar="FILE", help="also write the report as an HTML page")
     check.add_argument(
         "--set",
         action="append",
@@ -74,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
         help="override a setting, e.g. --set alpha=0.01 (see the README's configuration table)",
     )
     check.set_defaults(handler=_check)
+
+    report = commands.add_parser("report", help="render a drift report JSON as a self-contained HTML page")
+    report.add_argument(
+        "report", type=Path, help="drift report JSON (check --json, or reports/drift/<id>.json)"
+    )
+    report.add_argument(
+        "--profile", type=Path, help="profile folder or profile.json: baseline plots for reports without them"
+    )
+    report.add_argument("--out", type=Path, required=True, help="HTML file to write")
+    report.set_defaults(handler=_report)
 
     demo = commands.add_parser("demo", help="generate example data, train a champion and check each batch")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
@@ -175,10 +188,33 @@ def _check(args: argparse.Namespace) -> int:
             f"{args.predictions} has {len(predictions)} rows but the batch has {report.rows}"
         )
     print(json.dumps(data, indent=2) if args.json else render_text(data))
+    if args.html:
+        _write_html(args.html, render_drift_html(data))
     if not report.ok:
         print(f"drift-retrain: invalid file ({report.error_code}): {report.error}", file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    try:
+        data = json.loads(args.report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DriftRetrainError(f"cannot read the report {args.report}: {exc}") from exc
+    if not isinstance(data, dict) or "report_version" not in data or "features" not in data:
+        raise DriftRetrainError(f"{args.report} is not a drift report (no report_version or features)")
+    baseline = profile_distributions(BaselineProfile.load(args.profile)) if args.profile else None
+    _write_html(args.out, render_drift_html(data, baseline_distributions=baseline))
+    return EXIT_OK
+
+
+def _write_html(path: Path, page: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise DriftRetrainError(f"cannot write {path}: {exc}") from exc
+    print(f"HTML report written to {path} ({len(page.encode('utf-8')) / 1e3:.0f} kB)", file=sys.stderr)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -258,10 +294,6 @@ def _is_number(value) -> bool:
     return True
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
-
 def _repair(args: argparse.Namespace) -> int:
     import boto3
 
@@ -284,3 +316,7 @@ def _repair(args: argparse.Namespace) -> int:
     print(f"  registry: {promotion.get('model_package_arn') or promotion.get('registry_error')}")
     print(f"  lineage: {promotion.get('lineage')}")
     return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

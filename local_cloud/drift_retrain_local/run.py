@@ -6,7 +6,7 @@ first-deployment path (``seed/`` + ``{"bootstrap": true, ...}``, docs/deployment
 drops each batch into ``incoming/`` in order and waits until everything it set off has finished (the
 DetectDrift delivery, and the execution it started, if any) before the next one.
 
-Writes ``<out>/timeline.json`` (per batch: outcome, drift, the states the execution entered, the
+Writes ``<out>/timeline.json`` and ``timeline.html`` (per batch: outcome, drift, the states the execution entered, the
 endpoint's config before and after, the evaluation), ``<out>/reports/`` and ``<out>/quarantine/`` as the
 workflow wrote them, and ``<out>/notifications.jsonl`` (every SNS message of the run).
 """
@@ -19,13 +19,13 @@ import functools
 import gzip
 import io
 import json
-import logging
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
 from drift_retrain_local.cloud import LocalCloud, local_cloud
 from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
 from drift_retrain_local.observe import (
@@ -36,6 +36,8 @@ from drift_retrain_local.observe import (
     evaluation_summary,
     wait_for_execution,
 )
+from drift_retrain_local.pages import write_timeline_page
+from drift_retrain_local.run_logs import logs_to
 from drift_retrain_local.sagemaker.failures import FailureInjector
 
 __all__ = ["LOCAL_PARAMETERS", "OUTCOMES", "BatchRunner", "local_run", "open_cloud", "render_summary"]
@@ -119,7 +121,7 @@ def local_run(
     echo("Starting the local cloud: embedded AWS, stack deployed from template.yaml, Lambdas in-process")
     echo(f"(the Lambdas' and moto's own logs go to {out / 'logs.txt'})")
     try:
-        with _logs_to(out / "logs.txt"), open_cloud(template_parameters, injector) as cloud:
+        with logs_to(out / "logs.txt"), open_cloud(template_parameters, injector) as cloud:
             runner = BatchRunner(cloud, echo, timeout)
             try:
                 timeline["bootstrap"] = runner.bootstrap(train)
@@ -134,30 +136,11 @@ def local_run(
     finally:
         timeline["seconds"] = round(time.monotonic() - started, 1)
         (out / "timeline.json").write_text(json.dumps(timeline, indent=2, default=str) + "\n")
+        write_timeline_page(out, json.loads(json.dumps(timeline, default=str)))
     echo("")
     echo(render_summary(timeline))
     echo(f"\nTimeline, reports and notifications in {out}/ ({timeline['seconds']:.0f} s in all)")
     return timeline
-
-
-@contextlib.contextmanager
-def _logs_to(path: Path) -> Iterator[None]:
-    """Send what the Lambdas print (Powertools' JSON lines) and moto's log records to ``path``, so the
-    terminal shows the progress only."""
-    loggers = [logging.getLogger(name) for name in ("moto", "werkzeug", "botocore", "drift_retrain")]
-    with path.open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
-        handler = logging.StreamHandler(handle)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        saved = [(logger, logger.propagate) for logger in loggers]
-        for logger in loggers:
-            logger.addHandler(handler)
-            logger.propagate = False
-        try:
-            yield
-        finally:
-            for logger, propagate in saved:
-                logger.removeHandler(handler)
-                logger.propagate = propagate
 
 
 # ------------------------------------------------------------------------------------------- arguments
@@ -366,8 +349,9 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
         scores = ""
         if evaluation:
             champion = evaluation.get("champion")
-            scores = f"{evaluation.get('metric')} {_num(evaluation.get('candidate'))}"
-            scores += f" vs {_num(champion)}" if champion is not None else " (first model)"
+            metric = evaluation.get("metric")
+            scores = f"{metric_label(metric)} {_num(metric, evaluation.get('candidate'))}"
+            scores += f" vs {_num(metric, champion)}" if champion is not None else " (first model)"
             if len(evaluation.get("candidates") or []) > 1:
                 scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner')}"
         workflow = ""
@@ -397,5 +381,6 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _num(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, (int, float)) else str(value)
+def _num(metric: Any, value: Any) -> str:
+    """Rates as percentages, other metrics to three digits (one rule for every report)."""
+    return fmt_rate(value) if metric == "error_rate" else fmt_num(value)

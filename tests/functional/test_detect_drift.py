@@ -129,7 +129,7 @@ def test_drifted_batch_writes_report_emits_metrics_and_starts_one_execution(
     # one notification (the duplicate does not page anyone twice)
     messages = topic.messages()
     assert len(messages) == 1
-    assert messages[0]["subject"].startswith("Retrain: drifted-")
+    assert messages[0]["subject"].startswith("[drift-retrain] Retrain started: drifted-")
     assert "tenure" in messages[0]["message"]
 
 
@@ -161,7 +161,7 @@ def test_labelled_feature_drift_without_lost_accuracy_alerts_but_does_not_retrai
     assert report["retrain_blocked_by"].startswith("feature drift alone does not retrain")
     assert list_executions(clients, state_machine_arn) == []
     [message] = topic.messages()
-    assert message["subject"].startswith("Drift alert: drifted-")
+    assert message["subject"].startswith("[drift-retrain] Drift alert: drifted-")
 
 
 def test_unlabelled_drifted_batch_alerts_but_never_retrains(
@@ -178,8 +178,8 @@ def test_unlabelled_drifted_batch_alerts_but_never_retrains(
     assert "does not retrain" in report["retrain_blocked_by"]
     assert list_executions(clients, state_machine_arn) == []
     [message] = topic.messages()
-    assert message["subject"].startswith("Drift alert: unlabelled-")
-    assert "No retrain" in message["message"]
+    assert message["subject"].startswith("[drift-retrain] Drift alert: unlabelled-")
+    assert "no retrain" in message["message"].lower()
 
 
 # --- concept drift through the champion endpoint ----------------------------------------------------
@@ -308,7 +308,7 @@ def test_missing_profile_is_reported_not_quarantined(
     errors = [line for line in result.logs if line["level"] == "ERROR"]
     assert errors and "no baseline profile yet" in errors[0]["message"]
     [message] = topic.messages()
-    assert message["subject"].startswith("No baseline profile yet")
+    assert message["subject"] == "[drift-retrain] Batch not checked: early.csv (no baseline profile)"
 
 
 def test_keys_outside_incoming_are_ignored(detect_drift, clients, bucket, profile_uploaded) -> None:

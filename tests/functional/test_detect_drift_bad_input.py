@@ -111,7 +111,7 @@ def test_bad_input_is_quarantined_with_its_reason(
     assert result.metric("QuarantinedBatches") == 1
     assert result.metric_values("RetrainTriggered") == []
     [message] = topic.messages()
-    assert message["subject"] == f"Batch quarantined: {key}"
+    assert message["subject"] == f"[drift-retrain] Batch quarantined: {key.rpartition('/')[2]} ({code})"
     assert reason in message["message"]
 
 

@@ -53,7 +53,7 @@ def test_first_deployment_creates_the_endpoint_and_the_baseline(harness: Harness
     assert harness.exists("baseline/current/profile.json")
     assert harness.exists(f"reports/evaluation/{execution['name']}.json")
     assert harness.exists(f"reports/lineage/{execution['name']}.json")
-    assert any("new model serving (first deployment)" in s for s in entry["notifications"])
+    assert any("New model serving" in s and "(first deployment" in s for s in entry["notifications"])
 
 
 def test_a_stable_batch_changes_nothing(harness: Harness) -> None:
@@ -76,7 +76,9 @@ def test_unlabelled_feature_drift_alerts_without_retraining(harness: Harness) ->
     assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
     report = harness.read_json(entry["detect"]["report_key"])
     assert report["alert"] is True and report["retrain"] is False
-    assert [s for s in entry["notifications"] if s.startswith("Drift alert")], entry["notifications"]
+    assert [s for s in entry["notifications"] if s.startswith("[drift-retrain] Drift alert")], entry[
+        "notifications"
+    ]
     listed = harness.cloud.client("stepfunctions").list_executions(
         stateMachineArn=harness.cloud.stack.state_machine_arn
     )["executions"]
@@ -97,7 +99,7 @@ def test_a_malformed_file_is_quarantined_and_kept(harness: Harness) -> None:
     error = harness.read_json(f"{quarantine_key}.error.json")
     assert "expected 8 fields" in str(error)
     assert harness.read_json(entry["detect"]["report_key"])["status"] == "invalid"
-    assert any(s.startswith("Batch quarantined") for s in entry["notifications"])
+    assert any(s.startswith("[drift-retrain] Batch quarantined") for s in entry["notifications"])
 
 
 def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Harness) -> None:
@@ -136,8 +138,8 @@ def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Ha
     assert [s for s, _ in evaluation["candidates"]] == ["since_change"]
     assert evaluation["winner"] == "since_change"
     assert harness.exists(f"reports/lineage/{execution['name']}.json")
-    assert any("new model serving" in s for s in entry["notifications"])
-    assert any(s.startswith("Retrain") for s in entry["notifications"])
+    assert any("New model serving" in s for s in entry["notifications"])
+    assert any(s.startswith("[drift-retrain] Retrain started") for s in entry["notifications"])
     assert client.ok > 0
     assert client.failures == []
 
@@ -162,7 +164,9 @@ def test_a_duplicate_delivery_starts_no_second_execution(harness: Harness) -> No
     ]
     assert names.count(first_name) == 1
     assert not [
-        s for s in harness.runner.notifications.drain() if s["subject"].startswith(("Retrain", "Drift"))
+        s
+        for s in harness.runner.notifications.drain()
+        if s["subject"].startswith(("[drift-retrain] Retrain started", "[drift-retrain] Drift alert"))
     ]
 
 
@@ -187,4 +191,4 @@ def test_a_losing_candidate_leaves_the_endpoint_untouched(harness: Harness) -> N
     assert entry["evaluation"]["decision"] == "reject"
     assert harness.exists(f"reports/evaluation/{execution['name']}.json")
     assert not harness.exists(f"reports/lineage/{execution['name']}.json")
-    assert any("candidate rejected, champion keeps serving" in s for s in entry["notifications"])
+    assert any("Candidate rejected" in s and "champion keeps serving" in s for s in entry["notifications"])

@@ -32,7 +32,7 @@ def assert_failed_and_untouched(harness: Harness, entry: dict, failed_state: str
         harness.cloud.client("sagemaker").describe_endpoint(EndpointName=harness.endpoint)["EndpointStatus"]
         == "InService"
     )
-    assert any("retrain failed" in s and "champion keeps serving" in s for s in entry["notifications"]), (
+    assert any("Retrain failed" in s and "champion keeps serving" in s for s in entry["notifications"]), (
         entry["notifications"]
     )
     lock = harness.cloud.client("dynamodb").get_item(

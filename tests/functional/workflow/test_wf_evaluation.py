@@ -110,6 +110,10 @@ def test_a_clearly_better_candidate_is_promoted_and_the_report_written(aws, bina
     report = json.loads(aws.s3.get_object(Bucket=BUCKET, Key="reports/evaluation/run-1.json")["Body"].read())
     assert report["decision"] == "promote" and report["champion"]["model"] == "drift-xgb-0"
     assert result["report"]["uri"] == f"s3://{BUCKET}/reports/evaluation/run-1.json"
+    page = aws.s3.get_object(Bucket=BUCKET, Key="reports/evaluation/run-1.html")
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    html = page["Body"].read().decode()
+    assert 'class="verdict promote"' in html and html.count('class="panel confusion"') == 2
     holdout = HoldoutPerformance.from_dict(result["candidate_holdout"])
     assert (holdout.task, holdout.rows, holdout.errors) == ("binary", 400, 0)
     json.dumps(result, allow_nan=False)

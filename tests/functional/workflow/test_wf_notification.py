@@ -55,13 +55,15 @@ def test_promotion_summary_names_the_change_metrics_and_links():
         execution_arn=ARN,
         region="us-east-1",
     )
-    assert message.subject == "[drift-retrain] churn: new model serving (error_rate 0.31 -> 0.05)"
+    assert message.subject == "[drift-retrain] New model serving: churn (error rate 31.0% -> 5.0%)"
     body = message.body
     assert "Drifted features: f1, f2" in body and "concept drift: error rate 0.31" in body
-    assert "error_rate        0.05       0.31" in body
+    assert "  error rate        5.0%      31.0%" in body.splitlines()
+    assert "paired test (one-sided McNemar exact test): p < 0.0001" in body
+    assert "error_rate" not in body and "mcnemar_exact_one_sided" not in body
     assert "Registry: arn:pkg/1" in body and "Cleaned up 1 endpoint configs and 1 models" in body
     assert f"#/v2/executions/details/{ARN}" in body
-    assert "prefix=reports/drift/x-1a2b3c4d.json" in body and "prefix=reports/evaluation/run-1.json" in body
+    assert "prefix=reports/drift/x-1a2b3c4d.html" in body and "prefix=reports/evaluation/run-1.html" in body
 
 
 def test_rejection_and_skip_summaries():
@@ -71,14 +73,15 @@ def test_rejection_and_skip_summaries():
         execution_arn=ARN,
         region="eu-west-1",
     )
-    assert rejected.subject == "[drift-retrain] churn: candidate rejected, champion keeps serving"
+    assert rejected.subject == "[drift-retrain] Candidate rejected: churn (champion keeps serving)"
     skipped = format_message(
         "skipped",
         state(lock_holder={"Item": {"ExecutionArn": {"S": "arn:other"}}}),
         execution_arn=ARN,
         region="eu-west-1",
     )
-    assert "another retrain is running" in skipped.subject and "Lock held by: arn:other" in skipped.body
+    assert skipped.subject == "[drift-retrain] Retrain skipped: churn (another retrain is running)"
+    assert "busy with another retrain: https://" in skipped.body and "details/arn:other" in skipped.body
 
 
 def test_failure_summary_unwraps_lambda_causes_and_names_rollbacks():
@@ -91,7 +94,11 @@ def test_failure_summary_unwraps_lambda_causes_and_names_rollbacks():
         execution_arn=ARN,
         region=None,
     )
-    assert "retrain failed, champion keeps serving (TransformOutputMissingError)" in failed.subject
+    assert (
+        failed.subject
+        == "[drift-retrain] Retrain failed: churn (champion keeps serving: a workflow step failed)"
+    )
+    assert "TransformOutputMissingError" not in failed.subject + failed.body
     assert "Cause: no .out file under s3://b/transforms/" in failed.body
     rolled = format_message(
         "failed",
@@ -102,7 +109,8 @@ def test_failure_summary_unwraps_lambda_causes_and_names_rollbacks():
         execution_arn=ARN,
         region="us-east-1",
     )
-    assert "(deployment rolled back)" in rolled.subject and "Endpoint status: InService on old" in rolled.body
+    assert rolled.subject.endswith("(champion keeps serving: deployment rolled back)")
+    assert "Endpoint status: InService on old" in rolled.body
 
 
 def test_bootstrap_failure_before_anything_ran_still_formats():
@@ -113,7 +121,7 @@ def test_bootstrap_failure_before_anything_ran_still_formats():
         region=None,
     )
     assert "seed/initial.csv" in message.body and message.subject.startswith(
-        "[drift-retrain] endpoint: retrain failed"
+        "[drift-retrain] Retrain failed: endpoint"
     )
 
 
@@ -133,9 +141,9 @@ def test_handler_publishes_every_outcome(aws, load_handler, lambda_context, monk
     [
         (
             {"reference": 0.03, "holdout": 0.29, "recovered": False},
-            "PARTIAL RECOVERY: holdout 0.29 vs reference 0.03",
+            "PARTIAL RECOVERY: holdout 29.0% vs reference 3.0%",
         ),
-        ({"reference": 0.03, "holdout": 0.035, "recovered": True}, "Recovery: holdout 0.035 is back at"),
+        ({"reference": 0.03, "holdout": 0.035, "recovered": True}, "Recovery: holdout 3.5% is back at"),
     ],
 )
 def test_promotion_says_in_numbers_whether_accuracy_came_back(recovery, expected):
@@ -152,5 +160,7 @@ def test_promotion_says_in_numbers_whether_accuracy_came_back(recovery, expected
         region="us-east-1",
     )
     assert expected in message.body
-    assert "Training window: since_change (only batches the serving model got wrong" in message.body
+    assert (
+        "Training window: the rows since the change (only batches the serving model got wrong" in message.body
+    )
     assert "2 batch(es); it ends because the serving model handled incoming/a.csv" in message.body

@@ -1,39 +1,90 @@
-"""The text of DetectDrift's notification for a checked batch: what drifted, and what was done."""
+"""DetectDrift's notifications: what happened to a batch, in words and rounded numbers, with links to the
+report a person can open. Subjects follow the one format of ``drift_retrain.reports.subjects``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect.context import Outcome
+from drift_retrain.reports.formatting import fmt_count
+from drift_retrain.reports.links import ReportLinks, execution_url
+from drift_retrain.reports.subjects import ALERT, NOT_CHECKED, QUARANTINED, RETRAIN, subject
+from drift_retrain.reports.verdict import concept_phrase, drift_verdict
 
-__all__ = ["drift_message"]
+__all__ = ["Notice", "drift_message", "no_profile_message", "quarantine_message"]
 
 
-def drift_message(batch: ObjectRef, report: Mapping[str, Any], report_key: str, outcome: Outcome) -> str:
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    body: str
+
+
+def _drifted(report: Mapping[str, Any]) -> str:
+    drifted = list(report.get("drifted_features") or [])
+    return f"{len(drifted)} of {len(report.get('features') or [])}" + (
+        f": {', '.join(drifted)}" if drifted else ""
+    )
+
+
+def drift_message(
+    batch: ObjectRef,
+    report: Mapping[str, Any],
+    outcome: Outcome,
+    links: ReportLinks,
+    region: str | None = None,
+) -> Notice:
+    """The alert (or retrain) notice of a checked batch."""
+    verdict = drift_verdict(report)
     concept = report.get("concept_drift") or {}
+    batch_id = str(report.get("batch_id") or batch.key)
     lines = [
-        f"Batch: {batch.uri} (batch id {report.get('batch_id')})",
-        f"Rows: {report.get('rows')}, labelled: {report.get('labelled_rows')}",
-        f"Drifted features ({len(report.get('drifted_features') or [])} of {len(report.get('features') or [])}): "
-        + (", ".join(report.get("drifted_features") or []) or "none"),
+        verdict.sentence,
+        "",
+        f"File: {batch.uri}",
+        f"Rows: {fmt_count(report.get('rows'))}, labelled: {fmt_count(report.get('labelled_rows'))}",
+        f"Drifted features: {_drifted(report)}",
         "Concept drift: "
         + (
-            f"{'DETECTED' if concept.get('detected') else 'not detected'} (error rate {concept.get('error_rate')} "
-            f"vs baseline {concept.get('baseline_error_rate')}, p={concept.get('p_value')})"
+            ("yes, " if concept.get("detected") else "no, ") + concept_phrase(concept)
             if concept.get("tested")
             else f"not tested ({concept.get('reason')})"
         ),
     ]
-    if report.get("retrain"):
-        lines.append("Retrain: " + "; ".join(report.get("retrain_reasons") or []))
-        if outcome.execution is not None:
-            state = "already running/ran (duplicate event)" if outcome.execution.duplicate else "started"
-            lines.append(f"Execution {outcome.execution.name}: {state}")
-    elif report.get("retrain_blocked_by"):
-        lines.append(f"No retrain: {report['retrain_blocked_by']}")
-    else:
-        lines.append("No retrain: the policy did not fire")
-    lines.append(f"Report: s3://{batch.bucket}/{report_key}")
-    return "\n".join(lines)
+    if report.get("retrain") and outcome.execution is not None:
+        state = "already started by an earlier delivery" if outcome.execution.duplicate else "started"
+        url = execution_url(outcome.execution.execution_arn, region)
+        lines.append(f"Retraining workflow: {state}" + (f" ({url})" if url else ""))
+    lines += ["", *links.lines("Drift report")]
+    detail = (
+        f"{len(report.get('drifted_features') or [])} of {len(report.get('features') or [])} features drifted"
+    )
+    if concept.get("detected"):
+        detail = "the champion's error rose"
+    return Notice(subject(RETRAIN if report.get("retrain") else ALERT, batch_id, detail), "\n".join(lines))
+
+
+def quarantine_message(
+    batch: ObjectRef, code: str | None, reason: str, copy_uri: str, details_uri: str, links: ReportLinks
+) -> Notice:
+    """A bad file was set aside: why, where the copy is, and that the original is untouched."""
+    lines = [
+        f"{batch.uri} cannot be checked and was quarantined; it triggers nothing.",
+        f"Reason: {reason}",
+        f"Copy: {copy_uri}",
+        f"Details: {details_uri}",
+        "The original file was left in place.",
+        "",
+        *links.lines("Report"),
+    ]
+    return Notice(subject(QUARANTINED, batch.key.rpartition("/")[2], code), "\n".join(lines))
+
+
+def no_profile_message(batch: ObjectRef, why: str) -> Notice:
+    """No usable baseline: the batch waits for a first model."""
+    return Notice(
+        subject(NOT_CHECKED, batch.key.rpartition("/")[2], "no baseline profile"), f"{batch.uri}: {why}"
+    )

@@ -21,6 +21,7 @@ Transient AWS failures (S3 throttling, network) are raised so Lambda retries; ev
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from drift_retrain.aws import naming
@@ -31,29 +32,38 @@ from drift_retrain.aws.notifications import notify
 from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object, resolve_event_key
 from drift_retrain.aws.storage import count_keys, read_object, write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
-from drift_retrain.detect.messages import drift_message
+from drift_retrain.detect.messages import Notice, drift_message, no_profile_message, quarantine_message
 from drift_retrain.engine.champion import has_lower_reference
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.report import DriftReport
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
 from drift_retrain.layout import recovery_marker_key, recovery_prefix
+from drift_retrain.reports import render_drift_html
+from drift_retrain.reports.links import ReportLinks, link_expiry, report_links
+from drift_retrain.reports.publish import publish_html
 
 __all__ = ["process_object"]
 
 logger = logging.getLogger(__name__)
 
 
-def _send(clients: Any, settings: DetectSettings, subject: str, message: str) -> bool:
+def _send(clients: Any, settings: DetectSettings, notice: Notice) -> bool:
     """Notify, never failing the invocation: the report is the record, the message only a nudge."""
     if not settings.topic_arn:
         return False
     try:
-        notify(clients.sns, settings.topic_arn, subject, message)
+        notify(clients.sns, settings.topic_arn, notice.subject, notice.body)
     except NotificationError:
-        logger.exception("Notification failed", extra={"subject": subject})
+        logger.exception("Notification failed", extra={"subject": notice.subject})
         return False
     return True
+
+
+def _publish_page(clients: Any, bucket: str, report_key: str, report: dict[str, Any]) -> ReportLinks:
+    """``<report>.html`` next to the JSON; links to the page (to the JSON when the page failed)."""
+    key = publish_html(clients.s3, bucket, report_key, render_drift_html, report) or report_key
+    return report_links(clients.s3, bucket, key, expiry=link_expiry(os.environ))
 
 
 def _ignore_reason(bucket: str, key: str, settings: DetectSettings) -> str | None:
@@ -122,14 +132,10 @@ def _handle_invalid(
     report = DriftReport.invalid(error, settings.drift, batch_id=batch_id, source=batch.uri).to_dict()
     report_key = f"{settings.reports_prefix}{batch_id}.json"
     write_json(clients.s3, batch.bucket, report_key, report)
+    links = _publish_page(clients, batch.bucket, report_key, report)
+    copy, details = (f"s3://{batch.bucket}/{k}" for k in (record.copy_key, record.error_key))
     notified = _send(
-        clients,
-        settings,
-        f"Batch quarantined: {batch.key}",
-        f"{batch.uri} cannot be checked and was quarantined.\n"
-        f"Reason ({error.code}): {error}\n"
-        f"Copy: s3://{batch.bucket}/{record.copy_key}\nDetails: s3://{batch.bucket}/{record.error_key}\n"
-        "The original object was left in place.",
+        clients, settings, quarantine_message(batch, error.code, str(error), copy, details, links)
     )
     return Outcome(
         status=Status.INVALID,
@@ -188,9 +194,7 @@ def process_object(
     profile = _load_profile(clients, settings, bucket)
     if isinstance(profile, str):
         logger.error("Batch not checked: %s", profile, extra={"key": key, "batch_id": batch_id})
-        notified = _send(
-            clients, settings, "No baseline profile yet: batch not checked", f"{batch.uri}: {profile}"
-        )
+        notified = _send(clients, settings, no_profile_message(batch, profile))
         return Outcome(
             status=Status.NO_PROFILE, message=profile, batch=batch, batch_id=batch_id, notified=notified
         )
@@ -237,6 +241,7 @@ def _act_on(
     report = report_obj.to_dict()
     report_key = f"{settings.reports_prefix}{batch_id}.json"
     write_json(clients.s3, batch.bucket, report_key, report)
+    links = _publish_page(clients, batch.bucket, report_key, report)
     outcome = Outcome(
         status=Status.CHECKED,
         message="retrain" if report_obj.retrain else ("alert" if report.get("alert") else "no drift"),
@@ -251,7 +256,8 @@ def _act_on(
             "batch_id": batch_id,
             "rows": report.get("rows"),
             "drifted_features": report.get("drifted_features"),
-            "concept_drift": report.get("concept_drift"),
+            # the sampled rows stay in the report (S3), out of the logs
+            "concept_drift": {k: v for k, v in report["concept_drift"].items() if k != "misclassified"},
             "retrain": report_obj.retrain,
             "report_key": report_key,
         },
@@ -259,10 +265,8 @@ def _act_on(
     if report_obj.retrain:
         _start_retrain(clients, settings, outcome, report_obj, serving_model)
     if report.get("alert") and not outcome.duplicate_delivery:
-        subject = f"{'Retrain' if report_obj.retrain else 'Drift alert'}: {batch_id}"
-        outcome.notified = _send(
-            clients, settings, subject, drift_message(batch, report, report_key, outcome)
-        )
+        region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
+        outcome.notified = _send(clients, settings, drift_message(batch, report, outcome, links, region))
     return outcome
 
 

@@ -12,13 +12,14 @@ Two one-sided tests of the same errors:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.misclassified import sample_misclassified
 from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
 from drift_retrain.engine.stats import error_rate_test, loss_test
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
@@ -55,6 +56,8 @@ class ConceptDrift:
     reference_rows: int | None = None
     gap_p_value: float | None = None
     gap_detected: bool = False
+    #: Up to 20 labelled rows the champion got wrong, with its prediction (seeded; see ``misclassified``).
+    misclassified: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -136,6 +139,9 @@ def concept_drift(
         reference_rows=reference.rows,
         gap_p_value=gap.p_value,
         gap_detected=gap.detected,
+        misclassified=sample_misclassified(
+            labelled, predictions, losses, task=schema.task, classes=schema.classes, seed=config.seed
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.distributions import numeric_distributions
 from drift_retrain.engine.drift import feature_drift, label_drift
 from drift_retrain.engine.policy import decide
 from drift_retrain.engine.reading import Source, read_csv
@@ -68,6 +69,7 @@ def run_check(
         label_drift=labels_drift,
         concept=concept,
         decision=decision,
+        distributions=numeric_distributions(profile, frame),
         profile={
             "created_at": profile.created_at,
             "rows": profile.rows,

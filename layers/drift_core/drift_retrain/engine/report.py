@@ -11,6 +11,7 @@ from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.drift import FeatureDrift
 from drift_retrain.engine.policy import Decision
 from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.reports.formatting import fmt_num, fmt_p, fmt_rate
 
 __all__ = [
     "REPORT_VERSION",
@@ -46,6 +47,8 @@ class DriftReport:
     concept: ConceptDrift = field(default_factory=lambda: ConceptDrift(False, "not checked"))
     decision: Decision = field(default_factory=lambda: Decision(retrain=False))
     profile: dict[str, Any] = field(default_factory=dict)
+    #: Numeric features' shares on the baseline's deciles, baseline and batch (what the HTML plots).
+    distributions: dict[str, Any] = field(default_factory=dict)
     checked_at: str = field(default_factory=_now)
 
     @property
@@ -103,6 +106,7 @@ class DriftReport:
             "retrain_blocked_by": self.decision.blocked_by,
             "retrain_trigger": self.decision.trigger if self.retrain else None,
             "recovery": self.decision.recovery,
+            "distributions": self.distributions,
             "config": self.config.to_dict(),
         }
 
@@ -124,22 +128,24 @@ def render_text(report: dict[str, Any]) -> str:
     concept = report["concept_drift"]
     if concept["tested"]:
         verdict = "DETECTED" if concept["detected"] else "not detected"
+        value = fmt_rate if concept["metric"] == "error_rate" else fmt_num
         lines.append(
-            f"  concept drift: {verdict}: {concept['metric']} {concept['error_rate']:.4g} vs baseline "
-            f"{concept['baseline_error_rate']:.4g} on {concept['rows']:,} rows (p={concept['p_value']:.3g})"
+            f"  concept drift: {verdict}: {concept['metric'].replace('_', ' ')} {value(concept['error_rate'])} "
+            f"vs baseline {value(concept['baseline_error_rate'])} on {concept['rows']:,} rows "
+            f"(p {fmt_p(concept['p_value'])})"
         )
         if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
             verdict = "DETECTED" if concept.get("gap_detected") else "none"
             lines.append(
-                f"  performance gap: {verdict}: {concept['error_rate']:.4g} vs reference "
-                f"{concept['reference_error_rate']:.4g} (best before the latest change; "
-                f"p={concept['gap_p_value']:.3g})"
+                f"  performance gap: {verdict}: {value(concept['error_rate'])} vs reference "
+                f"{value(concept['reference_error_rate'])} (best before the latest change; "
+                f"p {fmt_p(concept['gap_p_value'])})"
             )
     else:
         lines.append(f"  concept drift: not tested ({concept['reason']})")
     label = report.get("label_drift")
     if label is not None:
-        lines.append(f"  label drift: {'yes' if label['drifted'] else 'no'} (p={label['p_value']:.3g})")
+        lines.append(f"  label drift: {'yes' if label['drifted'] else 'no'} (p {fmt_p(label['p_value'])})")
     if report["retrain"]:
         lines.append("  decision: RETRAIN: " + "; ".join(report["retrain_reasons"]))
     elif report.get("retrain_blocked_by"):
@@ -155,17 +161,22 @@ def render_text(report: dict[str, Any]) -> str:
     lines.append(
         f"  {'column':<24} {'kind':<11} {'test':<5} {'statistic':>10} {'p (adj)':>10} {'PSI':>9}  drifted"
     )
+    short = False
     for feature in sorted(report["features"], key=lambda f: (not f["drifted"], f["p_value_adjusted"])):
-        effect = "n/a" if feature["effect_size"] is None else f"{feature['effect_size']:.4f}"
-        statistic = "n/a" if feature["statistic"] is None else f"{feature['statistic']:.4g}"
+        effect = "too few*" if feature["effect_size"] is None else fmt_num(feature["effect_size"])
+        short = short or feature["effect_size"] is None
+        statistic = fmt_num(feature["statistic"])
         mark = "YES" if feature["drifted"] else ""
         if feature["drifted"] and "missing_rate" in feature.get("drift_reasons", []):
             mark += " (missing rate)"
         lines.append(
             f"  {feature['name'][:24]:<24} {feature['kind']:<11} {feature['test']:<5} {statistic:>10} "
-            f"{feature['p_value_adjusted']:>10.3g} {effect:>9}  {mark}"
+            f"{fmt_p(feature['p_value_adjusted']):>10} {effect:>9}  {mark}"
         )
         if feature.get("unseen_categories"):
             listed = ", ".join(f"{u['value']!r} {u['share']:.1%}" for u in feature["unseen_categories"][:5])
             lines.append(f"  {'':<24} unseen categories: {listed}")
+    if short:
+        minimum = (report.get("config") or {}).get("min_effect_rows")
+        lines.append(f"  * too few rows for PSI (it needs {minimum:,}); the corrected test decides alone")
     return "\n".join(lines)

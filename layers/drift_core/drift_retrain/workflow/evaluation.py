@@ -26,6 +26,9 @@ from drift_retrain.aws import storage
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.env import env_value
 from drift_retrain.layout import EVALUATION_PREFIX
+from drift_retrain.reports.evaluation import render_evaluation_html
+from drift_retrain.reports.model_errors import error_views
+from drift_retrain.reports.publish import publish_html
 from drift_retrain.workflow.exceptions import (
     NoCandidateScoredError,
     WorkflowInputError,
@@ -226,6 +229,7 @@ def _candidate_entry(candidate: Scored, primary: str) -> dict[str, Any]:
         "id": item["id"],
         "strategy": item.get("strategy"),
         "model": candidate.result.get("model_name"),
+        "training_job": candidate.result.get("training_job"),
         "source_model": item.get("source_model"),
         "window": item.get("window_ended"),
         "batches": len(item.get("batches") or []),
@@ -254,6 +258,16 @@ def _winner(candidate: Scored) -> dict[str, Any]:
     }
 
 
+def _error_views(
+    task: str, classes: list, scored: list[Scored], champion: ScoredRows | None
+) -> dict[str, Any]:
+    """Confusion matrices (or residual histograms) of every scored candidate and the champion."""
+    models = {str(c.item["id"]): (c.rows.labels, c.rows.predictions) for c in scored}
+    if champion is not None:
+        models["champion"] = (champion.labels, champion.predictions)
+    return error_views(task, classes, models)
+
+
 def evaluate_candidate(
     s3: Any, bucket: str, settings: EvaluationSettings, event: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -275,7 +289,8 @@ def evaluate_candidate(
         raise NoCandidateScoredError(f"no candidate could be trained and scored: {causes or 'none prepared'}")
     t = _tournament(task, settings, scored, champion)
     best = t.best
-    holdout = _holdout(task, list(data.get("classes") or []), best.rows)
+    classes = list(data.get("classes") or [])
+    holdout = _holdout(task, classes, best.rows)
     winner = Winner(**_winner(best)).to_dict()
     key = f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
     champion_entry = None
@@ -306,8 +321,10 @@ def evaluate_candidate(
         "reasons": t.reasons,
         "candidate_holdout": holdout.to_dict(),
         "manifest": data.get("manifest"),
+        "error_views": _error_views(task, classes, scored, champion),
     }
     storage.put_json(s3, bucket, key, report)
+    publish_html(s3, bucket, key, render_evaluation_html, report)
     logger.info("evaluated candidates", extra={"decision": t.decision.decision, "reasons": t.reasons})
     return EvaluationResult(
         promote=t.decision.promote,

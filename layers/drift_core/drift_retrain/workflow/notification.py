@@ -7,12 +7,24 @@ be absent (a failure can happen before training), so every lookup is tolerant.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+
+from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate, metric_label
+from drift_retrain.reports.links import ReportLinks, execution_url, html_key, s3_console_url
+from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, REJECTED, SKIPPED, subject
+from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize
 
 __all__ = ["OUTCOMES", "Message", "execution_url", "format_message", "s3_console_url"]
+
+#: Builds the links of one report object (bucket, key); the default gives the console page only.
+LinkMaker = Callable[[str | None, str | None], ReportLinks]
+_DECISIONS = {
+    "promote": "promote the best candidate",
+    "reject": "keep the champion",
+    "first_deployment": "first deployment (no champion yet)",
+}
 
 OUTCOMES = ("promoted", "promoted_incomplete", "rejected", "failed", "skipped")
 _ERROR_SUMMARY = {
@@ -45,25 +57,13 @@ def _get(data: Any, *path: str) -> Any:
     return data
 
 
-def execution_url(execution_arn: str | None, region: str | None) -> str | None:
-    if not execution_arn or not region:
-        return None
-    return f"https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{execution_arn}"
-
-
-def s3_console_url(bucket: str | None, key: str | None, region: str | None) -> str | None:
-    if not bucket or not key:
-        return None
-    suffix = f"region={region}&" if region else ""
-    return f"https://s3.console.aws.amazon.com/s3/object/{bucket}?{suffix}prefix={quote(key)}"
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+def _fmt(value: Any, metric: str | None = None) -> str:
+    """A metric's value for people: rates as percentages, everything else to three digits."""
+    if metric in ("error_rate", "accuracy"):
+        return fmt_rate(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "-" if value is None else str(value)
+    return fmt_num(value)
 
 
 def _cause(cause: Any, limit: int = 1500) -> str:
@@ -83,12 +83,11 @@ def _window_lines(data: Mapping[str, Any]) -> list[str]:
     if not strategy:
         return []
     described = {
-        "since_change": "since_change (only batches the serving model got wrong: rows after the change)",
-        "recent": "recent (the newest labelled batches)",
-        "bootstrap": "bootstrap (the seed data)",
-    }.get(strategy, strategy)
+        "since_change": "the rows since the change (only batches the serving model got wrong)",
+    }.get(strategy, STRATEGY_WORDS.get(strategy, strategy))
     line = f"Training window: {described}, {data.get('batches')} batch(es)"
-    return [line + (f"; it ends because {data['window_ended']}" if data.get("window_ended") else "")]
+    ended = f"; it ends because {humanize(str(data['window_ended']))}" if data.get("window_ended") else ""
+    return [line + ended]
 
 
 def _tournament_lines(evaluation: Mapping[str, Any]) -> list[str]:
@@ -99,18 +98,24 @@ def _tournament_lines(evaluation: Mapping[str, Any]) -> list[str]:
         return []
     metric = evaluation.get("primary_metric") or "error"
     winner = (evaluation.get("winner") or {}).get("id")
-    lines = ["", f"Candidates (same held-out rows, lowest {metric} wins):"]
+    lines = ["", f"Candidates (same held-out rows, lowest {metric_label(metric)} wins):"]
     for c in candidates:
         rows = c.get("rows") or {}
         trained = (
-            f"{rows.get('train', '?')} training rows" if c.get("strategy") != "registry" else "no training"
+            f"{fmt_count(rows.get('train'))} training rows"
+            if c.get("strategy") != "registry"
+            else "no training"
         )
         mark = "  <- best" if c.get("id") == winner else ""
         source = f" {c['source_model']}" if c.get("source_model") else ""
         lines.append(
-            f"  {c.get('strategy')}{source}: {metric} {_fmt(c.get(metric))}, {c.get('batches')} batch(es), {trained}{mark}"
+            f"  {STRATEGY_WORDS.get(c.get('strategy'), c.get('strategy'))}{source}: {metric_label(metric)} "
+            f"{_fmt(c.get(metric), metric)}, {c.get('batches')} batch(es), {trained}{mark}"
         )
-    lines += [f"  {f.get('strategy')}: FAILED ({f.get('error')}: {f.get('cause')})" for f in failed]
+    lines += [
+        f"  {STRATEGY_WORDS.get(f.get('strategy'), f.get('strategy'))}: FAILED ({_cause(f.get('cause'), 300)})"
+        for f in failed
+    ]
     return lines
 
 
@@ -119,6 +124,8 @@ def _recovery_lines(recovery: Mapping[str, Any]) -> list[str]:
     if recovery.get("reference") is None:
         return []
     held, reference = _fmt(recovery.get("holdout")), _fmt(recovery.get("reference"))
+    if all(isinstance(recovery.get(k), float) and recovery[k] <= 1 for k in ("holdout", "reference")):
+        held, reference = fmt_rate(recovery["holdout"]), fmt_rate(recovery["reference"])
     if recovery.get("recovered"):
         return [f"Recovery: holdout {held} is back at the reference {reference} (the best before the change)"]
     return [
@@ -129,38 +136,52 @@ def _recovery_lines(recovery: Mapping[str, Any]) -> list[str]:
 
 
 def _subject(outcome: str, endpoint: str, evaluation: Mapping[str, Any], error: Mapping[str, Any]) -> str:
+    """``[drift-retrain] <event>: <endpoint> (<detail>)``, the format DetectDrift's notices use too."""
     if outcome == "promoted":
         metric = evaluation.get("primary_metric")
-        change = ""
-        if metric and evaluation.get("champion"):
-            change = f" ({metric} {_fmt(_get(evaluation, 'champion', metric))} -> {_fmt(_get(evaluation, 'candidate', metric))})"
-        first = " (first deployment)" if evaluation.get("decision") == "first_deployment" else ""
-        return f"{endpoint}: new model serving{first}{change}"
+        candidate = _fmt(_get(evaluation, "candidate", metric), metric)
+        if evaluation.get("decision") == "first_deployment" or not evaluation.get("champion"):
+            detail = "first deployment" + (f", {metric_label(metric)} {candidate}" if metric else "")
+        else:
+            champion = _fmt(_get(evaluation, "champion", metric), metric)
+            detail = f"{metric_label(metric)} {champion} -> {candidate}"
+        return subject(PROMOTED, endpoint, detail)
     if outcome == "promoted_incomplete":
-        return f"{endpoint}: new model serving, bookkeeping incomplete (run drift-retrain repair)"
+        return subject(PROMOTED_INCOMPLETE, endpoint, "run drift-retrain repair")
     if outcome == "rejected":
-        return f"{endpoint}: candidate rejected, champion keeps serving"
+        return subject(REJECTED, endpoint, "champion keeps serving")
     if outcome == "skipped":
-        return f"{endpoint}: retrain skipped, another retrain is running"
-    name = str(error.get("Error") or "RetrainFailed")
-    return f"{endpoint}: retrain failed, champion keeps serving ({_ERROR_SUMMARY.get(name, name)})"
+        return subject(SKIPPED, endpoint, "another retrain is running")
+    return subject(FAILED, endpoint, f"champion keeps serving: {_error_summary(error)}")
+
+
+def _error_summary(error: Mapping[str, Any]) -> str:
+    """What went wrong, in words (never an exception class or a States.* code)."""
+    name = str(error.get("Error") or "")
+    if name in _ERROR_SUMMARY:
+        return _ERROR_SUMMARY[name]
+    if name.startswith("States."):
+        return "a workflow step failed"
+    if name.startswith("SageMaker."):
+        return "a SageMaker job failed"
+    return "a workflow step failed"
 
 
 def _trigger_lines(trigger: Mapping[str, Any], batch: Mapping[str, Any]) -> list[str]:
     """Which batch started the run, and why."""
     lines = []
     if batch:
-        lines.append(f"Batch: s3://{batch.get('bucket')}/{batch.get('key')} (id {batch.get('batch_id')})")
+        lines.append(f"Batch: s3://{batch.get('bucket')}/{batch.get('key')}")
     if trigger.get("bootstrap"):
         return [*lines, "Trigger: bootstrap run (first model)"]
     if trigger.get("reasons"):
-        lines.append("Why a retrain: " + "; ".join(map(str, trigger["reasons"])))
+        lines.append("Why a retrain: " + "; ".join(humanize(str(r)) for r in trigger["reasons"]))
     if trigger.get("drifted_features"):
         lines.append("Drifted features: " + ", ".join(map(str, trigger["drifted_features"])))
     if trigger.get("concept_drift") is not None:
         lines.append(f"Concept drift: {'yes' if trigger.get('concept_drift') else 'no'}")
     if trigger.get("labelled_rows") is not None:
-        lines.append(f"Labelled rows in the batch: {trigger.get('labelled_rows')}")
+        lines.append(f"Labelled rows in the batch: {fmt_count(trigger.get('labelled_rows'))}")
     return lines
 
 
@@ -168,17 +189,22 @@ def _evaluation_lines(evaluation: Mapping[str, Any]) -> list[str]:
     """The decision, its reasons, both models' metrics, the paired test and every candidate."""
     if not evaluation:
         return []
-    lines = ["", f"Decision: {evaluation.get('decision')}"]
-    lines += [f"  - {reason}" for reason in evaluation.get("reasons") or []]
+    decision = evaluation.get("decision")
+    lines = ["", f"Decision: {_DECISIONS.get(decision, decision)}"]
+    lines += [f"  - {humanize(reason)}" for reason in evaluation.get("reasons") or []]
     candidate = evaluation.get("candidate") or {}
     champion = evaluation.get("champion") or {}
     names = [k for k in ("error_rate", "accuracy", "auc", "log_loss", "rmse", "mae") if k in candidate]
     if names:
         lines.append(f"  {'metric':<11} {'candidate':>10} {'champion':>10}")
-        lines += [f"  {k:<11} {_fmt(candidate.get(k)):>10} {_fmt(champion.get(k)):>10}" for k in names]
+        lines += [
+            f"  {metric_label(k):<11} {_fmt(candidate.get(k), k):>10} {_fmt(champion.get(k), k):>10}"
+            for k in names
+        ]
     test = evaluation.get("paired_test") or {}
     if test:
-        lines.append(f"  paired test {test.get('name')}: p = {_fmt(test.get('p_value'))}")
+        name = TEST_WORDS.get(test.get("name"), str(test.get("name")).replace("_", " "))
+        lines.append(f"  paired test ({name}): p {fmt_p(test.get('p_value'))}")
     return lines + _tournament_lines(evaluation)
 
 
@@ -216,13 +242,13 @@ def _incomplete_promotion_lines(
         f"Serving model {model} with endpoint config {names.get('endpoint_config')} (the update completed).",
         "Not finished: the baseline profile, the model registry entry or the lineage record may still "
         "describe the previous champion, so drift checks may compare new batches with the wrong model.",
-        f"PromoteModel error: {error.get('Error')}: {_cause(error.get('Cause'), 500)}",
+        f"What failed in the promotion step: {_cause(error.get('Cause'), 500)}",
         f"Repair: drift-retrain repair --execution-arn {execution_arn or '<execution ARN>'}",
     ]
 
 
 def _failure_lines(state: Mapping[str, Any], error: Mapping[str, Any]) -> list[str]:
-    lines = ["", f"Error: {error.get('Error')}", f"Cause: {_cause(error.get('Cause'))}"]
+    lines = ["", f"What failed: {_error_summary(error)}", f"Cause: {_cause(error.get('Cause'))}"]
     if _get(state, "endpoint", "status"):
         lines.append(
             f"Endpoint status: {_get(state, 'endpoint', 'status')} on {_get(state, 'endpoint', 'config_name')}"
@@ -231,21 +257,27 @@ def _failure_lines(state: Mapping[str, Any], error: Mapping[str, Any]) -> list[s
 
 
 def _links(
-    state: Mapping[str, Any], evaluation: Mapping[str, Any], execution_arn: str | None, region: str | None
+    state: Mapping[str, Any],
+    evaluation: Mapping[str, Any],
+    execution_arn: str | None,
+    region: str | None,
+    make_links: LinkMaker,
 ) -> list[str]:
-    """The execution, the reports, the manifest and the lineage record."""
+    """The workflow run, the reports people open (their HTML pages), the manifest and the lineage."""
     links = []
     url = execution_url(execution_arn, region)
     if url:
-        links.append(f"Execution: {url}")
+        links.append(f"Workflow run: {url}")
     for label, ref in (
         ("Drift report", _get(state, "trigger", "report") or {}),
         ("Evaluation report", evaluation.get("report") or {}),
-        ("Training manifest", _get(state, "data", "manifest") or {}),
     ):
-        link = s3_console_url(ref.get("bucket"), ref.get("key"), region)
-        if link:
-            links.append(f"{label}: {link}")
+        if ref.get("key"):
+            links += make_links(ref.get("bucket"), html_key(str(ref["key"]))).lines(label)
+    manifest = _get(state, "data", "manifest") or {}
+    link = s3_console_url(manifest.get("bucket"), manifest.get("key"), region)
+    if link:
+        links.append(f"Training manifest: {link}")
     lineage = _get(state, "promotion_result", "promotion", "lineage")
     if lineage:
         links.append(f"Lineage: {lineage}")
@@ -253,9 +285,20 @@ def _links(
 
 
 def format_message(
-    outcome: str, state: Mapping[str, Any], *, execution_arn: str | None, region: str | None
+    outcome: str,
+    state: Mapping[str, Any],
+    *,
+    execution_arn: str | None,
+    region: str | None,
+    make_links: LinkMaker | None = None,
 ) -> Message:
-    """Subject and body for one outcome (``promoted``, ``rejected``, ``failed``, ``skipped``)."""
+    """Subject and body for one outcome (``promoted``, ``rejected``, ``failed``, ``skipped``).
+
+    ``make_links`` gives a report's links (``reports.links.report_links`` with a client adds a
+    pre-signed URL); by default, the S3 console page only.
+    """
+    if make_links is None:
+        make_links = lambda bucket, key: ReportLinks(s3_console_url(bucket, key, region))  # noqa: E731
     if outcome not in OUTCOMES:
         outcome = "failed"
     endpoint = _get(state, "config", "endpoint_name") or "endpoint"
@@ -268,7 +311,8 @@ def format_message(
     rows = _get(state, "data", "rows")
     if rows:
         lines.append(
-            f"Training rows: {rows.get('train')} train, {rows.get('validation')} validation, {rows.get('test')} held out"
+            f"Training rows: {fmt_count(rows.get('train'))} train, {fmt_count(rows.get('validation'))} "
+            f"validation, {fmt_count(rows.get('test'))} held out"
         )
     lines += _window_lines(_get(state, "data") or {})
     lines += _evaluation_lines(evaluation)
@@ -281,7 +325,10 @@ def format_message(
     elif outcome == "skipped":
         holder = _get(state, "lock_holder", "Item", "ExecutionArn", "S")
         if holder:
-            lines.append(f"Lock held by: {holder}")
-    lines += _links(state, evaluation, execution_arn, region)
-    subject = _subject(outcome, endpoint, evaluation, error)
-    return Message(subject=f"[drift-retrain] {subject}", body="\n".join(lines) + "\n", outcome=outcome)
+            lines.append(
+                f"The endpoint is busy with another retrain: {execution_url(holder, region) or holder}"
+            )
+    lines += _links(state, evaluation, execution_arn, region, make_links)
+    return Message(
+        subject=_subject(outcome, endpoint, evaluation, error), body="\n".join(lines) + "\n", outcome=outcome
+    )

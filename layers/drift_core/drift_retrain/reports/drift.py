@@ -1,0 +1,312 @@
+"""The drift report as a page people open: verdict, concept test, every feature with its plot, and a
+sample of the rows the champion gets wrong. Built from the report's JSON alone (``DriftReport.to_dict()``),
+so DetectDrift, ``drift-retrain check --html`` and ``drift-retrain report`` render the same page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from drift_retrain.reports.feature_charts import (
+    BASELINE_COLOUR,
+    BATCH_COLOUR,
+    NEW_COLOUR,
+    categorical_chart,
+    concept_chart,
+    numeric_chart,
+)
+from drift_retrain.reports.formatting import (
+    fmt_count,
+    fmt_num,
+    fmt_p,
+    fmt_rate,
+    fmt_signed_rate,
+    metric_label,
+    wilson_interval,
+)
+from drift_retrain.reports.page import Charts, esc, render_page, table
+from drift_retrain.reports.verdict import drift_verdict
+
+__all__ = ["TEST_NAMES", "feature_order", "render_drift_html"]
+
+#: Short names for the feature table (the full name is the cell's tooltip).
+TEST_SHORT = {"ks": "KS", "chi2": "chi-square"}
+TEST_NAMES = {
+    "ks": "Kolmogorov-Smirnov",
+    "chi2": "chi-square",
+    "missing_rate": "missing rate",
+    "farrington_manning_one_sided": "one-sided Farrington-Manning test (rise beyond the margin)",
+    "fisher_exact_one_sided": "one-sided Fisher exact test",
+    "welch_t_one_sided": "one-sided Welch t-test (rise beyond the margin)",
+}
+
+
+def feature_order(features: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Drifted first, then by corrected p-value (most significant first), then by name."""
+    return sorted(
+        features,
+        key=lambda f: (not f.get("drifted"), _float(f.get("p_value_adjusted"), 1.0), str(f.get("name"))),
+    )
+
+
+def _float(value: Any, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def render_drift_html(
+    report: Mapping[str, Any], *, baseline_distributions: Mapping[str, Any] | None = None
+) -> str:
+    """The page for one report. ``baseline_distributions`` (from a profile) fills numeric plots of a
+    report written without ``distributions``."""
+    verdict = drift_verdict(report)
+    name = report.get("batch_id") or report.get("source") or "batch"
+    parts = [
+        f"<h1>Drift report: {esc(name)}</h1>",
+        f'<p class="meta">{esc(report.get("source"))} &middot; checked {esc(report.get("checked_at"))}'
+        f"{_profile_meta(report.get('profile') or {})}</p>",
+        f'<div class="verdict {verdict.kind.replace(" ", "-")}" id="verdict"><strong>{esc(verdict.headline)}</strong>'
+        f"{esc(verdict.sentence)}</div>",
+    ]
+    charts = Charts()
+    if report.get("status") == "ok":
+        parts += [
+            _cards(report),
+            _concept_section(report.get("concept_drift") or {}, charts),
+            _features_section(report, charts, baseline_distributions or {}),
+            _label_section(report.get("label_drift")),
+            _misclassified_section(report),
+        ]
+    parts.append(_footer(report))
+    return render_page(f"Drift report {name}", "".join(parts), charts)
+
+
+def _profile_meta(profile: Mapping[str, Any]) -> str:
+    model = f" &middot; model {esc(profile['model_name'])}" if profile.get("model_name") else ""
+    rows = f" on {fmt_count(profile.get('rows'))} rows" if profile.get("rows") else ""
+    return f" &middot; baseline from {esc(profile.get('created_at'))}{rows}{model}" if profile else ""
+
+
+def _cards(report: Mapping[str, Any]) -> str:
+    concept = report.get("concept_drift") or {}
+    sampling = report.get("sampling") or {}
+    cards = [
+        (
+            fmt_count(report.get("rows")),
+            "rows"
+            + (
+                f" ({fmt_count(sampling.get('rows_used'))} sampled)"
+                if sampling.get("method") == "uniform_sample"
+                else ""
+            ),
+        ),
+        (fmt_count(report.get("labelled_rows")), "labelled rows"),
+        (
+            f"{len(report.get('drifted_features') or [])} of {len(report.get('features') or [])}",
+            "features drifted",
+        ),
+        (
+            "yes" if concept.get("detected") else ("no" if concept.get("tested") else "not tested"),
+            "concept drift",
+        ),
+    ]
+    return (
+        '<div class="cards">'
+        + "".join(f"<div class=card><b>{esc(v)}</b><span>{esc(k)}</span></div>" for v, k in cards)
+        + "</div>"
+    )
+
+
+def _value(concept: Mapping[str, Any], key: str) -> str:
+    return fmt_rate(concept.get(key)) if concept.get("metric") == "error_rate" else fmt_num(concept.get(key))
+
+
+def _interval(concept: Mapping[str, Any], rate_key: str, rows_key: str) -> str:
+    if concept.get("metric") != "error_rate":
+        return ""
+    interval = wilson_interval(concept.get(rate_key), concept.get(rows_key))
+    return "" if interval is None else f" (95% interval {fmt_rate(interval[0])} to {fmt_rate(interval[1])})"
+
+
+def _concept_section(concept: Mapping[str, Any], charts: Charts) -> str:
+    head = "<h2>Concept drift: is the champion still right?</h2>"
+    if not concept.get("tested"):
+        return f'{head}<div class="panel" id="concept">Not tested: {esc(concept.get("reason"))}.</div>'
+    metric = metric_label(concept.get("metric"))
+    rows = [
+        f"<li>On this batch: <b>{_value(concept, 'error_rate')}</b>{_interval(concept, 'error_rate', 'rows')} "
+        f"on {fmt_count(concept.get('rows'))} labelled rows</li>",
+        f"<li>On its holdout: {_value(concept, 'baseline_error_rate')}"
+        f"{_interval(concept, 'baseline_error_rate', 'baseline_rows')} on {fmt_count(concept.get('baseline_rows'))} rows</li>",
+    ]
+    gap = concept.get("gap_to_reference")
+    if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
+        gap_text = fmt_signed_rate(gap) if concept.get("metric") == "error_rate" else fmt_num(gap)
+        rows.append(
+            f"<li>Reference (the best before the latest change): {_value(concept, 'reference_error_rate')}; "
+            f"gap {esc(gap_text)} (p {esc(fmt_p(concept.get('gap_p_value')))}, "
+            f"{'significant' if concept.get('gap_detected') else 'not significant'})</li>"
+        )
+    margin = (
+        fmt_rate(concept.get("margin"))
+        if concept.get("metric") == "error_rate"
+        else fmt_num(concept.get("margin"))
+    )
+    rows.append(
+        f"<li>Test: {esc(TEST_NAMES.get(concept.get('test'), concept.get('test')))}, "
+        f"p {esc(fmt_p(concept.get('p_value')))}, minimum rise {esc(margin)}: "
+        f"<b>{'concept drift' if concept.get('detected') else 'no concept drift'}</b></li>"
+    )
+    config = concept_chart(concept)
+    chart = (
+        ""
+        if config is None
+        else charts.canvas(config, width=420, height=220, label=f"{metric} of the champion", percent_axis="y")
+    )
+    return f'{head}<div class="panel grid" id="concept"><ul>{"".join(rows)}</ul>{chart}</div>'
+
+
+def _features_section(report: Mapping[str, Any], charts: Charts, fallback: Mapping[str, Any]) -> str:
+    config = report.get("config") or {}
+    distributions = report.get("distributions") or fallback
+    rows = [
+        _feature_row(f, distributions.get(f.get("name")), config, charts)
+        for f in feature_order(list(report.get("features") or []))
+    ]
+    legend = (
+        f'<p class="legend">Plots, share of rows per bin (%):<span class="swatch" style="background:{BASELINE_COLOUR}"></span>baseline'
+        f'<span class="swatch" style="background:{BATCH_COLOUR}"></span>batch'
+        f'<span class="swatch" style="background:{NEW_COLOUR}"></span>category the baseline never saw. '
+        f"Numeric columns on the baseline's deciles. A column drifts when its test is significant after "
+        f"{esc(config.get('correction', 'holm'))} correction at alpha {fmt_num(config.get('alpha'))} and its PSI "
+        f"reaches {fmt_num(config.get('psi_floor'))}. Click a header to sort.</p>"
+    )
+    headers = [
+        "feature",
+        "kind",
+        "test",
+        "statistic",
+        "p (corrected)",
+        "PSI",
+        "missing",
+        "verdict",
+        ("baseline vs batch", "nosort"),
+    ]
+    return "<h2>Features</h2>" + legend + table(headers, rows, table_id="features")
+
+
+def _feature_row(
+    feature: Mapping[str, Any], distribution: Any, config: Mapping[str, Any], charts: Charts
+) -> str:
+    name = str(feature.get("name"))
+    if feature.get("kind") == "categorical":
+        chart_config, new = categorical_chart(feature)
+    else:
+        chart_config, new = (numeric_chart(name, distribution), []) if distribution else (None, [])
+    plot = (
+        ""
+        if chart_config is None
+        else charts.canvas(chart_config, width=300, height=95, label=f"{name}: baseline vs batch")
+    )
+    new_tags = "".join(f' <span class="tag new">new: {esc(level)}</span>' for level in new)
+    drifted = bool(feature.get("drifted"))
+    cells = [
+        f'<td data-v="{esc(name)}"><b>{esc(name)}</b>{new_tags}</td>',
+        f"<td>{esc(feature.get('kind'))}</td>",
+        f'<td title="{esc(TEST_NAMES.get(feature.get("test"), feature.get("test")))}">'
+        f"{esc(TEST_SHORT.get(feature.get('test'), feature.get('test')))}</td>",
+        f'<td class="num" data-v="{_float(feature.get("statistic"), -1)}">{fmt_num(feature.get("statistic"))}</td>',
+        f'<td class="num" data-v="{_float(feature.get("p_value_adjusted"), 1)}">{fmt_p(feature.get("p_value_adjusted"))}</td>',
+        _psi_cell(feature, config),
+        _missing_cell(feature),
+        f'<td data-v="{0 if drifted else 1}">{_verdict_cell(feature, config)}</td>',
+        f"<td class=plot>{plot or '<span class=why>no distribution recorded</span>'}</td>",
+    ]
+    return f'<tr class="{"drifted" if drifted else ""}" data-feature="{esc(name)}">{"".join(cells)}</tr>'
+
+
+def _psi_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    if feature.get("effect") == "insufficient_data" or feature.get("effect_size") is None:
+        why = f"PSI needs at least {fmt_count(config.get('min_effect_rows'))} rows; the corrected test decides alone"
+        return f'<td class="num" data-v="-1" title="{esc(why)}">too few rows for PSI</td>'
+    return f'<td class="num" data-v="{_float(feature.get("effect_size"), -1)}">{fmt_num(feature.get("effect_size"))}</td>'
+
+
+def _missing_cell(feature: Mapping[str, Any]) -> str:
+    base = (feature.get("baseline") or {}).get("missing_rate")
+    batch = (feature.get("batch") or {}).get("missing_rate")
+    moved = "missing_rate" in (feature.get("drift_reasons") or [])
+    text = f"{fmt_rate(base)} → {fmt_rate(batch)}"
+    if base == batch == 0:
+        text = "none"
+    return f'<td class="num" data-v="{_float(batch, -1)}">{"<b>" + text + "</b>" if moved else text}</td>'
+
+
+def _verdict_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    if feature.get("drifted"):
+        reasons = {"distribution": "distribution moved", "missing_rate": "missing rate moved"}
+        why = ", ".join(reasons.get(r, r) for r in feature.get("drift_reasons") or [])
+        return f'<span class="tag yes">drifted</span> <span class="why">{esc(why)}</span>'
+    alpha = _float(config.get("alpha"), 0.05)
+    if _float(feature.get("p_value_adjusted"), 1.0) > alpha:
+        why = "not significant after correction"
+    elif feature.get("effect_size") is not None:
+        why = f"significant, but PSI {fmt_num(feature.get('effect_size'))} is below the floor {fmt_num(config.get('psi_floor'))}"
+    else:
+        why = "no drift"
+    return f'<span class="tag">no drift</span> <span class="why">{esc(why)}</span>'
+
+
+def _label_section(label: Mapping[str, Any] | None) -> str:
+    if not label:
+        return ""
+    state = "moved" if label.get("drifted") else "did not move"
+    return (
+        f'<h2>Label</h2><div class="panel" id="label">The label distribution ({esc(label.get("name"))}) {state}: '
+        f"{esc(TEST_NAMES.get(label.get('test'), label.get('test')))}, p {esc(fmt_p(label.get('p_value')))}.</div>"
+    )
+
+
+def _misclassified_section(report: Mapping[str, Any]) -> str:
+    rows = list((report.get("concept_drift") or {}).get("misclassified") or [])
+    head = "<h2>Rows the champion gets wrong</h2>"
+    if not rows:
+        return (
+            head
+            + '<div class="panel" id="misclassified">No sample: '
+            + (
+                "the champion got every scored row right."
+                if (report.get("concept_drift") or {}).get("tested")
+                else "the concept test did not run."
+            )
+            + "</div>"
+        )
+    label = (report.get("label_drift") or {}).get("name")
+    columns = [c for c in rows[0] if c not in ("row", "prediction", label)]
+    order = ["row", *([label] if label else []), "prediction", *columns]
+    body = [
+        "<tr>"
+        + "".join(
+            f'<td class="{"num" if isinstance(r.get(c), (int, float)) else ""}{" pred" if c == "prediction" else ""}">'
+            f"{esc(fmt_num(r.get(c)) if isinstance(r.get(c), float) else r.get(c))}</td>"
+            for c in order
+        )
+        + "</tr>"
+        for r in rows
+    ]
+    note = (
+        f'<p class="legend">A seeded sample of {len(rows)} labelled rows the champion got wrong (at most 20), '
+        "with its prediction; the columns are the batch's.</p>"
+    )
+    return head + note + table(order, body, table_id="misclassified")
+
+
+def _footer(report: Mapping[str, Any]) -> str:
+    config = report.get("config") or {}
+    settings = ", ".join(
+        f"{k} {esc(v)}" for k, v in sorted(config.items()) if not isinstance(v, (list, dict))
+    )
+    return f"<footer>drift-retrain report version {esc(report.get('report_version'))}. Settings: {settings}.</footer>"

@@ -1,0 +1,248 @@
+"""The evaluation report as a page: every candidate next to the champion on the same held-out rows, the
+decision with its margin and test, where each model goes wrong, and the training jobs.
+
+Built from ``reports/evaluation/<execution>.json`` (``workflow.evaluation.evaluate_candidate``) alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import pairwise
+from typing import Any
+
+from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate, fmt_seconds, metric_label
+from drift_retrain.reports.page import Charts, esc, render_page, table
+from drift_retrain.reports.wording import humanize
+
+__all__ = ["STRATEGY_NAMES", "render_evaluation_html"]
+
+STRATEGY_NAMES = {
+    "since_change": "rows since the change",
+    "recent": "newest batches",
+    "newest": "newest batch",
+    "bootstrap": "seed data",
+    "registry": "earlier model (re-scored)",
+}
+_COLOURS = {"winner": "#2b8a3e", "champion": "#868e96", "other": "#74c0fc"}
+_DECISIONS = {
+    "promote": ("Promoted", "promote"),
+    "reject": ("Rejected: the champion keeps serving", "reject"),
+    "first_deployment": ("First deployment", "first_deployment"),
+}
+
+
+def _value(metric: str, value: Any) -> str:
+    return fmt_rate(value) if metric == "error_rate" else fmt_num(value)
+
+
+def _verdict(report: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(headline, css class, sentence)."""
+    metric = str(report.get("primary_metric") or "error_rate")
+    best = report.get("best") or {}
+    candidate = _value(metric, ((report.get("candidate") or {}).get("metrics") or {}).get(metric))
+    headline, css = _DECISIONS.get(str(report.get("decision")), (str(report.get("decision")), "reject"))
+    who = f"the best candidate ({STRATEGY_NAMES.get(best.get('strategy'), best.get('strategy'))})"
+    if report.get("champion") is None:
+        return headline, css, f"No champion yet: {who} is deployed, {metric_label(metric)} {candidate}."
+    champion = _value(metric, ((report.get("champion") or {}).get("metrics") or {}).get(metric))
+    settings = report.get("settings") or {}
+    test = report.get("paired_test") or {}
+    sentence = (
+        f"{who[0].upper()}{who[1:]} has {metric_label(metric)} {candidate} vs the champion's {champion} on the "
+        f"same {fmt_count(report.get('rows'))} held-out rows: {_margin(report)} lower (minimum "
+        f"{fmt_rate(settings.get('min_improvement'))}); paired test p {fmt_p(test.get('p_value'))} "
+        f"(alpha {fmt_num(settings.get('alpha_per_candidate'))} for {len(report.get('candidates') or [])} "
+        "candidates)."
+    )
+    return headline, css, sentence
+
+
+def _uri(ref: Any) -> str:
+    if not isinstance(ref, Mapping) or not ref.get("key"):
+        return "-"
+    return str(ref.get("uri") or f"s3://{ref.get('bucket')}/{ref.get('key')}")
+
+
+def _margin(report: Mapping[str, Any]) -> str:
+    improvement = report.get("relative_improvement")
+    return "-" if improvement is None else f"{100 * float(improvement):.1f}%"
+
+
+def render_evaluation_html(report: Mapping[str, Any]) -> str:
+    """The page of one evaluation report."""
+    headline, css, sentence = _verdict(report)
+    name = report.get("execution_name") or "evaluation"
+    charts = Charts()
+    body = [
+        f"<h1>Evaluation: {esc(name)}</h1>",
+        f'<p class="meta">{esc(report.get("task"))} &middot; {fmt_count(report.get("rows"))} held-out rows '
+        f"&middot; {esc(report.get('created_at'))}</p>",
+        f'<div class="verdict {css}" id="verdict"><strong>{esc(headline)}</strong>{esc(sentence)}</div>',
+        "<h2>Candidates and champion, on the same held-out rows</h2>",
+        _models_chart(report, charts),
+        _models_table(report),
+        _errors_section(report, charts),
+        _reasons(report),
+        f"<footer>drift-retrain evaluation report &middot; training manifest {esc(_uri(report.get('manifest')))}"
+        "</footer>",
+    ]
+    return render_page(f"Evaluation {name}", "".join(body), charts)
+
+
+def _models(report: Mapping[str, Any]) -> list[tuple[str, str, Any, str]]:
+    """(id, label, value, role) per scored candidate, then the champion."""
+    metric = str(report.get("primary_metric") or "error_rate")
+    winner = (report.get("best") or {}).get("id")
+    rows = [
+        (
+            str(c.get("id")),
+            f"{STRATEGY_NAMES.get(c.get('strategy'), c.get('strategy'))} ({c.get('id')})",
+            c.get(metric),
+            "winner" if c.get("id") == winner else "other",
+        )
+        for c in report.get("candidates") or []
+    ]
+    champion = report.get("champion")
+    if champion:
+        rows.append(
+            ("champion", "champion (serving)", (champion.get("metrics") or {}).get(metric), "champion")
+        )
+    return rows
+
+
+def _models_chart(report: Mapping[str, Any], charts: Charts) -> str:
+    metric = str(report.get("primary_metric") or "error_rate")
+    models = _models(report)
+    scale = 100 if metric == "error_rate" else 1
+    config = {
+        "type": "bar",
+        "data": {
+            "labels": [label for _, label, _, _ in models],
+            "datasets": [
+                {
+                    "label": metric_label(metric),
+                    "data": [None if v is None else round(scale * float(v), 4) for _, _, v, _ in models],
+                    "backgroundColor": [_COLOURS[role] for _, _, _, role in models],
+                }
+            ],
+        },
+        "options": {
+            "indexAxis": "y",
+            "plugins": {"legend": {"display": False}},
+            "scales": {"x": {"beginAtZero": True, "title": {"display": True, "text": metric_label(metric)}}},
+        },
+    }
+    height = 60 + 34 * len(models)
+    return charts.canvas(
+        config,
+        width=720,
+        height=height,
+        label=f"{metric_label(metric)} per model",
+        percent_axis="x" if metric == "error_rate" else None,
+    )
+
+
+def _models_table(report: Mapping[str, Any]) -> str:
+    metric = str(report.get("primary_metric") or "error_rate")
+    winner = (report.get("best") or {}).get("id")
+    rows = []
+    for c in report.get("candidates") or []:
+        test = c.get("paired_test") or {}
+        tag = ' <span class="tag winner">best</span>' if c.get("id") == winner else ""
+        trained = (c.get("rows") or {}).get("train")
+        rows.append(
+            f"<tr><td>{esc(STRATEGY_NAMES.get(c.get('strategy'), c.get('strategy')))}{tag}</td>"
+            f"<td>{esc(c.get('window') or '-')}</td><td class=num>{esc(c.get('batches'))}</td>"
+            f'<td class=num data-v="{trained or 0}">{fmt_count(trained)}</td>'
+            f'<td class=num data-v="{c.get(metric)}">{_value(metric, c.get(metric))}</td>'
+            f'<td class=num data-v="{test.get("p_value", 1)}">{fmt_p(test.get("p_value"))}</td>'
+            f"<td>{esc(c.get('training_job') or c.get('source_model') or '-')}</td>"
+            f'<td class=num data-v="{c.get("training_seconds") or 0}">{fmt_seconds(c.get("training_seconds"))}</td>'
+            "<td>scored</td></tr>"
+        )
+    for f in report.get("failed_candidates") or []:
+        rows.append(
+            f"<tr><td>{esc(STRATEGY_NAMES.get(f.get('strategy'), f.get('strategy')))}</td><td>-</td><td></td><td></td>"
+            f'<td data-v="">-</td><td></td><td>-</td><td></td><td>failed: {esc(f.get("cause") or f.get("error"))}</td></tr>'
+        )
+    champion = report.get("champion")
+    if champion:
+        value = (champion.get("metrics") or {}).get(metric)
+        rows.append(
+            f"<tr><td><b>champion</b> (serving)</td><td>-</td><td></td><td></td>"
+            f'<td class=num data-v="{value}">{_value(metric, value)}</td><td></td>'
+            f"<td>{esc(champion.get('model'))}</td><td></td><td>serving</td></tr>"
+        )
+    headers = [
+        "model",
+        "window",
+        "batches",
+        "training rows",
+        metric_label(metric),
+        "p vs champion",
+        "training job",
+        "training time",
+        "status",
+    ]
+    return table(headers, rows, table_id="candidates")
+
+
+def _errors_section(report: Mapping[str, Any], charts: Charts) -> str:
+    views = report.get("error_views") or {}
+    labels = {mid: label for mid, label, _, _ in _models(report)}
+    if views.get("kind") == "confusion":
+        classes = [str(c) for c in views.get("classes") or []]
+        grids = [
+            _confusion(labels.get(name, name), classes, matrix)
+            for name, matrix in (views.get("matrices") or {}).items()
+        ]
+        return (
+            '<h2>Confusion matrices (rows: true class, columns: predicted)</h2><div class="grid">'
+            + "".join(grids)
+            + "</div>"
+        )
+    if views.get("kind") == "residuals":
+        return "<h2>Residuals (prediction minus label)</h2>" + _residuals_chart(views, labels, charts)
+    return ""
+
+
+def _confusion(title: str, classes: list[str], matrix: list[list[int]]) -> str:
+    total = max(1, sum(sum(row) for row in matrix))
+    head = "".join(f"<th>{esc(c)}</th>" for c in classes)
+    body = []
+    for i, row in enumerate(matrix):
+        cells = []
+        for j, count in enumerate(row):
+            shade = 0.08 + 0.6 * count / total
+            colour = f"rgba(43,138,62,{shade:.2f})" if i == j else f"rgba(201,42,42,{shade:.2f})"
+            cells.append(f'<td class=num style="background:{colour}">{fmt_count(count)}</td>')
+        body.append(f"<tr><th>{esc(classes[i] if i < len(classes) else i)}</th>{''.join(cells)}</tr>")
+    return (
+        f'<div class="panel confusion"><b>{esc(title)}</b><table><thead><tr><th></th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _residuals_chart(views: Mapping[str, Any], labels: Mapping[str, str], charts: Charts) -> str:
+    edges = list(views.get("edges") or [])
+    centres = [fmt_num((a + b) / 2) for a, b in pairwise(edges)]
+    palette = ["#74c0fc", "#2b8a3e", "#f59f00", "#ae3ec9", "#868e96"]
+    datasets = [
+        {
+            "label": labels.get(name, name),
+            "data": counts,
+            "backgroundColor": "#868e96" if name == "champion" else palette[i % 4],
+        }
+        for i, (name, counts) in enumerate((views.get("counts") or {}).items())
+    ]
+    config = {
+        "type": "bar",
+        "data": {"labels": centres, "datasets": datasets},
+        "options": {"scales": {"y": {"title": {"display": True, "text": "rows"}}}},
+    }
+    return charts.canvas(config, width=900, height=260, label="residual histograms")
+
+
+def _reasons(report: Mapping[str, Any]) -> str:
+    items = "".join(f"<li>{esc(humanize(str(reason)))}</li>" for reason in report.get("reasons") or [])
+    return f'<h2>Why</h2><div class="panel" id="reasons"><ul>{items}</ul></div>' if items else ""

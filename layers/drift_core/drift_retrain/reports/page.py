@@ -1,0 +1,116 @@
+"""One self-contained HTML page: our CSS, the chart data as JSON, Chart.js and our script, all inline.
+
+No ``src=``/``href=`` to anything outside the page, no font or image by URL: a report opens in an
+air-gapped account, from an S3 pre-signed URL or a downloaded file, and makes no network request.
+Charts are Chart.js configurations built in Python (:class:`Charts`) and drawn by ``assets/report.js``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from html import escape
+from importlib import resources
+from typing import Any
+
+__all__ = ["CHART_JS_VERSION", "Charts", "esc", "render_page", "table"]
+
+ASSETS = "assets"
+#: Belt and braces: even a bug in a chart could not fetch anything (navigating a link is still allowed).
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+CHART_JS_VERSION = "4.6.1"
+
+
+def esc(value: Any) -> str:
+    """Text for HTML (``None`` as a dash)."""
+    return "-" if value is None else escape(str(value), quote=True)
+
+
+@cache
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(ASSETS, name).read_text(encoding="utf-8")
+
+
+def _finite(data: Any) -> Any:
+    """NaN and infinities (never valid JSON) become ``null``: a chart shows a gap, not an error."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
+def _json_for_script(data: Any) -> str:
+    """JSON that cannot close its ``<script>`` element early."""
+    text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False, default=str)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+class Charts:
+    """Collects the page's charts: each call returns the ``<canvas>`` to place and records its config."""
+
+    def __init__(self, prefix: str = "chart") -> None:
+        self.prefix = prefix
+        self.specs: list[dict[str, Any]] = []
+
+    def canvas(
+        self,
+        config: dict[str, Any],
+        *,
+        width: int,
+        height: int,
+        label: str,
+        links: list[str | None] | None = None,
+        percent_axis: str | None = None,
+    ) -> str:
+        """A canvas for ``config`` (a Chart.js configuration); ``links`` per point make points clickable,
+        ``percent_axis`` names the axis whose ticks get a "%"."""
+        chart_id = f"{self.prefix}-{len(self.specs)}"
+        spec: dict[str, Any] = {"id": chart_id, "config": config}
+        if links is not None:
+            spec["links"] = links
+        if percent_axis is not None:
+            spec["percent"] = percent_axis
+        self.specs.append(spec)
+        return (
+            f'<canvas id="{chart_id}" class="chart" width="{width}" height="{height}" role="img" '
+            f'aria-label="{esc(label)}"></canvas>'
+        )
+
+
+def table(
+    headers: list[str | tuple[str, str]], rows: list[str], *, sortable: bool = True, table_id: str = ""
+) -> str:
+    """A table; each header is a label or ``(label, css class)``; ``rows`` are ``<tr>`` strings."""
+    cells = []
+    for header in headers:
+        label, css = (header, "") if isinstance(header, str) else header
+        cells.append(f'<th scope="col"{f" class={chr(34)}{css}{chr(34)}" if css else ""}>{esc(label)}</th>')
+    ident = f' id="{esc(table_id)}"' if table_id else ""
+    css_class = ' class="sortable"' if sortable else ""
+    return (
+        f'<div class="scroll"><table{ident}{css_class}><thead><tr>{"".join(cells)}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def render_page(title: str, body: str, charts: Charts | None = None) -> str:
+    """The whole document. Chart.js is inlined only when the page has charts."""
+    specs = charts.specs if charts is not None else []
+    scripts = (
+        f'<script type="application/json" id="report-data">{_json_for_script({"charts": specs})}</script>'
+    )
+    if specs:
+        scripts += f"<script>{_asset('chart.umd.min.js')}</script>"
+    scripts += f"<script>{_asset('report.js')}</script>"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{_asset('report.css')}</style></head>"
+        f"<body><main>{body}</main>{scripts}</body></html>\n"
+    )

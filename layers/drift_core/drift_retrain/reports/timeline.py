@@ -1,0 +1,191 @@
+"""The error-over-time view: the serving model's error on each batch, what the service did about it, and
+a link from each batch to its drift report.
+
+Input is a run's timeline (``drift-retrain local run`` writes ``timeline.json``: one entry per batch with
+its outcome, drift report key and evaluation) and a loader for the drift reports it names; the page plots
+the champion's error on each labelled batch against its holdout error, marks promotions and rejections,
+and colours every batch by outcome. The CloudWatch dashboard draws the same series from the EMF metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
+from drift_retrain.reports.links import html_key
+from drift_retrain.reports.page import Charts, esc, render_page, table
+
+__all__ = ["OUTCOME_COLOURS", "render_timeline_html", "timeline_points"]
+
+OUTCOME_COLOURS = {
+    "no_drift": "#2b8a3e",
+    "drift_alert": "#f59f00",
+    "promoted": "#1c7ed6",
+    "rejected": "#ae3ec9",
+    "quarantined": "#868e96",
+    "failed": "#c92a2a",
+}
+_MARKERS = {"promoted": "triangle", "rejected": "crossRot", "quarantined": "rect", "failed": "rectRot"}
+_EVALUATION = "reports/evaluation/"
+
+ReportLoader = Callable[[str], Mapping[str, Any] | None]
+
+
+def timeline_points(timeline: Mapping[str, Any], load: ReportLoader) -> list[dict[str, Any]]:
+    """One point per batch (bootstrap first): outcome, the serving error on it and links to its pages."""
+    entries = ([timeline["bootstrap"]] if timeline.get("bootstrap") else []) + list(
+        timeline.get("batches") or []
+    )
+    points = []
+    for entry in entries:
+        detect = entry.get("detect") or {}
+        key = detect.get("report_key")
+        concept = ((load(key) or {}).get("concept_drift") or {}) if key else {}
+        evaluation = entry.get("evaluation") or {}
+        execution = (entry.get("execution") or {}).get("name")
+        points.append(
+            {
+                "label": entry.get("file"),
+                "bootstrap": entry.get("key") == "bootstrap",
+                "outcome": entry.get("outcome"),
+                "metric": concept.get("metric") or evaluation.get("metric"),
+                "serving_error": concept.get("error_rate") if concept.get("tested") else None,
+                "holdout_error": concept.get("baseline_error_rate"),
+                "new_model_error": evaluation.get("candidate")
+                if entry.get("outcome") == "promoted"
+                else None,
+                "drifted": len(entry.get("drifted_features") or []),
+                "concept": bool(entry.get("concept_drift")),
+                "report_href": html_key(key) if key else None,
+                "evaluation_href": f"{_EVALUATION}{execution}.html" if execution and evaluation else None,
+            }
+        )
+    return points
+
+
+def _short(label: Any, limit: int = 24) -> str:
+    text = str(label or "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _scaled(point: Mapping[str, Any], key: str) -> float | None:
+    value = point.get(key)
+    if value is None:
+        return None
+    return round(100 * float(value), 3) if point.get("metric") == "error_rate" else float(value)
+
+
+def _chart(points: list[dict[str, Any]], charts: Charts) -> str:
+    metric = next((p["metric"] for p in points if p.get("metric")), "error_rate")
+    serving = {
+        "type": "line",
+        "label": f"serving model's {metric_label(metric)} on the batch",
+        "data": [_scaled(p, "serving_error") for p in points],
+        "borderColor": "#495057",
+        "pointBackgroundColor": [OUTCOME_COLOURS.get(p["outcome"], "#495057") for p in points],
+        "pointBorderColor": [OUTCOME_COLOURS.get(p["outcome"], "#495057") for p in points],
+        "pointStyle": [_MARKERS.get(p["outcome"], "circle") for p in points],
+        "pointRadius": 8,
+        "spanGaps": True,
+    }
+    holdout = {
+        "type": "line",
+        "label": "its holdout error",
+        "data": [_scaled(p, "holdout_error") for p in points],
+        "borderColor": "#adb5bd",
+        "borderDash": [6, 4],
+        "pointRadius": 0,
+        "stepped": True,
+        "spanGaps": True,
+    }
+    promoted = {
+        "type": "line",
+        "label": "new model's held-out error (promoted)",
+        "data": [_scaled(p, "new_model_error") for p in points],
+        "showLine": False,
+        "pointStyle": "triangle",
+        "pointRadius": 9,
+        "backgroundColor": OUTCOME_COLOURS["promoted"],
+        "borderColor": OUTCOME_COLOURS["promoted"],
+    }
+    config = {
+        "type": "line",
+        "data": {
+            "labels": [[_short(p["label"]), str(p["outcome"])] for p in points],
+            "datasets": [serving, holdout, promoted],
+        },
+        "options": {
+            "plugins": {"legend": {"position": "bottom"}},
+            "scales": {
+                "y": {"beginAtZero": True, "title": {"display": True, "text": metric_label(metric)}},
+                "x": {
+                    "ticks": {
+                        "maxRotation": 0,
+                        "autoSkip": False,
+                        "font": {"size": 10},
+                        "color": [OUTCOME_COLOURS.get(p["outcome"], "#495057") for p in points],
+                    }
+                },
+            },
+        },
+    }
+    return charts.canvas(
+        config,
+        width=1100,
+        height=380,
+        label="serving error per batch",
+        links=[p.get("report_href") for p in points],
+        percent_axis="y" if metric == "error_rate" else None,
+    )
+
+
+def _row(point: Mapping[str, Any]) -> str:
+    value = fmt_rate if point.get("metric") == "error_rate" else fmt_num
+    colour = OUTCOME_COLOURS.get(point.get("outcome"), "#495057")
+    report = f'<a href="{esc(point["report_href"])}">drift report</a>' if point.get("report_href") else "-"
+    evaluation = (
+        f'<a href="{esc(point["evaluation_href"])}">evaluation</a>' if point.get("evaluation_href") else "-"
+    )
+    name = esc(point.get("label")) + (" (bootstrap)" if point.get("bootstrap") else "")
+    return (
+        f'<tr data-outcome="{esc(point.get("outcome"))}"><td>{name}</td>'
+        f'<td><span class="tag" style="background:{colour};color:#fff">{esc(point.get("outcome"))}</span></td>'
+        f'<td class=num data-v="{point.get("serving_error") if point.get("serving_error") is not None else -1}">'
+        f"{value(point.get('serving_error'))}</td>"
+        f"<td class=num>{value(point.get('holdout_error'))}</td><td class=num>{value(point.get('new_model_error'))}</td>"
+        f"<td class=num>{point.get('drifted')}</td><td>{'yes' if point.get('concept') else 'no'}</td>"
+        f"<td>{report}</td><td>{evaluation}</td></tr>"
+    )
+
+
+def render_timeline_html(timeline: Mapping[str, Any], load: ReportLoader, title: str = "Run timeline") -> str:
+    """The page: the chart (click a point to open the batch's drift report) and one row per batch."""
+    points = timeline_points(timeline, load)
+    charts = Charts()
+    legend = "".join(
+        f'<span class="swatch" style="background:{colour}"></span>{esc(outcome)}'
+        for outcome, colour in OUTCOME_COLOURS.items()
+    )
+    headers = [
+        "batch",
+        "outcome",
+        "serving error",
+        "holdout error",
+        "new model's error",
+        "drifted features",
+        "concept drift",
+        ("drift report", "nosort"),
+        ("evaluation", "nosort"),
+    ]
+    body = [
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="meta">training data {esc(timeline.get("train"))} &middot; label {esc(timeline.get("label"))}'
+        f" &middot; {len(points)} entries &middot; {fmt_num(timeline.get('seconds'))} s</p>",
+        '<div class="panel" id="timeline-chart">' + _chart(points, charts),
+        f'<p class="legend">Outcome:{legend}. Triangles: promotions; crosses: rejections. '
+        "Click a point to open that batch's drift report.</p></div>",
+        "<h2>Batches</h2>",
+        table(headers, [_row(p) for p in points], table_id="batches"),
+    ]
+    return render_page(title, "".join(body), charts)

@@ -1,0 +1,36 @@
+"""Identifiers as words: the strategy, test and metric names the workflow records, as people read them.
+
+Reasons are written by the workflow's steps with their field names ("error_rate: candidate 0.035 ...",
+"mcnemar_exact_one_sided: p = 1.05e-20"); notifications and pages show them through :func:`humanize`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from drift_retrain.reports.formatting import fmt_p, metric_label
+
+__all__ = ["STRATEGY_WORDS", "TEST_WORDS", "humanize"]
+
+STRATEGY_WORDS = {
+    "since_change": "the rows since the change",
+    "recent": "the newest labelled batches",
+    "newest": "the newest batch",
+    "bootstrap": "the seed data",
+    "registry": "an earlier model, re-scored",
+}
+TEST_WORDS = {
+    "mcnemar_exact_one_sided": "one-sided McNemar exact test",
+    "paired_bootstrap_one_sided": "one-sided paired bootstrap",
+}
+_P_VALUE = re.compile(r"\bp ?= ?([0-9.]+(?:e[-+]?[0-9]+)?)")
+
+
+def humanize(text: str) -> str:
+    """Metric, test and strategy identifiers in a reason, as words; p-values rounded."""
+    text = _P_VALUE.sub(lambda m: f"p {fmt_p(float(m.group(1)))}", text)
+    for name, label in (*TEST_WORDS.items(), *STRATEGY_WORDS.items()):
+        text = text.replace(f"({name})", f"({label})").replace(f"{name}:", f"{label}:")
+    for name in ("error_rate", "log_loss", "rmse", "mae"):
+        text = text.replace(name, metric_label(name))
+    return text

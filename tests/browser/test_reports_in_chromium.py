@@ -1,0 +1,108 @@
+"""Each kind of report opened in a real Chromium: no console error, no network request, charts drawn,
+tables sort on click. A full-page screenshot of each goes to ``out/browser/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+#: Screenshots land here (gitignored) for a person to look at.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "browser"
+
+CHARTS_DRAWN = """() => Array.from(document.querySelectorAll('canvas.chart')).map(c => {
+    const box = c.getBoundingClientRect();
+    const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let inked = 0;
+    for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) { inked++; } }
+    return {drawn: Boolean(c.chart), width: box.width, height: box.height, inked};
+})"""
+
+
+def _open(browser, path: Path, shot: str | None):
+    """Open ``path``; returns the page, its console errors and every request beyond the file itself."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    if shot:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
+    others = [url for url in requests if url != path.as_uri()]
+    return page, errors, others
+
+
+def _assert_charts(page, at_least: int) -> None:
+    charts = page.evaluate(CHARTS_DRAWN)
+    assert len(charts) >= at_least, charts
+    for chart in charts:
+        assert chart["drawn"] and chart["width"] > 0 and chart["height"] > 0, chart
+        assert chart["inked"] > 100, chart  # something was painted, not an empty canvas
+
+
+def _column(page, table: str, attribute: str) -> list[str]:
+    return page.eval_on_selector_all(
+        f"#{table} tbody tr", f"rows => rows.map(r => r.getAttribute('{attribute}'))"
+    )
+
+
+def _drift_page(site: Path, stem: str) -> Path:
+    [path] = (site / "reports" / "drift").glob(f"{stem}*.html")
+    return path
+
+
+@pytest.mark.parametrize("stem", ["batch-02-covariate-shift-unlabelled", "batch-03-concept-change"])
+def test_drift_report(browser, site, stem):
+    page, errors, requests = _open(browser, _drift_page(site, stem), f"drift-{stem}")
+    assert errors == [] and requests == []
+    features = page.locator("#features tbody tr").count()
+    _assert_charts(page, at_least=features)
+    names = _column(page, "features", "data-feature")
+    page.click("#features th:has-text('feature')")
+    assert _column(page, "features", "data-feature") == sorted(names, key=str.lower)
+    page.click("#features th:has-text('feature')")
+    assert _column(page, "features", "data-feature") == sorted(names, key=str.lower, reverse=True)
+    assert page.get_attribute("#features th:has-text('feature')", "aria-sort") == "descending"
+    page.close()
+
+
+def test_a_new_category_and_the_misclassified_rows_are_visible(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-02-covariate-shift-unlabelled"), None)
+    assert page.locator(".tag.new").first.is_visible()
+    page.close()
+    page, errors, _ = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == []
+    assert page.locator("#misclassified tbody tr").count() == 20
+    assert page.locator("#verdict").inner_text().startswith("Retrain")
+    page.close()
+
+
+def test_evaluation_report(browser, site):
+    page, errors, requests = _open(browser, site / "reports" / "evaluation" / "run-1.html", "evaluation")
+    assert errors == [] and requests == []
+    _assert_charts(page, at_least=1)
+    assert page.locator(".confusion").count() == 3
+    header = "#candidates th:has-text('error rate')"
+    page.click(header)
+    first = page.locator("#candidates tbody tr").first.inner_text()
+    page.click(header)
+    assert page.locator("#candidates tbody tr").first.inner_text() != first
+    assert "champion" in page.locator("#candidates tbody tr").first.inner_text()
+    page.close()
+
+
+def test_timeline(browser, site):
+    page, errors, requests = _open(browser, site / "timeline.html", "timeline")
+    assert errors == [] and requests == []
+    _assert_charts(page, at_least=1)
+    page.click("#batches th:has-text('serving error')")
+    page.click("#batches th:has-text('serving error')")
+    assert page.locator("#batches tbody tr").first.get_attribute("data-outcome") == "promoted"
+    page.click("#batches tbody tr:first-child a:has-text('drift report')")
+    page.wait_for_load_state("load")
+    assert page.url.endswith(".html") and "/reports/drift/" in page.url
+    assert page.locator("#verdict").is_visible()
+    page.close()

@@ -1,0 +1,107 @@
+"""The drift report page: every feature, drifted first, formatted p-values, new categories highlighted,
+self-contained and small."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from reports_support import check, make_frame
+
+from drift_retrain.reports import render_drift_html
+from drift_retrain.reports.feature_charts import NEW_COLOUR
+
+
+def _chart_specs(page: str) -> list[dict]:
+    data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+    return json.loads(data.group(1).replace("<\\/", "</"))["charts"]
+
+
+def _feature_rows(page: str) -> list[str]:
+    return re.findall(r'<tr class="[^"]*" data-feature="([^"]+)"', page)
+
+
+def test_every_feature_appears_once_with_drifted_first(drifted_report):
+    page = render_drift_html(drifted_report)
+    rows = _feature_rows(page)
+    assert sorted(rows) == sorted(f["name"] for f in drifted_report["features"])
+    drifted = set(drifted_report["drifted_features"])
+    assert {"x0", "region"} <= drifted
+    flags = [name in drifted for name in rows]
+    assert flags == sorted(flags, reverse=True), rows  # no undrifted row before a drifted one
+
+
+def test_p_values_and_statistics_are_formatted_for_people(drifted_report):
+    page = render_drift_html(drifted_report)
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", page, flags=re.S))
+    assert "&lt; 0.0001" in visible
+    assert not re.search(r"\d\.\d{6,}", visible), "a raw float leaked into the page"
+    assert not re.search(r"\d(\.\d+)?e-\d{2}", visible), "a p-value in scientific notation"
+
+
+def test_a_new_category_is_highlighted(drifted_report):
+    page = render_drift_html(drifted_report)
+    assert '<span class="tag new">new: central</span>' in page
+    [region] = [s for s in _chart_specs(page) if "new: central" in s["config"]["data"]["labels"]]
+    labels = region["config"]["data"]["labels"]
+    colours = region["config"]["data"]["datasets"][1]["backgroundColor"]
+    assert colours[labels.index("new: central")] == NEW_COLOUR
+    assert colours.count(NEW_COLOUR) == 1
+
+
+def test_numeric_plots_use_the_baseline_deciles(drifted_report):
+    page = render_drift_html(drifted_report)
+    numeric = [s for s in _chart_specs(page) if s["config"]["data"]["labels"][0].startswith("< ")]
+    assert len(numeric) == 3
+    for spec in numeric:
+        baseline, batch = (d["data"] for d in spec["config"]["data"]["datasets"])
+        assert len(baseline) == len(batch) == len(spec["config"]["data"]["labels"]) == 10
+        assert abs(sum(baseline) - 100) < 0.5 and abs(sum(batch) - 100) < 0.5
+
+
+def test_verdict_concept_section_and_misclassified_rows(drifted_report, stable_report):
+    page = render_drift_html(drifted_report)
+    assert 'class="verdict retrain"' in page and "Retrain started because" in page
+    assert "95% interval" in page and "one-sided Farrington-Manning test (rise beyond the margin)" in page
+    table = page[page.index('<table id="misclassified"') :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
+    assert body.count("<tr>") == 20  # wrong on 40% of 2,000 rows: the sample is capped at 20
+    calm = render_drift_html(stable_report)
+    assert 'class="verdict no-drift"' in calm and "No drift" in calm
+
+
+def test_the_page_is_self_contained(drifted_report):
+    page = render_drift_html(drifted_report)
+    assert not re.search(r"""\s(src|href)=["']?(https?:)?//""", page)
+    assert "<link" not in page and "@import" not in page and "url(" not in page.split("<script>")[0]
+    assert "sourceMappingURL" not in page
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+def test_a_report_without_distributions_takes_the_baseline_from_the_profile(drifted_report):
+    report = {**drifted_report, "distributions": {}}
+    bare = render_drift_html(report)
+    assert bare.count("no distribution recorded") == 3
+    baseline = {k: {**v, "batch": None} for k, v in drifted_report["distributions"].items()}
+    page = render_drift_html(report, baseline_distributions=baseline)
+    assert "no distribution recorded" not in page
+
+
+def test_fifty_columns_stay_under_one_megabyte(baseline):
+    wide_baseline = make_frame(5000, seed=4, numeric=49)
+    report = check(make_frame(5000, seed=5, shift=0.3, new_region=0.05, numeric=49), wide_baseline, wrong=0.3)
+    assert len(report["features"]) == 50
+    page = render_drift_html(report).encode("utf-8")
+    assert len(page) < 1_000_000, len(page)
+
+
+def test_an_invalid_batch_gets_a_page_that_says_why():
+    report = {
+        "status": "invalid",
+        "error": "line 8: expected 8 fields",
+        "error_code": "ragged_row",
+        "batch_id": "bad",
+    }
+    page = render_drift_html(report)
+    assert 'class="verdict invalid"' in page and "line 8: expected 8 fields" in page
+    assert "Chart.js v" not in page  # no charts, no library

@@ -1,0 +1,150 @@
+"""The evaluation page (every candidate next to the champion, the decision, where each model errs) and
+the timeline page (serving error per batch, outcomes, links to each drift report)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drift_retrain.reports.evaluation import render_evaluation_html
+from drift_retrain.reports.model_errors import confusion_matrix, error_views
+from drift_retrain.reports.timeline import render_timeline_html, timeline_points
+
+EVALUATION = {
+    "execution_name": "run-1",
+    "task": "binary",
+    "primary_metric": "error_rate",
+    "rows": 200,
+    "decision": "promote",
+    "relative_improvement": 0.92,
+    "settings": {"min_improvement": 0.01, "alpha": 0.05, "alpha_per_candidate": 0.025},
+    "paired_test": {"name": "mcnemar_exact_one_sided", "p_value": 1e-20},
+    "best": {"id": "candidate-1", "strategy": "since_change"},
+    "candidate": {"metrics": {"error_rate": 0.035}},
+    "champion": {"model": "old", "metrics": {"error_rate": 0.445}},
+    "candidates": [
+        {
+            "id": "candidate-1",
+            "strategy": "since_change",
+            "error_rate": 0.035,
+            "rows": {"train": 720},
+            "batches": 1,
+            "training_job": "job-1",
+            "paired_test": {"p_value": 1e-20},
+        },
+        {
+            "id": "candidate-2",
+            "strategy": "recent",
+            "error_rate": 0.285,
+            "rows": {"train": 1620},
+            "batches": 2,
+            "training_job": "job-2",
+            "paired_test": {"p_value": 0.001},
+        },
+    ],
+    "failed_candidates": [{"id": "candidate-3", "strategy": "registry", "error": "X", "cause": "no model"}],
+    "reasons": ["candidate wins"],
+    "error_views": error_views(
+        "binary",
+        ["0", "1"],
+        {
+            "candidate-1": (np.array([0, 1, 1, 0]), np.array([0.1, 0.9, 0.8, 0.2])),
+            "candidate-2": (np.array([0, 1, 1, 0]), np.array([0.6, 0.9, 0.8, 0.2])),
+            "champion": (np.array([0, 1, 1, 0]), np.array([0.6, 0.1, 0.8, 0.7])),
+        },
+    ),
+}
+
+
+def test_confusion_matrix_counts_true_by_predicted():
+    assert confusion_matrix("binary", np.array([0, 1, 1, 0]), np.array([0.6, 0.1, 0.8, 0.7]), 2) == [
+        [0, 2],
+        [1, 1],
+    ]
+    assert confusion_matrix("multiclass", np.array([0, 2, 1]), np.array([0, 2, 2]), 3) == [
+        [1, 0, 0],
+        [0, 0, 1],
+        [0, 0, 1],
+    ]
+
+
+def test_residual_histograms_share_their_bins():
+    views = error_views(
+        "regression", [], {"a": (np.zeros(50), np.linspace(-1, 1, 50)), "b": (np.zeros(50), np.zeros(50))}
+    )
+    assert views["kind"] == "residuals" and len(views["edges"]) == len(views["counts"]["a"]) + 1
+    assert sum(views["counts"]["a"]) == sum(views["counts"]["b"]) == 50
+
+
+def test_evaluation_page_lists_every_candidate_next_to_the_champion():
+    page = render_evaluation_html(EVALUATION)
+    assert 'class="verdict promote"' in page and "3.5% vs the champion&#x27;s 44.5%" in page
+    assert "92.0% lower (minimum 1.0%)" in page and "paired test p &lt; 0.0001" in page
+    for text in (
+        "rows since the change",
+        "newest batches",
+        "earlier model (re-scored)",
+        "failed: no model",
+        "champion (serving)",
+        "job-1",
+        "job-2",
+    ):
+        assert text in page, text
+    assert page.count('class="panel confusion"') == 3
+    assert '<table id="candidates" class="sortable">' in page
+
+
+def test_timeline_points_link_each_batch_to_its_drift_report():
+    timeline = {
+        "bootstrap": {
+            "file": "train.csv",
+            "key": "bootstrap",
+            "outcome": "promoted",
+            "execution": {"name": "bootstrap-1"},
+            "evaluation": {"metric": "error_rate", "candidate": 0.04},
+        },
+        "batches": [
+            {"file": "a.csv", "outcome": "no_drift", "detect": {"report_key": "reports/drift/a-1.json"}},
+            {
+                "file": "b.csv",
+                "outcome": "promoted",
+                "detect": {"report_key": "reports/drift/b-1.json"},
+                "concept_drift": True,
+                "execution": {"name": "run-b"},
+                "evaluation": {"metric": "error_rate", "candidate": 0.03},
+            },
+            {"file": "c.csv", "outcome": "quarantined", "detect": {"report_key": "reports/drift/c-1.json"}},
+        ],
+    }
+    reports = {
+        "reports/drift/a-1.json": {
+            "concept_drift": {
+                "tested": True,
+                "metric": "error_rate",
+                "error_rate": 0.05,
+                "baseline_error_rate": 0.04,
+            }
+        },
+        "reports/drift/b-1.json": {
+            "concept_drift": {
+                "tested": True,
+                "metric": "error_rate",
+                "error_rate": 0.41,
+                "baseline_error_rate": 0.04,
+            }
+        },
+    }
+    points = timeline_points(timeline, reports.get)
+    assert [p["serving_error"] for p in points] == [None, 0.05, 0.41, None]
+    assert [p["report_href"] for p in points] == [
+        None,
+        "reports/drift/a-1.html",
+        "reports/drift/b-1.html",
+        "reports/drift/c-1.html",
+    ]
+    assert (
+        points[2]["evaluation_href"] == "reports/evaluation/run-b.html"
+        and points[2]["new_model_error"] == 0.03
+    )
+    page = render_timeline_html(timeline, reports.get)
+    assert page.count('<a href="reports/drift/') == 3 and "40.0%" not in page and "41.0%" in page
+    assert page.count("<tr data-outcome=") == 4

@@ -1,0 +1,93 @@
+"""Notifications: one subject format for every event, numbers for people, a link to the HTML report."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from drift_retrain.aws.executions import ExecutionStart
+from drift_retrain.aws.objects import ObjectRef
+from drift_retrain.detect.context import Outcome, Status
+from drift_retrain.detect.messages import drift_message, no_profile_message, quarantine_message
+from drift_retrain.reports.links import ReportLinks, html_key, report_links
+from drift_retrain.workflow.notification import format_message
+
+SUBJECT = re.compile(r"^\[drift-retrain\] [A-Z][a-z]+( [a-z]+)*: \S+( \(.+\))?$")
+RAW_FLOAT = re.compile(r"\d\.\d{5,}|\de-\d")
+BATCH = ObjectRef("data", "incoming/b.csv", "v1")
+LINKS = ReportLinks("https://s3.console.aws.amazon.com/s3/object/data?prefix=reports/drift/b-1.html")
+
+
+def _detect_notices(drifted_report, stable_report):
+    outcome = Outcome(
+        Status.CHECKED, "retrain", BATCH, "b-1", execution=ExecutionStart("run", "arn:x", False)
+    )
+    yield drift_message(BATCH, drifted_report, outcome, LINKS, "eu-west-1")
+    alert = {**stable_report, "alert": True, "drifted_features": ["x1"], "retrain_blocked_by": "too few rows"}
+    yield drift_message(BATCH, alert, Outcome(Status.CHECKED, "alert", BATCH, "b-1"), LINKS)
+    yield quarantine_message(BATCH, "ragged_row", "line 8: expected 8 fields", "s3://q/c", "s3://q/e", LINKS)
+    yield no_profile_message(BATCH, "no baseline profile yet")
+
+
+def _workflow_notices():
+    evaluation = {
+        "decision": "promote",
+        "primary_metric": "error_rate",
+        "candidate": {"error_rate": 0.0351234567},
+        "champion": {"error_rate": 0.4451234567},
+        "paired_test": {"name": "mcnemar_exact_one_sided", "p_value": 2.1566794387366062e-91},
+        "reasons": [
+            "error_rate: candidate 0.0351 vs champion 0.445",
+            "mcnemar_exact_one_sided: p = 2.16e-91",
+        ],
+        "report": {"bucket": "data", "key": "reports/evaluation/run.json"},
+    }
+    trigger = {
+        "report": {"bucket": "data", "key": "reports/drift/b-1.json"},
+        "reasons": ["concept drift (p=5.19e-86)"],
+    }
+    state = {"config": {"endpoint_name": "churn"}, "trigger": trigger, "evaluation": evaluation}
+    for outcome in ("promoted", "rejected", "skipped"):
+        yield format_message(outcome, state, execution_arn="arn:x", region="eu-west-1")
+    failure = {"error": {"Error": "DeploymentRolledBackError", "Cause": "rolled back"}}
+    yield format_message("failed", {**state, "failure": failure}, execution_arn="arn:x", region="eu-west-1")
+
+
+def test_every_subject_has_one_format(drifted_report, stable_report):
+    subjects = [n.subject for n in _detect_notices(drifted_report, stable_report)]
+    subjects += [m.subject for m in _workflow_notices()]
+    assert len(subjects) == 8
+    for subject in subjects:
+        assert SUBJECT.match(subject), subject
+        assert len(subject) <= 100 or "New model serving" in subject
+
+
+def test_no_raw_float_and_a_link_to_the_page(drifted_report, stable_report):
+    for notice in [*_detect_notices(drifted_report, stable_report), *_workflow_notices()]:
+        text = notice.subject + "\n" + notice.body
+        assert not RAW_FLOAT.search(text), text
+        assert "Error" not in notice.subject and "_" not in notice.subject.split(":", 1)[0]
+    for message in _workflow_notices():
+        assert "prefix=reports/drift/b-1.html" in message.body
+    detect = list(_detect_notices(drifted_report, stable_report))
+    assert all(LINKS.console in n.body for n in detect[:3])
+
+
+class _FakeS3:
+    class meta:
+        region_name = "eu-west-1"
+
+    def generate_presigned_url(self, operation, Params, ExpiresIn):
+        return f"https://data.s3.amazonaws.com/{Params['Key']}?X-Amz-Expires={ExpiresIn}"
+
+
+@pytest.mark.parametrize(("expiry", "presigned"), [(0, False), (3600, True)])
+def test_report_links_add_a_presigned_url_only_when_enabled(expiry, presigned):
+    links = report_links(_FakeS3(), "data", html_key("reports/drift/b-1.json"), expiry=expiry)
+    assert links.console.endswith("region=eu-west-1&prefix=reports/drift/b-1.html")
+    assert (links.presigned is not None) == presigned
+    lines = links.lines("Drift report")
+    assert len(lines) == (2 if presigned else 1)
+    if presigned:
+        assert "valid 1 h" in lines[1] and "X-Amz-Expires=3600" in lines[1]
