@@ -78,7 +78,7 @@ def test_a_persistent_promote_failure_tells_the_truth_and_repair_finishes_it(har
     assert now_serving != before and entry["endpoint_config_after"] != entry["endpoint_config_before"]
     assert harness.read_json("baseline/current/profile.json")["metadata"]["model_name"] == before  # stale
     subjects = entry["notifications"]
-    assert any("new model serving, bookkeeping incomplete" in s for s in subjects), subjects
+    assert any("New model serving, bookkeeping incomplete" in s for s in subjects), subjects
     assert not any("champion keeps serving" in s for s in subjects), subjects
     assert lock_released(harness)
 
