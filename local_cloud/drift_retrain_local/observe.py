@@ -162,6 +162,9 @@ def evaluation_summary(report: dict[str, Any] | None) -> dict[str, Any] | None:
         "winner": (report.get("best") or {}).get("strategy"),
         "candidates": [[c.get("strategy"), c.get(metric)] for c in report.get("candidates") or []],
         "failed": [f.get("strategy") for f in report.get("failed_candidates") or []],
+        # Candidates are windows x algorithms: which algorithm each one (and the winner) trained with.
+        "winner_algorithm": (report.get("best") or {}).get("algorithm") or "xgboost",
+        "candidate_algorithms": [c.get("algorithm") or "xgboost" for c in report.get("candidates") or []],
     }
 
 
