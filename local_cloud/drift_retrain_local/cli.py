@@ -196,7 +196,12 @@ def _local_run(args: argparse.Namespace) -> int:
 
     try:
         timeline = local_run(
-            args.train, args.batch, args.out, label=args.label, inject=args.inject, algorithm=args.algorithm
+            args.train,
+            args.batch,
+            args.out,
+            label=args.label,
+            inject=args.inject,
+            parameters={"Algorithms": args.algorithm},
         )
     except LocalRunError as error:
         raise DriftRetrainError(str(error)) from error

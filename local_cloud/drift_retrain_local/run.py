@@ -66,7 +66,6 @@ def local_run(
     *,
     parameters: Mapping[str, Any] | None = None,
     timeout: float = 900.0,
-    algorithm: str | None = None,
 ) -> dict[str, Any]:
     """Run the service locally on ``train`` then each of ``batches``; returns the timeline.
 
@@ -88,8 +87,6 @@ def local_run(
         Template parameter overrides on top of :data:`LOCAL_PARAMETERS`.
     timeout : float
         Most seconds to wait for one delivery or one execution.
-    algorithm : str, optional
-        The template's ``Algorithms``: ``xgboost``, ``linear-learner`` or ``xgboost,linear-learner``.
 
     Raises
     ------
@@ -108,8 +105,6 @@ def local_run(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     template_parameters = {**LOCAL_PARAMETERS, "LabelColumn": label, **(parameters or {})}
-    if algorithm:
-        template_parameters["Algorithms"] = algorithm
     timeline: dict[str, Any] = {
         "train": str(train),
         "label": label,
@@ -372,9 +367,7 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
             scores = f"{evaluation.get('metric')} {_num(evaluation.get('candidate'))}"
             scores += f" vs {_num(champion)}" if champion is not None else " (first model)"
             if len(evaluation.get("candidates") or []) > 1:
-                scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner')}"
-                if evaluation.get("winner_algorithm", "xgboost") != "xgboost":
-                    scores += f" ({evaluation['winner_algorithm']})"
+                scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner_label')}"
         workflow = ""
         if execution:
             workflow = f"{execution.get('status')} {execution.get('seconds', 0):.0f}s"

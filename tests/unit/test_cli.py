@@ -196,7 +196,7 @@ def test_local_run_passes_the_algorithm_to_the_template(monkeypatch, tmp_path, a
     train = tmp_path / "train.csv"
     train.write_text("label,x\n1,2\n")
     assert main(["local", "run", "--train", str(train), "--algorithm", algorithm]) == EXIT_OK
-    assert seen["algorithm"] == algorithm
+    assert seen["parameters"] == {"Algorithms": algorithm}  # the template parameter
 
 
 def test_local_run_rejects_an_unknown_algorithm(tmp_path, capsys):
