@@ -1,4 +1,4 @@
-"""Generate the template's ``XGBoostImage`` Mapping (built-in XGBoost image URI per region).
+"""Generate the template's ``XGBoostImage`` and ``LinearLearnerImage`` Mappings (image URI per region).
 
 The image URIs come from the SageMaker Python SDK's own table (``sagemaker.image_uris.retrieve``), so they
 are never typed by hand. The SDK is large (and never shipped in a Lambda): run this script in a throwaway
@@ -8,11 +8,12 @@ virtual environment, not in the project's::
     /tmp/sm-venv/bin/pip install 'sagemaker>=2.200,<3'
     /tmp/sm-venv/bin/python scripts/generate_image_mapping.py --write template.yaml
 
-Without ``--write`` the Mapping is printed. With it, the block between the ``# BEGIN XGBoostImage mapping``
-and ``# END XGBoostImage mapping`` markers of the template is replaced.
+Without ``--write`` the Mappings are printed. With it, the block between the ``# BEGIN <Name> mapping`` and
+``# END <Name> mapping`` markers of the template is replaced, for each Mapping.
 
-Each region gets ``Uri`` (the training/inference image; built-in XGBoost uses one image for both) and
-``RepositoryArn`` (for the SageMaker execution role's ECR pull permission).
+Each region gets ``Uri`` (the training/inference image; both built-in algorithms use one image for both)
+and ``RepositoryArn`` (for the SageMaker execution role's ECR pull permission). A region is listed only
+when the SDK knows both algorithms there, so the template's lookups never miss.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import re
 import sys
 from pathlib import Path
 
-BEGIN = "# BEGIN XGBoostImage mapping"
-END = "# END XGBoostImage mapping"
 DEFAULT_VERSION = "1.7-1"
+#: Mapping name -> (the SDK's framework name, container version; None = the newest the SDK knows).
+MAPPINGS = {"XGBoostImage": ("xgboost", DEFAULT_VERSION), "LinearLearnerImage": ("linear-learner", None)}
 
 # Isolated partitions (us-iso*, eu-isoe*) are not reachable from the public SAM/CloudFormation tooling.
 _SKIPPED_REGION_PREFIXES = ("us-iso", "eu-iso")
@@ -43,20 +44,25 @@ def partition_for(region: str) -> str:
     return "aws"
 
 
-def image_table(version: str) -> dict[str, dict[str, str]]:
-    """Region -> {"Uri", "RepositoryArn"} for built-in XGBoost ``version``, from the sagemaker SDK."""
+def _markers(name: str) -> tuple[str, str]:
+    return f"# BEGIN {name} mapping", f"# END {name} mapping"
+
+
+def image_table(framework: str, version: str | None) -> tuple[str, dict[str, dict[str, str]]]:
+    """(version, region -> {"Uri", "RepositoryArn"}) for a built-in algorithm, from the sagemaker SDK."""
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     from sagemaker import image_uris  # imported here: the SDK is only present in the throwaway venv
 
-    config = image_uris.config_for_framework("xgboost")
+    config = image_uris.config_for_framework(framework)
     versions = config["training"]["versions"] if "training" in config else config["versions"]
+    version = version or sorted(versions)[-1]
     if version not in versions:
-        raise SystemExit(f"unknown xgboost version {version!r}; the SDK knows {sorted(versions)}")
+        raise SystemExit(f"unknown {framework} version {version!r}; the SDK knows {sorted(versions)}")
     table: dict[str, dict[str, str]] = {}
     for region in sorted(versions[version]["registries"]):
         if region.startswith(_SKIPPED_REGION_PREFIXES):
             continue
-        uri = image_uris.retrieve("xgboost", region=region, version=version)
+        uri = image_uris.retrieve(framework, region=region, version=version)
         match = _URI.match(uri)
         if match is None:
             raise SystemExit(f"unexpected image URI format: {uri}")
@@ -64,16 +70,17 @@ def image_table(version: str) -> dict[str, dict[str, str]]:
             f"arn:{partition_for(region)}:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
         )
         table[region] = {"Uri": uri, "RepositoryArn": arn}
-    return table
+    return version, table
 
 
-def render(table: dict[str, dict[str, str]], version: str, sdk_version: str) -> str:
-    """The YAML block (markers included) for the template."""
+def render(name: str, framework: str, table: dict[str, dict[str, str]], version: str, sdk: str) -> str:
+    """The YAML block (markers included) of one Mapping (the first one opens ``Mappings:``)."""
+    begin, end = _markers(name)
     lines = [
-        BEGIN,
-        f"# xgboost {version}, sagemaker SDK {sdk_version}; regenerate with scripts/generate_image_mapping.py.",
-        "Mappings:",
-        "  XGBoostImage:",
+        begin,
+        f"# {framework} {version}, sagemaker SDK {sdk}; regenerate with scripts/generate_image_mapping.py.",
+        *(["Mappings:"] if name == next(iter(MAPPINGS)) else []),
+        f"  {name}:",
     ]
     for region, entry in table.items():
         lines += [
@@ -81,16 +88,30 @@ def render(table: dict[str, dict[str, str]], version: str, sdk_version: str) -> 
             f"      Uri: {entry['Uri']}",
             f"      RepositoryArn: {entry['RepositoryArn']}",
         ]
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines) + "\n"
 
 
-def replace_block(template_text: str, block: str) -> str:
-    """Replace the marked block of ``template_text`` by ``block``."""
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n", re.DOTALL)
+def replace_block(template_text: str, name: str, block: str) -> str:
+    """Replace the marked block of Mapping ``name`` in ``template_text`` by ``block``."""
+    begin, end = _markers(name)
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n", re.DOTALL)
     if not pattern.search(template_text):
-        raise SystemExit(f"markers {BEGIN!r} / {END!r} not found in the template")
+        raise SystemExit(f"markers {begin!r} / {end!r} not found in the template")
     return pattern.sub(lambda _m: block, template_text, count=1)
+
+
+def blocks(sdk_version: str, xgboost_version: str) -> dict[str, str]:
+    """Every Mapping's block, limited to the regions where the SDK has every algorithm."""
+    tables = {}
+    for name, (framework, version) in MAPPINGS.items():
+        version = xgboost_version if framework == "xgboost" else version
+        tables[name] = (framework, *image_table(framework, version))
+    common = set.intersection(*(set(table) for _, _, table in tables.values()))
+    return {
+        name: render(name, framework, {r: e for r, e in table.items() if r in common}, version, sdk_version)
+        for name, (framework, version, table) in tables.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,12 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     import sagemaker  # imported here: the SDK is only present in the throwaway venv
 
-    block = render(image_table(args.version), args.version, sagemaker.__version__)
+    rendered = blocks(sagemaker.__version__, args.version)
     if args.write:
-        args.write.write_text(replace_block(args.write.read_text(), block))
+        text = args.write.read_text()
+        for name, block in rendered.items():
+            text = replace_block(text, name, block)
+        args.write.write_text(text)
         print(f"updated {args.write}", file=sys.stderr)
     else:
-        sys.stdout.write(block)
+        sys.stdout.write("".join(rendered.values()))
     return 0
 
 

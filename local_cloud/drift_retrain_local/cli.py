@@ -114,6 +114,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("out/local"), help="output folder (default out/local)")
     run.add_argument("--label", help="label column (default: the first column of TRAIN.csv)")
     run.add_argument(
+        "--algorithm",
+        default="xgboost",
+        choices=["xgboost", "linear-learner", "xgboost,linear-learner"],
+        help="built-in algorithm(s) each window trains with (the template's Algorithms; default xgboost)",
+    )
+    run.add_argument(
         "--inject",
         action="append",
         default=[],
@@ -234,7 +240,14 @@ def _local_run(args: argparse.Namespace) -> int:
     from drift_retrain_local.run import local_run
 
     try:
-        timeline = local_run(args.train, args.batch, args.out, label=args.label, inject=args.inject)
+        timeline = local_run(
+            args.train,
+            args.batch,
+            args.out,
+            label=args.label,
+            inject=args.inject,
+            parameters={"Algorithms": args.algorithm},
+        )
     except LocalRunError as error:
         raise DriftRetrainError(str(error)) from error
     except LocalRunTimeoutError as error:

@@ -162,7 +162,17 @@ def evaluation_summary(report: dict[str, Any] | None) -> dict[str, Any] | None:
         "winner": (report.get("best") or {}).get("strategy"),
         "candidates": [[c.get("strategy"), c.get(metric)] for c in report.get("candidates") or []],
         "failed": [f.get("strategy") for f in report.get("failed_candidates") or []],
+        # Candidates are windows x algorithms: which algorithm each one (and the winner) trained with.
+        "winner_algorithm": (report.get("best") or {}).get("algorithm") or "xgboost",
+        "winner_label": _winner_label(report.get("best") or {}),
+        "candidate_algorithms": [c.get("algorithm") or "xgboost" for c in report.get("candidates") or []],
     }
+
+
+def _winner_label(best: dict[str, Any]) -> str | None:
+    """``since_change``, or ``since_change (linear-learner)`` when another algorithm than XGBoost won."""
+    algorithm = best.get("algorithm") or "xgboost"
+    return best.get("strategy") if algorithm == "xgboost" else f"{best.get('strategy')} ({algorithm})"
 
 
 def copy_prefix(s3: Any, bucket: str, prefix: str, destination: Path) -> list[str]:

@@ -111,6 +111,7 @@ def local_run(
     timeline: dict[str, Any] = {
         "train": str(train),
         "label": label,
+        "algorithms": template_parameters.get("Algorithms", "xgboost"),
         "inject": list(inject),
         "bootstrap": None,
         "batches": [],
@@ -353,7 +354,7 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
             scores = f"{metric_label(metric)} {_num(metric, evaluation.get('candidate'))}"
             scores += f" vs {_num(metric, champion)}" if champion is not None else " (first model)"
             if len(evaluation.get("candidates") or []) > 1:
-                scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner')}"
+                scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner_label')}"
         workflow = ""
         if execution:
             workflow = f"{execution.get('status')} {execution.get('seconds', 0):.0f}s"

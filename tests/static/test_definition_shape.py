@@ -3,6 +3,7 @@ into the notify/release path, every state is reachable, every Wait is data-drive
 every way out after the lock releases it, one candidate failing never fails the tournament, and the
 drift trigger consumes what DetectDrift sends."""
 
+import json
 import re
 from collections import defaultdict
 from typing import Any
@@ -181,20 +182,44 @@ def test_the_drift_trigger_consumes_the_detect_drift_contract(definition, key):
     assert definition["States"]["Describe drift trigger"]["Parameters"][f"{key}.$"] == f"$.{key}"
 
 
-def test_transforms_join_label_and_prediction(definition):
+def _sagemaker_tasks(definition, suffix: str) -> list[dict]:
     parallel = definition["States"]["Score candidates and champion on held-out rows"]
-    transforms = [
-        s
-        for _, s in iter_states({"p": parallel})
-        if s.get("Resource", "").endswith("createTransformJob.sync")
-    ]
-    assert len(transforms) == 2
-    for state in transforms:
-        assert state["Parameters"]["DataProcessing"] == {
-            "InputFilter": "$[1:]",
-            "JoinSource": "Input",
-            "OutputFilter": "$[0,-1]",
-        }
+    return [s for _, s in iter_states({"p": parallel}) if s.get("Resource", "").endswith(suffix)]
+
+
+def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition):
+    from drift_retrain.workflow.algorithms import transform_format
+
+    candidate, champion = _sagemaker_tasks(definition, "createTransformJob.sync")
+    for state, root in ((candidate, "$.candidate.transform"), (champion, "$.data.champion_transform")):
+        assert state["Parameters"]["TransformOutput"]["Accept.$"] == f"{root}.accept"
+        assert state["Parameters"]["DataProcessing.$"] == f"{root}.data_processing"
+    # XGBoost keeps the label next to its prediction; Linear Learner answers JSON Lines, labels read apart.
+    assert transform_format("xgboost") == {
+        "accept": "text/csv",
+        "data_processing": {"InputFilter": "$[1:]", "JoinSource": "Input", "OutputFilter": "$[0,-1]"},
+    }
+    assert transform_format("linear-learner")["data_processing"]["JoinSource"] == "None"
+
+
+def test_training_tuning_and_model_read_the_algorithm_from_the_candidate(definition):
+    text = json.dumps(definition)
+    assert "$.config.training_image" not in text.replace('"training_image.$": "$.config.training_image"', "")
+    (train,) = _sagemaker_tasks(definition, "createTrainingJob.sync")
+    (tune,) = _sagemaker_tasks(definition, "createHyperParameterTuningJob.sync")
+    (model,) = _sagemaker_tasks(definition, "sagemaker:createModel")
+    assert train["Parameters"]["AlgorithmSpecification"]["TrainingImage.$"] == "$.candidate.training_image"
+    assert train["Parameters"]["HyperParameters.$"] == "$.candidate.hyperparameters"
+    job = tune["Parameters"]["TrainingJobDefinition"]
+    assert job["AlgorithmSpecification"]["TrainingImage.$"] == "$.candidate.training_image"
+    assert job["StaticHyperParameters.$"] == "$.candidate.static_hyperparameters"
+    tuning = tune["Parameters"]["HyperParameterTuningJobConfig"]
+    assert tuning["ParameterRanges.$"] == "$.candidate.tuning_ranges"
+    assert (
+        tuning["HyperParameterTuningJobObjective"]["MetricName.$"]
+        == "$.candidate.tuning_objective.metric_name"
+    )
+    assert model["Parameters"]["PrimaryContainer"]["Image.$"] == "$.candidate.training_image"
 
 
 def test_state_names_read_like_a_story(definition):

@@ -180,3 +180,27 @@ def test_missing_profile_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "b.csv").write_text("label,x\n1,2\n")
     code = main(["check", "--profile", str(tmp_path / "none"), str(tmp_path / "b.csv")])
     assert code == EXIT_USAGE and "cannot read baseline profile" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("algorithm", ["linear-learner", "xgboost,linear-learner"])
+def test_local_run_passes_the_algorithm_to_the_template(monkeypatch, tmp_path, algorithm):
+    import drift_retrain_local.run as run
+
+    seen = {}
+
+    def fake_local_run(train, batches, out, **kwargs):
+        seen.update(kwargs)
+        return {"bootstrap": {"outcome": "promoted"}, "batches": []}
+
+    monkeypatch.setattr(run, "local_run", fake_local_run)
+    train = tmp_path / "train.csv"
+    train.write_text("label,x\n1,2\n")
+    assert main(["local", "run", "--train", str(train), "--algorithm", algorithm]) == EXIT_OK
+    assert seen["parameters"] == {"Algorithms": algorithm}  # the template parameter
+
+
+def test_local_run_rejects_an_unknown_algorithm(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["local", "run", "--train", str(tmp_path / "t.csv"), "--algorithm", "lightgbm"])
+    assert exit_info.value.code == EXIT_USAGE
+    assert "invalid choice: 'lightgbm'" in capsys.readouterr().err

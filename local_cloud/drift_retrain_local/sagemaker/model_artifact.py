@@ -1,5 +1,8 @@
 """The built-in XGBoost model artifact and how the built-in algorithm predicts with it.
 
+A Linear Learner artifact (``model_algo-1`` inside) loads as a ``linear_learner.LinearModel``: ``load_model``
+and ``predict`` dispatch on it, so the transform and the endpoint runtime serve either algorithm.
+
 ``model.tar.gz`` holds one file, ``xgboost-model``: the trained booster in XGBoost's own format (here
 UBJSON, the format of the installed xgboost; a 1.7-1 container writes the older binary format, which
 xgboost 3 no longer reads, so an artifact downloaded from AWS must be re-saved before use locally).
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import xgboost as xgb
 
+from drift_retrain_local.sagemaker import linear_learner as ll
 from drift_retrain_local.sagemaker.exceptions import ModelArtifactError, RecordFormatError
 from drift_retrain_local.sagemaker.records import read_fields, to_matrix
 
@@ -66,7 +70,7 @@ def model_tarball(booster: xgb.Booster) -> bytes:
     return buffer.getvalue()
 
 
-def load_model(data: bytes) -> LoadedModel:
+def load_model(data: bytes) -> LoadedModel | ll.LinearModel:
     """Load a ``model.tar.gz`` (or a bare ``xgboost-model`` file's bytes).
 
     Like the serving container, the first regular file of the archive is the model.
@@ -83,10 +87,13 @@ def load_model(data: bytes) -> LoadedModel:
                 members = sorted((m for m in tar.getmembers() if m.isfile()), key=lambda m: m.name)
                 if not members:
                     raise ModelArtifactError("model.tar.gz contains no file")
+                linear = [m for m in members if m.name.rsplit("/", 1)[-1] == ll.MODEL_FILE]
                 preferred = [m for m in members if m.name.rsplit("/", 1)[-1] == MODEL_FILE]
-                extracted = tar.extractfile((preferred or members)[0])
+                extracted = tar.extractfile((linear or preferred or members)[0])
                 assert extracted is not None
                 raw = extracted.read()
+                if linear:
+                    return _load_linear(raw)
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise ModelArtifactError(f"model.tar.gz is not a readable gzip tarball: {exc}") from exc
     try:
@@ -104,7 +111,14 @@ def load_model(data: bytes) -> LoadedModel:
     )
 
 
-def predict(model: LoadedModel, data: str | bytes | np.ndarray) -> np.ndarray:
+def _load_linear(raw: bytes) -> ll.LinearModel:
+    try:
+        return ll.load_linear(raw)
+    except RecordFormatError as exc:
+        raise ModelArtifactError(str(exc)) from exc
+
+
+def predict(model: LoadedModel | ll.LinearModel, data: str | bytes | np.ndarray) -> np.ndarray:
     """Predictions for ``text/csv`` records (features only) or a float matrix.
 
     Returns a 1-D array, or ``(records, K)`` for ``multi:softprob``.
@@ -122,6 +136,8 @@ def predict(model: LoadedModel, data: str | bytes | np.ndarray) -> np.ndarray:
         matrix = np.asarray(data, dtype=np.float64)
         if matrix.ndim == 1:
             matrix = matrix.reshape(1, -1)
+    if isinstance(model, ll.LinearModel):
+        return model.scores(matrix)
     if matrix.shape[0] == 0:
         return np.empty((0, model.outputs_per_record) if model.outputs_per_record > 1 else 0)
     if matrix.shape[1] != model.num_features:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from drift_retrain_local.sagemaker import linear_learner as ll
 from drift_retrain_local.sagemaker.exceptions import (
     LocalSageMakerError,
     ModelArtifactError,
@@ -191,6 +192,7 @@ class EndpointRuntime:
         body: bytes,
         content_type: str | None = CSV,
         target_variant: str | None = None,
+        accept: str | None = None,
     ) -> InvokeResult:
         """Predict with the variant chosen for this request.
 
@@ -224,6 +226,9 @@ class EndpointRuntime:
                 variant.name,
             )
         try:
+            if isinstance(variant.model, ll.LinearModel):  # answers in JSON (Lines), as documented
+                answer, kind = ll.respond(variant.model, predict(variant.model, body), accept or "")
+                return InvokeResult(answer.encode("utf-8"), kind, variant.name, deployment.config_name)
             predictions = predict(variant.model, body)
         except (RecordFormatError, UnicodeDecodeError, ValueError) as exc:
             raise ModelInvocationError(

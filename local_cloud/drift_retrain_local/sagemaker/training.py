@@ -1,11 +1,12 @@
-"""A local SageMaker training job with the built-in XGBoost algorithm: what the job DOES.
+"""A local SageMaker training job with a built-in algorithm (XGBoost, or Linear Learner): what the job DOES.
 
 ``run_training_job(request, s3)`` takes exactly the CreateTrainingJob request the state machine sends,
 reads every CSV object of the ``train`` (and optional ``validation``) channel (headerless, label
 first), trains with ``xgboost.train`` the way the 1.7-1 container does (watchlist ``train`` then
 ``validation``, so early stopping watches the validation channel's last metric) and writes
 ``<S3OutputPath>/<TrainingJobName>/output/model.tar.gz``. It never raises: bad input, a failure inside
-XGBoost or an injected failure gives a ``Failed`` outcome with a FailureReason.
+XGBoost or an injected failure gives a ``Failed`` outcome with a FailureReason. A ``linear-learner``
+``TrainingImage`` trains a linear model instead (``linear_learner``) on the same channels.
 
 How the request reaches it (moto's CreateTrainingJob, the ``.sync`` poll) is not this module's business.
 """
@@ -23,6 +24,7 @@ import numpy as np
 import xgboost as xgb
 
 from drift_retrain_local.sagemaker import hyperparameters as hp
+from drift_retrain_local.sagemaker import linear_learner as ll
 from drift_retrain_local.sagemaker.exceptions import JobFailedError, RecordFormatError
 from drift_retrain_local.sagemaker.failures import TRAINING, FailureInjector
 from drift_retrain_local.sagemaker.model_artifact import model_tarball
@@ -184,6 +186,8 @@ def _train(request: dict[str, Any], s3: Any, notes: list[str]) -> tuple[str, lis
     algorithm = request.get("AlgorithmSpecification") or {}
     if algorithm.get("TrainingInputMode", "File") != "File":
         notes.append(f"TrainingInputMode {algorithm.get('TrainingInputMode')} read as File")
+    if ll.is_linear_learner_image(algorithm.get("TrainingImage")):
+        return _train_linear(request, s3, notes)
     params = hp.validate(request.get("HyperParameters") or {})
     notes.extend(params.notes)
 
@@ -237,6 +241,28 @@ def _train(request: dict[str, Any], s3: Any, notes: list[str]) -> tuple[str, lis
         if values and math.isfinite(values[-1])
     ]
     return model_uri, metrics, deadline.hit
+
+
+def _train_linear(
+    request: dict[str, Any], s3: Any, notes: list[str]
+) -> tuple[str, list[dict[str, Any]], bool]:
+    """The Linear Learner job: same channels and checks, a linear model, ``model_algo-1`` in the tarball."""
+    params = ll.validate(request.get("HyperParameters") or {})
+    notes.extend(params.notes)
+    train, validation = _read_channels(request, s3, params, notes)
+    model, final = ll.fit(
+        (train.features, train.labels),
+        None if validation is None else (validation.features, validation.labels),
+        params,
+        notes,
+    )
+    model_uri = join_uri(
+        request["OutputDataConfig"]["S3OutputPath"], request["TrainingJobName"], "output", "model.tar.gz"
+    )
+    put_bytes(s3, model_uri, ll.linear_tarball(model), "application/x-tar")
+    now = datetime.now(UTC)
+    metrics = [{"MetricName": k, "Value": v, "Timestamp": now} for k, v in final.items() if math.isfinite(v)]
+    return model_uri, metrics, False
 
 
 def run_training_job(

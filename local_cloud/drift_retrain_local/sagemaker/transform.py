@@ -1,4 +1,4 @@
-"""A local SageMaker batch transform job with the built-in XGBoost algorithm: what the job DOES.
+"""A local SageMaker batch transform job with a built-in algorithm: what the job DOES.
 
 ``run_transform_job(request, s3, model_data_url)`` takes exactly the CreateTransformJob request, scores
 every object under ``TransformInput...S3Uri`` record by record (``SplitType: Line``, ``text/csv``) and
@@ -13,6 +13,10 @@ writes ``<S3OutputPath>/<object path relative to the input prefix>.out``, SageMa
 Filters are JSONPath over the record's fields: ``$`` (everything), ``$[i]``, ``$[i:j]`` (either end
 may be omitted) and ``$[a,b,...]``, where elements may mix indices and slices; indices may be negative.
 Fields keep their original text: a joined label reads exactly as it did in the input.
+
+A Linear Learner model answers in JSON Lines (``Accept: application/jsonlines``; the algorithm documents
+no CSV response), one record per input record; a JSON response is not joined to CSV input records here
+(``JoinSource`` must be ``None``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from drift_retrain_local.sagemaker import linear_learner as ll
 from drift_retrain_local.sagemaker.exceptions import JobFailedError, ModelArtifactError, RecordFormatError
 from drift_retrain_local.sagemaker.failures import TRANSFORM, FailureInjector
 from drift_retrain_local.sagemaker.model_artifact import format_predictions, load_model, predict
@@ -129,15 +134,24 @@ def _relative_name(key: str, prefix: str) -> str:
     return key[len(folder) :]
 
 
-def _transform_object(
-    text: str, source: str, model, input_filter, output_filter, join_input: bool
-) -> tuple[str, int]:
+def _transform_object(text: str, source: str, model, plan: _TransformPlan) -> tuple[str, int]:
+    input_filter, output_filter, join_input = plan.input_filter, plan.output_filter, plan.join_input
+    linear = isinstance(model, ll.LinearModel)
+    if linear and (join_input or output_filter is not None):
+        raise JobFailedError.client(
+            "Linear Learner answers in JSON: JoinSource Input and OutputFilter need CSV output; use "
+            "JoinSource None and read the labels from the input"
+        )
+    if not linear and plan.accept != "text/csv":
+        raise JobFailedError.client(f"Accept {plan.accept} is not supported by the local XGBoost transform")
     try:
         fields = read_fields(text, source)
         if fields.shape[0] == 0:
             return "", 0
         keep = select_columns(input_filter, fields.shape[1], f"InputFilter on {source}")
         matrix = to_matrix(fields[:, keep], source, keep)
+        if linear:
+            return ll.respond(model, model.scores(matrix), plan.accept)[0], fields.shape[0]
         predictions = predict(model, matrix)
     except RecordFormatError as exc:
         raise JobFailedError.client(f"Unable to evaluate payload provided: {exc}") from None
@@ -193,9 +207,7 @@ def run_transform_job(
                 text = get_bytes(s3, obj.bucket, obj.key).decode("utf-8")
             except UnicodeDecodeError:
                 raise JobFailedError.client(f"{obj.uri} is not UTF-8 text") from None
-            body, count = _transform_object(
-                text, obj.uri, model, plan.input_filter, plan.output_filter, join_input=plan.join_input
-            )
+            body, count = _transform_object(text, obj.uri, model, plan)
             out_uri = join_uri(plan.output_path, _relative_name(obj.key, prefix) + ".out")
             put_bytes(s3, out_uri, body.encode("utf-8"), plan.accept)
             outputs.append(out_uri)
@@ -247,9 +259,10 @@ def _plan(request: dict[str, Any], notes: list[str]) -> _TransformPlan:
         raise JobFailedError.client(f"S3DataType {s3_source.get('S3DataType')} is not supported locally")
     output = request.get("TransformOutput") or {}
     accept = str(output.get("Accept") or "text/csv").split(";")[0].strip().lower()
-    if accept != "text/csv":
+    if accept not in ("text/csv", "application/jsonlines", "application/json"):
         raise JobFailedError.client(
-            f"Accept {accept} is not supported by the local transform (text/csv only)"
+            f"Accept {accept} is not supported by the local transform (text/csv, application/jsonlines, "
+            "application/json)"
         )
     if not output.get("S3OutputPath"):
         raise JobFailedError.client("TransformOutput.S3OutputPath is required")

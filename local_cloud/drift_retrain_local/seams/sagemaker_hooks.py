@@ -254,6 +254,7 @@ def invoke_endpoint(self: Any) -> tuple[int, dict[str, str], bytes]:
             body.encode("utf-8") if isinstance(body, str) else body,
             self.headers.get("Content-Type"),
             self.headers.get("X-Amzn-SageMaker-Target-Variant"),
+            self.headers.get("Accept"),
         )
     except EndpointNotServingError:
         raise rest(

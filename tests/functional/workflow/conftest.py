@@ -26,6 +26,9 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "DATA_BUCKET": BUCKET,
+        # The images the template's Mappings give PrepareTrainingData (nothing pulls them here).
+        "XGBOOST_IMAGE": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+        "LINEAR_LEARNER_IMAGE": "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1",
         "POWERTOOLS_TRACE_DISABLED": "1",
         "POWERTOOLS_METRICS_NAMESPACE": "DriftRetrainTest",
         "POWERTOOLS_SERVICE_NAME": "workflow-test",

@@ -11,14 +11,26 @@ from wf_helpers import BUCKET, make_frame
 
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.schema import infer_schema
+from drift_retrain.workflow.algorithms import AlgorithmSettings, parse_algorithms
 from drift_retrain.workflow.preparation import PrepareSettings
 from drift_retrain.workflow.window import WindowSettings
 
 EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:run-1"
 
 
-def settings(**window) -> PrepareSettings:
-    return PrepareSettings(bucket=BUCKET, window=WindowSettings(min_training_rows=100, **window))
+#: Images as the template's Mappings give them to the Lambda (any URI: nothing pulls them here).
+IMAGES = {
+    "xgboost": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+    "linear-learner": "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1",
+}
+
+
+def settings(algorithms: str = "xgboost", **window) -> PrepareSettings:
+    return PrepareSettings(
+        bucket=BUCKET,
+        window=WindowSettings(min_training_rows=100, **window),
+        algorithms=AlgorithmSettings(parse_algorithms(algorithms), IMAGES),
+    )
 
 
 def event(key: str, *, bootstrap: bool = False, version_id: str | None = None) -> dict:

@@ -98,6 +98,10 @@ def _predictor(clients: Any, settings: DetectSettings, profile: BaselineProfile)
         settings.endpoint_name,
         encode=FeatureEncoder.from_profile(profile).transform,
         sagemaker=clients.sagemaker,
+        # Linear Learner documents JSON responses only; its JSON Lines records carry "score".
+        accept="application/jsonlines"
+        if profile.metadata.get("algorithm") == "linear-learner"
+        else "text/csv",
     )
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from drift_retrain.aws import storage
 from drift_retrain.engine.reading import read_csv
+from drift_retrain.workflow.algorithms import XGBOOST, algorithm_fields
 from drift_retrain.workflow.candidates import TRAINED, candidate_names, registry_models
 from drift_retrain.workflow.exceptions import NotEnoughTrainingDataError
 from drift_retrain.workflow.retrain_run import Retrain
@@ -102,7 +103,7 @@ def trained_items(
             dropped.append({"strategy": name, "reason": str(exc)})
             continue
         seen[identity] = name
-        index = len(items) + 1
+        folder = f"candidate-{len(items) + 1}"
         metadata = {
             "execution_arn": retrain.execution_arn,
             "trigger_batch": retrain.batch,
@@ -110,15 +111,19 @@ def trained_items(
             "training_batches": [key for key, _ in rows[name]],
             "rows": {"train": len(train), "validation": len(validation), "test": len(held.test)},
         }
-        written = retrain.files.write_trained(f"candidate-{index}", train, validation, held.test, metadata)
-        items.append(
-            _item(retrain, index, name, window, written)
-            | {
-                "rows": {"train": len(train), "validation": len(validation)},
-                "batches": [k for k, _ in rows[name]],
-                "previous_rows": previous_rows,
-            }
-        )
+        written = retrain.files.write_trained(folder, train, validation, held.test, metadata)
+        for algorithm in retrain.settings.algorithms.algorithms:  # windows x algorithms, same channels
+            items.append(
+                _item(retrain, len(items) + 1, name, window, written)
+                | algorithm_fields(
+                    algorithm, retrain.schema, retrain.settings.algorithms, retrain.settings.hyperparameters
+                )
+                | {
+                    "rows": {"train": len(train), "validation": len(validation)},
+                    "batches": [k for k, _ in rows[name]],
+                    "previous_rows": previous_rows,
+                }
+            )
     split = {"test": len(held.test), "test_from": held.sources, "seed": retrain.seed}
     return items, held.test, split, dropped
 
@@ -167,6 +172,7 @@ def registry_items(retrain: Retrain, test: pd.DataFrame, first_index: int) -> li
             "validation_uri": None,
         }
         item = _item(retrain, index, "registry", None, written)
+        item.update(_registry_algorithm(retrain, model))
         item.update(
             {
                 "train": False,
@@ -181,3 +187,12 @@ def registry_items(retrain: Retrain, test: pd.DataFrame, first_index: int) -> li
         )
         items.append(item)
     return items
+
+
+def _registry_algorithm(retrain: Retrain, model: Any) -> dict[str, Any]:
+    """An earlier model is re-scored with the algorithm (and image) it was trained with."""
+    algorithm = str(model.profile.metadata.get("algorithm") or XGBOOST)
+    settings = retrain.settings
+    fields = algorithm_fields(algorithm, retrain.schema, settings.algorithms, settings.hyperparameters)
+    image = model.profile.metadata.get("training_image")
+    return fields | ({"training_image": str(image)} if image else {})

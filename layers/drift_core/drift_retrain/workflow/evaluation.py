@@ -216,7 +216,13 @@ def _score_all(
                 }
             )
             continue
-        rows = read_transform_output(s3, str(result["output_uri"]))
+        rows = read_transform_output(
+            s3,
+            str(result["output_uri"]),
+            algorithm=str(item.get("algorithm") or "xgboost"),
+            test_uri=item.get("test_uri"),
+            task=task,
+        )
         pair_outputs(rows, champion, expected)
         test = None if champion is None else _paired_test(task, rows, champion, settings)
         scored.append(Scored(item, result, rows, _metrics(task, rows), test))
@@ -228,6 +234,7 @@ def _candidate_entry(candidate: Scored, primary: str) -> dict[str, Any]:
     return {
         "id": item["id"],
         "strategy": item.get("strategy"),
+        "algorithm": item.get("algorithm"),
         "model": candidate.result.get("model_name"),
         "training_job": candidate.result.get("training_job"),
         "source_model": item.get("source_model"),
@@ -255,6 +262,8 @@ def _winner(candidate: Scored) -> dict[str, Any]:
         "window_ended": item.get("window_ended"),
         "batches": item.get("batches") or [],
         "rows": item.get("rows"),
+        "algorithm": item.get("algorithm"),
+        "training_image": item.get("training_image"),
     }
 
 
@@ -282,7 +291,16 @@ def evaluate_candidate(
     task = str(data.get("task"))
     expected = (data.get("test") or {}).get("rows")
     expected = int(expected) if expected is not None else None
-    champion = read_transform_output(s3, champion_uri) if champion_uri else None
+    champion = None
+    if champion_uri:
+        fmt = data.get("champion_transform") or {}
+        champion = read_transform_output(
+            s3,
+            champion_uri,
+            algorithm=str(fmt.get("algorithm") or "xgboost"),
+            test_uri=(data.get("test") or {}).get("champion_uri"),
+            task=task,
+        )
     scored, failed = _score_all(s3, task, results, items, champion, expected, settings)
     if not scored:
         causes = "; ".join(f"{f['id']} ({f['strategy']}): {f['error']}: {f['cause']}" for f in failed)
@@ -373,7 +391,13 @@ def _tournament(task: str, settings: EvaluationSettings, scored: list[Any], cham
     )
     decision = decide(task, best.metrics, champion_metrics, best.test, per_candidate)
     reasons = [
-        f"best of {len(scored)} candidates: {best.item['id']} ({best.item.get('strategy')})",
+        f"best of {len(scored)} candidates: {best.item['id']} ({_label(best.item)})",
         *decision.reasons,
     ]
     return _Tournament(primary, best, champion_metrics, decision, reasons, per_candidate.alpha)
+
+
+def _label(item: Any) -> str:
+    """``since_change``, or ``since_change, linear-learner`` when another algorithm than XGBoost trained it."""
+    algorithm = item.get("algorithm") or "xgboost"
+    return item.get("strategy") if algorithm == "xgboost" else f"{item.get('strategy')}, {algorithm}"

@@ -74,6 +74,13 @@ class CandidateItem(_Payload):
     rows: dict[str, int]
     batches: list[str]
     previous_rows: int
+    algorithm: str
+    training_image: str
+    hyperparameters: dict[str, str]
+    static_hyperparameters: dict[str, str]
+    tuning_objective: dict[str, str]
+    tuning_ranges: dict[str, list[dict[str, str]]]
+    transform: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class PreparedData(_Payload):
     window_ended: str | None
     skipped_batches: int
     champion_profile_found: bool
+    algorithms: list[str]
+    champion_transform: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,8 @@ class Winner(_Payload):
     window_ended: str | None
     batches: list[str]
     rows: dict[str, int] | None
+    algorithm: str | None
+    training_image: str | None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ConfigError, ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, INCOMING_PREFIX
+from drift_retrain.workflow.algorithms import XGBOOST, AlgorithmSettings, transform_format
 from drift_retrain.workflow.candidate_items import registry_items, trained_items, windows_for
 from drift_retrain.workflow.candidates import plan_strategies
 from drift_retrain.workflow.channels import RunFiles, gzip_csv
@@ -71,6 +72,8 @@ class PrepareSettings:
     window: WindowSettings = field(default_factory=WindowSettings)
     #: Its concept margins tell a full recovery from a partial one (the since_change walk).
     drift: DriftConfig = field(default_factory=DriftConfig)
+    #: Which built-in algorithms train each window, their images and hyperparameters (``algorithms``).
+    algorithms: AlgorithmSettings = field(default_factory=AlgorithmSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> PrepareSettings:
@@ -93,6 +96,7 @@ class PrepareSettings:
             hyperparameters=hyperparameters,
             window=_window_settings(environ),
             drift=drift_settings(environ),
+            algorithms=AlgorithmSettings.from_env(environ),
         )
 
 
@@ -276,4 +280,12 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         window_ended=primary["window_ended"],
         skipped_batches=len(reader.unusable),
         champion_profile_found=retrain.champion is not None,
+        algorithms=list(settings.algorithms.algorithms),
+        champion_transform=_champion_transform(retrain),
     ).to_dict()
+
+
+def _champion_transform(retrain: Retrain) -> dict[str, Any]:
+    """How the champion's transform asks for its output (its algorithm's format, see ``algorithms``)."""
+    algorithm = str((retrain.champion.metadata if retrain.champion else {}).get("algorithm") or XGBOOST)
+    return {"algorithm": algorithm, **transform_format(algorithm)}

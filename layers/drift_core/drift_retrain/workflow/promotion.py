@@ -190,7 +190,14 @@ def winner_view(event: Mapping[str, Any]) -> dict[str, Any]:
     data["candidate_profile"] = winner.get("candidate_profile")
     data["raw_training_data"] = winner.get("raw_training_data")
     training = {"job_name": winner.get("training_job"), "model_artifacts": winner.get("model_artifacts")}
-    return {**event, "data": data, "training": training}
+    image = winner.get("training_image") or event.get("training_image")
+    return {
+        **event,
+        "data": data,
+        "training": training,
+        "training_image": image,
+        "algorithm": winner.get("algorithm") or "xgboost",
+    }
 
 
 def _required(event: Mapping[str, Any]) -> tuple[dict, dict, dict, dict]:
@@ -248,6 +255,9 @@ def _new_baseline(
             "endpoint": event["endpoint_name"],
             "training_job": training.get("job_name"),
             "model_artifacts": training["model_artifacts"],
+            # Which built-in algorithm serves: DetectDrift, transforms and registry re-scoring read it.
+            "algorithm": event.get("algorithm") or "xgboost",
+            "training_image": event.get("training_image"),
             "execution_arn": event.get("execution_arn"),
             "drift_report": None
             if not drift_report
