@@ -143,8 +143,15 @@ def test_every_workflow_setting_names_the_variable_it_cannot_read():
         PromoteSettings.from_env({"DATA_BUCKET": "b", "KEEP_LAST_MODELS": "3.5"})
 
 
-def test_split_seed_depends_on_the_batch():
-    assert split_seed(1, "a") == split_seed(1, "a") != split_seed(1, "b")
+def test_split_seed_depends_on_the_batch_content_not_its_version():
+    first = {"key": "incoming/a.csv", "etag": '"e1"', "version_id": "v1", "batch_id": "a-1"}
+    again = {**first, "version_id": "v2", "batch_id": "a-2"}  # the same file uploaded again
+    changed = {**first, "etag": '"e2"'}
+    assert split_seed(1, first) == split_seed(1, again) != split_seed(1, changed)
+    assert split_seed(1, first) != split_seed(2, first)
+    assert split_seed(1, {"key": "seed/train.csv", "etag": None, "batch_id": "bootstrap"}) == split_seed(
+        1, {"batch_id": "bootstrap"}
+    )
 
 
 def test_job_names_fit_sagemaker_limits_and_iam_prefix():

@@ -169,7 +169,7 @@ def _start(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> tupl
     if not execution_name or not isinstance(trigger, Mapping):
         raise WorkflowInputError("the event needs execution_name and trigger")
     batch = _batch_from_event(trigger, settings.bucket)
-    seed = split_seed(settings.window.seed, batch["batch_id"])
+    seed = split_seed(settings.window.seed, batch)
     champion = _load_champion_profile(s3, settings)
     if champion is None and not trigger.get("bootstrap"):
         raise BaselineNotFoundError(

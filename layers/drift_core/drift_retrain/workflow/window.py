@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,9 +138,13 @@ def order_window(
     return others if max_batches is None else others[: max(0, max_batches - 1)]
 
 
-def split_seed(seed: int, batch_id: str) -> int:
-    """Seed of one split: the configured seed and the triggering batch, so a re-run splits the same way."""
-    return (int(seed) * 1_000_003 + zlib.crc32(batch_id.encode("utf-8"))) % (2**32)
+def split_seed(seed: int, batch: Mapping[str, Any]) -> int:
+    """Seed of one split: the configured seed and the triggering batch's content (key and ETag), so a
+    re-run splits the same way, and so does the same file uploaded again (a version id is random; the
+    batch id only when the event has no ETag)."""
+    etag = str(batch.get("etag") or "").strip('"')
+    identity = f"{batch.get('key')}@{etag}" if etag else str(batch.get("batch_id") or "")
+    return (int(seed) * 1_000_003 + zlib.crc32(identity.encode("utf-8"))) % (2**32)
 
 
 @dataclass
