@@ -90,7 +90,7 @@ class Trainer:
         split = split_window(
             list(frames),
             self.window,
-            seed=split_seed(self.window.seed, frames[0][0]),
+            seed=split_seed(self.window.seed, {"batch_id": frames[0][0]}),
             label=self.schema.label,
             classification=self.schema.is_classification,
         )
