@@ -139,7 +139,12 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(f"  concept drift: not tested ({concept['reason']})")
     label = report.get("label_drift")
     if label is not None:
-        lines.append(f"  label drift: {'yes' if label['drifted'] else 'no'} (p={label['p_value']:.3g})")
+        tested = (
+            f"p={label['p_value']:.3g}"
+            if label.get("p_value") is not None
+            else f"not tested: {label.get('reason')}"
+        )
+        lines.append(f"  label drift: {'yes' if label['drifted'] else 'no'} ({tested})")
     if report["retrain"]:
         lines.append("  decision: RETRAIN: " + "; ".join(report["retrain_reasons"]))
     elif report.get("retrain_blocked_by"):
@@ -153,19 +158,33 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append("  decision: " + ("ALERT, no retrain" if report["alert"] else "no action"))
     lines.append("")
     lines.append(
-        f"  {'column':<24} {'kind':<11} {'test':<5} {'statistic':>10} {'p (adj)':>10} {'PSI':>9}  drifted"
+        f"  {'column':<24} {'kind':<11} {'test':<12} {'statistic':>10} {'p (adj)':>10} {'effect':>12}  drifted"
     )
-    for feature in sorted(report["features"], key=lambda f: (not f["drifted"], f["p_value_adjusted"])):
-        effect = "n/a" if feature["effect_size"] is None else f"{feature['effect_size']:.4f}"
+    for feature in sorted(report["features"], key=_display_order):
+        metric = "w" if feature.get("effect_size_metric") == "cohen_w" else "PSI"
+        effect = "n/a" if feature["effect_size"] is None else f"{metric} {feature['effect_size']:.4f}"
         statistic = "n/a" if feature["statistic"] is None else f"{feature['statistic']:.4g}"
+        adjusted = feature.get("p_value_adjusted")
+        shown = "untested" if adjusted is None else f"{adjusted:.3g}"
         mark = "YES" if feature["drifted"] else ""
-        if feature["drifted"] and "missing_rate" in feature.get("drift_reasons", []):
-            mark += " (missing rate)"
+        reasons = [r for r in feature.get("drift_reasons", []) if r != "distribution"]
+        if feature["drifted"] and reasons:
+            mark += f" ({', '.join(r.replace('_', ' ') for r in reasons)})"
         lines.append(
-            f"  {feature['name'][:24]:<24} {feature['kind']:<11} {feature['test']:<5} {statistic:>10} "
-            f"{feature['p_value_adjusted']:>10.3g} {effect:>9}  {mark}"
+            f"  {feature['name'][:24]:<24} {feature['kind']:<11} {feature['test']:<12} {statistic:>10} "
+            f"{shown:>10} {effect:>12}  {mark}"
         )
+        if feature.get("role", "feature") != "feature":
+            lines.append(f"  {'':<24} role {feature['role']} ({feature.get('role_reason')})")
+        if feature.get("reason"):
+            lines.append(f"  {'':<24} {feature['test']} not tested: {feature['reason']}")
         if feature.get("unseen_categories"):
             listed = ", ".join(f"{u['value']!r} {u['share']:.1%}" for u in feature["unseen_categories"][:5])
             lines.append(f"  {'':<24} unseen categories: {listed}")
     return "\n".join(lines)
+
+
+def _display_order(feature: dict[str, Any]) -> tuple[bool, float]:
+    """Drifted columns first, then by adjusted p-value (untested columns last)."""
+    adjusted = feature.get("p_value_adjusted")
+    return (not feature["drifted"], 2.0 if adjusted is None else adjusted)
