@@ -105,7 +105,7 @@ def categorical_drift(
 
 def _result(test: str, outcome: Outcome, rows: int, config: DriftConfig) -> TestResult:
     if not outcome.tested:
-        return TestResult.untested(test, outcome.reason or "not computed", rows, "cohen_w", **outcome.details)
+        return TestResult.untested(test, outcome.reason or "not computed", rows, "cohen_w", outcome.details)
     return TestResult(
         test=test,
         statistic=outcome.statistic,

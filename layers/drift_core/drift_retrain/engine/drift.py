@@ -41,6 +41,7 @@ from drift_retrain.engine.stats import (
 
 __all__ = [
     "INSUFFICIENT",
+    "MIN_EFFECTIVE_ROWS",
     "NOT_TESTED",
     "FeatureDrift",
     "TestResult",
@@ -50,6 +51,10 @@ __all__ = [
     "label_drift",
     "numeric_drift",
 ]
+
+
+#: With autocorrelated rows, a KS test on fewer effective rows than this is not trusted (not computed).
+MIN_EFFECTIVE_ROWS = 10
 
 
 def feature_drift(profile, frame: pd.DataFrame, config: DriftConfig) -> list[FeatureDrift]:
@@ -91,37 +96,49 @@ def numeric_drift(
     in_order = finite_values(values)
     present = np.sort(in_order)
     total = len(values)
+    batch_missing = total - len(present)
     enough = len(present) >= config.min_effect_rows
     if len(present) == 0:
         distribution = TestResult.untested("ks", "no values", 0)
     else:
         statistic, p_value = ks_against_profile(present, column)
         details: dict[str, Any] = {}
+        reason = None
         if dependent:
             n_eff = effective_size(len(present), lag1_autocorrelation(in_order))
             m_eff = effective_size(column.count, column.lag1)
             p_value = ks_pvalue(statistic, n_eff, m_eff)
             details = {"effective_rows": n_eff, "baseline_effective_rows": m_eff}
+            if n_eff < MIN_EFFECTIVE_ROWS:
+                reason = f"too few effective rows: {n_eff:.1f} of {len(present):,} autocorrelated rows"
         distribution = TestResult(
             test="ks",
             statistic=statistic,
-            p_value=p_value,
+            p_value=None if reason else p_value,
             effect_size=psi(column.decile_shares, bin_shares(present, column.decile_edges, presorted=True)),
-            effect="measured" if enough else INSUFFICIENT,
+            effect=NOT_TESTED if reason else "measured" if enough else INSUFFICIENT,
             rows=len(present),
+            reason=reason,
             details=details,
         )
-    batch_missing = total - len(present)
+    base_rows = column.missing + column.count
+    if dependent and total:  # the 2 x 2 counts scaled to effective sizes (the baseline's inflation, under H0)
+        batch_scale = base_scale = 1.0 / column.missing_inflation
+        missing = missing_test(
+            round(column.missing * base_scale),
+            max(1, round(base_rows * base_scale)),
+            round(batch_missing * batch_scale),
+            max(1, round(total * batch_scale)),
+            config,
+        )
+    else:
+        missing = missing_test(column.missing, base_rows, batch_missing, total, config)
     return FeatureDrift(
         name=column.name,
         kind="numeric",
         distribution=distribution,
-        missing=missing_test(column.missing, column.missing + column.count, batch_missing, total, config),
-        baseline={
-            "mean": column.mean,
-            "std": column.std,
-            "missing_rate": rate(column.missing, column.missing + column.count),
-        },
+        missing=missing,
+        baseline={"mean": column.mean, "std": column.std, "missing_rate": rate(column.missing, base_rows)},
         batch={
             "mean": float(present.mean()) if len(present) else None,
             "std": float(present.std(ddof=1)) if len(present) > 1 else None,

@@ -47,8 +47,10 @@ class TestResult:
         return self.reason is None and self.p_value is not None
 
     @classmethod
-    def untested(cls, test: str, reason: str, rows: int, metric: str = "psi", **details: Any) -> TestResult:
-        return cls(test, None, None, None, NOT_TESTED, rows, metric, reason, dict(details))
+    def untested(
+        cls, test: str, reason: str, rows: int, metric: str = "psi", details: dict[str, Any] | None = None
+    ) -> TestResult:
+        return cls(test, None, None, None, NOT_TESTED, rows, metric, reason, dict(details or {}))
 
     def decide(self, adjusted: float, config: DriftConfig) -> None:
         self.p_value_adjusted = adjusted

@@ -24,7 +24,7 @@ from drift_retrain.engine.levels import EXACT_MAX_LEVELS
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.roles import FEATURE, ID, TIMESTAMP, parse_times
 from drift_retrain.engine.schema import NUMERIC, ColumnSpec, Schema, canonical_labels
-from drift_retrain.engine.stats import lag1_autocorrelation
+from drift_retrain.engine.stats import lag1_autocorrelation, variance_inflation
 from drift_retrain.exceptions import ProfileError, SchemaError
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "build_profile",
     "decile_edges",
     "finite_values",
+    "missing_indicator",
     "profile_categorical",
     "profile_column",
     "profile_numeric",
@@ -77,6 +78,7 @@ class NumericProfile:
     decile_edges: np.ndarray
     decile_shares: np.ndarray
     lag1: float = 0.0  # autocorrelation in row order, for schemas with dependence "autocorrelated"
+    missing_inflation: float = 1.0  # variance inflation of the missing-value indicator (batch means)
     _continuous: bool | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -116,6 +118,7 @@ class NumericProfile:
             "decile_edges": self.decile_edges.tolist(),
             "decile_shares": self.decile_shares.tolist(),
             "lag1": self.lag1,
+            "missing_inflation": self.missing_inflation,
         }
 
     @classmethod
@@ -134,6 +137,7 @@ class NumericProfile:
             decile_edges=np.asarray(data["decile_edges"], dtype=np.float64),
             decile_shares=np.asarray(data["decile_shares"], dtype=np.float64),
             lag1=float(data.get("lag1", 0.0)),
+            missing_inflation=float(data.get("missing_inflation", 1.0)),
         )
 
 
@@ -322,7 +326,13 @@ def profile_numeric(name: str, values: pd.Series | np.ndarray, *, lag1: bool = F
         decile_edges=edges,
         decile_shares=shares,
         lag1=lag1_autocorrelation(np.asarray(values, dtype=np.float64)) if lag1 else 0.0,
+        missing_inflation=variance_inflation(missing_indicator(values)) if lag1 else 1.0,
     )
+
+
+def missing_indicator(values: pd.Series | np.ndarray) -> np.ndarray:
+    """1.0 where a value is missing or infinite, 0.0 elsewhere, in row order."""
+    return (~np.isfinite(np.asarray(values, dtype=np.float64))).astype(np.float64)
 
 
 def decile_edges(sorted_values: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 from drift_retrain.engine.stats.categories import MIN_EXPECTED, category_test
 from drift_retrain.engine.stats.concept import ConceptTest, error_rate_test, loss_test
 from drift_retrain.engine.stats.contingency import missing_rate_test
-from drift_retrain.engine.stats.dependence import effective_size, lag1_autocorrelation
+from drift_retrain.engine.stats.dependence import effective_size, lag1_autocorrelation, variance_inflation
 from drift_retrain.engine.stats.effect import corrected_w
 from drift_retrain.engine.stats.ks import ks_against_profile, ks_pvalue
 from drift_retrain.engine.stats.multiple_testing import adjust_pvalues
@@ -30,4 +30,5 @@ __all__ = [
     "psi",
     "repeat_test",
     "unseen_test",
+    "variance_inflation",
 ]

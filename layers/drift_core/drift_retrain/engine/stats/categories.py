@@ -102,15 +102,15 @@ def grouped_table(
 
 
 def _pool_starts(expected: np.ndarray) -> np.ndarray:
-    """Start positions of consecutive pools, each closed as soon as it expects ``MIN_EXPECTED`` rows."""
-    # Greedy close-at-threshold: the running sum resets at each close. A loop over the rare cells is
-    # fine (tens of thousands at most per column); vectorising the reset would obscure it.
-    starts, running = [0], 0.0
-    for i, value in enumerate(expected.tolist()):
-        running += value
-        if running >= MIN_EXPECTED:
-            starts.append(i + 1)
-            running = 0.0
-    if starts[-1] >= len(expected):
-        starts.pop()
+    """Start positions of consecutive pools, each closed as soon as it expects ``MIN_EXPECTED`` rows.
+
+    Greedy: a pool starting at ``s`` closes at the first ``i`` with ``sum(expected[s:i+1]) >= MIN_EXPECTED``,
+    found by bisecting the cumulative sums (one search per pool, not one step per cell).
+    """
+    cumulative = np.cumsum(expected)
+    starts, start, total = [], 0, len(expected)
+    while start < total:
+        starts.append(start)
+        before = cumulative[start - 1] if start else 0.0
+        start = int(np.searchsorted(cumulative, before + MIN_EXPECTED * (1 - 1e-12), side="left")) + 1
     return np.asarray(starts, dtype=np.intp)
