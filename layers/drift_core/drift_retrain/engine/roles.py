@@ -52,16 +52,16 @@ def infer_role(values: pd.Series, kind: str) -> tuple[str, str]:
     """
     if kind != "categorical" or pd.api.types.is_bool_dtype(values):
         return FEATURE, "default"
-    present = values.dropna()
-    if present.empty:
+    present = int(values.count())
+    if present == 0:
         return FEATURE, "default"
-    distinct = present.unique()
-    sample = [str(v) for v in distinct[:DATE_SAMPLE]]
+    distinct = pd.Series(values.unique()).dropna()
+    sample = [str(v) for v in distinct.iloc[:DATE_SAMPLE]]
     if all(_DATE_LIKE.match(v) for v in sample) and parse_times(pd.Series(sample)).notna().all():
         return TIMESTAMP, f"inferred: all {len(sample):,} distinct values looked at are ISO 8601 dates"
-    share = len(distinct) / len(present)
-    if len(present) >= ID_MIN_ROWS and share >= ID_MIN_UNIQUE_SHARE:
-        return ID, f"inferred: {share:.1%} of {len(present):,} values are distinct"
+    share = len(distinct) / present
+    if present >= ID_MIN_ROWS and share >= ID_MIN_UNIQUE_SHARE:
+        return ID, f"inferred: {share:.1%} of {present:,} values are distinct"
     return FEATURE, "default"
 
 
