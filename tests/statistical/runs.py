@@ -37,10 +37,11 @@ __all__ = [
 ALPHA = 0.05
 BASELINE_ROWS = 100_000
 BASELINES = 8
+COLUMN_BASELINES = 6
 BATCH_ROWS = (30, 100, 1_000, 10_000, 100_000)
 #: No-drift batches per batch size: the whole realistic frame, and one column of the matrix.
 TRIALS = {30: 200, 100: 200, 1_000: 200, 10_000: 60, 100_000: 16}
-CARDINALITY_TRIALS = {30: 120, 100: 120, 1_000: 120, 10_000: 60, 100_000: 16}
+CARDINALITY_TRIALS = {30: 200, 100: 200, 1_000: 200, 10_000: 80, 100_000: 24}
 POWER_TRIALS = 50
 
 
@@ -99,7 +100,7 @@ def realistic_false_alarms(
 @cache
 def _column_profiles(levels: int, shape: str) -> tuple:
     return tuple(
-        cardinality.column_profile(levels, shape, BASELINE_ROWS, seed) for seed in range(BASELINES // 2)
+        cardinality.column_profile(levels, shape, BASELINE_ROWS, seed) for seed in range(COLUMN_BASELINES)
     )
 
 

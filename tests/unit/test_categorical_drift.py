@@ -87,18 +87,23 @@ def test_an_id_column_is_checked_for_uniqueness_not_for_its_new_values(profile):
     assert order.drifted and order.to_dict()["drift_reasons"] == ["concentration"]
 
 
-def test_new_dates_are_expected_but_unparseable_ones_are_drift(profile):
+def test_new_dates_are_expected_but_older_or_unparseable_ones_are_drift(profile):
     rng = np.random.default_rng(5)
     later = _rows(1_000, rng)
     later["day"] = pd.date_range("2024-06-01", periods=1_000, freq="h").strftime("%Y-%m-%dT%H:%M:%S")
     day = _check(profile, later)["day"]
-    assert not day.drifted and not day.distribution.tested
+    assert not day.drifted and day.distribution.test == "time_range" and day.distribution.p_value == 1.0
     assert day.batch["after_baseline"] == 1_000 and day.batch["before_baseline"] == 0
     assert day.baseline["min"].startswith("2023-01-01") and day.batch["max"].startswith("2024-07-12")
     broken = _rows(1_000, rng)
     broken.loc[:99, "day"] = "31/12/2023"
     day = _check(profile, broken)["day"]
     assert day.drifted and day.to_dict()["drift_reasons"] == ["missing_rate"]
+    backfill = _rows(1_000, rng)
+    backfill.loc[:29, "day"] = "2019-05-01"  # 3% of rows older than anything the model saw
+    day = _check(profile, backfill)["day"]
+    assert day.drifted and day.to_dict()["drift_reasons"] == ["before_range"]
+    assert day.batch["before_baseline"] == 30
 
 
 def test_ignored_columns_are_listed_untested_and_outside_the_correction(profile):

@@ -11,6 +11,7 @@ from drift_retrain.engine.stats import (
     adjust_pvalues,
     category_test,
     corrected_w,
+    earlier_test,
     effective_size,
     error_rate_test,
     ks_against_profile,
@@ -232,3 +233,12 @@ def test_loss_test_matches_welch_t():
     reference = stats.ttest_ind(batch, holdout, equal_var=False, alternative="greater").pvalue
     assert result.p_value == pytest.approx(reference, rel=1e-6)
     assert result.detected
+
+
+def test_earlier_test_is_the_chance_that_the_smallest_rows_all_come_from_the_batch():
+    outcome = earlier_test(3, 10_000, 500)
+    # drawing the 3 smallest of 10,500 rows: all 3 from the 500 batch rows
+    assert outcome.p_value == pytest.approx(stats.hypergeom.pmf(3, 10_500, 500, 3))
+    assert earlier_test(0, 10_000, 500).p_value == 1.0 and earlier_test(0, 10_000, 500).effect == 0.0
+    assert earlier_test(30, 100_000, 1_000).p_value < 1e-40
+    assert not earlier_test(0, 10_000, 0).tested

@@ -5,8 +5,8 @@ distribution (chi-square with rare levels pooled by combined counts, ``stats.cat
 never-seen levels (``stats.unseen``) and concentration (pairs of rows sharing a level,
 ``stats.repeats``). An ID column gets the last two and a missing-rate test: its levels are expected to
 change, uniqueness and newness are what can go wrong. A timestamp column is not tested as a category:
-new times beyond the baseline's range are expected, so only its missing or unparseable rate is tested
-and the range is reported.
+new times after the baseline's range are expected, so what is tested is its missing or unparseable rate
+and the share of rows *before* the baseline began (an exact test); both ranges are reported.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from drift_retrain.engine.drift_types import INSUFFICIENT, FeatureDrift, TestRes
 from drift_retrain.engine.profile import NumericProfile, finite_values
 from drift_retrain.engine.roles import FEATURE, ID, parse_times
 from drift_retrain.engine.schema import canonical_labels
-from drift_retrain.engine.stats import Outcome, category_test, repeat_test, unseen_test
+from drift_retrain.engine.stats import Outcome, category_test, earlier_test, repeat_test, unseen_test
 
 __all__ = [
     "LEGACY_PROFILE",
@@ -37,10 +37,6 @@ MAX_UNSEEN_LISTED = 20
 LEGACY_PROFILE = (
     "the baseline profile (format 1) pooled every level beyond its top 1,000 into one share, which "
     "cannot be tested without bias; rebuild it with `drift-retrain profile` (a promotion rebuilds it too)"
-)
-TIME_RANGE = (
-    "timestamp: new times beyond the baseline's range are expected, not drift; "
-    "only the missing or unparseable rate is tested"
 )
 
 
@@ -119,7 +115,7 @@ def _result(test: str, outcome: Outcome, rows: int, config: DriftConfig) -> Test
 
 
 def timestamp_drift(column, values: pd.Series, config: DriftConfig) -> FeatureDrift:
-    """A timestamp column: its missing or unparseable rate is tested; its range is reported, not tested."""
+    """A timestamp column: rows before the baseline's first time, and the missing or unparseable rate."""
     total = len(values)
     if isinstance(column, NumericProfile):
         times = finite_values(values)
@@ -135,10 +131,17 @@ def timestamp_drift(column, values: pd.Series, config: DriftConfig) -> FeatureDr
         base_first, base_last = _time(span.get("min")), _time(span.get("max"))
         base_bad, base_rows = column.missing + int(span.get("unparsed", 0)), column.missing + column.count
     bad = total - int(weights.sum())
+    parsed_rows = int(weights.sum())
+    if base_first is None:
+        headline = TestResult.untested("time_range", "the baseline has no times", parsed_rows)
+    else:
+        earlier = int(weights[times < base_first].sum())
+        outcome = earlier_test(earlier, base_rows - base_bad, parsed_rows)
+        headline = _result("time_range", outcome, parsed_rows, config)
     result = FeatureDrift(
         name=column.name,
         kind="numeric" if isinstance(column, NumericProfile) else "categorical",
-        distribution=TestResult.untested("time_range", TIME_RANGE, total),
+        distribution=headline,
         missing=missing_test(base_bad, base_rows, bad, total, config),
     )
     result.baseline = {

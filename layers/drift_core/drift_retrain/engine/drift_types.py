@@ -14,6 +14,7 @@ from drift_retrain.engine.stats import missing_rate_test, psi
 __all__ = [
     "INSUFFICIENT",
     "NOT_TESTED",
+    "REASONS",
     "TEST_SLOTS",
     "FeatureDrift",
     "TestResult",
@@ -80,6 +81,8 @@ class TestResult:
 
 #: The tests a column may have, in report order; the first present is its headline test.
 TEST_SLOTS = ("distribution", "missing_rate", "unseen", "concentration")
+#: ``drift_reasons`` entry of a drifted test (by test name; the slot name otherwise).
+REASONS = {"time_range": "before_range"}
 
 
 @dataclass
@@ -124,7 +127,7 @@ class FeatureDrift:
             "role_reason": self.role_reason,
             **self.headline.to_dict(),
             "drifted": self.drifted,
-            "drift_reasons": [name for name, t in slots.items() if t.drifted],
+            "drift_reasons": [REASONS.get(t.test, name) for name, t in slots.items() if t.drifted],
         }
         for name, key in (
             ("missing_rate", "missing"),

@@ -8,6 +8,7 @@ from drift_retrain.engine.stats.effect import corrected_w
 from drift_retrain.engine.stats.ks import ks_against_profile, ks_pvalue
 from drift_retrain.engine.stats.multiple_testing import adjust_pvalues
 from drift_retrain.engine.stats.psi import psi
+from drift_retrain.engine.stats.ranges import earlier_test
 from drift_retrain.engine.stats.repeats import pair_moments, repeat_test
 from drift_retrain.engine.stats.result import Outcome
 from drift_retrain.engine.stats.unseen import unseen_test
@@ -19,6 +20,7 @@ __all__ = [
     "adjust_pvalues",
     "category_test",
     "corrected_w",
+    "earlier_test",
     "effective_size",
     "error_rate_test",
     "ks_against_profile",

@@ -16,6 +16,7 @@ from drift_retrain.engine.stats.effect import corrected_w
 from drift_retrain.engine.stats.result import Outcome
 
 __all__ = [
+    "chi_square_2x2",
     "unseen_test",
 ]
 
@@ -40,7 +41,7 @@ def unseen_test(unseen: int, pooled_singletons: int, baseline_rows: int, batch_r
     p_value = float(stats.hypergeom.sf(s - 1, m + n, t, n)) if s else 1.0
     baseline_share = (t - s) / m
     excess = s / n > baseline_share
-    effect = corrected_w(_chi_square_2x2(s, n - s, t - s, m - (t - s)), 1, n, m) if excess else 0.0
+    effect = corrected_w(chi_square_2x2(s, n - s, t - s, m - (t - s)), 1, n, m) if excess else 0.0
     return Outcome(
         statistic=s / n,
         p_value=min(1.0, max(0.0, p_value)),
@@ -53,7 +54,7 @@ def unseen_test(unseen: int, pooled_singletons: int, baseline_rows: int, batch_r
     )
 
 
-def _chi_square_2x2(a: float, b: float, c: float, d: float) -> float:
+def chi_square_2x2(a: float, b: float, c: float, d: float) -> float:
     """Pearson's statistic of ``[[a, b], [c, d]]`` without continuity correction (0 with an empty margin)."""
     margins = (a + b) * (c + d) * (a + c) * (b + d)
     if margins == 0:
