@@ -67,7 +67,7 @@ def repeat_worker(name: str, command: list[str], times: int) -> dict[str, Any]:
     return chosen
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="baseline rows (default 1,000,000)")
     parser.add_argument(
@@ -85,22 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON results (default benchmarks/results/latest.json for the full size, "
         "benchmarks/.data/smoke-results.json otherwise)",
     )
-    args = parser.parse_args(argv)
-    sys.path.insert(0, str(HERE))
-    from bench_data import DEFAULT_SEED
+    return parser.parse_args(argv)
 
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    full_size = args.rows == DEFAULT_ROWS and args.batch_rows == DEFAULT_BATCH_ROWS
-    output = args.output or (RESULTS_DIR / "latest.json" if full_size else DATA_DIR / "smoke-results.json")
 
-    data_dir, meta = ensure_data(args.rows, args.batch_rows, seed)
+def run_peers(data_dir: Path, evidently: Path | None, repeat: int) -> dict[str, Any]:
+    """Every peer on the same files, each in a fresh process: our profile build, then the checks."""
     baseline, batch = str(data_dir / "baseline.csv"), str(data_dir / "batch.csv")
-    shifted = list(meta["shifted"])
-    evidently = None if args.skip_evidently else ensure_evidently()
     project_python = sys.executable
-
-    results: dict[str, Any] = {}
     profile_dir = data_dir / "profile"
+    results: dict[str, Any] = {}
     results["ours_profile"] = run_worker(
         "ours: one-time profile build",
         [project_python, "peer_ours.py", "profile", baseline, str(profile_dir)],
@@ -108,15 +101,29 @@ def main(argv: list[str] | None = None) -> int:
     results["ours"] = repeat_worker(
         "ours: per-batch check",
         [project_python, "peer_ours.py", "check", str(profile_dir), batch],
-        args.repeat,
+        repeat,
     )
     results["plain"] = repeat_worker(
-        "plain pandas+scipy", [project_python, "peer_plain.py", baseline, batch], args.repeat
+        "plain pandas+scipy", [project_python, "peer_plain.py", baseline, batch], repeat
     )
     if evidently is not None:
         results["evidently"] = repeat_worker(
-            "evidently DataDriftPreset", [str(evidently), "peer_evidently.py", baseline, batch], args.repeat
+            "evidently DataDriftPreset", [str(evidently), "peer_evidently.py", baseline, batch], repeat
         )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, str(HERE))
+    from bench_data import DEFAULT_SEED
+
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    full_size = args.rows == DEFAULT_ROWS and args.batch_rows == DEFAULT_BATCH_ROWS
+    output = args.output or (RESULTS_DIR / "latest.json" if full_size else DATA_DIR / "smoke-results.json")
+    data_dir, meta = ensure_data(args.rows, args.batch_rows, seed)
+    shifted = list(meta["shifted"])
+    results = run_peers(data_dir, None if args.skip_evidently else ensure_evidently(), args.repeat)
 
     rows, targets = summarise(results, shifted)
     host = machine()
@@ -134,12 +141,26 @@ def main(argv: list[str] | None = None) -> int:
     md = markdown(rows, targets, results["ours_profile"], context)
     print("\nMarkdown for benchmarks/README.md:\n")
     print(md)
+    write_results(output, results, rows, targets, meta, host, args.repeat, agreement, md)
+    return 0
 
+
+def write_results(
+    output: Path,
+    results: dict[str, Any],
+    rows: list[dict[str, Any]],
+    targets: list[dict[str, Any]],
+    meta: dict[str, Any],
+    host: dict[str, Any],
+    repeat: int,
+    agreement: float | None,
+    md: str,
+) -> None:
     ours_report = results["ours"].pop("report", None)
     document = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": host,
-        "repeat": args.repeat,
+        "repeat": repeat,
         "data": {k: meta[k] for k in ("rows", "batch_rows", "seed", "generator_version", "shifted")},
         "timing": "seconds inside each worker from before reading the first file to the verdict "
         "(imports excluded); process_seconds is the whole subprocess",
@@ -157,7 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
     log(f"results written to {output}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -161,26 +161,7 @@ def render_text(report: dict[str, Any]) -> str:
         f"  {'column':<24} {'kind':<11} {'test':<12} {'statistic':>10} {'p (adj)':>10} {'effect':>12}  drifted"
     )
     for feature in sorted(report["features"], key=_display_order):
-        metric = "w" if feature.get("effect_size_metric") == "cohen_w" else "PSI"
-        effect = "n/a" if feature["effect_size"] is None else f"{metric} {feature['effect_size']:.4f}"
-        statistic = "n/a" if feature["statistic"] is None else f"{feature['statistic']:.4g}"
-        adjusted = feature.get("p_value_adjusted")
-        shown = "untested" if adjusted is None else f"{adjusted:.3g}"
-        mark = "YES" if feature["drifted"] else ""
-        reasons = [r for r in feature.get("drift_reasons", []) if r != "distribution"]
-        if feature["drifted"] and reasons:
-            mark += f" ({', '.join(r.replace('_', ' ') for r in reasons)})"
-        lines.append(
-            f"  {feature['name'][:24]:<24} {feature['kind']:<11} {feature['test']:<12} {statistic:>10} "
-            f"{shown:>10} {effect:>12}  {mark}"
-        )
-        if feature.get("role", "feature") != "feature":
-            lines.append(f"  {'':<24} role {feature['role']} ({feature.get('role_reason')})")
-        if feature.get("reason"):
-            lines.append(f"  {'':<24} {feature['test']} not tested: {feature['reason']}")
-        if feature.get("unseen_categories"):
-            listed = ", ".join(f"{u['value']!r} {u['share']:.1%}" for u in feature["unseen_categories"][:5])
-            lines.append(f"  {'':<24} unseen categories: {listed}")
+        lines.extend(_feature_lines(feature))
     return "\n".join(lines)
 
 
@@ -188,3 +169,28 @@ def _display_order(feature: dict[str, Any]) -> tuple[bool, float]:
     """Drifted columns first, then by adjusted p-value (untested columns last)."""
     adjusted = feature.get("p_value_adjusted")
     return (not feature["drifted"], 2.0 if adjusted is None else adjusted)
+
+
+def _feature_lines(feature: dict[str, Any]) -> list[str]:
+    """One column's row of the text table, with its role and why a test was not computed."""
+    metric = "w" if feature.get("effect_size_metric") == "cohen_w" else "PSI"
+    effect = "n/a" if feature["effect_size"] is None else f"{metric} {feature['effect_size']:.4f}"
+    statistic = "n/a" if feature["statistic"] is None else f"{feature['statistic']:.4g}"
+    adjusted = feature.get("p_value_adjusted")
+    shown = "untested" if adjusted is None else f"{adjusted:.3g}"
+    mark = "YES" if feature["drifted"] else ""
+    reasons = [r for r in feature.get("drift_reasons", []) if r != "distribution"]
+    if feature["drifted"] and reasons:
+        mark += f" ({', '.join(r.replace('_', ' ') for r in reasons)})"
+    lines = [
+        f"  {feature['name'][:24]:<24} {feature['kind']:<11} {feature['test']:<12} {statistic:>10} "
+        f"{shown:>10} {effect:>12}  {mark}"
+    ]
+    if feature.get("role", "feature") != "feature":
+        lines.append(f"  {'':<24} role {feature['role']} ({feature.get('role_reason')})")
+    if feature.get("reason"):
+        lines.append(f"  {'':<24} {feature['test']} not tested: {feature['reason']}")
+    if feature.get("unseen_categories"):
+        listed = ", ".join(f"{u['value']!r} {u['share']:.1%}" for u in feature["unseen_categories"][:5])
+        lines.append(f"  {'':<24} unseen categories: {listed}")
+    return lines
