@@ -66,8 +66,3 @@ def baseline_profile(rows: int, seed: int):
 
 def drifted_columns(profile, frame: pd.DataFrame, config: DriftConfig | None = None) -> list[str]:
     return [f.name for f in feature_drift(profile, frame, config or DriftConfig()) if f.drifted]
-
-
-def binomial_upper(rate: float, trials: int, sigmas: float = 3.0) -> float:
-    """Largest observed false-alarm share consistent with a true ``rate`` (normal approximation)."""
-    return rate + sigmas * np.sqrt(rate * (1 - rate) / trials)

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from drift_retrain.engine.performance import HoldoutPerformance
-from drift_retrain.engine.profile import FORMAT_VERSION, MAX_CATEGORIES, BaselineProfile, build_profile
+from drift_retrain.engine.profile import (
+    EXACT_MAX_LEVELS,
+    FORMAT_VERSION,
+    MAX_CATEGORIES,
+    BaselineProfile,
+    build_profile,
+)
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import ProfileError
 
@@ -53,11 +59,72 @@ def test_sketch_cdf_tracks_the_empirical_cdf(training):
     assert np.all(left <= right)
 
 
-def test_high_cardinality_categories_are_capped():
-    frame = pd.DataFrame({"y": [0, 1] * 5000, "id": [f"user{i}" for i in range(10_000)]})
-    column = build_profile(frame, infer_schema(frame)).columns["id"]
-    assert len(column.categories) == MAX_CATEGORIES
-    assert column.other == 10_000 - MAX_CATEGORIES and column.truncated
+def test_high_cardinality_columns_keep_the_top_levels_by_name_and_every_level_for_the_tests():
+    rng = np.random.default_rng(1)
+    users = np.array([f"user{i}" for i in range(5_000)], dtype=object)
+    frame = pd.DataFrame({"y": [0, 1] * 50_000, "user": users[rng.integers(0, 5_000, 100_000)]})
+    column = build_profile(frame, infer_schema(frame)).columns["user"]
+    assert len(column.categories) == MAX_CATEGORIES and column.other == 100_000 - column.counts.sum()
+    assert column.levels.exact and len(column.categories) + len(column.levels.tail) == 5_000
+
+
+def test_a_column_beyond_exact_max_levels_is_hashed_and_the_profile_stays_small(tmp_path):
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {"y": rng.integers(0, 2, 400_000), "sku": [f"sku{i}" for i in rng.integers(0, 300_000, 400_000)]}
+    )
+    profile = build_profile(frame, infer_schema(frame))
+    column = profile.columns["sku"]
+    assert not column.levels.exact and column.levels.distinct > EXACT_MAX_LEVELS
+    assert profile.save(tmp_path).stat().st_size < 1_200_000
+    loaded = BaselineProfile.load(tmp_path).columns["sku"]
+    assert loaded.levels.to_dict() == column.levels.to_dict()
+
+
+def _format_1(profile: BaselineProfile) -> dict:
+    """What the format-1 code wrote for the same data: top levels only, no roles, no autocorrelation."""
+    data = json.loads(profile.to_json_bytes())
+    data["format_version"] = 1
+    data["schema"]["columns"] = [{"name": c["name"], "kind": c["kind"]} for c in data["schema"]["columns"]]
+    for column in [*data["columns"], data["label"]]:
+        for key in ("levels", "time_range", "lag1"):
+            column.pop(key, None)
+    return data
+
+
+def test_a_format_1_profile_still_loads_and_its_pooled_columns_say_how_to_fix_them():
+    from drift_retrain.engine.config import DriftConfig
+    from drift_retrain.engine.drift import feature_drift
+
+    rng = np.random.default_rng(3)
+    users = np.array([f"user{i}" for i in range(3_000)], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, 30_000),
+            "plan": rng.choice(["a", "b", "c"], 30_000),
+            "user": users[rng.integers(0, 3_000, 30_000)],
+        }
+    )
+    old = BaselineProfile.from_dict(_format_1(build_profile(frame, infer_schema(frame))))
+    assert old.format_version == 1 and old.columns["plan"].levels.exact
+    assert old.columns["user"].levels is None and old.columns["user"].truncated
+    results = {r.name: r for r in feature_drift(old, frame.iloc[:2_000], DriftConfig())}
+    assert results["plan"].distribution.tested
+    assert (
+        not results["user"].distribution.tested
+        and "drift-retrain profile" in results["user"].distribution.reason
+    )
+    assert not results["user"].drifted
+
+
+def test_autocorrelation_is_profiled_only_for_dependent_schemas():
+    rng = np.random.default_rng(4)
+    walk = np.cumsum(rng.normal(size=5_000))
+    frame = pd.DataFrame({"y": rng.integers(0, 2, 5_000), "level": walk})
+    schema = infer_schema(frame)
+    assert build_profile(frame, schema).columns["level"].lag1 == 0.0
+    dependent = infer_schema(frame, overrides={"dependence": "autocorrelated"})
+    assert build_profile(frame, dependent).columns["level"].lag1 > 0.9
 
 
 def test_missing_and_infinite_values_are_counted_as_missing():
@@ -71,7 +138,7 @@ def test_missing_and_infinite_values_are_counted_as_missing():
     [
         (b"not json", "not valid JSON"),
         (b"[1, 2]", "must be a JSON object"),
-        (json.dumps({"format_version": 999}).encode(), "format 999 is not supported"),
+        (json.dumps({"format_version": 999}).encode(), "format 999 is not supported.*rebuild it"),
         (json.dumps({"format_version": FORMAT_VERSION, "schema": {}}).encode(), "corrupt"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -68,3 +69,87 @@ def test_canonical_labels_unify_spellings():
 def test_schema_round_trips_through_a_dict():
     schema = infer_schema(pd.DataFrame({"y": ["a", "b"], "x": [1, 2]}))
     assert Schema.from_dict(schema.to_dict()) == schema
+
+
+def _table(rows: int = 2_000) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2022-01-01", periods=400, freq="D").strftime("%Y-%m-%d").to_numpy()
+    return pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, rows),
+            "amount": rng.normal(size=rows),
+            "order_id": [f"o{i}" for i in range(rows)],
+            "day": days[rng.integers(0, len(days), rows)],
+            "stamp": [f"2022-03-01T10:{i % 60:02d}:00Z" for i in range(rows)],
+            "user": [f"u{i}" for i in rng.integers(0, 300, rows)],
+            "sequence": np.arange(rows),
+        }
+    )
+
+
+def test_roles_are_inferred_and_the_reason_is_kept():
+    schema = infer_schema(_table())
+    roles = {c.name: (c.role, c.role_reason) for c in schema.columns}
+    assert roles["order_id"][0] == "id" and "100.0% of 2,000 values are distinct" in roles["order_id"][1]
+    assert roles["day"][0] == "timestamp" and "ISO 8601" in roles["day"][1]
+    assert roles["stamp"][0] == "timestamp"
+    assert roles["user"] == ("feature", "default")
+    assert roles["amount"] == ("feature", "default") and roles["sequence"] == ("feature", "default")
+    assert schema.timestamp == "day" and schema.dependence == "independent"
+
+
+def test_a_small_table_of_distinct_strings_is_not_called_an_id():
+    frame = pd.DataFrame({"y": [0, 1] * 10, "name": [f"n{i}" for i in range(20)]})
+    assert infer_schema(frame).columns[0].role == "feature"
+
+
+def test_schema_file_sets_roles_kinds_and_dependence(tmp_path):
+    path = tmp_path / "schema.json"
+    path.write_text(
+        json.dumps(
+            {
+                "dependence": "autocorrelated",
+                "columns": {
+                    "user": "id",
+                    "day": "feature",
+                    "sequence": {"kind": "numeric", "role": "ignore"},
+                    "amount": "numeric",
+                },
+            }
+        )
+    )
+    schema = infer_schema(_table(), overrides=load_schema_overrides(path))
+    specs = {c.name: c for c in schema.columns}
+    assert (specs["user"].role, specs["user"].role_reason) == ("id", "schema file")
+    assert specs["day"].role == "feature" and specs["day"].kind == "categorical"
+    assert (specs["sequence"].kind, specs["sequence"].role) == ("numeric", "ignore")
+    assert specs["amount"].role == "feature" and specs["amount"].role_reason == "default"
+    assert schema.dependence == "autocorrelated"
+    assert Schema.from_dict(schema.to_dict()) == schema
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"columns": {"day": "date"}}, "neither a kind"),
+        ({"columns": {"day": {"role": "label"}}}, "role must be one of"),
+        ({"columns": {"day": {"kind": "categorical", "colour": "red"}}}, "must map to a kind"),
+        ({"dependence": "weekly"}, "dependence must be one of"),
+    ],
+)
+def test_bad_roles_in_a_schema_file_are_named(tmp_path, content, message):
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(SchemaError, match=message):
+        infer_schema(_table(), overrides=load_schema_overrides(path))
+
+
+def test_a_schema_written_before_roles_reads_as_features():
+    old = {
+        "label": "y",
+        "task": "binary",
+        "classes": ["0", "1"],
+        "columns": [{"name": "x", "kind": "numeric"}],
+    }
+    schema = Schema.from_dict(old)
+    assert schema.columns[0].role == "feature" and schema.dependence == "independent"

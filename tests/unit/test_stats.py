@@ -1,4 +1,4 @@
-"""Our statistics agree with scipy's reference implementations on the same data."""
+"""Our statistics agree with scipy's reference implementations (or exact enumeration) on the same data."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ from drift_retrain.engine.profile import profile_numeric
 from drift_retrain.engine.stats import (
     adjust_pvalues,
     category_test,
+    corrected_w,
+    earlier_test,
+    effective_size,
     error_rate_test,
     ks_against_profile,
+    lag1_autocorrelation,
     loss_test,
+    pair_moments,
     psi,
+    repeat_test,
+    unseen_test,
 )
+from drift_retrain.engine.stats.categories import grouped_table
 from drift_retrain.engine.stats.concept import restricted_rates
 from drift_retrain.engine.stats.contingency import missing_rate_test
 
@@ -58,18 +66,128 @@ def test_ks_with_an_atom_in_a_continuous_column():
 def test_category_test_matches_chi2_contingency_when_cells_are_large():
     baseline = np.array([5000, 3000, 2000])
     batch = np.array([480, 320, 200])
-    statistic, p_value, dof = category_test(baseline, batch)
+    outcome = category_test(baseline, batch)
     reference = stats.chi2_contingency(np.array([baseline, batch]))
-    assert (statistic, p_value, dof) == pytest.approx((reference.statistic, reference.pvalue, reference.dof))
+    assert (outcome.statistic, outcome.p_value, outcome.details["dof"]) == pytest.approx(
+        (reference.statistic, reference.pvalue, reference.dof)
+    )
 
 
-def test_category_test_pools_rare_categories_and_keeps_unseen_ones_testable():
+def test_category_test_pools_rare_categories_by_combined_counts():
     baseline = np.array([9000, 900, 90, 9, 1, 0])
     batch = np.array([90, 9, 1, 0, 0, 0])
-    _, _, dof = category_test(baseline, batch)
-    assert dof == 1  # the 100-row batch expects >= 5 rows only in the first two categories
-    _, p_value, _ = category_test(np.array([5000, 5000, 0]), np.array([490, 490, 20]))
-    assert p_value < 1e-6  # a new category at 2% stands out
+    # the 100-row batch expects >= 5 rows only in the first two categories; the rest is too small for a
+    # pool of its own, so its share gets Fisher's exact test, Bonferroni-combined with the chi-square
+    table, remainder = grouped_table(baseline.astype(float), batch.astype(float))
+    assert table.tolist() == [[9000, 900], [90, 9]] and remainder == (100, 1)
+    outcome = category_test(baseline, batch)
+    chi2 = stats.chi2_contingency(table).pvalue
+    fisher = stats.fisher_exact([[100, 9900], [1, 99]]).pvalue
+    assert outcome.p_value == pytest.approx(min(1.0, 2 * min(chi2, fisher)))
+    # a new category at 2% of a 1,000-row batch stands out
+    assert category_test(np.array([5000, 5000, 0]), np.array([490, 490, 20])).p_value < 1e-5
+
+
+def test_category_test_on_levels_all_rare_in_the_batch_is_computed_not_p_one():
+    """The issue's case: 800 levels expected under 5 times each and a surge of 200 rows on a new level."""
+    outcome = category_test(np.array([125] * 800 + [0]), np.array([1] * 800 + [200]))
+    assert outcome.tested and outcome.p_value < 1e-12 and outcome.details["dof"] >= 100
+    same = category_test(np.array([125] * 800), np.array([1] * 800))
+    assert same.tested and same.p_value > 0.5 and same.effect == 0.0
+
+
+def test_pooling_ignores_which_sample_a_row_came_from():
+    """Pools follow combined counts and the tie-break keys only: swapping rows between samples within a
+    pool leaves the pooled table's margins unchanged."""
+    keys = np.arange(24)[::-1]
+    first, _ = grouped_table(np.array([500.0, 3, 2, 1, 0, 0] * 4), np.array([50.0, 0, 1, 1, 1, 1] * 4), keys)
+    second, _ = grouped_table(np.array([500.0, 2, 3, 0, 1, 0] * 4), np.array([50.0, 1, 0, 2, 0, 1] * 4), keys)
+    assert first.shape[1] > 2 and first.sum(axis=0).tolist() == second.sum(axis=0).tolist()
+
+
+@pytest.mark.parametrize(
+    ("baseline", "batch", "reason"),
+    [
+        (np.array([100, 100]), np.array([3, 4]), "too few rows"),
+        (np.array([100, 0]), np.array([30, 0]), "one level"),
+        (np.array([100, 100]), np.array([0, 0]), "no rows"),
+    ],
+)
+def test_category_test_says_why_it_cannot_be_computed(baseline, batch, reason):
+    outcome = category_test(baseline, batch)
+    assert not outcome.tested and outcome.p_value is None and reason in outcome.reason
+
+
+def test_corrected_w_removes_the_no_drift_bias_and_is_cohens_w_for_large_samples():
+    assert corrected_w(90.0, 100, 1_000, 100_000) == 0.0  # below its no-drift expectation
+    rng = np.random.default_rng(4)
+    base_shares = np.array([0.5, 0.3, 0.2])
+    batch_shares = np.array([0.45, 0.3, 0.25])
+    expected_w = np.sqrt(np.sum((batch_shares - base_shares) ** 2 / base_shares))
+    baseline = rng.multinomial(2_000_000, base_shares)
+    batch = rng.multinomial(500_000, batch_shares)
+    outcome = category_test(baseline, batch)
+    assert outcome.effect == pytest.approx(expected_w, rel=0.03)
+
+
+def test_unseen_test_is_the_one_sided_fisher_exact_test():
+    outcome = unseen_test(12, 40, 100_000, 1_000)
+    table = [[12, 1_000 - 12], [28, 100_000 - 28]]
+    assert outcome.p_value == pytest.approx(stats.fisher_exact(table, alternative="greater").pvalue)
+    assert outcome.effect > 0.5
+    quiet = unseen_test(0, 500, 100_000, 1_000)
+    assert quiet.p_value == 1.0 and quiet.effect == 0.0
+    with pytest.raises(ValueError, match="unseen rows"):
+        unseen_test(5, 3, 100, 10)
+
+
+def _exact_pair_distribution(shares: np.ndarray, rows: int) -> tuple[float, float]:
+    """Mean and variance of the number of pairs sharing a level, by enumerating every multinomial outcome."""
+    from itertools import product
+    from math import comb, factorial, prod
+
+    mean = second = 0.0
+    for counts in product(range(rows + 1), repeat=len(shares)):
+        if sum(counts) != rows:
+            continue
+        weight = factorial(rows) / prod(factorial(c) for c in counts) * prod(shares**counts)
+        pairs = sum(comb(c, 2) for c in counts)
+        mean += weight * pairs
+        second += weight * pairs**2
+    return mean, second - mean**2
+
+
+def test_repeat_test_moments_are_the_exact_pair_count_moments():
+    """With a baseline so large its estimates are exact, the test's mean and variance match enumeration."""
+    shares = np.array([0.5, 0.3, 0.15, 0.05])
+    mean, variance = _exact_pair_distribution(shares, 6)
+    s2, s3 = float(np.sum(shares**2)), float(np.sum(shares**3))
+    outcome = repeat_test(np.array([3, 2, 1, 0]), s2, s3, 10**12)  # 3 + 1 = 4 pairs among 6 rows
+    assert outcome.statistic == 4 and outcome.details["expected_pairs"] == pytest.approx(mean)
+    shape, scale = mean**2 / variance, variance / mean  # the gamma with the exact mean and variance
+    assert outcome.p_value == pytest.approx(stats.gamma.sf(3.5, shape, scale=scale), rel=1e-6)
+
+
+def test_repeat_test_flags_a_repeat_in_a_column_that_never_repeats():
+    assert pair_moments(np.ones(50_000)) == (0.0, 0.0)
+    unique = repeat_test(np.ones(1_000), 0.0, 0.0, 50_000)
+    assert unique.p_value == 1.0 and unique.effect == 0.0
+    duplicated = repeat_test(np.array([2.0] + [1.0] * 998), 0.0, 0.0, 50_000)
+    assert duplicated.p_value < 1e-3 and duplicated.effect >= 0.99
+    assert not repeat_test(np.array([1.0]), 0.1, 0.01, 100).tested
+
+
+def test_lag1_autocorrelation_and_effective_size():
+    rng = np.random.default_rng(8)
+    noise = rng.normal(size=20_000)
+    series = np.empty_like(noise)
+    series[0] = noise[0]
+    for i in range(1, len(noise)):
+        series[i] = 0.8 * series[i - 1] + noise[i]
+    assert lag1_autocorrelation(series) == pytest.approx(0.8, abs=0.03)
+    assert lag1_autocorrelation(rng.normal(size=20_000)) < 0.03
+    assert effective_size(1_000, 0.8) == pytest.approx(1_000 * 0.2 / 1.8)
+    assert effective_size(1_000, 0.0) == 1_000 and effective_size(10, 0.99) >= 1.0
 
 
 def test_missing_rate_test_uses_fisher_for_small_counts_and_chi2_for_large():
@@ -158,3 +276,12 @@ def test_loss_test_matches_welch_t():
         relative_margin=0.1,
     )
     assert not slight.detected  # 5% worse is under the 10% margin
+
+
+def test_earlier_test_is_the_chance_that_the_smallest_rows_all_come_from_the_batch():
+    outcome = earlier_test(3, 10_000, 500)
+    # drawing the 3 smallest of 10,500 rows: all 3 from the 500 batch rows
+    assert outcome.p_value == pytest.approx(stats.hypergeom.pmf(3, 10_500, 500, 3))
+    assert earlier_test(0, 10_000, 500).p_value == 1.0 and earlier_test(0, 10_000, 500).effect == 0.0
+    assert earlier_test(30, 100_000, 1_000).p_value < 1e-40
+    assert not earlier_test(0, 10_000, 0).tested

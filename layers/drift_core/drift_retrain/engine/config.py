@@ -23,6 +23,7 @@ ENV_NAMES: dict[str, str] = {
     "alpha": "ALPHA",
     "correction": "CORRECTION",
     "psi_floor": "PSI_FLOOR",
+    "category_effect_floor": "CATEGORY_EFFECT_FLOOR",
     "min_effect_rows": "MIN_EFFECT_ROWS",
     "concept_margin": "CONCEPT_MARGIN",
     "concept_loss_margin": "CONCEPT_LOSS_MARGIN",
@@ -54,7 +55,12 @@ class DriftConfig:
     psi_floor:
         Minimum effect size (PSI) for a significant feature to count as drifted. 0.005 is about a
         0.07-sigma mean shift; the common "PSI >= 0.1" rule of thumb would ignore a 0.1-sigma shift
-        (PSI 0.0096), which we must catch.
+        (PSI 0.0096), which we must catch. Applies to numeric columns and missing rates.
+    category_effect_floor:
+        Minimum effect size for a significant categorical test (level distribution, never-seen share,
+        concentration) to count: a bias-corrected Cohen's w, whose no-drift median is 0 at every
+        cardinality and batch size. w squared is about PSI for small shifts, so 0.07 matches
+        ``psi_floor`` 0.005; Cohen calls 0.1 a small effect.
     min_effect_rows:
         Below this many non-missing rows, PSI is too noisy to judge: the effect is reported as
         "insufficient data" and the decision rests on the corrected test alone.
@@ -91,6 +97,7 @@ class DriftConfig:
     alpha: float = 0.05
     correction: str = "holm"
     psi_floor: float = 0.005
+    category_effect_floor: float = 0.07
     min_effect_rows: int = 1000
     concept_margin: float = 0.02
     concept_loss_margin: float = 0.10
@@ -113,7 +120,7 @@ class DriftConfig:
             raise ConfigError(f"retrain_on must be one of {', '.join(RETRAIN_ON)}, got {self.retrain_on!r}")
         if not 0.0 <= self.feature_drift_share <= 1.0:
             raise ConfigError(f"feature_drift_share must be within [0, 1], got {self.feature_drift_share}")
-        for name in ("psi_floor", "concept_margin", "concept_loss_margin"):
+        for name in ("psi_floor", "category_effect_floor", "concept_margin", "concept_loss_margin"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in ("max_rows", "max_prediction_rows"):

@@ -2,8 +2,9 @@
 
 Built once when a model is promoted, stored next to it, and loaded for every batch, so the training data
 is never read again. Numeric columns keep exact value counts (low cardinality) or a 10,001-point quantile
-sketch, plus decile edges and shares for PSI; categorical columns keep category counts. Versioned by
-``FORMAT_VERSION``.
+sketch, plus decile edges and shares for PSI; categorical columns keep every level's count, or all levels
+hashed into buckets beyond ``EXACT_MAX_LEVELS`` (see ``levels``). Versioned by ``FORMAT_VERSION``;
+format 1 profiles still load (their pooled many-level columns are reported as untestable until rebuilt).
 """
 
 from __future__ import annotations
@@ -18,16 +19,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.category_profile import MAX_CATEGORIES, CategoricalProfile, profile_categorical
+from drift_retrain.engine.levels import EXACT_MAX_LEVELS
 from drift_retrain.engine.performance import HoldoutPerformance
-from drift_retrain.engine.schema import NUMERIC, Schema, canonical_labels
+from drift_retrain.engine.roles import FEATURE, ID, TIMESTAMP, parse_times
+from drift_retrain.engine.schema import NUMERIC, ColumnSpec, Schema, canonical_labels
+from drift_retrain.engine.stats import lag1_autocorrelation, variance_inflation
 from drift_retrain.exceptions import ProfileError, SchemaError
 
 __all__ = [
+    "EXACT_MAX_LEVELS",
     "EXACT_MAX_VALUES",
     "FORMAT_VERSION",
     "MAX_CATEGORIES",
     "MISSING_LEVEL",
     "PROFILE_FILE",
+    "READABLE_VERSIONS",
     "SKETCH_POINTS",
     "BaselineProfile",
     "CategoricalProfile",
@@ -36,19 +43,22 @@ __all__ = [
     "build_profile",
     "decile_edges",
     "finite_values",
+    "missing_indicator",
     "profile_categorical",
+    "profile_column",
     "profile_numeric",
+    "time_ordered",
 ]
 
 
-FORMAT_VERSION = 1
+#: 2: every categorical level kept (or hashed), roles, time ranges, autocorrelation. 1: top 1,000 only.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 PROFILE_FILE = "profile.json"
 #: Quantile points per numeric column; KS statistics from the sketch stay within ~1e-4 of exact.
 SKETCH_POINTS = 10_001
 #: Numeric columns with at most this many distinct values keep exact value counts.
 EXACT_MAX_VALUES = 2_000
-#: Categories kept per column; the rest are pooled into ``other`` (keeps ID-like columns small).
-MAX_CATEGORIES = 1_000
 MISSING_LEVEL = "<missing>"
 
 
@@ -67,6 +77,8 @@ class NumericProfile:
     counts: np.ndarray | None  # exact: count per value; sketch: None
     decile_edges: np.ndarray
     decile_shares: np.ndarray
+    lag1: float = 0.0  # autocorrelation in row order, for schemas with dependence "autocorrelated"
+    missing_inflation: float = 1.0  # variance inflation of the missing-value indicator (batch means)
     _continuous: bool | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -105,6 +117,8 @@ class NumericProfile:
             "counts": None if self.counts is None else self.counts.tolist(),
             "decile_edges": self.decile_edges.tolist(),
             "decile_shares": self.decile_shares.tolist(),
+            "lag1": self.lag1,
+            "missing_inflation": self.missing_inflation,
         }
 
     @classmethod
@@ -122,44 +136,8 @@ class NumericProfile:
             counts=None if counts is None else np.asarray(counts, dtype=np.int64),
             decile_edges=np.asarray(data["decile_edges"], dtype=np.float64),
             decile_shares=np.asarray(data["decile_shares"], dtype=np.float64),
-        )
-
-
-@dataclass
-class CategoricalProfile:
-    """Counts per category (missing as its own level), the top ``MAX_CATEGORIES`` kept, the rest pooled."""
-
-    name: str
-    count: int
-    missing: int
-    categories: list[str]
-    counts: np.ndarray
-    other: int = 0  # rows in categories beyond MAX_CATEGORIES
-
-    @property
-    def truncated(self) -> bool:
-        return self.other > 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": "categorical",
-            "count": self.count,
-            "missing": self.missing,
-            "categories": self.categories,
-            "counts": self.counts.tolist(),
-            "other": self.other,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CategoricalProfile:
-        return cls(
-            name=str(data["name"]),
-            count=int(data["count"]),
-            missing=int(data["missing"]),
-            categories=[str(c) for c in data["categories"]],
-            counts=np.asarray(data["counts"], dtype=np.int64),
-            other=int(data.get("other", 0)),
+            lag1=float(data.get("lag1", 0.0)),
+            missing_inflation=float(data.get("missing_inflation", 1.0)),
         )
 
 
@@ -200,15 +178,15 @@ class BaselineProfile:
         if not isinstance(data, Mapping):
             raise ProfileError("a baseline profile must be a JSON object")
         version = data.get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in READABLE_VERSIONS:
             raise ProfileError(
-                f"baseline profile format {version!r} is not supported (this code reads {FORMAT_VERSION}); "
-                "rebuild it with `drift-retrain profile`"
+                f"baseline profile format {version!r} is not supported (this code reads "
+                f"{', '.join(map(str, READABLE_VERSIONS))}); rebuild it with `drift-retrain profile`"
             )
         try:
             schema = Schema.from_dict(data["schema"])
-            columns = {c["name"]: _column_from_dict(c) for c in data["columns"]}
-            label = _column_from_dict(data["label"])
+            columns = {c["name"]: _column_from_dict(c, version) for c in data["columns"]}
+            label = _column_from_dict(data["label"], version)
             holdout = data.get("holdout")
             reference = data.get("reference")
             profile = cls(
@@ -220,6 +198,7 @@ class BaselineProfile:
                 metadata=dict(data.get("metadata") or {}),
                 reference=None if reference is None else HoldoutPerformance.from_dict(reference),
                 created_at=str(data.get("created_at", "")),
+                format_version=int(version),
             )
         except (KeyError, TypeError, ValueError, SchemaError) as exc:
             raise ProfileError(f"baseline profile is corrupt: {type(exc).__name__}: {exc}") from exc
@@ -277,14 +256,9 @@ def build_profile(
     missing = [c for c in [*schema.feature_names, schema.label] if c not in frame.columns]
     if missing:
         raise ProfileError(f"training data lacks columns {missing}")
-    columns: dict[str, ColumnProfile] = {}
-    for spec in schema.columns:
-        values = frame[spec.name]
-        columns[spec.name] = (
-            profile_numeric(spec.name, values)
-            if spec.kind == NUMERIC
-            else profile_categorical(spec.name, values)
-        )
+    frame = time_ordered(frame, schema)
+    dependent = schema.dependence == "autocorrelated"
+    columns = {spec.name: profile_column(spec, frame[spec.name], lag1=dependent) for spec in schema.columns}
     labels = frame[schema.label]
     if schema.is_classification:
         label = profile_categorical(schema.label, canonical_labels(labels))
@@ -300,13 +274,34 @@ def build_profile(
     )
 
 
+def profile_column(spec: ColumnSpec, values: pd.Series, *, lag1: bool = False) -> ColumnProfile:
+    """One feature's profile, as its kind and role need it (an ID is counted as text whatever its kind)."""
+    if spec.role == ID:
+        text = canonical_labels(values) if spec.kind == NUMERIC else values
+        return profile_categorical(spec.name, text)
+    if spec.kind == NUMERIC:
+        return profile_numeric(spec.name, values, lag1=lag1)
+    return profile_categorical(
+        spec.name, values, levels=spec.role == FEATURE, timestamp=spec.role == TIMESTAMP
+    )
+
+
+def time_ordered(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Rows in time order when the rows are autocorrelated and a timestamp column says the order."""
+    column = schema.timestamp
+    if schema.dependence != "autocorrelated" or column is None or column not in frame.columns:
+        return frame
+    order = np.argsort(parse_times(frame[column]).to_numpy(), kind="stable")
+    return frame.iloc[order]
+
+
 def finite_values(values: pd.Series | np.ndarray) -> np.ndarray:
     """Non-missing, finite values as float64 (infinities count as missing)."""
     array = np.asarray(values, dtype=np.float64)
     return array[np.isfinite(array)]
 
 
-def profile_numeric(name: str, values: pd.Series | np.ndarray) -> NumericProfile:
+def profile_numeric(name: str, values: pd.Series | np.ndarray, *, lag1: bool = False) -> NumericProfile:
     total = len(values)
     present = np.sort(finite_values(values))
     count = len(present)
@@ -330,22 +325,14 @@ def profile_numeric(name: str, values: pd.Series | np.ndarray) -> NumericProfile
         counts=point_counts,
         decile_edges=edges,
         decile_shares=shares,
+        lag1=lag1_autocorrelation(np.asarray(values, dtype=np.float64)) if lag1 else 0.0,
+        missing_inflation=variance_inflation(missing_indicator(values)) if lag1 else 1.0,
     )
 
 
-def profile_categorical(name: str, values: pd.Series) -> CategoricalProfile:
-    series = pd.Series(values, dtype=object)
-    missing = int(series.isna().sum())
-    counts = series.dropna().astype(str).value_counts(sort=True)
-    kept = counts.iloc[:MAX_CATEGORIES]
-    return CategoricalProfile(
-        name=name,
-        count=len(series) - missing,
-        missing=missing,
-        categories=[str(c) for c in kept.index],
-        counts=kept.to_numpy(dtype=np.int64),
-        other=int(counts.iloc[MAX_CATEGORIES:].sum()),
-    )
+def missing_indicator(values: pd.Series | np.ndarray) -> np.ndarray:
+    """1.0 where a value is missing or infinite, 0.0 elsewhere, in row order."""
+    return (~np.isfinite(np.asarray(values, dtype=np.float64))).astype(np.float64)
 
 
 def decile_edges(sorted_values: np.ndarray) -> np.ndarray:
@@ -379,7 +366,7 @@ def _sketch_cdf(quantiles: np.ndarray, points: np.ndarray, side: str) -> np.ndar
     return out
 
 
-def _column_from_dict(data: Mapping[str, Any]) -> ColumnProfile:
+def _column_from_dict(data: Mapping[str, Any], version: int) -> ColumnProfile:
     if data.get("kind") == NUMERIC:
         return NumericProfile.from_dict(data)
-    return CategoricalProfile.from_dict(data)
+    return CategoricalProfile.from_dict(data, version)

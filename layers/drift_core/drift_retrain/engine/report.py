@@ -145,7 +145,12 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(f"  concept drift: not tested ({concept['reason']})")
     label = report.get("label_drift")
     if label is not None:
-        lines.append(f"  label drift: {'yes' if label['drifted'] else 'no'} (p {fmt_p(label['p_value'])})")
+        tested = (
+            f"p {fmt_p(label['p_value'])}"
+            if label.get("p_value") is not None
+            else f"not tested: {label.get('reason')}"
+        )
+        lines.append(f"  label drift: {'yes' if label['drifted'] else 'no'} ({tested})")
     if report["retrain"]:
         lines.append("  decision: RETRAIN: " + "; ".join(report["retrain_reasons"]))
     elif report.get("retrain_blocked_by"):
@@ -159,24 +164,47 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append("  decision: " + ("ALERT, no retrain" if report["alert"] else "no action"))
     lines.append("")
     lines.append(
-        f"  {'column':<24} {'kind':<11} {'test':<5} {'statistic':>10} {'p (adj)':>10} {'PSI':>9}  drifted"
+        f"  {'column':<24} {'kind':<11} {'test':<12} {'statistic':>10} {'p (adj)':>10} {'effect':>12}  drifted"
     )
     short = False
-    for feature in sorted(report["features"], key=lambda f: (not f["drifted"], f["p_value_adjusted"])):
-        effect = "too few*" if feature["effect_size"] is None else fmt_num(feature["effect_size"])
-        short = short or feature["effect_size"] is None
-        statistic = fmt_num(feature["statistic"])
-        mark = "YES" if feature["drifted"] else ""
-        if feature["drifted"] and "missing_rate" in feature.get("drift_reasons", []):
-            mark += " (missing rate)"
-        lines.append(
-            f"  {feature['name'][:24]:<24} {feature['kind']:<11} {feature['test']:<5} {statistic:>10} "
-            f"{fmt_p(feature['p_value_adjusted']):>10} {effect:>9}  {mark}"
-        )
-        if feature.get("unseen_categories"):
-            listed = ", ".join(f"{u['value']!r} {u['share']:.1%}" for u in feature["unseen_categories"][:5])
-            lines.append(f"  {'':<24} unseen categories: {listed}")
+    for feature in sorted(report["features"], key=_display_order):
+        short = short or (feature["effect_size"] is None and feature.get("effect_size_metric") != "cohen_w")
+        lines.extend(_feature_lines(feature))
     if short:
         minimum = (report.get("config") or {}).get("min_effect_rows")
         lines.append(f"  * too few rows for PSI (it needs {minimum:,}); the corrected test decides alone")
     return "\n".join(lines)
+
+
+def _display_order(feature: dict[str, Any]) -> tuple[bool, float]:
+    """Drifted columns first, then by adjusted p-value (untested columns last)."""
+    adjusted = feature.get("p_value_adjusted")
+    return (not feature["drifted"], 2.0 if adjusted is None else adjusted)
+
+
+def _feature_lines(feature: dict[str, Any]) -> list[str]:
+    """One column's row of the text table, with its role and why a test was not computed."""
+    metric = "w" if feature.get("effect_size_metric") == "cohen_w" else "PSI"
+    if feature["effect_size"] is not None:
+        effect = f"{metric} {fmt_num(feature['effect_size'])}"
+    else:
+        effect = "too few*" if metric == "PSI" else "n/a"
+    statistic = "n/a" if feature["statistic"] is None else fmt_num(feature["statistic"])
+    adjusted = feature.get("p_value_adjusted")
+    shown = "untested" if adjusted is None else fmt_p(adjusted)
+    mark = "YES" if feature["drifted"] else ""
+    reasons = [r for r in feature.get("drift_reasons", []) if r != "distribution"]
+    if feature["drifted"] and reasons:
+        mark += f" ({', '.join(r.replace('_', ' ') for r in reasons)})"
+    lines = [
+        f"  {feature['name'][:24]:<24} {feature['kind']:<11} {feature['test']:<12} {statistic:>10} "
+        f"{shown:>10} {effect:>12}  {mark}"
+    ]
+    if feature.get("role", "feature") != "feature":
+        lines.append(f"  {'':<24} role {feature['role']} ({feature.get('role_reason')})")
+    if feature.get("reason"):
+        lines.append(f"  {'':<24} {feature['test']} not tested: {feature['reason']}")
+    if feature.get("unseen_categories"):
+        listed = ", ".join(f"{u['value']!r} {u['share']:.1%}" for u in feature["unseen_categories"][:5])
+        lines.append(f"  {'':<24} unseen categories: {listed}")
+    return lines

@@ -12,10 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.roles import FEATURE, ROLES, TIMESTAMP, infer_role
 from drift_retrain.exceptions import SchemaError
 
 __all__ = [
     "CATEGORICAL",
+    "DEPENDENCE",
     "KINDS",
     "MAX_CLASSES",
     "NUMERIC",
@@ -33,6 +35,8 @@ NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 KINDS = (NUMERIC, CATEGORICAL)
 TASKS = ("binary", "multiclass", "regression")
+#: ``Schema.dependence``: rows are independent draws (default) or autocorrelated (time series order).
+DEPENDENCE = ("independent", "autocorrelated")
 
 #: A numeric label with at most this many distinct integer values is treated as classes.
 MAX_CLASSES = 20
@@ -40,14 +44,33 @@ MAX_CLASSES = 20
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One feature column: its name and whether it is numeric or categorical."""
+    """One feature column: its name, whether it is numeric or categorical, and its role (see ``roles``).
+
+    ``role_reason`` says where the role came from (the schema file, or what inference saw), for the report.
+    """
 
     name: str
     kind: str
+    role: str = FEATURE
+    role_reason: str = "default"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise SchemaError(f"column {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.role not in ROLES:
+            raise SchemaError(f"column {self.name!r}: role must be one of {ROLES}, got {self.role!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "role": self.role, "role_reason": self.role_reason}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnSpec:
+        return cls(
+            str(data["name"]),
+            str(data["kind"]),
+            str(data.get("role", FEATURE)),
+            str(data.get("role_reason", "default")),
+        )
 
 
 @dataclass(frozen=True)
@@ -55,12 +78,15 @@ class Schema:
     """Feature columns (in training order), the label column, the task and, for classification, the classes.
 
     ``classes`` are canonical strings (see ``canonical_label``); class ``i`` is encoded as ``i`` for training.
+    ``dependence`` is ``"autocorrelated"`` for rows in time order that are not independent draws (daily
+    weather, sensor logs): numeric tests then count effective rather than raw rows.
     """
 
     columns: tuple[ColumnSpec, ...]
     label: str
     task: str
     classes: tuple[str, ...] = ()
+    dependence: str = "independent"
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -76,6 +102,8 @@ class Schema:
             raise SchemaError(f"a binary task needs exactly 2 classes, got {list(self.classes)}")
         if self.task == "multiclass" and len(self.classes) < 2:
             raise SchemaError(f"a multiclass task needs at least 2 classes, got {list(self.classes)}")
+        if self.dependence not in DEPENDENCE:
+            raise SchemaError(f"dependence must be one of {DEPENDENCE}, got {self.dependence!r}")
 
     @property
     def feature_names(self) -> list[str]:
@@ -94,23 +122,30 @@ class Schema:
     def names_of(self, kind: str) -> list[str]:
         return [c.name for c in self.columns if c.kind == kind]
 
+    @property
+    def timestamp(self) -> str | None:
+        """The first column with the ``timestamp`` role (it orders rows), if any."""
+        return next((c.name for c in self.columns if c.role == TIMESTAMP), None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "task": self.task,
             "classes": list(self.classes),
-            "columns": [{"name": c.name, "kind": c.kind} for c in self.columns],
+            "dependence": self.dependence,
+            "columns": [c.to_dict() for c in self.columns],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Schema:
         try:
-            columns = tuple(ColumnSpec(str(c["name"]), str(c["kind"])) for c in data["columns"])
+            columns = tuple(ColumnSpec.from_dict(c) for c in data["columns"])
             return cls(
                 columns=columns,
                 label=str(data["label"]),
                 task=str(data["task"]),
                 classes=tuple(str(c) for c in data.get("classes", ())),
+                dependence=str(data.get("dependence", "independent")),
             )
         except (KeyError, TypeError) as exc:
             raise SchemaError(f"schema is missing a field or has a wrong type: {exc}") from exc
@@ -141,9 +176,11 @@ def canonical_labels(values: pd.Series) -> pd.Series:
 
 
 def load_schema_overrides(path: str | Path) -> dict[str, Any]:
-    """Read a schema file: ``{"label": ..., "task": ..., "columns": {"name": "numeric"|"categorical"}}``.
+    """Read a schema file; every key is optional and what is given overrides inference.
 
-    Every key is optional; what is given overrides inference.
+    ``{"label": "y", "task": "binary", "dependence": "autocorrelated", "columns": {"zip": "categorical",
+    "user_id": "id", "day": "timestamp", "notes": "ignore", "age": {"kind": "numeric", "role": "feature"}}}``:
+    a column maps to a kind, a role (see ``roles``) or both.
     """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -153,9 +190,25 @@ def load_schema_overrides(path: str | Path) -> dict[str, Any]:
         raise SchemaError(f"schema file {path} must hold a JSON object")
     columns = data.get("columns", {})
     if isinstance(columns, list):
-        columns = {c["name"]: c["kind"] for c in columns}
-    data["columns"] = columns
+        columns = {c["name"]: {k: v for k, v in c.items() if k != "name"} for c in columns}
+    data["columns"] = {str(name): _column_override(str(name), spec) for name, spec in columns.items()}
     return data
+
+
+def _column_override(name: str, spec: Any) -> dict[str, str]:
+    """``"categorical"``, ``"id"`` or ``{"kind": ..., "role": ...}`` as ``{"kind": ..., "role": ...}``."""
+    if isinstance(spec, str):
+        spec = {"kind": spec} if spec in KINDS else {"role": spec} if spec in ROLES else {"kind": spec}
+    if not isinstance(spec, Mapping) or not set(spec) <= {"kind", "role"}:
+        raise SchemaError(f"schema file: column {name!r} must map to a kind, a role or {{'kind', 'role'}}")
+    kind, role = spec.get("kind"), spec.get("role")
+    if kind is not None and kind not in KINDS:
+        raise SchemaError(
+            f"schema file: column {name!r}: {kind!r} is neither a kind {KINDS} nor a role {ROLES}"
+        )
+    if role is not None and role not in ROLES:
+        raise SchemaError(f"schema file: column {name!r}: role must be one of {ROLES}, got {role!r}")
+    return {k: str(v) for k, v in (("kind", kind), ("role", role)) if v is not None}
 
 
 def infer_schema(
@@ -163,9 +216,10 @@ def infer_schema(
     label: str | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Schema:
-    """Infer feature kinds, the label and the task from training data.
+    """Infer feature kinds and roles, the label and the task from training data.
 
-    Numbers are numeric features; anything else (text, booleans) is categorical. The label is
+    Numbers are numeric features; anything else (text, booleans) is categorical. Roles follow
+    ``roles.infer_role`` (ISO dates are timestamps, nearly unique text is an ID). The label is
     ``label``, else the override's, else the first column. A label of 0/1 or two values is binary,
     a few distinct integers or strings are multiclass, other numbers are regression.
     """
@@ -173,17 +227,28 @@ def infer_schema(
     label = label or overrides.get("label") or (str(frame.columns[0]) if len(frame.columns) else None)
     if label is None or label not in frame.columns:
         raise SchemaError(f"label column {label!r} is not in the data (columns: {list(frame.columns)})")
-    kinds: Mapping[str, str] = overrides.get("columns", {})
-    unknown = sorted(set(kinds) - set(frame.columns))
+    given: Mapping[str, Any] = {
+        str(name): _column_override(str(name), spec) for name, spec in overrides.get("columns", {}).items()
+    }
+    unknown = sorted(set(given) - {str(c) for c in frame.columns})
     if unknown:
         raise SchemaError(f"schema file names columns that are not in the data: {unknown}")
     columns = tuple(
-        ColumnSpec(str(name), kinds.get(name) or _infer_kind(frame[name]))
+        _column_spec(str(name), frame[name], given.get(str(name), {}))
         for name in frame.columns
         if name != label
     )
     task, classes = _infer_task(frame[label], overrides.get("task"))
-    return Schema(columns=columns, label=str(label), task=task, classes=classes)
+    dependence = str(overrides.get("dependence", "independent"))
+    return Schema(columns=columns, label=str(label), task=task, classes=classes, dependence=dependence)
+
+
+def _column_spec(name: str, values: pd.Series, given: Mapping[str, str]) -> ColumnSpec:
+    kind = given.get("kind") or _infer_kind(values)
+    if "role" in given:
+        return ColumnSpec(name, kind, given["role"], "schema file")
+    role, reason = infer_role(values, kind)
+    return ColumnSpec(name, kind, role, reason)
 
 
 def _infer_kind(values: pd.Series) -> str:
