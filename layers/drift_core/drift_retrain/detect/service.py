@@ -182,6 +182,10 @@ def process_object(
         logger.info("Object ignored", extra={"bucket": bucket, "key": key, "reason": skip})
         return Outcome(status=Status.IGNORED, message=skip, batch=batch)
     batch_id = naming.batch_id_for(key, version_id, batch.etag)
+    try:  # too big to read: quarantined from the event alone, before any byte is fetched
+        settings.limits.check_object_size(size)
+    except InvalidBatchError as error:
+        return _handle_invalid(clients, settings, batch, batch_id, error)
 
     profile = _load_profile(clients, settings, bucket)
     if isinstance(profile, str):
@@ -202,6 +206,7 @@ def process_object(
     )
     try:
         with open_object(clients.s3, batch) as opened:
+            settings.limits.check_object_size(opened.size)
             report_obj = run_check(
                 opened.stream,
                 profile,
@@ -210,6 +215,7 @@ def process_object(
                 batch_id=batch_id,
                 source_name=batch.uri,
                 recovery_used=recovery_used,
+                limits=settings.limits,
             )
     except InvalidBatchError as error:
         return _handle_invalid(clients, settings, batch, batch_id, error)

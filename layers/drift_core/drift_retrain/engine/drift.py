@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.echo import clip
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import (
     MISSING_LEVEL,
@@ -214,7 +215,7 @@ def categorical_drift(column: CategoricalProfile, values: pd.Series, config: Dri
         []
         if column.truncated
         else [
-            {"value": str(value), "count": int(count), "share": float(count) / n}
+            {"value": clip(value), "count": int(count), "share": float(count) / n}
             for value, count in outside.iloc[:MAX_UNSEEN_LISTED].items()
         ]
     )
