@@ -87,7 +87,7 @@ class ReadLimits:
             raise self.object_too_large(int(size))
 
     def object_too_large(self, size: int, *, at_least: bool = False) -> InvalidBatchError:
-        how = "more than " if at_least else ""
+        how = "at least " if at_least else ""
         return InvalidBatchError(
             "object_too_large",
             f"the object is {how}{human_bytes(size)}, over MAX_OBJECT_BYTES="

@@ -30,7 +30,6 @@ READ_REASONS: dict[str, str] = {
     "carriage_return": "a carriage return inside an unquoted field (not part of a CRLF line end)",
     "stray_quote": "a double quote inside an unquoted field, or text after a closing quote",
     "unterminated_quote": "a quoted field that is never closed",
-    "unparseable_header": "a header row the csv module cannot split",
     "unparseable": "records pandas splits differently from the record scan (a guard; never seen)",
     # the header against the model
     "missing_column_name": "an empty column name",

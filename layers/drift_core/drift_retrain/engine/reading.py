@@ -11,7 +11,6 @@ read failing), which say nothing about the file.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
@@ -28,6 +27,7 @@ from drift_retrain.engine.record_scan import (
     Block,
     first_block,
     record_blocks,
+    record_fields,
     without_first,
 )
 from drift_retrain.engine.row_sampler import RowSampler
@@ -137,21 +137,7 @@ def read_csv(
 
 
 def _header(block: Block) -> list[str]:
-    start, end = int(block.starts[0]), int(block.ends[0])
-    text = block.data[start:end].decode("utf-8").rstrip("\r")
-    try:
-        return [name.strip() for name in next(csv.reader([text]))]
-    except csv.Error as exc:  # never let the csv module's error escape: it is not a quarantine reason
-        raise InvalidBatchError("unparseable_header", f"header: {exc}", line=1) from exc
-
-
-def _record_field(block: Block, index: int, column: int) -> str:
-    """The raw text of one field (error messages only: pandas has already turned it into a number)."""
-    text = block.data[int(block.starts[index]) : int(block.ends[index])].decode("utf-8").rstrip("\r")
-    try:
-        return next(csv.reader([text]))[column]
-    except (csv.Error, IndexError, StopIteration):  # pragma: no cover - the record was parsed once
-        return text
+    return [name.strip() for name in record_fields(block, 0)]
 
 
 class _BlockParser:
@@ -200,7 +186,7 @@ class _BlockParser:
         return frame, block.lines
 
     def _raw(self, block: Block, index: int, name: str) -> str:
-        return _record_field(block, index, self.columns.index(name))
+        return record_fields(block, index)[self.columns.index(name)]
 
 
 def _float_columns(frame: pd.DataFrame) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import BinaryIO
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 from drift_retrain.echo import clip
 from drift_retrain.exceptions import InvalidBatchError
 
-__all__ = ["MAX_RECORD_BYTES", "Block", "first_block", "record_blocks", "without_first"]
+__all__ = ["MAX_RECORD_BYTES", "Block", "first_block", "record_blocks", "record_fields", "without_first"]
 
 #: A single record longer than this is not a CSV record we can trust (and would defeat bounded memory).
 MAX_RECORD_BYTES = 64 * 1024 * 1024
@@ -83,6 +84,30 @@ def without_first(block: Block) -> Block | None:
     """``block`` without its first record (the header), or ``None`` when nothing is left."""
     rest = Block(block.data, block.starts[1:], block.ends[1:], block.lines[1:], block.fields[1:])
     return rest if len(rest.starts) else None
+
+
+def record_fields(block: Block, index: int) -> list[str]:
+    """The fields of one checked record, unquoted (the header; the raw text of a cell for a message).
+
+    The record passed the quote checks, so a comma outside quotes separates fields and a quoted field is
+    ``"..."`` with doubled quotes inside: no csv module (and none of its field-size limit) is needed.
+    """
+    data = block.data[int(block.starts[index]) : int(block.ends[index])]
+    if data.endswith(b"\r"):  # the CR of a CRLF line end (a CR inside quotes is never last)
+        data = data[:-1]
+    arr = np.frombuffer(data, np.uint8)
+    separators = np.flatnonzero(arr == _COMMA)
+    if b'"' in data:
+        inside = (np.cumsum(arr == _QUOTE) & 1).astype(bool)
+        separators = separators[~inside[separators]]
+    bounds = [-1, *separators.tolist(), len(data)]
+    return [_unquote(data[start + 1 : end].decode("utf-8")) for start, end in pairwise(bounds)]
+
+
+def _unquote(field: str) -> str:
+    if len(field) >= 2 and field.startswith('"') and field.endswith('"'):
+        return field[1:-1].replace('""', '"')
+    return field
 
 
 def _last_record_end(buffer: bytes) -> int:
