@@ -12,6 +12,7 @@ import gzip
 import io
 import lzma
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -202,3 +203,12 @@ def test_a_huge_column_name_is_echoed_capped_in_the_message_and_the_column():
         read_csv(f"y,age,city,{name}\n1,3,a,b\n".encode(), schema=SCHEMA)
     assert caught.value.code == "extra_columns"
     assert len(str(caught.value)) <= 2100 and len(caught.value.column) < 250
+
+
+# ------------------------------------------------------------------------------------------ docs
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/drift-report.md"])
+def test_every_reason_code_is_documented(doc):
+    text = (Path(__file__).resolve().parents[2] / doc).read_text(encoding="utf-8")
+    assert [code for code in READ_REASONS if f"`{code}`" not in text] == []

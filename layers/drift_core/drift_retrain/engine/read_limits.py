@@ -27,15 +27,16 @@ ENV_NAMES = {
 }
 
 
-def human_bytes(size: int) -> str:
+def human_bytes(size: int, *, exact: bool = True) -> str:
     """``2.0 GiB (2,147,483,648 bytes)``: readable, and exact for whoever compares with a listing."""
     value, unit = float(size), "bytes"
     for name in ("KiB", "MiB", "GiB", "TiB"):
         if value < 1024:
             break
         value, unit = value / 1024, name
-    shown = f"{size:,} bytes" if unit == "bytes" else f"{value:.1f} {unit} ({size:,} bytes)"
-    return shown
+    if unit == "bytes":
+        return f"{size:,} bytes"
+    return f"{value:.1f} {unit} ({size:,} bytes)" if exact else f"{value:.1f} {unit}"
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class ReadLimits:
     def compression_ratio(self, out_bytes: int, in_bytes: int) -> InvalidBatchError:
         return InvalidBatchError(
             "compression_ratio",
-            f"the gzip data expands {out_bytes / max(1, in_bytes):,.0f} times ({human_bytes(out_bytes)} "
-            f"from {human_bytes(in_bytes)} so far), over MAX_COMPRESSION_RATIO="
+            f"the gzip data expands {out_bytes / max(1, in_bytes):,.0f} times ({human_bytes(out_bytes, exact=False)} "
+            f"from {human_bytes(in_bytes, exact=False)} so far), over MAX_COMPRESSION_RATIO="
             f"{self.max_compression_ratio:g}: a decompression bomb, or rows repeated many times over",
         )

@@ -12,6 +12,7 @@ read failing), which say nothing about the file.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,8 +195,14 @@ def _float_columns(frame: pd.DataFrame) -> list[str]:
     return [str(c) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
 
 
-def _as_numbers(values: pd.Series, name: str, lines: np.ndarray, raw=None) -> pd.Series:
-    """``values`` as float64, or ``not_numeric`` / ``infinite_value`` naming the first bad cell."""
+def _as_numbers(
+    values: pd.Series, name: str, lines: np.ndarray, raw: Callable[[int], str] | None = None
+) -> pd.Series:
+    """``values`` as float64, or ``not_numeric`` / ``infinite_value`` naming the first bad cell.
+
+    ``raw(i)`` gives row ``i``'s text when pandas has already read the column as numbers (``1e400``
+    arrives as ``inf``; the message quotes what the file says).
+    """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values if values.dtype == np.float64 else values.astype(np.float64)
         text = None
