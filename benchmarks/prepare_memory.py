@@ -141,7 +141,7 @@ def child(mode: str, size: int) -> dict:
         event = {
             "execution_name": "bench",
             "execution_arn": "arn:aws:states:us-east-1:123456789012:execution:bench:bench",
-            "execution_start": "2026-12-01T00:00:00.000Z",
+            "execution_start": "2026-11-30T00:00:00.000Z",
             "trigger": {
                 "batch": {"bucket": BUCKET, "key": BIG_KEY, "version_id": version, "batch_id": "big"}
             },
