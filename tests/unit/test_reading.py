@@ -39,6 +39,7 @@ def test_reads_rows_with_schema_types():
         pytest.param(lambda b: gzip.compress(b), id="gzip"),
         pytest.param(lambda b: b"\xef\xbb\xbf" + b, id="utf8-bom"),
         pytest.param(lambda b: b.replace(b"\n", b"\r\n"), id="crlf"),
+        pytest.param(lambda b: b.replace(b"\n", b"\r"), id="cr-only"),
         pytest.param(lambda b: b.rstrip(b"\n"), id="no-final-newline"),
         pytest.param(lambda b: b.replace(b"\n", b"\n\n"), id="blank-lines"),
     ],
@@ -111,14 +112,18 @@ BAD_INPUTS = [
     ("not-a-number", b"y,age,city\n1,3,a\n0,old,b\n", "not_numeric", "line 3, column 'age': 'old'"),
     ("boolean-in-numeric", b"y,age,city\n1,True,a\n", "not_numeric", "column 'age'"),
     ("not-utf8", b"y,age,city\n1,3,caf\xe9\n", "not_utf8", "line 2: byte 0xe9"),
-    ("utf16", "y,age,city\n1,3,a\n".encode("utf-16"), "not_utf8", "not valid UTF-8"),
+    ("utf16", "y,age,city\n1,3,a\n".encode("utf-16"), "utf16", "UTF-16"),
     ("unclosed-quote", b'y,age,city\n1,3,"a\n0,4,b\n', "unterminated_quote", "never closed"),
     ("corrupt-gzip", gzip.compress(GOOD)[:-12], "corrupt_gzip", "gzip"),
     ("garbage-gzip", b"\x1f\x8b" + b"\x00" * 40, "corrupt_gzip", "gzip"),
     ("unknown-class", b"y,age,city\n7,3,a\n", "unknown_class", "'7' is not one of the model's classes"),
     # A csv.Error used to escape here: DetectDrift crashed and the next retrain failed on the file.
-    ("cr-line-endings", b"y,age,city\r1,3,a\r0,4,b\r", "carriage_return", "CR-only line endings"),
-    ("cr-in-header", b"y,a\rge,city\n1,3,a\n", "carriage_return", "carriage return (CR) inside the header"),
+    (
+        "cr-in-header",
+        b"y,a\rge,city\n1,3,a\n",
+        "carriage_return",
+        "line 1: a carriage return (CR) inside a field",
+    ),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drift_retrain.echo import MESSAGE_LIMIT, clip
+
 __all__ = [
     "ChampionUnavailableError",
     "ConfigError",
@@ -21,14 +23,16 @@ class InvalidBatchError(DriftRetrainError):
     """A batch file cannot be checked: it is quarantined with this reason and never triggers a retrain.
 
     ``code`` is a stable machine-readable reason (``empty_file``, ``ragged_row``, ...);
-    ``str(error)`` is the specific human-readable message.
+    ``str(error)`` is the specific human-readable message. Both the message and the column name come
+    from the input, so they are capped (see :mod:`drift_retrain.echo`): the report, the quarantine
+    record and the notification built from them stay small whatever the file holds.
     """
 
     def __init__(self, code: str, message: str, *, line: int | None = None, column: str | None = None):
-        super().__init__(message)
+        super().__init__(clip(message, MESSAGE_LIMIT))
         self.code = code
         self.line = line
-        self.column = column
+        self.column = None if column is None else clip(column)
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": str(self), "line": self.line, "column": self.column}

@@ -71,8 +71,9 @@ def test_drift_run_uses_the_new_batch_first_and_skips_bad_or_unlabelled_files(aw
     aws.s3.put_object(
         Bucket=BUCKET, Key="incoming/unlabelled.csv", Body=to_csv(make_frame(300, seed=4, labelled=False))
     )
-    cr_only = to_csv(make_frame(300, seed=7)).replace(b"\n", b"\r")
-    aws.s3.put_object(Bucket=BUCKET, Key="incoming/cr-only.csv", Body=cr_only)
+    # A bare CR inside a field: pandas would end the record there (CR-only line endings are accepted).
+    stray_cr = to_csv(make_frame(300, seed=7)).replace(b"\n", b"\rx\n", 1)
+    aws.s3.put_object(Bucket=BUCKET, Key="incoming/stray-cr.csv", Body=stray_cr)
     put = aws.s3.put_object(
         Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5, concept=1))
     )
@@ -87,7 +88,7 @@ def test_drift_run_uses_the_new_batch_first_and_skips_bad_or_unlabelled_files(aw
     assert {s["key"]: s["reason"].split(":")[0] for s in manifest["skipped"]} == {
         "incoming/bad.csv": "missing_columns",
         "incoming/unlabelled.csv": "no labelled rows",
-        "incoming/cr-only.csv": "carriage_return",  # skipped: an unreadable file never blocks a retrain
+        "incoming/stray-cr.csv": "carriage_return",  # skipped: an unreadable file never blocks a retrain
     }
     assert manifest["split"]["test_from"] == ["incoming/new.csv"]
     assert data["rows"]["test"] == 180 and data["champion_profile_found"] is True

@@ -11,6 +11,7 @@ from drift_retrain.aws.executions import ExecutionStart
 from drift_retrain.aws.objects import ObjectRef, QuarantineRecord
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.policy import PERFORMANCE
+from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, DRIFT_REPORTS_PREFIX
 
 __all__ = ["DetectSettings", "LazyClients", "Outcome", "Status", "retrain_input"]
@@ -39,11 +40,13 @@ class DetectSettings:
     incoming_prefix: str = naming.INCOMING_PREFIX
     reports_prefix: str = DRIFT_REPORTS_PREFIX
     drift: DriftConfig = field(default_factory=DriftConfig)
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DetectSettings:
         """Read ``DATA_BUCKET``, ``PROFILE_KEY``, ``ENDPOINT_NAME``, ``STATE_MACHINE_ARN``, ``TOPIC_ARN``
-        and the drift configuration (``ALPHA``, ``PSI_FLOOR``, ... see ``DriftConfig.from_env``)."""
+        the drift configuration (``ALPHA``, ``PSI_FLOOR``, ... see ``DriftConfig.from_env``) and the read
+        limits (``MAX_OBJECT_BYTES``, ... see ``ReadLimits.from_env``)."""
 
         def value(name: str) -> str | None:
             return (environ.get(name) or "").strip() or None
@@ -55,6 +58,7 @@ class DetectSettings:
             state_machine_arn=value("STATE_MACHINE_ARN"),
             topic_arn=value("TOPIC_ARN"),
             drift=DriftConfig.from_env(environ),
+            limits=ReadLimits.from_env(environ),
         )
 
 

@@ -3,12 +3,14 @@
 The Lambda handler (``functions/detect_drift/app.py``) only parses the event and calls
 :func:`process_object`; everything else lives in this package so it can be tested with moto or fakes:
 
-1. ignore objects outside ``incoming/`` (and folder markers);
+1. ignore objects outside ``incoming/`` (and folder markers); an object whose event size is over
+   ``MAX_OBJECT_BYTES`` goes straight to step 4 (``object_too_large``) without a byte being read;
 2. load the baseline profile (missing or unreadable: log, notify "no baseline profile yet", stop; the
    batch is neither quarantined nor retrained on);
 3. stream the object into :func:`drift_retrain.engine.check.run_check`, the champion endpoint answering for the
    labelled rows (:class:`~drift_retrain.aws.endpoint.EndpointPredictor`);
-4. a bad file (``InvalidBatchError``): copy it to ``quarantine/<key>`` with ``<key>.error.json``, write
+4. a bad file (``InvalidBatchError``, one of ``engine.read_reasons.READ_REASONS``; the read limits
+   included): copy it to ``quarantine/<key>`` with ``<key>.error.json``, write
    an ``invalid`` report, notify, and return normally (raising would make Lambda retry a file that will
    never get better);
 5. otherwise write ``reports/drift/<batch-id>.json``, notify when the report raises an alert, and start
@@ -194,6 +196,10 @@ def process_object(
     key = resolve_event_key(clients.s3, bucket, key, version_id)
     batch = ObjectRef(bucket=bucket, key=key, version_id=version_id, etag=etag, size=size)
     batch_id = naming.batch_id_for(key, version_id, batch.etag)
+    try:  # too big to read: quarantined from the event alone, before any byte is fetched
+        settings.limits.check_object_size(size)
+    except InvalidBatchError as error:
+        return _handle_invalid(clients, settings, batch, batch_id, error)
 
     profile = _load_profile(clients, settings, bucket)
     if isinstance(profile, str):
@@ -212,6 +218,7 @@ def process_object(
     )
     try:
         with open_object(clients.s3, batch) as opened:
+            settings.limits.check_object_size(opened.size)
             report_obj = run_check(
                 opened.stream,
                 profile,
@@ -220,6 +227,7 @@ def process_object(
                 batch_id=batch_id,
                 source_name=batch.uri,
                 recovery_used=recovery_used,
+                limits=settings.limits,
             )
     except InvalidBatchError as error:
         return _handle_invalid(clients, settings, batch, batch_id, error)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.echo import clip
 from drift_retrain.engine.category_profile import CategoricalProfile
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.drift_types import INSUFFICIENT, FeatureDrift, TestResult, missing_test, rate
@@ -75,7 +76,7 @@ def categorical_drift(
         result.concentration = _result("repeats", outcome, n, config)
         unseen_rows = cells.unseen.sort_values(ascending=False, kind="stable")
         result.unseen_categories = [
-            {"value": str(value), "count": int(count), "share": int(count) / total}
+            {"value": clip(str(value)), "count": int(count), "share": int(count) / total}
             for value, count in unseen_rows.iloc[:MAX_UNSEEN_LISTED].items()
         ]
     if role == ID:
@@ -83,7 +84,8 @@ def categorical_drift(
     base_total = max(1, column.count + column.missing)
     result.baseline = {
         "top": {
-            c: int(k) / base_total for c, k in zip(column.categories[:5], column.counts[:5], strict=False)
+            clip(c): int(k) / base_total
+            for c, k in zip(column.categories[:5], column.counts[:5], strict=False)
         },
         "missing_rate": column.missing / base_total,
         "levels": None if levels is None else levels.distinct,
@@ -91,7 +93,7 @@ def categorical_drift(
     }
     top = present.iloc[:5]  # value_counts sorts by count
     result.batch = {
-        "top": {str(c): int(k) / max(1, total) for c, k in top.items()},
+        "top": {clip(str(c)): int(k) / max(1, total) for c, k in top.items()},
         "missing_rate": missing / max(1, total),
         "levels": len(present),
         "unseen_share": None if unseen_rows is None else int(unseen_rows.sum()) / max(1, n),

@@ -9,6 +9,7 @@ from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import numeric_distributions
 from drift_retrain.engine.drift import feature_drift, label_drift
 from drift_retrain.engine.policy import decide
+from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import Source, read_csv
 from drift_retrain.engine.report import DriftReport
 
@@ -24,6 +25,7 @@ def run_check(
     batch_id: str | None = None,
     source_name: str | None = None,
     recovery_used: int = 0,
+    limits: ReadLimits | None = None,
 ) -> DriftReport:
     """Check one batch against a baseline profile.
 
@@ -31,12 +33,12 @@ def run_check(
     ``DriftReport.invalid`` for the matching report). ``predictor`` scores labelled rows with the
     champion for the concept-drift test; without one that test is skipped and the report says so.
     ``recovery_used`` is how many follow-up retrains the serving model has already had (the caller counts
-    them; see ``policy.decide``).
+    them; see ``policy.decide``). ``limits`` bound the bytes read (default ``ReadLimits()``).
     """
     config = config or DriftConfig()
     if source_name is None and isinstance(source, (str, Path)):
         source_name = str(source)
-    batch = read_csv(source, schema=profile.schema, max_rows=config.max_rows, seed=config.seed)
+    batch = read_csv(source, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits)
     frame = batch.frame
     features = feature_drift(profile, frame, config)
     label = profile.schema.label

@@ -11,14 +11,13 @@ from typing import Any
 
 import pandas as pd
 
-from drift_retrain.aws import storage
-from drift_retrain.engine.reading import read_csv
+from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.workflow.algorithms import XGBOOST, algorithm_fields
 from drift_retrain.workflow.candidates import TRAINED, candidate_names, registry_models
 from drift_retrain.workflow.exceptions import NotEnoughTrainingDataError
 from drift_retrain.workflow.retrain_run import Retrain
 from drift_retrain.workflow.window import fit_rows, hold_out, sample_previous
-from drift_retrain.workflow.window_reading import Window, WindowReader, labelled
+from drift_retrain.workflow.window_reading import Window, WindowReader, labelled, stream_csv
 
 __all__ = ["previous_sample", "registry_items", "trained_items", "windows_for"]
 
@@ -41,13 +40,23 @@ def windows_for(retrain: Retrain, reader: WindowReader, strategies: list[str]) -
 
 
 def previous_sample(retrain: Retrain) -> pd.DataFrame | None:
-    """A share of the champion's training rows (the ``recent_plus_previous`` candidate only)."""
+    """A share of the champion's training rows (the ``recent_plus_previous`` candidate only).
+
+    Streamed and sampled to ``WINDOW_MAX_ROWS`` rows first, like every window batch (flat memory).
+    """
     ref = (retrain.champion.metadata.get("training_data") if retrain.champion else None) or None
     share = retrain.settings.window.previous_data_share
     if not ref or share <= 0:
         return None
-    body = storage.read_object(retrain.s3, ref["bucket"], ref["key"])
-    rows = labelled(read_csv(body, schema=retrain.schema, seed=retrain.seed).frame, retrain.schema.label)
+    table = stream_csv(
+        retrain.s3,
+        ObjectRef(ref["bucket"], ref["key"]),
+        retrain.settings.limits,
+        schema=retrain.schema,
+        max_rows=retrain.settings.window.max_rows,
+        seed=retrain.seed,
+    )
+    rows = labelled(table.frame, retrain.schema.label)
     return sample_previous(rows, share, retrain.seed)
 
 

@@ -30,6 +30,7 @@ from drift_retrain.aws import storage
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
 from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ConfigError, ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, INCOMING_PREFIX
@@ -74,6 +75,8 @@ class PrepareSettings:
     drift: DriftConfig = field(default_factory=DriftConfig)
     #: Which built-in algorithms train each window, their images and hyperparameters (``algorithms``).
     algorithms: AlgorithmSettings = field(default_factory=AlgorithmSettings)
+    #: The same bounds as DetectDrift's (``MAX_OBJECT_BYTES``, ...): a window batch over them is skipped.
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> PrepareSettings:
@@ -97,6 +100,7 @@ class PrepareSettings:
             window=_window_settings(environ),
             drift=drift_settings(environ),
             algorithms=AlgorithmSettings.from_env(environ),
+            limits=_read_limits(environ),
         )
 
 
@@ -105,6 +109,13 @@ def _window_settings(environ: Mapping[str, str]) -> WindowSettings:
         return WindowSettings.from_env(environ)
     except ConfigError as exc:
         raise WorkflowInputError(f"training window settings: {exc}") from exc
+
+
+def _read_limits(environ: Mapping[str, str]) -> ReadLimits:
+    try:
+        return ReadLimits.from_env(environ)
+    except ConfigError as exc:
+        raise WorkflowInputError(f"read limits: {exc}") from exc
 
 
 def objective_for(schema: Schema) -> dict[str, Any]:
@@ -177,7 +188,13 @@ def _start(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> tupl
             'a bootstrap run ({"bootstrap": true, "batch": {...}}), see docs/deployment.md'
         )
     schema, trigger_frame = read_trigger(
-        s3, batch, champion, label_column=settings.label_column, max_rows=settings.window.max_rows, seed=seed
+        s3,
+        batch,
+        champion,
+        label_column=settings.label_column,
+        max_rows=settings.window.max_rows,
+        seed=seed,
+        limits=settings.limits,
     )
     run = s3_safe(execution_name)
     retrain = Retrain(
@@ -231,7 +248,13 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         settings.window.candidates, trigger_kind=retrain.trigger.get("kind"), bootstrap=retrain.bootstrap
     )
     reader = WindowReader(
-        s3, settings.bucket, settings.incoming_prefix, settings.window, retrain.schema, retrain.seed
+        s3,
+        settings.bucket,
+        settings.incoming_prefix,
+        settings.window,
+        retrain.schema,
+        retrain.seed,
+        limits=settings.limits,
     )
     reader.frames[retrain.batch["key"]] = trigger_frame
     windows = windows_for(retrain, reader, strategies)

@@ -3,6 +3,11 @@
 Which batches a strategy wants is decided by pure functions (``window.order_window``,
 ``change_window.since_change``); this module lists ``incoming/``, asks the drift reports, and reads each
 batch once even when several windows share it.
+
+Every object is streamed through the same reader as DetectDrift, sampled to ``WINDOW_MAX_ROWS`` rows
+and bounded by ``ReadLimits``, so memory stays flat whatever the object's size (never the whole object
+in memory). A window batch that cannot be used for any reason (invalid, too large, gone, unreadable) is
+left out with its reason in the manifest: one bad file never blocks a retrain.
 """
 
 from __future__ import annotations
@@ -15,16 +20,19 @@ from typing import Any
 import pandas as pd
 
 from drift_retrain.aws import storage
+from drift_retrain.aws.objects import ObjectRef, open_object
+from drift_retrain.echo import clip
 from drift_retrain.engine.champion import recovered
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import BaselineProfile
-from drift_retrain.engine.reading import read_csv
+from drift_retrain.engine.read_limits import ReadLimits
+from drift_retrain.engine.reading import CsvBatch, read_csv
 from drift_retrain.engine.schema import Schema, infer_schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.workflow.change_window import read_verdicts, since_change
 from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window
 
-__all__ = ["Window", "WindowReader", "labelled", "read_trigger"]
+__all__ = ["Window", "WindowReader", "labelled", "read_trigger", "stream_csv"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +44,18 @@ def labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     return frame[frame[label].notna()].reset_index(drop=True)
 
 
+def stream_csv(s3: Any, ref: ObjectRef, limits: ReadLimits | None = None, **options: Any) -> CsvBatch:
+    """Read one object through the streaming reader (``options`` go to ``read_csv``).
+
+    The size known from the listing or the event, then the one S3 reports, are checked before reading.
+    """
+    limits = limits or ReadLimits()
+    limits.check_object_size(ref.size)
+    with open_object(s3, ref) as opened:
+        limits.check_object_size(opened.size)
+        return read_csv(opened.stream, limits=limits, **options)
+
+
 def read_trigger(
     s3: Any,
     batch: Mapping[str, Any],
@@ -44,17 +64,23 @@ def read_trigger(
     label_column: str,
     max_rows: int,
     seed: int,
+    limits: ReadLimits | None = None,
 ) -> tuple[Schema, pd.DataFrame]:
-    """The schema (the champion's, or inferred from the seed file) and the trigger's labelled rows."""
-    body = storage.read_object(s3, batch["bucket"], batch["key"], batch.get("version_id"))
+    """The schema (the champion's, or inferred from the seed file) and the trigger's labelled rows.
+
+    The trigger is pinned to the revision DetectDrift checked (its version id); a bootstrap reads it
+    twice (once to infer the schema), never holding the object in memory.
+    """
+    ref = ObjectRef(bucket=batch["bucket"], key=batch["key"], version_id=batch.get("version_id"))
     if champion is not None:
         schema = champion.schema
     else:
-        schema = infer_schema(
-            read_csv(body, label=label_column, max_rows=max_rows, seed=seed).frame, label=label_column
-        )
+        inferred = stream_csv(s3, ref, limits, label=label_column, max_rows=max_rows, seed=seed)
+        schema = infer_schema(inferred.frame, label=label_column)
+        del inferred
     # Read with the schema so values look exactly as DetectDrift sees them.
-    return schema, labelled(read_csv(body, schema=schema, max_rows=max_rows, seed=seed).frame, schema.label)
+    rows = stream_csv(s3, ref, limits, schema=schema, max_rows=max_rows, seed=seed).frame
+    return schema, labelled(rows, schema.label)
 
 
 @dataclass
@@ -78,9 +104,11 @@ class WindowReader:
         settings: WindowSettings,
         schema: Schema,
         seed: int,
+        limits: ReadLimits | None = None,
     ) -> None:
         self.s3, self.bucket, self.settings, self.schema, self.seed = s3, bucket, settings, schema, seed
         self.incoming_prefix = incoming_prefix
+        self.limits = limits or ReadLimits()
         self.frames: dict[str, pd.DataFrame] = {}
         self.etags: dict[str, str] = {}
         self.unusable: dict[str, str] = {}
@@ -139,16 +167,33 @@ class WindowReader:
         if key in self.unusable:
             return None
         if key not in self.frames:
-            body = storage.read_object(self.s3, self.bucket, key)
+            listed = next((b for b in self.listed() if b.key == key), None)
+            ref = ObjectRef(
+                self.bucket,
+                key,
+                etag=(listed.etag or None) if listed else None,
+                size=listed.size if listed else None,
+            )
             try:
-                table = read_csv(body, schema=self.schema, max_rows=self.settings.max_rows, seed=self.seed)
+                table = stream_csv(
+                    self.s3,
+                    ref,
+                    self.limits,
+                    schema=self.schema,
+                    max_rows=self.settings.max_rows,
+                    seed=self.seed,
+                )
             except InvalidBatchError as exc:
                 self.unusable[key] = f"{exc.code}: {exc}"
+                return None
+            except Exception as exc:  # one unreadable file must never block the retrain: skip it, say why
+                logger.warning("window batch skipped", exc_info=True, extra={"key": key})
+                self.unusable[key] = f"unreadable: {type(exc).__name__}: {clip(exc, 500)}"
                 return None
             frame = labelled(table.frame, self.schema.label)
             if frame.empty:
                 self.unusable[key] = "no labelled rows"
                 return None
             self.frames[key] = frame
-            self.etags[key] = next((b.etag for b in self.listed() if b.key == key), "")
+            self.etags[key] = listed.etag if listed else ""
         return self.frames[key]

@@ -1,0 +1,47 @@
+"""Every reason the reader gives for refusing a batch: the stable codes of ``InvalidBatchError``.
+
+The code is what a report's ``error_code``, a quarantine record's ``code`` and metrics carry; the message
+beside it says where (line, column) and what to do. The README's "Bad input" table and
+docs/drift-report.md list these codes (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+__all__ = ["READ_REASONS"]
+
+#: code -> the kind of input that gets it.
+READ_REASONS: dict[str, str] = {
+    # what the file is
+    "unreadable": "a local path that cannot be opened (CLI)",
+    "empty_file": "no bytes, or only blank lines",
+    "object_too_large": "the object is over MAX_OBJECT_BYTES (from the event, the listing or while reading)",
+    "decompressed_too_large": "gzip data expanding past MAX_DECOMPRESSED_BYTES",
+    "compression_ratio": "gzip data expanding more than MAX_COMPRESSION_RATIO times (a decompression bomb)",
+    "corrupt_gzip": "gzip data that is corrupt or truncated",
+    "unsupported_compression": "bzip2, xz, zstd, LZ4, 7-Zip, RAR, or gzip inside gzip",
+    "parquet": "a Parquet file",
+    "zip_archive": "a zip archive (an .xlsx workbook is one)",
+    "binary_file": "only NUL bytes, a known binary format (.xls, Avro, Arrow, ORC, PDF, SQLite) or binary data",
+    "utf16": "UTF-16 or UTF-32 text, with or without a byte-order mark",
+    # the text
+    "not_utf8": "bytes that are not UTF-8 (e.g. Latin-1 accents)",
+    "nul_byte": "a NUL byte (0x00) inside the text",
+    "no_line_breaks": "no line break within 64 MiB",
+    "carriage_return": "a carriage return inside an unquoted field (not part of a CRLF line end)",
+    "stray_quote": "a double quote inside an unquoted field, or text after a closing quote",
+    "unterminated_quote": "a quoted field that is never closed",
+    "unparseable": "records pandas splits differently from the record scan (a guard; never seen)",
+    # the header against the model
+    "missing_column_name": "an empty column name",
+    "duplicate_columns": "a column name twice",
+    "missing_columns": "a feature column of the model is absent",
+    "extra_columns": "a column the model does not know",
+    "renamed_columns": "columns missing and unexpected ones in their place",
+    "missing_label": "training data without its label column",
+    # the rows
+    "no_rows": "a header row and no data rows",
+    "ragged_row": "a record with more or fewer fields than the header",
+    "not_numeric": "text in a numeric column",
+    "infinite_value": "inf, -inf or a number beyond float range (1e400) in a numeric column",
+    "unknown_class": "a label that is not one of the model's classes",
+}
