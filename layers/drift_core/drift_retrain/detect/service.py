@@ -21,6 +21,7 @@ Transient AWS failures (S3 throttling, network) are raised so Lambda retries; ev
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from drift_retrain.aws import naming
@@ -29,7 +30,7 @@ from drift_retrain.aws.exceptions import NotificationError, ObjectChangedError, 
 from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
 from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object
-from drift_retrain.aws.storage import count_keys, read_object, write_json
+from drift_retrain.aws.storage import count_keys, current_revision, read_object, write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
 from drift_retrain.detect.messages import drift_message
 from drift_retrain.engine.champion import has_lower_reference
@@ -64,6 +65,16 @@ def _ignore_reason(bucket: str, key: str, settings: DetectSettings) -> str | Non
     if key.endswith("/"):
         return f"key {key} is a folder marker"
     return None
+
+
+def _pin_current_revision(clients: Any, batch: ObjectRef) -> ObjectRef | None:
+    """An event without version id or ETag (a hand-written sample, ``sam remote invoke``) checks the
+    object's current revision, pinned so the report, the batch id and the retrain all name that one."""
+    revision = current_revision(clients.s3, batch.bucket, batch.key)
+    if revision is None:
+        return None
+    version_id, etag = revision
+    return replace(batch, version_id=version_id, etag=etag or None)
 
 
 def _load_profile(clients: Any, settings: DetectSettings, bucket: str) -> BaselineProfile | str:
@@ -181,7 +192,12 @@ def process_object(
     if skip:
         logger.info("Object ignored", extra={"bucket": bucket, "key": key, "reason": skip})
         return Outcome(status=Status.IGNORED, message=skip, batch=batch)
-    batch_id = naming.batch_id_for(key, version_id, batch.etag)
+    if batch.version_id is None and batch.etag is None:
+        pinned = _pin_current_revision(clients, batch)
+        if pinned is None:
+            return Outcome(status=Status.OBJECT_GONE, message=f"{batch.uri} does not exist", batch=batch)
+        batch = pinned
+    batch_id = naming.batch_id_for(key, batch.version_id, batch.etag)
 
     profile = _load_profile(clients, settings, bucket)
     if isinstance(profile, str):
