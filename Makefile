@@ -53,7 +53,7 @@ format: setup
 	$(PY) -m ruff format .
 
 test: setup lint sam-validate
-	$(PY) -m pytest --durations=15
+	$(PY) -m pytest --durations=15 --ignore=tests/sam_local
 
 test-fast: setup lint
 	$(PY) -m pytest -m "not statistical" tests/unit tests/functional tests/static
