@@ -24,6 +24,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from drift_retrain_local.artifacts import build_functions, build_layer
 from drift_retrain_local.samples import SAMPLES, Sample, StageContext
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,12 +62,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _runtime_path() -> str:
-    """PATH with the runtime's python3.12 first: `sam build` validates it, the layer Makefile uses it."""
-    python = subprocess.run(
+def _runtime_python() -> str:
+    return subprocess.run(
         [str(ROOT / "tools" / "find-python.sh"), "3.12"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    return os.pathsep.join([str(Path(python).parent), os.environ.get("PATH", "")])
+
+
+def _runtime_path() -> str:
+    """PATH with the runtime's python3.12 first: `sam build` validates it, the layer Makefile uses it."""
+    return os.pathsep.join([str(Path(_runtime_python()).parent), os.environ.get("PATH", "")])
+
+
+def _files(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
 
 
 @dataclass
@@ -158,3 +166,12 @@ def test_sam_local_invoke_runs_every_sample(served: Served, sample: Sample):
     context = StageContext(_client(served), served.bucket, served.environment[sample.logical_id])
     staged = sample.stage(context, event)
     sample.check(_invoke(served, sample), event, staged)
+
+
+def test_make_layer_builds_what_sam_build_builds(served: Served, tmp_path: Path):
+    """`make layer` (drift_retrain_local.artifacts, which tests/artifact runs) = `sam build`, file for file."""
+    ours = build_layer(tmp_path, _runtime_python())
+    assert _files(ours) == _files(served.build / "DriftCoreLayer" / "python")
+    folders, _ = build_functions(tmp_path)
+    for logical_id, folder in folders.items():
+        assert _files(folder) == _files(served.build / logical_id), logical_id
