@@ -33,10 +33,12 @@ $(STAMP): pyproject.toml $(LOCK) $(wildcard tools/asl-lint/package-lock.json)
 	@touch $@
 
 # The lock is resolved for Lambda's platform (CPython $(RUNTIME), x86_64, manylinux_2_28 = Amazon Linux 2023);
-# the layer's requirements are the runtime dependencies' closure at the same versions.
+# the layer's requirements are the runtime dependencies' closure at the same versions. Existing pins are
+# kept; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest versions pyproject.toml allows.
+LOCK_FLAGS ?=
 lock: setup
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version $(RUNTIME) \
-		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" --upgrade -o $(LOCK)
+		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_FLAGS) -o $(LOCK)
 	$(VENV)/bin/uv pip compile pyproject.toml -c $(LOCK) --python-version $(RUNTIME) \
 		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" --no-annotate \
 		-o layers/drift_core/requirements.txt
