@@ -8,6 +8,8 @@ rebuilds that layer and shows this check failing on it).
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from drift_retrain_local.artifacts import run_handler
@@ -42,8 +44,6 @@ def test_the_layer_ships_the_package_and_not_the_tools(built):
 
 def test_the_layer_is_compiled_for_the_runtime(built, runtime_python):
     """/opt is read-only on Lambda: without these .pyc every cold start compiles from source."""
-    import subprocess
-
     tag = subprocess.run(
         [runtime_python, "-c", "import sys; print(sys.implementation.cache_tag)"],
         capture_output=True,
@@ -54,3 +54,17 @@ def test_the_layer_is_compiled_for_the_runtime(built, runtime_python):
     compiled = [s for s in sources if (s.parent / "__pycache__" / f"{s.stem}.{tag}.pyc").exists()]
     assert sources and compiled == sources
     assert (built.layer / "scipy" / "stats" / "__pycache__" / f"__init__.{tag}.pyc").exists()
+    # tracebacks name the file where Lambda mounts the layer, not the build directory
+    pyc = sources[0].parent / "__pycache__" / f"{sources[0].stem}.{tag}.pyc"
+    filename = subprocess.run(
+        [
+            runtime_python,
+            "-c",
+            "import marshal, sys; print(marshal.loads(open(sys.argv[1], 'rb').read()[16:]).co_filename)",
+            str(pyc),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert filename == "/opt/python/" + str(sources[0].relative_to(built.layer))
