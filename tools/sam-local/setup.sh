@@ -26,7 +26,7 @@ fi
 started=$(date +%s); step "packages (docker.io, debootstrap)"
 if command -v dockerd >/dev/null && command -v debootstrap >/dev/null; then done_in "$started" "present"; else
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io debootstrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
     done_in "$started"
 fi
 
