@@ -51,6 +51,7 @@ def test_a_classic_s3_notification_is_checked(detect_drift, clients, bucket, pro
     assert response["status"] == "checked" and response["key"] == "incoming/from notification.csv"
 
 
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
 def test_an_unknown_event_raises_a_clear_error(detect_drift, bucket):
     with pytest.raises(EventShapeError, match="Object Created"):
         detect_drift.invoke({"source": "aws.sqs"})
