@@ -1,21 +1,34 @@
 # Two commands matter on a fresh machine (both do their own set-up):
 #   make demo   - the main job: the whole service on a local cloud, on example data the project generates
-#   make test   - the whole test suite (lint, unit, statistical, functional, static, local cloud, state machine)
+#   make test   - the whole test suite (lint, unit, statistical, functional, static, artifact, local cloud,
+#                 state machine; `sam validate --lint` when the SAM CLI is installed)
 #   make test-fast - lint, unit, functional (moto) and static checks: the inner loop (about a minute)
-PYTHON ?= python3
+#   make layer  - build the layer and the functions exactly as `sam build` lays them out (.aws-sam/build)
+#   make test-sam-local - every function through `sam local invoke` against `drift-retrain local serve`
+#                 (needs Docker: tools/sam-local/setup.sh as root; skips with a message without it)
+#   make lock   - re-resolve requirements.lock and the layer's requirements.txt after a pyproject change
+#
+# One interpreter everywhere: the Lambda runtime's (template.yaml Globals.Function.Runtime).
+RUNTIME := $(shell sed -n 's/^ *Runtime: python\([0-9.]*\).*/\1/p' template.yaml | head -n 1)
+PYTHON ?= $(shell tools/find-python.sh $(RUNTIME))
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
+BUILD ?= .aws-sam/build
 
-.PHONY: setup setup-browser demo test test-fast lint format bench bench-stream diagram aws-smoke clean
+.PHONY: setup setup-browser demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream diagram aws-smoke clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml $(wildcard tools/asl-lint/package-lock.json)
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+$(STAMP): pyproject.toml $(LOCK) $(wildcard tools/asl-lint/package-lock.json)
+	@test -n "$(PYTHON)" || { echo "make setup: no python$(RUNTIME) (see the message above)"; exit 1; }
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(RUNTIME)".split("."))))'; then \
+		echo "$(VENV) is not python$(RUNTIME): recreating it"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# Every version comes from the lock (the layer installs the same pins: layers/drift_core/requirements.txt).
+	$(PY) -m pip install --quiet --disable-pip-version-check -c $(LOCK) -e '.[dev]'
 	@if [ -f tools/asl-lint/package-lock.json ]; then npm ci --prefix tools/asl-lint --no-audit --no-fund --silent; fi
 	@touch $@
 
@@ -28,6 +41,17 @@ setup-browser:
 			|| echo "apt-get could not install chromium: the browser tests will say so"; \
 	else echo "No /usr/bin/chromium: the browser tests skip (install it as root: apt-get install chromium)"; fi
 
+# The lock is resolved for Lambda's platform (CPython $(RUNTIME), x86_64, manylinux_2_28 = Amazon Linux 2023);
+# the layer's requirements are the runtime dependencies' closure at the same versions. Existing pins are
+# kept; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest versions pyproject.toml allows.
+LOCK_FLAGS ?=
+lock: setup
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version $(RUNTIME) \
+		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_FLAGS) -o $(LOCK)
+	$(VENV)/bin/uv pip compile pyproject.toml -c $(LOCK) --python-version $(RUNTIME) \
+		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" --no-annotate \
+		-o layers/drift_core/requirements.txt
+
 demo: setup
 	$(VENV)/bin/drift-retrain local demo --out out/local-demo
 
@@ -39,11 +63,23 @@ format: setup
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: setup setup-browser lint
-	$(PY) -m pytest --durations=15
+test: setup setup-browser lint sam-validate
+	$(PY) -m pytest --durations=15 --ignore=tests/sam_local
 
 test-fast: setup lint
 	$(PY) -m pytest -m "not statistical" tests/unit tests/functional tests/static
+
+# The layer and every function as `sam build` lays them out, with sizes and the cold import of each handler.
+layer: setup
+	$(PY) -m drift_retrain_local.artifacts --out $(BUILD) --python "$(PYTHON)"
+
+# `sam validate --lint` when the SAM CLI is installed (tools/sam-local/setup.sh installs it), else a note.
+sam-validate:
+	@tools/sam-local/sam.sh validate --lint --template template.yaml --region us-east-1 \
+		|| { rc=$$?; [ $$rc -eq 3 ] && echo "sam validate --lint: SKIPPED (no SAM CLI; tools/sam-local/setup.sh installs it)" || exit $$rc; }
+
+test-sam-local: setup
+	tools/sam-local/test.sh
 
 # Regenerate docs/state-machine.md from the definition (a static test fails when it is stale).
 diagram: setup
@@ -62,4 +98,4 @@ aws-smoke: setup
 	bash scripts/aws_smoke.sh
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .aws-sam

@@ -135,7 +135,41 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("out/local-demo"), help="output folder (default out/local-demo)"
     )
     local_demo.set_defaults(handler=_local_demo)
+    _serve_parser(local_commands)
     return parser
+
+
+def _serve_parser(local_commands: argparse._SubParsersAction) -> None:
+    """``local serve``; unset options keep ``drift_retrain_local.serve.serve``'s defaults (README)."""
+    serve = local_commands.add_parser(
+        "serve",
+        help="the local cloud as a server for `sam local invoke` (writes env.json, template.local.yaml)",
+    )
+    serve.add_argument("--port", type=int, help="port to listen on (default 5000)")
+    serve.add_argument("--host", help="interface to listen on (default: all, 0.0.0.0)")
+    serve.add_argument(
+        "--container-host",
+        help="this machine as a Lambda container sees it (default: Docker's bridge, 172.17.0.1)",
+    )
+    serve.add_argument("--env-file", type=Path, help="env.json to write (default: the repository's)")
+    serve.add_argument(
+        "--sam-template", type=Path, help="sam build's template (default .aws-sam/build/template.yaml)"
+    )
+    serve.add_argument("--no-bootstrap", action="store_true", help="do not train and deploy a first model")
+    serve.add_argument("--state-file", type=Path, help="JSON written once the server is ready")
+    serve.set_defaults(handler=_local_serve)
+
+
+def _local_serve(args: argparse.Namespace) -> int:
+    from drift_retrain_local.serve import serve
+
+    options = {
+        name: getattr(args, name)
+        for name in ("port", "host", "container_host", "env_file", "sam_template", "state_file")
+        if getattr(args, name) is not None
+    }
+    serve(bootstrap=not args.no_bootstrap, **options)
+    return EXIT_OK
 
 
 def _profile(args: argparse.Namespace) -> int:

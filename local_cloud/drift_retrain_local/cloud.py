@@ -55,6 +55,8 @@ def local_cloud(
     region: str = DEFAULT_REGION,
     failures: FailureInjector | None = None,
     sagemaker_settings: LocalSageMakerSettings | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
 ) -> Iterator[LocalCloud]:
     """Start the embedded AWS, deploy ``template_path`` into it and run its functions in-process.
 
@@ -71,13 +73,15 @@ def local_cloud(
         ``cloud.failures``).
     sagemaker_settings : LocalSageMakerSettings, optional
         Durations of the local SageMaker's transitions (endpoint create/update, .sync poll...).
+    host, port : str, int
+        Where the embedded AWS listens (default: a free loopback port).
     """
     template = StackTemplate.from_file(
         template_path, parameters=parameters, stack_name=stack_name, region=region
     )
     check_all()  # a moved moto internal fails here, loudly, before anything starts
     failures = failures if failures is not None else FailureInjector()
-    with EmbeddedAws(region) as aws:
+    with EmbeddedAws(region, host=host, port=port) as aws:
         runtime = LambdaRuntime(template.functions(), region, failures=failures)
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
         router = EventRouter(runtime)

@@ -40,6 +40,8 @@ class EmbeddedAws:
         Region of every client (``AWS_REGION`` / ``AWS_DEFAULT_REGION``).
     execute_state_machines : bool
         Turn on moto's ASL interpreter (``stepfunctions.execute_state_machine``), so executions really run.
+    host, port : str, int
+        Where the server listens (default: a free loopback port; ``local serve`` listens on every interface).
 
     Examples
     --------
@@ -47,8 +49,17 @@ class EmbeddedAws:
     ...     boto3.client("s3").list_buckets()
     """
 
-    def __init__(self, region: str = DEFAULT_REGION, *, execute_state_machines: bool = True) -> None:
+    def __init__(
+        self,
+        region: str = DEFAULT_REGION,
+        *,
+        execute_state_machines: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.region = region
+        self.host = host
+        self.port = port
         self.account_id = DEFAULT_ACCOUNT_ID
         self.execute_state_machines = execute_state_machines
         self._server: ThreadedMotoServer | None = None
@@ -69,7 +80,7 @@ class EmbeddedAws:
             _running.append(self)
         self._werkzeug_level = _werkzeug_logger.level
         _werkzeug_logger.setLevel(logging.WARNING)  # no access log line per request
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         try:
             server.start()
         except BaseException:
@@ -79,7 +90,8 @@ class EmbeddedAws:
             raise
         self._server = server
         host, port = server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
+        # Listening on every interface (``local serve``), this process still calls in over loopback.
+        self.endpoint_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
         try:
             self._apply_environment(port)
             self._moto_api("reset")

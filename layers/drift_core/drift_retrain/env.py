@@ -7,16 +7,14 @@ the variable and the value (never a bare ``ValueError`` from ``int()`` deep in a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from drift_retrain.exceptions import ConfigError
 
 __all__ = ["env_value"]
 
-T = TypeVar("T")
 
-
-def env_value(environ: Mapping[str, str], name: str, default: T, kind: Callable[[str], Any] = str) -> T:
+def env_value[T](environ: Mapping[str, str], name: str, default: T, kind: Callable[[str], Any] = str) -> T:
     """``kind(environ[name])``, or ``default`` when the variable is unset or blank."""
     raw = str(environ.get(name, "") or "").strip()
     if not raw:

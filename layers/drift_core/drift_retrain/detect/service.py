@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from typing import Any
 
 from drift_retrain.aws import naming
@@ -32,7 +33,7 @@ from drift_retrain.aws.exceptions import NotificationError, ObjectChangedError, 
 from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
 from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object, resolve_event_key
-from drift_retrain.aws.storage import count_keys, read_object, write_json
+from drift_retrain.aws.storage import count_keys, current_revision, read_object, write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
 from drift_retrain.detect.messages import Notice, drift_message, no_profile_message, quarantine_message
 from drift_retrain.engine.champion import has_lower_reference
@@ -76,6 +77,16 @@ def _ignore_reason(bucket: str, key: str, settings: DetectSettings) -> str | Non
     if key.endswith("/"):
         return f"key {key} is a folder marker"
     return None
+
+
+def _pin_current_revision(clients: Any, batch: ObjectRef) -> ObjectRef | None:
+    """An event without version id or ETag (a hand-written sample, ``sam remote invoke``) checks the
+    object's current revision, pinned so the report, the batch id and the retrain all name that one."""
+    revision = current_revision(clients.s3, batch.bucket, batch.key)
+    if revision is None:
+        return None
+    version_id, etag = revision
+    return replace(batch, version_id=version_id, etag=etag or None)
 
 
 def _load_profile(clients: Any, settings: DetectSettings, bucket: str) -> BaselineProfile | str:
@@ -195,7 +206,12 @@ def process_object(
         return Outcome(status=Status.IGNORED, message=skip, batch=batch)
     key = resolve_event_key(clients.s3, bucket, key, version_id)
     batch = ObjectRef(bucket=bucket, key=key, version_id=version_id, etag=etag, size=size)
-    batch_id = naming.batch_id_for(key, version_id, batch.etag)
+    if batch.version_id is None and batch.etag is None:
+        pinned = _pin_current_revision(clients, batch)
+        if pinned is None:
+            return Outcome(status=Status.OBJECT_GONE, message=f"{batch.uri} does not exist", batch=batch)
+        batch = pinned
+    batch_id = naming.batch_id_for(key, batch.version_id, batch.etag)
     try:  # too big to read: quarantined from the event alone, before any byte is fetched
         settings.limits.check_object_size(size)
     except InvalidBatchError as error:
