@@ -83,7 +83,29 @@ def _read_all(stream: BinaryIO) -> bytes:
     return b"".join(parts)
 
 
-class _Counted(io.RawIOBase):
+class _CountingReader(io.RawIOBase):
+    """A raw stream that counts what it yields and checks each chunk (``_chunk``) against the limits."""
+
+    total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _chunk(self, size: int) -> bytes:  # pragma: no cover - every subclass reads its own source
+        raise NotImplementedError
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return _read_all(self)
+        return self._chunk(size)
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Counted(_CountingReader):
     """The object's bytes as stored, counted: past ``max_object_bytes`` the read stops."""
 
     def __init__(self, raw: BinaryIO, limits: ReadLimits):
@@ -91,22 +113,12 @@ class _Counted(io.RawIOBase):
         self._limits = limits
         self.total = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            return _read_all(self)
+    def _chunk(self, size: int) -> bytes:
         data = self._raw.read(size)
         self.total += len(data)
         if self.total > self._limits.max_object_bytes:
             raise self._limits.object_too_large(self.total, at_least=True)
         return data
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def close(self) -> None:
         close = getattr(self._raw, "close", None)
@@ -115,7 +127,7 @@ class _Counted(io.RawIOBase):
         super().close()
 
 
-class _Inflated(io.RawIOBase):
+class _Inflated(_CountingReader):
     """gzip-decompressed bytes, counted against ``max_decompressed_bytes`` and the compression ratio.
 
     Only decompression errors mean a corrupt file; other ``OSError`` s (a network read timing out)
@@ -129,12 +141,7 @@ class _Inflated(io.RawIOBase):
         self._limits = limits
         self.total = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            return _read_all(self)
+    def _chunk(self, size: int) -> bytes:
         try:
             data = self._gzip.read(size)
         except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
@@ -148,11 +155,6 @@ class _Inflated(io.RawIOBase):
         ):
             raise self._limits.compression_ratio(self.total, self._counted.total)
         return data
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def close(self) -> None:
         self._gzip.close()
