@@ -16,8 +16,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
 
 from drift_retrain.aws.notifications import notify
+from drift_retrain.reports.links import link_expiry, report_links
 from drift_retrain.workflow.notification import format_message
 
 logger = Logger()
@@ -32,6 +34,12 @@ def sns_client() -> Any:
     return boto3.client("sns")
 
 
+@cache
+def s3_client() -> Any:
+    """Signs report links (a local computation: no S3 call), with SigV4 so they work in every region."""
+    return boto3.client("s3", config=Config(signature_version="s3v4"))
+
+
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -42,8 +50,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         event.get("state") or {},
         execution_arn=event.get("execution_arn"),
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        make_links=_link_maker(),
     )
     logger.info("run summary", extra={"outcome": message.outcome, "subject": message.subject})
     message_id = notify(sns_client(), os.environ.get("TOPIC_ARN"), message.subject, message.body)
     metrics.add_metric(name=f"Retrain{message.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
     return {"outcome": message.outcome, "subject": message.subject, "message_id": message_id}
+
+
+def _link_maker() -> Any:
+    """Console links always; a pre-signed one too when REPORT_LINK_EXPIRY_SECONDS > 0."""
+    expiry = link_expiry(os.environ)
+    if not expiry:
+        return None
+    return lambda bucket, key: report_links(s3_client(), bucket, key, expiry=expiry)

@@ -225,7 +225,11 @@ def test_detect_drift_gets_exactly_its_contract(template):
         for action in _as_list(statement["Action"]):
             by_action[action] |= set(_resources(statement, template))
     bucket = "arn:aws:s3:::drift-retrain-databucket"
-    assert by_action["s3:GetObject"] == {f"{bucket}/incoming/*", f"{bucket}/baseline/*"}
+    assert by_action["s3:GetObject"] == {
+        f"{bucket}/incoming/*",
+        f"{bucket}/baseline/*",
+        f"{bucket}/reports/drift/*",
+    }
     assert by_action["s3:PutObject"] == {
         f"{bucket}/quarantine/*",
         f"{bucket}/reports/drift/*",

@@ -49,6 +49,7 @@ def aws() -> Iterator[SimpleNamespace]:
             s3=s3,
             sagemaker=boto3.client("sagemaker", region_name=REGION),
             sns=boto3.client("sns", region_name=REGION),
+            sqs=boto3.client("sqs", region_name=REGION),
         )
 
 

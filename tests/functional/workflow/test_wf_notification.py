@@ -136,6 +136,34 @@ def test_handler_publishes_every_outcome(aws, load_handler, lambda_context, monk
     assert len(result["subject"]) <= 100 or outcome == "promoted"
 
 
+def test_handler_adds_a_presigned_report_link_only_when_asked(aws, load_handler, lambda_context, monkeypatch):
+    topic = aws.sns.create_topic(Name="drift-retrain")["TopicArn"]
+    queue = aws.sqs.create_queue(QueueName="notify-probe")["QueueUrl"]
+    queue_arn = aws.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    aws.sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    monkeypatch.setenv("TOPIC_ARN", topic)
+    event = {"outcome": "promoted", "execution_arn": ARN, "state": state(evaluation=EVALUATION)}
+    bodies = []
+    for expiry in ("0", "3600"):
+        monkeypatch.setenv("REPORT_LINK_EXPIRY_SECONDS", expiry)
+        load_handler("notify").lambda_handler(event, lambda_context)
+        [received] = aws.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1)["Messages"]
+        aws.sqs.delete_message(QueueUrl=queue, ReceiptHandle=received["ReceiptHandle"])
+        bodies.append(received["Body"])
+    console_only, signed = bodies
+    assert "s3.console.aws.amazon.com" in console_only and "X-Amz-Signature" not in console_only
+    assert (
+        "direct link (valid 1 h)" in signed
+        and "X-Amz-Expires=3600" in signed
+        and "X-Amz-Signature=" in signed
+    )
+    assert "reports/evaluation/run-1.html" in signed
+
+
 @pytest.mark.parametrize(
     ("recovery", "expected"),
     [

@@ -80,8 +80,12 @@ class LazyClients:
             factory = self._factory
             if factory is None:
                 import boto3
+                from botocore.config import Config
 
-                factory = boto3.client
+                # SigV4 for the S3 client: its pre-signed report links must work in every region.
+                config = Config(signature_version="s3v4") if service == "s3" else None
+                self._clients[service] = boto3.client(service, config=config)
+                return self._clients[service]
             self._clients[service] = factory(service)
         return self._clients[service]
 
