@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from simulation import binomial_upper
+from runs import binomial_upper
 
 from drift_retrain.engine.stats import error_rate_test, loss_test
 
