@@ -104,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
         "local", help="run the whole service on this machine (embedded AWS; needs the dev install)"
     )
     local_commands = local.add_subparsers(dest="local_command", required=True)
+    _local_run_parser(local_commands)
+    _serve_parser(local_commands)
+    return parser
+
+
+def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
+    """``local run`` (your data) and ``local demo`` (generated data with known drift)."""
     run = local_commands.add_parser(
         "run", help="bootstrap a model from TRAIN.csv, then drop each batch into incoming/ and follow it"
     )
@@ -135,8 +142,6 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("out/local-demo"), help="output folder (default out/local-demo)"
     )
     local_demo.set_defaults(handler=_local_demo)
-    _serve_parser(local_commands)
-    return parser
 
 
 def _serve_parser(local_commands: argparse._SubParsersAction) -> None:

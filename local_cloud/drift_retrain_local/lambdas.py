@@ -31,7 +31,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,8 +40,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSResponse
-from botocore.compat import HTTPHeaders
 
+from drift_retrain_local.lambda_http import client_error as _client_error
+from drift_retrain_local.lambda_http import response as _response
 from drift_retrain_local.sagemaker.failures import LAMBDA, FailureInjector
 from drift_retrain_local.template import FunctionSpec
 
@@ -370,39 +371,3 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bytes):
         return value.decode()
     return value
-
-
-class _RawBody:
-    """The file-like ``raw`` body botocore reads an ``AWSResponse`` from (streaming Payload included)."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-        self._offset = 0
-
-    def read(self, amt: int | None = None) -> bytes:
-        end = len(self._body) if amt is None else self._offset + amt
-        chunk = self._body[self._offset : end]
-        self._offset += len(chunk)
-        return chunk
-
-    def stream(self, amt: int = 1024, **_: Any) -> Iterator[bytes]:
-        while chunk := self.read(amt):
-            yield chunk
-
-    def close(self) -> None:
-        self._offset = len(self._body)
-
-
-def _response(url: str, status: int, body: bytes, extra_headers: Mapping[str, str]) -> AWSResponse:
-    headers = HTTPHeaders()
-    headers["Content-Type"] = "application/json"
-    headers["Content-Length"] = str(len(body))
-    headers["X-Amz-Executed-Version"] = "$LATEST"
-    for key, value in extra_headers.items():
-        headers[key] = value
-    return AWSResponse(url, status, headers, _RawBody(body))
-
-
-def _client_error(url: str, code: str, message: str) -> AWSResponse:
-    body = json.dumps({"Type": "User", "message": message}).encode()
-    return _response(url, 400, body, {"x-amzn-ErrorType": code})
