@@ -66,6 +66,9 @@ def test_one_candidate_failing_to_train_leaves_the_others_competing(harness: Har
     assert [s for s, _ in entry["evaluation"]["candidates"]] == ["recent"]
     report = harness.read_json(f"reports/evaluation/{execution['name']}.json")
     assert "injected training failure" in report["failed_candidates"][0]["cause"]
+    # the report shows how long the surviving candidate's training job ran (TrainingTimeInSeconds)
+    [scored] = report["candidates"]
+    assert isinstance(scored["training_seconds"], int) and scored["training_seconds"] >= 1
 
 
 def test_every_candidate_failing_fails_the_run(harness: Harness) -> None:

@@ -164,6 +164,7 @@ def _candidate_entry(candidate: Scored, primary: str) -> dict[str, Any]:
         "algorithm": item.get("algorithm"),
         "model": candidate.result.get("model_name"),
         "training_job": candidate.result.get("training_job"),
+        "training_seconds": candidate.result.get("training_seconds"),
         "source_model": item.get("source_model"),
         "window": item.get("window_ended"),
         "batches": len(item.get("batches") or []),
