@@ -1,6 +1,7 @@
 """Notify: publish a run summary (what drifted, metrics, decision, links) to the SNS topic.
 
-Called by the state machine with ``{"outcome": "promoted"|"rejected"|"failed"|"skipped", "execution_arn",
+Called by the state machine with ``{"outcome": "promoted"|"promoted_incomplete"|"rejected"|"failed"|"skipped",
+"execution_arn",
 "state": $}``. Formatting is ``drift_retrain.workflow.notification.format_message``; publishing is the
 drift engine's ``drift_retrain.aws.notifications.notify``.
 """
@@ -54,7 +55,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     logger.info("run summary", extra={"outcome": message.outcome, "subject": message.subject})
     message_id = notify(sns_client(), os.environ.get("TOPIC_ARN"), message.subject, message.body)
-    metrics.add_metric(name=f"Retrain{message.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    name = "Retrain" + "".join(
+        word.capitalize() for word in message.outcome.split("_")
+    )  # RetrainPromotedIncomplete
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     return {"outcome": message.outcome, "subject": message.subject, "message_id": message_id}
 
 
