@@ -38,7 +38,4 @@ def test_two_batches_at_once_train_one_after_the_other(harness: Harness) -> None
         key = next(k for k in keys if k.rpartition("/")[2].removesuffix(".csv") in execution["name"])
         assert batch_keys[0] == key, batch_keys
     # the lock is free again
-    lock = harness.cloud.client("dynamodb").get_item(
-        TableName=harness.cloud.stack.lock_table, Key={"LockId": {"S": harness.endpoint}}
-    )
-    assert "Item" not in lock
+    assert harness.lock_released()

@@ -35,10 +35,7 @@ def assert_failed_and_untouched(harness: Harness, entry: dict, failed_state: str
     assert any("Retrain failed" in s and "champion keeps serving" in s for s in entry["notifications"]), (
         entry["notifications"]
     )
-    lock = harness.cloud.client("dynamodb").get_item(
-        TableName=harness.cloud.stack.lock_table, Key={"LockId": {"S": harness.endpoint}}
-    )
-    assert "Item" not in lock, "the lock was not released"
+    assert harness.lock_released(), "the lock was not released"
     return execution
 
 

@@ -49,13 +49,6 @@ def packages_of(harness: Harness, execution_arn: str) -> list[str]:
     ]
 
 
-def lock_released(harness: Harness) -> bool:
-    lock = harness.cloud.client("dynamodb").get_item(
-        TableName=harness.cloud.stack.lock_table, Key={"LockId": {"S": harness.endpoint}}
-    )
-    return "Item" not in lock
-
-
 def test_a_transient_promote_crash_is_retried_and_registers_once(harness: Harness) -> None:
     harness.cloud.failures.fail_lambda(PROMOTE, times=1)
     entry = harness.upload("concept-promote-retried.csv", batch_csv("concept", seed=31))
@@ -63,7 +56,7 @@ def test_a_transient_promote_crash_is_retried_and_registers_once(harness: Harnes
     profile = harness.read_json("baseline/current/profile.json")
     assert profile["metadata"]["model_name"] == serving_model(harness)
     assert len(packages_of(harness, entry["execution"]["arn"])) == 1
-    assert lock_released(harness)
+    assert harness.lock_released()
 
 
 def test_a_persistent_promote_failure_tells_the_truth_and_repair_finishes_it(harness: Harness) -> None:
@@ -80,7 +73,7 @@ def test_a_persistent_promote_failure_tells_the_truth_and_repair_finishes_it(har
     subjects = entry["notifications"]
     assert any("New model serving, bookkeeping incomplete" in s for s in subjects), subjects
     assert not any("champion keeps serving" in s for s in subjects), subjects
-    assert lock_released(harness)
+    assert harness.lock_released()
 
     harness.cloud.failures.clear()
     cloud = harness.cloud

@@ -79,6 +79,13 @@ class Harness:
     def exists(self, key: str) -> bool:
         return self.s3.list_objects_v2(Bucket=self.bucket, Prefix=key).get("KeyCount", 0) > 0
 
+    def lock_released(self) -> bool:
+        """No retrain holds the endpoint lock (every path out of the workflow releases it)."""
+        lock = self.cloud.client("dynamodb").get_item(
+            TableName=self.cloud.stack.lock_table, Key={"LockId": {"S": self.endpoint}}
+        )
+        return "Item" not in lock
+
     def manifest(self, execution_name: str) -> dict[str, Any]:
         """The training manifest of an execution (which batches went in)."""
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix="training/"):

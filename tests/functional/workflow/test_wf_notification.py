@@ -66,6 +66,27 @@ def test_promotion_summary_names_the_change_metrics_and_links():
     assert "prefix=reports/drift/x-1a2b3c4d.html" in body and "prefix=reports/evaluation/run-1.html" in body
 
 
+def test_an_incomplete_promotion_says_the_candidate_serves_and_how_to_repair():
+    names = {"data": {"names": {"model": "drift-xgb-4", "endpoint_config": "drift-xgb-4"}}}
+    error = {"error": {"Error": "RegistryError", "Cause": "CreateModelPackage failed: throttled"}}
+    message = format_message(
+        "promoted_incomplete",
+        state(evaluation=EVALUATION, **names, **error),
+        execution_arn=ARN,
+        region="us-east-1",
+    )
+    assert (
+        message.subject
+        == "[drift-retrain] New model serving, bookkeeping incomplete: churn (run drift-retrain repair)"
+    )
+    assert (
+        "Serving model drift-xgb-4 with endpoint config drift-xgb-4 (the update completed)." in message.body
+    )
+    assert "CreateModelPackage failed: throttled" in message.body and "RegistryError" not in message.body
+    assert f"drift-retrain repair --execution-arn {ARN}" in message.body
+    assert "champion keeps serving" not in message.body.lower()
+
+
 def test_rejection_and_skip_summaries():
     rejected = format_message(
         "rejected",

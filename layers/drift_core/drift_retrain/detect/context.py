@@ -62,13 +62,21 @@ class DetectSettings:
         )
 
 
+def _default_client(service: str) -> Any:
+    """A boto3 client; S3's signs with SigV4, so its pre-signed report links work in every region."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, config=Config(signature_version="s3v4") if service == "s3" else None)
+
+
 class LazyClients:
     """boto3 clients created on first use (never at import), shared across warm invocations.
 
     Parameters
     ----------
     factory : callable, optional
-        ``factory(service_name)`` returns a client; default ``boto3.client``.
+        ``factory(service_name)`` returns a client; default ``boto3.client`` (S3 with SigV4).
     """
 
     def __init__(self, factory: Callable[[str], Any] | None = None) -> None:
@@ -77,16 +85,7 @@ class LazyClients:
 
     def _get(self, service: str) -> Any:
         if service not in self._clients:
-            factory = self._factory
-            if factory is None:
-                import boto3
-                from botocore.config import Config
-
-                # SigV4 for the S3 client: its pre-signed report links must work in every region.
-                config = Config(signature_version="s3v4") if service == "s3" else None
-                self._clients[service] = boto3.client(service, config=config)
-                return self._clients[service]
-            self._clients[service] = factory(service)
+            self._clients[service] = (self._factory or _default_client)(service)
         return self._clients[service]
 
     @property

@@ -208,11 +208,16 @@ def _evaluation_lines(evaluation: Mapping[str, Any]) -> list[str]:
     return lines + _tournament_lines(evaluation)
 
 
-def _promotion_lines(state: Mapping[str, Any], evaluation: Mapping[str, Any]) -> list[str]:
-    """What serves now, whether accuracy came back, the registry entry and the cleanup."""
+def _serving_line(state: Mapping[str, Any], evaluation: Mapping[str, Any]) -> str:
+    """The model and endpoint config the swap put in service (the tournament's winner)."""
     names = _get(state, "data", "names") or {}
     model = _get(evaluation, "winner", "model_name") or names.get("model")
-    lines = ["", f"Serving model {model} with endpoint config {names.get('endpoint_config')}"]
+    return f"Serving model {model} with endpoint config {names.get('endpoint_config')}"
+
+
+def _promotion_lines(state: Mapping[str, Any], evaluation: Mapping[str, Any]) -> list[str]:
+    """What serves now, whether accuracy came back, the registry entry and the cleanup."""
+    lines = ["", _serving_line(state, evaluation)]
     promotion = _get(state, "promotion_result", "promotion") or {}
     lines += _recovery_lines(promotion.get("recovery") or {})
     if promotion.get("model_package_arn"):
@@ -235,11 +240,9 @@ def _incomplete_promotion_lines(
     execution_arn: str | None,
 ) -> list[str]:
     """The swap happened, PromoteModel did not finish: say what serves, what may be stale, and the fix."""
-    names = _get(state, "data", "names") or {}
-    model = _get(evaluation, "winner", "model_name") or names.get("model")
     return [
         "",
-        f"Serving model {model} with endpoint config {names.get('endpoint_config')} (the update completed).",
+        f"{_serving_line(state, evaluation)} (the update completed).",
         "Not finished: the baseline profile, the model registry entry or the lineage record may still "
         "describe the previous champion, so drift checks may compare new batches with the wrong model.",
         f"What failed in the promotion step: {_cause(error.get('Cause'), 500)}",
