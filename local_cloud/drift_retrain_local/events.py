@@ -103,7 +103,8 @@ class EventRouter:
         return delivery
 
     def _as_on_aws(self, event: dict[str, Any]) -> dict[str, Any]:
-        """moto's S3 event with what AWS's has: unique id, ISO time, growing sequencer, account requester."""
+        """moto's S3 event with what AWS's has: unique id, ISO time, growing sequencer, ``etag`` (moto: ``eTag``),
+        account requester."""
         event["id"] = str(uuid.uuid4())
         when = event.get("time")
         moment = datetime.fromtimestamp(when, UTC) if isinstance(when, (int, float)) else datetime.now(UTC)
@@ -113,6 +114,8 @@ class EventRouter:
             obj = detail.get("object")
             if isinstance(obj, dict):
                 obj["sequencer"] = f"{next(self._sequencer):018X}"
+                if "eTag" in obj:  # moto spells it eTag; AWS's S3 EventBridge event says etag
+                    obj["etag"] = obj.pop("eTag")
                 if obj.get("version-id") in (None, "null"):
                     obj.pop("version-id", None)  # unversioned bucket: AWS sends no version-id
             detail["request-id"] = uuid.uuid4().hex[:16].upper()

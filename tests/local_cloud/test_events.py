@@ -16,6 +16,11 @@ def test_a_batch_under_incoming_triggers_detect_drift(cloud: LocalCloud) -> None
     assert event["source"] == "aws.s3" and event["detail-type"] == "Object Created"
     assert event["detail"]["bucket"]["name"] == cloud.stack.bucket
     assert event["detail"]["object"]["version-id"] == put["VersionId"]
+    # AWS's spelling: the retrain's held-out split is seeded by it (the same file splits the same way)
+    assert (
+        event["detail"]["object"]["etag"] == put["ETag"].strip('"')
+        and "eTag" not in event["detail"]["object"]
+    )
     assert event["time"].endswith("Z")
     assert delivery.target_arn == cloud.stack.function("DetectDriftFunction").arn
     result = delivery.result(timeout=1)
