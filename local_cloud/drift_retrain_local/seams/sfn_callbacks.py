@@ -252,9 +252,8 @@ def _send_task_failure(self: Any, task_token: str, error: str | None = None, cau
 def _send_task_heartbeat(self: Any, task_token: str) -> Any:
     moto = _moto()
     with _settle_lock:
-        _open_endpoint(
-            self, task_token
-        ).notify_heartbeat()  # no HeartbeatSeconds: accepted, nothing to extend
+        endpoint = _open_endpoint(self, task_token)
+        endpoint.notify_heartbeat()  # a task without HeartbeatSeconds: accepted, nothing to extend
     return moto.api.SendTaskHeartbeatOutput()
 
 
