@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from drift_retrain_local.async_invoke import SqsDestinations
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
 from drift_retrain_local.sagemaker.failures import FailureInjector
@@ -84,6 +85,7 @@ def local_cloud(
     with EmbeddedAws(region, host=host, port=port) as aws:
         runtime = LambdaRuntime(template.functions(), region, failures=failures)
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
+        runtime.on_failure = SqsDestinations(aws.client("sqs"))
         router = EventRouter(runtime)
         router.install()
         # --- local SageMaker: moto's sagemaker / sagemaker-runtime / ASL sagemaker tasks really compute
