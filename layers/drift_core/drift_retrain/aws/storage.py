@@ -42,6 +42,7 @@ __all__ = [
     "missing_or_error",
     "put_bytes",
     "put_json",
+    "put_new",
     "read_object",
     "read_optional",
     "s3_uri",
@@ -206,6 +207,22 @@ def put_bytes(s3: S3Client, bucket: str, key: str, body: bytes, content_type: st
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     except ClientError as error:
         raise translate_error(error, "PutObject", s3_uri(bucket, key)) from error
+
+
+def put_new(s3: S3Client, bucket: str, key: str, body: bytes, content_type: str) -> bool:
+    """Write ``key`` only if it does not exist (``If-None-Match: *``): ``False`` when it already did.
+
+    S3 checks the condition atomically, so of two concurrent writers exactly one wins; the other gets
+    412 PreconditionFailed (or 409 ConditionalRequestConflict while the first upload is in flight, raised
+    here as a ``StorageError`` so the caller's invocation is retried and then finds the object).
+    """
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*")
+    except ClientError as error:
+        if client_error_code(error) in _CHANGED or http_status(error) == 412:
+            return False
+        raise translate_error(error, "PutObject", s3_uri(bucket, key)) from error
+    return True
 
 
 def put_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any]) -> None:
