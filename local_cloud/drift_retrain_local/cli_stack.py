@@ -107,6 +107,8 @@ def _redrive(args: argparse.Namespace) -> int:
     print(f"{'listing' if args.dry_run else 'redriving'} {target.queue_url} -> {target.function}")
     results = redrive(sqs, lambda_client, target, dry_run=args.dry_run, echo=show)
     failed = sum(not r.ok for r in results)
-    verb = "listed" if args.dry_run else "processed"
-    print(f"{len(results) - failed} {verb}, {failed} failed" + (" (left on the queue)" if failed else ""))
+    if args.dry_run:
+        print(f"{len(results)} on the queue (nothing changed)")
+        return EXIT_OK
+    print(f"{len(results) - failed} processed, {failed} failed" + (" (left on the queue)" if failed else ""))
     return EXIT_FAILED if failed else EXIT_OK
