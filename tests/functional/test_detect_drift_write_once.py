@@ -118,3 +118,13 @@ def test_a_bug_inside_a_check_fails_the_invocation_and_quarantines_nothing(
     monkeypatch.setenv("RETRAIN_ON", "performance")
     after_fix = detect_drift.invoke(event)  # what `drift-retrain redrive` does once the bug is fixed
     assert after_fix.response["status"] == "checked" and after_fix.response["duplicate"] is False
+
+
+def test_an_sdk_without_conditional_writes_still_never_overwrites(clients, bucket, monkeypatch) -> None:
+    from drift_retrain.aws import storage
+
+    monkeypatch.setattr(storage, "_knows_if_none_match", lambda s3: False)
+    key = "reports/drift/old-sdk-0123abcd.json"
+    assert record_report(clients.s3, bucket, key, {"writer": 1}) is None
+    assert record_report(clients.s3, bucket, key, {"writer": 2}) == {"writer": 1}
+    assert len(_versions(clients, bucket, key)) == 1
