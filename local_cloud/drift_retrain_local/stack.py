@@ -2,8 +2,8 @@
 
 What is created comes from ``template.yaml`` through :class:`~drift_retrain_local.template.StackTemplate`:
 the data bucket (versioning, encryption, lifecycle, EventBridge notifications), the lock table, the topic,
-the IAM roles, the queues, the layer and the functions (registered in moto with a placeholder zip so their ARNs exist;
-their code runs in-process, see :mod:`.lambdas`), the EventBridge rules of the functions' ``EventBridgeRule``
+the IAM roles, the queues, the layer and the functions (registered in moto with a placeholder zip so their
+ARNs exist, with their ``EventInvokeConfig``; their code runs in-process, see :mod:`.lambdas`), the EventBridge rules of the functions' ``EventBridgeRule``
 events (with the dead-letter queue SAM would create), the state machine with its ``DefinitionSubstitutions``,
 the log groups and the alarms. Resource types the local cloud has no use for are listed in
 ``DeployedStack.skipped`` instead of silently ignored.
