@@ -70,6 +70,13 @@ class DeployedStack:
     functions: dict[str, FunctionSpec]
     rules: list[DeployedRule]
     skipped: dict[str, str] = field(default_factory=dict)
+    #: The template's Outputs as this stack resolves them (e.g. ``EndpointName``, derived when left empty).
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def endpoint_name(self) -> str:
+        """The endpoint this stack retrains (the EndpointName parameter, or derived from the stack id)."""
+        return self.outputs["EndpointName"]
 
     def function(self, logical_id: str) -> FunctionSpec:
         for function in self.functions.values():
@@ -360,4 +367,8 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
         functions={function.name: function for function in functions},
         rules=rules,
         skipped=d.skipped,
+        outputs={
+            name: str(t.resolve(output["Value"]))
+            for name, output in (t.document.get("Outputs") or {}).items()
+        },
     )
