@@ -75,11 +75,23 @@ def test_each_stack_names_and_tags_its_own(stacks):
     prefixes = {harness.runner.stack.outputs["ModelNamePrefix"] for harness in stacks}
     assert len(prefixes) == (1 if shared else 2)
     for harness in stacks:
+        mine = owned(harness)
+        assert mine["configs"] and mine["models"]
         assert all(
             name.startswith(harness.runner.stack.outputs["ModelNamePrefix"] + "-")
-            for names in owned(harness).values()
+            for names in mine.values()
             for name in names
         )
+    sagemaker = first.cloud.client("sagemaker")
+    jobs = [j["TrainingJobArn"] for j in sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]]
+    jobs += [
+        j["TransformJobArn"] for j in sagemaker.list_transform_jobs(MaxResults=100)["TransformJobSummaries"]
+    ]
+    stack_names = {harness.runner.stack.template.stack_name for harness in stacks}
+    for arn in jobs:  # the .sync jobs carry their stack's tag too
+        tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
+        assert tags.get(STACK_TAG) in stack_names, (arn, tags)
+    assert jobs
 
 
 def test_cleanup_of_one_stack_never_touches_the_other(stacks):
