@@ -199,6 +199,24 @@ def test_cleanup_reads_a_bounded_number_of_tags(aws, monkeypatch):
     assert MAX_TAG_CHECKS >= 10
 
 
+def test_a_resource_whose_tags_cannot_be_read_is_kept_and_reported(aws, monkeypatch):
+    from drift_retrain.workflow import registry
+
+    event = stage(aws)
+    real = registry.resource_tags
+
+    def denied_for_version_0(sagemaker, arn):
+        if arn.endswith("/drift-xgb-0"):
+            raise RegistryError(f"ListTags {arn} failed: AccessDeniedException", code="AccessDeniedException")
+        return real(sagemaker, arn)
+
+    monkeypatch.setattr(registry, "resource_tags", denied_for_version_0)
+    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    assert "drift-xgb-0" not in result["cleanup"]["deleted_configs"] + result["cleanup"]["deleted_models"]
+    assert sum("AccessDeniedException" in e for e in result["cleanup"]["errors"]) == 2  # config and model
+    assert set(result["cleanup"]["deleted_configs"]) == {"drift-xgb-1", "drift-xgb-2"}
+
+
 def test_a_retried_promotion_changes_nothing_more(aws):
     """PromoteModel is retried by the state machine: a second run of the same execution registers no
     second package and leaves the same baseline (the reference is not lost by reading its own profile)."""

@@ -58,18 +58,19 @@ def plan_cleanup(
 
 
 def owned_by(
-    sagemaker: Any, resources: Sequence[registry.Resource], stack: str
+    sagemaker: Any, resources: Sequence[registry.Resource], stack: str, errors: list[str]
 ) -> tuple[list[registry.Resource], list[str]]:
     """The resources tagged with ``stack`` (newest first), and the names of those left unchecked.
 
     Untagged and foreign-tagged resources are simply not ours. Only the newest :data:`MAX_TAG_CHECKS`
-    are checked; a resource whose tags cannot be read (it vanished, or access is denied) is not ours.
+    are checked; a resource whose tags cannot be read is not ours (the error is added to ``errors``).
     """
     owned = []
     for resource in resources[:MAX_TAG_CHECKS]:
         try:
             tags = registry.resource_tags(sagemaker, resource.arn)
-        except RegistryError:
+        except RegistryError as exc:
+            errors.append(str(exc))
             continue
         if tags.get(STACK_TAG) == stack:
             owned.append(resource)
@@ -86,10 +87,13 @@ def clean_up(
         result["errors"].append("STACK_NAME is not set: nothing is known to be this stack's, nothing deleted")
         return result
     try:
+        errors = result["errors"]
         configs, unchecked_configs = owned_by(
-            sagemaker, registry.list_endpoint_configs(sagemaker, f"{prefix}-"), stack
+            sagemaker, registry.list_endpoint_configs(sagemaker, f"{prefix}-"), stack, errors
         )
-        models, unchecked_models = owned_by(sagemaker, registry.list_models(sagemaker, f"{prefix}-"), stack)
+        models, unchecked_models = owned_by(
+            sagemaker, registry.list_models(sagemaker, f"{prefix}-"), stack, errors
+        )
         kept = [c.name for c in configs[:keep_last]]
         plan = plan_cleanup(
             configs,
