@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ class LocalCloud:
     events: EventRouter
     #: The local SageMaker (jobs, endpoints, endpoint runtime) behind moto's sagemaker APIs.
     sagemaker: LocalSageMaker | None = None
+    #: Every stack deployed, :attr:`stack` first (see :meth:`add_stack`).
+    stacks: list[DeployedStack] = field(default_factory=list)
 
     @property
     def failures(self) -> FailureInjector:
@@ -52,6 +54,20 @@ class LocalCloud:
 
     def client(self, service: str, **kwargs: Any) -> Any:
         return self.aws.client(service, **kwargs)
+
+    def add_stack(self, stack_name: str, parameters: Mapping[str, Any] | None = None) -> DeployedStack:
+        """Deploy the same template again as another stack, into the same account and region: two
+        stacks side by side, as two deployments in one AWS account (their functions run here too)."""
+        first = self.stack.template
+        if any(stack.template.stack_name == stack_name for stack in self.stacks):
+            raise ValueError(f"a stack named {stack_name!r} is already deployed")
+        template = StackTemplate(
+            first.document, first.root, stack_name=stack_name, region=first.region, parameters=parameters
+        )
+        stack = deploy_stack(template, self.aws.session)
+        self.lambdas.add(stack.functions.values())
+        self.stacks.append(stack)
+        return stack
 
 
 @contextmanager
@@ -104,7 +120,7 @@ def local_cloud(
         sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
         try:
             stack = deploy_stack(template, aws.session)
-            yield LocalCloud(aws, stack, runtime, router, local_sagemaker)
+            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack])
         finally:
             sfn_callbacks.uninstall()
             sfn_parameters.uninstall()

@@ -26,6 +26,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -159,6 +160,13 @@ class LambdaRuntime:
             max_workers=max_async_workers, thread_name_prefix="local-lambda"
         )
         self._pending = _Pending()
+
+    def add(self, functions: Iterable[FunctionSpec]) -> None:
+        """Run these functions too (a second stack deployed into the same local cloud)."""
+        for function in functions:
+            if function.name in self.functions:
+                raise ValueError(f"a local function named {function.name!r} already exists")
+            self.functions[function.name] = function
 
     # --------------------------------------------------------------------------------------------- lookup
     def resolve(self, function_name: str) -> FunctionSpec | None:
@@ -347,9 +355,10 @@ class LambdaRuntime:
             return loaded
         module_path, _, attribute = function.handler.rpartition(".")
         source = function.code_dir.joinpath(*module_path.split(".")).with_suffix(".py")
-        # A unique module name per runtime: every function's module is app.py, and a new runtime (a new
-        # local cloud) is a cold start whose module-level clients point at the new endpoint.
-        name = f"_drift_retrain_local_fn_{self._id}_{function.logical_id}"
+        # A unique module name per runtime and function: every function's module is app.py, a new runtime
+        # (a new local cloud) is a cold start whose module-level clients point at the new endpoint, and two
+        # stacks' functions of the same logical id are two functions.
+        name = f"_drift_retrain_local_fn_{self._id}_{re.sub(r'[^A-Za-z0-9_]', '_', function.name)}"
         spec = importlib.util.spec_from_file_location(name, source)
         if spec is None or spec.loader is None:
             raise ImportError(f"cannot import {function.handler} from {function.code_dir}")

@@ -75,6 +75,13 @@ class DeployedStack:
     skipped: dict[str, str] = field(default_factory=dict)
     #: The template's queues: logical ID -> URL.
     queues: dict[str, str] = field(default_factory=dict)
+    #: The template's Outputs as this stack resolves them (e.g. ``EndpointName``, derived when left empty).
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def endpoint_name(self) -> str:
+        """The endpoint this stack retrains (the EndpointName parameter, or derived from the stack id)."""
+        return self.outputs["EndpointName"]
 
     def function(self, logical_id: str) -> FunctionSpec:
         for function in self.functions.values():
@@ -373,4 +380,8 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
         rules=rules,
         skipped=d.skipped,
         queues=queues,
+        outputs={
+            name: str(t.resolve(output["Value"]))
+            for name, output in (t.document.get("Outputs") or {}).items()
+        },
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +144,17 @@ class StackTemplate:
                 raise TemplateError(f"parameter {name}={values[name]!r} does not match {pattern}")
         return values
 
+    @property
+    def stack_id(self) -> str:
+        """A stack id shaped as CloudFormation's (``.../stack/<name>/<uuid>``); the uuid is derived from the
+        stack's name, account and region, so a local stack keeps its id and two stacks differ (the template
+        derives default names from it)."""
+        seed = f"{self.account_id}/{self.region}/{self.stack_name}"
+        return (
+            f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/"
+            f"{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+        )
+
     def pseudo(self, name: str) -> Any:
         pseudo = {
             "AWS::AccountId": self.account_id,
@@ -150,9 +162,7 @@ class StackTemplate:
             "AWS::StackName": self.stack_name,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackId": (
-                f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local"
-            ),
+            "AWS::StackId": self.stack_id,
             "AWS::NotificationARNs": [],
             "AWS::NoValue": _NO_VALUE,
         }
