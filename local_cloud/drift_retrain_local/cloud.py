@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from drift_retrain_local.api_faults import ApiFaultInjector
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
 from drift_retrain_local.sagemaker.failures import FailureInjector
@@ -35,6 +36,8 @@ class LocalCloud:
     events: EventRouter
     #: The local SageMaker (jobs, endpoints, endpoint runtime) behind moto's sagemaker APIs.
     sagemaker: LocalSageMaker | None = None
+    #: AWS API faults on the wire (S3 500s and SlowDown, SageMaker throttling).
+    api_faults: ApiFaultInjector | None = None
 
     @property
     def failures(self) -> FailureInjector:
@@ -84,6 +87,8 @@ def local_cloud(
     with EmbeddedAws(region, host=host, port=port) as aws:
         runtime = LambdaRuntime(template.functions(), region, failures=failures)
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
+        api_faults = ApiFaultInjector()
+        api_faults.install(aws.session)
         router = EventRouter(runtime)
         router.install()
         # --- local SageMaker: moto's sagemaker / sagemaker-runtime / ASL sagemaker tasks really compute
@@ -93,8 +98,9 @@ def local_cloud(
         sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
         try:
             stack = deploy_stack(template, aws.session)
-            yield LocalCloud(aws, stack, runtime, router, local_sagemaker)
+            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, api_faults)
         finally:
+            api_faults.uninstall()
             sfn_parameters.uninstall()
             parallel.uninstall()
             sagemaker.uninstall()
