@@ -11,11 +11,12 @@ from typing import Any
 import boto3
 
 from drift_retrain_local.api_faults import ApiFaultInjector
+from drift_retrain_local.async_invoke import SqsDestinations
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.sagemaker.service import LocalSageMaker, LocalSageMakerSettings
-from drift_retrain_local.seams import check_all, parallel, sagemaker, sfn_parameters
+from drift_retrain_local.seams import check_all, lambda_invoke, parallel, sagemaker, sfn_parameters
 from drift_retrain_local.server import EmbeddedAws
 from drift_retrain_local.stack import DeployedStack, deploy_stack
 from drift_retrain_local.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
@@ -89,8 +90,10 @@ def local_cloud(
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
         api_faults = ApiFaultInjector()
         api_faults.install(aws.session)
+        runtime.on_failure = SqsDestinations(aws.client("sqs"))
         router = EventRouter(runtime)
         router.install()
+        lambda_invoke.install(runtime)  # Invokes from other processes (redrive, repair) run for real too
         # --- local SageMaker: moto's sagemaker / sagemaker-runtime / ASL sagemaker tasks really compute
         local_sagemaker = LocalSageMaker(_s3_client_factory(aws, region), failures, sagemaker_settings)
         sagemaker.install(local_sagemaker)
@@ -106,6 +109,7 @@ def local_cloud(
             sagemaker.uninstall()
             local_sagemaker.close()
             router.uninstall()
+            lambda_invoke.uninstall()
             runtime.close()
 
 

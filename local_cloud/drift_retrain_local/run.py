@@ -252,7 +252,10 @@ class BatchRunner:
         result = self.cloud.events.deliveries_for(key)[-1].result(timeout=1)
         if not result.ok:
             error = result.json() or {}
-            self.echo(f"    DetectDrift failed: {error.get('errorType')}: {error.get('errorMessage')}")
+            self.echo(
+                f"    DetectDrift failed after its retries: {error.get('errorType')}: {error.get('errorMessage')}"
+                " (the event is on its failure queue: drift-retrain redrive)"
+            )
             return {"status": "error", "message": f"{error.get('errorType')}: {error.get('errorMessage')}"}
         response = result.json()
         concept = "concept drift" if response.get("concept_drift") else "no concept drift"

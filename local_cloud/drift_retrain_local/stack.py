@@ -2,8 +2,8 @@
 
 What is created comes from ``template.yaml`` through :class:`~drift_retrain_local.template.StackTemplate`:
 the data bucket (versioning, encryption, lifecycle, EventBridge notifications), the lock table, the topic,
-the IAM roles, the layer and the functions (registered in moto with a placeholder zip so their ARNs exist;
-their code runs in-process, see :mod:`.lambdas`), the EventBridge rules of the functions' ``EventBridgeRule``
+the IAM roles, the queues, the layer and the functions (registered in moto with a placeholder zip so their
+ARNs exist, with their ``EventInvokeConfig``; their code runs in-process, see :mod:`.lambdas`), the EventBridge rules of the functions' ``EventBridgeRule``
 events (with the dead-letter queue SAM would create), the state machine with its ``DefinitionSubstitutions``,
 the log groups and the alarms. Resource types the local cloud has no use for are listed in
 ``DeployedStack.skipped`` instead of silently ignored.
@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from drift_retrain_local.exceptions import DeployError
 from drift_retrain_local.stack_buckets import create_bucket, put_bucket_policy
+from drift_retrain_local.stack_queues import create_queue, put_event_invoke_config, put_queue_policy
 from drift_retrain_local.template import FunctionSpec, StackTemplate
 
 __all__ = ["DeployedRule", "DeployedStack", "deploy_stack"]
@@ -43,6 +44,8 @@ _DEPLOYED_TYPES = {
     "AWS::Serverless::StateMachine",
     "AWS::Logs::LogGroup",
     "AWS::CloudWatch::Alarm",
+    "AWS::SQS::Queue",
+    "AWS::SQS::QueuePolicy",
 }
 
 
@@ -70,6 +73,8 @@ class DeployedStack:
     functions: dict[str, FunctionSpec]
     rules: list[DeployedRule]
     skipped: dict[str, str] = field(default_factory=dict)
+    #: The template's queues: logical ID -> URL.
+    queues: dict[str, str] = field(default_factory=dict)
 
     def function(self, logical_id: str) -> FunctionSpec:
         for function in self.functions.values():
@@ -335,9 +340,16 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
             d.subscription(logical_id)
         for logical_id in t.resources_of_type("AWS::Serverless::LayerVersion"):
             d.layer(logical_id)
+        queues = {
+            logical_id: create_queue(d.client("sqs"), t.physical_name(logical_id), t.properties(logical_id))
+            for logical_id in t.resources_of_type("AWS::SQS::Queue")
+        }
+        for logical_id in t.resources_of_type("AWS::SQS::QueuePolicy"):
+            put_queue_policy(d.client("sqs"), t.properties(logical_id))
         functions = t.functions()
         for function in functions:
             d.function(function)
+            put_event_invoke_config(d.client("lambda"), function)
         for logical_id in t.resources_of_type("AWS::Logs::LogGroup"):
             d.log_group(logical_id)
         state_machine_arn = d.state_machine(only("AWS::Serverless::StateMachine"))
@@ -360,4 +372,5 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
         functions={function.name: function for function in functions},
         rules=rules,
         skipped=d.skipped,
+        queues=queues,
     )

@@ -52,6 +52,8 @@ class FunctionSpec:
     layers: tuple[str, ...]
     layer_dirs: tuple[Path, ...]
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``EventInvokeConfig`` (asynchronous retries and destinations), as the template sets it.
+    event_invoke: dict[str, Any] = field(default_factory=dict)
 
 
 # Resource types whose Ref is the ARN (the rest: the physical name).
@@ -209,6 +211,8 @@ class StackTemplate:
         kind = self.resource(name)["Type"]
         if kind in _REF_IS_ARN or kind in _REF_IS_LAYER_VERSION:
             return self.arn(name)
+        if kind == "AWS::SQS::Queue":  # AWS's URL form; moto finds a queue by the URL's last segment
+            return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{self.physical_name(name)}"
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> str:
@@ -346,6 +350,7 @@ class StackTemplate:
             layers=tuple(layers),
             layer_dirs=tuple(self._layer_dir(arn) for arn in layers),
             events=dict(own.get("Events") or {}),
+            event_invoke=dict(own.get("EventInvokeConfig") or {}),
         )
 
     def functions(self) -> list[FunctionSpec]:

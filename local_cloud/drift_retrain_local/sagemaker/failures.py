@@ -10,6 +10,7 @@ shell-style pattern and fires a bounded number of times (``times=None``: every m
     injector.fail_transform("*champion*", times=1)            # the next champion transform fails
     injector.fail_training(reason=CAPACITY_ERROR, times=1)    # exercises the capacity retry path
     FailureInjector.from_specs(["training", "transform:*candidate*"])   # the CLI form
+    injector.fail_lambda("DetectDriftFunction", how=LAMBDA_TIMEOUT)   # every attempt times out
 
 Switches are checked when a job starts, before it reads any data, and the job then ends ``Failed``
 with the switch's reason, exactly like a job that failed on AWS.
@@ -27,6 +28,9 @@ __all__ = [
     "ENDPOINT_UPDATE",
     "KINDS",
     "LAMBDA",
+    "LAMBDA_FAULTS",
+    "LAMBDA_OOM",
+    "LAMBDA_TIMEOUT",
     "TRAINING",
     "TRANSFORM",
     "FailureInjector",
@@ -39,7 +43,12 @@ TRANSFORM = "transform"
 ENDPOINT_UPDATE = "endpoint-update"
 #: A Lambda invocation raises before its handler runs (pattern: the function's logical ID).
 LAMBDA = "lambda"
-KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE, LAMBDA)
+#: The invocation ends as Lambda ends one that ran past its Timeout (``Sandbox.Timedout``).
+LAMBDA_TIMEOUT = "lambda-timeout"
+#: The invocation ends as Lambda ends one killed for using more than its memory (``Runtime.ExitError``).
+LAMBDA_OOM = "lambda-oom"
+LAMBDA_FAULTS = (LAMBDA, LAMBDA_TIMEOUT, LAMBDA_OOM)
+KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE, *LAMBDA_FAULTS)
 
 #: SageMaker's wording when no instance is available; the state machine retries these.
 CAPACITY_ERROR = (
@@ -52,6 +61,8 @@ _DEFAULT_REASONS = {
     TRANSFORM: "ClientError: injected transform failure (local cloud FailureInjector)",
     ENDPOINT_UPDATE: "injected endpoint update failure (local cloud FailureInjector): roll back",
     LAMBDA: "injected Lambda fault (local cloud FailureInjector)",
+    LAMBDA_TIMEOUT: "injected Lambda timeout (local cloud FailureInjector)",
+    LAMBDA_OOM: "injected Lambda out-of-memory (local cloud FailureInjector)",
 }
 
 
@@ -106,11 +117,27 @@ class FailureInjector:
         return self.arm(ENDPOINT_UPDATE, pattern, reason=reason, times=times)
 
     def fail_lambda(
-        self, pattern: str = "*", *, reason: str | None = None, times: int | None = None
+        self,
+        pattern: str = "*",
+        *,
+        reason: str | None = None,
+        times: int | None = None,
+        how: str = LAMBDA,
     ) -> InjectedFailure:
-        """Invocations of the functions whose logical ID matches ``pattern`` raise before the handler runs
-        (Lambda's Unhandled error, as a crash would)."""
-        return self.arm(LAMBDA, pattern, reason=reason, times=times)
+        """Invocations of the functions whose logical ID matches ``pattern`` fail before the handler runs:
+        ``how`` is a crash (``lambda``, an Unhandled error), a timeout (``lambda-timeout``) or an
+        out-of-memory kill (``lambda-oom``)."""
+        if how not in LAMBDA_FAULTS:
+            raise ValueError(f"unknown Lambda fault {how!r}; expected one of {', '.join(LAMBDA_FAULTS)}")
+        return self.arm(how, pattern, reason=reason, times=times)
+
+    def check_lambda(self, logical_id: str) -> tuple[str, str] | None:
+        """``(kind, reason)`` of the Lambda fault that fires for this invocation, else ``None``."""
+        for kind in LAMBDA_FAULTS:
+            reason = self.check(kind, logical_id)
+            if reason:
+                return kind, reason
+        return None
 
     @classmethod
     def from_specs(cls, specs: Iterable[str]) -> FailureInjector:
