@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drift_retrain_local.api_faults import S3_INTERNAL_ERROR, S3_SLOW_DOWN, THROTTLING, ApiError
+from drift_retrain_local.sagemaker.failures import LAMBDA, LAMBDA_OOM, LAMBDA_TIMEOUT
 
 if TYPE_CHECKING:
     from drift_retrain_local.cloud import LocalCloud
@@ -41,12 +42,12 @@ class Row:
     arm: Arm
     #: The outcome leaves the baseline behind what serves (said so in the notification): repair, then recheck.
     repair: bool = False
-    #: Why the row cannot run yet (a pytest skip), if it cannot.
-    needs: str | None = None
+    #: DetectDrift gives up on the batch: its event must wait on the failure queue.
+    queued: bool = False
 
 
-def _lambda_crash(function: str, times: int | None = None) -> Arm:
-    return lambda cloud: [cloud.failures.fail_lambda(function, times=times)]
+def _lambda_fault(function: str, times: int | None = None, how: str = LAMBDA) -> Arm:
+    return lambda cloud: [cloud.failures.fail_lambda(function, times=times, how=how)]
 
 
 def _api(service: str, operation: str, error: ApiError, **kwargs: Any) -> Arm:
@@ -57,35 +58,44 @@ def _api(service: str, operation: str, error: ApiError, **kwargs: Any) -> Arm:
     return arm
 
 
-DLQ = "needs the DetectDrift failure destination (issue-9dlq)"
+QUEUED = "after Lambda's retries the event waits on DetectDrift's failure queue (alarmed) for `drift-retrain redrive`"
+FAILED = "retrain failed; champion keeps serving"
 
 ROWS: tuple[Row, ...] = (
     Row(
+        "detect-crash-once",
+        "DetectDrift crashes once",
+        "Lambda's retry checks the batch",
+        "no_drift",
+        "calm",
+        _lambda_fault("DetectDriftFunction", times=1),
+    ),
+    Row(
         "detect-crash",
         "DetectDrift crashes on every attempt",
-        "the batch lands on DetectDrift's failure queue, to redrive",
+        QUEUED,
         "failed",
         "calm",
-        _lambda_crash("DetectDriftFunction"),
-        needs=DLQ,
+        _lambda_fault("DetectDriftFunction"),
+        queued=True,
     ),
     Row(
         "detect-timeout",
-        "DetectDrift times out",
-        "the batch lands on DetectDrift's failure queue, to redrive",
+        "DetectDrift times out on every attempt",
+        QUEUED,
         "failed",
         "calm",
-        lambda cloud: [],
-        needs=DLQ,
+        _lambda_fault("DetectDriftFunction", how=LAMBDA_TIMEOUT),
+        queued=True,
     ),
     Row(
         "detect-oom",
-        "DetectDrift runs out of memory",
-        "the batch lands on DetectDrift's failure queue, to redrive",
+        "DetectDrift runs out of memory on every attempt",
+        QUEUED,
         "failed",
         "calm",
-        lambda cloud: [],
-        needs=DLQ,
+        _lambda_fault("DetectDriftFunction", how=LAMBDA_OOM),
+        queued=True,
     ),
     Row(
         "s3-read-absorbed",
@@ -106,32 +116,32 @@ ROWS: tuple[Row, ...] = (
     Row(
         "s3-read-exhausted",
         "S3 SlowDown (503) on every read of the batch",
-        "the batch lands on DetectDrift's failure queue, to redrive",
+        QUEUED,
         "failed",
         "calm",
         _api("s3", "GetObject", S3_SLOW_DOWN, key_prefix="incoming/"),
-        needs=DLQ,
+        queued=True,
     ),
     Row(
         "prepare-crash",
         "PrepareTrainingData crashes",
-        "retrain failed; champion keeps serving",
+        FAILED,
         "failed",
         "winner",
-        _lambda_crash("PrepareTrainingDataFunction"),
+        _lambda_fault("PrepareTrainingDataFunction"),
     ),
     Row(
         "evaluate-crash",
         "EvaluateCandidate crashes",
-        "retrain failed; champion keeps serving",
+        FAILED,
         "failed",
         "winner",
-        _lambda_crash("EvaluateCandidateFunction"),
+        _lambda_fault("EvaluateCandidateFunction"),
     ),
     Row(
         "s3-write-exhausted",
         "S3 500 on every write of the training data",
-        "retrain failed; champion keeps serving",
+        FAILED,
         "failed",
         "winner",
         _api("s3", "PutObject", S3_INTERNAL_ERROR, key_prefix="training/"),
@@ -139,7 +149,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "s3-transform-read-exhausted",
         "S3 SlowDown (503) on every read of the transform outputs",
-        "retrain failed; champion keeps serving",
+        FAILED,
         "failed",
         "winner",
         _api("s3", "GetObject", S3_SLOW_DOWN, key_prefix="transforms/"),
@@ -147,7 +157,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "training-fails",
         "every training job fails",
-        "retrain failed; champion keeps serving",
+        FAILED,
         "failed",
         "winner",
         lambda cloud: [cloud.failures.fail_training()],
@@ -155,7 +165,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "transform-fails",
         "the champion's transform job fails",
-        "retrain failed; champion keeps serving",
+        FAILED,
         "failed",
         "winner",
         lambda cloud: [cloud.failures.fail_transform("*-champ", times=1)],
@@ -163,7 +173,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "update-rolls-back",
         "the blue/green endpoint update rolls back",
-        "retrain failed; champion keeps serving",
+        FAILED,
         "failed",
         "winner",
         lambda cloud: [cloud.failures.roll_back_update(times=1)],
@@ -190,7 +200,7 @@ ROWS: tuple[Row, ...] = (
         "retried; the promotion is notified",
         "promoted",
         "winner",
-        _lambda_crash("NotifyFunction", times=1),
+        _lambda_fault("NotifyFunction", times=1),
     ),
     Row(
         "promote-crash",
@@ -198,7 +208,7 @@ ROWS: tuple[Row, ...] = (
         "promoted incomplete: candidate serves, notice says so; `drift-retrain repair` finishes it",
         "promoted_incomplete",
         "winner",
-        _lambda_crash("PromoteModelFunction"),
+        _lambda_fault("PromoteModelFunction"),
         repair=True,
     ),
     Row(

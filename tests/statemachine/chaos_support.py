@@ -3,6 +3,7 @@ free, the baseline profile is the serving model's, the notification tells the tr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from drift_retrain.aws.naming import batch_id_for
 from drift_retrain.layout import DRIFT_REPORTS_PREFIX, INCOMING_PREFIX, QUARANTINE_PREFIX
 from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, QUARANTINED, REJECTED
 
+#: DetectDrift's on-failure destination (template logical ID).
+FAILURE_QUEUE = "DetectDriftFailureQueue"
 #: Outcomes after which the candidate serves.
 CANDIDATE_SERVES = ("promoted", "promoted_incomplete")
 #: The subject each outcome's notification must carry (None: no notification is due).
@@ -60,8 +63,16 @@ def baseline_model(harness: Harness) -> str:
 
 
 def failure_queue_keys(harness: Harness) -> set[str]:
-    """Keys of the batches waiting on DetectDrift's failure destination (none without one)."""
-    return set()
+    """Keys of the batches whose events wait on DetectDrift's failure queue (the messages stay)."""
+    sqs, url = harness.cloud.client("sqs"), harness.cloud.stack.queues[FAILURE_QUEUE]
+    records: dict[str, dict[str, Any]] = {}
+    for _ in range(20):  # bounded: each round sees up to 10 messages, left visible
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        fresh = {m["MessageId"]: json.loads(m["Body"]) for m in received.get("Messages", [])}
+        if not fresh.keys() - records.keys():
+            break
+        records.update(fresh)
+    return {r["requestPayload"]["detail"]["object"]["key"] for r in records.values()}
 
 
 def lost_batches(harness: Harness) -> list[str]:
@@ -86,10 +97,12 @@ def lost_batches(harness: Harness) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------- invariants
-def assert_told_the_truth(chaos: Chaos, entry: dict[str, Any], outcome: str) -> None:
-    """The one check of every chaos row (see the module docstring)."""
+def assert_told_the_truth(chaos: Chaos, entry: dict[str, Any], outcome: str, *, queued: bool = False) -> None:
+    """The one check of every chaos row (see the module docstring). ``queued``: DetectDrift gave up on the
+    batch, whose event must then be on its failure queue (whose alarm, not SNS, tells the team)."""
     harness = chaos.harness
     assert entry["outcome"] == outcome, entry
+    assert (entry["key"] in failure_queue_keys(harness)) == queued, f"{entry['key']}: on the failure queue?"
     swapped = entry["endpoint_config_after"] != entry["endpoint_config_before"]
     assert swapped == (outcome in CANDIDATE_SERVES), entry
     serving = serving_model(harness)
@@ -103,7 +116,7 @@ def assert_told_the_truth(chaos: Chaos, entry: dict[str, Any], outcome: str) -> 
         else []
     )
     subjects = [m["subject"] for m in messages]
-    notice = NOTICE[outcome]
+    notice = None if queued else NOTICE[outcome]
     if notice is None:
         assert not subjects, subjects
     else:
