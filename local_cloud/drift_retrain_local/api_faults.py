@@ -23,6 +23,7 @@ storage is not faulted here (:mod:`.sagemaker.failures` fails the jobs themselve
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import uuid
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 _EVENT = "before-send"
-_IDS = iter(range(1, 1 << 62))
+_IDS = itertools.count(1)
 
 
 @dataclass(frozen=True)
