@@ -105,6 +105,8 @@ def assert_told_the_truth(chaos: Chaos, entry: dict[str, Any], outcome: str, *, 
     assert (entry["key"] in failure_queue_keys(harness)) == queued, f"{entry['key']}: on the failure queue?"
     swapped = entry["endpoint_config_after"] != entry["endpoint_config_before"]
     assert swapped == (outcome in CANDIDATE_SERVES), entry
+    if swapped:  # the candidate serves because this run decided so
+        assert (entry.get("evaluation") or {}).get("decision") == "promote", entry.get("evaluation")
     serving = serving_model(harness)
     assert harness.lock_released(), "the endpoint lock is still held"
     if outcome != "promoted_incomplete":

@@ -61,5 +61,5 @@ def test_fault(chaos: Chaos, row: Row) -> None:
 
 def test_the_readme_lists_every_row() -> None:
     assert readme_table(README.read_text(encoding="utf-8")) == render_table(), (
-        "README's chaos table is stale: run python tests/statemachine/chaos_rows.py"
+        "README's chaos table is stale: run .venv/bin/python tests/statemachine/chaos_rows.py"
     )
