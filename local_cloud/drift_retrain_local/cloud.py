@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from drift_retrain_local.api_faults import ApiFaultInjector
 from drift_retrain_local.async_invoke import SqsDestinations
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
@@ -45,6 +46,8 @@ class LocalCloud:
     sagemaker: LocalSageMaker | None = None
     #: Every stack deployed, :attr:`stack` first (see :meth:`add_stack`).
     stacks: list[DeployedStack] = field(default_factory=list)
+    #: AWS API faults on the wire (S3 500s and SlowDown, SageMaker throttling).
+    api_faults: ApiFaultInjector | None = None
 
     @property
     def failures(self) -> FailureInjector:
@@ -108,6 +111,8 @@ def local_cloud(
     with EmbeddedAws(region, host=host, port=port) as aws:
         runtime = LambdaRuntime(template.functions(), region, failures=failures)
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
+        api_faults = ApiFaultInjector()
+        api_faults.install(aws.session)
         runtime.on_failure = SqsDestinations(aws.client("sqs"))
         router = EventRouter(runtime)
         router.install()
@@ -120,8 +125,9 @@ def local_cloud(
         sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
         try:
             stack = deploy_stack(template, aws.session)
-            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack])
+            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults)
         finally:
+            api_faults.uninstall()
             sfn_callbacks.uninstall()
             sfn_parameters.uninstall()
             parallel.uninstall()
