@@ -122,6 +122,8 @@ class Outcome:
     quarantine: QuarantineRecord | None = None
     execution: ExecutionStart | None = None
     notified: bool = False
+    #: The batch's A/B look (``ab_test.AbLook.to_dict``) while an A/B test runs.
+    ab_test: dict[str, Any] | None = None
 
     @property
     def retrain_started(self) -> bool:
@@ -145,6 +147,7 @@ class Outcome:
             "retrain": bool(report.get("retrain")),
             "quarantine_key": None if self.quarantine is None else self.quarantine.copy_key,
             "execution": None if self.execution is None else self.execution.to_dict(),
+            "ab_test": self.ab_test,
         }
 
 
