@@ -58,7 +58,7 @@ def start_ab_test(
         endpoint_name=_required(event, "endpoint_name"),
         champion=_required(event, "champion"),
         candidate=_required(event, "candidate"),
-        traffic_share=float(test["traffic_share"]),
+        traffic_share=float(test["traffic_percent"]) / 100,
         alpha=float(test["alpha"]),
         min_rows=int(test["min_rows"]),
         max_duration_seconds=int(test["max_duration_seconds"]),
