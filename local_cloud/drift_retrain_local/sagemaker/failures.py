@@ -1,5 +1,5 @@
-"""Failure injection for the local cloud: make a training job, a transform job, an endpoint update or a
-Lambda invocation fail on purpose, for tests and demos.
+"""Failure injection for the local cloud: make a training job, a transform job, an endpoint update, the
+requests one endpoint variant serves, or a Lambda invocation fail on purpose, for tests and demos.
 
 Nothing is global: the local cloud owns one :class:`FailureInjector` and hands it to each job it runs;
 a test (or the future ``--inject`` CLI flag) arms switches on it. A switch matches job names with a
@@ -12,7 +12,8 @@ shell-style pattern and fires a bounded number of times (``times=None``: every m
     FailureInjector.from_specs(["training", "transform:*candidate*"])   # the CLI form
 
 Switches are checked when a job starts, before it reads any data, and the job then ends ``Failed``
-with the switch's reason, exactly like a job that failed on AWS.
+with the switch's reason, exactly like a job that failed on AWS. A ``variant`` switch is checked on every
+request the variant serves; its pattern matches ``ENDPOINT/VARIANT`` (:func:`variant_target`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ __all__ = [
     "LAMBDA",
     "TRAINING",
     "TRANSFORM",
+    "VARIANT",
     "FailureInjector",
     "InjectedFailure",
+    "variant_target",
 ]
 
 TRAINING = "training"
@@ -39,7 +42,9 @@ TRANSFORM = "transform"
 ENDPOINT_UPDATE = "endpoint-update"
 #: A Lambda invocation raises before its handler runs (pattern: the function's logical ID).
 LAMBDA = "lambda"
-KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE, LAMBDA)
+#: The requests an endpoint variant serves fail (pattern: ``ENDPOINT/VARIANT``).
+VARIANT = "variant"
+KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE, LAMBDA, VARIANT)
 
 #: SageMaker's wording when no instance is available; the state machine retries these.
 CAPACITY_ERROR = (
@@ -52,7 +57,13 @@ _DEFAULT_REASONS = {
     TRANSFORM: "ClientError: injected transform failure (local cloud FailureInjector)",
     ENDPOINT_UPDATE: "injected endpoint update failure (local cloud FailureInjector): roll back",
     LAMBDA: "injected Lambda fault (local cloud FailureInjector)",
+    VARIANT: "injected model server failure (local cloud FailureInjector)",
 }
+
+
+def variant_target(endpoint: str, variant: str) -> str:
+    """The name a ``variant`` switch's pattern matches: ``ENDPOINT/VARIANT``."""
+    return f"{endpoint}/{variant}"
 
 
 @dataclass
@@ -112,9 +123,22 @@ class FailureInjector:
         (Lambda's Unhandled error, as a crash would)."""
         return self.arm(LAMBDA, pattern, reason=reason, times=times)
 
+    def fail_variant(
+        self,
+        endpoint: str = "*",
+        variant: str = "*",
+        *,
+        reason: str | None = None,
+        times: int | None = None,
+    ) -> InjectedFailure:
+        """Requests served by ``variant`` of ``endpoint`` (shell patterns) get a ModelError with status 500,
+        as when the variant's model server crashes; the other variants keep serving."""
+        return self.arm(VARIANT, variant_target(endpoint, variant), reason=reason, times=times)
+
     @classmethod
     def from_specs(cls, specs: Iterable[str]) -> FailureInjector:
-        """Build from CLI specs ``KIND[:PATTERN[:TIMES]]``, e.g. ``training``, ``transform:*champion*:1``."""
+        """Build from CLI specs ``KIND[:PATTERN[:TIMES]]``, e.g. ``training``, ``transform:*champion*:1``,
+        ``variant:*/Champion`` (PATTERN of a ``variant`` switch: ``ENDPOINT/VARIANT``)."""
         injector = cls()
         for spec in specs:
             kind, _, rest = spec.partition(":")
