@@ -29,7 +29,14 @@ import pandas as pd
 
 from drift_retrain.aws.ab_record import complete_task, heartbeat, update_record
 from drift_retrain.aws.endpoint import EndpointPredictor
-from drift_retrain.engine.ab_evidence import CANDIDATE, CHAMPION, add_batch, batch_ref, evidence_summary
+from drift_retrain.engine.ab_evidence import (
+    CANDIDATE,
+    CHAMPION,
+    add_batch,
+    batch_ref,
+    evidence_summary,
+    set_decision,
+)
 from drift_retrain.engine.champion import bounded_rows
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.performance import prediction_losses
@@ -40,6 +47,8 @@ from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
 __all__ = ["AbLook", "VariantFailure", "ab_look", "decide_on_failure", "score_variants"]
 
 logger = logging.getLogger(__name__)
+
+ABANDONED = "the waiting execution no longer waits (its task is closed)"
 
 
 @dataclass(frozen=True)
@@ -97,14 +106,8 @@ def decide_on_failure(
     record: dict[str, Any], failure: VariantFailure, now: datetime
 ) -> tuple[dict[str, Any], bool]:
     """The other variant wins when one cannot answer (unless the test has decided already)."""
-    if record.get("decision"):
-        return record, False
     winner = CHAMPION if failure.role == CANDIDATE else CANDIDATE
-    reason = f"{failure.role} variant failed: {failure.reason}"
-    return {
-        **record,
-        "decision": {"winner": winner, "reason": reason, "decided_at": now.isoformat(timespec="seconds")},
-    }, True
+    return set_decision(record, winner, f"{failure.role} variant failed: {failure.reason}", now)
 
 
 def _labelled(frame: pd.DataFrame, profile: BaselineProfile, config: DriftConfig) -> pd.DataFrame:
@@ -165,5 +168,7 @@ def ab_look(
         look.completed = complete_task(clients.stepfunctions, token, output)
     elif look.added:
         look.heartbeat = heartbeat(clients.stepfunctions, token)
+        if not look.heartbeat:  # nobody waits any more (the execution was stopped): stop deferring retrains
+            update_record(clients.s3, bucket, lambda current: set_decision(current, CHAMPION, ABANDONED, now))
     logger.info("A/B look", extra=look.to_dict())
     return look

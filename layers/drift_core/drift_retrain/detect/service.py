@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from drift_retrain.aws import naming
@@ -42,6 +43,7 @@ from drift_retrain.aws.storage import count_keys, current_revision, read_object,
 from drift_retrain.detect.ab_test import ab_look
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
 from drift_retrain.detect.messages import Notice, drift_message, no_profile_message, quarantine_message
+from drift_retrain.engine.ab_evidence import is_running
 from drift_retrain.engine.champion import has_lower_reference
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
@@ -280,7 +282,8 @@ def process_object(
         logger.warning("Object overwritten; its new version has its own event", extra={"key": key})
         return Outcome(status=Status.SUPERSEDED, message=str(error), batch=batch, batch_id=batch_id)
 
-    outcome = _act_on(clients, settings, batch, batch_id, report_obj, serving_model, deferred=ab is not None)
+    deferred = ab is not None and is_running(ab, datetime.now(UTC))
+    outcome = _act_on(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
     if ab is not None and frames and settings.endpoint_name:
         look = ab_look(
             clients,

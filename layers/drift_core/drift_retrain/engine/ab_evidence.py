@@ -31,7 +31,9 @@ __all__ = [
     "batch_ref",
     "decision_of",
     "evidence_summary",
+    "is_running",
     "new_record",
+    "set_decision",
 ]
 
 FORMAT_VERSION = 1
@@ -84,6 +86,21 @@ def decision_of(record: Mapping[str, Any]) -> dict[str, Any] | None:
     return record.get("decision")
 
 
+def is_running(record: Mapping[str, Any], now: datetime) -> bool:
+    """Undecided and within its maximum duration: retrains wait for it. A decided record is only waiting
+    for the workflow to close it (or was left by an aborted execution), and holds nothing back."""
+    return not record.get("decision") and not _past_deadline(record, now)
+
+
+def set_decision(
+    record: Mapping[str, Any], winner: str, reason: str, now: datetime
+) -> tuple[dict[str, Any], bool]:
+    """The record decided for ``winner`` (unchanged, and ``False``, when it already was decided)."""
+    if record.get("decision"):
+        return dict(record), False
+    return {**record, "decision": {"winner": winner, "reason": reason, "decided_at": _iso(now)}}, True
+
+
 def _look(record: Mapping[str, Any], totals: PairedLosses) -> SequentialLook:
     test = record["test"]
     previous = (record["evidence"].get("look") or {}).get("p_value", 1.0)
@@ -119,9 +136,9 @@ def add_batch(
     evidence["look"] = look.to_dict()
     evidence["metric"] = metric
     if look.decision:
-        updated["decision"] = {"winner": look.decision, "reason": SEQUENTIAL, "decided_at": _iso(now)}
+        updated, _ = set_decision(updated, look.decision, SEQUENTIAL, now)
     elif _past_deadline(updated, now):
-        updated["decision"] = {"winner": CHAMPION, "reason": MAX_DURATION, "decided_at": _iso(now)}
+        updated, _ = set_decision(updated, CHAMPION, MAX_DURATION, now)
     return updated, True
 
 
