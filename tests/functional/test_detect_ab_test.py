@@ -67,13 +67,13 @@ class FakeSfn:
         if self.closed:
             raise ClientError({"Error": {"Code": "TaskTimedOut", "Message": "Task Timed Out"}}, op)
 
-    def send_task_success(self, taskToken: str, output: str) -> dict:  # noqa: N803 (boto3's names)
+    def send_task_success(self, taskToken: str, output: str) -> dict:
         self.calls.append(("success", json.loads(output)))
         self._closed("SendTaskSuccess")
         self.closed = True
         return {}
 
-    def send_task_heartbeat(self, taskToken: str) -> dict:  # noqa: N803
+    def send_task_heartbeat(self, taskToken: str) -> dict:
         self.calls.append(("heartbeat", None))
         self._closed("SendTaskHeartbeat")
         return {}
@@ -83,7 +83,7 @@ class FakeSfn:
 
 
 class FakeSageMaker:
-    def describe_endpoint(self, EndpointName: str) -> dict:  # noqa: N803
+    def describe_endpoint(self, EndpointName: str) -> dict:
         return {"EndpointStatus": "InService"}
 
 
