@@ -14,7 +14,7 @@ from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.sagemaker.service import LocalSageMaker, LocalSageMakerSettings
-from drift_retrain_local.seams import check_all, parallel, sagemaker, sfn_parameters
+from drift_retrain_local.seams import check_all, parallel, sagemaker, sfn_callbacks, sfn_parameters
 from drift_retrain_local.server import EmbeddedAws
 from drift_retrain_local.stack import DeployedStack, deploy_stack
 from drift_retrain_local.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
@@ -91,10 +91,12 @@ def local_cloud(
         sagemaker.install(local_sagemaker)
         parallel.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
         sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
+        sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
         try:
             stack = deploy_stack(template, aws.session)
             yield LocalCloud(aws, stack, runtime, router, local_sagemaker)
         finally:
+            sfn_callbacks.uninstall()
             sfn_parameters.uninstall()
             parallel.uninstall()
             sagemaker.uninstall()

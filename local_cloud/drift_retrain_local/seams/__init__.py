@@ -6,18 +6,20 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.parallel`: a Parallel branch's ``States.*`` error keeps its name (moto renames it);
 - :mod:`.sfn_parameters`: ``aws-sdk`` tasks get parameters and results in AWS's PascalCase;
 - :mod:`.sagemaker`: SageMaker jobs and endpoints run by the local SageMaker, the runtime serves;
-- :mod:`.sfn_sagemaker`: ``sagemaker:*`` Step Functions tasks, with ``.sync`` and ``TimeoutSeconds``.
+- :mod:`.sfn_sagemaker`: ``sagemaker:*`` Step Functions tasks, with ``.sync`` and ``TimeoutSeconds``;
+- :mod:`.sfn_callbacks`: task tokens (``.waitForTaskToken``) answer as on AWS: the failure's cause kept,
+  ``States.HeartbeatTimeout``, ``TaskTimedOut`` for a token whose task ended.
 
 :func:`check_all` verifies every hooked symbol is where the pinned moto has it and raises
 ``MotoHookMovedError`` otherwise; the local cloud runs it at start-up and a test runs it too.
 """
 
-from drift_retrain_local.seams import eventbridge, parallel, sagemaker, sfn_parameters
+from drift_retrain_local.seams import eventbridge, parallel, sagemaker, sfn_callbacks, sfn_parameters
 
-__all__ = ["check_all", "eventbridge", "parallel", "sagemaker", "sfn_parameters"]
+__all__ = ["check_all", "eventbridge", "parallel", "sagemaker", "sfn_callbacks", "sfn_parameters"]
 
 
 def check_all() -> None:
     """Fail loudly (``MotoHookMovedError``) when any moto internal a seam relies on has moved."""
-    for seam in (eventbridge, parallel, sfn_parameters, sagemaker):
+    for seam in (eventbridge, parallel, sfn_parameters, sagemaker, sfn_callbacks):
         seam.check()
