@@ -18,7 +18,6 @@ from workflow_support import TIMEOUT, Harness, batch_csv, bootstrapped_cloud
 
 from drift_retrain.aws.ab_record import complete_task
 from drift_retrain_local.observe import wait_for_execution
-from drift_retrain_local.sagemaker.failures import variant_target
 
 CHAMPION_VARIANT, CANDIDATE_VARIANT = "AllTraffic", "Candidate"
 HEARTBEAT_SECONDS = 30
@@ -128,7 +127,7 @@ def test_a_candidate_that_loses_online_leaves_the_champion_alone(harness: Harnes
 
 def test_a_failing_champion_variant_hands_the_traffic_to_the_candidate(harness: Harness) -> None:
     record = start_test(harness, "stable", seed=301)
-    harness.cloud.failures.fail_variant(variant_target(harness.endpoint, CHAMPION_VARIANT))
+    harness.cloud.failures.fail_variant(harness.endpoint, CHAMPION_VARIANT)
     entry = harness.upload("stable-ab-champion-down.csv", batch_csv("stable", seed=302))
     harness.cloud.failures.clear()
     assert entry["outcome"] == "promoted", entry
