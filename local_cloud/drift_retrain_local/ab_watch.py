@@ -107,5 +107,7 @@ def evidence_entry(look: dict[str, Any]) -> dict[str, Any]:
 
 
 def ab_steps(path: list[str]) -> list[str]:
-    """The A/B states an execution went through, in order."""
+    """The A/B states an execution went through, in order (none when it ran no A/B test)."""
+    if AB_STEPS[0] not in path:
+        return []
     return [name for name in path if name in AB_STEPS]

@@ -161,14 +161,14 @@ def msprt_look(
     alpha : float
         Error rate of the test over all looks together.
     min_rows : int
-        No decision (and no p-value update) before this many rows.
+        No decision (and no p-value update) before this many rows; the statistic is reported anyway.
     previous_p : float
         The always-valid p after the previous look (1 at the first).
     """
     boundary = math.log(1.0 / alpha)
-    if totals.rows < max(min_rows, 2):
-        return SequentialLook(totals.rows, totals.mean_difference, 0.0, boundary, previous_p, None)
     log_ratio = log_mixture_ratio(totals, mixing_scale)
+    if totals.rows < max(min_rows, 2):  # shown, but neither the p-value nor a decision moves yet
+        return SequentialLook(totals.rows, totals.mean_difference, log_ratio, boundary, previous_p, None)
     p_value = min(previous_p, math.exp(-log_ratio) if log_ratio > 0 else 1.0)
     decision = None
     if p_value < alpha and totals.mean_difference != 0:
