@@ -138,8 +138,9 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="SPEC",
-        help="make a step fail: KIND[:PATTERN[:TIMES]], KIND training|transform|endpoint-update|lambda "
-        "(lambda: PATTERN matches the function's logical ID)",
+        help="make a step fail: KIND[:PATTERN[:TIMES]], KIND training|transform|endpoint-update|lambda|variant "
+        "(lambda: PATTERN matches the function's logical ID; variant: ENDPOINT/VARIANT, whose requests get a "
+        "ModelError)",
     )
     run.set_defaults(handler=_local_run)
     local_demo = local_commands.add_parser(

@@ -45,9 +45,9 @@ def _token_keeper(cloud: LocalCloud) -> Iterator[None]:
     cloud.lambdas.functions.pop(FUNCTION, None)
 
 
-def _machine(cloud: LocalCloud, name: str, **timing: int) -> str:
-    """Wait for the token (``timing``: HeartbeatSeconds / TimeoutSeconds), then Succeed; Catch ends in
-    a Pass state that keeps the error."""
+def _machine(cloud: LocalCloud, name: str, **timing: Any) -> str:
+    """Wait for the token (``timing``: HeartbeatSeconds / TimeoutSeconds / Retry...), then Succeed; Catch
+    ends in a Pass state that keeps the error."""
     definition = {
         "StartAt": "Wait for online evidence",
         "States": {
@@ -183,6 +183,20 @@ def test_a_malformed_token_is_invalid_token(cloud: LocalCloud) -> None:
     assert _error_code(sfn.send_task_heartbeat, taskToken="not-a-token") == "InvalidToken"
 
 
+def test_a_retried_task_gets_a_new_token_and_the_old_one_is_refused(cloud: LocalCloud) -> None:
+    retry = [{"ErrorEquals": ["States.HeartbeatTimeout"], "IntervalSeconds": 1, "MaxAttempts": 1}]
+    arn, first = _start(cloud, "token-retry", HeartbeatSeconds=1, TimeoutSeconds=30, Retry=retry)
+    s3 = cloud.client("s3")
+    s3.delete_object(Bucket=BUCKET, Key="tokens/token-retry")
+    second = _stored_token(cloud, "tokens/token-retry")  # stored by the retry's invocation
+    assert second != first
+    sfn = cloud.client("stepfunctions")
+    assert _error_code(sfn.send_task_success, taskToken=first, output="{}") == "TaskTimedOut"
+    sfn.send_task_success(taskToken=second, output=json.dumps({"attempt": 2}))
+    result = _finished(cloud, arn)
+    assert result["status"] == "SUCCEEDED" and result["decision"] == {"attempt": 2}
+
+
 # ================================================================================== the guard
 def test_check_fails_loudly_when_moto_fixes_send_task_failure_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
@@ -203,12 +217,16 @@ def test_check_fails_loudly_when_moto_fixes_send_task_failure_itself(monkeypatch
 
 
 def test_install_then_uninstall_restores_moto_exactly() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     from moto.stepfunctions.responses import StepFunctionResponse
 
     owners = {
         StepFunctionsParserBackend: ("send_task_success", "send_task_failure", "send_task_heartbeat"),
         StepFunctionResponse: ("send_task_failure",),
+        StateTaskServiceCallback: ("_evaluate_with_timeout", "_from_error"),
     }
 
     def hooked() -> dict[str, Any]:
@@ -227,3 +245,16 @@ def test_install_then_uninstall_restores_moto_exactly() -> None:
     finally:
         if was_installed:
             sfn_callbacks.install()
+
+
+def test_heartbeat_and_timeout_can_come_from_the_input(cloud: LocalCloud) -> None:
+    """``HeartbeatSecondsPath`` / ``TimeoutSecondsPath``: the A/B test's limits can be template settings."""
+    name = "token-paths"
+    arn = cloud.client("stepfunctions").start_execution(
+        stateMachineArn=_machine(
+            cloud, name, HeartbeatSecondsPath="$.limits.heartbeat", TimeoutSecondsPath="$.limits.timeout"
+        ),
+        input=json.dumps({"key": f"tokens/{name}", "limits": {"heartbeat": 1, "timeout": 30}}),
+    )["executionArn"]
+    _stored_token(cloud, f"tokens/{name}")
+    assert _finished(cloud, arn)["error"]["Error"] == "States.HeartbeatTimeout"

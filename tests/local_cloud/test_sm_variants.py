@@ -151,6 +151,8 @@ def test_a_failing_variant_answers_model_error_and_the_other_keeps_serving(
         _invoke(cloud, "ab-fail", TargetVariant="Champion")
     assert raised.value.response["Error"]["Code"] == "ModelError"
     assert raised.value.response["Error"]["Message"].startswith("Received server error (500) from primary")
+    assert raised.value.response["OriginalStatusCode"] == 500
+    assert "injected model server failure" in raised.value.response["OriginalMessage"]
     assert _invoke(cloud, "ab-fail", TargetVariant="Candidate")[1] == "Candidate"
     served, failed = [], 0
     for _ in range(40):

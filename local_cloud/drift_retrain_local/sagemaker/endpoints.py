@@ -38,6 +38,7 @@ from drift_retrain_local.sagemaker.failures import ENDPOINT_UPDATE, FailureInjec
 from drift_retrain_local.sagemaker.runtime import (
     Deployment,
     DeploymentError,
+    EndpointNotServingError,
     EndpointRuntime,
     ModelResolver,
 )
@@ -245,7 +246,10 @@ class EndpointManager:
         def run() -> None:
             if not self._sleep(self.settings.endpoint_weights_seconds):
                 return
-            self.runtime.reweigh(endpoint, weights)
+            try:
+                self.runtime.reweigh(endpoint, weights)
+            except EndpointNotServingError:  # deleted meanwhile
+                return
             update(
                 {
                     "EndpointStatus": "InService",

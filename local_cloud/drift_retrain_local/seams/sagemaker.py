@@ -158,6 +158,10 @@ def check() -> None:
     client_for = _attribute("moto.stepfunctions.parser.asl.utils.boto_client", "boto_client_for")
     if list(inspect.signature(client_for).parameters) != ["region", "service", "state_credentials"]:
         raise MotoHookMovedError("boto_client_for has a new signature")
+    if "self.description" not in inspect.getsource(
+        _attribute("moto.core.exceptions", "JsonRESTError", "get_body")
+    ):
+        raise MotoHookMovedError("JsonRESTError's body is no longer its description (ModelError's members)")
     if "invoke_endpoint" not in inspect.getsource(_attribute(_RUNTIME, "SageMakerRuntimeResponse")):
         raise MotoHookMovedError("SageMakerRuntimeResponse no longer handles invoke_endpoint")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -321,6 +322,16 @@ def invoke_endpoint(self: Any) -> tuple[int, dict[str, str], bytes]:
             f"group=/aws/sagemaker/Endpoints/{name} in account {self.current_account} for more information.",
         )
         error.code = 424
+        error.description = json.dumps(  # the members of SageMaker's ModelError shape, as AWS sends them
+            {
+                "__type": "ModelError",
+                "message": error.message,
+                "OriginalStatusCode": exc.status,
+                "OriginalMessage": exc.message,
+                "LogStreamArn": f"arn:aws:logs:{self.region}:{self.current_account}:log-group:"
+                f"/aws/sagemaker/Endpoints/{name}",
+            }
+        )
         raise error from None
     headers = {"Content-Type": result.content_type, "x-Amzn-Invoked-Production-Variant": result.variant}
     return 200, headers, result.body

@@ -15,10 +15,12 @@ Failure / Heartbeat. What it gets wrong, and what this module does about it:
   ``send_task_success`` / ``send_task_failure`` / ``send_task_heartbeat`` are replaced: a token whose
   task ended raises ``TaskTimedOut`` ("Provided task does not exist anymore", AWS's wording), a token no
   execution ever issued raises ``InvalidToken``, an output that is not JSON raises ``InvalidOutput``,
-  and a heartbeat on an open task is accepted. The task's end is recorded by wrapping
-  ``StateTaskServiceCallback._eval_integration_pattern`` (the endpoint is closed when it returns or
-  raises); one lock makes "still open? then complete" atomic, so of two racing completions exactly one
-  wins.
+  and a heartbeat on an open task is accepted. One lock makes "still open? then complete" atomic, so of
+  two racing completions exactly one wins;
+- a retried task keeps its first attempt's token (AWS issues one per attempt): each attempt
+  (``ExecutionState._evaluate_with_timeout``, wrapped for the callback services only) gets a new token
+  when the previous one is closed, and closes its token when it ends, however it ends (its
+  ``TimeoutSeconds`` included, while moto's waiting thread may still be asleep).
 
 ``check()`` fails loudly (``MotoHookMovedError``) when a hooked symbol moved or changed;
 ``tests/local_cloud/test_sfn_task_tokens.py`` exercises every case with tiny state machines.
@@ -57,6 +59,7 @@ def _moto() -> SimpleNamespace:
         backend=_attribute(f"{_PARSER}.models", "StepFunctionsParserBackend"),
         response=_attribute("moto.stepfunctions.responses", "StepFunctionResponse"),
         service=_attribute(_CALLBACK_SERVICE, "StateTaskServiceCallback"),
+        execute_state=_attribute(f"{_PARSER}.asl.component.state.exec.execute_state", "ExecutionState"),
         callback=_module(f"{_PARSER}.asl.eval.callback.callback"),
         api=_module(f"{_PARSER}.api"),
         failure=_module(f"{errors}.failure_event"),
@@ -89,6 +92,15 @@ def check() -> None:
         raise MotoHookMovedError(f"_eval_integration_pattern has a new signature: {parameters}")
     if "callback_pool_manager.get(callback_id)" not in inspect.getsource(pattern):
         raise MotoHookMovedError("_eval_integration_pattern no longer takes its endpoint from the pool")
+    attempt = moto.execute_state._evaluate_with_timeout
+    if list(inspect.signature(attempt).parameters) != ["self", "env"]:
+        raise MotoHookMovedError("ExecutionState._evaluate_with_timeout has a new signature")
+    if "self._evaluate_with_timeout(env)" not in inspect.getsource(moto.execute_state._eval_state):
+        raise MotoHookMovedError(
+            "ExecutionState._eval_state no longer runs each attempt in _evaluate_with_timeout"
+        )
+    if "update_task_token()" not in inspect.getsource(_original_of(moto.service, "_eval_body")):
+        raise MotoHookMovedError("StateTaskServiceCallback._eval_body no longer issues the task token")
     endpoint = moto.callback.CallbackEndpoint
     for name in ("notify", "notify_heartbeat", "get_outcome", "report"):
         if not callable(getattr(endpoint, name, None)):
@@ -122,7 +134,11 @@ def install() -> None:
         _patch(moto.backend, "send_task_success", _send_task_success)
         _patch(moto.backend, "send_task_failure", _send_task_failure)
         _patch(moto.backend, "send_task_heartbeat", _send_task_heartbeat)
-        _patch(moto.service, "_eval_integration_pattern", _closing(moto.service._eval_integration_pattern))
+        _patch(
+            moto.service,
+            "_evaluate_with_timeout",
+            _token_per_attempt(moto.execute_state._evaluate_with_timeout),
+        )
         _patch(moto.service, "_from_error", _heartbeat_named(moto.service._from_error))
 
 
@@ -147,21 +163,28 @@ def _patch(owner: type, attribute: str, value: Any) -> None:
 
 
 # ============================================================================= the interpreter side
-def _closing(original: Callable[..., Any]) -> Callable[..., Any]:
-    """Close the task's callback endpoint when its integration pattern ends, however it ends."""
+def _token_per_attempt(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Each attempt of a callback task has a token of its own, closed when the attempt ends."""
 
     @functools.wraps(original)
-    def patched(self: Any, env: Any, *args: Any, **kwargs: Any) -> Any:
-        token = (env.states.context_object.context_object_data.get("Task") or {}).get("Token")
+    def patched(self: Any, env: Any) -> Any:
+        context = env.states.context_object
+        token = (context.context_object_data.get("Task") or {}).get("Token")
         endpoint = env.callback_pool_manager.get(token) if token else None
+        if endpoint is not None and _closed(endpoint):  # a retry
+            endpoint = env.callback_pool_manager.add(context.update_task_token())
         try:
-            return original(self, env, *args, **kwargs)
+            return original(self, env)
         finally:
             if endpoint is not None:
                 with _settle_lock:
                     endpoint.report(_moto().callback.CallbackConsumerTimeout())
 
     return patched
+
+
+def _closed(endpoint: Any) -> bool:
+    return endpoint.consumer_error is not None or endpoint.get_outcome() is not None
 
 
 def _heartbeat_named(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -198,8 +221,7 @@ def _open_endpoint(backend: Any, token: str) -> Any:
         endpoint = worker.env.callback_pool_manager.get(token) if worker is not None else None
         if endpoint is None:
             continue
-        ended = endpoint.consumer_error is not None or endpoint.get_outcome() is not None
-        if ended or execution.status != api.ExecutionStatus.RUNNING:
+        if _closed(endpoint) or execution.status != api.ExecutionStatus.RUNNING:
             raise _refusal("TaskTimedOut", _ENDED)
         return endpoint
     raise _refusal("InvalidToken", f"Invalid Token: '{token}'")
@@ -230,9 +252,8 @@ def _send_task_failure(self: Any, task_token: str, error: str | None = None, cau
 def _send_task_heartbeat(self: Any, task_token: str) -> Any:
     moto = _moto()
     with _settle_lock:
-        _open_endpoint(
-            self, task_token
-        ).notify_heartbeat()  # no HeartbeatSeconds: accepted, nothing to extend
+        endpoint = _open_endpoint(self, task_token)
+        endpoint.notify_heartbeat()  # a task without HeartbeatSeconds: accepted, nothing to extend
     return moto.api.SendTaskHeartbeatOutput()
 
 
