@@ -122,6 +122,13 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         help="built-in algorithm(s) each window trains with (the template's Algorithms; default xgboost)",
     )
     run.add_argument(
+        "--promotion",
+        default="replace",
+        choices=["replace", "ab"],
+        help="replace: a winner replaces the champion; ab: it serves 10%% beside it until the next labelled "
+        "batches decide (the template's PromotionMode; default replace)",
+    )
+    run.add_argument(
         "--inject",
         action="append",
         default=[],
@@ -281,7 +288,7 @@ def _local_run(args: argparse.Namespace) -> int:
             args.out,
             label=args.label,
             inject=args.inject,
-            parameters={"Algorithms": args.algorithm},
+            parameters={"Algorithms": args.algorithm, "PromotionMode": args.promotion},
         )
     except LocalRunError as error:
         raise DriftRetrainError(str(error)) from error

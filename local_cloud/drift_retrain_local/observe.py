@@ -97,11 +97,13 @@ def wait_for_execution(
     timeout: float,
     poll: float = 0.5,
     on_state: StateCallback | None = None,
+    pause: Callable[[list[str]], bool] | None = None,
 ) -> ExecutionRecord:
     """Wait until the execution is no longer RUNNING (at most ``timeout`` seconds).
 
     ``on_state`` is called for every state entered, as it happens (polled, so a very short state may be
-    reported together with the next one).
+    reported together with the next one). ``pause(path)`` true ends the wait early with status
+    ``WAITING`` (an A/B test waits for later batches, not for time).
     """
     started = time.monotonic()
     reported = 0
@@ -113,6 +115,9 @@ def wait_for_execution(
                 on_state(name, time.monotonic() - started)
             reported = len(path)
         if described["status"] != "RUNNING":
+            break
+        if pause is not None and pause(execution_path(sfn, arn)):
+            described = {**described, "status": "WAITING"}
             break
         if time.monotonic() - started > timeout:
             raise LocalRunTimeoutError(

@@ -25,7 +25,15 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
+from drift_retrain_local.ab_watch import (
+    AB_WAIT_STATE,
+    ab_record,
+    ab_steps,
+    endpoint_variants,
+    evidence_entry,
+    started_entry,
+    waits_for_decision,
+)
 from drift_retrain_local.cloud import LocalCloud, local_cloud
 from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
 from drift_retrain_local.observe import (
@@ -34,10 +42,12 @@ from drift_retrain_local.observe import (
     endpoint_config,
     evaluation_report,
     evaluation_summary,
+    execution_path,
     wait_for_execution,
 )
 from drift_retrain_local.pages import write_timeline_page
 from drift_retrain_local.run_logs import logs_to
+from drift_retrain_local.run_summary import render_summary
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.stack import DeployedStack
 
@@ -52,9 +62,19 @@ LOCAL_PARAMETERS: dict[str, Any] = {
     "DeploymentWaitIntervalSeconds": 0,
     "DeploymentTerminationWaitSeconds": 0,
 }
-OUTCOMES = ("no_drift", "drift_alert", "promoted", "promoted_incomplete", "rejected", "quarantined", "failed")
-#: The state that tells a promotion from a rejection in an execution's path.
-PROMOTED_STATE, REJECTED_STATE = "Promote candidate", "Record rejection"
+OUTCOMES = (
+    "no_drift",
+    "drift_alert",
+    "promoted",
+    "promoted_incomplete",
+    "rejected",
+    "quarantined",
+    "failed",
+    "ab_testing",
+    "ab_evidence",
+)
+#: The states that tell a promotion from a rejection (offline, or online after an A/B test) in a path.
+PROMOTED_STATE, REJECTED_STATES = "Promote candidate", ("Record rejection", "Record A/B rejection")
 INCOMPLETE_STATE = "Promotion left incomplete"
 
 Echo = Callable[[str], None]
@@ -199,13 +219,19 @@ class BatchRunner:
         self.notifications = NotificationLog.subscribe(
             cloud.client("sns"), cloud.client("sqs"), self.stack.topic_arn
         )
+        #: The execution waiting for an A/B decision (PromotionMode ab), followed again once it is made.
+        self.waiting: str | None = None
 
     def _progress(self, name: str, seconds: float) -> None:
         self.echo(f"    {seconds:6.1f}s  {name}")
 
     def watch(self, arn: str) -> dict[str, Any]:
-        record = wait_for_execution(self.sfn, arn, timeout=self.timeout, on_state=self._progress)
+        pause = waits_for_decision(self.s3, self.bucket, arn)
+        record = wait_for_execution(self.sfn, arn, timeout=self.timeout, on_state=self._progress, pause=pause)
         line = f"    {record.seconds:6.1f}s  execution {record.status}"
+        if record.status == "WAITING":
+            self.waiting = arn
+            line += ": the A/B test waits for the next labelled batches"
         self.echo(line + (f": {record.error}: {record.cause}" if record.error else ""))
         return {"record": record, **record.to_dict()}
 
@@ -242,7 +268,19 @@ class BatchRunner:
         if execution.get("execution_arn") and not execution.get("duplicate"):
             self.echo(f"    retrain started: execution {execution['name']}")
             watched = self.watch(execution["execution_arn"])
+        elif self.waiting and self._test_over(response):
+            arn, self.waiting = self.waiting, None
+            self.echo("    the A/B test decided: following its execution to the end")
+            watched = self.watch(arn)
         return self._entry(name, key, response, watched, before)
+
+    def _test_over(self, response: dict[str, Any]) -> bool:
+        """DetectDrift reported the decision, or the execution left the wait (heartbeat, maximum duration)."""
+        if (response.get("ab_test") or {}).get("decision"):
+            return True
+        assert self.waiting is not None
+        path = execution_path(self.sfn, self.waiting)
+        return not path or path[-1] != AB_WAIT_STATE
 
     def detect(self, key: str) -> dict[str, Any]:
         """The DetectDrift delivery for ``key``: wait for it (bounded) and return its response."""
@@ -299,8 +337,24 @@ class BatchRunner:
         }
         if evaluation is not None:
             entry["evaluation"] = evaluation
+        self._ab_entries(entry, response, record)
         self.echo(f"    outcome: {entry['outcome']}")
         return entry
+
+    def _ab_entries(self, entry: dict[str, Any], response: dict[str, Any] | None, record: Any) -> None:
+        """The A/B test in the timeline: started at w, this batch's evidence, the steps, the variants."""
+        if (response or {}).get("ab_test"):
+            entry["ab_test"] = evidence_entry(response["ab_test"])
+        if record is not None and record.status == "WAITING":
+            entry["ab_test"] = started_entry(ab_record(self.s3, self.bucket) or {})
+        steps = ab_steps(record.path) if record is not None else []
+        if steps:
+            entry["ab_steps"] = steps
+        if "ab_test" in entry or steps:
+            entry["endpoint_variants_after"] = endpoint_variants(self.sagemaker, self.endpoint)
+            self.echo(
+                f"    A/B: {entry.get('ab_test', {}).get('event', 'steps')}; serving {entry['endpoint_variants_after']}"
+            )
 
     def collect(self, out: Path) -> None:
         for prefix in ("reports/", "quarantine/"):
@@ -312,6 +366,10 @@ class BatchRunner:
 
 
 def _outcome(response: dict[str, Any] | None, record: Any) -> str:
+    if record is not None and record.status == "WAITING":
+        return "ab_testing"
+    if record is None and (response or {}).get("ab_test"):
+        return "ab_evidence"
     if record is not None:
         if INCOMPLETE_STATE in record.path:
             return "promoted_incomplete"  # the candidate serves; PromoteModel's bookkeeping did not finish
@@ -319,7 +377,7 @@ def _outcome(response: dict[str, Any] | None, record: Any) -> str:
             return "failed"
         if PROMOTED_STATE in record.path:
             return "promoted"
-        return "rejected" if REJECTED_STATE in record.path else "failed"
+        return "rejected" if any(state in record.path for state in REJECTED_STATES) else "failed"
     if response is None:
         return "failed"
     status = response.get("status")
@@ -335,60 +393,3 @@ def _outcome(response: dict[str, Any] | None, record: Any) -> str:
         if alert or response.get("drifted_features") or response.get("concept_drift")
         else "no_drift"
     )
-
-
-# --------------------------------------------------------------------------------------------- summary
-def render_summary(timeline: Mapping[str, Any]) -> str:
-    """The end-of-run table: one row per batch (and the bootstrap)."""
-    rows = []
-    entries = ([timeline["bootstrap"]] if timeline.get("bootstrap") else []) + list(
-        timeline.get("batches", [])
-    )
-    for entry in entries:
-        execution = entry.get("execution") or {}
-        before, after = entry.get("endpoint_config_before"), entry.get("endpoint_config_after")
-        if before == after:
-            endpoint = "unchanged" if after else "none"
-        elif before is None:
-            endpoint = "created"
-        else:
-            endpoint = "swapped"
-        evaluation = entry.get("evaluation") or {}
-        scores = ""
-        if evaluation:
-            champion = evaluation.get("champion")
-            metric = evaluation.get("metric")
-            scores = f"{metric_label(metric)} {_num(metric, evaluation.get('candidate'))}"
-            scores += f" vs {_num(metric, champion)}" if champion is not None else " (first model)"
-            if len(evaluation.get("candidates") or []) > 1:
-                scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner_label')}"
-        workflow = ""
-        if execution:
-            workflow = f"{execution.get('status')} {execution.get('seconds', 0):.0f}s"
-        name = entry["file"] + (" (bootstrap)" if entry.get("key") == "bootstrap" else "")
-        rows.append(
-            [
-                name,
-                entry["outcome"],
-                str(len(entry.get("drifted_features") or [])),
-                "yes" if entry.get("concept_drift") else "no",
-                workflow or "-",
-                endpoint,
-                scores or "-",
-            ]
-        )
-    header = ["batch", "outcome", "drifted", "concept", "workflow", "endpoint", "candidate vs champion"]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    right = {2}
-    lines = []
-    for row in [header, *rows]:
-        cells = [
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
-def _num(metric: Any, value: Any) -> str:
-    """Rates as percentages, other metrics to three digits (one rule for every report)."""
-    return fmt_rate(value) if metric == "error_rate" else fmt_num(value)

@@ -202,6 +202,25 @@ def _check_published(result: dict[str, Any], event: dict[str, Any], staged: dict
     assert result["message_id"] and result["outcome"] == event["outcome"], result
 
 
+def _check_ab_started(result: dict[str, Any], event: dict[str, Any], staged: dict[str, Any]) -> None:
+    assert result["record"].endswith("/ab/current.json") and result["started_at"], result
+
+
+def _stage_ab_record(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
+    """An open A/B record of the event's execution (what the start action wrote)."""
+    record = {
+        "execution_arn": event["execution_arn"],
+        "evidence": {"batches": [], "totals": {}},
+        "decision": None,
+    }
+    ctx.put("ab/current.json", json.dumps(record).encode())
+    return {}
+
+
+def _check_ab_closed(result: dict[str, Any], event: dict[str, Any], staged: dict[str, Any]) -> None:
+    assert result["found"] is True and result["evidence"]["rows"] == 0, result
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample(
         "detect_drift_object_created.json", "detect_drift", "DetectDriftFunction", _stage_batch, _check_batch
@@ -244,4 +263,6 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("promote_model.json", "promote_model", "PromoteModelFunction", _stage_winner, _check_promotion),
     Sample("notify.json", "notify", "NotifyFunction", _stage_nothing, _check_published),
     Sample("notify_promoted.json", "notify", "NotifyFunction", _stage_nothing, _check_published),
+    Sample("ab_test.json", "ab_test", "AbTestFunction", _stage_nothing, _check_ab_started),
+    Sample("ab_test_finish.json", "ab_test", "AbTestFunction", _stage_ab_record, _check_ab_closed),
 )

@@ -15,6 +15,7 @@ import pytest
 from drift_retrain_local.artifacts import run_handler
 
 FUNCTIONS = [
+    "AbTestFunction",
     "DetectDriftFunction",
     "EvaluateCandidateFunction",
     "NotifyFunction",

@@ -36,6 +36,9 @@ UNSCOPABLE_ACTIONS = {
     "xray:PutTelemetryRecords",
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
+    # The task token is the authorization (Service Authorization Reference: no resource types).
+    "states:SendTaskSuccess",
+    "states:SendTaskHeartbeat",
 }
 
 # ListTags: AWS's policies for these .sync integrations grant it (docs/aws-notes.md, finding 2).
@@ -55,7 +58,8 @@ _SYNC_RULES = {
     "createHyperParameterTuningJob": "StepFunctionsGetEventsForSageMakerTuningJobsRule",
 }
 _RESOURCE = re.compile(
-    r"^arn:aws:states:::(?:(?P<sdk>aws-sdk):)?(?P<service>[a-zA-Z0-9-]+):(?P<api>[a-zA-Z0-9]+)(?P<sync>\.sync)?$"
+    r"^arn:aws:states:::(?:(?P<sdk>aws-sdk):)?(?P<service>[a-zA-Z0-9-]+):(?P<api>[a-zA-Z0-9]+)"
+    r"(?:(?P<sync>\.sync)|\.waitForTaskToken)?$"
 )
 
 
@@ -148,6 +152,7 @@ def test_every_lambda_the_definition_calls_exists_with_its_handler(definition, t
         "EvaluateCandidateFunction",
         "PromoteModelFunction",
         "NotifyFunction",
+        "AbTestFunction",
     }
     role = _statements(template)["RetrainStateMachineRole"]
     invoke = [s for s in role if "lambda:InvokeFunction" in _as_list(s["Action"])]
@@ -229,14 +234,18 @@ def test_detect_drift_gets_exactly_its_contract(template):
         f"{bucket}/incoming/*",
         f"{bucket}/baseline/*",
         f"{bucket}/reports/drift/*",
+        f"{bucket}/ab/*",
     }
     assert by_action["s3:PutObject"] == {
         f"{bucket}/quarantine/*",
         f"{bucket}/reports/drift/*",
         f"{bucket}/reports/recovery/*",
+        f"{bucket}/ab/*",
     }
     endpoint = resolve(template["Outputs"]["EndpointName"]["Value"])
     assert endpoint.startswith("drift-retrain-")  # EndpointName left empty: derived from the stack id
+    # The A/B test's token, read from the record: no resource-level permission exists for these.
+    assert by_action["states:SendTaskSuccess"] == by_action["states:SendTaskHeartbeat"] == {"*"}
     assert (
         by_action["sagemaker:InvokeEndpoint"]
         == by_action["sagemaker:DescribeEndpoint"]

@@ -196,7 +196,7 @@ def test_local_run_passes_the_algorithm_to_the_template(monkeypatch, tmp_path, a
     train = tmp_path / "train.csv"
     train.write_text("label,x\n1,2\n")
     assert main(["local", "run", "--train", str(train), "--algorithm", algorithm]) == EXIT_OK
-    assert seen["parameters"] == {"Algorithms": algorithm}  # the template parameter
+    assert seen["parameters"] == {"Algorithms": algorithm, "PromotionMode": "replace"}  # template parameters
 
 
 def test_local_run_rejects_an_unknown_algorithm(tmp_path, capsys):
@@ -204,3 +204,18 @@ def test_local_run_rejects_an_unknown_algorithm(tmp_path, capsys):
         main(["local", "run", "--train", str(tmp_path / "t.csv"), "--algorithm", "lightgbm"])
     assert exit_info.value.code == EXIT_USAGE
     assert "invalid choice: 'lightgbm'" in capsys.readouterr().err
+
+
+def test_local_run_passes_the_promotion_mode_to_the_template(monkeypatch, tmp_path):
+    import drift_retrain_local.run as run
+
+    seen = {}
+    monkeypatch.setattr(
+        run,
+        "local_run",
+        lambda *a, **kw: seen.update(kw) or {"bootstrap": {"outcome": "promoted"}, "batches": []},
+    )
+    train = tmp_path / "train.csv"
+    train.write_text("label,x\n1,2\n")
+    assert main(["local", "run", "--train", str(train), "--promotion", "ab"]) == EXIT_OK
+    assert seen["parameters"]["PromotionMode"] == "ab"

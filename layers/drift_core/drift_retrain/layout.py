@@ -7,6 +7,7 @@ the baseline profile), so the keys are a contract between Lambdas, and they are 
 from __future__ import annotations
 
 __all__ = [
+    "AB_RECORD_KEY",
     "DEFAULT_PROFILE_KEY",
     "DRIFT_REPORTS_PREFIX",
     "EVALUATION_PREFIX",
@@ -27,6 +28,8 @@ EVALUATION_PREFIX = "reports/evaluation/"
 LINEAGE_PREFIX = "reports/lineage/"
 #: One marker per follow-up retrain started for a serving model (counted against MAX_RECOVERY_RETRAINS).
 RECOVERY_PREFIX = "reports/recovery/"
+#: The running A/B test (written by the AbTest step, evidence added by DetectDrift, deleted at the end).
+AB_RECORD_KEY = "ab/current.json"
 
 
 def drift_report_key(batch_id: str, prefix: str = DRIFT_REPORTS_PREFIX) -> str:

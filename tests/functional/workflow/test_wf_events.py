@@ -23,7 +23,9 @@ FOLDERS = {
     "EvaluateCandidateFunctionArn": "evaluate_candidate",
     "PromoteModelFunctionArn": "promote_model",
     "NotifyFunctionArn": "notify",
+    "AbTestFunctionArn": "ab_test",
 }
+LAMBDA_TASKS = ("arn:aws:states:::lambda:invoke", "arn:aws:states:::lambda:invoke.waitForTaskToken")
 
 
 def load(name: str) -> dict:
@@ -31,23 +33,29 @@ def load(name: str) -> dict:
 
 
 def payload_keys() -> dict[str, set[str]]:
+    """Keys per function folder; a function called with an ``action`` (AbTest) has one shape per action,
+    under ``<folder>:<action>``."""
     definition = json.loads((ROOT / "statemachine" / "retrain.asl.json").read_text())
     found: dict[str, set[str]] = {}
     for state in definition["States"].values():
-        if state.get("Resource") == "arn:aws:states:::lambda:invoke":
+        if state.get("Resource") in LAMBDA_TASKS:
             function = re.fullmatch(r"\$\{(\w+)\}", state["Parameters"]["FunctionName"]).group(1)
-            keys = {k.removesuffix(".$") for k in state["Parameters"]["Payload"]}
-            assert found.setdefault(FOLDERS[function], keys) == keys, "one payload shape per function"
+            payload = state["Parameters"]["Payload"]
+            keys = {k.removesuffix(".$") for k in payload}
+            shape = FOLDERS[function] + (f":{payload['action']}" if "action" in payload else "")
+            assert found.setdefault(shape, keys) == keys, "one payload shape per function (and action)"
     return found
 
 
 @pytest.mark.parametrize("folder", sorted(FOLDERS.values()))
 def test_sample_event_has_the_keys_the_state_machine_sends(folder):
-    expected = payload_keys()[folder]
+    shapes = payload_keys()
     samples = sorted(EVENTS.glob(f"{folder}*.json"))
     assert samples, f"events/{folder}.json is missing"
     for sample in samples:
-        assert set(json.loads(sample.read_text())) == expected, sample.name
+        event = json.loads(sample.read_text())
+        expected = shapes[folder + (f":{event['action']}" if "action" in event else "")]
+        assert set(event) == expected, sample.name
 
 
 @pytest.fixture()

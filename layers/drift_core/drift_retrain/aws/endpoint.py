@@ -209,6 +209,9 @@ class EndpointPredictor:
         Also cap the rows per request (keeps each call well inside InvokeEndpoint's 60 s timeout).
     accept : str
         ``Accept`` header (``text/csv`` by default).
+    target_variant : str, optional
+        Send every request to this production variant (``TargetVariant``): during an A/B test the
+        concept test asks the champion variant only, and the A/B look asks each variant in turn.
     """
 
     def __init__(
@@ -221,6 +224,7 @@ class EndpointPredictor:
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         max_rows_per_request: int | None = None,
         accept: str = "text/csv",
+        target_variant: str | None = None,
     ) -> None:
         self.runtime = runtime
         self.endpoint_name = endpoint_name
@@ -229,6 +233,7 @@ class EndpointPredictor:
         self.max_payload_bytes = max_payload_bytes
         self.max_rows_per_request = max_rows_per_request
         self.accept = accept
+        self.target_variant = target_variant
         self.requests = 0
         self._checked = False
 
@@ -284,9 +289,14 @@ class EndpointPredictor:
 
     def _invoke(self, body: bytes, rows: int) -> np.ndarray:
         self.requests += 1
+        extra = {"TargetVariant": self.target_variant} if self.target_variant else {}
         try:
             response = self.runtime.invoke_endpoint(
-                EndpointName=self.endpoint_name, ContentType="text/csv", Accept=self.accept, Body=body
+                EndpointName=self.endpoint_name,
+                ContentType="text/csv",
+                Accept=self.accept,
+                Body=body,
+                **extra,
             )
         except ClientError as error:
             code = client_error_code(error)

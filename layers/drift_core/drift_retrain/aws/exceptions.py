@@ -15,7 +15,9 @@ __all__ = [
     "NotificationError",
     "ObjectChangedError",
     "ObjectNotFoundError",
+    "RecordConflictError",
     "StorageError",
+    "TaskTokenError",
 ]
 
 
@@ -57,6 +59,14 @@ class ExecutionStartError(AwsAdapterError):
 
 class NotificationError(AwsAdapterError):
     """SNS Publish failed."""
+
+
+class RecordConflictError(StorageError):
+    """A conditional write lost a race: the object changed since it was read (HTTP 412 or 409)."""
+
+
+class TaskTokenError(AwsAdapterError):
+    """SendTaskSuccess or SendTaskHeartbeat failed for a reason other than a task already closed."""
 
 
 def client_error_code(error: Exception) -> str:

@@ -124,6 +124,8 @@ class Outcome:
     notified: bool = False
     #: The revision already had its report: this delivery changed nothing it recorded.
     duplicate_report: bool = False
+    #: The batch's A/B look (``ab_test.AbLook.to_dict``) while an A/B test runs.
+    ab_test: dict[str, Any] | None = None
 
     @property
     def retrain_started(self) -> bool:
@@ -149,6 +151,7 @@ class Outcome:
             "quarantine_key": None if self.quarantine is None else self.quarantine.copy_key,
             "execution": None if self.execution is None else self.execution.to_dict(),
             "duplicate": self.duplicate_delivery,
+            "ab_test": self.ab_test,
         }
 
 

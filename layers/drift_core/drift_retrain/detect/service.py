@@ -17,7 +17,11 @@ The Lambda handler (``functions/detect_drift/app.py``) only parses the event and
    never get better);
 5. otherwise write ``reports/drift/<batch-id>.json``, notify when the report raises an alert, and start
    the retraining state machine when the policy fires, named deterministically so a repeated event is a
-   no-op.
+   no-op;
+6. while an A/B test runs (``ab/current.json``), the concept test asks the champion variant only, the
+   batch's labelled rows are scored on both variants as online evidence (:mod:`.ab_test`), and no retrain
+   starts: the test's own decision is pending, and the execution holding the endpoint lock is waiting
+   for it.
 
 Every batch ends in one known place: checked (a report), quarantined (a specific reason, the original
 kept), or, when anything else goes wrong, raised. Transient AWS failures (S3 throttling, a 500 after
@@ -32,9 +36,11 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from drift_retrain.aws import naming
+from drift_retrain.aws.ab_record import read_record
 from drift_retrain.aws.endpoint import EndpointPredictor
 from drift_retrain.aws.exceptions import NotificationError, ObjectChangedError, ObjectNotFoundError
 from drift_retrain.aws.executions import start_execution
@@ -48,9 +54,11 @@ from drift_retrain.aws.objects import (
     resolve_event_key,
 )
 from drift_retrain.aws.storage import count_keys, current_revision, read_object, write_json
+from drift_retrain.detect.ab_test import ab_look
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
 from drift_retrain.detect.messages import Notice, drift_message, no_profile_message, quarantine_message
 from drift_retrain.detect.records import record_report, stored_report
+from drift_retrain.engine.ab_evidence import is_running
 from drift_retrain.engine.champion import has_lower_reference
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
@@ -117,7 +125,9 @@ def _load_profile(clients: Any, settings: DetectSettings, bucket: str) -> Baseli
         return f"the baseline profile at {uri} cannot be used: {error}"
 
 
-def _predictor(clients: Any, settings: DetectSettings, profile: BaselineProfile) -> EndpointPredictor | None:
+def _predictor(
+    clients: Any, settings: DetectSettings, profile: BaselineProfile, target_variant: str | None = None
+) -> EndpointPredictor | None:
     if not settings.endpoint_name:
         return None
     from drift_retrain.engine.encoding import FeatureEncoder
@@ -131,7 +141,20 @@ def _predictor(clients: Any, settings: DetectSettings, profile: BaselineProfile)
         accept="application/jsonlines"
         if profile.metadata.get("algorithm") == "linear-learner"
         else "text/csv",
+        target_variant=target_variant,
     )
+
+
+def _variant_predictors(
+    clients: Any, settings: DetectSettings, profile: BaselineProfile, ab: dict[str, Any]
+) -> dict[str, EndpointPredictor]:
+    """One predictor per A/B role (champion, candidate), each pinned to its variant."""
+    predictors = {}
+    for role, variant in ab["variants"].items():
+        predictor = _predictor(clients, settings, profile, target_variant=variant["variant_name"])
+        if predictor is not None:
+            predictors[role] = predictor
+    return predictors
 
 
 def _serving_model(profile: BaselineProfile) -> str:
@@ -254,6 +277,10 @@ def process_object(
         if has_lower_reference(profile)
         else 0
     )
+    stored = read_record(clients.s3, settings.data_bucket or bucket)
+    ab = stored[0] if stored else None
+    champion_variant = ab["variants"]["champion"]["variant_name"] if ab else None
+    frames: list[Any] = []
     try:
         with open_object(clients.s3, batch) as opened:
             settings.limits.check_object_size(opened.size)
@@ -261,7 +288,8 @@ def process_object(
                 opened.stream,
                 profile,
                 settings.drift,
-                predictor=_predictor(clients, settings, profile),
+                predictor=_predictor(clients, settings, profile, target_variant=champion_variant),
+                on_frame=frames.append if ab else None,
                 batch_id=batch_id,
                 source_name=batch.uri,
                 recovery_used=recovery_used,
@@ -281,7 +309,23 @@ def process_object(
         logger.exception("Batch not checked: the invocation fails", extra={"key": key, "batch_id": batch_id})
         raise
 
-    return _act_on(clients, settings, batch, batch_id, report_obj, serving_model)
+    deferred = ab is not None and is_running(ab, datetime.now(UTC))
+    outcome = _act_on(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
+    if ab is not None and frames and settings.endpoint_name:
+        look = ab_look(
+            clients,
+            settings.data_bucket or bucket,
+            ab,
+            frame=frames[0],
+            profile=profile,
+            config=settings.drift,
+            predictors=_variant_predictors(clients, settings, profile, ab),
+            key=batch.key,
+            etag=batch.etag,
+            version_id=batch.version_id,
+        )
+        outcome.ab_test = look.to_dict()
+    return outcome
 
 
 def _act_on(
@@ -291,8 +335,11 @@ def _act_on(
     batch_id: str,
     report_obj: DriftReport,
     serving_model: str,
+    *,
+    deferred: bool = False,
 ) -> Outcome:
-    """Write the report, start the retrain when the policy fired, notify on an alert."""
+    """Write the report, start the retrain when the policy fired (not during an A/B test: ``deferred``),
+    notify on an alert."""
     report = report_obj.to_dict()
     report_key = f"{settings.reports_prefix}{batch_id}.json"
     stored = record_report(clients.s3, batch.bucket, report_key, report)
@@ -319,7 +366,10 @@ def _act_on(
             "report_key": report_key,
         },
     )
-    if report_obj.retrain:
+    if report_obj.retrain and deferred:
+        outcome.message = "retrain deferred: an A/B test is running"
+        logger.info("Retrain deferred while an A/B test runs", extra={"batch_id": batch_id})
+    elif report_obj.retrain:
         _start_retrain(clients, settings, outcome)
         if report_obj.decision.follow_up and outcome.retrain_started:
             _mark_recovery(clients, settings.data_bucket or batch.bucket, serving_model, batch_id, outcome)

@@ -26,6 +26,7 @@ from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
 
 __all__ = [
     "ConceptDrift",
+    "bounded_rows",
     "concept_drift",
     "has_lower_reference",
     "recovered",
@@ -106,10 +107,7 @@ def concept_drift(
         )
     if predictor is None:
         return ConceptDrift(False, "no champion predictions were supplied")
-    if len(labelled) > config.max_prediction_rows:
-        rng = np.random.default_rng(config.seed)
-        keep = np.sort(rng.choice(len(labelled), config.max_prediction_rows, replace=False))
-        labelled = labelled.iloc[keep]
+    labelled = bounded_rows(labelled, config)
     try:
         predictions = predictor(labelled[schema.feature_names])
         losses = prediction_losses(
@@ -143,6 +141,16 @@ def concept_drift(
             labelled, predictions, losses, task=schema.task, classes=schema.classes, seed=config.seed
         ),
     )
+
+
+def bounded_rows(labelled: pd.DataFrame, config: DriftConfig) -> pd.DataFrame:
+    """At most ``max_prediction_rows`` of the labelled rows, drawn with the configured seed (in order):
+    what an endpoint is asked to score for one batch (the concept test and the A/B look alike)."""
+    if len(labelled) <= config.max_prediction_rows:
+        return labelled
+    rng = np.random.default_rng(config.seed)
+    keep = np.sort(rng.choice(len(labelled), config.max_prediction_rows, replace=False))
+    return labelled.iloc[keep]
 
 
 def has_lower_reference(profile) -> bool:

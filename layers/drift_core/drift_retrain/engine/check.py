@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pandas as pd
 
 from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift
 from drift_retrain.engine.config import DriftConfig
@@ -26,6 +29,7 @@ def run_check(
     source_name: str | None = None,
     recovery_used: int = 0,
     limits: ReadLimits | None = None,
+    on_frame: Callable[[pd.DataFrame], None] | None = None,
 ) -> DriftReport:
     """Check one batch against a baseline profile.
 
@@ -33,13 +37,16 @@ def run_check(
     ``DriftReport.invalid`` for the matching report). ``predictor`` scores labelled rows with the
     champion for the concept-drift test; without one that test is skipped and the report says so.
     ``recovery_used`` is how many follow-up retrains the serving model has already had (the caller counts
-    them; see ``policy.decide``). ``limits`` bound the bytes read (default ``ReadLimits()``).
+    them; see ``policy.decide``). ``limits`` bound the bytes read (default ``ReadLimits()``). ``on_frame``
+    sees the rows as read, once (the A/B look scores them on both variants without reading twice).
     """
     config = config or DriftConfig()
     if source_name is None and isinstance(source, (str, Path)):
         source_name = str(source)
     batch = read_csv(source, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits)
     frame = batch.frame
+    if on_frame is not None:
+        on_frame(frame)
     features = feature_drift(profile, frame, config)
     label = profile.schema.label
     labels = frame[label] if label in frame.columns else None

@@ -29,6 +29,9 @@ class JobNames:
     base: str
     endpoint_config: str
     champion_transform_job: str
+    #: PromotionMode ab: the two-variant config of the test, and the champion's own config if it stays.
+    ab_endpoint_config: str
+    restore_endpoint_config: str
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -66,7 +69,13 @@ def job_names(prefix: str, execution_arn: str, started: str | datetime | None = 
     stamp = _parse_time(started).strftime("%y%m%d%H%M")
     digest = hashlib.sha256(execution_arn.encode("utf-8")).hexdigest()[:6]
     base = f"{_clean_prefix(prefix)}-{stamp}-{digest}"
-    return JobNames(base=base, endpoint_config=base, champion_transform_job=f"{base}-champ")
+    return JobNames(
+        base=base,
+        endpoint_config=base,
+        champion_transform_job=f"{base}-champ",
+        ab_endpoint_config=f"{base}-ab",
+        restore_endpoint_config=f"{base}-back",
+    )
 
 
 def s3_safe(name: str) -> str:

@@ -15,6 +15,7 @@ from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate
 from drift_retrain.reports.links import ReportLinks, execution_url, html_key, s3_console_url
 from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, REJECTED, SKIPPED, subject
 from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize
+from drift_retrain.workflow.ab_notice import ab_lines
 
 __all__ = ["OUTCOMES", "Message", "execution_url", "format_message", "s3_console_url"]
 
@@ -321,6 +322,7 @@ def format_message(
         )
     lines += _window_lines(_get(state, "data") or {})
     lines += _evaluation_lines(evaluation)
+    lines += ab_lines(state)
     if outcome == "promoted":
         lines += _promotion_lines(state, evaluation)
     elif outcome == "promoted_incomplete":

@@ -39,6 +39,8 @@ class ExecutionNames(_Payload):
     base: str
     endpoint_config: str
     champion_transform_job: str
+    ab_endpoint_config: str
+    restore_endpoint_config: str
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""AbTest: open the A/B record with the waiting task's token (``start``), close it on every path (``finish``).
+
+Called by the state machine: ``start`` as the ``lambda:invoke.waitForTaskToken`` task once the endpoint
+serves champion and candidate, ``finish`` after the decision. The work is
+``drift_retrain.workflow.ab_test.handle``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from drift_retrain.workflow.ab_test import AbTestSettings, handle
+
+logger = Logger()
+tracer = Tracer()
+copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"})
+
+
+@cache
+def s3_client() -> Any:
+    """Created on first use (never at import) and reused while the environment stays warm."""
+    return boto3.client("s3")
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(action=event.get("action"), execution=event.get("execution_arn"))
+    return handle(s3_client(), AbTestSettings.from_env(os.environ), event)

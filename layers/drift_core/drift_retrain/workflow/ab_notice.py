@@ -1,0 +1,59 @@
+"""The A/B test in a run's notification: how it ended, and the online evidence it ended on.
+
+The workflow's state carries the decision DetectDrift sent with the token (``$.ab_decision``: decision,
+reason, evidence) or the one a timeout or failure put there, and the evidence the closed record held
+(``$.ab_record.evidence``). The wording follows the reason, so a candidate that took over because the
+champion variant failed is never announced as having won the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate
+
+__all__ = ["ab_lines"]
+
+SEQUENTIAL = "sequential test"
+
+
+def _headline(decision: Mapping[str, Any], share: Any) -> str:
+    winner, reason = decision.get("decision"), str(decision.get("reason") or "")
+    at = f" (candidate at {fmt_rate(share)} of the traffic)" if share is not None else ""
+    if reason == SEQUENTIAL:
+        won = "the candidate did better online" if winner == "candidate" else "the champion did better online"
+        return f"A/B test{at}: {won}; " + (
+            "traffic moved to it, then the champion variant was removed"
+            if winner == "candidate"
+            else "traffic went back to it and the candidate variant was removed"
+        )
+    if winner == "candidate":
+        return (
+            f"A/B test{at} cut short: {reason}. The candidate (which won offline) took all traffic; "
+            "the online comparison is incomplete"
+        )
+    return f"A/B test{at} ended without an online win: {reason}. The champion serves alone again"
+
+
+def _evidence_line(evidence: Mapping[str, Any]) -> str:
+    if not evidence or not evidence.get("rows"):
+        return "Online evidence: no labelled rows were scored on both variants"
+    rate = fmt_rate if evidence.get("metric", "error_rate") == "error_rate" else fmt_num
+    metric = "error rate" if evidence.get("metric", "error_rate") == "error_rate" else "mean squared error"
+    return (
+        f"Online evidence: {fmt_count(evidence['rows'])} labelled rows in {evidence.get('batches')} batches, "
+        f"{metric} champion {rate(evidence.get('champion_rate'))} vs candidate "
+        f"{rate(evidence.get('candidate_rate'))}; mSPRT statistic {fmt_num(evidence.get('statistic'))} "
+        f"(boundary {fmt_num(evidence.get('boundary'))}), always-valid p {fmt_p(evidence.get('p_value'))}"
+    )
+
+
+def ab_lines(state: Mapping[str, Any]) -> list[str]:
+    """The notification's A/B section (nothing when the run had no A/B test)."""
+    decision = state.get("ab_decision") if isinstance(state, Mapping) else None
+    if not isinstance(decision, Mapping):
+        return []
+    evidence = ((state.get("ab_record") or {}).get("evidence")) or decision.get("evidence") or {}
+    share = evidence.get("traffic_share")
+    return ["", _headline(decision, share), _evidence_line(evidence)]
