@@ -14,7 +14,7 @@ import pytest
 from functional_support import LABEL, PROFILE_KEY, frame_to_csv_bytes, list_executions, list_keys, read_report
 
 from drift_retrain.aws.exceptions import ExecutionStartError
-from drift_retrain.detect import service
+from drift_retrain.detect import actions, service
 from drift_retrain.detect.records import record_report
 
 
@@ -73,17 +73,17 @@ def test_a_delivery_that_stopped_before_the_retrain_is_finished_by_the_next(
 ) -> None:
     monkeypatch.setenv("RETRAIN_ON", "performance_or_features")
     event = detect_drift.upload("incoming/halfway.csv", drifted_batch)
-    real_start = service.start_execution
+    real_start = actions.start_execution
 
     def throttled(*args, **kwargs):
         raise ExecutionStartError("StartExecution failed: ThrottlingException", code="ThrottlingException")
 
-    monkeypatch.setattr(service, "start_execution", throttled)
+    monkeypatch.setattr(actions, "start_execution", throttled)
     with pytest.raises(ExecutionStartError):
         detect_drift.invoke(event)  # the report is written; the invocation fails: Lambda retries
     assert list_executions(clients, state_machine_arn) == []
 
-    monkeypatch.setattr(service, "start_execution", real_start)
+    monkeypatch.setattr(actions, "start_execution", real_start)
     retry = detect_drift.invoke(event)
     assert retry.response["duplicate"] is True  # the report was there
     assert retry.response["execution"]["duplicate"] is False  # ...but the retrain starts now

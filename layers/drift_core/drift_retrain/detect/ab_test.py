@@ -44,7 +44,7 @@ from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.stats.sequential import PairedLosses, paired_losses
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
 
-__all__ = ["AbLook", "VariantFailure", "ab_look", "decide_on_failure", "score_variants"]
+__all__ = ["AbLook", "VariantFailure", "ab_look", "decide_on_failure", "resend_decision", "score_variants"]
 
 logger = logging.getLogger(__name__)
 
@@ -160,15 +160,32 @@ def ab_look(
     look.summary = evidence_summary(updated)
     token = updated["task_token"]
     if look.decision:
-        output = {
-            "decision": look.decision["winner"],
-            "reason": look.decision["reason"],
-            "evidence": look.summary,
-        }
-        look.completed = complete_task(clients.stepfunctions, token, output)
+        look.completed = _complete(clients, token, look)
     elif look.added:
         look.heartbeat = heartbeat(clients.stepfunctions, token)
         if not look.heartbeat:  # nobody waits any more (the execution was stopped): stop deferring retrains
             update_record(clients.s3, bucket, lambda current: set_decision(current, CHAMPION, ABANDONED, now))
     logger.info("A/B look", extra=look.to_dict())
     return look
+
+
+def resend_decision(
+    clients: Any, record: dict[str, Any], *, key: str, etag: str | None, version_id: str | None
+) -> AbLook:
+    """A duplicate delivery of a batch whose report exists: its evidence was added before the report was
+    written, so only a decision is sent again (a completion lost to a crash is repaired; a second one
+    is answered ``TaskTimedOut`` and ignored)."""
+    look = AbLook(batch=batch_ref(key, etag, version_id), decision=record.get("decision"))
+    look.summary = evidence_summary(record)
+    if look.decision:
+        look.completed = _complete(clients, record["task_token"], look)
+    return look
+
+
+def _complete(clients: Any, token: str, look: AbLook) -> bool:
+    output = {
+        "decision": look.decision["winner"],
+        "reason": look.decision["reason"],
+        "evidence": look.summary,
+    }
+    return complete_task(clients.stepfunctions, token, output)

@@ -34,7 +34,6 @@ is swallowed; only ``InvalidBatchError`` (the file is bad, retrying cannot help)
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -42,21 +41,18 @@ from typing import Any
 from drift_retrain.aws import naming
 from drift_retrain.aws.ab_record import read_record
 from drift_retrain.aws.endpoint import EndpointPredictor
-from drift_retrain.aws.exceptions import NotificationError, ObjectChangedError, ObjectNotFoundError
-from drift_retrain.aws.executions import start_execution
-from drift_retrain.aws.notifications import notify
+from drift_retrain.aws.exceptions import ObjectChangedError, ObjectNotFoundError
 from drift_retrain.aws.objects import (
     ObjectRef,
-    QuarantineRecord,
     open_object,
-    quarantine_keys,
     quarantine_object,
     resolve_event_key,
 )
-from drift_retrain.aws.storage import count_keys, current_revision, read_object, write_json
-from drift_retrain.detect.ab_test import ab_look
-from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
-from drift_retrain.detect.messages import Notice, drift_message, no_profile_message, quarantine_message
+from drift_retrain.aws.storage import count_keys, current_revision, read_object
+from drift_retrain.detect.ab_test import ab_look, resend_decision
+from drift_retrain.detect.actions import act_on_report, publish_page, replay_report, send_notice
+from drift_retrain.detect.context import DetectSettings, Outcome, Status
+from drift_retrain.detect.messages import no_profile_message, quarantine_message
 from drift_retrain.detect.records import record_report, stored_report
 from drift_retrain.engine.ab_evidence import is_running
 from drift_retrain.engine.champion import has_lower_reference
@@ -64,33 +60,11 @@ from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.report import DriftReport
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
-from drift_retrain.layout import recovery_marker_key, recovery_prefix
-from drift_retrain.reports import render_drift_html
-from drift_retrain.reports.links import ReportLinks, link_expiry, report_links
-from drift_retrain.reports.publish import publish_html
+from drift_retrain.layout import recovery_prefix
 
 __all__ = ["process_object"]
 
 logger = logging.getLogger(__name__)
-
-
-def _send(clients: Any, settings: DetectSettings, notice: Notice) -> bool:
-    """Notify, never failing the invocation: the report is the record, the message only a nudge."""
-    if not settings.topic_arn:
-        return False
-    try:
-        notify(clients.sns, settings.topic_arn, notice.subject, notice.body)
-    except NotificationError:
-        logger.exception("Notification failed", extra={"subject": notice.subject})
-        return False
-    return True
-
-
-def _publish_page(clients: Any, bucket: str, report_key: str, report: dict[str, Any]) -> ReportLinks:
-    """``<report>.html`` next to the JSON; links to the page (to the JSON when the page failed)."""
-    key = publish_html(clients.s3, bucket, report_key, render_drift_html, report, write_once=True)
-    key = key or report_key
-    return report_links(clients.s3, bucket, key, expiry=link_expiry(os.environ))
 
 
 def _ignore_reason(bucket: str, key: str, settings: DetectSettings) -> str | None:
@@ -162,17 +136,6 @@ def _serving_model(profile: BaselineProfile) -> str:
     return naming.sanitize(str(profile.metadata.get("model_name") or profile.created_at or "unknown"))
 
 
-def _mark_recovery(clients: Any, bucket: str, model: str, batch_id: str, outcome: Outcome) -> None:
-    """Record a follow-up retrain of ``model`` (DetectDrift counts these against the bound)."""
-    execution = outcome.execution
-    write_json(
-        clients.s3,
-        bucket,
-        recovery_marker_key(model, batch_id),
-        {"model": model, "batch_id": batch_id, "execution": None if execution is None else execution.name},
-    )
-
-
 def _handle_invalid(
     clients: Any, settings: DetectSettings, batch: ObjectRef, batch_id: str, error: InvalidBatchError
 ) -> Outcome:
@@ -189,10 +152,10 @@ def _handle_invalid(
     report_key = f"{settings.reports_prefix}{batch_id}.json"
     stored = record_report(clients.s3, batch.bucket, report_key, report)
     if stored is not None:  # a concurrent delivery wrote it first
-        return _replay(clients, settings, batch, batch_id, report_key, stored)
-    links = _publish_page(clients, batch.bucket, report_key, report)
+        return replay_report(clients, settings, batch, batch_id, report_key, stored)
+    links = publish_page(clients, batch.bucket, report_key, report)
     copy, details = (f"s3://{batch.bucket}/{k}" for k in (record.copy_key, record.error_key))
-    notified = _send(
+    notified = send_notice(
         clients, settings, quarantine_message(batch, error.code, str(error), copy, details, links)
     )
     return Outcome(
@@ -254,9 +217,17 @@ def process_object(
         batch = pinned
     batch_id = naming.batch_id_for(key, batch.version_id, batch.etag)
     report_key = f"{settings.reports_prefix}{batch_id}.json"
+    ab_stored = read_record(clients.s3, settings.data_bucket or bucket)
+    ab = ab_stored[0] if ab_stored else None
+    # While an A/B test runs its decision is pending and the lock holder waits for it: no retrain starts.
+    deferred = ab is not None and is_running(ab, datetime.now(UTC))
     stored = stored_report(clients.s3, batch.bucket, report_key)
     if stored is not None:
-        return _replay(clients, settings, batch, batch_id, report_key, stored)
+        outcome = replay_report(clients, settings, batch, batch_id, report_key, stored, deferred=deferred)
+        if ab is not None:
+            look = resend_decision(clients, ab, key=batch.key, etag=batch.etag, version_id=batch.version_id)
+            outcome.ab_test = look.to_dict()
+        return outcome
     try:  # too big to read: quarantined from the event alone, before any byte is fetched
         settings.limits.check_object_size(size)
     except InvalidBatchError as error:
@@ -265,7 +236,7 @@ def process_object(
     profile = _load_profile(clients, settings, bucket)
     if isinstance(profile, str):
         logger.error("Batch not checked: %s", profile, extra={"key": key, "batch_id": batch_id})
-        notified = _send(clients, settings, no_profile_message(batch, profile))
+        notified = send_notice(clients, settings, no_profile_message(batch, profile))
         return Outcome(
             status=Status.NO_PROFILE, message=profile, batch=batch, batch_id=batch_id, notified=notified
         )
@@ -277,8 +248,6 @@ def process_object(
         if has_lower_reference(profile)
         else 0
     )
-    stored = read_record(clients.s3, settings.data_bucket or bucket)
-    ab = stored[0] if stored else None
     champion_variant = ab["variants"]["champion"]["variant_name"] if ab else None
     frames: list[Any] = []
     try:
@@ -309,9 +278,10 @@ def process_object(
         logger.exception("Batch not checked: the invocation fails", extra={"key": key, "batch_id": batch_id})
         raise
 
-    deferred = ab is not None and is_running(ab, datetime.now(UTC))
-    outcome = _act_on(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
+    look = None
     if ab is not None and frames and settings.endpoint_name:
+        # Before the report: a delivery that dies after it is replayed, and a replay looks no more; the
+        # evidence is keyed by the batch's revision, so looking again after a crash counts it once.
         look = ab_look(
             clients,
             settings.data_bucket or bucket,
@@ -324,118 +294,6 @@ def process_object(
             etag=batch.etag,
             version_id=batch.version_id,
         )
-        outcome.ab_test = look.to_dict()
+    outcome = act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
+    outcome.ab_test = None if look is None else look.to_dict()
     return outcome
-
-
-def _act_on(
-    clients: Any,
-    settings: DetectSettings,
-    batch: ObjectRef,
-    batch_id: str,
-    report_obj: DriftReport,
-    serving_model: str,
-    *,
-    deferred: bool = False,
-) -> Outcome:
-    """Write the report, start the retrain when the policy fired (not during an A/B test: ``deferred``),
-    notify on an alert."""
-    report = report_obj.to_dict()
-    report_key = f"{settings.reports_prefix}{batch_id}.json"
-    stored = record_report(clients.s3, batch.bucket, report_key, report)
-    if stored is not None:  # a concurrent delivery wrote it first
-        return _replay(clients, settings, batch, batch_id, report_key, stored)
-    links = _publish_page(clients, batch.bucket, report_key, report)
-    outcome = Outcome(
-        status=Status.CHECKED,
-        message="retrain" if report_obj.retrain else ("alert" if report.get("alert") else "no drift"),
-        batch=batch,
-        batch_id=batch_id,
-        report_key=report_key,
-        report=report,
-    )
-    logger.info(
-        "Batch checked",
-        extra={
-            "batch_id": batch_id,
-            "rows": report.get("rows"),
-            "drifted_features": report.get("drifted_features"),
-            # the sampled rows stay in the report (S3), out of the logs
-            "concept_drift": {k: v for k, v in report["concept_drift"].items() if k != "misclassified"},
-            "retrain": report_obj.retrain,
-            "report_key": report_key,
-        },
-    )
-    if report_obj.retrain and deferred:
-        outcome.message = "retrain deferred: an A/B test is running"
-        logger.info("Retrain deferred while an A/B test runs", extra={"batch_id": batch_id})
-    elif report_obj.retrain:
-        _start_retrain(clients, settings, outcome)
-        if report_obj.decision.follow_up and outcome.retrain_started:
-            _mark_recovery(clients, settings.data_bucket or batch.bucket, serving_model, batch_id, outcome)
-    if report.get("alert") and not outcome.duplicate_delivery:
-        region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
-        outcome.notified = _send(clients, settings, drift_message(batch, report, outcome, links, region))
-    return outcome
-
-
-def _replay(
-    clients: Any,
-    settings: DetectSettings,
-    batch: ObjectRef,
-    batch_id: str,
-    report_key: str,
-    stored: dict[str, Any],
-) -> Outcome:
-    """A revision that has its report: the report stands; only its retrain is started if still undone.
-
-    The first delivery may have stopped between writing the report and starting the retrain; the
-    execution name is deterministic, so starting it again is a no-op when it did start. Nobody is
-    notified twice: a notice goes out only when this delivery is the one that started the retrain.
-    """
-    invalid = stored.get("status") == "invalid"
-    logger.info(
-        "Report already written for this revision: duplicate delivery",
-        extra={"key": batch.key, "batch_id": batch_id, "report_key": report_key},
-    )
-    outcome = Outcome(
-        status=Status.INVALID if invalid else Status.CHECKED,
-        message=f"duplicate delivery: s3://{batch.bucket}/{report_key} already records this revision",
-        batch=batch,
-        batch_id=batch_id,
-        report_key=report_key,
-        report=stored,
-        duplicate_report=True,
-        quarantine=QuarantineRecord(batch.bucket, *quarantine_keys(batch.key), document={})
-        if invalid
-        else None,
-    )
-    if not invalid and stored.get("retrain"):
-        _start_retrain(clients, settings, outcome)
-    if outcome.retrain_started:
-        links = _publish_page(clients, batch.bucket, report_key, stored)
-        region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
-        outcome.notified = _send(clients, settings, drift_message(batch, stored, outcome, links, region))
-    return outcome
-
-
-def _start_retrain(clients: Any, settings: DetectSettings, outcome: Outcome) -> None:
-    """Start the execution named after the revision (a repeated event finds it started)."""
-    batch, batch_id = outcome.batch, outcome.batch_id
-    if not settings.state_machine_arn:
-        logger.error("The policy fired but STATE_MACHINE_ARN is not set: no retrain started")
-        return
-    outcome.execution = start_execution(
-        clients.stepfunctions,
-        settings.state_machine_arn,
-        naming.execution_name_for(batch.bucket, batch.key, batch.version_id, batch.etag),
-        retrain_input(batch, batch_id, outcome.report_key, outcome.report),
-    )
-    logger.info(
-        "Retraining execution",
-        extra={
-            "execution_name": outcome.execution.name,
-            "execution_arn": outcome.execution.execution_arn,
-            "duplicate_delivery": outcome.execution.duplicate,
-        },
-    )

@@ -1,0 +1,183 @@
+"""What DetectDrift does once a batch's report is decided: record it once, start the retrain, notify.
+
+Split from :mod:`.service` (which reads and checks the batch). A revision's report is written once
+(:mod:`.records`); a later delivery of the same revision replays it (:func:`replay_report`) and only
+finishes what the first delivery left undone (a retrain that never started), never notifying twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from drift_retrain.aws import naming
+from drift_retrain.aws.exceptions import NotificationError
+from drift_retrain.aws.executions import start_execution
+from drift_retrain.aws.notifications import notify
+from drift_retrain.aws.objects import ObjectRef, QuarantineRecord, quarantine_keys
+from drift_retrain.aws.storage import write_json
+from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
+from drift_retrain.detect.messages import Notice, drift_message
+from drift_retrain.detect.records import record_report
+from drift_retrain.engine.report import DriftReport
+from drift_retrain.layout import recovery_marker_key
+from drift_retrain.reports import render_drift_html
+from drift_retrain.reports.links import ReportLinks, link_expiry, report_links
+from drift_retrain.reports.publish import publish_html
+
+__all__ = ["act_on_report", "publish_page", "replay_report", "send_notice"]
+
+logger = logging.getLogger(__name__)
+
+
+def act_on_report(
+    clients: Any,
+    settings: DetectSettings,
+    batch: ObjectRef,
+    batch_id: str,
+    report_obj: DriftReport,
+    serving_model: str,
+    *,
+    deferred: bool = False,
+) -> Outcome:
+    """Write the report, start the retrain when the policy fired (not during an A/B test: ``deferred``),
+    notify on an alert."""
+    report = report_obj.to_dict()
+    report_key = f"{settings.reports_prefix}{batch_id}.json"
+    stored = record_report(clients.s3, batch.bucket, report_key, report)
+    if stored is not None:  # a concurrent delivery wrote it first
+        return replay_report(clients, settings, batch, batch_id, report_key, stored)
+    links = publish_page(clients, batch.bucket, report_key, report)
+    outcome = Outcome(
+        status=Status.CHECKED,
+        message="retrain" if report_obj.retrain else ("alert" if report.get("alert") else "no drift"),
+        batch=batch,
+        batch_id=batch_id,
+        report_key=report_key,
+        report=report,
+    )
+    logger.info(
+        "Batch checked",
+        extra={
+            "batch_id": batch_id,
+            "rows": report.get("rows"),
+            "drifted_features": report.get("drifted_features"),
+            # the sampled rows stay in the report (S3), out of the logs
+            "concept_drift": {k: v for k, v in report["concept_drift"].items() if k != "misclassified"},
+            "retrain": report_obj.retrain,
+            "report_key": report_key,
+        },
+    )
+    if report_obj.retrain and deferred:
+        outcome.message = "retrain deferred: an A/B test is running"
+        logger.info("Retrain deferred while an A/B test runs", extra={"batch_id": batch_id})
+    elif report_obj.retrain:
+        _start_retrain(clients, settings, outcome)
+        if report_obj.decision.follow_up and outcome.retrain_started:
+            _mark_recovery(clients, settings.data_bucket or batch.bucket, serving_model, batch_id, outcome)
+    if report.get("alert") and not outcome.duplicate_delivery:
+        region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
+        outcome.notified = send_notice(
+            clients, settings, drift_message(batch, report, outcome, links, region)
+        )
+    return outcome
+
+
+def replay_report(
+    clients: Any,
+    settings: DetectSettings,
+    batch: ObjectRef,
+    batch_id: str,
+    report_key: str,
+    stored: dict[str, Any],
+    *,
+    deferred: bool = False,
+) -> Outcome:
+    """A revision that has its report: the report stands; only its retrain is started if still undone
+    (not while an A/B test runs: ``deferred``).
+
+    The first delivery may have stopped between writing the report and starting the retrain; the
+    execution name is deterministic, so starting it again is a no-op when it did start. Nobody is
+    notified twice: a notice goes out only when this delivery is the one that started the retrain.
+    """
+    invalid = stored.get("status") == "invalid"
+    logger.info(
+        "Report already written for this revision: duplicate delivery",
+        extra={"key": batch.key, "batch_id": batch_id, "report_key": report_key},
+    )
+    outcome = Outcome(
+        status=Status.INVALID if invalid else Status.CHECKED,
+        message=f"duplicate delivery: s3://{batch.bucket}/{report_key} already records this revision",
+        batch=batch,
+        batch_id=batch_id,
+        report_key=report_key,
+        report=stored,
+        duplicate_report=True,
+        quarantine=QuarantineRecord(batch.bucket, *quarantine_keys(batch.key), document={})
+        if invalid
+        else None,
+    )
+    if not invalid and stored.get("retrain") and deferred:
+        outcome.message += "; retrain deferred: an A/B test is running"
+    elif not invalid and stored.get("retrain"):
+        _start_retrain(clients, settings, outcome)
+    if outcome.retrain_started:
+        links = publish_page(clients, batch.bucket, report_key, stored)
+        region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
+        outcome.notified = send_notice(
+            clients, settings, drift_message(batch, stored, outcome, links, region)
+        )
+    return outcome
+
+
+def _start_retrain(clients: Any, settings: DetectSettings, outcome: Outcome) -> None:
+    """Start the execution named after the revision (a repeated event finds it started)."""
+    batch, batch_id = outcome.batch, outcome.batch_id
+    if not settings.state_machine_arn:
+        logger.error("The policy fired but STATE_MACHINE_ARN is not set: no retrain started")
+        return
+    outcome.execution = start_execution(
+        clients.stepfunctions,
+        settings.state_machine_arn,
+        naming.execution_name_for(batch.bucket, batch.key, batch.version_id, batch.etag),
+        retrain_input(batch, batch_id, outcome.report_key, outcome.report),
+    )
+    logger.info(
+        "Retraining execution",
+        extra={
+            "execution_name": outcome.execution.name,
+            "execution_arn": outcome.execution.execution_arn,
+            "duplicate_delivery": outcome.execution.duplicate,
+        },
+    )
+
+
+def _mark_recovery(clients: Any, bucket: str, model: str, batch_id: str, outcome: Outcome) -> None:
+    """Record a follow-up retrain of ``model`` (DetectDrift counts these against the bound)."""
+    execution = outcome.execution
+    write_json(
+        clients.s3,
+        bucket,
+        recovery_marker_key(model, batch_id),
+        {"model": model, "batch_id": batch_id, "execution": None if execution is None else execution.name},
+    )
+
+
+def send_notice(clients: Any, settings: DetectSettings, notice: Notice) -> bool:
+    """Notify, never failing the invocation: the report is the record, the message only a nudge."""
+    if not settings.topic_arn:
+        return False
+    try:
+        notify(clients.sns, settings.topic_arn, notice.subject, notice.body)
+    except NotificationError:
+        logger.exception("Notification failed", extra={"subject": notice.subject})
+        return False
+    return True
+
+
+def publish_page(clients: Any, bucket: str, report_key: str, report: dict[str, Any]) -> ReportLinks:
+    """``<report>.html`` next to the JSON; links to the page (to the JSON when the page failed)."""
+    key = publish_html(clients.s3, bucket, report_key, render_drift_html, report, write_once=True)
+    key = key or report_key
+    return report_links(clients.s3, bucket, key, expiry=link_expiry(os.environ))
