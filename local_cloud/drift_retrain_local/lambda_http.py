@@ -1,16 +1,29 @@
 """The HTTP responses the in-process Lambda runtime hands botocore for an Invoke (what the Lambda
-service would answer on the wire), so clients parse them exactly as they parse AWS's."""
+service would answer on the wire), so clients parse them exactly as they parse AWS's, and the error
+payloads Lambda writes for a handler's exception, a timeout and an out-of-memory kill."""
 
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
-__all__ = ["RawBody", "client_error", "response"]
+from drift_retrain_local.template import FunctionSpec
+
+__all__ = [
+    "RawBody",
+    "client_error",
+    "error_payload",
+    "killed_payload",
+    "marshal",
+    "response",
+    "timeout_payload",
+]
 
 
 class RawBody:
@@ -47,3 +60,39 @@ def response(url: str, status: int, body: bytes, extra_headers: Mapping[str, str
 def client_error(url: str, code: str, message: str) -> AWSResponse:
     body = json.dumps({"Type": "User", "message": message}).encode()
     return response(url, 400, body, {"x-amzn-ErrorType": code})
+
+
+def error_payload(error: BaseException, request_id: str) -> dict[str, Any]:
+    """Lambda's Python runtime error payload for an exception raised by a handler."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return {
+        "errorMessage": str(error),
+        "errorType": type(error).__name__,
+        "requestId": request_id,
+        "stackTrace": traceback.format_list(frames),
+    }
+
+
+def marshal(result: Any) -> bytes:
+    try:
+        return json.dumps(result).encode()
+    except (TypeError, ValueError) as error:
+        return json.dumps(
+            {"errorMessage": f"Unable to marshal response: {error}", "errorType": "Runtime.MarshalError"}
+        ).encode()
+
+
+def timeout_payload(function: FunctionSpec, request_id: str) -> bytes:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return json.dumps(
+        {
+            "errorMessage": f"{now} {request_id} Task timed out after {function.timeout_s:.2f} seconds",
+            "errorType": "Sandbox.Timedout",
+        }
+    ).encode()
+
+
+def killed_payload(request_id: str) -> bytes:
+    """What Lambda reports when the runtime is killed for using more than its memory."""
+    message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+    return json.dumps({"errorMessage": message, "errorType": "Runtime.ExitError"}).encode()

@@ -30,7 +30,6 @@ import re
 import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -44,11 +43,12 @@ from botocore.awsrequest import AWSResponse
 
 from drift_retrain_local.async_invoke import Send, invoke_with_retries
 from drift_retrain_local.lambda_http import client_error as _client_error
+from drift_retrain_local.lambda_http import error_payload, killed_payload, marshal, timeout_payload
 from drift_retrain_local.lambda_http import response as _response
 from drift_retrain_local.sagemaker.failures import LAMBDA_OOM, LAMBDA_TIMEOUT, FailureInjector
 from drift_retrain_local.template import FunctionSpec
 
-__all__ = ["InvocationResult", "LambdaContext", "LambdaRuntime", "error_payload"]
+__all__ = ["InvocationResult", "LambdaContext", "LambdaRuntime"]
 
 logger = logging.getLogger(__name__)
 
@@ -111,17 +111,6 @@ class _Loaded:
 class _Pending:
     futures: set[concurrent.futures.Future[InvocationResult]] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def error_payload(error: BaseException, request_id: str) -> dict[str, Any]:
-    """Lambda's Python runtime error payload for an exception raised by a handler."""
-    frames = traceback.extract_tb(error.__traceback__)
-    return {
-        "errorMessage": str(error),
-        "errorType": type(error).__name__,
-        "requestId": request_id,
-        "stackTrace": traceback.format_list(frames),
-    }
 
 
 class LambdaRuntime:
@@ -211,14 +200,14 @@ class LambdaRuntime:
                     if injected and injected[0] not in (LAMBDA_TIMEOUT, LAMBDA_OOM):
                         raise InjectedLambdaFault(injected[1])
                     result = None if injected else loaded.handler(event, context)
-                body = _marshal(result)
+                body = marshal(result)
                 error_kind = None
                 if injected and injected[0] == LAMBDA_OOM:
-                    body, error_kind = _killed_payload(request_id), "Unhandled"
+                    body, error_kind = killed_payload(request_id), "Unhandled"
                 elif (
                     injected and injected[0] == LAMBDA_TIMEOUT
                 ) or context.get_remaining_time_in_millis() == 0:
-                    body = _timeout_payload(function, request_id)
+                    body = timeout_payload(function, request_id)
                     error_kind = "Unhandled"
             except Exception as error:
                 logger.info("%s raised %s: %s", function.name, type(error).__name__, error)
@@ -372,31 +361,6 @@ class LambdaRuntime:
         loaded = _Loaded(module, getattr(module, attribute))
         self._loaded[function.name] = loaded
         return loaded
-
-
-def _marshal(result: Any) -> bytes:
-    try:
-        return json.dumps(result).encode()
-    except (TypeError, ValueError) as error:
-        return json.dumps(
-            {"errorMessage": f"Unable to marshal response: {error}", "errorType": "Runtime.MarshalError"}
-        ).encode()
-
-
-def _timeout_payload(function: FunctionSpec, request_id: str) -> bytes:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return json.dumps(
-        {
-            "errorMessage": f"{now} {request_id} Task timed out after {function.timeout_s:.2f} seconds",
-            "errorType": "Sandbox.Timedout",
-        }
-    ).encode()
-
-
-def _killed_payload(request_id: str) -> bytes:
-    """What Lambda reports when the runtime is killed for using more than its memory."""
-    message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
-    return json.dumps({"errorMessage": message, "errorType": "Runtime.ExitError"}).encode()
 
 
 def _text(value: Any) -> str | None:
