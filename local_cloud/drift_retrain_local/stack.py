@@ -37,6 +37,7 @@ _DEPLOYED_TYPES = {
     "AWS::DynamoDB::Table",
     "AWS::SNS::Topic",
     "AWS::SNS::Subscription",
+    "AWS::SQS::Queue",
     "AWS::IAM::Role",
     "AWS::Serverless::LayerVersion",
     "AWS::Serverless::Function",
@@ -145,6 +146,15 @@ class _Deployer:
     def subscription(self, logical_id: str) -> None:
         p = self.t.properties(logical_id)
         self.client("sns").subscribe(TopicArn=p["TopicArn"], Protocol=p["Protocol"], Endpoint=p["Endpoint"])
+
+    def queue(self, logical_id: str) -> None:
+        """A queue of the template's own (the rule's dead-letter queue), so the target's ARN exists."""
+        arn = self.t.arn(logical_id)
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=self.t.physical_name(logical_id))["QueueUrl"]
+        created = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        if created != arn:
+            raise DeployError(f"{logical_id}: moto created {created}, the template resolves {arn}")
 
     # -------------------------------------------------------------------------------------------------- IAM
     def role(self, logical_id: str) -> None:
@@ -333,6 +343,8 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
         topic_arn = d.topic(only("AWS::SNS::Topic"))
         for logical_id in t.resources_of_type("AWS::SNS::Subscription"):
             d.subscription(logical_id)
+        for logical_id in t.resources_of_type("AWS::SQS::Queue"):
+            d.queue(logical_id)
         for logical_id in t.resources_of_type("AWS::Serverless::LayerVersion"):
             d.layer(logical_id)
         functions = t.functions()
