@@ -152,7 +152,9 @@ class _Deployer:
         arn = self.t.arn(logical_id)
         sqs = self.client("sqs")
         url = sqs.create_queue(QueueName=self.t.physical_name(logical_id))["QueueUrl"]
-        created = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        created = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         if created != arn:
             raise DeployError(f"{logical_id}: moto created {created}, the template resolves {arn}")
 
