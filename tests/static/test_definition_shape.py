@@ -107,6 +107,7 @@ def test_every_way_out_after_the_lock_releases_it(definition):
     for name, state in states.items():
         for nxt in _successors(state):
             predecessors[nxt].add(name)
+    before_lock = set()
     for name, state in states.items():
         if state["Type"] not in ("Succeed", "Fail"):
             continue
@@ -121,10 +122,16 @@ def test_every_way_out_after_the_lock_releases_it(definition):
                     stack.append(before)
                 else:
                     releases.add(before)
+        if not releases and definition["StartAt"] in seen | {name}:
+            # Reached from the start through Pass and Choice states only: before the lock is taken.
+            before_lock.add(name)
+            continue
         assert releases, name
         for before in releases:
             assert states[before]["Resource"] == "arn:aws:states:::dynamodb:deleteItem", (name, before)
             assert states[before]["Parameters"]["ConditionExpression"] == "ExecutionArn = :me"
+    # The only way out before the lock: an input that asks to override a setting outside the allow-list.
+    assert before_lock == {"Setting override not allowed"}
 
 
 def test_a_held_lock_is_waited_for_not_skipped(definition):
