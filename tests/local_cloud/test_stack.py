@@ -85,4 +85,9 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         "DataBucketPolicy.DenyInsecureTransport",
         "NotificationKey",
         "BatchArrivedDeadLetterQueuePolicy",
+        # SageMakerKmsKeyArn's policies (AWS::IAM::RolePolicy, off by default)
+        "SageMakerKeyPolicy",
+        "RetrainStateMachineKeyPolicy",
+        "EvaluateCandidateKeyPolicy",
+        "PromoteModelKeyPolicy",
     }

@@ -198,8 +198,19 @@ def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition
     from drift_retrain.workflow.algorithms import transform_format
 
     candidate, champion = _sagemaker_tasks(definition, "createTransformJob.sync")
-    for state, root in ((candidate, "$.candidate.transform"), (champion, "$.data.champion_transform")):
-        assert state["Parameters"]["TransformOutput"]["Accept.$"] == f"{root}.accept"
+    plans = {
+        name: state
+        for name, state in iter_states(definition["States"])
+        if state.get("ResultPath") == "$.storage"
+    }
+    for state, root, plan in (
+        (candidate, "$.candidate.transform", "Plan candidate storage"),
+        (champion, "$.data.champion_transform", "Plan champion scoring"),
+    ):
+        # TransformOutput comes from the storage plan (with or without SageMakerKmsKeyArn): both ask alike.
+        assert state["Parameters"]["TransformOutput.$"] == "$.storage.transform_output"
+        outputs = [p["Parameters"]["transform_output"] for name, p in plans.items() if name.startswith(plan)]
+        assert len(outputs) == 2 and all(output["Accept.$"] == f"{root}.accept" for output in outputs)
         assert state["Parameters"]["DataProcessing.$"] == f"{root}.data_processing"
     # XGBoost keeps the label next to its prediction; Linear Learner answers JSON Lines, labels read apart.
     assert transform_format("xgboost") == {
