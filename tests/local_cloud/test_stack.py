@@ -85,9 +85,10 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         "DataBucketPolicy.DenyInsecureTransport",
         "NotificationKey",
         "BatchArrivedDeadLetterQueuePolicy",
-        # SageMakerKmsKeyArn's policies (AWS::IAM::RolePolicy, off by default)
+        # SageMakerKmsKeyArn's and SageMakerSubnetIds' policies (AWS::IAM::RolePolicy, off by default)
         "SageMakerKeyPolicy",
         "RetrainStateMachineKeyPolicy",
         "EvaluateCandidateKeyPolicy",
         "PromoteModelKeyPolicy",
+        "SageMakerVpcPolicy",
     }

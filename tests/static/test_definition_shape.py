@@ -223,9 +223,15 @@ def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition
 def test_training_tuning_and_model_read_the_algorithm_from_the_candidate(definition):
     text = json.dumps(definition)
     assert "$.config.training_image" not in text.replace('"training_image.$": "$.config.training_image"', "")
-    (train,) = _sagemaker_tasks(definition, "createTrainingJob.sync")
-    (tune,) = _sagemaker_tasks(definition, "createHyperParameterTuningJob.sync")
-    (model,) = _sagemaker_tasks(definition, "sagemaker:createModel")
+    trains = _sagemaker_tasks(definition, "createTrainingJob.sync")
+    tunes = _sagemaker_tasks(definition, "createHyperParameterTuningJob.sync")
+    models = _sagemaker_tasks(definition, "sagemaker:createModel")
+    assert len(trains) == len(tunes) == len(models) == 3  # the plain Task and its two network variants
+    for train, tune, model in zip(trains, tunes, models, strict=True):
+        _read_the_algorithm_from_the_candidate(train, tune, model)
+
+
+def _read_the_algorithm_from_the_candidate(train: dict, tune: dict, model: dict) -> None:
     assert train["Parameters"]["AlgorithmSpecification"]["TrainingImage.$"] == "$.candidate.training_image"
     assert train["Parameters"]["HyperParameters.$"] == "$.candidate.hyperparameters"
     job = tune["Parameters"]["TrainingJobDefinition"]
@@ -238,6 +244,33 @@ def test_training_tuning_and_model_read_the_algorithm_from_the_candidate(definit
         == "$.candidate.tuning_objective.metric_name"
     )
     assert model["Parameters"]["PrimaryContainer"]["Image.$"] == "$.candidate.training_image"
+
+
+_NETWORK_KEYS = ("EnableNetworkIsolation", "EnableNetworkIsolation.$", "VpcConfig.$")
+
+
+def _job(state: dict) -> dict:
+    """Where a job's network settings go: the request, or the tuning job's training job definition."""
+    return state["Parameters"].get("TrainingJobDefinition", state["Parameters"])
+
+
+def test_network_variants_are_the_plain_task_plus_the_network_settings_only(definition):
+    """One copy of each job's request: the variants may differ from it only in VpcConfig and isolation, and
+    the plain Task (no VPC, no isolation: what was sent before the options) carries neither."""
+    states = dict(iter_states(definition["States"]))
+    for plain in ("Train candidate model", "Tune candidate hyperparameters", "Create candidate model"):
+        isolated, in_vpc = states[f"{plain} in network isolation"], states[f"{plain} in the VPC"]
+        assert not set(_NETWORK_KEYS) & set(_job(states[plain]))
+        assert _job(isolated)["EnableNetworkIsolation"] is True
+        assert (_job(in_vpc)["VpcConfig.$"], _job(in_vpc)["EnableNetworkIsolation.$"]) == (
+            "$.network.vpc",
+            "$.network.isolation",
+        )
+        for variant in (isolated, in_vpc):
+            stripped = json.loads(json.dumps(variant))
+            for key in _NETWORK_KEYS:
+                _job(stripped).pop(key, None)
+            assert stripped == states[plain], plain
 
 
 def test_state_names_read_like_a_story(definition):
