@@ -26,6 +26,13 @@ OPTIONS = {
     },
     "isolated-only": {"EnableNetworkIsolation": "true"},
 }
+#: The tuning form of each option: the same settings with a (small) hyperparameter tuning job.
+OPTIONS["tuned-key-vpc-isolated"] = {
+    **OPTIONS["key-vpc-isolated"],
+    "TuningEnabled": "true",
+    "TuningMaxJobs": 2,
+    "TuningMaxParallelJobs": 1,
+}
 
 
 @pytest.fixture(scope="module", params=list(OPTIONS))
@@ -47,8 +54,13 @@ def _jobs(harness: Harness) -> dict[str, list[dict[str, Any]]]:
         ],
         # What the definition sent to CreateModel (moto's model keeps no EnableNetworkIsolation).
         "model": _requests(harness, "createModel"),
+        "tuning definition": [
+            request["TrainingJobDefinition"]
+            for request in _requests(harness, "createHyperParameterTuningJob.sync")
+        ],
     }
-    assert all(found.values()), {kind: len(jobs) for kind, jobs in found.items()}
+    tuned = harness.cloud.stack.template.parameters["TuningEnabled"] == "true"
+    assert all(jobs or (kind == "tuning definition" and not tuned) for kind, jobs in found.items()), found
     return found
 
 
@@ -71,6 +83,7 @@ def test_outputs_and_volumes_use_the_key_only_when_given(deployed):
     jobs = _jobs(harness)
     pairs = [(j["OutputDataConfig"], j["ResourceConfig"]) for j in jobs["training"]]
     pairs += [(j["TransformOutput"], j["TransformResources"]) for j in jobs["transform"]]
+    pairs += [(j["OutputDataConfig"], j["ResourceConfig"]) for j in jobs["tuning definition"]]
     for output, resources in pairs:
         if key:
             assert (output["KmsKeyId"], resources["VolumeKmsKeyId"]) == (key, key)
@@ -83,6 +96,6 @@ def test_training_jobs_and_models_run_in_the_vpc_and_isolation_asked_for(deploye
     isolated = options.get("EnableNetworkIsolation") == "true"
     in_vpc = bool(options.get("SageMakerSubnetIds"))
     jobs = _jobs(harness)
-    for job in jobs["training"] + jobs["model"]:
+    for job in jobs["training"] + jobs["model"] + jobs["tuning definition"]:
         assert bool(job.get("EnableNetworkIsolation")) is isolated, job.get("EnableNetworkIsolation")
         assert (job.get("VpcConfig") or None) == (VPC if in_vpc else None)  # moto describes "none" as {}
