@@ -27,6 +27,7 @@ from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import infer_schema, load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
 from drift_retrain.reports import render_drift_html
+from drift_retrain_local.cli_stack import add_stack_commands
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_FAILED = 0, 2, 3, 4
 
@@ -92,13 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
     demo.set_defaults(handler=_demo)
 
-    repair = commands.add_parser(
-        "repair",
-        help="finish a promotion that ended PromotedIncomplete (the candidate serves, bookkeeping not)",
-    )
-    repair.add_argument("--execution-arn", required=True, help="the execution that ended PromotedIncomplete")
-    repair.add_argument("--region", help="AWS region (default: the AWS configuration's)")
-    repair.set_defaults(handler=_repair)
+    add_stack_commands(commands)  # repair, redrive
 
     local = commands.add_parser(
         "local", help="run the whole service on this machine (embedded AWS; needs the dev install)"
@@ -131,8 +126,9 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="SPEC",
-        help="make a step fail: KIND[:PATTERN[:TIMES]], KIND training|transform|endpoint-update|lambda "
-        "(lambda: PATTERN matches the function's logical ID)",
+        help="make a step fail: KIND[:PATTERN[:TIMES]], KIND training|transform|endpoint-update|lambda|"
+        "lambda-timeout|lambda-oom|variant (lambda*: PATTERN matches the function's logical ID; variant: "
+        "ENDPOINT/VARIANT, whose requests get a ModelError)",
     )
     run.set_defaults(handler=_local_run)
     local_demo = local_commands.add_parser(
@@ -344,30 +340,6 @@ def _is_number(value) -> bool:
     except (TypeError, ValueError):
         return False
     return True
-
-
-def _repair(args: argparse.Namespace) -> int:
-    import boto3
-
-    from drift_retrain_local.repair import RepairError, repair
-
-    session = boto3.session.Session(region_name=args.region)
-    try:
-        result = repair(
-            session.client("stepfunctions"),
-            session.client("lambda"),
-            session.client("sagemaker"),
-            args.execution_arn,
-        )
-    except RepairError as error:
-        print(f"drift-retrain repair: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    promotion = result.promotion
-    print(f"repaired {result.execution_arn}: {result.endpoint} serves {result.endpoint_config}")
-    print(f"  baseline profile: {promotion.get('baseline_profile')}")
-    print(f"  registry: {promotion.get('model_package_arn') or promotion.get('registry_error')}")
-    print(f"  lineage: {promotion.get('lineage')}")
-    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

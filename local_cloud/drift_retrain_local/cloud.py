@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from drift_retrain_local.api_faults import ApiFaultInjector
+from drift_retrain_local.async_invoke import SqsDestinations
 from drift_retrain_local.events import EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.sagemaker.service import LocalSageMaker, LocalSageMakerSettings
-from drift_retrain_local.seams import check_all, parallel, sagemaker, sfn_parameters
+from drift_retrain_local.seams import (
+    check_all,
+    lambda_invoke,
+    parallel,
+    sagemaker,
+    sfn_callbacks,
+    sfn_parameters,
+)
 from drift_retrain_local.server import EmbeddedAws
 from drift_retrain_local.stack import DeployedStack, deploy_stack
 from drift_retrain_local.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
@@ -35,6 +44,10 @@ class LocalCloud:
     events: EventRouter
     #: The local SageMaker (jobs, endpoints, endpoint runtime) behind moto's sagemaker APIs.
     sagemaker: LocalSageMaker | None = None
+    #: Every stack deployed, :attr:`stack` first (see :meth:`add_stack`).
+    stacks: list[DeployedStack] = field(default_factory=list)
+    #: AWS API faults on the wire (S3 500s and SlowDown, SageMaker throttling).
+    api_faults: ApiFaultInjector | None = None
 
     @property
     def failures(self) -> FailureInjector:
@@ -44,6 +57,20 @@ class LocalCloud:
 
     def client(self, service: str, **kwargs: Any) -> Any:
         return self.aws.client(service, **kwargs)
+
+    def add_stack(self, stack_name: str, parameters: Mapping[str, Any] | None = None) -> DeployedStack:
+        """Deploy the same template again as another stack, into the same account and region: two
+        stacks side by side, as two deployments in one AWS account (their functions run here too)."""
+        first = self.stack.template
+        if any(stack.template.stack_name == stack_name for stack in self.stacks):
+            raise ValueError(f"a stack named {stack_name!r} is already deployed")
+        template = StackTemplate(
+            first.document, first.root, stack_name=stack_name, region=first.region, parameters=parameters
+        )
+        stack = deploy_stack(template, self.aws.session)
+        self.lambdas.add(stack.functions.values())
+        self.stacks.append(stack)
+        return stack
 
 
 @contextmanager
@@ -84,22 +111,30 @@ def local_cloud(
     with EmbeddedAws(region, host=host, port=port) as aws:
         runtime = LambdaRuntime(template.functions(), region, failures=failures)
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
+        api_faults = ApiFaultInjector()
+        api_faults.install(aws.session)
+        runtime.on_failure = SqsDestinations(aws.client("sqs"))
         router = EventRouter(runtime)
         router.install()
+        lambda_invoke.install(runtime)  # Invokes from other processes (redrive, repair) run for real too
         # --- local SageMaker: moto's sagemaker / sagemaker-runtime / ASL sagemaker tasks really compute
         local_sagemaker = LocalSageMaker(_s3_client_factory(aws, region), failures, sagemaker_settings)
         sagemaker.install(local_sagemaker)
         parallel.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
         sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
+        sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
         try:
             stack = deploy_stack(template, aws.session)
-            yield LocalCloud(aws, stack, runtime, router, local_sagemaker)
+            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults)
         finally:
+            api_faults.uninstall()
+            sfn_callbacks.uninstall()
             sfn_parameters.uninstall()
             parallel.uninstall()
             sagemaker.uninstall()
             local_sagemaker.close()
             router.uninstall()
+            lambda_invoke.uninstall()
             runtime.close()
 
 

@@ -73,13 +73,14 @@ class EventRouter:
         with self._lock:
             return list(self.deliveries)
 
-    def deliveries_for(self, key: str) -> list[Delivery]:
-        """Deliveries of S3 events for an object key."""
+    def deliveries_for(self, key: str, bucket: str | None = None) -> list[Delivery]:
+        """Deliveries of S3 events for an object key (in ``bucket``, when given: stacks share keys)."""
         with self._lock:
             return [
                 d
                 for d in self.deliveries
                 if (d.event.get("detail") or {}).get("object", {}).get("key") == key
+                and (bucket is None or (d.event.get("detail") or {}).get("bucket", {}).get("name") == bucket)
             ]
 
     def redeliver(self, delivery: Delivery) -> Delivery:

@@ -10,10 +10,10 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
-__all__ = ["client_error", "response"]
+__all__ = ["RawBody", "client_error", "response"]
 
 
-class _RawBody:
+class RawBody:
     """The file-like ``raw`` body botocore reads an ``AWSResponse`` from (streaming Payload included)."""
 
     def __init__(self, body: bytes) -> None:
@@ -41,7 +41,7 @@ def response(url: str, status: int, body: bytes, extra_headers: Mapping[str, str
     headers["X-Amz-Executed-Version"] = "$LATEST"
     for key, value in extra_headers.items():
         headers[key] = value
-    return AWSResponse(url, status, headers, _RawBody(body))
+    return AWSResponse(url, status, headers, RawBody(body))
 
 
 def client_error(url: str, code: str, message: str) -> AWSResponse:

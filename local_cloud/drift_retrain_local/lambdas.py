@@ -26,6 +26,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -41,9 +42,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSResponse
 
+from drift_retrain_local.async_invoke import Send, invoke_with_retries
 from drift_retrain_local.lambda_http import client_error as _client_error
 from drift_retrain_local.lambda_http import response as _response
-from drift_retrain_local.sagemaker.failures import LAMBDA, FailureInjector
+from drift_retrain_local.sagemaker.failures import LAMBDA_OOM, LAMBDA_TIMEOUT, FailureInjector
 from drift_retrain_local.template import FunctionSpec
 
 __all__ = ["InvocationResult", "LambdaContext", "LambdaRuntime", "error_payload"]
@@ -148,6 +150,8 @@ class LambdaRuntime:
         self.functions = {function.name: function for function in functions}
         self.failures = failures
         self.region = region
+        #: Sends asynchronous invocation records to destinations (set by the local cloud; None: dropped).
+        self.on_failure: Send | None = None
         self.invocations: list[InvocationResult] = []
         self._id = next(_RUNTIME_IDS)
         self._loaded: dict[str, _Loaded] = {}
@@ -156,6 +160,13 @@ class LambdaRuntime:
             max_workers=max_async_workers, thread_name_prefix="local-lambda"
         )
         self._pending = _Pending()
+
+    def add(self, functions: Iterable[FunctionSpec]) -> None:
+        """Run these functions too (a second stack deployed into the same local cloud)."""
+        for function in functions:
+            if function.name in self.functions:
+                raise ValueError(f"a local function named {function.name!r} already exists")
+            self.functions[function.name] = function
 
     # --------------------------------------------------------------------------------------------- lookup
     def resolve(self, function_name: str) -> FunctionSpec | None:
@@ -168,11 +179,17 @@ class LambdaRuntime:
 
     # -------------------------------------------------------------------------------------------- invoke
     def invoke(
-        self, function_name: str, payload: Any = None, *, client_context: Any = None
+        self,
+        function_name: str,
+        payload: Any = None,
+        *,
+        client_context: Any = None,
+        request_id: str | None = None,
     ) -> InvocationResult:
         """Run the function's handler synchronously (``InvocationType=RequestResponse``).
 
-        ``payload`` may be bytes/str (JSON text, as on the wire) or any JSON-serialisable value.
+        ``payload`` may be bytes/str (JSON text, as on the wire) or any JSON-serialisable value;
+        ``request_id`` is kept across the retries of one asynchronous invocation, as on AWS.
         """
         function = self.resolve(function_name)
         if function is None:
@@ -183,20 +200,24 @@ class LambdaRuntime:
             event = json.loads(payload or "{}")
         else:
             event = payload if payload is not None else {}
-        request_id = str(uuid.uuid4())
+        request_id = request_id or str(uuid.uuid4())
         started = time.monotonic()
         with _PROCESS_LOCK:
             context = LambdaContext(function, request_id, client_context=client_context)
             try:
+                injected = self.failures.check_lambda(function.logical_id) if self.failures else None
                 with self._function_environment(function, context):
                     loaded = self._load(function)
-                    injected = self.failures.check(LAMBDA, function.logical_id) if self.failures else None
-                    if injected:
-                        raise InjectedLambdaFault(injected)
-                    result = loaded.handler(event, context)
+                    if injected and injected[0] not in (LAMBDA_TIMEOUT, LAMBDA_OOM):
+                        raise InjectedLambdaFault(injected[1])
+                    result = None if injected else loaded.handler(event, context)
                 body = _marshal(result)
                 error_kind = None
-                if context.get_remaining_time_in_millis() == 0:
+                if injected and injected[0] == LAMBDA_OOM:
+                    body, error_kind = _killed_payload(request_id), "Unhandled"
+                elif (
+                    injected and injected[0] == LAMBDA_TIMEOUT
+                ) or context.get_remaining_time_in_millis() == 0:
                     body = _timeout_payload(function, request_id)
                     error_kind = "Unhandled"
             except Exception as error:
@@ -210,8 +231,12 @@ class LambdaRuntime:
     def invoke_async(
         self, function_name: str, payload: Any = None
     ) -> concurrent.futures.Future[InvocationResult]:
-        """``InvocationType=Event``: queue the call and return at once; :meth:`wait_idle` waits for it."""
-        future = self._executor.submit(self.invoke, function_name, payload)
+        """``InvocationType=Event``: queue the call and return at once; :meth:`wait_idle` waits for it.
+
+        Failed attempts are retried and then recorded on the on-failure destination, as on AWS
+        (:mod:`drift_retrain_local.async_invoke`; records go through :attr:`on_failure`).
+        """
+        future = self._executor.submit(invoke_with_retries, self, function_name, payload, self.on_failure)
         with self._pending.lock:
             self._pending.futures.add(future)
         future.add_done_callback(self._forget)
@@ -330,9 +355,10 @@ class LambdaRuntime:
             return loaded
         module_path, _, attribute = function.handler.rpartition(".")
         source = function.code_dir.joinpath(*module_path.split(".")).with_suffix(".py")
-        # A unique module name per runtime: every function's module is app.py, and a new runtime (a new
-        # local cloud) is a cold start whose module-level clients point at the new endpoint.
-        name = f"_drift_retrain_local_fn_{self._id}_{function.logical_id}"
+        # A unique module name per runtime and function: every function's module is app.py, a new runtime
+        # (a new local cloud) is a cold start whose module-level clients point at the new endpoint, and two
+        # stacks' functions of the same logical id are two functions.
+        name = f"_drift_retrain_local_fn_{self._id}_{re.sub(r'[^A-Za-z0-9_]', '_', function.name)}"
         spec = importlib.util.spec_from_file_location(name, source)
         if spec is None or spec.loader is None:
             raise ImportError(f"cannot import {function.handler} from {function.code_dir}")
@@ -365,6 +391,12 @@ def _timeout_payload(function: FunctionSpec, request_id: str) -> bytes:
             "errorType": "Sandbox.Timedout",
         }
     ).encode()
+
+
+def _killed_payload(request_id: str) -> bytes:
+    """What Lambda reports when the runtime is killed for using more than its memory."""
+    message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+    return json.dumps({"errorMessage": message, "errorType": "Runtime.ExitError"}).encode()
 
 
 def _text(value: Any) -> str | None:

@@ -39,6 +39,7 @@ from drift_retrain_local.observe import (
 from drift_retrain_local.pages import write_timeline_page
 from drift_retrain_local.run_logs import logs_to
 from drift_retrain_local.sagemaker.failures import FailureInjector
+from drift_retrain_local.stack import DeployedStack
 
 __all__ = ["LOCAL_PARAMETERS", "OUTCOMES", "BatchRunner", "local_run", "open_cloud", "render_summary"]
 
@@ -183,17 +184,20 @@ def open_cloud(
 class BatchRunner:
     """Uploads batches into a running local cloud and follows each to the end (used by the tests too)."""
 
-    def __init__(self, cloud: LocalCloud, echo: Echo, timeout: float) -> None:
+    def __init__(
+        self, cloud: LocalCloud, echo: Echo, timeout: float, stack: DeployedStack | None = None
+    ) -> None:
         self.cloud = cloud
+        self.stack = stack or cloud.stack
         self.echo = echo
         self.timeout = timeout
-        self.bucket = cloud.stack.bucket
-        self.endpoint = cloud.stack.template.parameters["EndpointName"]
+        self.bucket = self.stack.bucket
+        self.endpoint = self.stack.endpoint_name
         self.s3 = cloud.client("s3")
         self.sfn = cloud.client("stepfunctions")
         self.sagemaker = cloud.client("sagemaker")
         self.notifications = NotificationLog.subscribe(
-            cloud.client("sns"), cloud.client("sqs"), cloud.stack.topic_arn
+            cloud.client("sns"), cloud.client("sqs"), self.stack.topic_arn
         )
 
     def _progress(self, name: str, seconds: float) -> None:
@@ -216,7 +220,7 @@ class BatchRunner:
         before = endpoint_config(self.sagemaker, self.endpoint)
         batch = {"bucket": self.bucket, "key": key, "version_id": None, "etag": None, "batch_id": "bootstrap"}
         started = self.sfn.start_execution(
-            stateMachineArn=self.cloud.stack.state_machine_arn,
+            stateMachineArn=self.stack.state_machine_arn,
             name=name,
             input=json.dumps({"bootstrap": True, "batch": batch}),
         )
@@ -243,16 +247,19 @@ class BatchRunner:
     def detect(self, key: str) -> dict[str, Any]:
         """The DetectDrift delivery for ``key``: wait for it (bounded) and return its response."""
         deadline = time.monotonic() + self.timeout
-        while not self.cloud.events.deliveries_for(key):
+        while not self.cloud.events.deliveries_for(key, self.bucket):
             if time.monotonic() > deadline:
                 raise LocalRunTimeoutError(f"no S3 event was delivered for {key}")
             time.sleep(0.05)
         started = time.monotonic()
         self.cloud.events.wait(timeout=self.timeout)
-        result = self.cloud.events.deliveries_for(key)[-1].result(timeout=1)
+        result = self.cloud.events.deliveries_for(key, self.bucket)[-1].result(timeout=1)
         if not result.ok:
             error = result.json() or {}
-            self.echo(f"    DetectDrift failed: {error.get('errorType')}: {error.get('errorMessage')}")
+            self.echo(
+                f"    DetectDrift failed after its retries: {error.get('errorType')}: {error.get('errorMessage')}"
+                " (the event is on its failure queue: drift-retrain redrive)"
+            )
             return {"status": "error", "message": f"{error.get('errorType')}: {error.get('errorMessage')}"}
         response = result.json()
         concept = "concept drift" if response.get("concept_drift") else "no concept drift"

@@ -116,6 +116,9 @@ def serve(
             "container_endpoint_url": container_url,
             "bucket": cloud.stack.bucket,
             "bootstrap": None,
+            # `drift-retrain redrive --function <this>` (with AWS_ENDPOINT_URL) reads its failure queue.
+            "detect_drift_function": cloud.stack.function("DetectDriftFunction").name,
+            "failure_queue_url": cloud.stack.queues.get("DetectDriftFailureQueue"),
         }
         if bootstrap:
             cloud.client("s3").put_object(

@@ -2,8 +2,8 @@
 
 What is created comes from ``template.yaml`` through :class:`~drift_retrain_local.template.StackTemplate`:
 the data bucket (versioning, encryption, lifecycle, EventBridge notifications), the lock table, the topic,
-the IAM roles, the layer and the functions (registered in moto with a placeholder zip so their ARNs exist;
-their code runs in-process, see :mod:`.lambdas`), the EventBridge rules of the functions' ``EventBridgeRule``
+the IAM roles, the queues, the layer and the functions (registered in moto with a placeholder zip so their
+ARNs exist, with their ``EventInvokeConfig``; their code runs in-process, see :mod:`.lambdas`), the EventBridge rules of the functions' ``EventBridgeRule``
 events (with the dead-letter queue SAM would create), the state machine with its ``DefinitionSubstitutions``,
 the log groups and the alarms. Resource types the local cloud has no use for are listed in
 ``DeployedStack.skipped`` instead of silently ignored.
@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from drift_retrain_local.exceptions import DeployError
 from drift_retrain_local.stack_buckets import create_bucket, put_bucket_policy
+from drift_retrain_local.stack_queues import create_queue, put_event_invoke_config, put_queue_policy
 from drift_retrain_local.template import FunctionSpec, StackTemplate
 
 __all__ = ["DeployedRule", "DeployedStack", "deploy_stack"]
@@ -37,13 +38,14 @@ _DEPLOYED_TYPES = {
     "AWS::DynamoDB::Table",
     "AWS::SNS::Topic",
     "AWS::SNS::Subscription",
-    "AWS::SQS::Queue",
     "AWS::IAM::Role",
     "AWS::Serverless::LayerVersion",
     "AWS::Serverless::Function",
     "AWS::Serverless::StateMachine",
     "AWS::Logs::LogGroup",
     "AWS::CloudWatch::Alarm",
+    "AWS::SQS::Queue",
+    "AWS::SQS::QueuePolicy",
 }
 
 
@@ -71,6 +73,15 @@ class DeployedStack:
     functions: dict[str, FunctionSpec]
     rules: list[DeployedRule]
     skipped: dict[str, str] = field(default_factory=dict)
+    #: The template's queues: logical ID -> URL.
+    queues: dict[str, str] = field(default_factory=dict)
+    #: The template's Outputs as this stack resolves them (e.g. ``EndpointName``, derived when left empty).
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def endpoint_name(self) -> str:
+        """The endpoint this stack retrains (the EndpointName parameter, or derived from the stack id)."""
+        return self.outputs["EndpointName"]
 
     def function(self, logical_id: str) -> FunctionSpec:
         for function in self.functions.values():
@@ -146,17 +157,6 @@ class _Deployer:
     def subscription(self, logical_id: str) -> None:
         p = self.t.properties(logical_id)
         self.client("sns").subscribe(TopicArn=p["TopicArn"], Protocol=p["Protocol"], Endpoint=p["Endpoint"])
-
-    def queue(self, logical_id: str) -> None:
-        """A queue of the template's own (the rule's dead-letter queue), so the target's ARN exists."""
-        arn = self.t.arn(logical_id)
-        sqs = self.client("sqs")
-        url = sqs.create_queue(QueueName=self.t.physical_name(logical_id))["QueueUrl"]
-        created = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        if created != arn:
-            raise DeployError(f"{logical_id}: moto created {created}, the template resolves {arn}")
 
     # -------------------------------------------------------------------------------------------------- IAM
     def role(self, logical_id: str) -> None:
@@ -345,13 +345,18 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
         topic_arn = d.topic(only("AWS::SNS::Topic"))
         for logical_id in t.resources_of_type("AWS::SNS::Subscription"):
             d.subscription(logical_id)
-        for logical_id in t.resources_of_type("AWS::SQS::Queue"):
-            d.queue(logical_id)
         for logical_id in t.resources_of_type("AWS::Serverless::LayerVersion"):
             d.layer(logical_id)
+        queues = {
+            logical_id: create_queue(d.client("sqs"), t.physical_name(logical_id), t.properties(logical_id))
+            for logical_id in t.resources_of_type("AWS::SQS::Queue")
+        }
+        for logical_id in t.resources_of_type("AWS::SQS::QueuePolicy"):
+            put_queue_policy(d.client("sqs"), t.properties(logical_id))
         functions = t.functions()
         for function in functions:
             d.function(function)
+            put_event_invoke_config(d.client("lambda"), function)
         for logical_id in t.resources_of_type("AWS::Logs::LogGroup"):
             d.log_group(logical_id)
         state_machine_arn = d.state_machine(only("AWS::Serverless::StateMachine"))
@@ -374,4 +379,9 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
         functions={function.name: function for function in functions},
         rules=rules,
         skipped=d.skipped,
+        queues=queues,
+        outputs={
+            name: str(t.resolve(output["Value"]))
+            for name, output in (t.document.get("Outputs") or {}).items()
+        },
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,8 @@ class FunctionSpec:
     layers: tuple[str, ...]
     layer_dirs: tuple[Path, ...]
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``EventInvokeConfig`` (asynchronous retries and destinations), as the template sets it.
+    event_invoke: dict[str, Any] = field(default_factory=dict)
 
 
 # Resource types whose Ref is the ARN (the rest: the physical name).
@@ -141,6 +144,17 @@ class StackTemplate:
                 raise TemplateError(f"parameter {name}={values[name]!r} does not match {pattern}")
         return values
 
+    @property
+    def stack_id(self) -> str:
+        """A stack id shaped as CloudFormation's (``.../stack/<name>/<uuid>``); the uuid is derived from the
+        stack's name, account and region, so a local stack keeps its id and two stacks differ (the template
+        derives default names from it)."""
+        seed = f"{self.account_id}/{self.region}/{self.stack_name}"
+        return (
+            f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/"
+            f"{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+        )
+
     def pseudo(self, name: str) -> Any:
         pseudo = {
             "AWS::AccountId": self.account_id,
@@ -148,9 +162,7 @@ class StackTemplate:
             "AWS::StackName": self.stack_name,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackId": (
-                f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local"
-            ),
+            "AWS::StackId": self.stack_id,
             "AWS::NotificationARNs": [],
             "AWS::NoValue": _NO_VALUE,
         }
@@ -211,6 +223,8 @@ class StackTemplate:
         kind = self.resource(name)["Type"]
         if kind in _REF_IS_ARN or kind in _REF_IS_LAYER_VERSION:
             return self.arn(name)
+        if kind == "AWS::SQS::Queue":  # AWS's URL form; moto finds a queue by the URL's last segment
+            return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{self.physical_name(name)}"
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> str:
@@ -348,6 +362,7 @@ class StackTemplate:
             layers=tuple(layers),
             layer_dirs=tuple(self._layer_dir(arn) for arn in layers),
             events=dict(own.get("Events") or {}),
+            event_invoke=dict(own.get("EventInvokeConfig") or {}),
         )
 
     def functions(self) -> list[FunctionSpec]:

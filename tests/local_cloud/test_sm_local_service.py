@@ -147,6 +147,7 @@ def test_tuning_job_trains_a_few_jobs_and_reports_the_best(cloud: LocalCloud) ->
             "ResourceConfig": base["ResourceConfig"],
             "StoppingCondition": base["StoppingCondition"],
         },
+        Tags=[{"Key": "drift-retrain:stack", "Value": "s"}],
     )
     done = wait_for(
         lambda: (
@@ -165,6 +166,8 @@ def test_tuning_job_trains_a_few_jobs_and_reports_the_best(cloud: LocalCloud) ->
     job = sm.describe_training_job(TrainingJobName=best["TrainingJobName"])
     assert job["TrainingJobStatus"] == "Completed"
     assert job["HyperParameters"]["max_depth"] == best["TunedHyperParameters"]["max_depth"]
+    tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"]}
+    assert tags == {"sagemaker:tuning-job-name": "tune-1", "drift-retrain:stack": "s"}  # as on SageMaker
     metric = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}["validation:auc"]
     assert metric == pytest.approx(best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
 

@@ -13,7 +13,7 @@ ROOT = REPOSITORY_TEMPLATE.parent
 def test_short_form_tags_become_long_form() -> None:
     document = load_template(REPOSITORY_TEMPLATE)
     function = document["Resources"]["DetectDriftFunction"]["Properties"]
-    assert function["Environment"]["Variables"]["ENDPOINT_NAME"] == {"Ref": "EndpointName"}
+    assert function["Environment"]["Variables"]["ALPHA"] == {"Ref": "Alpha"}
     assert document["Resources"]["RetrainStateMachine"]["Properties"]["Role"] == {
         "Fn::GetAtt": ["RetrainStateMachineRole", "Arn"]
     }
@@ -26,6 +26,20 @@ def test_parameters_are_overridable_and_reach_the_functions() -> None:
     # Globals are merged under the function's own variables.
     assert environment["DATA_BUCKET"] == template.physical_name("DataBucket")
     assert environment["STATE_MACHINE_ARN"] == template.arn("RetrainStateMachine")
+
+
+def test_a_second_stack_runs_beside_the_first(cloud: LocalCloud) -> None:
+    """Two deployments in one account: their own names, functions and rules; the defaults derive the
+    endpoint and the name prefix from each stack's id, so they differ."""
+    second = cloud.add_stack("drift-retrain-second")
+    first = cloud.stack
+    assert cloud.stacks == [first, second]
+    assert second.bucket != first.bucket and second.state_machine_arn != first.state_machine_arn
+    assert second.endpoint_name != first.endpoint_name
+    assert second.outputs["ModelNamePrefix"] != first.outputs["ModelNamePrefix"]
+    for function in second.functions.values():
+        assert cloud.lambdas.resolve(function.arn) is function
+    assert {r.name for r in second.rules}.isdisjoint({r.name for r in first.rules})
 
 
 def test_state_machine_definition_is_the_file_after_substitution(cloud: LocalCloud) -> None:
@@ -84,7 +98,6 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         "Dashboard",
         "DataBucketPolicy.DenyInsecureTransport",
         "NotificationKey",
-        "BatchArrivedDeadLetterQueuePolicy",
         # SageMakerKmsKeyArn's and SageMakerSubnetIds' policies (AWS::IAM::RolePolicy, off by default)
         "SageMakerKeyPolicy",
         "RetrainStateMachineKeyPolicy",

@@ -16,6 +16,7 @@ import pandas as pd
 from drift_retrain_local.cloud import LocalCloud, local_cloud
 from drift_retrain_local.demo_data import LABEL, features, labelled, rule_a, rule_b
 from drift_retrain_local.run import LOCAL_PARAMETERS, BatchRunner
+from drift_retrain_local.stack import DeployedStack
 
 #: The local run's parameters, with a smaller retrain threshold so batches stay tiny.
 PARAMETERS = {**LOCAL_PARAMETERS, "LabelColumn": LABEL, "MinLabelledRows": 200}
@@ -82,7 +83,7 @@ class Harness:
     def lock_released(self) -> bool:
         """No retrain holds the endpoint lock (every path out of the workflow releases it)."""
         lock = self.cloud.client("dynamodb").get_item(
-            TableName=self.cloud.stack.lock_table, Key={"LockId": {"S": self.endpoint}}
+            TableName=self.runner.stack.lock_table, Key={"LockId": {"S": self.endpoint}}
         )
         return "Item" not in lock
 
@@ -102,13 +103,18 @@ def bootstrapped_cloud(train_seed: int = 7, **parameters: Any) -> Iterator[Harne
     """Start a local cloud (template parameters on top of ``PARAMETERS``) and deploy a first model (rule A)
     through the bootstrap path."""
     with local_cloud(parameters={**PARAMETERS, **parameters}) as cloud:
-        runner = BatchRunner(cloud, echo=lambda line: None, timeout=TIMEOUT)
-        rng = np.random.default_rng(train_seed)
-        train = labelled(features(TRAIN_ROWS, rng), rule_a, rng).to_csv(index=False).encode()
-        cloud.client("s3").put_object(Bucket=runner.bucket, Key="seed/train.csv", Body=train)
-        entry = runner.bootstrap_key("seed/train.csv")
-        assert entry["outcome"] == "promoted", entry
-        yield Harness(cloud, runner, entry)
+        yield bootstrap(cloud, cloud.stack, train_seed)
+
+
+def bootstrap(cloud: LocalCloud, stack: DeployedStack, train_seed: int = 7) -> Harness:
+    """Deploy a first model (rule A) on ``stack`` of ``cloud`` through the bootstrap path."""
+    runner = BatchRunner(cloud, echo=lambda line: None, timeout=TIMEOUT, stack=stack)
+    rng = np.random.default_rng(train_seed)
+    train = labelled(features(TRAIN_ROWS, rng), rule_a, rng).to_csv(index=False).encode()
+    cloud.client("s3").put_object(Bucket=runner.bucket, Key="seed/train.csv", Body=train)
+    entry = runner.bootstrap_key("seed/train.csv")
+    assert entry["outcome"] == "promoted", entry
+    return Harness(cloud, runner, entry)
 
 
 @dataclass

@@ -121,6 +121,9 @@ class _Resolver:
         raw = self.raw_substitutions[name]
         if isinstance(raw, dict) and set(raw) == {"Ref"} and raw["Ref"] in self.template["Parameters"]:
             return Source("parameter", raw["Ref"])
+        derived = _derived_when_empty(raw, self.template)
+        if derived is not None:  # the parameter when set, else the name derived from the stack (resolved)
+            return Alternatives((Source("parameter", derived), Source("static", self.substitutions[name])))
         return Source("static", self.substitutions[name])
 
     def static(self, value: Any) -> Source:
@@ -181,8 +184,21 @@ def _descend(node: Any, parts: list[str]) -> Any:
 
 
 # --------------------------------------------------------------------------------------------- checking
+def _derived_when_empty(raw: Any, template: dict[str, Any]) -> str | None:
+    """``P`` for ``!If [Derived..., <derived name>, !Ref P]``: a name parameter whose empty value means
+    "derive it from the stack" (its AllowedPattern starts with ``^$|``)."""
+    if not (isinstance(raw, dict) and set(raw) == {"Fn::If"}):
+        return None
+    branch = raw["Fn::If"][2]
+    if isinstance(branch, dict) and set(branch) == {"Ref"} and branch["Ref"] in template["Parameters"]:
+        return branch["Ref"]
+    return None
+
+
 def _parameter_values(spec: dict[str, Any]) -> list[Any]:
     values = [spec[k] for k in ("Default", "MinValue", "MaxValue") if k in spec]
+    if str(spec.get("AllowedPattern", "")).startswith("^$|") and spec.get("Default") == "":
+        values.remove("")  # empty = derived from the stack: the derived value is checked in its place
     values += list(spec.get("AllowedValues", []))
     if spec["Type"] == "Number":
         return [float(v) if "." in str(v) else int(v) for v in values]

@@ -147,7 +147,7 @@ PLANTED = {
                 "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:transform-job/x-*"
             }
         ),
-        "is a resource type of sagemaker:CreateTrainingJob",
+        "is a resource type of sagemaker:DescribeTrainingJob",
     ),
     "condition key the action does not set": (
         lambda t: _statement(t, "DetectDriftFunction", "ListBaselineSoMissingProfileIsNotFound")[
@@ -221,3 +221,31 @@ def test_the_model_role_reads_the_rollback_alarms(definition, state_machine, tem
         for r in _as_list(s["Resource"])
     }
     assert alarms and alarms <= granted
+
+
+def _tag_condition_keys(statement: dict[str, Any]) -> set[str]:
+    keys = {key for operator in (statement.get("Condition") or {}).values() for key in operator}
+    return {key for key in keys if key.startswith(("aws:ResourceTag/", "aws:RequestTag/"))}
+
+
+def test_stack_tag_conditions_are_ones_sagemaker_evaluates(template):
+    """aws:* keys pass the check above whatever the action; a tag condition on an action that does not
+    support it is ignored by IAM (on an Allow: grants without the intended limit). So each tag key used
+    must be listed for the action in the reference, and the stack tag guards create and delete."""
+    guarded = set()
+    for owner, statement in statements(template):
+        for key in _tag_condition_keys(statement):
+            generic = key.split("/", 1)[0] + "/${TagKey}"
+            for action in _as_list(statement["Action"]):
+                supported = {k for row in _reference(action) for k in row["condition_keys"]}
+                assert generic in supported, f"{owner}/{statement.get('Sid')}: {action} ignores {key}"
+                guarded.add((action, key))
+    assert {
+        ("sagemaker:DeleteModel", "aws:ResourceTag/drift-retrain:stack"),
+        ("sagemaker:DeleteEndpointConfig", "aws:ResourceTag/drift-retrain:stack"),
+        ("sagemaker:CreateModel", "aws:RequestTag/drift-retrain:stack"),
+        ("sagemaker:CreateEndpointConfig", "aws:RequestTag/drift-retrain:stack"),
+        ("sagemaker:CreateTrainingJob", "aws:RequestTag/drift-retrain:stack"),
+        ("sagemaker:CreateTransformJob", "aws:RequestTag/drift-retrain:stack"),
+        ("sagemaker:CreateHyperParameterTuningJob", "aws:RequestTag/drift-retrain:stack"),
+    } <= guarded

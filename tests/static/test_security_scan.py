@@ -38,12 +38,24 @@ def test_no_check_is_skipped_twice_on_one_resource(template):
     assert len(pairs) == len(set(pairs))
 
 
-def test_the_dead_letter_queue_skip_holds_its_queue_is_encrypted_and_tls_only(template):
-    queue = template["Resources"]["BatchArrivedDeadLetterQueue"]
-    assert queue["Properties"]["SqsManagedSseEnabled"] is True
-    statements = template["Resources"]["BatchArrivedDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]
-    deny = [s for s in statements["Statement"] if s["Effect"] == "Deny"]
-    assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+def test_queues_skipping_the_kms_check_are_encrypted_and_tls_only(template):
+    """CKV_AWS_27 is skipped because SQS-managed encryption is on: it must stay on, with a TLS-only policy."""
+    resources = template["Resources"]
+    queues = [
+        logical_id
+        for logical_id, skip in _skips(template)
+        if skip["id"] == "CKV_AWS_27" and resources[logical_id]["Type"] == "AWS::SQS::Queue"
+    ]
+    assert {"BatchArrivedDeadLetterQueue", "DetectDriftFailureQueue"} <= set(queues)
+    for queue in queues:
+        assert resources[queue]["Properties"]["SqsManagedSseEnabled"] is True, queue
+        (policy,) = [
+            r["Properties"]["PolicyDocument"]
+            for r in resources.values()
+            if r["Type"] == "AWS::SQS::QueuePolicy" and r["Properties"]["Queues"] == [{"Ref": queue}]
+        ]
+        deny = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+        assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, queue
 
 
 def test_notifications_are_encrypted_with_a_key_the_alarms_can_use():

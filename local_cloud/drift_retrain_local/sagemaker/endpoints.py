@@ -1,4 +1,5 @@
-"""Local endpoint lifecycle: CreateEndpoint and a blue/green UpdateEndpoint, in AWS's terms.
+"""Local endpoint lifecycle: CreateEndpoint, a blue/green UpdateEndpoint and
+UpdateEndpointWeightsAndCapacities, in AWS's terms.
 
 ``create``: the endpoint is ``Creating``, its models are loaded, then it is ``InService`` (or ``Failed``
 with a FailureReason when a model cannot be loaded).
@@ -12,7 +13,14 @@ fleet, the endpoint is ``RollingBack`` and then ``InService`` on the OLD config,
 automatic rollback. Otherwise it is ``InService`` on the NEW config. Requests never fail meanwhile: the
 old fleet serves until the runtime switches (see :mod:`.runtime`).
 
-Every state change is reported through an ``update(fields)`` callback with DescribeEndpoint field names;
+``update_weights`` (UpdateEndpointWeightsAndCapacities): the endpoint is ``Updating`` with each named
+variant's ``DesiredWeight`` / ``DesiredInstanceCount`` set and its ``Current*`` unchanged for
+``settings.endpoint_weights_seconds``; then the runtime's weights change in one swap (a concurrent request
+sees the old weights or the new, and never fails) and the endpoint is ``InService`` with ``Current*`` =
+``Desired*``.
+
+Every state change is reported through an ``update(fields)`` callback with DescribeEndpoint field names
+(``ProductionVariants`` as AWS's ProductionVariantSummary: :func:`variant_summaries`);
 the moto seam writes them into moto's endpoint. Durations are the settings' (a few hundred ms), not AWS's.
 """
 
@@ -30,11 +38,12 @@ from drift_retrain_local.sagemaker.failures import ENDPOINT_UPDATE, FailureInjec
 from drift_retrain_local.sagemaker.runtime import (
     Deployment,
     DeploymentError,
+    EndpointNotServingError,
     EndpointRuntime,
     ModelResolver,
 )
 
-__all__ = ["EndpointManager", "traffic_steps"]
+__all__ = ["EndpointManager", "traffic_steps", "variant_summaries", "weighed_summaries"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +75,50 @@ def traffic_steps(deployment_config: dict[str, Any] | None, instance_count: int)
     return [1.0]
 
 
+def variant_summaries(production_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DescribeEndpoint's ``ProductionVariants`` for an endpoint config's variants, as deployed
+    (``InitialVariantWeight`` defaults to 1.0 and ``InitialInstanceCount`` to 1, as on AWS)."""
+    summaries = []
+    for spec in production_variants:
+        weight = spec.get("InitialVariantWeight")
+        weight = 1.0 if weight is None else float(weight)
+        count = int(spec.get("InitialInstanceCount") or 1)
+        summaries.append(
+            {
+                "VariantName": spec["VariantName"],
+                "CurrentWeight": weight,
+                "DesiredWeight": weight,
+                "CurrentInstanceCount": count,
+                "DesiredInstanceCount": count,
+            }
+        )
+    return summaries
+
+
+def weighed_summaries(
+    summaries: list[dict[str, Any]], desired: list[dict[str, Any]], *, applied: bool
+) -> list[dict[str, Any]]:
+    """``summaries`` with the ``DesiredWeightsAndCapacities`` set as Desired* (and as Current* once
+    ``applied``)."""
+    by_name = {d["VariantName"]: d for d in desired}
+    result = []
+    for summary in summaries:
+        summary = dict(summary)
+        wanted = by_name.get(summary["VariantName"])
+        if wanted is not None:
+            if wanted.get("DesiredWeight") is not None:
+                summary["DesiredWeight"] = float(wanted["DesiredWeight"])
+            if wanted.get("DesiredInstanceCount") is not None:
+                summary["DesiredInstanceCount"] = int(wanted["DesiredInstanceCount"])
+        if applied:
+            summary["CurrentWeight"] = summary.get("DesiredWeight", summary.get("CurrentWeight"))
+            summary["CurrentInstanceCount"] = summary.get(
+                "DesiredInstanceCount", summary.get("CurrentInstanceCount")
+            )
+        result.append(summary)
+    return result
+
+
 class EndpointManager:
     """Creates and updates local endpoints in background threads.
 
@@ -77,7 +130,7 @@ class EndpointManager:
         ``roll_back_update(pattern)`` switches match endpoint names.
     settings : object
         ``endpoint_create_seconds``, ``endpoint_update_seconds``, ``traffic_step_seconds``,
-        ``rollback_seconds``.
+        ``rollback_seconds``, ``endpoint_weights_seconds``.
     """
 
     def __init__(self, runtime: EndpointRuntime, failures: FailureInjector, settings: Any) -> None:
@@ -106,7 +159,8 @@ class EndpointManager:
     # ----------------------------------------------------------------------------------------- create
     def create(self, endpoint: str, config: dict[str, Any], resolve: ModelResolver, update: Update) -> None:
         """Start creating ``endpoint`` from a DescribeEndpointConfig response; returns at once (Creating)."""
-        update({"EndpointStatus": "Creating", "FailureReason": None})
+        summaries = variant_summaries(config.get("ProductionVariants") or [])
+        update({"EndpointStatus": "Creating", "FailureReason": None, "ProductionVariants": summaries})
 
         def run() -> None:
             if not self._sleep(self.settings.endpoint_create_seconds):
@@ -160,13 +214,51 @@ class EndpointManager:
                 {
                     "EndpointStatus": "InService",
                     "EndpointConfigName": new.config_name,
-                    "ProductionVariants": new_config["ProductionVariants"],
+                    "ProductionVariants": variant_summaries(new_config["ProductionVariants"]),
                     "LastDeploymentConfig": deployment_config,
                     "LastModifiedTime": _now(),
                 }
             )
 
         self._spawn(f"sagemaker-update-endpoint-{endpoint}", run)
+
+    # -------------------------------------------------------------------------------- update weights
+    def update_weights(
+        self,
+        endpoint: str,
+        summaries: list[dict[str, Any]],
+        desired: list[dict[str, Any]],
+        update: Update,
+    ) -> None:
+        """Start UpdateEndpointWeightsAndCapacities on an InService endpoint (``summaries``: its
+        ProductionVariants now; ``desired``: the validated request); returns at once (Updating)."""
+        update(
+            {
+                "EndpointStatus": "Updating",
+                "ProductionVariants": weighed_summaries(summaries, desired, applied=False),
+                "LastModifiedTime": _now(),
+            }
+        )
+        weights = {
+            d["VariantName"]: float(d["DesiredWeight"]) for d in desired if d.get("DesiredWeight") is not None
+        }
+
+        def run() -> None:
+            if not self._sleep(self.settings.endpoint_weights_seconds):
+                return
+            try:
+                self.runtime.reweigh(endpoint, weights)
+            except EndpointNotServingError:  # deleted meanwhile
+                return
+            update(
+                {
+                    "EndpointStatus": "InService",
+                    "ProductionVariants": weighed_summaries(summaries, desired, applied=True),
+                    "LastModifiedTime": _now(),
+                }
+            )
+
+        self._spawn(f"sagemaker-update-weights-{endpoint}", run)
 
     def _roll_back(self, endpoint: str, old: Deployment | None, reason: str, update: Update) -> None:
         logger.info("local endpoint %s rolls back: %s", endpoint, reason)

@@ -1,5 +1,5 @@
-"""Failure injection for the local cloud: make a training job, a transform job, an endpoint update or a
-Lambda invocation fail on purpose, for tests and demos.
+"""Failure injection for the local cloud: make a training job, a transform job, an endpoint update, the
+requests one endpoint variant serves, or a Lambda invocation fail on purpose, for tests and demos.
 
 Nothing is global: the local cloud owns one :class:`FailureInjector` and hands it to each job it runs;
 a test (or the future ``--inject`` CLI flag) arms switches on it. A switch matches job names with a
@@ -10,9 +10,11 @@ shell-style pattern and fires a bounded number of times (``times=None``: every m
     injector.fail_transform("*champion*", times=1)            # the next champion transform fails
     injector.fail_training(reason=CAPACITY_ERROR, times=1)    # exercises the capacity retry path
     FailureInjector.from_specs(["training", "transform:*candidate*"])   # the CLI form
+    injector.fail_lambda("DetectDriftFunction", how=LAMBDA_TIMEOUT)   # every attempt times out
 
 Switches are checked when a job starts, before it reads any data, and the job then ends ``Failed``
-with the switch's reason, exactly like a job that failed on AWS.
+with the switch's reason, exactly like a job that failed on AWS. A ``variant`` switch is checked on every
+request the variant serves; its pattern matches ``ENDPOINT/VARIANT`` (:func:`variant_target`).
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ __all__ = [
     "ENDPOINT_UPDATE",
     "KINDS",
     "LAMBDA",
+    "LAMBDA_FAULTS",
+    "LAMBDA_OOM",
+    "LAMBDA_TIMEOUT",
     "TRAINING",
     "TRANSFORM",
+    "VARIANT",
     "FailureInjector",
     "InjectedFailure",
+    "variant_target",
 ]
 
 TRAINING = "training"
@@ -39,7 +46,14 @@ TRANSFORM = "transform"
 ENDPOINT_UPDATE = "endpoint-update"
 #: A Lambda invocation raises before its handler runs (pattern: the function's logical ID).
 LAMBDA = "lambda"
-KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE, LAMBDA)
+#: The invocation ends as Lambda ends one that ran past its Timeout (``Sandbox.Timedout``).
+LAMBDA_TIMEOUT = "lambda-timeout"
+#: The invocation ends as Lambda ends one killed for using more than its memory (``Runtime.ExitError``).
+LAMBDA_OOM = "lambda-oom"
+LAMBDA_FAULTS = (LAMBDA, LAMBDA_TIMEOUT, LAMBDA_OOM)
+#: The requests an endpoint variant serves fail (pattern: ``ENDPOINT/VARIANT``).
+VARIANT = "variant"
+KINDS = (TRAINING, TRANSFORM, ENDPOINT_UPDATE, *LAMBDA_FAULTS, VARIANT)
 
 #: SageMaker's wording when no instance is available; the state machine retries these.
 CAPACITY_ERROR = (
@@ -52,7 +66,15 @@ _DEFAULT_REASONS = {
     TRANSFORM: "ClientError: injected transform failure (local cloud FailureInjector)",
     ENDPOINT_UPDATE: "injected endpoint update failure (local cloud FailureInjector): roll back",
     LAMBDA: "injected Lambda fault (local cloud FailureInjector)",
+    LAMBDA_TIMEOUT: "injected Lambda timeout (local cloud FailureInjector)",
+    LAMBDA_OOM: "injected Lambda out-of-memory (local cloud FailureInjector)",
+    VARIANT: "injected model server failure (local cloud FailureInjector)",
 }
+
+
+def variant_target(endpoint: str, variant: str) -> str:
+    """The name a ``variant`` switch's pattern matches: ``ENDPOINT/VARIANT``."""
+    return f"{endpoint}/{variant}"
 
 
 @dataclass
@@ -106,15 +128,44 @@ class FailureInjector:
         return self.arm(ENDPOINT_UPDATE, pattern, reason=reason, times=times)
 
     def fail_lambda(
-        self, pattern: str = "*", *, reason: str | None = None, times: int | None = None
+        self,
+        pattern: str = "*",
+        *,
+        reason: str | None = None,
+        times: int | None = None,
+        how: str = LAMBDA,
     ) -> InjectedFailure:
-        """Invocations of the functions whose logical ID matches ``pattern`` raise before the handler runs
-        (Lambda's Unhandled error, as a crash would)."""
-        return self.arm(LAMBDA, pattern, reason=reason, times=times)
+        """Invocations of the functions whose logical ID matches ``pattern`` fail before the handler runs:
+        ``how`` is a crash (``lambda``, an Unhandled error), a timeout (``lambda-timeout``) or an
+        out-of-memory kill (``lambda-oom``)."""
+        if how not in LAMBDA_FAULTS:
+            raise ValueError(f"unknown Lambda fault {how!r}; expected one of {', '.join(LAMBDA_FAULTS)}")
+        return self.arm(how, pattern, reason=reason, times=times)
+
+    def check_lambda(self, logical_id: str) -> tuple[str, str] | None:
+        """``(kind, reason)`` of the Lambda fault that fires for this invocation, else ``None``."""
+        for kind in LAMBDA_FAULTS:
+            reason = self.check(kind, logical_id)
+            if reason:
+                return kind, reason
+        return None
+
+    def fail_variant(
+        self,
+        endpoint: str = "*",
+        variant: str = "*",
+        *,
+        reason: str | None = None,
+        times: int | None = None,
+    ) -> InjectedFailure:
+        """Requests served by ``variant`` of ``endpoint`` (shell patterns) get a ModelError with status 500,
+        as when the variant's model server crashes; the other variants keep serving."""
+        return self.arm(VARIANT, variant_target(endpoint, variant), reason=reason, times=times)
 
     @classmethod
     def from_specs(cls, specs: Iterable[str]) -> FailureInjector:
-        """Build from CLI specs ``KIND[:PATTERN[:TIMES]]``, e.g. ``training``, ``transform:*champion*:1``."""
+        """Build from CLI specs ``KIND[:PATTERN[:TIMES]]``, e.g. ``training``, ``transform:*champion*:1``,
+        ``variant:*/Champion`` (PATTERN of a ``variant`` switch: ``ENDPOINT/VARIANT``)."""
         injector = cls()
         for spec in specs:
             kind, _, rest = spec.partition(":")

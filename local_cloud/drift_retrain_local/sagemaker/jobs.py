@@ -164,6 +164,8 @@ class JobRunner:
             tuned = sample_hyperparameters(config.get("ParameterRanges") or {}, rng)
             job_name = f"{name[:22]}-{index + 1:03d}-{rng.getrandbits(32):08x}"
             training_request = _tuning_training_request(name, job_name, definition, tuned)
+            # As on SageMaker, the tuning job's tags are its training jobs' tags (drift-retrain:stack too).
+            training_request["Tags"] += list(request.get("Tags") or [])
             job_update = register(training_request)
             self._training_started(job_update)
             fields = self._run_training(training_request, job_update)

@@ -10,15 +10,23 @@ Requests are ``text/csv`` records of encoded features (no label), answered like 
 container: one line per record, a single value for binary/regression/softmax, the class probabilities
 separated by commas for ``multi:softprob``. Models are loaded once per (model name, artifact URI).
 
+A request without ``TargetVariant`` goes to a variant drawn at random in proportion to the current
+weights (one seeded generator per runtime); with ``TargetVariant`` to exactly that variant (during a
+blue/green shift, to the fleet that has it). :meth:`EndpointRuntime.reweigh` changes the weights of the
+serving deployment in one swap (``UpdateEndpointWeightsAndCapacities``). A ``variant`` failure switch of
+the :class:`~drift_retrain_local.sagemaker.failures.FailureInjector` makes the requests a variant serves
+fail as a crashing container does (status 500, SageMaker's ``ModelError``).
+
 How a request reaches :meth:`EndpointRuntime.invoke` (moto's sagemaker-runtime handler) is the seam's
 business, not this module's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +36,7 @@ from drift_retrain_local.sagemaker.exceptions import (
     ModelArtifactError,
     RecordFormatError,
 )
+from drift_retrain_local.sagemaker.failures import VARIANT, FailureInjector, variant_target
 from drift_retrain_local.sagemaker.model_artifact import LoadedModel, format_predictions, predict
 
 __all__ = [
@@ -38,6 +47,7 @@ __all__ = [
     "InvokeResult",
     "ModelInvocationError",
     "Routing",
+    "UnknownVariantError",
     "Variant",
 ]
 
@@ -55,6 +65,14 @@ class DeploymentError(LocalSageMakerError):
 
 class EndpointNotServingError(LocalSageMakerError):
     """No deployment serves this endpoint (it does not exist, is still Creating, or Failed)."""
+
+
+class UnknownVariantError(LocalSageMakerError):
+    """``TargetVariant`` names no variant of the endpoint (InvokeEndpoint's ValidationError)."""
+
+    def __init__(self, endpoint: str, variant: str):
+        super().__init__(f"Endpoint {endpoint} has no variant named {variant}")
+        self.endpoint, self.variant = endpoint, variant
 
 
 class ModelInvocationError(LocalSageMakerError):
@@ -87,6 +105,17 @@ class Deployment:
             return self.variants[0] if len(self.variants) == 1 else rng.choice(self.variants)
         return rng.choices(self.variants, weights=weights, k=1)[0]
 
+    def variant(self, name: str) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def reweighed(self, weights: Mapping[str, float]) -> Deployment:
+        """A copy with the named variants' weights replaced (the others kept)."""
+        variants = tuple(
+            dataclasses.replace(v, weight=float(weights[v.name])) if v.name in weights else v
+            for v in self.variants
+        )
+        return dataclasses.replace(self, variants=variants)
+
 
 @dataclass(frozen=True)
 class Routing:
@@ -114,9 +143,14 @@ class EndpointRuntime:
         ``load(model_data_url) -> LoadedModel``; called once per (model name, URI), results cached.
     seed : int
         Seed of the variant choice (weighted random, reproducible).
+    failures : FailureInjector, optional
+        Armed ``variant`` switches make the requests of a variant fail (ModelError, status 500).
     """
 
-    def __init__(self, load_model: ModelLoader, seed: int = 0) -> None:
+    def __init__(
+        self, load_model: ModelLoader, seed: int = 0, failures: FailureInjector | None = None
+    ) -> None:
+        self._failures = failures
         self._load_model = load_model
         self._models: dict[tuple[str, str], LoadedModel] = {}
         self._models_lock = threading.Lock()
@@ -171,6 +205,16 @@ class EndpointRuntime:
             current = self._routes[endpoint]
             self._routes[endpoint] = Routing(current.serving, incoming, min(max(share, 0.0), 1.0))
 
+    def reweigh(self, endpoint: str, weights: Mapping[str, float]) -> Deployment:
+        """Give the serving deployment's variants new weights, atomically; returns the new deployment."""
+        with self._lock:
+            current = self._routes.get(endpoint)
+            if current is None:
+                raise EndpointNotServingError(endpoint)
+            serving = current.serving.reweighed(weights)
+            self._routes[endpoint] = dataclasses.replace(current, serving=serving)
+            return serving
+
     def remove(self, endpoint: str) -> None:
         with self._lock:
             self._routes.pop(endpoint, None)
@@ -186,6 +230,21 @@ class EndpointRuntime:
             self._models.clear()
 
     # -------------------------------------------------------------------------------------- invoke
+    def _route(
+        self, endpoint: str, routing: Routing, target_variant: str | None
+    ) -> tuple[Deployment, Variant]:
+        """The deployment and variant of one request (called under the lock: one draw per request)."""
+        use_incoming = routing.incoming is not None and self._rng.random() < routing.incoming_share
+        deployment = routing.incoming if use_incoming and routing.incoming else routing.serving
+        if not target_variant:
+            return deployment, deployment.choose(self._rng)
+        other = routing.serving if deployment is routing.incoming else routing.incoming
+        for candidate in (deployment, other):
+            variant = candidate.variant(target_variant) if candidate is not None else None
+            if variant is not None and candidate is not None:
+                return candidate, variant
+        raise UnknownVariantError(endpoint, target_variant)
+
     def invoke(
         self,
         endpoint: str,
@@ -200,24 +259,22 @@ class EndpointRuntime:
         ------
         EndpointNotServingError
             No deployment serves ``endpoint``.
+        UnknownVariantError
+            ``target_variant`` names no variant of the endpoint.
         ModelInvocationError
-            The request is not what the built-in container accepts (status 415 or 400).
+            The request is not what the built-in container accepts (status 415 or 400), or an injected
+            variant failure fired (status 500).
         """
         with self._lock:
             routing = self._routes.get(endpoint)
             if routing is None:
                 raise EndpointNotServingError(endpoint)
-            use_incoming = routing.incoming is not None and self._rng.random() < routing.incoming_share
-            deployment = routing.incoming if use_incoming and routing.incoming else routing.serving
-            if target_variant:
-                matches = [v for v in deployment.variants if v.name == target_variant]
-                if not matches:
-                    raise ModelInvocationError(
-                        400, f"Variant {target_variant} not found for endpoint {endpoint}", target_variant
-                    )
-                variant = matches[0]
-            else:
-                variant = deployment.choose(self._rng)
+            deployment, variant = self._route(endpoint, routing, target_variant)
+        injected = (
+            self._failures.check(VARIANT, variant_target(endpoint, variant.name)) if self._failures else None
+        )
+        if injected:
+            raise ModelInvocationError(500, injected, variant.name)
         media_type = str(content_type or CSV).split(";")[0].strip().lower()
         if media_type not in (CSV, "csv"):
             raise ModelInvocationError(

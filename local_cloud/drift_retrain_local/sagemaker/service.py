@@ -30,6 +30,8 @@ class LocalSageMakerSettings:
     endpoint_update_seconds: float = 0.2
     #: Bake time of each traffic-shifting step (the alarms are watched meanwhile).
     traffic_step_seconds: float = 0.1
+    #: Updating -> InService of UpdateEndpointWeightsAndCapacities (the new weights apply at the end).
+    endpoint_weights_seconds: float = 0.2
     #: RollingBack -> InService on the old config.
     rollback_seconds: float = 0.1
     #: Interval of the Step Functions ``.sync`` poll of Describe*.
@@ -61,7 +63,7 @@ class LocalSageMaker:
         self.failures = failures if failures is not None else FailureInjector()
         self.settings = settings or LocalSageMakerSettings()
         self._s3_client = s3_client
-        self.runtime = EndpointRuntime(self._load_model, seed=self.settings.seed)
+        self.runtime = EndpointRuntime(self._load_model, seed=self.settings.seed, failures=self.failures)
         self.jobs = JobRunner(s3_client, self.failures, self.settings)
         self.endpoints = EndpointManager(self.runtime, self.failures, self.settings)
 

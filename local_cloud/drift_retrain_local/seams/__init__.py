@@ -3,21 +3,39 @@
 One module per patched concern; a moto upgrade means reading this package and nothing else:
 
 - :mod:`.eventbridge`: S3 -> EventBridge -> the in-process DetectDrift (moto would need Docker);
+- :mod:`.lambda_invoke`: Lambda Invoke over HTTP (another process's client) runs the real handler;
 - :mod:`.parallel`: a Parallel branch's ``States.*`` error keeps its name (moto renames it);
 - :mod:`.sfn_parameters`: ``aws-sdk`` tasks get parameters and results in AWS's PascalCase;
 - :mod:`.sagemaker`: SageMaker jobs and endpoints run by the local SageMaker, the runtime serves;
-- :mod:`.sfn_sagemaker`: ``sagemaker:*`` Step Functions tasks, with ``.sync`` and ``TimeoutSeconds``.
+- :mod:`.sfn_sagemaker`: ``sagemaker:*`` Step Functions tasks, with ``.sync`` and ``TimeoutSeconds``;
+- :mod:`.sfn_callbacks`: task tokens (``.waitForTaskToken``) answer as on AWS: the failure's cause kept,
+  ``States.HeartbeatTimeout``, ``TaskTimedOut`` for a token whose task ended.
 
 :func:`check_all` verifies every hooked symbol is where the pinned moto has it and raises
 ``MotoHookMovedError`` otherwise; the local cloud runs it at start-up and a test runs it too.
 """
 
-from drift_retrain_local.seams import eventbridge, parallel, sagemaker, sfn_parameters
+from drift_retrain_local.seams import (
+    eventbridge,
+    lambda_invoke,
+    parallel,
+    sagemaker,
+    sfn_callbacks,
+    sfn_parameters,
+)
 
-__all__ = ["check_all", "eventbridge", "parallel", "sagemaker", "sfn_parameters"]
+__all__ = [
+    "check_all",
+    "eventbridge",
+    "lambda_invoke",
+    "parallel",
+    "sagemaker",
+    "sfn_callbacks",
+    "sfn_parameters",
+]
 
 
 def check_all() -> None:
     """Fail loudly (``MotoHookMovedError``) when any moto internal a seam relies on has moved."""
-    for seam in (eventbridge, parallel, sfn_parameters, sagemaker):
+    for seam in (eventbridge, lambda_invoke, parallel, sfn_parameters, sagemaker, sfn_callbacks):
         seam.check()

@@ -9,8 +9,12 @@ InvokeEndpoint with a fixed string, and its Step Functions interpreter gives ``s
   ``create_hyper_parameter_tuning_job`` / ``create_endpoint`` / ``delete_endpoint``: wrapped; the job or
   endpoint moto creates is marked InProgress/Creating and the local service finishes it in a thread,
   its Describe* fields written back into moto's object;
+- ``SageMakerModelBackend.update_endpoint_weights_and_capacities``: replaced (moto applies the weights at
+  once and is never ``Updating``); the local endpoint manager goes Updating -> InService and switches the
+  runtime's weights atomically;
 - ``SageMakerModelBackend.update_endpoint`` and ``SageMakerResponse.update_endpoint``: added;
-- ``SageMakerRuntimeResponse.invoke_endpoint``: replaced by the local endpoint runtime;
+- ``SageMakerRuntimeResponse.invoke_endpoint``: replaced by the local endpoint runtime (weighted routing,
+  ``TargetVariant``, the ``x-Amzn-Invoked-Production-Variant`` header);
 - ``state_task_factory.state_task_service_for``: ``sagemaker`` resources get the Step Functions
   service of :mod:`~drift_retrain_local.seams.sfn_sagemaker` (request-response, and ``.sync`` that polls
   Describe* until done or the Task's ``TimeoutSeconds``);
@@ -74,7 +78,16 @@ _SIGNATURES: dict[tuple[str, str, str], str] = {
     (_MODELS, "SageMakerModelBackend", "create_endpoint"): "endpoint_name endpoint_config_name tags",
     (_MODELS, "SageMakerModelBackend", "delete_endpoint"): "endpoint_name",
     (_MODELS, "SageMakerModelBackend", "describe_endpoint_config"): "endpoint_config_name",
-    (_MODELS, "FakeEndpoint", "_process_production_variants"): "production_variants",
+    (
+        _MODELS,
+        "SageMakerModelBackend",
+        "update_endpoint_weights_and_capacities",
+    ): "endpoint_name desired_weights_and_capacities",
+    (
+        _RESPONSES,
+        "SageMakerResponse",
+        "update_endpoint_weights_and_capacities",
+    ): "",
     (_RUNTIME, "SageMakerRuntimeResponse", "invoke_endpoint"): "",
     (
         f"{_SERVICE}.state_task_service_callback",
@@ -145,6 +158,10 @@ def check() -> None:
     client_for = _attribute("moto.stepfunctions.parser.asl.utils.boto_client", "boto_client_for")
     if list(inspect.signature(client_for).parameters) != ["region", "service", "state_credentials"]:
         raise MotoHookMovedError("boto_client_for has a new signature")
+    if "self.description" not in inspect.getsource(
+        _attribute("moto.core.exceptions", "JsonRESTError", "get_body")
+    ):
+        raise MotoHookMovedError("JsonRESTError's body is no longer its description (ModelError's members)")
     if "invoke_endpoint" not in inspect.getsource(_attribute(_RUNTIME, "SageMakerRuntimeResponse")):
         raise MotoHookMovedError("SageMakerRuntimeResponse no longer handles invoke_endpoint")
 
@@ -169,6 +186,7 @@ def install(service: LocalSageMaker) -> None:
             ("create_hyper_parameter_tuning_job", hooks.create_tuning_job),
             ("create_endpoint", hooks.create_endpoint),
             ("delete_endpoint", hooks.delete_endpoint),
+            ("update_endpoint_weights_and_capacities", hooks.update_endpoint_weights_and_capacities),
         ):
             _patch(backend, name, _wrap(getattr(backend, name), wrapper))
         _patch(backend, "update_endpoint", hooks.backend_update_endpoint)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from drift_retrain_local.sagemaker.runtime import (
     DeploymentError,
     EndpointNotServingError,
     ModelInvocationError,
+    UnknownVariantError,
 )
 from drift_retrain_local.sagemaker.service import LocalSageMaker
 from drift_retrain_local.seams.lookup import attribute as _attribute
@@ -34,6 +36,7 @@ __all__ = [
     "delete_endpoint",
     "invoke_endpoint",
     "response_update_endpoint",
+    "update_endpoint_weights_and_capacities",
 ]
 
 _MODELS = "moto.sagemaker.models"
@@ -77,16 +80,15 @@ def _request(arguments: dict[str, Any]) -> dict[str, Any]:
 
 def _updater(obj: Any) -> Callable[[dict[str, Any]], None]:
     """Writes Describe* fields into a moto object; the attribute dict is replaced whole, so a concurrent
-    Describe (which iterates it) never sees it change size."""
+    Describe (which iterates it) never sees it change size. ``ProductionVariants`` come as AWS's
+    ProductionVariantSummary (moto's own conversion drops a weight of 0)."""
     lock = threading.Lock()
 
     def update(fields: dict[str, Any]) -> None:
         with lock:
             values = dict(vars(obj))
             for key, value in fields.items():
-                if key == "ProductionVariants":
-                    value = obj._process_production_variants(value)
-                elif key == "BestTrainingJob":
+                if key == "BestTrainingJob":
                     values["OverallBestTrainingJob"] = value
                 values[_snake(key)] = value
             obj.__dict__ = values
@@ -232,6 +234,53 @@ def backend_update_endpoint(
     return endpoint.arn
 
 
+def update_endpoint_weights_and_capacities(
+    service: LocalSageMaker, original: Any, backend: Any, arguments: dict[str, Any]
+) -> str:
+    """UpdateEndpointWeightsAndCapacities, validated as SageMaker does (moto's would apply it at once and
+    never be Updating); carried out by the local endpoint manager."""
+    name = arguments["endpoint_name"]
+    desired = copy.deepcopy(arguments["desired_weights_and_capacities"] or [])
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None:
+        raise _errors().ValidationError(
+            message=f'Could not find endpoint "{_arn("endpoint", name, backend)}".'
+        )
+    _check_desired(endpoint, desired)
+    if endpoint.endpoint_status != "InService":
+        raise _errors().ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
+    service.endpoints.update_weights(
+        name, copy.deepcopy(endpoint.production_variants), desired, _updater(endpoint)
+    )
+    return endpoint.arn
+
+
+def _check_desired(endpoint: Any, desired: list[dict[str, Any]]) -> None:
+    """SageMaker's validation of DesiredWeightsAndCapacities (moto 5.2.5's wording)."""
+    known = {v["VariantName"] for v in endpoint.production_variants}
+    seen: set[str] = set()
+    for item in desired:
+        variant = item.get("VariantName")
+        if variant in seen:
+            raise _errors().ValidationError(
+                message=f'The variant name "{variant}" was non-unique within the request.'
+            )
+        if variant not in known:
+            raise _errors().ValidationError(
+                message=f'The variant name(s) "{variant}" is/are not present within endpoint configuration '
+                f'"{endpoint.endpoint_config_name}".'
+            )
+        if item.get("DesiredWeight") is not None and float(item["DesiredWeight"]) < 0:
+            raise _errors().ValidationError(message=f"DesiredWeight of variant {variant} must be at least 0.")
+        if item.get("DesiredInstanceCount") is not None and int(item["DesiredInstanceCount"]) < 1:
+            raise _errors().ValidationError(
+                message=f"DesiredInstanceCount of variant {variant} must be at least 1."
+            )
+        seen.add(variant)
+    if not desired:
+        raise _errors().ValidationError(message="DesiredWeightsAndCapacities must name at least one variant.")
+
+
 def response_update_endpoint(self: Any) -> Any:
     arn = self.sagemaker_backend.update_endpoint(
         endpoint_name=self._get_param("EndpointName"),
@@ -260,14 +309,29 @@ def invoke_endpoint(self: Any) -> tuple[int, dict[str, str], bytes]:
         raise rest(
             "ValidationError", f"Endpoint {name} of account {self.current_account} not found."
         ) from None
+    except UnknownVariantError as exc:
+        raise rest(
+            "ValidationError", f"Invalid TargetVariant: endpoint {name} has no variant {exc.variant}."
+        ) from None
     except ModelInvocationError as exc:
+        side = "server" if exc.status >= 500 else "client"
         error = rest(
             "ModelError",
-            f'Received client error ({exc.status}) from primary with message "{exc.message}". See '
+            f'Received {side} error ({exc.status}) from primary with message "{exc.message}". See '
             f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}#logEventViewer:"
             f"group=/aws/sagemaker/Endpoints/{name} in account {self.current_account} for more information.",
         )
         error.code = 424
+        error.description = json.dumps(  # the members of SageMaker's ModelError shape, as AWS sends them
+            {
+                "__type": "ModelError",
+                "message": error.message,
+                "OriginalStatusCode": exc.status,
+                "OriginalMessage": exc.message,
+                "LogStreamArn": f"arn:aws:logs:{self.region}:{self.current_account}:log-group:"
+                f"/aws/sagemaker/Endpoints/{name}",
+            }
+        )
         raise error from None
     headers = {"Content-Type": result.content_type, "x-Amzn-Invoked-Production-Variant": result.variant}
     return 200, headers, result.body

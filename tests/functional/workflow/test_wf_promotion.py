@@ -13,22 +13,29 @@ from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import ProfileError
+from drift_retrain.workflow.cleanup import MAX_TAG_CHECKS, plan_cleanup
 from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
-from drift_retrain.workflow.promotion import PromoteSettings, plan_cleanup, promote_model
+from drift_retrain.workflow.naming import STACK_TAG
+from drift_retrain.workflow.promotion import PromoteSettings, promote_model
 from drift_retrain.workflow.registry import Resource
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
-SETTINGS = PromoteSettings(bucket=BUCKET, keep_last=2)
+STACK = "test-stack"
+SETTINGS = PromoteSettings(bucket=BUCKET, keep_last=2, stack_name=STACK)
 
 
-def create_version(sagemaker, name: str) -> None:
+def create_version(sagemaker, name: str, stack: str | None = STACK) -> None:
+    """A model and an endpoint config named ``name``, tagged as ``stack``'s (untagged when None)."""
+    tags = [] if stack is None else [{"Key": STACK_TAG, "Value": stack}]
     sagemaker.create_model(
         ModelName=name,
         ExecutionRoleArn=ROLE,
         PrimaryContainer={"Image": "xgb", "ModelDataUrl": f"s3://{BUCKET}/models/{name}/m.tar.gz"},
+        Tags=tags,
     )
     sagemaker.create_endpoint_config(
         EndpointConfigName=name,
+        Tags=tags,
         ProductionVariants=[
             {
                 "VariantName": "AllTraffic",
@@ -148,6 +155,68 @@ def test_promotion_writes_profile_registry_lineage_and_cleans_up(aws):
     json.dumps(result, allow_nan=False)
 
 
+def test_cleanup_deletes_only_this_stacks_tagged_versions(aws):
+    """Same prefix, older than everything kept: an untagged and a foreign-tagged version survive."""
+    event = stage(aws)
+    create_version(aws.sagemaker, "drift-xgb-untagged", stack=None)
+    create_version(aws.sagemaker, "drift-xgb-other", stack="other-stack")
+    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+
+    configs = {c["EndpointConfigName"] for c in aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]}
+    models = {m["ModelName"] for m in aws.sagemaker.list_models()["Models"]}
+    assert {"drift-xgb-untagged", "drift-xgb-other"} <= configs & models
+    assert configs == {"drift-xgb-untagged", "drift-xgb-other", "drift-xgb-4", "drift-xgb-3"}
+    assert set(result["cleanup"]["deleted_configs"]) == {f"drift-xgb-{i}" for i in range(3)}
+    assert set(result["cleanup"]["deleted_models"]) == {f"drift-xgb-{i}" for i in range(3)}
+    assert result["cleanup"]["errors"] == []
+
+
+def test_cleanup_without_a_stack_name_deletes_nothing(aws):
+    event = stage(aws)
+    result = promote_model(aws.s3, aws.sagemaker, PromoteSettings(bucket=BUCKET, keep_last=1), event)
+    assert result["cleanup"]["deleted_configs"] == [] == result["cleanup"]["deleted_models"]
+    assert "STACK_NAME" in result["cleanup"]["errors"][0]
+    assert len(aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5
+
+
+def test_cleanup_reads_a_bounded_number_of_tags(aws, monkeypatch):
+    """Tags are read for the newest MAX_TAG_CHECKS candidates only; the older ones are reported."""
+    from drift_retrain.workflow import cleanup, registry
+
+    event = stage(aws)
+    calls: list[str] = []
+    real = registry.resource_tags
+
+    def counting(sagemaker, arn):
+        calls.append(arn)
+        return real(sagemaker, arn)
+
+    monkeypatch.setattr(registry, "resource_tags", counting)
+    monkeypatch.setattr(cleanup, "MAX_TAG_CHECKS", 3)
+    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    assert len(calls) == 6  # 3 configs + 3 models
+    assert sorted(result["cleanup"]["unchecked"]) == sorted(["drift-xgb-0", "drift-xgb-1"] * 2)
+    assert MAX_TAG_CHECKS >= 10
+
+
+def test_a_resource_whose_tags_cannot_be_read_is_kept_and_reported(aws, monkeypatch):
+    from drift_retrain.workflow import registry
+
+    event = stage(aws)
+    real = registry.resource_tags
+
+    def denied_for_version_0(sagemaker, arn):
+        if arn.endswith("/drift-xgb-0"):
+            raise RegistryError(f"ListTags {arn} failed: AccessDeniedException", code="AccessDeniedException")
+        return real(sagemaker, arn)
+
+    monkeypatch.setattr(registry, "resource_tags", denied_for_version_0)
+    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    assert "drift-xgb-0" not in result["cleanup"]["deleted_configs"] + result["cleanup"]["deleted_models"]
+    assert sum("AccessDeniedException" in e for e in result["cleanup"]["errors"]) == 2  # config and model
+    assert set(result["cleanup"]["deleted_configs"]) == {"drift-xgb-1", "drift-xgb-2"}
+
+
 def test_a_retried_promotion_changes_nothing_more(aws):
     """PromoteModel is retried by the state machine: a second run of the same execution registers no
     second package and leaves the same baseline (the reference is not lost by reading its own profile)."""
@@ -228,9 +297,10 @@ def test_registry_failure_is_raised_after_profile_and_lineage(aws, monkeypatch):
 
 
 def test_handler(aws, load_handler, lambda_context, monkeypatch):
-    monkeypatch.setenv("KEEP_LAST_MODELS", "10")
+    monkeypatch.setenv("KEEP_LAST_MODELS", "4")
+    monkeypatch.setenv("STACK_NAME", STACK)
     result = load_handler("promote_model").lambda_handler(stage(aws), lambda_context)
-    assert result["cleanup"]["deleted_configs"] == []
+    assert result["cleanup"]["deleted_configs"] == ["drift-xgb-0"]  # the handler reads STACK_NAME
     assert result["baseline_profile"] == f"s3://{BUCKET}/baseline/current/profile.json"
 
 

@@ -54,6 +54,26 @@ def _workflow_notices():
     yield format_message("failed", {**state, "failure": failure}, execution_arn="arn:x", region="eu-west-1")
 
 
+@pytest.mark.parametrize(
+    ("error", "summary"),
+    [
+        (
+            "SageMaker.SageMakerException",
+            "a SageMaker request was refused",
+        ),  # e.g. DescribeEndpoint throttled
+        ("SageMaker.AmazonSageMakerException", "a SageMaker request was refused"),
+        ("States.TaskFailed", "a workflow step failed"),
+    ],
+)
+def test_a_failure_subject_names_what_failed(error, summary):
+    state = {
+        "config": {"endpoint_name": "churn"},
+        "failure": {"error": {"Error": error, "Cause": "Rate exceeded"}},
+    }
+    subject = format_message("failed", state, execution_arn="arn:x", region="eu-west-1").subject
+    assert subject.endswith(f"(champion keeps serving: {summary})"), subject
+
+
 def test_every_subject_has_one_format(drifted_report, stable_report):
     subjects = [n.subject for n in _detect_notices(drifted_report, stable_report)]
     subjects += [m.subject for m in _workflow_notices()]

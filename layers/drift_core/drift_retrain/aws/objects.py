@@ -30,6 +30,7 @@ __all__ = [
     "OpenedObject",
     "QuarantineRecord",
     "open_object",
+    "quarantine_keys",
     "quarantine_object",
     "resolve_event_key",
 ]
@@ -195,6 +196,12 @@ def open_object(s3: S3Client, ref: ObjectRef, *, buffer_size: int = STREAM_BUFFE
     )
 
 
+def quarantine_keys(key: str, prefix: str = QUARANTINE_PREFIX) -> tuple[str, str]:
+    """Where a bad batch's copy and its ``.error.json`` go: ``<prefix><original key>`` and beside it."""
+    copy_key = f"{prefix}{key}"
+    return copy_key, f"{copy_key}.error.json"
+
+
 def quarantine_object(
     s3: S3Client,
     ref: ObjectRef,
@@ -237,8 +244,7 @@ def quarantine_object(
     StorageError
         The copy or the error document could not be written.
     """
-    copy_key = f"{prefix}{ref.key}"
-    error_key = f"{copy_key}.error.json"
+    copy_key, error_key = quarantine_keys(ref.key, prefix)
     source: dict[str, str] = {"Bucket": ref.bucket, "Key": ref.key}
     if ref.pinned_version:
         source["VersionId"] = ref.pinned_version

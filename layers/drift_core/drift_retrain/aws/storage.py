@@ -42,6 +42,7 @@ __all__ = [
     "missing_or_error",
     "put_bytes",
     "put_json",
+    "put_new",
     "read_object",
     "read_optional",
     "s3_uri",
@@ -206,6 +207,38 @@ def put_bytes(s3: S3Client, bucket: str, key: str, body: bytes, content_type: st
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     except ClientError as error:
         raise translate_error(error, "PutObject", s3_uri(bucket, key)) from error
+
+
+def _knows_if_none_match(s3: S3Client) -> bool:
+    """Whether this client's botocore can send PutObject's ``IfNoneMatch``."""
+    try:
+        members = s3.meta.service_model.operation_model("PutObject").input_shape.members
+    except AttributeError:  # a test double without a service model
+        return True
+    return "IfNoneMatch" in members
+
+
+def put_new(s3: S3Client, bucket: str, key: str, body: bytes, content_type: str) -> bool:
+    """Write ``key`` only if it does not exist (``If-None-Match: *``): ``False`` when it already did.
+
+    S3 checks the condition atomically, so of two concurrent writers exactly one wins; the other gets
+    412 PreconditionFailed (or 409 ConditionalRequestConflict while the first upload is in flight, raised
+    here as a ``StorageError`` so the caller's invocation is retried and then finds the object).
+    A botocore older than conditional writes (1.35, August 2024; Lambda's runtime ships its own) gets a
+    HEAD, then the PUT: the same answer, except that two writers within milliseconds could both write.
+    """
+    if not _knows_if_none_match(s3):
+        if exists(s3, bucket, key):
+            return False
+        put_bytes(s3, bucket, key, body, content_type)
+        return True
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*")
+    except ClientError as error:
+        if client_error_code(error) in _CHANGED or http_status(error) == 412:
+            return False
+        raise translate_error(error, "PutObject", s3_uri(bucket, key)) from error
+    return True
 
 
 def put_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any]) -> None:

@@ -122,6 +122,8 @@ class Outcome:
     quarantine: QuarantineRecord | None = None
     execution: ExecutionStart | None = None
     notified: bool = False
+    #: The revision already had its report: this delivery changed nothing it recorded.
+    duplicate_report: bool = False
 
     @property
     def retrain_started(self) -> bool:
@@ -129,7 +131,8 @@ class Outcome:
 
     @property
     def duplicate_delivery(self) -> bool:
-        return self.execution is not None and self.execution.duplicate
+        """The event was handled before (its report exists, or its retrain had started)."""
+        return self.duplicate_report or (self.execution is not None and self.execution.duplicate)
 
     def to_response(self) -> dict[str, Any]:
         """JSON-ready summary (the Lambda's return value)."""
@@ -145,6 +148,7 @@ class Outcome:
             "retrain": bool(report.get("retrain")),
             "quarantine_key": None if self.quarantine is None else self.quarantine.copy_key,
             "execution": None if self.execution is None else self.execution.to_dict(),
+            "duplicate": self.duplicate_delivery,
         }
 
 

@@ -3,8 +3,10 @@
 The Lambda handler (``functions/detect_drift/app.py``) only parses the event and calls
 :func:`process_object`; everything else lives in this package so it can be tested with moto or fakes:
 
-1. ignore objects outside ``incoming/`` (and folder markers); an object whose event size is over
-   ``MAX_OBJECT_BYTES`` goes straight to step 4 (``object_too_large``) without a byte being read;
+1. ignore objects outside ``incoming/`` (and folder markers); a revision that already has its report
+   is a duplicate delivery: the report stands (written once, :mod:`drift_retrain.detect.records`) and
+   only what it decided and is still undone (starting its retrain) is done; an object whose event size is
+   over ``MAX_OBJECT_BYTES`` goes straight to step 4 (``object_too_large``) without a byte being read;
 2. load the baseline profile (missing or unreadable: log, notify "no baseline profile yet", stop; the
    batch is neither quarantined nor retrained on);
 3. stream the object into :func:`drift_retrain.engine.check.run_check`, the champion endpoint answering for the
@@ -17,7 +19,12 @@ The Lambda handler (``functions/detect_drift/app.py``) only parses the event and
    the retraining state machine when the policy fires, named deterministically so a repeated event is a
    no-op.
 
-Transient AWS failures (S3 throttling, network) are raised so Lambda retries; every step is idempotent.
+Every batch ends in one known place: checked (a report), quarantined (a specific reason, the original
+kept), or, when anything else goes wrong, raised. Transient AWS failures (S3 throttling, a 500 after
+botocore's retries), an unexpected exception inside a check (a bug) and the Lambda's own death (timeout,
+out of memory) all fail the invocation: Lambda retries it, then records the event on the function's
+failure queue, from which ``drift-retrain redrive`` processes it again once the cause is fixed. Nothing
+is swallowed; only ``InvalidBatchError`` (the file is bad, retrying cannot help) is quarantined.
 """
 
 from __future__ import annotations
@@ -32,10 +39,18 @@ from drift_retrain.aws.endpoint import EndpointPredictor
 from drift_retrain.aws.exceptions import NotificationError, ObjectChangedError, ObjectNotFoundError
 from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
-from drift_retrain.aws.objects import ObjectRef, open_object, quarantine_object, resolve_event_key
+from drift_retrain.aws.objects import (
+    ObjectRef,
+    QuarantineRecord,
+    open_object,
+    quarantine_keys,
+    quarantine_object,
+    resolve_event_key,
+)
 from drift_retrain.aws.storage import count_keys, current_revision, read_object, write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
 from drift_retrain.detect.messages import Notice, drift_message, no_profile_message, quarantine_message
+from drift_retrain.detect.records import record_report, stored_report
 from drift_retrain.engine.champion import has_lower_reference
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
@@ -65,7 +80,8 @@ def _send(clients: Any, settings: DetectSettings, notice: Notice) -> bool:
 
 def _publish_page(clients: Any, bucket: str, report_key: str, report: dict[str, Any]) -> ReportLinks:
     """``<report>.html`` next to the JSON; links to the page (to the JSON when the page failed)."""
-    key = publish_html(clients.s3, bucket, report_key, render_drift_html, report) or report_key
+    key = publish_html(clients.s3, bucket, report_key, render_drift_html, report, write_once=True)
+    key = key or report_key
     return report_links(clients.s3, bucket, key, expiry=link_expiry(os.environ))
 
 
@@ -148,7 +164,9 @@ def _handle_invalid(
         return Outcome(status=Status.OBJECT_GONE, message=str(gone), batch=batch, batch_id=batch_id)
     report = DriftReport.invalid(error, settings.drift, batch_id=batch_id, source=batch.uri).to_dict()
     report_key = f"{settings.reports_prefix}{batch_id}.json"
-    write_json(clients.s3, batch.bucket, report_key, report)
+    stored = record_report(clients.s3, batch.bucket, report_key, report)
+    if stored is not None:  # a concurrent delivery wrote it first
+        return _replay(clients, settings, batch, batch_id, report_key, stored)
     links = _publish_page(clients, batch.bucket, report_key, report)
     copy, details = (f"s3://{batch.bucket}/{k}" for k in (record.copy_key, record.error_key))
     notified = _send(
@@ -212,6 +230,10 @@ def process_object(
             return Outcome(status=Status.OBJECT_GONE, message=f"{batch.uri} does not exist", batch=batch)
         batch = pinned
     batch_id = naming.batch_id_for(key, batch.version_id, batch.etag)
+    report_key = f"{settings.reports_prefix}{batch_id}.json"
+    stored = stored_report(clients.s3, batch.bucket, report_key)
+    if stored is not None:
+        return _replay(clients, settings, batch, batch_id, report_key, stored)
     try:  # too big to read: quarantined from the event alone, before any byte is fetched
         settings.limits.check_object_size(size)
     except InvalidBatchError as error:
@@ -253,6 +275,11 @@ def process_object(
     except ObjectChangedError as error:
         logger.warning("Object overwritten; its new version has its own event", extra={"key": key})
         return Outcome(status=Status.SUPERSEDED, message=str(error), batch=batch, batch_id=batch_id)
+    except Exception:
+        # Not the file's fault (a bug, S3 failing after botocore's retries): raised, so Lambda retries and
+        # then puts the event on the failure queue for `drift-retrain redrive`. Never quarantined.
+        logger.exception("Batch not checked: the invocation fails", extra={"key": key, "batch_id": batch_id})
+        raise
 
     return _act_on(clients, settings, batch, batch_id, report_obj, serving_model)
 
@@ -268,7 +295,9 @@ def _act_on(
     """Write the report, start the retrain when the policy fired, notify on an alert."""
     report = report_obj.to_dict()
     report_key = f"{settings.reports_prefix}{batch_id}.json"
-    write_json(clients.s3, batch.bucket, report_key, report)
+    stored = record_report(clients.s3, batch.bucket, report_key, report)
+    if stored is not None:  # a concurrent delivery wrote it first
+        return _replay(clients, settings, batch, batch_id, report_key, stored)
     links = _publish_page(clients, batch.bucket, report_key, report)
     outcome = Outcome(
         status=Status.CHECKED,
@@ -291,17 +320,57 @@ def _act_on(
         },
     )
     if report_obj.retrain:
-        _start_retrain(clients, settings, outcome, report_obj, serving_model)
+        _start_retrain(clients, settings, outcome)
+        if report_obj.decision.follow_up and outcome.retrain_started:
+            _mark_recovery(clients, settings.data_bucket or batch.bucket, serving_model, batch_id, outcome)
     if report.get("alert") and not outcome.duplicate_delivery:
         region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
         outcome.notified = _send(clients, settings, drift_message(batch, report, outcome, links, region))
     return outcome
 
 
-def _start_retrain(
-    clients: Any, settings: DetectSettings, outcome: Outcome, report_obj: DriftReport, serving_model: str
-) -> None:
-    """Start the execution (a repeated event finds it started), and count a follow-up retrain."""
+def _replay(
+    clients: Any,
+    settings: DetectSettings,
+    batch: ObjectRef,
+    batch_id: str,
+    report_key: str,
+    stored: dict[str, Any],
+) -> Outcome:
+    """A revision that has its report: the report stands; only its retrain is started if still undone.
+
+    The first delivery may have stopped between writing the report and starting the retrain; the
+    execution name is deterministic, so starting it again is a no-op when it did start. Nobody is
+    notified twice: a notice goes out only when this delivery is the one that started the retrain.
+    """
+    invalid = stored.get("status") == "invalid"
+    logger.info(
+        "Report already written for this revision: duplicate delivery",
+        extra={"key": batch.key, "batch_id": batch_id, "report_key": report_key},
+    )
+    outcome = Outcome(
+        status=Status.INVALID if invalid else Status.CHECKED,
+        message=f"duplicate delivery: s3://{batch.bucket}/{report_key} already records this revision",
+        batch=batch,
+        batch_id=batch_id,
+        report_key=report_key,
+        report=stored,
+        duplicate_report=True,
+        quarantine=QuarantineRecord(batch.bucket, *quarantine_keys(batch.key), document={})
+        if invalid
+        else None,
+    )
+    if not invalid and stored.get("retrain"):
+        _start_retrain(clients, settings, outcome)
+    if outcome.retrain_started:
+        links = _publish_page(clients, batch.bucket, report_key, stored)
+        region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
+        outcome.notified = _send(clients, settings, drift_message(batch, stored, outcome, links, region))
+    return outcome
+
+
+def _start_retrain(clients: Any, settings: DetectSettings, outcome: Outcome) -> None:
+    """Start the execution named after the revision (a repeated event finds it started)."""
     batch, batch_id = outcome.batch, outcome.batch_id
     if not settings.state_machine_arn:
         logger.error("The policy fired but STATE_MACHINE_ARN is not set: no retrain started")
@@ -312,8 +381,6 @@ def _start_retrain(
         naming.execution_name_for(batch.bucket, batch.key, batch.version_id, batch.etag),
         retrain_input(batch, batch_id, outcome.report_key, outcome.report),
     )
-    if report_obj.decision.follow_up and not outcome.execution.duplicate:
-        _mark_recovery(clients, settings.data_bucket or batch.bucket, serving_model, batch_id, outcome)
     logger.info(
         "Retraining execution",
         extra={

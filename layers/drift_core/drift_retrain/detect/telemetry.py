@@ -70,6 +70,12 @@ def record_metrics(metrics: Any, outcome: Outcome) -> None:
     outcome : Outcome
         What :func:`drift_retrain.detect.service.process_object` returned.
     """
+    if outcome.duplicate_report:  # counted when first handled
+        metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name="RetrainTriggered", unit=MetricUnit.Count, value=1 if outcome.retrain_started else 0
+        )
+        return
     if outcome.status == Status.INVALID:
         metrics.add_metric(name="QuarantinedBatches", unit=MetricUnit.Count, value=1)
         return

@@ -22,13 +22,28 @@ HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 
 
 def publish_html(
-    s3: Any, bucket: str, json_key: str, render: Callable[[Mapping[str, Any]], str], report: Mapping[str, Any]
+    s3: Any,
+    bucket: str,
+    json_key: str,
+    render: Callable[[Mapping[str, Any]], str],
+    report: Mapping[str, Any],
+    *,
+    write_once: bool = False,
 ) -> str | None:
-    """Render ``report`` and put it at the JSON key with ``.html``; the key, or ``None`` when it failed."""
+    """Render ``report`` and put it at the JSON key with ``.html``; the key, or ``None`` when it failed.
+
+    ``write_once``: a page already there is kept (a write-once report keeps the page it was shown with).
+    """
     key = html_key(json_key)
     try:
+        if write_once and storage.exists(s3, bucket, key):
+            return key
         page = render(report)
-        storage.put_bytes(s3, bucket, key, page.encode("utf-8"), HTML_CONTENT_TYPE)
+        body = page.encode("utf-8")
+        if write_once:
+            storage.put_new(s3, bucket, key, body, HTML_CONTENT_TYPE)
+        else:
+            storage.put_bytes(s3, bucket, key, body, HTML_CONTENT_TYPE)
     except StorageError:
         logger.exception("Report page not written", extra={"key": key})
         return None

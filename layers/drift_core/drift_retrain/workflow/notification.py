@@ -162,8 +162,10 @@ def _error_summary(error: Mapping[str, Any]) -> str:
         return _ERROR_SUMMARY[name]
     if name.startswith("States."):
         return "a workflow step failed"
-    if name.startswith("SageMaker."):
-        return "a SageMaker job failed"
+    if name.startswith(
+        "SageMaker."
+    ):  # a refused API call (throttled, invalid, missing); failed jobs are States.*
+        return "a SageMaker request was refused"
     return "a workflow step failed"
 
 

@@ -12,14 +12,15 @@
    report in its metadata;
 4. a lineage record ``reports/lineage/<execution>.json``: batch -> drift report -> execution -> training
    job -> model -> endpoint config -> endpoint;
-5. cleanup of endpoint configs and models (with the stack's prefix) older than the last N, never the ones
-   the endpoint serves. Cleanup problems are reported, not raised: the promotion already happened.
+5. cleanup of this stack's endpoint configs and models (its prefix and its ``drift-retrain:stack`` tag)
+   older than the last N, never the ones the endpoint serves (:mod:`.cleanup`). Cleanup problems are
+   reported, not raised: the promotion already happened.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,12 +34,13 @@ from drift_retrain.env import env_value
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
 from drift_retrain.workflow import registry
+from drift_retrain.workflow.cleanup import clean_up
 from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
 from drift_retrain.workflow.naming import s3_safe
 from drift_retrain.workflow.payloads import PromotionResult
 from drift_retrain.workflow.settings import drift_settings
 
-__all__ = ["CleanupPlan", "PromoteSettings", "lineage_record", "plan_cleanup", "promote_model"]
+__all__ = ["PromoteSettings", "lineage_record", "promote_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class PromoteSettings:
     model_prefix: str = "drift-xgb"
     model_package_group: str = "drift-retrain-models"
     keep_last: int = 3
+    #: The ``drift-retrain:stack`` tag value of this stack's resources (cleanup deletes only those).
+    stack_name: str = ""
     endpoint_instance_type: str = "ml.m5.large"
     transform_instance_type: str = "ml.m5.large"
     drift: DriftConfig = field(default_factory=DriftConfig)
@@ -66,40 +70,11 @@ class PromoteSettings:
             model_prefix=environ.get("MODEL_NAME_PREFIX") or d.model_prefix,
             model_package_group=environ.get("MODEL_PACKAGE_GROUP") or d.model_package_group,
             keep_last=max(1, env_value(environ, "KEEP_LAST_MODELS", d.keep_last, int)),
+            stack_name=environ.get("STACK_NAME", "").strip(),
             endpoint_instance_type=environ.get("ENDPOINT_INSTANCE_TYPE") or d.endpoint_instance_type,
             transform_instance_type=environ.get("TRANSFORM_INSTANCE_TYPE") or d.transform_instance_type,
             drift=drift_settings(environ),
         )
-
-
-@dataclass(frozen=True)
-class CleanupPlan:
-    delete_configs: list[str]
-    delete_models: list[str]
-    keep_configs: list[str]
-    keep_models: list[str]
-
-
-def plan_cleanup(
-    configs: Sequence[registry.Resource],
-    models: Sequence[registry.Resource],
-    *,
-    keep_last: int,
-    protected_configs: set[str],
-    protected_models: set[str],
-    config_models: Mapping[str, list[str]],
-) -> CleanupPlan:
-    """Which configs and models to delete: all but the newest ``keep_last`` and the protected ones.
-
-    ``configs`` and ``models`` are newest first; a model used by a kept config is kept.
-    """
-    keep_configs = [c.name for c in configs[:keep_last]] + sorted(protected_configs)
-    keep_configs = list(dict.fromkeys(keep_configs))
-    delete_configs = [c.name for c in configs if c.name not in keep_configs]
-    used = {m for name in keep_configs for m in config_models.get(name, [])}
-    keep_models = list(dict.fromkeys([m.name for m in models[:keep_last]] + sorted(protected_models | used)))
-    delete_models = [m.name for m in models if m.name not in keep_models]
-    return CleanupPlan(delete_configs, delete_models, keep_configs, keep_models)
 
 
 def lineage_record(event: Mapping[str, Any], promotion: Mapping[str, Any]) -> dict[str, Any]:
@@ -348,7 +323,13 @@ def promote_model(
         registry_error = exc
         promotion["registry_error"] = str(exc)
     if registry_error is None:
-        promotion["cleanup"] = cleanup(sagemaker, settings, names, event)
+        promotion["cleanup"] = clean_up(
+            sagemaker,
+            prefix=settings.model_prefix,
+            stack=settings.stack_name,
+            keep_last=settings.keep_last,
+            names=names,
+        )
     lineage_key = f"{LINEAGE_PREFIX}{s3_safe(str(event['execution_name']))}.json"
     storage.put_json(s3, settings.bucket, lineage_key, lineage_record(event, promotion))
     promotion["lineage"] = storage.s3_uri(settings.bucket, lineage_key)
@@ -356,40 +337,3 @@ def promote_model(
         raise registry_error
     logger.info("promoted model", extra={"model": names["model"], "package": promotion["model_package_arn"]})
     return storage.json_safe(PromotionResult(**{"cleanup": None, **promotion}).to_dict())
-
-
-def cleanup(
-    sagemaker: Any, settings: PromoteSettings, names: Mapping[str, str], event: Mapping[str, Any]
-) -> dict:
-    """Delete configs and models with the stack's prefix beyond the last N; report what happened."""
-    prefix = f"{settings.model_prefix}-"
-    result: dict[str, Any] = {"deleted_configs": [], "deleted_models": [], "errors": []}
-    try:
-        configs = registry.list_endpoint_configs(sagemaker, prefix)
-        models = registry.list_models(sagemaker, prefix)
-        kept = [c.name for c in configs[: settings.keep_last]]
-        config_models = {name: registry.endpoint_config_models(sagemaker, name) for name in kept}
-        plan = plan_cleanup(
-            configs,
-            models,
-            keep_last=settings.keep_last,
-            protected_configs={names["endpoint_config"]},
-            protected_models={names["model"]},
-            config_models=config_models,
-        )
-    except RegistryError as exc:
-        result["errors"].append(str(exc))
-        return result
-    for name in plan.delete_configs:
-        try:
-            registry.delete_endpoint_config(sagemaker, name)
-            result["deleted_configs"].append(name)
-        except RegistryError as exc:
-            result["errors"].append(str(exc))
-    for name in plan.delete_models:
-        try:
-            registry.delete_model(sagemaker, name)
-            result["deleted_models"].append(name)
-        except RegistryError as exc:
-            result["errors"].append(str(exc))
-    return result

@@ -30,6 +30,7 @@ __all__ = [
     "find_model_package",
     "list_endpoint_configs",
     "list_models",
+    "resource_tags",
 ]
 
 
@@ -37,6 +38,7 @@ __all__ = [
 class Resource:
     name: str
     created: datetime
+    arn: str = ""
 
 
 def _error(error: ClientError, action: str) -> RegistryError:
@@ -124,7 +126,9 @@ def list_endpoint_configs(sagemaker: SageMakerClient, prefix: str) -> list[Resou
         for page in sagemaker.get_paginator("list_endpoint_configs").paginate(NameContains=prefix):
             for item in page.get("EndpointConfigs", []):
                 if item["EndpointConfigName"].startswith(prefix):
-                    found.append(Resource(item["EndpointConfigName"], item["CreationTime"]))
+                    found.append(
+                        Resource(item["EndpointConfigName"], item["CreationTime"], item["EndpointConfigArn"])
+                    )
     except ClientError as error:
         raise _error(error, "ListEndpointConfigs") from error
     return sorted(found, key=lambda r: (r.created, r.name), reverse=True)
@@ -137,10 +141,21 @@ def list_models(sagemaker: SageMakerClient, prefix: str) -> list[Resource]:
         for page in sagemaker.get_paginator("list_models").paginate(NameContains=prefix):
             for item in page.get("Models", []):
                 if item["ModelName"].startswith(prefix):
-                    found.append(Resource(item["ModelName"], item["CreationTime"]))
+                    found.append(Resource(item["ModelName"], item["CreationTime"], item["ModelArn"]))
     except ClientError as error:
         raise _error(error, "ListModels") from error
     return sorted(found, key=lambda r: (r.created, r.name), reverse=True)
+
+
+def resource_tags(sagemaker: SageMakerClient, arn: str) -> dict[str, str]:
+    """The tags of one SageMaker resource (``ListTags``, every page)."""
+    tags: dict[str, str] = {}
+    try:
+        for page in sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn):
+            tags.update({tag["Key"]: tag["Value"] for tag in page.get("Tags", [])})
+    except ClientError as error:
+        raise _error(error, f"ListTags {arn}") from error
+    return tags
 
 
 def endpoint_config_models(sagemaker: SageMakerClient, name: str) -> list[str]:

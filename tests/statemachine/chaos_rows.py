@@ -1,0 +1,248 @@
+"""The chaos table: each fault the local cloud can inject, what the service must then do, and the README
+table rendered from the same rows (``python tests/statemachine/chaos_rows.py`` rewrites it).
+
+A row arms its fault on the running local cloud, uploads a batch of one kind (``calm``: what the champion
+predicts well; ``winner``: a concept change a candidate learns, so a retrain starts and reaches the swap
+unless the fault ends it first) and names the outcome. ``test_chaos.py`` runs every row through the same invariants.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drift_retrain_local.api_faults import S3_INTERNAL_ERROR, S3_SLOW_DOWN, THROTTLING, ApiError
+from drift_retrain_local.sagemaker.failures import LAMBDA, LAMBDA_OOM, LAMBDA_TIMEOUT
+
+if TYPE_CHECKING:
+    from drift_retrain_local.cloud import LocalCloud
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+TABLE_START, TABLE_END = "<!-- chaos-table:start -->", "<!-- chaos-table:end -->"
+
+#: The registry refusing the model package (not retried by botocore: the run's Retry is what retries).
+REGISTRY_REFUSAL = ApiError(400, "ValidationException", "injected registry refusal (local cloud)")
+
+Arm = Callable[["LocalCloud"], list[Any]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One fault and what must follow."""
+
+    id: str
+    fault: str  # README: the fault, as an operator would name it
+    result: str  # README: what the service does about it
+    outcome: str  # the batch's outcome (BatchRunner's codes)
+    batch: str  # calm | winner
+    arm: Arm
+    #: The outcome leaves the baseline behind what serves (said so in the notification): repair, then recheck.
+    repair: bool = False
+    #: DetectDrift gives up on the batch: its event must wait on the failure queue.
+    queued: bool = False
+
+
+def _lambda_fault(function: str, times: int | None = None, how: str = LAMBDA) -> Arm:
+    return lambda cloud: [cloud.failures.fail_lambda(function, times=times, how=how)]
+
+
+def _api(service: str, operation: str, error: ApiError, **kwargs: Any) -> Arm:
+    def arm(cloud: LocalCloud) -> list[Any]:
+        assert cloud.api_faults is not None
+        return [cloud.api_faults.fail(service, operation, error=error, **kwargs)]
+
+    return arm
+
+
+QUEUED = "after Lambda's retries the event waits on DetectDrift's failure queue (alarmed) for `drift-retrain redrive`"
+FAILED = "retrain failed; champion keeps serving"
+
+ROWS: tuple[Row, ...] = (
+    Row(
+        "detect-crash-once",
+        "DetectDrift crashes once",
+        "Lambda's retry checks the batch",
+        "no_drift",
+        "calm",
+        _lambda_fault("DetectDriftFunction", times=1),
+    ),
+    Row(
+        "detect-crash",
+        "DetectDrift crashes on every attempt",
+        QUEUED,
+        "failed",
+        "calm",
+        _lambda_fault("DetectDriftFunction"),
+        queued=True,
+    ),
+    Row(
+        "detect-timeout",
+        "DetectDrift times out on every attempt",
+        QUEUED,
+        "failed",
+        "calm",
+        _lambda_fault("DetectDriftFunction", how=LAMBDA_TIMEOUT),
+        queued=True,
+    ),
+    Row(
+        "detect-oom",
+        "DetectDrift runs out of memory on every attempt",
+        QUEUED,
+        "failed",
+        "calm",
+        _lambda_fault("DetectDriftFunction", how=LAMBDA_OOM),
+        queued=True,
+    ),
+    Row(
+        "s3-read-absorbed",
+        "S3 SlowDown (503) twice on reading the batch",
+        "absorbed by botocore's retries; batch checked",
+        "no_drift",
+        "calm",
+        _api("s3", "GetObject", S3_SLOW_DOWN, key_prefix="incoming/", times=2),
+    ),
+    Row(
+        "s3-write-absorbed",
+        "S3 500 twice on writing the drift report",
+        "absorbed by botocore's retries; batch checked",
+        "no_drift",
+        "calm",
+        _api("s3", "PutObject", S3_INTERNAL_ERROR, key_prefix="reports/drift/", times=2),
+    ),
+    Row(
+        "s3-read-exhausted",
+        "S3 SlowDown (503) on every read of the batch",
+        QUEUED,
+        "failed",
+        "calm",
+        _api("s3", "GetObject", S3_SLOW_DOWN, key_prefix="incoming/"),
+        queued=True,
+    ),
+    Row(
+        "prepare-crash",
+        "PrepareTrainingData crashes",
+        FAILED,
+        "failed",
+        "winner",
+        _lambda_fault("PrepareTrainingDataFunction"),
+    ),
+    Row(
+        "evaluate-crash",
+        "EvaluateCandidate crashes",
+        FAILED,
+        "failed",
+        "winner",
+        _lambda_fault("EvaluateCandidateFunction"),
+    ),
+    Row(
+        "s3-write-exhausted",
+        "S3 500 on every write of the training data",
+        FAILED,
+        "failed",
+        "winner",
+        _api("s3", "PutObject", S3_INTERNAL_ERROR, key_prefix="training/"),
+    ),
+    Row(
+        "s3-transform-read-exhausted",
+        "S3 SlowDown (503) on every read of the transform outputs",
+        FAILED,
+        "failed",
+        "winner",
+        _api("s3", "GetObject", S3_SLOW_DOWN, key_prefix="transforms/"),
+    ),
+    Row(
+        "training-fails",
+        "every training job fails",
+        FAILED,
+        "failed",
+        "winner",
+        lambda cloud: [cloud.failures.fail_training()],
+    ),
+    Row(
+        "transform-fails",
+        "the champion's transform job fails",
+        FAILED,
+        "failed",
+        "winner",
+        lambda cloud: [cloud.failures.fail_transform("*-champ", times=1)],
+    ),
+    Row(
+        "update-rolls-back",
+        "the blue/green endpoint update rolls back",
+        FAILED,
+        "failed",
+        "winner",
+        lambda cloud: [cloud.failures.roll_back_update(times=1)],
+    ),
+    Row(
+        "sm-throttle-training",
+        "SageMaker throttles CreateTrainingJob",
+        "the state's Retry absorbs it; the candidate is promoted as usual",
+        "promoted",
+        "winner",
+        _api("sagemaker", "CreateTrainingJob", THROTTLING, times=1, unretried_only=True),
+    ),
+    Row(
+        "sm-throttle-describe",
+        "SageMaker throttles DescribeEndpoint three times in a row",
+        "the state's Retry absorbs it; the candidate is promoted as usual",
+        "promoted",
+        "winner",
+        _api("sagemaker", "DescribeEndpoint", THROTTLING, times=3, unretried_only=True),
+    ),
+    Row(
+        "notify-crash",
+        "Notify crashes once",
+        "retried; the promotion is notified",
+        "promoted",
+        "winner",
+        _lambda_fault("NotifyFunction", times=1),
+    ),
+    Row(
+        "promote-crash",
+        "PromoteModel crashes on every attempt, before it writes the profile (after the swap)",
+        "promoted incomplete: candidate serves, notice says so; `drift-retrain repair` finishes it",
+        "promoted_incomplete",
+        "winner",
+        _lambda_fault("PromoteModelFunction"),
+        repair=True,
+    ),
+    Row(
+        "promote-registry",
+        "PromoteModel fails after writing the profile (the registry refuses the package)",
+        "promoted incomplete: candidate serves with its profile; `drift-retrain repair` registers it",
+        "promoted_incomplete",
+        "winner",
+        _api("sagemaker", "CreateModelPackage", REGISTRY_REFUSAL),
+        repair=True,
+    ),
+)
+
+
+def render_table(rows: tuple[Row, ...] = ROWS) -> str:
+    """The README's chaos table: fault | outcome | batches lost (every row asserts 0)."""
+    lines = ["| fault | outcome | batches lost |", "|---|---|---|"]
+    lines += [f"| {row.fault} | {row.result} | 0 |" for row in rows]
+    return "\n".join(lines)
+
+
+def readme_table(text: str) -> str:
+    """The table between the README's chaos-table markers."""
+    match = re.search(re.escape(TABLE_START) + r"\n(.*?)\n" + re.escape(TABLE_END), text, re.S)
+    return match.group(1).strip() if match else ""
+
+
+def write_readme(path: Path = README) -> None:
+    text = path.read_text(encoding="utf-8")
+    current = readme_table(text)
+    if not current:
+        sys.exit(f"{path}: no {TABLE_START} ... {TABLE_END} markers")
+    path.write_text(text.replace(current, render_table()), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_readme()
