@@ -7,6 +7,8 @@
 #   make test-sam-local - every function through `sam local invoke` against `drift-retrain local serve`
 #                 (needs Docker: tools/sam-local/setup.sh as root; skips with a message without it)
 #   make lock   - re-resolve requirements.lock and the layer's requirements.txt after a pyproject change
+#   make scan   - checkov on template.yaml and on the SAM-transformed template (part of make test): fails on
+#                 any finding not fixed or skipped in the template's Metadata with a reason
 #
 # One interpreter everywhere: the Lambda runtime's (template.yaml Globals.Function.Runtime).
 RUNTIME := $(shell sed -n 's/^ *Runtime: python\([0-9.]*\).*/\1/p' template.yaml | head -n 1)
@@ -17,7 +19,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
 BUILD ?= .aws-sam/build
 
-.PHONY: setup setup-browser demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream diagram aws-smoke clean
+.PHONY: setup setup-browser scan demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream diagram aws-smoke clean
 
 setup: $(STAMP)
 
@@ -46,11 +48,28 @@ setup-browser:
 # kept; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest versions pyproject.toml allows.
 LOCK_FLAGS ?=
 lock: setup
+	$(VENV)/bin/uv pip compile tools/checkov/requirements.in --python-version $(RUNTIME) \
+		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_FLAGS) \
+		-o tools/checkov/requirements.txt
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version $(RUNTIME) \
 		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_FLAGS) -o $(LOCK)
 	$(VENV)/bin/uv pip compile pyproject.toml -c $(LOCK) --python-version $(RUNTIME) \
 		--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" --no-annotate \
 		-o layers/drift_core/requirements.txt
+
+# checkov and the SAM translator live in their own venv: checkov pins boto3/botocore below requirements.lock.
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
+
+$(CHECKOV_STAMP): tools/checkov/requirements.txt
+	@test -n "$(PYTHON)" || { echo "make scan: no python$(RUNTIME) (see the message above)"; exit 1; }
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		-r tools/checkov/requirements.txt
+	@touch $@
+
+scan: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/python tools/checkov/scan.py template.yaml
 
 demo: setup
 	$(VENV)/bin/drift-retrain local demo --out out/local-demo
@@ -63,7 +82,7 @@ format: setup
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: setup setup-browser lint sam-validate
+test: setup setup-browser lint sam-validate scan
 	$(PY) -m pytest --durations=15 --ignore=tests/sam_local
 
 test-fast: setup lint
@@ -98,4 +117,4 @@ aws-smoke: setup
 	bash scripts/aws_smoke.sh
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(CHECKOV_VENV) out .pytest_cache .ruff_cache .aws-sam

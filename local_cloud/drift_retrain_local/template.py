@@ -205,6 +205,8 @@ class StackTemplate:
             "AWS::CloudWatch::Alarm": f"{prefix.format('cloudwatch')}:alarm:{name}",
             "AWS::Events::Rule": f"{prefix.format('events')}:rule/{name}",
             "AWS::SQS::Queue": f"{prefix.format('sqs')}:{name}",
+            # Not deployed locally (the topic is not encrypted there): the ARN only fills IAM statements.
+            "AWS::KMS::Key": f"{prefix.format('kms')}:key/{name}",
         }
         if kind in _REF_IS_LAYER_VERSION:
             # The local stack publishes each layer exactly once: version 1.

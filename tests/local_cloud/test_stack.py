@@ -69,7 +69,11 @@ def test_bucket_versioning_and_rule_pattern_are_the_templates(cloud: LocalCloud)
     (target,) = cloud.client("events").list_targets_by_rule(Rule=rule.name)["Targets"]
     assert target["Arn"] == cloud.stack.function("DetectDriftFunction").arn
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 4
-    assert "DeadLetterConfig" in target
+    dead_letter_arn = cloud.stack.template.arn("BatchArrivedDeadLetterQueue")
+    assert target["DeadLetterConfig"] == {"Arn": dead_letter_arn}
+    sqs = cloud.client("sqs")
+    queue_url = sqs.get_queue_url(QueueName=dead_letter_arn.rsplit(":", 1)[1])["QueueUrl"]
+    assert sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
 
 
 def test_functions_are_registered_with_their_template_configuration(cloud: LocalCloud) -> None:
@@ -93,4 +97,11 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         "NotificationEmailSubscription",
         "Dashboard",
         "DataBucketPolicy.DenyInsecureTransport",
+        "NotificationKey",
+        # SageMakerKmsKeyArn's and SageMakerSubnetIds' policies (AWS::IAM::RolePolicy, off by default)
+        "SageMakerKeyPolicy",
+        "RetrainStateMachineKeyPolicy",
+        "EvaluateCandidateKeyPolicy",
+        "PromoteModelKeyPolicy",
+        "SageMakerVpcPolicy",
     }

@@ -19,6 +19,11 @@ from .conftest import PLACEHOLDER, ROOT, iter_states, resolve
 
 # Actions that accept no resource ARN (AWS service authorization reference); "*" is unavoidable for them.
 UNSCOPABLE_ACTIONS = {
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
     "sagemaker:ListEndpointConfigs",
     "sagemaker:ListModels",
     "sagemaker:ListModelPackages",
@@ -94,6 +99,9 @@ def _statements(template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                     f"{logical_id}: use inline statements (SAM policy templates and managed policies hide their grants)"
                 )
                 found[logical_id] += policy["Statement"]
+        elif resource["Type"] == "AWS::IAM::RolePolicy":
+            # A policy only some parameters add (SageMakerKmsKeyArn, SageMakerSubnetIds), on the role it names.
+            found[properties["RoleName"]["Ref"]] += properties["PolicyDocument"]["Statement"]
     return found
 
 

@@ -107,6 +107,7 @@ def test_every_way_out_after_the_lock_releases_it(definition):
     for name, state in states.items():
         for nxt in _successors(state):
             predecessors[nxt].add(name)
+    before_lock = set()
     for name, state in states.items():
         if state["Type"] not in ("Succeed", "Fail"):
             continue
@@ -121,10 +122,16 @@ def test_every_way_out_after_the_lock_releases_it(definition):
                     stack.append(before)
                 else:
                     releases.add(before)
+        if not releases and definition["StartAt"] in seen | {name}:
+            # Reached from the start through Pass and Choice states only: before the lock is taken.
+            before_lock.add(name)
+            continue
         assert releases, name
         for before in releases:
             assert states[before]["Resource"] == "arn:aws:states:::dynamodb:deleteItem", (name, before)
             assert states[before]["Parameters"]["ConditionExpression"] == "ExecutionArn = :me"
+    # The only way out before the lock: an input that asks to override a setting outside the allow-list.
+    assert before_lock == {"Setting override not allowed"}
 
 
 def test_a_held_lock_is_waited_for_not_skipped(definition):
@@ -191,8 +198,19 @@ def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition
     from drift_retrain.workflow.algorithms import transform_format
 
     candidate, champion = _sagemaker_tasks(definition, "createTransformJob.sync")
-    for state, root in ((candidate, "$.candidate.transform"), (champion, "$.data.champion_transform")):
-        assert state["Parameters"]["TransformOutput"]["Accept.$"] == f"{root}.accept"
+    plans = {
+        name: state
+        for name, state in iter_states(definition["States"])
+        if state.get("ResultPath") == "$.storage"
+    }
+    for state, root, plan in (
+        (candidate, "$.candidate.transform", "Plan candidate storage"),
+        (champion, "$.data.champion_transform", "Plan champion scoring"),
+    ):
+        # TransformOutput comes from the storage plan (with or without SageMakerKmsKeyArn): both ask alike.
+        assert state["Parameters"]["TransformOutput.$"] == "$.storage.transform_output"
+        outputs = [p["Parameters"]["transform_output"] for name, p in plans.items() if name.startswith(plan)]
+        assert len(outputs) == 2 and all(output["Accept.$"] == f"{root}.accept" for output in outputs)
         assert state["Parameters"]["DataProcessing.$"] == f"{root}.data_processing"
     # XGBoost keeps the label next to its prediction; Linear Learner answers JSON Lines, labels read apart.
     assert transform_format("xgboost") == {
@@ -205,9 +223,15 @@ def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition
 def test_training_tuning_and_model_read_the_algorithm_from_the_candidate(definition):
     text = json.dumps(definition)
     assert "$.config.training_image" not in text.replace('"training_image.$": "$.config.training_image"', "")
-    (train,) = _sagemaker_tasks(definition, "createTrainingJob.sync")
-    (tune,) = _sagemaker_tasks(definition, "createHyperParameterTuningJob.sync")
-    (model,) = _sagemaker_tasks(definition, "sagemaker:createModel")
+    trains = _sagemaker_tasks(definition, "createTrainingJob.sync")
+    tunes = _sagemaker_tasks(definition, "createHyperParameterTuningJob.sync")
+    models = _sagemaker_tasks(definition, "sagemaker:createModel")
+    assert len(trains) == len(tunes) == len(models) == 3  # the plain Task and its two network variants
+    for train, tune, model in zip(trains, tunes, models, strict=True):
+        _read_the_algorithm_from_the_candidate(train, tune, model)
+
+
+def _read_the_algorithm_from_the_candidate(train: dict, tune: dict, model: dict) -> None:
     assert train["Parameters"]["AlgorithmSpecification"]["TrainingImage.$"] == "$.candidate.training_image"
     assert train["Parameters"]["HyperParameters.$"] == "$.candidate.hyperparameters"
     job = tune["Parameters"]["TrainingJobDefinition"]
@@ -220,6 +244,33 @@ def test_training_tuning_and_model_read_the_algorithm_from_the_candidate(definit
         == "$.candidate.tuning_objective.metric_name"
     )
     assert model["Parameters"]["PrimaryContainer"]["Image.$"] == "$.candidate.training_image"
+
+
+_NETWORK_KEYS = ("EnableNetworkIsolation", "EnableNetworkIsolation.$", "VpcConfig.$")
+
+
+def _job(state: dict) -> dict:
+    """Where a job's network settings go: the request, or the tuning job's training job definition."""
+    return state["Parameters"].get("TrainingJobDefinition", state["Parameters"])
+
+
+def test_network_variants_are_the_plain_task_plus_the_network_settings_only(definition):
+    """One copy of each job's request: the variants may differ from it only in VpcConfig and isolation, and
+    the plain Task (no VPC, no isolation: what was sent before the options) carries neither."""
+    states = dict(iter_states(definition["States"]))
+    for plain in ("Train candidate model", "Tune candidate hyperparameters", "Create candidate model"):
+        isolated, in_vpc = states[f"{plain} in network isolation"], states[f"{plain} in the VPC"]
+        assert not set(_NETWORK_KEYS) & set(_job(states[plain]))
+        assert _job(isolated)["EnableNetworkIsolation"] is True
+        assert (_job(in_vpc)["VpcConfig.$"], _job(in_vpc)["EnableNetworkIsolation.$"]) == (
+            "$.network.vpc",
+            "$.network.isolation",
+        )
+        for variant in (isolated, in_vpc):
+            stripped = json.loads(json.dumps(variant))
+            for key in _NETWORK_KEYS:
+                _job(stripped).pop(key, None)
+            assert stripped == states[plain], plain
 
 
 def test_state_names_read_like_a_story(definition):

@@ -42,6 +42,10 @@ def statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         elif kind == "AWS::Serverless::Function":
             for policy in _as_list(properties.get("Policies", [])):
                 found += [(logical_id, s) for s in policy["Statement"]]
+        elif kind == "AWS::IAM::RolePolicy":
+            # A policy only some parameters add (Condition), owned by the role it is attached to.
+            owner = properties["RoleName"]["Ref"]
+            found += [(owner, s) for s in properties["PolicyDocument"]["Statement"]]
         elif kind in {"AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"}:
             found += [(logical_id, s) for s in properties["PolicyDocument"]["Statement"]]
     return found

@@ -141,6 +141,10 @@ def _loops(states: dict[str, Any]) -> list[tuple[str, int]]:
     return [(setting, events) for (setting, _), events in shared.items()]
 
 
+#: Network variants of the training, tuning and model Tasks: one of them runs instead of the plain Task.
+VARIANTS = (" in network isolation", " in the VPC")
+
+
 def history_budget(
     definition: dict[str, Any], template: dict[str, Any], state_machine: dict[str, Any]
 ) -> dict:
@@ -161,7 +165,9 @@ def history_budget(
     parts = {"execution": 2, "states once": sum(_events(s, retries=True) for s in outside.values())}
     for setting, events in _loops(definition["States"]):
         parts[f"loop {setting}"] = (maximum(setting) + 1) * events
-    per_candidate = 2 + sum(_events(s, retries=True) for s in processor.values())
+    per_candidate = 2 + sum(
+        _events(s, retries=True) for n, s in processor.items() if not n.endswith(VARIANTS)
+    )
     per_candidate += sum((maximum(setting) + 1) * events for setting, events in _loops(processor))
     parts[f"{candidates} candidates"] = candidates * per_candidate
     return parts

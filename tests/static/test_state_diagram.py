@@ -33,4 +33,4 @@ def test_every_state_and_catch_path_is_drawn():
     ):
         assert f"{script.node_id(state)}" in text
     assert "Prepare_training_data -.-> Collect_failure_details" in text
-    assert "Train_and_score_each_candidate ==> Does_this_candidate_need_training" in text
+    assert "Train_and_score_each_candidate ==> Is_candidate_storage_encrypted_with_a_KMS_key" in text

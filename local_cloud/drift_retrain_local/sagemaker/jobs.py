@@ -199,8 +199,11 @@ class JobRunner:
 def _tuning_training_request(
     tuning_job: str, job_name: str, definition: dict[str, Any], tuned: dict[str, str]
 ) -> dict[str, Any]:
-    """The CreateTrainingJob request of one tuning trial: the definition with the sampled values."""
+    """The CreateTrainingJob request of one tuning trial: the definition with the sampled values (and its
+    network settings, which SageMaker applies to every trial)."""
+    network = {key: definition[key] for key in ("VpcConfig", "EnableNetworkIsolation") if key in definition}
     return {
+        **network,
         "TrainingJobName": job_name,
         "AlgorithmSpecification": definition.get("AlgorithmSpecification") or {},
         "RoleArn": definition.get("RoleArn"),
