@@ -12,11 +12,11 @@ import copy
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from drift_retrain_local.exceptions import TemplateError
+from drift_retrain_local.function_spec import FunctionSpec
 from drift_retrain_local.template_yaml import load_template
 
 __all__ = [
@@ -35,26 +35,6 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 
 #: Marker for ``AWS::NoValue``: the property is removed.
 _NO_VALUE = object()
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One ``AWS::Serverless::Function`` as the local stack runs it (everything resolved)."""
-
-    logical_id: str
-    name: str
-    arn: str
-    handler: str
-    code_dir: Path
-    runtime: str
-    memory_mb: int
-    timeout_s: int
-    environment: dict[str, str]
-    layers: tuple[str, ...]
-    layer_dirs: tuple[Path, ...]
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: ``EventInvokeConfig`` (asynchronous retries and destinations), as the template sets it.
-    event_invoke: dict[str, Any] = field(default_factory=dict)
 
 
 # Resource types whose Ref is the ARN (the rest: the physical name).
