@@ -78,3 +78,18 @@ def test_notifications_are_encrypted_with_a_key_the_alarms_can_use():
             if statement["Sid"] == "PublishToTheEncryptedTopic"
         ]
         assert [statement["Resource"] for statement in publishers] == [key, key]
+
+
+def test_the_dead_letter_queue_admits_the_batch_rule_whatever_the_stack_name():
+    """The rule's name fits EventBridge's 64 characters for a stack name of CloudFormation's 128, and the
+    queue policy names that very rule (otherwise undelivered events are refused by the queue)."""
+    stack = StackTemplate.from_file(TEMPLATE, stack_name="s" * 128, region=REGION, account_id=ACCOUNT)
+    rule_name = stack.function("DetectDriftFunction").events["BatchArrived"]["Properties"]["RuleName"]
+    assert len(rule_name) <= 64
+    (statement,) = [
+        s
+        for s in stack.properties("BatchArrivedDeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow"
+    ]
+    rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule_name}"
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == rule_arn
