@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 from functional_support import LABEL, PROFILE_KEY, frame_to_csv_bytes
 
 from drift_retrain.aws.ab_record import read_record, update_record, write_record
@@ -199,3 +199,43 @@ def test_concurrent_batches_lose_no_evidence(ab, bucket, clients):
     record, _ = read_record(clients.s3, bucket)
     assert sorted(e["batch"] for e in record["evidence"]["batches"]) == sorted(f"b{i}@e" for i in range(8))
     assert record["evidence"]["totals"]["rows"] == 80
+
+
+class _SdkWithoutIfMatch:
+    """An S3 client whose botocore predates PutObject's IfMatch: the parameter is refused before sending."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+
+    def put_object(self, **kwargs: Any) -> Any:
+        if "IfMatch" in kwargs:
+            raise ParamValidationError(report="Unknown parameter in input: 'IfMatch'")
+        return self._s3.put_object(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+
+def test_an_sdk_without_if_match_still_adds_evidence_and_refuses_a_stale_write(
+    ab, bucket, clients, monkeypatch
+):
+    """As the write-once reports do on an old runtime SDK: a HEAD on the ETag, then the PUT."""
+    from drift_retrain.aws import ab_record
+    from drift_retrain.aws.exceptions import RecordConflictError
+    from drift_retrain.engine.ab_evidence import add_batch
+    from drift_retrain.engine.stats.sequential import paired_losses
+
+    monkeypatch.setattr(ab_record, "knows_put_condition", lambda s3, member: member != "IfMatch")
+    old_sdk = _SdkWithoutIfMatch(clients.s3)
+    losses = paired_losses(np.zeros(10), np.ones(10))
+    now = datetime.now(UTC)
+    result = update_record(
+        old_sdk, bucket, lambda r: add_batch(r, "b1@e", losses, metric="error_rate", now=now)
+    )
+    assert result is not None and result[1] is True
+    record, etag = read_record(clients.s3, bucket)
+    assert [b["batch"] for b in record["evidence"]["batches"]] == ["b1@e"]
+
+    clients.s3.put_object(Bucket=bucket, Key="ab/current.json", Body=json.dumps(record).encode())  # a rival
+    with pytest.raises(RecordConflictError):
+        ab_record.replace_record(old_sdk, bucket, record, etag)

@@ -22,7 +22,14 @@ from drift_retrain.aws.exceptions import (
     client_error_code,
     client_error_message,
 )
-from drift_retrain.aws.storage import json_safe, s3_uri, translate_error
+from drift_retrain.aws.storage import (
+    current_revision,
+    json_safe,
+    knows_put_condition,
+    put_bytes,
+    s3_uri,
+    translate_error,
+)
 from drift_retrain.layout import AB_RECORD_KEY
 
 if TYPE_CHECKING:
@@ -77,7 +84,15 @@ def write_record(s3: S3Client, bucket: str, record: Mapping[str, Any], key: str 
 def replace_record(
     s3: S3Client, bucket: str, record: Mapping[str, Any], etag: str, key: str = AB_RECORD_KEY
 ) -> None:
-    """Write ``record`` only if the stored one still has ``etag``; :class:`RecordConflictError` if not."""
+    """Write ``record`` only if the stored one still has ``etag``; :class:`RecordConflictError` if not.
+
+    A botocore without PutObject's ``IfMatch`` (an older Lambda runtime) would refuse the call itself and
+    no evidence would ever be added: it gets a HEAD, then the PUT, as storage's write-once does (the same
+    answer, except that two batches within milliseconds could both write and one's evidence be lost).
+    """
+    if not knows_put_condition(s3, "IfMatch"):
+        _replace_after_head(s3, bucket, record, etag, key)
+        return
     try:
         s3.put_object(
             Bucket=bucket, Key=key, Body=_body(record), ContentType="application/json", IfMatch=f'"{etag}"'
@@ -89,6 +104,15 @@ def replace_record(
                 code=client_error_code(error),
             ) from error
         raise translate_error(error, "PutObject", s3_uri(bucket, key)) from error
+
+
+def _replace_after_head(s3: S3Client, bucket: str, record: Mapping[str, Any], etag: str, key: str) -> None:
+    revision = current_revision(s3, bucket, key)
+    if revision is None or revision[1] != etag:
+        raise RecordConflictError(
+            f"{s3_uri(bucket, key)} changed since it was read", code="PreconditionFailed"
+        )
+    put_bytes(s3, bucket, key, _body(record), "application/json")
 
 
 def update_record(

@@ -38,6 +38,7 @@ __all__ = [
     "current_revision",
     "exists",
     "json_safe",
+    "knows_put_condition",
     "list_objects",
     "missing_or_error",
     "put_bytes",
@@ -209,13 +210,18 @@ def put_bytes(s3: S3Client, bucket: str, key: str, body: bytes, content_type: st
         raise translate_error(error, "PutObject", s3_uri(bucket, key)) from error
 
 
-def _knows_if_none_match(s3: S3Client) -> bool:
-    """Whether this client's botocore can send PutObject's ``IfNoneMatch``."""
+def knows_put_condition(s3: S3Client, member: str) -> bool:
+    """Whether this client's botocore can send PutObject's ``member`` (``IfNoneMatch``: 1.35, August 2024;
+    ``IfMatch``: November 2024). Lambda's runtime ships its own botocore (the layer carries none)."""
     try:
         members = s3.meta.service_model.operation_model("PutObject").input_shape.members
     except AttributeError:  # a test double without a service model
         return True
-    return "IfNoneMatch" in members
+    return member in members
+
+
+def _knows_if_none_match(s3: S3Client) -> bool:
+    return knows_put_condition(s3, "IfNoneMatch")
 
 
 def put_new(s3: S3Client, bucket: str, key: str, body: bytes, content_type: str) -> bool:
