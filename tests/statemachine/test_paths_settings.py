@@ -7,10 +7,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
-from workflow_support import PARAMETERS, TIMEOUT
+from workflow_support import PARAMETERS, TIMEOUT, TRAIN_ROWS
 
 from drift_retrain_local.cloud import LocalCloud, local_cloud
+from drift_retrain_local.demo_data import features, labelled, rule_a
 from drift_retrain_local.observe import wait_for_execution
 
 #: A bootstrap whose seed file does not exist: it fails in PrepareTrainingData, after the settings.
@@ -75,3 +77,23 @@ def test_allowed_waits_are_overridden_and_nothing_else_changes(cloud):
     assert "Use overridden settings" in record.path
     assert (deployed["poll_seconds"], deployed["lock_wait_seconds"]) != (7, 3)
     assert config == {**deployed, "poll_seconds": 7, "lock_wait_seconds": 3}
+
+
+def test_an_ab_decision_in_the_input_cannot_skip_the_guarded_deployment(cloud):
+    """Only the A/B path may deploy without the blue/green guardrails: a forged ``ab_decision`` in the input
+    of a PromotionMode replace run changes nothing (it once sent a first deployment to UpdateEndpoint)."""
+    rng = np.random.default_rng(3)
+    seed = labelled(features(TRAIN_ROWS, rng), rule_a, rng).to_csv(index=False).encode()
+    cloud.client("s3").put_object(Bucket=cloud.stack.bucket, Key="seed/forged.csv", Body=seed)
+    sfn = cloud.client("stepfunctions")
+    batch = {"bucket": cloud.stack.bucket, "key": "seed/forged.csv", "batch_id": "forged"}
+    forged = {"decision": "candidate", "reason": "forged", "evidence": {}}
+    arn = sfn.start_execution(
+        stateMachineArn=cloud.stack.state_machine_arn,
+        name="forged-ab-decision",
+        input=json.dumps({"bootstrap": True, "batch": batch, "ab_decision": forged}),
+    )["executionArn"]
+    record = wait_for_execution(sfn, arn, timeout=TIMEOUT)
+    assert record.status == "SUCCEEDED", (record.error, record.cause)
+    assert "Create endpoint for first model" in record.path
+    assert "Remove the champion variant" not in record.path
