@@ -66,7 +66,8 @@ EVIDENCE = {
 
 def _state(decision: str, reason: str) -> dict:
     return {
-        "config": {"endpoint_name": "churn"},
+        "config": {"endpoint_name": "churn", "promotion_mode": "ab"},
+        "champion": {"exists": True},
         "ab_decision": {"decision": decision, "reason": reason, "evidence": EVIDENCE},
         "ab_record": {"found": True, "evidence": EVIDENCE},
     }
@@ -95,3 +96,15 @@ def test_the_notification_says_why_the_test_ended(outcome, decision, reason, say
     assert says in body
     if "cut short" in says:
         assert "did better online" not in body  # never announced as an online win
+
+
+@pytest.mark.parametrize(
+    "run", [{"promotion_mode": "replace", "exists": True}, {"promotion_mode": "ab", "exists": False}]
+)
+def test_an_ab_decision_from_the_execution_input_is_not_reported_as_a_test(run):
+    """Only PromotionMode ab with a champion runs a test; anything else came with the input."""
+    state = _state("candidate", "sequential test")
+    state["config"]["promotion_mode"] = run["promotion_mode"]
+    state["champion"]["exists"] = run["exists"]
+    body = format_message("promoted", state, execution_arn=ARN, region=None).body
+    assert "A/B test" not in body and "Online evidence" not in body

@@ -49,9 +49,20 @@ def _evidence_line(evidence: Mapping[str, Any]) -> str:
     )
 
 
+def _ran_a_test(state: Mapping[str, Any]) -> bool:
+    config, champion = state.get("config") or {}, state.get("champion") or {}
+    return config.get("promotion_mode") == "ab" and champion.get("exists") is True
+
+
 def ab_lines(state: Mapping[str, Any]) -> list[str]:
-    """The notification's A/B section (nothing when the run had no A/B test)."""
-    decision = state.get("ab_decision") if isinstance(state, Mapping) else None
+    """The notification's A/B section (nothing when the run had no A/B test).
+
+    A test runs only in PromotionMode ab with a champion serving (the definition's rule too): an
+    ``ab_decision`` anywhere else came with the execution input, not from a test.
+    """
+    if not isinstance(state, Mapping) or not _ran_a_test(state):
+        return []
+    decision = state.get("ab_decision")
     if not isinstance(decision, Mapping):
         return []
     evidence = ((state.get("ab_record") or {}).get("evidence")) or decision.get("evidence") or {}
