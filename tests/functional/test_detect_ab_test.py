@@ -12,7 +12,7 @@ import json
 import threading
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -239,3 +239,20 @@ def test_an_sdk_without_if_match_still_adds_evidence_and_refuses_a_stale_write(
     clients.s3.put_object(Bucket=bucket, Key="ab/current.json", Body=json.dumps(record).encode())  # a rival
     with pytest.raises(RecordConflictError):
         ab_record.replace_record(old_sdk, bucket, record, etag)
+
+
+def test_a_batch_written_before_the_test_started_is_no_evidence(ab, bucket, make_frame_fn):
+    """A batch redriven from the failure queue (or delivered late) may be in the candidate's training
+    window: checked as usual, but its rows are not counted for either variant."""
+    ab.sagemaker_runtime.error_rates = {"AllTraffic": 0.4, "Candidate": 0.0}
+    event = _upload(ab, bucket, "incoming/old.csv", make_frame_fn(300, seed=8))
+    record, _ = read_record(ab.s3, bucket)
+    written = ab.s3.head_object(Bucket=bucket, Key="incoming/old.csv")["LastModified"]
+    later = (written + timedelta(seconds=2)).astimezone(UTC).isoformat(timespec="seconds")
+    write_record(ab.s3, bucket, {**record, "started_at": later})
+    outcome = process_object(ab, _settings(bucket), **event)
+    assert outcome.status == "checked" and outcome.report_key
+    assert not outcome.ab_test["added"] and "before the test started" in outcome.ab_test["skipped"]
+    record, _ = read_record(ab.s3, bucket)
+    assert record["evidence"]["batches"] == [] and not record.get("decision")
+    assert ab.stepfunctions.calls == []

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
@@ -73,6 +74,8 @@ class OpenedObject:
     version_id: str | None
     content_type: str | None
     content_encoding: str | None
+    #: When this revision was written (an A/B test counts only batches written after it started).
+    last_modified: datetime | None = None
 
     def close(self) -> None:
         """Close the underlying HTTP stream."""
@@ -193,6 +196,7 @@ def open_object(s3: S3Client, ref: ObjectRef, *, buffer_size: int = STREAM_BUFFE
         version_id=response.get("VersionId"),
         content_type=response.get("ContentType"),
         content_encoding=response.get("ContentEncoding"),
+        last_modified=response.get("LastModified"),
     )
 
 

@@ -36,6 +36,7 @@ from drift_retrain.engine.ab_evidence import (
     batch_ref,
     evidence_summary,
     set_decision,
+    written_before_start,
 )
 from drift_retrain.engine.champion import bounded_rows
 from drift_retrain.engine.config import DriftConfig
@@ -133,11 +134,19 @@ def ab_look(
     key: str,
     etag: str | None,
     version_id: str | None = None,
+    written: datetime | None = None,
     now: datetime | None = None,
 ) -> AbLook:
-    """Add one batch's evidence to the running A/B test and answer the waiting workflow."""
+    """Add one batch's evidence to the running A/B test and answer the waiting workflow (only a batch
+    ``written`` after the test started counts: an older one may have trained the candidate)."""
     now = now or datetime.now(UTC)
     look = AbLook(batch=batch_ref(key, etag, version_id))
+    if written_before_start(record, written):
+        look.skipped = (
+            "the batch was written before the test started (its rows may have trained the candidate)"
+        )
+        logger.info("A/B look skipped", extra=look.to_dict())
+        return look
     labelled = _labelled(frame, profile, config)
     if labelled.empty and not record.get("decision"):
         look.skipped = "the batch has no labelled rows"

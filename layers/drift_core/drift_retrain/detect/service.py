@@ -250,9 +250,11 @@ def process_object(
     )
     champion_variant = ab["variants"]["champion"]["variant_name"] if ab else None
     frames: list[Any] = []
+    written = None
     try:
         with open_object(clients.s3, batch) as opened:
             settings.limits.check_object_size(opened.size)
+            written = opened.last_modified
             report_obj = run_check(
                 opened.stream,
                 profile,
@@ -293,6 +295,7 @@ def process_object(
             key=batch.key,
             etag=batch.etag,
             version_id=batch.version_id,
+            written=written,
         )
     outcome = act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
     outcome.ab_test = None if look is None else look.to_dict()

@@ -34,6 +34,7 @@ __all__ = [
     "is_running",
     "new_record",
     "set_decision",
+    "written_before_start",
 ]
 
 FORMAT_VERSION = 1
@@ -111,6 +112,16 @@ def _look(record: Mapping[str, Any], totals: PairedLosses) -> SequentialLook:
         previous_p=float(previous),
         mixing_scale=float(test.get("mixing_scale", MIXING_SCALE)),
     )
+
+
+def written_before_start(record: Mapping[str, Any], written: datetime | None) -> bool:
+    """Whether a batch was written before the test started: its rows may be in the candidate's training
+    window (a batch redriven from DetectDrift's failure queue, or delivered late), so they are no fair
+    online evidence. S3 keeps whole seconds, as ``started_at`` does; an unknown time counts."""
+    started = record.get("started_at")
+    if written is None or not started:
+        return False
+    return written.astimezone(UTC).replace(microsecond=0) < datetime.fromisoformat(started)
 
 
 def _past_deadline(record: Mapping[str, Any], now: datetime) -> bool:
