@@ -23,6 +23,7 @@ from drift_retrain_local.exceptions import DeployError
 from drift_retrain_local.stack_buckets import create_bucket, put_bucket_policy
 from drift_retrain_local.stack_queues import create_queue, put_event_invoke_config, put_queue_policy
 from drift_retrain_local.template import FunctionSpec, StackTemplate
+from drift_retrain_local.template_rules import check_rules
 
 __all__ = ["DeployedRule", "DeployedStack", "deploy_stack"]
 
@@ -326,6 +327,7 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
     DeployedStack
         Physical names and ARNs, the functions and rules, and what was skipped and why.
     """
+    check_rules(template)  # as CloudFormation does before it creates anything
     d = _Deployer(template, session)
     t = template
 

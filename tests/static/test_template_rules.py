@@ -1,7 +1,8 @@
 """The template's ``Rules``: CloudFormation refuses parameter sets that would only fail later, in a run.
 
-Each rule is evaluated as CloudFormation does (``RuleCondition``, then every ``Assert``) with the local
-cloud's resolver, on parameter sets that must pass and ones that must be refused.
+Each rule is evaluated as CloudFormation does (``RuleCondition``, then every ``Assert``) by the local
+cloud's own check (a local deploy is refused likewise), on parameter sets that must pass and ones that
+must be refused.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from drift_retrain_local.exceptions import TemplateError
+from drift_retrain_local.stack import deploy_stack
 from drift_retrain_local.template import StackTemplate
+from drift_retrain_local.template_rules import refused_rules
 
 from .conftest import TEMPLATE
 
@@ -20,14 +24,7 @@ GROUPS = "sg-0123456789abcdef0"
 
 def refused_by(parameters: dict[str, Any]) -> list[str]:
     """Names of the rules whose assertions fail for ``parameters`` (others at their defaults)."""
-    stack = StackTemplate.from_file(TEMPLATE, parameters=parameters)
-    refused = []
-    for name, rule in (stack.document.get("Rules") or {}).items():
-        if "RuleCondition" in rule and not stack.resolve(rule["RuleCondition"]):
-            continue
-        if not all(stack.resolve(assertion["Assert"]) for assertion in rule["Assertions"]):
-            refused.append(name)
-    return refused
+    return list(refused_rules(StackTemplate.from_file(TEMPLATE, parameters=parameters)))
 
 
 @pytest.mark.parametrize(
@@ -59,3 +56,11 @@ def test_valid_parameters_pass_every_rule(parameters):
 )
 def test_parameters_that_would_fail_in_a_run_are_refused_at_deploy(parameters, rule):
     assert refused_by(parameters) == [rule]
+
+
+def test_the_local_cloud_refuses_to_deploy_what_cloudformation_would_refuse():
+    template = StackTemplate.from_file(
+        TEMPLATE, parameters={"PromotionMode": "ab", "VariantName": "Candidate"}
+    )
+    with pytest.raises(TemplateError, match="AbCandidateVariantName must differ from VariantName"):
+        deploy_stack(template, session=None)  # refused before any AWS call
