@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from drift_retrain.aws.exceptions import (
+    ObjectNotFoundError,
     RecordConflictError,
     TaskTokenError,
     client_error_code,
@@ -26,6 +27,7 @@ from drift_retrain.aws.storage import (
     current_revision,
     json_safe,
     knows_put_condition,
+    missing_or_error,
     put_bytes,
     s3_uri,
     translate_error,
@@ -63,13 +65,19 @@ def _body(record: Mapping[str, Any]) -> bytes:
 
 
 def read_record(s3: S3Client, bucket: str, key: str = AB_RECORD_KEY) -> tuple[dict[str, Any], str] | None:
-    """The record and its ETag, or ``None`` when no A/B test is running."""
+    """The record and its ETag, or ``None`` when no A/B test is running.
+
+    A missing key is 403 to a caller whose s3:ListBucket carries a prefix condition (ours): confirmed by a
+    listing, as every other optional read is (docs/aws-notes.md, finding 6), or no batch would ever be
+    checked on AWS while no test runs.
+    """
     try:
         response = s3.get_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        if client_error_code(error) in _MISSING_CODES:
+        failure = missing_or_error(s3, error, "GetObject", bucket, key)
+        if isinstance(failure, ObjectNotFoundError):
             return None
-        raise translate_error(error, "GetObject", s3_uri(bucket, key)) from error
+        raise failure from error
     return json.loads(response["Body"].read()), str(response.get("ETag", "")).strip('"')
 
 
