@@ -11,6 +11,7 @@ from workflow_support import Harness, batch_csv, bootstrapped_cloud
 FAILURE_TAIL = [
     "Collect failure details",
     "Describe failure",
+    "Check what serves after the failure",
     "Notify failure",
     "Release lock after failure",
     "Is the error name reserved",

@@ -111,3 +111,48 @@ def test_report_links_add_a_presigned_url_only_when_enabled(expiry, presigned):
     assert len(lines) == (2 if presigned else 1)
     if presigned:
         assert "valid 1 h" in lines[1] and "X-Amz-Expires=3600" in lines[1]
+
+
+def _failed_after(serving: dict | None, champion_config: str | None = "churn-cfg-1") -> tuple[str, str]:
+    state = {
+        "config": {"endpoint_name": "churn"},
+        "failure": {"error": {"Error": "States.Timeout", "Cause": "the weight shift did not settle"}},
+    }
+    if champion_config:
+        state["champion"] = {"endpoint_config_name": champion_config}
+    if serving is not None:
+        state["serving_after_failure"] = serving
+    message = format_message("failed", state, execution_arn="arn:x", region="eu-west-1")
+    return message.subject, message.body
+
+
+def test_a_failure_that_left_two_variants_serving_never_says_the_champion_keeps_serving():
+    subject, body = _failed_after(
+        {
+            "config_name": "churn-cfg-2-ab",
+            "status": "InService",
+            "variants": [
+                {"VariantName": "AllTraffic", "CurrentWeight": 90.0},
+                {"VariantName": "Candidate", "CurrentWeight": 10.0},
+            ],
+        }
+    )
+    assert "champion keeps serving" not in subject and "champion keeps serving" not in body
+    assert "endpoint left on churn-cfg-2-ab" in subject
+    assert "traffic AllTraffic 90%, Candidate 10%" in body
+    assert "churn-cfg-1 no longer serves alone" in body
+
+
+def test_a_failure_with_the_champion_config_serving_says_so():
+    subject, body = _failed_after(
+        {
+            "config_name": "churn-cfg-1",
+            "status": "InService",
+            "variants": [{"VariantName": "AllTraffic", "CurrentWeight": 1.0}],
+        }
+    )
+    assert "champion keeps serving" in subject
+    assert "Serving now: endpoint config churn-cfg-1 (InService), traffic AllTraffic 100%" in body
+    # the endpoint could not be read (a first deployment has none): the old wording, nothing invented
+    subject, body = _failed_after(None, champion_config=None)
+    assert "champion keeps serving" in subject and "Serving now" not in body

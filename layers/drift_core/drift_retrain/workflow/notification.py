@@ -136,7 +136,13 @@ def _recovery_lines(recovery: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _subject(outcome: str, endpoint: str, evaluation: Mapping[str, Any], error: Mapping[str, Any]) -> str:
+def _subject(
+    outcome: str,
+    endpoint: str,
+    evaluation: Mapping[str, Any],
+    error: Mapping[str, Any],
+    state: Mapping[str, Any],
+) -> str:
     """``[drift-retrain] <event>: <endpoint> (<detail>)``, the format DetectDrift's notices use too."""
     if outcome == "promoted":
         metric = evaluation.get("primary_metric")
@@ -153,7 +159,36 @@ def _subject(outcome: str, endpoint: str, evaluation: Mapping[str, Any], error: 
         return subject(REJECTED, endpoint, "champion keeps serving")
     if outcome == "skipped":
         return subject(SKIPPED, endpoint, "another retrain is running")
+    left = _left_serving(state)
+    if left:
+        return subject(FAILED, endpoint, f"{left}: {_error_summary(error)}")
     return subject(FAILED, endpoint, f"champion keeps serving: {_error_summary(error)}")
+
+
+def _left_serving(state: Mapping[str, Any]) -> str | None:
+    """``endpoint left on <config>`` when the failure left the endpoint on another config than the
+    champion's (an A/B test's two variants, a half-finished weight shift); ``None`` when the champion's
+    config serves or the endpoint could not be read."""
+    config = _get(state, "serving_after_failure", "config_name")
+    champion = _get(state, "champion", "endpoint_config_name")
+    if not config or config == champion:
+        return None
+    return f"endpoint left on {config}"
+
+
+def _serving_now_line(state: Mapping[str, Any]) -> str | None:
+    """The endpoint as read after the failure: its config, status and each variant's traffic share."""
+    now = _get(state, "serving_after_failure") or {}
+    if not now.get("config_name"):
+        return None
+    variants = [v for v in now.get("variants") or [] if isinstance(v, Mapping)]
+    total = sum(float(v.get("CurrentWeight") or 0) for v in variants) or 1.0
+    shares = ", ".join(
+        f"{v.get('VariantName')} {100 * float(v.get('CurrentWeight') or 0) / total:.0f}%" for v in variants
+    )
+    return f"Serving now: endpoint config {now['config_name']} ({now.get('status')})" + (
+        f", traffic {shares}" if shares else ""
+    )
 
 
 def _error_summary(error: Mapping[str, Any]) -> str:
@@ -255,7 +290,16 @@ def _incomplete_promotion_lines(
 
 def _failure_lines(state: Mapping[str, Any], error: Mapping[str, Any]) -> list[str]:
     lines = ["", f"What failed: {_error_summary(error)}", f"Cause: {_cause(error.get('Cause'))}"]
-    if _get(state, "endpoint", "status"):
+    serving = _serving_now_line(state)
+    if serving:
+        lines.append(serving)
+        champion = _get(state, "champion", "endpoint_config_name")
+        if _left_serving(state) and champion:
+            lines.append(
+                f"The champion's config {champion} no longer serves alone: shift the traffic back "
+                "(UpdateEndpointWeightsAndCapacities) or update the endpoint to it."
+            )
+    elif _get(state, "endpoint", "status"):
         lines.append(
             f"Endpoint status: {_get(state, 'endpoint', 'status')} on {_get(state, 'endpoint', 'config_name')}"
         )
@@ -337,5 +381,7 @@ def format_message(
             )
     lines += _links(state, evaluation, execution_arn, region, make_links)
     return Message(
-        subject=_subject(outcome, endpoint, evaluation, error), body="\n".join(lines) + "\n", outcome=outcome
+        subject=_subject(outcome, endpoint, evaluation, error, state),
+        body="\n".join(lines) + "\n",
+        outcome=outcome,
     )
