@@ -25,6 +25,7 @@ from drift_retrain.detect.context import DetectSettings
 from drift_retrain.detect.service import process_object
 from drift_retrain.engine.ab_evidence import new_record
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.layout import AB_RECORD_KEY
 
 
 @dataclass
@@ -175,15 +176,34 @@ def test_a_failing_champion_variant_hands_the_test_to_the_candidate(ab, bucket, 
     assert ab.stepfunctions.calls[-1][0] == "success"
 
 
+class _AtomicPuts:
+    """The S3 client with PutObject's condition check and write made one step, as S3 makes them. moto
+    checks ``If-Match`` and then stores, unlocked, so two threads could both pass the check (a moto race,
+    seen 1 run in 6); reads stay concurrent, so the writers still race and the losers still retry."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+        self._lock = threading.Lock()
+
+    def put_object(self, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._s3.put_object(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+
 def test_concurrent_batches_lose_no_evidence(ab, bucket, clients):
     """Eight writers add a batch each at once: the If-Match write makes the losers re-read and retry."""
     from drift_retrain.engine.ab_evidence import add_batch
     from drift_retrain.engine.stats.sequential import paired_losses
 
+    s3 = _AtomicPuts(clients.s3)
+
     def add(index: int) -> None:
         losses = paired_losses(np.zeros(10), np.zeros(10))
         update_record(
-            clients.s3,
+            s3,
             bucket,
             lambda record: add_batch(
                 record, f"b{index}@e", losses, metric="error_rate", now=datetime.now(UTC)
@@ -256,3 +276,15 @@ def test_a_batch_written_before_the_test_started_is_no_evidence(ab, bucket, make
     record, _ = read_record(ab.s3, bucket)
     assert record["evidence"]["batches"] == [] and not record.get("decision")
     assert ab.stepfunctions.calls == []
+
+
+def test_a_retrain_deferred_by_a_test_is_not_started_by_a_duplicate_after_it(ab, bucket, make_frame_fn):
+    # concept drift on both variants: the policy fires, but the test defers the retrain
+    ab.sagemaker_runtime.error_rates = {"AllTraffic": 0.4, "Candidate": 0.4}
+    event = _upload(ab, bucket, "incoming/late.csv", make_frame_fn(300, seed=8))
+    first = process_object(ab, _settings(bucket), **event)
+    assert first.report["retrain"] and first.report["retrain_deferred"]
+    ab.s3.delete_object(Bucket=bucket, Key=AB_RECORD_KEY)  # the test ended meanwhile
+    late = process_object(ab, _settings(bucket), **event)  # FakeSfn.start_execution would raise
+    assert late.duplicate_delivery and late.execution is None
+    assert "retrain deferred" in late.message

@@ -156,3 +156,13 @@ def test_a_failure_with_the_champion_config_serving_says_so():
     # the endpoint could not be read (a first deployment has none): the old wording, nothing invented
     subject, body = _failed_after(None, champion_config=None)
     assert "champion keeps serving" in subject and "Serving now" not in body
+
+
+def test_a_failed_first_deployment_says_no_model_serves_yet():
+    state = {
+        "config": {"endpoint_name": "churn"},
+        "champion": {"exists": False, "endpoint_config_name": None},
+        "failure": {"error": {"Error": "States.TaskFailed", "Cause": "training failed"}},
+    }
+    message = format_message("failed", state, execution_arn="arn:x", region="eu-west-1")
+    assert "no model serves yet" in message.subject and "champion keeps serving" not in message.subject

@@ -44,6 +44,8 @@ def act_on_report(
     """Write the report, start the retrain when the policy fired (not during an A/B test: ``deferred``),
     notify on an alert."""
     report = report_obj.to_dict()
+    if report_obj.retrain and deferred:  # recorded, so a later duplicate delivery does not start it either
+        report["retrain_deferred"] = "an A/B test was running"
     report_key = f"{settings.reports_prefix}{batch_id}.json"
     stored = record_report(clients.s3, batch.bucket, report_key, report)
     if stored is not None:  # a concurrent delivery wrote it first
@@ -118,7 +120,7 @@ def replay_report(
         if invalid
         else None,
     )
-    if not invalid and stored.get("retrain") and deferred:
+    if not invalid and stored.get("retrain") and (deferred or stored.get("retrain_deferred")):
         outcome.message += "; retrain deferred: an A/B test is running"
     elif not invalid and stored.get("retrain"):
         _start_retrain(clients, settings, outcome)

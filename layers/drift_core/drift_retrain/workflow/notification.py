@@ -162,6 +162,8 @@ def _subject(
     left = _left_serving(state)
     if left:
         return subject(FAILED, endpoint, f"{left}: {_error_summary(error)}")
+    if _get(state, "champion", "exists") is False:  # a first deployment: there is no champion to keep
+        return subject(FAILED, endpoint, f"no model serves yet: {_error_summary(error)}")
     return subject(FAILED, endpoint, f"champion keeps serving: {_error_summary(error)}")
 
 
