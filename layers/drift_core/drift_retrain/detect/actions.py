@@ -44,12 +44,12 @@ def act_on_report(
     """Write the report, start the retrain when the policy fired (not during an A/B test: ``deferred``),
     notify on an alert."""
     report = report_obj.to_dict()
-    if report_obj.retrain and deferred:  # recorded, so a later duplicate delivery does not start it either
+    if _held_back(report, deferred):  # recorded, so a later duplicate delivery does not start it either
         report["retrain_deferred"] = "an A/B test was running"
     report_key = f"{settings.reports_prefix}{batch_id}.json"
     stored = record_report(clients.s3, batch.bucket, report_key, report)
     if stored is not None:  # a concurrent delivery wrote it first
-        return replay_report(clients, settings, batch, batch_id, report_key, stored)
+        return replay_report(clients, settings, batch, batch_id, report_key, stored, deferred=deferred)
     links = publish_page(clients, batch.bucket, report_key, report)
     outcome = Outcome(
         status=Status.CHECKED,
@@ -71,7 +71,7 @@ def act_on_report(
             "report_key": report_key,
         },
     )
-    if report_obj.retrain and deferred:
+    if _held_back(report, deferred):
         outcome.message = "retrain deferred: an A/B test is running"
         logger.info("Retrain deferred while an A/B test runs", extra={"batch_id": batch_id})
     elif report_obj.retrain:
@@ -79,10 +79,7 @@ def act_on_report(
         if report_obj.decision.follow_up and outcome.retrain_started:
             _mark_recovery(clients, settings.data_bucket or batch.bucket, serving_model, batch_id, outcome)
     if report.get("alert") and not outcome.duplicate_delivery:
-        region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
-        outcome.notified = send_notice(
-            clients, settings, drift_message(batch, report, outcome, links, region)
-        )
+        outcome.notified = _notify_drift(clients, settings, report, outcome, links)
     return outcome
 
 
@@ -120,17 +117,26 @@ def replay_report(
         if invalid
         else None,
     )
-    if not invalid and stored.get("retrain") and (deferred or stored.get("retrain_deferred")):
+    if not invalid and _held_back(stored, deferred):
         outcome.message += "; retrain deferred: an A/B test is running"
     elif not invalid and stored.get("retrain"):
         _start_retrain(clients, settings, outcome)
     if outcome.retrain_started:
         links = publish_page(clients, batch.bucket, report_key, stored)
-        region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
-        outcome.notified = send_notice(
-            clients, settings, drift_message(batch, stored, outcome, links, region)
-        )
+        outcome.notified = _notify_drift(clients, settings, stored, outcome, links)
     return outcome
+
+
+def _held_back(report: dict[str, Any], deferred: bool) -> bool:
+    """The policy fired but an A/B test holds the retrain back: running now, or when the report was written."""
+    return bool(report.get("retrain")) and (deferred or bool(report.get("retrain_deferred")))
+
+
+def _notify_drift(
+    clients: Any, settings: DetectSettings, report: dict[str, Any], outcome: Outcome, links: ReportLinks
+) -> bool:
+    region = getattr(getattr(clients.s3, "meta", None), "region_name", None)
+    return send_notice(clients, settings, drift_message(outcome.batch, report, outcome, links, region))
 
 
 def _start_retrain(clients: Any, settings: DetectSettings, outcome: Outcome) -> None:
