@@ -2,7 +2,7 @@
 #   make demo   - the main job: the whole service on a local cloud, on example data the project generates
 #   make test   - the whole test suite (lint, unit, statistical, functional, static, artifact, local cloud,
 #                 state machine; `sam validate --lint` when the SAM CLI is installed)
-#   make test-fast - lint, unit, functional (moto) and static checks: the inner loop (about a minute)
+#   make test-fast - lint, unit, functional (moto) and static checks on both CPUs: the inner loop
 #   make layer  - build the layer and the functions exactly as `sam build` lays them out (.aws-sam/build)
 #   make test-sam-local - every function through `sam local invoke` against `drift-retrain local serve`
 #                 (needs Docker: tools/sam-local/setup.sh as root; skips with a message without it)
@@ -83,10 +83,10 @@ format: setup
 	$(PY) -m ruff format .
 
 test: setup setup-browser lint sam-validate scan
-	$(PY) -m pytest --durations=15 --ignore=tests/sam_local
+	$(PY) -m pytest -n 2 --dist loadscope --durations=15 --ignore=tests/sam_local
 
 test-fast: setup lint
-	$(PY) -m pytest -m "not statistical" tests/unit tests/functional tests/static
+	$(PY) -m pytest -n 2 --dist loadscope -m "not statistical" tests/unit tests/functional tests/static
 
 # The layer and every function as `sam build` lays them out, with sizes and the cold import of each handler.
 layer: setup
