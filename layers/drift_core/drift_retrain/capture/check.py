@@ -32,7 +32,8 @@ from drift_retrain.exceptions import PredictionError
 __all__ = ["ASSUMPTION", "capture_lines", "run_capture_check"]
 
 ASSUMPTION = (
-    "estimated from the served scores, calibrated on the holdout: valid under covariate shift (new rows, "
+    "estimated from the served scores (calibrated on the holdout when a prediction reference exists): "
+    "valid under covariate shift (new rows, "
     "same P(label | features)); blind to a pure concept change, which only labels reveal"
 )
 
