@@ -100,15 +100,15 @@ def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pool adjacent violators on ``y`` ordered by ``x``: block mean scores and block event rates."""
     if len(x) == 0:
         return np.empty(0), np.empty(0)
-    order = np.argsort(x, kind="stable")
-    xs, ys = x[order], y[order]
+    xs, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)  # tied scores pooled first
+    ys = np.bincount(inverse, weights=y) / counts
     means: list[float] = []
     weights: list[float] = []
     sums: list[float] = []
-    for xv, yv in zip(xs, ys, strict=True):
-        means.append(yv)
-        weights.append(1.0)
-        sums.append(xv)
+    for xv, yv, wv in zip(xs, ys, counts, strict=True):
+        means.append(float(yv))
+        weights.append(float(wv))
+        sums.append(float(xv) * float(wv))
         while len(means) > 1 and means[-2] >= means[-1]:
             w = weights[-2] + weights[-1]
             means[-2] = (means[-2] * weights[-2] + means[-1] * weights[-1]) / w
