@@ -12,7 +12,7 @@ from drift_retrain.exceptions import ProfileError
 
 
 def overconfident(rows: int, seed: int):
-    """Scores that are too sure of themselves: true P(1) = s^2 / (s^2 + (1 - s)^2) flattened to s."""
+    """Scores too sure of themselves: the true P(1) is t, the score 0.5 + 1.6 (t - 0.5), clipped."""
     rng = np.random.default_rng(seed)
     truth = rng.uniform(size=rows)
     scores = np.clip(0.5 + 1.6 * (truth - 0.5), 0.001, 0.999)
@@ -40,7 +40,7 @@ def test_estimate_of_calibrated_scores_is_the_expected_error_with_an_interval():
 
 
 def test_calibration_corrects_an_overconfident_models_estimate():
-    scores, labels, truth = overconfident(20_000, 2)
+    scores, labels, _ = overconfident(20_000, 2)
     calibration = Calibration.fit(scores, labels, positive_label="1")
     fresh, _, fresh_truth = overconfident(5000, 3)
     expected = np.minimum(fresh_truth, 1 - fresh_truth).mean()

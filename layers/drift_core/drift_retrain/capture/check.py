@@ -57,6 +57,9 @@ def run_capture_check(
     config = config or DriftConfig()
     frame = captured.frame if isinstance(captured, CapturedRows) else captured
     frame = frame.reset_index(drop=True)
+    for column in (PREDICTION, SCORE):  # rows from elsewhere (a test, an input-only capture) may lack them
+        if column not in frame.columns:
+            frame[column] = None if column == PREDICTION else np.nan
     rows = len(frame)
     if rows > config.max_rows:
         keep = np.sort(np.random.default_rng(config.seed).choice(rows, config.max_rows, replace=False))
