@@ -110,8 +110,9 @@ def test_without_a_reference_the_sections_say_why(profile):
     assert "estimated error" in text and "prediction drift: not tested" in text
 
 
-def test_labelled_rows_without_a_captured_output_skip_the_concept_test_with_a_reason(profile, reference):
+def test_labelled_rows_without_a_captured_output_are_counted_and_not_judged(profile, reference):
     frame = window()
-    frame.loc[:10, PREDICTION] = None
-    concept = run_capture_check(frame, profile, reference=reference).concept
-    assert not concept.tested and "no captured output" in concept.reason
+    frame.loc[:9, PREDICTION] = None
+    report = run_capture_check(frame, profile, reference=reference)
+    assert report.concept.tested and report.concept.rows == ROWS - 10
+    assert report.to_dict()["capture"]["labelled_without_output"] == 10

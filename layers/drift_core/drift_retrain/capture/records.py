@@ -85,6 +85,27 @@ class CapturedRows:
     def bad_by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(b.reason for b in self.bad).items()))
 
+    @classmethod
+    def concat(cls, parts: Iterable[CapturedRows], names: Iterable[str] | None = None) -> CapturedRows:
+        """At least one file's rows as one; with ``names``, each bad record's detail starts with its file's."""
+        parts = list(parts)
+        labels = list(names) if names is not None else [None] * len(parts)
+        issues = ColumnIssues()
+        for part in parts:
+            issues.merge(part.issues)
+        frames = [p.frame for p in parts if not p.frame.empty]
+        return cls(
+            frame=pd.concat(frames, ignore_index=True) if frames else parts[0].frame.iloc[0:0],
+            bad=tuple(
+                b if name is None else BadRecord(b.line, b.reason, f"{name}: {b.detail}")
+                for part, name in zip(parts, labels, strict=True)
+                for b in part.bad
+            ),
+            records=sum(p.records for p in parts),
+            without_output=sum(p.without_output for p in parts),
+            issues=issues,
+        )
+
     def summary(self) -> dict[str, Any]:
         """What the report's ``capture`` section says about reading."""
         return {
