@@ -211,3 +211,14 @@ def test_files_concatenate_with_their_names_on_bad_records(profile):
     assert len(both.frame) == 2 and both.records == 3
     assert [(b.line, b.detail.split(":")[0]) for b in both.bad] == [(2, "f1.jsonl")]
     assert both.issues.to_dict()["extra_column"] == {"q": 1}
+
+
+def test_an_answer_whose_content_type_says_nothing_is_read_as_the_algorithm_answers(profile):
+    answer = json.dumps({"predictions": [{"score": 0.7, "predicted_label": 1}]})
+    line = capture_line("0.5,3,2", answer, out_type="application/octet-stream", out_encoding="BASE64")
+    assert read_capture([line], profile, algorithm="linear-learner").frame[
+        "_capture_prediction"
+    ].tolist() == ["1"]
+    assert [b.reason for b in read_capture([line], profile, algorithm="xgboost").bad] == [
+        "capture_bad_output"
+    ]

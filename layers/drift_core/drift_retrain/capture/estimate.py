@@ -135,10 +135,12 @@ class ErrorEstimate:
     high: float
     rows: int
     calibrated: bool
+    #: Standard error of ``error`` (the interval is ``error`` +- 1.96 of it, clipped to [0, 1]).
+    std: float = 0.0
 
     @property
     def variance(self) -> float:
-        return ((self.high - self.low) / (2 * Z_INTERVAL)) ** 2
+        return self.std**2
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,13 +166,14 @@ def estimate_error(scores: Any, calibration: Calibration | None, task: str) -> E
     variance = float(np.sum(errors * (1.0 - errors))) / n**2
     if calibration is not None and calibration.rows:
         variance += error * (1.0 - error) / calibration.rows
-    half = Z_INTERVAL * math.sqrt(variance)
+    std = math.sqrt(variance)
     return ErrorEstimate(
         error=error,
-        low=max(0.0, error - half),
-        high=min(1.0, error + half),
+        low=max(0.0, error - Z_INTERVAL * std),
+        high=min(1.0, error + Z_INTERVAL * std),
         rows=n,
         calibrated=calibration is not None,
+        std=std,
     )
 
 
