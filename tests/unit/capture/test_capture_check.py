@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
-from capture_support import binary_profile, training_frame
+from capture_support import binary_profile, regression_profile, training_frame
 
 from drift_retrain.capture.check import capture_lines, run_capture_check
 from drift_retrain.capture.records import EVENT_ID, INFERENCE_ID, INFERENCE_TIME, PREDICTION, ROW, SCORE
@@ -116,3 +118,24 @@ def test_labelled_rows_without_a_captured_output_are_counted_and_not_judged(prof
     report = run_capture_check(frame, profile, reference=reference)
     assert report.concept.tested and report.concept.rows == ROWS - 10
     assert report.to_dict()["capture"]["labelled_without_output"] == 10
+
+
+def test_the_report_is_strict_json_even_with_missing_outputs(profile, reference):
+    frame = window()
+    frame.loc[:99, PREDICTION] = None
+    frame.loc[:199, SCORE] = np.nan
+    data = run_capture_check(frame, profile, reference=reference).to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False))["capture"]["labelled_without_output"] == 100
+
+
+def test_regression_gets_prediction_drift_on_values_and_no_estimate():
+    profile = regression_profile()
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=1000)
+    reference = PredictionReference.build(profile.schema, 2 * x, 2 * x + rng.normal(size=1000))
+    frame = pd.DataFrame({"x": x + 1.0})
+    frame[PREDICTION] = 2 * frame["x"]
+    frame[SCORE] = np.nan
+    data = run_capture_check(frame, profile, reference=reference).to_dict()
+    assert data["prediction_drift"]["alert"] and data["prediction_drift"]["predictions"]["test"] == "ks"
+    assert data["estimated_performance"]["tested"] is False
