@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -88,3 +89,10 @@ def test_a_file_with_no_usable_record_is_invalid(profile_dir, tmp_path, capsys):
 def test_usage_errors(profile_dir, args, capsys):
     assert check(profile_dir, *args) == EXIT_USAGE
     assert capsys.readouterr().err.startswith("drift-retrain: ")
+
+
+def test_gzipped_capture_files_are_read(profile_dir, tmp_path, capsys):
+    packed = tmp_path / "capture.jsonl.gz"
+    packed.write_bytes(gzip.compress((FIXTURES / "capture-xgboost.jsonl").read_bytes()))
+    assert check(profile_dir, "--capture", str(packed), "--json") == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["capture"]["rows"] == 9
