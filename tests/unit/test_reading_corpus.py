@@ -107,9 +107,24 @@ CORPUS = [
     ("excel-sep-line", b"sep=,\ny,age,city\n1,3,a\n", "excel_sep_line", "Excel's separator hint 'sep=,'"),
     ("excel-sep-semicolon", b"sep=;\ny;age;city\n1;3;a\n", "excel_sep_line", "remove that line"),
     # issue 19: limits on what one record costs
-    ("huge-cell", b"y,age,city\n1,3,a\n0,4," + b"b" * (1024 * 1024 + 1) + b"\n", "cell_too_large", "line 3, column 'city'"),
-    ("huge-header-cell", b"y,age,city," + b"c" * (1024 * 1024 + 1) + b"\n1,3,a,b\n", "cell_too_large", "line 1"),
-    ("too-many-columns", b"y,age,city," + b",".join(b"c%d" % i for i in range(10_000)) + b"\n", "too_many_columns", "10,003 columns, over MAX_COLUMNS=10,000"),
+    (
+        "huge-cell",
+        b"y,age,city\n1,3,a\n0,4," + b"b" * (1024 * 1024 + 1) + b"\n",
+        "cell_too_large",
+        "line 3, column 'city'",
+    ),
+    (
+        "huge-header-cell",
+        b"y,age,city," + b"c" * (1024 * 1024 + 1) + b"\n1,3,a,b\n",
+        "cell_too_large",
+        "line 1",
+    ),
+    (
+        "too-many-columns",
+        b"y,age,city," + b",".join(b"c%d" % i for i in range(10_000)) + b"\n",
+        "too_many_columns",
+        "10,003 columns, over MAX_COLUMNS=10,000",
+    ),
     ("renamed-label", b"Y,age,city\n1,3,a\n", "renamed_columns", "label column 'y' looks renamed to 'Y'"),
 ]
 REGRESSION = Schema(columns=SCHEMA.columns, label="y", task="regression")

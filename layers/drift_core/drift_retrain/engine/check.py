@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +67,9 @@ def run_check(
         gap_summary=concept.gap_summary(),
         recovery_used=recovery_used,
     )
+    alerts = _input_alerts(batch.set_aside, profile.schema.classes)
+    if alerts:  # an alert, never a retrain on its own: a model cannot learn a class from one batch
+        decision = replace(decision, alert=True)
     return DriftReport(
         status="ok",
         batch_id=batch_id,
@@ -79,6 +83,9 @@ def run_check(
         concept=concept,
         decision=decision,
         distributions=numeric_distributions(profile, frame),
+        input_warnings=batch.warnings,
+        set_aside=batch.set_aside,
+        alerts=alerts,
         profile={
             "created_at": profile.created_at,
             "rows": profile.rows,
@@ -86,3 +93,21 @@ def run_check(
             **{k: v for k, v in profile.metadata.items() if k in ("model_name", "source", "training_job")},
         },
     )
+
+
+def _input_alerts(set_aside: dict[str, dict], classes: tuple[str, ...]) -> list[dict]:
+    """``label_classes_changed`` when rows held labels the model never saw (they were set aside)."""
+    unknown = set_aside.get("unknown_class")
+    if not unknown:
+        return []
+    new = list(unknown["classes"])
+    return [
+        {
+            "code": "label_classes_changed",
+            "new_classes": new,
+            "rows": unknown["rows"],
+            "message": f"{unknown['rows']:,} rows have labels the model never saw ({', '.join(map(repr, new))}; "
+            f"it knows {list(classes)}): they were set aside and the rest checked. A model for the new class "
+            "set starts with a bootstrap run on a seed file that holds them (docs/bad-input.md)",
+        }
+    ]
