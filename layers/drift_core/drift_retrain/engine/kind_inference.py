@@ -63,7 +63,7 @@ def infer_kind(values: pd.Series, markers: Iterable[str] = ()) -> InferredKind:
     caution = ""
     if share >= MOSTLY_NUMBERS:
         caution = (
-            f"column {name} is {share:.1%} numbers but {len(not_numbers):,} cells ({examples}) make it "
+            f"column {name} is {share:.1%} numbers but {len(not_numbers):,} {"cell" if len(not_numbers) == 1 else "cells"} ({examples}) make it "
             "categorical: if they mean 'unknown', add them to missing_markers in the schema file, or set "
             "the column numeric"
         )
