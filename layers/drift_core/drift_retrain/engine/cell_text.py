@@ -61,7 +61,9 @@ def numbers_from_text(
         numbers = text.astype(np.float64)
     else:
         present = text.notna().to_numpy() & ~text.isin(missing_in_numeric(markers)).to_numpy()
-        numbers = pd.to_numeric(text.where(present), errors="coerce").astype(np.float64)
+        numbers = pd.to_numeric(text, errors="coerce").astype(np.float64)
+        if not present.all():  # a marker that reads as a number (a schema's "-999") is missing too
+            numbers[~present] = np.nan
         bad = np.flatnonzero(numbers.isna().to_numpy() & present)
         if len(bad):
             i = int(bad[0])

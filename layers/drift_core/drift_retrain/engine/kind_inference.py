@@ -9,7 +9,7 @@ text (``?``), codes with leading zeros (``001``) read as numbers, and a column w
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -20,15 +20,20 @@ __all__ = ["MOSTLY_NUMBERS", "InferredKind", "infer_kind"]
 
 #: A text column where at least this share of the values are numbers gets a caution.
 MOSTLY_NUMBERS = 0.9
+#: Values of a numeric column looked at for leading zeros (codes are rarely a minority).
+LOOK_AT = 10_000
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 
 
 @dataclass(frozen=True)
 class InferredKind:
+    """The kind, why, a caution (or ""), and for a numeric column its values (so they are parsed once)."""
+
     kind: str
     reason: str
     caution: str = ""
+    numbers: pd.Series | None = field(default=None, repr=False, compare=False)
 
 
 def infer_kind(values: pd.Series, markers: Iterable[str] = ()) -> InferredKind:
@@ -50,20 +55,23 @@ def infer_kind(values: pd.Series, markers: Iterable[str] = ()) -> InferredKind:
             f"column {name} is empty in the training data: its drift is only its missing rate; set its "
             "kind in the schema file once it has values",
         )
+    marked = values.isin(missing_in_numeric(markers)).to_numpy()
     candidates = present[~present.isin(missing_in_numeric(markers))]
     if candidates.empty:
         return InferredKind(CATEGORICAL, f"inferred: only missing markers such as {echo(present.iloc[0])}")
-    numbers = pd.to_numeric(candidates, errors="coerce")
-    not_numbers = candidates[numbers.isna().to_numpy()]
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    not_numbers = values[numbers.isna().to_numpy() & values.notna().to_numpy() & ~marked]
     if not_numbers.empty:
-        return _numeric(candidates, len(present) - len(candidates), name)
+        numbers[marked] = float("nan")
+        inferred = _numeric(candidates, len(present) - len(candidates), name)
+        return InferredKind(inferred.kind, inferred.reason, inferred.caution, numbers)
     share = 1 - len(not_numbers) / len(candidates)
     examples = ", ".join(echo(v) for v in pd.unique(not_numbers)[:3])
     reason = f"inferred: {len(not_numbers):,} of {len(candidates):,} values are not numbers ({examples})"
     caution = ""
     if share >= MOSTLY_NUMBERS:
         caution = (
-            f"column {name} is {share:.1%} numbers but {len(not_numbers):,} {"cell" if len(not_numbers) == 1 else "cells"} ({examples}) make it "
+            f"column {name} is {share:.1%} numbers but {len(not_numbers):,} {'cell' if len(not_numbers) == 1 else 'cells'} ({examples}) make it "
             "categorical: if they mean 'unknown', add them to missing_markers in the schema file, or set "
             "the column numeric"
         )
@@ -74,11 +82,12 @@ def _numeric(candidates: pd.Series, marked: int, name: str) -> InferredKind:
     reason = f"inferred: all {len(candidates):,} values are numbers"
     if marked:
         reason += f" ({marked:,} missing markers such as 'NA' read as missing)"
-    zeros = candidates[candidates.str.match(r"^\s*[+-]?0\d").to_numpy(dtype=bool, na_value=False)]
+    looked_at = pd.Series(pd.unique(candidates.iloc[:LOOK_AT]), dtype=object)
+    zeros = looked_at[looked_at.str.match(r"^\s*[+-]?0\d").to_numpy(dtype=bool, na_value=False)]
     caution = ""
     if len(zeros):
         caution = (
-            f"column {name} reads {len(zeros):,} values with leading zeros (such as {echo(zeros.iloc[0])}) "
-            "as numbers: if they are codes, set the column categorical in the schema file"
+            f"column {name} reads values with leading zeros (such as {echo(zeros.iloc[0])}) as numbers: "
+            "if they are codes, set the column categorical in the schema file"
         )
     return InferredKind(NUMERIC, reason, caution)

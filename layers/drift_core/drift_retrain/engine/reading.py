@@ -14,7 +14,6 @@ read failing), which say nothing about the file.
 from __future__ import annotations
 
 import io
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from drift_retrain.echo import clip, echo
 from drift_retrain.engine.batch_header import HeaderCheck, check_column_count, check_header
 from drift_retrain.engine.batch_source import Source, open_source
 from drift_retrain.engine.cell_text import missing_in_numeric, numbers_from_text, text_na_values
+from drift_retrain.engine.kind_inference import infer_kind
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.read_reasons import READ_REASONS
 from drift_retrain.engine.record_scan import (
@@ -59,8 +59,17 @@ BLOCK_BYTES = 2 * 1024 * 1024
 #: Fewer labelled training rows than this make no baseline: a KS test against 30 values cannot see a
 #: shift smaller than about a third of the data's spread, and a holdout of a few rows says nothing.
 MIN_TRAINING_ROWS = 30
-#: The words pandas' C parser reads as booleans (and casts to 1.0/0.0 in a float column).
-_BOOLEAN_WORD = re.compile(rb"(?i)\b(true|false)\b")
+
+
+def _zeros_and_ones(values: np.ndarray) -> bool:
+    return bool(np.all((values == 0.0) | (values == 1.0) | np.isnan(values)))
+
+
+def _has_boolean_word(data: bytes) -> bool:
+    """Whether the words pandas' C parser reads as booleans (and casts to 1.0/0.0 in a float column)
+    appear at all (a fast test; the column is then read again as text)."""
+    lowered = data.lower()
+    return b"true" in lowered or b"false" in lowered
 
 
 @dataclass
@@ -156,11 +165,21 @@ def read_training(
     label = label or overrides.get("label")
     markers = tuple(overrides.get("missing_markers") or ())
     text = _read(source, None, label, markers, max_rows, seed, block_bytes, limits)
-    schema = infer_schema(text.frame, label=label, overrides=overrides)
     frame = text.frame
+    kinds = {name: infer_kind(frame[name], markers) for name in text.columns}
+    schema = infer_schema(frame, label=label, overrides=overrides, kinds=kinds)
     for spec in schema.columns:
-        if spec.kind == NUMERIC:
-            frame[spec.name] = numbers_from_text(frame[spec.name], spec.name, text.line_of_row, markers)
+        if spec.kind != NUMERIC:
+            continue
+        cells = frame[spec.name]
+        parsed = kinds[spec.name].numbers
+        frame[spec.name] = numbers_from_text(
+            cells if parsed is None else parsed,
+            spec.name,
+            text.line_of_row,
+            markers,
+            lambda i, cells=cells: str(cells.iloc[i]),
+        )
     frame[schema.label] = _typed_labels(frame[schema.label], schema, text.line_of_row)
     labelled = int(frame[schema.label].notna().sum())
     if labelled < min_rows:
@@ -292,9 +311,9 @@ class _BlockParser:
     def _retext_booleans(self, block: Block, frame: pd.DataFrame) -> None:
         """pandas reads a numeric column whose every cell in a block is ``true``/``false`` as 1.0/0.0:
         such columns are read again as text, so the cell is refused as ``not_numeric``."""
-        if not self.numeric_columns or not _BOOLEAN_WORD.search(block.data):
+        if not self.numeric_columns or not _has_boolean_word(block.data):
             return
-        suspects = [c for c in self.numeric_columns if frame[c].dropna().isin((0.0, 1.0)).all()]
+        suspects = [c for c in self.numeric_columns if _zeros_and_ones(frame[c].to_numpy())]
         if suspects:
             text = self._parse(block, numbers=False, columns=suspects)
             for name in suspects:

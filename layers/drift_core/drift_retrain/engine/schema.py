@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain.engine.cell_text import LEGACY_MISSING_MARKERS, missing_in_numeric
-from drift_retrain.engine.kind_inference import infer_kind
+from drift_retrain.engine.kind_inference import InferredKind, infer_kind
 from drift_retrain.engine.roles import FEATURE, ROLES, TIMESTAMP, infer_role
 from drift_retrain.exceptions import SchemaError
 
@@ -239,6 +239,8 @@ def infer_schema(
     frame: pd.DataFrame,
     label: str | None = None,
     overrides: Mapping[str, Any] | None = None,
+    *,
+    kinds: Mapping[str, InferredKind] | None = None,
 ) -> Schema:
     """Infer feature kinds and roles, the label and the task from training data.
 
@@ -247,8 +249,10 @@ def infer_schema(
     column with no values) is categorical (``kind_inference``, which says why). Roles follow
     ``roles.infer_role`` (ISO dates are timestamps, nearly unique text is an ID). The label is
     ``label``, else the override's, else the first column. A label of 0/1 or two values is binary,
-    a few distinct integers or strings are multiclass, other numbers are regression.
+    a few distinct integers or strings are multiclass, other numbers are regression. ``kinds`` are
+    columns' kinds already inferred (the reader infers them once and keeps the parsed numbers).
     """
+    kinds = kinds or {}
     overrides = dict(overrides or {})
     markers = tuple(_markers(list(overrides.get("missing_markers", []))))
     label = label or overrides.get("label") or (str(frame.columns[0]) if len(frame.columns) else None)
@@ -261,7 +265,12 @@ def infer_schema(
     if unknown:
         raise SchemaError(f"schema file names columns that are not in the data: {unknown}")
     columns = tuple(
-        _column_spec(str(name), frame[name], given.get(str(name), {}), markers)
+        _column_spec(
+            str(name),
+            frame[name],
+            given.get(str(name), {}),
+            kinds.get(str(name)) or infer_kind(frame[name], markers),
+        )
         for name in frame.columns
         if name != label
     )
@@ -281,17 +290,15 @@ def infer_schema(
 
 
 def _column_spec(
-    name: str, values: pd.Series, given: Mapping[str, str], markers: tuple[str, ...]
+    name: str, values: pd.Series, given: Mapping[str, str], inferred: InferredKind
 ) -> ColumnSpec:
-    inferred = infer_kind(values, markers)
     if "kind" in given:
         kind, kind_reason, caution = given["kind"], "schema file", ""
     else:
         kind, kind_reason, caution = inferred.kind, inferred.reason, inferred.caution
     if "role" in given:
         return ColumnSpec(name, kind, given["role"], "schema file", kind_reason, caution)
-    role_values = _as_numbers(values, markers) if kind == NUMERIC else values
-    role, reason = infer_role(role_values, kind)
+    role, reason = infer_role(values, kind)  # only text columns are looked at
     return ColumnSpec(name, kind, role, reason, kind_reason, caution)
 
 
