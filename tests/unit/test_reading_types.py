@@ -124,3 +124,16 @@ def test_a_training_read_and_a_batch_read_type_every_cell_alike():
     pd.testing.assert_frame_equal(
         training.frame.reset_index(drop=True), batch.frame.reset_index(drop=True), check_dtype=False
     )
+
+
+def test_a_profile_written_before_missing_markers_keeps_reading_na_as_missing():
+    """Its categorical columns were profiled with pandas' markers; batches are read the same way."""
+    from drift_retrain.engine.cell_text import LEGACY_MISSING_MARKERS
+    from drift_retrain.engine.schema import Schema
+
+    data = read_training(_frame(300, 10).to_csv(index=False).encode(), label="y").schema.to_dict()
+    del data["missing_markers"]
+    old = Schema.from_dict(data)
+    assert old.missing_markers == LEGACY_MISSING_MARKERS
+    batch = read_csv(b"y,x,flag,region,income\ntrue,1,true,NA,3\nfalse,2,false,EU,NA\n", schema=old)
+    assert batch.frame["region"].isna().tolist() == [True, False]
