@@ -22,13 +22,14 @@ from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile, build_profile
-from drift_retrain.engine.reading import read_csv
+from drift_retrain.engine.reading import read_csv, read_training
 from drift_retrain.engine.report import DriftReport, render_text
-from drift_retrain.engine.schema import infer_schema, load_schema_overrides
+from drift_retrain.engine.schema import load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
 from drift_retrain.reports import render_drift_html
 from drift_retrain_local.cli_capture import add_capture_options, check_capture
 from drift_retrain_local.cli_stack import add_stack_commands
+from drift_retrain_local.profile_view import schema_lines
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_FAILED = 0, 2, 3, 4
 
@@ -185,13 +186,18 @@ def _local_serve(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     overrides = load_schema_overrides(args.schema) if args.schema else {}
     label = args.label or overrides.get("label")
-    training = read_csv(args.train, label=label)
-    schema = infer_schema(training.frame, label=label, overrides=overrides)
+    training = read_training(args.train, label=label, overrides=overrides)
+    schema = training.schema
     holdout = None
     if bool(args.holdout) != bool(args.holdout_predictions):
         raise DriftRetrainError("--holdout and --holdout-predictions go together")
     if args.holdout:
-        rows = read_csv(args.holdout, schema=schema).frame
+        held = read_csv(args.holdout, schema=schema)
+        if held.set_aside or held.warnings:
+            raise DriftRetrainError(
+                f"{args.holdout}: the holdout must match the training data ({held.set_aside or held.warnings})"
+            )
+        rows = held.frame
         if schema.label not in rows.columns or rows[schema.label].isna().any():
             raise DriftRetrainError(f"{args.holdout}: every holdout row needs a label ({schema.label!r})")
         predictions = _read_predictions(args.holdout_predictions, len(rows))
@@ -200,9 +206,9 @@ def _profile(args: argparse.Namespace) -> int:
         )
     profile = build_profile(training.frame, schema, holdout=holdout, metadata={"source": str(args.train)})
     path = profile.save(args.out)
-    kinds = ", ".join(f"{c.name}:{c.kind[:3]}" for c in schema.columns)
     print(f"profile written to {path} ({path.stat().st_size / 1e3:.0f} kB)")
-    print(f"  {profile.rows:,} rows; label {schema.label!r} ({schema.task}); features {kinds}")
+    print(f"  {profile.rows:,} rows; the schema inferred (column, kind, role, why):")
+    print("\n".join(schema_lines(schema)))
     if holdout is not None:
         print(f"  champion holdout {holdout.metric}: {holdout.value:.4g} on {holdout.rows:,} rows")
     else:

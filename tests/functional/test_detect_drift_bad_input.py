@@ -37,11 +37,11 @@ BAD_INPUTS = [
         id="missing-column",
     ),
     pytest.param(
-        "extra-column.csv",
-        b"churned,tenure,monthly_charges,support_calls,plan,region,coupon\n0,12.5,70.1,2,basic,north,yes\n",
-        "extra_columns",
-        "unexpected columns ['coupon']",
-        id="extra-column",
+        "renamed-label.csv",
+        b"Churned,tenure,monthly_charges,support_calls,plan,region\n0,12.5,70.1,2,basic,north\n",
+        "renamed_columns",
+        "the label column 'churned' looks renamed to 'Churned'",
+        id="renamed-label",
     ),
     pytest.param(
         "renamed-column.csv",

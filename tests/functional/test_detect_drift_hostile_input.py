@@ -41,6 +41,24 @@ HOSTILE = [
     pytest.param(GOOD + b"1,2.0,50.0,1,5'10\",north\n", "stray_quote", "line 5", id="stray-quote"),
     pytest.param(GOOD + b"1,inf,50.0,1,basic,north\n", "infinite_value", "'inf'", id="inf"),
     pytest.param(GOOD + b"1,1e400,50.0,1,basic,north\n", "infinite_value", "'1e400'", id="1e400"),
+    # issue 19
+    pytest.param(
+        GOOD + b"1,true,50.0,1,basic,north\n", "not_numeric", "'true' is not a number", id="true-in-numeric"
+    ),
+    pytest.param(GOOD.replace(b",", b";"), "wrong_delimiter", "separated by semicolons", id="semicolons"),
+    pytest.param(b"sep=,\n" + GOOD, "excel_sep_line", "Excel's separator hint", id="excel-sep-line"),
+    pytest.param(
+        HEADER + b"0,1.0,2.0,1," + b"p" * (1024 * 1024 + 1) + b",north\n",
+        "cell_too_large",
+        "line 2, column 'plan'",
+        id="huge-cell",
+    ),
+    pytest.param(
+        HEADER.rstrip(b"\n") + b"".join(b",c%d" % i for i in range(150_000)) + b"\n",
+        "too_many_columns",
+        "150,006 columns, over MAX_COLUMNS=10,000",
+        id="150k-columns",
+    ),
 ]
 
 
@@ -108,8 +126,9 @@ def test_gzip_expanding_past_the_decompressed_limit_is_quarantined(
 
 
 def test_a_ten_megabyte_cell_is_echoed_capped_everywhere(
-    detect_drift, clients, bucket, profile_uploaded, topic
+    detect_drift, clients, bucket, profile_uploaded, topic, monkeypatch
 ) -> None:
+    monkeypatch.setenv("MAX_CELL_BYTES", str(16 * 1024**2))
     cell = b"9" * 5_000_000 + b"x" * 5_000_000
     body = HEADER + b"0," + cell + b",70.1,2,basic,north\n" + ROWS
 
@@ -126,8 +145,9 @@ def test_a_ten_megabyte_cell_is_echoed_capped_everywhere(
 
 
 def test_a_ten_megabyte_category_is_reported_capped(
-    detect_drift, clients, bucket, profile_uploaded, make_frame_fn
+    detect_drift, clients, bucket, profile_uploaded, make_frame_fn, monkeypatch
 ) -> None:
+    monkeypatch.setenv("MAX_CELL_BYTES", str(16 * 1024**2))
     frame = make_frame_fn(600, seed=5)
     frame.loc[0, "region"] = "r" * 10_000_000
     result = detect_drift.invoke(detect_drift.upload("incoming/big-category.csv", frame_to_csv_bytes(frame)))
@@ -138,3 +158,70 @@ def test_a_ten_megabyte_category_is_reported_capped(
     region = next(f for f in json.loads(report)["features"] if f["name"] == "region")
     [unseen] = region["unseen_categories"]
     assert unseen["value"].endswith("(10,000,000 characters)") and unseen["count"] == 1
+
+
+def test_a_wide_header_is_quarantined_in_linear_time(detect_drift, clients, bucket, profile_uploaded) -> None:
+    """150,000 distinct names past the cap, and 9,000 with a duplicate among them under it: both refused
+    by name (the duplicate check was quadratic: 235 s for this header)."""
+    wide = HEADER.rstrip(b"\n") + b"".join(b",c%d" % i for i in range(9_000)) + b",c5\n" + ROWS
+    result = detect_drift.invoke(detect_drift.upload("incoming/wide.csv", wide))
+    error = read_report(clients, bucket, "quarantine/incoming/wide.csv.error.json")
+    assert (result.response["status"], error["code"]) == ("invalid", "duplicate_columns")
+    assert "['c5']" in error["reason"]
+
+
+def test_an_extra_column_is_a_warning_and_the_known_columns_are_checked(
+    detect_drift, clients, bucket, profile_uploaded, make_frame_fn
+) -> None:
+    frame = make_frame_fn(600, seed=5)
+    frame["coupon"] = "yes"
+    result = detect_drift.invoke(detect_drift.upload("incoming/extra.csv", frame_to_csv_bytes(frame)))
+
+    assert result.response["status"] == "checked"
+    report = read_report(clients, bucket, result.response["report_key"])
+    [warning] = report["input_warnings"]
+    assert (warning["code"], warning["columns"], warning["count"]) == ("extra_columns", ["'coupon'"], 1)
+    assert {f["name"] for f in report["features"]} == {
+        "tenure",
+        "monthly_charges",
+        "support_calls",
+        "plan",
+        "region",
+    }
+    assert report["rows"] == 600 and report["labelled_rows"] == 600
+
+
+def test_rows_of_a_new_class_are_set_aside_and_alerted_never_retrained(
+    detect_drift, clients, bucket, profile_uploaded, make_frame_fn, state_machine_arn, topic
+) -> None:
+    frame = make_frame_fn(600, seed=6).astype({"churned": object})
+    frame.loc[[3, 10, 11], "churned"] = "maybe"
+    result = detect_drift.invoke(detect_drift.upload("incoming/new-class.csv", frame_to_csv_bytes(frame)))
+
+    assert result.response["status"] == "checked"
+    report = read_report(clients, bucket, result.response["report_key"])
+    assert report["set_aside"]["unknown_class"] == {
+        "rows": 3,
+        "classes": {"maybe": 3},
+        "distinct": 1,
+        "first_line": 5,
+    }
+    [alert] = report["input_alerts"]
+    assert alert["code"] == "label_classes_changed" and alert["new_classes"] == ["maybe"]
+    assert report["alert"] is True and report["retrain"] is False
+    assert report["rows"] == 597 and report["labelled_rows"] == 597
+    assert list_executions(clients, state_machine_arn) == []
+    [message] = topic.messages()
+    assert "3 rows have labels the model never saw ('maybe'" in message["message"]
+
+
+def test_a_batch_of_only_new_classes_is_quarantined_with_the_way_forward(
+    detect_drift, clients, bucket, profile_uploaded, make_frame_fn
+) -> None:
+    frame = make_frame_fn(50, seed=7).astype({"churned": object})
+    frame["churned"] = "maybe"
+    result = detect_drift.invoke(detect_drift.upload("incoming/all-new.csv", frame_to_csv_bytes(frame)))
+
+    error = read_report(clients, bucket, "quarantine/incoming/all-new.csv.error.json")
+    assert (result.response["status"], error["code"]) == ("invalid", "unknown_class")
+    assert "new classes ['maybe']" in error["reason"] and "bootstrap run" in error["reason"]

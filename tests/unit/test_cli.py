@@ -57,7 +57,7 @@ def test_profile_command_writes_profile_and_reports_holdout(files, capsys):
     code = main(["profile", str(files / "train.csv"), "--out", str(files / "p"), "--label", "label"])
     out = capsys.readouterr().out
     assert code == EXIT_OK and (files / "p" / "profile.json").exists()
-    assert "label 'label' (binary)" in out and "concept-drift test will be skipped" in out
+    assert "label 'label': binary" in out and "concept-drift test will be skipped" in out
 
 
 def test_check_json_has_the_documented_fields(files, capsys):

@@ -183,3 +183,31 @@ def test_handler_returns_strict_json(aws, to_csv, load_handler, lambda_context, 
     json.dumps(result, allow_nan=False)
     assert result["hyperparameters"]["num_round"] == "50"
     assert result["hyperparameters"]["objective"] == "binary:logistic"
+
+
+def test_a_seed_with_true_false_labels_and_features_deploys_the_first_model(aws, to_csv):
+    """The schema comes from the seed's text, as DetectDrift will read its batches: 'false' is a class."""
+    frame = make_frame(400, seed=3)
+    frame["label"] = np.where(frame["label"] == 1, "true", "false")
+    frame["flag"] = np.where(np.arange(400) % 3 == 0, "true", "false")
+    aws.s3.put_object(Bucket=BUCKET, Key="seed/bools.csv", Body=to_csv(frame))
+
+    data = prepare_training_data(aws.s3, settings(), event("seed/bools.csv", bootstrap=True))
+
+    assert data["task"] == "binary" and data["classes"] == ["false", "true"]
+    profile = BaselineProfile.from_json_bytes(
+        aws.s3.get_object(Bucket=BUCKET, Key="training/run-1/candidate-1/profile.json")["Body"].read()
+    )
+    assert sorted(profile.columns["flag"].categories) == ["false", "true"]
+
+
+def test_a_bootstrap_with_a_new_class_set_builds_its_schema_from_the_seed(aws, to_csv):
+    """A serving binary model does not impose its classes on a bootstrap: the seed's three classes win."""
+    seed_champion(aws.s3)
+    frame = make_frame(600, seed=4)
+    frame["label"] = np.arange(600) % 3
+    aws.s3.put_object(Bucket=BUCKET, Key="seed/three-classes.csv", Body=to_csv(frame))
+
+    data = prepare_training_data(aws.s3, settings(), event("seed/three-classes.csv", bootstrap=True))
+
+    assert data["task"] == "multiclass" and data["classes"] == ["0", "1", "2"]

@@ -4,6 +4,7 @@ apply the policy (``check_frame``, shared with the check of captured traffic in 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +58,8 @@ def run_check(
         recovery_used=recovery_used,
         rows=batch.rows_read,
         sampling=batch.sampling,
+        input_warnings=batch.warnings,
+        set_aside=batch.set_aside,
     )
 
 
@@ -71,12 +74,16 @@ def check_frame(
     recovery_used: int = 0,
     rows: int,
     sampling: dict,
+    input_warnings: list[dict] | None = None,
+    set_aside: dict[str, dict] | None = None,
 ) -> DriftReport:
     """The check proper, on rows already read: what a CSV batch and captured traffic share.
 
     ``frame`` holds the schema's features and, when known, its label (missing where unlabelled);
-    ``rows`` and ``sampling`` say how the rows were obtained (``CsvBatch.sampling``'s shape).
+    ``rows`` and ``sampling`` say how the rows were obtained (``CsvBatch.sampling``'s shape);
+    ``input_warnings`` and ``set_aside`` are what the reader let pass or left out (``CsvBatch``'s).
     """
+    set_aside = set_aside or {}
     features = feature_drift(profile, frame, config)
     label = profile.schema.label
     labels = frame[label] if label in frame.columns else None
@@ -96,6 +103,9 @@ def check_frame(
         gap_summary=concept.gap_summary(),
         recovery_used=recovery_used,
     )
+    alerts = _input_alerts(set_aside, profile.schema.classes)
+    if alerts:  # an alert, never a retrain on its own: a model cannot learn a class from one batch
+        decision = replace(decision, alert=True)
     return DriftReport(
         status="ok",
         batch_id=batch_id,
@@ -109,6 +119,9 @@ def check_frame(
         concept=concept,
         decision=decision,
         distributions=numeric_distributions(profile, frame),
+        input_warnings=input_warnings or [],
+        set_aside=set_aside,
+        alerts=alerts,
         profile={
             "created_at": profile.created_at,
             "rows": profile.rows,
@@ -116,3 +129,21 @@ def check_frame(
             **{k: v for k, v in profile.metadata.items() if k in ("model_name", "source", "training_job")},
         },
     )
+
+
+def _input_alerts(set_aside: dict[str, dict], classes: tuple[str, ...]) -> list[dict]:
+    """``label_classes_changed`` when rows held labels the model never saw (they were set aside)."""
+    unknown = set_aside.get("unknown_class")
+    if not unknown:
+        return []
+    new = list(unknown["classes"])
+    return [
+        {
+            "code": "label_classes_changed",
+            "new_classes": new,
+            "rows": unknown["rows"],
+            "message": f"{unknown['rows']:,} rows have labels the model never saw ({', '.join(map(repr, new))}; "
+            f"it knows {list(classes)}): they were set aside and the rest checked. A model for the new class "
+            "set starts with a bootstrap run on a seed file that holds them (docs/bad-input.md)",
+        }
+    ]

@@ -1,9 +1,11 @@
-"""How much work one batch may cost: object size, decompressed size and compression ratio.
+"""How much work one batch may cost: object size, decompressed size, compression ratio, columns, cells.
 
 The reader's memory is flat whatever the size (it streams and samples), but its time is not: about
 30 MB/s of CSV on a 2-vCPU Lambda. These limits turn a file that would run a function into its timeout,
 or a small gzip that expands to gigabytes of identical rows, into a quarantine with a specific reason.
 They are checked from the event (the object's size) before anything is read, and again while reading.
+The column count and the cell size bound what one record can cost once parsed (a 60 MB cell becomes
+over a gigabyte of parser memory; a 150,000-name header, a minute of work per block).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ ENV_NAMES = {
     "max_object_bytes": "MAX_OBJECT_BYTES",
     "max_decompressed_bytes": "MAX_DECOMPRESSED_BYTES",
     "max_compression_ratio": "MAX_COMPRESSION_RATIO",
+    "max_columns": "MAX_COLUMNS",
+    "max_cell_bytes": "MAX_CELL_BYTES",
 }
 
 
@@ -54,15 +58,21 @@ class ReadLimits:
         out. CSV gzips 3 to 20 times; a file of identical rows, about 1,000 times.
     ratio_check_after_bytes:
         Output before the ratio is judged (not a deployment setting: tests lower it).
+    max_columns:
+        Most columns in a header (10,000: models are far narrower; ``too_many_columns`` beyond).
+    max_cell_bytes:
+        Largest cell, in bytes (1 MiB: no category or number is that long; ``cell_too_large`` beyond).
     """
 
     max_object_bytes: int = 2 * 1024**3
     max_decompressed_bytes: int = 4 * 1024**3
     max_compression_ratio: float = 100.0
     ratio_check_after_bytes: int = RATIO_CHECK_AFTER_BYTES
+    max_columns: int = 10_000
+    max_cell_bytes: int = 1024 * 1024
 
     def __post_init__(self) -> None:
-        for name in ("max_object_bytes", "max_decompressed_bytes"):
+        for name in ("max_object_bytes", "max_decompressed_bytes", "max_columns", "max_cell_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{ENV_NAMES[name]} must be >= 1, got {getattr(self, name)}")
         if not self.max_compression_ratio >= 1:
@@ -70,9 +80,12 @@ class ReadLimits:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ReadLimits:
-        """Read ``MAX_OBJECT_BYTES``, ``MAX_DECOMPRESSED_BYTES`` and ``MAX_COMPRESSION_RATIO``."""
+        """Read ``MAX_OBJECT_BYTES``, ``MAX_DECOMPRESSED_BYTES``, ``MAX_COMPRESSION_RATIO``,
+        ``MAX_COLUMNS`` and ``MAX_CELL_BYTES`` (each optional)."""
         d = cls()
         return cls(
+            max_columns=env_value(environ, ENV_NAMES["max_columns"], d.max_columns, int),
+            max_cell_bytes=env_value(environ, ENV_NAMES["max_cell_bytes"], d.max_cell_bytes, int),
             max_object_bytes=env_value(environ, ENV_NAMES["max_object_bytes"], d.max_object_bytes, int),
             max_decompressed_bytes=env_value(
                 environ, ENV_NAMES["max_decompressed_bytes"], d.max_decompressed_bytes, int
@@ -93,6 +106,15 @@ class ReadLimits:
             "object_too_large",
             f"the object is {how}{human_bytes(size)}, over MAX_OBJECT_BYTES="
             f"{human_bytes(self.max_object_bytes)}: split it into smaller batches",
+        )
+
+    def cell_too_large(self, line: int, column: str, size: int) -> InvalidBatchError:
+        return InvalidBatchError(
+            "cell_too_large",
+            f"line {line}, column {column}: a cell of {human_bytes(size)}, over MAX_CELL_BYTES="
+            f"{human_bytes(self.max_cell_bytes)}: no value a model reads is that long (a file pasted "
+            "into a cell, or a quote left open on purpose?)",
+            line=line,
         )
 
     def decompressed_too_large(self) -> InvalidBatchError:

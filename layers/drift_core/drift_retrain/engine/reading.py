@@ -3,7 +3,9 @@
 The file is read as a stream in blocks that end on record boundaries, so memory stays bounded whatever
 its size: each block is checked (``record_scan``: UTF-8, NUL bytes, quotes, carriage returns, fields per
 record), parsed by pandas' C parser, and kept in a uniform sample of at most ``max_rows`` rows; the
-bytes read are bounded by ``ReadLimits``. Every problem becomes an ``InvalidBatchError`` whose code is
+bytes read are bounded by ``ReadLimits``. Every column is read as text and turned into values by ``cell_text`` (one definition
+for training data and batches: the kinds inferred from a training file are the kinds its batches are
+checked against, cell by cell). Every problem becomes an ``InvalidBatchError`` whose code is
 one of ``READ_REASONS`` and whose message names the line and column, so a bad file can be quarantined
 with a reason a person can act on. Nothing else escapes, except errors of the stream itself (a network
 read failing), which say nothing about the file.
@@ -12,15 +14,19 @@ read failing), which say nothing about the file.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from drift_retrain.echo import echo
-from drift_retrain.engine.batch_header import check_header
+from drift_retrain.echo import clip, echo
+from drift_retrain.engine.batch_header import HeaderCheck, check_column_count, check_header
 from drift_retrain.engine.batch_source import Source, open_source
+from drift_retrain.engine.cell_text import missing_in_numeric, numbers_from_text, text_na_values
+from drift_retrain.engine.kind_inference import infer_kind
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.read_reasons import READ_REASONS
 from drift_retrain.engine.record_scan import (
@@ -32,22 +38,38 @@ from drift_retrain.engine.record_scan import (
     without_first,
 )
 from drift_retrain.engine.row_sampler import RowSampler
-from drift_retrain.engine.schema import CATEGORICAL, Schema, canonical_labels
+from drift_retrain.engine.schema import NUMERIC, Schema, canonical_labels, infer_schema
 from drift_retrain.exceptions import InvalidBatchError
 
 __all__ = [
     "BLOCK_BYTES",
     "MAX_RECORD_BYTES",
+    "MIN_TRAINING_ROWS",
     "READ_REASONS",
     "CsvBatch",
     "ReadLimits",
     "Source",
     "read_csv",
+    "read_training",
 ]
 
 
 #: 2 MiB blocks: measured on a 200k x 26 batch, 8 MiB blocks cost 64 MB more peak memory and 0.2 s more.
 BLOCK_BYTES = 2 * 1024 * 1024
+#: Fewer labelled training rows than this make no baseline: a KS test against 30 values cannot see a
+#: shift smaller than about a third of the data's spread, and a holdout of a few rows says nothing.
+MIN_TRAINING_ROWS = 30
+
+
+def _zeros_and_ones(values: np.ndarray) -> bool:
+    return bool(np.all((values == 0.0) | (values == 1.0) | np.isnan(values)))
+
+
+def _has_boolean_word(data: bytes) -> bool:
+    """Whether the words pandas' C parser reads as booleans (and casts to 1.0/0.0 in a float column)
+    appear at all (a fast test; the column is then read again as text)."""
+    lowered = data.lower()
+    return b"true" in lowered or b"false" in lowered
 
 
 @dataclass
@@ -60,6 +82,10 @@ class CsvBatch:
     compressed: bool
     schema: Schema | None = None
     line_of_row: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    #: What the reader let pass with a warning (``extra_columns``), for the report's ``input_warnings``.
+    warnings: list[dict] = field(default_factory=list)
+    #: Rows left out of the check by reason: ``{"unknown_class": {"rows", "classes", "first_line"}}``.
+    set_aside: dict[str, dict] = field(default_factory=dict)
 
     @property
     def sampled(self) -> bool:
@@ -93,28 +119,100 @@ def read_csv(
     source:
         Bytes, a path, or a binary file object (read as a stream, e.g. an S3 ``StreamingBody``).
     schema:
-        When given, the header must hold exactly the schema's features (any order) and optionally its
-        label; numeric features must parse as finite numbers; categorical ones are kept as text.
-        When ``None`` (training data), pandas infers the types and ``label`` (default: the first column)
-        must be present.
+        When given, the header must hold the schema's features (any order; other columns are left out
+        with an ``extra_columns`` warning) and optionally its label; numeric features must parse as
+        finite numbers; categorical ones are kept as text; rows whose label is not one of the model's
+        classes are set aside (``CsvBatch.set_aside``). When ``None`` (training data), this is
+        ``read_training``: the schema is inferred from the text and ``label`` (default: the first
+        column) must be present.
     max_rows:
         Keep a uniform random sample of at most this many rows (``seed`` fixes it); ``None`` keeps all.
     limits:
-        Object size, decompressed size and compression ratio bounds (default: ``ReadLimits()``).
+        Object size, decompressed size, compression ratio, columns and cell size bounds (default:
+        ``ReadLimits()``).
 
     Raises
     ------
     InvalidBatchError
-        With a code from ``READ_REASONS`` (the README's "Bad input" table).
+        With a code from ``READ_REASONS`` (docs/bad-input.md).
     """
+    if schema is None:
+        return read_training(
+            source, label=label, max_rows=max_rows, seed=seed, block_bytes=block_bytes, limits=limits
+        )
+    return _read(source, schema, schema.label, schema.missing_markers, max_rows, seed, block_bytes, limits)
+
+
+def read_training(
+    source: Source,
+    *,
+    label: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    max_rows: int | None = None,
+    seed: int = 0,
+    block_bytes: int = BLOCK_BYTES,
+    limits: ReadLimits | None = None,
+    min_rows: int = MIN_TRAINING_ROWS,
+) -> CsvBatch:
+    """Read training data as text, infer its schema from that text, and type it by that schema.
+
+    ``overrides`` are a schema file's (``schema.load_schema_overrides``): they apply before the values
+    are typed, so a column forced categorical keeps its text (``001`` stays ``001``). Fewer than
+    ``min_rows`` labelled rows raise ``too_few_rows``. The result's ``schema`` is the inferred one, and
+    its frame holds exactly what a batch read with that schema would hold for the same rows.
+    """
+    overrides = dict(overrides or {})
+    label = label or overrides.get("label")
+    markers = tuple(overrides.get("missing_markers") or ())
+    text = _read(source, None, label, markers, max_rows, seed, block_bytes, limits)
+    frame = text.frame
+    kinds = {name: infer_kind(frame[name], markers) for name in text.columns}
+    schema = infer_schema(frame, label=label, overrides=overrides, kinds=kinds)
+    for spec in schema.columns:
+        if spec.kind != NUMERIC:
+            continue
+        cells = frame[spec.name]
+        parsed = kinds[spec.name].numbers
+        frame[spec.name] = numbers_from_text(
+            cells if parsed is None else parsed,
+            spec.name,
+            text.line_of_row,
+            markers,
+            lambda i, cells=cells: str(cells.iloc[i]),
+        )
+    frame[schema.label] = _typed_labels(frame[schema.label], schema, text.line_of_row)
+    labelled = int(frame[schema.label].notna().sum())
+    if labelled < min_rows:
+        raise InvalidBatchError(
+            "too_few_rows",
+            f"training data: {labelled:,} labelled rows; a baseline needs at least {min_rows:,} "
+            "(MIN_TRAINING_ROWS): too few rows to tell drift from chance",
+            column=schema.label,
+        )
+    text.schema = schema
+    return text
+
+
+def _read(
+    source: Source,
+    schema: Schema | None,
+    label: str | None,
+    markers: tuple[str, ...],
+    max_rows: int | None,
+    seed: int,
+    block_bytes: int,
+    limits: ReadLimits | None,
+) -> CsvBatch:
+    limits = limits or ReadLimits()
     stream, compressed = open_source(source, limits)
     try:
         blocks = record_blocks(stream, block_bytes)
         header_block = first_block(blocks)
-        columns = _header(header_block)
-        check_header(columns, schema, label)
+        check_column_count(int(header_block.fields[0]), limits.max_columns)
+        columns = _header(header_block, limits)
+        header = check_header(columns, schema, label)
         sampler = RowSampler(max_rows, seed)
-        parse = _BlockParser(columns, schema)
+        parse = _BlockParser(columns, header, schema, markers, limits)
         rest = without_first(header_block)
         if rest is not None:
             sampler.add(*parse(rest))
@@ -122,36 +220,63 @@ def read_csv(
             sampler.add(*parse(block))
     finally:
         stream.close()
-    frame, line_of_row, rows_read = sampler.result(columns)
+    frame, line_of_row, rows_read = sampler.result(header.used)
+    set_aside = parse.set_aside()
+    if rows_read == 0 and "unknown_class" in set_aside:
+        aside = set_aside["unknown_class"]
+        raise InvalidBatchError(
+            "unknown_class",
+            f"every labelled row ({aside['rows']:,}) has a label that is not one of the model's classes "
+            f"{echo(list(schema.classes))}: new classes {echo(list(aside['classes']))}; a model for the "
+            "new class set starts with a bootstrap run on a seed file that holds them (docs/bad-input.md)",
+            line=aside["first_line"],
+            column=schema.label,
+        )
     if rows_read == 0:
         raise InvalidBatchError("no_rows", "the file has a header row but no data rows")
-    if schema is not None:
-        _check_labels(frame, line_of_row, schema)
     return CsvBatch(
         frame=frame,
-        columns=columns,
+        columns=header.used,
         rows_read=rows_read,
         compressed=compressed,
         schema=schema,
         line_of_row=line_of_row,
+        warnings=header.warnings,
+        set_aside=set_aside,
     )
 
 
-def _header(block: Block) -> list[str]:
-    return [name.strip() for name in record_fields(block, 0)]
+def _header(block: Block, limits: ReadLimits) -> list[str]:
+    names = record_fields(block, 0)
+    for position, name in enumerate(names, start=1):
+        if len(name) > limits.max_cell_bytes // 4 and len(name.encode("utf-8")) > limits.max_cell_bytes:
+            raise limits.cell_too_large(1, f"{position} (the header)", len(name.encode("utf-8")))
+    return [name.strip() for name in names]
 
 
 class _BlockParser:
-    """Turns checked blocks into frames with the schema's types."""
+    """Turns checked blocks into frames: text, or the schema's types with labels checked."""
 
-    def __init__(self, columns: list[str], schema: Schema | None):
-        self.columns = columns
-        self.schema = schema
-        self.text_columns: list[str] = []
+    def __init__(
+        self,
+        columns: list[str],
+        header: HeaderCheck,
+        schema: Schema | None,
+        markers: tuple[str, ...],
+        limits: ReadLimits,
+    ):
+        self.columns, self.used, self.schema, self.markers = columns, header.used, schema, markers
+        self.limits = limits
         self.numeric_columns: list[str] = []
         if schema is not None:
-            self.text_columns = [c for c in columns if c in schema.names_of(CATEGORICAL) or c == schema.label]
-            self.numeric_columns = [c for c in columns if c not in self.text_columns]
+            numeric = set(schema.names_of(NUMERIC))
+            self.numeric_columns = [c for c in self.used if c in numeric]
+        self.text_columns = [c for c in self.used if c not in self.numeric_columns]
+        self.na_values = {c: text_na_values(markers) for c in self.text_columns} | {
+            c: missing_in_numeric(markers) for c in self.numeric_columns
+        }
+        self.unknown: Counter[str] = Counter()
+        self.first_unknown_line: int | None = None
 
     def __call__(self, block: Block) -> tuple[pd.DataFrame, np.ndarray]:
         wrong = np.flatnonzero(block.fields != len(self.columns))
@@ -164,96 +289,103 @@ class _BlockParser:
                 line=line,
             )
         if not len(block.starts):
-            return pd.DataFrame(columns=self.columns), block.lines
-        frame = pd.read_csv(
-            io.BytesIO(block.data[int(block.starts[0]) :]),
-            header=None,
-            names=self.columns,
-            dtype=dict.fromkeys(self.text_columns, str),
-            encoding="utf-8",
-            engine="c",
-            skip_blank_lines=True,
-            low_memory=False,
-        )
+            return pd.DataFrame(columns=self.used), block.lines
+        self._check_cells(block)
+        try:
+            frame = self._parse(block, numbers=True)
+            self._retext_booleans(block, frame)
+        except ValueError:  # a numeric column holds text: read it as text to name the cell
+            frame = self._parse(block, numbers=False)
         if len(frame) != len(block.starts):  # pragma: no cover - guards our record scan against pandas
             raise InvalidBatchError(
                 "unparseable", f"lines {block.lines[0]}-{block.lines[-1]}: could not split the records"
             )
-        numeric = self.numeric_columns if self.schema is not None else _float_columns(frame)
-        for name in numeric:
-            frame[name] = _as_numbers(
-                frame[name], name, block.lines, lambda i, n=name: self._raw(block, i, n)
+        for name in self.numeric_columns:
+            frame[name] = numbers_from_text(
+                frame[name], name, block.lines, self.markers, lambda i, n=name: self._raw(block, i, n)
             )
-        return frame, block.lines
+        if self.schema is None or self.schema.label not in frame.columns:
+            return frame, block.lines
+        return self._labels(frame, block.lines)
+
+    def _retext_booleans(self, block: Block, frame: pd.DataFrame) -> None:
+        """pandas reads a numeric column whose every cell in a block is ``true``/``false`` as 1.0/0.0:
+        such columns are read again as text, so the cell is refused as ``not_numeric``."""
+        if not self.numeric_columns or not _has_boolean_word(block.data):
+            return
+        suspects = [c for c in self.numeric_columns if _zeros_and_ones(frame[c].to_numpy())]
+        if suspects:
+            text = self._parse(block, numbers=False, columns=suspects)
+            for name in suspects:
+                frame[name] = text[name]
+
+    def _parse(self, block: Block, *, numbers: bool, columns: list[str] | None = None) -> pd.DataFrame:
+        dtype = dict.fromkeys(self.text_columns, str)
+        if numbers:
+            dtype |= dict.fromkeys(self.numeric_columns, np.float64)
+        else:
+            dtype |= dict.fromkeys(self.numeric_columns, str)
+        used = self.used if columns is None else columns
+        return pd.read_csv(
+            io.BytesIO(block.data[int(block.starts[0]) :]),
+            header=None,
+            names=self.columns,
+            usecols=used,
+            dtype=dtype,
+            na_values=self.na_values,
+            keep_default_na=False,
+            encoding="utf-8",
+            engine="c",
+            skip_blank_lines=True,
+            low_memory=False,
+        )[used]
+
+    def _check_cells(self, block: Block) -> None:
+        """``cell_too_large`` before pandas sees a record holding a cell over ``max_cell_bytes``."""
+        cap = self.limits.max_cell_bytes
+        for i in np.flatnonzero((block.ends - block.starts) > cap)[:100]:
+            for position, cell in enumerate(record_fields(block, int(i))):
+                size = len(cell.encode("utf-8")) if len(cell) * 4 > cap else len(cell)
+                if size > cap:
+                    line = int(block.lines[int(i)])
+                    raise self.limits.cell_too_large(line, echo(self.columns[position]), size)
+
+    def _labels(self, frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+        """Labels typed; rows with a class the model never saw are counted and set aside."""
+        schema = self.schema
+        assert schema is not None
+        values = frame[schema.label]
+        if not schema.is_classification:
+            frame[schema.label] = numbers_from_text(values, schema.label, lines, self.markers)
+            return frame, lines
+        canonical = canonical_labels(values)
+        unknown = (canonical.notna() & ~canonical.isin(schema.classes)).to_numpy()
+        frame[schema.label] = canonical
+        if not unknown.any():
+            return frame, lines
+        self.unknown.update(canonical[unknown].astype(str))
+        if self.first_unknown_line is None:
+            self.first_unknown_line = int(lines[np.flatnonzero(unknown)[0]])
+        return frame[~unknown], lines[~unknown]
+
+    def set_aside(self) -> dict[str, dict]:
+        if not self.unknown:
+            return {}
+        classes = {clip(c): n for c, n in self.unknown.most_common(20)}
+        return {
+            "unknown_class": {
+                "rows": int(sum(self.unknown.values())),
+                "classes": classes,
+                "distinct": len(self.unknown),
+                "first_line": self.first_unknown_line,
+            }
+        }
 
     def _raw(self, block: Block, index: int, name: str) -> str:
         return record_fields(block, index)[self.columns.index(name)]
 
 
-def _float_columns(frame: pd.DataFrame) -> list[str]:
-    """Training data without a schema: the columns pandas read as floats (where ``inf`` can hide)."""
-    return [str(c) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-
-
-def _as_numbers(
-    values: pd.Series, name: str, lines: np.ndarray, raw: Callable[[int], str] | None = None
-) -> pd.Series:
-    """``values`` as float64, or ``not_numeric`` / ``infinite_value`` naming the first bad cell.
-
-    ``raw(i)`` gives row ``i``'s text when pandas has already read the column as numbers (``1e400``
-    arrives as ``inf``; the message quotes what the file says).
-    """
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        numbers = values if values.dtype == np.float64 else values.astype(np.float64)
-        text = None
-    else:
-        numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
-        text = values
-        bad = np.flatnonzero(numbers.isna().to_numpy() & values.notna().to_numpy())
-        if len(bad) == 0 and pd.api.types.is_bool_dtype(values):
-            bad = np.array([0])
-        if len(bad):
-            i = int(bad[0])
-            line = int(lines[i])
-            raise InvalidBatchError(
-                "not_numeric",
-                f"line {line}, column {echo(name)}: {echo(values.iloc[i])} is not a number (the column is numeric)",
-                line=line,
-                column=name,
-            )
-    infinite = np.flatnonzero(np.isinf(numbers.to_numpy()))
-    if len(infinite):
-        i = int(infinite[0])
-        line = int(lines[i])
-        cell = (
-            str(text.iloc[i]) if text is not None else (raw(i) if raw is not None else str(numbers.iloc[i]))
-        )
-        raise InvalidBatchError(
-            "infinite_value",
-            f"line {line}, column {echo(name)}: {echo(cell)} is not a finite number (infinite, or beyond "
-            "the range of a 64-bit float); a model cannot use it: leave the cell empty if it is unknown",
-            line=line,
-            column=name,
-        )
-    return numbers
-
-
-def _check_labels(frame: pd.DataFrame, line_of_row: np.ndarray, schema: Schema) -> None:
-    if schema.label not in frame.columns:
-        return
-    values = frame[schema.label]
+def _typed_labels(values: pd.Series, schema: Schema, lines: np.ndarray) -> pd.Series:
     if schema.is_classification:
-        canonical = canonical_labels(values)
-        unknown = np.flatnonzero(canonical.notna().to_numpy() & ~canonical.isin(schema.classes).to_numpy())
-        if len(unknown):
-            i = int(unknown[0])
-            raise InvalidBatchError(
-                "unknown_class",
-                f"line {int(line_of_row[i])}, label {echo(schema.label)}: {echo(values.iloc[i])} is not one "
-                f"of the model's classes {echo(list(schema.classes))}",
-                line=int(line_of_row[i]),
-                column=schema.label,
-            )
-        frame[schema.label] = canonical
-    else:
-        frame[schema.label] = _as_numbers(values, schema.label, line_of_row)
+        return canonical_labels(values)
+    return numbers_from_text(values, schema.label, lines, schema.missing_markers)

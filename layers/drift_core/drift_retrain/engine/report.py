@@ -49,6 +49,11 @@ class DriftReport:
     profile: dict[str, Any] = field(default_factory=dict)
     #: Numeric features' shares on the baseline's deciles, baseline and batch (what the HTML plots).
     distributions: dict[str, Any] = field(default_factory=dict)
+    #: What the reader let pass and says (``extra_columns``), rows it set aside by reason, and alerts
+    #: about the input itself (``label_classes_changed``): see docs/bad-input.md.
+    input_warnings: list[dict[str, Any]] = field(default_factory=list)
+    set_aside: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
     checked_at: str = field(default_factory=_now)
     #: Further sections by name (captured traffic adds ``capture``, ``prediction_drift`` and
     #: ``estimated_performance``); a section with ``"alert": true`` raises the report's alert, never a retrain.
@@ -110,6 +115,9 @@ class DriftReport:
             "retrain_trigger": self.decision.trigger if self.retrain else None,
             "recovery": self.decision.recovery,
             "distributions": self.distributions,
+            "input_warnings": self.input_warnings,
+            "set_aside": self.set_aside,
+            "input_alerts": self.alerts,
             "config": self.config.to_dict(),
             **self.sections,
         }
@@ -128,6 +136,10 @@ def render_text(report: dict[str, Any]) -> str:
     sampling = report.get("sampling") or {}
     sampled = "" if sampling.get("method") != "uniform_sample" else f", sampled to {sampling['rows_used']:,}"
     lines.append(f"  rows: {report['rows']:,}{sampled}; labelled: {report['labelled_rows']:,}")
+    for alert in report.get("input_alerts") or []:
+        lines.append(f"  ALERT ({alert['code']}): {alert['message']}")
+    for warning in report.get("input_warnings") or []:
+        lines.append(f"  warning ({warning['code']}): {warning['message']}")
     drifted = report["drifted_features"]
     lines.append(
         f"  feature drift: {len(drifted)} of {len(report['features'])} columns"

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.cell_text import LEGACY_MISSING_MARKERS, missing_in_numeric
+from drift_retrain.engine.kind_inference import InferredKind, infer_kind
 from drift_retrain.engine.roles import FEATURE, ROLES, TIMESTAMP, infer_role
 from drift_retrain.exceptions import SchemaError
 
@@ -46,13 +48,16 @@ MAX_CLASSES = 20
 class ColumnSpec:
     """One feature column: its name, whether it is numeric or categorical, and its role (see ``roles``).
 
-    ``role_reason`` says where the role came from (the schema file, or what inference saw), for the report.
+    ``role_reason`` and ``kind_reason`` say where the role and the kind came from (the schema file, or
+    what inference saw); ``caution`` says when inference made a call worth checking (``kind_inference``).
     """
 
     name: str
     kind: str
     role: str = FEATURE
     role_reason: str = "default"
+    kind_reason: str = "default"
+    caution: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -61,7 +66,11 @@ class ColumnSpec:
             raise SchemaError(f"column {self.name!r}: role must be one of {ROLES}, got {self.role!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "role": self.role, "role_reason": self.role_reason}
+        data = {"name": self.name, "kind": self.kind, "role": self.role, "role_reason": self.role_reason}
+        data["kind_reason"] = self.kind_reason
+        if self.caution:
+            data["caution"] = self.caution
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ColumnSpec:
@@ -70,6 +79,8 @@ class ColumnSpec:
             str(data["kind"]),
             str(data.get("role", FEATURE)),
             str(data.get("role_reason", "default")),
+            str(data.get("kind_reason", "default")),
+            str(data.get("caution", "")),
         )
 
 
@@ -80,6 +91,8 @@ class Schema:
     ``classes`` are canonical strings (see ``canonical_label``); class ``i`` is encoded as ``i`` for training.
     ``dependence`` is ``"autocorrelated"`` for rows in time order that are not independent draws (daily
     weather, sensor logs): numeric tests then count effective rather than raw rows.
+    ``missing_markers`` are cells read as missing in every column besides the empty cell (numeric
+    columns also take ``NA``, ``null``, ... see ``cell_text``); by default none, so a level ``NA`` is kept.
     """
 
     columns: tuple[ColumnSpec, ...]
@@ -87,6 +100,7 @@ class Schema:
     task: str
     classes: tuple[str, ...] = ()
     dependence: str = "independent"
+    missing_markers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -133,6 +147,7 @@ class Schema:
             "task": self.task,
             "classes": list(self.classes),
             "dependence": self.dependence,
+            "missing_markers": list(self.missing_markers),
             "columns": [c.to_dict() for c in self.columns],
         }
 
@@ -146,6 +161,7 @@ class Schema:
                 task=str(data["task"]),
                 classes=tuple(str(c) for c in data.get("classes", ())),
                 dependence=str(data.get("dependence", "independent")),
+                missing_markers=tuple(str(m) for m in data.get("missing_markers", LEGACY_MISSING_MARKERS)),
             )
         except (KeyError, TypeError) as exc:
             raise SchemaError(f"schema is missing a field or has a wrong type: {exc}") from exc
@@ -178,7 +194,8 @@ def canonical_labels(values: pd.Series) -> pd.Series:
 def load_schema_overrides(path: str | Path) -> dict[str, Any]:
     """Read a schema file; every key is optional and what is given overrides inference.
 
-    ``{"label": "y", "task": "binary", "dependence": "autocorrelated", "columns": {"zip": "categorical",
+    ``{"label": "y", "task": "binary", "dependence": "autocorrelated", "missing_markers": ["?", "NA"],
+    "columns": {"zip": "categorical",
     "user_id": "id", "day": "timestamp", "notes": "ignore", "age": {"kind": "numeric", "role": "feature"}}}``:
     a column maps to a kind, a role (see ``roles``) or both.
     """
@@ -192,7 +209,14 @@ def load_schema_overrides(path: str | Path) -> dict[str, Any]:
     if isinstance(columns, list):
         columns = {c["name"]: {k: v for k, v in c.items() if k != "name"} for c in columns}
     data["columns"] = {str(name): _column_override(str(name), spec) for name, spec in columns.items()}
+    data["missing_markers"] = _markers(data.get("missing_markers", []))
     return data
+
+
+def _markers(markers: Any) -> list[str]:
+    if not isinstance(markers, list) or not all(isinstance(m, str) for m in markers):
+        raise SchemaError(f"schema file: missing_markers must be a list of strings, got {markers!r}")
+    return markers
 
 
 def _column_override(name: str, spec: Any) -> dict[str, str]:
@@ -215,15 +239,22 @@ def infer_schema(
     frame: pd.DataFrame,
     label: str | None = None,
     overrides: Mapping[str, Any] | None = None,
+    *,
+    kinds: Mapping[str, InferredKind] | None = None,
 ) -> Schema:
     """Infer feature kinds and roles, the label and the task from training data.
 
-    Numbers are numeric features; anything else (text, booleans) is categorical. Roles follow
+    ``frame`` holds the columns as read (text; see ``reading.read_training``) or as built in memory.
+    A column whose every non-missing cell is a number is numeric; anything else (text, booleans, a
+    column with no values) is categorical (``kind_inference``, which says why). Roles follow
     ``roles.infer_role`` (ISO dates are timestamps, nearly unique text is an ID). The label is
     ``label``, else the override's, else the first column. A label of 0/1 or two values is binary,
-    a few distinct integers or strings are multiclass, other numbers are regression.
+    a few distinct integers or strings are multiclass, other numbers are regression. ``kinds`` are
+    columns' kinds already inferred (the reader infers them once and keeps the parsed numbers).
     """
+    kinds = kinds or {}
     overrides = dict(overrides or {})
+    markers = tuple(_markers(list(overrides.get("missing_markers", []))))
     label = label or overrides.get("label") or (str(frame.columns[0]) if len(frame.columns) else None)
     if label is None or label not in frame.columns:
         raise SchemaError(f"label column {label!r} is not in the data (columns: {list(frame.columns)})")
@@ -234,27 +265,49 @@ def infer_schema(
     if unknown:
         raise SchemaError(f"schema file names columns that are not in the data: {unknown}")
     columns = tuple(
-        _column_spec(str(name), frame[name], given.get(str(name), {}))
+        _column_spec(
+            str(name),
+            frame[name],
+            given.get(str(name), {}),
+            kinds.get(str(name)) or infer_kind(frame[name], markers),
+        )
         for name in frame.columns
         if name != label
     )
-    task, classes = _infer_task(frame[label], overrides.get("task"))
+    labels = frame[label]
+    if infer_kind(labels, markers).kind == NUMERIC and not pd.api.types.is_numeric_dtype(labels):
+        labels = _as_numbers(labels, markers)
+    task, classes = _infer_task(labels, overrides.get("task"))
     dependence = str(overrides.get("dependence", "independent"))
-    return Schema(columns=columns, label=str(label), task=task, classes=classes, dependence=dependence)
+    return Schema(
+        columns=columns,
+        label=str(label),
+        task=task,
+        classes=classes,
+        dependence=dependence,
+        missing_markers=markers,
+    )
 
 
-def _column_spec(name: str, values: pd.Series, given: Mapping[str, str]) -> ColumnSpec:
-    kind = given.get("kind") or _infer_kind(values)
+def _column_spec(
+    name: str, values: pd.Series, given: Mapping[str, str], inferred: InferredKind
+) -> ColumnSpec:
+    if "kind" in given:
+        kind, kind_reason, caution = given["kind"], "schema file", ""
+    else:
+        kind, kind_reason, caution = inferred.kind, inferred.reason, inferred.caution
     if "role" in given:
-        return ColumnSpec(name, kind, given["role"], "schema file")
-    role, reason = infer_role(values, kind)
-    return ColumnSpec(name, kind, role, reason)
+        return ColumnSpec(name, kind, given["role"], "schema file", kind_reason, caution)
+    role, reason = infer_role(values, kind)  # only text columns are looked at
+    return ColumnSpec(name, kind, role, reason, kind_reason, caution)
 
 
-def _infer_kind(values: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        return CATEGORICAL
-    return NUMERIC
+def _as_numbers(values: pd.Series, markers: tuple[str, ...]) -> pd.Series:
+    """A numeric column's text as numbers for inference (values that are not numbers become missing)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values
+    text = values.where(~values.isin(missing_in_numeric(markers)))
+    return pd.to_numeric(text, errors="coerce").astype(np.float64)
 
 
 def _infer_task(values: pd.Series, forced: str | None) -> tuple[str, tuple[str, ...]]:

@@ -87,6 +87,7 @@ def drift_verdict(report: Mapping[str, Any]) -> Verdict:
         return Verdict(RETRAIN, "Retrain", f"Retrain started because {why}.")
     if report.get("alert"):
         seen = [_drifted_phrase(report)] if report.get("drifted_features") else []
+        seen += [alert["message"].rstrip(".") for alert in report.get("input_alerts") or []]
         if label.get("drifted"):
             seen.append(f"the label distribution moved (p {_p(label.get('p_value'))})")
         if concept.get("detected"):

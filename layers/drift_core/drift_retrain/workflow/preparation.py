@@ -195,6 +195,7 @@ def _start(s3: Any, settings: PrepareSettings, event: Mapping[str, Any]) -> tupl
         max_rows=settings.window.max_rows,
         seed=seed,
         limits=settings.limits,
+        bootstrap=bool(trigger.get("bootstrap")),
     )
     run = s3_safe(execution_name)
     retrain = Retrain(

@@ -26,8 +26,8 @@ from drift_retrain.engine.champion import recovered
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.read_limits import ReadLimits
-from drift_retrain.engine.reading import CsvBatch, read_csv
-from drift_retrain.engine.schema import Schema, infer_schema
+from drift_retrain.engine.reading import CsvBatch, read_csv, read_training
+from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.workflow.change_window import read_verdicts, since_change
 from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window
@@ -44,8 +44,11 @@ def labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     return frame[frame[label].notna()].reset_index(drop=True)
 
 
-def stream_csv(s3: Any, ref: ObjectRef, limits: ReadLimits | None = None, **options: Any) -> CsvBatch:
-    """Read one object through the streaming reader (``options`` go to ``read_csv``).
+def stream_csv(
+    s3: Any, ref: ObjectRef, limits: ReadLimits | None = None, *, reader=read_csv, **options: Any
+) -> CsvBatch:
+    """Read one object through the streaming reader (``options`` go to ``reader``, ``read_csv`` or
+    ``read_training``).
 
     The size known from the listing or the event, then the one S3 reports, are checked before reading.
     """
@@ -53,7 +56,7 @@ def stream_csv(s3: Any, ref: ObjectRef, limits: ReadLimits | None = None, **opti
     limits.check_object_size(ref.size)
     with open_object(s3, ref) as opened:
         limits.check_object_size(opened.size)
-        return read_csv(opened.stream, limits=limits, **options)
+        return reader(opened.stream, limits=limits, **options)
 
 
 def read_trigger(
@@ -65,22 +68,25 @@ def read_trigger(
     max_rows: int,
     seed: int,
     limits: ReadLimits | None = None,
+    bootstrap: bool = False,
 ) -> tuple[Schema, pd.DataFrame]:
-    """The schema (the champion's, or inferred from the seed file) and the trigger's labelled rows.
+    """The schema and the trigger's labelled rows.
 
-    The trigger is pinned to the revision DetectDrift checked (its version id); a bootstrap reads it
-    twice (once to infer the schema), never holding the object in memory.
+    A retrain reads the trigger with the champion's schema. A bootstrap (or a first model) infers the
+    schema from its seed file, whatever serves: that is how a model with a new class set, new columns
+    or new kinds starts. The seed is read once, through the same reader and cell rules DetectDrift
+    uses (``read_training``), so its rows are typed exactly as later batches are. The trigger is pinned
+    to the revision DetectDrift checked (its version id), never held in memory whole.
     """
     ref = ObjectRef(bucket=batch["bucket"], key=batch["key"], version_id=batch.get("version_id"))
-    if champion is not None:
-        schema = champion.schema
-    else:
-        inferred = stream_csv(s3, ref, limits, label=label_column, max_rows=max_rows, seed=seed)
-        schema = infer_schema(inferred.frame, label=label_column)
-        del inferred
-    # Read with the schema so values look exactly as DetectDrift sees them.
-    rows = stream_csv(s3, ref, limits, schema=schema, max_rows=max_rows, seed=seed).frame
-    return schema, labelled(rows, schema.label)
+    if champion is not None and not bootstrap:
+        table = stream_csv(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
+        return champion.schema, labelled(table.frame, champion.schema.label)
+    table = stream_csv(
+        s3, ref, limits, reader=read_training, label=label_column, max_rows=max_rows, seed=seed
+    )
+    assert table.schema is not None
+    return table.schema, labelled(table.frame, table.schema.label)
 
 
 @dataclass

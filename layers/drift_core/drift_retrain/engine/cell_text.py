@@ -1,0 +1,91 @@
+"""What a cell's text means: missing, a number, or text. One definition for training data and batches.
+
+Every column is read as text first; this module turns text into values. The empty cell is always
+missing. Markers such as ``NA``, ``null`` and ``None`` are missing in a numeric column (they cannot be
+numbers) but stay text in a categorical one, where ``NA`` may be a real level (North America); a schema's
+``missing_markers`` make more text missing in every column. Numbers are what ``pandas.to_numeric``
+reads (``12``, ``-3.5e2``, `` 7 ``; not ``1_000``, ``0x10`` or ``true``), so the kind inferred from
+training data and the check of each batch agree cell by cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from drift_retrain.echo import echo
+from drift_retrain.exceptions import InvalidBatchError
+
+__all__ = [
+    "LEGACY_MISSING_MARKERS",
+    "NUMERIC_MISSING_MARKERS",
+    "missing_in_numeric",
+    "numbers_from_text",
+    "text_na_values",
+]
+
+#: Text that means "no value" in a numeric column (R, Excel, SQL and pandas exports write these).
+NUMERIC_MISSING_MARKERS: tuple[str, ...] = (
+    "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "#N/A N/A",
+    "#NA", "<NA>", "-1.#IND", "-1.#QNAN", "1.#IND", "1.#QNAN",
+)  # fmt: skip
+#: The markers of profiles written before schemas stored theirs: pandas' defaults, in every column.
+LEGACY_MISSING_MARKERS: tuple[str, ...] = NUMERIC_MISSING_MARKERS
+
+
+def text_na_values(markers: Iterable[str]) -> list[str]:
+    """The cells read as missing in a categorical column: the empty cell and the schema's markers."""
+    return ["", *markers]
+
+
+def missing_in_numeric(markers: Iterable[str]) -> list[str]:
+    """The cells read as missing in a numeric column: the empty cell, the usual markers, the schema's."""
+    return list(dict.fromkeys(["", *NUMERIC_MISSING_MARKERS, *markers]))
+
+
+def numbers_from_text(
+    text: pd.Series,
+    name: str,
+    lines: np.ndarray,
+    markers: Iterable[str] = (),
+    raw: Callable[[int], str] | None = None,
+) -> pd.Series:
+    """A numeric column's text as float64, or ``not_numeric`` / ``infinite_value`` quoting the bad cell.
+
+    ``text`` holds strings (missing as NaN) or numbers already parsed by pandas (then ``raw(i)`` gives
+    row ``i``'s text, so ``1e400`` is quoted as the file says, never as ``inf``).
+    """
+    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
+        numbers = text.astype(np.float64)
+    else:
+        present = text.notna().to_numpy() & ~text.isin(missing_in_numeric(markers)).to_numpy()
+        numbers = pd.to_numeric(text, errors="coerce").astype(np.float64)
+        if not present.all():  # a marker that reads as a number (a schema's "-999") is missing too
+            numbers[~present] = np.nan
+        bad = np.flatnonzero(numbers.isna().to_numpy() & present)
+        if len(bad):
+            i = int(bad[0])
+            line = int(lines[i])
+            raise InvalidBatchError(
+                "not_numeric",
+                f"line {line}, column {echo(name)}: {echo(str(text.iloc[i]))} is not a number (the column "
+                "is numeric)",
+                line=line,
+                column=name,
+            )
+        raw = raw or (lambda i: str(text.iloc[i]))
+    infinite = np.flatnonzero(np.isinf(numbers.to_numpy()))
+    if len(infinite):
+        i = int(infinite[0])
+        line = int(lines[i])
+        cell = raw(i) if raw is not None else str(numbers.iloc[i])
+        raise InvalidBatchError(
+            "infinite_value",
+            f"line {line}, column {echo(name)}: {echo(cell)} is not a finite number (infinite, or beyond "
+            "the range of a 64-bit float); a model cannot use it: leave the cell empty if it is unknown",
+            line=line,
+            column=name,
+        )
+    return numbers
