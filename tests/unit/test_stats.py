@@ -96,6 +96,22 @@ def test_category_test_on_levels_all_rare_in_the_batch_is_computed_not_p_one():
     assert same.tested and same.p_value > 0.5 and same.effect == 0.0
 
 
+@pytest.mark.parametrize(
+    "batch",
+    [
+        np.array([0, 0, 0, 200, 0]),  # the column left empty in a 200-row batch (missing is the 4th cell)
+        np.array([0, 0, 0, 0, 150]),  # only a never-seen level
+        np.array([0, 0, 0, 120, 80]),  # empty or never-seen
+    ],
+)
+def test_category_test_on_a_small_batch_outside_every_baseline_level_is_computed(batch):
+    """Baseline levels the batch expects 5+ times but never holds, the batch's rows all in a remainder
+    too small for a cell: the remainder's exact test decides (chi-square on the big cells would divide
+    by a zero margin)."""
+    outcome = category_test(np.array([12_000, 5_000, 3_000, 0, 0]), batch)
+    assert outcome.tested and outcome.p_value < 1e-100 and outcome.details["remainder_p_value"] < 1e-100
+
+
 def test_pooling_ignores_which_sample_a_row_came_from():
     """Pools follow combined counts and the tie-break keys only: swapping rows between samples within a
     pool leaves the pooled table's margins unchanged."""
@@ -175,6 +191,11 @@ def test_repeat_test_flags_a_repeat_in_a_column_that_never_repeats():
     duplicated = repeat_test(np.array([2.0] + [1.0] * 998), 0.0, 0.0, 50_000)
     assert duplicated.p_value < 1e-3 and duplicated.effect >= 0.99
     assert not repeat_test(np.array([1.0]), 0.1, 0.01, 100).tested
+
+
+def test_repeat_test_on_a_single_level_baseline_says_every_pair_already_repeats():
+    outcome = repeat_test(np.array([40.0]), 1.0, 1.0, 3_000)
+    assert not outcome.tested and "single level" in outcome.reason
 
 
 def test_lag1_autocorrelation_and_effective_size():

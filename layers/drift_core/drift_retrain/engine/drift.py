@@ -25,6 +25,7 @@ from drift_retrain.engine.drift_types import (
     NOT_TESTED,
     FeatureDrift,
     TestResult,
+    finite_or_none,
     missing_test,
     rate,
 )
@@ -133,6 +134,9 @@ def numeric_drift(
         )
     else:
         missing = missing_test(column.missing, base_rows, batch_missing, total, config)
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum beyond 1.8e308 is reported as None
+        batch_mean = finite_or_none(present.mean()) if len(present) else None
+        batch_std = finite_or_none(present.std(ddof=1)) if len(present) > 1 else None
     return FeatureDrift(
         name=column.name,
         kind="numeric",
@@ -140,8 +144,8 @@ def numeric_drift(
         missing=missing,
         baseline={"mean": column.mean, "std": column.std, "missing_rate": rate(column.missing, base_rows)},
         batch={
-            "mean": float(present.mean()) if len(present) else None,
-            "std": float(present.std(ddof=1)) if len(present) > 1 else None,
+            "mean": batch_mean,
+            "std": batch_std,
             "missing_rate": rate(batch_missing, total),
         },
     )

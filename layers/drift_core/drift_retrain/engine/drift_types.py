@@ -18,6 +18,7 @@ __all__ = [
     "TEST_SLOTS",
     "FeatureDrift",
     "TestResult",
+    "finite_or_none",
     "missing_test",
     "rate",
 ]
@@ -67,10 +68,10 @@ class TestResult:
             "test": self.test,
             "tested": self.tested,
             "reason": self.reason,
-            "statistic": _finite_or_none(self.statistic),
+            "statistic": finite_or_none(self.statistic),
             "p_value": self.p_value,
             "p_value_adjusted": self.p_value_adjusted,
-            "effect_size": None if self.effect != "measured" else _finite_or_none(self.effect_size),
+            "effect_size": None if self.effect != "measured" else finite_or_none(self.effect_size),
             "effect_size_metric": self.effect_metric,
             "effect": self.effect,
             "rows": self.rows,
@@ -166,5 +167,6 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _finite_or_none(value: float | None) -> float | None:
+def finite_or_none(value: float | None) -> float | None:
+    """The value as a float, or ``None`` when it is missing, NaN or infinite (strict JSON has neither)."""
     return None if value is None or not np.isfinite(value) else float(value)
