@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import optimize, stats
@@ -9,6 +11,7 @@ from scipy import optimize, stats
 from drift_retrain.engine.profile import profile_numeric
 from drift_retrain.engine.stats import (
     adjust_pvalues,
+    beyond_range_test,
     category_test,
     corrected_w,
     earlier_test,
@@ -297,6 +300,23 @@ def test_loss_test_matches_welch_t():
         relative_margin=0.1,
     )
     assert not slight.detected  # 5% worse is under the 10% margin
+
+
+@pytest.mark.parametrize(("m", "n"), [(5, 4), (3, 7), (8, 2)])
+def test_beyond_range_test_is_exact_by_enumerating_every_order(m, n):
+    """Every arrangement of m baseline and n batch rows is equally likely under no drift: the p-value of
+    k rows beyond the baseline's range is the share of arrangements with k or more in the two end runs."""
+    beyond = []
+    for batch_positions in itertools.combinations(range(m + n), n):
+        in_batch = np.zeros(m + n, dtype=bool)
+        in_batch[list(batch_positions)] = True
+        first, last = np.flatnonzero(~in_batch)[[0, -1]]
+        beyond.append(first + (m + n - 1 - last))
+    beyond = np.array(beyond)
+    for k in range(n + 1):
+        assert beyond_range_test(k, m, n).p_value == pytest.approx(np.mean(beyond >= k), abs=1e-12)
+    assert beyond_range_test(0, m, n).effect == 0.0
+    assert not beyond_range_test(0, m, 0).tested
 
 
 def test_earlier_test_is_the_chance_that_the_smallest_rows_all_come_from_the_batch():

@@ -10,7 +10,7 @@ import pandas as pd
 from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import numeric_distributions
-from drift_retrain.engine.drift import feature_drift, label_drift
+from drift_retrain.engine.drift import batch_drift
 from drift_retrain.engine.policy import decide
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import Source, read_csv
@@ -47,11 +47,9 @@ def run_check(
     frame = batch.frame
     if on_frame is not None:
         on_frame(frame)
-    features = feature_drift(profile, frame, config)
+    features, labels_drift = batch_drift(profile, frame, config)
     label = profile.schema.label
-    labels = frame[label] if label in frame.columns else None
-    labelled_rows = int(labels.notna().sum()) if labels is not None else 0
-    labels_drift = label_drift(profile, labels, config) if labelled_rows else None
+    labelled_rows = int(frame[label].notna().sum()) if label in frame.columns else 0
     concept: ConceptDrift = concept_drift(profile, frame, predictor, config)
     drifted = [f.name for f in features if f.drifted]
     decision = decide(
