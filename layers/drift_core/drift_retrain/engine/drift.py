@@ -177,7 +177,7 @@ def numeric_drift(
         kind="numeric",
         distribution=distribution,
         missing=missing,
-        beyond_range=_range_test(below + above, column.count, len(present), in_order, config, dependent),
+        beyond_range=_range_test(below + above, column, len(present), in_order, config, dependent),
         baseline={
             "mean": column.mean,
             "std": column.std,
@@ -207,19 +207,21 @@ def _beyond(present: np.ndarray, column: NumericProfile) -> tuple[int, int]:
 
 
 def _range_test(
-    beyond: int, baseline_rows: int, rows: int, in_order: np.ndarray, config: DriftConfig, dependent: bool
+    beyond: int, column: NumericProfile, rows: int, in_order: np.ndarray, config: DriftConfig, dependent: bool
 ) -> TestResult | None:
     """Exact test of the rows beyond the baseline's range; ``None`` when there are none (p would be 1).
 
-    With autocorrelated rows the counts are scaled to effective sizes, as the missing-rate test's are.
+    With autocorrelated rows, rows beyond the range come in runs: both samples and the count are scaled
+    to effective sizes (the batch's and the baseline's lag-1 autocorrelation), as the KS test's are.
     """
-    if beyond == 0 or baseline_rows == 0:
+    if beyond == 0 or column.count == 0:
         return None
-    n, k = rows, beyond
+    n, k, m = rows, beyond, column.count
     if dependent:
         scale = effective_size(rows, lag1_autocorrelation(in_order)) / rows
         n, k = max(1, round(rows * scale)), max(1, round(beyond * scale))
-    outcome = beyond_range_test(min(k, n), baseline_rows, n)
+        m = max(1, round(effective_size(column.count, column.lag1)))
+    outcome = beyond_range_test(min(k, n), m, n)
     return TestResult(
         test="beyond_range",
         statistic=outcome.statistic,
