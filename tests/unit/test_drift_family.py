@@ -8,6 +8,7 @@ import pytest
 
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.distributions import numeric_distributions
 from drift_retrain.engine.drift import batch_drift, feature_drift
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.schema import ColumnSpec, Schema
@@ -80,3 +81,14 @@ def test_the_ks_floor_is_a_setting():
     assert DriftConfig.from_env({"KS_EFFECT_FLOOR": "0.05"}).ks_effect_floor == 0.05
     with pytest.raises(ConfigError, match="ks_effect_floor"):
         DriftConfig(ks_effect_floor=-0.1)
+
+
+def test_distributions_reuse_the_drift_tests_bins_and_match_binning_afresh(profile):
+    frame = _rows(3_000, np.random.default_rng(5))
+    frame.loc[::7, "amount"] = np.nan
+    features = feature_drift(profile, frame, DriftConfig())
+    reused = numeric_distributions(profile, frame, features)
+    assert reused == numeric_distributions(profile, frame)  # identical to sorting the column again
+    amount = next(f for f in features if f.name == "amount")
+    amount.bin_shares = np.full(len(amount.bin_shares), -1.0)  # taken from the test, not recomputed
+    assert set(numeric_distributions(profile, frame, features)["amount"]["batch"]) == {-1.0}

@@ -76,7 +76,7 @@ def run_check(
         label_drift=labels_drift,
         concept=concept,
         decision=decision,
-        distributions=numeric_distributions(profile, frame),
+        distributions=numeric_distributions(profile, frame, features),
         profile={
             "created_at": profile.created_at,
             "rows": profile.rows,

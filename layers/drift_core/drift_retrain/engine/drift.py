@@ -131,6 +131,7 @@ def numeric_drift(
     present = np.sort(in_order)
     total = len(values)
     batch_missing = total - len(present)
+    shares = None
     if len(present) == 0:
         distribution = TestResult.untested("ks", "no values", 0)
     else:
@@ -144,7 +145,8 @@ def numeric_drift(
             details = {"effective_rows": n_eff, "baseline_effective_rows": m_eff}
             if n_eff < MIN_EFFECTIVE_ROWS:
                 reason = f"too few effective rows: {n_eff:.1f} of {len(present):,} autocorrelated rows"
-        details["psi"] = psi(column.decile_shares, bin_shares(present, column.decile_edges, presorted=True))
+        shares = bin_shares(present, column.decile_edges, presorted=True)
+        details["psi"] = psi(column.decile_shares, shares)
         distribution = TestResult(
             test="ks",
             statistic=statistic,
@@ -194,6 +196,7 @@ def numeric_drift(
             "above_max": above,
             "missing_rate": rate(batch_missing, total),
         },
+        bin_shares=shares,
     )
 
 
