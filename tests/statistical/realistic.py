@@ -4,7 +4,8 @@ The issue-11 setup (a 100k-row baseline with a Gaussian, a lognormal, counts, a 
 boolean, a 90%-missing column, ``user_id`` with 5,000 uniform levels and a ``date`` with 1,200 levels)
 plus a zero-inflated amount, a 5-level ``plan`` with a 0.5% level, a 300-level long-tailed ``merchant``
 with 1% missing, a 50,000-level Zipf ``sku`` (hashed in the profile), the same dates offered as a plain
-category (``day``), and a nearly unique ``order_id`` (inferred as an ID). Roles are inferred as a new
+category (``day``), and a nearly unique ``order_id`` (inferred as an ID); the label ``y`` is tested
+with them, as a check does. Roles are inferred as a new
 user's would be; ``day`` is made a categorical feature by the schema file's role.
 """
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain.engine.config import DriftConfig
-from drift_retrain.engine.drift import feature_drift
+from drift_retrain.engine.drift import batch_drift
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.schema import infer_schema
 
@@ -53,6 +54,7 @@ KINDS = {
     "sku": "categorical, 50,000 levels Zipf (hashed)",
     "date": "date, 1,200 days (timestamp role, inferred)",
     "order_id": "ID, unique per row (id role, inferred)",
+    "y": "label, binary (30% ones), in the same family",
 }
 
 
@@ -114,4 +116,6 @@ def profile_of(frame: pd.DataFrame):
 
 
 def drifted(profile, frame: pd.DataFrame, config: DriftConfig | None = None) -> list[str]:
-    return [f.name for f in feature_drift(profile, frame, config or DriftConfig()) if f.drifted]
+    """Columns flagged, the label ``y`` included: features and label are one Holm family, as in a check."""
+    features, label = batch_drift(profile, frame, config or DriftConfig())
+    return [f.name for f in [*features, *([label] if label else [])] if f.drifted]

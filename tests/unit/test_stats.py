@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import optimize, stats
@@ -9,6 +11,7 @@ from scipy import optimize, stats
 from drift_retrain.engine.profile import profile_numeric
 from drift_retrain.engine.stats import (
     adjust_pvalues,
+    beyond_range_test,
     category_test,
     corrected_w,
     earlier_test,
@@ -96,6 +99,22 @@ def test_category_test_on_levels_all_rare_in_the_batch_is_computed_not_p_one():
     assert same.tested and same.p_value > 0.5 and same.effect == 0.0
 
 
+@pytest.mark.parametrize(
+    "batch",
+    [
+        np.array([0, 0, 0, 200, 0]),  # the column left empty in a 200-row batch (missing is the 4th cell)
+        np.array([0, 0, 0, 0, 150]),  # only a never-seen level
+        np.array([0, 0, 0, 120, 80]),  # empty or never-seen
+    ],
+)
+def test_category_test_on_a_small_batch_outside_every_baseline_level_is_computed(batch):
+    """Baseline levels the batch expects 5+ times but never holds, the batch's rows all in a remainder
+    too small for a cell: the remainder's exact test decides (chi-square on the big cells would divide
+    by a zero margin)."""
+    outcome = category_test(np.array([12_000, 5_000, 3_000, 0, 0]), batch)
+    assert outcome.tested and outcome.p_value < 1e-100 and outcome.details["remainder_p_value"] < 1e-100
+
+
 def test_pooling_ignores_which_sample_a_row_came_from():
     """Pools follow combined counts and the tie-break keys only: swapping rows between samples within a
     pool leaves the pooled table's margins unchanged."""
@@ -175,6 +194,11 @@ def test_repeat_test_flags_a_repeat_in_a_column_that_never_repeats():
     duplicated = repeat_test(np.array([2.0] + [1.0] * 998), 0.0, 0.0, 50_000)
     assert duplicated.p_value < 1e-3 and duplicated.effect >= 0.99
     assert not repeat_test(np.array([1.0]), 0.1, 0.01, 100).tested
+
+
+def test_repeat_test_on_a_single_level_baseline_says_every_pair_already_repeats():
+    outcome = repeat_test(np.array([40.0]), 1.0, 1.0, 3_000)
+    assert not outcome.tested and "single level" in outcome.reason
 
 
 def test_lag1_autocorrelation_and_effective_size():
@@ -276,6 +300,23 @@ def test_loss_test_matches_welch_t():
         relative_margin=0.1,
     )
     assert not slight.detected  # 5% worse is under the 10% margin
+
+
+@pytest.mark.parametrize(("m", "n"), [(5, 4), (3, 7), (8, 2)])
+def test_beyond_range_test_is_exact_by_enumerating_every_order(m, n):
+    """Every arrangement of m baseline and n batch rows is equally likely under no drift: the p-value of
+    k rows beyond the baseline's range is the share of arrangements with k or more in the two end runs."""
+    beyond = []
+    for batch_positions in itertools.combinations(range(m + n), n):
+        in_batch = np.zeros(m + n, dtype=bool)
+        in_batch[list(batch_positions)] = True
+        first, last = np.flatnonzero(~in_batch)[[0, -1]]
+        beyond.append(first + (m + n - 1 - last))
+    beyond = np.array(beyond)
+    for k in range(n + 1):
+        assert beyond_range_test(k, m, n).p_value == pytest.approx(np.mean(beyond >= k), abs=1e-12)
+    assert beyond_range_test(0, m, n).effect == 0.0
+    assert not beyond_range_test(0, m, 0).tested
 
 
 def test_earlier_test_is_the_chance_that_the_smallest_rows_all_come_from_the_batch():

@@ -12,7 +12,7 @@ import pandas as pd
 from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import numeric_distributions
-from drift_retrain.engine.drift import feature_drift, label_drift
+from drift_retrain.engine.drift import batch_drift
 from drift_retrain.engine.policy import decide
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import Source, read_csv
@@ -84,11 +84,9 @@ def check_frame(
     ``input_warnings`` and ``set_aside`` are what the reader let pass or left out (``CsvBatch``'s).
     """
     set_aside = set_aside or {}
-    features = feature_drift(profile, frame, config)
+    features, labels_drift = batch_drift(profile, frame, config)
     label = profile.schema.label
-    labels = frame[label] if label in frame.columns else None
-    labelled_rows = int(labels.notna().sum()) if labels is not None else 0
-    labels_drift = label_drift(profile, labels, config) if labelled_rows else None
+    labelled_rows = int(frame[label].notna().sum()) if label in frame.columns else 0
     concept: ConceptDrift = concept_drift(profile, frame, predictor, config)
     drifted = [f.name for f in features if f.drifted]
     decision = decide(
@@ -118,7 +116,7 @@ def check_frame(
         label_drift=labels_drift,
         concept=concept,
         decision=decision,
-        distributions=numeric_distributions(profile, frame),
+        distributions=numeric_distributions(profile, frame, features),
         input_warnings=input_warnings or [],
         set_aside=set_aside,
         alerts=alerts,

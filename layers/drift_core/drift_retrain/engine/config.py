@@ -23,6 +23,7 @@ ENV_NAMES: dict[str, str] = {
     "alpha": "ALPHA",
     "correction": "CORRECTION",
     "psi_floor": "PSI_FLOOR",
+    "ks_effect_floor": "KS_EFFECT_FLOOR",
     "category_effect_floor": "CATEGORY_EFFECT_FLOOR",
     "min_effect_rows": "MIN_EFFECT_ROWS",
     "concept_margin": "CONCEPT_MARGIN",
@@ -53,17 +54,26 @@ class DriftConfig:
     correction:
         ``"holm"`` (default, uniformly more powerful) or ``"bonferroni"``.
     psi_floor:
-        Minimum effect size (PSI) for a significant feature to count as drifted. 0.005 is about a
-        0.07-sigma mean shift; the common "PSI >= 0.1" rule of thumb would ignore a 0.1-sigma shift
-        (PSI 0.0096), which we must catch. Applies to numeric columns and missing rates.
+        Minimum effect size (PSI of missing vs present) for a significant missing-rate test to count.
+        0.005 is about a 0.07-sigma mean shift's PSI; the common "PSI >= 0.1" rule of thumb would ignore
+        a 0.1-sigma shift (PSI 0.0096), which we must catch.
+    ks_effect_floor:
+        Minimum KS distance D (the largest gap between the batch's and the baseline's CDFs, the very
+        statistic the test measures) for a significant numeric distribution test to count. 0.025 is
+        about a 0.06-sigma mean shift, or 2.5% of the rows moved anywhere; a significant D smaller
+        than that is a difference only a huge batch can see. Unlike PSI on deciles, D sees a change
+        inside an end bin or between two values that share a bin (docs/statistics.md).
     category_effect_floor:
-        Minimum effect size for a significant categorical test (level distribution, never-seen share,
-        concentration) to count: a bias-corrected Cohen's w, whose no-drift median is 0 at every
-        cardinality and batch size. w squared is about PSI for small shifts, so 0.07 matches
-        ``psi_floor`` 0.005; Cohen calls 0.1 a small effect.
+        Minimum effect size for a significant test on counts (level distribution, never-seen share,
+        concentration, a timestamp's rows before the baseline, a number's rows beyond the baseline's
+        range) to count: a bias-corrected Cohen's w, whose no-drift median is 0 at every cardinality
+        and batch size. w squared is about PSI for small shifts, so 0.07 matches ``psi_floor`` 0.005;
+        Cohen calls 0.1 a small effect. For rows beyond a numeric range, w is about the square root of
+        their share: 0.07 is 0.5% of the rows.
     min_effect_rows:
-        Below this many non-missing rows, PSI is too noisy to judge: the effect is reported as
-        "insufficient data" and the decision rests on the corrected test alone.
+        Below this many non-missing rows, PSI and w are too noisy to judge: the effect is reported as
+        "insufficient data" and the decision rests on the corrected test alone (KS D is exact at any
+        size and is always measured; a significant D on a small batch is far above its floor anyway).
     concept_margin:
         Classification: minimum rise of the champion's error rate over its baseline (absolute).
     concept_loss_margin:
@@ -97,6 +107,7 @@ class DriftConfig:
     alpha: float = 0.05
     correction: str = "holm"
     psi_floor: float = 0.005
+    ks_effect_floor: float = 0.025
     category_effect_floor: float = 0.07
     min_effect_rows: int = 1000
     concept_margin: float = 0.02
@@ -120,7 +131,13 @@ class DriftConfig:
             raise ConfigError(f"retrain_on must be one of {', '.join(RETRAIN_ON)}, got {self.retrain_on!r}")
         if not 0.0 <= self.feature_drift_share <= 1.0:
             raise ConfigError(f"feature_drift_share must be within [0, 1], got {self.feature_drift_share}")
-        for name in ("psi_floor", "category_effect_floor", "concept_margin", "concept_loss_margin"):
+        for name in (
+            "psi_floor",
+            "ks_effect_floor",
+            "category_effect_floor",
+            "concept_margin",
+            "concept_loss_margin",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in ("max_rows", "max_prediction_rows"):

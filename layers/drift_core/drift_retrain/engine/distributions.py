@@ -1,33 +1,46 @@
 """What a person needs to draw each numeric column, baseline vs batch: shares on the baseline's deciles.
 
-The drift tests keep only their statistics; the HTML report plots the two distributions on the same bins
-(the baseline's decile edges, the bins PSI is measured on), so the picture and the effect size agree.
+The HTML report plots the two distributions on the baseline's decile edges (the bins the KS test's
+``details.psi`` is measured on); the numeric test bins the batch from the sort its KS statistic used,
+so a checked column is sorted once.
 Categorical columns need nothing here: the report's ``baseline.top``/``batch.top`` shares and its unseen
 categories are what their bars show. A few numbers per column: the report stays small.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from drift_retrain.engine.drift_types import FeatureDrift
 from drift_retrain.engine.profile import NumericProfile, bin_shares, finite_values
 
 __all__ = ["numeric_distributions", "profile_distributions"]
 
 
-def numeric_distributions(profile, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per numeric feature: ``edges`` (inner decile edges), ``baseline`` and ``batch`` shares per bin."""
+def numeric_distributions(
+    profile, frame: pd.DataFrame, features: Sequence[FeatureDrift] = ()
+) -> dict[str, dict[str, Any]]:
+    """Per numeric feature: ``edges`` (inner decile edges), ``baseline`` and ``batch`` shares per bin.
+
+    A column the drift tests already binned (``FeatureDrift.bin_shares``, from the sort the KS test
+    used) is not sorted again; the others (ignored numeric columns, numeric timestamps) are binned here.
+    """
+    binned = {f.name: f.bin_shares for f in features if f.bin_shares is not None}
     out = {}
     for name, column in _numeric_columns(profile):
         if name not in frame.columns:
             continue
-        present = finite_values(frame[name])
+        shares = binned.get(name)
+        if shares is None:
+            present = finite_values(frame[name])
+            shares = bin_shares(present, column.decile_edges) if len(present) else None
         out[name] = {
             "edges": [float(e) for e in column.decile_edges],
             "baseline": [float(s) for s in column.decile_shares],
-            "batch": [float(s) for s in bin_shares(present, column.decile_edges)] if len(present) else None,
+            "batch": None if shares is None else [float(s) for s in shares],
         }
     return out
 

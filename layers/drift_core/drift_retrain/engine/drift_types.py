@@ -12,12 +12,14 @@ from drift_retrain.engine.roles import FEATURE
 from drift_retrain.engine.stats import missing_rate_test, psi
 
 __all__ = [
+    "EFFECT_FLOORS",
     "INSUFFICIENT",
     "NOT_TESTED",
     "REASONS",
     "TEST_SLOTS",
     "FeatureDrift",
     "TestResult",
+    "finite_or_none",
     "missing_test",
     "rate",
 ]
@@ -25,6 +27,8 @@ __all__ = [
 
 INSUFFICIENT = "insufficient_data"
 NOT_TESTED = "not_tested"
+#: The ``DriftConfig`` floor of each effect-size metric: KS distance D, PSI, bias-corrected Cohen's w.
+EFFECT_FLOORS = {"ks_d": "ks_effect_floor", "psi": "psi_floor", "cohen_w": "category_effect_floor"}
 
 
 @dataclass
@@ -37,7 +41,7 @@ class TestResult:
     effect_size: float | None
     effect: str  # "measured", INSUFFICIENT or NOT_TESTED
     rows: int
-    effect_metric: str = "psi"  # "psi" or "cohen_w"
+    effect_metric: str = "psi"  # a key of EFFECT_FLOORS
     reason: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     p_value_adjusted: float | None = None
@@ -55,7 +59,7 @@ class TestResult:
 
     def decide(self, adjusted: float, config: DriftConfig) -> None:
         self.p_value_adjusted = adjusted
-        floor = config.psi_floor if self.effect_metric == "psi" else config.category_effect_floor
+        floor = getattr(config, EFFECT_FLOORS[self.effect_metric])
         significant = adjusted <= config.alpha
         large_enough = self.effect == INSUFFICIENT or (
             self.effect_size is not None and self.effect_size >= floor
@@ -67,10 +71,10 @@ class TestResult:
             "test": self.test,
             "tested": self.tested,
             "reason": self.reason,
-            "statistic": _finite_or_none(self.statistic),
+            "statistic": finite_or_none(self.statistic),
             "p_value": self.p_value,
             "p_value_adjusted": self.p_value_adjusted,
-            "effect_size": None if self.effect != "measured" else _finite_or_none(self.effect_size),
+            "effect_size": None if self.effect != "measured" else finite_or_none(self.effect_size),
             "effect_size_metric": self.effect_metric,
             "effect": self.effect,
             "rows": self.rows,
@@ -80,7 +84,7 @@ class TestResult:
 
 
 #: The tests a column may have, in report order; the first present is its headline test.
-TEST_SLOTS = ("distribution", "missing_rate", "unseen", "concentration")
+TEST_SLOTS = ("distribution", "missing_rate", "unseen", "concentration", "beyond_range")
 #: ``drift_reasons`` entry of a drifted test (by test name; the slot name otherwise).
 REASONS = {"time_range": "before_range"}
 
@@ -95,14 +99,18 @@ class FeatureDrift:
     missing: TestResult | None = None
     unseen: TestResult | None = None
     concentration: TestResult | None = None
+    beyond_range: TestResult | None = None
     role: str = FEATURE
     role_reason: str = "default"
     baseline: dict[str, Any] = field(default_factory=dict)
     batch: dict[str, Any] = field(default_factory=dict)
     unseen_categories: list[dict[str, Any]] = field(default_factory=list)
+    #: Numeric: the batch's shares on the baseline's decile bins, from the sort the KS test used (for
+    #: ``distributions``; not part of the column's JSON, which has them under ``distributions``).
+    bin_shares: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def slots(self) -> dict[str, TestResult]:
-        tests = (self.distribution, self.missing, self.unseen, self.concentration)
+        tests = (self.distribution, self.missing, self.unseen, self.concentration, self.beyond_range)
         return {name: test for name, test in zip(TEST_SLOTS, tests, strict=True) if test is not None}
 
     @property
@@ -133,6 +141,7 @@ class FeatureDrift:
             ("missing_rate", "missing"),
             ("unseen", "unseen"),
             ("concentration", "concentration"),
+            ("beyond_range", "beyond_range"),
         ):
             out[key] = slots[name].to_dict() if name in slots else None
         out["baseline"] = self.baseline
@@ -166,5 +175,6 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _finite_or_none(value: float | None) -> float | None:
+def finite_or_none(value: float | None) -> float | None:
+    """The value as a float, or ``None`` when it is missing, NaN or infinite (strict JSON has neither)."""
     return None if value is None or not np.isfinite(value) else float(value)

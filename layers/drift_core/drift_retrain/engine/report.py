@@ -188,7 +188,7 @@ def render_text(report: dict[str, Any]) -> str:
     )
     short = False
     for feature in sorted(report["features"], key=_display_order):
-        short = short or (feature["effect_size"] is None and feature.get("effect_size_metric") != "cohen_w")
+        short = short or (feature["effect_size"] is None and feature.get("effect_size_metric") == "psi")
         lines.extend(_feature_lines(feature))
     if short:
         minimum = (report.get("config") or {}).get("min_effect_rows")
@@ -204,7 +204,7 @@ def _display_order(feature: dict[str, Any]) -> tuple[bool, float]:
 
 def _feature_lines(feature: dict[str, Any]) -> list[str]:
     """One column's row of the text table, with its role and why a test was not computed."""
-    metric = "w" if feature.get("effect_size_metric") == "cohen_w" else "PSI"
+    metric = {"cohen_w": "w", "ks_d": "D"}.get(feature.get("effect_size_metric"), "PSI")
     if feature["effect_size"] is not None:
         effect = f"{metric} {fmt_num(feature['effect_size'])}"
     else:

@@ -8,7 +8,7 @@ from drift_retrain.engine.stats.effect import corrected_w
 from drift_retrain.engine.stats.ks import ks_against_profile, ks_pvalue
 from drift_retrain.engine.stats.multiple_testing import adjust_pvalues
 from drift_retrain.engine.stats.psi import psi
-from drift_retrain.engine.stats.ranges import earlier_test
+from drift_retrain.engine.stats.ranges import beyond_range_test, earlier_test
 from drift_retrain.engine.stats.repeats import pair_moments, repeat_test
 from drift_retrain.engine.stats.result import Outcome
 from drift_retrain.engine.stats.unseen import unseen_test
@@ -18,6 +18,7 @@ __all__ = [
     "ConceptTest",
     "Outcome",
     "adjust_pvalues",
+    "beyond_range_test",
     "category_test",
     "corrected_w",
     "earlier_test",

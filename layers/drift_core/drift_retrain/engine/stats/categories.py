@@ -36,7 +36,9 @@ def category_test(baseline: np.ndarray, batch: np.ndarray, tiebreak: np.ndarray 
     at one degree of freedom). A remainder of rare levels too small for a cell of its own (a new level
     at 2% of a small batch, when every other level is common) gets Fisher's exact test of its share
     instead of vanishing into a big cell; the two p-values combine by Bonferroni. The effect is the
-    bias-corrected Cohen's w of the more significant part. Untested when no table can be formed.
+    bias-corrected Cohen's w of the more significant part. When one sample has no rows outside that
+    remainder (a small batch that is all missing, or all never-seen levels), the table's other cells
+    say nothing about it and the remainder's test decides alone. Untested when no table can be formed.
     """
     base = np.asarray(baseline, dtype=np.float64)
     new = np.asarray(batch, dtype=np.float64)
@@ -46,7 +48,7 @@ def category_test(baseline: np.ndarray, batch: np.ndarray, tiebreak: np.ndarray 
     table, remainder = grouped_table(base, new, tiebreak)
     parts: list[tuple[float, float, float]] = []  # (p-value, statistic, effect)
     details: dict[str, float | int] = {"cells": int(table.shape[1]) + (remainder is not None), "dof": 0}
-    if table.shape[1] >= 2:
+    if table.shape[1] >= 2 and table.sum(axis=1).all():
         result = stats.chi2_contingency(table, correction=True)
         dof = int(result.dof)
         raw = result.statistic if dof > 1 else stats.chi2_contingency(table, correction=False).statistic

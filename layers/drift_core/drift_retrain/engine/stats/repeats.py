@@ -57,6 +57,8 @@ def repeat_test(batch: np.ndarray, s2: float, s3: float, baseline_rows: int) -> 
     mean = pairs * s2
     variance = pairs * (s2 - s2 * s2) + n * (n - 1) * (n - 2) * spread
     variance += pairs * pairs * (2 * (s2 - s2 * s2) + 4 * (m - 2) * spread) / (m * (m - 1))
+    if variance <= 0.0:  # one level holds every baseline row: every pair already shares it
+        return Outcome.untested("the baseline has a single level, so every pair of rows shares it")
     shape, scale = mean * mean / variance, variance / mean
     p_value = float(stats.gamma.sf(pairs_seen - 0.5, shape, scale=scale)) if pairs_seen > 0 else 1.0
     effect = math.sqrt(max(0.0, (pairs_seen - mean) / max(mean, 1.0)))
