@@ -14,7 +14,7 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-__all__ = ["CHART_JS_VERSION", "Charts", "esc", "render_page", "table"]
+__all__ = ["CHART_JS_VERSION", "Charts", "esc", "json_for_script", "render_page", "table"]
 
 ASSETS = "assets"
 #: Belt and braces: even a bug in a chart could not fetch anything (navigating a link is still allowed).
@@ -43,10 +43,16 @@ def _finite(data: Any) -> Any:
     return data
 
 
-def _json_for_script(data: Any) -> str:
-    """JSON that cannot close its ``<script>`` element early."""
+#: Characters that mean something to the HTML parser inside ``<script>`` (``<``: ``</script``, ``<!--``;
+#: ``>``: ``-->``; ``&``: entities) or end a line in older JavaScript (U+2028, U+2029), written as JSON
+#: ``\u`` escapes: the text then holds none of them, and ``JSON.parse`` gives back the same strings.
+_SCRIPT_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
+
+
+def json_for_script(data: Any) -> str:
+    """JSON safe inside a ``<script>`` element by construction, whatever strings ``data`` holds."""
     text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False, default=str)
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return text.translate(_SCRIPT_ESCAPES)
 
 
 class Charts:
@@ -101,7 +107,7 @@ def render_page(title: str, body: str, charts: Charts | None = None) -> str:
     """The whole document. Chart.js is inlined only when the page has charts."""
     specs = charts.specs if charts is not None else []
     scripts = (
-        f'<script type="application/json" id="report-data">{_json_for_script({"charts": specs})}</script>'
+        f'<script type="application/json" id="report-data">{json_for_script({"charts": specs})}</script>'
     )
     if specs:
         scripts += f"<script>{_asset('chart.umd.min.js')}</script>"
