@@ -7,7 +7,6 @@ printing and saving the reports. ``drift-retrain local demo`` runs the whole ser
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drift_retrain import strict_json
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
@@ -75,7 +75,7 @@ def run_demo(out: str | Path, *, echo=print) -> list[dict]:
         except InvalidBatchError as error:
             report = DriftReport.invalid(error, config, batch_id=batch_id, source=str(path))
         data = report.to_dict()
-        (out / "reports" / f"{batch_id}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+        strict_json.write_file(out / "reports" / f"{batch_id}.json", data)
         echo("")
         echo(f"--- {path.name}: {description}")
         echo(render_text(data))

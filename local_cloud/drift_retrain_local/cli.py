@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drift_retrain import strict_json
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
@@ -235,7 +236,7 @@ def _check(args: argparse.Namespace) -> int:
         raise PredictionError(
             f"{args.predictions} has {len(predictions)} rows but the batch has {report.rows}"
         )
-    print(json.dumps(data, indent=2) if args.json else render_text(data))
+    print(strict_json.dumps(data) if args.json else render_text(data))
     if args.html:
         _write_html(args.html, render_drift_html(data))
     if not report.ok:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from drift_retrain import strict_json
 from drift_retrain_local.ab_watch import (
     AB_WAIT_STATE,
     ab_record,
@@ -157,8 +158,8 @@ def local_run(
                 timeline["notifications"] = len(runner.notifications.messages)
     finally:
         timeline["seconds"] = round(time.monotonic() - started, 1)
-        (out / "timeline.json").write_text(json.dumps(timeline, indent=2, default=str) + "\n")
-        write_timeline_page(out, json.loads(json.dumps(timeline, default=str)))
+        strict_json.write_file(out / "timeline.json", timeline)
+        write_timeline_page(out, json.loads(strict_json.dumps(timeline)))
     echo("")
     echo(render_summary(timeline))
     echo(f"\nTimeline, reports and notifications in {out}/ ({timeline['seconds']:.0f} s in all)")
@@ -362,7 +363,7 @@ class BatchRunner:
         self.notifications.drain()
         with (out / "notifications.jsonl").open("w", encoding="utf-8") as handle:
             for message in self.notifications.messages:
-                handle.write(json.dumps(message) + "\n")
+                handle.write(strict_json.dumps(message, indent=None) + "\n")
 
 
 def _outcome(response: dict[str, Any] | None, record: Any) -> str:
