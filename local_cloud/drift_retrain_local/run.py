@@ -328,7 +328,7 @@ class BatchRunner:
             "outcome": _outcome(response, record),
             "detect": None
             if response is None
-            else {k: response.get(k) for k in ("status", "message", "report_key", "quarantine_key")},
+            else {k: response.get(k) for k in ("status", "message", "report_key", "quarantine_key", "quarantine_record_key")},
             "drifted_features": list((response or {}).get("drifted_features") or []),
             "concept_drift": bool((response or {}).get("concept_drift")),
             "execution": watched,

@@ -92,7 +92,7 @@ def test_a_malformed_file_is_quarantined_and_kept(harness: Harness) -> None:
     assert entry["execution"] is None
     assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
     quarantine_key = entry["detect"]["quarantine_key"]
-    assert quarantine_key == "quarantine/incoming/malformed-1.csv"
+    assert quarantine_key == "quarantine/files/incoming/malformed-1.csv"
     assert harness.s3.get_object(Bucket=harness.bucket, Key=quarantine_key)["Body"].read() == body
     original = harness.s3.get_object(Bucket=harness.bucket, Key="incoming/malformed-1.csv")["Body"].read()
     assert original == body
