@@ -25,6 +25,7 @@ from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain_local.demo_data import LABEL, write_demo_data
+from drift_retrain_local.output_folder import CHECK_DEMO_OUTPUTS, clear_outputs
 
 HYPERPARAMETERS = {"objective": "binary:logistic", "max_depth": 5, "eta": 0.2, "eval_metric": "logloss"}
 NUM_ROUND = 60
@@ -35,6 +36,7 @@ def run_demo(out: str | Path, *, echo=print) -> list[dict]:
     import xgboost  # local: only the demo trains models in-process
 
     out = Path(out)
+    clear_outputs(out, CHECK_DEMO_OUTPUTS)  # no report of an earlier run left beside this run's
     started = time.perf_counter()
     echo(f"[1/4] generating example data in {out / 'data'}")
     train_path, batches = write_demo_data(out / "data")

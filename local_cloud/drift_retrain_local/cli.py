@@ -1,15 +1,15 @@
 """``drift-retrain``: build baseline profiles, check batches, run the demos, run the service locally.
 
 A developer tool (``pip install -e '.[dev]'``), never deployed: it imports the layer's package and the
-local cloud, and the layer never imports it.
-
-Exit codes: 0 checked (drift or not), 2 usage or configuration error, 3 invalid batch, 4 other failure.
+local cloud, and the layer never imports it. Exit codes are in :mod:`drift_retrain_local.exit_codes`
+(and docs/cli.md); help text is plain text, as a terminal shows it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from drift_retrain import strict_json
+from drift_retrain import __version__, strict_json
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
@@ -29,27 +29,51 @@ from drift_retrain.engine.schema import infer_schema, load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
 from drift_retrain.reports import render_drift_html
 from drift_retrain_local.cli_stack import add_stack_commands
+from drift_retrain_local.exit_codes import (
+    EXIT_CODES,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_PIPE_CLOSED,
+    EXIT_USAGE,
+)
 
-EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_FAILED = 0, 2, 3, 4
+DESCRIPTION = "Build baseline profiles, check batches for drift, run the demos, run the service locally."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        args = parser.parse_args(argv)
+        code = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except InvalidBatchError as error:
-        print(f"drift-retrain: invalid file ({error.code}): {error}", file=sys.stderr)
-        return EXIT_INVALID
+        return _error(f"drift-retrain: invalid file ({error.code}): {error}", EXIT_INVALID)
     except DriftRetrainError as error:
-        print(f"drift-retrain: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(f"drift-retrain: {error}", EXIT_USAGE)
+    except BrokenPipeError:
+        # The reader (| head) has gone: stop quietly, and keep Python from reporting the pipe at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
     except KeyboardInterrupt:  # pragma: no cover
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _error(message: str, code: int) -> int:
+    print(message, file=sys.stderr)
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="drift-retrain", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="drift-retrain",
+        description=DESCRIPTION,
+        epilog="exit codes:\n" + "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     profile = commands.add_parser("profile", help="build a baseline profile from training data")
@@ -152,7 +176,7 @@ def _serve_parser(local_commands: argparse._SubParsersAction) -> None:
     """``local serve``; unset options keep ``drift_retrain_local.serve.serve``'s defaults (README)."""
     serve = local_commands.add_parser(
         "serve",
-        help="the local cloud as a server for `sam local invoke` (writes env.json, template.local.yaml)",
+        help="the local cloud as a server for 'sam local invoke' (writes env.json, template.local.yaml)",
     )
     serve.add_argument("--port", type=int, help="port to listen on (default 5000)")
     serve.add_argument("--host", help="interface to listen on (default: all, 0.0.0.0)")
@@ -236,12 +260,12 @@ def _check(args: argparse.Namespace) -> int:
         raise PredictionError(
             f"{args.predictions} has {len(predictions)} rows but the batch has {report.rows}"
         )
-    print(strict_json.dumps(data) if args.json else render_text(data))
+    if args.json or report.ok:  # an invalid batch's text report would repeat the error line below
+        print(strict_json.dumps(data) if args.json else render_text(data))
     if args.html:
         _write_html(args.html, render_drift_html(data))
     if not report.ok:
-        print(f"drift-retrain: invalid file ({report.error_code}): {report.error}", file=sys.stderr)
-        return EXIT_INVALID
+        return _error(f"drift-retrain: invalid file ({report.error_code}): {report.error}", EXIT_INVALID)
     return EXIT_OK
 
 
@@ -274,8 +298,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _local_failure(error: Exception) -> int:
-    print(f"drift-retrain: {error}", file=sys.stderr)
-    return EXIT_FAILED
+    return _error(f"drift-retrain: {error}", EXIT_FAILED)
 
 
 def _local_run(args: argparse.Namespace) -> int:
@@ -302,8 +325,11 @@ def _bootstrapped(timeline: dict) -> int:
     """Exit 0 when the first model was deployed (each batch's outcome is in the table), else 4."""
     if (timeline.get("bootstrap") or {}).get("outcome") == "promoted":
         return EXIT_OK
-    print("drift-retrain: the first model was not deployed (see the timeline and logs)", file=sys.stderr)
-    return EXIT_FAILED
+    return _error(
+        "drift-retrain: the first model was not deployed, so no batch was uploaded "
+        "(see timeline.html, notifications.jsonl and logs.txt in the output folder)",
+        EXIT_FAILED,
+    )
 
 
 def _local_demo(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from drift_retrain import strict_json
+from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain_local.ab_watch import (
     AB_WAIT_STATE,
     ab_record,
@@ -46,6 +47,7 @@ from drift_retrain_local.observe import (
     execution_path,
     wait_for_execution,
 )
+from drift_retrain_local.output_folder import RUN_OUTPUTS, clear_outputs
 from drift_retrain_local.pages import write_timeline_page
 from drift_retrain_local.run_logs import logs_to
 from drift_retrain_local.run_summary import render_summary
@@ -115,8 +117,11 @@ def local_run(
 
     Raises
     ------
+    InvalidBatchError
+        A data file cannot be used (missing, unreadable, empty, no such label column), before anything
+        starts: the same error, and so the same exit code, as ``profile`` and ``check`` give.
     LocalRunError
-        Bad arguments (missing file, no such label column, bad ``--inject``), before anything starts.
+        A bad ``--inject``, before anything starts.
     LocalRunTimeoutError
         A delivery or an execution did not finish within ``timeout`` (the timeline so far is written).
     """
@@ -125,9 +130,10 @@ def local_run(
     label = _label_column(train, label)
     for path in batch_paths:
         if not path.is_file():
-            raise LocalRunError(f"batch file not found: {path}")
+            raise InvalidBatchError("unreadable", f"batch file not found: {path}")
     injector = _injector(inject)
     out = Path(out)
+    clear_outputs(out, RUN_OUTPUTS)  # no report of an earlier run left beside this run's
     out.mkdir(parents=True, exist_ok=True)
     template_parameters = {**LOCAL_PARAMETERS, "LabelColumn": label, **(parameters or {})}
     timeline: dict[str, Any] = {
@@ -148,9 +154,7 @@ def local_run(
             runner = BatchRunner(cloud, echo, timeout)
             try:
                 timeline["bootstrap"] = runner.bootstrap(train)
-                if timeline["bootstrap"]["outcome"] != "promoted":
-                    echo("The first model was not deployed: no batch uploaded (see notifications.jsonl).")
-                else:
+                if timeline["bootstrap"]["outcome"] == "promoted":
                     for index, path in enumerate(batch_paths, 1):
                         timeline["batches"].append(runner.batch(path, index, len(batch_paths)))
             finally:
@@ -169,21 +173,25 @@ def local_run(
 # ------------------------------------------------------------------------------------------- arguments
 def _label_column(train: Path, label: str | None) -> str:
     if not train.is_file():
-        raise LocalRunError(f"training file not found: {train}")
+        raise InvalidBatchError("unreadable", f"training file not found: {train}")
     opener = gzip.open if train.name.endswith(".gz") else open
     try:
         with opener(train, "rb") as handle:
             first = handle.readline()
     except OSError as error:
-        raise LocalRunError(f"cannot read {train}: {error}") from error
+        raise InvalidBatchError("unreadable", f"cannot read {train}: {error}") from error
     header = next(csv.reader(io.StringIO(first.decode("utf-8-sig", errors="replace"))), [])
     header = [name.strip() for name in header]
     if not header or not any(header):
-        raise LocalRunError(f"{train} is empty: a header row naming the columns is required")
+        raise InvalidBatchError(
+            "empty_file", f"{train} is empty: a header row naming the columns is required"
+        )
     if label is None:
         return header[0]
     if label not in header:
-        raise LocalRunError(f"{train} has no label column {label!r} (columns: {', '.join(header)})")
+        raise InvalidBatchError(
+            "missing_label", f"{train} has no label column {label!r} (columns: {', '.join(header)})"
+        )
     return label
 
 
@@ -328,7 +336,10 @@ class BatchRunner:
             "outcome": _outcome(response, record),
             "detect": None
             if response is None
-            else {k: response.get(k) for k in ("status", "message", "report_key", "quarantine_key", "quarantine_record_key")},
+            else {
+                k: response.get(k)
+                for k in ("status", "message", "report_key", "quarantine_key", "quarantine_record_key")
+            },
             "drifted_features": list((response or {}).get("drifted_features") or []),
             "concept_drift": bool((response or {}).get("concept_drift")),
             "execution": watched,

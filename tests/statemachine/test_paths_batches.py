@@ -96,7 +96,7 @@ def test_a_malformed_file_is_quarantined_and_kept(harness: Harness) -> None:
     assert harness.s3.get_object(Bucket=harness.bucket, Key=quarantine_key)["Body"].read() == body
     original = harness.s3.get_object(Bucket=harness.bucket, Key="incoming/malformed-1.csv")["Body"].read()
     assert original == body
-    error = harness.read_json(f"{quarantine_key}.error.json")
+    error = harness.read_json(entry["detect"]["quarantine_record_key"])
     assert "expected 8 fields" in str(error)
     assert harness.read_json(entry["detect"]["report_key"])["status"] == "invalid"
     assert any(s.startswith("[drift-retrain] Batch quarantined") for s in entry["notifications"])
