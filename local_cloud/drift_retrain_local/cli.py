@@ -162,6 +162,7 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         "lambda-timeout|lambda-oom|variant (lambda*: PATTERN matches the function's logical ID; variant: "
         "ENDPOINT/VARIANT, whose requests get a ModelError)",
     )
+    _verbose_option(run)
     run.set_defaults(handler=_local_run)
     local_demo = local_commands.add_parser(
         "demo", help="generate example data with known drift and run it through the local cloud"
@@ -169,7 +170,16 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
     local_demo.add_argument(
         "--out", type=Path, default=Path("out/local-demo"), help="output folder (default out/local-demo)"
     )
+    _verbose_option(local_demo)
     local_demo.set_defaults(handler=_local_demo)
+
+
+def _verbose_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show each step (DetectDrift's answer, every state entered); default: one line per batch",
+    )
 
 
 def _serve_parser(local_commands: argparse._SubParsersAction) -> None:
@@ -313,6 +323,7 @@ def _local_run(args: argparse.Namespace) -> int:
             label=args.label,
             inject=args.inject,
             parameters={"Algorithms": args.algorithm, "PromotionMode": args.promotion},
+            verbose=args.verbose,
         )
     except LocalRunError as error:
         raise DriftRetrainError(str(error)) from error
@@ -337,7 +348,7 @@ def _local_demo(args: argparse.Namespace) -> int:
     from drift_retrain_local.exceptions import LocalRunTimeoutError
 
     try:
-        timeline = local_demo(args.out)
+        timeline = local_demo(args.out, verbose=args.verbose)
     except LocalRunTimeoutError as error:
         return _local_failure(error)
     return _bootstrapped(timeline)

@@ -121,3 +121,25 @@ def test_a_run_removes_what_an_earlier_run_wrote_and_nothing_else(tmp_path, monk
     assert not (out / "quarantine").exists() and not (out / "notifications.jsonl").exists()
     assert (out / "my-notes.txt").read_text() == "keep me"
     assert (out / "timeline.json").exists()  # this run's, written even when it fails
+
+
+def test_local_run_prints_one_line_per_batch_unless_verbose(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr(
+        local_run_module,
+        "local_run",
+        lambda *a, **kw: seen.update(kw) or {"bootstrap": {"outcome": "promoted"}, "batches": []},
+    )
+    (tmp_path / "train.csv").write_text("label,x\n1,2\n")
+    assert main(["local", "run", "--train", str(tmp_path / "train.csv")]) == EXIT_OK
+    assert seen["verbose"] is False
+    assert main(["local", "run", "--train", str(tmp_path / "train.csv"), "--verbose"]) == EXIT_OK
+    assert seen["verbose"] is True
+    entry = {
+        "outcome": "promoted",
+        "drifted_features": [],
+        "concept_drift": True,
+        "execution": {"name": "run-3", "status": "SUCCEEDED"},
+    }
+    line = local_run_module._batch_line(entry, {"status": "checked"})
+    assert line == "promoted; no feature drift; concept drift; execution run-3 SUCCEEDED"
