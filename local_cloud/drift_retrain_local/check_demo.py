@@ -7,7 +7,6 @@ printing and saving the reports. ``drift-retrain local demo`` runs the whole ser
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drift_retrain import strict_json
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
@@ -25,6 +25,7 @@ from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain_local.demo_data import LABEL, write_demo_data
+from drift_retrain_local.output_folder import CHECK_DEMO_OUTPUTS, clear_outputs
 
 HYPERPARAMETERS = {"objective": "binary:logistic", "max_depth": 5, "eta": 0.2, "eval_metric": "logloss"}
 NUM_ROUND = 60
@@ -35,6 +36,7 @@ def run_demo(out: str | Path, *, echo=print) -> list[dict]:
     import xgboost  # local: only the demo trains models in-process
 
     out = Path(out)
+    clear_outputs(out, CHECK_DEMO_OUTPUTS)  # no report of an earlier run left beside this run's
     started = time.perf_counter()
     echo(f"[1/4] generating example data in {out / 'data'}")
     train_path, batches = write_demo_data(out / "data")
@@ -75,7 +77,7 @@ def run_demo(out: str | Path, *, echo=print) -> list[dict]:
         except InvalidBatchError as error:
             report = DriftReport.invalid(error, config, batch_id=batch_id, source=str(path))
         data = report.to_dict()
-        (out / "reports" / f"{batch_id}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+        strict_json.write_file(out / "reports" / f"{batch_id}.json", data)
         echo("")
         echo(f"--- {path.name}: {description}")
         echo(render_text(data))

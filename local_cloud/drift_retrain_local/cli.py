@@ -1,15 +1,15 @@
 """``drift-retrain``: build baseline profiles, check batches, run the demos, run the service locally.
 
 A developer tool (``pip install -e '.[dev]'``), never deployed: it imports the layer's package and the
-local cloud, and the layer never imports it.
-
-Exit codes: 0 checked (drift or not), 2 usage or configuration error, 3 invalid batch, 4 other failure.
+local cloud, and the layer never imports it. Exit codes are in :mod:`drift_retrain_local.exit_codes`
+(and docs/cli.md); help text is plain text, as a terminal shows it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drift_retrain import __version__, strict_json
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
@@ -30,27 +31,51 @@ from drift_retrain.reports import render_drift_html
 from drift_retrain_local.cli_capture import add_capture_options, check_capture
 from drift_retrain_local.cli_stack import add_stack_commands
 from drift_retrain_local.profile_view import schema_lines
+from drift_retrain_local.exit_codes import (
+    EXIT_CODES,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_PIPE_CLOSED,
+    EXIT_USAGE,
+)
 
-EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_FAILED = 0, 2, 3, 4
+DESCRIPTION = "Build baseline profiles, check batches for drift, run the demos, run the service locally."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        args = parser.parse_args(argv)
+        code = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except InvalidBatchError as error:
-        print(f"drift-retrain: invalid file ({error.code}): {error}", file=sys.stderr)
-        return EXIT_INVALID
+        return _error(f"drift-retrain: invalid file ({error.code}): {error}", EXIT_INVALID)
     except DriftRetrainError as error:
-        print(f"drift-retrain: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(f"drift-retrain: {error}", EXIT_USAGE)
+    except BrokenPipeError:
+        # The reader (| head) has gone: stop quietly, and keep Python from reporting the pipe at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
     except KeyboardInterrupt:  # pragma: no cover
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _error(message: str, code: int) -> int:
+    print(message, file=sys.stderr)
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="drift-retrain", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="drift-retrain",
+        description=DESCRIPTION,
+        epilog="exit codes:\n" + "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     profile = commands.add_parser("profile", help="build a baseline profile from training data")
@@ -140,6 +165,7 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         "lambda-timeout|lambda-oom|variant (lambda*: PATTERN matches the function's logical ID; variant: "
         "ENDPOINT/VARIANT, whose requests get a ModelError)",
     )
+    _verbose_option(run)
     run.set_defaults(handler=_local_run)
     local_demo = local_commands.add_parser(
         "demo", help="generate example data with known drift and run it through the local cloud"
@@ -147,14 +173,23 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
     local_demo.add_argument(
         "--out", type=Path, default=Path("out/local-demo"), help="output folder (default out/local-demo)"
     )
+    _verbose_option(local_demo)
     local_demo.set_defaults(handler=_local_demo)
+
+
+def _verbose_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show each step (DetectDrift's answer, every state entered); default: one line per batch",
+    )
 
 
 def _serve_parser(local_commands: argparse._SubParsersAction) -> None:
     """``local serve``; unset options keep ``drift_retrain_local.serve.serve``'s defaults (README)."""
     serve = local_commands.add_parser(
         "serve",
-        help="the local cloud as a server for `sam local invoke` (writes env.json, template.local.yaml)",
+        help="the local cloud as a server for 'sam local invoke' (writes env.json, template.local.yaml)",
     )
     serve.add_argument("--port", type=int, help="port to listen on (default 5000)")
     serve.add_argument("--host", help="interface to listen on (default: all, 0.0.0.0)")
@@ -247,12 +282,12 @@ def _check(args: argparse.Namespace) -> int:
         raise PredictionError(
             f"{args.predictions} has {len(predictions)} rows but the batch has {report.rows}"
         )
-    print(json.dumps(data, indent=2) if args.json else render_text(data))
+    if args.json or report.ok:  # an invalid batch's text report would repeat the error line below
+        print(strict_json.dumps(data) if args.json else render_text(data))
     if args.html:
         _write_html(args.html, render_drift_html(data))
     if not report.ok:
-        print(f"drift-retrain: invalid file ({report.error_code}): {report.error}", file=sys.stderr)
-        return EXIT_INVALID
+        return _error(f"drift-retrain: invalid file ({report.error_code}): {report.error}", EXIT_INVALID)
     return EXIT_OK
 
 
@@ -298,8 +333,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _local_failure(error: Exception) -> int:
-    print(f"drift-retrain: {error}", file=sys.stderr)
-    return EXIT_FAILED
+    return _error(f"drift-retrain: {error}", EXIT_FAILED)
 
 
 def _local_run(args: argparse.Namespace) -> int:
@@ -314,6 +348,7 @@ def _local_run(args: argparse.Namespace) -> int:
             label=args.label,
             inject=args.inject,
             parameters={"Algorithms": args.algorithm, "PromotionMode": args.promotion},
+            verbose=args.verbose,
         )
     except LocalRunError as error:
         raise DriftRetrainError(str(error)) from error
@@ -326,8 +361,11 @@ def _bootstrapped(timeline: dict) -> int:
     """Exit 0 when the first model was deployed (each batch's outcome is in the table), else 4."""
     if (timeline.get("bootstrap") or {}).get("outcome") == "promoted":
         return EXIT_OK
-    print("drift-retrain: the first model was not deployed (see the timeline and logs)", file=sys.stderr)
-    return EXIT_FAILED
+    return _error(
+        "drift-retrain: the first model was not deployed, so no batch was uploaded "
+        "(see timeline.html, notifications.jsonl and logs.txt in the output folder)",
+        EXIT_FAILED,
+    )
 
 
 def _local_demo(args: argparse.Namespace) -> int:
@@ -335,7 +373,7 @@ def _local_demo(args: argparse.Namespace) -> int:
     from drift_retrain_local.exceptions import LocalRunTimeoutError
 
     try:
-        timeline = local_demo(args.out)
+        timeline = local_demo(args.out, verbose=args.verbose)
     except LocalRunTimeoutError as error:
         return _local_failure(error)
     return _bootstrapped(timeline)

@@ -11,9 +11,10 @@ import argparse
 import sys
 from typing import Any
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "add_stack_commands"]
+from drift_retrain_local.exit_codes import EXIT_FAILED, EXIT_OK
 
-EXIT_OK, EXIT_FAILED = 0, 4
+__all__ = ["add_stack_commands"]
+
 #: samconfig.toml's stack name.
 DEFAULT_STACK = "drift-retrain"
 

@@ -20,6 +20,7 @@ from drift_retrain_local.seams import (
     check_all,
     lambda_invoke,
     parallel,
+    s3_keys,
     sagemaker,
     sfn_callbacks,
     sfn_parameters,
@@ -110,6 +111,7 @@ def local_cloud(
     failures = failures if failures is not None else FailureInjector()
     with EmbeddedAws(region, host=host, port=port) as aws:
         runtime = LambdaRuntime(template.functions(), region, failures=failures)
+        s3_keys.install()  # moto gap: S3 refuses a key over 1,024 bytes (KeyTooLongError)
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
         api_faults = ApiFaultInjector()
         api_faults.install(aws.session)
@@ -136,6 +138,7 @@ def local_cloud(
             router.uninstall()
             lambda_invoke.uninstall()
             runtime.close()
+            s3_keys.uninstall()
 
 
 def _s3_client_factory(aws: EmbeddedAws, region: str) -> Callable[[], Any]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from drift_retrain_local.demo_data import LABEL, write_demo_data
+from drift_retrain_local.output_folder import clear_outputs
 from drift_retrain_local.run import Echo, local_run
 
 __all__ = ["DEMO_BATCH_ROWS", "DEMO_TRAIN_ROWS", "local_demo"]
@@ -25,6 +26,7 @@ DEMO_PARAMETERS = {"CandidateStrategies": "since_change,newest,recent,registry"}
 def local_demo(out: str | Path, echo: Echo = print, **kwargs: Any) -> dict[str, Any]:
     """Write the demo data under ``<out>/data`` and :func:`~drift_retrain_local.run.local_run` it."""
     out = Path(out)
+    clear_outputs(out, ["data"])  # local_run clears what it writes itself
     train, batches = write_demo_data(out / "data", train_rows=DEMO_TRAIN_ROWS, batch_rows=DEMO_BATCH_ROWS)
     echo(f"Demo data in {out / 'data'}:")
     echo(f"  {train.name}: {DEMO_TRAIN_ROWS:,} labelled rows (label column {LABEL!r})")

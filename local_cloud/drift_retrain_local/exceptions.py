@@ -29,7 +29,7 @@ class MotoHookMovedError(LocalCloudError):
 
 
 class LocalRunError(LocalCloudError):
-    """``drift-retrain local run`` cannot start: a missing file, no label column, a bad ``--inject``."""
+    """``drift-retrain local run`` cannot start: a bad ``--inject`` (a bad data file is an ``InvalidBatchError``)."""
 
 
 class LocalRunTimeoutError(LocalCloudError):

@@ -25,6 +25,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from drift_retrain import strict_json
+from drift_retrain.echo import clip
+from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain_local.ab_watch import (
     AB_WAIT_STATE,
     ab_record,
@@ -45,6 +48,7 @@ from drift_retrain_local.observe import (
     execution_path,
     wait_for_execution,
 )
+from drift_retrain_local.output_folder import RUN_OUTPUTS, clear_outputs
 from drift_retrain_local.pages import write_timeline_page
 from drift_retrain_local.run_logs import logs_to
 from drift_retrain_local.run_summary import render_summary
@@ -90,6 +94,7 @@ def local_run(
     *,
     parameters: Mapping[str, Any] | None = None,
     timeout: float = 900.0,
+    verbose: bool = False,
 ) -> dict[str, Any]:
     """Run the service locally on ``train`` then each of ``batches``; returns the timeline.
 
@@ -111,11 +116,16 @@ def local_run(
         Template parameter overrides on top of :data:`LOCAL_PARAMETERS`.
     timeout : float
         Most seconds to wait for one delivery or one execution.
+    verbose : bool
+        Also echo each step (DetectDrift's answer, every state entered); by default one line per batch.
 
     Raises
     ------
+    InvalidBatchError
+        A data file cannot be used (missing, unreadable, empty, no such label column), before anything
+        starts: the same error, and so the same exit code, as ``profile`` and ``check`` give.
     LocalRunError
-        Bad arguments (missing file, no such label column, bad ``--inject``), before anything starts.
+        A bad ``--inject``, before anything starts.
     LocalRunTimeoutError
         A delivery or an execution did not finish within ``timeout`` (the timeline so far is written).
     """
@@ -124,9 +134,10 @@ def local_run(
     label = _label_column(train, label)
     for path in batch_paths:
         if not path.is_file():
-            raise LocalRunError(f"batch file not found: {path}")
+            raise InvalidBatchError("unreadable", f"batch file not found: {path}")
     injector = _injector(inject)
     out = Path(out)
+    clear_outputs(out, RUN_OUTPUTS)  # no report of an earlier run left beside this run's
     out.mkdir(parents=True, exist_ok=True)
     template_parameters = {**LOCAL_PARAMETERS, "LabelColumn": label, **(parameters or {})}
     timeline: dict[str, Any] = {
@@ -144,12 +155,10 @@ def local_run(
     echo(f"(the Lambdas' and moto's own logs go to {out / 'logs.txt'})")
     try:
         with logs_to(out / "logs.txt"), open_cloud(template_parameters, injector) as cloud:
-            runner = BatchRunner(cloud, echo, timeout)
+            runner = BatchRunner(cloud, echo, timeout, verbose=verbose)
             try:
                 timeline["bootstrap"] = runner.bootstrap(train)
-                if timeline["bootstrap"]["outcome"] != "promoted":
-                    echo("The first model was not deployed: no batch uploaded (see notifications.jsonl).")
-                else:
+                if timeline["bootstrap"]["outcome"] == "promoted":
                     for index, path in enumerate(batch_paths, 1):
                         timeline["batches"].append(runner.batch(path, index, len(batch_paths)))
             finally:
@@ -157,8 +166,8 @@ def local_run(
                 timeline["notifications"] = len(runner.notifications.messages)
     finally:
         timeline["seconds"] = round(time.monotonic() - started, 1)
-        (out / "timeline.json").write_text(json.dumps(timeline, indent=2, default=str) + "\n")
-        write_timeline_page(out, json.loads(json.dumps(timeline, default=str)))
+        strict_json.write_file(out / "timeline.json", timeline)
+        write_timeline_page(out, json.loads(strict_json.dumps(timeline)))
     echo("")
     echo(render_summary(timeline))
     echo(f"\nTimeline, reports and notifications in {out}/ ({timeline['seconds']:.0f} s in all)")
@@ -168,21 +177,25 @@ def local_run(
 # ------------------------------------------------------------------------------------------- arguments
 def _label_column(train: Path, label: str | None) -> str:
     if not train.is_file():
-        raise LocalRunError(f"training file not found: {train}")
+        raise InvalidBatchError("unreadable", f"training file not found: {train}")
     opener = gzip.open if train.name.endswith(".gz") else open
     try:
         with opener(train, "rb") as handle:
             first = handle.readline()
     except OSError as error:
-        raise LocalRunError(f"cannot read {train}: {error}") from error
+        raise InvalidBatchError("unreadable", f"cannot read {train}: {error}") from error
     header = next(csv.reader(io.StringIO(first.decode("utf-8-sig", errors="replace"))), [])
     header = [name.strip() for name in header]
     if not header or not any(header):
-        raise LocalRunError(f"{train} is empty: a header row naming the columns is required")
+        raise InvalidBatchError(
+            "empty_file", f"{train} is empty: a header row naming the columns is required"
+        )
     if label is None:
         return header[0]
     if label not in header:
-        raise LocalRunError(f"{train} has no label column {label!r} (columns: {', '.join(header)})")
+        raise InvalidBatchError(
+            "missing_label", f"{train} has no label column {label!r} (columns: {', '.join(header)})"
+        )
     return label
 
 
@@ -205,11 +218,22 @@ class BatchRunner:
     """Uploads batches into a running local cloud and follows each to the end (used by the tests too)."""
 
     def __init__(
-        self, cloud: LocalCloud, echo: Echo, timeout: float, stack: DeployedStack | None = None
+        self,
+        cloud: LocalCloud,
+        echo: Echo,
+        timeout: float,
+        stack: DeployedStack | None = None,
+        *,
+        verbose: bool = False,
     ) -> None:
         self.cloud = cloud
         self.stack = stack or cloud.stack
         self.echo = echo
+        #: Echo each step too; otherwise one line per batch, when it is done.
+        self.verbose = verbose
+        #: One clock for every line about a batch: seconds since its upload (or the bootstrap's start).
+        self._started = time.monotonic()
+        self._label = ""
         self.timeout = timeout
         self.bucket = self.stack.bucket
         self.endpoint = self.stack.endpoint_name
@@ -222,27 +246,38 @@ class BatchRunner:
         #: The execution waiting for an A/B decision (PromotionMode ab), followed again once it is made.
         self.waiting: str | None = None
 
-    def _progress(self, name: str, seconds: float) -> None:
-        self.echo(f"    {seconds:6.1f}s  {name}")
+    def _begin(self, label: str) -> None:
+        self._label, self._started = label, time.monotonic()
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._started
+
+    def _step(self, line: str) -> None:
+        """A line about one step of the current batch (``--verbose`` only), on the batch's clock."""
+        if self.verbose:
+            self.echo(f"    {self._elapsed():6.1f}s  {line}")
 
     def watch(self, arn: str) -> dict[str, Any]:
         pause = waits_for_decision(self.s3, self.bucket, arn)
-        record = wait_for_execution(self.sfn, arn, timeout=self.timeout, on_state=self._progress, pause=pause)
-        line = f"    {record.seconds:6.1f}s  execution {record.status}"
+        record = wait_for_execution(
+            self.sfn, arn, timeout=self.timeout, on_state=lambda name, _: self._step(name), pause=pause
+        )
+        line = f"execution {record.status}"
         if record.status == "WAITING":
             self.waiting = arn
             line += ": the A/B test waits for the next labelled batches"
-        self.echo(line + (f": {record.error}: {record.cause}" if record.error else ""))
+        self._step(line + (f": {record.error}: {record.cause}" if record.error else ""))
         return {"record": record, **record.to_dict()}
 
     def bootstrap(self, train: Path) -> dict[str, Any]:
         key = f"seed/{train.name}"
-        self.echo(f"\nBootstrap: {train} -> s3://{self.bucket}/{key}, first model through the state machine")
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=train.read_bytes())
         return self.bootstrap_key(key)
 
     def bootstrap_key(self, key: str, name: str = "bootstrap-1") -> dict[str, Any]:
         """Start the first-deployment execution on ``seed/`` data already in the bucket; follow it."""
+        self._begin(f"bootstrap {key.rpartition('/')[2]}")
+        self._step(f"s3://{self.bucket}/{key}: the first model through the state machine")
         before = endpoint_config(self.sagemaker, self.endpoint)
         batch = {"bucket": self.bucket, "key": key, "version_id": None, "etag": None, "batch_id": "bootstrap"}
         started = self.sfn.start_execution(
@@ -254,23 +289,24 @@ class BatchRunner:
         return self._entry(key.rpartition("/")[2], "bootstrap", None, watched, before)
 
     def batch(self, path: Path, index: int, count: int) -> dict[str, Any]:
-        self.echo(f"\n[{index}/{count}] {path.name} -> s3://{self.bucket}/incoming/{path.name}")
-        return self.upload(path.name, path.read_bytes())
+        return self.upload(path.name, path.read_bytes(), label=f"[{index}/{count}] {path.name}")
 
-    def upload(self, name: str, body: bytes) -> dict[str, Any]:
+    def upload(self, name: str, body: bytes, label: str | None = None) -> dict[str, Any]:
         """Put ``incoming/<name>``, follow what it sets off to the end; the timeline entry."""
         key = f"incoming/{name}"
+        self._begin(label or name)
+        self._step(f"uploaded to s3://{self.bucket}/{key}")
         before = endpoint_config(self.sagemaker, self.endpoint)
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
         response = self.detect(key)
         execution = response.get("execution") or {}
         watched = None
         if execution.get("execution_arn") and not execution.get("duplicate"):
-            self.echo(f"    retrain started: execution {execution['name']}")
+            self._step(f"retrain started: execution {execution['name']}")
             watched = self.watch(execution["execution_arn"])
         elif self.waiting and self._test_over(response):
             arn, self.waiting = self.waiting, None
-            self.echo("    the A/B test decided: following its execution to the end")
+            self._step("the A/B test decided: following its execution to the end")
             watched = self.watch(arn)
         return self._entry(name, key, response, watched, before)
 
@@ -289,22 +325,19 @@ class BatchRunner:
             if time.monotonic() > deadline:
                 raise LocalRunTimeoutError(f"no S3 event was delivered for {key}")
             time.sleep(0.05)
-        started = time.monotonic()
         self.cloud.events.wait(timeout=self.timeout)
         result = self.cloud.events.deliveries_for(key, self.bucket)[-1].result(timeout=1)
         if not result.ok:
             error = result.json() or {}
-            self.echo(
-                f"    DetectDrift failed after its retries: {error.get('errorType')}: {error.get('errorMessage')}"
-                " (the event is on its failure queue: drift-retrain redrive)"
-            )
-            return {"status": "error", "message": f"{error.get('errorType')}: {error.get('errorMessage')}"}
+            message = f"{error.get('errorType')}: {error.get('errorMessage')}"
+            self._step(f"DetectDrift failed after its retries: {message}")
+            return {"status": "error", "message": message}
         response = result.json()
         concept = "concept drift" if response.get("concept_drift") else "no concept drift"
         drifted = ", ".join(response.get("drifted_features") or []) or "none"
-        self.echo(
-            f"    DetectDrift ({time.monotonic() - started:.1f}s): {response.get('status')}: "
-            f"{response.get('message')}; drifted features: {drifted}; {concept}"
+        self._step(
+            f"DetectDrift: {response.get('status')}: {response.get('message')}; "
+            f"drifted features: {drifted}; {concept}"
         )
         return response
 
@@ -327,7 +360,10 @@ class BatchRunner:
             "outcome": _outcome(response, record),
             "detect": None
             if response is None
-            else {k: response.get(k) for k in ("status", "message", "report_key", "quarantine_key")},
+            else {
+                k: response.get(k)
+                for k in ("status", "message", "report_key", "quarantine_key", "quarantine_record_key")
+            },
             "drifted_features": list((response or {}).get("drifted_features") or []),
             "concept_drift": bool((response or {}).get("concept_drift")),
             "execution": watched,
@@ -338,7 +374,7 @@ class BatchRunner:
         if evaluation is not None:
             entry["evaluation"] = evaluation
         self._ab_entries(entry, response, record)
-        self.echo(f"    outcome: {entry['outcome']}")
+        self.echo(f"{self._label}: {_batch_line(entry, response)} ({self._elapsed():.1f}s)")
         return entry
 
     def _ab_entries(self, entry: dict[str, Any], response: dict[str, Any] | None, record: Any) -> None:
@@ -352,8 +388,8 @@ class BatchRunner:
             entry["ab_steps"] = steps
         if "ab_test" in entry or steps:
             entry["endpoint_variants_after"] = endpoint_variants(self.sagemaker, self.endpoint)
-            self.echo(
-                f"    A/B: {entry.get('ab_test', {}).get('event', 'steps')}; serving {entry['endpoint_variants_after']}"
+            self._step(
+                f"A/B: {entry.get('ab_test', {}).get('event', 'steps')}; serving {entry['endpoint_variants_after']}"
             )
 
     def collect(self, out: Path) -> None:
@@ -362,7 +398,28 @@ class BatchRunner:
         self.notifications.drain()
         with (out / "notifications.jsonl").open("w", encoding="utf-8") as handle:
             for message in self.notifications.messages:
-                handle.write(json.dumps(message) + "\n")
+                handle.write(strict_json.dumps(message, indent=None) + "\n")
+
+
+def _batch_line(entry: Mapping[str, Any], response: Mapping[str, Any] | None) -> str:
+    """What happened to one batch, in one line: its outcome and why."""
+    parts = [entry["outcome"]]
+    if response is not None and response.get("status") == "error":
+        parts.append(
+            f"DetectDrift failed: {response.get('message')} (on its failure queue: drift-retrain redrive)"
+        )
+    elif response is not None and response.get("status") == "invalid":
+        parts.append(str(response.get("message")))
+    elif response is not None:
+        drifted = entry["drifted_features"]
+        parts.append(f"drifted: {', '.join(drifted)}" if drifted else "no feature drift")
+        parts.append("concept drift" if entry["concept_drift"] else "no concept drift")
+    execution = entry.get("execution") or {}
+    if execution:
+        parts.append(f"execution {execution.get('name')} {execution.get('status')}")
+    if execution.get("error"):
+        parts.append(clip(f"{execution['error']}: {execution.get('cause')}", 300))
+    return "; ".join(parts)
 
 
 def _outcome(response: dict[str, Any] | None, record: Any) -> str:

@@ -3,9 +3,12 @@ tables sort on click. A full-page screenshot of each goes to ``out/browser/``.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+
+from drift_retrain.reports import render_drift_html
 
 #: Screenshots land here (gitignored) for a person to look at.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "browser"
@@ -105,4 +108,24 @@ def test_timeline(browser, site):
     page.wait_for_load_state("load")
     assert page.url.endswith(".html") and "/reports/drift/" in page.url
     assert page.locator("#verdict").is_visible()
+    page.close()
+
+
+#: A category that would end the data's script element and open an HTML comment if written raw.
+HOSTILE = "</script><!--"
+
+
+def test_a_category_that_closes_the_script_element_still_draws_and_sorts(browser, site, tmp_path):
+    source = json.loads((site / "reports" / "drift" / "batch-02-covariate-shift-unlabelled.json").read_text())
+    report = json.loads(json.dumps(source).replace('"central"', json.dumps(HOSTILE)))
+    path = tmp_path / "hostile.html"
+    path.write_text(render_drift_html(report), encoding="utf-8")
+    page, errors, requests = _open(browser, path, None)
+    assert errors == [] and requests == []
+    data = page.evaluate("() => JSON.parse(document.getElementById('report-data').textContent)")
+    assert HOSTILE in json.dumps(data)
+    _assert_charts(page, at_least=page.locator("#features tbody tr").count())
+    names = _column(page, "features", "data-feature")
+    page.click("#features th:has-text('feature')")
+    assert _column(page, "features", "data-feature") == sorted(names, key=str.lower)
     page.close()

@@ -130,11 +130,11 @@ def test_quarantine_copies_the_exact_version_and_keeps_the_original(clients, buc
         clients.s3, ref, reason="ragged row on line 2", code="ragged_row", batch_id="bad-1"
     )
 
-    assert record.copy_key == "quarantine/incoming/bad.csv"
+    assert record.copy_key == "quarantine/files/incoming/bad.csv"
     copy = clients.s3.get_object(Bucket=bucket, Key=record.copy_key)["Body"].read()
     assert copy == b"not,a\nvalid"
     error = json.loads(clients.s3.get_object(Bucket=bucket, Key=record.error_key)["Body"].read())
-    assert record.error_key == "quarantine/incoming/bad.csv.error.json"
+    assert record.error_key == "quarantine/records/incoming/bad.csv.json"
     assert error["reason"] == "ragged row on line 2"
     assert error["code"] == "ragged_row"
     assert error["batch_id"] == "bad-1"

@@ -15,6 +15,8 @@ from functional_support import (
     read_report,
 )
 
+from drift_retrain.layout import quarantine_copy_key, quarantine_record_key
+
 # --- bad input: quarantined, original kept, never retrained -----------------------------------------
 
 HEADER = b"churned,tenure,monthly_charges,support_calls,plan,region\n"
@@ -94,8 +96,8 @@ def test_bad_input_is_quarantined_with_its_reason(
     assert result.response["status"] == "invalid"
     assert reason in result.response["message"]
     # quarantined copy (byte for byte) and the reason beside it
-    assert clients.s3.get_object(Bucket=bucket, Key=f"quarantine/{key}")["Body"].read() == body
-    error = read_report(clients, bucket, f"quarantine/{key}.error.json")
+    assert clients.s3.get_object(Bucket=bucket, Key=quarantine_copy_key(key))["Body"].read() == body
+    error = read_report(clients, bucket, quarantine_record_key(key))
     assert error["code"] == code
     assert reason in error["reason"]
     assert error["batch_id"] == result.response["batch_id"]
@@ -124,11 +126,11 @@ def test_second_delivery_of_a_bad_file_is_harmless(
     assert (
         first.response["quarantine_key"]
         == second.response["quarantine_key"]
-        == "quarantine/incoming/ragged.csv"
+        == "quarantine/files/incoming/ragged.csv"
     )
     assert list_keys(clients, bucket, "quarantine/") == [
-        "quarantine/incoming/ragged.csv",
-        "quarantine/incoming/ragged.csv.error.json",
+        "quarantine/files/incoming/ragged.csv",
+        "quarantine/records/incoming/ragged.csv.json",
     ]
     assert list_executions(clients, state_machine_arn) == []
 

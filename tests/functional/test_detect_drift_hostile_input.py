@@ -13,6 +13,8 @@ import zipfile
 import pytest
 from functional_support import frame_to_csv_bytes, list_executions, list_keys, read_report
 
+from drift_retrain.layout import quarantine_copy_key, quarantine_record_key
+
 HEADER = b"churned,tenure,monthly_charges,support_calls,plan,region\n"
 ROWS = b"0,12.5,70.1,2,basic,north\n1,3.0,99.9,5,premium,south\n0,48.0,45.2,1,plus,east\n"
 GOOD = HEADER + ROWS
@@ -70,9 +72,9 @@ def test_hostile_input_is_quarantined_with_a_reason_naming_it(
     result = detect_drift.invoke(detect_drift.upload(key, body))
 
     assert result.response["status"] == "invalid"
-    error = read_report(clients, bucket, f"quarantine/{key}.error.json")
+    error = read_report(clients, bucket, quarantine_record_key(key))
     assert (error["code"], fragment in error["reason"]) == (code, True), error["reason"]
-    assert clients.s3.get_object(Bucket=bucket, Key=f"quarantine/{key}")["Body"].read() == body
+    assert clients.s3.get_object(Bucket=bucket, Key=quarantine_copy_key(key))["Body"].read() == body
     assert clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
     assert read_report(clients, bucket, result.response["report_key"])["error_code"] == code
     assert list_executions(clients, state_machine_arn) == []
@@ -90,12 +92,12 @@ def test_an_object_over_the_size_limit_is_quarantined_from_the_event_alone(
     result = detect_drift.invoke(event)
 
     assert result.response["status"] == "invalid"
-    error = read_report(clients, bucket, "quarantine/incoming/huge.csv.error.json")
+    error = read_report(clients, bucket, quarantine_record_key("incoming/huge.csv"))
     assert error["code"] == "object_too_large"
     assert "3.0 GiB" in error["reason"] and "MAX_OBJECT_BYTES=2.0 GiB" in error["reason"]
     assert list_keys(clients, bucket, "quarantine/") == [
-        "quarantine/incoming/huge.csv",
-        "quarantine/incoming/huge.csv.error.json",
+        "quarantine/files/incoming/huge.csv",
+        "quarantine/records/incoming/huge.csv.json",
     ]
 
 
@@ -121,7 +123,7 @@ def test_gzip_expanding_past_the_decompressed_limit_is_quarantined(
     result = detect_drift.invoke(detect_drift.upload("incoming/bomb.csv.gz", body))
 
     assert result.response["status"] == "invalid"
-    error = read_report(clients, bucket, "quarantine/incoming/bomb.csv.gz.error.json")
+    error = read_report(clients, bucket, quarantine_record_key("incoming/bomb.csv.gz"))
     assert error["code"] == "decompressed_too_large"
 
 
@@ -135,7 +137,7 @@ def test_a_ten_megabyte_cell_is_echoed_capped_everywhere(
     result = detect_drift.invoke(detect_drift.upload("incoming/big-cell.csv", body))
 
     assert result.response["status"] == "invalid"
-    error = read_report(clients, bucket, "quarantine/incoming/big-cell.csv.error.json")
+    error = read_report(clients, bucket, quarantine_record_key("incoming/big-cell.csv"))
     assert error["code"] == "not_numeric"
     assert "(10,000,000 characters)" in error["reason"] and len(error["reason"]) < 500
     report = clients.s3.get_object(Bucket=bucket, Key=result.response["report_key"])["Body"].read()

@@ -26,3 +26,37 @@ def test_lambda_invoke_seam_is_where_moto_5_2_has_it() -> None:
     from drift_retrain_local.seams import lambda_invoke
 
     lambda_invoke.check()
+
+
+def test_s3_refuses_a_key_over_1024_bytes_as_aws_does() -> None:
+    """moto stores any key; with the seam a PutObject or CopyObject past 1,024 UTF-8 bytes answers
+    ``KeyTooLongError`` (400), and a key at the limit is stored."""
+    import boto3
+    import pytest
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    from drift_retrain_local.seams import s3_keys
+
+    with mock_aws():
+        s3_keys.install()
+        try:
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="keys")
+            at_limit = "k" * 1024
+            s3.put_object(Bucket="keys", Key=at_limit, Body=b"x")
+            calls = [
+                lambda: s3.put_object(Bucket="keys", Key="k" * 1025, Body=b"x"),
+                lambda: s3.copy_object(
+                    Bucket="keys", Key="é" * 513, CopySource={"Bucket": "keys", "Key": at_limit}
+                ),
+                lambda: s3.create_multipart_upload(Bucket="keys", Key="k" * 1025),
+            ]
+            for call in calls:
+                with pytest.raises(ClientError) as raised:
+                    call()
+                error = raised.value.response
+                assert error["Error"]["Code"] == "KeyTooLongError"
+                assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+        finally:
+            s3_keys.uninstall()

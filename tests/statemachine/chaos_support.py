@@ -10,7 +10,7 @@ from typing import Any
 from workflow_support import Harness, batch_csv
 
 from drift_retrain.aws.naming import batch_id_for
-from drift_retrain.layout import DRIFT_REPORTS_PREFIX, INCOMING_PREFIX, QUARANTINE_PREFIX
+from drift_retrain.layout import DRIFT_REPORTS_PREFIX, INCOMING_PREFIX, quarantine_record_key
 from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, QUARANTINED, REJECTED
 
 #: DetectDrift's on-failure destination (template logical ID).
@@ -88,7 +88,7 @@ def lost_batches(harness: Harness) -> list[str]:
             report_key = f"{DRIFT_REPORTS_PREFIX}{batch_id}.json"
             if harness.exists(report_key):
                 if harness.read_json(report_key)["status"] == "invalid":
-                    error = harness.read_json(f"{QUARANTINE_PREFIX}{key}.error.json")
+                    error = harness.read_json(quarantine_record_key(key))
                     assert error.get("reason"), (key, error)
                 continue
             if key not in queued:

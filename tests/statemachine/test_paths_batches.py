@@ -92,11 +92,11 @@ def test_a_malformed_file_is_quarantined_and_kept(harness: Harness) -> None:
     assert entry["execution"] is None
     assert entry["endpoint_config_after"] == entry["endpoint_config_before"]
     quarantine_key = entry["detect"]["quarantine_key"]
-    assert quarantine_key == "quarantine/incoming/malformed-1.csv"
+    assert quarantine_key == "quarantine/files/incoming/malformed-1.csv"
     assert harness.s3.get_object(Bucket=harness.bucket, Key=quarantine_key)["Body"].read() == body
     original = harness.s3.get_object(Bucket=harness.bucket, Key="incoming/malformed-1.csv")["Body"].read()
     assert original == body
-    error = harness.read_json(f"{quarantine_key}.error.json")
+    error = harness.read_json(entry["detect"]["quarantine_record_key"])
     assert "expected 8 fields" in str(error)
     assert harness.read_json(entry["detect"]["report_key"])["status"] == "invalid"
     assert any(s.startswith("[drift-retrain] Batch quarantined") for s in entry["notifications"])

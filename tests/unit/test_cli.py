@@ -148,7 +148,9 @@ def test_invalid_batch_from_the_installed_command_has_no_traceback(files, capsys
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--set", "alpha=2"], "alpha must be between 0 and 1"),
+        (["--set", "alpha=2"], "alpha must be > 0 and < 1"),
+        (["--set", "seed=-1"], "seed must be from 0 to 4,294,967,295, got -1"),
+        (["--set", "alpah=0.1"], "did you mean 'alpha'?"),
         (["--set", "nonsense"], "--set takes KEY=VALUE"),
     ],
 )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
-from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.config import LIMITS, DriftConfig
 from drift_retrain.engine.policy import decide
 from drift_retrain.exceptions import ConfigError
 
@@ -20,18 +22,31 @@ def test_config_from_environment_converts_and_keeps_defaults():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"alpha": "1.5"}, "alpha must be between 0 and 1"),
-        ({"alpha": "abc"}, "cannot read 'abc'"),
+        ({"alpha": "1.5"}, r"alpha must be > 0 and < 1, got 1.5"),
+        ({"alpha": "abc"}, r"alpha must be a number > 0 and < 1, got 'abc'"),
+        ({"seed": "-1"}, r"seed must be from 0 to 4,294,967,295, got -1"),
+        ({"psi_floor": "inf"}, r"psi_floor must be >= 0, got inf"),
+        ({"concept_margin": "nan"}, r"concept_margin must be from 0 to 1, got nan"),
+        ({"min_labelled_rows": "2.5"}, r"min_labelled_rows must be a whole number >= 0, got '2.5'"),
         ({"correction": "sidak"}, "correction must be"),
         ({"max_rows": "0"}, "max_rows must be >= 1"),
         ({"retrain_on": "always"}, "retrain_on must be one of performance, performance_or_features"),
         ({"max_recovery_retrains": "-1"}, "max_recovery_retrains must be >= 0"),
-        ({"colour": "blue"}, "unknown configuration keys: colour"),
+        ({"colour": "blue"}, "unknown setting 'colour'$"),
+        ({"alpah": "0.1"}, r"unknown setting 'alpah' \(did you mean 'alpha'\?\)"),
+        ({"psi-floor": "0.1"}, r"unknown setting 'psi-floor' \(did you mean 'psi_floor'\?\)"),
     ],
 )
 def test_bad_configuration_is_rejected_with_the_key_named(values, message):
     with pytest.raises(ConfigError, match=message):
         DriftConfig.from_mapping(values)
+
+
+def test_every_numeric_setting_has_a_declared_range():
+    """A new numeric setting gets its range in ``LIMITS``: the CLI and the Lambda then refuse what it
+    cannot take, naming the setting and the range, instead of failing deep inside a check."""
+    numeric = {f.name for f in fields(DriftConfig) if f.type in ("int", "float")}
+    assert numeric == set(LIMITS)
 
 
 def _decide(**overrides):

@@ -6,6 +6,8 @@ the baseline profile), so the keys are a contract between Lambdas, and they are 
 
 from __future__ import annotations
 
+import hashlib
+
 __all__ = [
     "AB_RECORD_KEY",
     "CAPTURE_PREFIX",
@@ -17,9 +19,13 @@ __all__ = [
     "LINEAGE_PREFIX",
     "MONITOR_PREFIX",
     "PREDICTION_REFERENCE_KEY",
+    "MAX_KEY_BYTES",
     "QUARANTINE_PREFIX",
     "RECOVERY_PREFIX",
     "drift_report_key",
+    "quarantine_copy_key",
+    "quarantine_keys",
+    "quarantine_record_key",
     "recovery_marker_key",
     "recovery_prefix",
 ]
@@ -28,6 +34,15 @@ INCOMING_PREFIX = "incoming/"
 DEFAULT_PROFILE_KEY = "baseline/current/profile.json"
 DRIFT_REPORTS_PREFIX = "reports/drift/"
 QUARANTINE_PREFIX = "quarantine/"
+#: S3's longest key, in UTF-8 bytes: a longer PutObject or CopyObject fails with KeyTooLongError.
+MAX_KEY_BYTES = 1024
+#: Under QUARANTINE_PREFIX, two areas that no key can reach from the other: the copies of bad batches and
+#: their records (the reason). A batch uploaded as ``incoming/x.csv.error.json`` gets its own record.
+QUARANTINE_FILES = "files/"
+QUARANTINE_RECORDS = "records/"
+#: Where a key that would not fit goes: its head and a hash of the whole key (never a key that fits).
+_LONG = "long-"
+_DIGEST_CHARS = 32
 EVALUATION_PREFIX = "reports/evaluation/"
 LINEAGE_PREFIX = "reports/lineage/"
 #: One marker per follow-up retrain started for a serving model (counted against MAX_RECOVERY_RETRAINS).
@@ -56,3 +71,35 @@ def recovery_prefix(model: str) -> str:
 
 def recovery_marker_key(model: str, batch_id: str) -> str:
     return f"{recovery_prefix(model)}{batch_id}.json"
+
+
+def quarantine_copy_key(key: str, prefix: str = QUARANTINE_PREFIX) -> str:
+    """``quarantine/files/<key>``: where a bad batch is copied (see :func:`quarantine_keys`)."""
+    return _fitting_key(prefix, QUARANTINE_FILES, key, "")
+
+
+def quarantine_record_key(key: str, prefix: str = QUARANTINE_PREFIX) -> str:
+    """``quarantine/records/<key>.json``: why ``key`` was quarantined (see :func:`quarantine_keys`)."""
+    return _fitting_key(prefix, QUARANTINE_RECORDS, key, ".json")
+
+
+def quarantine_keys(key: str, prefix: str = QUARANTINE_PREFIX) -> tuple[str, str]:
+    """The copy and the record of bad batch ``key``.
+
+    Copies and records live in separate areas, so no uploaded key can name another batch's record. A key
+    near S3's 1,024-byte limit would not fit behind the prefix: it then goes to ``long-files/`` and
+    ``long-records/`` as its first bytes, ``~`` and 32 hex of its SHA-256, within the limit. Those areas
+    hold only such keys, so a short key cannot be made to name a long key's copy or record.
+    """
+    return quarantine_copy_key(key, prefix), quarantine_record_key(key, prefix)
+
+
+def _fitting_key(prefix: str, area: str, key: str, suffix: str) -> str:
+    whole = f"{prefix}{area}{key}{suffix}"
+    if len(whole.encode("utf-8")) <= MAX_KEY_BYTES:
+        return whole
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]
+    start, end = f"{prefix}{_LONG}{area}", f"~{digest}{suffix}"
+    room = MAX_KEY_BYTES - len(start.encode("utf-8")) - len(end.encode("utf-8"))
+    head = key.encode("utf-8")[: max(room, 0)].decode("utf-8", errors="ignore")
+    return f"{start}{head}{end}"

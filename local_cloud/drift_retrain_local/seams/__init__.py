@@ -4,6 +4,7 @@ One module per patched concern; a moto upgrade means reading this package and no
 
 - :mod:`.eventbridge`: S3 -> EventBridge -> the in-process DetectDrift (moto would need Docker);
 - :mod:`.lambda_invoke`: Lambda Invoke over HTTP (another process's client) runs the real handler;
+- :mod:`.s3_keys`: S3's 1,024-byte key limit (``KeyTooLongError``), which moto does not enforce;
 - :mod:`.parallel`: a Parallel branch's ``States.*`` error keeps its name (moto renames it);
 - :mod:`.sfn_parameters`: ``aws-sdk`` tasks get parameters and results in AWS's PascalCase;
 - :mod:`.sagemaker`: SageMaker jobs and endpoints run by the local SageMaker, the runtime serves;
@@ -19,6 +20,7 @@ from drift_retrain_local.seams import (
     eventbridge,
     lambda_invoke,
     parallel,
+    s3_keys,
     sagemaker,
     sfn_callbacks,
     sfn_parameters,
@@ -29,6 +31,7 @@ __all__ = [
     "eventbridge",
     "lambda_invoke",
     "parallel",
+    "s3_keys",
     "sagemaker",
     "sfn_callbacks",
     "sfn_parameters",
@@ -37,5 +40,5 @@ __all__ = [
 
 def check_all() -> None:
     """Fail loudly (``MotoHookMovedError``) when any moto internal a seam relies on has moved."""
-    for seam in (eventbridge, lambda_invoke, parallel, sfn_parameters, sagemaker, sfn_callbacks):
+    for seam in (eventbridge, lambda_invoke, parallel, s3_keys, sfn_parameters, sagemaker, sfn_callbacks):
         seam.check()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from drift_retrain import strict_json
 from drift_retrain.aws.exceptions import (
     ObjectNotFoundError,
     RecordConflictError,
@@ -25,7 +26,6 @@ from drift_retrain.aws.exceptions import (
 )
 from drift_retrain.aws.storage import (
     current_revision,
-    json_safe,
     knows_put_condition,
     missing_or_error,
     put_bytes,
@@ -61,7 +61,7 @@ _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
 def _body(record: Mapping[str, Any]) -> bytes:
-    return json.dumps(json_safe(record), indent=2, allow_nan=False).encode("utf-8")
+    return strict_json.dump_bytes(record)
 
 
 def read_record(s3: S3Client, bucket: str, key: str = AB_RECORD_KEY) -> tuple[dict[str, Any], str] | None:
@@ -183,7 +183,7 @@ def _token_call(call: Callable[[], Any], action: str) -> bool:
 
 def complete_task(sfn: SFNClient, token: str, output: Mapping[str, Any]) -> bool:
     """SendTaskSuccess; ``False`` when the task was already closed (logged, not raised)."""
-    body = json.dumps(json_safe(output), allow_nan=False)
+    body = strict_json.dumps(output, indent=None)
     return _token_call(lambda: sfn.send_task_success(taskToken=token, output=body), "SendTaskSuccess")
 
 

@@ -15,7 +15,6 @@ start a second run:
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from drift_retrain import strict_json
 from drift_retrain.aws.exceptions import ExecutionStartError, client_error_code, client_error_message
 from drift_retrain.aws.naming import execution_name_for
 
@@ -109,7 +109,9 @@ def start_execution(
         return ExecutionStart(name=name, execution_arn=arn, duplicate=True)
     try:
         response = sfn.start_execution(
-            stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload, sort_keys=True)
+            stateMachineArn=state_machine_arn,
+            name=name,
+            input=strict_json.dumps(payload, indent=None, sort_keys=True),
         )
     except ClientError as error:
         code = client_error_code(error)

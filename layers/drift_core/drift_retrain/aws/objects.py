@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drift_retrain.aws.exceptions import StorageError
 from drift_retrain.aws.storage import exists, missing_or_error, translate_error, write_json
-from drift_retrain.layout import QUARANTINE_PREFIX
+from drift_retrain.layout import QUARANTINE_PREFIX, quarantine_keys
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -200,12 +200,6 @@ def open_object(s3: S3Client, ref: ObjectRef, *, buffer_size: int = STREAM_BUFFE
     )
 
 
-def quarantine_keys(key: str, prefix: str = QUARANTINE_PREFIX) -> tuple[str, str]:
-    """Where a bad batch's copy and its ``.error.json`` go: ``<prefix><original key>`` and beside it."""
-    copy_key = f"{prefix}{key}"
-    return copy_key, f"{copy_key}.error.json"
-
-
 def quarantine_object(
     s3: S3Client,
     ref: ObjectRef,
@@ -216,7 +210,7 @@ def quarantine_object(
     prefix: str = QUARANTINE_PREFIX,
     now: dt.datetime | None = None,
 ) -> QuarantineRecord:
-    """Copy a bad batch to ``<prefix><original key>`` and write ``<that key>.error.json`` beside it.
+    """Copy a bad batch to ``<prefix>files/<original key>`` and write why to ``<prefix>records/<key>.json``.
 
     The original object is never deleted or modified. Running this twice for the same revision writes the
     same copy and the same reason (only ``time`` changes), so duplicate deliveries are harmless.
@@ -232,7 +226,7 @@ def quarantine_object(
     batch_id : str
         The batch id the report would have had.
     prefix : str
-        Quarantine prefix (default ``quarantine/``).
+        Quarantine prefix (default ``quarantine/``); the keys are :func:`drift_retrain.layout.quarantine_keys`.
     now : datetime, optional
         Time to record (UTC now by default).
 

@@ -8,8 +8,6 @@ normal answer, instead of botocore's ``ClientError``.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from drift_retrain import strict_json
 from drift_retrain.aws.exceptions import (
     ObjectChangedError,
     ObjectNotFoundError,
@@ -25,6 +24,7 @@ from drift_retrain.aws.exceptions import (
     client_error_message,
     http_status,
 )
+from drift_retrain.strict_json import json_safe
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -65,19 +65,6 @@ class S3Object:
     size: int
     last_modified: datetime
     etag: str
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with NaN/inf floats as ``None`` and numpy scalars as Python ones (strict JSON for Step Functions)."""
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def s3_uri(bucket: str, key: str) -> str:
@@ -248,7 +235,7 @@ def put_new(s3: S3Client, bucket: str, key: str, body: bytes, content_type: str)
 
 
 def put_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any]) -> None:
-    body = json.dumps(json_safe(document), indent=2, allow_nan=False, default=str).encode("utf-8")
+    body = strict_json.dump_bytes(document)
     put_bytes(s3, bucket, key, body, "application/json")
 
 
@@ -285,7 +272,7 @@ def write_json(s3: S3Client, bucket: str, key: str, document: Mapping[str, Any] 
     StorageError
         PutObject failed.
     """
-    body = document if isinstance(document, bytes) else json.dumps(document, indent=2).encode("utf-8")
+    body = document if isinstance(document, bytes) else strict_json.dump_bytes(document)
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
     except ClientError as error:

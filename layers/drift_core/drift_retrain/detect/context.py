@@ -149,6 +149,7 @@ class Outcome:
             "concept_drift": bool((report.get("concept_drift") or {}).get("detected")),
             "retrain": bool(report.get("retrain")),
             "quarantine_key": None if self.quarantine is None else self.quarantine.copy_key,
+            "quarantine_record_key": None if self.quarantine is None else self.quarantine.error_key,
             "execution": None if self.execution is None else self.execution.to_dict(),
             "duplicate": self.duplicate_delivery,
             "ab_test": self.ab_test,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from drift_retrain import strict_json
 from drift_retrain.aws import storage
 from drift_retrain.aws.exceptions import StorageError
 
@@ -37,7 +38,7 @@ def stored_report(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
 
 def record_report(s3: Any, bucket: str, key: str, report: dict[str, Any]) -> dict[str, Any] | None:
     """Write ``report`` unless this revision has one: ``None`` when written, else the report of record."""
-    body = json.dumps(report, indent=2).encode("utf-8")
+    body = strict_json.dump_bytes(report)
     if storage.put_new(s3, bucket, key, body, "application/json"):
         return None
     stored = stored_report(s3, bucket, key)

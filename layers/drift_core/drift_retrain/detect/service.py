@@ -12,7 +12,8 @@ The Lambda handler (``functions/detect_drift/app.py``) only parses the event and
 3. stream the object into :func:`drift_retrain.engine.check.run_check`, the champion endpoint answering for the
    labelled rows (:class:`~drift_retrain.aws.endpoint.EndpointPredictor`);
 4. a bad file (``InvalidBatchError``, one of ``engine.read_reasons.READ_REASONS``; the read limits
-   included): copy it to ``quarantine/<key>`` with ``<key>.error.json``, write
+   included): copy it to ``quarantine/files/<key>`` with its reason in ``quarantine/records/<key>.json``
+   (:func:`drift_retrain.layout.quarantine_keys`), write
    an ``invalid`` report, notify, and return normally (raising would make Lambda retry a file that will
    never get better);
 5. otherwise write ``reports/drift/<batch-id>.json``, notify when the report raises an alert, and start

@@ -5,16 +5,21 @@ Every default is documented in the README's configuration table; the reasons are
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from drift_retrain.exceptions import ConfigError
 
 __all__ = [
+    "CHOICES",
     "ENV_NAMES",
+    "LIMITS",
     "RETRAIN_ON",
     "DriftConfig",
+    "SettingRange",
 ]
 
 
@@ -41,6 +46,67 @@ ENV_NAMES: dict[str, str] = {
 
 #: Values of ``DriftConfig.retrain_on``.
 RETRAIN_ON = ("performance", "performance_or_features")
+
+
+@dataclass(frozen=True)
+class SettingRange:
+    """The values a numeric setting accepts: finite, within ``[low, high]`` (an end is left out when
+    ``open_low`` / ``open_high``); ``None`` leaves that side unbounded."""
+
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+    open_high: bool = False
+
+    def describe(self) -> str:
+        """``from 0 to 1``, ``> 0 and < 1``, ``>= 1``, or ``a finite number``."""
+        low, high = _number(self.low), _number(self.high)
+        if self.low is not None and self.high is not None and not (self.open_low or self.open_high):
+            return f"from {low} to {high}"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.open_low else '>='} {low}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.open_high else '<='} {high}")
+        return " and ".join(parts) or "a finite number"
+
+    def check(self, name: str, value: float) -> None:
+        """Raise ``ConfigError`` naming ``name`` and the range unless ``value`` is in it."""
+        low_ok = self.low is None or (value > self.low if self.open_low else value >= self.low)
+        high_ok = self.high is None or (value < self.high if self.open_high else value <= self.high)
+        if not (math.isfinite(value) and low_ok and high_ok):
+            raise ConfigError(f"{name} must be {self.describe()}, got {value}")
+
+
+def _number(value: float | None) -> str:
+    """``4,294,967,295`` for whole numbers, ``0.05`` otherwise."""
+    if value is None:
+        return ""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+_SHARE = SettingRange(0.0, 1.0)
+_COUNT = SettingRange(0)
+_POSITIVE_COUNT = SettingRange(1)
+#: The range of every numeric setting (a numeric field without an entry must at least be finite).
+LIMITS: dict[str, SettingRange] = {
+    "alpha": SettingRange(0.0, 1.0, open_low=True, open_high=True),
+    "psi_floor": SettingRange(0.0),
+    "ks_effect_floor": SettingRange(0.0, 1.0),
+    "category_effect_floor": SettingRange(0.0),
+    "min_effect_rows": _COUNT,
+    "concept_margin": _SHARE,
+    "concept_loss_margin": SettingRange(0.0),
+    "min_concept_rows": _COUNT,
+    "min_labelled_rows": _COUNT,
+    "feature_drift_share": _SHARE,
+    "max_recovery_retrains": _COUNT,
+    "max_rows": _POSITIVE_COUNT,
+    "max_prediction_rows": _POSITIVE_COUNT,
+    "seed": SettingRange(0, 2**32 - 1),  # numpy's seeds are unsigned
+}
+#: The values of every setting that is a choice.
+CHOICES: dict[str, tuple[str, ...]] = {"correction": ("holm", "bonferroni"), "retrain_on": RETRAIN_ON}
 
 
 @dataclass(frozen=True)
@@ -123,29 +189,13 @@ class DriftConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.alpha < 1.0:
-            raise ConfigError(f"alpha must be between 0 and 1 (exclusive), got {self.alpha}")
-        if self.correction not in ("holm", "bonferroni"):
-            raise ConfigError(f"correction must be 'holm' or 'bonferroni', got {self.correction!r}")
-        if self.retrain_on not in RETRAIN_ON:
-            raise ConfigError(f"retrain_on must be one of {', '.join(RETRAIN_ON)}, got {self.retrain_on!r}")
-        if not 0.0 <= self.feature_drift_share <= 1.0:
-            raise ConfigError(f"feature_drift_share must be within [0, 1], got {self.feature_drift_share}")
-        for name in (
-            "psi_floor",
-            "ks_effect_floor",
-            "category_effect_floor",
-            "concept_margin",
-            "concept_loss_margin",
-        ):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("max_rows", "max_prediction_rows"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("min_effect_rows", "min_concept_rows", "min_labelled_rows", "max_recovery_retrains"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                LIMITS.get(item.name, SettingRange()).check(item.name, value)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> DriftConfig:
@@ -153,7 +203,7 @@ class DriftConfig:
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ConfigError(f"unknown configuration keys: {', '.join(unknown)}")
+            raise ConfigError("; ".join(_unknown(name, known) for name in unknown))
         converted = {name: _convert(name, known[name].type, raw) for name, raw in values.items()}
         return cls(**converted)
 
@@ -169,6 +219,12 @@ class DriftConfig:
         return data
 
 
+def _unknown(name: str, known: Iterable[str]) -> str:
+    """``unknown setting 'alpah' (did you mean 'alpha'?)``."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"unknown setting {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
 def _convert(name: str, annotation: Any, raw: Any) -> Any:
     kind = str(annotation)
     try:
@@ -182,4 +238,8 @@ def _convert(name: str, annotation: Any, raw: Any) -> Any:
             return float(raw)
         return str(raw).strip().lower() if name in ("correction", "retrain_on") else raw
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name}: cannot read {raw!r} as {kind}") from exc
+        what = {"int": "a whole number", "float": "a number"}.get(kind, kind)
+        allowed = LIMITS.get(name)
+        raise ConfigError(
+            f"{name} must be {what}" + (f" {allowed.describe()}" if allowed else "") + f", got {raw!r}"
+        ) from exc

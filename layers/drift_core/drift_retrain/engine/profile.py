@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain import strict_json
 from drift_retrain.engine.category_profile import MAX_CATEGORIES, CategoricalProfile, profile_categorical
 from drift_retrain.engine.levels import EXACT_MAX_LEVELS
 from drift_retrain.engine.performance import HoldoutPerformance
@@ -208,7 +209,7 @@ class BaselineProfile:
         return profile
 
     def to_json_bytes(self) -> bytes:
-        return json.dumps(self.to_dict(), separators=(",", ":")).encode("utf-8")
+        return strict_json.dump_bytes(self.to_dict(), indent=None, compact=True)
 
     @classmethod
     def from_json_bytes(cls, raw: bytes) -> BaselineProfile:

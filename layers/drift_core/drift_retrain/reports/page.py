@@ -7,14 +7,14 @@ Charts are Chart.js configurations built in Python (:class:`Charts`) and drawn b
 
 from __future__ import annotations
 
-import json
-import math
 from functools import cache
 from html import escape
 from importlib import resources
 from typing import Any
 
-__all__ = ["CHART_JS_VERSION", "Charts", "esc", "render_page", "table"]
+from drift_retrain import strict_json
+
+__all__ = ["CHART_JS_VERSION", "Charts", "esc", "json_for_script", "render_page", "table"]
 
 ASSETS = "assets"
 #: Belt and braces: even a bug in a chart could not fetch anything (navigating a link is still allowed).
@@ -32,21 +32,15 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(ASSETS, name).read_text(encoding="utf-8")
 
 
-def _finite(data: Any) -> Any:
-    """NaN and infinities (never valid JSON) become ``null``: a chart shows a gap, not an error."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_finite(v) for v in data]
-    return data
+#: Characters that mean something to the HTML parser inside ``<script>`` (``<``: ``</script``, ``<!--``;
+#: ``>``: ``-->``; ``&``: entities) or end a line in older JavaScript (U+2028, U+2029), written as JSON
+#: ``\u`` escapes: the text then holds none of them, and ``JSON.parse`` gives back the same strings.
+_SCRIPT_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
 
 
-def _json_for_script(data: Any) -> str:
-    """JSON that cannot close its ``<script>`` element early."""
-    text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False, default=str)
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+def json_for_script(data: Any) -> str:
+    """JSON safe inside a ``<script>`` element by construction, whatever strings ``data`` holds."""
+    return strict_json.dumps(data, indent=None, compact=True).translate(_SCRIPT_ESCAPES)
 
 
 class Charts:
@@ -101,7 +95,7 @@ def render_page(title: str, body: str, charts: Charts | None = None) -> str:
     """The whole document. Chart.js is inlined only when the page has charts."""
     specs = charts.specs if charts is not None else []
     scripts = (
-        f'<script type="application/json" id="report-data">{_json_for_script({"charts": specs})}</script>'
+        f'<script type="application/json" id="report-data">{json_for_script({"charts": specs})}</script>'
     )
     if specs:
         scripts += f"<script>{_asset('chart.umd.min.js')}</script>"
