@@ -30,7 +30,6 @@ from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, Predi
 from drift_retrain.reports import render_drift_html
 from drift_retrain_local.cli_capture import add_capture_options, check_capture
 from drift_retrain_local.cli_stack import add_stack_commands
-from drift_retrain_local.profile_view import schema_lines
 from drift_retrain_local.exit_codes import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -40,6 +39,7 @@ from drift_retrain_local.exit_codes import (
     EXIT_PIPE_CLOSED,
     EXIT_USAGE,
 )
+from drift_retrain_local.profile_view import schema_lines
 
 DESCRIPTION = "Build baseline profiles, check batches for drift, run the demos, run the service locally."
 
