@@ -167,7 +167,7 @@ def test_a_wide_header_is_quarantined_in_linear_time(detect_drift, clients, buck
     by name (the duplicate check was quadratic: 235 s for this header)."""
     wide = HEADER.rstrip(b"\n") + b"".join(b",c%d" % i for i in range(9_000)) + b",c5\n" + ROWS
     result = detect_drift.invoke(detect_drift.upload("incoming/wide.csv", wide))
-    error = read_report(clients, bucket, "quarantine/incoming/wide.csv.error.json")
+    error = read_report(clients, bucket, quarantine_record_key("incoming/wide.csv"))
     assert (result.response["status"], error["code"]) == ("invalid", "duplicate_columns")
     assert "['c5']" in error["reason"]
 
@@ -224,6 +224,6 @@ def test_a_batch_of_only_new_classes_is_quarantined_with_the_way_forward(
     frame["churned"] = "maybe"
     result = detect_drift.invoke(detect_drift.upload("incoming/all-new.csv", frame_to_csv_bytes(frame)))
 
-    error = read_report(clients, bucket, "quarantine/incoming/all-new.csv.error.json")
+    error = read_report(clients, bucket, quarantine_record_key("incoming/all-new.csv"))
     assert (result.response["status"], error["code"]) == ("invalid", "unknown_class")
     assert "new classes ['maybe']" in error["reason"] and "bootstrap run" in error["reason"]

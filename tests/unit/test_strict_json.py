@@ -76,5 +76,7 @@ def test_profile_and_check_of_values_near_the_float_limit_write_strict_json(tmp_
     code = main(["check", str(tmp_path / "batch.csv"), "--profile", str(tmp_path / "profile"), "--json"])
     report = strict_loads(capsys.readouterr().out)
     assert code == EXIT_OK and report["status"] == "ok"
-    assert set(report[strict_json.NON_FINITE_KEY].values()) <= {"NaN", "Infinity", "-Infinity"}
-    assert report[strict_json.NON_FINITE_KEY]
+    # The engine reports an overflowed mean or spread as null itself; whatever else was not finite is named.
+    assert set(report.get(strict_json.NON_FINITE_KEY, {}).values()) <= {"NaN", "Infinity", "-Infinity"}
+    x = next(f for f in report["features"] if f["name"] == "x")
+    assert x["batch"]["std"] is None or report[strict_json.NON_FINITE_KEY]
