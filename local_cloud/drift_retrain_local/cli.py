@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile, build_profile
-from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import infer_schema, load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     profile.set_defaults(handler=_profile)
 
     check = commands.add_parser("check", help="check a batch for drift against a baseline profile")
-    check.add_argument("batch", type=Path, help="batch CSV (header row; label column optional)")
+    check.add_argument(
+        "batch", type=Path, help="batch: CSV (header row), .parquet or .jsonl[.gz]; label column optional"
+    )
     check.add_argument("--profile", type=Path, required=True, help="profile folder or profile.json")
     check.add_argument(
         "--predictions", type=Path, help="the champion's predictions, one per batch row (concept-drift test)"
@@ -111,7 +113,12 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--train", type=Path, required=True, help="labelled training CSV for the first model")
     run.add_argument(
-        "--batch", type=Path, action="append", default=[], help="batch CSV, uploaded in order (repeatable)"
+        "--batch",
+        type=Path,
+        action="append",
+        default=[],
+        help="batch file (CSV, Parquet, JSON Lines), or a folder uploaded as one partition with _SUCCESS "
+        "last; uploaded in order (repeatable)",
     )
     run.add_argument("--out", type=Path, default=Path("out/local"), help="output folder (default out/local)")
     run.add_argument("--label", help="label column (default: the first column of TRAIN.csv)")
@@ -183,13 +190,13 @@ def _local_serve(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     overrides = load_schema_overrides(args.schema) if args.schema else {}
     label = args.label or overrides.get("label")
-    training = read_csv(args.train, label=label)
+    training = read_batch(args.train, label=label)
     schema = infer_schema(training.frame, label=label, overrides=overrides)
     holdout = None
     if bool(args.holdout) != bool(args.holdout_predictions):
         raise DriftRetrainError("--holdout and --holdout-predictions go together")
     if args.holdout:
-        rows = read_csv(args.holdout, schema=schema).frame
+        rows = read_batch(args.holdout, schema=schema).frame
         if schema.label not in rows.columns or rows[schema.label].isna().any():
             raise DriftRetrainError(f"{args.holdout}: every holdout row needs a label ({schema.label!r})")
         predictions = _read_predictions(args.holdout_predictions, len(rows))

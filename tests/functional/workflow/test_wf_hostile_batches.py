@@ -68,7 +68,7 @@ def test_every_hostile_window_batch_is_skipped_with_its_reason(aws, to_csv, monk
         "incoming/a-big.csv": "object_too_large",
         "incoming/b-bomb.csv.gz": "decompressed_too_large",
         "incoming/c-zipped.csv": "zip_archive",
-        "incoming/d-parquet.csv": "parquet",
+        "incoming/d-parquet.csv": "wrong_extension",
         "incoming/e-utf16.csv": "utf16",
         "incoming/f-inf.csv": "infinite_value",
         "incoming/g-crash.csv": "unreadable",

@@ -21,15 +21,18 @@ import pandas as pd
 
 from drift_retrain.aws import storage
 from drift_retrain.aws.objects import ObjectRef, open_object
+from drift_retrain.aws.partitions import is_marker, partition_source
 from drift_retrain.echo import clip
+from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.champion import recovered
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.read_limits import ReadLimits
-from drift_retrain.engine.reading import CsvBatch, read_csv
+from drift_retrain.engine.reading import CsvBatch
 from drift_retrain.engine.schema import Schema, infer_schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.workflow.change_window import read_verdicts, since_change
+from drift_retrain.workflow.partition_listing import listed_batches
 from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window
 
 __all__ = ["Window", "WindowReader", "labelled", "read_trigger", "stream_csv"]
@@ -45,15 +48,18 @@ def labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def stream_csv(s3: Any, ref: ObjectRef, limits: ReadLimits | None = None, **options: Any) -> CsvBatch:
-    """Read one object through the streaming reader (``options`` go to ``read_csv``).
+    """Read one batch (an object in any format, or a partition by its marker) through the streaming
+    readers (``options`` go to ``read_batch``).
 
     The size known from the listing or the event, then the one S3 reports, are checked before reading.
     """
     limits = limits or ReadLimits()
+    if is_marker(ref.key):  # a partition: MAX_OBJECT_BYTES applies to each part
+        return read_batch(partition_source(s3, ref), limits=limits, **options)
     limits.check_object_size(ref.size)
     with open_object(s3, ref) as opened:
         limits.check_object_size(opened.size)
-        return read_csv(opened.stream, limits=limits, **options)
+        return read_batch(opened.stream, name=ref.key, limits=limits, **options)
 
 
 def read_trigger(
@@ -116,10 +122,9 @@ class WindowReader:
 
     def listed(self) -> list[ListedBatch]:
         if self._listed is None:
-            self._listed = [
-                ListedBatch(o.key, o.last_modified, o.etag, o.size)
-                for o in storage.list_objects(self.s3, self.bucket, self.incoming_prefix)
-            ]
+            self._listed = listed_batches(
+                storage.list_objects(self.s3, self.bucket, self.incoming_prefix), self.incoming_prefix
+            )
         return self._listed
 
     def recent(self, trigger_key: str) -> Window:

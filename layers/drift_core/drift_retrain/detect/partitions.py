@@ -1,0 +1,88 @@
+"""DetectDrift and partitions: a part's event waits for its marker; the marker's event checks them all.
+
+* A ``part-*`` event (or a sidecar's, ``_committed_*``, ``.crc``) is recorded as waiting for its
+  partition and not checked alone: its marker's event checks it with the others (one report, one
+  decision, at most one retrain per partition).
+* A part written after its partition's marker was left out of that check: it is quarantined as
+  ``late_part`` (a copy beside the reason; the original stays), so nobody mistakes it for checked data.
+* The marker's event opens the whole partition (:func:`open_batch`); beside a ``_manifest.json``, parts
+  it does not list are quarantined as ``part_not_in_manifest`` and not read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from drift_retrain.aws.objects import ObjectRef, OpenedObject, open_object, quarantine_object
+from drift_retrain.aws.partitions import MARKERS, partition_key, partition_parts, partition_source
+from drift_retrain.aws.storage import list_objects
+from drift_retrain.detect.context import Outcome, Status
+from drift_retrain.exceptions import InvalidBatchError
+
+__all__ = ["open_batch", "part_event"]
+
+logger = logging.getLogger(__name__)
+
+
+def part_event(clients: Any, incoming_prefix: str, batch: ObjectRef) -> Outcome | InvalidBatchError | None:
+    """``None`` for a batch of its own or a marker (checked as usual); an ``Outcome`` for a part that
+    waits for (or was checked with) its marker; an ``InvalidBatchError`` (``late_part``) to quarantine."""
+    place = partition_key(batch.key, incoming_prefix)
+    if place is None or place.kind == "marker":
+        return None
+    listing = {o.key: o for o in list_objects(clients.s3, batch.bucket, place.folder)}
+    markers = [listing[place.folder + m] for m in MARKERS if place.folder + m in listing]
+    part = listing.get(batch.key)
+    if markers and part is not None and place.kind == "part":
+        marker = min(markers, key=lambda m: m.last_modified)
+        if part.last_modified > marker.last_modified:
+            return InvalidBatchError(
+                "late_part",
+                f"{batch.key} was written after {marker.key} marked the partition complete, so the "
+                "partition was checked without it: write a new partition (a new folder) with every part",
+            )
+    how = (
+        "checked with its partition's marker"
+        if markers
+        else "waiting for its partition's _SUCCESS or _manifest.json"
+    )
+    logger.info("Partition part not checked alone", extra={"key": batch.key, "state": how})
+    return Outcome(status=Status.WAITING_FOR_PARTITION, message=f"{batch.key}: {how}", batch=batch)
+
+
+@contextmanager
+def open_batch(clients: Any, incoming_prefix: str, batch: ObjectRef, batch_id: str) -> Iterator[OpenedObject]:
+    """The batch opened for the check: the object itself, or, for a marker, its partition (whose
+    ``stream`` is a :class:`~drift_retrain.engine.partition_reading.Partition`; ``size`` is ``None``:
+    ``MAX_OBJECT_BYTES`` applies to each part)."""
+    place = partition_key(batch.key, incoming_prefix)
+    if place is None or place.kind != "marker":
+        with open_object(clients.s3, batch) as opened:
+            yield opened
+        return
+    found = partition_parts(clients.s3, batch)
+    for extra in found.not_in_manifest:
+        _quarantine_unlisted(clients, batch, extra, batch_id)
+    marker = found.marker
+    yield OpenedObject(
+        stream=partition_source(clients.s3, batch, found),  # type: ignore[arg-type]
+        size=None,
+        etag=batch.etag,
+        version_id=batch.version_id,
+        content_type=None,
+        content_encoding=None,
+        last_modified=marker.last_modified if marker is not None else None,
+    )
+
+
+def _quarantine_unlisted(clients: Any, marker: ObjectRef, part: Any, batch_id: str) -> None:
+    error = InvalidBatchError(
+        "part_not_in_manifest",
+        f"{part.key} is beside {marker.key} but the manifest does not list it, so it was not checked: list "
+        "it in the manifest (and upload the manifest again), or move it out of the folder",
+    )
+    ref = ObjectRef(marker.bucket, part.key, etag=part.etag or None, size=part.size)
+    quarantine_object(clients.s3, ref, reason=str(error), code=error.code, batch_id=batch_id)
