@@ -23,7 +23,7 @@ from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import BLOCK_BYTES, CsvBatch, _check_labels
 from drift_retrain.engine.record_scan import MAX_RECORD_BYTES
 from drift_retrain.engine.row_sampler import RowSampler
-from drift_retrain.engine.schema import Schema
+from drift_retrain.engine.schema import CATEGORICAL, Schema
 from drift_retrain.engine.typed_columns import as_csv_values
 from drift_retrain.exceptions import InvalidBatchError
 
@@ -53,7 +53,7 @@ def read_jsonl(
     sampler = RowSampler(max_rows, seed)
     try:
         for records, lines in _record_blocks(stream, block_bytes):
-            frame = pd.DataFrame.from_records(records)
+            frame = _typed(pd.DataFrame(records, dtype=object), schema)
             new = [str(c) for c in frame.columns if c not in columns]
             if new:
                 columns.extend(new)
@@ -161,6 +161,18 @@ def _one(text: str, number: int) -> dict:
             line=number,
         )
     return record
+
+
+def _typed(frame: pd.DataFrame, schema: Schema | None) -> pd.DataFrame:
+    """JSON numbers as numbers, except in the schema's text columns, where ``0`` stays ``"0"``."""
+    text = set(schema.names_of(CATEGORICAL)) | {schema.label} if schema is not None else set()
+    for name in frame.columns:
+        present = frame[name].dropna()
+        if name in text or present.empty:
+            continue
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+            frame[name] = pd.to_numeric(frame[name])
+    return frame
 
 
 def _refuse_nested(frame: pd.DataFrame, lines: np.ndarray) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -23,6 +24,7 @@ import pandas as pd
 from drift_retrain.echo import echo
 from drift_retrain.engine.batch_header import check_header
 from drift_retrain.engine.batch_source import Source
+from drift_retrain.engine.parquet_footer import FooterError, check_footer
 from drift_retrain.engine.read_limits import ReadLimits, human_bytes
 from drift_retrain.engine.reading import CsvBatch, _check_labels
 from drift_retrain.engine.row_sampler import RowSampler
@@ -30,7 +32,7 @@ from drift_retrain.engine.schema import Schema
 from drift_retrain.engine.typed_columns import as_csv_values
 from drift_retrain.exceptions import InvalidBatchError
 
-__all__ = ["PARQUET_MAGIC", "SPOOL_MEMORY_BYTES", "parquet_columns", "read_parquet"]
+__all__ = ["PARQUET_MAGIC", "SPOOL_MEMORY_BYTES", "read_parquet"]
 
 PARQUET_MAGIC = b"PAR1"
 #: A spooled stream stays in memory up to this size, then moves to a temporary file.
@@ -77,13 +79,15 @@ def read_parquet(
         columns = [str(c) for c in parquet.columns]
         check_header(columns, schema, label)
         sampler = RowSampler(max_rows, seed)
-        for frame, rows in _row_groups(parquet):
-            sampler.add(as_csv_values(frame, schema, rows), rows)
+        with _rows_not_lines():
+            for frame, rows in _row_groups(parquet):
+                sampler.add(as_csv_values(frame, schema, rows), rows)
     frame, line_of_row, rows_read = sampler.result(columns)
     if rows_read == 0:
         raise InvalidBatchError("no_rows", "the Parquet file has a schema but no rows")
     if schema is not None:
-        _check_labels(frame, line_of_row, schema)
+        with _rows_not_lines():
+            _check_labels(frame, line_of_row, schema)
     return CsvBatch(
         frame=frame,
         columns=columns,
@@ -94,12 +98,16 @@ def read_parquet(
     )
 
 
-def parquet_columns(source: Source, limits: ReadLimits | None = None) -> dict[str, str]:
-    """Column name -> physical and logical type, from the footer alone (parts of a partition compare them)."""
-    limits = limits or ReadLimits()
-    with _seekable(source, limits) as file:
-        parquet = _open(file, limits)
-        return {str(name): str(dtype) for name, dtype in parquet.dtypes.items()}
+@contextmanager
+def _rows_not_lines() -> Iterator[None]:
+    """A value's message names its row (from 1): a Parquet file has no lines."""
+    try:
+        yield
+    except InvalidBatchError as error:
+        if error.line is None or not str(error).startswith(f"line {error.line}"):
+            raise
+        message = f"row {error.line}" + str(error)[len(f"line {error.line}") :]
+        raise InvalidBatchError(error.code, message, line=error.line, column=error.column) from error
 
 
 class _seekable:
@@ -172,7 +180,14 @@ def _open(file: BinaryIO, limits: ReadLimits) -> Any:
             f"the Parquet file is cut short ({size:,} bytes, and it does not end with PAR1): an "
             "interrupted upload or copy; write it again",
         )
+    file.seek(size - 8)
+    footer_size = int.from_bytes(file.read(4), "little", signed=True)
     try:
+        if not 0 < footer_size <= size - 12:
+            raise FooterError(f"its length field says {footer_size:,} bytes, in a file of {size:,}")
+        file.seek(size - 8 - footer_size)
+        check_footer(file.read(footer_size))
+        file.seek(0)
         parquet = fastparquet.ParquetFile(file)
     except Exception as exc:  # fastparquet raises many kinds for a bad footer; each means the same
         raise InvalidBatchError(

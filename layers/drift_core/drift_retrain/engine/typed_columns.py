@@ -2,7 +2,7 @@
 
 CSV holds text, so the checks downstream see numbers as float64 and everything else as text. A typed
 format is brought to the same shape: booleans become ``"true"`` / ``"false"`` (the textual mapping CSV
-batches use), timestamps become ISO 8601 text (which schema inference gives the ``timestamp`` role),
+batches use), timestamps become ISO 8601 text in UTC (which schema inference gives the ``timestamp`` role),
 dictionary-encoded and string columns become text, and numbers stay numbers. With a schema, numeric
 features are validated as CSV cells are (``not_numeric``, ``infinite_value``) and text features keep
 numbers as their text.
@@ -78,25 +78,13 @@ def _all_bool(values: pd.Series) -> bool:
 
 
 def _iso_text(values: pd.Series) -> pd.Series:
-    """``2024-03-01`` when every value is a whole day, else ``2024-03-01T12:30:00`` (fractions only where
-    present); ``Z`` after an instant in UTC, as a CSV export writes them."""
-    aware = getattr(values.dt, "tz", None) is not None
-    naive = values.dt.tz_convert("UTC").dt.tz_localize(None) if aware else values
-    stamps = naive.to_numpy(dtype="datetime64[us]")
-    ticks = stamps.astype(np.int64)
-    unit = next(
-        (
-            u
-            for u, per in (("D", 86_400_000_000), ("s", 1_000_000))
-            if np.all(np.isnat(stamps) | (ticks % per == 0))
-        ),
-        "us",
-    )
-    if aware and unit == "D":
-        unit = "s"  # an instant: 2024-03-01T00:00:00Z, never a date with a zone
+    """``2024-03-01T12:30:00`` in UTC, to the column's own precision (seconds, or milli- or microseconds),
+    so every row group of a column reads alike."""
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    unit = {"s": "s", "ms": "ms"}.get(np.datetime_data(values.dtype)[0], "us")
+    stamps = values.to_numpy(dtype=f"datetime64[{unit}]")
     text = np.datetime_as_string(stamps, unit=unit)
-    if aware:
-        text = np.char.add(text, "Z")
     return pd.Series(text, index=values.index, dtype=object).where(~np.isnat(stamps))
 
 
@@ -105,4 +93,8 @@ def _as_text(values: pd.Series) -> pd.Series:
     present = values.notna()
     if pd.api.types.is_integer_dtype(values):
         values = values.astype(object).where(present).map(int, na_action="ignore")
-    return values.astype(object).map(str, na_action="ignore").where(present)
+    return values.astype(object).map(_cell_text, na_action="ignore").where(present)
+
+
+def _cell_text(value: object) -> str:
+    return BOOLEAN_TEXT[bool(value)] if isinstance(value, (bool, np.bool_)) else str(value)
