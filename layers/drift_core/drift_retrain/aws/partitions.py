@@ -136,7 +136,7 @@ def _part(s3: Any, bucket: str, listed: S3Object) -> Part:
         with open_object(s3, ref) as stream:
             yield stream.stream
 
-    return Part(name=listed.key, size=listed.size, open=opened)
+    return Part(name=listed.key, size=listed.size, open=opened, etag=listed.etag or None)
 
 
 def _manifest_parts(body: bytes, folder: str) -> list[dict[str, Any]]:

@@ -219,7 +219,7 @@ def process_object(
         batch = pinned
     batch_id = naming.batch_id_for(key, batch.version_id, batch.etag)
     report_key = f"{settings.reports_prefix}{batch_id}.json"
-    part = part_event(clients, settings.incoming_prefix, batch)  # a partition's part waits for its marker
+    part = part_event(clients, settings, batch)  # a partition's part waits for its marker
     if isinstance(part, InvalidBatchError):
         return _handle_invalid(clients, settings, batch, batch_id, part)
     if part is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -33,6 +33,7 @@ class Part:
     name: str
     size: int | None
     open: Callable[[], AbstractContextManager[BinaryIO]]
+    etag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,18 @@ class Partition:
     parts: Sequence[Part]
 
 
+@dataclass
+class PartitionBatch(CsvBatch):
+    """A partition's batch: its ``sampling`` (in the report) names every part read, so a part that
+    arrives later can be told it was not."""
+
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def sampling(self) -> dict[str, Any]:
+        return {**super().sampling, "parts": self.parts}
+
+
 def read_partition(partition: Partition, read_one: Callable[..., CsvBatch], **options: Any) -> CsvBatch:
     """Read every part with ``read_one(stream, name=..., **options)`` into one batch (see the module)."""
     if not partition.parts:
@@ -51,7 +64,7 @@ def read_partition(partition: Partition, read_one: Callable[..., CsvBatch], **op
     rng = np.random.default_rng(seed)
     pool: list[tuple[pd.DataFrame, np.ndarray, np.ndarray]] = []
     first: tuple[str, dict[str, bool]] | None = None
-    rows_read, compressed = 0, False
+    rows_read, compressed, read = 0, False, []
     limits = options.get("limits")
     for part in partition.parts:
         if limits is not None:
@@ -66,12 +79,14 @@ def read_partition(partition: Partition, read_one: Callable[..., CsvBatch], **op
         keys = rng.random(len(batch.frame)) ** (1.0 / weight)
         pool.append((batch.frame.reset_index(drop=True), batch.line_of_row, keys))
         rows_read += batch.rows_read
+        read.append({"key": part.name, "etag": part.etag, "rows": batch.rows_read})
         compressed = compressed or batch.compressed
         pool = _keep(pool, max_rows)
     assert first is not None
     frame = pd.concat([f for f, _, _ in pool], ignore_index=True)
     columns = list(first[1])
-    return CsvBatch(
+    return PartitionBatch(
+        parts=read,
         frame=frame.reindex(columns=columns),
         columns=columns,
         rows_read=rows_read,
