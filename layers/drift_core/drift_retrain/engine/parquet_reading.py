@@ -8,6 +8,9 @@ the reader has, and the row groups' uncompressed size within ``MAX_DECOMPRESSED_
 ``MAX_COMPRESSION_RATIO``. Rows are then decoded one row group at a time into the same uniform sample
 as CSV (``RowSampler``), so memory is one row group plus the sample whatever the file's size. Values are
 typed as CSV's would be (:mod:`typed_columns`); row numbers (from 1) stand where CSV messages say "line".
+The footer is checked before fastparquet decodes it (:mod:`parquet_footer`) and the pages are decoded
+in a child process (:mod:`parquet_pages`): fastparquet's decoders trust their input, and a damaged file
+must be a reason, never a dead process.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from drift_retrain.echo import echo
 from drift_retrain.engine.batch_header import check_header
 from drift_retrain.engine.batch_source import Source
 from drift_retrain.engine.parquet_footer import FooterError, check_footer
+from drift_retrain.engine.parquet_pages import decoded_row_groups
 from drift_retrain.engine.read_limits import ReadLimits, human_bytes
 from drift_retrain.engine.reading import CsvBatch, _check_labels
 from drift_retrain.engine.row_sampler import RowSampler
@@ -271,19 +275,7 @@ def _decompressors() -> set[str]:
 
 def _row_groups(parquet: Any) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     first = 1
-    groups = parquet.iter_row_groups()
-    while True:
-        try:
-            frame = next(groups)
-        except StopIteration:
-            return
-        except Exception as exc:  # a page that does not decode: the data, not the reader
-            raise InvalidBatchError(
-                "parquet_corrupt_data",
-                f"a Parquet page near row {first:,} cannot be decoded: {type(exc).__name__}: "
-                f"{echo(str(exc))}; write the file again",
-                line=first,
-            ) from exc
+    for frame in decoded_row_groups(parquet):
         rows = np.arange(first, first + len(frame), dtype=np.int64)
         first += len(frame)
         frame.index = pd.RangeIndex(len(frame))
