@@ -200,7 +200,13 @@ CORPUS = [
     ),
     ("jsonl-list", b'{"y": 1, "age": 2, "city": [1]}\n', "b.jsonl", "unsupported_column", "a JSON list"),
     ("jsonl-latin1", b'{"y": 1, "age": 2, "city": "caf\xe9"}\n', "b.jsonl", "not_utf8", "line 1"),
-    ("jsonl-extra-key", b'{"y": 1, "age": 2, "city": "a", "member": true, "zip": "x"}\n', "b.jsonl", "extra_columns", "zip"),
+    (
+        "jsonl-extra-key",
+        b'{"y": 1, "age": 2, "city": "a", "member": true, "zip": "x"}\n',
+        "b.jsonl",
+        "extra_columns",
+        "zip",
+    ),
     ("jsonl-missing-key", b'{"y": 1, "city": "x"}\n', "b.jsonl", "missing_columns", "age"),
     ("jsonl-text-in-numeric", b'{"y": 1, "age": "old"}\n', "b.jsonl", "not_numeric", "line 1"),
     ("jsonl-empty", b"\n\n", "b.jsonl", "empty_file", "empty"),
@@ -255,3 +261,40 @@ def test_jsonl_keys_may_be_sparse_and_lines_blank():
     batch = read_batch(data, name="b.jsonl", schema=SCHEMA, max_rows=None)
     assert batch.frame["city"].tolist()[1] == "x" and pd.isna(batch.frame["city"].tolist()[0])
     assert batch.line_of_row.tolist() == [1, 3]
+
+
+class _Decoder:
+    """A stand-in for ``fastparquet.ParquetFile`` whose decoding, in the child, does ``action``."""
+
+    def __init__(self, action):
+        self.action = action
+
+    def iter_row_groups(self):
+        yield pd.DataFrame({"a": [1.0, 2.0]})
+        self.action()
+        yield pd.DataFrame({"a": [3.0]})
+
+
+def test_a_decoder_that_crashes_costs_only_its_child_and_names_the_file():
+    import os
+    import signal
+
+    from drift_retrain.engine.parquet_pages import decoded_row_groups
+
+    groups = decoded_row_groups(_Decoder(lambda: os.kill(os.getpid(), signal.SIGSEGV)))
+    assert len(next(groups)) == 2
+    with pytest.raises(InvalidBatchError) as caught:
+        next(groups)
+    assert caught.value.code == "parquet_corrupt_data" and "near row 3" in str(caught.value)
+
+
+def test_a_decoder_that_stalls_is_an_error_to_retry_not_a_bad_file(monkeypatch):
+    import threading
+
+    from drift_retrain.engine import parquet_pages
+
+    monkeypatch.setattr(parquet_pages, "ROW_GROUP_SECONDS", 0.2)
+    groups = parquet_pages.decoded_row_groups(_Decoder(threading.Event().wait))  # blocks for ever
+    next(groups)
+    with pytest.raises(parquet_pages.ParquetDecoderStalledError):
+        next(groups)

@@ -30,9 +30,7 @@ __all__ = ["open_batch", "part_event"]
 logger = logging.getLogger(__name__)
 
 
-def part_event(
-    clients: Any, settings: Any, batch: ObjectRef
-) -> Outcome | InvalidBatchError | None:
+def part_event(clients: Any, settings: Any, batch: ObjectRef) -> Outcome | InvalidBatchError | None:
     """``None`` for a batch of its own or a marker (checked as usual); an ``Outcome`` for a part that
     waits for (or was checked with) its marker; an ``InvalidBatchError`` (``late_part``) to quarantine."""
     place = partition_key(batch.key, settings.incoming_prefix)

@@ -4,26 +4,35 @@ fastparquet decodes pages in C without bounds checks (dictionary pages, RLE and 
 damaged pages make it read outside its buffers and the process dies with a segmentation fault, found by
 ``tests/unit/test_format_fuzz.py``. In a Lambda that is a crash, retried and then parked on the failure
 queue, instead of a quarantine with a reason. So the row groups are decoded in a forked child that sends
-each one back through a pipe: if the child dies, stalls or fails, the batch is ``parquet_corrupt_data``,
-and only the child is lost. The footer was checked before the fork (:mod:`parquet_footer`); the child
+each one back through a pipe: if the child crashes (a signal such as SIGSEGV) or a page fails to decode,
+the batch is ``parquet_corrupt_data``, and only the child is lost; a child that stalls or ends otherwise
+proves nothing about the file, so that is raised as an error and the invocation is retried. The footer was checked before the fork (:mod:`parquet_footer`); the child
 inherits the opened file. Fork and a pipe need no shared memory (``/dev/shm``), which Lambda lacks.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
 from drift_retrain.echo import echo
-from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError
 
-__all__ = ["ROW_GROUP_SECONDS", "decoded_row_groups"]
+__all__ = ["ROW_GROUP_SECONDS", "ParquetDecoderStalledError", "decoded_row_groups"]
 
 #: Longest wait for one row group (a row group of 128 MB decodes in about a second).
 ROW_GROUP_SECONDS = 120.0
+#: How a decoder reading outside its memory ends: SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE.
+_CRASHES = {-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGILL, -signal.SIGFPE}
+
+
+class ParquetDecoderStalledError(DriftRetrainError):
+    """The child decoding pages stalled or ended without a crash: not proven to be the file (raised, so
+    the invocation is retried and, failing again, parked on the failure queue)."""
 
 
 def decoded_row_groups(parquet: Any) -> Iterator[pd.DataFrame]:
@@ -43,12 +52,19 @@ def decoded_row_groups(parquet: Any) -> Iterator[pd.DataFrame]:
     try:
         while True:
             if not receive.poll(ROW_GROUP_SECONDS):
-                raise _corrupt(first, f"the decoder gave no row group in {ROW_GROUP_SECONDS:.0f} s")
+                # Not the file's fault for certain (a lock held at the fork): raised, so Lambda retries.
+                raise ParquetDecoderStalledError(
+                    f"the Parquet decoder gave no row group in {ROW_GROUP_SECONDS:.0f} s (near row {first:,})"
+                )
             try:
                 kind, payload = receive.recv()
             except EOFError:
                 child.join(5)
-                raise _corrupt(first, f"the decoder died (exit code {child.exitcode})") from None
+                if child.exitcode in _CRASHES:
+                    raise _corrupt(first, f"the decoder crashed on it (signal {-child.exitcode})") from None
+                raise ParquetDecoderStalledError(
+                    f"the Parquet decoder ended without an answer (exit code {child.exitcode})"
+                ) from None
             if kind == "done":
                 return
             if kind == "error":

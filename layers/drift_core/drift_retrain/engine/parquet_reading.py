@@ -79,8 +79,7 @@ def read_parquet(
     """
     limits = limits or ReadLimits()
     with _seekable(source, limits) as file:
-        parquet = _open(file, limits)
-        columns = [str(c) for c in parquet.columns]
+        parquet, columns = _open(file, limits)
         check_header(columns, schema, label)
         sampler = RowSampler(max_rows, seed)
         with _rows_not_lines():
@@ -169,7 +168,7 @@ def _spool(stream: BinaryIO, limits: ReadLimits) -> BinaryIO:
     return spooled  # type: ignore[return-value]
 
 
-def _open(file: BinaryIO, limits: ReadLimits) -> Any:
+def _open(file: BinaryIO, limits: ReadLimits) -> tuple[Any, list[str]]:
     """The footer, checked: closing magic, decodable metadata, flat columns, known codecs, sizes."""
     import fastparquet  # imported on use: CSV-only invocations do not pay for it
 
@@ -193,15 +192,19 @@ def _open(file: BinaryIO, limits: ReadLimits) -> Any:
         check_footer(file.read(footer_size))
         file.seek(0)
         parquet = fastparquet.ParquetFile(file)
+        columns = [str(c) for c in parquet.columns]
+        # A damaged footer can decode with fields of the wrong types: these checks meet them first.
+        _check_columns(parquet)
+        _check_chunks(parquet, size, limits)
+    except InvalidBatchError:
+        raise
     except Exception as exc:  # fastparquet raises many kinds for a bad footer; each means the same
         raise InvalidBatchError(
             "parquet_corrupt_footer",
             f"the Parquet footer (its schema and row-group index) cannot be decoded: {type(exc).__name__}: "
             f"{echo(str(exc))}; write the file again",
         ) from exc
-    _check_columns(parquet)
-    _check_chunks(parquet, size, limits)
-    return parquet
+    return parquet, columns
 
 
 def _check_columns(parquet: Any) -> None:
