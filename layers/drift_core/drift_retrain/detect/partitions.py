@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from drift_retrain.aws import naming
 from drift_retrain.aws.objects import ObjectRef, OpenedObject, open_object, quarantine_object
 from drift_retrain.aws.partitions import MARKERS, partition_key, partition_parts, partition_source
-from drift_retrain.aws import naming
 from drift_retrain.aws.storage import current_revision, list_objects
 from drift_retrain.detect.context import Outcome, Status
 from drift_retrain.detect.records import stored_report
