@@ -170,8 +170,8 @@ def local_run(
 def partition_files(folder: Path) -> list[tuple[str, Path]]:
     """A folder's files as the partition's parts, by name: ``part-*`` kept, others given the prefix;
     markers and hidden files (``_SUCCESS``, ``.crc``) left out (the upload writes ``_SUCCESS`` last)."""
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", ".")))
-    return [(p.name if p.name.startswith("part-") else f"part-{p.name}", p) for p in files]
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", "."))]
+    return sorted((p.name if p.name.startswith("part-") else f"part-{p.name}", p) for p in files)
 
 
 def _label_column(train: Path, label: str | None) -> str:
