@@ -184,3 +184,30 @@ def test_a_part_over_max_object_bytes_fails_its_partition(
 
     error = read_report(clients, bucket, f"quarantine/{FOLDER}_SUCCESS.error.json")
     assert result["status"] == "invalid" and error["code"] == "object_too_large"
+
+
+def test_a_parquet_object_is_checked_through_ranged_reads_pinned_to_its_revision(
+    detect_drift, clients, bucket, profile_uploaded, drifted_parts
+):
+    from drift_retrain.aws.objects import ObjectRef
+    from drift_retrain.aws.ranged import RangedObject
+    from drift_retrain.engine.batch_reader import read_batch
+
+    event = detect_drift.upload("incoming/batch.parquet", drifted_parts[0])
+    result = detect_drift.invoke(event).response
+    assert result["status"] == "checked"
+    assert read_report(clients, bucket, result["report_key"])["rows"] == 1000
+
+    gets = []
+    clients.s3.meta.events.register(
+        "before-parameter-build.s3.GetObject", lambda params, **_: gets.append(dict(params))
+    )
+    version = event["detail"]["object"]["version-id"]
+    ranged = RangedObject(
+        clients.s3, ObjectRef(bucket, "incoming/batch.parquet", version_id=version), block_bytes=4096
+    )
+    clients.s3.put_object(
+        Bucket=bucket, Key="incoming/batch.parquet", Body=b"overwritten"
+    )  # a newer revision
+    assert read_batch(ranged, name="incoming/batch.parquet").rows_read == 1000
+    assert gets and all(g["Range"].startswith("bytes=") and g["VersionId"] == version for g in gets)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from drift_retrain.aws.objects import ObjectRef, open_object
+from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.aws.storage import S3Object, list_objects, read_object
 from drift_retrain.echo import echo
 from drift_retrain.engine.partition_reading import Part, Partition
@@ -133,7 +133,9 @@ def _part(s3: Any, bucket: str, listed: S3Object) -> Part:
 
     @contextmanager
     def opened() -> Iterator[BinaryIO]:
-        with open_object(s3, ref) as stream:
+        from drift_retrain.aws.ranged import open_for_reading  # it reads partitions' formats too
+
+        with open_for_reading(s3, ref) as stream:
             yield stream.stream
 
     return Part(name=listed.key, size=listed.size, open=opened, etag=listed.etag or None)

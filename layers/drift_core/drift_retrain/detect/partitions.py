@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from drift_retrain.aws import naming
-from drift_retrain.aws.objects import ObjectRef, OpenedObject, open_object, quarantine_object
+from drift_retrain.aws.objects import ObjectRef, OpenedObject, quarantine_object
 from drift_retrain.aws.partitions import MARKERS, partition_key, partition_parts, partition_source
+from drift_retrain.aws.ranged import open_for_reading
 from drift_retrain.aws.storage import current_revision, list_objects
 from drift_retrain.detect.context import Outcome, Status
 from drift_retrain.detect.records import stored_report
@@ -76,7 +77,7 @@ def open_batch(clients: Any, incoming_prefix: str, batch: ObjectRef, batch_id: s
     ``MAX_OBJECT_BYTES`` applies to each part)."""
     place = partition_key(batch.key, incoming_prefix)
     if place is None or place.kind != "marker":
-        with open_object(clients.s3, batch) as opened:
+        with open_for_reading(clients.s3, batch) as opened:
             yield opened
         return
     found = partition_parts(clients.s3, batch)

@@ -20,8 +20,9 @@ from typing import Any
 import pandas as pd
 
 from drift_retrain.aws import storage
-from drift_retrain.aws.objects import ObjectRef, open_object
+from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.aws.partitions import is_marker, partition_source
+from drift_retrain.aws.ranged import open_for_reading
 from drift_retrain.echo import clip
 from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.champion import recovered
@@ -57,7 +58,7 @@ def stream_csv(s3: Any, ref: ObjectRef, limits: ReadLimits | None = None, **opti
     if is_marker(ref.key):  # a partition: MAX_OBJECT_BYTES applies to each part
         return read_batch(partition_source(s3, ref), limits=limits, **options)
     limits.check_object_size(ref.size)
-    with open_object(s3, ref) as opened:
+    with open_for_reading(s3, ref) as opened:
         limits.check_object_size(opened.size)
         return read_batch(opened.stream, name=ref.key, limits=limits, **options)
 
