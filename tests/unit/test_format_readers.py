@@ -288,13 +288,25 @@ def test_a_decoder_that_crashes_costs_only_its_child_and_names_the_file():
     assert caught.value.code == "parquet_corrupt_data" and "near row 3" in str(caught.value)
 
 
-def test_a_decoder_that_stalls_is_an_error_to_retry_not_a_bad_file(monkeypatch):
+def test_a_decoder_that_never_finishes_a_row_group_is_a_damaged_file(monkeypatch):
     import threading
 
     from drift_retrain.engine import parquet_pages
 
     monkeypatch.setattr(parquet_pages, "ROW_GROUP_SECONDS", 0.2)
     groups = parquet_pages.decoded_row_groups(_Decoder(threading.Event().wait))  # blocks for ever
+    next(groups)
+    with pytest.raises(InvalidBatchError) as caught:
+        next(groups)
+    assert caught.value.code == "parquet_corrupt_data" and "did not finish a row group" in str(caught.value)
+
+
+def test_a_decoder_that_exits_without_an_answer_is_an_error_to_retry_not_a_bad_file():
+    import os
+
+    from drift_retrain.engine import parquet_pages
+
+    groups = parquet_pages.decoded_row_groups(_Decoder(lambda: os._exit(3)))
     next(groups)
     with pytest.raises(parquet_pages.ParquetDecoderStalledError):
         next(groups)

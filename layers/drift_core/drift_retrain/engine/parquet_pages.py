@@ -5,8 +5,10 @@ damaged pages make it read outside its buffers and the process dies with a segme
 ``tests/unit/test_format_fuzz.py``. In a Lambda that is a crash, retried and then parked on the failure
 queue, instead of a quarantine with a reason. So the row groups are decoded in a forked child that sends
 each one back through a pipe: if the child crashes (a signal such as SIGSEGV) or a page fails to decode,
-the batch is ``parquet_corrupt_data``, and only the child is lost; a child that stalls or ends otherwise
-proves nothing about the file, so that is raised as an error and the invocation is retried. The footer was checked before the fork (:mod:`parquet_footer`); the child
+or does not finish a row group within ``ROW_GROUP_SECONDS`` (fuzzing found damaged pages on which it
+never does, every time), the batch is ``parquet_corrupt_data``, and only the child is lost; a child that
+ends without a signal and without an answer proves nothing about the file, so that is raised as an error
+and the invocation is retried. The footer was checked before the fork (:mod:`parquet_footer`); the child
 inherits the opened file. Fork and a pipe need no shared memory (``/dev/shm``), which Lambda lacks.
 """
 
@@ -31,8 +33,8 @@ _CRASHES = {-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGILL, -s
 
 
 class ParquetDecoderStalledError(DriftRetrainError):
-    """The child decoding pages stalled or ended without a crash: not proven to be the file (raised, so
-    the invocation is retried and, failing again, parked on the failure queue)."""
+    """The child decoding pages ended without a crash and without an answer: not proven to be the file
+    (raised, so the invocation is retried and, failing again, parked on the failure queue)."""
 
 
 def decoded_row_groups(parquet: Any) -> Iterator[pd.DataFrame]:
@@ -52,10 +54,8 @@ def decoded_row_groups(parquet: Any) -> Iterator[pd.DataFrame]:
     try:
         while True:
             if not receive.poll(ROW_GROUP_SECONDS):
-                # Not the file's fault for certain (a lock held at the fork): raised, so Lambda retries.
-                raise ParquetDecoderStalledError(
-                    f"the Parquet decoder gave no row group in {ROW_GROUP_SECONDS:.0f} s (near row {first:,})"
-                )
+                # Fuzzing found damaged pages on which fastparquet never finishes, on every try.
+                raise _corrupt(first, f"the decoder did not finish a row group in {ROW_GROUP_SECONDS:.0f} s")
             try:
                 kind, payload = receive.recv()
             except EOFError:
