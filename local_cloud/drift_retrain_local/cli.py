@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain import __version__, strict_json
+from drift_retrain.engine.batch_reader import read_batch, read_training_data
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile, build_profile
-from drift_retrain.engine.reading import read_csv, read_training
 from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
@@ -90,7 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     profile.set_defaults(handler=_profile)
 
     check = commands.add_parser("check", help="check a batch for drift against a baseline profile")
-    check.add_argument("batch", type=Path, nargs="?", help="batch CSV (header row; label column optional)")
+    check.add_argument(
+        "batch",
+        type=Path,
+        nargs="?",
+        help="batch: CSV (header row), .parquet or .jsonl[.gz]; label column optional",
+    )
     check.add_argument("--profile", type=Path, required=True, help="profile folder or profile.json")
     check.add_argument(
         "--predictions", type=Path, help="the champion's predictions, one per batch row (concept-drift test)"
@@ -139,7 +144,12 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--train", type=Path, required=True, help="labelled training CSV for the first model")
     run.add_argument(
-        "--batch", type=Path, action="append", default=[], help="batch CSV, uploaded in order (repeatable)"
+        "--batch",
+        type=Path,
+        action="append",
+        default=[],
+        help="batch file (CSV, Parquet, JSON Lines), or a folder uploaded as one partition with _SUCCESS "
+        "last; uploaded in order (repeatable)",
     )
     run.add_argument("--out", type=Path, default=Path("out/local"), help="output folder (default out/local)")
     run.add_argument("--label", help="label column (default: the first column of TRAIN.csv)")
@@ -221,13 +231,13 @@ def _local_serve(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     overrides = load_schema_overrides(args.schema) if args.schema else {}
     label = args.label or overrides.get("label")
-    training = read_training(args.train, label=label, overrides=overrides)
+    training = read_training_data(args.train, label=label, overrides=overrides)
     schema = training.schema
     holdout = None
     if bool(args.holdout) != bool(args.holdout_predictions):
         raise DriftRetrainError("--holdout and --holdout-predictions go together")
     if args.holdout:
-        held = read_csv(args.holdout, schema=schema)
+        held = read_batch(args.holdout, schema=schema)
         if held.set_aside or held.warnings:
             raise DriftRetrainError(
                 f"{args.holdout}: the holdout must match the training data ({held.set_aside or held.warnings})"

@@ -103,7 +103,8 @@ def local_run(
     train : path
         Labelled training CSV (header row) for the first model.
     batches : sequence of paths
-        CSV batches, uploaded to ``incoming/`` one after the other.
+        Batch files (CSV, Parquet, JSON Lines), uploaded to ``incoming/`` one after the other; a folder
+        is uploaded as one partition, ``incoming/<folder>/part-*`` and then ``_SUCCESS``.
     out : path
         Folder for ``timeline.json``, ``reports/``, ``quarantine/`` and ``notifications.jsonl``.
     label : str, optional
@@ -133,8 +134,8 @@ def local_run(
     batch_paths = [Path(b) for b in batches]
     label = _label_column(train, label)
     for path in batch_paths:
-        if not path.is_file():
-            raise InvalidBatchError("unreadable", f"batch file not found: {path}")
+        if not (path.is_file() or (path.is_dir() and partition_files(path))):
+            raise InvalidBatchError("unreadable", f"batch file (or folder of part files) not found: {path}")
     injector = _injector(inject)
     out = Path(out)
     clear_outputs(out, RUN_OUTPUTS)  # no report of an earlier run left beside this run's
@@ -175,6 +176,13 @@ def local_run(
 
 
 # ------------------------------------------------------------------------------------------- arguments
+def partition_files(folder: Path) -> list[tuple[str, Path]]:
+    """A folder's files as the partition's parts, by name: ``part-*`` kept, others given the prefix;
+    markers and hidden files (``_SUCCESS``, ``.crc``) left out (the upload writes ``_SUCCESS`` last)."""
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", "."))]
+    return sorted((p.name if p.name.startswith("part-") else f"part-{p.name}", p) for p in files)
+
+
 def _label_column(train: Path, label: str | None) -> str:
     if not train.is_file():
         raise InvalidBatchError("unreadable", f"training file not found: {train}")
@@ -289,7 +297,22 @@ class BatchRunner:
         return self._entry(key.rpartition("/")[2], "bootstrap", None, watched, before)
 
     def batch(self, path: Path, index: int, count: int) -> dict[str, Any]:
-        return self.upload(path.name, path.read_bytes(), label=f"[{index}/{count}] {path.name}")
+        label = f"[{index}/{count}] {path.name}"
+        if path.is_dir():
+            return self.partition(path, label)
+        return self.upload(path.name, path.read_bytes(), label=label)
+
+    def partition(self, folder: Path, label: str) -> dict[str, Any]:
+        """Upload a folder as ``incoming/<folder>/part-*``, then ``_SUCCESS`` (its event is the batch's)."""
+        files = partition_files(folder)
+        for name, path in files:
+            self.s3.put_object(
+                Bucket=self.bucket, Key=f"incoming/{folder.name}/{name}", Body=path.read_bytes()
+            )
+        self.cloud.events.wait(timeout=self.timeout)  # each part's event: waiting for its partition
+        return self.upload(
+            f"{folder.name}/_SUCCESS", b"", label=f"{label}/ ({len(files)} parts, then _SUCCESS)"
+        )
 
     def upload(self, name: str, body: bytes, label: str | None = None) -> dict[str, Any]:
         """Put ``incoming/<name>``, follow what it sets off to the end; the timeline entry."""

@@ -29,7 +29,10 @@ def _zip(data: bytes) -> bytes:
 
 HOSTILE = [
     pytest.param(
-        b"PAR1\x15\x04\x15\x00\x00\x00" + b"\x00" * 64 + b"PAR1", "parquet", "Parquet", id="parquet"
+        b"PAR1\x15\x04\x15\x00\x00\x00" + b"\x00" * 64 + b"PAR1",
+        "wrong_extension",
+        "named as CSV but its bytes are a Parquet file",
+        id="parquet-named-csv",
     ),
     pytest.param(_zip(GOOD), "zip_archive", "zip archive", id="zip"),
     pytest.param(bz2.compress(GOOD), "unsupported_compression", "bzip2", id="bzip2"),

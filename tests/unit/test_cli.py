@@ -221,3 +221,44 @@ def test_local_run_passes_the_promotion_mode_to_the_template(monkeypatch, tmp_pa
     train.write_text("label,x\n1,2\n")
     assert main(["local", "run", "--train", str(train), "--promotion", "ab"]) == EXIT_OK
     assert seen["parameters"]["PromotionMode"] == "ab"
+
+
+def test_check_reads_a_parquet_batch_and_a_json_lines_one_as_its_csv_twin(files, capsys):
+    import fastparquet
+
+    _profile(files, capsys)
+    batch = _frame(3_000, 6, shift=0.5)
+    batch.to_csv(files / "batch.csv", index=False)
+    fastparquet.write(str(files / "batch.parquet"), batch.assign(color=batch["color"].astype("category")))
+    batch.to_json(files / "batch.jsonl", orient="records", lines=True)
+    reports = {}
+    for name in ("batch.csv", "batch.parquet", "batch.jsonl"):
+        code = main(["check", "--profile", str(files / "profile"), str(files / name), "--json"])
+        assert code == EXIT_OK
+        reports[name] = json.loads(capsys.readouterr().out)
+    csv_report = reports.pop("batch.csv")
+    for report in reports.values():
+        assert report["rows"] == csv_report["rows"] == 3_000
+        assert report["drifted_features"] == csv_report["drifted_features"] == ["x"]
+        assert [f["statistic"] for f in report["features"]] == [
+            f["statistic"] for f in csv_report["features"]
+        ]
+
+
+def test_check_refuses_a_parquet_file_named_csv(files, capsys):
+    import fastparquet
+
+    _profile(files, capsys)
+    fastparquet.write(str(files / "batch.csv"), _frame(100, 7))
+    code = main(["check", "--profile", str(files / "profile"), str(files / "batch.csv")])
+    assert code == EXIT_INVALID and "wrong_extension" in capsys.readouterr().err
+
+
+def test_local_run_takes_a_folder_as_one_partition(tmp_path):
+    from drift_retrain_local.run import partition_files
+
+    folder = tmp_path / "day-1"
+    folder.mkdir()
+    for name in ("part-00001.parquet", "b.parquet", "_SUCCESS", ".part-00001.parquet.crc"):
+        (folder / name).write_bytes(b"x")
+    assert [name for name, _ in partition_files(folder)] == ["part-00001.parquet", "part-b.parquet"]

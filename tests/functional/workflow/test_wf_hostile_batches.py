@@ -48,14 +48,14 @@ def test_every_hostile_window_batch_is_skipped_with_its_reason(aws, to_csv, monk
         Bucket=BUCKET, Key="incoming/z-new.csv", Body=to_csv(make_frame(600, seed=5, concept=1))
     )
 
-    real_open = window_reading.open_object
+    real_open = window_reading.open_for_reading
 
     def open_or_crash(s3, ref):
         if ref.key.endswith("g-crash.csv"):
             raise ValueError("boom")  # stands for any failure nobody foresaw
         return real_open(s3, ref)
 
-    monkeypatch.setattr(window_reading, "open_object", open_or_crash)
+    monkeypatch.setattr(window_reading, "open_for_reading", open_or_crash)
     limits = ReadLimits(max_object_bytes=50_000, max_decompressed_bytes=100_000)
     prepare = replace(settings(candidates=("recent",), max_batches=20), limits=limits)
 
@@ -68,7 +68,7 @@ def test_every_hostile_window_batch_is_skipped_with_its_reason(aws, to_csv, monk
         "incoming/a-big.csv": "object_too_large",
         "incoming/b-bomb.csv.gz": "decompressed_too_large",
         "incoming/c-zipped.csv": "zip_archive",
-        "incoming/d-parquet.csv": "parquet",
+        "incoming/d-parquet.csv": "wrong_extension",
         "incoming/e-utf16.csv": "utf16",
         "incoming/f-inf.csv": "infinite_value",
         "incoming/g-crash.csv": "unreadable",

@@ -25,7 +25,17 @@ __all__ = [
 MAX_EXECUTION_NAME_LENGTH = 80
 _EXECUTION_HASH_CHARS = 20
 _BATCH_HASH_CHARS = 8
-_SUFFIXES = (".csv.gz", ".csv", ".gz", ".txt")
+_SUFFIXES = (
+    "/_success",  # a partition's marker names the partition (incoming/<batch>/_SUCCESS -> <batch>)
+    "/_manifest.json",
+    ".csv.gz",
+    ".csv",
+    ".jsonl.gz",
+    ".jsonl",
+    ".parquet",
+    ".gz",
+    ".txt",
+)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 

@@ -26,6 +26,8 @@ class Status:
     NO_PROFILE = "no_profile"
     OBJECT_GONE = "object_gone"
     SUPERSEDED = "superseded"
+    #: A part of a partition: checked with the others when its _SUCCESS or _manifest.json lands.
+    WAITING_FOR_PARTITION = "waiting_for_partition"
 
 
 @dataclass(frozen=True)

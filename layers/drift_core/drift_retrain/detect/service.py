@@ -3,7 +3,9 @@
 The Lambda handler (``functions/detect_drift/app.py``) only parses the event and calls
 :func:`process_object`; everything else lives in this package so it can be tested with moto or fakes:
 
-1. ignore objects outside ``incoming/`` (and folder markers); a revision that already has its report
+1. ignore objects outside ``incoming/`` (and folder markers); a part of a partition
+   (``incoming/<batch>/part-*``) waits for its ``_SUCCESS`` or ``_manifest.json``, whose event checks
+   the partition as one batch (:mod:`.partitions`); a revision that already has its report
    is a duplicate delivery: the report stands (written once, :mod:`drift_retrain.detect.records`) and
    only what it decided and is still undone (starting its retrain) is done; an object whose event size is
    over ``MAX_OBJECT_BYTES`` goes straight to step 4 (``object_too_large``) without a byte being read;
@@ -45,7 +47,6 @@ from drift_retrain.aws.endpoint import EndpointPredictor
 from drift_retrain.aws.exceptions import ObjectChangedError, ObjectNotFoundError
 from drift_retrain.aws.objects import (
     ObjectRef,
-    open_object,
     quarantine_object,
     resolve_event_key,
 )
@@ -54,6 +55,7 @@ from drift_retrain.detect.ab_test import ab_look, resend_decision
 from drift_retrain.detect.actions import act_on_report, publish_page, replay_report, send_notice
 from drift_retrain.detect.context import DetectSettings, Outcome, Status
 from drift_retrain.detect.messages import no_profile_message, quarantine_message
+from drift_retrain.detect.partitions import open_batch, part_event
 from drift_retrain.detect.records import record_report, stored_report
 from drift_retrain.engine.ab_evidence import is_running
 from drift_retrain.engine.champion import has_lower_reference
@@ -218,6 +220,11 @@ def process_object(
         batch = pinned
     batch_id = naming.batch_id_for(key, batch.version_id, batch.etag)
     report_key = f"{settings.reports_prefix}{batch_id}.json"
+    part = part_event(clients, settings, batch)  # a partition's part waits for its marker
+    if isinstance(part, InvalidBatchError):
+        return _handle_invalid(clients, settings, batch, batch_id, part)
+    if part is not None:
+        return part
     ab_stored = read_record(clients.s3, settings.data_bucket or bucket)
     ab = ab_stored[0] if ab_stored else None
     # While an A/B test runs its decision is pending and the lock holder waits for it: no retrain starts.
@@ -253,7 +260,7 @@ def process_object(
     frames: list[Any] = []
     written = None
     try:
-        with open_object(clients.s3, batch) as opened:
+        with open_batch(clients, settings.incoming_prefix, batch, batch_id) as opened:
             settings.limits.check_object_size(opened.size)
             written = opened.last_modified
             report_obj = run_check(

@@ -9,20 +9,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import numeric_distributions
 from drift_retrain.engine.drift import batch_drift
+from drift_retrain.engine.partition_reading import Partition
 from drift_retrain.engine.policy import decide
 from drift_retrain.engine.read_limits import ReadLimits
-from drift_retrain.engine.reading import Source, read_csv
+from drift_retrain.engine.reading import Source
 from drift_retrain.engine.report import DriftReport
 
 __all__ = ["Predictor", "check_frame", "run_check"]
 
 
 def run_check(
-    source: Source,
+    source: Source | Partition,
     profile,
     config: DriftConfig | None = None,
     *,
@@ -33,7 +35,7 @@ def run_check(
     limits: ReadLimits | None = None,
     on_frame: Callable[[pd.DataFrame], None] | None = None,
 ) -> DriftReport:
-    """Check one batch against a baseline profile.
+    """Check one batch (CSV, Parquet, JSON Lines, or a partition of parts) against a baseline profile.
 
     Raises ``InvalidBatchError`` when the file cannot be checked (the caller quarantines it; see
     ``DriftReport.invalid`` for the matching report). ``predictor`` scores labelled rows with the
@@ -45,7 +47,14 @@ def run_check(
     config = config or DriftConfig()
     if source_name is None and isinstance(source, (str, Path)):
         source_name = str(source)
-    batch = read_csv(source, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits)
+    batch = read_batch(
+        source,
+        name=source_name,
+        schema=profile.schema,
+        max_rows=config.max_rows,
+        seed=config.seed,
+        limits=limits,
+    )
     if on_frame is not None:
         on_frame(batch.frame)
     return check_frame(

@@ -48,4 +48,19 @@ READ_REASONS: dict[str, str] = {
     "not_numeric": "text in a numeric column",
     "infinite_value": "inf, -inf or a number beyond float range (1e400) in a numeric column",
     "unknown_class": "every labelled row has a class the model never saw (some: those rows are set aside)",
+    # Parquet and JSON Lines (docs/input-formats.md)
+    "wrong_extension": "a name that says one format (.csv, .parquet, .jsonl) over bytes of another",
+    "parquet_corrupt_footer": "a Parquet footer (schema and row-group index) that cannot be decoded",
+    "parquet_truncated": "a Parquet file cut short: no closing PAR1, or a column chunk past its end",
+    "parquet_corrupt_data": "a Parquet page that cannot be decoded",
+    "parquet_unsupported_codec": "a Parquet column compressed with a codec the reader lacks (LZO)",
+    "unsupported_column": "a nested, list, map or binary column (Parquet), or an object or array (JSON)",
+    "invalid_json": "a JSON Lines line that is not one JSON object",
+    # partitions: incoming/<batch>/part-* completed by _SUCCESS or _manifest.json
+    "partition_schema_mismatch": "parts of one partition with different columns or column types",
+    "empty_partition": "a _SUCCESS or _manifest.json with no part beside it",
+    "invalid_manifest": 'a _manifest.json that is not {"parts": [{"key", "size" or "etag"}]}',
+    "part_missing": "a part the manifest lists that is absent, or of another size or ETag",
+    "part_not_in_manifest": "a part beside a _manifest.json that the manifest does not list (not read)",
+    "late_part": "a part written after its partition's marker (the partition was checked without it)",
 }

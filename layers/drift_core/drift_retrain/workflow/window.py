@@ -39,7 +39,8 @@ __all__ = [
     "split_window",
 ]
 
-BATCH_SUFFIXES = (".csv", ".csv.gz")
+#: What a batch's key ends with: a file's format, or a partition's marker (docs/input-formats.md).
+BATCH_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz", "/_success", "/_manifest.json")
 #: Fewest held-out rows for a comparison worth making.
 MIN_TEST_ROWS = 10
 

@@ -20,16 +20,20 @@ from typing import Any
 import pandas as pd
 
 from drift_retrain.aws import storage
-from drift_retrain.aws.objects import ObjectRef, open_object
+from drift_retrain.aws.objects import ObjectRef
+from drift_retrain.aws.partitions import is_marker, partition_source
+from drift_retrain.aws.ranged import open_for_reading
 from drift_retrain.echo import clip
+from drift_retrain.engine.batch_reader import read_batch, read_training_data
 from drift_retrain.engine.champion import recovered
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.read_limits import ReadLimits
-from drift_retrain.engine.reading import CsvBatch, read_csv, read_training
+from drift_retrain.engine.reading import CsvBatch
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.workflow.change_window import read_verdicts, since_change
+from drift_retrain.workflow.partition_listing import listed_batches
 from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window
 
 __all__ = ["Window", "WindowReader", "labelled", "read_trigger", "stream_csv"]
@@ -45,18 +49,20 @@ def labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def stream_csv(
-    s3: Any, ref: ObjectRef, limits: ReadLimits | None = None, *, reader=read_csv, **options: Any
+    s3: Any, ref: ObjectRef, limits: ReadLimits | None = None, *, reader=read_batch, **options: Any
 ) -> CsvBatch:
-    """Read one object through the streaming reader (``options`` go to ``reader``, ``read_csv`` or
-    ``read_training``).
+    """Read one batch (an object in any format, or a partition by its marker) through the streaming
+    readers (``options`` go to ``reader``: ``read_batch``, or ``read_training_data`` for a seed).
 
     The size known from the listing or the event, then the one S3 reports, are checked before reading.
     """
     limits = limits or ReadLimits()
+    if is_marker(ref.key):  # a partition: MAX_OBJECT_BYTES applies to each part
+        return reader(partition_source(s3, ref), limits=limits, **options)
     limits.check_object_size(ref.size)
-    with open_object(s3, ref) as opened:
+    with open_for_reading(s3, ref) as opened:
         limits.check_object_size(opened.size)
-        return reader(opened.stream, limits=limits, **options)
+        return reader(opened.stream, name=ref.key, limits=limits, **options)
 
 
 def read_trigger(
@@ -75,7 +81,7 @@ def read_trigger(
     A retrain reads the trigger with the champion's schema. A bootstrap (or a first model) infers the
     schema from its seed file, whatever serves: that is how a model with a new class set, new columns
     or new kinds starts. The seed is read once, through the same reader and cell rules DetectDrift
-    uses (``read_training``), so its rows are typed exactly as later batches are. The trigger is pinned
+    uses (``read_training_data``), so its rows are typed exactly as later batches are. The trigger is pinned
     to the revision DetectDrift checked (its version id), never held in memory whole.
     """
     ref = ObjectRef(bucket=batch["bucket"], key=batch["key"], version_id=batch.get("version_id"))
@@ -83,7 +89,7 @@ def read_trigger(
         table = stream_csv(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
         return champion.schema, labelled(table.frame, champion.schema.label)
     table = stream_csv(
-        s3, ref, limits, reader=read_training, label=label_column, max_rows=max_rows, seed=seed
+        s3, ref, limits, reader=read_training_data, label=label_column, max_rows=max_rows, seed=seed
     )
     assert table.schema is not None
     return table.schema, labelled(table.frame, table.schema.label)
@@ -122,10 +128,9 @@ class WindowReader:
 
     def listed(self) -> list[ListedBatch]:
         if self._listed is None:
-            self._listed = [
-                ListedBatch(o.key, o.last_modified, o.etag, o.size)
-                for o in storage.list_objects(self.s3, self.bucket, self.incoming_prefix)
-            ]
+            self._listed = listed_batches(
+                storage.list_objects(self.s3, self.bucket, self.incoming_prefix), self.incoming_prefix
+            )
         return self._listed
 
     def recent(self, trigger_key: str) -> Window:
