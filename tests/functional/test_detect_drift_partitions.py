@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from functional_support import LABEL, list_executions, read_report
 
+from drift_retrain.layout import quarantine_copy_key, quarantine_record_key
+
 FOLDER = "incoming/day=2026-12-01/"
 
 
@@ -78,11 +80,12 @@ def test_a_part_after_the_marker_is_quarantined_as_late_and_kept(
     late = detect_drift.invoke(detect_drift.upload(late_key, drifted_parts[2])).response
 
     assert late["status"] == "invalid"
-    error = read_report(clients, bucket, f"quarantine/{late_key}.error.json")
+    error = read_report(clients, bucket, quarantine_record_key(late_key))
     assert error["code"] == "late_part" and "checked without it" in error["reason"]
     assert clients.s3.get_object(Bucket=bucket, Key=late_key)["Body"].read() == drifted_parts[2]
     assert (
-        clients.s3.get_object(Bucket=bucket, Key=f"quarantine/{late_key}")["Body"].read() == drifted_parts[2]
+        clients.s3.get_object(Bucket=bucket, Key=quarantine_copy_key(late_key))["Body"].read()
+        == drifted_parts[2]
     )
 
 
@@ -103,7 +106,7 @@ def test_a_manifest_names_the_parts_and_an_unlisted_part_is_quarantined_unread(
     assert checked.response["status"] == "checked"
     assert read_report(clients, bucket, checked.response["report_key"])["rows"] == 2000
     unlisted = f"{FOLDER}part-00002.parquet"
-    error = read_report(clients, bucket, f"quarantine/{unlisted}.error.json")
+    error = read_report(clients, bucket, quarantine_record_key(unlisted))
     assert error["code"] == "part_not_in_manifest"
     assert clients.s3.get_object(Bucket=bucket, Key=unlisted)["Body"].read() == drifted_parts[2]
 
@@ -157,7 +160,7 @@ def test_a_broken_partition_is_quarantined_with_its_reason(
     result = detect_drift.invoke(detect_drift.upload(f"{FOLDER}{marker}", body)).response
 
     assert result["status"] == "invalid"
-    error = read_report(clients, bucket, f"quarantine/{FOLDER}{marker}.error.json")
+    error = read_report(clients, bucket, quarantine_record_key(f"{FOLDER}{marker}"))
     assert (error["code"], fragment in error["reason"]) == (code, True), error["reason"]
     assert read_report(clients, bucket, result["report_key"])["error_code"] == code
     assert list_executions(clients, state_machine_arn) == []
@@ -170,7 +173,7 @@ def test_parts_that_disagree_fail_the_partition_naming_the_part(
     upload_parts(detect_drift, [drifted_parts[0], unlabelled])
     result = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
 
-    error = read_report(clients, bucket, f"quarantine/{FOLDER}_SUCCESS.error.json")
+    error = read_report(clients, bucket, quarantine_record_key(f"{FOLDER}_SUCCESS"))
     assert result["status"] == "invalid" and error["code"] == "partition_schema_mismatch"
     assert "part-00001.parquet" in error["reason"] and LABEL in error["reason"]
 
@@ -182,7 +185,7 @@ def test_a_part_over_max_object_bytes_fails_its_partition(
     upload_parts(detect_drift, drifted_parts)
     result = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
 
-    error = read_report(clients, bucket, f"quarantine/{FOLDER}_SUCCESS.error.json")
+    error = read_report(clients, bucket, quarantine_record_key(f"{FOLDER}_SUCCESS"))
     assert result["status"] == "invalid" and error["code"] == "object_too_large"
 
 

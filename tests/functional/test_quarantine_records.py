@@ -12,7 +12,7 @@ from drift_retrain.layout import MAX_KEY_BYTES, quarantine_keys
 from drift_retrain_local.seams import s3_keys
 
 RAGGED = b"churned,tenure,monthly_charges,support_calls,plan,region\n0,12.5,70.1,2,basic,north\n1,2\n"
-NOT_CSV = b"PAR1\x15\x04\x15\x00\x00\x00" + b"\x00" * 64 + b"PAR1"
+NOT_CSV = b"PK\x03\x04" + b"\x00" * 64  # a zip archive: refused whatever its name
 
 
 @pytest.fixture
@@ -30,7 +30,9 @@ def test_an_upload_named_like_a_record_leaves_the_batchs_reason_alone(
     detect_drift.invoke(detect_drift.upload("incoming/x.csv.error.json", NOT_CSV))
 
     assert read_report(clients, bucket, quarantine_keys("incoming/x.csv")[1])["code"] == "ragged_row"
-    assert read_report(clients, bucket, quarantine_keys("incoming/x.csv.error.json")[1])["code"] == "parquet"
+    assert (
+        read_report(clients, bucket, quarantine_keys("incoming/x.csv.error.json")[1])["code"] == "zip_archive"
+    )
 
 
 def test_a_key_near_the_s3_limit_gets_its_quarantine_copy_and_record(

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from drift_retrain.engine import parquet_reading
-from drift_retrain.engine.batch_reader import read_batch
+from drift_retrain.engine.batch_reader import read_batch, read_training_data
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.read_reasons import READ_REASONS
-from drift_retrain.engine.reading import read_csv
+from drift_retrain.engine.reading import read_csv, read_training
 from drift_retrain.engine.roles import TIMESTAMP
 from drift_retrain.engine.schema import ColumnSpec, Schema, infer_schema
 from drift_retrain.exceptions import InvalidBatchError
@@ -86,9 +86,24 @@ def test_a_batch_reads_the_same_in_every_format(name, data):
 
 
 def test_training_data_infers_the_same_schema_from_parquet_as_from_csv():
-    assert infer_schema(
-        read_batch(parquet_bytes(), name="t.parquet", label="y").frame, label="y"
-    ) == infer_schema(read_csv(CSV, label="y").frame, label="y")
+    def kinds(schema):
+        return [(c.name, c.kind, c.role) for c in schema.columns], schema.label, schema.classes
+
+    assert kinds(read_training_data(parquet_bytes(), name="t.parquet", label="y").schema) == kinds(
+        read_training(CSV, label="y", min_rows=1).schema
+    )
+
+
+def test_a_class_the_model_never_saw_is_set_aside_in_parquet_as_in_csv():
+    batch = read_batch(parquet_bytes(FRAME.assign(y=[1, 7, 0, 1, 0])), name="b.parquet", schema=SCHEMA)
+    assert batch.set_aside["unknown_class"]["rows"] == 1 and len(batch.frame) == 4
+
+
+def test_a_key_the_model_does_not_know_is_read_as_text_not_refused():
+    batch = read_batch(
+        b'{"y": 1, "age": 2, "city": "a", "member": true, "zip": "x"}\n', name="b.jsonl", schema=SCHEMA
+    )
+    assert batch.frame["age"].tolist() == [2.0]
 
 
 def test_parquet_types_map_to_the_schema_as_a_pipeline_writes_them():
@@ -188,7 +203,7 @@ CORPUS = [
         "'x'",
     ),
     ("inf", parquet_bytes(FRAME.assign(age=[1.0, np.inf, 2, 3, 4])), "b.parquet", "infinite_value", "row 2"),
-    ("unknown-class", parquet_bytes(FRAME.assign(y=[1, 7, 0, 1, 0])), "b.parquet", "unknown_class", "'7'"),
+    ("unknown-class", parquet_bytes(FRAME.assign(y=[7, 7, 8, 7, None])), "b.parquet", "unknown_class", "'7'"),
     ("jsonl-not-json", b'{"y": 1, "age": 2}\n{"y": 1,\n', "b.jsonl", "invalid_json", "line 2"),
     ("jsonl-array", b'{"y": 1, "age": 2}\n[1, 2]\n', "b.jsonl", "invalid_json", "line 2: a JSON list"),
     (
@@ -200,13 +215,6 @@ CORPUS = [
     ),
     ("jsonl-list", b'{"y": 1, "age": 2, "city": [1]}\n', "b.jsonl", "unsupported_column", "a JSON list"),
     ("jsonl-latin1", b'{"y": 1, "age": 2, "city": "caf\xe9"}\n', "b.jsonl", "not_utf8", "line 1"),
-    (
-        "jsonl-extra-key",
-        b'{"y": 1, "age": 2, "city": "a", "member": true, "zip": "x"}\n',
-        "b.jsonl",
-        "extra_columns",
-        "zip",
-    ),
     ("jsonl-missing-key", b'{"y": 1, "city": "x"}\n', "b.jsonl", "missing_columns", "age"),
     ("jsonl-text-in-numeric", b'{"y": 1, "age": "old"}\n', "b.jsonl", "not_numeric", "line 1"),
     ("jsonl-empty", b"\n\n", "b.jsonl", "empty_file", "empty"),

@@ -20,7 +20,7 @@ from drift_retrain.echo import echo
 from drift_retrain.engine.batch_header import check_header
 from drift_retrain.engine.batch_source import Source, open_source
 from drift_retrain.engine.read_limits import ReadLimits
-from drift_retrain.engine.reading import BLOCK_BYTES, CsvBatch, _check_labels
+from drift_retrain.engine.reading import BLOCK_BYTES, CsvBatch, typed_labels_setting_aside
 from drift_retrain.engine.record_scan import MAX_RECORD_BYTES
 from drift_retrain.engine.row_sampler import RowSampler
 from drift_retrain.engine.schema import CATEGORICAL, Schema
@@ -67,8 +67,9 @@ def read_jsonl(
     check_header(columns, schema, label)
     frame, line_of_row, rows_read = sampler.result(columns)
     frame = frame.reindex(columns=columns)
+    set_aside: dict[str, dict] = {}
     if schema is not None:
-        _check_labels(frame, line_of_row, schema)
+        frame, line_of_row, set_aside = typed_labels_setting_aside(frame, line_of_row, schema)
     return CsvBatch(
         frame=frame,
         columns=columns,
@@ -76,6 +77,7 @@ def read_jsonl(
         compressed=compressed,
         schema=schema,
         line_of_row=line_of_row,
+        set_aside=set_aside,
     )
 
 

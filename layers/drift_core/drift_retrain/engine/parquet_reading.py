@@ -30,7 +30,7 @@ from drift_retrain.engine.batch_source import Source
 from drift_retrain.engine.parquet_footer import FooterError, check_footer
 from drift_retrain.engine.parquet_pages import decoded_row_groups
 from drift_retrain.engine.read_limits import ReadLimits, human_bytes
-from drift_retrain.engine.reading import CsvBatch, _check_labels
+from drift_retrain.engine.reading import CsvBatch, typed_labels_setting_aside
 from drift_retrain.engine.row_sampler import RowSampler
 from drift_retrain.engine.schema import Schema
 from drift_retrain.engine.typed_columns import as_csv_values
@@ -88,9 +88,10 @@ def read_parquet(
     frame, line_of_row, rows_read = sampler.result(columns)
     if rows_read == 0:
         raise InvalidBatchError("no_rows", "the Parquet file has a schema but no rows")
+    set_aside: dict[str, dict] = {}
     if schema is not None:
         with _rows_not_lines():
-            _check_labels(frame, line_of_row, schema)
+            frame, line_of_row, set_aside = typed_labels_setting_aside(frame, line_of_row, schema)
     return CsvBatch(
         frame=frame,
         columns=columns,
@@ -98,6 +99,7 @@ def read_parquet(
         compressed=True,
         schema=schema,
         line_of_row=line_of_row,
+        set_aside=set_aside,
     )
 
 

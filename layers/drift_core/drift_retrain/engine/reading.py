@@ -385,6 +385,47 @@ class _BlockParser:
         return record_fields(block, index)[self.columns.index(name)]
 
 
+def typed_labels_setting_aside(
+    frame: pd.DataFrame, lines: np.ndarray, schema: Schema
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, dict]]:
+    """Labels typed as the CSV reader types them, for readers of already-parsed rows (Parquet, JSON Lines).
+
+    Rows with a class the model never saw are set aside and counted, as in a CSV batch; when every
+    labelled row is such a row the batch is refused (``unknown_class``).
+    """
+    if schema.label not in frame.columns:
+        return frame, lines, {}
+    values = frame[schema.label]
+    if not schema.is_classification:
+        frame[schema.label] = numbers_from_text(values, schema.label, lines, schema.missing_markers)
+        return frame, lines, {}
+    canonical = canonical_labels(values)
+    unknown = (canonical.notna() & ~canonical.isin(schema.classes)).to_numpy()
+    frame[schema.label] = canonical
+    if not unknown.any():
+        return frame, lines, {}
+    counts = Counter(canonical[unknown].astype(str))
+    first_line = int(lines[np.flatnonzero(unknown)[0]])
+    if unknown.sum() == canonical.notna().sum():
+        raise InvalidBatchError(
+            "unknown_class",
+            f"every labelled row ({int(unknown.sum()):,}) has a label that is not one of the model's classes "
+            f"{echo(list(schema.classes))}: new classes {echo(list(counts))}; a model for the new class set "
+            "starts with a bootstrap run on a seed file that holds them (docs/bad-input.md)",
+            line=first_line,
+            column=schema.label,
+        )
+    aside = {
+        "unknown_class": {
+            "rows": int(sum(counts.values())),
+            "classes": {clip(c): n for c, n in counts.most_common(20)},
+            "distinct": len(counts),
+            "first_line": first_line,
+        }
+    }
+    return frame[~unknown], lines[~unknown], aside
+
+
 def _typed_labels(values: pd.Series, schema: Schema, lines: np.ndarray) -> pd.Series:
     if schema.is_classification:
         return canonical_labels(values)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drift_retrain.engine.reading import _as_numbers
-from drift_retrain.engine.schema import CATEGORICAL, Schema
+from drift_retrain.engine.cell_text import numbers_from_text
+from drift_retrain.engine.schema import NUMERIC, Schema
 
 __all__ = ["BOOLEAN_TEXT", "as_csv_values"]
 
@@ -36,15 +36,16 @@ def as_csv_values(frame: pd.DataFrame, schema: Schema | None, lines: np.ndarray)
             continue
         values = _numeric(values)
         if schema is not None or pd.api.types.is_float_dtype(values):
-            out[name] = _as_numbers(values, str(name), lines)
+            out[name] = numbers_from_text(values, str(name), lines)
         else:
             out[name] = values
     return pd.DataFrame(out, index=frame.index, columns=frame.columns)
 
 
 def _text_columns(frame: pd.DataFrame, schema: Schema | None) -> set[str]:
-    if schema is not None:
-        return {c for c in frame.columns if c in schema.names_of(CATEGORICAL) or c == schema.label}
+    if schema is not None:  # a column the model does not know stays text (the check leaves it out)
+        numeric = {c.name for c in schema.columns if c.kind == NUMERIC} - {schema.label}
+        return {c for c in frame.columns if c not in numeric}
     return {
         c
         for c in frame.columns
