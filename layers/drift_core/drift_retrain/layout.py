@@ -15,12 +15,15 @@ __all__ = [
     "LINEAGE_PREFIX",
     "QUARANTINE_PREFIX",
     "RECOVERY_PREFIX",
+    "SEED_PREFIX",
     "drift_report_key",
     "recovery_marker_key",
     "recovery_prefix",
 ]
 
 INCOMING_PREFIX = "incoming/"
+#: Seed files of a bootstrap run (the first model); never checked by DetectDrift.
+SEED_PREFIX = "seed/"
 DEFAULT_PROFILE_KEY = "baseline/current/profile.json"
 DRIFT_REPORTS_PREFIX = "reports/drift/"
 QUARANTINE_PREFIX = "quarantine/"
