@@ -217,3 +217,19 @@ def test_a_failed_first_deployment_endpoint_is_not_called_serving():
         == "[drift-retrain] Retrain failed: churn (no model serves yet: endpoint deployment failed)"
     )
     assert "Serving now: endpoint config churn-cfg-1 (Failed)" in message.body
+
+
+def test_an_unverified_trigger_is_reported_as_what_the_input_named():
+    state = {
+        "config": {"endpoint_name": "churn"},
+        "batch": {"bucket": "data", "key": "seed/train.csv"},
+        "serving_after_failure": _CHAMPION_SERVING,
+        "failure": {"error": {"Error": "TriggerNotVerifiedError", "Cause": "no drift report"}},
+    }
+    message = format_message("failed", state, execution_arn="arn:x", region="eu-west-1")
+    assert (
+        message.subject
+        == "[drift-retrain] Retrain failed: churn (champion keeps serving: unverified trigger)"
+    )
+    assert "Batch named in the input (not verified): s3://data/seed/train.csv" in message.body
+    assert "\nBatch: " not in message.body

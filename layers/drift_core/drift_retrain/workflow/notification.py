@@ -248,7 +248,9 @@ def _trigger_lines(trigger: Mapping[str, Any], batch: Mapping[str, Any]) -> list
     """Which batch started the run, and why."""
     lines = []
     if batch:
-        lines.append(f"Batch: s3://{batch.get('bucket')}/{batch.get('key')}")
+        # before "Verify the trigger" succeeded, the batch is only what the input named
+        label = "Batch" if trigger else "Batch named in the input (not verified)"
+        lines.append(f"{label}: s3://{batch.get('bucket')}/{batch.get('key')}")
     if trigger.get("bootstrap"):
         return [*lines, "Trigger: bootstrap run (first model)"]
     if trigger.get("reasons"):
