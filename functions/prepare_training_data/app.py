@@ -1,6 +1,6 @@
 """PrepareTrainingData: the training window, split and CSV channels of one retraining execution.
 
-Called by the state machine first with ``{"step": "verify_trigger", "execution_name", "execution_input"}``
+Called by the state machine first with ``{"action": "verify_trigger", "execution_name", "execution_input"}``
 (``drift_retrain.workflow.trigger``: the trigger from DetectDrift's drift report, before the lock), then
 with ``{"execution_name", "execution_arn", "execution_start", "trigger"}``; returns ``$.data`` (job names, S3 URIs, hyperparameters). The work is done by
 ``drift_retrain.workflow.preparation.prepare_training_data`` in the drift_core layer, after
@@ -48,7 +48,7 @@ def s3_client() -> Any:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(execution=event.get("execution_name"))
-    if event.get("step") == VERIFY_TRIGGER:  # the run's first step, before the lock
+    if event.get("action") == VERIFY_TRIGGER:  # the run's first step, before the lock
         return json_safe(verify_trigger(s3_client(), TriggerSettings.from_env(os.environ), event))
     check = ChampionCheckSettings.from_env(os.environ)
     if check is not None:

@@ -188,7 +188,7 @@ def test_no_path_reaches_the_lock_without_verifying_the_trigger(definition):
 def test_the_trigger_comes_from_the_verification_only(definition, definition_text):
     verify = definition["States"]["Verify the trigger"]
     assert verify["Parameters"]["Payload"] == {
-        "step": "verify_trigger",
+        "action": "verify_trigger",
         "execution_name.$": "$$.Execution.Name",
         "execution_input.$": "$$.Execution.Input",
     }

@@ -42,7 +42,7 @@ def _genuine(s3: Any, **report_changes: Any) -> tuple[str, str, dict[str, Any]]:
 
 
 def _event(name: str, given: dict[str, Any]) -> dict[str, Any]:
-    return {"step": VERIFY_TRIGGER, "execution_name": name, "execution_input": given}
+    return {"action": VERIFY_TRIGGER, "execution_name": name, "execution_input": given}
 
 
 def test_a_drift_trigger_is_built_from_the_report_not_from_the_input(aws):

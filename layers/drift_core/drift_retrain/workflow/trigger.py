@@ -36,7 +36,7 @@ from drift_retrain.workflow.exceptions import TriggerNotVerifiedError, WorkflowI
 
 __all__ = ["VERIFY_TRIGGER", "TriggerSettings", "verify_trigger"]
 
-#: The ``step`` of the state machine's "Verify the trigger" call to PrepareTrainingData.
+#: The ``action`` of the state machine's "Verify the trigger" call to PrepareTrainingData.
 VERIFY_TRIGGER = "verify_trigger"
 BOOTSTRAP_REASON = "bootstrap: first model trained from the seed data"
 
