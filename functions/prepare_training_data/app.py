@@ -1,7 +1,8 @@
 """PrepareTrainingData: the training window, split and CSV channels of one retraining execution.
 
-Called by the state machine with ``{"execution_name", "execution_arn", "execution_start", "trigger"}``;
-returns ``$.data`` (job names, S3 URIs, hyperparameters). The work is done by
+Called by the state machine first with ``{"action": "verify_trigger", "execution_name", "execution_input"}``
+(``drift_retrain.workflow.trigger``: the trigger from DetectDrift's drift report, before the lock), then
+with ``{"execution_name", "execution_arn", "execution_start", "trigger"}``; returns ``$.data`` (job names, S3 URIs, hyperparameters). The work is done by
 ``drift_retrain.workflow.preparation.prepare_training_data`` in the drift_core layer, after
 ``drift_retrain.workflow.champion_check.check_champion`` (is the serving variant the alarms' one, can the
 champion's role score it). Bad input raises a named error (``EmptyTrainingWindowError``,
@@ -24,6 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from drift_retrain.aws.storage import json_safe
 from drift_retrain.workflow.champion_check import ChampionCheckSettings, check_champion
 from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
+from drift_retrain.workflow.trigger import VERIFY_TRIGGER, TriggerSettings, verify_trigger
 
 logger = Logger()
 tracer = Tracer()
@@ -41,11 +43,13 @@ def s3_client() -> Any:
     return client("s3")
 
 
-@logger.inject_lambda_context(log_event=True, clear_state=True)
+@logger.inject_lambda_context(clear_state=True)  # event logging: POWERTOOLS_LOGGER_LOG_EVENT (off)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(execution=event.get("execution_name"))
+    if event.get("action") == VERIFY_TRIGGER:  # the run's first step, before the lock
+        return json_safe(verify_trigger(s3_client(), TriggerSettings.from_env(os.environ), event))
     check = ChampionCheckSettings.from_env(os.environ)
     if check is not None:
         logger.info(

@@ -31,7 +31,7 @@ def clients() -> tuple[Any, Any]:
     return boto3.client("s3"), boto3.client("sagemaker")
 
 
-@logger.inject_lambda_context(log_event=True, clear_state=True)
+@logger.inject_lambda_context(clear_state=True)  # event logging: POWERTOOLS_LOGGER_LOG_EVENT (off)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

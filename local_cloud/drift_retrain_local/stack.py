@@ -126,7 +126,8 @@ class _Deployer:
         skipped = put_bucket_policy(self.client("s3"), p["Bucket"], p["PolicyDocument"])
         for sid in skipped:
             self.skipped[f"{logical_id}.{sid}"] = (
-                "denies requests without TLS; the embedded AWS is plain HTTP on loopback"
+                "a deny moto cannot evaluate (requests without TLS: the embedded AWS is plain HTTP on "
+                "loopback; a condition on the caller's principal: moto has no request context)"
             )
 
     def table(self, logical_id: str) -> str:

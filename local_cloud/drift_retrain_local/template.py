@@ -155,7 +155,22 @@ class StackTemplate:
         try:
             return self.resources[logical_id]
         except KeyError:
-            raise TemplateError(f"no resource {logical_id} in the template") from None
+            implicit = self._implicit_role(logical_id)
+            if implicit is None:
+                raise TemplateError(f"no resource {logical_id} in the template") from None
+            return implicit
+
+    def _implicit_role(self, logical_id: str) -> dict[str, Any] | None:
+        """The execution role SAM generates for a function without ``Role`` (``<Function>Role``), named
+        as the local stack creates it (``DeployedStack.function_role``)."""
+        function = (
+            self.resources.get(logical_id.removesuffix("Role")) if logical_id.endswith("Role") else None
+        )
+        if not function or function["Type"] != "AWS::Serverless::Function":
+            return None
+        if "Role" in (function.get("Properties") or {}):
+            return None
+        return {"Type": "AWS::IAM::Role", "Properties": {"RoleName": f"{self.stack_name}-{logical_id}"}}
 
     def physical_name(self, logical_id: str) -> str:
         """The local name of a resource: its name property when the template sets one, else generated."""

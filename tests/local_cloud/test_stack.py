@@ -97,6 +97,7 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         "NotificationEmailSubscription",
         "Dashboard",
         "DataBucketPolicy.DenyInsecureTransport",
+        "DataBucketPolicy.OnlyTheStackWritesItsRecords",
         "NotificationKey",
         # SageMakerKmsKeyArn's and SageMakerSubnetIds' policies (AWS::IAM::RolePolicy, off by default)
         "SageMakerKeyPolicy",

@@ -44,6 +44,12 @@ class Row:
     repair: bool = False
     #: DetectDrift gives up on the batch: its event must wait on the failure queue.
     queued: bool = False
+    #: The notification subject's detail, the words in parentheses (a regular expression): exactly what
+    #: serves (a failure adds ": <what failed>"). None: the row sends no workflow notice.
+    detail: str | None = None
+    #: What failed, in the words of the notice ("What failed: ..." in the body, after the detail in the
+    #: subject unless SNS's 100 characters cut it).
+    failure: str | None = None
 
 
 def _lambda_fault(function: str, times: int | None = None, how: str = LAMBDA) -> Arm:
@@ -57,6 +63,12 @@ def _api(service: str, operation: str, error: ApiError, **kwargs: Any) -> Arm:
 
     return arm
 
+
+#: The subject details of each outcome the rows reach (the notice says exactly what serves).
+SWAP = r"error rate \d+\.\d% -> \d+\.\d%"
+KEEPS = "champion keeps serving"
+STEP_FAILED = "a workflow step failed"
+REPAIR = "run drift-retrain repair"
 
 QUEUED = "after Lambda's retries the event waits on DetectDrift's failure queue (alarmed) for `drift-retrain redrive`"
 FAILED = "retrain failed; champion keeps serving"
@@ -129,6 +141,8 @@ ROWS: tuple[Row, ...] = (
         "failed",
         "winner",
         _lambda_fault("PrepareTrainingDataFunction"),
+        detail=KEEPS,
+        failure=STEP_FAILED,
     ),
     Row(
         "evaluate-crash",
@@ -137,6 +151,8 @@ ROWS: tuple[Row, ...] = (
         "failed",
         "winner",
         _lambda_fault("EvaluateCandidateFunction"),
+        detail=KEEPS,
+        failure=STEP_FAILED,
     ),
     Row(
         "s3-write-exhausted",
@@ -145,6 +161,8 @@ ROWS: tuple[Row, ...] = (
         "failed",
         "winner",
         _api("s3", "PutObject", S3_INTERNAL_ERROR, key_prefix="training/"),
+        detail=KEEPS,
+        failure=STEP_FAILED,
     ),
     Row(
         "s3-transform-read-exhausted",
@@ -153,6 +171,8 @@ ROWS: tuple[Row, ...] = (
         "failed",
         "winner",
         _api("s3", "GetObject", S3_SLOW_DOWN, key_prefix="transforms/"),
+        detail=KEEPS,
+        failure=STEP_FAILED,
     ),
     Row(
         "training-fails",
@@ -161,6 +181,8 @@ ROWS: tuple[Row, ...] = (
         "failed",
         "winner",
         lambda cloud: [cloud.failures.fail_training()],
+        detail=KEEPS,
+        failure="no candidate could be trained and scored",
     ),
     Row(
         "transform-fails",
@@ -169,6 +191,8 @@ ROWS: tuple[Row, ...] = (
         "failed",
         "winner",
         lambda cloud: [cloud.failures.fail_transform("*-champ", times=1)],
+        detail=KEEPS,
+        failure=STEP_FAILED,
     ),
     Row(
         "update-rolls-back",
@@ -177,6 +201,8 @@ ROWS: tuple[Row, ...] = (
         "failed",
         "winner",
         lambda cloud: [cloud.failures.roll_back_update(times=1)],
+        detail=KEEPS,
+        failure="deployment rolled back",
     ),
     Row(
         "sm-throttle-training",
@@ -185,6 +211,7 @@ ROWS: tuple[Row, ...] = (
         "promoted",
         "winner",
         _api("sagemaker", "CreateTrainingJob", THROTTLING, times=1, unretried_only=True),
+        detail=SWAP,
     ),
     Row(
         "sm-throttle-describe",
@@ -193,6 +220,7 @@ ROWS: tuple[Row, ...] = (
         "promoted",
         "winner",
         _api("sagemaker", "DescribeEndpoint", THROTTLING, times=3, unretried_only=True),
+        detail=SWAP,
     ),
     Row(
         "notify-crash",
@@ -201,6 +229,7 @@ ROWS: tuple[Row, ...] = (
         "promoted",
         "winner",
         _lambda_fault("NotifyFunction", times=1),
+        detail=SWAP,
     ),
     Row(
         "promote-crash",
@@ -210,6 +239,7 @@ ROWS: tuple[Row, ...] = (
         "winner",
         _lambda_fault("PromoteModelFunction"),
         repair=True,
+        detail=REPAIR,
     ),
     Row(
         "promote-registry",
@@ -219,6 +249,7 @@ ROWS: tuple[Row, ...] = (
         "winner",
         _api("sagemaker", "CreateModelPackage", REGISTRY_REFUSAL),
         repair=True,
+        detail=REPAIR,
     ),
 )
 

@@ -4,14 +4,27 @@ free, the baseline profile is the serving model's, the notification tells the tr
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from workflow_support import Harness, batch_csv
 
 from drift_retrain.aws.naming import batch_id_for
-from drift_retrain.layout import DRIFT_REPORTS_PREFIX, INCOMING_PREFIX, quarantine_record_key
-from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, QUARANTINED, REJECTED
+from drift_retrain.aws.notifications import MAX_SUBJECT_LENGTH
+from drift_retrain.layout import (
+    DRIFT_REPORTS_PREFIX,
+    INCOMING_PREFIX,
+    quarantine_record_key,
+)
+from drift_retrain.reports.subjects import (
+    FAILED,
+    PREFIX,
+    PROMOTED,
+    PROMOTED_INCOMPLETE,
+    QUARANTINED,
+    REJECTED,
+)
 
 #: DetectDrift's on-failure destination (template logical ID).
 FAILURE_QUEUE = "DetectDriftFailureQueue"
@@ -58,6 +71,12 @@ def serving_model(harness: Harness) -> str:
     return config["ProductionVariants"][0]["ModelName"]
 
 
+def serving_config(harness: Harness) -> str:
+    return harness.cloud.client("sagemaker").describe_endpoint(EndpointName=harness.endpoint)[
+        "EndpointConfigName"
+    ]
+
+
 def baseline_model(harness: Harness) -> str:
     return harness.read_json("baseline/current/profile.json")["metadata"]["model_name"]
 
@@ -97,9 +116,18 @@ def lost_batches(harness: Harness) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------- invariants
-def assert_told_the_truth(chaos: Chaos, entry: dict[str, Any], outcome: str, *, queued: bool = False) -> None:
+def assert_told_the_truth(
+    chaos: Chaos,
+    entry: dict[str, Any],
+    outcome: str,
+    *,
+    queued: bool = False,
+    detail: str | None = None,
+    failure: str | None = None,
+) -> None:
     """The one check of every chaos row (see the module docstring). ``queued``: DetectDrift gave up on the
-    batch, whose event must then be on its failure queue (whose alarm, not SNS, tells the team)."""
+    batch, whose event must then be on its failure queue (whose alarm, not SNS, tells the team).
+    ``detail`` and ``failure``: the words of the notice's subject, in parentheses (``Row``)."""
     harness = chaos.harness
     assert entry["outcome"] == outcome, entry
     assert (entry["key"] in failure_queue_keys(harness)) == queued, f"{entry['key']}: on the failure queue?"
@@ -128,6 +156,19 @@ def assert_told_the_truth(chaos: Chaos, entry: dict[str, Any], outcome: str, *, 
         assert f"Outcome: {outcome.upper()}" in body or outcome == "quarantined", body
         if swapped:
             assert serving in body, f"the notice does not name the serving model {serving}:\n{body}"
+        sent = told[-1]["subject"]
+        if detail is not None:
+            head, ending = f"{PREFIX} {notice}: {harness.endpoint} (", f": {failure})" if failure else ")"
+            if not re.fullmatch(re.escape(head) + detail + re.escape(ending), sent):
+                # SNS's 100 characters cut it: what was sent is the start of the literal wording
+                full = head + detail + ending
+                assert len(sent) == MAX_SUBJECT_LENGTH and sent.endswith("..."), (sent, full)
+                assert full.startswith(sent[:-3].rstrip()), (sent, full)
+        if failure is not None:
+            assert f"What failed: {failure}\n" in body, body
+        if outcome == "failed":
+            config = serving_config(harness)
+            assert f"Serving now: endpoint config {config} (InService)" in body, body
     if swapped:
         assert not any("keeps serving" in s for s in subjects), subjects
     else:

@@ -54,7 +54,9 @@ def test_fault(chaos: Chaos, row: Row) -> None:
         _clear(chaos)
     chaos.followed(entry)
     assert all(switch.fired >= 1 for switch in switches), f"the fault never fired: {switches}"
-    assert_told_the_truth(chaos, entry, row.outcome, queued=row.queued)
+    assert_told_the_truth(
+        chaos, entry, row.outcome, queued=row.queued, detail=row.detail, failure=row.failure
+    )
     if row.repair:
         _repair(chaos, entry)
 
@@ -63,3 +65,11 @@ def test_the_readme_lists_every_row() -> None:
     assert readme_table(README.read_text(encoding="utf-8")) == render_table(), (
         "README's chaos table is stale: run .venv/bin/python tests/statemachine/chaos_rows.py"
     )
+
+
+def test_every_row_that_notifies_names_the_exact_wording() -> None:
+    """A row whose run sends a workflow notice says what it must say (what serves; what failed)."""
+    for row in ROWS:
+        notifies = row.outcome in ("failed", "promoted", "promoted_incomplete") and not row.queued
+        assert (row.detail is not None) == notifies, row.id
+        assert (row.failure is not None) == (notifies and row.outcome == "failed"), row.id

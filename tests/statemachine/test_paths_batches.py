@@ -9,8 +9,8 @@ from workflow_support import Harness, InvokingClient, batch_csv
 from drift_retrain_local.demo_data import features
 
 FIRST_DEPLOYMENT = [
-    "Is this a bootstrap run",
-    "Describe bootstrap trigger",
+    "Verify the trigger",
+    "Use the verified trigger",
     "Acquire endpoint lock",
     "Prepare training data",
     "Find champion endpoint",
@@ -113,7 +113,7 @@ def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Ha
     assert in_order(
         execution["path"],
         [
-            "Describe drift trigger",
+            "Verify the trigger",
             "Acquire endpoint lock",
             "Find champion model",
             "Train and score each candidate",

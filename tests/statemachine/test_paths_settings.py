@@ -15,7 +15,7 @@ from drift_retrain_local.cloud import LocalCloud, local_cloud
 from drift_retrain_local.demo_data import features, labelled, rule_a
 from drift_retrain_local.observe import wait_for_execution
 
-#: A bootstrap whose seed file does not exist: it fails in PrepareTrainingData, after the settings.
+#: A bootstrap whose seed file does not exist: it fails when its trigger is verified, after the settings.
 _MISSING_SEED = {"bootstrap": True, "batch": {"bucket": "b", "key": "seed/none.csv", "batch_id": "none"}}
 
 
@@ -38,7 +38,7 @@ def _run(cloud: LocalCloud, name: str, settings: Any) -> tuple[Any, dict[str, An
     config = {}
     for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]:
         details = event.get("stateEnteredEventDetails") or {}
-        if details.get("name") == "Is this a bootstrap run":
+        if details.get("name") == "Verify the trigger":
             config = json.loads(details["input"])["config"]
     return record, config
 

@@ -1,14 +1,12 @@
 """Shape rules of the definition that the local-cloud run and the service rely on: every Task can fail
 into the notify/release path, every state is reachable, every Wait is data-driven, every loop is bounded,
 every way out after the lock releases it, one candidate failing never fails the tournament, and the
-drift trigger consumes what DetectDrift sends."""
+trigger is verified (DetectDrift's record) before the lock."""
 
 import json
 import re
 from collections import defaultdict
 from typing import Any
-
-import pytest
 
 from .conftest import iter_states
 
@@ -159,34 +157,46 @@ def test_the_lock_is_a_conditional_write(definition):
     assert acquire["Parameters"]["ConditionExpression"] == "attribute_not_exists(LockId)"
 
 
-def test_every_key_detect_drift_sends_reaches_the_trigger(definition):
-    """The input DetectDrift builds (``retrain_input``) is what "Describe drift trigger" passes on: a key
-    dropped there (``kind`` once was) silently changes what PrepareTrainingData trains on."""
-    from drift_retrain.aws.objects import ObjectRef
-    from drift_retrain.detect import retrain_input
-
-    sent = retrain_input(ObjectRef("b", "incoming/x.csv", "v", "e"), "x-1", "reports/drift/x-1.json", {})
-    consumed = {k.removesuffix(".$") for k in definition["States"]["Describe drift trigger"]["Parameters"]}
-    assert set(sent) == consumed - {"bootstrap"}
-    bootstrap = set(definition["States"]["Describe bootstrap trigger"]["Parameters"])
-    assert {k.removesuffix(".$") for k in bootstrap} == consumed
+#: What an execution's input may name before the trigger is verified: nothing a run trains on.
+_TRIGGER_FIELDS = ("batch", "report", "reasons", "drifted_features", "concept_drift", "kind", "labelled_rows")
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "batch",
-        "report",
-        "reasons",
-        "drifted_features",
-        "concept_drift",
-        "performance_gap",
-        "kind",
-        "labelled_rows",
-    ],
-)
-def test_the_drift_trigger_consumes_the_detect_drift_contract(definition, key):
-    assert definition["States"]["Describe drift trigger"]["Parameters"][f"{key}.$"] == f"$.{key}"
+def test_no_path_reaches_the_lock_without_verifying_the_trigger(definition):
+    """The input names a trigger only through "Verify the trigger" (DetectDrift's record, read from S3):
+    with that state removed, the lock (and everything after it) must be unreachable."""
+    states = definition["States"]
+    seen, todo = set(), [definition["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name not in seen and name != "Verify the trigger":
+            seen.add(name)
+            todo += _successors(states[name])
+    assert "Acquire endpoint lock" not in seen and "Prepare training data" not in seen
+    assert seen <= {
+        "Load settings",
+        "Settings overridden in the input",
+        "Apply setting overrides",
+        "Keep the allowed setting overrides",
+        "Compare setting overrides with the allow-list",
+        "Are only allowed settings overridden",
+        "Setting override not allowed",
+        "Merge the allowed setting overrides",
+        "Use overridden settings",
+    }, seen
+
+
+def test_the_trigger_comes_from_the_verification_only(definition, definition_text):
+    verify = definition["States"]["Verify the trigger"]
+    assert verify["Parameters"]["Payload"] == {
+        "action": "verify_trigger",
+        "execution_name.$": "$$.Execution.Name",
+        "execution_input.$": "$$.Execution.Input",
+    }
+    assert verify["Catch"][-1]["Next"] == "Collect failure details"
+    use = definition["States"][verify["Next"]]
+    assert (use["InputPath"], use["ResultPath"]) == ("$.verified.trigger", "$.trigger")
+    for field in _TRIGGER_FIELDS:  # no state reads what the input says about the trigger
+        assert not re.search(rf'"\$\.{field}[".]', definition_text), field
 
 
 def _sagemaker_tasks(definition, suffix: str) -> list[dict]:

@@ -248,4 +248,60 @@ def test_stack_tag_conditions_are_ones_sagemaker_evaluates(template):
         ("sagemaker:CreateTrainingJob", "aws:RequestTag/drift-retrain:stack"),
         ("sagemaker:CreateTransformJob", "aws:RequestTag/drift-retrain:stack"),
         ("sagemaker:CreateHyperParameterTuningJob", "aws:RequestTag/drift-retrain:stack"),
+        ("sagemaker:DescribeModel", "aws:ResourceTag/drift-retrain:stack"),
+        ("sagemaker:DescribeEndpointConfig", "aws:ResourceTag/drift-retrain:stack"),
+        ("iam:SimulatePrincipalPolicy", "aws:ResourceTag/drift-retrain:stack"),
     } <= guarded
+
+
+#: A SageMaker or IAM resource ARN whose name is only a wildcard: any team's resource of that type.
+_ANY_NAME = re.compile(r"^arn:[^:]+:(sagemaker|iam):[^:]*:[^:]*:[a-z-]+/\*$")
+_STACK_TAG = "aws:ResourceTag/drift-retrain:stack"
+
+
+def account_wide_grants(template: dict[str, Any]) -> list[str]:
+    """Allow statements naming every SageMaker or IAM resource of a type without this stack's tag
+    condition (DescribeModel shows a model's environment variables; a simulation, a role's policies)."""
+    found = []
+    for owner, statement in statements(template):
+        if statement["Effect"] != "Allow" or "Principal" in statement:
+            continue
+        tagged = any(
+            _STACK_TAG in operator and operator[_STACK_TAG] == {"Ref": "AWS::StackName"}
+            for name, operator in (statement.get("Condition") or {}).items()
+            if name == "StringEquals"
+        )
+        wide = [
+            r for r in (resolve(r, template) for r in _as_list(statement["Resource"])) if _ANY_NAME.match(r)
+        ]
+        if wide and not tagged:
+            found.append(f"{owner}/{statement.get('Sid')}: {wide}")
+    return found
+
+
+def test_no_account_wide_reads_of_other_teams_models_configs_or_roles(template):
+    """The champion check and the champion lookup read configs, models and roles that may predate the
+    stack, so they cannot be named: each such grant holds only for this stack's tagged resources."""
+    assert account_wide_grants(template) == []
+    guarded = {
+        action
+        for _, statement in statements(template)
+        if _STACK_TAG in _tag_condition_keys(statement)
+        for action in _as_list(statement["Action"])
+    }
+    assert {
+        "sagemaker:DescribeModel",
+        "sagemaker:DescribeEndpointConfig",
+        "iam:SimulatePrincipalPolicy",
+    } <= guarded
+
+
+def test_the_account_wide_check_fails_without_the_tag(template):
+    planted = copy.deepcopy(template)
+    _statement(planted, "PrepareTrainingDataFunction", "CheckTheChampionRoleCanScoreHeldOutRows").pop(
+        "Condition"
+    )
+    assert account_wide_grants(planted) == [
+        "PrepareTrainingDataFunction/CheckTheChampionRoleCanScoreHeldOutRows: "
+        "['arn:aws:iam::123456789012:role/*']"
+    ]

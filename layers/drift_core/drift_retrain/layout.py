@@ -22,6 +22,7 @@ __all__ = [
     "PREDICTION_REFERENCE_KEY",
     "QUARANTINE_PREFIX",
     "RECOVERY_PREFIX",
+    "SEED_PREFIX",
     "drift_report_key",
     "quarantine_copy_key",
     "quarantine_keys",
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 INCOMING_PREFIX = "incoming/"
+#: Seed files of a bootstrap run (the first model); never checked by DetectDrift.
+SEED_PREFIX = "seed/"
 DEFAULT_PROFILE_KEY = "baseline/current/profile.json"
 DRIFT_REPORTS_PREFIX = "reports/drift/"
 QUARANTINE_PREFIX = "quarantine/"

@@ -166,3 +166,70 @@ def test_a_failed_first_deployment_says_no_model_serves_yet():
     }
     message = format_message("failed", state, execution_arn="arn:x", region="eu-west-1")
     assert "no model serves yet" in message.subject and "champion keeps serving" not in message.subject
+
+
+_NO_ENDPOINT_ERROR = {"Error": "SageMaker.SageMakerException", "Cause": "Could not find endpoint churn."}
+_CHAMPION_SERVING = {
+    "config_name": "churn-cfg-1",
+    "status": "InService",
+    "variants": [{"VariantName": "AllTraffic", "CurrentWeight": 1.0}],
+}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "after", "expected"),
+    [
+        # PrepareTrainingData failed on a drift retrain: no champion lookup yet, the endpoint untouched
+        ({"bootstrap": False}, {"serving_after_failure": _CHAMPION_SERVING}, "champion keeps serving"),
+        # a first deployment failed before the champion lookup: there is no endpoint at all
+        ({"bootstrap": True}, {"serving_lookup_error": _NO_ENDPOINT_ERROR}, "no model serves yet"),
+        # the endpoint could not be read for another reason: say so, invent nothing
+        (
+            {"bootstrap": False},
+            {"serving_lookup_error": {"Error": "SageMaker.SageMakerException", "Cause": "Rate exceeded"}},
+            "what serves could not be read",
+        ),
+    ],
+    ids=["prepare-fails-on-drift", "prepare-fails-on-bootstrap", "endpoint-unreadable"],
+)
+def test_a_failure_before_the_champion_lookup_says_exactly_what_serves(trigger, after, expected):
+    state = {
+        "config": {"endpoint_name": "churn"},
+        "trigger": trigger,
+        "failure": {"error": {"Error": "States.TaskFailed", "Cause": "PrepareTrainingData crashed"}},
+        **after,
+    }
+    message = format_message("failed", state, execution_arn="arn:x", region="eu-west-1")
+    assert message.subject == f"[drift-retrain] Retrain failed: churn ({expected}: a workflow step failed)"
+    assert "left on" not in message.subject
+
+
+def test_a_failed_first_deployment_endpoint_is_not_called_serving():
+    state = {
+        "config": {"endpoint_name": "churn"},
+        "champion": {"exists": False, "endpoint_config_name": None},
+        "serving_after_failure": {"config_name": "churn-cfg-1", "status": "Failed", "variants": []},
+        "failure": {"error": {"Error": "EndpointDeploymentFailedError", "Cause": "image pull failed"}},
+    }
+    message = format_message("failed", state, execution_arn="arn:x", region="eu-west-1")
+    assert (
+        message.subject
+        == "[drift-retrain] Retrain failed: churn (no model serves yet: endpoint deployment failed)"
+    )
+    assert "Serving now: endpoint config churn-cfg-1 (Failed)" in message.body
+
+
+def test_an_unverified_trigger_is_reported_as_what_the_input_named():
+    state = {
+        "config": {"endpoint_name": "churn"},
+        "batch": {"bucket": "data", "key": "seed/train.csv"},
+        "serving_after_failure": _CHAMPION_SERVING,
+        "failure": {"error": {"Error": "TriggerNotVerifiedError", "Cause": "no drift report"}},
+    }
+    message = format_message("failed", state, execution_arn="arn:x", region="eu-west-1")
+    assert (
+        message.subject
+        == "[drift-retrain] Retrain failed: churn (champion keeps serving: unverified trigger)"
+    )
+    assert "Batch named in the input (not verified): s3://data/seed/train.csv" in message.body
+    assert "\nBatch: " not in message.body

@@ -4,7 +4,14 @@
 settings, clients and outcome, ``messages`` the notification text, ``telemetry`` the metrics.
 """
 
-from drift_retrain.detect.context import DetectSettings, LazyClients, Outcome, Status, retrain_input
+from drift_retrain.detect.context import (
+    DetectSettings,
+    LazyClients,
+    Outcome,
+    Status,
+    retrain_input,
+    retrain_record,
+)
 from drift_retrain.detect.service import process_object
 from drift_retrain.detect.telemetry import record_metrics
 
@@ -16,4 +23,5 @@ __all__ = [
     "process_object",
     "record_metrics",
     "retrain_input",
+    "retrain_record",
 ]

@@ -17,7 +17,7 @@ from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
 from drift_retrain.aws.objects import ObjectRef, QuarantineRecord, quarantine_keys
 from drift_retrain.aws.storage import write_json
-from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input
+from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input, retrain_record
 from drift_retrain.detect.messages import Notice, drift_message
 from drift_retrain.detect.records import record_report
 from drift_retrain.engine.report import DriftReport
@@ -44,6 +44,8 @@ def act_on_report(
     """Write the report, start the retrain when the policy fired (not during an A/B test: ``deferred``),
     notify on an alert."""
     report = report_obj.to_dict()
+    if report_obj.retrain:  # what the workflow verifies its trigger against
+        report["retrain_execution"] = retrain_record(batch, batch_id)
     if _held_back(report, deferred):  # recorded, so a later duplicate delivery does not start it either
         report["retrain_deferred"] = "an A/B test was running"
     report_key = f"{settings.reports_prefix}{batch_id}.json"

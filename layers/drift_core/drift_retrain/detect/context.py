@@ -14,7 +14,7 @@ from drift_retrain.engine.policy import PERFORMANCE
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, DRIFT_REPORTS_PREFIX
 
-__all__ = ["DetectSettings", "LazyClients", "Outcome", "Status", "retrain_input"]
+__all__ = ["DetectSettings", "LazyClients", "Outcome", "Status", "retrain_input", "retrain_record"]
 
 
 class Status:
@@ -178,4 +178,23 @@ def retrain_input(
         # performance: train on the rows since the change; features: P(y|x) held, older rows stay useful.
         "kind": report.get("retrain_trigger") or PERFORMANCE,
         "labelled_rows": int(report.get("labelled_rows") or 0),
+    }
+
+
+def retrain_record(batch: ObjectRef, batch_id: str) -> dict[str, Any]:
+    """The report's ``retrain_execution``: the execution this revision starts and the revision itself.
+
+    The workflow trusts only this record (read from ``reports/drift/``, which only the stack writes):
+    its first state checks that the execution's name is the one derived from the recorded revision and
+    builds the trigger from the report, whatever the execution input says.
+    """
+    return {
+        "execution_name": naming.execution_name_for(batch.bucket, batch.key, batch.version_id, batch.etag),
+        "batch": {
+            "bucket": batch.bucket,
+            "key": batch.key,
+            "version_id": batch.version_id,
+            "etag": batch.etag,
+            "batch_id": batch_id,
+        },
     }

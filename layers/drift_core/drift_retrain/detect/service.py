@@ -142,9 +142,11 @@ def _serving_model(profile: BaselineProfile) -> str:
 def _handle_invalid(
     clients: Any, settings: DetectSettings, batch: ObjectRef, batch_id: str, error: InvalidBatchError
 ) -> Outcome:
+    # The reason quotes cells and raw lines: it goes to the quarantine record and the notice, never to
+    # the logs, which carry its code and position only.
     logger.warning(
         "Invalid batch quarantined",
-        extra={"key": batch.key, "batch_id": batch_id, "code": error.code, "reason": str(error)},
+        extra={"key": batch.key, "batch_id": batch_id, "code": error.code, "line": error.line},
     )
     try:
         record = quarantine_object(clients.s3, batch, reason=str(error), code=error.code, batch_id=batch_id)

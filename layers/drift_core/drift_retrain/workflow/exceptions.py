@@ -21,6 +21,7 @@ __all__ = [
     "RegistryError",
     "TransformOutputFormatError",
     "TransformOutputMissingError",
+    "TriggerNotVerifiedError",
     "WorkflowError",
     "WorkflowInputError",
 ]
@@ -32,6 +33,11 @@ class WorkflowError(DriftRetrainError):
 
 class WorkflowInputError(WorkflowError):
     """The state machine passed an event the function cannot use (a field is missing or malformed)."""
+
+
+class TriggerNotVerifiedError(WorkflowError):
+    """The execution's trigger is not one of DetectDrift's records (or, for a bootstrap, not a first
+    deployment from ``seed/``): the run stops before it takes the lock."""
 
 
 class BaselineNotFoundError(WorkflowError):

@@ -17,7 +17,14 @@ from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE
 from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize
 from drift_retrain.workflow.ab_notice import ab_lines
 
-__all__ = ["OUTCOMES", "Message", "execution_url", "format_message", "s3_console_url"]
+__all__ = [
+    "OUTCOMES",
+    "Message",
+    "execution_url",
+    "format_message",
+    "s3_console_url",
+    "what_serves_after_failure",
+]
 
 #: Builds the links of one report object (bucket, key); the default gives the console page only.
 LinkMaker = Callable[[str | None, str | None], ReportLinks]
@@ -40,6 +47,7 @@ _ERROR_SUMMARY = {
     "BaselineNotFoundError": "no baseline profile",
     "ChampionVariantMismatchError": "the rollback alarms watch another variant",
     "ChampionRoleError": "the champion's role cannot score the held-out rows",
+    "TriggerNotVerifiedError": "unverified trigger",
 }
 
 
@@ -159,23 +167,52 @@ def _subject(
         return subject(REJECTED, endpoint, "champion keeps serving")
     if outcome == "skipped":
         return subject(SKIPPED, endpoint, "another retrain is running")
-    left = _left_serving(state)
-    if left:
-        return subject(FAILED, endpoint, f"{left}: {_error_summary(error)}")
-    if _get(state, "champion", "exists") is False:  # a first deployment: there is no champion to keep
-        return subject(FAILED, endpoint, f"no model serves yet: {_error_summary(error)}")
-    return subject(FAILED, endpoint, f"champion keeps serving: {_error_summary(error)}")
+    return subject(FAILED, endpoint, f"{what_serves_after_failure(state)}: {_error_summary(error)}")
 
 
-def _left_serving(state: Mapping[str, Any]) -> str | None:
-    """``endpoint left on <config>`` when the failure left the endpoint on another config than the
-    champion's (an A/B test's two variants, a half-finished weight shift); ``None`` when the champion's
-    config serves or the endpoint could not be read."""
-    config = _get(state, "serving_after_failure", "config_name")
-    champion = _get(state, "champion", "endpoint_config_name")
-    if not config or config == champion:
-        return None
+#: What a failure notice says serves (the subject's first words), one of these or ``endpoint left on <config>``.
+CHAMPION_SERVES = "champion keeps serving"
+NOTHING_SERVES = "no model serves yet"
+UNKNOWN_SERVES = "what serves could not be read"
+#: Statuses in which an endpoint answers requests (an update keeps the old fleet serving).
+_SERVING_STATUSES = frozenset(
+    {"InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"}
+)
+_NO_ENDPOINT = "Could not find endpoint"
+
+
+def what_serves_after_failure(state: Mapping[str, Any]) -> str:
+    """Exactly what serves after a failure, from the endpoint as read after it ("Check what serves after
+    the failure"): the champion's config, another config the run left (``endpoint left on <config>``),
+    no model (no endpoint, or a first deployment's endpoint that never came up) or, when the read
+    itself failed, that it is unknown.
+
+    A failure before the champion lookup found the endpoint as the run did not touch it: what serves
+    is the champion. Without any read (no such state ran) the champion lookup decides.
+    """
+    now = _get(state, "serving_after_failure") or {}
+    config = now.get("config_name")
+    champion = _get(state, "champion") or {}
+    first_deployment = champion.get("exists") is False
+    if not config:
+        lookup_error = _get(state, "serving_lookup_error")
+        if first_deployment or _NO_ENDPOINT in str(_get(lookup_error, "Cause") or ""):
+            return NOTHING_SERVES
+        return UNKNOWN_SERVES if lookup_error else CHAMPION_SERVES
+    if now.get("status") not in _SERVING_STATUSES:
+        return NOTHING_SERVES if first_deployment else f"endpoint left on {config} ({now.get('status')})"
+    if first_deployment:  # the run's own endpoint came up, then the run failed
+        return f"endpoint left on {config}"
+    looked_up = champion.get("endpoint_config_name")
+    if looked_up in (None, config):  # no lookup yet: the run never changed the endpoint
+        return CHAMPION_SERVES
     return f"endpoint left on {config}"
+
+
+def _left_serving(state: Mapping[str, Any]) -> bool:
+    """The failure left the endpoint on another config than the champion's (an A/B test's two variants,
+    a half-finished weight shift)."""
+    return what_serves_after_failure(state).startswith("endpoint left on ")
 
 
 def _serving_now_line(state: Mapping[str, Any]) -> str | None:
@@ -211,7 +248,9 @@ def _trigger_lines(trigger: Mapping[str, Any], batch: Mapping[str, Any]) -> list
     """Which batch started the run, and why."""
     lines = []
     if batch:
-        lines.append(f"Batch: s3://{batch.get('bucket')}/{batch.get('key')}")
+        # before "Verify the trigger" succeeded, the batch is only what the input named
+        label = "Batch" if trigger else "Batch named in the input (not verified)"
+        lines.append(f"{label}: s3://{batch.get('bucket')}/{batch.get('key')}")
     if trigger.get("bootstrap"):
         return [*lines, "Trigger: bootstrap run (first model)"]
     if trigger.get("reasons"):
@@ -304,6 +343,14 @@ def _failure_lines(state: Mapping[str, Any], error: Mapping[str, Any]) -> list[s
     elif _get(state, "endpoint", "status"):
         lines.append(
             f"Endpoint status: {_get(state, 'endpoint', 'status')} on {_get(state, 'endpoint', 'config_name')}"
+        )
+    elif _get(state, "serving_lookup_error"):
+        what = what_serves_after_failure(state)
+        lines.append(
+            "Serving now: no model (the endpoint does not exist)"
+            if what == NOTHING_SERVES
+            else f"Serving now: unknown, DescribeEndpoint failed: "
+            f"{_cause(_get(state, 'serving_lookup_error', 'Cause'), 300)}"
         )
     return lines
 
