@@ -349,3 +349,32 @@ def test_two_variants_write_two_streams_and_a_config_without_capture_writes_none
     per_variant = {key.split("/")[2]: len(records) for key, records in files.items()}
     assert per_variant == {"champion": 2, "candidate": 1}
     assert _objects(cloud, "capture/ep-no-capture/") == {}
+
+
+def test_the_sagemaker_sdk_as_a_client_sets_the_inference_id_the_capture_carries(
+    cloud: LocalCloud, models: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SageMaker Python SDK's runtime layer (sagemaker-core: Endpoint.invoke with a CSVSerializer), as a
+    notebook calls an endpoint; its clients reach the embedded AWS through AWS_ENDPOINT_URL."""
+    import boto3
+    from sagemaker.core.resources import Endpoint
+    from sagemaker.core.serializers import CSVSerializer
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", cloud.aws.endpoint_url)
+    _deploy(cloud, "ep-sdk", CONFIG, ("AllTraffic", "model-old", 1.0))
+    session = boto3.session.Session(region_name="us-east-1")
+    endpoint = Endpoint.get("ep-sdk", session=session, region="us-east-1")
+    x, _ = data(2, seed=8)
+    answer = endpoint.invoke(
+        body=CSVSerializer().serialize(x.tolist()),
+        content_type="text/csv",
+        inference_id="notebook-42",
+        session=session,
+        region="us-east-1",
+    )
+    assert len(answer.body.read().decode().splitlines()) == 2
+    assert cloud.sagemaker is not None
+    cloud.sagemaker.capture.flush("ep-sdk")
+    [records] = _objects(cloud, "capture/ep-sdk/").values()
+    assert [r["eventMetadata"]["inferenceId"] for r in records] == ["notebook-42"]
+    assert len(records[0]["captureData"]["endpointInput"]["data"].splitlines()) == 2

@@ -46,6 +46,7 @@ __all__ = [
     "CaptureWriter",
     "capture_key",
     "capture_record",
+    "capture_summary",
     "captured_body",
 ]
 
@@ -104,6 +105,23 @@ class CaptureSettings:
         if media in self.json_content_types:
             return JSON
         return BASE64
+
+
+def capture_summary(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """DescribeEndpoint's ``DataCaptureConfig`` (a DataCaptureConfigSummary) for an endpoint config's
+    ``DataCaptureConfig``; empty when the config has none."""
+    if not config:
+        return {}
+    enabled = config.get("EnableCapture") is not False
+    summary: dict[str, Any] = {
+        "EnableCapture": enabled,
+        "CaptureStatus": "Started" if enabled else "Stopped",
+        "CurrentSamplingPercentage": int(config.get("InitialSamplingPercentage") or 0),
+        "DestinationS3Uri": str(config.get("DestinationS3Uri") or ""),
+    }
+    if config.get("KmsKeyId"):
+        summary["KmsKeyId"] = str(config["KmsKeyId"])
+    return summary
 
 
 def _media_type(content_type: str) -> str:
