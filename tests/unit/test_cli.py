@@ -219,3 +219,32 @@ def test_local_run_passes_the_promotion_mode_to_the_template(monkeypatch, tmp_pa
     train.write_text("label,x\n1,2\n")
     assert main(["local", "run", "--train", str(train), "--promotion", "ab"]) == EXIT_OK
     assert seen["parameters"]["PromotionMode"] == "ab"
+
+
+def test_local_run_passes_traffic_files_and_the_label_delay(monkeypatch, tmp_path):
+    import drift_retrain_local.run as run
+
+    seen = {}
+    monkeypatch.setattr(
+        run,
+        "local_run",
+        lambda *a, **kw: seen.update(kw) or {"bootstrap": {"outcome": "promoted"}, "batches": []},
+    )
+    train = tmp_path / "train.csv"
+    train.write_text("label,x\n1,2\n")
+    argv = [
+        "local",
+        "run",
+        "--train",
+        str(train),
+        "--traffic",
+        "a.csv",
+        "--traffic",
+        "b.csv",
+        "--label-delay",
+        "2",
+    ]
+    assert main(argv) == EXIT_OK
+    assert ([str(p) for p in seen["traffic"]], seen["label_delay"]) == (["a.csv", "b.csv"], 2)
+    main(["local", "run", "--train", str(train)])
+    assert (seen["traffic"], seen["label_delay"]) == ([], 1)
