@@ -151,6 +151,21 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         help="batch file (CSV, Parquet, JSON Lines), or a folder uploaded as one partition with _SUCCESS "
         "last; uploaded in order (repeatable)",
     )
+    run.add_argument(
+        "--traffic",
+        type=Path,
+        action="append",
+        default=[],
+        help="labelled CSV sent to the endpoint as requests without its labels (Data Capture records them); "
+        "its labels arrive as ground truth --label-delay files later (repeatable)",
+    )
+    run.add_argument(
+        "--label-delay",
+        type=int,
+        default=1,
+        metavar="N",
+        help="traffic files sent before a file's labels are uploaded (default 1)",
+    )
     run.add_argument("--out", type=Path, default=Path("out/local"), help="output folder (default out/local)")
     run.add_argument("--label", help="label column (default: the first column of TRAIN.csv)")
     run.add_argument(
@@ -359,6 +374,8 @@ def _local_run(args: argparse.Namespace) -> int:
             inject=args.inject,
             parameters={"Algorithms": args.algorithm, "PromotionMode": args.promotion},
             verbose=args.verbose,
+            traffic=args.traffic,
+            label_delay=args.label_delay,
         )
     except LocalRunError as error:
         raise DriftRetrainError(str(error)) from error

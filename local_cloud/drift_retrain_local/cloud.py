@@ -12,7 +12,7 @@ import boto3
 
 from drift_retrain_local.api_faults import ApiFaultInjector
 from drift_retrain_local.async_invoke import SqsDestinations
-from drift_retrain_local.events import EventRouter
+from drift_retrain_local.events import Delivery, EventRouter
 from drift_retrain_local.lambdas import LambdaRuntime
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.sagemaker.service import LocalSageMaker, LocalSageMakerSettings
@@ -58,6 +58,10 @@ class LocalCloud:
 
     def client(self, service: str, **kwargs: Any) -> Any:
         return self.aws.client(service, **kwargs)
+
+    def tick(self) -> list[Delivery]:
+        """Fire every enabled scheduled rule once (its Lambda targets run asynchronously; ``events.wait``)."""
+        return self.events.tick(self.client("events"))
 
     def add_stack(self, stack_name: str, parameters: Mapping[str, Any] | None = None) -> DeployedStack:
         """Deploy the same template again as another stack, into the same account and region: two

@@ -9,6 +9,10 @@ the target asynchronously, as EventBridge invokes Lambda (``InvocationType=Event
 Delivery happens off the S3 request thread, so PutObject returns before DetectDrift runs, as on AWS;
 :meth:`EventRouter.wait` waits (bounded) until every delivery has finished. :meth:`EventRouter.redeliver`
 delivers an event again, as EventBridge's at-least-once delivery sometimes does.
+
+Scheduled rules (``ScheduleExpression``) never fire by themselves here: :meth:`EventRouter.tick` fires every
+enabled one once, with the "Scheduled Event" AWS sends, so a test or the traffic driver decides when the
+time has come instead of waiting for it.
 """
 
 from __future__ import annotations
@@ -83,6 +87,25 @@ class EventRouter:
                 and (bucket is None or (d.event.get("detail") or {}).get("bucket", {}).get("name") == bucket)
             ]
 
+    def tick(self, events: Any) -> list[Delivery]:
+        """Fire every enabled scheduled rule once: each Lambda target gets AWS's "Scheduled Event" (or
+        the target's ``Input``), asynchronously. ``events`` is an EventBridge client of the embedded AWS.
+        Returns the deliveries (``wait`` for them to finish)."""
+        fired = []
+        for page in events.get_paginator("list_rules").paginate():
+            for rule in page["Rules"]:
+                if not rule.get("ScheduleExpression") or rule.get("State") != "ENABLED":
+                    continue
+                targets = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+                for target in targets:
+                    if ":lambda:" not in target["Arn"]:
+                        continue
+                    event = (
+                        json.loads(target["Input"]) if "Input" in target else _scheduled_event(rule["Arn"])
+                    )
+                    fired.append(self._deliver(rule["Name"], target["Arn"], event))
+        return fired
+
     def redeliver(self, delivery: Delivery) -> Delivery:
         """Deliver the same event (same ``id``) to the same target again: a duplicate delivery."""
         return self._deliver(delivery.rule, delivery.target_arn, delivery.event)
@@ -123,3 +146,19 @@ class EventRouter:
             detail["requester"] = event.get("account", detail.get("requester"))
             detail.setdefault("source-ip-address", "127.0.0.1")
         return event
+
+
+def _scheduled_event(rule_arn: str) -> dict[str, Any]:
+    """The event EventBridge sends a target of a scheduled rule."""
+    _, _, _, region, account, _ = rule_arn.split(":", 5)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [rule_arn],
+        "detail": {},
+    }

@@ -4,7 +4,9 @@ Starts the local cloud (embedded AWS, the stack deployed from ``template.yaml``,
 real state machine), bootstraps the first model from the training CSV through the state machine's
 first-deployment path (``seed/`` + ``{"bootstrap": true, ...}``, docs/deployment.md section 4), then
 drops each batch into ``incoming/`` in order and waits until everything it set off has finished (the
-DetectDrift delivery, and the execution it started, if any) before the next one.
+DetectDrift delivery, and the execution it started, if any) before the next one. Traffic files
+(``--traffic``) then go through the endpoint as requests, their labels arriving later as ground truth
+(:mod:`.traffic`).
 
 Writes ``<out>/timeline.json`` and ``timeline.html`` (per batch: outcome, drift, the states the execution entered, the
 endpoint's config before and after, the evaluation), ``<out>/reports/`` and ``<out>/quarantine/`` as the
@@ -95,6 +97,8 @@ def local_run(
     parameters: Mapping[str, Any] | None = None,
     timeout: float = 900.0,
     verbose: bool = False,
+    traffic: Sequence[str | Path] = (),
+    label_delay: int = 1,
 ) -> dict[str, Any]:
     """Run the service locally on ``train`` then each of ``batches``; returns the timeline.
 
@@ -119,6 +123,11 @@ def local_run(
         Most seconds to wait for one delivery or one execution.
     verbose : bool
         Also echo each step (DetectDrift's answer, every state entered); by default one line per batch.
+    traffic : sequence of paths
+        Labelled CSVs sent after the batches to the endpoint as requests (labels removed); Data Capture
+        writes them to ``capture/``, and their labels go to ``ground-truth/`` ``label_delay`` files later.
+    label_delay : int
+        Traffic files sent before a file's labels are uploaded (default 1; the rest at the end).
 
     Raises
     ------
@@ -133,9 +142,15 @@ def local_run(
     train = Path(train)
     batch_paths = [Path(b) for b in batches]
     label = _label_column(train, label)
+    traffic_paths = [Path(t) for t in traffic]
     for path in batch_paths:
         if not (path.is_file() or (path.is_dir() and partition_files(path))):
             raise InvalidBatchError("unreadable", f"batch file (or folder of part files) not found: {path}")
+    for path in traffic_paths:
+        if not path.is_file():
+            raise InvalidBatchError("unreadable", f"traffic file not found: {path}")
+    if label_delay < 0:
+        raise LocalRunError(f"--label-delay must be 0 or more, got {label_delay}")
     injector = _injector(inject)
     out = Path(out)
     clear_outputs(out, RUN_OUTPUTS)  # no report of an earlier run left beside this run's
@@ -149,6 +164,8 @@ def local_run(
         "bootstrap": None,
         "batches": [],
     }
+    if traffic_paths:
+        timeline["traffic"] = {"label_delay": label_delay, "files": [], "late_labels": []}
     started = time.monotonic()
     if echo is print:
         echo = functools.partial(print, file=sys.stdout, flush=True)
@@ -162,6 +179,8 @@ def local_run(
                 if timeline["bootstrap"]["outcome"] == "promoted":
                     for index, path in enumerate(batch_paths, 1):
                         timeline["batches"].append(runner.batch(path, index, len(batch_paths)))
+                    if traffic_paths:
+                        _send_traffic(cloud, traffic_paths, label_delay, echo, timeout, timeline["traffic"])
             finally:
                 runner.collect(out)
                 timeline["notifications"] = len(runner.notifications.messages)
@@ -173,6 +192,23 @@ def local_run(
     echo(render_summary(timeline))
     echo(f"\nTimeline, reports and notifications in {out}/ ({timeline['seconds']:.0f} s in all)")
     return timeline
+
+
+def _send_traffic(
+    cloud: LocalCloud,
+    paths: Sequence[Path],
+    label_delay: int,
+    echo: Echo,
+    timeout: float,
+    record: dict[str, Any],
+) -> None:
+    """Each traffic file through the endpoint, then the labels still pending."""
+    from drift_retrain_local.traffic import TrafficDriver
+
+    driver = TrafficDriver(cloud, echo, timeout, label_delay=label_delay)
+    for index, path in enumerate(paths, 1):
+        record["files"].append(driver.send(path, index, len(paths)))
+    record["late_labels"] = driver.finish()
 
 
 # ------------------------------------------------------------------------------------------- arguments

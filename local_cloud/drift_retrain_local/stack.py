@@ -60,6 +60,9 @@ class DeployedRule:
     function: str
     target_id: str
     dead_letter_queue_url: str | None
+    #: ``rate(...)`` / ``cron(...)`` of a SAM ``Schedule`` event (its rule has no pattern); fired only by
+    #: :meth:`drift_retrain_local.events.EventRouter.tick`.
+    schedule: str | None = None
 
 
 @dataclass
@@ -226,6 +229,9 @@ class _Deployer:
     def rules(self, function: FunctionSpec) -> list[DeployedRule]:
         deployed = []
         for event_name, event in function.events.items():
+            if event.get("Type") == "Schedule":
+                deployed.append(self.schedule_rule(function, event_name, event.get("Properties") or {}))
+                continue
             if event.get("Type") != "EventBridgeRule":
                 self.skipped[f"{function.logical_id}.Events.{event_name}"] = f"event type {event.get('Type')}"
                 continue
@@ -272,6 +278,30 @@ class _Deployer:
                 DeployedRule(rule_name, rule_arn, p["Pattern"], function.name, target["Id"], queue_url)
             )
         return deployed
+
+    def schedule_rule(self, function: FunctionSpec, event_name: str, p: dict[str, Any]) -> DeployedRule:
+        """The rule SAM makes from a function's ``Schedule`` event: a ``ScheduleExpression`` rule whose
+        target is the function (with the event's ``Input`` when given)."""
+        events = self.client("events")
+        rule_name = p.get("Name") or f"{self.t.stack_name}-{function.logical_id}{event_name}"
+        enabled = p.get("Enabled", True) and p.get("State", "ENABLED") == "ENABLED"
+        rule_arn = events.put_rule(
+            Name=rule_name,
+            ScheduleExpression=str(p["Schedule"]),
+            State="ENABLED" if enabled else "DISABLED",
+        )["RuleArn"]
+        target: dict[str, Any] = {"Id": f"{function.logical_id}{event_name}LambdaTarget", "Arn": function.arn}
+        if "Input" in p:
+            target["Input"] = p["Input"]
+        events.put_targets(Rule=rule_name, Targets=[target])
+        self.client("lambda").add_permission(
+            FunctionName=function.name,
+            StatementId=f"{event_name}Permission",
+            Action="lambda:InvokeFunction",
+            Principal="events.amazonaws.com",
+            SourceArn=rule_arn,
+        )
+        return DeployedRule(rule_name, rule_arn, {}, function.name, target["Id"], None, str(p["Schedule"]))
 
     # -------------------------------------------------------------------------------------------- workflow
     def state_machine(self, logical_id: str) -> str:

@@ -105,4 +105,6 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         "EvaluateCandidateKeyPolicy",
         "PromoteModelKeyPolicy",
         "SageMakerVpcPolicy",
+        # EnableDataCapture's (on by default): the local cloud deploys no AWS::IAM::RolePolicy
+        "SageMakerCapturePolicy",
     }

@@ -1,6 +1,7 @@
 """SageMakerKmsKeyArn, SageMakerSubnetIds/SageMakerSecurityGroupIds and EnableNetworkIsolation: each job
 and model carries exactly the options the stack was deployed with, and with none of them the requests
-name no key, no VPC and no isolation (what was sent before the options)."""
+name no key, no VPC and no isolation (what was sent before the options). The endpoint's Data Capture
+(EnableDataCapture, CaptureSamplingPercent) is encrypted with the key exactly when one is given."""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ OPTIONS = {
         "SageMakerSecurityGroupIds": ",".join(VPC["SecurityGroupIds"]),
         "EnableNetworkIsolation": "true",
     },
-    "isolated-only": {"EnableNetworkIsolation": "true"},
+    "isolated-only": {
+        "EnableNetworkIsolation": "true",
+        "EnableDataCapture": "false",
+        "CaptureSamplingPercent": 20,
+    },
 }
 #: The tuning form of each option: the same settings with a (small) hyperparameter tuning job.
 OPTIONS["tuned-key-vpc-isolated"] = {
@@ -99,3 +104,23 @@ def test_training_jobs_and_models_run_in_the_vpc_and_isolation_asked_for(deploye
     for job in jobs["training"] + jobs["model"] + jobs["tuning definition"]:
         assert bool(job.get("EnableNetworkIsolation")) is isolated, job.get("EnableNetworkIsolation")
         assert (job.get("VpcConfig") or None) == (VPC if in_vpc else None)  # moto describes "none" as {}
+
+
+def test_the_endpoint_captures_data_as_deployed_encrypted_with_the_key_only_when_given(deployed):
+    harness, options = deployed
+    sagemaker = harness.cloud.client("sagemaker")
+    serving = sagemaker.describe_endpoint(EndpointName=harness.endpoint)["EndpointConfigName"]
+    capture = sagemaker.describe_endpoint_config(EndpointConfigName=serving)["DataCaptureConfig"]
+    expected = {
+        "EnableCapture": options.get("EnableDataCapture", "true") == "true",
+        "InitialSamplingPercentage": options.get("CaptureSamplingPercent", 100),
+        "DestinationS3Uri": f"s3://{harness.bucket}/capture/",
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        "CaptureContentTypeHeader": {
+            "CsvContentTypes": ["text/csv"],
+            "JsonContentTypes": ["application/json"],
+        },
+    }
+    if options.get("SageMakerKmsKeyArn"):
+        expected["KmsKeyId"] = options["SageMakerKmsKeyArn"]
+    assert capture == expected

@@ -143,8 +143,8 @@ class _Resolver:
             return Alternatives([self.placeholder(to_json.group(1))])
         if path.startswith("$.config."):
             key = path.removeprefix("$.config.")
-            if key in self.settings:
-                return Alternatives([self.static(self.settings[key])])
+            if key in self.settings:  # a literal, or an object of literals and paths (data_capture)
+                return Alternatives([self.tree(self.settings[key])])
             return self.path(self.settings[f"{key}.$"])
         producers: list[Any] = []
         for state in self.states.values():
@@ -237,6 +237,10 @@ def _scalar_problems(shape: Any, value: Any, where: str) -> list[str]:
 
 def _parameter_problems(shape: Any, name: str, spec: dict[str, Any], where: str) -> list[str]:
     where = f"{where} <- parameter {name}"
+    if shape.type_name == "boolean":  # States.StringToJson of a "true"/"false" String parameter
+        if spec["Type"] == "String" and set(spec.get("AllowedValues", [])) <= {"true", "false"}:
+            return []
+        return [f"{where}: a {spec['Type']} parameter without AllowedValues true/false feeds a boolean"]
     numeric = shape.type_name in _NUMERIC
     if numeric != (spec["Type"] == "Number"):
         return [f"{where}: a {spec['Type']} parameter feeds a {shape.type_name} member"]

@@ -130,12 +130,20 @@ def test_every_placeholder_has_a_substitution_and_vice_versa(definition_text, st
 def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, template, state_machine):
     """Substituted numbers go through States.StringToJson: the parameter must be a Number (or a true/false String)."""
     parameters = template["Parameters"]
-    load = definition["States"]["Load settings"]["Parameters"]
-    for key, value in load.items():
-        match = re.fullmatch(r"States\.StringToJson\('\$\{(\w+)\}'\)", value) if key.endswith(".$") else None
-        if match:
-            substitution = state_machine["DefinitionSubstitutions"][match.group(1)]
-            assert parameters[substitution["Ref"]]["Type"] == "Number", key
+
+    def typed(settings: dict[str, Any]) -> None:
+        for key, value in settings.items():
+            if isinstance(value, dict):  # an object of settings (data_capture)
+                typed(value)
+                continue
+            pattern = r"States\.StringToJson\('\$\{(\w+)\}'\)"
+            match = re.fullmatch(pattern, value) if key.endswith(".$") else None
+            if match:
+                spec = parameters[state_machine["DefinitionSubstitutions"][match.group(1)]["Ref"]]
+                boolean = spec["Type"] == "String" and set(spec.get("AllowedValues", [])) == {"true", "false"}
+                assert spec["Type"] == "Number" or boolean, key
+
+    typed(definition["States"]["Load settings"]["Parameters"])
 
 
 # ------------------------------------------------------------------------------------------------ lambdas

@@ -262,3 +262,32 @@ def test_local_run_takes_a_folder_as_one_partition(tmp_path):
     for name in ("part-00001.parquet", "b.parquet", "_SUCCESS", ".part-00001.parquet.crc"):
         (folder / name).write_bytes(b"x")
     assert [name for name, _ in partition_files(folder)] == ["part-00001.parquet", "part-b.parquet"]
+
+
+def test_local_run_passes_traffic_files_and_the_label_delay(monkeypatch, tmp_path):
+    import drift_retrain_local.run as run
+
+    seen = {}
+    monkeypatch.setattr(
+        run,
+        "local_run",
+        lambda *a, **kw: seen.update(kw) or {"bootstrap": {"outcome": "promoted"}, "batches": []},
+    )
+    train = tmp_path / "train.csv"
+    train.write_text("label,x\n1,2\n")
+    argv = [
+        "local",
+        "run",
+        "--train",
+        str(train),
+        "--traffic",
+        "a.csv",
+        "--traffic",
+        "b.csv",
+        "--label-delay",
+        "2",
+    ]
+    assert main(argv) == EXIT_OK
+    assert ([str(p) for p in seen["traffic"]], seen["label_delay"]) == (["a.csv", "b.csv"], 2)
+    main(["local", "run", "--train", str(train)])
+    assert (seen["traffic"], seen["label_delay"]) == ([], 1)

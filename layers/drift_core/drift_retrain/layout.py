@@ -50,6 +50,10 @@ EVALUATION_PREFIX = "reports/evaluation/"
 LINEAGE_PREFIX = "reports/lineage/"
 #: One marker per follow-up retrain started for a serving model (counted against MAX_RECOVERY_RETRAINS).
 RECOVERY_PREFIX = "reports/recovery/"
+#: SageMaker Data Capture of the endpoint (<endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl) and the ground
+#: truth for it (yyyy/mm/dd/hh/<file>.jsonl), both in AWS's own formats.
+CAPTURE_PREFIX = "capture/"
+GROUND_TRUTH_PREFIX = "ground-truth/"
 #: The running A/B test (written by the AbTest step, evidence added by DetectDrift, deleted at the end).
 AB_RECORD_KEY = "ab/current.json"
 #: SageMaker Data Capture's destination: ``capture/<endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl``.

@@ -20,7 +20,8 @@ sees the old weights or the new, and never fails) and the endpoint is ``InServic
 ``Desired*``.
 
 Every state change is reported through an ``update(fields)`` callback with DescribeEndpoint field names
-(``ProductionVariants`` as AWS's ProductionVariantSummary: :func:`variant_summaries`);
+(``ProductionVariants`` as AWS's ProductionVariantSummary: :func:`variant_summaries`; ``DataCaptureConfig``
+as its DataCaptureConfigSummary);
 the moto seam writes them into moto's endpoint. Durations are the settings' (a few hundred ms), not AWS's.
 """
 
@@ -34,6 +35,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from drift_retrain_local.sagemaker.capture import capture_summary
 from drift_retrain_local.sagemaker.failures import ENDPOINT_UPDATE, FailureInjector
 from drift_retrain_local.sagemaker.runtime import (
     Deployment,
@@ -172,7 +174,13 @@ class EndpointManager:
                 update({"EndpointStatus": "Failed", "FailureReason": str(exc), "LastModifiedTime": _now()})
                 return
             self.runtime.activate(endpoint, deployment)
-            update({"EndpointStatus": "InService", "LastModifiedTime": _now()})
+            update(
+                {
+                    "EndpointStatus": "InService",
+                    "DataCaptureConfig": capture_summary(config.get("DataCaptureConfig")),
+                    "LastModifiedTime": _now(),
+                }
+            )
 
         self._spawn(f"sagemaker-create-endpoint-{endpoint}", run)
 
@@ -215,6 +223,7 @@ class EndpointManager:
                     "EndpointStatus": "InService",
                     "EndpointConfigName": new.config_name,
                     "ProductionVariants": variant_summaries(new_config["ProductionVariants"]),
+                    "DataCaptureConfig": capture_summary(new_config.get("DataCaptureConfig")),
                     "LastDeploymentConfig": deployment_config,
                     "LastModifiedTime": _now(),
                 }

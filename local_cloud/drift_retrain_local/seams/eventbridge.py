@@ -5,7 +5,9 @@ moto puts S3 "Object Created" events on EventBridge when the bucket has EventBri
 (``moto/events/models.py``, ``Rule.send_to_targets``). What it cannot do is deliver to a Lambda target:
 ``send_to_targets`` raises ``NotImplementedError`` for one, and the S3 path swallows every error. There is
 no public hook between the match and the delivery, so this module wraps ``Rule.send_to_targets``: a rule's
-Lambda targets go to a callback, its other targets to moto as before.
+Lambda targets go to a callback, its other targets to moto as before. A rule with only a
+``ScheduleExpression`` matches no event, as on AWS (moto's empty pattern would match every one); it fires
+through :meth:`drift_retrain_local.events.EventRouter.tick`.
 
 ``check()`` fails loudly (``MotoHookMovedError``) if the pinned moto no longer has this shape;
 ``tests/local_cloud/test_moto_seams.py`` runs it.
@@ -48,9 +50,13 @@ def check() -> None:
     parameters = list(inspect.signature(method).parameters)
     if parameters[:3] != ["self", "original_event", "transform_input"]:
         raise MotoHookMovedError(f"Rule.send_to_targets has a new signature: {parameters}")
-    for attribute in ("event_pattern", "targets", "name", "arn"):
+    for attribute in ("event_pattern", "targets", "name", "arn", "scheduled_expression"):
         if attribute not in inspect.getsource(rule):
             raise MotoHookMovedError(f"moto's Rule no longer has {attribute!r}")
+    from moto.events.models import EventPattern
+
+    if not callable(getattr(EventPattern, "get_pattern", None)):
+        raise MotoHookMovedError("moto's EventPattern no longer has get_pattern()")
     from moto.s3 import notifications
 
     sender = getattr(notifications, "_send_event_bridge_message", None)
@@ -84,6 +90,8 @@ def _send_to_targets(self: Any, original_event: dict[str, Any], transform_input:
     original, callback = _original, _callback
     if original is None:  # uninstalled while moto was calling us
         return
+    if self.scheduled_expression and not self.event_pattern.get_pattern():
+        return  # a schedule-only rule matches no event (moto's empty pattern would match all); see tick()
     lambda_targets = [target for target in self.targets if ":lambda:" in target["Arn"]]
     other_targets = [target for target in self.targets if ":lambda:" not in target["Arn"]]
     if other_targets:
