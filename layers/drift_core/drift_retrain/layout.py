@@ -8,11 +8,15 @@ from __future__ import annotations
 
 __all__ = [
     "AB_RECORD_KEY",
+    "CAPTURE_PREFIX",
     "DEFAULT_PROFILE_KEY",
     "DRIFT_REPORTS_PREFIX",
     "EVALUATION_PREFIX",
+    "GROUND_TRUTH_PREFIX",
     "INCOMING_PREFIX",
     "LINEAGE_PREFIX",
+    "MONITOR_PREFIX",
+    "PREDICTION_REFERENCE_KEY",
     "QUARANTINE_PREFIX",
     "RECOVERY_PREFIX",
     "drift_report_key",
@@ -30,6 +34,14 @@ LINEAGE_PREFIX = "reports/lineage/"
 RECOVERY_PREFIX = "reports/recovery/"
 #: The running A/B test (written by the AbTest step, evidence added by DetectDrift, deleted at the end).
 AB_RECORD_KEY = "ab/current.json"
+#: SageMaker Data Capture's destination: ``capture/<endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl``.
+CAPTURE_PREFIX = "capture/"
+#: Ground-truth labels as Model Monitor reads them: ``ground-truth/yyyy/mm/dd/hh/<file>.jsonl``.
+GROUND_TRUTH_PREFIX = "ground-truth/"
+#: Monitoring windows of captured rows and their reports (statistics.json, constraint_violations.json).
+MONITOR_PREFIX = "monitor/"
+#: The champion's holdout predictions and score calibration, written by PromoteModel next to the profile.
+PREDICTION_REFERENCE_KEY = "baseline/current/prediction_reference.json"
 
 
 def drift_report_key(batch_id: str, prefix: str = DRIFT_REPORTS_PREFIX) -> str:

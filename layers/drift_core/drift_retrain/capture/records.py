@@ -1,0 +1,185 @@
+"""Read SageMaker Data Capture JSON Lines into rows of the profile's features plus what was served.
+
+One record per request: ``captureData.endpointInput`` / ``endpointOutput`` (``observedContentType``,
+``mode``, ``data``, ``encoding`` CSV | JSON | BASE64), ``eventMetadata`` (``eventId``, ``inferenceTime``,
+``inferenceId`` when the caller set one) and ``eventVersion``. A request body of N rows gives N rows
+sharing the event's metadata, numbered by ``_capture_row``. A record that cannot be used becomes a
+``BadRecord`` with its own reason; the file's other records are still read. A record without an output
+(capture of the input only) keeps its rows, with no prediction, and is counted in ``without_output``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drift_retrain.capture.bodies import body_kind, body_text
+from drift_retrain.capture.exceptions import CaptureRecordError
+from drift_retrain.capture.inputs import NO_INPUT, UNDECODABLE, ColumnIssues, InputMapper, input_rows
+from drift_retrain.capture.outputs import BAD_OUTPUT, served_predictions
+from drift_retrain.engine.schema import CATEGORICAL
+
+__all__ = [
+    "BAD_OUTPUT",
+    "CAPTURE_REASONS",
+    "EVENT_ID",
+    "INFERENCE_ID",
+    "INFERENCE_TIME",
+    "META_COLUMNS",
+    "PREDICTION",
+    "ROW",
+    "SCORE",
+    "BadRecord",
+    "CapturedRows",
+    "read_capture",
+]
+
+EVENT_ID, INFERENCE_ID, INFERENCE_TIME = "_capture_event_id", "_capture_inference_id", "_capture_time"
+ROW, PREDICTION, SCORE = "_capture_row", "_capture_prediction", "_capture_score"
+#: Reserved columns after the profile's feature columns, in this order.
+META_COLUMNS = (EVENT_ID, INFERENCE_ID, INFERENCE_TIME, ROW, PREDICTION, SCORE)
+
+NOT_JSON, NO_EVENT_ID = "capture_not_json", "capture_no_event_id"
+#: Every reason a capture record can be set aside for (docs/data-capture.md explains each).
+CAPTURE_REASONS = (
+    NOT_JSON,
+    NO_INPUT,
+    NO_EVENT_ID,
+    UNDECODABLE,
+    "capture_field_count",
+    "capture_not_numeric",
+    BAD_OUTPUT,
+)
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A record set aside: its 1-based line in the file, a reason code, and a detail without values."""
+
+    line: int
+    reason: str
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "reason": self.reason, "detail": self.detail}
+
+
+@dataclass
+class CapturedRows:
+    """The rows of the good records, the bad records, and how many records were read."""
+
+    frame: pd.DataFrame
+    bad: tuple[BadRecord, ...]
+    records: int
+    without_output: int = 0
+    issues: ColumnIssues = field(default_factory=ColumnIssues)
+
+    @property
+    def bad_by_reason(self) -> dict[str, int]:
+        return dict(sorted(Counter(b.reason for b in self.bad).items()))
+
+    def summary(self) -> dict[str, Any]:
+        """What the report's ``capture`` section says about reading."""
+        return {
+            "records": self.records,
+            "rows": len(self.frame),
+            "bad_records": len(self.bad),
+            "bad_by_reason": self.bad_by_reason,
+            "records_without_output": self.without_output,
+            "column_issues": self.issues.to_dict(),
+        }
+
+
+def read_capture(lines: Iterable[str | bytes], profile, *, algorithm: str = "xgboost") -> CapturedRows:
+    """Read capture JSON Lines (one file, or several chained) against ``profile``.
+
+    ``algorithm`` is the serving model's built-in algorithm (profile metadata ``algorithm``); responses
+    are read by their observed content type in that algorithm's documented formats (``outputs``).
+    """
+    del algorithm  # both documented response formats are recognised by their content type
+    schema = profile.schema
+    mapper = InputMapper(profile)
+    values: list[list[Any]] = []
+    meta: list[tuple[Any, ...]] = []
+    bad: list[BadRecord] = []
+    records = without_output = 0
+    for number, raw in enumerate(lines, start=1):
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        if not text.strip():
+            continue
+        records += 1
+        try:
+            rows, served, event = _record(text, mapper, schema)
+        except CaptureRecordError as error:
+            bad.append(BadRecord(number, error.reason, str(error)))
+            continue
+        without_output += served is None
+        for index, row in enumerate(rows):
+            prediction, score = served[index] if served is not None else (None, math.nan)
+            values.append(row)
+            meta.append((*event, index, prediction, score))
+    return CapturedRows(
+        frame=_frame(values, meta, schema),
+        bad=tuple(bad),
+        records=records,
+        without_output=without_output,
+        issues=mapper.issues,
+    )
+
+
+def _record(text: str, mapper: InputMapper, schema) -> tuple[list[list[Any]], list | None, tuple]:
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        raise CaptureRecordError(NOT_JSON, f"the line is not JSON ({type(exc).__name__})") from exc
+    if not isinstance(record, Mapping):
+        raise CaptureRecordError(NOT_JSON, "the line is JSON but not an object")
+    data = record.get("captureData")
+    entry = data.get("endpointInput") if isinstance(data, Mapping) else None
+    if not isinstance(entry, Mapping) or entry.get("data") in (None, ""):
+        raise CaptureRecordError(NO_INPUT, "the record has no captureData.endpointInput data")
+    metadata = record.get("eventMetadata")
+    event_id = metadata.get("eventId") if isinstance(metadata, Mapping) else None
+    if not isinstance(event_id, str) or not event_id:
+        raise CaptureRecordError(NO_EVENT_ID, "the record has no eventMetadata.eventId")
+    rows = mapper.values(input_rows(body_text(entry, "endpointInput", UNDECODABLE), body_kind(entry)))
+    output = data.get("endpointOutput")
+    served = None
+    if isinstance(output, Mapping) and output.get("data") not in (None, ""):
+        text_out = body_text(output, "endpointOutput", BAD_OUTPUT)
+        served = served_predictions(text_out, body_kind(output), len(rows), schema)
+    inference_id = metadata.get("inferenceId")
+    event = (
+        event_id,
+        str(inference_id) if inference_id not in (None, "") else None,
+        None if metadata.get("inferenceTime") is None else str(metadata.get("inferenceTime")),
+    )
+    return rows, served, event
+
+
+def _frame(values: list[list[Any]], meta: list[tuple[Any, ...]], schema) -> pd.DataFrame:
+    """Features with the types ``engine.reading`` gives a batch (float64; categories as text)."""
+    names = schema.feature_names
+    features = pd.DataFrame(values, columns=names) if values else pd.DataFrame(columns=names)
+    for spec in schema.columns:
+        if spec.kind == CATEGORICAL:
+            features[spec.name] = features[spec.name].astype(object).where(features[spec.name].notna(), None)
+        else:
+            features[spec.name] = pd.to_numeric(features[spec.name]).astype(np.float64)
+    extra = (
+        pd.DataFrame(meta, columns=list(META_COLUMNS)) if meta else pd.DataFrame(columns=list(META_COLUMNS))
+    )
+    extra[ROW] = extra[ROW].astype(np.int64)
+    extra[SCORE] = pd.to_numeric(extra[SCORE]).astype(np.float64)
+    if schema.task == "regression":
+        extra[PREDICTION] = pd.to_numeric(extra[PREDICTION]).astype(np.float64)
+    else:
+        extra[PREDICTION] = extra[PREDICTION].astype(object)
+    return pd.concat([features.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
