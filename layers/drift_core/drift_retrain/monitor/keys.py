@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from drift_retrain.aws import naming
+from drift_retrain.layout import CAPTURE_PREFIX, GROUND_TRUTH_PREFIX, MONITOR_PREFIX
 
 __all__ = [
     "CAPTURE_PREFIX",
@@ -46,9 +47,6 @@ __all__ = [
     "window_key",
 ]
 
-CAPTURE_PREFIX = "capture/"
-GROUND_TRUTH_PREFIX = "ground-truth/"
-MONITOR_PREFIX = "monitor/"
 PARTS_PREFIX = "monitor/parts/"
 LABELS_PREFIX = "monitor/labels/"
 STREAMS_PREFIX = "monitor/streams/"

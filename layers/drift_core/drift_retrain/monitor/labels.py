@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from drift_retrain.aws import storage
+from drift_retrain.capture.ground_truth import RECEIVED
 from drift_retrain.capture.join import join_labels
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.monitor.frames import read_frame, write_frame
@@ -41,7 +42,11 @@ def read_truth(s3: Any, bucket: str, profile: BaselineProfile) -> pd.DataFrame |
     listed = sorted(storage.list_objects(s3, bucket, LABELS_PREFIX), key=lambda o: (o.last_modified, o.key))
     frames = [read_frame(storage.read_object(s3, bucket, o.key), profile.schema) for o in listed]
     frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else None
+    if not frames:
+        return None
+    truth = pd.concat(frames, ignore_index=True)
+    truth[RECEIVED] = range(len(truth))  # the order the parts arrived: the first label received wins
+    return truth
 
 
 def join_stream(

@@ -12,12 +12,11 @@ import logging
 from typing import Any
 
 from drift_retrain.aws import storage
+from drift_retrain.layout import PREDICTION_REFERENCE_KEY
 
 __all__ = ["PREDICTION_REFERENCE_KEY", "load_reference", "reference_key"]
 
 logger = logging.getLogger(__name__)
-
-PREDICTION_REFERENCE_KEY = "baseline/current/prediction_reference.json"
 
 
 def reference_key(profile_key: str) -> str:
