@@ -27,6 +27,7 @@ from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import infer_schema, load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
 from drift_retrain.reports import render_drift_html
+from drift_retrain_local.cli_capture import add_capture_options, check_capture
 from drift_retrain_local.cli_stack import add_stack_commands
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_FAILED = 0, 2, 3, 4
@@ -63,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     profile.set_defaults(handler=_profile)
 
     check = commands.add_parser("check", help="check a batch for drift against a baseline profile")
-    check.add_argument("batch", type=Path, help="batch CSV (header row; label column optional)")
+    check.add_argument("batch", type=Path, nargs="?", help="batch CSV (header row; label column optional)")
     check.add_argument("--profile", type=Path, required=True, help="profile folder or profile.json")
     check.add_argument(
         "--predictions", type=Path, help="the champion's predictions, one per batch row (concept-drift test)"
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a setting, e.g. --set alpha=0.01 (see the README's configuration table)",
     )
+    add_capture_options(check)
     check.set_defaults(handler=_check)
 
     report = commands.add_parser("report", help="render a drift report JSON as a self-contained HTML page")
@@ -211,6 +213,10 @@ def _profile(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     config = DriftConfig.from_mapping(dict(_key_value(item) for item in args.set))
     profile = BaselineProfile.load(args.profile)
+    if args.capture or args.ground_truth:
+        return _check_capture(args, config, profile)
+    if args.batch is None:
+        raise DriftRetrainError("check needs a batch CSV, or --capture FILE.jsonl")
     predictions = _read_predictions(args.predictions, None) if args.predictions else None
 
     def predictor(frame: pd.DataFrame) -> np.ndarray:
@@ -241,6 +247,19 @@ def _check(args: argparse.Namespace) -> int:
     if not report.ok:
         print(f"drift-retrain: invalid file ({report.error_code}): {report.error}", file=sys.stderr)
         return EXIT_INVALID
+    return EXIT_OK
+
+
+def _check_capture(args: argparse.Namespace, config: DriftConfig, profile: BaselineProfile) -> int:
+    """``check --capture``: the same output and exit codes as a batch's check."""
+    if args.batch is not None or args.predictions is not None or not args.capture:
+        raise DriftRetrainError(
+            "--capture replaces the batch and --predictions (--ground-truth needs --capture)"
+        )
+    data, text = check_capture(args, config, profile)
+    print(json.dumps(data, indent=2) if args.json else text)
+    if args.html:
+        _write_html(args.html, render_drift_html(data))
     return EXIT_OK
 
 

@@ -75,3 +75,16 @@ def truth_line(key: str, data: str, encoding: str = "CSV") -> str:
             "eventVersion": "0",
         }
     )
+
+
+def multiclass_profile():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"label": rng.choice(["a", "b", "c"], size=600), "x": rng.normal(size=600)})
+    return build_profile(frame, infer_schema(frame, label="label"))
+
+
+def regression_profile():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=600)
+    frame = pd.DataFrame({"target": 2 * x + rng.normal(size=600), "x": x})
+    return build_profile(frame, infer_schema(frame, label="target", overrides={"task": "regression"}))

@@ -24,7 +24,7 @@ from drift_retrain.capture.bodies import CSV, JSON_LINES
 from drift_retrain.capture.exceptions import CaptureRecordError
 from drift_retrain.engine.schema import Schema
 
-__all__ = ["BAD_OUTPUT", "served_predictions"]
+__all__ = ["BAD_OUTPUT", "served_from_predictions", "served_predictions"]
 
 BAD_OUTPUT = "capture_bad_output"
 _SCORE_KEYS = ("score", "scores", "probabilities", "probability", "prediction", "predictions")
@@ -44,6 +44,14 @@ def served_predictions(text: str, kind: str, rows: int, schema: Schema) -> list[
             BAD_OUTPUT, f"the output holds {len(records)} predictions for {rows} input rows"
         )
     return [_prediction(record, schema) for record in records]
+
+
+def served_from_predictions(predictions: Any, schema: Schema) -> tuple[list[Any], list[float]]:
+    """Served classes (or values) and scores from a predictor's answer for many rows: a vector (one
+    value per row) or a matrix of class probabilities, as ``aws.endpoint.parse_predictions`` returns."""
+    rows = predictions.tolist() if hasattr(predictions, "tolist") else list(predictions)
+    pairs = [_prediction({"score": row}, schema) for row in rows]
+    return [p for p, _ in pairs], [s for _, s in pairs]
 
 
 def _csv_records(text: str, rows: int) -> list[dict[str, Any]]:

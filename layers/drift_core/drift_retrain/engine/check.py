@@ -1,4 +1,5 @@
-"""One drift check: read and validate a batch, test features, label and concept, apply the policy."""
+"""One drift check: read and validate a batch (``run_check``), then test features, label and concept and
+apply the policy (``check_frame``, shared with the check of captured traffic in ``drift_retrain.capture``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import Source, read_csv
 from drift_retrain.engine.report import DriftReport
 
-__all__ = ["Predictor", "run_check"]
+__all__ = ["Predictor", "check_frame", "run_check"]
 
 
 def run_check(
@@ -44,9 +45,38 @@ def run_check(
     if source_name is None and isinstance(source, (str, Path)):
         source_name = str(source)
     batch = read_csv(source, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits)
-    frame = batch.frame
     if on_frame is not None:
-        on_frame(frame)
+        on_frame(batch.frame)
+    return check_frame(
+        batch.frame,
+        profile,
+        config,
+        predictor=predictor,
+        batch_id=batch_id,
+        source_name=source_name,
+        recovery_used=recovery_used,
+        rows=batch.rows_read,
+        sampling=batch.sampling,
+    )
+
+
+def check_frame(
+    frame: pd.DataFrame,
+    profile,
+    config: DriftConfig,
+    *,
+    predictor: Predictor | None,
+    batch_id: str | None,
+    source_name: str | None,
+    recovery_used: int = 0,
+    rows: int,
+    sampling: dict,
+) -> DriftReport:
+    """The check proper, on rows already read: what a CSV batch and captured traffic share.
+
+    ``frame`` holds the schema's features and, when known, its label (missing where unlabelled);
+    ``rows`` and ``sampling`` say how the rows were obtained (``CsvBatch.sampling``'s shape).
+    """
     features = feature_drift(profile, frame, config)
     label = profile.schema.label
     labels = frame[label] if label in frame.columns else None
@@ -71,8 +101,8 @@ def run_check(
         batch_id=batch_id,
         source=source_name,
         config=config,
-        rows=batch.rows_read,
-        sampling=batch.sampling,
+        rows=rows,
+        sampling=sampling,
         labelled_rows=labelled_rows,
         features=features,
         label_drift=labels_drift,

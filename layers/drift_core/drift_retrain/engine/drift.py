@@ -46,6 +46,7 @@ __all__ = [
     "FeatureDrift",
     "TestResult",
     "categorical_drift",
+    "column_drift",
     "feature_drift",
     "ignored",
     "label_drift",
@@ -152,7 +153,11 @@ def label_drift(profile, labels: pd.Series, config: DriftConfig) -> FeatureDrift
     present = labels.dropna()
     if present.empty:
         return None
-    column = profile.label
+    return column_drift(profile.label, present, config)
+
+
+def column_drift(column, present: pd.Series, config: DriftConfig) -> FeatureDrift:
+    """One column's distribution against its profile, tested alone at ``alpha`` (label, predictions)."""
     if isinstance(column, NumericProfile):
         result = numeric_drift(column, present, config)
     else:

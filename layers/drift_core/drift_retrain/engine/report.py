@@ -50,6 +50,9 @@ class DriftReport:
     #: Numeric features' shares on the baseline's deciles, baseline and batch (what the HTML plots).
     distributions: dict[str, Any] = field(default_factory=dict)
     checked_at: str = field(default_factory=_now)
+    #: Further sections by name (captured traffic adds ``capture``, ``prediction_drift`` and
+    #: ``estimated_performance``); a section with ``"alert": true`` raises the report's alert, never a retrain.
+    sections: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -100,7 +103,7 @@ class DriftReport:
             "drifted_share": (len(self.drifted_features) / len(features)) if features else 0.0,
             "label_drift": None if self.label_drift is None else self.label_drift.to_dict(),
             "concept_drift": self.concept.to_dict(),
-            "alert": self.ok and self.decision.alert,
+            "alert": self.ok and (self.decision.alert or self.section_alert),
             "retrain": self.retrain,
             "retrain_reasons": self.decision.reasons if self.ok else [],
             "retrain_blocked_by": self.decision.blocked_by,
@@ -108,7 +111,12 @@ class DriftReport:
             "recovery": self.decision.recovery,
             "distributions": self.distributions,
             "config": self.config.to_dict(),
+            **self.sections,
         }
+
+    @property
+    def section_alert(self) -> bool:
+        return any(isinstance(s, dict) and s.get("alert") for s in self.sections.values())
 
 
 def render_text(report: dict[str, Any]) -> str:
