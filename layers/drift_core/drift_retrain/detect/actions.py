@@ -40,11 +40,10 @@ def act_on_report(
     serving_model: str,
     *,
     deferred: bool = False,
-    sections: dict[str, Any] | None = None,
 ) -> Outcome:
     """Write the report, start the retrain when the policy fired (not during an A/B test: ``deferred``),
-    notify on an alert. ``sections`` are added to the report (a capture window's ``monitor`` section)."""
-    report = {**report_obj.to_dict(), **(sections or {})}
+    notify on an alert."""
+    report = report_obj.to_dict()
     if _held_back(report, deferred):  # recorded, so a later duplicate delivery does not start it either
         report["retrain_deferred"] = "an A/B test was running"
     report_key = f"{settings.reports_prefix}{batch_id}.json"

@@ -189,7 +189,7 @@ def _check_capture_window(
     try:
         settings.limits.check_object_size(batch.size)
         body = read_object(clients.s3, batch.bucket, batch.key, batch.pinned_version)
-        report_obj, section = check_window(
+        report_obj = check_window(
             body,
             batch.key,
             profile,
@@ -202,16 +202,7 @@ def _check_capture_window(
         return _handle_invalid(clients, settings, batch, batch_id, error)
     except ObjectNotFoundError as error:
         return Outcome(status=Status.OBJECT_GONE, message=str(error), batch=batch, batch_id=batch_id)
-    return act_on_report(
-        clients,
-        settings,
-        batch,
-        batch_id,
-        report_obj,
-        serving_model,
-        deferred=deferred,
-        sections={"monitor": section},
-    )
+    return act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
 
 
 def process_object(

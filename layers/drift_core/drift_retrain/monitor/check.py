@@ -1,8 +1,8 @@
 """DetectDrift's check of a window batch the monitor wrote: the capture check, with two rules of its own.
 
 - An unlabelled window (``monitor/windows/``) raises alerts only: feature drift, prediction drift and the
-  estimated performance are reported, and a retrain the policy would start is held back
-  (``retrain_blocked_by``): without labels nothing says the model got worse, and nothing can be trained.
+  estimated performance are reported; the policy's ``MIN_LABELLED_ROWS`` holds any retrain back (its
+  ``retrain_blocked_by`` says so): without labels nothing says the model got worse, nothing can be trained.
 - A prediction is judged against the model that served it: in a labelled window, rows another model
   answered (``_capture_model`` set and not the profile's model) lose their label for the check, so the
   concept and label tests see only the champion's own predictions; their features still count for
@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,10 +22,7 @@ from drift_retrain.engine.report import DriftReport
 from drift_retrain.monitor.frames import read_frame
 from drift_retrain.monitor.keys import LABELLED_PREFIX, MODEL_COLUMN
 
-__all__ = ["UNLABELLED_WINDOW", "check_window", "judged_by_serving_model"]
-
-#: ``retrain_blocked_by`` of an unlabelled window's report.
-UNLABELLED_WINDOW = "an unlabelled capture window raises alerts only (no labels: nothing to train on)"
+__all__ = ["check_window", "judged_by_serving_model"]
 
 
 def judged_by_serving_model(
@@ -58,9 +54,9 @@ def check_window(
     reference: Any = None,
     batch_id: str | None = None,
     source_name: str | None = None,
-) -> tuple[DriftReport, dict[str, Any]]:
-    """Check one window batch (its bytes, as the monitor wrote them) with ``run_capture_check``; also
-    returns the report's ``monitor`` section (which window kind, how many rows each model served)."""
+) -> DriftReport:
+    """Check one window batch (its bytes, as the monitor wrote them) with ``run_capture_check``; its
+    ``monitor`` section says which kind of window it is and how many rows each model served."""
     from drift_retrain.capture.check import run_capture_check
 
     frame, by_model = judged_by_serving_model(read_frame(body, profile.schema), profile)
@@ -70,7 +66,5 @@ def check_window(
     report = run_capture_check(
         frame, profile, config, reference=reference, batch_id=batch_id, source_name=source_name
     )
-    if not labelled and report.decision.retrain:
-        decision = replace(report.decision, retrain=False, alert=True, blocked_by=UNLABELLED_WINDOW)
-        report = replace(report, decision=decision)
-    return report, {"window": "labelled" if labelled else "unlabelled", "served_by": by_model}
+    report.sections["monitor"] = {"window": "labelled" if labelled else "unlabelled", "served_by": by_model}
+    return report

@@ -7,11 +7,11 @@ A champion promoted before it existed has none: prediction drift and the calibra
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from drift_retrain.aws import storage
+from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import PREDICTION_REFERENCE_KEY
 
 __all__ = ["PREDICTION_REFERENCE_KEY", "load_reference", "reference_key"]
@@ -33,7 +33,7 @@ def load_reference(s3: Any, bucket: str, key: str = PREDICTION_REFERENCE_KEY) ->
     if body is None:
         return None
     try:
-        return PredictionReference.from_dict(json.loads(body))
-    except (ValueError, KeyError, TypeError) as error:
+        return PredictionReference.from_json_bytes(body)
+    except ProfileError as error:
         logger.warning("Prediction reference unusable", extra={"key": key, "reason": str(error)})
         return None
