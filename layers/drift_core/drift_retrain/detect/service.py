@@ -184,7 +184,7 @@ def _check_capture_window(
 ) -> Outcome:
     """A window batch the capture monitor wrote: checked on its captured predictions (no endpoint call)."""
     from drift_retrain.monitor.check import check_window
-    from drift_retrain.monitor.reference import load_reference
+    from drift_retrain.monitor.reference import load_reference, reference_key
 
     try:
         settings.limits.check_object_size(batch.size)
@@ -194,7 +194,9 @@ def _check_capture_window(
             batch.key,
             profile,
             settings.drift,
-            reference=load_reference(clients.s3, settings.data_bucket or batch.bucket),
+            reference=load_reference(
+                clients.s3, settings.data_bucket or batch.bucket, reference_key(settings.profile_key)
+            ),
             batch_id=batch_id,
             source_name=batch.uri,
         )
