@@ -41,7 +41,8 @@ def test_an_unlabelled_drifted_window_alerts_and_never_retrains(
 ):
     monkeypatch.setenv("RETRAIN_ON", "performance_or_features")  # feature drift alone would retrain a batch
     frame = captured(make_frame_fn(2000, seed=11, shift=1.5), error=0.1, seed=11).drop(columns=[LABEL])
-    response = detect_drift.invoke(detect_drift.upload(WINDOW, write_frame(frame))).response
+    invocation = detect_drift.invoke(detect_drift.upload(WINDOW, write_frame(frame)))
+    response = invocation.response
     assert response["status"] == "checked" and response["drifted_features"]
     report = _report(clients, bucket, response)
     assert report["retrain"] is False and report["alert"] is True
@@ -50,6 +51,19 @@ def test_an_unlabelled_drifted_window_alerts_and_never_retrains(
     assert report["estimated_performance"]["tested"] and report["concept_drift"]["tested"] is False
     assert list_executions(clients, state_machine_arn) == []
     assert [m["subject"] for m in topic.messages()]  # the alert went out
+    # Model Monitor's files beside the report, and its metric names in our namespace
+    folder = response["report_key"].removesuffix(".json")
+    statistics = json.loads(
+        clients.s3.get_object(Bucket=bucket, Key=f"{folder}/statistics.json")["Body"].read()
+    )
+    assert statistics["dataset"]["item_count"] == 2000
+    violations = json.loads(
+        clients.s3.get_object(Bucket=bucket, Key=f"{folder}/constraint_violations.json")["Body"].read()
+    )["violations"]
+    drifted = {v["feature_name"] for v in violations if v["constraint_check_type"] == "baseline_drift_check"}
+    assert drifted == set(response["drifted_features"])
+    assert invocation.metric("feature_baseline_drift_tenure") > 0.2
+    assert invocation.metric("feature_non_null_tenure") == 1.0
 
 
 def test_a_labelled_window_is_judged_on_the_captured_predictions_and_retrains(

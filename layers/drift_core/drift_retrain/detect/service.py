@@ -48,7 +48,7 @@ from drift_retrain.aws.objects import (
     quarantine_object,
     resolve_event_key,
 )
-from drift_retrain.aws.storage import count_keys, current_revision, read_object
+from drift_retrain.aws.storage import count_keys, current_revision, read_object, write_json
 from drift_retrain.detect.ab_test import ab_look, resend_decision
 from drift_retrain.detect.actions import act_on_report, publish_page, replay_report, send_notice
 from drift_retrain.detect.context import DetectSettings, Outcome, Status
@@ -183,13 +183,14 @@ def _check_capture_window(
     deferred: bool,
 ) -> Outcome:
     """A window batch the capture monitor wrote: checked on its captured predictions (no endpoint call)."""
+    from drift_retrain.capture.model_monitor import constraint_violations_json
     from drift_retrain.monitor.check import check_window
     from drift_retrain.monitor.reference import load_reference, reference_key
 
     try:
         settings.limits.check_object_size(batch.size)
         body = read_object(clients.s3, batch.bucket, batch.key, batch.pinned_version)
-        report_obj = check_window(
+        report_obj, statistics = check_window(
             body,
             batch.key,
             profile,
@@ -204,7 +205,17 @@ def _check_capture_window(
         return _handle_invalid(clients, settings, batch, batch_id, error)
     except ObjectNotFoundError as error:
         return Outcome(status=Status.OBJECT_GONE, message=str(error), batch=batch, batch_id=batch_id)
-    return act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
+    outcome = act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
+    if not outcome.duplicate_report:  # Model Monitor's files beside the report, for tools that read them
+        folder = outcome.report_key.removesuffix(".json")
+        write_json(clients.s3, batch.bucket, f"{folder}/statistics.json", statistics)
+        write_json(
+            clients.s3,
+            batch.bucket,
+            f"{folder}/constraint_violations.json",
+            constraint_violations_json(outcome.report),
+        )
+    return outcome
 
 
 def process_object(

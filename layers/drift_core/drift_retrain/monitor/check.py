@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.capture.model_monitor import statistics_json
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.report import DriftReport
@@ -54,9 +55,10 @@ def check_window(
     reference: Any = None,
     batch_id: str | None = None,
     source_name: str | None = None,
-) -> DriftReport:
+) -> tuple[DriftReport, dict[str, Any]]:
     """Check one window batch (its bytes, as the monitor wrote them) with ``run_capture_check``; its
-    ``monitor`` section says which kind of window it is and how many rows each model served."""
+    ``monitor`` section says which kind of window it is and how many rows each model served. Also
+    returns the window's ``statistics.json`` (Model Monitor's schema)."""
     from drift_retrain.capture.check import run_capture_check
 
     frame, by_model = judged_by_serving_model(read_frame(body, profile.schema), profile)
@@ -67,4 +69,4 @@ def check_window(
         frame, profile, config, reference=reference, batch_id=batch_id, source_name=source_name
     )
     report.sections["monitor"] = {"window": "labelled" if labelled else "unlabelled", "served_by": by_model}
-    return report
+    return report, statistics_json(profile, frame)
