@@ -11,8 +11,6 @@ import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
-
 from drift_retrain.capture.check import capture_lines, run_capture_check
 from drift_retrain.capture.ground_truth import GroundTruthRows, read_ground_truth
 from drift_retrain.capture.join import join_labels
@@ -91,25 +89,9 @@ def _lines(path: Path) -> Iterator[bytes]:
 
 
 def _read_captures(paths: list[Path], profile, algorithm: str) -> CapturedRows:
-    """Every file's rows together; bad records keep their file's line numbers (``file:line`` in detail)."""
+    """Every file's rows together; each bad record's detail names its file."""
     parts = [read_capture(_lines(path), profile, algorithm=algorithm) for path in paths]
-    bad = tuple(
-        type(b)(b.line, b.reason, f"{path.name}: {b.detail}")
-        for path, part in zip(paths, parts, strict=True)
-        for b in part.bad
-    )
-    issues = parts[0].issues
-    for part in parts[1:]:
-        for kind, counts in part.issues.to_dict().items():
-            for name, n in counts.items():
-                getattr(issues, kind)[name] = getattr(issues, kind).get(name, 0) + n
-    return CapturedRows(
-        frame=pd.concat([p.frame for p in parts], ignore_index=True),
-        bad=bad,
-        records=sum(p.records for p in parts),
-        without_output=sum(p.without_output for p in parts),
-        issues=issues,
-    )
+    return CapturedRows.concat(parts, names=[path.name for path in paths])
 
 
 def _read_truths(paths: list[Path], profile) -> GroundTruthRows:
@@ -120,11 +102,7 @@ def _read_truths(paths: list[Path], profile) -> GroundTruthRows:
         part = read_ground_truth(_lines(path), profile, start=start)
         start += len(part.frame)
         parts.append(part)
-    return GroundTruthRows(
-        frame=pd.concat([p.frame for p in parts], ignore_index=True),
-        bad=tuple(b for p in parts for b in p.bad),
-        records=sum(p.records for p in parts),
-    )
+    return GroundTruthRows.concat(parts)
 
 
 def _reference(path: Path) -> PredictionReference:

@@ -8,7 +8,7 @@ import math
 import pytest
 from capture_support import binary_profile, capture_line, multiclass_profile, regression_profile
 
-from drift_retrain.capture.records import META_COLUMNS, read_capture
+from drift_retrain.capture.records import META_COLUMNS, CapturedRows, read_capture
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +200,25 @@ def test_regression_prediction_is_the_value_and_has_no_score():
 def test_bytes_lines_are_read_like_text(profile):
     captured = read_capture([capture_line("0.5,3,2", "0.8").encode() + b"\n"], profile)
     assert len(captured.frame) == 1
+
+
+def test_files_concatenate_with_their_names_on_bad_records(profile):
+    first = read_capture([capture_line("0.5,3,2", "0.8", event_id="a"), "bad"], profile)
+    second = read_capture(
+        [capture_line('{"x": 1, "q": 2}', "0.4", in_type="application/json", in_encoding="JSON")], profile
+    )
+    both = CapturedRows.concat([first, second], names=["f1.jsonl", "f2.jsonl"])
+    assert len(both.frame) == 2 and both.records == 3
+    assert [(b.line, b.detail.split(":")[0]) for b in both.bad] == [(2, "f1.jsonl")]
+    assert both.issues.to_dict()["extra_column"] == {"q": 1}
+
+
+def test_an_answer_whose_content_type_says_nothing_is_read_as_the_algorithm_answers(profile):
+    answer = json.dumps({"predictions": [{"score": 0.7, "predicted_label": 1}]})
+    line = capture_line("0.5,3,2", answer, out_type="application/octet-stream", out_encoding="BASE64")
+    assert read_capture([line], profile, algorithm="linear-learner").frame[
+        "_capture_prediction"
+    ].tolist() == ["1"]
+    assert [b.reason for b in read_capture([line], profile, algorithm="xgboost").bad] == [
+        "capture_bad_output"
+    ]

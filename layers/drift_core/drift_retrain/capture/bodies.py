@@ -41,8 +41,9 @@ def body_text(entry: Mapping[str, Any], what: str, reason: str) -> str:
         ) from exc
 
 
-def body_kind(entry: Mapping[str, Any]) -> str:
-    """``csv``, ``json`` or ``jsonlines``: from the observed content type, else from the encoding."""
+def body_kind(entry: Mapping[str, Any], default: str = CSV) -> str:
+    """``csv``, ``json`` or ``jsonlines``: from the observed content type; when it says nothing
+    (``application/octet-stream``), JSON for a JSON-encoded body, else ``default``."""
     content_type = str(entry.get("observedContentType") or "").split(";")[0].strip().lower()
     if "jsonlines" in content_type or "ndjson" in content_type:
         return JSON_LINES
@@ -50,7 +51,7 @@ def body_kind(entry: Mapping[str, Any]) -> str:
         return JSON
     if "csv" in content_type or "text/plain" in content_type:
         return CSV
-    return JSON if str(entry.get("encoding") or "").upper() == "JSON" else CSV
+    return JSON if str(entry.get("encoding") or "").upper() == "JSON" else default
 
 
 def clip_name(value: Any) -> str:

@@ -3,7 +3,8 @@ predictions standing in for the endpoint (no new call), plus prediction drift an
 
 Sections added to the report (docs/data-capture.md):
 
-* ``capture``: records read, bad records by reason, rows without an output, column issues, join stats;
+* ``capture``: records read, bad records by reason, rows without an output, column issues, join stats,
+  and ``labelled_without_output`` (labelled rows with no captured output, checked as unlabelled);
 * ``prediction_drift``: the served classes (chi-square) and scores (KS), or values for regression,
   against the champion's holdout predictions (``PredictionReference``); Holm-corrected; an alert only;
 * ``estimated_performance``: the CBPE error estimate and its interval beside the holdout error; ``alert``
@@ -57,6 +58,10 @@ def run_capture_check(
     config = config or DriftConfig()
     frame = captured.frame if isinstance(captured, CapturedRows) else captured
     frame = frame.reset_index(drop=True)
+    for column in (PREDICTION, SCORE):  # rows from elsewhere (a test, an input-only capture) may lack them
+        if column not in frame.columns:
+            frame[column] = None if column == PREDICTION else np.nan
+    frame, unjudged = _judged_labels(frame, profile.schema.label)
     rows = len(frame)
     if rows > config.max_rows:
         keep = np.sort(np.random.default_rng(config.seed).choice(rows, config.max_rows, replace=False))
@@ -80,12 +85,26 @@ def run_capture_check(
     )
     capture: dict[str, Any] = captured.summary() if isinstance(captured, CapturedRows) else {"rows": rows}
     capture["join"] = None if join is None else join.to_dict()
+    capture["labelled_without_output"] = unjudged
     report.sections = {
         "capture": capture,
         "prediction_drift": prediction_drift(frame, schema, reference, config),
         "estimated_performance": estimated_performance(frame, profile, reference, config),
     }
     return report
+
+
+def _judged_labels(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, int]:
+    """Labels only where a served prediction can be judged against them: a labelled row without a
+    captured output (input-only capture) is checked as unlabelled, and counted."""
+    if label not in frame.columns:
+        return frame, 0
+    no_output = frame[label].notna() & frame[PREDICTION].isna()
+    count = int(no_output.sum())
+    if count:
+        frame = frame.copy()
+        frame.loc[no_output, label] = np.nan if frame[label].dtype == np.float64 else None
+    return frame, count
 
 
 def _served(frame: pd.DataFrame, schema):

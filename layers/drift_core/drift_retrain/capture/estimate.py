@@ -100,15 +100,15 @@ def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pool adjacent violators on ``y`` ordered by ``x``: block mean scores and block event rates."""
     if len(x) == 0:
         return np.empty(0), np.empty(0)
-    order = np.argsort(x, kind="stable")
-    xs, ys = x[order], y[order]
+    xs, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)  # tied scores pooled first
+    ys = np.bincount(inverse, weights=y) / counts
     means: list[float] = []
     weights: list[float] = []
     sums: list[float] = []
-    for xv, yv in zip(xs, ys, strict=True):
-        means.append(yv)
-        weights.append(1.0)
-        sums.append(xv)
+    for xv, yv, wv in zip(xs, ys, counts, strict=True):
+        means.append(float(yv))
+        weights.append(float(wv))
+        sums.append(float(xv) * float(wv))
         while len(means) > 1 and means[-2] >= means[-1]:
             w = weights[-2] + weights[-1]
             means[-2] = (means[-2] * weights[-2] + means[-1] * weights[-1]) / w
@@ -135,10 +135,12 @@ class ErrorEstimate:
     high: float
     rows: int
     calibrated: bool
+    #: Standard error of ``error`` (the interval is ``error`` +- 1.96 of it, clipped to [0, 1]).
+    std: float = 0.0
 
     @property
     def variance(self) -> float:
-        return ((self.high - self.low) / (2 * Z_INTERVAL)) ** 2
+        return self.std**2
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,13 +166,14 @@ def estimate_error(scores: Any, calibration: Calibration | None, task: str) -> E
     variance = float(np.sum(errors * (1.0 - errors))) / n**2
     if calibration is not None and calibration.rows:
         variance += error * (1.0 - error) / calibration.rows
-    half = Z_INTERVAL * math.sqrt(variance)
+    std = math.sqrt(variance)
     return ErrorEstimate(
         error=error,
-        low=max(0.0, error - half),
-        high=min(1.0, error + half),
+        low=max(0.0, error - Z_INTERVAL * std),
+        high=min(1.0, error + Z_INTERVAL * std),
         rows=n,
         calibrated=calibration is not None,
+        std=std,
     )
 
 

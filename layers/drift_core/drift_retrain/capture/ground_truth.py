@@ -49,6 +49,17 @@ class GroundTruthRows:
     def bad_by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(b.reason for b in self.bad).items()))
 
+    @classmethod
+    def concat(cls, parts: Iterable[GroundTruthRows]) -> GroundTruthRows:
+        """At least one file's labels as one, in the order given (read each with ``start`` after the last)."""
+        parts = list(parts)
+        frames = [p.frame for p in parts if not p.frame.empty]
+        return cls(
+            frame=pd.concat(frames, ignore_index=True) if frames else parts[0].frame.iloc[0:0],
+            bad=tuple(b for p in parts for b in p.bad),
+            records=sum(p.records for p in parts),
+        )
+
     @property
     def wrong_encoding(self) -> int:
         return sum(b.reason == WRONG_ENCODING for b in self.bad)

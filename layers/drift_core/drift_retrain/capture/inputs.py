@@ -96,6 +96,12 @@ class ColumnIssues:
         bucket = getattr(self, kind)
         bucket[name] = bucket.get(name, 0) + 1
 
+    def merge(self, other: ColumnIssues) -> None:
+        for kind, counts in other.to_dict().items():
+            bucket = getattr(self, kind)
+            for name, n in counts.items():
+                bucket[name] = bucket.get(name, 0) + n
+
     def to_dict(self) -> dict[str, dict[str, int]]:
         return {k: dict(v) for k, v in self.__dict__.items()}
 
@@ -112,11 +118,9 @@ class InputMapper:
 
     def values(self, rows: Sequence[list[Any] | dict[str, Any]]) -> list[list[Any]]:
         """Every row's values in feature order; raises ``CaptureRecordError`` for the first bad row."""
-        issues = ColumnIssues()
+        issues = ColumnIssues()  # counted only once the whole request is good
         out = [self._row(row, issues) for row in rows]
-        for kind in ("missing_column", "extra_column"):
-            for name, n in getattr(issues, kind).items():
-                getattr(self.issues, kind)[name] = getattr(self.issues, kind).get(name, 0) + n
+        self.issues.merge(issues)
         return out
 
     def _row(self, row: list[Any] | dict[str, Any], issues: ColumnIssues) -> list[Any]:

@@ -6,7 +6,7 @@
   or ``string_statistics`` (``common``, ``distinct_count``, ``distribution.categorical.buckets``).
 * ``constraint_violations_json``: "Schema for Violations": one entry per finding of our own tests, with
   Model Monitor's check type (``baseline_drift_check`` for a drifted distribution, ``completeness_check``
-  for a missing-rate rise, ``categorical_values_check`` for unseen categories, ``missing_column_check`` /
+  for a missing-rate rise, ``categorical_values_check`` for any category the baseline never had, ``missing_column_check`` /
   ``extra_column_check`` / ``data_type_check`` from the capture reader's column issues).
 * ``metric_names``: ``feature_baseline_drift_<f>`` (the distribution distance: KS statistic for numeric
   columns, the largest change of a listed category's share for categorical ones) and ``feature_non_null_<f>``.
@@ -129,9 +129,14 @@ def constraint_violations_json(report: Any) -> dict[str, Any]:
             violations.append(
                 _violation(name, "completeness_check", f"missing rate rose to {_share(missing)} of rows")
             )
-        if "unseen" in reasons:
+        unseen = (feature.get("batch") or {}).get("unseen_share")
+        if "unseen" in reasons or (unseen or 0) > 0:
             violations.append(
-                _violation(name, "categorical_values_check", "categories never seen in the baseline rose")
+                _violation(
+                    name,
+                    "categorical_values_check",
+                    f"{_share(unseen)} of rows hold categories the baseline never had",
+                )
             )
     issues = (data.get("capture") or {}).get("column_issues") or {}
     checks = (

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.capture.bodies import body_kind, body_text
+from drift_retrain.capture.bodies import CSV, JSON, body_kind, body_text
 from drift_retrain.capture.exceptions import CaptureRecordError
 from drift_retrain.capture.inputs import NO_INPUT, UNDECODABLE, ColumnIssues, InputMapper, input_rows
 from drift_retrain.capture.outputs import BAD_OUTPUT, served_predictions
 from drift_retrain.engine.schema import CATEGORICAL
+from drift_retrain.workflow.algorithms import LINEAR_LEARNER
 
 __all__ = [
     "BAD_OUTPUT",
@@ -85,6 +86,27 @@ class CapturedRows:
     def bad_by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(b.reason for b in self.bad).items()))
 
+    @classmethod
+    def concat(cls, parts: Iterable[CapturedRows], names: Iterable[str] | None = None) -> CapturedRows:
+        """At least one file's rows as one; with ``names``, each bad record's detail starts with its file's."""
+        parts = list(parts)
+        labels = list(names) if names is not None else [None] * len(parts)
+        issues = ColumnIssues()
+        for part in parts:
+            issues.merge(part.issues)
+        frames = [p.frame for p in parts if not p.frame.empty]
+        return cls(
+            frame=pd.concat(frames, ignore_index=True) if frames else parts[0].frame.iloc[0:0],
+            bad=tuple(
+                b if name is None else BadRecord(b.line, b.reason, f"{name}: {b.detail}")
+                for part, name in zip(parts, labels, strict=True)
+                for b in part.bad
+            ),
+            records=sum(p.records for p in parts),
+            without_output=sum(p.without_output for p in parts),
+            issues=issues,
+        )
+
     def summary(self) -> dict[str, Any]:
         """What the report's ``capture`` section says about reading."""
         return {
@@ -100,10 +122,12 @@ class CapturedRows:
 def read_capture(lines: Iterable[str | bytes], profile, *, algorithm: str = "xgboost") -> CapturedRows:
     """Read capture JSON Lines (one file, or several chained) against ``profile``.
 
-    ``algorithm`` is the serving model's built-in algorithm (profile metadata ``algorithm``); responses
-    are read by their observed content type in that algorithm's documented formats (``outputs``).
+    ``algorithm`` is the serving model's built-in algorithm (profile metadata ``algorithm``): responses
+    are read by their observed content type in the documented formats (``outputs``); one whose content
+    type says nothing (base64 ``application/octet-stream``) is read as that algorithm answers: JSON for
+    ``linear-learner``, CSV for ``xgboost``.
     """
-    del algorithm  # both documented response formats are recognised by their content type
+    answers = JSON if algorithm == LINEAR_LEARNER else CSV
     schema = profile.schema
     mapper = InputMapper(profile)
     values: list[list[Any]] = []
@@ -116,7 +140,7 @@ def read_capture(lines: Iterable[str | bytes], profile, *, algorithm: str = "xgb
             continue
         records += 1
         try:
-            rows, served, event = _record(text, mapper, schema)
+            rows, served, event = _record(text, mapper, schema, answers)
         except CaptureRecordError as error:
             bad.append(BadRecord(number, error.reason, str(error)))
             continue
@@ -134,7 +158,9 @@ def read_capture(lines: Iterable[str | bytes], profile, *, algorithm: str = "xgb
     )
 
 
-def _record(text: str, mapper: InputMapper, schema) -> tuple[list[list[Any]], list | None, tuple]:
+def _record(
+    text: str, mapper: InputMapper, schema, answers: str
+) -> tuple[list[list[Any]], list | None, tuple]:
     try:
         record = json.loads(text)
     except ValueError as exc:
@@ -154,7 +180,7 @@ def _record(text: str, mapper: InputMapper, schema) -> tuple[list[list[Any]], li
     served = None
     if isinstance(output, Mapping) and output.get("data") not in (None, ""):
         text_out = body_text(output, "endpointOutput", BAD_OUTPUT)
-        served = served_predictions(text_out, body_kind(output), len(rows), schema)
+        served = served_predictions(text_out, body_kind(output, answers), len(rows), schema)
     inference_id = metadata.get("inferenceId")
     event = (
         event_id,
