@@ -10,6 +10,10 @@ Requests are ``text/csv`` records of encoded features (no label), answered like 
 container: one line per record, a single value for binary/regression/softmax, the class probabilities
 separated by commas for ``multi:softprob``. Models are loaded once per (model name, artifact URI).
 
+An endpoint config with a ``DataCaptureConfig`` has its answered requests captured by the runtime's
+:class:`~drift_retrain_local.sagemaker.capture.CaptureWriter` (one stream per variant, in AWS's layout),
+with the request's ``InferenceId`` when it sets one.
+
 A request without ``TargetVariant`` goes to a variant drawn at random in proportion to the current
 weights (one seeded generator per runtime); with ``TargetVariant`` to exactly that variant (during a
 blue/green shift, to the fleet that has it). :meth:`EndpointRuntime.reweigh` changes the weights of the
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drift_retrain_local.sagemaker import linear_learner as ll
+from drift_retrain_local.sagemaker.capture import CaptureSettings, CaptureWriter
 from drift_retrain_local.sagemaker.exceptions import (
     LocalSageMakerError,
     ModelArtifactError,
@@ -97,6 +102,8 @@ class Deployment:
 
     config_name: str
     variants: tuple[Variant, ...]
+    #: The config's DataCaptureConfig (None: capture off); it applies to every variant.
+    capture: CaptureSettings | None = None
 
     def choose(self, rng: random.Random) -> Variant:
         """A variant picked with probability proportional to its weight (all equal if every weight is 0)."""
@@ -145,11 +152,18 @@ class EndpointRuntime:
         Seed of the variant choice (weighted random, reproducible).
     failures : FailureInjector, optional
         Armed ``variant`` switches make the requests of a variant fail (ModelError, status 500).
+    capture : CaptureWriter, optional
+        Writes the captured requests of deployments whose config has a DataCaptureConfig.
     """
 
     def __init__(
-        self, load_model: ModelLoader, seed: int = 0, failures: FailureInjector | None = None
+        self,
+        load_model: ModelLoader,
+        seed: int = 0,
+        failures: FailureInjector | None = None,
+        capture: CaptureWriter | None = None,
     ) -> None:
+        self.capture = capture
         self._failures = failures
         self._load_model = load_model
         self._models: dict[tuple[str, str], LoadedModel] = {}
@@ -191,7 +205,11 @@ class EndpointRuntime:
             raise DeploymentError(
                 f"endpoint config {config.get('EndpointConfigName')} has no production variant"
             )
-        return Deployment(str(config["EndpointConfigName"]), tuple(variants))
+        return Deployment(
+            str(config["EndpointConfigName"]),
+            tuple(variants),
+            CaptureSettings.from_config(config.get("DataCaptureConfig")),
+        )
 
     # ------------------------------------------------------------------------------------- routing
     def activate(self, endpoint: str, deployment: Deployment) -> None:
@@ -252,8 +270,9 @@ class EndpointRuntime:
         content_type: str | None = CSV,
         target_variant: str | None = None,
         accept: str | None = None,
+        inference_id: str | None = None,
     ) -> InvokeResult:
-        """Predict with the variant chosen for this request.
+        """Predict with the variant chosen for this request (and capture it, when its config says so).
 
         Raises
         ------
@@ -285,11 +304,24 @@ class EndpointRuntime:
         try:
             if isinstance(variant.model, ll.LinearModel):  # answers in JSON (Lines), as documented
                 answer, kind = ll.respond(variant.model, predict(variant.model, body), accept or "")
-                return InvokeResult(answer.encode("utf-8"), kind, variant.name, deployment.config_name)
-            predictions = predict(variant.model, body)
+                result = InvokeResult(answer.encode("utf-8"), kind, variant.name, deployment.config_name)
+            else:
+                predictions = predict(variant.model, body)
+                text = "\n".join(",".join(row) for row in format_predictions(predictions))
+                result = InvokeResult(text.encode("utf-8"), CSV, variant.name, deployment.config_name)
         except (RecordFormatError, UnicodeDecodeError, ValueError) as exc:
             raise ModelInvocationError(
                 400, f"Loading csv data failed with Exception: {exc}", variant.name
             ) from None
-        text = "\n".join(",".join(row) for row in format_predictions(predictions))
-        return InvokeResult(text.encode("utf-8"), CSV, variant.name, deployment.config_name)
+        if self.capture is not None:
+            self.capture.capture(
+                endpoint,
+                variant.name,
+                deployment.capture,
+                request=body,
+                request_type=content_type,
+                response=result.body,
+                response_type=result.content_type,
+                inference_id=inference_id,
+            )
+        return result

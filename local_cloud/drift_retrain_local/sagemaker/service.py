@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from drift_retrain_local.sagemaker.capture import CaptureWriter
 from drift_retrain_local.sagemaker.endpoints import EndpointManager
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.sagemaker.jobs import JobRunner
@@ -38,8 +39,11 @@ class LocalSageMakerSettings:
     sync_poll_seconds: float = 0.1
     #: Cap on the training jobs a local tuning job runs (MaxNumberOfTrainingJobs above it is cut).
     max_tuning_jobs: int = 3
-    #: Seed of the endpoints' weighted variant choice.
+    #: Seed of the endpoints' weighted variant choice, and of Data Capture's sampling and ids.
     seed: int = 0
+    #: A capture stream's buffer is written as one file at this many records (or bytes).
+    capture_max_records: int = 1000
+    capture_max_bytes: int = 4 * 1024 * 1024
 
 
 class LocalSageMaker:
@@ -63,7 +67,16 @@ class LocalSageMaker:
         self.failures = failures if failures is not None else FailureInjector()
         self.settings = settings or LocalSageMakerSettings()
         self._s3_client = s3_client
-        self.runtime = EndpointRuntime(self._load_model, seed=self.settings.seed, failures=self.failures)
+        #: Data Capture of the endpoints; ``capture.flush()`` writes what is buffered.
+        self.capture = CaptureWriter(
+            self._put_capture,
+            seed=self.settings.seed,
+            max_records=self.settings.capture_max_records,
+            max_bytes=self.settings.capture_max_bytes,
+        )
+        self.runtime = EndpointRuntime(
+            self._load_model, seed=self.settings.seed, failures=self.failures, capture=self.capture
+        )
         self.jobs = JobRunner(s3_client, self.failures, self.settings)
         self.endpoints = EndpointManager(self.runtime, self.failures, self.settings)
 
@@ -71,8 +84,16 @@ class LocalSageMaker:
         bucket, key = parse_s3_uri(model_data_url)
         return load_model(get_bytes(self._s3_client(), bucket, key))
 
+    def _put_capture(self, bucket: str, key: str, body: bytes, kms_key_id: str | None) -> None:
+        """A capture file, encrypted with the config's KmsKeyId when it has one (SSE-KMS, as on AWS)."""
+        extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
+        self._s3_client().put_object(
+            Bucket=bucket, Key=key, Body=body, ContentType="application/jsonlines", **extra
+        )
+
     def close(self) -> None:
-        """Stop endpoint transitions and wait (bounded) for running jobs."""
+        """Write the buffered capture, stop endpoint transitions and wait (bounded) for running jobs."""
+        self.capture.flush()
         self.endpoints.close()
         self.jobs.close()
         self.runtime.clear()

@@ -304,6 +304,7 @@ def invoke_endpoint(self: Any) -> tuple[int, dict[str, str], bytes]:
             self.headers.get("Content-Type"),
             self.headers.get("X-Amzn-SageMaker-Target-Variant"),
             self.headers.get("Accept"),
+            self.headers.get("X-Amzn-SageMaker-Inference-Id"),
         )
     except EndpointNotServingError:
         raise rest(
