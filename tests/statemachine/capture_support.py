@@ -40,9 +40,20 @@ class Sent:
     labels: list[int] = field(default_factory=list)
 
 
+def _captures(harness: Harness) -> bool:
+    """Whether the serving endpoint config has Data Capture on (the local endpoint then writes the files)."""
+    sagemaker = harness.cloud.client("sagemaker")
+    config = sagemaker.describe_endpoint(EndpointName=harness.endpoint)["EndpointConfigName"]
+    capture = sagemaker.describe_endpoint_config(EndpointConfigName=config).get("DataCaptureConfig") or {}
+    return bool(capture.get("EnableCapture", bool(capture)))
+
+
 def send(harness: Harness, name: str, frame: pd.DataFrame, hour: str = "2026/12/05/09") -> Sent:
-    """Send ``frame``'s rows (labels removed) to the endpoint, 50 per request with an ``inferenceId``, and
-    write the capture file SageMaker would write for those requests."""
+    """Send ``frame``'s rows (labels removed) to the endpoint, 50 per request with an ``inferenceId``.
+
+    With Data Capture on the endpoint config, the local endpoint writes the capture file (flushed here);
+    otherwise this writes the file SageMaker would write for those requests, in the ``hour`` folder."""
+    real_capture = _captures(harness)
     profile = BaselineProfile.from_json_bytes(
         harness.s3.get_object(Bucket=harness.bucket, Key="baseline/current/profile.json")["Body"].read()
     )
@@ -84,7 +95,11 @@ def send(harness: Harness, name: str, frame: pd.DataFrame, hour: str = "2026/12/
         lines.append(json.dumps(record))
         sent.keys.append(inference_id)
         sent.labels.extend(int(v) for v in part[LABEL])
-    harness.s3.put_object(Bucket=harness.bucket, Key=key, Body=("\n".join(lines) + "\n").encode())
+    if real_capture:
+        assert harness.cloud.sagemaker is not None
+        sent.capture_key = harness.cloud.sagemaker.capture.flush(harness.endpoint)[-1]
+    else:
+        harness.s3.put_object(Bucket=harness.bucket, Key=key, Body=("\n".join(lines) + "\n").encode())
     harness.cloud.events.wait(timeout=TIMEOUT)
     return sent
 
