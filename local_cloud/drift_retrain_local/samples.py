@@ -176,6 +176,11 @@ def _stage_winner(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
     profile = build_profile(frame, infer_schema(frame, label=SAMPLE_LABEL))
     ctx.put(winner["candidate_profile"]["key"], profile.to_json_bytes())
     ctx.put(winner["raw_training_data"]["key"], gzip.compress(_csv(frame)))
+    # The winner's transform output on the held-out rows (label,probability): its prediction reference.
+    output = next(c["output_uri"] for c in event["transforms"]["candidates"] if c["id"] == winner["id"])
+    labels = frame[SAMPLE_LABEL].to_numpy()[:200]
+    lines = "".join(f"{y},{0.8 if y else 0.2}\n" for y in labels)
+    ctx.put(f"{output.split('/', 3)[3]}test-data.csv.out", lines.encode())
     return {"version": _registered(ctx, ctx.environment.get("MODEL_PACKAGE_GROUP")) + 1}
 
 
