@@ -176,6 +176,11 @@ def _stage_winner(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
     profile = build_profile(frame, infer_schema(frame, label=SAMPLE_LABEL))
     ctx.put(winner["candidate_profile"]["key"], profile.to_json_bytes())
     ctx.put(winner["raw_training_data"]["key"], gzip.compress(_csv(frame)))
+    # The winner's transform output on the held-out rows (label,probability): its prediction reference.
+    output = next(c["output_uri"] for c in event["transforms"]["candidates"] if c["id"] == winner["id"])
+    labels = frame[SAMPLE_LABEL].to_numpy()[:200]
+    lines = "".join(f"{y},{0.8 if y else 0.2}\n" for y in labels)
+    ctx.put(f"{output.split('/', 3)[3]}test-data.csv.out", lines.encode())
     return {"version": _registered(ctx, ctx.environment.get("MODEL_PACKAGE_GROUP")) + 1}
 
 
@@ -221,6 +226,43 @@ def _check_ab_closed(result: dict[str, Any], event: dict[str, Any], staged: dict
     assert result["found"] is True and result["evidence"]["rows"] == 0, result
 
 
+# ------------------------------------------------------------------------------------------ MonitorCapture
+def _stage_capture(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
+    """A Data Capture file of 20 requests at the event's key, laid out as SageMaker writes it."""
+    ctx.ensure_profile()
+    key = event["detail"]["object"]["key"]
+    frame = sample_frame(20, seed=7).drop(columns=[SAMPLE_LABEL])
+    lines = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        capture = {
+            "endpointInput": {
+                "observedContentType": "text/csv",
+                "mode": "INPUT",
+                "data": ",".join(str(v) for v in row),
+                "encoding": "CSV",
+            },
+            "endpointOutput": {
+                "observedContentType": "text/csv; charset=utf-8",
+                "mode": "OUTPUT",
+                "data": "0.25",
+                "encoding": "CSV",
+            },
+        }
+        metadata = {"eventId": f"sample-{i}", "inferenceTime": "2024-05-14T09:28:13Z"}
+        lines.append(json.dumps({"captureData": capture, "eventMetadata": metadata, "eventVersion": "0"}))
+    ctx.put(key, ("\n".join(lines) + "\n").encode("utf-8"))
+    return {"key": key}
+
+
+def _check_capture(result: dict[str, Any], event: dict[str, Any], staged: dict[str, Any]) -> None:
+    assert result.get("status") == "capture" and result["key"] == staged["key"], result
+    assert result["rows"] == 20 or result["duplicate"], result  # a served cloud's rule may have read it first
+
+
+def _check_tick(result: dict[str, Any], event: dict[str, Any], staged: dict[str, Any]) -> None:
+    assert result.get("status") == "tick", result
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample(
         "detect_drift_object_created.json", "detect_drift", "DetectDriftFunction", _stage_batch, _check_batch
@@ -238,6 +280,16 @@ SAMPLES: tuple[Sample, ...] = (
         "DetectDriftFunction",
         _stage_nothing,
         _check_ignored,
+    ),
+    Sample(
+        "monitor_capture.json", "monitor_capture", "MonitorCaptureFunction", _stage_capture, _check_capture
+    ),
+    Sample(
+        "monitor_capture_tick.json",
+        "monitor_capture",
+        "MonitorCaptureFunction",
+        lambda ctx, event: {"profile": ctx.ensure_profile()},
+        _check_tick,
     ),
     Sample(
         "prepare_training_data.json",

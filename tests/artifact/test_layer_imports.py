@@ -18,6 +18,7 @@ FUNCTIONS = [
     "AbTestFunction",
     "DetectDriftFunction",
     "EvaluateCandidateFunction",
+    "MonitorCaptureFunction",
     "NotifyFunction",
     "PrepareTrainingDataFunction",
     "PromoteModelFunction",

@@ -251,6 +251,8 @@ def test_detect_drift_gets_exactly_its_contract(template):
         f"{bucket}/baseline/*",
         f"{bucket}/reports/drift/*",
         f"{bucket}/ab/*",
+        f"{bucket}/monitor/windows/*",  # the capture monitor's window batches
+        f"{bucket}/monitor/labelled/*",
     }
     assert by_action["s3:PutObject"] == {
         f"{bucket}/quarantine/*",

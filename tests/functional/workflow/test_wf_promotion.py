@@ -342,3 +342,40 @@ def test_the_reference_error_is_carried_over_and_recovery_reported(
     assert current.reference == expected_reference
     assert result["recovery"]["recovered"] is recovered
     assert result["recovery"]["holdout"] == pytest.approx(0.04)
+
+
+def test_promotion_writes_the_winners_prediction_reference_next_to_the_profile(aws):
+    """The winner's transform output on the held-out rows (label,probability lines) becomes the reference
+    DetectDrift reads for prediction drift and the calibrated estimate of captured traffic."""
+    import numpy as np
+
+    from drift_retrain.capture.reference import PredictionReference
+
+    event = stage(aws)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 400)
+    scores = np.clip(np.where(labels == 1, 0.8, 0.2) + rng.normal(0, 0.15, 400), 0.01, 0.99)
+    lines = "".join(f"{y},{p:.4f}\n" for y, p in zip(labels, scores, strict=True))
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="transforms/run-1/candidate-1/test-data.csv.out", Body=lines.encode()
+    )
+    event["transforms"] = {
+        "candidates": [
+            {
+                "id": "candidate-1",
+                "status": "scored",
+                "output_uri": f"s3://{BUCKET}/transforms/run-1/candidate-1/",
+            }
+        ]
+    }
+    promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+
+    stored = aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/prediction_reference.json")["Body"].read()
+    reference = PredictionReference.from_json_bytes(stored)
+    assert reference.holdout.rows == 400
+    assert abs(reference.holdout.value - float(np.mean((scores > 0.5) != labels))) < 1e-9
+    assert reference.calibration is not None and reference.scores is not None
+    copy = aws.s3.get_object(Bucket=BUCKET, Key="models/drift-xgb-4/prediction_reference.json")["Body"].read()
+    assert copy == stored
+    profile = read_json(aws.s3, "baseline/current/profile.json")
+    assert profile["metadata"]["prediction_reference"] == "baseline/current/prediction_reference.json"

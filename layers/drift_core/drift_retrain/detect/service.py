@@ -50,7 +50,7 @@ from drift_retrain.aws.objects import (
     quarantine_object,
     resolve_event_key,
 )
-from drift_retrain.aws.storage import count_keys, current_revision, read_object
+from drift_retrain.aws.storage import count_keys, current_revision, read_object, write_json
 from drift_retrain.detect.ab_test import ab_look, resend_decision
 from drift_retrain.detect.actions import act_on_report, publish_page, replay_report, send_notice
 from drift_retrain.detect.context import DetectSettings, Outcome, Status
@@ -64,6 +64,7 @@ from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.report import DriftReport
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
 from drift_retrain.layout import recovery_prefix
+from drift_retrain.monitor.keys import is_capture_batch
 
 __all__ = ["process_object"]
 
@@ -73,6 +74,8 @@ logger = logging.getLogger(__name__)
 def _ignore_reason(bucket: str, key: str, settings: DetectSettings) -> str | None:
     if settings.data_bucket and bucket != settings.data_bucket:
         return f"bucket {bucket} is not the data bucket {settings.data_bucket}"
+    if is_capture_batch(key):
+        return None
     if not key.startswith(settings.incoming_prefix):
         return f"key {key} is outside {settings.incoming_prefix}"
     if key.endswith("/"):
@@ -175,6 +178,51 @@ def _handle_invalid(
     )
 
 
+def _check_capture_window(
+    clients: Any,
+    settings: DetectSettings,
+    batch: ObjectRef,
+    batch_id: str,
+    profile: BaselineProfile,
+    serving_model: str,
+    deferred: bool,
+) -> Outcome:
+    """A window batch the capture monitor wrote: checked on its captured predictions (no endpoint call)."""
+    from drift_retrain.capture.model_monitor import constraint_violations_json
+    from drift_retrain.monitor.check import check_window
+    from drift_retrain.monitor.reference import load_reference, reference_key
+
+    try:
+        settings.limits.check_object_size(batch.size)
+        body = read_object(clients.s3, batch.bucket, batch.key, batch.pinned_version)
+        report_obj, statistics = check_window(
+            body,
+            batch.key,
+            profile,
+            settings.drift,
+            reference=load_reference(
+                clients.s3, settings.data_bucket or batch.bucket, reference_key(settings.profile_key)
+            ),
+            batch_id=batch_id,
+            source_name=batch.uri,
+        )
+    except InvalidBatchError as error:
+        return _handle_invalid(clients, settings, batch, batch_id, error)
+    except ObjectNotFoundError as error:
+        return Outcome(status=Status.OBJECT_GONE, message=str(error), batch=batch, batch_id=batch_id)
+    outcome = act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
+    if not outcome.duplicate_report:  # Model Monitor's files beside the report, for tools that read them
+        folder = outcome.report_key.removesuffix(".json")
+        write_json(clients.s3, batch.bucket, f"{folder}/statistics.json", statistics)
+        write_json(
+            clients.s3,
+            batch.bucket,
+            f"{folder}/constraint_violations.json",
+            constraint_violations_json(outcome.report),
+        )
+    return outcome
+
+
 def process_object(
     clients: Any,
     settings: DetectSettings,
@@ -259,6 +307,8 @@ def process_object(
         else 0
     )
     champion_variant = ab["variants"]["champion"]["variant_name"] if ab else None
+    if is_capture_batch(key):
+        return _check_capture_window(clients, settings, batch, batch_id, profile, serving_model, deferred)
     frames: list[Any] = []
     written = None
     try:

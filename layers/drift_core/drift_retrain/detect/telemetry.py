@@ -21,7 +21,12 @@ IgnoredObjects              Count     the object is outside ``incoming/`` (or an
 SkippedBatches              Count     the object was deleted or overwritten before it could be read
 FeatureDriftStatistic       None      per feature, dimension ``Feature``: KS D or chi-square statistic
 FeatureEffectSize           None      per feature, dimension ``Feature``: PSI, when measured
+feature_baseline_drift_<f>  None      a capture window was checked: Model Monitor's distance per feature
+feature_non_null_<f>        None      a capture window was checked: the feature's non-missing share
 ==========================  ========  ===================================================================
+
+The last two carry Model Monitor's own metric names (``capture.model_monitor.metric_names``) in this
+service's namespace: a dashboard built on Model Monitor's metrics carries over by changing the namespace.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from drift_retrain.capture.model_monitor import metric_names
 from drift_retrain.detect.context import Outcome, Status
 
 __all__ = ["FEATURE_DIMENSION", "record_metrics"]
@@ -110,6 +116,9 @@ def record_metrics(metrics: Any, outcome: Outcome) -> None:
     if outcome.duplicate_delivery:
         metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
 
+    if report.get("monitor"):
+        for name, value in metric_names(report).items():
+            metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
     namespace = getattr(metrics, "namespace", None)
     service = getattr(metrics, "service", None)
     for feature in report.get("features") or []:

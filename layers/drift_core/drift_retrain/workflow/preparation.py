@@ -256,6 +256,7 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         retrain.schema,
         retrain.seed,
         limits=settings.limits,
+        trigger_key=retrain.batch["key"],
     )
     reader.frames[retrain.batch["key"]] = trigger_frame
     windows = windows_for(retrain, reader, strategies)

@@ -12,7 +12,11 @@
    report in its metadata;
 4. a lineage record ``reports/lineage/<execution>.json``: batch -> drift report -> execution -> training
    job -> model -> endpoint config -> endpoint;
-5. cleanup of this stack's endpoint configs and models (its prefix and its ``drift-retrain:stack`` tag)
+5. the prediction reference of the new champion (its holdout answers and score calibration, for prediction
+   drift and the estimated performance of captured traffic): ``models/<model>/prediction_reference.json``
+   and ``baseline/current/prediction_reference.json``, written before the profile
+   (:mod:`drift_retrain.monitor.reference`);
+6. cleanup of this stack's endpoint configs and models (its prefix and its ``drift-retrain:stack`` tag)
    older than the last N, never the ones the endpoint serves (:mod:`.cleanup`). Cleanup problems are
    reported, not raised: the promotion already happened.
 """
@@ -33,6 +37,7 @@ from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.env import env_value
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
+from drift_retrain.monitor.reference import reference_key, winner_reference, write_reference
 from drift_retrain.workflow import registry
 from drift_retrain.workflow.cleanup import clean_up
 from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
@@ -244,6 +249,15 @@ def _new_baseline(
             "promoted_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     )
+    reference = winner_reference(s3, event, profile.schema)
+    if reference is not None:
+        profile.metadata["prediction_reference"] = write_reference(
+            s3,
+            bucket,
+            reference,
+            f"{model_prefix}prediction_reference.json",
+            reference_key(settings.profile_key),
+        )
     body = profile.to_json_bytes()
     model_profile_key = f"{model_prefix}profile.json"
     storage.put_bytes(s3, bucket, model_profile_key, body, "application/json")

@@ -1,8 +1,10 @@
 """Reading the training windows from S3: the trigger pinned to its version, then each strategy's batches.
 
 Which batches a strategy wants is decided by pure functions (``window.order_window``,
-``change_window.since_change``); this module lists ``incoming/``, asks the drift reports, and reads each
-batch once even when several windows share it.
+``change_window.since_change``); this module lists ``incoming/`` and the capture monitor's labelled
+windows (``monitor/labelled/``, the newest revision of each, in time order with the ``incoming/`` ones),
+asks the drift reports, and reads each batch once even when several windows share it. A labelled window
+gives its joined rows only, without its ``_capture_*`` columns.
 
 Every object is streamed through the same reader as DetectDrift, sampled to ``WINDOW_MAX_ROWS`` rows
 and bounded by ``ReadLimits``, so memory stays flat whatever the object's size (never the whole object
@@ -32,11 +34,21 @@ from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import CsvBatch
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.monitor.frames import drop_meta, read_frame
+from drift_retrain.monitor.keys import LABELLED_PREFIX, is_capture_batch, parse_labelled_key
 from drift_retrain.workflow.change_window import read_verdicts, since_change
 from drift_retrain.workflow.partition_listing import listed_batches
 from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window
 
-__all__ = ["Window", "WindowReader", "labelled", "read_trigger", "stream_csv"]
+__all__ = [
+    "Window",
+    "WindowReader",
+    "labelled",
+    "newest_revisions",
+    "read_batch_rows",
+    "read_trigger",
+    "stream_csv",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +77,35 @@ def stream_csv(
         return reader(opened.stream, name=ref.key, limits=limits, **options)
 
 
+def read_batch_rows(
+    s3: Any, ref: ObjectRef, limits: ReadLimits | None, *, schema: Schema, max_rows: int, seed: int
+) -> pd.DataFrame:
+    """One batch's rows as the schema reads them: an ``incoming/`` CSV through the streaming reader, a
+    labelled capture window through the monitor's reader (its ``_capture_*`` columns dropped)."""
+    if not is_capture_batch(ref.key):
+        return stream_csv(s3, ref, limits, schema=schema, max_rows=max_rows, seed=seed).frame
+    limits = limits or ReadLimits()
+    limits.check_object_size(ref.size)
+    frame = drop_meta(read_frame(storage.read_object(s3, ref.bucket, ref.key, ref.pinned_version), schema))
+    return frame.sample(n=max_rows, random_state=seed).sort_index() if len(frame) > max_rows else frame
+
+
+def newest_revisions(listed: list[ListedBatch], trigger_key: str | None = None) -> list[ListedBatch]:
+    """The newest revision of each labelled window (an earlier one holds a subset of its rows); the
+    trigger's own window is represented by the trigger (a newer revision has its own retrain)."""
+    newest: dict[tuple[str, str, str], tuple[int, ListedBatch]] = {}
+    for batch in listed:
+        parsed = parse_labelled_key(batch.key)
+        if parsed is None:
+            continue
+        slot = (parsed.stream.endpoint, parsed.stream.variant, parsed.window)
+        if batch.key == trigger_key:
+            newest[slot] = (10**9, batch)
+        elif slot not in newest or parsed.revision > newest[slot][0]:
+            newest[slot] = (parsed.revision, batch)
+    return [batch for _, batch in newest.values()]
+
+
 def read_trigger(
     s3: Any,
     batch: Mapping[str, Any],
@@ -85,6 +126,9 @@ def read_trigger(
     to the revision DetectDrift checked (its version id), never held in memory whole.
     """
     ref = ObjectRef(bucket=batch["bucket"], key=batch["key"], version_id=batch.get("version_id"))
+    if champion is not None and not bootstrap and is_capture_batch(ref.key):
+        rows = read_batch_rows(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
+        return champion.schema, labelled(rows, champion.schema.label)
     if champion is not None and not bootstrap:
         table = stream_csv(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
         return champion.schema, labelled(table.frame, champion.schema.label)
@@ -117,8 +161,10 @@ class WindowReader:
         schema: Schema,
         seed: int,
         limits: ReadLimits | None = None,
+        trigger_key: str | None = None,
     ) -> None:
         self.s3, self.bucket, self.settings, self.schema, self.seed = s3, bucket, settings, schema, seed
+        self.trigger_key = trigger_key
         self.incoming_prefix = incoming_prefix
         self.limits = limits or ReadLimits()
         self.frames: dict[str, pd.DataFrame] = {}
@@ -128,9 +174,14 @@ class WindowReader:
 
     def listed(self) -> list[ListedBatch]:
         if self._listed is None:
-            self._listed = listed_batches(
+            incoming = listed_batches(
                 storage.list_objects(self.s3, self.bucket, self.incoming_prefix), self.incoming_prefix
             )
+            windows = [
+                ListedBatch(o.key, o.last_modified, o.etag, o.size)
+                for o in storage.list_objects(self.s3, self.bucket, LABELLED_PREFIX)
+            ]
+            self._listed = incoming + newest_revisions(windows, self.trigger_key)
         return self._listed
 
     def recent(self, trigger_key: str) -> Window:
@@ -186,7 +237,7 @@ class WindowReader:
                 size=listed.size if listed else None,
             )
             try:
-                table = stream_csv(
+                rows = read_batch_rows(
                     self.s3,
                     ref,
                     self.limits,
@@ -201,7 +252,7 @@ class WindowReader:
                 logger.warning("window batch skipped", exc_info=True, extra={"key": key})
                 self.unusable[key] = f"unreadable: {type(exc).__name__}: {clip(exc, 500)}"
                 return None
-            frame = labelled(table.frame, self.schema.label)
+            frame = labelled(rows, self.schema.label)
             if frame.empty:
                 self.unusable[key] = "no labelled rows"
                 return None

@@ -1,0 +1,65 @@
+"""PrepareTrainingData on the capture monitor's labelled windows: the newest revision of each window, in
+time order with the ``incoming/`` batches; only joined rows; no ``_capture_*`` column reaches training."""
+
+from __future__ import annotations
+
+import numpy as np
+from prepare_support import event, read_csv, seed_champion, settings
+from test_wf_windows import manifest_of, put_checked_batch
+from wf_helpers import BUCKET, make_frame
+
+from drift_retrain.monitor.frames import write_frame
+from drift_retrain.workflow.preparation import prepare_training_data
+
+LABELLED = "monitor/labelled/ep/AllTraffic/"
+
+
+def put_window(aws, key: str, frame, *, wrong: bool) -> None:
+    """A labelled window as the monitor writes it, and the report DetectDrift would have written."""
+    captured = frame.assign(
+        _capture_event_id=[f"{key}-{i}" for i in range(len(frame))],
+        _capture_row=0,
+        _capture_prediction="1",
+        _capture_score=np.linspace(0, 1, len(frame)),
+        _capture_model="champion-1",
+    )
+    put_checked_batch(aws, lambda _: write_frame(captured), key, frame, wrong=wrong)
+
+
+def test_since_change_walks_labelled_windows_and_incoming_batches_alike(aws, to_csv):
+    profile = seed_champion(aws.s3)
+    profile.metadata["model_name"] = "champion-1"
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=profile.to_json_bytes())
+    put_checked_batch(aws, to_csv, "incoming/b1.csv", make_frame(400, seed=1), wrong=False)
+    put_window(aws, f"{LABELLED}w000001-r01.csv", make_frame(200, seed=2, concept=1), wrong=True)
+    put_window(aws, f"{LABELLED}w000001-r02.csv", make_frame(300, seed=2, concept=1), wrong=True)
+    put_checked_batch(aws, to_csv, "incoming/b2.csv", make_frame(300, seed=3, concept=1), wrong=True)
+    put_window(aws, f"{LABELLED}w000002-r01.csv", make_frame(400, seed=4, concept=1), wrong=True)
+
+    data = prepare_training_data(
+        aws.s3, settings(candidates=("since_change", "recent")), event(f"{LABELLED}w000002-r01.csv")
+    )
+
+    manifest = manifest_of(aws, data)
+    # (moto's LastModified has one-second steps: within it, order_window breaks the tie by key)
+    assert [b["key"] for b in manifest["batches"]][0] == f"{LABELLED}w000002-r01.csv"
+    assert sorted(b["key"] for b in manifest["batches"]) == [
+        "incoming/b2.csv",
+        f"{LABELLED}w000001-r02.csv",  # the newest revision only: r01's rows are a subset of it
+        f"{LABELLED}w000002-r01.csv",
+    ]
+    assert sum(data["rows"].values()) == 1000
+    trained = read_csv(aws.s3, data["candidates"][0]["raw_training_data"]["key"], header=True)
+    assert not [c for c in trained.columns if c.startswith("_capture_")]
+    held_out = read_csv(aws.s3, "training/run-1/raw/test-data.csv.gz", header=True)
+    assert not [c for c in held_out.columns if c.startswith("_capture_")]
+
+
+def test_a_window_trigger_with_a_newer_revision_uses_the_trigger_not_both(aws, to_csv):
+    seed_champion(aws.s3)
+    put_window(aws, f"{LABELLED}w000001-r01.csv", make_frame(300, seed=2), wrong=True)
+    put_window(aws, f"{LABELLED}w000001-r02.csv", make_frame(400, seed=2), wrong=True)
+    data = prepare_training_data(
+        aws.s3, settings(candidates=("recent",)), event(f"{LABELLED}w000001-r01.csv")
+    )
+    assert [b["key"] for b in manifest_of(aws, data)["batches"]] == [f"{LABELLED}w000001-r01.csv"]
