@@ -31,7 +31,7 @@ copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"
 clients = LazyClients()
 
 
-@logger.inject_lambda_context(log_event=False, clear_state=True)
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -114,6 +114,7 @@ def test_each_function_writes_what_its_role_grants_and_nothing_else(template):
         "EvaluateCandidateFunction",
         "PromoteModelFunction",
         "AbTestFunction",
+        "MonitorCaptureFunction",
     }, granted
     for function, prefixes in granted.items():
         role = _role(f"{function}Role", template)

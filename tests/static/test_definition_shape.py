@@ -182,6 +182,8 @@ def test_no_path_reaches_the_lock_without_verifying_the_trigger(definition):
         "Setting override not allowed",
         "Merge the allowed setting overrides",
         "Use overridden settings",
+        "Is captured data encrypted with a KMS key",
+        "Encrypt captured data with the KMS key",
     }, seen
 
 

@@ -42,7 +42,7 @@ def test_since_change_walks_labelled_windows_and_incoming_batches_alike(aws, to_
 
     manifest = manifest_of(aws, data)
     # (moto's LastModified has one-second steps: within it, order_window breaks the tie by key)
-    assert [b["key"] for b in manifest["batches"]][0] == f"{LABELLED}w000002-r01.csv"
+    assert manifest["batches"][0]["key"] == f"{LABELLED}w000002-r01.csv"
     assert sorted(b["key"] for b in manifest["batches"]) == [
         "incoming/b2.csv",
         f"{LABELLED}w000001-r02.csv",  # the newest revision only: r01's rows are a subset of it
