@@ -105,3 +105,46 @@ def test_an_invalid_batch_gets_a_page_that_says_why():
     page = render_drift_html(report)
     assert 'class="verdict invalid"' in page and "line 8: expected 8 fields" in page
     assert "Chart.js v" not in page  # no charts, no library
+
+
+def _row(page: str, name: str) -> str:
+    return re.search(rf'<tr class="[^"]*" data-feature="{name}">(.*?)</tr>', page, re.S).group(1)
+
+
+def test_effect_cells_are_named_by_the_reports_own_metric(drifted_report):
+    region = next(f for f in drifted_report["features"] if f["name"] == "region")
+    assert region["effect_size_metric"] == "cohen_w"
+    page = render_drift_html(drifted_report)
+    assert "<th" in page and ">PSI<" not in page  # no column hard-coded to one metric
+    assert "Cohen&#x27;s w " in _row(page, "region") or "Cohen's w " in _row(page, "region")
+    assert "PSI" not in _row(page, "region")
+
+
+def test_the_legend_states_each_metrics_own_floor(drifted_report):
+    page = render_drift_html(drifted_report)
+    legend = re.search(r'<p class="legend">Plots.*?</p>', page, re.S).group(0)
+    assert "w 0.07" in legend and "its PSI reaches" not in legend
+
+
+def test_a_ks_d_effect_from_the_stats_branch_is_labelled_d_with_its_floor(drifted_report):
+    report = json.loads(json.dumps(drifted_report))
+    x0 = next(f for f in report["features"] if f["name"] == "x0")
+    x0.update(effect_size_metric="ks_d", effect_size=0.04, effect="measured")
+    report["config"]["ks_effect_floor"] = 0.025
+    page = render_drift_html(report)
+    assert "KS D 0.04" in _row(page, "x0")
+    assert "KS D 0.025" in page
+
+
+def test_the_statistic_column_names_each_statistic(drifted_report):
+    page = render_drift_html(drifted_report)
+    assert re.search(r">D \d", _row(page, "x0"))
+    assert re.search(r">χ² \d", _row(page, "region"))
+
+
+def test_too_few_rows_says_how_many_against_the_minimum(drifted_report):
+    report = json.loads(json.dumps(drifted_report))
+    x0 = next(f for f in report["features"] if f["name"] == "x0")
+    x0.update(effect="insufficient_data", effect_size=None, rows=988)
+    report["config"]["min_effect_rows"] = 1000
+    assert "too few rows for PSI (988 of 1,000)" in _row(render_drift_html(report), "x0")

@@ -32,6 +32,11 @@ __all__ = ["TEST_NAMES", "feature_order", "render_drift_html"]
 
 #: Short names for the feature table (the full name is the cell's tooltip).
 TEST_SHORT = {"ks": "KS", "chi2": "chi-square"}
+#: The statistic each test reports, named in its cell so KS D and chi-square values are never confused.
+STATISTIC_NAMES = {"ks": "D", "chi2": "χ²"}
+#: Effect-size metrics as the report JSON names them (``effect_size_metric``), and the setting holding each floor.
+EFFECT_NAMES = {"psi": "PSI", "cohen_w": "Cohen's w", "ks_d": "KS D"}
+EFFECT_FLOORS = {"psi": "psi_floor", "cohen_w": "category_effect_floor", "ks_d": "ks_effect_floor"}
 TEST_NAMES = {
     "ks": "Kolmogorov-Smirnov",
     "chi2": "chi-square",
@@ -181,8 +186,8 @@ def _features_section(report: Mapping[str, Any], charts: Charts, fallback: Mappi
         f'<span class="swatch" style="background:{BATCH_COLOUR}"></span>batch'
         f'<span class="swatch" style="background:{NEW_COLOUR}"></span>category the baseline never saw. '
         f"Numeric columns on the baseline's deciles. A column drifts when its test is significant after "
-        f"{esc(config.get('correction', 'holm'))} correction at alpha {fmt_num(config.get('alpha'))} and its PSI "
-        f"reaches {fmt_num(config.get('psi_floor'))}. Click a header to sort.</p>"
+        f"{esc(config.get('correction', 'holm'))} correction at alpha {fmt_num(config.get('alpha'))} and its effect "
+        f"reaches that metric's floor ({esc(_floors_text(report, config))}). Click a header to sort.</p>"
     )
     headers = [
         "feature",
@@ -190,7 +195,7 @@ def _features_section(report: Mapping[str, Any], charts: Charts, fallback: Mappi
         "test",
         "statistic",
         "p (corrected)",
-        "PSI",
+        "effect",
         "missing",
         "verdict",
         ("baseline vs batch", "nosort"),
@@ -218,7 +223,7 @@ def _feature_row(
         f"<td>{esc(feature.get('kind'))}</td>",
         f'<td title="{esc(TEST_NAMES.get(feature.get("test"), feature.get("test")))}">'
         f"{esc(TEST_SHORT.get(feature.get('test'), feature.get('test')))}</td>",
-        f'<td class="num" data-v="{_float(feature.get("statistic"), -1)}">{fmt_num(feature.get("statistic"))}</td>',
+        _statistic_cell(feature),
         f'<td class="num" data-v="{_float(feature.get("p_value_adjusted"), 1)}">{fmt_p(feature.get("p_value_adjusted"))}</td>',
         _psi_cell(feature, config),
         _missing_cell(feature),
@@ -228,11 +233,48 @@ def _feature_row(
     return f'<tr class="{"drifted" if drifted else ""}" data-feature="{esc(name)}">{"".join(cells)}</tr>'
 
 
+def effect_name(feature: Mapping[str, Any]) -> str:
+    """The feature's effect metric as the report JSON names it, in words (PSI when the JSON names none)."""
+    metric = str(feature.get("effect_size_metric") or "psi")
+    return EFFECT_NAMES.get(metric, metric)
+
+
+def effect_floor(feature: Mapping[str, Any], config: Mapping[str, Any]) -> Any:
+    """The floor the report's settings hold for this feature's effect metric (None when not recorded)."""
+    return config.get(EFFECT_FLOORS.get(str(feature.get("effect_size_metric") or "psi"), ""))
+
+
+def _floors_text(report: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    used = dict.fromkeys(str(f.get("effect_size_metric") or "psi") for f in report.get("features") or [])
+    parts = [
+        f"{EFFECT_NAMES.get(m, m)} {fmt_num(config.get(EFFECT_FLOORS.get(m, '')))}"
+        for m in used
+        if config.get(EFFECT_FLOORS.get(m, "")) is not None
+    ]
+    return ", ".join(parts) or "not recorded"
+
+
+def _statistic_cell(feature: Mapping[str, Any]) -> str:
+    value = feature.get("statistic")
+    name = STATISTIC_NAMES.get(str(feature.get("test")))
+    text = fmt_num(value) if value is None or not name else f"{name} {fmt_num(value)}"
+    return f'<td class="num" data-v="{_float(value, -1)}">{esc(text)}</td>'
+
+
 def _psi_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    name = effect_name(feature)
     if feature.get("effect") == "insufficient_data" or feature.get("effect_size") is None:
-        why = f"PSI needs at least {fmt_count(config.get('min_effect_rows'))} rows; the corrected test decides alone"
-        return f'<td class="num" data-v="-1" title="{esc(why)}">too few rows for PSI</td>'
-    return f'<td class="num" data-v="{_float(feature.get("effect_size"), -1)}">{fmt_num(feature.get("effect_size"))}</td>'
+        minimum = fmt_count(config.get("min_effect_rows"))
+        rows = feature.get("rows")
+        have = f"{fmt_count(rows)} of {minimum}" if isinstance(rows, int) else f"under {minimum}"
+        why = f"{name} needs at least {minimum} non-missing rows; the corrected test decides alone"
+        return (
+            f'<td class="num" data-v="-1" title="{esc(why)}">too few rows for {esc(name)} ({esc(have)})</td>'
+        )
+    return (
+        f'<td class="num" data-v="{_float(feature.get("effect_size"), -1)}">'
+        f"{esc(name)} {fmt_num(feature.get('effect_size'))}</td>"
+    )
 
 
 def _missing_cell(feature: Mapping[str, Any]) -> str:
@@ -254,7 +296,10 @@ def _verdict_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     if _float(feature.get("p_value_adjusted"), 1.0) > alpha:
         why = "not significant after correction"
     elif feature.get("effect_size") is not None:
-        why = f"significant, but PSI {fmt_num(feature.get('effect_size'))} is below the floor {fmt_num(config.get('psi_floor'))}"
+        why = (
+            f"significant, but {effect_name(feature)} {fmt_num(feature.get('effect_size'))} "
+            f"is below the floor {fmt_num(effect_floor(feature, config))}"
+        )
     else:
         why = "no drift"
     return f'<span class="tag">no drift</span> <span class="why">{esc(why)}</span>'
