@@ -148,3 +148,33 @@ def test_too_few_rows_says_how_many_against_the_minimum(drifted_report):
     x0.update(effect="insufficient_data", effect_size=None, rows=988)
     report["config"]["min_effect_rows"] = 1000
     assert "too few rows for PSI (988 of 1,000)" in _row(render_drift_html(report), "x0")
+
+
+def _concept_spec(page: str) -> dict:
+    [spec] = [s for s in _chart_specs(page) if s["config"]["data"]["labels"][:1] == ["this batch"]]
+    return spec["config"]
+
+
+def test_the_concept_chart_is_pink_only_on_concept_drift_and_draws_the_threshold(
+    drifted_report, stable_report
+):
+    from drift_retrain.reports.feature_charts import ALARM_INTERVAL, QUIET_INTERVAL
+
+    drifted, calm = render_drift_html(drifted_report), render_drift_html(stable_report)
+    assert _concept_spec(drifted)["data"]["datasets"][1]["backgroundColor"][0] == ALARM_INTERVAL
+    assert _concept_spec(calm)["data"]["datasets"][1]["backgroundColor"][0] == QUIET_INTERVAL
+    concept = stable_report["concept_drift"]
+    [line] = [d for d in _concept_spec(calm)["data"]["datasets"] if d["label"] == "decision threshold"]
+    expected = round(100 * (concept["baseline_error_rate"] + concept["margin"]), 2)
+    assert line["data"] == [expected] * len(line["data"])
+    legend = re.search(r'<p class="legend" id="concept-legend">(.*?)</p>', calm, re.S).group(1)
+    assert "this batch (no concept drift)" in legend and "holdout" in legend
+    assert "decision threshold" in legend and "minimum rise" in legend
+    assert "concept drift detected" in re.search(r'id="concept-legend">(.*?)</p>', drifted, re.S).group(1)
+
+
+def test_mini_charts_label_every_bin_and_read_in_percent(drifted_report):
+    page = render_drift_html(drifted_report)
+    minis = [s for s in _chart_specs(page) if s["config"]["data"]["labels"][:1] != ["this batch"]]
+    assert minis and all(s["percent"] == "y" for s in minis)
+    assert all(s["config"]["options"]["scales"]["x"]["ticks"]["autoSkip"] is False for s in minis)

@@ -9,11 +9,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from drift_retrain.reports.feature_charts import (
+    ALARM_INTERVAL,
     BASELINE_COLOUR,
     BATCH_COLOUR,
+    HOLDOUT_INTERVAL,
     NEW_COLOUR,
+    QUIET_INTERVAL,
+    REFERENCE_INTERVAL,
     categorical_chart,
     concept_chart,
+    concept_threshold,
     numeric_chart,
 )
 from drift_retrain.reports.formatting import (
@@ -136,6 +141,34 @@ def _interval(concept: Mapping[str, Any], rate_key: str, rows_key: str) -> str:
     return "" if interval is None else f" (95% interval {fmt_rate(interval[0])} to {fmt_rate(interval[1])})"
 
 
+def _swatch(colour: str) -> str:
+    return f'<span class="swatch" style="background:{colour}"></span>'
+
+
+def _concept_legend(concept: Mapping[str, Any]) -> str:
+    """What each colour and mark of the concept chart means (the chart's own legend cannot say it)."""
+    batch = (
+        f"{_swatch(ALARM_INTERVAL)}this batch (concept drift detected)"
+        if concept.get("detected")
+        else f"{_swatch(QUIET_INTERVAL)}this batch (no concept drift)"
+    )
+    parts = [
+        "Diamond: error rate; bar: its 95% interval.",
+        batch,
+        f"{_swatch(HOLDOUT_INTERVAL)}the champion's holdout",
+    ]
+    if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
+        parts.append(f"{_swatch(REFERENCE_INTERVAL)}reference")
+    threshold = concept_threshold(concept)
+    if threshold is not None:
+        parts.append(
+            f'<span class="dash"></span>decision threshold {esc(fmt_rate(threshold))} '
+            f"(holdout {esc(fmt_rate(concept.get('baseline_error_rate')))} + minimum rise "
+            f"{esc(fmt_rate(concept.get('margin')))})"
+        )
+    return f'<p class="legend" id="concept-legend">{" ".join(parts)}</p>'
+
+
 def _concept_section(concept: Mapping[str, Any], charts: Charts) -> str:
     head = "<h2>Concept drift: is the champion still right?</h2>"
     if not concept.get("tested"):
@@ -170,6 +203,7 @@ def _concept_section(concept: Mapping[str, Any], charts: Charts) -> str:
         ""
         if config is None
         else charts.canvas(config, width=420, height=220, label=f"{metric} of the champion", percent_axis="y")
+        + _concept_legend(concept)
     )
     return f'{head}<div class="panel grid" id="concept"><ul>{"".join(rows)}</ul>{chart}</div>'
 
@@ -214,7 +248,9 @@ def _feature_row(
     plot = (
         ""
         if chart_config is None
-        else charts.canvas(chart_config, width=300, height=95, label=f"{name}: baseline vs batch")
+        else charts.canvas(
+            chart_config, width=300, height=110, label=f"{name}: baseline vs batch", percent_axis="y"
+        )
     )
     new_tags = "".join(f' <span class="tag new">new: {esc(level)}</span>' for level in new)
     drifted = bool(feature.get("drifted"))
