@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from reports_support import check, make_frame
 
+import drift_retrain.reports
 from drift_retrain.reports import render_drift_html
 from drift_retrain.reports.feature_charts import NEW_COLOUR
+
+CSS = Path(drift_retrain.reports.__file__).parent / "assets" / "report.css"
 
 
 def _chart_specs(page: str) -> list[dict]:
@@ -178,3 +182,51 @@ def test_mini_charts_label_every_bin_and_read_in_percent(drifted_report):
     minis = [s for s in _chart_specs(page) if s["config"]["data"]["labels"][:1] != ["this batch"]]
     assert minis and all(s["percent"] == "y" for s in minis)
     assert all(s["config"]["options"]["scales"]["x"]["ticks"]["autoSkip"] is False for s in minis)
+
+
+def test_label_shares_are_shown_and_label_drift_has_a_card(stable_report):
+    report = json.loads(json.dumps(stable_report))
+    label = report["label_drift"]
+    label["baseline"]["top"] = {"0": 0.745, "1": 0.255}
+    label["batch"]["top"] = {"0": 0.675, "1": 0.325}
+    label["drifted"] = True
+    page = render_drift_html(report)
+    shares = re.search(r'<table id="label-shares">(.*?)</table>', page, re.S).group(1)
+    assert re.search(r"<td>1</td><td class=\"num\">25\.5%</td><td class=\"num\">32\.5%</td>", shares)
+    assert "<b>yes</b><span>label drift</span>" in page
+    assert "<b>no</b><span>label drift</span>" in render_drift_html(stable_report)
+
+
+def test_a_quarantined_page_gives_the_copy_the_reason_file_and_a_fix():
+    report = {
+        "status": "invalid",
+        "error": "line 8: expected 8 fields, found 9",
+        "error_code": "ragged_row",
+        "batch_id": "bad",
+        "source": "s3://drift-data/incoming/bad.csv",
+    }
+    panel = re.search(
+        r'<div class="panel" id="quarantine">(.*?)</div>', render_drift_html(report), re.S
+    ).group(1)
+    assert "s3://drift-data/quarantine/incoming/bad.csv</code>" in panel
+    assert "s3://drift-data/quarantine/incoming/bad.csv.error.json" in panel
+    assert "more or fewer fields than the header" in panel and "upload it again" in panel
+    local = render_drift_html({**report, "source": "/tmp/bad.csv"})
+    assert "nothing was copied" in local and "quarantine/" not in local
+
+
+def test_the_footer_names_settings_in_words_not_raw_keys(drifted_report):
+    page = render_drift_html(drifted_report)
+    footer = page[page.index("<footer>") :]
+    assert "<details" in footer and "significance level" in footer and "Cohen&#x27;s w floor" in footer
+    assert "category_effect_floor 0.07" not in footer  # the raw key appears only as a tooltip
+    assert "psi_floor" not in re.sub(r'title="[^"]*"', "", footer)
+
+
+def test_misclassified_rows_are_data_rows_and_predictions_not_alarm_red(drifted_report):
+    page = render_drift_html(drifted_report)
+    table = page[page.index('<table id="misclassified"') :]
+    assert "data row</th>" in table and "prediction (wrong)</th>" in table
+    assert "file line N + 1" in page
+    [rule] = [line for line in CSS.read_text().splitlines() if line.startswith("td.pred")]
+    assert "color" not in rule

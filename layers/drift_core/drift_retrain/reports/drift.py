@@ -31,6 +31,8 @@ from drift_retrain.reports.formatting import (
     wilson_interval,
 )
 from drift_retrain.reports.page import Charts, esc, render_page, table
+from drift_retrain.reports.quarantine import quarantine_panel
+from drift_retrain.reports.settings import settings_footer
 from drift_retrain.reports.verdict import drift_verdict
 
 __all__ = ["TEST_NAMES", "feature_order", "render_drift_html"]
@@ -82,6 +84,8 @@ def render_drift_html(
         f"{esc(verdict.sentence)}</div>",
     ]
     charts = Charts()
+    if report.get("status") != "ok":
+        parts.append(quarantine_panel(report))
     if report.get("status") == "ok":
         parts += [
             _cards(report),
@@ -122,6 +126,7 @@ def _cards(report: Mapping[str, Any]) -> str:
             "yes" if concept.get("detected") else ("no" if concept.get("tested") else "not tested"),
             "concept drift",
         ),
+        (_label_card(report.get("label_drift")), "label drift"),
     ]
     return (
         '<div class="cards">'
@@ -341,14 +346,47 @@ def _verdict_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     return f'<span class="tag">no drift</span> <span class="why">{esc(why)}</span>'
 
 
+def _label_card(label: Mapping[str, Any] | None) -> str:
+    if not label or not label.get("tested", True) or label.get("p_value") is None:
+        return "not tested"
+    return "yes" if label.get("drifted") else "no"
+
+
 def _label_section(label: Mapping[str, Any] | None) -> str:
     if not label:
         return ""
     state = "moved" if label.get("drifted") else "did not move"
+    shares = label_shares(label)
+    rows = "".join(
+        f'<tr><td>{esc(level)}</td><td class="num">{esc(fmt_rate(base))}</td>'
+        f'<td class="num">{esc(fmt_rate(batch))}</td></tr>'
+        for level, base, batch in shares
+    )
+    share_table = (
+        f'<table id="label-shares"><thead><tr><th>class</th><th>baseline share</th><th>batch share</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+        if shares
+        else ""
+    )
     return (
         f'<h2>Label</h2><div class="panel" id="label">The label distribution ({esc(label.get("name"))}) {state}: '
-        f"{esc(TEST_NAMES.get(label.get('test'), label.get('test')))}, p {esc(fmt_p(label.get('p_value')))}.</div>"
+        f"{esc(TEST_NAMES.get(label.get('test'), label.get('test')))}, p {esc(fmt_p(label.get('p_value')))}"
+        f"{_label_effect(label)}.{share_table}</div>"
     )
+
+
+def _label_effect(label: Mapping[str, Any]) -> str:
+    if label.get("effect_size") is None:
+        return ""
+    return f", {esc(effect_name(label))} {esc(fmt_num(label.get('effect_size')))}"
+
+
+def label_shares(label: Mapping[str, Any]) -> list[tuple[str, float | None, float | None]]:
+    """(class, baseline share, batch share) for every class either side recorded, baseline's order first."""
+    base = (label.get("baseline") or {}).get("top") or {}
+    batch = (label.get("batch") or {}).get("top") or {}
+    levels = list(dict.fromkeys([*base, *batch]))
+    return [(str(level), base.get(level, 0.0), batch.get(level, 0.0)) for level in levels]
 
 
 def _misclassified_section(report: Mapping[str, Any]) -> str:
@@ -380,14 +418,14 @@ def _misclassified_section(report: Mapping[str, Any]) -> str:
     ]
     note = (
         f'<p class="legend">A seeded sample of {len(rows)} labelled rows the champion got wrong (at most 20), '
-        "with its prediction; the columns are the batch's.</p>"
+        'with its prediction; the columns are the batch\'s. "Data row" counts data rows from 1; with a header '
+        "line and no field spanning lines, data row N is file line N + 1 (the line reading errors name).</p>"
     )
-    return head + note + table(order, body, table_id="misclassified")
+    headers = [
+        "data row" if c == "row" else ("prediction (wrong)" if c == "prediction" else c) for c in order
+    ]
+    return head + note + table(headers, body, table_id="misclassified")
 
 
 def _footer(report: Mapping[str, Any]) -> str:
-    config = report.get("config") or {}
-    settings = ", ".join(
-        f"{k} {esc(v)}" for k, v in sorted(config.items()) if not isinstance(v, (list, dict))
-    )
-    return f"<footer>drift-retrain report version {esc(report.get('report_version'))}. Settings: {settings}.</footer>"
+    return settings_footer(report)
