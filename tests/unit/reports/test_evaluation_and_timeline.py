@@ -148,3 +148,95 @@ def test_timeline_points_link_each_batch_to_its_drift_report():
     page = render_timeline_html(timeline, reports.get)
     assert page.count('<a href="reports/drift/') == 3 and "40.0%" not in page and "41.0%" in page
     assert page.count("<tr data-outcome=") == 4
+
+
+def _run_with_a_gap():
+    """Labelled, unlabelled (drift alert), labelled and promoted, quarantined."""
+    timeline = {
+        "batches": [
+            {"file": "a.csv", "outcome": "no_drift", "detect": {"report_key": "reports/drift/a.json"}},
+            {"file": "u.csv", "outcome": "drift_alert", "detect": {"report_key": "reports/drift/u.json"}},
+            {
+                "file": "b.csv",
+                "outcome": "promoted",
+                "detect": {"report_key": "reports/drift/b.json"},
+                "concept_drift": True,
+                "execution": {"name": "run-b"},
+                "evaluation": {"metric": "error_rate", "candidate": 0.005},
+            },
+            {
+                "file": "q.csv",
+                "outcome": "quarantined",
+                "detect": {
+                    "report_key": "reports/drift/q.json",
+                    "quarantine_key": "quarantine/incoming/q.csv",
+                },
+            },
+        ]
+    }
+    tested = {"tested": True, "metric": "error_rate", "baseline_error_rate": 0.031}
+    profile = {"model_name": "champion-1"}
+    reports = {
+        "reports/drift/a.json": {
+            "status": "ok",
+            "checked_at": "2026-12-05T09:00:00Z",
+            "profile": profile,
+            "features": [{}] * 5,
+            "concept_drift": {**tested, "error_rate": 0.048},
+        },
+        "reports/drift/u.json": {
+            "status": "ok",
+            "checked_at": "2026-12-05T09:01:00Z",
+            "profile": profile,
+            "features": [{}] * 5,
+            "concept_drift": {"tested": False, "reason": "no labels"},
+        },
+        "reports/drift/b.json": {
+            "status": "ok",
+            "checked_at": "2026-12-05T09:02:00Z",
+            "profile": profile,
+            "features": [{}] * 5,
+            "concept_drift": {**tested, "error_rate": 0.404},
+        },
+        "reports/drift/q.json": {"status": "invalid", "checked_at": "2026-12-05T09:03:00Z"},
+    }
+    return timeline, reports
+
+
+def _timeline_chart(page: str) -> dict:
+    import json
+    import re
+
+    data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+    [spec] = json.loads(data.group(1).replace("<\\/", "</"))["charts"]
+    return spec
+
+
+def test_the_serving_line_breaks_at_an_unlabelled_batch_and_events_have_markers():
+    timeline, reports = _run_with_a_gap()
+    spec = _timeline_chart(render_timeline_html(timeline, reports.get))
+    serving, _, new_model, events = spec["config"]["data"]["datasets"]
+    assert serving["data"] == [4.8, None, 40.4, None] and serving["spanGaps"] is False
+    assert serving["pointStyle"] == "circle"  # one triangle per promotion at most: the new model's star
+    assert new_model["pointStyle"] == "star" and new_model["data"] == [None, None, 0.5, None]
+    assert events["data"] == [None, 0, 0, 0]
+    assert events["pointStyle"][1:] == ["triangle", "star", "rect"]
+    assert spec["config"]["options"]["plugins"]["legend"]["labels"]["usePointStyle"] is True
+    assert spec["percent"] == "y"
+    assert spec["config"]["data"]["labels"][1] == ["u.csv", "drift alert"]
+
+
+def test_the_table_says_not_tested_and_shows_time_model_and_words():
+    import re
+
+    timeline, reports = _run_with_a_gap()
+    page = render_timeline_html(timeline, reports.get)
+    rows = re.findall(r"<tr data-outcome=\"(\w+)\">(.*?)</tr>", page, re.S)
+    cells = {outcome: re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for outcome, row in rows}
+    assert cells["drift_alert"][8] == "not tested" and cells["drift_alert"][7] == "0 of 5"
+    assert cells["quarantined"][7] == "not tested" and cells["quarantined"][8] == "not tested"
+    assert cells["no_drift"][8] == "no" and cells["promoted"][8] == "yes"
+    assert cells["no_drift"][2] == "2026-12-05T09:00:00Z" and cells["no_drift"][3] == "champion-1"
+    assert ">drift alert</span>" in page and ">drift_alert<" not in page
+    assert "quarantine/incoming/q.csv" in cells["quarantined"][1]
+    assert "The serving line breaks where a batch had no labels" in page
