@@ -169,3 +169,31 @@ def test_evaluation_page_reads_in_percentages_with_intervals(browser, site):
     labels = page.evaluate("() => document.querySelector('canvas.chart').chart.data.labels")
     assert all(label.endswith("%") for label in labels), labels
     page.close()
+
+
+@pytest.mark.skipif(
+    not hasattr(__import__("drift_retrain.reports.page").reports.page, "json_for_script"),
+    reason="needs page.json_for_script (the \\u-escaping JSON writer); before it, '<!--' became '<\\!--'",
+)
+def test_a_hostile_category_neither_breaks_the_page_nor_its_sorting(browser, site, tmp_path):
+    import json
+
+    from drift_retrain.reports import render_drift_html
+
+    source = next((site / "reports" / "drift").glob("batch-02-covariate-shift-unlabelled*.json"))
+    report = json.loads(source.read_text())
+    hostile = "</script><!--"
+    region = next(f for f in report["features"] if f["name"] == "region")
+    region["batch"]["top"] = {hostile: 0.5, **region["batch"]["top"]}
+    path = tmp_path / "hostile.html"
+    path.write_text(render_drift_html(report))
+    page, errors, requests = _open(browser, path, None)
+    assert errors == [] and requests == []
+    names = _column(page, "features", "data-feature")
+    page.click("#features th:has-text('feature')")
+    assert _column(page, "features", "data-feature") == sorted(names, key=str.lower)
+    labels = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#features canvas.chart')).flatMap(c => c.chart.data.labels)"
+    )
+    assert hostile in labels
+    page.close()
