@@ -128,4 +128,90 @@ def test_a_category_that_closes_the_script_element_still_draws_and_sorts(browser
     names = _column(page, "features", "data-feature")
     page.click("#features th:has-text('feature')")
     assert _column(page, "features", "data-feature") == sorted(names, key=str.lower)
+
+
+MINI_CHART_TICKS = """() => Array.from(document.querySelectorAll('#features canvas.chart')).map(c => ({
+    labels: c.chart.data.labels.length,
+    shown: c.chart.scales.x.ticks.length,
+    y: c.chart.scales.y.ticks.map(t => t.label),
+}))"""
+
+
+def test_drift_report_legends_axes_and_effect_labels(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == []
+    for chart in page.evaluate(MINI_CHART_TICKS):
+        assert chart["shown"] == chart["labels"], chart  # every bin and every category keeps its label
+        assert all(label.endswith("%") for label in chart["y"]), chart
+    legend = page.locator("#concept-legend").inner_text()
+    assert "concept drift detected" in legend and "holdout" in legend and "decision threshold" in legend
+    effects = page.eval_on_selector_all("#features tbody tr", "rows => rows.map(r => r.cells[5].innerText)")
+    assert all(text.split()[0] in ("PSI", "Cohen's", "KS", "too") for text in effects), effects
+    assert "PSI" not in page.locator("#features thead").inner_text()
+    page.close()
+
+
+TIMELINE_CHART = """() => {
+    const chart = document.querySelector('canvas.chart').chart;
+    const title = chart.options.plugins.tooltip.callbacks.title([{chart: chart, dataIndex: 0}]);
+    const item = {raw: 4.8, formattedValue: '4.8', dataset: chart.data.datasets[0]};
+    return {
+        serving: chart.data.datasets[0].data,
+        spanGaps: chart.data.datasets[0].spanGaps,
+        events: chart.data.datasets[3].data,
+        legendPointStyle: chart.options.plugins.legend.labels.usePointStyle,
+        title: title,
+        label: chart.options.plugins.tooltip.callbacks.label(item),
+        yTicks: chart.scales.y.ticks.map(t => t.label),
+    };
+}"""
+
+
+def test_timeline_breaks_the_line_marks_events_and_says_not_tested(browser, site):
+    page, errors, _ = _open(browser, site / "timeline.html", None)
+    assert errors == []
+    chart = page.evaluate(TIMELINE_CHART)
+    outcomes = _column(page, "batches", "data-outcome")
+    assert chart["spanGaps"] is False and None in chart["serving"]  # the unlabelled batch breaks the line
+    assert [v is not None for v in chart["events"]] == [o != "no_drift" for o in outcomes]
+    assert chart["legendPointStyle"] is True
+    assert " · " in chart["title"] and "," not in chart["title"]
+    assert chart["label"].endswith("4.8%") and all(t.endswith("%") for t in chart["yTicks"])
+    alert = page.locator("#batches tbody tr[data-outcome='drift_alert']").first
+    assert "not tested" in alert.inner_text() and "drift alert" in alert.inner_text()
+    assert "drift_alert" not in page.locator("#batches tbody").inner_text()
+    page.close()
+
+
+def test_evaluation_page_reads_in_percentages_with_intervals(browser, site):
+    page, errors, _ = _open(browser, site / "reports" / "evaluation" / "run-1.html", None)
+    assert errors == []
+    text = page.locator("body").inner_text()
+    assert "95% interval" in text and "relative" not in text and "0.035" not in text
+    labels = page.evaluate("() => document.querySelector('canvas.chart').chart.data.labels")
+    assert all(label.endswith("%") for label in labels), labels
+    page.close()
+
+
+def test_a_hostile_category_neither_breaks_the_page_nor_its_sorting(browser, site, tmp_path):
+    import json
+
+    from drift_retrain.reports import render_drift_html
+
+    source = next((site / "reports" / "drift").glob("batch-02-covariate-shift-unlabelled*.json"))
+    report = json.loads(source.read_text())
+    hostile = "</script><!--"
+    region = next(f for f in report["features"] if f["name"] == "region")
+    region["batch"]["top"] = {hostile: 0.5, **region["batch"]["top"]}
+    path = tmp_path / "hostile.html"
+    path.write_text(render_drift_html(report))
+    page, errors, requests = _open(browser, path, None)
+    assert errors == [] and requests == []
+    names = _column(page, "features", "data-feature")
+    page.click("#features th:has-text('feature')")
+    assert _column(page, "features", "data-feature") == sorted(names, key=str.lower)
+    labels = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#features canvas.chart')).flatMap(c => c.chart.data.labels)"
+    )
+    assert hostile in labels
     page.close()

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from reports_support import check, make_frame
 
+import drift_retrain.reports
 from drift_retrain.reports import render_drift_html
 from drift_retrain.reports.feature_charts import NEW_COLOUR
+
+CSS = Path(drift_retrain.reports.__file__).parent / "assets" / "report.css"
 
 
 def _chart_specs(page: str) -> list[dict]:
@@ -105,3 +109,124 @@ def test_an_invalid_batch_gets_a_page_that_says_why():
     page = render_drift_html(report)
     assert 'class="verdict invalid"' in page and "line 8: expected 8 fields" in page
     assert "Chart.js v" not in page  # no charts, no library
+
+
+def _row(page: str, name: str) -> str:
+    return re.search(rf'<tr class="[^"]*" data-feature="{name}">(.*?)</tr>', page, re.S).group(1)
+
+
+def test_effect_cells_are_named_by_the_reports_own_metric(drifted_report):
+    region = next(f for f in drifted_report["features"] if f["name"] == "region")
+    assert region["effect_size_metric"] == "cohen_w"
+    page = render_drift_html(drifted_report)
+    assert "<th" in page and ">PSI<" not in page  # no column hard-coded to one metric
+    assert "Cohen&#x27;s w " in _row(page, "region") or "Cohen's w " in _row(page, "region")
+    assert "PSI" not in _row(page, "region")
+
+
+def test_the_legend_states_each_metrics_own_floor(drifted_report):
+    page = render_drift_html(drifted_report)
+    legend = re.search(r'<p class="legend">Plots.*?</p>', page, re.S).group(0)
+    assert "w 0.07" in legend and "its PSI reaches" not in legend
+
+
+def test_a_ks_d_effect_from_the_stats_branch_is_labelled_d_with_its_floor(drifted_report):
+    report = json.loads(json.dumps(drifted_report))
+    x0 = next(f for f in report["features"] if f["name"] == "x0")
+    x0.update(effect_size_metric="ks_d", effect_size=0.04, effect="measured")
+    report["config"]["ks_effect_floor"] = 0.025
+    page = render_drift_html(report)
+    assert "KS D 0.04" in _row(page, "x0")
+    assert "KS D 0.025" in page
+
+
+def test_the_statistic_column_names_each_statistic(drifted_report):
+    page = render_drift_html(drifted_report)
+    assert re.search(r">D \d", _row(page, "x0"))
+    assert re.search(r">χ² \d", _row(page, "region"))
+
+
+def test_too_few_rows_says_how_many_against_the_minimum(drifted_report):
+    report = json.loads(json.dumps(drifted_report))
+    x0 = next(f for f in report["features"] if f["name"] == "x0")
+    x0.update(effect="insufficient_data", effect_size=None, rows=988)
+    report["config"]["min_effect_rows"] = 1000
+    assert "too few rows for PSI (988 of 1,000)" in _row(render_drift_html(report), "x0")
+
+
+def _concept_spec(page: str) -> dict:
+    [spec] = [s for s in _chart_specs(page) if s["config"]["data"]["labels"][:1] == ["this batch"]]
+    return spec["config"]
+
+
+def test_the_concept_chart_is_pink_only_on_concept_drift_and_draws_the_threshold(
+    drifted_report, stable_report
+):
+    from drift_retrain.reports.feature_charts import ALARM_INTERVAL, QUIET_INTERVAL
+
+    drifted, calm = render_drift_html(drifted_report), render_drift_html(stable_report)
+    assert _concept_spec(drifted)["data"]["datasets"][1]["backgroundColor"][0] == ALARM_INTERVAL
+    assert _concept_spec(calm)["data"]["datasets"][1]["backgroundColor"][0] == QUIET_INTERVAL
+    concept = stable_report["concept_drift"]
+    [line] = [d for d in _concept_spec(calm)["data"]["datasets"] if d["label"] == "decision threshold"]
+    expected = round(100 * (concept["baseline_error_rate"] + concept["margin"]), 2)
+    assert line["data"] == [expected] * len(line["data"])
+    legend = re.search(r'<p class="legend" id="concept-legend">(.*?)</p>', calm, re.S).group(1)
+    assert "this batch (no concept drift)" in legend and "holdout" in legend
+    assert "decision threshold" in legend and "minimum rise" in legend
+    assert "concept drift detected" in re.search(r'id="concept-legend">(.*?)</p>', drifted, re.S).group(1)
+
+
+def test_mini_charts_label_every_bin_and_read_in_percent(drifted_report):
+    page = render_drift_html(drifted_report)
+    minis = [s for s in _chart_specs(page) if s["config"]["data"]["labels"][:1] != ["this batch"]]
+    assert minis and all(s["percent"] == "y" for s in minis)
+    assert all(s["config"]["options"]["scales"]["x"]["ticks"]["autoSkip"] is False for s in minis)
+
+
+def test_label_shares_are_shown_and_label_drift_has_a_card(stable_report):
+    report = json.loads(json.dumps(stable_report))
+    label = report["label_drift"]
+    label["baseline"]["top"] = {"0": 0.745, "1": 0.255}
+    label["batch"]["top"] = {"0": 0.675, "1": 0.325}
+    label["drifted"] = True
+    page = render_drift_html(report)
+    shares = re.search(r'<table id="label-shares">(.*?)</table>', page, re.S).group(1)
+    assert re.search(r"<td>1</td><td class=\"num\">25\.5%</td><td class=\"num\">32\.5%</td>", shares)
+    assert "<b>yes</b><span>label drift</span>" in page
+    assert "<b>no</b><span>label drift</span>" in render_drift_html(stable_report)
+
+
+def test_a_quarantined_page_gives_the_copy_the_reason_file_and_a_fix():
+    report = {
+        "status": "invalid",
+        "error": "line 8: expected 8 fields, found 9",
+        "error_code": "ragged_row",
+        "batch_id": "bad",
+        "source": "s3://drift-data/incoming/bad.csv",
+    }
+    panel = re.search(
+        r'<div class="panel" id="quarantine">(.*?)</div>', render_drift_html(report), re.S
+    ).group(1)
+    assert "s3://drift-data/quarantine/incoming/bad.csv</code>" in panel
+    assert "s3://drift-data/quarantine/incoming/bad.csv.error.json" in panel
+    assert "more or fewer fields than the header" in panel and "upload it again" in panel
+    local = render_drift_html({**report, "source": "/tmp/bad.csv"})
+    assert "nothing was copied" in local and "quarantine/" not in local
+
+
+def test_the_footer_names_settings_in_words_not_raw_keys(drifted_report):
+    page = render_drift_html(drifted_report)
+    footer = page[page.index("<footer>") :]
+    assert "<details" in footer and "significance level" in footer and "Cohen&#x27;s w floor" in footer
+    assert "category_effect_floor 0.07" not in footer  # the raw key appears only as a tooltip
+    assert "psi_floor" not in re.sub(r'title="[^"]*"', "", footer)
+
+
+def test_misclassified_rows_are_data_rows_and_predictions_not_alarm_red(drifted_report):
+    page = render_drift_html(drifted_report)
+    table = page[page.index('<table id="misclassified"') :]
+    assert "data row</th>" in table and "prediction (wrong)</th>" in table
+    assert "file line N + 1" in page
+    [rule] = [line for line in CSS.read_text().splitlines() if line.startswith("td.pred")]
+    assert "color" not in rule

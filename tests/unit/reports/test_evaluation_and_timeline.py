@@ -3,6 +3,8 @@ the timeline page (serving error per batch, outcomes, links to each drift report
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from drift_retrain.reports.evaluation import render_evaluation_html
@@ -77,7 +79,8 @@ def test_residual_histograms_share_their_bins():
 
 def test_evaluation_page_lists_every_candidate_next_to_the_champion():
     page = render_evaluation_html(EVALUATION)
-    assert 'class="verdict promote"' in page and "3.5% vs the champion&#x27;s 44.5%" in page
+    assert 'class="verdict promote"' in page
+    assert re.search(r"3\.5% \(95% interval [0-9.]+% to [0-9.]+%\) vs the champion&#x27;s 44\.5% \(", page)
     assert "92.0% lower (minimum 1.0%)" in page and "paired test p &lt; 0.0001" in page
     for text in (
         "rows since the change",
@@ -148,3 +151,188 @@ def test_timeline_points_link_each_batch_to_its_drift_report():
     page = render_timeline_html(timeline, reports.get)
     assert page.count('<a href="reports/drift/') == 3 and "40.0%" not in page and "41.0%" in page
     assert page.count("<tr data-outcome=") == 4
+
+
+def _run_with_a_gap():
+    """Labelled, unlabelled (drift alert), labelled and promoted, quarantined."""
+    timeline = {
+        "batches": [
+            {"file": "a.csv", "outcome": "no_drift", "detect": {"report_key": "reports/drift/a.json"}},
+            {"file": "u.csv", "outcome": "drift_alert", "detect": {"report_key": "reports/drift/u.json"}},
+            {
+                "file": "b.csv",
+                "outcome": "promoted",
+                "detect": {"report_key": "reports/drift/b.json"},
+                "concept_drift": True,
+                "execution": {"name": "run-b"},
+                "evaluation": {"metric": "error_rate", "candidate": 0.005},
+            },
+            {
+                "file": "q.csv",
+                "outcome": "quarantined",
+                "detect": {
+                    "report_key": "reports/drift/q.json",
+                    "quarantine_key": "quarantine/incoming/q.csv",
+                },
+            },
+        ]
+    }
+    tested = {"tested": True, "metric": "error_rate", "baseline_error_rate": 0.031}
+    profile = {"model_name": "champion-1"}
+    reports = {
+        "reports/drift/a.json": {
+            "status": "ok",
+            "checked_at": "2026-12-05T09:00:00Z",
+            "profile": profile,
+            "features": [{}] * 5,
+            "concept_drift": {**tested, "error_rate": 0.048},
+        },
+        "reports/drift/u.json": {
+            "status": "ok",
+            "checked_at": "2026-12-05T09:01:00Z",
+            "profile": profile,
+            "features": [{}] * 5,
+            "concept_drift": {"tested": False, "reason": "no labels"},
+        },
+        "reports/drift/b.json": {
+            "status": "ok",
+            "checked_at": "2026-12-05T09:02:00Z",
+            "profile": profile,
+            "features": [{}] * 5,
+            "concept_drift": {**tested, "error_rate": 0.404},
+        },
+        "reports/drift/q.json": {"status": "invalid", "checked_at": "2026-12-05T09:03:00Z"},
+    }
+    return timeline, reports
+
+
+def _timeline_chart(page: str) -> dict:
+    import json
+    import re
+
+    data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+    [spec] = json.loads(data.group(1).replace("<\\/", "</"))["charts"]
+    return spec
+
+
+def test_the_serving_line_breaks_at_an_unlabelled_batch_and_events_have_markers():
+    timeline, reports = _run_with_a_gap()
+    spec = _timeline_chart(render_timeline_html(timeline, reports.get))
+    serving, _, new_model, events = spec["config"]["data"]["datasets"]
+    assert serving["data"] == [4.8, None, 40.4, None] and serving["spanGaps"] is False
+    assert serving["pointStyle"] == "circle"  # one triangle per promotion at most: the new model's star
+    assert new_model["pointStyle"] == "star" and new_model["data"] == [None, None, 0.5, None]
+    assert events["data"] == [None, 0, 0, 0]
+    assert events["pointStyle"][1:] == ["triangle", "star", "rect"]
+    assert spec["config"]["options"]["plugins"]["legend"]["labels"]["usePointStyle"] is True
+    assert spec["percent"] == "y"
+    assert spec["config"]["data"]["labels"][1] == ["u.csv", "drift alert"]
+
+
+def test_the_table_says_not_tested_and_shows_time_model_and_words():
+    import re
+
+    timeline, reports = _run_with_a_gap()
+    page = render_timeline_html(timeline, reports.get)
+    rows = re.findall(r"<tr data-outcome=\"(\w+)\">(.*?)</tr>", page, re.S)
+    cells = {outcome: re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for outcome, row in rows}
+    assert cells["drift_alert"][8] == "not tested" and cells["drift_alert"][7] == "0 of 5"
+    assert cells["quarantined"][7] == "not tested" and cells["quarantined"][8] == "not tested"
+    assert cells["no_drift"][8] == "no" and cells["promoted"][8] == "yes"
+    assert cells["no_drift"][2] == "2026-12-05T09:00:00Z" and cells["no_drift"][3] == "champion-1"
+    assert ">drift alert</span>" in page and ">drift_alert<" not in page
+    assert "quarantine/incoming/q.csv" in cells["quarantined"][1]
+    assert "The serving line breaks where a batch had no labels" in page
+
+
+def _evaluation(**changes):
+    report = {
+        "execution_name": "run-1",
+        "task": "binary",
+        "primary_metric": "error_rate",
+        "rows": 200,
+        "decision": "promote",
+        "relative_improvement": 0.988,
+        "settings": {"min_improvement": 0.01, "alpha": 0.05, "alpha_per_candidate": 0.025},
+        "paired_test": {"name": "mcnemar_exact_one_sided", "p_value": 1e-20},
+        "best": {"id": "c-1", "strategy": "since_change"},
+        "candidate": {"metrics": {"error_rate": 0.005}},
+        "champion": {
+            "model": "m",
+            "metrics": {"error_rate": 0.41, "accuracy": 0.59, "auc": 0.61, "log_loss": 0.9},
+        },
+        "candidates": [
+            {
+                "id": "c-1",
+                "strategy": "since_change",
+                "error_rate": 0.005,
+                "batches": 1,
+                "window": "the change",
+                "metrics": {"error_rate": 0.005, "accuracy": 0.995, "auc": 0.999, "log_loss": 0.03},
+            },
+            {
+                "id": "c-2",
+                "strategy": "recent",
+                "error_rate": 0.285,
+                "batches": 2,
+                "window": "newest WINDOW_MAX_BATCHES=5",
+                "metrics": {"error_rate": 0.285, "accuracy": 0.715, "auc": 0.8, "log_loss": 0.5},
+            },
+        ],
+        "reasons": [
+            "best of 2 candidates: c-1 (since_change)",
+            "candidate wins",
+            "error_rate: candidate 0.005 vs champion 0.41 (+98.8% relative, minimum 1.0%)",
+        ],
+    }
+    return {**report, **changes}
+
+
+def _text(page: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", page, flags=re.S))
+
+
+def test_evaluation_rates_are_percentages_with_wilson_intervals():
+    page = render_evaluation_html(_evaluation())
+    text = _text(page)
+    assert "candidate 0.5% vs champion 41.0% (98.8% lower" in text and "relative" not in text
+    assert "0.005" not in text and "0.41 " not in text
+    assert "0.1% to 2.8%" in text  # 1 error in 200 rows
+    assert "95% interval (200 rows)" in page
+
+
+def test_evaluation_shows_secondary_metrics_the_window_and_why_a_candidate_lost():
+    page = render_evaluation_html(_evaluation())
+    for header in ("accuracy", "AUC", "log loss", "batches used", "window rule"):
+        assert f">{header}</th>" in page.replace(' class="nosort"', ""), header
+    assert "99.5%" in page and "0.999" in page
+    assert "newest (at most 5)" in page and "WINDOW_MAX_BATCHES" not in page
+    assert "lost: 28.5% vs the best&#x27;s 0.5%; it also trains on 1 batch from before the change" in page
+    assert "the candidate wins: lower by at least the minimum" in page
+
+
+def test_evaluation_chart_labels_values_and_avoids_the_promoted_blue():
+    import json
+    import re
+
+    from drift_retrain.reports.timeline import OUTCOME_COLOURS
+
+    page = render_evaluation_html(_evaluation())
+    data = re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1)
+    [spec] = json.loads(data.replace("<\\/", "</"))["charts"]
+    assert spec["config"]["data"]["labels"][0].endswith(": 0.5%")
+    assert OUTCOME_COLOURS["promoted"] not in spec["config"]["data"]["datasets"][0]["backgroundColor"]
+
+
+def test_a_bootstrap_evaluation_says_there_is_no_champion_and_counts_in_the_singular():
+    report = _evaluation(
+        champion=None,
+        decision="first_deployment",
+        candidates=_evaluation()["candidates"][:1],
+        reasons=["best of 1 candidates: c-1 (bootstrap)"],
+    )
+    page = render_evaluation_html(report)
+    assert "Candidates (no champion yet)" in page and "Candidates and champion" not in page
+    assert "best of 1 candidate:" in page

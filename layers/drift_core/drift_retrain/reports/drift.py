@@ -9,11 +9,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from drift_retrain.reports.feature_charts import (
+    ALARM_INTERVAL,
     BASELINE_COLOUR,
     BATCH_COLOUR,
+    HOLDOUT_INTERVAL,
     NEW_COLOUR,
+    QUIET_INTERVAL,
+    REFERENCE_INTERVAL,
     categorical_chart,
     concept_chart,
+    concept_threshold,
     numeric_chart,
 )
 from drift_retrain.reports.formatting import (
@@ -26,12 +31,19 @@ from drift_retrain.reports.formatting import (
     wilson_interval,
 )
 from drift_retrain.reports.page import Charts, esc, render_page, table
+from drift_retrain.reports.quarantine import quarantine_panel
+from drift_retrain.reports.settings import settings_footer
 from drift_retrain.reports.verdict import drift_verdict
 
 __all__ = ["TEST_NAMES", "feature_order", "render_drift_html"]
 
 #: Short names for the feature table (the full name is the cell's tooltip).
 TEST_SHORT = {"ks": "KS", "chi2": "chi-square"}
+#: The statistic each test reports, named in its cell so KS D and chi-square values are never confused.
+STATISTIC_NAMES = {"ks": "D", "chi2": "χ²"}
+#: Effect-size metrics as the report JSON names them (``effect_size_metric``), and the setting holding each floor.
+EFFECT_NAMES = {"psi": "PSI", "cohen_w": "Cohen's w", "ks_d": "KS D"}
+EFFECT_FLOORS = {"psi": "psi_floor", "cohen_w": "category_effect_floor", "ks_d": "ks_effect_floor"}
 TEST_NAMES = {
     "ks": "Kolmogorov-Smirnov",
     "chi2": "chi-square",
@@ -72,6 +84,8 @@ def render_drift_html(
         f"{esc(verdict.sentence)}</div>",
     ]
     charts = Charts()
+    if report.get("status") != "ok":
+        parts.append(quarantine_panel(report))
     if report.get("status") == "ok":
         parts += [
             _cards(report),
@@ -112,6 +126,7 @@ def _cards(report: Mapping[str, Any]) -> str:
             "yes" if concept.get("detected") else ("no" if concept.get("tested") else "not tested"),
             "concept drift",
         ),
+        (_label_card(report.get("label_drift")), "label drift"),
     ]
     return (
         '<div class="cards">'
@@ -129,6 +144,34 @@ def _interval(concept: Mapping[str, Any], rate_key: str, rows_key: str) -> str:
         return ""
     interval = wilson_interval(concept.get(rate_key), concept.get(rows_key))
     return "" if interval is None else f" (95% interval {fmt_rate(interval[0])} to {fmt_rate(interval[1])})"
+
+
+def _swatch(colour: str) -> str:
+    return f'<span class="swatch" style="background:{colour}"></span>'
+
+
+def _concept_legend(concept: Mapping[str, Any]) -> str:
+    """What each colour and mark of the concept chart means (the chart's own legend cannot say it)."""
+    batch = (
+        f"{_swatch(ALARM_INTERVAL)}this batch (concept drift detected)"
+        if concept.get("detected")
+        else f"{_swatch(QUIET_INTERVAL)}this batch (no concept drift)"
+    )
+    parts = [
+        "Diamond: error rate; bar: its 95% interval.",
+        batch,
+        f"{_swatch(HOLDOUT_INTERVAL)}the champion's holdout",
+    ]
+    if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
+        parts.append(f"{_swatch(REFERENCE_INTERVAL)}reference")
+    threshold = concept_threshold(concept)
+    if threshold is not None:
+        parts.append(
+            f'<span class="dash"></span>decision threshold {esc(fmt_rate(threshold))} '
+            f"(holdout {esc(fmt_rate(concept.get('baseline_error_rate')))} + minimum rise "
+            f"{esc(fmt_rate(concept.get('margin')))})"
+        )
+    return f'<p class="legend" id="concept-legend">{" ".join(parts)}</p>'
 
 
 def _concept_section(concept: Mapping[str, Any], charts: Charts) -> str:
@@ -165,6 +208,7 @@ def _concept_section(concept: Mapping[str, Any], charts: Charts) -> str:
         ""
         if config is None
         else charts.canvas(config, width=420, height=220, label=f"{metric} of the champion", percent_axis="y")
+        + _concept_legend(concept)
     )
     return f'{head}<div class="panel grid" id="concept"><ul>{"".join(rows)}</ul>{chart}</div>'
 
@@ -181,8 +225,8 @@ def _features_section(report: Mapping[str, Any], charts: Charts, fallback: Mappi
         f'<span class="swatch" style="background:{BATCH_COLOUR}"></span>batch'
         f'<span class="swatch" style="background:{NEW_COLOUR}"></span>category the baseline never saw. '
         f"Numeric columns on the baseline's deciles. A column drifts when its test is significant after "
-        f"{esc(config.get('correction', 'holm'))} correction at alpha {fmt_num(config.get('alpha'))} and its PSI "
-        f"reaches {fmt_num(config.get('psi_floor'))}. Click a header to sort.</p>"
+        f"{esc(config.get('correction', 'holm'))} correction at alpha {fmt_num(config.get('alpha'))} and its effect "
+        f"reaches that metric's floor ({esc(_floors_text(report, config))}). Click a header to sort.</p>"
     )
     headers = [
         "feature",
@@ -190,7 +234,7 @@ def _features_section(report: Mapping[str, Any], charts: Charts, fallback: Mappi
         "test",
         "statistic",
         "p (corrected)",
-        "PSI",
+        "effect",
         "missing",
         "verdict",
         ("baseline vs batch", "nosort"),
@@ -209,7 +253,9 @@ def _feature_row(
     plot = (
         ""
         if chart_config is None
-        else charts.canvas(chart_config, width=300, height=95, label=f"{name}: baseline vs batch")
+        else charts.canvas(
+            chart_config, width=300, height=110, label=f"{name}: baseline vs batch", percent_axis="y"
+        )
     )
     new_tags = "".join(f' <span class="tag new">new: {esc(level)}</span>' for level in new)
     drifted = bool(feature.get("drifted"))
@@ -218,7 +264,7 @@ def _feature_row(
         f"<td>{esc(feature.get('kind'))}</td>",
         f'<td title="{esc(TEST_NAMES.get(feature.get("test"), feature.get("test")))}">'
         f"{esc(TEST_SHORT.get(feature.get('test'), feature.get('test')))}</td>",
-        f'<td class="num" data-v="{_float(feature.get("statistic"), -1)}">{fmt_num(feature.get("statistic"))}</td>',
+        _statistic_cell(feature),
         f'<td class="num" data-v="{_float(feature.get("p_value_adjusted"), 1)}">{fmt_p(feature.get("p_value_adjusted"))}</td>',
         _psi_cell(feature, config),
         _missing_cell(feature),
@@ -228,11 +274,48 @@ def _feature_row(
     return f'<tr class="{"drifted" if drifted else ""}" data-feature="{esc(name)}">{"".join(cells)}</tr>'
 
 
+def effect_name(feature: Mapping[str, Any]) -> str:
+    """The feature's effect metric as the report JSON names it, in words (PSI when the JSON names none)."""
+    metric = str(feature.get("effect_size_metric") or "psi")
+    return EFFECT_NAMES.get(metric, metric)
+
+
+def effect_floor(feature: Mapping[str, Any], config: Mapping[str, Any]) -> Any:
+    """The floor the report's settings hold for this feature's effect metric (None when not recorded)."""
+    return config.get(EFFECT_FLOORS.get(str(feature.get("effect_size_metric") or "psi"), ""))
+
+
+def _floors_text(report: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    used = dict.fromkeys(str(f.get("effect_size_metric") or "psi") for f in report.get("features") or [])
+    parts = [
+        f"{EFFECT_NAMES.get(m, m)} {fmt_num(config.get(EFFECT_FLOORS.get(m, '')))}"
+        for m in used
+        if config.get(EFFECT_FLOORS.get(m, "")) is not None
+    ]
+    return ", ".join(parts) or "not recorded"
+
+
+def _statistic_cell(feature: Mapping[str, Any]) -> str:
+    value = feature.get("statistic")
+    name = STATISTIC_NAMES.get(str(feature.get("test")))
+    text = fmt_num(value) if value is None or not name else f"{name} {fmt_num(value)}"
+    return f'<td class="num" data-v="{_float(value, -1)}">{esc(text)}</td>'
+
+
 def _psi_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    name = effect_name(feature)
     if feature.get("effect") == "insufficient_data" or feature.get("effect_size") is None:
-        why = f"PSI needs at least {fmt_count(config.get('min_effect_rows'))} rows; the corrected test decides alone"
-        return f'<td class="num" data-v="-1" title="{esc(why)}">too few rows for PSI</td>'
-    return f'<td class="num" data-v="{_float(feature.get("effect_size"), -1)}">{fmt_num(feature.get("effect_size"))}</td>'
+        minimum = fmt_count(config.get("min_effect_rows"))
+        rows = feature.get("rows")
+        have = f"{fmt_count(rows)} of {minimum}" if isinstance(rows, int) else f"under {minimum}"
+        why = f"{name} needs at least {minimum} non-missing rows; the corrected test decides alone"
+        return (
+            f'<td class="num" data-v="-1" title="{esc(why)}">too few rows for {esc(name)} ({esc(have)})</td>'
+        )
+    return (
+        f'<td class="num" data-v="{_float(feature.get("effect_size"), -1)}">'
+        f"{esc(name)} {fmt_num(feature.get('effect_size'))}</td>"
+    )
 
 
 def _missing_cell(feature: Mapping[str, Any]) -> str:
@@ -254,20 +337,56 @@ def _verdict_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     if _float(feature.get("p_value_adjusted"), 1.0) > alpha:
         why = "not significant after correction"
     elif feature.get("effect_size") is not None:
-        why = f"significant, but PSI {fmt_num(feature.get('effect_size'))} is below the floor {fmt_num(config.get('psi_floor'))}"
+        why = (
+            f"significant, but {effect_name(feature)} {fmt_num(feature.get('effect_size'))} "
+            f"is below the floor {fmt_num(effect_floor(feature, config))}"
+        )
     else:
         why = "no drift"
     return f'<span class="tag">no drift</span> <span class="why">{esc(why)}</span>'
+
+
+def _label_card(label: Mapping[str, Any] | None) -> str:
+    if not label or not label.get("tested", True) or label.get("p_value") is None:
+        return "not tested"
+    return "yes" if label.get("drifted") else "no"
 
 
 def _label_section(label: Mapping[str, Any] | None) -> str:
     if not label:
         return ""
     state = "moved" if label.get("drifted") else "did not move"
+    shares = label_shares(label)
+    rows = "".join(
+        f'<tr><td>{esc(level)}</td><td class="num">{esc(fmt_rate(base))}</td>'
+        f'<td class="num">{esc(fmt_rate(batch))}</td></tr>'
+        for level, base, batch in shares
+    )
+    share_table = (
+        f'<table id="label-shares"><thead><tr><th>class</th><th>baseline share</th><th>batch share</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+        if shares
+        else ""
+    )
     return (
         f'<h2>Label</h2><div class="panel" id="label">The label distribution ({esc(label.get("name"))}) {state}: '
-        f"{esc(TEST_NAMES.get(label.get('test'), label.get('test')))}, p {esc(fmt_p(label.get('p_value')))}.</div>"
+        f"{esc(TEST_NAMES.get(label.get('test'), label.get('test')))}, p {esc(fmt_p(label.get('p_value')))}"
+        f"{_label_effect(label)}.{share_table}</div>"
     )
+
+
+def _label_effect(label: Mapping[str, Any]) -> str:
+    if label.get("effect_size") is None:
+        return ""
+    return f", {esc(effect_name(label))} {esc(fmt_num(label.get('effect_size')))}"
+
+
+def label_shares(label: Mapping[str, Any]) -> list[tuple[str, float | None, float | None]]:
+    """(class, baseline share, batch share) for every class either side recorded, baseline's order first."""
+    base = (label.get("baseline") or {}).get("top") or {}
+    batch = (label.get("batch") or {}).get("top") or {}
+    levels = list(dict.fromkeys([*base, *batch]))
+    return [(str(level), base.get(level, 0.0), batch.get(level, 0.0)) for level in levels]
 
 
 def _misclassified_section(report: Mapping[str, Any]) -> str:
@@ -299,14 +418,14 @@ def _misclassified_section(report: Mapping[str, Any]) -> str:
     ]
     note = (
         f'<p class="legend">A seeded sample of {len(rows)} labelled rows the champion got wrong (at most 20), '
-        "with its prediction; the columns are the batch's.</p>"
+        'with its prediction; the columns are the batch\'s. "Data row" counts data rows from 1; with a header '
+        "line and no field spanning lines, data row N is file line N + 1 (the line reading errors name).</p>"
     )
-    return head + note + table(order, body, table_id="misclassified")
+    headers = [
+        "data row" if c == "row" else ("prediction (wrong)" if c == "prediction" else c) for c in order
+    ]
+    return head + note + table(headers, body, table_id="misclassified")
 
 
 def _footer(report: Mapping[str, Any]) -> str:
-    config = report.get("config") or {}
-    settings = ", ".join(
-        f"{k} {esc(v)}" for k, v in sorted(config.items()) if not isinstance(v, (list, dict))
-    )
-    return f"<footer>drift-retrain report version {esc(report.get('report_version'))}. Settings: {settings}.</footer>"
+    return settings_footer(report)

@@ -6,13 +6,22 @@ Built from ``reports/evaluation/<execution>.json`` (``workflow.evaluation.evalua
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate, fmt_seconds, metric_label
+from drift_retrain.reports.formatting import (
+    fmt_count,
+    fmt_num,
+    fmt_p,
+    fmt_rate,
+    fmt_seconds,
+    metric_label,
+    wilson_interval,
+)
 from drift_retrain.reports.page import Charts, esc, render_page, table
-from drift_retrain.reports.wording import humanize
+from drift_retrain.reports.wording import reason_for_page
 
 __all__ = ["STRATEGY_NAMES", "render_evaluation_html"]
 
@@ -23,7 +32,11 @@ STRATEGY_NAMES = {
     "bootstrap": "seed data",
     "registry": "earlier model (re-scored)",
 }
-_COLOURS = {"winner": "#2b8a3e", "champion": "#868e96", "other": "#74c0fc"}
+#: Winner green, champion dark grey, other candidates light grey: never the timeline's "promoted" blue.
+_COLOURS = {"winner": "#2b8a3e", "champion": "#495057", "other": "#ced4da"}
+#: Secondary metrics shown beside the primary one when the report has them (rates as percentages).
+SECONDARY_METRICS = (("accuracy", "accuracy", "rate"), ("auc", "AUC", "num"), ("log_loss", "log loss", "num"))
+_SETTING_IN_WINDOW = re.compile(r"\b[A-Z][A-Z_]+=([0-9]+)")
 _DECISIONS = {
     "promote": ("Promoted", "promote"),
     "reject": ("Rejected: the champion keeps serving", "reject"),
@@ -47,6 +60,12 @@ def _verdict(report: Mapping[str, Any]) -> tuple[str, str, str]:
     champion = _value(metric, ((report.get("champion") or {}).get("metrics") or {}).get(metric))
     settings = report.get("settings") or {}
     test = report.get("paired_test") or {}
+    if metric == "error_rate":
+        rows = report.get("rows")
+        candidate += f" (95% interval {error_interval(((report.get('candidate') or {}).get('metrics') or {}).get(metric), rows)})"
+        champion += (
+            f" ({error_interval(((report.get('champion') or {}).get('metrics') or {}).get(metric), rows)})"
+        )
     sentence = (
         f"{who[0].upper()}{who[1:]} has {metric_label(metric)} {candidate} vs the champion's {champion} on the "
         f"same {fmt_count(report.get('rows'))} held-out rows: {_margin(report)} lower (minimum "
@@ -61,6 +80,17 @@ def _uri(ref: Any) -> str:
     if not isinstance(ref, Mapping) or not ref.get("key"):
         return "-"
     return str(ref.get("uri") or f"s3://{ref.get('bucket')}/{ref.get('key')}")
+
+
+def error_interval(rate: Any, rows: Any) -> str:
+    """ "0.1% to 2.8%": the 95% Wilson interval of an error rate on ``rows`` rows ("-" without both)."""
+    interval = wilson_interval(rate, rows)
+    return "-" if interval is None else f"{fmt_rate(interval[0])} to {fmt_rate(interval[1])}"
+
+
+def window_words(window: Any) -> str:
+    """A window rule with its setting as a number: "newest WINDOW_MAX_BATCHES=5" -> "newest (at most 5)"."""
+    return _SETTING_IN_WINDOW.sub(r"(at most \1)", str(window or "-"))
 
 
 def _margin(report: Mapping[str, Any]) -> str:
@@ -78,7 +108,9 @@ def render_evaluation_html(report: Mapping[str, Any]) -> str:
         f'<p class="meta">{esc(report.get("task"))} &middot; {fmt_count(report.get("rows"))} held-out rows '
         f"&middot; {esc(report.get('created_at'))}</p>",
         f'<div class="verdict {css}" id="verdict"><strong>{esc(headline)}</strong>{esc(sentence)}</div>',
-        "<h2>Candidates and champion, on the same held-out rows</h2>",
+        "<h2>Candidates and champion, on the same held-out rows</h2>"
+        if report.get("champion")
+        else "<h2>Candidates (no champion yet), on the same held-out rows</h2>",
         _models_chart(report, charts),
         _models_table(report),
         _errors_section(report, charts),
@@ -96,7 +128,8 @@ def _models(report: Mapping[str, Any]) -> list[tuple[str, str, Any, str]]:
     rows = [
         (
             str(c.get("id")),
-            f"{STRATEGY_NAMES.get(c.get('strategy'), c.get('strategy'))} ({c.get('id')})",
+            f"{STRATEGY_NAMES.get(c.get('strategy'), c.get('strategy'))} ({c.get('id')}): "
+            f"{_value(metric, c.get(metric))}",
             c.get(metric),
             "winner" if c.get("id") == winner else "other",
         )
@@ -104,9 +137,8 @@ def _models(report: Mapping[str, Any]) -> list[tuple[str, str, Any, str]]:
     ]
     champion = report.get("champion")
     if champion:
-        rows.append(
-            ("champion", "champion (serving)", (champion.get("metrics") or {}).get(metric), "champion")
-        )
+        value = (champion.get("metrics") or {}).get(metric)
+        rows.append(("champion", f"champion (serving): {_value(metric, value)}", value, "champion"))
     return rows
 
 
@@ -146,45 +178,93 @@ def _models_table(report: Mapping[str, Any]) -> str:
     metric = str(report.get("primary_metric") or "error_rate")
     winner = (report.get("best") or {}).get("id")
     rows = []
+    n = report.get("rows")
+    secondary = _secondary_metrics(report)
+    interval = (lambda v: error_interval(v, n)) if metric == "error_rate" else (lambda v: "-")
     for c in report.get("candidates") or []:
         test = c.get("paired_test") or {}
         tag = ' <span class="tag winner">best</span>' if c.get("id") == winner else ""
         trained = (c.get("rows") or {}).get("train")
         rows.append(
             f"<tr><td>{esc(STRATEGY_NAMES.get(c.get('strategy'), c.get('strategy')))}{tag}</td>"
-            f"<td>{esc(c.get('window') or '-')}</td><td class=num>{esc(c.get('batches'))}</td>"
+            f"<td>{esc(window_words(c.get('window')))}</td><td class=num>{esc(c.get('batches'))}</td>"
             f'<td class=num data-v="{trained or 0}">{fmt_count(trained)}</td>'
             f'<td class=num data-v="{c.get(metric)}">{_value(metric, c.get(metric))}</td>'
-            f'<td class=num data-v="{test.get("p_value", 1)}">{fmt_p(test.get("p_value"))}</td>'
+            f"<td class=num>{interval(c.get(metric))}</td>"
+            + _secondary_cells(c.get("metrics") or {}, secondary)
+            + f'<td class=num data-v="{test.get("p_value", 1)}">{fmt_p(test.get("p_value"))}</td>'
             f"<td>{esc(c.get('training_job') or c.get('source_model') or '-')}</td>"
             f'<td class=num data-v="{c.get("training_seconds") or 0}">{fmt_seconds(c.get("training_seconds"))}</td>'
-            "<td>scored</td></tr>"
+            f"<td>{esc(_status(c, report, metric))}</td></tr>"
         )
+    blank = "<td></td>" * len(secondary)
     for f in report.get("failed_candidates") or []:
         rows.append(
             f"<tr><td>{esc(STRATEGY_NAMES.get(f.get('strategy'), f.get('strategy')))}</td><td>-</td><td></td><td></td>"
-            f'<td data-v="">-</td><td></td><td>-</td><td></td><td>failed: {esc(f.get("cause") or f.get("error"))}</td></tr>'
+            f'<td data-v="">-</td><td></td>{blank}<td></td><td>-</td><td></td>'
+            f"<td>failed: {esc(f.get('cause') or f.get('error'))}</td></tr>"
         )
     champion = report.get("champion")
     if champion:
         value = (champion.get("metrics") or {}).get(metric)
         rows.append(
             f"<tr><td><b>champion</b> (serving)</td><td>-</td><td></td><td></td>"
-            f'<td class=num data-v="{value}">{_value(metric, value)}</td><td></td>'
-            f"<td>{esc(champion.get('model'))}</td><td></td><td>serving</td></tr>"
+            f'<td class=num data-v="{value}">{_value(metric, value)}</td><td class=num>{interval(value)}</td>'
+            + _secondary_cells(champion.get("metrics") or {}, secondary)
+            + f"<td></td><td>{esc(champion.get('model'))}</td><td></td><td>serving</td></tr>"
         )
     headers = [
         "model",
-        "window",
-        "batches",
+        "window rule",
+        "batches used",
         "training rows",
         metric_label(metric),
+        "95% interval" + (f" ({fmt_count(n)} rows)" if n else ""),
+        *[label for _, label, _ in secondary],
         "p vs champion",
         "training job",
         "training time",
         "status",
     ]
     return table(headers, rows, table_id="candidates")
+
+
+def _status(candidate: Mapping[str, Any], report: Mapping[str, Any], metric: str) -> str:
+    """Won, or why it lost: its score against the best's, and pre-change rows when its window has them."""
+    best_id = (report.get("best") or {}).get("id")
+    if not best_id:
+        return "scored"
+    if candidate.get("id") == best_id:
+        return "best candidate"
+    best = next((c for c in report.get("candidates") or [] if c.get("id") == best_id), {})
+    why = f"lost: {_value(metric, candidate.get(metric))} vs the best's {_value(metric, best.get(metric))}"
+    extra = _int(candidate.get("batches")) - _int(best.get("batches"))
+    if best.get("strategy") == "since_change" and extra > 0:
+        why += f"; it also trains on {extra} batch{'es' if extra != 1 else ''} from before the change"
+    return why
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _secondary_metrics(report: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The secondary metrics any model on the page has."""
+    metrics = [c.get("metrics") or {} for c in report.get("candidates") or []]
+    metrics.append((report.get("champion") or {}).get("metrics") or {})
+    return [m for m in SECONDARY_METRICS if any(m[0] in found for found in metrics)]
+
+
+def _secondary_cells(metrics: Mapping[str, Any], secondary: list[tuple[str, str, str]]) -> str:
+    cells = []
+    for key, _, kind in secondary:
+        value = metrics.get(key)
+        text = fmt_rate(value) if kind == "rate" else fmt_num(value)
+        cells.append(f'<td class=num data-v="{value if value is not None else ""}">{text}</td>')
+    return "".join(cells)
 
 
 def _errors_section(report: Mapping[str, Any], charts: Charts) -> str:
@@ -244,5 +324,5 @@ def _residuals_chart(views: Mapping[str, Any], labels: Mapping[str, str], charts
 
 
 def _reasons(report: Mapping[str, Any]) -> str:
-    items = "".join(f"<li>{esc(humanize(str(reason)))}</li>" for reason in report.get("reasons") or [])
+    items = "".join(f"<li>{esc(reason_for_page(str(reason)))}</li>" for reason in report.get("reasons") or [])
     return f'<h2>Why</h2><div class="panel" id="reasons"><ul>{items}</ul></div>' if items else ""

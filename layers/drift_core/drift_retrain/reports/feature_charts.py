@@ -19,11 +19,20 @@ __all__ = [
     "NEW_COLOUR",
     "categorical_chart",
     "concept_chart",
+    "concept_threshold",
     "decile_labels",
     "numeric_chart",
 ]
 
 BASELINE_COLOUR, BATCH_COLOUR, NEW_COLOUR = "#adb5bd", "#e8590c", "#c92a2a"
+#: Interval colours of the concept chart: the batch's is alarm pink only when concept drift was detected.
+ALARM_INTERVAL, QUIET_INTERVAL, HOLDOUT_INTERVAL, REFERENCE_INTERVAL = (
+    "#ffc9c9",
+    "#dee2e6",
+    "#d0ebff",
+    "#d3f9d8",
+)
+THRESHOLD_COLOUR = "#212529"
 #: Levels the drift engine uses for pooled values; shown with a plain name.
 _LEVEL_NAMES = {"<missing>": "missing", "<unseen>": "new (pooled)", "<other>": "other"}
 _MAX_LEVELS = 8
@@ -47,7 +56,7 @@ def _mini_options(title: str) -> dict[str, Any]:
         "plugins": {"legend": {"display": False}, "title": {"display": False, "text": title}},
         "scales": {
             "x": {
-                "ticks": {"font": {"size": 9}, "maxRotation": 0, "autoSkip": True},
+                "ticks": {"font": {"size": 8}, "maxRotation": 60, "autoSkip": False},
                 "grid": {"display": False},
             },
             "y": {"beginAtZero": True, "ticks": {"font": {"size": 9}, "maxTicksLimit": 4}},
@@ -129,6 +138,24 @@ def concept_chart(concept: Mapping[str, Any]) -> dict[str, Any] | None:
     if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
         bars.append(("reference", concept.get("reference_error_rate"), concept.get("reference_rows")))
     intervals = [wilson_interval(rate, rows) for _, rate, rows in bars]
+    batch_colour = ALARM_INTERVAL if concept.get("detected") else QUIET_INTERVAL
+    threshold = concept_threshold(concept)
+    threshold_line = (
+        []
+        if threshold is None
+        else [
+            {
+                "type": "line",
+                "label": "decision threshold",
+                "data": [round(100 * threshold, 2)] * len(bars),
+                "borderColor": THRESHOLD_COLOUR,
+                "borderDash": [6, 4],
+                "borderWidth": 1.5,
+                "pointRadius": 0,
+                "fill": False,
+            }
+        ]
+    )
     return {
         "type": "bar",
         "data": {
@@ -149,14 +176,23 @@ def concept_chart(concept: Mapping[str, Any]) -> dict[str, Any] | None:
                     "data": [
                         None if i is None else [round(100 * i[0], 2), round(100 * i[1], 2)] for i in intervals
                     ],
-                    "backgroundColor": ["#ffc9c9", "#d0ebff", "#d3f9d8"][: len(bars)],
+                    "backgroundColor": [batch_colour, HOLDOUT_INTERVAL, REFERENCE_INTERVAL][: len(bars)],
                     "barPercentage": 0.5,
                 },
+                *threshold_line,
             ],
         },
         "options": {
             "indexAxis": "x",
-            "plugins": {"legend": {"display": True, "position": "bottom"}},
+            "plugins": {"legend": {"display": False}},
             "scales": {"y": {"beginAtZero": True, "title": {"display": True, "text": "error rate (%)"}}},
         },
     }
+
+
+def concept_threshold(concept: Mapping[str, Any]) -> float | None:
+    """The error rate the batch must exceed to count as concept drift: the holdout's plus the margin."""
+    try:
+        return float(concept["baseline_error_rate"]) + float(concept.get("margin") or 0.0)
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -16,7 +16,7 @@ from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
 from drift_retrain.reports.links import html_key
 from drift_retrain.reports.page import Charts, esc, render_page, table
 
-__all__ = ["OUTCOME_COLOURS", "render_timeline_html", "timeline_points"]
+__all__ = ["OUTCOME_COLOURS", "OUTCOME_WORDS", "outcome_words", "render_timeline_html", "timeline_points"]
 
 OUTCOME_COLOURS = {
     "no_drift": "#2b8a3e",
@@ -26,7 +26,24 @@ OUTCOME_COLOURS = {
     "quarantined": "#868e96",
     "failed": "#c92a2a",
 }
-_MARKERS = {"promoted": "triangle", "rejected": "crossRot", "quarantined": "rect", "failed": "rectRot"}
+#: Outcomes as words (the JSON's identifiers stay in data attributes).
+OUTCOME_WORDS = {
+    "no_drift": "no drift",
+    "drift_alert": "drift alert",
+    "promoted": "promoted",
+    "rejected": "rejected",
+    "quarantined": "quarantined",
+    "failed": "failed",
+}
+#: The event marker each outcome gets on the chart's bottom row (no drift gets none).
+EVENT_MARKERS = {
+    "drift_alert": "triangle",
+    "promoted": "star",
+    "rejected": "crossRot",
+    "quarantined": "rect",
+    "failed": "rectRot",
+}
+NOT_TESTED = "not tested"
 _EVALUATION = "reports/evaluation/"
 
 ReportLoader = Callable[[str], Mapping[str, Any] | None]
@@ -41,7 +58,8 @@ def timeline_points(timeline: Mapping[str, Any], load: ReportLoader) -> list[dic
     for entry in entries:
         detect = entry.get("detect") or {}
         key = detect.get("report_key")
-        concept = ((load(key) or {}).get("concept_drift") or {}) if key else {}
+        report = (load(key) or {}) if key else {}
+        concept = report.get("concept_drift") or {}
         evaluation = entry.get("evaluation") or {}
         execution = (entry.get("execution") or {}).get("name")
         points.append(
@@ -55,8 +73,15 @@ def timeline_points(timeline: Mapping[str, Any], load: ReportLoader) -> list[dic
                 "new_model_error": evaluation.get("candidate")
                 if entry.get("outcome") == "promoted"
                 else None,
+                "checked": report.get("status") == "ok",
                 "drifted": len(entry.get("drifted_features") or []),
+                "features": len(report.get("features") or []),
                 "concept": bool(entry.get("concept_drift")),
+                "concept_tested": bool(concept.get("tested")),
+                "checked_at": report.get("checked_at"),
+                "model": (report.get("profile") or {}).get("model_name")
+                or entry.get("endpoint_config_before"),
+                "quarantine_key": detect.get("quarantine_key"),
                 "report_href": html_key(key) if key else None,
                 "evaluation_href": f"{_EVALUATION}{execution}.html" if execution and evaluation else None,
             }
@@ -85,9 +110,9 @@ def _chart(points: list[dict[str, Any]], charts: Charts) -> str:
         "borderColor": "#495057",
         "pointBackgroundColor": [OUTCOME_COLOURS.get(p["outcome"], "#495057") for p in points],
         "pointBorderColor": [OUTCOME_COLOURS.get(p["outcome"], "#495057") for p in points],
-        "pointStyle": [_MARKERS.get(p["outcome"], "circle") for p in points],
-        "pointRadius": 8,
-        "spanGaps": True,
+        "pointStyle": "circle",
+        "pointRadius": 6,
+        "spanGaps": False,
     }
     holdout = {
         "type": "line",
@@ -104,19 +129,32 @@ def _chart(points: list[dict[str, Any]], charts: Charts) -> str:
         "label": "new model's held-out error (promoted)",
         "data": [_scaled(p, "new_model_error") for p in points],
         "showLine": False,
-        "pointStyle": "triangle",
-        "pointRadius": 9,
+        "pointStyle": "star",
+        "pointRadius": 10,
+        "borderWidth": 2,
         "backgroundColor": OUTCOME_COLOURS["promoted"],
         "borderColor": OUTCOME_COLOURS["promoted"],
+    }
+    events = [p if p["outcome"] in EVENT_MARKERS else None for p in points]
+    markers = {
+        "type": "line",
+        "label": "event (alert, promotion, rejection, quarantine, failure)",
+        "data": [None if p is None else 0 for p in events],
+        "showLine": False,
+        "pointStyle": [EVENT_MARKERS[p["outcome"]] if p else "circle" for p in events],
+        "pointRadius": 8,
+        "backgroundColor": [OUTCOME_COLOURS.get(p["outcome"]) if p else "#fff" for p in events],
+        "borderColor": [OUTCOME_COLOURS.get(p["outcome"]) if p else "#fff" for p in events],
+        "clip": False,
     }
     config = {
         "type": "line",
         "data": {
-            "labels": [[_short(p["label"]), str(p["outcome"])] for p in points],
-            "datasets": [serving, holdout, promoted],
+            "labels": [[_short(p["label"]), outcome_words(p["outcome"])] for p in points],
+            "datasets": [serving, holdout, promoted, markers],
         },
         "options": {
-            "plugins": {"legend": {"position": "bottom"}},
+            "plugins": {"legend": {"position": "bottom", "labels": {"usePointStyle": True}}},
             "scales": {
                 "y": {"beginAtZero": True, "title": {"display": True, "text": metric_label(metric)}},
                 "x": {
@@ -150,13 +188,41 @@ def _row(point: Mapping[str, Any]) -> str:
     name = esc(point.get("label")) + (" (bootstrap)" if point.get("bootstrap") else "")
     return (
         f'<tr data-outcome="{esc(point.get("outcome"))}"><td>{name}</td>'
-        f'<td><span class="tag" style="background:{colour};color:#fff">{esc(point.get("outcome"))}</span></td>'
+        f'<td><span class="tag" style="background:{colour};color:#fff">{esc(outcome_words(point.get("outcome")))}'
+        f"</span>{_quarantine_note(point)}</td>"
+        f"<td>{esc(point.get('checked_at') or '-')}</td><td>{esc(point.get('model') or '-')}</td>"
         f'<td class=num data-v="{point.get("serving_error") if point.get("serving_error") is not None else -1}">'
         f"{value(point.get('serving_error'))}</td>"
         f"<td class=num>{value(point.get('holdout_error'))}</td><td class=num>{value(point.get('new_model_error'))}</td>"
-        f"<td class=num>{point.get('drifted')}</td><td>{'yes' if point.get('concept') else 'no'}</td>"
+        f"<td class=num>{_drifted_cell(point)}</td><td>{_concept_cell(point)}</td>"
         f"<td>{report}</td><td>{evaluation}</td></tr>"
     )
+
+
+def outcome_words(outcome: Any) -> str:
+    """An outcome identifier as words ("drift_alert" -> "drift alert")."""
+    return OUTCOME_WORDS.get(str(outcome), str(outcome or "-").replace("_", " "))
+
+
+def _drifted_cell(point: Mapping[str, Any]) -> str:
+    if not point.get("checked"):
+        return NOT_TESTED
+    return (
+        f"{point.get('drifted')} of {point.get('features')}"
+        if point.get("features")
+        else str(point.get("drifted"))
+    )
+
+
+def _concept_cell(point: Mapping[str, Any]) -> str:
+    if not point.get("concept_tested"):
+        return NOT_TESTED
+    return "yes" if point.get("concept") else "no"
+
+
+def _quarantine_note(point: Mapping[str, Any]) -> str:
+    key = point.get("quarantine_key")
+    return f' <span class="why">copy at <code>{esc(key)}</code></span>' if key else ""
 
 
 def render_timeline_html(timeline: Mapping[str, Any], load: ReportLoader, title: str = "Run timeline") -> str:
@@ -164,12 +230,14 @@ def render_timeline_html(timeline: Mapping[str, Any], load: ReportLoader, title:
     points = timeline_points(timeline, load)
     charts = Charts()
     legend = "".join(
-        f'<span class="swatch" style="background:{colour}"></span>{esc(outcome)}'
+        f'<span class="swatch" style="background:{colour}"></span>{esc(outcome_words(outcome))}'
         for outcome, colour in OUTCOME_COLOURS.items()
     )
     headers = [
         "batch",
         "outcome",
+        "checked at (UTC)",
+        "serving model",
         "serving error",
         "holdout error",
         "new model's error",
@@ -183,7 +251,10 @@ def render_timeline_html(timeline: Mapping[str, Any], load: ReportLoader, title:
         f'<p class="meta">training data {esc(timeline.get("train"))} &middot; label {esc(timeline.get("label"))}'
         f" &middot; {len(points)} entries &middot; {fmt_num(timeline.get('seconds'))} s</p>",
         '<div class="panel" id="timeline-chart">' + _chart(points, charts),
-        f'<p class="legend">Outcome:{legend}. Triangles: promotions; crosses: rejections. '
+        f'<p class="legend" id="timeline-legend">Point colour = outcome:{legend}. '
+        "The serving line breaks where a batch had no labels (nothing was measured there). "
+        "Stars: the new model's held-out error where it was promoted. Bottom row: one marker per event "
+        "(triangle: drift alert; star: promotion; cross: rejection; square: quarantine; diamond: failure). "
         "Click a point to open that batch's drift report.</p></div>",
         "<h2>Batches</h2>",
         table(headers, [_row(p) for p in points], table_id="batches"),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from drift_retrain.reports.formatting import fmt_p, metric_label
+from drift_retrain.reports.formatting import fmt_p, fmt_rate, metric_label
 
-__all__ = ["STRATEGY_WORDS", "TEST_WORDS", "humanize"]
+__all__ = ["STRATEGY_WORDS", "TEST_WORDS", "humanize", "reason_for_page"]
 
 STRATEGY_WORDS = {
     "since_change": "the rows since the change",
@@ -23,6 +23,11 @@ TEST_WORDS = {
     "mcnemar_exact_one_sided": "one-sided McNemar exact test",
     "paired_bootstrap_one_sided": "one-sided paired bootstrap",
 }
+_NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)"
+_RATE_AFTER = re.compile(rf"\b(candidate|champion|baseline|error_rate) {_NUMBER}(?![0-9%])")
+_RELATIVE = re.compile(r"\(([+-]?)([0-9.]+)% relative")
+_COUNT_OF = re.compile(r"\b(1) candidates\b")
+_WINS = "the candidate wins: lower by at least the minimum, and significant on the paired test"
 _P_VALUE = re.compile(r"\bp ?= ?([0-9.]+(?:e[-+]?[0-9]+)?)")
 
 
@@ -34,3 +39,14 @@ def humanize(text: str) -> str:
     for name in ("error_rate", "log_loss", "rmse", "mae"):
         text = text.replace(name, metric_label(name))
     return text
+
+
+def reason_for_page(text: str) -> str:
+    """A reason as a page shows it: :func:`humanize`, error rates as percentages, the relative change as
+    "lower"/"higher" (as the banner says it), singular counts, and "candidate wins" spelled out."""
+    if text.strip() == "candidate wins":
+        return _WINS
+    if "error_rate" in text:
+        text = _RATE_AFTER.sub(lambda m: f"{m.group(1)} {fmt_rate(float(m.group(2)))}", text)
+    text = _RELATIVE.sub(lambda m: f"({m.group(2)}% {'higher' if m.group(1) == '-' else 'lower'}", text)
+    return humanize(_COUNT_OF.sub(r"\1 candidate", text))

@@ -19,10 +19,24 @@
     var canvas = document.getElementById(spec.id);
     if (!canvas || typeof Chart === "undefined") { return; }
     if (spec.links) { linkOnClick(spec.config, spec.links); }
+    var options = spec.config.options = spec.config.options || {};
+    var plugins = options.plugins = options.plugins || {};
+    var tooltip = plugins.tooltip = plugins.tooltip || {};
+    tooltip.callbacks = {
+      /* multi-line axis labels ([file, outcome]) read as "file · outcome", not "file,outcome" */
+      title: function (items) {
+        return items.length ? [].concat(items[0].chart.data.labels[items[0].dataIndex]).join(" \u00b7 ") : "";
+      }
+    };
     if (spec.percent) {
-      var axis = spec.config.options.scales[spec.percent];
+      var axis = options.scales[spec.percent];
       axis.ticks = axis.ticks || {};
       axis.ticks.callback = function (value) { return value + "%"; };
+      tooltip.callbacks.label = function (item) {
+        var raw = item.raw;
+        var text = Array.isArray(raw) ? raw[0] + "% to " + raw[1] + "%" : item.formattedValue + "%";
+        return (item.dataset.label ? item.dataset.label + ": " : "") + text;
+      };
     }
     canvas.chart = new Chart(canvas, spec.config);
   }
