@@ -149,7 +149,7 @@ def test_the_statistic_column_names_each_statistic(drifted_report):
 def test_too_few_rows_says_how_many_against_the_minimum(drifted_report):
     report = json.loads(json.dumps(drifted_report))
     x0 = next(f for f in report["features"] if f["name"] == "x0")
-    x0.update(effect="insufficient_data", effect_size=None, rows=988)
+    x0.update(effect="insufficient_data", effect_size=None, effect_size_metric="psi", rows=988)
     report["config"]["min_effect_rows"] = 1000
     assert "too few rows for PSI (988 of 1,000)" in _row(render_drift_html(report), "x0")
 
