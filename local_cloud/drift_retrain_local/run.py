@@ -333,12 +333,11 @@ class BatchRunner:
         return self._entry(key.rpartition("/")[2], "bootstrap", None, watched, before)
 
     def batch(self, path: Path, index: int, count: int) -> dict[str, Any]:
-        label = f"[{index}/{count}] {path.name}"
         if path.is_dir():
-            return self.partition(path, label)
-        return self.upload(path.name, path.read_bytes(), label=label)
+            return self.partition(path, index, count)
+        return self.upload(path.name, path.read_bytes(), label=f"[{index}/{count}] {path.name}")
 
-    def partition(self, folder: Path, label: str) -> dict[str, Any]:
+    def partition(self, folder: Path, index: int, count: int) -> dict[str, Any]:
         """Upload a folder as ``incoming/<folder>/part-*``, then ``_SUCCESS`` (its event is the batch's)."""
         files = partition_files(folder)
         for name, path in files:

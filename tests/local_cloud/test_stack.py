@@ -107,6 +107,4 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         "SageMakerVpcPolicy",
         # EnableDataCapture's (on by default): the local cloud deploys no AWS::IAM::RolePolicy
         "SageMakerCapturePolicy",
-        # MonitorCapture's schedule rule: the local cloud fires it with its EventBridge tick
-        "MonitorCaptureFunction.Events.WindowTick",
     }

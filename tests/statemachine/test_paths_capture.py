@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from capture_support import CAPTURE_PARAMETERS, follow, labelled_key, send, send_labels, traffic, window_key
+from capture_paths_support import (
+    CAPTURE_PARAMETERS,
+    follow,
+    labelled_key,
+    send,
+    send_labels,
+    traffic,
+    window_key,
+)
 from workflow_support import TIMEOUT, Harness, bootstrapped_cloud
 
 from drift_retrain_local.demo_data import LABEL

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import READ_REASONS, read_csv
 from drift_retrain.engine.schema import ColumnSpec, Schema
-from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.exceptions import InvalidBatchError, SchemaError
 
 SCHEMA = Schema(
     columns=(ColumnSpec("age", "numeric"), ColumnSpec("city", "categorical")),
@@ -58,6 +58,9 @@ def _outcome(data: bytes, **kwargs) -> str:
     """``"ok"`` or the error code; any other exception fails the property."""
     try:
         batch = read_csv(data, **kwargs)
+    except SchemaError as error:  # training data (no schema given) that cannot define one: said so
+        assert "schema" not in kwargs and str(error), error
+        return "schema"
     except InvalidBatchError as error:
         assert error.code in READ_REASONS, f"unlisted reason {error.code!r}: {error}"
         assert error.code not in GUARDS, f"guard {error.code!r} reached: {error}"

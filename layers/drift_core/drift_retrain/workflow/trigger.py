@@ -32,6 +32,7 @@ from drift_retrain.layout import (
     SEED_PREFIX,
     drift_report_key,
 )
+from drift_retrain.monitor.keys import LABELLED_PREFIX
 from drift_retrain.workflow.exceptions import TriggerNotVerifiedError, WorkflowInputError
 
 __all__ = ["VERIFY_TRIGGER", "TriggerSettings", "verify_trigger"]
@@ -107,8 +108,12 @@ def _drift_trigger(s3: Any, settings: TriggerSettings, name: str, named: Any) ->
     ref_batch = ObjectRef(
         str(batch.get("bucket")), str(batch.get("key")), batch.get("version_id"), batch.get("etag")
     )
-    if ref_batch.bucket != settings.bucket or not ref_batch.key.startswith(settings.incoming_prefix):
-        raise _refuse(f"s3://{settings.bucket}/{key} records a batch outside {settings.incoming_prefix}")
+    if ref_batch.bucket != settings.bucket or not ref_batch.key.startswith(
+        (settings.incoming_prefix, LABELLED_PREFIX)
+    ):
+        raise _refuse(
+            f"s3://{settings.bucket}/{key} records a batch outside {settings.incoming_prefix} and {LABELLED_PREFIX}"
+        )
     batch_id = batch_id_for(ref_batch.key, ref_batch.version_id, ref_batch.etag)
     if batch.get("batch_id") != batch_id or drift_report_key(batch_id) != key:
         raise _refuse(f"s3://{settings.bucket}/{key} is not the report of the batch it records")
