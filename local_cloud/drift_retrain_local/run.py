@@ -345,9 +345,8 @@ class BatchRunner:
                 Bucket=self.bucket, Key=f"incoming/{folder.name}/{name}", Body=path.read_bytes()
             )
         self.cloud.events.wait(timeout=self.timeout)  # each part's event: waiting for its partition
-        return self.upload(
-            f"{folder.name}/_SUCCESS", b"", label=f"{label}/ ({len(files)} parts, then _SUCCESS)"
-        )
+        label = f"[{index}/{count}] {folder.name}/ ({len(files)} parts, then _SUCCESS)"
+        return self.upload(f"{folder.name}/_SUCCESS", b"", label=label)
 
     def upload(self, name: str, body: bytes, label: str | None = None) -> dict[str, Any]:
         """Put ``incoming/<name>``, follow what it sets off to the end; the timeline entry."""
