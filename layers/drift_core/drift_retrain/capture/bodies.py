@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from drift_retrain.capture.exceptions import CaptureRecordError
 
-__all__ = ["CSV", "ENCODINGS", "JSON", "JSON_LINES", "body_kind", "body_text"]
+__all__ = ["CSV", "ENCODINGS", "JSON", "JSON_LINES", "body_kind", "body_text", "record_object"]
 
 CSV, JSON, JSON_LINES = "csv", "json", "jsonlines"
 ENCODINGS = ("CSV", "JSON", "BASE64")
+
+
+def record_object(text: str, reason: str) -> Mapping[str, Any]:
+    """One JSON Lines line as the object a capture or ground-truth record is; ``reason`` is the code of a
+    line that is not one (the message names the error's type, never the line's text)."""
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        raise CaptureRecordError(reason, f"the line is not JSON ({type(exc).__name__})") from exc
+    if not isinstance(record, Mapping):
+        raise CaptureRecordError(reason, "the line is JSON but not an object")
+    return record
 
 
 def body_text(entry: Mapping[str, Any], what: str, reason: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.capture.bodies import CSV, JSON, body_kind, body_text
+from drift_retrain.capture.bodies import CSV, JSON, body_kind, body_text, record_object
 from drift_retrain.capture.exceptions import CaptureRecordError
 from drift_retrain.capture.records import ROW, BadRecord
 from drift_retrain.engine.schema import canonical_label
@@ -93,12 +93,7 @@ def read_ground_truth(lines: Iterable[str | bytes], profile, *, start: int = 0) 
 
 
 def _record(text: str, schema) -> tuple[str, list[Any]]:
-    try:
-        record = json.loads(text)
-    except ValueError as exc:
-        raise CaptureRecordError(NOT_JSON, f"the line is not JSON ({type(exc).__name__})") from exc
-    if not isinstance(record, Mapping):
-        raise CaptureRecordError(NOT_JSON, "the line is JSON but not an object")
+    record = record_object(text, NOT_JSON)
     entry = record.get("groundTruthData")
     if not isinstance(entry, Mapping) or entry.get("data") in (None, ""):
         raise CaptureRecordError(NO_DATA, "the record has no groundTruthData.data")

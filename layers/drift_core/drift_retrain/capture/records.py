@@ -10,7 +10,6 @@ sharing the event's metadata, numbered by ``_capture_row``. A record that cannot
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.capture.bodies import CSV, JSON, body_kind, body_text
+from drift_retrain.capture.bodies import CSV, JSON, body_kind, body_text, record_object
 from drift_retrain.capture.exceptions import CaptureRecordError
 from drift_retrain.capture.inputs import NO_INPUT, UNDECODABLE, ColumnIssues, InputMapper, input_rows
 from drift_retrain.capture.outputs import BAD_OUTPUT, served_predictions
@@ -161,12 +160,7 @@ def read_capture(lines: Iterable[str | bytes], profile, *, algorithm: str = "xgb
 def _record(
     text: str, mapper: InputMapper, schema, answers: str
 ) -> tuple[list[list[Any]], list | None, tuple]:
-    try:
-        record = json.loads(text)
-    except ValueError as exc:
-        raise CaptureRecordError(NOT_JSON, f"the line is not JSON ({type(exc).__name__})") from exc
-    if not isinstance(record, Mapping):
-        raise CaptureRecordError(NOT_JSON, "the line is JSON but not an object")
+    record = record_object(text, NOT_JSON)
     data = record.get("captureData")
     entry = data.get("endpointInput") if isinstance(data, Mapping) else None
     if not isinstance(entry, Mapping) or entry.get("data") in (None, ""):
