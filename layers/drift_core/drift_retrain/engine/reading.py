@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,17 +221,9 @@ def _read(
     finally:
         stream.close()
     frame, line_of_row, rows_read = sampler.result(header.used)
-    set_aside = parse.set_aside()
-    if rows_read == 0 and "unknown_class" in set_aside:
-        aside = set_aside["unknown_class"]
-        raise InvalidBatchError(
-            "unknown_class",
-            f"every labelled row ({aside['rows']:,}) has a label that is not one of the model's classes "
-            f"{echo(list(schema.classes))}: new classes {echo(list(aside['classes']))}; a model for the "
-            "new class set starts with a bootstrap run on a seed file that holds them (docs/bad-input.md)",
-            line=aside["first_line"],
-            column=schema.label,
-        )
+    if rows_read == 0 and parse.unknown.counts:
+        raise parse.unknown.refusal(schema)
+    set_aside = parse.unknown.set_aside()
     if rows_read == 0:
         raise InvalidBatchError("no_rows", "the file has a header row but no data rows")
     return CsvBatch(
@@ -275,8 +267,7 @@ class _BlockParser:
         self.na_values = {c: text_na_values(markers) for c in self.text_columns} | {
             c: missing_in_numeric(markers) for c in self.numeric_columns
         }
-        self.unknown: Counter[str] = Counter()
-        self.first_unknown_line: int | None = None
+        self.unknown = UnknownClasses()
 
     def __call__(self, block: Block) -> tuple[pd.DataFrame, np.ndarray]:
         wrong = np.flatnonzero(block.fields != len(self.columns))
@@ -306,7 +297,7 @@ class _BlockParser:
             )
         if self.schema is None or self.schema.label not in frame.columns:
             return frame, block.lines
-        return self._labels(frame, block.lines)
+        return self.unknown.typed(frame, block.lines, self.schema, self.markers)
 
     def _retext_booleans(self, block: Block, frame: pd.DataFrame) -> None:
         """pandas reads a numeric column whose every cell in a block is ``true``/``false`` as 1.0/0.0:
@@ -350,39 +341,60 @@ class _BlockParser:
                     line = int(block.lines[int(i)])
                     raise self.limits.cell_too_large(line, echo(self.columns[position]), size)
 
-    def _labels(self, frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-        """Labels typed; rows with a class the model never saw are counted and set aside."""
-        schema = self.schema
-        assert schema is not None
+    def _raw(self, block: Block, index: int, name: str) -> str:
+        return record_fields(block, index)[self.columns.index(name)]
+
+
+class UnknownClasses:
+    """Rows whose label the model never saw: set aside and counted (the rest of the batch is checked),
+    for the CSV parser block by block and for readers of already-parsed rows (Parquet, JSON Lines)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.first_line: int | None = None
+
+    def typed(
+        self, frame: pd.DataFrame, lines: np.ndarray, schema: Schema, markers: Sequence[str]
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Labels typed as a CSV batch's are; a classification batch's rows of a never-seen class left out."""
         values = frame[schema.label]
         if not schema.is_classification:
-            frame[schema.label] = numbers_from_text(values, schema.label, lines, self.markers)
+            frame[schema.label] = numbers_from_text(values, schema.label, lines, markers)
             return frame, lines
         canonical = canonical_labels(values)
         unknown = (canonical.notna() & ~canonical.isin(schema.classes)).to_numpy()
         frame[schema.label] = canonical
         if not unknown.any():
             return frame, lines
-        self.unknown.update(canonical[unknown].astype(str))
-        if self.first_unknown_line is None:
-            self.first_unknown_line = int(lines[np.flatnonzero(unknown)[0]])
+        self.counts.update(canonical[unknown].astype(str))
+        if self.first_line is None:
+            self.first_line = int(lines[np.flatnonzero(unknown)[0]])
         return frame[~unknown], lines[~unknown]
 
     def set_aside(self) -> dict[str, dict]:
-        if not self.unknown:
+        """The report's ``set_aside``: ``{"unknown_class": {"rows", "classes", "distinct", "first_line"}}``."""
+        if not self.counts:
             return {}
-        classes = {clip(c): n for c, n in self.unknown.most_common(20)}
         return {
             "unknown_class": {
-                "rows": int(sum(self.unknown.values())),
-                "classes": classes,
-                "distinct": len(self.unknown),
-                "first_line": self.first_unknown_line,
+                "rows": int(sum(self.counts.values())),
+                "classes": {clip(c): n for c, n in self.counts.most_common(20)},
+                "distinct": len(self.counts),
+                "first_line": self.first_line,
             }
         }
 
-    def _raw(self, block: Block, index: int, name: str) -> str:
-        return record_fields(block, index)[self.columns.index(name)]
+    def refusal(self, schema: Schema) -> InvalidBatchError:
+        """``unknown_class`` for a batch whose labelled rows all hold a class the model never saw."""
+        return InvalidBatchError(
+            "unknown_class",
+            f"every labelled row ({sum(self.counts.values()):,}) has a label that is not one of the model's "
+            f"classes {echo(list(schema.classes))}: new classes {echo([clip(c) for c, _ in self.counts.most_common(20)])}; "
+            "a model for the new class set starts with a bootstrap run on a seed file that holds them "
+            "(docs/bad-input.md)",
+            line=self.first_line,
+            column=schema.label,
+        )
 
 
 def typed_labels_setting_aside(
@@ -395,35 +407,12 @@ def typed_labels_setting_aside(
     """
     if schema.label not in frame.columns:
         return frame, lines, {}
-    values = frame[schema.label]
-    if not schema.is_classification:
-        frame[schema.label] = numbers_from_text(values, schema.label, lines, schema.missing_markers)
-        return frame, lines, {}
-    canonical = canonical_labels(values)
-    unknown = (canonical.notna() & ~canonical.isin(schema.classes)).to_numpy()
-    frame[schema.label] = canonical
-    if not unknown.any():
-        return frame, lines, {}
-    counts = Counter(canonical[unknown].astype(str))
-    first_line = int(lines[np.flatnonzero(unknown)[0]])
-    if unknown.sum() == canonical.notna().sum():
-        raise InvalidBatchError(
-            "unknown_class",
-            f"every labelled row ({int(unknown.sum()):,}) has a label that is not one of the model's classes "
-            f"{echo(list(schema.classes))}: new classes {echo(list(counts))}; a model for the new class set "
-            "starts with a bootstrap run on a seed file that holds them (docs/bad-input.md)",
-            line=first_line,
-            column=schema.label,
-        )
-    aside = {
-        "unknown_class": {
-            "rows": int(sum(counts.values())),
-            "classes": {clip(c): n for c, n in counts.most_common(20)},
-            "distinct": len(counts),
-            "first_line": first_line,
-        }
-    }
-    return frame[~unknown], lines[~unknown], aside
+    labelled = int(frame[schema.label].notna().sum())
+    unknown = UnknownClasses()
+    frame, lines = unknown.typed(frame, lines, schema, schema.missing_markers)
+    if unknown.counts and sum(unknown.counts.values()) == labelled:
+        raise unknown.refusal(schema)
+    return frame, lines, unknown.set_aside()
 
 
 def _typed_labels(values: pd.Series, schema: Schema, lines: np.ndarray) -> pd.Series:
