@@ -17,6 +17,7 @@ import gzip
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain_local.demo_data import LABEL as DEMO_LABEL
 from drift_retrain_local.demo_data import features, labelled, rule_a, rule_b
+from drift_retrain_local.sagemaker.capture import CaptureSettings, capture_record
 
 __all__ = [
     "EVENTS_DIR",
@@ -232,24 +234,28 @@ def _stage_capture(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
     ctx.ensure_profile()
     key = event["detail"]["object"]["key"]
     frame = sample_frame(20, seed=7).drop(columns=[SAMPLE_LABEL])
-    lines = []
-    for i, row in enumerate(frame.itertuples(index=False)):
-        capture = {
-            "endpointInput": {
-                "observedContentType": "text/csv",
-                "mode": "INPUT",
-                "data": ",".join(str(v) for v in row),
-                "encoding": "CSV",
-            },
-            "endpointOutput": {
-                "observedContentType": "text/csv; charset=utf-8",
-                "mode": "OUTPUT",
-                "data": "0.25",
-                "encoding": "CSV",
-            },
-        }
-        metadata = {"eventId": f"sample-{i}", "inferenceTime": "2024-05-14T09:28:13Z"}
-        lines.append(json.dumps({"captureData": capture, "eventMetadata": metadata, "eventVersion": "0"}))
+    settings = CaptureSettings(
+        bucket=ctx.bucket,
+        prefix="capture",
+        sampling_percentage=100.0,
+        capture_input=True,
+        capture_output=True,
+        csv_content_types=frozenset({"text/csv"}),
+    )
+    lines = [
+        json.dumps(
+            capture_record(
+                event_id=f"sample-{i}",
+                inference_time=datetime(2024, 5, 14, 9, 28, 13, tzinfo=UTC),
+                settings=settings,
+                request=",".join(str(v) for v in row).encode(),
+                request_type="text/csv",
+                response=b"0.25",
+                response_type="text/csv; charset=utf-8",
+            )
+        )
+        for i, row in enumerate(frame.itertuples(index=False))
+    ]
     ctx.put(key, ("\n".join(lines) + "\n").encode("utf-8"))
     return {"key": key}
 
