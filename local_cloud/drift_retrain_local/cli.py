@@ -157,14 +157,14 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         help="labelled CSV sent to the endpoint as requests without its labels (Data Capture records them); "
-        "its labels arrive as ground truth --label-delay files later (repeatable)",
+        "its labels arrive as ground truth --label-delay windows later (repeatable)",
     )
     run.add_argument(
         "--label-delay",
         type=int,
         default=1,
         metavar="N",
-        help="traffic files sent before a file's labels are uploaded (default 1)",
+        help="windows (MonitorWindowRows rows each) sent before a capture file's labels are uploaded (default 1)",
     )
     run.add_argument("--out", type=Path, default=Path("out/local"), help="output folder (default out/local)")
     run.add_argument("--label", help="label column (default: the first column of TRAIN.csv)")

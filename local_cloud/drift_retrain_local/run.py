@@ -125,9 +125,11 @@ def local_run(
         Also echo each step (DetectDrift's answer, every state entered); by default one line per batch.
     traffic : sequence of paths
         Labelled CSVs sent after the batches to the endpoint as requests (labels removed); Data Capture
-        writes them to ``capture/``, and their labels go to ``ground-truth/`` ``label_delay`` files later.
+        writes them to ``capture/``, and their labels go to ``ground-truth/`` ``label_delay`` windows later
+        (:mod:`.traffic`); each window checked is followed to its end, as a batch is.
     label_delay : int
-        Traffic files sent before a file's labels are uploaded (default 1; the rest at the end).
+        Windows' worth of rows (``MonitorWindowRows``) sent before a capture file's labels are uploaded
+        (default 1; the rest at the end).
 
     Raises
     ------
@@ -165,7 +167,7 @@ def local_run(
         "batches": [],
     }
     if traffic_paths:
-        timeline["traffic"] = {"label_delay": label_delay, "files": [], "late_labels": []}
+        timeline["traffic"] = {"label_delay": label_delay, "files": [], "windows": [], "late_labels": []}
     started = time.monotonic()
     if echo is print:
         echo = functools.partial(print, file=sys.stdout, flush=True)
@@ -180,7 +182,9 @@ def local_run(
                     for index, path in enumerate(batch_paths, 1):
                         timeline["batches"].append(runner.batch(path, index, len(batch_paths)))
                     if traffic_paths:
-                        _send_traffic(cloud, traffic_paths, label_delay, echo, timeout, timeline["traffic"])
+                        _send_traffic(
+                            cloud, traffic_paths, label_delay, echo, timeout, timeline["traffic"], verbose
+                        )
             finally:
                 runner.collect(out)
                 timeline["notifications"] = len(runner.notifications.messages)
@@ -201,14 +205,19 @@ def _send_traffic(
     echo: Echo,
     timeout: float,
     record: dict[str, Any],
+    verbose: bool,
 ) -> None:
-    """Each traffic file through the endpoint, then the labels still pending."""
+    """Each traffic file through the endpoint, then the labels still pending; the windows checked."""
     from drift_retrain_local.traffic import TrafficDriver
 
-    driver = TrafficDriver(cloud, echo, timeout, label_delay=label_delay)
-    for index, path in enumerate(paths, 1):
-        record["files"].append(driver.send(path, index, len(paths)))
-    record["late_labels"] = driver.finish()
+    driver = TrafficDriver(cloud, echo, timeout, label_delay=label_delay, verbose=verbose)
+    record.update(window_rows=driver.window_rows, capture_rows=driver.capture_rows)
+    try:
+        for index, path in enumerate(paths, 1):
+            record["files"].append(driver.send(path, index, len(paths)))
+        record["late_labels"] = driver.finish()
+    finally:
+        record["windows"] = driver.window_entries()
 
 
 # ------------------------------------------------------------------------------------------- arguments
@@ -355,7 +364,14 @@ class BatchRunner:
         self._step(f"uploaded to s3://{self.bucket}/{key}")
         before = endpoint_config(self.sagemaker, self.endpoint)
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
-        response = self.detect(key)
+        return self.follow(name, key, self.detect(key), before)
+
+    def follow(
+        self, name: str, key: str, response: dict[str, Any], before: str | None, label: str | None = None
+    ) -> dict[str, Any]:
+        """Follow what DetectDrift's ``response`` for ``key`` started to its end; the timeline entry."""
+        if label is not None:
+            self._begin(label)
         execution = response.get("execution") or {}
         watched = None
         if execution.get("execution_arn") and not execution.get("duplicate"):

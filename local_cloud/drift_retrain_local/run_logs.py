@@ -6,6 +6,9 @@ question: the definition asks whether ``$.settings`` or ``$.bootstrap`` is in th
 ``NoSuchJsonPathError``, and the rule answers "not present" as AWS does. Those lines are not errors, so
 they are dropped. A path that is really missing elsewhere fails the execution (``States.Runtime``), which
 the timeline, the notification and the execution history report.
+
+Python warnings a Lambda raises (Powertools' "No application metrics to publish", for one) go to stderr on
+AWS, and so to the function's CloudWatch log stream: here they go to ``logs.txt`` as well.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 __all__ = ["MOTO_EVAL_LOGGER", "ExpectedMotoNoise", "logs_to"]
 
 MOTO_EVAL_LOGGER = "moto.stepfunctions.parser.asl.component.eval_component"
-_LOGGERS = ("moto", "werkzeug", "botocore", "drift_retrain")
+_LOGGERS = ("moto", "werkzeug", "botocore", "drift_retrain", "py.warnings")
 
 
 class ExpectedMotoNoise(logging.Filter):
@@ -43,9 +46,11 @@ def logs_to(path: Path) -> Iterator[None]:
         for logger in loggers:
             logger.addHandler(handler)
             logger.propagate = False
+        logging.captureWarnings(True)  # warnings.showwarning -> the "py.warnings" logger
         try:
             yield
         finally:
+            logging.captureWarnings(False)
             for logger, propagate in saved:
                 logger.removeHandler(handler)
                 logger.propagate = propagate

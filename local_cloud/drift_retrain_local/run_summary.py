@@ -1,4 +1,5 @@
-"""The end-of-run table of ``drift-retrain local run``: one row per batch (and the bootstrap)."""
+"""The end-of-run tables of ``drift-retrain local run``: one row per batch (and the bootstrap), and with
+``--traffic`` one row per traffic file (its served error) and one per monitoring window."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
 
-__all__ = ["render_summary"]
+__all__ = ["render_summary", "render_traffic", "served_text"]
 
 
 def render_summary(timeline: Mapping[str, Any]) -> str:
@@ -58,9 +59,61 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
             c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+    summary = "\n".join(lines)
+    if timeline.get("traffic"):
+        summary += "\n\n" + render_traffic(timeline["traffic"])
+    return summary
 
 
 def _num(metric: Any, value: Any) -> str:
     """Rates as percentages, other metrics to three digits (one rule for every report)."""
     return fmt_rate(value) if metric == "error_rate" else fmt_num(value)
+
+
+def render_traffic(traffic: dict[str, Any]) -> str:
+    """The end-of-run tables of ``--traffic``: one row per file (served error), one per window."""
+    files = traffic.get("files") or []
+    rows = [["traffic file", "rows", "served error"]]
+    rows += [[f["file"], f"{f['rows']:,}", served_text(f).removeprefix("error ")] for f in files]
+    out = [_table(rows, right={1, 2})]
+    windows = traffic.get("windows") or []
+    if windows:
+        rows = [["window", "rows", "estimated error", "labelled", "realised error", "served by", "outcome"]]
+        for w in windows:
+            served = w.get("served_by") or {}
+            rows.append(
+                [
+                    w["window"],
+                    f"{w.get('rows') or 0:,}",
+                    fmt_rate(w.get("estimated_error")),
+                    f"{w.get('labelled_rows') or 0:,}",
+                    fmt_rate(w.get("realised_error")),
+                    " + ".join(f"{n:,} {_short(m)}" for m, n in served.items()) or "-",
+                    w.get("outcome", "-"),
+                ]
+            )
+        out.append(_table(rows, right={1, 2, 3, 4}))
+    return "\n\n".join(out)
+
+
+def served_text(entry: dict[str, Any]) -> str:
+    """``error 5.2%`` (classification) or ``MAE 3.14`` (regression) of a traffic file's answers."""
+    if "served_mae" in entry:
+        mae = entry["served_mae"]
+        return "MAE -" if mae is None else f"MAE {mae:.4g}"
+    return f"error {fmt_rate(entry.get('served_error'))}"
+
+
+def _short(model: str) -> str:
+    """A model name's distinctive tail (``...-2612051401-bb1a91-c1``)."""
+    return model if len(model) <= 24 else "..." + model[-21:]
+
+
+def _table(rows: list[list[str]], right: set[int]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    )

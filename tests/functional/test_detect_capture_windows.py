@@ -90,3 +90,23 @@ def test_rows_a_previous_champion_served_never_count_against_the_current_one(
     assert report["monitor"]["served_by"] == {"previous-model": 600, "champion-model": 600}
     assert report["labelled_rows"] == 600 and not report["concept_drift"]["detected"]
     assert list_executions(clients, state_machine_arn) == []
+    realised = report["monitor"]["realised_by_model"]
+    assert realised["previous-model"]["rows"] == 600 and abs(realised["previous-model"]["error"] - 0.45) < 0.06
+    assert realised["champion-model"]["rows"] == 600 and abs(realised["champion-model"]["error"] - 0.1) < 0.04
+
+
+def test_a_window_the_previous_champion_answered_raises_no_alert_against_its_successor(
+    detect_drift, clients, bucket, profile_uploaded, state_machine_arn, make_frame_fn
+):
+    # Labels of a window served before a promotion arrive after it: the old model's answers (here all
+    # "1", nothing like the champion's holdout predictions) are not the new champion's prediction drift.
+    frame = captured(make_frame_fn(1000, seed=15), error=0.4, seed=15, model="previous-model")
+    frame["_capture_prediction"], frame["_capture_score"] = "1", 0.97
+    response = detect_drift.invoke(detect_drift.upload(LABELLED, write_frame(frame))).response
+    report = _report(clients, bucket, response)
+    assert report["prediction_drift"]["tested"] is False
+    assert "another model" in report["prediction_drift"]["reason"]
+    assert report["estimated_performance"]["tested"] is False
+    assert report["alert"] is False and report["retrain"] is False
+    assert report["monitor"]["realised_by_model"]["previous-model"]["rows"] == 1000
+    assert list_executions(clients, state_machine_arn) == []

@@ -30,7 +30,13 @@ from drift_retrain.engine.report import DriftReport
 from drift_retrain.engine.stats import adjust_pvalues
 from drift_retrain.exceptions import PredictionError
 
-__all__ = ["ASSUMPTION", "capture_lines", "run_capture_check"]
+__all__ = ["ASSUMPTION", "NOT_THE_CHAMPIONS", "capture_lines", "run_capture_check"]
+
+#: Why prediction drift and the estimate are not tested on a window another model answered.
+NOT_THE_CHAMPIONS = (
+    "every row was served by another model than the champion: its predictions are not compared with "
+    "the champion's holdout"
+)
 
 ASSUMPTION = (
     "estimated from the served scores (calibrated on the holdout when a prediction reference exists): "
@@ -49,15 +55,23 @@ def run_capture_check(
     source_name: str | None = None,
     join: JoinStats | None = None,
     recovery_used: int = 0,
+    champion_rows: pd.Series | None = None,
 ) -> DriftReport:
     """Check captured rows (``read_capture``'s, joined with labels or not) against the baseline.
 
     Feature drift, label drift and the concept test run as for a batch; the concept test uses the
     served predictions of the labelled rows. ``join`` adds the join's stats to the ``capture`` section.
+    ``champion_rows`` (a boolean per row) says which rows the champion served: prediction drift and the
+    estimated error use those only (default: every row).
     """
     config = config or DriftConfig()
     frame = captured.frame if isinstance(captured, CapturedRows) else captured
     frame = frame.reset_index(drop=True)
+    own = (
+        pd.Series(True, index=frame.index)
+        if champion_rows is None
+        else pd.Series(champion_rows.to_numpy(dtype=bool), index=frame.index)
+    )
     for column in (PREDICTION, SCORE):  # rows from elsewhere (a test, an input-only capture) may lack them
         if column not in frame.columns:
             frame[column] = None if column == PREDICTION else np.nan
@@ -66,6 +80,7 @@ def run_capture_check(
     if rows > config.max_rows:
         keep = np.sort(np.random.default_rng(config.seed).choice(rows, config.max_rows, replace=False))
         frame = frame.iloc[keep].reset_index(drop=True)
+        own = own.iloc[keep].reset_index(drop=True)
     schema = profile.schema
     report = check_frame(
         frame,
@@ -86,10 +101,14 @@ def run_capture_check(
     capture: dict[str, Any] = captured.summary() if isinstance(captured, CapturedRows) else {"rows": rows}
     capture["join"] = None if join is None else join.to_dict()
     capture["labelled_without_output"] = unjudged
+    served = frame[own.to_numpy()]
+    others = {"tested": False, "reason": NOT_THE_CHAMPIONS, "alert": False}
     report.sections = {
         "capture": capture,
-        "prediction_drift": prediction_drift(frame, schema, reference, config),
-        "estimated_performance": estimated_performance(frame, profile, reference, config),
+        "prediction_drift": prediction_drift(served, schema, reference, config) if len(served) else others,
+        "estimated_performance": (
+            estimated_performance(served, profile, reference, config) if len(served) else others
+        ),
     }
     return report
 

@@ -6,7 +6,10 @@ not recorded, it adds ``{since: LastModifiedTime, config, variants: {variant: mo
 attributed to the entry in force at its ``inferenceTime``, so rows a previous champion answered keep that
 champion's name even when its successor serves by the time the file is read. DescribeEndpoint's
 ``LastModifiedTime`` is when the update finished; during a blue/green shift both fleets answer for a few
-minutes, and those rows are attributed to the config the update ended on.
+minutes, and those rows are attributed to the config the update ended on. ``inferenceTime`` is written to
+the second, so a row of the second in which the config changed is attributed to the new config as well
+(comparing it with the sub-second ``LastModifiedTime`` would give a whole second of the new model's rows
+to the old one).
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def attribute_models(times: pd.Series, variant: str, history: list[dict[str, Any
     older than the first entry get the first entry's model (the endpoint served it before we looked)."""
     if not history:
         return pd.Series(UNKNOWN_MODEL, index=times.index, dtype=object)
-    since = pd.to_datetime([entry["since"] for entry in history], utc=True)
+    since = pd.to_datetime([entry["since"] for entry in history], utc=True).floor("s")
     models = [entry["variants"].get(variant, UNKNOWN_MODEL) for entry in history]
     when = pd.to_datetime(times, utc=True, errors="coerce")
     position = since.searchsorted(when.fillna(since[-1]).to_numpy(), side="right") - 1
