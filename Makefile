@@ -19,7 +19,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
 BUILD ?= .aws-sam/build
 
-.PHONY: setup setup-browser scan demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream diagram aws-smoke clean
+.PHONY: setup setup-browser scan demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream diagram config-doc aws-smoke clean
 
 setup: $(STAMP)
 
@@ -103,6 +103,11 @@ test-sam-local: setup
 # Regenerate docs/state-machine.md from the definition (a static test fails when it is stale).
 diagram: setup
 	$(PY) scripts/state_diagram.py
+
+# Regenerate docs/configuration.md from template.yaml's parameters and DetectDrift's settings (a static test
+# fails when it is stale).
+config-doc: setup
+	$(PY) scripts/configuration_doc.py
 
 bench: setup
 	$(PY) benchmarks/drift_benchmark.py

@@ -1,5 +1,5 @@
-"""The chaos table: each fault the local cloud can inject, what the service must then do, and the README
-table rendered from the same rows (``python tests/statemachine/chaos_rows.py`` rewrites it).
+"""The chaos table: each fault the local cloud can inject, what the service must then do, and the table in
+docs/failure-handling.md rendered from the same rows (``python tests/statemachine/chaos_rows.py`` rewrites it).
 
 A row arms its fault on the running local cloud, uploads a batch of one kind (``calm``: what the champion
 predicts well; ``winner``: a concept change a candidate learns, so a retrain starts and reaches the swap
@@ -21,7 +21,7 @@ from drift_retrain_local.sagemaker.failures import LAMBDA, LAMBDA_OOM, LAMBDA_TI
 if TYPE_CHECKING:
     from drift_retrain_local.cloud import LocalCloud
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "failure-handling.md"
 TABLE_START, TABLE_END = "<!-- chaos-table:start -->", "<!-- chaos-table:end -->"
 
 #: The registry refusing the model package (not retried by botocore: the run's Retry is what retries).
@@ -35,8 +35,8 @@ class Row:
     """One fault and what must follow."""
 
     id: str
-    fault: str  # README: the fault, as an operator would name it
-    result: str  # README: what the service does about it
+    fault: str  # the table: the fault, as an operator would name it
+    result: str  # the table: what the service does about it
     outcome: str  # the batch's outcome (BatchRunner's codes)
     batch: str  # calm | winner
     arm: Arm
@@ -255,25 +255,25 @@ ROWS: tuple[Row, ...] = (
 
 
 def render_table(rows: tuple[Row, ...] = ROWS) -> str:
-    """The README's chaos table: fault | outcome | batches lost (every row asserts 0)."""
+    """The chaos table: fault | outcome | batches lost (every row asserts 0)."""
     lines = ["| fault | outcome | batches lost |", "|---|---|---|"]
     lines += [f"| {row.fault} | {row.result} | 0 |" for row in rows]
     return "\n".join(lines)
 
 
-def readme_table(text: str) -> str:
-    """The table between the README's chaos-table markers."""
+def doc_table(text: str) -> str:
+    """The table between the page's chaos-table markers."""
     match = re.search(re.escape(TABLE_START) + r"\n(.*?)\n" + re.escape(TABLE_END), text, re.S)
     return match.group(1).strip() if match else ""
 
 
-def write_readme(path: Path = README) -> None:
+def write_doc(path: Path = DOC) -> None:
     text = path.read_text(encoding="utf-8")
-    current = readme_table(text)
+    current = doc_table(text)
     if not current:
         sys.exit(f"{path}: no {TABLE_START} ... {TABLE_END} markers")
     path.write_text(text.replace(current, render_table()), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    write_readme()
+    write_doc()

@@ -1,4 +1,4 @@
-"""The chaos table (README, "What a fault does"): each fault injected into the local cloud, one batch
+"""The chaos table (docs/failure-handling.md, "What a fault does"): each fault injected into the local cloud, one batch
 through the real DetectDrift and the real state machine, and the same invariants after every row.
 
 One bootstrapped cloud for the module; the rows run in table order, and the batch kind follows what
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from chaos_rows import README, ROWS, Row, readme_table, render_table
+from chaos_rows import DOC, ROWS, Row, doc_table, render_table
 from chaos_support import Chaos, assert_told_the_truth, baseline_model, serving_model
 from workflow_support import bootstrapped_cloud
 
@@ -61,9 +61,9 @@ def test_fault(chaos: Chaos, row: Row) -> None:
         _repair(chaos, entry)
 
 
-def test_the_readme_lists_every_row() -> None:
-    assert readme_table(README.read_text(encoding="utf-8")) == render_table(), (
-        "README's chaos table is stale: run .venv/bin/python tests/statemachine/chaos_rows.py"
+def test_the_docs_list_every_row() -> None:
+    assert doc_table(DOC.read_text(encoding="utf-8")) == render_table(), (
+        "docs/failure-handling.md's chaos table is stale: run .venv/bin/python tests/statemachine/chaos_rows.py"
     )
 
 

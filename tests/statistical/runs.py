@@ -1,4 +1,4 @@
-"""The calibration and power runs behind the README's tables: defined once, used by the tests and tables.py.
+"""The calibration and power runs behind docs/statistics.md's tables: defined once, used by the tests and tables.py.
 
 Every rate is over baselines and batches together: a two-sample test's guarantee is for both samples
 drawn afresh, and a single baseline that happens to be unusual makes every batch look different (most

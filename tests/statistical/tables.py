@@ -1,4 +1,4 @@
-"""Print the README's calibration and power tables from the statistical suite's own runs.
+"""Print docs/statistics.md's calibration and power tables from the statistical suite's own runs.
 
     .venv/bin/python tests/statistical/tables.py > /tmp/tables.md    # about 3 minutes on 2 CPUs
 

@@ -4,7 +4,7 @@ Baselines and batches are independent samples of one population with the columns
 (``realistic``: skewed, discrete, bimodal, sparse and boolean numbers; categoricals from 5 to 50,000
 levels; dates; IDs), so any alarm is false. Rates are over baselines and batches (``runs``); fixed seeds
 make the run repeatable; bounds allow 3 standard errors of sampling noise around alpha.
-``python tests/statistical/tables.py`` prints the same runs as the README's tables.
+``python tests/statistical/tables.py`` prints the same runs as docs/statistics.md's tables.
 """
 
 from __future__ import annotations

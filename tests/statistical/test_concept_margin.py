@@ -64,7 +64,7 @@ def test_a_real_loss_of_accuracy_is_still_caught(batch_rows, rise, power):
 
 def test_regression_loss_of_exactly_the_margin_fires_at_most_alpha():
     """Squared errors are skewed, so Welch's t is slightly liberal on small holdouts (6.5% at alpha 5%
-    with 300 held-out rows, 5.2% from 1,000 rows on); the README says so."""
+    with 300 held-out rows, 5.2% from 1,000 rows on); docs/statistics.md says so."""
     rng = np.random.default_rng(5)
     trials, alarms = 1_000, 0
     for _ in range(trials):

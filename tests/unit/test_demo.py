@@ -1,4 +1,4 @@
-"""The README's main job: the demo ends with the outcome each example batch was made to show."""
+"""The README's check demo (`drift-retrain demo`): it ends with the outcome each example batch was made to show."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every entry once got a misleading reason (a Parquet file as ``not_utf8``, NUL bytes as
 ``renamed_columns``, a CR inside a field as "unparseable lines 2-5001") or none at all (``inf`` counted as
-missing, a gzip bomb read in full). The README's "Bad input" table is this corpus in words.
+missing, a gzip bomb read in full). docs/bad-input.md's tables are this corpus in words.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything `sam local invoke` needs on this machine kind, without a container registry (see README,
-# "sam local invoke"): Debian's docker.io with a plain dockerd, a locally built stand-in for Lambda's
+# Everything `sam local invoke` needs on this machine kind, without a container registry (see
+# docs/deployment.md, section 11): Debian's docker.io with a plain dockerd, a locally built stand-in for Lambda's
 # python3.12 base image, and the SAM CLI in .venv-sam. Each step is skipped when already done.
 #
 # Needs root (apt-get, dockerd). Prints one line per step with its duration. The stand-in image is

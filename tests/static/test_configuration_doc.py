@@ -1,0 +1,45 @@
+"""docs/configuration.md is generated from template.yaml and the drift check's settings, and current."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location(
+        "configuration_doc", ROOT / "scripts" / "configuration_doc.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_committed_page_is_current():
+    assert _script().main(["--check"]) == 0, "run: python scripts/configuration_doc.py (or make config-doc)"
+
+
+def test_every_parameter_is_listed_once_in_its_group_with_its_default():
+    script = _script()
+    template = script.load_template()
+    text = script.render(template)
+    parameters = template["Parameters"]
+    rows = [line for line in text.splitlines() if line.startswith("| `") and "` | " in line]
+    listed = [row.split("`")[1] for row in rows if row.split("`")[1] in parameters]
+    assert sorted(listed) == sorted(parameters), "each template parameter appears exactly once"
+    groups = template["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+    for group in groups:
+        heading = text.index(f"\n## {group['Label']['default']}\n")
+        section = text[heading : text.index("\n## ", heading + 1)]
+        for name in group["Parameters"]:
+            assert f"| `{name}` | {script._default(parameters[name])} |" in section, name
+    assert f"the {len(parameters)} parameters of `template.yaml`" in text
+
+
+def test_every_detect_drift_setting_is_listed():
+    script = _script()
+    text = script.render(script.load_template())
+    for env in [*script.drift_config.ENV_NAMES.values(), *script.read_limits.ENV_NAMES.values()]:
+        assert f"| `{env}` |" in text, env
