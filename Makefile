@@ -19,7 +19,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
 BUILD ?= .aws-sam/build
 
-.PHONY: setup setup-browser scan demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream diagram config-doc aws-smoke clean
+.PHONY: setup setup-browser scan demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream bench-traffic diagram config-doc aws-smoke clean
 
 setup: $(STAMP)
 
@@ -115,6 +115,10 @@ bench: setup
 # Prequential stream benchmark through the local service (creates benchmarks/.venv-stream with river on first use).
 bench-stream: setup
 	$(PY) benchmarks/stream_benchmark.py
+
+# The same Agrawal 0 -> 2 stream as labelled batches and as endpoint traffic with late labels (about 3 min)
+bench-traffic: setup
+	$(PY) benchmarks/traffic_heal.py
 
 # The checks only a real account can run (docs/aws-notes.md): prints the plan, refuses without credentials
 # or in CI, and deploys only with CONFIRM=yes (it costs money). Never part of `make test`.

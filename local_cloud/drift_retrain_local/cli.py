@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a setting, e.g. --set alpha=0.01 (see the README's configuration table)",
+        help="override a setting, e.g. --set alpha=0.01 (see docs/configuration.md)",
     )
     add_capture_options(check)
     check.set_defaults(handler=_check)
@@ -211,7 +211,7 @@ def _verbose_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve_parser(local_commands: argparse._SubParsersAction) -> None:
-    """``local serve``; unset options keep ``drift_retrain_local.serve.serve``'s defaults (README)."""
+    """``local serve``; unset options keep ``drift_retrain_local.serve.serve``'s defaults (docs/cli.md)."""
     serve = local_commands.add_parser(
         "serve",
         help="the local cloud as a server for 'sam local invoke' (writes env.json, template.local.yaml)",

@@ -7,8 +7,8 @@ checks the handler's response; staging leaves what is already there alone, so a 
 bootstrapped model keeps its baseline.
 
 The samples name the bucket of the stack ``drift-retrain`` as the local cloud deploys it
-(:data:`SAMPLE_BUCKET`); against a deployed stack, put your bucket's name in their place (README,
-"Deploy").
+(:data:`SAMPLE_BUCKET`); against a deployed stack, put your bucket's name in their place (docs/deployment.md,
+"sam local invoke").
 """
 
 from __future__ import annotations

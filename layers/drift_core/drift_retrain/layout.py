@@ -19,6 +19,7 @@ __all__ = [
     "LINEAGE_PREFIX",
     "MAX_KEY_BYTES",
     "MONITOR_PREFIX",
+    "OWN_INFERENCE_PREFIX",
     "PREDICTION_REFERENCE_KEY",
     "QUARANTINE_PREFIX",
     "RECOVERY_PREFIX",
@@ -50,16 +51,16 @@ EVALUATION_PREFIX = "reports/evaluation/"
 LINEAGE_PREFIX = "reports/lineage/"
 #: One marker per follow-up retrain started for a serving model (counted against MAX_RECOVERY_RETRAINS).
 RECOVERY_PREFIX = "reports/recovery/"
-#: SageMaker Data Capture of the endpoint (<endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl) and the ground
-#: truth for it (yyyy/mm/dd/hh/<file>.jsonl), both in AWS's own formats.
-CAPTURE_PREFIX = "capture/"
-GROUND_TRUTH_PREFIX = "ground-truth/"
 #: The running A/B test (written by the AbTest step, evidence added by DetectDrift, deleted at the end).
 AB_RECORD_KEY = "ab/current.json"
 #: SageMaker Data Capture's destination: ``capture/<endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl``.
 CAPTURE_PREFIX = "capture/"
 #: Ground-truth labels as Model Monitor reads them: ``ground-truth/yyyy/mm/dd/hh/<file>.jsonl``.
 GROUND_TRUTH_PREFIX = "ground-truth/"
+#: The ``InferenceId`` prefix of the service's own requests to the endpoint (DetectDrift scoring a batch's
+#: labelled rows, the A/B look): Data Capture records them like any other, and the monitor leaves them out,
+#: or every labelled batch would come back as served traffic.
+OWN_INFERENCE_PREFIX = "drift-retrain-check-"
 #: Monitoring windows of captured rows and their reports (statistics.json, constraint_violations.json).
 MONITOR_PREFIX = "monitor/"
 #: The champion's holdout predictions and score calibration, written by PromoteModel next to the profile.

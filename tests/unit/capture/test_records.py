@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 
+import pandas as pd
 import pytest
 from capture_support import binary_profile, capture_line, multiclass_profile, regression_profile
 
 from drift_retrain.capture.records import META_COLUMNS, CapturedRows, read_capture
+from drift_retrain.layout import OWN_INFERENCE_PREFIX
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +225,30 @@ def test_an_answer_whose_content_type_says_nothing_is_read_as_the_algorithm_answ
     assert [b.reason for b in read_capture([line], profile, algorithm="xgboost").bad] == [
         "capture_bad_output"
     ]
+
+
+def test_the_services_own_requests_are_left_out_and_counted(profile):
+    # DetectDrift scores a labelled batch on the endpoint with InferenceIds of its own: Data Capture
+    # records them like any request, and they must not come back as served traffic.
+    own = capture_line("0.5,3,2", "0.8", event_id="e1", inference_id=f"{OWN_INFERENCE_PREFIX}ab12-1")
+    user = capture_line("-1,2,0", "0.1", event_id="e2", inference_id="user-7")
+    captured = read_capture([own, user], profile)
+    assert captured.frame["_capture_event_id"].tolist() == ["e2"]
+    assert (captured.records, captured.own_requests, captured.bad) == (2, 1, ())
+    assert captured.summary()["own_requests_left_out"] == 1
+
+
+def test_the_endpoint_invoker_marks_its_requests_as_the_services_own():
+    from drift_retrain.aws.endpoint import EndpointPredictor
+
+    sent: list[dict] = []
+
+    class Runtime:
+        def invoke_endpoint(self, **kwargs):
+            sent.append(kwargs)
+            return {"Body": io.BytesIO(b"0.8\n0.1\n")}
+
+    predictor = EndpointPredictor(Runtime(), "champion", max_rows_per_request=2)
+    predictor(pd.DataFrame({"a": [1.0, 2.0]}))
+    assert [s["InferenceId"].startswith(OWN_INFERENCE_PREFIX) for s in sent] == [True]
+    assert len(sent[0]["InferenceId"]) <= 64  # InvokeEndpoint's limit

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from drift_retrain.aws.exceptions import (
 )
 from drift_retrain.engine.encoding import to_csv_rows
 from drift_retrain.exceptions import ChampionUnavailableError
+from drift_retrain.layout import OWN_INFERENCE_PREFIX
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -235,6 +237,7 @@ class EndpointPredictor:
         self.accept = accept
         self.target_variant = target_variant
         self.requests = 0
+        self._run = uuid.uuid4().hex[:16]
         self._checked = False
 
     def check_available(self) -> None:
@@ -296,6 +299,8 @@ class EndpointPredictor:
                 ContentType="text/csv",
                 Accept=self.accept,
                 Body=body,
+                # marks the request as the service's own in Data Capture (the monitor leaves it out)
+                InferenceId=f"{OWN_INFERENCE_PREFIX}{self._run}-{self.requests}",
                 **extra,
             )
         except ClientError as error:

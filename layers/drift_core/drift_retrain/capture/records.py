@@ -24,6 +24,7 @@ from drift_retrain.capture.exceptions import CaptureRecordError
 from drift_retrain.capture.inputs import NO_INPUT, UNDECODABLE, ColumnIssues, InputMapper, input_rows
 from drift_retrain.capture.outputs import BAD_OUTPUT, served_predictions
 from drift_retrain.engine.schema import CATEGORICAL
+from drift_retrain.layout import OWN_INFERENCE_PREFIX
 from drift_retrain.workflow.algorithms import LINEAR_LEARNER
 
 __all__ = [
@@ -80,6 +81,8 @@ class CapturedRows:
     records: int
     without_output: int = 0
     issues: ColumnIssues = field(default_factory=ColumnIssues)
+    #: Records of the service's own requests (``OWN_INFERENCE_PREFIX``): left out, counted.
+    own_requests: int = 0
 
     @property
     def bad_by_reason(self) -> dict[str, int]:
@@ -103,6 +106,7 @@ class CapturedRows:
             ),
             records=sum(p.records for p in parts),
             without_output=sum(p.without_output for p in parts),
+            own_requests=sum(p.own_requests for p in parts),
             issues=issues,
         )
 
@@ -114,6 +118,7 @@ class CapturedRows:
             "bad_records": len(self.bad),
             "bad_by_reason": self.bad_by_reason,
             "records_without_output": self.without_output,
+            "own_requests_left_out": self.own_requests,
             "column_issues": self.issues.to_dict(),
         }
 
@@ -132,17 +137,21 @@ def read_capture(lines: Iterable[str | bytes], profile, *, algorithm: str = "xgb
     values: list[list[Any]] = []
     meta: list[tuple[Any, ...]] = []
     bad: list[BadRecord] = []
-    records = without_output = 0
+    records = without_output = own = 0
     for number, raw in enumerate(lines, start=1):
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         if not text.strip():
             continue
         records += 1
         try:
-            rows, served, event = _record(text, mapper, schema, answers)
+            read = _record(text, mapper, schema, answers)
         except CaptureRecordError as error:
             bad.append(BadRecord(number, error.reason, str(error)))
             continue
+        if read is None:  # the service's own request (DetectDrift scoring a batch)
+            own += 1
+            continue
+        rows, served, event = read
         without_output += served is None
         for index, row in enumerate(rows):
             prediction, score = served[index] if served is not None else (None, math.nan)
@@ -154,12 +163,14 @@ def read_capture(lines: Iterable[str | bytes], profile, *, algorithm: str = "xgb
         records=records,
         without_output=without_output,
         issues=mapper.issues,
+        own_requests=own,
     )
 
 
 def _record(
     text: str, mapper: InputMapper, schema, answers: str
-) -> tuple[list[list[Any]], list | None, tuple]:
+) -> tuple[list[list[Any]], list | None, tuple] | None:
+    """One record's rows, served predictions and event; ``None`` for the service's own request."""
     record = record_object(text, NOT_JSON)
     data = record.get("captureData")
     entry = data.get("endpointInput") if isinstance(data, Mapping) else None
@@ -169,6 +180,8 @@ def _record(
     event_id = metadata.get("eventId") if isinstance(metadata, Mapping) else None
     if not isinstance(event_id, str) or not event_id:
         raise CaptureRecordError(NO_EVENT_ID, "the record has no eventMetadata.eventId")
+    if str(metadata.get("inferenceId") or "").startswith(OWN_INFERENCE_PREFIX):
+        return None
     rows = mapper.values(input_rows(body_text(entry, "endpointInput", UNDECODABLE), body_kind(entry)))
     output = data.get("endpointOutput")
     served = None

@@ -1,6 +1,6 @@
 """Drift-check configuration: statistical defaults and the retrain policy, from code, CLI or environment.
 
-Every default is documented in the README's configuration table; the reasons are in ARCHITECTURE.md.
+Every default is documented in docs/configuration.md (generated); the reasons are in ARCHITECTURE.md.
 """
 
 from __future__ import annotations

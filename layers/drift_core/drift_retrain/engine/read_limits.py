@@ -45,7 +45,7 @@ def human_bytes(size: int, *, exact: bool = True) -> str:
 
 @dataclass(frozen=True)
 class ReadLimits:
-    """Bounds on one batch read (defaults in the README's configuration table).
+    """Bounds on one batch read (defaults in docs/configuration.md).
 
     Attributes
     ----------

@@ -1,7 +1,7 @@
 """Every reason the reader gives for refusing a batch: the stable codes of ``InvalidBatchError``.
 
 The code is what a report's ``error_code``, a quarantine record's ``code`` and metrics carry; the message
-beside it says where (line, column) and what to do. The README's "Bad input" table and
+beside it says where (line, column) and what to do. docs/bad-input.md and
 docs/drift-report.md list these codes (a test keeps them in step).
 """
 
