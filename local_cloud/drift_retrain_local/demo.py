@@ -4,6 +4,10 @@ Small on purpose (a 2-core laptop finishes in a few minutes): 4,000 training row
 enough for the drift tests, the concept test and a retrain (``MinLabelledRows`` is 500). The retrain
 also trains the ``recent`` window (off by default: it costs a job) so the demo shows why the rows since
 the change win over a window that mixes both concepts.
+
+Then live traffic: five files of 1,000 rows go to the endpoint as requests (labels removed), Data Capture
+records them, the labels arrive as ground truth one window (1,000 rows) later, the old default behaviour
+comes back in the third file, and a model retrained from the captured rows heals the endpoint.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from drift_retrain_local.demo_data import LABEL, write_demo_data
+from drift_retrain_local.demo_data import LABEL, write_demo_data, write_demo_traffic
 from drift_retrain_local.output_folder import clear_outputs
 from drift_retrain_local.run import Echo, local_run
 
@@ -19,8 +23,12 @@ __all__ = ["DEMO_BATCH_ROWS", "DEMO_TRAIN_ROWS", "local_demo"]
 
 DEMO_TRAIN_ROWS = 4_000
 DEMO_BATCH_ROWS = 1_000
-#: Template parameters of the demo on top of the local run's.
-DEMO_PARAMETERS = {"CandidateStrategies": "since_change,newest,recent,registry"}
+DEMO_TRAFFIC_ROWS = 1_000
+#: Template parameters of the demo on top of the local run's (a monitoring window is one traffic file).
+DEMO_PARAMETERS = {
+    "CandidateStrategies": "since_change,newest,recent,registry",
+    "MonitorWindowRows": DEMO_TRAFFIC_ROWS,
+}
 
 
 def local_demo(out: str | Path, echo: Echo = print, **kwargs: Any) -> dict[str, Any]:
@@ -32,7 +40,11 @@ def local_demo(out: str | Path, echo: Echo = print, **kwargs: Any) -> dict[str, 
     echo(f"  {train.name}: {DEMO_TRAIN_ROWS:,} labelled rows (label column {LABEL!r})")
     for path, description in batches:
         echo(f"  {path.name}: {description}")
+    traffic = write_demo_traffic(out / "data", rows=DEMO_TRAFFIC_ROWS)
+    for path, description in traffic:
+        echo(f"  {path.name}: {DEMO_TRAFFIC_ROWS:,} requests' rows, {description}")
     parameters = {**DEMO_PARAMETERS, **(kwargs.pop("parameters", None) or {})}
+    kwargs.setdefault("traffic", [path for path, _ in traffic])
     return local_run(
         train, [path for path, _ in batches], out, label=LABEL, echo=echo, parameters=parameters, **kwargs
     )

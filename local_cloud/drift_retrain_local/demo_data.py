@@ -95,3 +95,27 @@ def write_demo_data(
     path.write_text("\n".join(bad) + "\n", encoding="utf-8")
     batches.append((path, "a row with an extra field (should be quarantined)"))
     return train_path, batches
+
+
+#: The demo's live traffic: (file, rule, description). The champion serves rule B after batch-03's retrain.
+DEMO_TRAFFIC = (
+    ("traffic-01-same-world.csv", "b", "requests in the world the retrained model learnt"),
+    ("traffic-02-same-world.csv", "b", "more of the same"),
+    ("traffic-03-behaviour-back.csv", "a", "default behaviour back to the old rule (concept change)"),
+    ("traffic-04-behaviour-back.csv", "a", "the old rule"),
+    ("traffic-05-behaviour-back.csv", "a", "the old rule"),
+)
+
+
+def write_demo_traffic(directory: str | Path, *, rows: int = 1_000, seed: int = 2):
+    """Write the live-traffic files (labelled, as the driver needs the labels to send them later as
+    ground truth); returns ``[(path, description), ...]``."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    files = []
+    for name, rule, description in DEMO_TRAFFIC:
+        path = out / name
+        labelled(features(rows, rng), rule_a if rule == "a" else rule_b, rng).to_csv(path, index=False)
+        files.append((path, description))
+    return files

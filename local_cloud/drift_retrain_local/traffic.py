@@ -192,7 +192,7 @@ class TrafficDriver:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._pending: deque[_Labels] = deque()
         self._sent_rows = 0
-        self._seen_deliveries = 0
+        self._seen_deliveries = len(cloud.events.deliveries)  # what happened before is not this traffic's
         #: Window id -> its timeline entry (estimate, realised error, outcome), in the order checked.
         self.windows: dict[str, dict[str, Any]] = {}
 
@@ -326,14 +326,14 @@ class TrafficDriver:
         while True:
             deliveries = self.cloud.events.wait(timeout=self.timeout)
             new, self._seen_deliveries = deliveries[self._seen_deliveries :], len(deliveries)
-            windows = [d for d in new if _window_key(d.event)]
+            windows = [d for d in new if _window_key(d.event, self.endpoint)]
             if not new:
                 return checked
             for delivery in windows:
                 checked.append(self._follow_window(delivery))
 
     def _follow_window(self, delivery: Any) -> str:
-        key = _window_key(delivery.event)
+        key = _window_key(delivery.event, self.endpoint)
         result = delivery.result(timeout=self.timeout)
         response = result.json() if result.ok else {"status": "error", "message": str(result.json())}
         report = self._report(response.get("report_key"))
@@ -341,7 +341,7 @@ class TrafficDriver:
         stream, _, name = key.rpartition("/")
         window = name.split("-")[0].removesuffix(".csv")
         revision = name.removesuffix(".csv").partition("-")[2] if labelled else ""
-        window_id = f"{stream.split('/', 2)[-1]}/{window}"
+        window_id = f"{stream.rsplit('/', 1)[-1]}/{window}"  # <variant>/<window>: one endpoint per run
         entry = self.windows.setdefault(window_id, {"window": window_id, "checks": []})
         estimate = report.get("estimated_performance") or {}
         monitor = report.get("monitor") or {}
@@ -370,6 +370,9 @@ class TrafficDriver:
         label = f"    window {window} {what}, estimated error {fmt_rate(entry.get('estimated_error'))}" + (
             " (estimate alert)" if entry.get("estimate_alert") else ""
         )
+        predictions = report.get("prediction_drift") or {}
+        if predictions.get("alert"):
+            label += f", prediction drift ({', '.join(predictions.get('drifted') or [])})"
         before = endpoint_config(self.runner.sagemaker, self.endpoint)
         followed = self.runner.follow(name, key, response, before, label=label)
         entry["checks"].append(
@@ -397,10 +400,11 @@ class TrafficDriver:
             return {}
 
 
-def _window_key(event: dict[str, Any]) -> str:
-    """The monitor window an S3 event is about (``""`` for any other event)."""
+def _window_key(event: dict[str, Any], endpoint: str) -> str:
+    """The window of ``endpoint`` an S3 event is about (``""`` for any other event)."""
     key = str(((event.get("detail") or {}).get("object") or {}).get("key") or "")
-    return key if key.startswith((WINDOWS_PREFIX, LABELLED_PREFIX)) else ""
+    prefixes = (f"{WINDOWS_PREFIX}{endpoint}/", f"{LABELLED_PREFIX}{endpoint}/")
+    return key if key.startswith(prefixes) else ""
 
 
 def _label_text(value: Any, classification: bool) -> str:

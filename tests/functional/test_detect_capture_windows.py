@@ -91,7 +91,9 @@ def test_rows_a_previous_champion_served_never_count_against_the_current_one(
     assert report["labelled_rows"] == 600 and not report["concept_drift"]["detected"]
     assert list_executions(clients, state_machine_arn) == []
     realised = report["monitor"]["realised_by_model"]
-    assert realised["previous-model"]["rows"] == 600 and abs(realised["previous-model"]["error"] - 0.45) < 0.06
+    assert (
+        realised["previous-model"]["rows"] == 600 and abs(realised["previous-model"]["error"] - 0.45) < 0.06
+    )
     assert realised["champion-model"]["rows"] == 600 and abs(realised["champion-model"]["error"] - 0.1) < 0.04
 
 

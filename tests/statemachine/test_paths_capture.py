@@ -137,3 +137,37 @@ def test_concurrent_and_redelivered_capture_files_fill_each_window_once(harness:
     assert [o["Key"].rsplit("/", 1)[1] for o in listing["Contents"]] == ["w000001.csv", "w000002.csv"]
     parts = harness.s3.list_objects_v2(Bucket=harness.bucket, Prefix=f"monitor/parts/{stream}/")
     assert parts["KeyCount"] == 8
+
+
+def test_local_run_traffic_follows_each_window_to_its_estimate_realised_error_and_outcome(
+    harness: Harness, tmp_path
+) -> None:
+    """``local run --traffic``'s driver on the capture stack (a window is 600 rows): each window it sees
+    checked becomes a timeline entry whose realised error is the served error the endpoint's own answers
+    gave, once its labels (here at once: --label-delay 0) have joined."""
+    from drift_retrain_local.run_summary import render_traffic
+    from drift_retrain_local.traffic import TrafficDriver
+
+    files = []
+    for seed in (81, 82):
+        path = tmp_path / f"live-{seed}.csv"
+        traffic("concept", seed=seed).to_csv(path, index=False)  # the world the promoted champion learnt
+        files.append(path)
+    lines: list[str] = []
+    driver = TrafficDriver(harness.cloud, lines.append, TIMEOUT, label_delay=0)
+    assert (driver.window_rows, driver.capture_rows) == (600, 150)
+    sent = [driver.send(path, i, 2) for i, path in enumerate(files, 1)]
+    driver.finish()
+    windows = driver.window_entries()
+    assert len(windows) == 2 and all(w["window"].startswith("AllTraffic/w") for w in windows)
+    for window, file in zip(windows, sent, strict=True):
+        assert window["rows"] == window["labelled_rows"] == file["rows"] == 600
+        assert window["realised_error"] == pytest.approx(file["served_error"])  # the same answers, twice
+        assert 0 <= window["estimated_error"] < 0.2 and window["estimate_alert"] is False
+        # the champion's own world: no retrain (an alert may come from the small profile's features)
+        assert window["outcome"] in ("no_drift", "drift_alert")
+        assert [c["execution"] for c in window["checks"]] == [None] * len(window["checks"])
+        assert window["checks"][0]["labelled"] is False  # checked unlabelled first
+    assert any("closed: 600 rows, estimated error" in line for line in lines)
+    table = render_traffic({"files": sent, "windows": windows})
+    assert "live-81.csv" in table and windows[0]["window"] in table and windows[0]["outcome"] in table

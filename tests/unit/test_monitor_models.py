@@ -32,4 +32,6 @@ def test_rows_before_the_first_entry_and_without_a_time_are_attributed_sensibly(
 
 
 def test_a_variant_the_config_does_not_name_is_unknown():
-    assert list(attribute_models(pd.Series(["2026-12-05T14:01:25Z"]), "Candidate", HISTORY)) == [UNKNOWN_MODEL]
+    assert list(attribute_models(pd.Series(["2026-12-05T14:01:25Z"]), "Candidate", HISTORY)) == [
+        UNKNOWN_MODEL
+    ]

@@ -186,8 +186,10 @@ def _check_capture_window(
     profile: BaselineProfile,
     serving_model: str,
     deferred: bool,
+    recovery_used: int,
 ) -> Outcome:
-    """A window batch the capture monitor wrote: checked on its captured predictions (no endpoint call)."""
+    """A window batch the capture monitor wrote: checked on its captured predictions (no endpoint call);
+    its follow-up retrains count against the serving model's, as a batch's do."""
     from drift_retrain.capture.model_monitor import constraint_violations_json
     from drift_retrain.monitor.check import check_window
     from drift_retrain.monitor.reference import load_reference, reference_key
@@ -205,6 +207,7 @@ def _check_capture_window(
             ),
             batch_id=batch_id,
             source_name=batch.uri,
+            recovery_used=recovery_used,
         )
     except InvalidBatchError as error:
         return _handle_invalid(clients, settings, batch, batch_id, error)
@@ -308,7 +311,9 @@ def process_object(
     )
     champion_variant = ab["variants"]["champion"]["variant_name"] if ab else None
     if is_capture_batch(key):
-        return _check_capture_window(clients, settings, batch, batch_id, profile, serving_model, deferred)
+        return _check_capture_window(
+            clients, settings, batch, batch_id, profile, serving_model, deferred, recovery_used
+        )
     frames: list[Any] = []
     written = None
     try:

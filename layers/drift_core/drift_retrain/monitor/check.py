@@ -83,6 +83,7 @@ def check_window(
     reference: Any = None,
     batch_id: str | None = None,
     source_name: str | None = None,
+    recovery_used: int = 0,
 ) -> tuple[DriftReport, dict[str, Any]]:
     """Check one window batch (its bytes, as the monitor wrote them) with ``run_capture_check``; its
     ``monitor`` section says which kind of window it is and how many rows each model served. Also
@@ -103,6 +104,7 @@ def check_window(
         batch_id=batch_id,
         source_name=source_name,
         champion_rows=champion_rows,
+        recovery_used=recovery_used,
     )
     report.sections["monitor"] = {"window": "labelled" if labelled else "unlabelled", "served_by": by_model}
     if labelled:
