@@ -11,6 +11,7 @@ from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect.context import Outcome
 from drift_retrain.reports.formatting import fmt_count
 from drift_retrain.reports.links import ReportLinks, execution_url
+from drift_retrain.reports.segments import segment_headline
 from drift_retrain.reports.subjects import ALERT, NOT_CHECKED, QUARANTINED, RETRAIN, subject
 from drift_retrain.reports.verdict import concept_phrase, drift_verdict
 
@@ -54,6 +55,9 @@ def drift_message(
             else f"not tested ({concept.get('reason')})"
         ),
     ]
+    moved = segment_headline(report.get("segments"))
+    if moved:
+        lines.append(f"Where the error moved: {moved}")
     if report.get("retrain") and outcome.execution is not None:
         state = "already started by an earlier delivery" if outcome.execution.duplicate else "started"
         url = execution_url(outcome.execution.execution_arn, region)

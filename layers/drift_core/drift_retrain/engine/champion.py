@@ -21,6 +21,7 @@ import pandas as pd
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.misclassified import sample_misclassified
 from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
+from drift_retrain.engine.segment_analysis import segment_analysis, untested_segments
 from drift_retrain.engine.stats import error_rate_test, loss_test
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
 
@@ -59,9 +60,18 @@ class ConceptDrift:
     gap_detected: bool = False
     #: Up to 20 labelled rows the champion got wrong, with its prediction (seeded; see ``misclassified``).
     misclassified: list[dict[str, Any]] = field(default_factory=list)
+    #: Where the error moved (``segment_analysis``): the report's top-level ``segments`` block.
+    segments: dict[str, Any] | None = None
+
+    def segments_block(self) -> dict[str, Any]:
+        """The report's ``segments``: the analysis, or why there is none (the concept test's reason)."""
+        if self.segments is not None:
+            return self.segments
+        return untested_segments(self.reason or "the concept test did not run")
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
+        del data["segments"]
         data["gap_to_reference"] = (
             None
             if self.reference_error_rate is None or self.error_rate is None
@@ -140,6 +150,7 @@ def concept_drift(
         misclassified=sample_misclassified(
             labelled, predictions, losses, task=schema.task, classes=schema.classes, seed=config.seed
         ),
+        segments=segment_analysis(profile, labelled, losses, alpha=config.alpha),
     )
 
 

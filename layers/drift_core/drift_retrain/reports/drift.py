@@ -32,6 +32,7 @@ from drift_retrain.reports.formatting import (
 )
 from drift_retrain.reports.page import Charts, esc, render_page, table
 from drift_retrain.reports.quarantine import quarantine_panel
+from drift_retrain.reports.segments import segments_section
 from drift_retrain.reports.settings import settings_footer
 from drift_retrain.reports.verdict import drift_verdict
 
@@ -90,6 +91,7 @@ def render_drift_html(
         parts += [
             _cards(report),
             _concept_section(report.get("concept_drift") or {}, charts),
+            segments_section(report),
             _features_section(report, charts, baseline_distributions or {}),
             _label_section(report.get("label_drift")),
             _misclassified_section(report),
