@@ -56,13 +56,10 @@ def run_demo(out: str | Path, *, echo=print) -> list[dict]:
     def predictor(frame: pd.DataFrame) -> np.ndarray:
         return booster.predict(xgboost.DMatrix(encoder.transform(frame)))
 
-    holdout_predictions = predictor(holdout_rows)
-    holdout = HoldoutPerformance.from_predictions(
-        schema.task, holdout_rows[LABEL].to_numpy(), holdout_predictions, schema.classes
-    )
     holdout_losses = prediction_losses(
-        schema.task, holdout_rows[LABEL].to_numpy(), holdout_predictions, schema.classes
+        schema.task, holdout_rows[LABEL].to_numpy(), predictor(holdout_rows), schema.classes
     )
+    holdout = HoldoutPerformance.from_losses(schema.task, holdout_losses)
     echo(f"      holdout error rate {holdout.value:.3f} on {holdout.rows:,} rows")
 
     echo("[3/4] building the baseline profile")

@@ -261,10 +261,8 @@ def _profile(args: argparse.Namespace) -> int:
         if schema.label not in rows.columns or rows[schema.label].isna().any():
             raise DriftRetrainError(f"{args.holdout}: every holdout row needs a label ({schema.label!r})")
         predictions = _read_predictions(args.holdout_predictions, len(rows))
-        holdout = HoldoutPerformance.from_predictions(
-            schema.task, rows[schema.label].to_numpy(), predictions, schema.classes
-        )
         losses = prediction_losses(schema.task, rows[schema.label].to_numpy(), predictions, schema.classes)
+        holdout = HoldoutPerformance.from_losses(schema.task, losses)
     profile = build_profile(
         training.frame,
         schema,
