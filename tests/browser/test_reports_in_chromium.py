@@ -215,3 +215,24 @@ def test_a_hostile_category_neither_breaks_the_page_nor_its_sorting(browser, sit
     )
     assert hostile in labels
     page.close()
+
+
+def test_where_the_error_moved_is_a_bounded_ranked_table_that_sorts(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == []
+    rows = page.locator("#segments tbody tr")
+    assert 0 < rows.count() <= 10
+    assert "error rose" in rows.first.inner_text()
+    legend = page.locator("h2:has-text('Where the error moved') + p.legend").inner_text()
+    assert "holm-corrected" in legend and "Wilson" in legend
+    shares = page.eval_on_selector_all(
+        "#segments tbody tr", "rows => rows.map(r => Number(r.cells[6].dataset.v))"
+    )
+    assert shares == sorted(shares, reverse=True)  # the page opens ranked by the share of the rise
+    page.click("#segments th:has-text('segment')")
+    labels = page.eval_on_selector_all("#segments tbody tr", "rows => rows.map(r => r.cells[0].dataset.v)")
+    assert labels == sorted(labels, key=str.lower)
+    page.close()
+    page, errors, _ = _open(browser, _drift_page(site, "batch-02-covariate-shift-unlabelled"), None)
+    assert "Not analysed: the batch has no labelled rows." in page.locator("#segments").inner_text()
+    page.close()

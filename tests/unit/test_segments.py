@@ -179,3 +179,15 @@ def test_regression_segments_use_squared_errors_and_t_intervals():
     assert block["metric"] == "squared_error" and block["test"] == "welch_t_one_sided"
     assert (top["segment"], top["flagged"]) == ("west", True)
     assert top["interval"][0] < top["error"] < top["interval"][1]
+
+
+def test_without_a_rise_no_share_of_it_is_given():
+    from drift_retrain.reports.segments import segments_section
+
+    profile = profile_with_table()
+    report = report_of(profile, draw(1000, np.random.default_rng(10)))
+    block = report["segments"]
+    assert not report["concept_drift"]["detected"]
+    assert block["tested"] and block["rise_detected"] is False
+    assert {s["explained_share"] for s in block["top"]} == {None}
+    assert "did not rise significantly" in segments_section(report)

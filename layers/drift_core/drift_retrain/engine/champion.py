@@ -150,7 +150,7 @@ def concept_drift(
         misclassified=sample_misclassified(
             labelled, predictions, losses, task=schema.task, classes=schema.classes, seed=config.seed
         ),
-        segments=segment_analysis(profile, labelled, losses, alpha=config.alpha),
+        segments=segment_analysis(profile, labelled, losses, alpha=config.alpha, rose=result.detected),
     )
 
 

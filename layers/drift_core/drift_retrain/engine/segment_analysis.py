@@ -9,8 +9,8 @@ holdout rows (or every segment, when the profile predates the per-segment table)
 champion's overall holdout error, and says so.
 
 Segments are ranked by the excess error they carry, ``share of the batch × (batch error − holdout error)``,
-and ``explained_share`` is that excess over the whole rise (batch error − holdout error). The report keeps
-the top ``MAX_SEGMENTS``.
+and, when the concept test found a rise, ``explained_share`` is that excess over the whole rise (batch
+error − holdout error). The report keeps the top ``MAX_SEGMENTS``.
 """
 
 from __future__ import annotations
@@ -64,9 +64,19 @@ def untested_segments(reason: str) -> dict[str, Any]:
 
 
 def segment_analysis(
-    profile, rows: pd.DataFrame, losses: np.ndarray, *, alpha: float, limit: int = MAX_SEGMENTS
+    profile,
+    rows: pd.DataFrame,
+    losses: np.ndarray,
+    *,
+    alpha: float,
+    rose: bool = True,
+    limit: int = MAX_SEGMENTS,
 ) -> dict[str, Any]:
-    """The report's ``segments`` block for the labelled ``rows`` the champion scored and their losses."""
+    """The report's ``segments`` block for the labelled ``rows`` the champion scored and their losses.
+
+    ``rose`` is whether the concept test found the batch's error above the holdout's: only then is a
+    segment's excess given as a share of the rise (a share of a rise that is noise reads as 300%).
+    """
     holdout = profile.holdout
     if holdout is None or not holdout.rows:
         return untested_segments("the baseline profile has no holdout performance of the champion")
@@ -76,6 +86,7 @@ def segment_analysis(
     overall_reference = _overall(holdout)
     batch_mean = float(losses.mean())
     rise = batch_mean - overall_reference.mean
+    shared = rise if rose and rise > 0 else None
     found = []
     for spec in profile.schema.columns:
         if spec.role != FEATURE or spec.name not in rows.columns:
@@ -90,7 +101,9 @@ def segment_analysis(
             reference, source = known.get(key), PROFILE
             if reference is None or reference.rows < MIN_SEGMENT_ROWS:
                 reference, source = overall_reference, OVERALL
-            found.append(_segment(task, spec, column, key, counts[key], reference, source, len(losses), rise))
+            found.append(
+                _segment(task, spec, column, key, counts[key], reference, source, len(losses), shared)
+            )
     adjusted = adjust_pvalues([s["p_value"] for s in found], CORRECTION)
     for segment, p in zip(found, adjusted, strict=True):
         segment["p_value_adjusted"] = float(p)
@@ -104,6 +117,7 @@ def segment_analysis(
         "error": batch_mean,
         "holdout_error": overall_reference.mean,
         "rise": rise,
+        "rise_detected": shared is not None,
         "holdout_source": OVERALL if table is None else PROFILE,
         "note": NO_TABLE if table is None else None,
         "test": "welch_t_one_sided" if task == "regression" else "fisher_exact_one_sided",
@@ -132,7 +146,7 @@ def _segment(
     reference: SegmentCounts,
     source: str,
     total_rows: int,
-    rise: float,
+    rise: float | None,
 ) -> dict[str, Any]:
     share = batch.rows / total_rows
     excess = share * (batch.mean - reference.mean)
@@ -150,7 +164,7 @@ def _segment(
         "holdout_interval": _interval(task, reference),
         "holdout_source": source,
         "excess": excess,
-        "explained_share": excess / rise if rise > 0 else None,
+        "explained_share": None if rise is None else excess / rise,
         "p_value": _p_value(task, batch, reference),
     }
 

@@ -66,8 +66,7 @@ def segments_section(report: Mapping[str, Any]) -> str:
         f"on this batch by segment (each categorical feature's levels, each numeric feature's baseline deciles), "
         f"next to the same segment on its holdout, with 95% intervals "
         f"({'Wilson' if block.get('metric') == 'error_rate' else 't'}). Ranked by the excess error a segment "
-        f'carries (its share of rows × (batch − holdout)); "of the rise" divides that by the whole rise '
-        f"({_value(block, block.get('error'))} vs {_value(block, block.get('holdout_error'))}). "
+        f"carries (its share of rows × (batch − holdout)); {_rise_text(block)} "
         f"{fmt_count(block.get('segments_tested'))} segments with at least {fmt_count(block.get('min_rows'))} "
         f"labelled rows were tested ({esc(TESTS.get(block.get('test'), block.get('test')))}); p-values are "
         f"{esc(block.get('correction'))}-corrected over all of them, and a segment is flagged at alpha "
@@ -88,6 +87,13 @@ def segments_section(report: Mapping[str, Any]) -> str:
         "flagged",
     ]
     return head + legend + table(headers, rows, table_id="segments")
+
+
+def _rise_text(block: Mapping[str, Any]) -> str:
+    whole = f"{_value(block, block.get('error'))} vs {_value(block, block.get('holdout_error'))}"
+    if block.get("rise_detected", True):
+        return f'"of the rise" divides that by the whole rise ({whole}).'
+    return f"the batch's error did not rise significantly ({whole}), so no share of a rise is given."
 
 
 def _row(block: Mapping[str, Any], segment: Mapping[str, Any]) -> str:
