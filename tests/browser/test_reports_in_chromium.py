@@ -236,3 +236,28 @@ def test_where_the_error_moved_is_a_bounded_ranked_table_that_sorts(browser, sit
     page, errors, _ = _open(browser, _drift_page(site, "batch-02-covariate-shift-unlabelled"), None)
     assert "Not analysed: the batch has no labelled rows." in page.locator("#segments").inner_text()
     page.close()
+
+
+FEATURE_TABLE_FIT = """() => {
+    const box = document.querySelector('#features').parentElement;
+    const right = box.getBoundingClientRect().right;
+    const stats = Array.from(document.querySelectorAll('#features .stats'));
+    return {
+        overflow: box.scrollWidth - box.clientWidth,
+        stats: stats.length,
+        outside: stats.filter(s => s.getBoundingClientRect().right > right + 1).length,
+        cells: stats.map(s => s.querySelectorAll('[role=cell]').length),
+    };
+}"""
+
+
+def test_summary_statistics_sit_beside_every_chart_inside_the_table(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-02-covariate-shift-unlabelled"), None)
+    assert errors == []
+    fit = page.evaluate(FEATURE_TABLE_FIT)
+    assert fit["stats"] == page.locator("#features > tbody > tr").count()
+    assert fit["overflow"] == 0 and fit["outside"] == 0, fit  # readable at 1,300 px, no sideways scrolling
+    assert all(cells >= 12 for cells in fit["cells"]), fit  # six statistics, baseline and batch
+    region = page.locator("#features tr[data-feature=region] .stats").inner_text()
+    assert "never seen" in region and "= central" in region
+    page.close()

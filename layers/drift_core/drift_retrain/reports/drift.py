@@ -21,6 +21,7 @@ from drift_retrain.reports.feature_charts import (
     concept_threshold,
     numeric_chart,
 )
+from drift_retrain.reports.feature_stats import feature_stats
 from drift_retrain.reports.formatting import (
     fmt_count,
     fmt_num,
@@ -120,16 +121,15 @@ def _cards(report: Mapping[str, Any]) -> str:
             ),
         ),
         (fmt_count(report.get("labelled_rows")), "labelled rows"),
-        (
-            f"{len(report.get('drifted_features') or [])} of {len(report.get('features') or [])}",
-            "features drifted",
-        ),
+        (_drifted_card(report), "features drifted"),
         (
             "yes" if concept.get("detected") else ("no" if concept.get("tested") else "not tested"),
             "concept drift",
         ),
         (_label_card(report.get("label_drift")), "label drift"),
     ]
+    if isinstance(report.get("prediction_drift"), Mapping):
+        cards.append((_prediction_card(report["prediction_drift"]), "prediction drift"))
     return (
         '<div class="cards">'
         + "".join(f"<div class=card><b>{esc(v)}</b><span>{esc(k)}</span></div>" for v, k in cards)
@@ -239,7 +239,7 @@ def _features_section(report: Mapping[str, Any], charts: Charts, fallback: Mappi
         "effect",
         "missing",
         "verdict",
-        ("baseline vs batch", "nosort"),
+        ("baseline vs batch (chart and summary)", "nosort"),
     ]
     return "<h2>Features</h2>" + legend + table(headers, rows, table_id="features")
 
@@ -256,7 +256,7 @@ def _feature_row(
         ""
         if chart_config is None
         else charts.canvas(
-            chart_config, width=300, height=110, label=f"{name}: baseline vs batch", percent_axis="y"
+            chart_config, width=260, height=110, label=f"{name}: baseline vs batch", percent_axis="y"
         )
     )
     new_tags = "".join(f' <span class="tag new">new: {esc(level)}</span>' for level in new)
@@ -271,7 +271,8 @@ def _feature_row(
         _psi_cell(feature, config),
         _missing_cell(feature),
         f'<td data-v="{0 if drifted else 1}">{_verdict_cell(feature, config)}</td>',
-        f"<td class=plot>{plot or '<span class=why>no distribution recorded</span>'}</td>",
+        f"<td class=plot><div class=chart-stats>{plot or '<span class=why>no distribution recorded</span>'}"
+        f"{feature_stats(feature)}</div></td>",
     ]
     return f'<tr class="{"drifted" if drifted else ""}" data-feature="{esc(name)}">{"".join(cells)}</tr>'
 
@@ -346,6 +347,19 @@ def _verdict_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     else:
         why = "no drift"
     return f'<span class="tag">no drift</span> <span class="why">{esc(why)}</span>'
+
+
+def _drifted_card(report: Mapping[str, Any]) -> str:
+    """``2 of 7 (29%)``: the dataset-level share of drifted features."""
+    drifted, total = len(report.get("drifted_features") or []), len(report.get("features") or [])
+    return f"{drifted} of {total}" + (f" ({fmt_rate(drifted / total)})" if total else "")
+
+
+def _prediction_card(section: Mapping[str, Any]) -> str:
+    """The served predictions against the holdout's (captured traffic only)."""
+    if not section.get("tested", True):
+        return "not tested"
+    return "yes" if section.get("drifted") else "no"
 
 
 def _label_card(label: Mapping[str, Any] | None) -> str:
