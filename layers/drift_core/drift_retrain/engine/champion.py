@@ -24,6 +24,7 @@ from drift_retrain.engine.performance import HoldoutPerformance, prediction_loss
 from drift_retrain.engine.segment_analysis import segment_analysis, untested_segments
 from drift_retrain.engine.stats import error_rate_test, loss_test
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
+from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate, p_phrase
 
 __all__ = [
     "ConceptDrift",
@@ -83,12 +84,16 @@ class ConceptDrift:
     def metric_name(self) -> str:
         return "error rate" if self.metric == "error_rate" else "mean squared error"
 
+    def _value(self, value: float | None) -> str:
+        """An error rate as a percentage, a mean squared error as a number (the reports' one rule)."""
+        return fmt_rate(value) if self.metric == "error_rate" else fmt_num(value)
+
     def summary(self) -> str:
         if not self.tested:
             return f"not tested: {self.reason}"
         return (
-            f"champion {self.metric_name} {self.error_rate:.4g} on {self.rows} labelled rows vs baseline "
-            f"{self.baseline_error_rate:.4g} (p={self.p_value:.3g})"
+            f"champion {self.metric_name} {self._value(self.error_rate)} on {fmt_count(self.rows)} labelled "
+            f"rows vs {self._value(self.baseline_error_rate)} on its holdout ({p_phrase(self.p_value)})"
         )
 
     def gap_summary(self) -> str:
@@ -96,8 +101,9 @@ class ConceptDrift:
         if self.reference_error_rate is None:
             return f"not tested: {self.reason}"
         return (
-            f"serving {self.metric_name} {self.error_rate:.4g} vs reference {self.reference_error_rate:.4g} "
-            f"(the best before the latest change; p={self.gap_p_value:.3g})"
+            f"serving {self.metric_name} {self._value(self.error_rate)} vs reference "
+            f"{self._value(self.reference_error_rate)} (the best before the latest change; "
+            f"{p_phrase(self.gap_p_value)})"
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drift_retrain.reports.changes import next_step
 from drift_retrain.reports.feature_charts import (
     ALARM_INTERVAL,
     BASELINE_COLOUR,
@@ -84,6 +85,7 @@ def render_drift_html(
         f"{_profile_meta(report.get('profile') or {})}</p>",
         f'<div class="verdict {verdict.kind.replace(" ", "-")}" id="verdict"><strong>{esc(verdict.headline)}</strong>'
         f"{esc(verdict.sentence)}</div>",
+        f'<p class="meta" id="next-step"><b>Next step:</b> {esc(next_step(report))}.</p>',
     ]
     charts = Charts()
     if report.get("status") != "ok":
