@@ -261,3 +261,19 @@ def test_summary_statistics_sit_beside_every_chart_inside_the_table(browser, sit
     region = page.locator("#features tr[data-feature=region] .stats").inner_text()
     assert "never seen" in region and "= central" in region
     page.close()
+
+
+def test_the_wrong_rows_are_the_surest_mistakes_first_by_file_line(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == []
+    headers = page.eval_on_selector_all("#misclassified thead th", "ths => ths.map(t => t.innerText.trim())")
+    assert headers[0].startswith("file line") and any(
+        h.startswith("probability of its answer") for h in headers
+    )
+    column = next(i for i, h in enumerate(headers) if h.startswith("probability"))
+    shown = page.eval_on_selector_all(
+        "#misclassified tbody tr", f"rows => rows.map(r => parseFloat(r.cells[{column}].innerText))"
+    )
+    assert len(shown) == 20 and shown == sorted(shown, reverse=True) and shown[0] > 50
+    assert page.locator("#misclassified td.pred.wrong").count() == 20
+    page.close()

@@ -108,9 +108,20 @@ class ConceptDrift:
 
 
 def concept_drift(
-    profile, frame: pd.DataFrame, predictor: Predictor | None, config: DriftConfig
+    profile,
+    frame: pd.DataFrame,
+    predictor: Predictor | None,
+    config: DriftConfig,
+    *,
+    lines: np.ndarray | None = None,
 ) -> ConceptDrift:
-    """Compare the champion's error on (up to ``max_prediction_rows``) labelled rows with its holdout."""
+    """Compare the champion's error on (up to ``max_prediction_rows``) labelled rows with its holdout.
+
+    ``lines`` (the file line of each row of ``frame``, in order) numbers the misclassified rows as the
+    file does; ignored unless it matches the frame row for row.
+    """
+    if lines is not None and (len(lines) != len(frame) or not frame.index.equals(pd.RangeIndex(len(frame)))):
+        lines = None
     schema = profile.schema
     if schema.label not in frame.columns or frame[schema.label].notna().sum() == 0:
         return ConceptDrift(False, "the batch has no labelled rows")
@@ -154,7 +165,13 @@ def concept_drift(
         gap_p_value=gap.p_value,
         gap_detected=gap.detected,
         misclassified=sample_misclassified(
-            labelled, predictions, losses, task=schema.task, classes=schema.classes, seed=config.seed
+            labelled,
+            predictions,
+            losses,
+            task=schema.task,
+            classes=schema.classes,
+            seed=config.seed,
+            lines=lines,
         ),
         segments=segment_analysis(profile, labelled, losses, alpha=config.alpha, rose=result.detected),
     )

@@ -422,27 +422,51 @@ def _misclassified_section(report: Mapping[str, Any]) -> str:
             + "</div>"
         )
     label = (report.get("label_drift") or {}).get("name")
-    columns = [c for c in rows[0] if c not in ("row", "prediction", label)]
-    order = ["row", *([label] if label else []), "prediction", *columns]
-    body = [
-        "<tr>"
-        + "".join(
-            f'<td class="{"num" if isinstance(r.get(c), (int, float)) else ""}{" pred" if c == "prediction" else ""}">'
-            f"{esc(fmt_num(r.get(c)) if isinstance(r.get(c), float) else r.get(c))}</td>"
-            for c in order
-        )
-        + "</tr>"
-        for r in rows
-    ]
-    note = (
-        f'<p class="legend">A seeded sample of {len(rows)} labelled rows the champion got wrong (at most 20), '
-        'with its prediction; the columns are the batch\'s. "Data row" counts data rows from 1; with a header '
-        "line and no field spanning lines, data row N is file line N + 1 (the line reading errors name).</p>"
+    extra = [c for c in ("probability", "squared_error") if c in rows[0]]
+    numbered = "line" if any(r.get("line") is not None for r in rows) else "row"
+    columns = [c for c in rows[0] if c not in ("row", "line", "prediction", label, *extra)]
+    order = [numbered, *([label] if label else []), "prediction", *extra, *columns]
+    body = ["<tr>" + "".join(_misclassified_cell(r, c, label) for c in order) + "</tr>" for r in rows]
+    regression = "squared_error" in extra
+    how = (
+        "the largest squared errors first"
+        if regression
+        else "the predictions it was surest of first"
+        if rows[0].get("probability") is not None
+        else "a seeded sample (the champion returned class indices, not probabilities)"
     )
-    headers = [
-        "data row" if c == "row" else ("prediction (wrong)" if c == "prediction" else c) for c in order
-    ]
+    where = (
+        "File line counts the header as line 1, as reading errors do."
+        if numbered == "line"
+        else '"Data row" counts data rows from 1 (this format has no line numbers).'
+    )
+    note = (
+        f'<p class="legend">{len(rows)} labelled rows the champion got wrong (at most 20), {how}; '
+        f"the columns are the batch's. {'' if regression else 'A prediction that differs from the label is marked. '}"
+        f"{where}</p>"
+    )
+    names = {
+        "line": "file line",
+        "row": "data row",
+        "prediction": "prediction",
+        "probability": "probability of its answer",
+        "squared_error": "squared error",
+    }
+    headers = [names.get(c, c) for c in order]
     return head + note + table(headers, body, table_id="misclassified")
+
+
+def _misclassified_cell(row: Mapping[str, Any], column: str, label: str | None) -> str:
+    value = row.get(column)
+    classes = ["num"] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+    if column == "prediction":
+        classes.append("pred")
+        if label and "squared_error" not in row and str(value) != str(row.get(label)):
+            classes.append("wrong")
+    text = (
+        fmt_rate(value) if column == "probability" else fmt_num(value) if isinstance(value, float) else value
+    )
+    return f'<td class="{" ".join(classes)}">{esc(text)}</td>'
 
 
 def _footer(report: Mapping[str, Any]) -> str:
