@@ -277,3 +277,40 @@ def test_the_wrong_rows_are_the_surest_mistakes_first_by_file_line(browser, site
     assert len(shown) == 20 and shown == sorted(shown, reverse=True) and shown[0] > 50
     assert page.locator("#misclassified td.pred.wrong").count() == 20
     page.close()
+
+
+CHART_NUMBERS = """() => Array.from(document.querySelectorAll('canvas.chart')).map(c => {
+    const table = document.getElementById(c.getAttribute('aria-describedby'));
+    const cells = table ? Array.from(table.querySelectorAll('[role=cell]')).map(x => x.textContent) : [];
+    const data = c.chart.data.datasets.map(d => d.data);
+    return {has: Boolean(table), rows: table ? table.querySelectorAll('[role=row]').length - 1 : 0,
+            labels: c.chart.data.labels.length, cells: cells, first: data[0][0]};
+})"""
+
+
+@pytest.mark.parametrize("stem", ["batch-03-concept-change", "timeline"])
+def test_every_chart_has_its_numbers_as_a_table(browser, site, stem):
+    path = site / "timeline.html" if stem == "timeline" else _drift_page(site, stem)
+    page, errors, _ = _open(browser, path, None)
+    assert errors == []
+    charts = page.evaluate(CHART_NUMBERS)
+    assert charts and all(c["has"] and c["rows"] == c["labels"] for c in charts), charts
+    page.close()
+
+
+def test_the_print_stylesheet_drops_the_screen_only_parts(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == []
+    page.emulate_media(media="print")
+    styles = page.evaluate(
+        """() => ({
+            th: getComputedStyle(document.querySelector('#features th')).position,
+            arrow: getComputedStyle(document.querySelector('#features th'), '::after').content,
+            numbers: getComputedStyle(document.querySelector('details.chart-data')).display,
+            scroll: getComputedStyle(document.querySelector('.scroll')).overflowX,
+        })"""
+    )
+    assert styles == {"th": "static", "arrow": '""', "numbers": "none", "scroll": "visible"}, styles
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(SCREENSHOTS / "drift-batch-03-print.pdf"))
+    page.close()
