@@ -18,7 +18,7 @@ from drift_retrain import strict_json
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
-from drift_retrain.engine.performance import HoldoutPerformance, encode_labels
+from drift_retrain.engine.performance import HoldoutPerformance, encode_labels, prediction_losses
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.report import DriftReport, render_text
@@ -56,13 +56,21 @@ def run_demo(out: str | Path, *, echo=print) -> list[dict]:
     def predictor(frame: pd.DataFrame) -> np.ndarray:
         return booster.predict(xgboost.DMatrix(encoder.transform(frame)))
 
-    holdout = HoldoutPerformance.from_predictions(
+    holdout_losses = prediction_losses(
         schema.task, holdout_rows[LABEL].to_numpy(), predictor(holdout_rows), schema.classes
     )
+    holdout = HoldoutPerformance.from_losses(schema.task, holdout_losses)
     echo(f"      holdout error rate {holdout.value:.3f} on {holdout.rows:,} rows")
 
     echo("[3/4] building the baseline profile")
-    profile = build_profile(fit_rows, schema, holdout=holdout, metadata={"model_name": "demo-champion"})
+    profile = build_profile(
+        fit_rows,
+        schema,
+        holdout=holdout,
+        holdout_rows=holdout_rows,
+        holdout_losses=holdout_losses,
+        metadata={"model_name": "demo-champion"},
+    )
     profile_path = profile.save(out / "profile")
     echo(f"      {profile_path} ({profile_path.stat().st_size / 1e3:.0f} kB)")
 

@@ -22,7 +22,7 @@ from drift_retrain.engine.batch_reader import read_batch, read_training_data
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
-from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import load_schema_overrides
@@ -248,7 +248,7 @@ def _profile(args: argparse.Namespace) -> int:
     label = args.label or overrides.get("label")
     training = read_training_data(args.train, label=label, overrides=overrides)
     schema = training.schema
-    holdout = None
+    holdout, rows, losses = None, None, None
     if bool(args.holdout) != bool(args.holdout_predictions):
         raise DriftRetrainError("--holdout and --holdout-predictions go together")
     if args.holdout:
@@ -261,10 +261,16 @@ def _profile(args: argparse.Namespace) -> int:
         if schema.label not in rows.columns or rows[schema.label].isna().any():
             raise DriftRetrainError(f"{args.holdout}: every holdout row needs a label ({schema.label!r})")
         predictions = _read_predictions(args.holdout_predictions, len(rows))
-        holdout = HoldoutPerformance.from_predictions(
-            schema.task, rows[schema.label].to_numpy(), predictions, schema.classes
-        )
-    profile = build_profile(training.frame, schema, holdout=holdout, metadata={"source": str(args.train)})
+        losses = prediction_losses(schema.task, rows[schema.label].to_numpy(), predictions, schema.classes)
+        holdout = HoldoutPerformance.from_losses(schema.task, losses)
+    profile = build_profile(
+        training.frame,
+        schema,
+        holdout=holdout,
+        holdout_rows=rows,
+        holdout_losses=losses,
+        metadata={"source": str(args.train)},
+    )
     path = profile.save(args.out)
     print(f"profile written to {path} ({path.stat().st_size / 1e3:.0f} kB)")
     print(f"  {profile.rows:,} rows; the schema inferred (column, kind, role, why):")

@@ -215,3 +215,102 @@ def test_a_hostile_category_neither_breaks_the_page_nor_its_sorting(browser, sit
     )
     assert hostile in labels
     page.close()
+
+
+def test_where_the_error_moved_is_a_bounded_ranked_table_that_sorts(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == []
+    rows = page.locator("#segments tbody tr")
+    assert 0 < rows.count() <= 10
+    assert "error rose" in rows.first.inner_text()
+    legend = page.locator("h2:has-text('Where the error moved') + p.legend").inner_text()
+    assert "holm-corrected" in legend and "Wilson" in legend
+    shares = page.eval_on_selector_all(
+        "#segments tbody tr", "rows => rows.map(r => Number(r.cells[6].dataset.v))"
+    )
+    assert shares == sorted(shares, reverse=True)  # the page opens ranked by the share of the rise
+    page.click("#segments th:has-text('segment')")
+    labels = page.eval_on_selector_all("#segments tbody tr", "rows => rows.map(r => r.cells[0].dataset.v)")
+    assert labels == sorted(labels, key=str.lower)
+    page.close()
+    page, errors, _ = _open(browser, _drift_page(site, "batch-02-covariate-shift-unlabelled"), None)
+    assert "Not analysed: the batch has no labelled rows." in page.locator("#segments").inner_text()
+    page.close()
+
+
+FEATURE_TABLE_FIT = """() => {
+    const box = document.querySelector('#features').parentElement;
+    const right = box.getBoundingClientRect().right;
+    const stats = Array.from(document.querySelectorAll('#features .stats'));
+    return {
+        overflow: box.scrollWidth - box.clientWidth,
+        stats: stats.length,
+        outside: stats.filter(s => s.getBoundingClientRect().right > right + 1).length,
+        cells: stats.map(s => s.querySelectorAll('[role=cell]').length),
+    };
+}"""
+
+
+def test_summary_statistics_sit_beside_every_chart_inside_the_table(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-02-covariate-shift-unlabelled"), None)
+    assert errors == []
+    fit = page.evaluate(FEATURE_TABLE_FIT)
+    assert fit["stats"] == page.locator("#features > tbody > tr").count()
+    assert fit["overflow"] == 0 and fit["outside"] == 0, fit  # readable at 1,300 px, no sideways scrolling
+    assert all(cells >= 12 for cells in fit["cells"]), fit  # six statistics, baseline and batch
+    region = page.locator("#features tr[data-feature=region] .stats").inner_text()
+    assert "never seen" in region and "= central" in region
+    page.close()
+
+
+def test_the_wrong_rows_are_the_surest_mistakes_first_by_file_line(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == []
+    headers = page.eval_on_selector_all("#misclassified thead th", "ths => ths.map(t => t.innerText.trim())")
+    assert headers[0].startswith("file line") and any(
+        h.startswith("probability of its answer") for h in headers
+    )
+    column = next(i for i, h in enumerate(headers) if h.startswith("probability"))
+    shown = page.eval_on_selector_all(
+        "#misclassified tbody tr", f"rows => rows.map(r => parseFloat(r.cells[{column}].innerText))"
+    )
+    assert len(shown) == 20 and shown == sorted(shown, reverse=True) and shown[0] > 50
+    assert page.locator("#misclassified td.pred.wrong").count() == 20
+    page.close()
+
+
+CHART_NUMBERS = """() => Array.from(document.querySelectorAll('canvas.chart')).map(c => {
+    const table = document.getElementById(c.getAttribute('aria-describedby'));
+    const cells = table ? Array.from(table.querySelectorAll('[role=cell]')).map(x => x.textContent) : [];
+    const data = c.chart.data.datasets.map(d => d.data);
+    return {has: Boolean(table), rows: table ? table.querySelectorAll('[role=row]').length - 1 : 0,
+            labels: c.chart.data.labels.length, cells: cells, first: data[0][0]};
+})"""
+
+
+@pytest.mark.parametrize("stem", ["batch-03-concept-change", "timeline"])
+def test_every_chart_has_its_numbers_as_a_table(browser, site, stem):
+    path = site / "timeline.html" if stem == "timeline" else _drift_page(site, stem)
+    page, errors, _ = _open(browser, path, None)
+    assert errors == []
+    charts = page.evaluate(CHART_NUMBERS)
+    assert charts and all(c["has"] and c["rows"] == c["labels"] for c in charts), charts
+    page.close()
+
+
+def test_the_print_stylesheet_drops_the_screen_only_parts(browser, site):
+    page, errors, _ = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == []
+    page.emulate_media(media="print")
+    styles = page.evaluate(
+        """() => ({
+            th: getComputedStyle(document.querySelector('#features th')).position,
+            arrow: getComputedStyle(document.querySelector('#features th'), '::after').content,
+            numbers: getComputedStyle(document.querySelector('details.chart-data')).display,
+            scroll: getComputedStyle(document.querySelector('.scroll')).overflowX,
+        })"""
+    )
+    assert styles == {"th": "static", "arrow": '""', "numbers": "none", "scroll": "visible"}, styles
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(SCREENSHOTS / "drift-batch-03-print.pdf"))
+    page.close()

@@ -54,7 +54,8 @@ def test_a_partial_model_serving_at_its_own_holdout_shows_a_gap_not_concept_drif
     assert result.tested and not result.detected
     assert result.gap_detected and result.reference_error_rate == pytest.approx(0.05)
     assert result.to_dict()["gap_to_reference"] == pytest.approx(0.15)
-    assert "vs reference 0.05" in result.gap_summary()
+    assert "serving error rate 20.0% vs reference 5.0%" in result.gap_summary()
+    assert "error rate 20.0% on " in result.summary() and "vs 20.0% on its holdout (p " in result.summary()
 
 
 def test_back_at_the_reference_means_no_gap(frame):

@@ -304,3 +304,49 @@ def test_picking_the_best_of_k_needs_stronger_evidence(aws):
     four = tuple(("since_change", CANDIDATE) for _ in range(4))
     crowded = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event(candidates=four))
     assert crowded["promote"] is False
+
+
+def _stage_winner_rows(s3, labels) -> None:
+    """The winner's profile and the raw held-out rows PrepareTrainingData writes (a region per row)."""
+    import gzip
+
+    import pandas as pd
+
+    from drift_retrain.engine.profile import build_profile
+    from drift_retrain.engine.schema import infer_schema
+
+    regions = np.array(["north", "south"], dtype=object)[np.arange(len(labels)) % 2]
+    rows = pd.DataFrame({"region": regions, "label": labels.astype(str)})
+    profile = build_profile(rows, infer_schema(rows, label="label"))
+    s3.put_object(Bucket=BUCKET, Key="training/run-1/candidate-1/profile.json", Body=profile.to_json_bytes())
+    body = gzip.compress(rows.to_csv(index=False).encode())
+    s3.put_object(Bucket=BUCKET, Key="training/run-1/raw/test-data.csv.gz", Body=body)
+
+
+def test_the_winners_holdout_errors_are_counted_per_segment(aws, binary_rows):
+    labels, _good, coin = binary_rows
+    wrong_north = np.where(np.arange(400) % 2 == 0, 1 - labels, labels).astype(float)
+    write_out(aws.s3, CANDIDATE, labels, wrong_north)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    _stage_winner_rows(aws.s3, labels)
+    payload = event()
+    payload["data"]["test"]["raw"] = {"bucket": BUCKET, "key": "training/run-1/raw/test-data.csv.gz"}
+    segments = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), payload)["candidate_holdout_segments"]
+    assert segments["rows"] == 400
+    assert segments["features"]["region"] == {"north": [200, 200], "south": [200, 0]}
+
+
+def test_held_out_rows_that_do_not_line_up_leave_the_table_out(aws, binary_rows, caplog):
+    labels, good, coin = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    _stage_winner_rows(aws.s3, 1 - labels)  # other labels: not the transform output's rows
+    payload = event()
+    payload["data"]["test"]["raw"] = {"bucket": BUCKET, "key": "training/run-1/raw/test-data.csv.gz"}
+    result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), payload)
+    assert result["candidate_holdout_segments"] is None and result["promote"] is True
+    assert "no per-segment holdout errors" in caplog.text
+    assert (
+        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())["candidate_holdout_segments"]
+        is None
+    )

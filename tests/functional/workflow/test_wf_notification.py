@@ -212,4 +212,44 @@ def test_promotion_says_in_numbers_whether_accuracy_came_back(recovery, expected
     assert (
         "Training window: the rows since the change (only batches the serving model got wrong" in message.body
     )
-    assert "2 batch(es); it ends because the serving model handled incoming/a.csv" in message.body
+    assert "2 batches; it ends because the serving model handled incoming/a.csv" in message.body
+
+
+def test_reasons_read_in_percentages_with_the_win_spelled_out_and_singular_counts():
+    evaluation = {
+        **EVALUATION,
+        "rows": 200,
+        "reasons": [
+            "candidate wins",
+            "error_rate: candidate 0.005 vs champion 0.41 (+98.8% relative, minimum 1.0%)",
+        ],
+        "candidates": [
+            {
+                "id": "c1",
+                "strategy": "since_change",
+                "error_rate": 0.005,
+                "batches": 1,
+                "rows": {"train": 10},
+            },
+            {"id": "c2", "strategy": "recent", "error_rate": 0.03, "batches": 3, "rows": {"train": 30}},
+        ],
+        "winner": {"id": "c1"},
+    }
+    data = {"names": {"model": "m", "endpoint_config": "m"}, "window_strategy": "since_change", "batches": 1}
+    body = format_message(
+        "promoted", state(evaluation=evaluation, data=data), execution_arn=ARN, region="us-east-1"
+    ).body
+    lines = body.splitlines()
+    assert "  - candidate wins" not in lines
+    assert (
+        "  - the candidate wins: lower by at least the minimum, and significant on the paired test" in lines
+    )
+    assert "  - error rate: candidate 0.5% vs champion 41.0% (98.8% lower, minimum 1.0%)" in lines
+    assert (
+        "Training window: the rows since the change (only batches the serving model got wrong), 1 batch"
+        in lines
+    )
+    assert any("1 batch, 10 training rows" in line for line in lines)
+    assert any("3 batches, 30 training rows" in line for line in lines)
+    assert "batch(es)" not in body and "0.005" not in body
+    assert "  (both on the same 200 held-out rows, the newest labelled data; " in body

@@ -379,3 +379,27 @@ def test_promotion_writes_the_winners_prediction_reference_next_to_the_profile(a
     assert copy == stored
     profile = read_json(aws.s3, "baseline/current/profile.json")
     assert profile["metadata"]["prediction_reference"] == "baseline/current/prediction_reference.json"
+
+
+def test_the_winners_per_segment_holdout_errors_go_into_the_new_baseline(aws):
+    event = stage(aws)
+    table = {"task": "binary", "rows": 100, "features": {"x": {"0": [60, 1], "1": [40, 3]}}}
+    event["evaluation"]["candidate_holdout_segments"] = table
+    promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    current = BaselineProfile.from_json_bytes(
+        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+    )
+    assert current.holdout_segments is not None and current.holdout_segments.to_dict() == table
+
+
+def test_an_evaluation_without_the_table_promotes_a_profile_without_it(aws):
+    event = stage(aws)
+    promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    current = BaselineProfile.from_json_bytes(
+        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+    )
+    assert current.holdout_segments is None
+    event = stage(aws)
+    event["evaluation"]["candidate_holdout_segments"] = {"task": "binary", "rows": 1, "features": {"x": 3}}
+    with pytest.raises(WorkflowInputError, match="candidate_holdout_segments"):
+        promote_model(aws.s3, aws.sagemaker, SETTINGS, event)

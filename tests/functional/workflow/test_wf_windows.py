@@ -208,3 +208,10 @@ def test_a_batch_too_small_to_train_on_still_judges_the_earlier_models(aws, to_c
     data = prepare_training_data(aws.s3, settings(), event("incoming/small.csv"))
     assert [c["strategy"] for c in data["candidates"]] == ["registry", "registry"]
     assert data["test"]["rows"] == 20 and data["window_strategy"] == "registry"
+
+
+def test_a_batch_verdict_gives_the_serving_error_as_a_percentage():
+    from drift_retrain.workflow.change_window import verdict_from_report
+
+    report = {"status": "ok", "concept_drift": {"tested": True, "metric": "error_rate", "error_rate": 0.046}}
+    assert verdict_from_report("incoming/a.csv", report).why == "serving error rate 4.6%"

@@ -223,10 +223,22 @@ def test_the_footer_names_settings_in_words_not_raw_keys(drifted_report):
     assert "psi_floor" not in re.sub(r'title="[^"]*"', "", footer)
 
 
-def test_misclassified_rows_are_data_rows_and_predictions_not_alarm_red(drifted_report):
+def test_misclassified_rows_are_file_lines_with_probabilities_and_wrong_answers_marked(drifted_report):
     page = render_drift_html(drifted_report)
     table = page[page.index('<table id="misclassified"') :]
-    assert "data row</th>" in table and "prediction (wrong)</th>" in table
-    assert "file line N + 1" in page
-    [rule] = [line for line in CSS.read_text().splitlines() if line.startswith("td.pred")]
+    table = table[: table.index("</table>")]
+    assert "file line</th>" in table and "probability of its answer</th>" in table
+    assert "counts the header as line 1" in page
+    rows = re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>") :])
+    assert len(rows) == 20 and all('class="pred wrong"' in row for row in rows)
+    [rule] = [line for line in CSS.read_text().splitlines() if line.startswith("td.pred {")]
     assert "color" not in rule
+
+
+def test_a_right_answer_is_not_marked_wrong(drifted_report):
+    concept = dict(drifted_report["concept_drift"])
+    first = dict(concept["misclassified"][0])
+    first["prediction"] = first["label"]
+    concept["misclassified"] = [first]
+    page = render_drift_html({**drifted_report, "concept_drift": concept})
+    assert 'class="pred wrong"' not in page and 'class="pred"' in page

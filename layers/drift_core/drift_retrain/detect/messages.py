@@ -9,8 +9,10 @@ from typing import Any
 
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect.context import Outcome
-from drift_retrain.reports.formatting import fmt_count
+from drift_retrain.reports.changes import next_step, what_changed
+from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate, metric_label
 from drift_retrain.reports.links import ReportLinks, execution_url
+from drift_retrain.reports.segments import segment_headline
 from drift_retrain.reports.subjects import ALERT, NOT_CHECKED, QUARANTINED, RETRAIN, subject
 from drift_retrain.reports.verdict import concept_phrase, drift_verdict
 
@@ -54,17 +56,37 @@ def drift_message(
             else f"not tested ({concept.get('reason')})"
         ),
     ]
+    moved = segment_headline(report.get("segments"))
+    if moved:
+        lines.append(f"Where the error moved: {moved}")
+    changed = what_changed(report)
+    if changed:
+        lines += ["What changed:", *(f"  - {line}" for line in changed)]
+    lines.append(f"Next step: {next_step(report)}")
     if report.get("retrain") and outcome.execution is not None:
         state = "already started by an earlier delivery" if outcome.execution.duplicate else "started"
         url = execution_url(outcome.execution.execution_arn, region)
         lines.append(f"Retraining workflow: {state}" + (f" ({url})" if url else ""))
     lines += ["", *links.lines("Drift report")]
-    detail = (
+    event = RETRAIN if report.get("retrain") else ALERT
+    return Notice(subject(event, batch_id, _subject_detail(report)), "\n".join(lines))
+
+
+def _subject_detail(report: Mapping[str, Any]) -> str:
+    """The one figure that matters: the error before and after, or the drifted count."""
+    concept = report.get("concept_drift") or {}
+    value = fmt_rate if concept.get("metric") == "error_rate" else fmt_num
+    metric = metric_label(concept.get("metric"))
+    if concept.get("detected"):
+        return f"{metric} {value(concept.get('baseline_error_rate'))} -> {value(concept.get('error_rate'))}"
+    if concept.get("gap_detected"):
+        return (
+            f"{metric} {value(concept.get('error_rate'))} vs reference "
+            f"{value(concept.get('reference_error_rate'))}"
+        )
+    return (
         f"{len(report.get('drifted_features') or [])} of {len(report.get('features') or [])} features drifted"
     )
-    if concept.get("detected"):
-        detail = "the champion's error rose"
-    return Notice(subject(RETRAIN if report.get("retrain") else ALERT, batch_id, detail), "\n".join(lines))
 
 
 def quarantine_message(

@@ -21,8 +21,10 @@ import pandas as pd
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.misclassified import sample_misclassified
 from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
+from drift_retrain.engine.segment_analysis import segment_analysis, untested_segments
 from drift_retrain.engine.stats import error_rate_test, loss_test
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
+from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate, p_phrase
 
 __all__ = [
     "ConceptDrift",
@@ -59,9 +61,18 @@ class ConceptDrift:
     gap_detected: bool = False
     #: Up to 20 labelled rows the champion got wrong, with its prediction (seeded; see ``misclassified``).
     misclassified: list[dict[str, Any]] = field(default_factory=list)
+    #: Where the error moved (``segment_analysis``): the report's top-level ``segments`` block.
+    segments: dict[str, Any] | None = None
+
+    def segments_block(self) -> dict[str, Any]:
+        """The report's ``segments``: the analysis, or why there is none (the concept test's reason)."""
+        if self.segments is not None:
+            return self.segments
+        return untested_segments(self.reason or "the concept test did not run")
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
+        del data["segments"]
         data["gap_to_reference"] = (
             None
             if self.reference_error_rate is None or self.error_rate is None
@@ -73,12 +84,16 @@ class ConceptDrift:
     def metric_name(self) -> str:
         return "error rate" if self.metric == "error_rate" else "mean squared error"
 
+    def _value(self, value: float | None) -> str:
+        """An error rate as a percentage, a mean squared error as a number (the reports' one rule)."""
+        return fmt_rate(value) if self.metric == "error_rate" else fmt_num(value)
+
     def summary(self) -> str:
         if not self.tested:
             return f"not tested: {self.reason}"
         return (
-            f"champion {self.metric_name} {self.error_rate:.4g} on {self.rows} labelled rows vs baseline "
-            f"{self.baseline_error_rate:.4g} (p={self.p_value:.3g})"
+            f"champion {self.metric_name} {self._value(self.error_rate)} on {fmt_count(self.rows)} labelled "
+            f"rows vs {self._value(self.baseline_error_rate)} on its holdout ({p_phrase(self.p_value)})"
         )
 
     def gap_summary(self) -> str:
@@ -86,15 +101,27 @@ class ConceptDrift:
         if self.reference_error_rate is None:
             return f"not tested: {self.reason}"
         return (
-            f"serving {self.metric_name} {self.error_rate:.4g} vs reference {self.reference_error_rate:.4g} "
-            f"(the best before the latest change; p={self.gap_p_value:.3g})"
+            f"serving {self.metric_name} {self._value(self.error_rate)} vs reference "
+            f"{self._value(self.reference_error_rate)} (the best before the latest change; "
+            f"{p_phrase(self.gap_p_value)})"
         )
 
 
 def concept_drift(
-    profile, frame: pd.DataFrame, predictor: Predictor | None, config: DriftConfig
+    profile,
+    frame: pd.DataFrame,
+    predictor: Predictor | None,
+    config: DriftConfig,
+    *,
+    lines: np.ndarray | None = None,
 ) -> ConceptDrift:
-    """Compare the champion's error on (up to ``max_prediction_rows``) labelled rows with its holdout."""
+    """Compare the champion's error on (up to ``max_prediction_rows``) labelled rows with its holdout.
+
+    ``lines`` (the file line of each row of ``frame``, in order) numbers the misclassified rows as the
+    file does; ignored unless it matches the frame row for row.
+    """
+    if lines is not None and (len(lines) != len(frame) or not frame.index.equals(pd.RangeIndex(len(frame)))):
+        lines = None
     schema = profile.schema
     if schema.label not in frame.columns or frame[schema.label].notna().sum() == 0:
         return ConceptDrift(False, "the batch has no labelled rows")
@@ -138,8 +165,15 @@ def concept_drift(
         gap_p_value=gap.p_value,
         gap_detected=gap.detected,
         misclassified=sample_misclassified(
-            labelled, predictions, losses, task=schema.task, classes=schema.classes, seed=config.seed
+            labelled,
+            predictions,
+            losses,
+            task=schema.task,
+            classes=schema.classes,
+            seed=config.seed,
+            lines=lines,
         ),
+        segments=segment_analysis(profile, labelled, losses, alpha=config.alpha, rose=result.detected),
     )
 
 

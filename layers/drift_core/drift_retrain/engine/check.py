@@ -69,6 +69,7 @@ def run_check(
         sampling=batch.sampling,
         input_warnings=batch.warnings,
         set_aside=batch.set_aside,
+        lines=batch.line_of_row if len(batch.line_of_row) else None,
     )
 
 
@@ -85,18 +86,20 @@ def check_frame(
     sampling: dict,
     input_warnings: list[dict] | None = None,
     set_aside: dict[str, dict] | None = None,
+    lines=None,
 ) -> DriftReport:
     """The check proper, on rows already read: what a CSV batch and captured traffic share.
 
     ``frame`` holds the schema's features and, when known, its label (missing where unlabelled);
     ``rows`` and ``sampling`` say how the rows were obtained (``CsvBatch.sampling``'s shape);
-    ``input_warnings`` and ``set_aside`` are what the reader let pass or left out (``CsvBatch``'s).
+    ``input_warnings`` and ``set_aside`` are what the reader let pass or left out (``CsvBatch``'s);
+    ``lines`` the file line of each row when the reader kept them (``CsvBatch.line_of_row``).
     """
     set_aside = set_aside or {}
     features, labels_drift = batch_drift(profile, frame, config)
     label = profile.schema.label
     labelled_rows = int(frame[label].notna().sum()) if label in frame.columns else 0
-    concept: ConceptDrift = concept_drift(profile, frame, predictor, config)
+    concept: ConceptDrift = concept_drift(profile, frame, predictor, config, lines=lines)
     drifted = [f.name for f in features if f.drifted]
     decision = decide(
         config,

@@ -32,7 +32,13 @@ from drift_retrain.engine.drift_types import (
     missing_test,
     rate,
 )
-from drift_retrain.engine.profile import NumericProfile, bin_shares, finite_values, time_ordered
+from drift_retrain.engine.profile import (
+    EXACT_MAX_VALUES,
+    NumericProfile,
+    bin_shares,
+    finite_values,
+    time_ordered,
+)
 from drift_retrain.engine.roles import IGNORE, TIMESTAMP
 from drift_retrain.engine.stats import (
     adjust_pvalues,
@@ -187,6 +193,7 @@ def numeric_drift(
             "min": column.minimum,
             "max": column.maximum,
             "missing_rate": rate(column.missing, base_rows),
+            **_baseline_distinct(column),
         },
         batch={
             "mean": batch_mean,
@@ -196,9 +203,17 @@ def numeric_drift(
             "below_min": below,
             "above_max": above,
             "missing_rate": rate(batch_missing, total),
+            "distinct": int(np.count_nonzero(np.diff(present))) + 1 if len(present) else 0,
         },
         bin_shares=shares,
     )
+
+
+def _baseline_distinct(column: NumericProfile) -> dict[str, int | None]:
+    """Distinct values of the baseline: exact when the profile kept every value, else only a bound."""
+    if column.exact:
+        return {"distinct": len(column.values)}
+    return {"distinct": None, "distinct_over": EXACT_MAX_VALUES}
 
 
 def _beyond(present: np.ndarray, column: NumericProfile) -> tuple[int, int]:

@@ -54,7 +54,12 @@ class HoldoutPerformance:
         cls, task: str, labels: np.ndarray, predictions: np.ndarray, classes: tuple[str, ...] = ()
     ) -> HoldoutPerformance:
         """Summarise predictions against labels (see ``prediction_errors`` for the accepted shapes)."""
-        losses = prediction_losses(task, labels, predictions, classes)
+        return cls.from_losses(task, prediction_losses(task, labels, predictions, classes))
+
+    @classmethod
+    def from_losses(cls, task: str, losses: np.ndarray) -> HoldoutPerformance:
+        """Summarise per-row losses (``prediction_losses``)."""
+        losses = np.asarray(losses)
         if task == "regression":
             var = float(np.var(losses, ddof=1)) if len(losses) > 1 else 0.0
             return cls(task=task, rows=len(losses), loss_mean=float(np.mean(losses)), loss_var=var)

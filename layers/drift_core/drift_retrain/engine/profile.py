@@ -25,6 +25,7 @@ from drift_retrain.engine.levels import EXACT_MAX_LEVELS
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.roles import FEATURE, ID, TIMESTAMP, parse_times
 from drift_retrain.engine.schema import NUMERIC, ColumnSpec, Schema, canonical_labels
+from drift_retrain.engine.segments import HoldoutSegments
 from drift_retrain.engine.stats import lag1_autocorrelation, variance_inflation
 from drift_retrain.exceptions import ProfileError, SchemaError
 
@@ -158,6 +159,9 @@ class BaselineProfile:
     #: The best holdout error seen before the latest change (the regime the service must get back to);
     #: None until a retrain after drift promotes a model. See ``drift_retrain.engine.champion``.
     reference: HoldoutPerformance | None = None
+    #: The champion's holdout errors per segment (``segments``), for "where the error moved"; None in
+    #: profiles built without holdout rows or before the table existed (segments then use the overall error).
+    holdout_segments: HoldoutSegments | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
 
@@ -169,6 +173,7 @@ class BaselineProfile:
             "schema": self.schema.to_dict(),
             "holdout": None if self.holdout is None else self.holdout.to_dict(),
             "reference": None if self.reference is None else self.reference.to_dict(),
+            "holdout_segments": None if self.holdout_segments is None else self.holdout_segments.to_dict(),
             "metadata": self.metadata,
             "label": self.label.to_dict(),
             "columns": [self.columns[name].to_dict() for name in self.schema.feature_names],
@@ -190,6 +195,7 @@ class BaselineProfile:
             label = _column_from_dict(data["label"], version)
             holdout = data.get("holdout")
             reference = data.get("reference")
+            segments = data.get("holdout_segments")
             profile = cls(
                 schema=schema,
                 rows=int(data["rows"]),
@@ -198,6 +204,7 @@ class BaselineProfile:
                 holdout=None if holdout is None else HoldoutPerformance.from_dict(holdout),
                 metadata=dict(data.get("metadata") or {}),
                 reference=None if reference is None else HoldoutPerformance.from_dict(reference),
+                holdout_segments=None if segments is None else HoldoutSegments.from_dict(segments),
                 created_at=str(data.get("created_at", "")),
                 format_version=int(version),
             )
@@ -247,12 +254,16 @@ def build_profile(
     schema: Schema,
     *,
     holdout: HoldoutPerformance | None = None,
+    holdout_rows: pd.DataFrame | None = None,
+    holdout_losses: np.ndarray | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> BaselineProfile:
     """Profile training data (features and label) for later drift checks.
 
     ``holdout`` is the champion's performance on held-out rows, the reference of the concept-drift test;
-    without it that test is skipped and the report says why.
+    without it that test is skipped and the report says why. ``holdout_rows`` (the held-out rows'
+    features) with ``holdout_losses`` (the champion's loss on each, ``performance.prediction_losses``)
+    add the per-segment holdout errors that "where the error moved" compares a batch's segments with.
     """
     missing = [c for c in [*schema.feature_names, schema.label] if c not in frame.columns]
     if missing:
@@ -265,7 +276,7 @@ def build_profile(
         label = profile_categorical(schema.label, canonical_labels(labels))
     else:
         label = profile_numeric(schema.label, labels)
-    return BaselineProfile(
+    profile = BaselineProfile(
         schema=schema,
         rows=len(frame),
         columns=columns,
@@ -273,6 +284,9 @@ def build_profile(
         holdout=holdout,
         metadata=dict(metadata or {}),
     )
+    if holdout_rows is not None and holdout_losses is not None:
+        profile.holdout_segments = HoldoutSegments.build(profile, holdout_rows, holdout_losses)
+    return profile
 
 
 def profile_column(spec: ColumnSpec, values: pd.Series, *, lag1: bool = False) -> ColumnProfile:

@@ -108,6 +108,7 @@ class DriftReport:
             "drifted_share": (len(self.drifted_features) / len(features)) if features else 0.0,
             "label_drift": None if self.label_drift is None else self.label_drift.to_dict(),
             "concept_drift": self.concept.to_dict(),
+            "segments": self.concept.segments_block(),
             "alert": self.ok and (self.decision.alert or self.section_alert),
             "retrain": self.retrain,
             "retrain_reasons": self.decision.reasons if self.ok else [],

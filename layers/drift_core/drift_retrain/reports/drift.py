@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drift_retrain.reports.changes import next_step
 from drift_retrain.reports.feature_charts import (
     ALARM_INTERVAL,
     BASELINE_COLOUR,
@@ -21,6 +22,7 @@ from drift_retrain.reports.feature_charts import (
     concept_threshold,
     numeric_chart,
 )
+from drift_retrain.reports.feature_stats import feature_stats
 from drift_retrain.reports.formatting import (
     fmt_count,
     fmt_num,
@@ -32,6 +34,7 @@ from drift_retrain.reports.formatting import (
 )
 from drift_retrain.reports.page import Charts, esc, render_page, table
 from drift_retrain.reports.quarantine import quarantine_panel
+from drift_retrain.reports.segments import segments_section
 from drift_retrain.reports.settings import settings_footer
 from drift_retrain.reports.verdict import drift_verdict
 
@@ -82,6 +85,7 @@ def render_drift_html(
         f"{_profile_meta(report.get('profile') or {})}</p>",
         f'<div class="verdict {verdict.kind.replace(" ", "-")}" id="verdict"><strong>{esc(verdict.headline)}</strong>'
         f"{esc(verdict.sentence)}</div>",
+        f'<p class="meta" id="next-step"><b>Next step:</b> {esc(next_step(report))}.</p>',
     ]
     charts = Charts()
     if report.get("status") != "ok":
@@ -90,6 +94,7 @@ def render_drift_html(
         parts += [
             _cards(report),
             _concept_section(report.get("concept_drift") or {}, charts),
+            segments_section(report),
             _features_section(report, charts, baseline_distributions or {}),
             _label_section(report.get("label_drift")),
             _misclassified_section(report),
@@ -118,16 +123,15 @@ def _cards(report: Mapping[str, Any]) -> str:
             ),
         ),
         (fmt_count(report.get("labelled_rows")), "labelled rows"),
-        (
-            f"{len(report.get('drifted_features') or [])} of {len(report.get('features') or [])}",
-            "features drifted",
-        ),
+        (_drifted_card(report), "features drifted"),
         (
             "yes" if concept.get("detected") else ("no" if concept.get("tested") else "not tested"),
             "concept drift",
         ),
         (_label_card(report.get("label_drift")), "label drift"),
     ]
+    if isinstance(report.get("prediction_drift"), Mapping):
+        cards.append((_prediction_card(report["prediction_drift"]), "prediction drift"))
     return (
         '<div class="cards">'
         + "".join(f"<div class=card><b>{esc(v)}</b><span>{esc(k)}</span></div>" for v, k in cards)
@@ -237,7 +241,7 @@ def _features_section(report: Mapping[str, Any], charts: Charts, fallback: Mappi
         "effect",
         "missing",
         "verdict",
-        ("baseline vs batch", "nosort"),
+        ("baseline vs batch (chart and summary)", "nosort"),
     ]
     return "<h2>Features</h2>" + legend + table(headers, rows, table_id="features")
 
@@ -254,7 +258,7 @@ def _feature_row(
         ""
         if chart_config is None
         else charts.canvas(
-            chart_config, width=300, height=110, label=f"{name}: baseline vs batch", percent_axis="y"
+            chart_config, width=260, height=110, label=f"{name}: baseline vs batch", percent_axis="y"
         )
     )
     new_tags = "".join(f' <span class="tag new">new: {esc(level)}</span>' for level in new)
@@ -269,7 +273,8 @@ def _feature_row(
         _psi_cell(feature, config),
         _missing_cell(feature),
         f'<td data-v="{0 if drifted else 1}">{_verdict_cell(feature, config)}</td>',
-        f"<td class=plot>{plot or '<span class=why>no distribution recorded</span>'}</td>",
+        f"<td class=plot><div class=chart-stats>{plot or '<span class=why>no distribution recorded</span>'}"
+        f"{feature_stats(feature)}</div></td>",
     ]
     return f'<tr class="{"drifted" if drifted else ""}" data-feature="{esc(name)}">{"".join(cells)}</tr>'
 
@@ -346,6 +351,19 @@ def _verdict_cell(feature: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     return f'<span class="tag">no drift</span> <span class="why">{esc(why)}</span>'
 
 
+def _drifted_card(report: Mapping[str, Any]) -> str:
+    """``2 of 7 (29%)``: the dataset-level share of drifted features."""
+    drifted, total = len(report.get("drifted_features") or []), len(report.get("features") or [])
+    return f"{drifted} of {total}" + (f" ({fmt_rate(drifted / total)})" if total else "")
+
+
+def _prediction_card(section: Mapping[str, Any]) -> str:
+    """The served predictions against the holdout's (captured traffic only)."""
+    if not section.get("tested", True):
+        return "not tested"
+    return "yes" if section.get("drifted") else "no"
+
+
 def _label_card(label: Mapping[str, Any] | None) -> str:
     if not label or not label.get("tested", True) or label.get("p_value") is None:
         return "not tested"
@@ -404,27 +422,51 @@ def _misclassified_section(report: Mapping[str, Any]) -> str:
             + "</div>"
         )
     label = (report.get("label_drift") or {}).get("name")
-    columns = [c for c in rows[0] if c not in ("row", "prediction", label)]
-    order = ["row", *([label] if label else []), "prediction", *columns]
-    body = [
-        "<tr>"
-        + "".join(
-            f'<td class="{"num" if isinstance(r.get(c), (int, float)) else ""}{" pred" if c == "prediction" else ""}">'
-            f"{esc(fmt_num(r.get(c)) if isinstance(r.get(c), float) else r.get(c))}</td>"
-            for c in order
-        )
-        + "</tr>"
-        for r in rows
-    ]
-    note = (
-        f'<p class="legend">A seeded sample of {len(rows)} labelled rows the champion got wrong (at most 20), '
-        'with its prediction; the columns are the batch\'s. "Data row" counts data rows from 1; with a header '
-        "line and no field spanning lines, data row N is file line N + 1 (the line reading errors name).</p>"
+    extra = [c for c in ("probability", "squared_error") if c in rows[0]]
+    numbered = "line" if any(r.get("line") is not None for r in rows) else "row"
+    columns = [c for c in rows[0] if c not in ("row", "line", "prediction", label, *extra)]
+    order = [numbered, *([label] if label else []), "prediction", *extra, *columns]
+    body = ["<tr>" + "".join(_misclassified_cell(r, c, label) for c in order) + "</tr>" for r in rows]
+    regression = "squared_error" in extra
+    how = (
+        "the largest squared errors first"
+        if regression
+        else "the predictions it was surest of first"
+        if rows[0].get("probability") is not None
+        else "a seeded sample (the champion returned class indices, not probabilities)"
     )
-    headers = [
-        "data row" if c == "row" else ("prediction (wrong)" if c == "prediction" else c) for c in order
-    ]
+    where = (
+        "File line counts the header as line 1, as reading errors do."
+        if numbered == "line"
+        else '"Data row" counts data rows from 1 (this format has no line numbers).'
+    )
+    note = (
+        f'<p class="legend">{len(rows)} labelled rows the champion got wrong (at most 20), {how}; '
+        f"the columns are the batch's. {'' if regression else 'A prediction that differs from the label is marked. '}"
+        f"{where}</p>"
+    )
+    names = {
+        "line": "file line",
+        "row": "data row",
+        "prediction": "prediction",
+        "probability": "probability of its answer",
+        "squared_error": "squared error",
+    }
+    headers = [names.get(c, c) for c in order]
     return head + note + table(headers, body, table_id="misclassified")
+
+
+def _misclassified_cell(row: Mapping[str, Any], column: str, label: str | None) -> str:
+    value = row.get(column)
+    classes = ["num"] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+    if column == "prediction":
+        classes.append("pred")
+        if label and "squared_error" not in row and str(value) != str(row.get(label)):
+            classes.append("wrong")
+    text = (
+        fmt_rate(value) if column == "probability" else fmt_num(value) if isinstance(value, float) else value
+    )
+    return f'<td class="{" ".join(classes)}">{esc(text)}</td>'
 
 
 def _footer(report: Mapping[str, Any]) -> str:

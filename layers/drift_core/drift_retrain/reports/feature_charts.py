@@ -29,8 +29,8 @@ BASELINE_COLOUR, BATCH_COLOUR, NEW_COLOUR = "#adb5bd", "#e8590c", "#c92a2a"
 ALARM_INTERVAL, QUIET_INTERVAL, HOLDOUT_INTERVAL, REFERENCE_INTERVAL = (
     "#ffc9c9",
     "#dee2e6",
-    "#d0ebff",
-    "#d3f9d8",
+    "#a5d8ff",
+    "#ffec99",
 )
 THRESHOLD_COLOUR = "#212529"
 #: Levels the drift engine uses for pooled values; shown with a plain name.

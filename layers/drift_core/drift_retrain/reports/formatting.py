@@ -20,6 +20,7 @@ __all__ = [
     "fmt_seconds",
     "fmt_signed_rate",
     "metric_label",
+    "p_phrase",
     "wilson_interval",
 ]
 
@@ -76,6 +77,12 @@ def fmt_p(value: Any) -> str:
     if number < P_FLOOR:
         return "< 0.0001"
     return f"{min(number, 1.0):.2g}"
+
+
+def p_phrase(value: Any) -> str:
+    """A p-value in a sentence: "p = 0.012", "p < 0.0001"."""
+    text = fmt_p(value)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def fmt_rate(value: Any) -> str:

@@ -7,14 +7,16 @@ Charts are Chart.js configurations built in Python (:class:`Charts`) and drawn b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from html import escape
 from importlib import resources
 from typing import Any
 
 from drift_retrain import strict_json
+from drift_retrain.reports.formatting import fmt_num
 
-__all__ = ["CHART_JS_VERSION", "Charts", "esc", "json_for_script", "render_page", "table"]
+__all__ = ["CHART_JS_VERSION", "Charts", "chart_numbers", "esc", "json_for_script", "render_page", "table"]
 
 ASSETS = "assets"
 #: Belt and braces: even a bug in a chart could not fetch anything (navigating a link is still allowed).
@@ -70,9 +72,48 @@ class Charts:
             spec["percent"] = percent_axis
         self.specs.append(spec)
         return (
-            f'<canvas id="{chart_id}" class="chart" width="{width}" height="{height}" role="img" '
-            f'aria-label="{esc(label)}"></canvas>'
+            f'<figure class="chart-box"><canvas id="{chart_id}" class="chart" width="{width}" '
+            f'height="{height}" role="img" aria-label="{esc(label)}" aria-describedby="{chart_id}-data">'
+            f"</canvas>{chart_numbers(config, chart_id, label, percent=percent_axis == 'y')}</figure>"
         )
+
+
+def _cell(value: Any, percent: bool) -> str:
+    """One plotted value in words: a number (with % on a percent axis), an interval, or a dash."""
+    if isinstance(value, Mapping):
+        value = value.get("y")
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return f"{_cell(value[0], percent)} to {_cell(value[1], percent)}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "-" if value is None else str(value)
+    return fmt_num(value) + ("%" if percent else "")
+
+
+def _at(dataset: Mapping[str, Any], index: int) -> Any:
+    values = dataset.get("data") or []
+    return values[index] if index < len(values) else None
+
+
+def chart_numbers(config: Mapping[str, Any], chart_id: str, label: str, *, percent: bool) -> str:
+    """The chart's numbers as a table (its text alternative), in a collapsed ``details``: one row per
+    label, one column per dataset. ARIA roles on ``div`` s, so a chart inside a table row adds no ``tr``."""
+    data = config.get("data") or {}
+    labels = list(data.get("labels") or [])
+    datasets = [d for d in data.get("datasets") or [] if isinstance(d, Mapping)]
+    rows = max([len(labels), *(len(d.get("data") or []) for d in datasets)], default=0)
+    head = "".join(f'<span role="columnheader">{esc(d.get("label") or "")}</span>' for d in datasets)
+    body = []
+    for i in range(rows):
+        name = labels[i] if i < len(labels) else str(i + 1)
+        name = " · ".join(map(str, name)) if isinstance(name, (list, tuple)) else name
+        values = "".join(f'<span role="cell">{esc(_cell(_at(d, i), percent))}</span>' for d in datasets)
+        body.append(f'<div role="row"><span role="rowheader">{esc(name)}</span>{values}</div>')
+    columns = len(datasets) + 1
+    return (
+        f'<details class="chart-data" id="{chart_id}-data"><summary>numbers</summary>'
+        f'<div role="table" aria-label="{esc(label)}: numbers" style="grid-template-columns: repeat({columns}, auto)">'
+        f'<div role="row"><span role="columnheader"></span>{head}</div>{"".join(body)}</div></details>'
+    )
 
 
 def table(

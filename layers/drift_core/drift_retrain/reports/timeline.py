@@ -19,12 +19,12 @@ from drift_retrain.reports.page import Charts, esc, render_page, table
 __all__ = ["OUTCOME_COLOURS", "OUTCOME_WORDS", "outcome_words", "render_timeline_html", "timeline_points"]
 
 OUTCOME_COLOURS = {
-    "no_drift": "#2b8a3e",
-    "drift_alert": "#f59f00",
-    "promoted": "#1c7ed6",
-    "rejected": "#ae3ec9",
-    "quarantined": "#868e96",
-    "failed": "#c92a2a",
+    "no_drift": "#009e73",
+    "drift_alert": "#e69f00",
+    "promoted": "#0072b2",
+    "rejected": "#cc79a7",
+    "quarantined": "#ced4da",
+    "failed": "#d55e00",
 }
 #: Outcomes as words (the JSON's identifiers stay in data attributes).
 OUTCOME_WORDS = {

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate, metric_label
+from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate, metric_label, p_phrase
 
 __all__ = ["ALERT", "INVALID", "NO_DRIFT", "RETRAIN", "Verdict", "concept_phrase", "drift_verdict"]
 
@@ -40,17 +40,12 @@ def concept_phrase(concept: Mapping[str, Any]) -> str:
     phrase = (
         f"the champion's {metric} is {_value(concept, 'error_rate')} on "
         f"{fmt_count(concept.get('rows'))} labelled rows vs {_value(concept, 'baseline_error_rate')} "
-        f"on its holdout (p {_p(concept.get('p_value'))})"
+        f"on its holdout ({p_phrase(concept.get('p_value'))})"
     )
     reference = concept.get("reference_error_rate")
     if reference is not None and reference != concept.get("baseline_error_rate"):
         phrase += f"; the reference before the latest change is {_value(concept, 'reference_error_rate')}"
     return phrase
-
-
-def _p(value: Any) -> str:
-    text = fmt_p(value)
-    return text if text.startswith("<") else f"= {text}"
 
 
 def _drifted_phrase(report: Mapping[str, Any], limit: int = 5) -> str:
@@ -80,7 +75,7 @@ def drift_verdict(report: Mapping[str, Any]) -> Verdict:
             why = (
                 f"the serving {metric_label(concept.get('metric'))} {_value(concept, 'error_rate')} is still "
                 f"above the reference {_value(concept, 'reference_error_rate')} "
-                f"(p {_p(concept.get('gap_p_value'))}): a follow-up retrain"
+                f"({p_phrase(concept.get('gap_p_value'))}): a follow-up retrain"
             )
         else:
             why = _drifted_phrase(report) + ", and feature drift retrains in this configuration"
@@ -89,7 +84,7 @@ def drift_verdict(report: Mapping[str, Any]) -> Verdict:
         seen = [_drifted_phrase(report)] if report.get("drifted_features") else []
         seen += [alert["message"].rstrip(".") for alert in report.get("input_alerts") or []]
         if label.get("drifted"):
-            seen.append(f"the label distribution moved (p {_p(label.get('p_value'))})")
+            seen.append(f"the label distribution moved ({p_phrase(label.get('p_value'))})")
         if concept.get("detected"):
             seen.append("concept drift: " + concept_phrase(concept))
         elif concept.get("tested"):

@@ -32,6 +32,7 @@ from typing import Any
 from drift_retrain.aws import storage
 from drift_retrain.aws.naming import batch_id_for
 from drift_retrain.layout import drift_report_key
+from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
 from drift_retrain.workflow.window import ListedBatch
 
 __all__ = ["BatchVerdict", "read_verdicts", "since_change", "verdict_from_report"]
@@ -63,8 +64,9 @@ def verdict_from_report(key: str, report: Mapping[str, Any] | None) -> BatchVerd
     if not concept.get("tested"):
         return BatchVerdict(key, None, model, why=f"no error measured ({concept.get('reason')})")
     wrong = bool(concept.get("detected") or concept.get("gap_detected"))
-    rate = concept.get("error_rate")
-    return BatchVerdict(key, wrong, model, why=f"serving {concept.get('metric')} {rate:.4g}")
+    metric, rate = concept.get("metric"), concept.get("error_rate")
+    shown = fmt_rate(rate) if metric == "error_rate" else fmt_num(rate)
+    return BatchVerdict(key, wrong, model, why=f"serving {metric_label(metric)} {shown}")
 
 
 def since_change(

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from drift_retrain.aws import storage
-from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
 from drift_retrain.layout import EVALUATION_PREFIX
 from drift_retrain.reports.evaluation import render_evaluation_html
 from drift_retrain.reports.model_errors import error_views
@@ -39,6 +39,7 @@ from drift_retrain.workflow.exceptions import (
     NoCandidateScoredError,
     WorkflowInputError,
 )
+from drift_retrain.workflow.holdout_segments import winner_holdout_segments
 from drift_retrain.workflow.metrics import (
     PairedTest,
     correct_predictions,
@@ -68,12 +69,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def _holdout(task: str, classes: list[str], rows: ScoredRows) -> HoldoutPerformance:
-    """The candidate's holdout summary in the profile's terms (labels back to class names)."""
+def _losses(task: str, classes: list[str], rows: ScoredRows) -> np.ndarray:
+    """The candidate's loss on each held-out row, in the profile's terms (labels back to class names)."""
     if task == "regression":
-        return HoldoutPerformance.from_predictions(task, rows.labels, rows.predictions)
+        return prediction_losses(task, rows.labels, rows.predictions)
     names = np.asarray(classes, dtype=object)[rows.labels.astype(np.int64)]
-    return HoldoutPerformance.from_predictions(task, names, rows.predictions, tuple(classes))
+    return prediction_losses(task, names, rows.predictions, tuple(classes))
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,9 @@ def evaluate_candidate(
     t = run_tournament(task, settings, scored, champion)
     best = t.best
     classes = list(data.get("classes") or [])
-    holdout = _holdout(task, classes, best.rows)
+    losses = _losses(task, classes, best.rows)
+    holdout = HoldoutPerformance.from_losses(task, losses)
+    segments = winner_holdout_segments(s3, bucket, data, best.item, best.rows.labels, losses)
     winner = Winner(**_winner(best)).to_dict()
     key = f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
     champion_entry = None
@@ -290,4 +293,5 @@ def evaluate_candidate(
         candidate_holdout=holdout.to_dict(),
         rows=len(best.rows.labels),
         report={"bucket": bucket, "key": key, "uri": storage.s3_uri(bucket, key)},
+        candidate_holdout_segments=segments,
     ).to_dict()

@@ -14,7 +14,7 @@ from typing import Any
 from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate, metric_label
 from drift_retrain.reports.links import ReportLinks, execution_url, html_key, s3_console_url
 from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, REJECTED, SKIPPED, subject
-from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize
+from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize, reason_for_page
 from drift_retrain.workflow.ab_notice import ab_lines
 
 __all__ = [
@@ -86,6 +86,13 @@ def _cause(cause: Any, limit: int = 1500) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _batches(count: Any) -> str:
+    """``1 batch``, ``3 batches`` (``? batches`` when not recorded)."""
+    if isinstance(count, int) and not isinstance(count, bool):
+        return f"{fmt_count(count)} {'batch' if count == 1 else 'batches'}"
+    return "? batches"
+
+
 def _window_lines(data: Mapping[str, Any]) -> list[str]:
     """Which rows the candidate learned from, and why the window stopped where it did."""
     strategy = data.get("window_strategy")
@@ -94,7 +101,7 @@ def _window_lines(data: Mapping[str, Any]) -> list[str]:
     described = {
         "since_change": "the rows since the change (only batches the serving model got wrong)",
     }.get(strategy, STRATEGY_WORDS.get(strategy, strategy))
-    line = f"Training window: {described}, {data.get('batches')} batch(es)"
+    line = f"Training window: {described}, {_batches(data.get('batches'))}"
     ended = f"; it ends because {humanize(str(data['window_ended']))}" if data.get("window_ended") else ""
     return [line + ended]
 
@@ -119,7 +126,7 @@ def _tournament_lines(evaluation: Mapping[str, Any]) -> list[str]:
         source = f" {c['source_model']}" if c.get("source_model") else ""
         lines.append(
             f"  {STRATEGY_WORDS.get(c.get('strategy'), c.get('strategy'))}{source}: {metric_label(metric)} "
-            f"{_fmt(c.get(metric), metric)}, {c.get('batches')} batch(es), {trained}{mark}"
+            f"{_fmt(c.get(metric), metric)}, {_batches(c.get('batches'))}, {trained}{mark}"
         )
     lines += [
         f"  {STRATEGY_WORDS.get(f.get('strategy'), f.get('strategy'))}: FAILED ({_cause(f.get('cause'), 300)})"
@@ -254,7 +261,7 @@ def _trigger_lines(trigger: Mapping[str, Any], batch: Mapping[str, Any]) -> list
     if trigger.get("bootstrap"):
         return [*lines, "Trigger: bootstrap run (first model)"]
     if trigger.get("reasons"):
-        lines.append("Why a retrain: " + "; ".join(humanize(str(r)) for r in trigger["reasons"]))
+        lines.append("Why a retrain: " + "; ".join(reason_for_page(str(r)) for r in trigger["reasons"]))
     if trigger.get("drifted_features"):
         lines.append("Drifted features: " + ", ".join(map(str, trigger["drifted_features"])))
     if trigger.get("concept_drift") is not None:
@@ -270,7 +277,7 @@ def _evaluation_lines(evaluation: Mapping[str, Any]) -> list[str]:
         return []
     decision = evaluation.get("decision")
     lines = ["", f"Decision: {_DECISIONS.get(decision, decision)}"]
-    lines += [f"  - {humanize(reason)}" for reason in evaluation.get("reasons") or []]
+    lines += [f"  - {reason_for_page(reason)}" for reason in evaluation.get("reasons") or []]
     candidate = evaluation.get("candidate") or {}
     champion = evaluation.get("champion") or {}
     names = [k for k in ("error_rate", "accuracy", "auc", "log_loss", "rmse", "mae") if k in candidate]
@@ -280,6 +287,11 @@ def _evaluation_lines(evaluation: Mapping[str, Any]) -> list[str]:
             f"  {metric_label(k):<11} {_fmt(candidate.get(k), k):>10} {_fmt(champion.get(k), k):>10}"
             for k in names
         ]
+        if evaluation.get("rows"):
+            lines.append(
+                f"  (both on the same {fmt_count(evaluation['rows'])} held-out rows, the newest labelled data; "
+                "the drift report measured the champion on the whole triggering batch, so its figure differs)"
+            )
     test = evaluation.get("paired_test") or {}
     if test:
         name = TEST_WORDS.get(test.get("name"), str(test.get("name")).replace("_", " "))

@@ -147,6 +147,8 @@ class EvaluationResult(_Payload):
     candidate_holdout: dict[str, Any]
     rows: int
     report: dict[str, str]
+    #: The winner's holdout errors per segment (``engine.segments.HoldoutSegments``), None when not counted.
+    candidate_holdout_segments: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -273,7 +273,8 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
     champion_test_uri = (
         None if champion_encoder is None else retrain.files.write_test("champion", champion_encoder, test)
     )
-    retrain.files.put(f"{retrain.files.root}/raw/test-data.csv.gz", gzip_csv(test), "application/gzip")
+    raw_test_key = f"{retrain.files.root}/raw/test-data.csv.gz"
+    retrain.files.put(raw_test_key, gzip_csv(test), "application/gzip")
     hyperparameters, static, tuning = _hyperparameters(settings, retrain.schema)
     manifest_key = f"{retrain.files.root}/manifest.json"
     primary = items[0]
@@ -293,7 +294,7 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         classes=list(retrain.schema.classes),
         names=retrain.names.to_dict(),
         candidates=items,
-        test={"champion_uri": champion_test_uri, "rows": len(test)},
+        test={"champion_uri": champion_test_uri, "rows": len(test), "raw": retrain.files.ref(raw_test_key)},
         transform_output={"champion": retrain.files.transform_output("champion")},
         hyperparameters=hyperparameters,
         static_hyperparameters=static,

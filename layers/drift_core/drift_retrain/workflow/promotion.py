@@ -34,6 +34,7 @@ from drift_retrain.engine.champion import recovered
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.segments import HoldoutSegments
 from drift_retrain.env import env_value
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
@@ -211,6 +212,11 @@ def _candidate_profile(
         profile.holdout = HoldoutPerformance.from_dict(evaluation["candidate_holdout"])
     except ProfileError as exc:
         raise WorkflowInputError(f"evaluation.candidate_holdout: {exc}") from exc
+    segments = evaluation.get("candidate_holdout_segments")
+    try:
+        profile.holdout_segments = None if not segments else HoldoutSegments.from_dict(segments)
+    except ProfileError as exc:
+        raise WorkflowInputError(f"evaluation.candidate_holdout_segments: {exc}") from exc
     return profile
 
 
