@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pandas as pd
 import pytest
 from scipy import stats
 from service_support import (  # noqa: F401 (fixtures)
@@ -22,8 +23,14 @@ from service_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
+from drift_retrain.capture.ground_truth import read_ground_truth
+from drift_retrain.capture.join import join_labels
+from drift_retrain.capture.records import read_capture
+from drift_retrain.engine.profile import build_profile
+from drift_retrain.engine.schema import infer_schema
 from drift_retrain_local.cloud import LocalCloud
 from drift_retrain_local.sagemaker.capture import CaptureSettings, CaptureWriter
+from drift_retrain_local.traffic import ground_truth_lines
 
 #: The DataCaptureConfig the stack's endpoint configs carry (template.yaml, statemachine/retrain.asl.json).
 CONFIG = {
@@ -351,22 +358,33 @@ def test_two_variants_write_two_streams_and_a_config_without_capture_writes_none
     assert _objects(cloud, "capture/ep-no-capture/") == {}
 
 
-def test_the_sagemaker_sdk_as_a_client_sets_the_inference_id_the_capture_carries(
+def _sdk() -> tuple[Any, Any]:
+    """The SDK's ``Endpoint`` and ``CSVSerializer``; a missing SDK fails the test (a dev dependency)."""
+    try:
+        from sagemaker.core.resources import Endpoint
+        from sagemaker.core.serializers import CSVSerializer
+    except ImportError as exc:
+        pytest.fail(f"sagemaker-core (pyproject.toml's dev extra; make setup) is missing: {exc}")
+    return Endpoint, CSVSerializer
+
+
+def test_the_sagemaker_sdk_as_a_client_sets_the_inference_id_the_capture_carries_and_its_label_joins(
     cloud: LocalCloud, models: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The SageMaker Python SDK's runtime layer (sagemaker-core: Endpoint.invoke with a CSVSerializer), as a
-    notebook calls an endpoint; its clients reach the embedded AWS through AWS_ENDPOINT_URL."""
+    """The SageMaker Python SDK v3 as a notebook calls an endpoint (sagemaker-core's Endpoint.invoke with a
+    CSVSerializer: v3's replacement for v2's Predictor.predict); its clients reach the embedded AWS through
+    AWS_ENDPOINT_URL. The capture record carries the request's inferenceId, and a ground-truth record keyed
+    on it, as the local run uploads labels, joins both rows of the request."""
     import boto3
-    from sagemaker.core.resources import Endpoint
-    from sagemaker.core.serializers import CSVSerializer
 
+    endpoint_class, serializer = _sdk()
     monkeypatch.setenv("AWS_ENDPOINT_URL", cloud.aws.endpoint_url)
     _deploy(cloud, "ep-sdk", CONFIG, ("AllTraffic", "model-old", 1.0))
     session = boto3.session.Session(region_name="us-east-1")
-    endpoint = Endpoint.get("ep-sdk", session=session, region="us-east-1")
-    x, _ = data(2, seed=8)
+    endpoint = endpoint_class.get("ep-sdk", session=session, region="us-east-1")
+    x, y = data(2, seed=8)
     answer = endpoint.invoke(
-        body=CSVSerializer().serialize(x.tolist()),
+        body=serializer().serialize(x.tolist()),
         content_type="text/csv",
         inference_id="notebook-42",
         session=session,
@@ -375,6 +393,23 @@ def test_the_sagemaker_sdk_as_a_client_sets_the_inference_id_the_capture_carries
     assert len(answer.body.read().decode().splitlines()) == 2
     assert cloud.sagemaker is not None
     cloud.sagemaker.capture.flush("ep-sdk")
-    [records] = _objects(cloud, "capture/ep-sdk/").values()
+    [(key, records)] = _objects(cloud, "capture/ep-sdk/").items()
     assert [r["eventMetadata"]["inferenceId"] for r in records] == ["notebook-42"]
     assert len(records[0]["captureData"]["endpointInput"]["data"].splitlines()) == 2
+
+    profile = _profile()
+    lines = cloud.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read().splitlines()
+    captured = read_capture(lines, profile)
+    assert captured.bad == () and len(captured.frame) == 2
+    labels = [str(int(v)) for v in y]
+    truth = read_ground_truth(ground_truth_lines([("notebook-42", labels)]).splitlines(), profile)
+    joined = join_labels(captured.frame, truth, profile)
+    assert joined.frame["label"].tolist() == labels
+    assert (joined.stats.labelled, joined.stats.orphans, joined.stats.duplicates) == (2, 0, 0)
+
+
+def _profile():
+    """A profile of the endpoint's three numeric features (``data``'s columns, in that order)."""
+    x, y = data(300, seed=3)
+    frame = pd.DataFrame({"label": y.astype(int), "f0": x[:, 0], "f1": x[:, 1], "f2": x[:, 2]})
+    return build_profile(frame, infer_schema(frame, label="label"), metadata={"algorithm": "xgboost"})
