@@ -21,11 +21,13 @@ import functools
 import gzip
 import io
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from drift_retrain import strict_json
 from drift_retrain.echo import clip
@@ -471,7 +473,33 @@ class BatchRunner:
         self.notifications.drain()
         with (out / "notifications.jsonl").open("w", encoding="utf-8") as handle:
             for message in self.notifications.messages:
-                handle.write(strict_json.dumps(message, indent=None) + "\n")
+                local = {
+                    **message,
+                    "message": local_links(str(message.get("message") or ""), self.bucket, out),
+                }
+                handle.write(strict_json.dumps(local, indent=None) + "\n")
+
+
+#: An S3 console link of the message, and a Step Functions console link (no console in a local run).
+_CONSOLE_OBJECT = re.compile(
+    r"https://s3\.console\.aws\.amazon\.com/s3/object/(?P<bucket>[^?\s]+)\?\S*?prefix=(?P<key>\S+)"
+)
+_CONSOLE_EXECUTION = re.compile(r"https://[a-z0-9-]+\.console\.aws\.amazon\.com/states/home\S*")
+
+
+def local_links(text: str, bucket: str, out: Path) -> str:
+    """A notification as a local run's reader can follow it: the console page of a report or a
+    quarantined file (copied to ``out``) becomes its path there; an execution's page becomes the
+    timeline's. The published messages stay as the Lambdas wrote them (what AWS would send)."""
+
+    def object_path(match: re.Match[str]) -> str:
+        key = unquote(match["key"])
+        if match["bucket"] != bucket or not (out / key).exists():
+            return match[0]
+        return str(out / key)
+
+    text = _CONSOLE_OBJECT.sub(object_path, text)
+    return _CONSOLE_EXECUTION.sub(str(out / "timeline.html"), text)
 
 
 def _batch_line(entry: Mapping[str, Any], response: Mapping[str, Any] | None) -> str:
