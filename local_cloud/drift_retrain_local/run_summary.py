@@ -51,15 +51,7 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
             ]
         )
     header = ["batch", "outcome", "drifted", "concept", "workflow", "endpoint", "candidate vs champion"]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    right = {2}
-    lines = []
-    for row in [header, *rows]:
-        cells = [
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    summary = "\n".join(lines)
+    summary = _table([header, *rows], right={2})
     if timeline.get("traffic"):
         summary += "\n\n" + render_traffic(timeline["traffic"])
     return summary

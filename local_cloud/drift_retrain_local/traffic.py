@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from drift_retrain.aws import storage
 from drift_retrain.aws.endpoint import encode_csv_lines, iter_payloads
 from drift_retrain.capture.bodies import body_kind
 from drift_retrain.capture.exceptions import CaptureRecordError
@@ -45,7 +46,7 @@ from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.schema import Schema, canonical_label
 from drift_retrain.exceptions import DriftRetrainError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, GROUND_TRUTH_PREFIX
-from drift_retrain.monitor.keys import LABELLED_PREFIX, WINDOWS_PREFIX
+from drift_retrain.monitor.keys import LABELLED_PREFIX, WINDOWS_PREFIX, parse_labelled_key, parse_window_key
 from drift_retrain.reports.formatting import fmt_rate
 from drift_retrain_local.cloud import LocalCloud
 from drift_retrain_local.exceptions import LocalRunError
@@ -291,11 +292,11 @@ class TrafficDriver:
         except CaptureRecordError:
             tally.unreadable_answers += 1
             return
+        tally.classification = schema.is_classification
         for (prediction, _score), label in zip(served, truth, strict=True):
             if label == "":
                 continue
             tally.labelled += 1
-            tally.classification = schema.is_classification
             if schema.is_classification:
                 tally.wrong += canonical_label(prediction) != label
             else:
@@ -337,11 +338,12 @@ class TrafficDriver:
         result = delivery.result(timeout=self.timeout)
         response = result.json() if result.ok else {"status": "error", "message": str(result.json())}
         report = self._report(response.get("report_key"))
-        labelled = key.startswith(LABELLED_PREFIX)
-        stream, _, name = key.rpartition("/")
-        window = name.split("-")[0].removesuffix(".csv")
-        revision = name.removesuffix(".csv").partition("-")[2] if labelled else ""
-        window_id = f"{stream.rsplit('/', 1)[-1]}/{window}"  # <variant>/<window>: one endpoint per run
+        name = key.rpartition("/")[2]
+        parsed = parse_labelled_key(key)
+        labelled = parsed is not None
+        stream, window = (parsed.stream, parsed.window) if parsed else parse_window_key(key)
+        revision = f"r{parsed.revision:02d}" if parsed else ""
+        window_id = f"{stream.variant}/{window}"  # one endpoint per run
         entry = self.windows.setdefault(window_id, {"window": window_id, "checks": []})
         estimate = report.get("estimated_performance") or {}
         monitor = report.get("monitor") or {}
@@ -392,12 +394,8 @@ class TrafficDriver:
         return window_id
 
     def _report(self, key: str | None) -> dict[str, Any]:
-        if not key:
-            return {}
-        try:
-            return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
-        except self.s3.exceptions.NoSuchKey:
-            return {}
+        body = storage.read_optional(self.s3, self.bucket, key) if key else None
+        return json.loads(body) if body else {}
 
 
 def _window_key(event: dict[str, Any], endpoint: str) -> str:

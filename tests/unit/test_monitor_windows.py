@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from drift_retrain.monitor.keys import Stream, object_part_name, parse_labelled_key
+from drift_retrain.monitor.keys import (
+    Stream,
+    object_part_name,
+    parse_labelled_key,
+    parse_window_key,
+    window_key,
+)
 from drift_retrain.monitor.windows import (
     ListedPart,
     WindowRules,
@@ -79,6 +85,13 @@ def test_labelled_keys_round_trip():
         2,
     )
     assert parse_labelled_key("monitor/labelled/ep/w000003-r02.csv") is None
+
+
+def test_window_keys_round_trip():
+    stream = Stream("ep", "AllTraffic")
+    assert parse_window_key(window_key(stream, "w000003")) == (stream, "w000003")
+    assert parse_window_key("monitor/windows/ep/w000003.csv") is None
+    assert parse_window_key("monitor/labelled/ep/AllTraffic/w000003-r02.csv") is None
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,7 @@ __all__ = [
     "object_part_name",
     "parse_labelled_key",
     "parse_part_key",
+    "parse_window_key",
     "window_key",
 ]
 
@@ -154,6 +155,14 @@ def parse_labelled_key(key: str) -> LabelledKey | None:
     if match is None:
         return None
     return LabelledKey(Stream(parts[0], parts[1]), match["window"], int(match["revision"]))
+
+
+def parse_window_key(key: str) -> tuple[Stream, str] | None:
+    """``monitor/windows/<endpoint>/<variant>/<w>.csv`` -> (stream, window) (``None`` otherwise)."""
+    if not key.startswith(WINDOWS_PREFIX) or not key.endswith(".csv"):
+        return None
+    parts = key[len(WINDOWS_PREFIX) :].removesuffix(".csv").split("/")
+    return (Stream(parts[0], parts[1]), parts[2]) if len(parts) == 3 and all(parts) else None
 
 
 def is_capture_batch(key: str) -> bool:
