@@ -114,7 +114,11 @@ def model_from(cloud: LocalCloud, job: dict[str, Any], model_name: str) -> Any:
     return load_model(cloud.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
-def endpoint_config(cloud: LocalCloud, name: str, *variants: tuple[str, str, float]) -> None:
+def endpoint_config(
+    cloud: LocalCloud, name: str, *variants: tuple[str, str, float], capture: dict[str, Any] | None = None
+) -> None:
+    """An endpoint config of ``(variant, model, weight)`` variants, with ``capture`` as its DataCaptureConfig."""
+    extra = {"DataCaptureConfig": capture} if capture else {}
     cloud.client("sagemaker").create_endpoint_config(
         EndpointConfigName=name,
         ProductionVariants=[
@@ -127,6 +131,7 @@ def endpoint_config(cloud: LocalCloud, name: str, *variants: tuple[str, str, flo
             }
             for variant, model, weight in variants
         ],
+        **extra,
     )
 
 

@@ -17,6 +17,7 @@ from service_support import (  # noqa: F401 (fixtures)
     BUCKET,
     data,
     disarm_failures,
+    endpoint_config,
     features_csv,
     service_cloud,
     trained_models,
@@ -267,28 +268,8 @@ def test_a_failed_upload_never_fails_the_request() -> None:
 
 
 # --------------------------------------------------------------------------------- through the endpoint
-def _config_with_capture(
-    cloud: LocalCloud, name: str, capture_config: dict[str, Any] | None, *variants: tuple
-) -> None:
-    extra = {"DataCaptureConfig": capture_config} if capture_config else {}
-    cloud.client("sagemaker").create_endpoint_config(
-        EndpointConfigName=name,
-        ProductionVariants=[
-            {
-                "VariantName": variant,
-                "ModelName": model,
-                "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
-                "InitialVariantWeight": weight,
-            }
-            for variant, model, weight in variants
-        ],
-        **extra,
-    )
-
-
 def _deploy(cloud: LocalCloud, name: str, capture_config: dict[str, Any] | None, *variants: tuple) -> None:
-    _config_with_capture(cloud, f"{name}-cfg", capture_config, *variants)
+    endpoint_config(cloud, f"{name}-cfg", *variants, capture=capture_config)
     sm = cloud.client("sagemaker")
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-cfg")
     wait_for(
