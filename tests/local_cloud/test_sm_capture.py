@@ -339,39 +339,36 @@ def test_two_variants_write_two_streams_and_a_config_without_capture_writes_none
     assert _objects(cloud, "capture/ep-no-capture/") == {}
 
 
-def _sdk() -> tuple[Any, Any]:
-    """The SDK's ``Endpoint`` and ``CSVSerializer``; a missing SDK fails the test (a dev dependency)."""
+def _sdk() -> tuple[Any, Any, Any]:
+    """The SDK's ``Session``, ``Predictor`` and ``CSVSerializer``; a missing SDK fails the test (a dev
+    dependency, never in the layer)."""
     try:
-        from sagemaker.core.resources import Endpoint
-        from sagemaker.core.serializers import CSVSerializer
+        from sagemaker.predictor import Predictor
+        from sagemaker.serializers import CSVSerializer
+        from sagemaker.session import Session
     except ImportError as exc:
-        pytest.fail(f"sagemaker-core (pyproject.toml's dev extra; make setup) is missing: {exc}")
-    return Endpoint, CSVSerializer
+        pytest.fail(f"sagemaker (pyproject.toml's dev extra; make setup) is missing: {exc}")
+    return Session, Predictor, CSVSerializer
 
 
 def test_the_sagemaker_sdk_as_a_client_sets_the_inference_id_the_capture_carries_and_its_label_joins(
     cloud: LocalCloud, models: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The SageMaker Python SDK v3 as a notebook calls an endpoint (sagemaker-core's Endpoint.invoke with a
-    CSVSerializer: v3's replacement for v2's Predictor.predict); its clients reach the embedded AWS through
+    """The SageMaker Python SDK as the seeds' notebooks use it (``Predictor.predict`` with a CSVSerializer
+    and ``inference_id``) calls the local endpoint; its clients reach the embedded AWS through
     AWS_ENDPOINT_URL. The capture record carries the request's inferenceId, and a ground-truth record keyed
     on it, as the local run uploads labels, joins both rows of the request."""
     import boto3
 
-    endpoint_class, serializer = _sdk()
+    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    session_class, predictor_class, serializer = _sdk()
     monkeypatch.setenv("AWS_ENDPOINT_URL", cloud.aws.endpoint_url)
     _deploy(cloud, "ep-sdk", CONFIG, ("AllTraffic", "model-old", 1.0))
-    session = boto3.session.Session(region_name="us-east-1")
-    endpoint = endpoint_class.get("ep-sdk", session=session, region="us-east-1")
+    session = session_class(boto_session=boto3.session.Session(region_name="us-east-1"))
+    predictor = predictor_class("ep-sdk", sagemaker_session=session, serializer=serializer())
     x, y = data(2, seed=8)
-    answer = endpoint.invoke(
-        body=serializer().serialize(x.tolist()),
-        content_type="text/csv",
-        inference_id="notebook-42",
-        session=session,
-        region="us-east-1",
-    )
-    assert len(answer.body.read().decode().splitlines()) == 2
+    answer = predictor.predict(x.tolist(), inference_id="notebook-42")
+    assert len(answer.decode().splitlines()) == 2
     assert cloud.sagemaker is not None
     cloud.sagemaker.capture.flush("ep-sdk")
     [(key, records)] = _objects(cloud, "capture/ep-sdk/").items()
