@@ -14,16 +14,16 @@ from drift_retrain.workflow.preparation import prepare_training_data
 LABELLED = "monitor/labelled/ep/AllTraffic/"
 
 
-def put_window(aws, key: str, frame, *, wrong: bool) -> None:
+def put_window(aws, key: str, frame, *, wrong: bool | None, model: str = "champion-1") -> None:
     """A labelled window as the monitor writes it, and the report DetectDrift would have written."""
     captured = frame.assign(
         _capture_event_id=[f"{key}-{i}" for i in range(len(frame))],
         _capture_row=0,
         _capture_prediction="1",
         _capture_score=np.linspace(0, 1, len(frame)),
-        _capture_model="champion-1",
+        _capture_model=model,
     )
-    put_checked_batch(aws, lambda _: write_frame(captured), key, frame, wrong=wrong)
+    put_checked_batch(aws, lambda _: write_frame(captured), key, frame, wrong=wrong, model=model)
 
 
 def test_since_change_walks_labelled_windows_and_incoming_batches_alike(aws, to_csv):
@@ -63,3 +63,49 @@ def test_a_window_trigger_with_a_newer_revision_uses_the_trigger_not_both(aws, t
         aws.s3, settings(candidates=("recent",)), event(f"{LABELLED}w000001-r01.csv")
     )
     assert [b["key"] for b in manifest_of(aws, data)["batches"]] == [f"{LABELLED}w000001-r01.csv"]
+
+
+def _young_champion(aws, trained_on: str):
+    """champion-2, trained after a change on the first revision of a window (a small sample)."""
+    profile = seed_champion(aws.s3)
+    profile.metadata.update(
+        {"model_name": "champion-2", "window_strategy": "since_change", "training_batches": [trained_on]}
+    )
+    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=profile.to_json_bytes())
+
+
+def _refresh_setup(aws):
+    _young_champion(aws, f"{LABELLED}w000004-r01.csv")
+    put_window(aws, f"{LABELLED}w000003-r04.csv", make_frame(400, seed=3), wrong=False)  # the old concept
+    put_window(aws, f"{LABELLED}w000004-r01.csv", make_frame(200, seed=4, concept=1), wrong=True)
+    # the rest of the change window, labelled after champion-2 took over: champion-1 served it, so no test
+    put_window(aws, f"{LABELLED}w000004-r04.csv", make_frame(800, seed=4, concept=1), wrong=None)
+    put_window(
+        aws, f"{LABELLED}w000005-r02.csv", make_frame(600, seed=5, concept=1), wrong=False, model="champion-2"
+    )
+
+
+def test_a_refresh_trains_on_every_row_since_the_serving_models_change(aws):
+    """The newest revision of the change window stands for the revision the model learnt from, and the
+    refresh walks past windows the serving model handled fine, down to its own training window."""
+    _refresh_setup(aws)
+    trigger = event(f"{LABELLED}w000005-r02.csv")
+    trigger["trigger"]["kind"] = "refresh"
+    data = prepare_training_data(aws.s3, settings(candidates=("since_change",)), trigger)
+    manifest = manifest_of(aws, data)
+    assert [b["key"] for b in manifest["batches"]] == [
+        f"{LABELLED}w000005-r02.csv",
+        f"{LABELLED}w000004-r04.csv",
+    ]
+    assert manifest["window_ended"] == (
+        f"{LABELLED}w000003-r04.csv is older than the serving model's own training window"
+    )
+    assert sum(data["rows"].values()) == 1400  # 280 held out: twice the first retrain's whole window
+
+
+def test_without_a_refresh_the_window_keeps_to_the_rows_the_serving_model_got_wrong(aws):
+    _refresh_setup(aws)
+    data = prepare_training_data(
+        aws.s3, settings(candidates=("since_change",)), event(f"{LABELLED}w000005-r02.csv")
+    )
+    assert [b["key"] for b in manifest_of(aws, data)["batches"]] == [f"{LABELLED}w000005-r02.csv"]

@@ -58,7 +58,7 @@ from drift_retrain.detect.messages import no_profile_message, quarantine_message
 from drift_retrain.detect.partitions import open_batch, part_event
 from drift_retrain.detect.records import record_report, stored_report
 from drift_retrain.engine.ab_evidence import is_running
-from drift_retrain.engine.champion import has_lower_reference
+from drift_retrain.engine.champion import has_lower_reference, trained_after_change
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.report import DriftReport
@@ -303,10 +303,10 @@ def process_object(
         )
 
     serving_model = _serving_model(profile)
-    # One S3 listing per batch only where a follow-up retrain is possible at all.
+    # One S3 listing per batch only where a follow-up retrain (a gap or a refresh) is possible at all.
     recovery_used = (
         count_keys(clients.s3, settings.data_bucket or bucket, recovery_prefix(serving_model))
-        if has_lower_reference(profile)
+        if has_lower_reference(profile) or trained_after_change(profile)
         else 0
     )
     champion_variant = ab["variants"]["champion"]["variant_name"] if ab else None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from drift_retrain.engine.batch_reader import read_batch
-from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift
+from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift, refresh_due
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import numeric_distributions
 from drift_retrain.engine.drift import batch_drift
@@ -112,6 +112,7 @@ def check_frame(
         gap_detected=concept.gap_detected,
         gap_summary=concept.gap_summary(),
         recovery_used=recovery_used,
+        refresh_summary=refresh_due(profile, concept, labelled_rows),
     )
     alerts = _input_alerts(set_aside, profile.schema.classes)
     if alerts:  # an alert, never a retrain on its own: a model cannot learn a class from one batch

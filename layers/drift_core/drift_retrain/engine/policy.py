@@ -4,8 +4,10 @@ A retrain costs a training job, transforms and an endpoint update; it pays only 
 lost accuracy. So the default policy retrains on performance evidence alone (ARCHITECTURE section 6,
 "cost-aware retraining"): the champion's error on the batch's labelled rows is significantly above its
 own holdout (concept drift), or above the reference error of the regime before the latest change (a
-partial recovery, bounded by ``max_recovery_retrains`` per serving model). Feature drift raises an alert
-with the report; with ``retrain_on="performance_or_features"`` it retrains too (opt-in).
+partial recovery), or the serving model learnt its change from a small sample and several times as many
+post-change rows are labelled now (a refresh: ``champion.refresh_due``). The last two are follow-ups,
+bounded by ``max_recovery_retrains`` per serving model. Feature drift raises an alert with the report;
+with ``retrain_on="performance_or_features"`` it retrains too (opt-in).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass, field
 
 from drift_retrain.engine.config import DriftConfig
 
-__all__ = ["Decision", "decide"]
+__all__ = ["FEATURES", "PERFORMANCE", "REFRESH", "Decision", "decide"]
 
-#: ``Decision.trigger`` values: what evidence started the retrain (the training window follows from it).
-PERFORMANCE, FEATURES = "performance", "features"
+#: ``Decision.trigger`` values: what evidence started the retrain (the training window follows from it):
+#: ``refresh`` trains on every row since the serving model's change, not only the rows it got wrong.
+PERFORMANCE, FEATURES, REFRESH = "performance", "features", "refresh"
 
 
 @dataclass
@@ -26,11 +29,11 @@ class Decision:
     reasons: list[str] = field(default_factory=list)
     alert: bool = False
     blocked_by: str | None = None
-    #: ``performance`` (the serving model got worse: train on post-change rows) or ``features``.
+    #: ``performance`` (the serving model got worse: train on post-change rows), ``refresh`` or ``features``.
     trigger: str | None = None
     #: Follow-up retrains already spent on the serving model, and the bound (gap retrains only).
     recovery: dict[str, int] | None = None
-    #: True when this retrain is a follow-up on a performance gap (the caller records it for the bound).
+    #: True when this retrain is a follow-up (a gap or a refresh; the caller records it for the bound).
     follow_up: bool = False
 
 
@@ -60,32 +63,35 @@ def decide(
     gap_detected: bool = False,
     gap_summary: str = "",
     recovery_used: int = 0,
+    refresh_summary: str = "",
 ) -> Decision:
     """Retrain on lost performance (and, opt-in, on feature drift); see the module docstring.
 
     Only with at least ``min_labelled_rows`` labelled rows to train on: otherwise (an unlabelled batch
-    above all) the drift is an alert, never a retrain, and ``blocked_by`` says why.
+    above all) the drift is an alert, never a retrain, and ``blocked_by`` says why. ``refresh_summary``
+    (non-empty when a refresh is due) says why the serving model's sample was small.
     """
     reasons: list[str] = []
     notes: list[tuple[str, str]] = []  # (why no retrain, what was seen)
     recovery = None
     if concept_detected:
         reasons.append(f"concept drift: {concept_summary}")
-    elif gap_detected:
+    elif gap_detected or refresh_summary:
         recovery = {"used": recovery_used, "max": config.max_recovery_retrains}
+        seen = f"performance gap: {gap_summary}" if gap_detected else f"refresh: {refresh_summary}"
         if recovery_used < config.max_recovery_retrains:
             reasons.append(
-                f"performance gap: {gap_summary}; follow-up retrain {recovery_used + 1} of "
-                f"{config.max_recovery_retrains} for this model"
+                f"{seen}; follow-up retrain {recovery_used + 1} of {config.max_recovery_retrains} for this model"
             )
         else:
             notes.append(
                 (
                     f"the {config.max_recovery_retrains} follow-up retrains for this model are spent",
-                    f"performance gap: {gap_summary}; the model keeps serving until a new change",
+                    f"{seen}; the model keeps serving until a new change",
                 )
             )
-    trigger = PERFORMANCE if reasons else None
+    refresh = bool(refresh_summary) and not (concept_detected or gap_detected)
+    trigger = (REFRESH if refresh else PERFORMANCE) if reasons else None
     feature_reasons = _feature_reasons(config, drifted_features, feature_count)
     if feature_reasons and config.retrain_on == "performance_or_features":
         reasons.extend(feature_reasons)

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from drift_retrain.aws.objects import ObjectRef
+from drift_retrain.engine.policy import REFRESH
 from drift_retrain.workflow.algorithms import XGBOOST, algorithm_fields
 from drift_retrain.workflow.candidates import TRAINED, candidate_names, registry_models
 from drift_retrain.workflow.exceptions import NotEnoughTrainingDataError
@@ -30,7 +31,9 @@ def windows_for(retrain: Retrain, reader: WindowReader, strategies: list[str]) -
     windows: dict[str, Window] = {}
     for strategy in strategies:
         if strategy == "since_change":
-            windows[strategy] = reader.since_change(key, retrain.champion, retrain.settings.drift)
+            windows[strategy] = reader.since_change(
+                key, retrain.champion, retrain.settings.drift, refresh=retrain.trigger.get("kind") == REFRESH
+            )
         elif strategy == "newest":
             windows[strategy] = Window(strategy, [key], "the triggering batch only: the freshest rows")
         elif strategy in ("recent", "recent_plus_previous"):

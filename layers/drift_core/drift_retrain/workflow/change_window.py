@@ -16,7 +16,14 @@ the trigger first:
 - but never past the serving model's own training window when that model was trained after a change:
   its tournament already found the older rows no help. During a gradual change this keeps the early,
   mostly old-concept batches out once a model of the new concept serves (measured on the stream
-  benchmark's gradual scenario: mean error 1.19x the oracle's without this rule).
+  benchmark's gradual scenario: mean error 1.19x the oracle's without this rule). A capture window's
+  revisions are one batch here (``w4-r4`` holds the rows ``w4-r1`` had, and more).
+
+A **refresh** (``policy.REFRESH``: the serving model learnt its change from a small sample, and it now
+serves well) has no rows the serving model got wrong to start from. Its window is every batch since the
+serving model's change: the walk takes each batch, whatever its verdict, down to and through the serving
+model's own training window, and ends at the first batch older than it, or at one an earlier model
+handled fine (the old concept).
 
 Pure functions; ``read_verdicts`` is the only part that touches S3.
 """
@@ -32,6 +39,7 @@ from typing import Any
 from drift_retrain.aws import storage
 from drift_retrain.aws.naming import batch_id_for
 from drift_retrain.layout import drift_report_key
+from drift_retrain.monitor.keys import LABELLED_PREFIX, parse_labelled_key
 from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
 from drift_retrain.workflow.window import ListedBatch
 
@@ -77,15 +85,19 @@ def since_change(
     serving_recovered: bool,
     max_batches: int,
     serving_window: Sequence[str] = (),
+    refresh: bool = False,
 ) -> tuple[list[ListedBatch], list[dict[str, str]], str]:
     """Batches of the window (newest first, trigger excluded), the skipped ones, and why the walk ended.
 
     ``ordered`` is every other batch not newer than the trigger, newest first (``order_window``);
-    ``serving_window`` the batches the serving model trained on, when it was trained after a change.
+    ``serving_window`` the batches the serving model trained on, when it was trained after a change;
+    ``refresh`` walks every batch since that window (see the module docstring).
     """
+    if refresh and serving_window:
+        return _since_serving_change(ordered, verdicts, serving_model, max_batches, serving_window)
     chosen: list[ListedBatch] = []
     skipped: list[dict[str, str]] = []
-    inside = set(serving_window)
+    inside = {_slot(key) for key in serving_window}
     entered = False
     for batch in ordered:
         if len(chosen) >= max_batches - 1:
@@ -108,11 +120,44 @@ def since_change(
                 skipped,
                 f"{batch.key} was served by {verdict.model}, before {serving_model} recovered: an older change",
             )
-        if entered and batch.key not in inside:
+        if entered and _slot(batch.key) not in inside:
             return chosen, skipped, f"{batch.key} is older than the serving model's own training window"
-        entered = entered or batch.key in inside
+        entered = entered or _slot(batch.key) in inside
         chosen.append(batch)
     return chosen, skipped, "no older batch"
+
+
+def _since_serving_change(
+    ordered: Sequence[ListedBatch],
+    verdicts: Mapping[str, BatchVerdict],
+    serving_model: str | None,
+    max_batches: int,
+    serving_window: Sequence[str],
+) -> tuple[list[ListedBatch], list[dict[str, str]], str]:
+    """A refresh's window: every batch down to and through the serving model's training window."""
+    chosen: list[ListedBatch] = []
+    inside = {_slot(key) for key in serving_window}
+    entered = False
+    for batch in ordered:
+        if len(chosen) >= max_batches - 1:
+            return chosen, [], f"the window holds SINCE_CHANGE_MAX_BATCHES={max_batches} batches"
+        within = _slot(batch.key) in inside
+        if entered and not within:
+            return chosen, [], f"{batch.key} is older than the serving model's own training window"
+        verdict = verdicts.get(batch.key) or BatchVerdict(batch.key, None, why="no drift report")
+        if not within and verdict.wrong is False and verdict.model and verdict.model != serving_model:
+            return chosen, [], f"{verdict.model} handled {batch.key} ({verdict.why}): the old concept"
+        entered = entered or within
+        chosen.append(batch)
+    return chosen, [], "no older batch"
+
+
+def _slot(key: str) -> str:
+    """What a batch is for the walk: a capture window's revisions are one (its newest stands for it)."""
+    parsed = parse_labelled_key(key)
+    if parsed is None:
+        return key
+    return f"{LABELLED_PREFIX}{parsed.stream.endpoint}/{parsed.stream.variant}/{parsed.window}"
 
 
 def read_verdicts(

@@ -27,7 +27,7 @@ from drift_retrain.aws.partitions import is_marker, partition_source
 from drift_retrain.aws.ranged import open_for_reading
 from drift_retrain.echo import clip
 from drift_retrain.engine.batch_reader import read_batch, read_training_data
-from drift_retrain.engine.champion import recovered
+from drift_retrain.engine.champion import recovered, trained_after_change
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.read_limits import ReadLimits
@@ -191,13 +191,16 @@ class WindowReader:
             "recent", [trigger_key, *keys], f"the newest WINDOW_MAX_BATCHES={self.settings.max_batches}"
         )
 
-    def since_change(self, trigger_key: str, champion: BaselineProfile, drift: DriftConfig) -> Window:
-        """The newest run of batches the serving model got wrong (see ``change_window``)."""
+    def since_change(
+        self, trigger_key: str, champion: BaselineProfile, drift: DriftConfig, *, refresh: bool = False
+    ) -> Window:
+        """The newest run of batches the serving model got wrong; for a refresh, every batch since the
+        serving model's change (see ``change_window``)."""
         older = order_window(self.listed(), trigger_key)
         # Skipped batches (unlabelled, invalid) do not count against the window: read a few more reports.
         limit = 4 * self.settings.since_change_max_batches
         verdicts = read_verdicts(self.s3, self.bucket, older, limit)
-        after_change = champion.metadata.get("window_strategy") in ("since_change", "newest")
+        after_change = trained_after_change(champion)
         chosen, skipped, ended = since_change(
             older[:limit],
             verdicts,
@@ -205,6 +208,7 @@ class WindowReader:
             serving_recovered=recovered(champion.holdout, champion.reference, drift),
             max_batches=self.settings.since_change_max_batches,
             serving_window=champion.metadata.get("training_batches") or () if after_change else (),
+            refresh=refresh and after_change,
         )
         return Window("since_change", [trigger_key, *(b.key for b in chosen)], ended, skipped)
 
