@@ -260,6 +260,55 @@ def test_a_partial_recovery_retrains_again_until_the_follow_ups_are_spent(
     assert len(list_keys(clients, bucket, "reports/recovery/champion-model/")) == 2
 
 
+def test_a_model_that_learnt_its_change_from_a_sample_is_refreshed_once_within_the_budget(
+    detect_drift,
+    clients,
+    bucket,
+    baseline_profile,
+    state_machine_arn,
+    endpoint,
+    queue_results,
+    make_frame_fn,
+    monkeypatch,
+) -> None:
+    """A champion trained after a change on 400 rows serves a 3,000-row batch at its own holdout rate:
+    no loss to test, but 7x the rows it learnt from. One refresh starts (a follow-up, counted); the next
+    batch finds the budget spent and starts nothing."""
+    monkeypatch.setenv("MAX_RECOVERY_RETRAINS", "1")
+    profile = dataclasses.replace(
+        baseline_profile,
+        metadata={
+            **baseline_profile.metadata,
+            "window_strategy": "since_change",
+            "rows": {"train": 360, "validation": 40, "test": 100},
+        },
+    )
+    clients.s3.put_object(Bucket=bucket, Key=PROFILE_KEY, Body=profile.to_json_bytes())
+    outcomes = []
+    for i in range(2):
+        batch = make_frame_fn(3000, seed=40 + i)
+        labels = batch[LABEL].to_numpy().copy()
+        labels[:240] = 1 - labels[:240]  # 8%: below its 10% holdout
+        queue_results(["\n".join(str(int(y)) for y in labels) + "\n"])
+        result = detect_drift.invoke(
+            detect_drift.upload(f"incoming/later-{i}.csv", frame_to_csv_bytes(batch))
+        )
+        outcomes.append(read_report(clients, bucket, result.response["report_key"]))
+
+    first, second = outcomes
+    assert first["concept_drift"]["detected"] is False and first["retrain"] is True
+    assert first["retrain_trigger"] == "refresh"
+    assert first["retrain_reasons"][0].startswith(
+        "refresh: the serving model learnt the latest change from 400"
+    )
+    assert second["retrain"] is False
+    assert second["retrain_blocked_by"] == "the 1 follow-up retrains for this model are spent"
+    [execution] = list_executions(clients, state_machine_arn)
+    payload = json.loads(clients.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert payload["kind"] == "refresh"
+    assert len(list_keys(clients, bucket, "reports/recovery/champion-model/")) == 1
+
+
 def test_champion_that_agrees_with_labels_is_no_concept_drift(
     detect_drift, clients, bucket, profile_uploaded, state_machine_arn, endpoint, queue_results, make_frame_fn
 ) -> None:
