@@ -5,7 +5,8 @@ lost accuracy. So the default policy retrains on performance evidence alone (ARC
 "cost-aware retraining"): the champion's error on the batch's labelled rows is significantly above its
 own holdout (concept drift), or above the reference error of the regime before the latest change (a
 partial recovery), or the serving model learnt its change from a small sample and several times as many
-post-change rows are labelled now (a refresh: ``champion.refresh_due``). The last two are follow-ups,
+post-change rows are labelled now (a refresh: ``champion.refresh_due``; once per serving model, and only
+as its first follow-up: a rejected refresh says more rows did not help). The last two are follow-ups,
 bounded by ``max_recovery_retrains`` per serving model. Feature drift raises an alert with the report;
 with ``retrain_on="performance_or_features"`` it retrains too (opt-in).
 """
@@ -76,7 +77,7 @@ def decide(
     recovery = None
     if concept_detected:
         reasons.append(f"concept drift: {concept_summary}")
-    elif gap_detected or refresh_summary:
+    elif gap_detected or (refresh_summary and not recovery_used):  # one refresh, and only as the first
         recovery = {"used": recovery_used, "max": config.max_recovery_retrains}
         seen = f"performance gap: {gap_summary}" if gap_detected else f"refresh: {refresh_summary}"
         if recovery_used < config.max_recovery_retrains:
@@ -90,7 +91,7 @@ def decide(
                     f"{seen}; the model keeps serving until a new change",
                 )
             )
-    refresh = bool(refresh_summary) and not (concept_detected or gap_detected)
+    refresh = bool(refresh_summary) and not (concept_detected or gap_detected or recovery_used)
     trigger = (REFRESH if refresh else PERFORMANCE) if reasons else None
     feature_reasons = _feature_reasons(config, drifted_features, feature_count)
     if feature_reasons and config.retrain_on == "performance_or_features":
