@@ -139,6 +139,9 @@ def test_the_report_records_the_trigger_and_each_candidates_files_for_its_page(a
     }
     assert report["candidates"][0]["training_batches"] == ["incoming/a.csv"]
     assert "training_batches" not in result["candidates"][0]  # the page's, not the state machine's
+    html = aws.s3.get_object(Bucket=BUCKET, Key="reports/evaluation/run-1.html")["Body"].read().decode()
+    assert '<a href="../drift/a-1b2c.html">its drift report</a>' in html
+    assert '<code title="incoming/a.csv">a.csv</code> <span class="tag">trigger</span>' in html
 
 
 def test_an_equal_candidate_is_rejected(aws, binary_rows):
