@@ -1,6 +1,7 @@
 """EvaluateCandidate: compare candidate and champion on the same held-out rows and decide.
 
-Called by the state machine with ``{"execution_name", "execution_arn", "data", "transforms", "champion"}``;
+Called by the state machine with ``{"execution_name", "execution_arn", "trigger", "data", "transforms",
+"champion"}`` (the verified trigger only names the drift report the page links back to);
 returns ``$.evaluation`` (``promote``, ``decision``, ``reasons``, metrics, report location). The work is
 done by ``drift_retrain.workflow.evaluation.evaluate_candidate``. A missing transform output or outputs
 that do not line up raise ``TransformOutputMissingError`` / ``PredictionCountMismatchError`` /

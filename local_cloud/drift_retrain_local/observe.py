@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from drift_retrain.workflow.naming import s3_safe
+from drift_retrain.layout import evaluation_report_key
 from drift_retrain_local.exceptions import LocalRunTimeoutError
 
 __all__ = [
@@ -28,8 +28,6 @@ __all__ = [
     "execution_path",
     "wait_for_execution",
 ]
-
-EVALUATION_PREFIX = "reports/evaluation/"
 
 #: ``on_state(state_name, seconds_since_start)`` when an execution enters a state.
 StateCallback = Callable[[str, float], None]
@@ -142,7 +140,7 @@ def wait_for_execution(
 
 def evaluation_report(s3: Any, bucket: str, execution_name: str) -> dict[str, Any] | None:
     """``reports/evaluation/<execution>.json`` written by EvaluateCandidate, or ``None``."""
-    key = f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
+    key = evaluation_report_key(execution_name)
     try:
         return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     except ClientError as error:

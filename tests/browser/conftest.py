@@ -61,7 +61,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder laid out like a local run's output: drift pages for the example batches (from the real
-    drift checks of ``drift-retrain demo``), an evaluation page and ``timeline.html`` linking them."""
+    drift checks of ``drift-retrain demo``), an evaluation page and ``timeline.html`` linking them; a
+    retraining batch's page and the evaluation link each other, as DetectDrift and EvaluateCandidate do."""
     from drift_retrain_local.check_demo import run_demo
 
     out = tmp_path_factory.mktemp("site")
@@ -69,15 +70,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     drift = out / "reports" / "drift"
     drift.mkdir(parents=True)
     batches = []
+    trigger = None
     for source in sorted((out / "demo" / "reports").glob("*.json")):
         report = json.loads(source.read_text())
         key = f"reports/drift/{source.name}"
+        if report.get("retrain"):
+            report["retrain_execution"] = {"execution_name": "run-1", "batch": {"batch_id": source.stem}}
+            trigger = {"bootstrap": False, "batch_key": f"incoming/{source.stem}.csv", "report_key": key}
         (out / key).write_text(json.dumps(report))
         (out / html_key(key)).write_text(render_drift_html(report))
         batches.append(_timeline_entry(source.stem, key, report))
     evaluation = out / "reports" / "evaluation"
     evaluation.mkdir(parents=True)
-    (evaluation / "run-1.html").write_text(render_evaluation_html(EVALUATION))
+    (evaluation / "run-1.html").write_text(render_evaluation_html({**EVALUATION, "trigger": trigger}))
     write_timeline_page(out, {"train": "train.csv", "label": "default", "batches": batches, "seconds": 1.0})
     return out
 
@@ -124,6 +129,7 @@ EVALUATION = {
             "error_rate": 0.035,
             "rows": {"train": 720},
             "batches": 1,
+            "training_batches": ["incoming/batch-03-concept-change.csv"],
             "training_job": "job-t1-1",
             "window": "the change came after batch-01",
             "paired_test": {"p_value": 1.05e-20},
@@ -134,6 +140,7 @@ EVALUATION = {
             "error_rate": 0.285,
             "rows": {"train": 1620},
             "batches": 2,
+            "training_batches": ["incoming/batch-03-concept-change.csv", "incoming/batch-01-stable.csv"],
             "training_job": "job-t2-1",
             "window": "the newest 5 batches",
             "paired_test": {"p_value": 3e-5},

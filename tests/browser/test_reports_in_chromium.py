@@ -111,6 +111,40 @@ def test_timeline(browser, site):
     page.close()
 
 
+def test_a_retrain_alert_and_its_evaluation_link_each_other(browser, site):
+    page, errors, requests = _open(browser, _drift_page(site, "batch-03-concept-change"), None)
+    assert errors == [] and requests == []
+    page.click("#retrain a")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/reports/evaluation/run-1.html")
+    assert page.locator("#training-files").is_visible()
+    page.click("#trigger a")
+    page.wait_for_load_state("load")
+    assert "/reports/drift/batch-03-concept-change" in page.url
+    assert page.locator("#verdict").inner_text().startswith("Retrain")
+    page.close()
+
+
+#: Where the promotion's star is drawn, in page coordinates (the star dataset is the one styled "star").
+STAR = """() => {
+    const chart = document.querySelector('canvas.chart').chart;
+    const index = chart.data.datasets.findIndex(d => d.pointStyle === 'star');
+    const point = chart.getDatasetMeta(index).data.find((p, i) => chart.data.datasets[index].data[i] !== null);
+    const box = chart.canvas.getBoundingClientRect();
+    return {x: box.left + point.x, y: box.top + point.y};
+}"""
+
+
+def test_a_promotion_star_on_the_timeline_opens_its_evaluation(browser, site):
+    page, errors, _ = _open(browser, site / "timeline.html", None)
+    assert errors == []
+    star = page.evaluate(STAR)
+    with page.expect_navigation():
+        page.mouse.click(star["x"], star["y"])
+    assert page.url.endswith("/reports/evaluation/run-1.html")
+    page.close()
+
+
 #: A category that would end the data's script element and open an HTML comment if written raw.
 HOSTILE = "</script><!--"
 

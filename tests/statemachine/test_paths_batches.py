@@ -3,6 +3,10 @@ winning candidate (swapped under load), duplicate delivery, and a losing candida
 
 from __future__ import annotations
 
+import posixpath
+import re
+from urllib.parse import unquote
+
 import numpy as np
 from workflow_support import Harness, InvokingClient, batch_csv
 
@@ -192,3 +196,20 @@ def test_a_losing_candidate_leaves_the_endpoint_untouched(harness: Harness) -> N
     assert harness.exists(f"reports/evaluation/{execution['name']}.json")
     assert not harness.exists(f"reports/lineage/{execution['name']}.json")
     assert any("Candidate rejected" in s and "champion keeps serving" in s for s in entry["notifications"])
+    drift_page = entry["detect"]["report_key"].replace(".json", ".html")
+    evaluation_page = _followed(harness, drift_page, "retrain")
+    assert evaluation_page == f"reports/evaluation/{execution['name']}.html"
+    assert _followed(harness, evaluation_page, "trigger") == drift_page
+    assert "best candidate, not promoted: " in _page(harness, evaluation_page)
+
+
+def _page(harness: Harness, key: str) -> str:
+    return harness.s3.get_object(Bucket=harness.bucket, Key=key)["Body"].read().decode()
+
+
+def _followed(harness: Harness, key: str, element_id: str) -> str:
+    """The key the link inside ``element_id`` of the page at ``key`` opens; that page exists."""
+    href = re.search(rf'id="{element_id}".*?href="([^"]*)"', _page(harness, key), re.S).group(1)
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(key), unquote(href)))
+    assert harness.exists(target), target
+    return target

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
+from drift_retrain.workflow.naming import s3_safe
+
 __all__ = [
     "AB_RECORD_KEY",
     "CAPTURE_PREFIX",
@@ -25,6 +27,7 @@ __all__ = [
     "RECOVERY_PREFIX",
     "SEED_PREFIX",
     "drift_report_key",
+    "evaluation_report_key",
     "quarantine_copy_key",
     "quarantine_keys",
     "quarantine_record_key",
@@ -70,6 +73,12 @@ PREDICTION_REFERENCE_KEY = "baseline/current/prediction_reference.json"
 def drift_report_key(batch_id: str, prefix: str = DRIFT_REPORTS_PREFIX) -> str:
     """``reports/drift/<batch-id>.json``: the report DetectDrift wrote for one batch revision."""
     return f"{prefix}{batch_id}.json"
+
+
+def evaluation_report_key(execution_name: str) -> str:
+    """``reports/evaluation/<execution>.json``: EvaluateCandidate's report, found by the run's name alone
+    (the drift page that started the run and the timeline link to it without asking anyone)."""
+    return f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
 
 
 def recovery_prefix(model: str) -> str:

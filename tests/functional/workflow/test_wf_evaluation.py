@@ -119,6 +119,31 @@ def test_a_clearly_better_candidate_is_promoted_and_the_report_written(aws, bina
     json.dumps(result, allow_nan=False)
 
 
+def test_the_report_records_the_trigger_and_each_candidates_files_for_its_page(aws, binary_rows):
+    labels, good, coin = binary_rows
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    trigger = {
+        "bootstrap": False,
+        "batch": {"bucket": BUCKET, "key": "incoming/a.csv", "batch_id": "a-1b2c"},
+        "report": {"bucket": BUCKET, "key": "reports/drift/a-1b2c.json"},
+        "reasons": ["concept drift"],
+    }
+    result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), {**event(), "trigger": trigger})
+    report = json.loads(aws.s3.get_object(Bucket=BUCKET, Key="reports/evaluation/run-1.json")["Body"].read())
+    assert report["trigger"] == {
+        "bootstrap": False,
+        "batch_key": "incoming/a.csv",
+        "batch_id": "a-1b2c",
+        "report_key": "reports/drift/a-1b2c.json",
+    }
+    assert report["candidates"][0]["training_batches"] == ["incoming/a.csv"]
+    assert "training_batches" not in result["candidates"][0]  # the page's, not the state machine's
+    html = aws.s3.get_object(Bucket=BUCKET, Key="reports/evaluation/run-1.html")["Body"].read().decode()
+    assert '<a href="../drift/a-1b2c.html">its drift report</a>' in html
+    assert '<code title="incoming/a.csv">a.csv</code> <span class="tag">trigger</span>' in html
+
+
 def test_an_equal_candidate_is_rejected(aws, binary_rows):
     labels, good, _ = binary_rows
     write_out(aws.s3, CANDIDATE, labels, good)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drift_retrain.layout import drift_report_key, evaluation_report_key
 from drift_retrain.reports.changes import next_step
 from drift_retrain.reports.feature_charts import (
     ALARM_INTERVAL,
@@ -32,6 +33,7 @@ from drift_retrain.reports.formatting import (
     metric_label,
     wilson_interval,
 )
+from drift_retrain.reports.links import page_href
 from drift_retrain.reports.page import Charts, esc, render_page, table
 from drift_retrain.reports.quarantine import quarantine_panel
 from drift_retrain.reports.segments import segments_section
@@ -86,6 +88,7 @@ def render_drift_html(
         f'<div class="verdict {verdict.kind.replace(" ", "-")}" id="verdict"><strong>{esc(verdict.headline)}</strong>'
         f"{esc(verdict.sentence)}</div>",
         f'<p class="meta" id="next-step"><b>Next step:</b> {esc(next_step(report))}.</p>',
+        _retrain_link(report),
     ]
     charts = Charts()
     if report.get("status") != "ok":
@@ -101,6 +104,26 @@ def render_drift_html(
         ]
     parts.append(_footer(report))
     return render_page(f"Drift report {name}", "".join(parts), charts)
+
+
+def _retrain_link(report: Mapping[str, Any]) -> str:
+    """From the alert to what was done about it: the evaluation page of the retrain this batch started.
+
+    The page is written before the retrain runs, so the link is derived from the run's name (the
+    evaluation report's key) and says it opens once the candidates are scored."""
+    record = report.get("retrain_execution")
+    if not isinstance(record, Mapping) or not record.get("execution_name") or report.get("retrain_deferred"):
+        return ""
+    name = str(record["execution_name"])
+    batch_id = (record.get("batch") or {}).get("batch_id") or report.get("batch_id")
+    if not batch_id:
+        return ""
+    href = page_href(drift_report_key(str(batch_id)), evaluation_report_key(name))
+    return (
+        f'<p class="meta" id="retrain"><b>Retrain:</b> this batch started execution <code>{esc(name)}</code>; '
+        f'its candidates and the decision: <a href="{esc(href)}">evaluation report</a> '
+        "(there once the candidates are scored).</p>"
+    )
 
 
 def _profile_meta(profile: Mapping[str, Any]) -> str:

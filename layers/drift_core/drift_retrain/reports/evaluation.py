@@ -1,5 +1,6 @@
 """The evaluation report as a page: every candidate next to the champion on the same held-out rows, the
-decision with its margin and test, where each model goes wrong, and the training jobs.
+decision with its margin and test, where each model goes wrong, the training jobs and the files each
+candidate trained on, and a link back to the drift report of the batch that started the run.
 
 Built from ``reports/evaluation/<execution>.json`` (``workflow.evaluation.evaluate_candidate``) alone.
 """
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
+from drift_retrain.layout import evaluation_report_key
 from drift_retrain.reports.formatting import (
     fmt_count,
     fmt_num,
@@ -20,6 +22,7 @@ from drift_retrain.reports.formatting import (
     metric_label,
     wilson_interval,
 )
+from drift_retrain.reports.links import page_href
 from drift_retrain.reports.page import Charts, esc, render_page, table
 from drift_retrain.reports.wording import reason_for_page
 
@@ -107,12 +110,14 @@ def render_evaluation_html(report: Mapping[str, Any]) -> str:
         f"<h1>Evaluation: {esc(name)}</h1>",
         f'<p class="meta">{esc(report.get("task"))} &middot; {fmt_count(report.get("rows"))} held-out rows '
         f"&middot; {esc(report.get('created_at'))}</p>",
+        _trigger(report),
         f'<div class="verdict {css}" id="verdict"><strong>{esc(headline)}</strong>{esc(sentence)}</div>',
         "<h2>Candidates and champion, on the same held-out rows</h2>"
         if report.get("champion")
         else "<h2>Candidates (no champion yet), on the same held-out rows</h2>",
         _models_chart(report, charts),
         _models_table(report),
+        _training_files(report),
         _errors_section(report, charts),
         _reasons(report),
         f"<footer>drift-retrain evaluation report &middot; training manifest {esc(_uri(report.get('manifest')))}"
@@ -230,18 +235,132 @@ def _models_table(report: Mapping[str, Any]) -> str:
 
 
 def _status(candidate: Mapping[str, Any], report: Mapping[str, Any], metric: str) -> str:
-    """Won, or why it lost: its score against the best's, and pre-change rows when its window has them."""
+    """Won, or why it lost: the best against the champion's margin and test, any other against the best,
+    and the pre-change rows it trained on when the data says so."""
     best_id = (report.get("best") or {}).get("id")
     if not best_id:
         return "scored"
     if candidate.get("id") == best_id:
-        return "best candidate"
+        return "best candidate" + (
+            f", not promoted: {_not_promoted(report)}" if report.get("decision") == "reject" else ""
+        )
     best = next((c for c in report.get("candidates") or [] if c.get("id") == best_id), {})
     why = f"lost: {_value(metric, candidate.get(metric))} vs the best's {_value(metric, best.get(metric))}"
-    extra = _int(candidate.get("batches")) - _int(best.get("batches"))
-    if best.get("strategy") == "since_change" and extra > 0:
-        why += f"; it also trains on {extra} batch{'es' if extra != 1 else ''} from before the change"
+    _, count = _outside_change_window(candidate, report)
+    if count:
+        why += f"; it also trains on {count} batch{'es' if count != 1 else ''} {_older_words(report)}"
+    if _int(candidate.get("previous_rows")) > 0:
+        why += f"; {_previous_words(candidate)}"
     return why
+
+
+def _not_promoted(report: Mapping[str, Any]) -> str:
+    """Why the best candidate did not replace the champion, read from the recorded margin and test (the
+    workflow decided; the page names which of its two conditions failed)."""
+    settings = report.get("settings") or {}
+    improvement, minimum = report.get("relative_improvement"), settings.get("min_improvement")
+    p_value, alpha = (report.get("paired_test") or {}).get("p_value"), settings.get("alpha_per_candidate")
+    why = []
+    if improvement is not None and minimum is not None and float(improvement) < float(minimum):
+        why.append(
+            f"only {_margin(report)} lower than the champion (minimum {fmt_rate(minimum)})"
+            if float(improvement) > 0
+            else "not lower than the champion"
+        )
+    if p_value is not None and alpha is not None and float(p_value) >= float(alpha):
+        why.append(f"not significantly better than the champion (p {fmt_p(p_value)}, alpha {fmt_num(alpha)})")
+    return "; ".join(why) or "the champion keeps serving"
+
+
+def _since_change(report: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    return next((c for c in report.get("candidates") or [] if c.get("strategy") == "since_change"), None)
+
+
+def _outside_change_window(candidate: Mapping[str, Any], report: Mapping[str, Any]) -> tuple[list[str], int]:
+    """The batches a candidate trains on beyond the since-change candidate's window: their keys when both
+    recorded their files, else only how many more it used; nothing without a since-change candidate."""
+    window = _since_change(report)
+    if window is None or candidate.get("strategy") in ("since_change", "registry"):
+        return [], 0
+    mine, theirs = candidate.get("training_batches"), window.get("training_batches")
+    if isinstance(mine, list) and isinstance(theirs, list):
+        older = [key for key in mine if key not in set(theirs)]
+        return older, len(older)
+    return [], max(0, _int(candidate.get("batches")) - _int(window.get("batches")))
+
+
+def _older_words(report: Mapping[str, Any]) -> str:
+    """What the batches outside the since-change window are: from before the change, unless a setting's
+    cap ended that window (``SINCE_CHANGE_MAX_BATCHES``, ``WINDOW_MAX_ROWS``): then only older than it."""
+    window = str((_since_change(report) or {}).get("window") or "")
+    return (
+        "older than the since-change window"
+        if _SETTING_IN_WINDOW.search(window)
+        else "from before the change"
+    )
+
+
+def _previous_words(candidate: Mapping[str, Any]) -> str:
+    return f"it mixes in {fmt_count(candidate.get('previous_rows'))} of the champion's training rows, from before the change"
+
+
+def _trigger(report: Mapping[str, Any]) -> str:
+    """Back from the decision to the alert: the drift report of the batch that started this run."""
+    trigger = report.get("trigger") or {}
+    batch = trigger.get("batch_key") or trigger.get("batch_id")
+    if trigger.get("bootstrap"):
+        return f'<p class="meta" id="trigger">First model: trained from the seed data <code>{esc(batch)}</code>.</p>'
+    if not trigger.get("report_key") or not report.get("execution_name"):
+        return ""
+    href = page_href(evaluation_report_key(str(report["execution_name"])), str(trigger["report_key"]))
+    return (
+        f'<p class="meta" id="trigger"><b>Triggered by</b> batch <code>{esc(batch)}</code>: '
+        f'<a href="{esc(href)}">its drift report</a>.</p>'
+    )
+
+
+def _training_files(report: Mapping[str, Any]) -> str:
+    """Each candidate's training files (the trigger, then newest first), the trigger and the batches outside
+    the since-change window tagged: what a person checks first when a wider window lost."""
+    candidates = [c for c in report.get("candidates") or [] if isinstance(c.get("training_batches"), list)]
+    if not candidates:
+        return ""
+    rows = [
+        f"<tr><td>{esc(STRATEGY_NAMES.get(c.get('strategy'), c.get('strategy')))} ({esc(c.get('id'))})</td>"
+        f"<td>{_file_list(c, report)}</td></tr>"
+        for c in candidates
+    ]
+    older = (
+        f'; <span class="tag yes">{esc(_older_words(report))}</span>: outside the since-change candidate\'s window'
+        if _since_change(report)
+        else ""
+    )
+    legend = (
+        '<p class="legend">The trigger first, then newest first. <span class="tag">trigger</span>: the batch '
+        f"that started this run{older}. An earlier model, re-scored, trains on nothing new.</p>"
+    )
+    return (
+        "<h2>What each candidate trained on</h2>"
+        + legend
+        + table(["model", "training files"], rows, sortable=False, table_id="training-files")
+    )
+
+
+def _file_list(candidate: Mapping[str, Any], report: Mapping[str, Any]) -> str:
+    trigger = (report.get("trigger") or {}).get("batch_key")
+    older = set(_outside_change_window(candidate, report)[0])
+    older_tag = f' <span class="tag yes">{esc(_older_words(report))}</span>'
+    files = []
+    for key in candidate.get("training_batches") or []:
+        tag = ' <span class="tag">trigger</span>' if key == trigger else ""
+        tag += older_tag if key in older else ""
+        files.append(f'<code title="{esc(key)}">{esc(str(key).rsplit("/", 1)[-1])}</code>{tag}')
+    previous = (
+        f'<span class="why">{esc(_previous_words(candidate))}</span>'
+        if _int(candidate.get("previous_rows")) > 0
+        else ""
+    )
+    return (", ".join(files) or '<span class="why">none: an earlier model, re-scored</span>') + previous
 
 
 def _int(value: Any) -> int:

@@ -9,6 +9,7 @@ report, and stops working when the role's session credentials expire, whichever 
 from __future__ import annotations
 
 import logging
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ __all__ = [
     "execution_url",
     "html_key",
     "link_expiry",
+    "page_href",
     "report_links",
     "s3_console_url",
 ]
@@ -59,6 +61,14 @@ def _hours(seconds: int) -> str:
 def html_key(json_key: str) -> str:
     """``reports/drift/<id>.json`` -> ``reports/drift/<id>.html``: the page sits next to its JSON."""
     return (json_key[: -len(".json")] if json_key.endswith(".json") else json_key) + ".html"
+
+
+def page_href(from_key: str, to_key: str) -> str:
+    """The relative link from one report's page to another's (both given by their bucket keys, JSON or
+    HTML): it resolves the same in the bucket and in a local run's copy of ``reports/``, wherever that
+    folder is moved, so the pages never name a bucket, a console or a host."""
+    target = html_key(to_key)
+    return quote(posixpath.relpath(target, posixpath.dirname(html_key(from_key)) or "."))
 
 
 def s3_console_url(bucket: str | None, key: str | None, region: str | None) -> str | None:

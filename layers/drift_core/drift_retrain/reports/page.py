@@ -60,14 +60,18 @@ class Charts:
         height: int,
         label: str,
         links: list[str | None] | None = None,
+        dataset_links: Mapping[int, list[str | None]] | None = None,
         percent_axis: str | None = None,
     ) -> str:
         """A canvas for ``config`` (a Chart.js configuration); ``links`` per point make points clickable,
+        ``dataset_links`` (dataset index -> links per point) send one dataset's points elsewhere,
         ``percent_axis`` names the axis whose ticks get a "%"."""
         chart_id = f"{self.prefix}-{len(self.specs)}"
         spec: dict[str, Any] = {"id": chart_id, "config": config}
         if links is not None:
             spec["links"] = links
+        if dataset_links:
+            spec["datasetLinks"] = {str(index): list(hrefs) for index, hrefs in dataset_links.items()}
         if percent_axis is not None:
             spec["percent"] = percent_axis
         self.specs.append(spec)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from drift_retrain.layout import evaluation_report_key
 from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
 from drift_retrain.reports.links import html_key
 from drift_retrain.reports.page import Charts, esc, render_page, table
@@ -44,7 +45,6 @@ EVENT_MARKERS = {
     "failed": "rectRot",
 }
 NOT_TESTED = "not tested"
-_EVALUATION = "reports/evaluation/"
 
 ReportLoader = Callable[[str], Mapping[str, Any] | None]
 
@@ -83,7 +83,9 @@ def timeline_points(timeline: Mapping[str, Any], load: ReportLoader) -> list[dic
                 or entry.get("endpoint_config_before"),
                 "quarantine_key": detect.get("quarantine_key"),
                 "report_href": html_key(key) if key else None,
-                "evaluation_href": f"{_EVALUATION}{execution}.html" if execution and evaluation else None,
+                "evaluation_href": html_key(evaluation_report_key(execution))
+                if execution and evaluation
+                else None,
             }
         )
     return points
@@ -147,11 +149,12 @@ def _chart(points: list[dict[str, Any]], charts: Charts) -> str:
         "borderColor": [OUTCOME_COLOURS.get(p["outcome"]) if p else "#fff" for p in events],
         "clip": False,
     }
+    datasets = [serving, holdout, promoted, markers]
     config = {
         "type": "line",
         "data": {
             "labels": [[_short(p["label"]), outcome_words(p["outcome"])] for p in points],
-            "datasets": [serving, holdout, promoted, markers],
+            "datasets": datasets,
         },
         "options": {
             "plugins": {"legend": {"position": "bottom", "labels": {"usePointStyle": True}}},
@@ -174,6 +177,10 @@ def _chart(points: list[dict[str, Any]], charts: Charts) -> str:
         height=380,
         label="serving error per batch",
         links=[p.get("report_href") for p in points],
+        dataset_links={  # a promotion's star and an event's marker open the run's evaluation
+            datasets.index(promoted): [p.get("evaluation_href") for p in points],
+            datasets.index(markers): [p.get("evaluation_href") or p.get("report_href") for p in points],
+        },
         percent_axis="y" if metric == "error_rate" else None,
     )
 
@@ -255,7 +262,8 @@ def render_timeline_html(timeline: Mapping[str, Any], load: ReportLoader, title:
         "The serving line breaks where a batch had no labels (nothing was measured there). "
         "Stars: the new model's held-out error where it was promoted. Bottom row: one marker per event "
         "(triangle: drift alert; star: promotion; cross: rejection; square: quarantine; diamond: failure). "
-        "Click a point to open that batch's drift report.</p></div>",
+        "Click a point to open that batch's drift report; a star or an event marker opens the run's "
+        "evaluation where there is one (the table links both).</p></div>",
         "<h2>Batches</h2>",
         table(headers, [_row(p) for p in points], table_id="batches"),
     ]

@@ -24,7 +24,7 @@ import numpy as np
 
 from drift_retrain.aws import storage
 from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
-from drift_retrain.layout import EVALUATION_PREFIX
+from drift_retrain.layout import evaluation_report_key
 from drift_retrain.reports.evaluation import render_evaluation_html
 from drift_retrain.reports.model_errors import error_views
 from drift_retrain.reports.publish import publish_html
@@ -46,7 +46,6 @@ from drift_retrain.workflow.metrics import (
     mcnemar_test,
     paired_bootstrap_test,
 )
-from drift_retrain.workflow.naming import s3_safe
 from drift_retrain.workflow.payloads import EvaluationResult, Winner
 from drift_retrain.workflow.transform_outputs import (
     ScoredRows,
@@ -169,10 +168,30 @@ def _candidate_entry(candidate: Scored, primary: str) -> dict[str, Any]:
         "source_model": item.get("source_model"),
         "window": item.get("window_ended"),
         "batches": len(item.get("batches") or []),
+        "training_batches": list(item.get("batches") or []),
+        "previous_rows": item.get("previous_rows") or 0,
         "rows": item.get("rows"),
         primary: candidate.metrics.get(primary),
         "metrics": candidate.metrics,
         "paired_test": None if candidate.test is None else candidate.test.to_dict(),
+    }
+
+
+#: Candidate fields the report keeps and the state machine's payload leaves out (size, and no step reads them).
+_REPORT_ONLY = ("metrics", "paired_test", "training_batches", "previous_rows")
+
+
+def _trigger_entry(trigger: Any) -> dict[str, Any] | None:
+    """What started the run (the verified ``$.trigger``), so the page links back to its drift report."""
+    if not isinstance(trigger, Mapping):
+        return None
+    batch = trigger.get("batch") if isinstance(trigger.get("batch"), Mapping) else {}
+    report = trigger.get("report") if isinstance(trigger.get("report"), Mapping) else {}
+    return {
+        "bootstrap": bool(trigger.get("bootstrap")),
+        "batch_key": batch.get("key"),
+        "batch_id": batch.get("batch_id"),
+        "report_key": report.get("key"),
     }
 
 
@@ -241,7 +260,7 @@ def evaluate_candidate(
     holdout = HoldoutPerformance.from_losses(task, losses)
     segments = winner_holdout_segments(s3, bucket, data, best.item, best.rows.labels, losses)
     winner = Winner(**_winner(best)).to_dict()
-    key = f"{EVALUATION_PREFIX}{s3_safe(execution_name)}.json"
+    key = evaluation_report_key(execution_name)
     champion_entry = None
     if champion is not None:
         model = (event.get("champion") or {}).get("model_name")
@@ -249,6 +268,7 @@ def evaluate_candidate(
     report = {
         "execution_name": execution_name,
         "execution_arn": event.get("execution_arn"),
+        "trigger": _trigger_entry(event.get("trigger")),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": task,
         "primary_metric": t.primary,
@@ -284,8 +304,7 @@ def evaluate_candidate(
         candidate=best.metrics,
         champion=t.champion_metrics,
         candidates=[
-            {k: v for k, v in _candidate_entry(c, t.primary).items() if k not in ("metrics", "paired_test")}
-            for c in scored
+            {k: v for k, v in _candidate_entry(c, t.primary).items() if k not in _REPORT_ONLY} for c in scored
         ],
         failed_candidates=failed,
         winner=winner,

@@ -6,19 +6,27 @@
     var node = document.getElementById("report-data");
     return node ? JSON.parse(node.textContent).charts || [] : [];
   }
-  function linkOnClick(config, links) {
+  /* a point's link: its dataset's own (datasetLinks: a promotion's star opens its evaluation), else the chart's */
+  function linkAt(spec, elements) {
+    if (!elements.length) { return null; }
+    var own = spec.datasetLinks && spec.datasetLinks[elements[0].datasetIndex];
+    return (own || spec.links || [])[elements[0].index] || null;
+  }
+  function linkOnClick(spec) {
+    var config = spec.config;
     config.options = config.options || {};
     config.options.onClick = function (event, elements) {
-      if (elements.length && links[elements[0].index]) { window.location.href = links[elements[0].index]; }
+      var link = linkAt(spec, elements);
+      if (link) { window.location.href = link; }
     };
     config.options.onHover = function (event, elements) {
-      event.native.target.style.cursor = elements.length && links[elements[0].index] ? "pointer" : "default";
+      event.native.target.style.cursor = linkAt(spec, elements) ? "pointer" : "default";
     };
   }
   function draw(spec) {
     var canvas = document.getElementById(spec.id);
     if (!canvas || typeof Chart === "undefined") { return; }
-    if (spec.links) { linkOnClick(spec.config, spec.links); }
+    if (spec.links || spec.datasetLinks) { linkOnClick(spec); }
     var options = spec.config.options = spec.config.options || {};
     var plugins = options.plugins = options.plugins || {};
     var tooltip = plugins.tooltip = plugins.tooltip || {};
