@@ -86,10 +86,14 @@ def run_mode(
         traffic=files if mode == "traffic" else [],
         label_delay=label_delay,
     )
-    entries = timeline["batches"] if mode == "batch" else timeline["traffic"]["windows"]
+    if mode == "batch":
+        entries = timeline["batches"]
+    else:  # every check of every window (a window's revisions each have their own outcome)
+        entries = [check for window in timeline["traffic"]["windows"] for check in window.get("checks", [])]
     return {
         "errors": served_errors(timeline, out),
         "promotions": sum(e.get("outcome") == "promoted" for e in entries),
+        "retrains": sum(e.get("outcome") in ("promoted", "rejected") for e in entries),
         "seconds": round(time.monotonic() - clock),
     }
 
@@ -157,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{100 * runs['traffic']['after_change']:.2f}% | {ratio:.2f}x |",
         f"| mean served error after the change file | {100 * runs['batch']['after_change_file']:.2f}% | "
         f"{100 * runs['traffic']['after_change_file']:.2f}% | {ratio_after:.2f}x |",
-        f"| promotions | {runs['batch']['promotions']} | {runs['traffic']['promotions']} | |",
+        f"| retrains (promoted) | {runs['batch']['retrains']} ({runs['batch']['promotions']}) | "
+        f"{runs['traffic']['retrains']} ({runs['traffic']['promotions']}) | |",
     ]
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)

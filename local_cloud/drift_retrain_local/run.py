@@ -31,6 +31,7 @@ from urllib.parse import unquote
 
 from drift_retrain import strict_json
 from drift_retrain.echo import clip
+from drift_retrain.engine.policy import REFRESH
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain_local.ab_watch import (
     AB_WAIT_STATE,
@@ -441,6 +442,7 @@ class BatchRunner:
             },
             "drifted_features": list((response or {}).get("drifted_features") or []),
             "concept_drift": bool((response or {}).get("concept_drift")),
+            "retrain_trigger": (response or {}).get("retrain_trigger"),
             "execution": watched,
             "endpoint_config_before": before,
             "endpoint_config_after": endpoint_config(self.sagemaker, self.endpoint),
@@ -515,6 +517,8 @@ def _batch_line(entry: Mapping[str, Any], response: Mapping[str, Any] | None) ->
         drifted = entry["drifted_features"]
         parts.append(f"drifted: {', '.join(drifted)}" if drifted else "no feature drift")
         parts.append("concept drift" if entry["concept_drift"] else "no concept drift")
+        if entry.get("retrain_trigger") == REFRESH:
+            parts.append("refresh: the serving model learnt its change from a small sample")
     execution = entry.get("execution") or {}
     if execution:
         parts.append(f"execution {execution.get('name')} {execution.get('status')}")

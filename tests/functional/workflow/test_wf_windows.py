@@ -180,6 +180,20 @@ def test_the_strategies_follow_the_evidence(kind, expected):
     assert plan_strategies(("since_change",), trigger_kind=kind, bootstrap=True) == ["bootstrap"]
 
 
+def test_a_refresh_trains_the_since_change_window_alone():
+    """One question, one job, the paired test at the whole alpha; without since_change configured the
+    configured strategies run as for any retrain."""
+    from drift_retrain.workflow.candidates import plan_strategies
+
+    assert plan_strategies(
+        ("since_change", "newest", "registry"), trigger_kind="refresh", bootstrap=False
+    ) == ["since_change"]
+    assert plan_strategies(("recent", "registry"), trigger_kind="refresh", bootstrap=False) == [
+        "recent",
+        "registry",
+    ]
+
+
 def test_a_model_trained_after_a_change_bounds_the_next_since_change_window(aws, to_csv):
     """Gradual drift: once a model trained on the newest rows serves, the early (mostly old-concept)
     batches of the transition stay out of the next window."""

@@ -150,6 +150,7 @@ class Outcome:
             "drifted_features": report.get("drifted_features", []),
             "concept_drift": bool((report.get("concept_drift") or {}).get("detected")),
             "retrain": bool(report.get("retrain")),
+            "retrain_trigger": report.get("retrain_trigger"),
             "quarantine_key": None if self.quarantine is None else self.quarantine.copy_key,
             "quarantine_record_key": None if self.quarantine is None else self.quarantine.error_key,
             "execution": None if self.execution is None else self.execution.to_dict(),

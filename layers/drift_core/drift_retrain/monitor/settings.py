@@ -28,7 +28,7 @@ def _number(environ: Mapping[str, str], name: str, default: float, cast: type = 
 class MonitorSettings:
     data_bucket: str | None = None
     profile_key: str = DEFAULT_PROFILE_KEY
-    rules: WindowRules = field(default_factory=lambda: WindowRules(2000, 60, 200))
+    rules: WindowRules = field(default_factory=lambda: WindowRules(1000, 60, 200))
     min_labelled_rows: int = 500
     limits: ReadLimits = field(default_factory=ReadLimits)
 

@@ -31,6 +31,7 @@ __all__ = ["STRATEGY_NAMES", "render_evaluation_html"]
 STRATEGY_NAMES = {
     "since_change": "rows since the change",
     "recent": "newest batches",
+    "recent_plus_previous": "newest batches plus some of the champion's rows",
     "newest": "newest batch",
     "bootstrap": "seed data",
     "registry": "earlier model (re-scored)",
