@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from moto import mock_aws
+from wf_helpers import ROOT
 
 from drift_retrain.workflow.ab_test import AbTestSettings, handle
 from drift_retrain.workflow.exceptions import WorkflowInputError
@@ -15,7 +16,9 @@ from drift_retrain.workflow.notification import format_message
 
 BUCKET = "ab-bucket"
 ARN = "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:run-1"
-EVENT = json.loads(open("events/ab_test.json").read())  # noqa: SIM115 (the sample `sam local invoke` uses)
+EVENT = json.loads(
+    (ROOT / "events" / "ab_test.json").read_text(encoding="utf-8")
+)  # sam local invoke's sample
 
 
 @pytest.fixture
