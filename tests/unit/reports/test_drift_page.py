@@ -10,6 +10,7 @@ from pathlib import Path
 from reports_support import check, make_frame
 
 import drift_retrain.reports
+from drift_retrain.layout import quarantine_keys
 from drift_retrain.reports import render_drift_html
 from drift_retrain.reports.feature_charts import NEW_COLOUR
 
@@ -208,8 +209,12 @@ def test_a_quarantined_page_gives_the_copy_the_reason_file_and_a_fix():
     panel = re.search(
         r'<div class="panel" id="quarantine">(.*?)</div>', render_drift_html(report), re.S
     ).group(1)
-    assert "s3://drift-data/quarantine/incoming/bad.csv</code>" in panel
-    assert "s3://drift-data/quarantine/incoming/bad.csv.error.json" in panel
+    copy, record = quarantine_keys("incoming/bad.csv")  # where DetectDrift writes them
+    assert f"<code>s3://drift-data/{copy}</code>" in panel
+    assert f"<code>s3://drift-data/{record}</code>" in panel
+    assert (
+        copy == "quarantine/files/incoming/bad.csv" and record == "quarantine/records/incoming/bad.csv.json"
+    )
     assert "more or fewer fields than the header" in panel and "upload it again" in panel
     local = render_drift_html({**report, "source": "/tmp/bad.csv"})
     assert "nothing was copied" in local and "quarantine/" not in local

@@ -1,7 +1,8 @@
 """What an on-call engineer does with a refused batch: where its copy and reason are, and how to fix it.
 
-The detector copies a refused object to ``quarantine/<key>`` in the same bucket with ``<key>.error.json``
-beside it (:func:`drift_retrain.aws.objects.quarantine_object`); the page derives both from the report's
+The detector copies a refused object to ``quarantine/files/<key>`` in the same bucket and writes its record
+(the reason) to ``quarantine/records/<key>.json`` (:func:`drift_retrain.aws.objects.quarantine_object`, keys
+from :func:`drift_retrain.layout.quarantine_keys`, the one source); the page derives both from the report's
 ``source`` so it needs nothing the report JSON does not already hold.
 """
 
@@ -11,20 +12,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from drift_retrain.engine.read_reasons import READ_REASONS
-from drift_retrain.layout import QUARANTINE_PREFIX
+from drift_retrain.layout import quarantine_keys
 from drift_retrain.reports.page import esc
 
 __all__ = ["quarantine_panel", "quarantine_paths"]
 
 
 def quarantine_paths(source: Any) -> tuple[str, str] | None:
-    """(copy, reason file) of an S3 source; ``None`` for a local file (a local check copies nothing)."""
+    """(copy, record) of an S3 source; ``None`` for a local file (a local check copies nothing)."""
     text = str(source or "")
     if not text.startswith("s3://") or "/" not in text[5:]:
         return None
     bucket, _, key = text[5:].partition("/")
-    copy = f"s3://{bucket}/{QUARANTINE_PREFIX}{key}"
-    return copy, f"{copy}.error.json"
+    copy, record = quarantine_keys(key)
+    return f"s3://{bucket}/{copy}", f"s3://{bucket}/{record}"
 
 
 def quarantine_panel(report: Mapping[str, Any]) -> str:
