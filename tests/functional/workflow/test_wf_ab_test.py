@@ -85,6 +85,13 @@ def test_the_notification_shows_the_online_evidence():
     assert "champion 31.0% vs candidate 5.0%" in body and "(boundary 3)" in body
 
 
+def test_the_evidence_of_one_batch_is_counted_in_the_singular():
+    state = _state("candidate", "sequential test")
+    state["ab_record"]["evidence"] = {**EVIDENCE, "batches": 1}
+    body = format_message("promoted", state, execution_arn=ARN, region=None).body
+    assert "1,800 labelled rows in 1 batch," in body and "1 batches" not in body
+
+
 @pytest.mark.parametrize(
     ("outcome", "decision", "reason", "says"),
     [

@@ -150,7 +150,7 @@ def test_an_equal_candidate_is_rejected(aws, binary_rows):
     write_out(aws.s3, CHAMPION, labels, good)
     result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), event())
     assert result["promote"] is False and result["decision"] == "reject"
-    assert result["reasons"][0] == "best of 1 candidates: candidate-1 (since_change)"
+    assert result["reasons"][0] == "best of 1 candidate: candidate-1 (since_change)"
     assert result["reasons"][1].startswith("champion kept")
 
 

@@ -303,6 +303,23 @@ def test_evaluation_rates_are_percentages_with_wilson_intervals():
     assert "95% interval (200 rows)" in page
 
 
+def test_a_worse_candidate_reads_higher_and_a_single_candidate_is_singular():
+    text = _text(
+        render_evaluation_html(
+            _evaluation(
+                decision="reject",
+                relative_improvement=-0.05,
+                candidates=_evaluation()["candidates"][:1],
+                paired_test={"name": "mcnemar_exact_one_sided", "p_value": 0.9},
+            )
+        )
+    )
+    assert "5.0% higher (minimum 1.0%)" in text and "-5.0%" not in text and "lower (minimum" not in text
+    assert "for 1 candidate)" in text and "1 candidates" not in text
+    assert "no lower (minimum" in _text(render_evaluation_html(_evaluation(relative_improvement=0.0)))
+    assert "for 2 candidates)" in _text(render_evaluation_html(_evaluation()))
+
+
 def test_evaluation_shows_secondary_metrics_the_window_and_why_a_candidate_lost():
     page = render_evaluation_html(_evaluation())
     for header in ("accuracy", "AUC", "log loss", "batches used", "window rule"):

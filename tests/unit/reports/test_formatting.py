@@ -8,6 +8,7 @@ import pytest
 
 from drift_retrain.reports.formatting import (
     fmt_count,
+    fmt_counted,
     fmt_num,
     fmt_p,
     fmt_rate,
@@ -59,3 +60,12 @@ def test_wilson_interval_covers_the_rate_and_narrows_with_rows():
     low_big, high_big = wilson_interval(0.4, 10_000)
     assert high_big - low_big < (high - low) / 5
     assert wilson_interval(0.0, 50)[0] == 0.0 and wilson_interval(None, 10) is None
+
+
+def test_counts_take_the_singular_or_the_plural():
+    assert (
+        fmt_counted(1, "batch", "batches") == "1 batch" and fmt_counted(3, "batch", "batches") == "3 batches"
+    )
+    assert fmt_counted(1, "candidate") == "1 candidate" and fmt_counted(2, "candidate") == "2 candidates"
+    assert fmt_counted(0, "candidate") == "0 candidates" and fmt_counted(1200, "row") == "1,200 rows"
+    assert fmt_counted(None, "batch", "batches") == "? batches"

@@ -74,3 +74,12 @@ def test_decision_needs_margin_and_significance():
     assert not noise.promote and "not significant" in noise.reasons[0]
     first = decide("regression", {"rmse": 1.0}, None, None, settings)
     assert first.promote and first.decision == "first_deployment"
+
+
+def test_a_split_alpha_reads_with_three_significant_digits():
+    """Alpha split over three candidates is 0.0166...: the reason says 0.0167, not 0.0166667."""
+    settings = EvaluationSettings(min_improvement=0.05, alpha=0.05 / 3)
+    test = mcnemar_test(np.array([True] * 30), np.array([False] * 30))
+    reasons = decide("binary", {"error_rate": 0.05}, {"error_rate": 0.30}, test, settings).reasons
+    assert any("(alpha 0.0167)" in reason for reason in reasons), reasons
+    assert not any("0.0166667" in reason for reason in reasons)

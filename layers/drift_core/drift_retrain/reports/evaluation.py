@@ -15,6 +15,7 @@ from typing import Any
 from drift_retrain.layout import evaluation_report_key
 from drift_retrain.reports.formatting import (
     fmt_count,
+    fmt_counted,
     fmt_num,
     fmt_p,
     fmt_rate,
@@ -72,10 +73,10 @@ def _verdict(report: Mapping[str, Any]) -> tuple[str, str, str]:
         )
     sentence = (
         f"{who[0].upper()}{who[1:]} has {metric_label(metric)} {candidate} vs the champion's {champion} on the "
-        f"same {fmt_count(report.get('rows'))} held-out rows: {_margin(report)} lower (minimum "
+        f"same {fmt_count(report.get('rows'))} held-out rows: {_change(report)} (minimum "
         f"{fmt_rate(settings.get('min_improvement'))}); paired test p {fmt_p(test.get('p_value'))} "
-        f"(alpha {fmt_num(settings.get('alpha_per_candidate'))} for {len(report.get('candidates') or [])} "
-        "candidates)."
+        f"(alpha {fmt_num(settings.get('alpha_per_candidate'))} for "
+        f"{fmt_counted(len(report.get('candidates') or []), 'candidate')})."
     )
     return headline, css, sentence
 
@@ -100,6 +101,17 @@ def window_words(window: Any) -> str:
 def _margin(report: Mapping[str, Any]) -> str:
     improvement = report.get("relative_improvement")
     return "-" if improvement is None else f"{100 * float(improvement):.1f}%"
+
+
+def _change(report: Mapping[str, Any]) -> str:
+    """The best candidate against the champion in words: "98.8% lower", "5.0% higher", "no lower"."""
+    improvement = report.get("relative_improvement")
+    if improvement is None:
+        return "change -"
+    percent = 100 * float(improvement)
+    if round(percent, 1) == 0:
+        return "no lower"
+    return f"{abs(percent):.1f}% {'lower' if percent > 0 else 'higher'}"
 
 
 def render_evaluation_html(report: Mapping[str, Any]) -> str:
@@ -249,7 +261,7 @@ def _status(candidate: Mapping[str, Any], report: Mapping[str, Any], metric: str
     why = f"lost: {_value(metric, candidate.get(metric))} vs the best's {_value(metric, best.get(metric))}"
     _, count = _outside_change_window(candidate, report)
     if count:
-        why += f"; it also trains on {count} batch{'es' if count != 1 else ''} {_older_words(report)}"
+        why += f"; it also trains on {fmt_counted(count, 'batch', 'batches')} {_older_words(report)}"
     if _int(candidate.get("previous_rows")) > 0:
         why += f"; {_previous_words(candidate)}"
     return why

@@ -14,6 +14,7 @@ __all__ = [
     "DASH",
     "P_FLOOR",
     "fmt_count",
+    "fmt_counted",
     "fmt_num",
     "fmt_p",
     "fmt_rate",
@@ -108,6 +109,16 @@ def fmt_count(value: Any) -> str:
     """A count with thousands separators."""
     number = _number(value)
     return DASH if number is None else f"{round(number):,}"
+
+
+def fmt_counted(value: Any, singular: str, plural: str | None = None) -> str:
+    """A count with its noun, singular or plural as the count asks: "1 batch", "3 batches", "1,200 rows"
+    ("? batches" when the count is not recorded). The one place counts meet nouns (pages, notifications)."""
+    plural = plural or f"{singular}s"
+    number = _number(value)
+    if number is None:
+        return f"? {plural}"
+    return f"{fmt_count(number)} {singular if round(number) == 1 else plural}"
 
 
 def fmt_seconds(value: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate
+from drift_retrain.reports.formatting import fmt_count, fmt_counted, fmt_num, fmt_p, fmt_rate
 
 __all__ = ["ab_lines"]
 
@@ -42,7 +42,8 @@ def _evidence_line(evidence: Mapping[str, Any]) -> str:
     rate = fmt_rate if evidence.get("metric", "error_rate") == "error_rate" else fmt_num
     metric = "error rate" if evidence.get("metric", "error_rate") == "error_rate" else "mean squared error"
     return (
-        f"Online evidence: {fmt_count(evidence['rows'])} labelled rows in {evidence.get('batches')} batches, "
+        f"Online evidence: {fmt_count(evidence['rows'])} labelled rows in "
+        f"{fmt_counted(evidence.get('batches'), 'batch', 'batches')}, "
         f"{metric} champion {rate(evidence.get('champion_rate'))} vs candidate "
         f"{rate(evidence.get('candidate_rate'))}; mSPRT statistic {fmt_num(evidence.get('statistic'))} "
         f"(boundary {fmt_num(evidence.get('boundary'))}), always-valid p {fmt_p(evidence.get('p_value'))}"

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from drift_retrain.env import env_value
+from drift_retrain.reports.formatting import fmt_counted, fmt_num
 from drift_retrain.workflow.metrics import PairedTest, classification_metrics, regression_metrics
 from drift_retrain.workflow.transform_outputs import ScoredRows
 
@@ -81,7 +82,7 @@ def decide(
     reasons = [
         f"{metric}: candidate {candidate_value:.4g} vs champion {champion_value:.4g} "
         f"({improvement:+.1%} relative, minimum {settings.min_improvement:.1%})",
-        f"{test.name}: p = {test.p_value:.3g} (alpha {settings.alpha:g})",
+        f"{test.name}: p = {test.p_value:.3g} (alpha {fmt_num(settings.alpha)})",
     ]
     better = improvement >= settings.min_improvement and candidate_value < champion_value
     significant = test.p_value < settings.alpha
@@ -121,7 +122,7 @@ def run_tournament(task: str, settings: EvaluationSettings, scored: list[Any], c
     )
     decision = decide(task, best.metrics, champion_metrics, best.test, per_candidate)
     reasons = [
-        f"best of {len(scored)} candidates: {best.item['id']} ({_label(best.item)})",
+        f"best of {fmt_counted(len(scored), 'candidate')}: {best.item['id']} ({_label(best.item)})",
         *decision.reasons,
     ]
     return Tournament(primary, best, champion_metrics, decision, reasons, per_candidate.alpha)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate, metric_label
+from drift_retrain.reports.formatting import fmt_count, fmt_counted, fmt_num, fmt_p, fmt_rate, metric_label
 from drift_retrain.reports.links import ReportLinks, execution_url, html_key, s3_console_url
 from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, REJECTED, SKIPPED, subject
 from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize, reason_for_page
@@ -88,9 +88,7 @@ def _cause(cause: Any, limit: int = 1500) -> str:
 
 def _batches(count: Any) -> str:
     """``1 batch``, ``3 batches`` (``? batches`` when not recorded)."""
-    if isinstance(count, int) and not isinstance(count, bool):
-        return f"{fmt_count(count)} {'batch' if count == 1 else 'batches'}"
-    return "? batches"
+    return fmt_counted(count, "batch", "batches")
 
 
 def _window_lines(data: Mapping[str, Any]) -> list[str]:
