@@ -482,11 +482,13 @@ class BatchRunner:
                 handle.write(strict_json.dumps(local, indent=None) + "\n")
 
 
-#: An S3 console link of the message, and a Step Functions console link (no console in a local run).
+#: An S3 console link of the message, and a Step Functions console link (no console in a local run). A
+#: link ends at white space or ")": a message puts links in parentheses ("started (<url>)"), and neither
+#: link holds a raw ")" (keys are percent-quoted, ARNs have none).
 _CONSOLE_OBJECT = re.compile(
-    r"https://s3\.console\.aws\.amazon\.com/s3/object/(?P<bucket>[^?\s]+)\?\S*?prefix=(?P<key>\S+)"
+    r"https://s3\.console\.aws\.amazon\.com/s3/object/(?P<bucket>[^?\s)]+)\?[^\s)]*?prefix=(?P<key>[^\s)]+)"
 )
-_CONSOLE_EXECUTION = re.compile(r"https://[a-z0-9-]+\.console\.aws\.amazon\.com/states/home\S*")
+_CONSOLE_EXECUTION = re.compile(r"https://[a-z0-9-]+\.console\.aws\.amazon\.com/states/home[^\s)]*")
 
 
 def local_links(text: str, bucket: str, out: Path) -> str:

@@ -25,3 +25,17 @@ def test_console_links_become_the_local_files_and_the_timeline(tmp_path):
     # a file the run did not copy out, or another bucket's, keeps its console link
     assert lines[2].startswith("Manifest: https://s3.console.aws.amazon.com/")
     assert lines[3].startswith("Elsewhere: https://s3.console.aws.amazon.com/s3/object/another-bucket")
+
+
+def test_a_link_in_parentheses_keeps_its_closing_parenthesis(tmp_path):
+    report = tmp_path / "reports" / "drift" / "b (1).html"
+    report.parent.mkdir(parents=True)
+    report.write_text("<html></html>")
+    arn = "arn:aws:states:us-east-1:123456789012:execution:retrain:run-1"
+    text = (
+        f"Retraining workflow: started ({execution_url(arn, 'us-east-1')})\n"
+        f"Drift report ({s3_console_url(BUCKET, 'reports/drift/b (1).html', 'us-east-1')}), then more"
+    )
+    lines = local_links(text, BUCKET, tmp_path).splitlines()
+    assert lines[0] == f"Retraining workflow: started ({tmp_path / 'timeline.html'})"
+    assert lines[1] == f"Drift report ({report}), then more"
