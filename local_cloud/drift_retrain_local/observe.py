@@ -178,11 +178,16 @@ def _winner_label(best: dict[str, Any]) -> str | None:
     return best.get("strategy") if algorithm == "xgboost" else f"{best.get('strategy')} ({algorithm})"
 
 
-def copy_prefix(s3: Any, bucket: str, prefix: str, destination: Path) -> list[str]:
-    """Download every object under ``prefix`` into ``destination`` (keeping the key's path)."""
+def copy_prefix(
+    s3: Any, bucket: str, prefix: str, destination: Path, keep: Callable[[str], bool] | None = None
+) -> list[str]:
+    """Download every object under ``prefix`` (those ``keep`` accepts, when given) into ``destination``
+    (keeping the key's path)."""
     copied = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
+            if keep is not None and not keep(obj["Key"]):
+                continue
             target = destination / obj["Key"]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())

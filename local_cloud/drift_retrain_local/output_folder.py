@@ -14,7 +14,15 @@ from pathlib import Path
 __all__ = ["CHECK_DEMO_OUTPUTS", "RUN_OUTPUTS", "clear_outputs"]
 
 #: What ``local run`` writes into its folder (``local demo`` adds ``data``).
-RUN_OUTPUTS = ("reports", "quarantine", "timeline.json", "timeline.html", "notifications.jsonl", "logs.txt")
+RUN_OUTPUTS = (
+    "reports",
+    "quarantine",
+    "training",
+    "timeline.json",
+    "timeline.html",
+    "notifications.jsonl",
+    "logs.txt",
+)
 #: What ``drift-retrain demo`` writes into its folder.
 CHECK_DEMO_OUTPUTS = ("data", "profile", "reports")
 

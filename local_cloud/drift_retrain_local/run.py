@@ -472,6 +472,9 @@ class BatchRunner:
     def collect(self, out: Path) -> None:
         for prefix in ("reports/", "quarantine/"):
             copy_prefix(self.s3, self.bucket, prefix, out)
+        # each retrain's training manifest (which batches, windows and rows it used), as its notice links
+        # it; not the training data itself
+        copy_prefix(self.s3, self.bucket, TRAINING_PREFIX, out, keep=_MANIFEST_KEY.fullmatch)
         self.notifications.drain()
         with (out / "notifications.jsonl").open("w", encoding="utf-8") as handle:
             for message in self.notifications.messages:
@@ -482,6 +485,9 @@ class BatchRunner:
                 handle.write(strict_json.dumps(local, indent=None) + "\n")
 
 
+#: PrepareTrainingData's files of one execution, ``training/<execution>/``, and its manifest there.
+TRAINING_PREFIX = "training/"
+_MANIFEST_KEY = re.compile(r"training/[^/]+/manifest\.json")
 #: An S3 console link of the message, and a Step Functions console link (no console in a local run). A
 #: link ends at white space or ")": a message puts links in parentheses ("started (<url>)"), and neither
 #: link holds a raw ")" (keys are percent-quoted, ARNs have none).
@@ -492,14 +498,16 @@ _CONSOLE_EXECUTION = re.compile(r"https://[a-z0-9-]+\.console\.aws\.amazon\.com/
 
 
 def local_links(text: str, bucket: str, out: Path) -> str:
-    """A notification as a local run's reader can follow it: the console page of a report or a
-    quarantined file (copied to ``out``) becomes its path there; an execution's page becomes the
-    timeline's. The published messages stay as the Lambdas wrote them (what AWS would send)."""
+    """A notification as a local run's reader can follow it: the console page of a report, a quarantined
+    file or a training manifest (copied to ``out``) becomes its path there; any other object's becomes
+    its place in the local cloud, ``s3://bucket/key`` (there is no console for its account); an
+    execution's page becomes the timeline's. The published messages stay as the Lambdas wrote them (what
+    AWS would send)."""
 
     def object_path(match: re.Match[str]) -> str:
         key = unquote(match["key"])
-        if match["bucket"] != bucket or not (out / key).exists():
-            return match[0]
+        if match["bucket"] != bucket or not (out / key).is_file():
+            return f"s3://{match['bucket']}/{key}"
         return str(out / key)
 
     text = _CONSOLE_OBJECT.sub(object_path, text)

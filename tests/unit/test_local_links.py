@@ -19,12 +19,21 @@ def test_console_links_become_the_local_files_and_the_timeline(tmp_path):
         f"Manifest: {s3_console_url(BUCKET, 'training/bootstrap-1/manifest.json', 'us-east-1')}\n"
         f"Elsewhere: {s3_console_url('another-bucket', 'reports/drift/batch 1.html', 'us-east-1')}"
     )
+    manifest = tmp_path / "training" / "bootstrap-1" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("{}")
     lines = local_links(text, BUCKET, tmp_path).splitlines()
     assert lines[0] == f"Drift report: {report}"
     assert lines[1] == f"Execution: {tmp_path / 'timeline.html'}"
-    # a file the run did not copy out, or another bucket's, keeps its console link
-    assert lines[2].startswith("Manifest: https://s3.console.aws.amazon.com/")
-    assert lines[3].startswith("Elsewhere: https://s3.console.aws.amazon.com/s3/object/another-bucket")
+    assert lines[2] == f"Manifest: {manifest}"  # copied out by the run, as the reports are
+    # another bucket's object: its place in the local cloud, never a console of account 123456789012
+    assert lines[3] == "Elsewhere: s3://another-bucket/reports/drift/batch 1.html"
+
+
+def test_an_object_the_run_did_not_copy_out_is_named_by_its_local_cloud_location(tmp_path):
+    text = f"Manifest: {s3_console_url(BUCKET, 'training/run-2/manifest.json', 'us-east-1')}"
+    assert local_links(text, BUCKET, tmp_path) == f"Manifest: s3://{BUCKET}/training/run-2/manifest.json"
+    assert "console.aws.amazon.com" not in local_links(text, BUCKET, tmp_path)
 
 
 def test_a_link_in_parentheses_keeps_its_closing_parenthesis(tmp_path):
