@@ -12,15 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from drift_retrain.reports.timeline import render_timeline_html
+from drift_retrain.reports.timeline import ReportLoader, render_timeline_html
 
-__all__ = ["write_timeline_page"]
+__all__ = ["report_loader", "write_timeline_page"]
 
 
-def write_timeline_page(
-    out: Path, timeline: Mapping[str, Any], title: str = "drift-retrain local run"
-) -> Path:
-    """Write ``<out>/timeline.html``; drift reports are read from ``<out>/<report key>``."""
+def report_loader(out: Path) -> ReportLoader:
+    """Reads a report the run copied out, ``<out>/<report key>`` (``None`` when it is not there)."""
 
     def load(key: str) -> dict[str, Any] | None:
         try:
@@ -28,6 +26,13 @@ def write_timeline_page(
         except (OSError, ValueError):
             return None
 
+    return load
+
+
+def write_timeline_page(
+    out: Path, timeline: Mapping[str, Any], title: str = "drift-retrain local run"
+) -> Path:
+    """Write ``<out>/timeline.html``; drift reports are read from ``<out>/<report key>``."""
     path = out / "timeline.html"
-    path.write_text(render_timeline_html(timeline, load, title=title), encoding="utf-8")
+    path.write_text(render_timeline_html(timeline, report_loader(out), title=title), encoding="utf-8")
     return path

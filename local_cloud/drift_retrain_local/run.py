@@ -54,7 +54,7 @@ from drift_retrain_local.observe import (
     wait_for_execution,
 )
 from drift_retrain_local.output_folder import RUN_OUTPUTS, clear_outputs
-from drift_retrain_local.pages import write_timeline_page
+from drift_retrain_local.pages import report_loader, write_timeline_page
 from drift_retrain_local.run_logs import logs_to
 from drift_retrain_local.run_summary import render_summary
 from drift_retrain_local.sagemaker.failures import FailureInjector
@@ -196,7 +196,7 @@ def local_run(
         strict_json.write_file(out / "timeline.json", timeline)
         write_timeline_page(out, json.loads(strict_json.dumps(timeline)))
     echo("")
-    echo(render_summary(timeline))
+    echo(render_summary(timeline, report_loader(out)))
     echo(f"\nTimeline, reports and notifications in {out}/ ({timeline['seconds']:.0f} s in all)")
     return timeline
 

@@ -7,17 +7,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
+from drift_retrain.reports.timeline import NOT_TESTED, ReportLoader, timeline_points
 
 __all__ = ["render_summary", "render_traffic", "served_text"]
 
 
-def render_summary(timeline: Mapping[str, Any]) -> str:
-    """The end-of-run table: one row per batch (and the bootstrap)."""
+def render_summary(timeline: Mapping[str, Any], load: ReportLoader) -> str:
+    """The end-of-run table: one row per batch (and the bootstrap). Drift and concept drift say "not
+    tested" where the timeline page says it (a quarantined batch, the bootstrap, concept drift on an
+    unlabelled batch): both read the same points from the drift reports ``load`` returns."""
     rows = []
     entries = ([timeline["bootstrap"]] if timeline.get("bootstrap") else []) + list(
         timeline.get("batches", [])
     )
-    for entry in entries:
+    points = timeline_points(timeline, load)
+    for entry, point in zip(entries, points, strict=True):
         execution = entry.get("execution") or {}
         before, after = entry.get("endpoint_config_before"), entry.get("endpoint_config_after")
         if before == after:
@@ -43,8 +47,8 @@ def render_summary(timeline: Mapping[str, Any]) -> str:
             [
                 name,
                 entry["outcome"],
-                str(len(entry.get("drifted_features") or [])),
-                "yes" if entry.get("concept_drift") else "no",
+                str(len(entry.get("drifted_features") or [])) if point["checked"] else NOT_TESTED,
+                ("yes" if entry.get("concept_drift") else "no") if point["concept_tested"] else NOT_TESTED,
                 workflow or "-",
                 endpoint,
                 scores or "-",

@@ -353,3 +353,16 @@ def test_a_bootstrap_evaluation_says_there_is_no_champion_and_counts_in_the_sing
     page = render_evaluation_html(report)
     assert "Candidates (no champion yet)" in page and "Candidates and champion" not in page
     assert "best of 1 candidate:" in page
+
+
+def test_the_console_summary_says_not_tested_where_the_timeline_does():
+    from drift_retrain_local.run_summary import render_summary
+
+    timeline, reports = _run_with_a_gap()
+    timeline["bootstrap"] = {"file": "train.csv", "key": "bootstrap", "outcome": "promoted"}
+    lines = render_summary(timeline, reports.get).splitlines()
+    cells = {line.split()[0]: re.split(r"\s{2,}", line) for line in lines[1:]}
+    assert cells["train.csv"][2:4] == ["not tested", "not tested"]  # the bootstrap is not checked
+    assert cells["u.csv"][2:4] == ["0", "not tested"]  # features checked, no labels for concept
+    assert cells["q.csv"][2:4] == ["not tested", "not tested"]  # quarantined
+    assert cells["a.csv"][2:4] == ["0", "no"] and cells["b.csv"][2:4] == ["0", "yes"]
