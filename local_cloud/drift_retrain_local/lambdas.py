@@ -14,6 +14,11 @@ Each function runs as Lambda would run it:
 - the template's environment (``Globals`` merged) plus Lambda's own variables are applied for the duration
   of the call; ``os.environ`` is process-wide, so calls are serialised by one lock;
 - the context has the function name, ARN, memory, a request id and the remaining time of its Timeout;
+- what importing its module set up on the process's loggers (Powertools' ``Logger()`` and
+  ``copy_config_to_registered_loggers``, which give the layer's ``drift_retrain`` loggers that function's
+  handler, service name and Lambda context) is applied again at each of its invocations: every function shares
+  the ``drift_retrain`` loggers here, so without this a line the layer logs for EvaluateCandidate would
+  carry the service and function name of whichever function was imported last;
 - an exception becomes Lambda's error payload ``{errorMessage, errorType, requestId, stackTrace}`` with the
   ``X-Amz-Function-Error: Unhandled`` header, so a state machine's Catch sees the exception's class name.
 """
@@ -31,6 +36,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -101,10 +107,51 @@ class InvocationResult:
         return json.loads(self.payload) if self.payload else None
 
 
+#: One logger's set-up: its handlers, level and ``propagate``.
+_LoggerSetup = tuple[tuple[logging.Handler, ...], int, bool]
+#: A logger nobody configured (what a name not yet in the registry gets).
+_UNCONFIGURED: _LoggerSetup = ((), logging.NOTSET, True)
+#: The handlers the functions' imports installed (each function's own, swapped in at its invocations).
+_FUNCTION_HANDLERS: weakref.WeakSet[logging.Handler] = weakref.WeakSet()
+
+
 @dataclass
 class _Loaded:
     module: ModuleType
     handler: Callable[[Any, Any], Any]
+    #: The loggers importing the module configured, as it left them (applied during each invocation).
+    loggers: dict[str, _LoggerSetup] = field(default_factory=dict)
+
+
+def _logger_setups() -> dict[str, _LoggerSetup]:
+    """Every registered logger's set-up (placeholders have none)."""
+    return {
+        name: (tuple(logger.handlers), logger.level, logger.propagate)
+        for name, logger in list(logging.root.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger)
+    }
+
+
+def _apply_setups(setups: dict[str, _LoggerSetup]) -> None:
+    """Give each logger its set-up; a handler no function's import installed (a test's or a run's
+    collector) stays where it is."""
+    for name, (handlers, level, propagate) in setups.items():
+        logger = logging.getLogger(name)
+        others = [h for h in logger.handlers if h not in _FUNCTION_HANDLERS and h not in handlers]
+        logger.handlers = [*handlers, *others]
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+@contextmanager
+def _function_logging(loaded: _Loaded) -> Iterator[None]:
+    """The function's own logging set-up for the duration of one invocation, then what was there."""
+    saved = {name: _logger_setups().get(name, _UNCONFIGURED) for name in loaded.loggers}
+    _apply_setups(loaded.loggers)
+    try:
+        yield
+    finally:
+        _apply_setups(saved)
 
 
 @dataclass
@@ -199,7 +246,8 @@ class LambdaRuntime:
                     loaded = self._load(function)
                     if injected and injected[0] not in (LAMBDA_TIMEOUT, LAMBDA_OOM):
                         raise InjectedLambdaFault(injected[1])
-                    result = None if injected else loaded.handler(event, context)
+                    with _function_logging(loaded):
+                        result = None if injected else loaded.handler(event, context)
                 body = marshal(result)
                 error_kind = None
                 if injected and injected[0] == LAMBDA_OOM:
@@ -353,12 +401,17 @@ class LambdaRuntime:
             raise ImportError(f"cannot import {function.handler} from {function.code_dir}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
+        before = _logger_setups()
         try:
             spec.loader.exec_module(module)
         except BaseException:
             sys.modules.pop(name, None)
             raise
-        loaded = _Loaded(module, getattr(module, attribute))
+        # kept, and applied again at each of its invocations (another function's import changes them)
+        changed = {n: setup for n, setup in _logger_setups().items() if setup != before.get(n, _UNCONFIGURED)}
+        existing = {h for handlers, _, _ in before.values() for h in handlers}
+        _FUNCTION_HANDLERS.update(h for hs, _, _ in changed.values() for h in hs if h not in existing)
+        loaded = _Loaded(module, getattr(module, attribute), changed)
         self._loaded[function.name] = loaded
         return loaded
 

@@ -164,3 +164,33 @@ def test_unknown_function_is_left_to_moto(cloud: LocalCloud) -> None:
     with pytest.raises(ClientError) as raised:
         cloud.client("lambda").invoke(FunctionName="not-in-the-template", Payload=b"{}")
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_each_invocation_logs_under_its_own_function_name(cloud: LocalCloud) -> None:
+    """All functions share the layer's ``drift_retrain`` loggers in one process: a line the layer logs
+    while EvaluateCandidate runs carries EvaluateCandidate's service and function name, even when
+    DetectDrift's module was imported after it (its import points those loggers at its own handler)."""
+    import logging
+
+    evaluate = cloud.stack.function("EvaluateCandidateFunction")
+    detect = cloud.stack.function("DetectDriftFunction")
+    cloud.lambdas.invoke(evaluate.name, {})  # imports EvaluateCandidate (a bad event: an error payload)
+    cloud.lambdas.invoke(detect.name, {})  # then DetectDrift, the last function imported
+    lines: list[dict] = []
+
+    def spy(event, context):
+        library = logging.getLogger("drift_retrain.workflow.evaluation")
+        record = library.makeRecord(library.name, logging.INFO, __file__, 0, "evaluated candidates", (), None)
+        lines.extend(json.loads(h.format(record)) for h in logging.getLogger("drift_retrain").handlers)
+        return {"ok": True}
+
+    loaded = cloud.lambdas._loaded[evaluate.name]
+    original = loaded.handler
+    loaded.handler = loaded.module.logger.inject_lambda_context(spy)  # as the module decorates its handler
+    try:
+        assert cloud.lambdas.invoke(evaluate.name, {}).json() == {"ok": True}
+    finally:
+        loaded.handler = original
+    assert lines and all(line["message"] == "evaluated candidates" for line in lines)
+    assert {line["service"] for line in lines} == {evaluate.environment["POWERTOOLS_SERVICE_NAME"]}
+    assert {line["function_name"] for line in lines} == {evaluate.name}
