@@ -19,6 +19,8 @@ from drift_retrain.reports.links import html_key
 from drift_retrain_local.pages import write_timeline_page
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+#: The data bucket a refused batch's report names (the local stack's).
+BUCKET = "drift-retrain-local-databucket"
 
 
 def _must_run() -> bool:
@@ -61,8 +63,11 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder laid out like a local run's output: drift pages for the example batches (from the real
-    drift checks of ``drift-retrain demo``), an evaluation page and ``timeline.html`` linking them; a
-    retraining batch's page and the evaluation link each other, as DetectDrift and EvaluateCandidate do."""
+    drift checks of ``drift-retrain demo``), an evaluation page, a bootstrap (first deployment)
+    evaluation page and ``timeline.html`` linking them; a retraining batch's page and the evaluation link
+    each other, as DetectDrift and EvaluateCandidate do. A refused batch names its object in the bucket,
+    as DetectDrift's report does (the check demo reads local files), so its page shows the quarantine
+    copy and record."""
     from drift_retrain_local.check_demo import run_demo
 
     out = tmp_path_factory.mktemp("site")
@@ -74,6 +79,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for source in sorted((out / "demo" / "reports").glob("*.json")):
         report = json.loads(source.read_text())
         key = f"reports/drift/{source.name}"
+        if report["status"] != "ok":
+            report["source"] = f"s3://{BUCKET}/incoming/{source.stem}.csv"
         if report.get("retrain"):
             report["retrain_execution"] = {"execution_name": "run-1", "batch": {"batch_id": source.stem}}
             trigger = {"bootstrap": False, "batch_key": f"incoming/{source.stem}.csv", "report_key": key}
@@ -83,6 +90,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     evaluation = out / "reports" / "evaluation"
     evaluation.mkdir(parents=True)
     (evaluation / "run-1.html").write_text(render_evaluation_html({**EVALUATION, "trigger": trigger}))
+    (evaluation / "bootstrap-1.html").write_text(render_evaluation_html(BOOTSTRAP_EVALUATION))
     write_timeline_page(out, {"train": "train.csv", "label": "default", "batches": batches, "seconds": 1.0})
     return out
 
@@ -156,5 +164,42 @@ EVALUATION = {
             "candidate-2": [[111, 14], [43, 32]],
             "champion": [[96, 29], [60, 15]],
         },
+    },
+}
+
+#: The first model's evaluation (no champion yet): one candidate on the seed data, deployed as it is.
+BOOTSTRAP_EVALUATION = {
+    "execution_name": "bootstrap-1",
+    "task": "binary",
+    "primary_metric": "error_rate",
+    "rows": 600,
+    "decision": "first_deployment",
+    "relative_improvement": None,
+    "settings": {"min_improvement": 0.01, "alpha": 0.05, "alpha_per_candidate": 0.05},
+    "paired_test": None,
+    "best": {"id": "candidate-1", "strategy": "bootstrap"},
+    "candidate": {"metrics": {"error_rate": 0.058}},
+    "champion": None,
+    "candidates": [
+        {
+            "id": "candidate-1",
+            "strategy": "bootstrap",
+            "error_rate": 0.058,
+            "rows": {"train": 2400},
+            "batches": 1,
+            "training_batches": ["seed/train.csv"],
+            "training_job": "job-b1-1",
+            "window": "the seed data",
+        }
+    ],
+    "failed_candidates": [],
+    "reasons": [
+        "best of 1 candidate: candidate-1 (bootstrap)",
+        "no champion endpoint yet: first deployment (candidate error_rate 0.058)",
+    ],
+    "error_views": {
+        "kind": "confusion",
+        "classes": ["0", "1"],
+        "matrices": {"candidate-1": [[418, 17], [18, 147]]},
     },
 }

@@ -1,5 +1,8 @@
 """Each kind of report opened in a real Chromium: no console error, no network request, charts drawn,
-tables sort on click. A full-page screenshot of each goes to ``out/browser/``."""
+tables sort on click. A full-page screenshot of each goes to ``out/browser/``: a drift report with drift
+(``drift-batch-02-...``, ``drift-batch-03-...``), without (``drift-batch-01-stable``), a quarantined batch
+(``drift-batch-04-malformed``), an evaluation (``evaluation``), a first deployment's evaluation
+(``evaluation-bootstrap``) and the timeline (``timeline``)."""
 
 from __future__ import annotations
 
@@ -69,6 +72,39 @@ def test_drift_report(browser, site, stem):
     page.click("#features th:has-text('feature')")
     assert _column(page, "features", "data-feature") == sorted(names, key=str.lower, reverse=True)
     assert page.get_attribute("#features th:has-text('feature')", "aria-sort") == "descending"
+    page.close()
+
+
+def test_a_no_drift_report(browser, site):
+    page, errors, requests = _open(browser, _drift_page(site, "batch-01-stable"), "drift-batch-01-stable")
+    assert errors == [] and requests == []
+    assert page.locator("#verdict").inner_text().startswith("No drift")
+    _assert_charts(page, at_least=page.locator("#features tbody tr").count())
+    page.close()
+
+
+def test_a_quarantined_report_names_the_copy_the_record_and_the_fix(browser, site):
+    from drift_retrain.layout import quarantine_keys
+
+    path = _drift_page(site, "batch-04-malformed")
+    page, errors, requests = _open(browser, path, "drift-batch-04-malformed")
+    assert errors == [] and requests == []
+    assert page.locator("#verdict").inner_text().startswith("Invalid batch: quarantined")
+    panel = page.locator("#quarantine").inner_text()
+    for key in quarantine_keys("incoming/batch-04-malformed.csv"):
+        assert key in panel
+    assert "upload it again" in panel
+    page.close()
+
+
+def test_a_bootstrap_evaluation_has_no_champion_and_one_candidate(browser, site):
+    path = site / "reports" / "evaluation" / "bootstrap-1.html"
+    page, errors, requests = _open(browser, path, "evaluation-bootstrap")
+    assert errors == [] and requests == []
+    _assert_charts(page, at_least=1)
+    text = page.locator("body").inner_text()
+    assert "No champion yet" in text and "Candidates (no champion yet)" in text
+    assert "best of 1 candidate:" in text and "1 candidates" not in text
     page.close()
 
 
