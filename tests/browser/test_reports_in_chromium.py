@@ -384,3 +384,48 @@ def test_the_print_stylesheet_drops_the_screen_only_parts(browser, site):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(SCREENSHOTS / "drift-batch-03-print.pdf"))
     page.close()
+
+
+#: A table in its box: how far it overflows, and where its last column ends against the box and the
+#: window, before and after scrolling the box all the way right.
+TABLE_REACH = """(selector) => {
+    const table = document.querySelector(selector);
+    const box = table.parentElement;
+    const last = () => table.querySelector('thead th:last-child').getBoundingClientRect().right;
+    const before = last();
+    box.scrollLeft = box.scrollWidth;
+    return {
+        overflowX: getComputedStyle(box).overflowX,
+        overflow: box.scrollWidth - box.clientWidth,
+        boxRight: box.getBoundingClientRect().right,
+        window: window.innerWidth,
+        before: before,
+        after: last(),
+    };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("where", "selector"), [("timeline.html", "#batches"), ("reports/evaluation/run-1.html", "#candidates")]
+)
+def test_a_wide_table_fits_at_1300_px_and_scrolls_in_its_box_when_narrower(browser, site, where, selector):
+    page, errors, _ = _open(browser, site / where, None)
+    assert errors == []
+    fit = page.evaluate(TABLE_REACH, selector)
+    assert fit["overflow"] == 0 and fit["before"] <= fit["boxRight"] + 1 <= fit["window"] + 1, fit
+    page.set_viewport_size({"width": 800, "height": 900})
+    narrow = page.evaluate(TABLE_REACH, selector)
+    assert narrow["boxRight"] <= narrow["window"] and narrow["overflowX"] in ("auto", "scroll"), narrow
+    # narrower, it scrolls inside its box, and scrolled right its last column is in view: never clipped
+    assert narrow["overflow"] > 0 and narrow["after"] <= narrow["boxRight"] + 1, narrow
+    page.close()
+
+
+def test_every_candidate_row_is_compact(browser, site):
+    page, errors, _ = _open(browser, site / "reports" / "evaluation" / "run-1.html", None)
+    assert errors == []
+    heights = page.eval_on_selector_all(
+        "#candidates tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)"
+    )
+    assert len(heights) == 3 and max(heights) < 100, heights  # no cell squeezed into a tall narrow column
+    page.close()

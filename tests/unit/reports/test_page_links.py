@@ -146,7 +146,7 @@ def _status(page: str, candidate: str) -> str:
     body = re.search(r'<table id="candidates".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
     rows = re.findall(r"<tr>(.*?)</tr>", body)
     order = [c["id"] for c in evaluation()["candidates"]]
-    return re.findall(r"<td>([^<]*)</td>$", rows[order.index(candidate)])[0]
+    return re.findall(r"<td[^>]*>([^<]*)</td>$", rows[order.index(candidate)])[0]
 
 
 def test_why_each_candidate_lost():

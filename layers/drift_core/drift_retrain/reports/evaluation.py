@@ -213,7 +213,7 @@ def _models_table(report: Mapping[str, Any]) -> str:
             + f'<td class=num data-v="{test.get("p_value", 1)}">{fmt_p(test.get("p_value"))}</td>'
             f"<td>{esc(c.get('training_job') or c.get('source_model') or '-')}</td>"
             f'<td class=num data-v="{c.get("training_seconds") or 0}">{fmt_seconds(c.get("training_seconds"))}</td>'
-            f"<td>{esc(_status(c, report, metric))}</td></tr>"
+            f'<td class="status">{esc(_status(c, report, metric))}</td></tr>'
         )
     blank = "<td></td>" * len(secondary)
     for f in report.get("failed_candidates") or []:
