@@ -122,6 +122,7 @@ EVALUATION = {
     "execution_name": "run-1",
     "task": "binary",
     "primary_metric": "error_rate",
+    "created_at": "2026-12-06T02:59:08+00:00",
     "rows": 200,
     "decision": "promote",
     "relative_improvement": 0.921,
@@ -156,6 +157,7 @@ EVALUATION = {
     ],
     "failed_candidates": [],
     "reasons": ["best of 2 candidates", "candidate wins"],
+    "manifest": {"bucket": BUCKET, "key": "training/run-1/manifest.json"},
     "error_views": {
         "kind": "confusion",
         "classes": ["0", "1"],
@@ -172,6 +174,7 @@ BOOTSTRAP_EVALUATION = {
     "execution_name": "bootstrap-1",
     "task": "binary",
     "primary_metric": "error_rate",
+    "created_at": "2026-12-06T02:58:07+00:00",
     "rows": 600,
     "decision": "first_deployment",
     "relative_improvement": None,
@@ -197,6 +200,7 @@ BOOTSTRAP_EVALUATION = {
         "best of 1 candidate: candidate-1 (bootstrap)",
         "no champion endpoint yet: first deployment (candidate error_rate 0.058)",
     ],
+    "manifest": {"bucket": BUCKET, "key": "training/bootstrap-1/manifest.json"},
     "error_views": {
         "kind": "confusion",
         "classes": ["0", "1"],

@@ -13,6 +13,8 @@ import pytest
 
 from drift_retrain.reports import render_drift_html
 
+#: The data bucket the site's evaluation reports name (conftest.BUCKET, the local stack's).
+BUCKET = "drift-retrain-local-databucket"
 #: Screenshots land here (gitignored) for a person to look at.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "browser"
 
@@ -428,4 +430,16 @@ def test_every_candidate_row_is_compact(browser, site):
         "#candidates tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)"
     )
     assert len(heights) == 3 and max(heights) < 100, heights  # no cell squeezed into a tall narrow column
+    page.close()
+
+
+@pytest.mark.parametrize("name", ["run-1", "bootstrap-1"])
+def test_an_evaluation_names_its_training_manifest(browser, site, name):
+    page, errors, _ = _open(browser, site / "reports" / "evaluation" / f"{name}.html", None)
+    assert errors == []
+    key = f"training/{name}/manifest.json"
+    meta, footer = page.locator("p.meta").first.inner_text(), page.locator("footer").inner_text()
+    assert key in meta and not meta.rstrip().endswith("-"), meta
+    assert f"s3://{BUCKET}/{key}" in footer and not footer.rstrip().endswith("-"), footer
+    assert page.get_attribute("footer a", "href") == f"../../{key}"
     page.close()

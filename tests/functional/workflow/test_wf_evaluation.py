@@ -142,6 +142,14 @@ def test_the_report_records_the_trigger_and_each_candidates_files_for_its_page(a
     html = aws.s3.get_object(Bucket=BUCKET, Key="reports/evaluation/run-1.html")["Body"].read().decode()
     assert '<a href="../drift/a-1b2c.html">its drift report</a>' in html
     assert '<code title="incoming/a.csv">a.csv</code> <span class="tag">trigger</span>' in html
+    # the training manifest PrepareTrainingData wrote ($.data.manifest): in the JSON, on the page's meta
+    # line and, linked, in its footer
+    assert report["manifest"] == {"bucket": BUCKET, "key": "training/run-1/manifest.json"}
+    assert "training manifest <code>training/run-1/manifest.json</code>" in html
+    assert (
+        f'<a href="../../training/run-1/manifest.json"><code>s3://{BUCKET}/training/run-1/manifest.json'
+        in html
+    )
 
 
 def test_an_equal_candidate_is_rejected(aws, binary_rows):

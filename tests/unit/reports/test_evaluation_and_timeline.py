@@ -366,3 +366,30 @@ def test_the_console_summary_says_not_tested_where_the_timeline_does():
     assert cells["u.csv"][2:4] == ["0", "not tested"]  # features checked, no labels for concept
     assert cells["q.csv"][2:4] == ["not tested", "not tested"]  # quarantined
     assert cells["a.csv"][2:4] == ["0", "no"] and cells["b.csv"][2:4] == ["0", "yes"]
+
+
+def _meta_and_footer(page: str) -> tuple[str, str]:
+    import re
+
+    meta = re.search(r'<p class="meta">(.*?)</p>', page, re.S).group(1)
+    footer = re.search(r"<footer>(.*?)</footer>", page, re.S).group(1)
+    return meta, footer
+
+
+def test_the_meta_line_and_footer_name_the_training_manifest_and_link_it():
+    manifest = {"bucket": "data-bucket", "key": "training/run-1/manifest.json"}
+    page = render_evaluation_html(_evaluation(manifest=manifest, created_at="2026-12-06T02:59:08+00:00"))
+    meta, footer = _meta_and_footer(page)
+    assert "training manifest <code>training/run-1/manifest.json</code>" in meta
+    assert "evaluated 2026-12-06T02:59:08+00:00" in meta
+    assert '<a href="../../training/run-1/manifest.json">' in footer
+    assert "s3://data-bucket/training/run-1/manifest.json" in footer
+    assert not _text(meta).rstrip().endswith("-") and not _text(footer).rstrip().endswith("-")
+
+
+def test_an_older_report_without_manifest_or_time_says_so_in_words():
+    meta, footer = _meta_and_footer(render_evaluation_html(_evaluation()))
+    assert "training manifest not recorded in this report" in meta
+    assert "training manifest not recorded in this report" in footer
+    assert "time not recorded" in meta
+    assert "&middot; -" not in meta and "manifest -" not in footer

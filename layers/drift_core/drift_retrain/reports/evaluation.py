@@ -7,10 +7,12 @@ Built from ``reports/evaluation/<execution>.json`` (``workflow.evaluation.evalua
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
+from urllib.parse import quote
 
 from drift_retrain.layout import evaluation_report_key
 from drift_retrain.reports.formatting import (
@@ -81,10 +83,40 @@ def _verdict(report: Mapping[str, Any]) -> tuple[str, str, str]:
     return headline, css, sentence
 
 
-def _uri(ref: Any) -> str:
-    if not isinstance(ref, Mapping) or not ref.get("key"):
-        return "-"
-    return str(ref.get("uri") or f"s3://{ref.get('bucket')}/{ref.get('key')}")
+#: What the page says when the report predates the manifest reference (or a run recorded none).
+NO_MANIFEST = "training manifest not recorded in this report"
+
+
+def _manifest_key(report: Mapping[str, Any]) -> str | None:
+    """The training manifest's key: ``manifest`` is PrepareTrainingData's ``{bucket, key}`` reference,
+    which EvaluateCandidate copies from ``$.data`` into the report (older reports lack it)."""
+    ref = report.get("manifest")
+    return str(ref["key"]) if isinstance(ref, Mapping) and ref.get("key") else None
+
+
+def _uri(ref: Mapping[str, Any]) -> str:
+    bucket = ref.get("bucket")
+    return str(ref.get("uri") or (f"s3://{bucket}/{ref.get('key')}" if bucket else ref.get("key")))
+
+
+def _when(report: Mapping[str, Any]) -> str:
+    created = report.get("created_at")
+    return f"evaluated {esc(created)}" if created else "time not recorded"
+
+
+def _manifest_meta(report: Mapping[str, Any]) -> str:
+    key = _manifest_key(report)
+    return f"training manifest <code>{esc(key)}</code>" if key else NO_MANIFEST
+
+
+def _manifest_footer(report: Mapping[str, Any]) -> str:
+    """The manifest's full location, linked relatively: ``training/<execution>/manifest.json`` sits beside
+    ``reports/`` in the bucket and in a local run's folder."""
+    key = _manifest_key(report)
+    if key is None:
+        return NO_MANIFEST
+    href = posixpath.relpath(key, posixpath.dirname(evaluation_report_key(str(report.get("execution_name")))))
+    return f'training manifest <a href="{esc(quote(href))}"><code>{esc(_uri(report["manifest"]))}</code></a>'
 
 
 def error_interval(rate: Any, rows: Any) -> str:
@@ -122,7 +154,7 @@ def render_evaluation_html(report: Mapping[str, Any]) -> str:
     body = [
         f"<h1>Evaluation: {esc(name)}</h1>",
         f'<p class="meta">{esc(report.get("task"))} &middot; {fmt_count(report.get("rows"))} held-out rows '
-        f"&middot; {esc(report.get('created_at'))}</p>",
+        f"&middot; {_when(report)} &middot; {_manifest_meta(report)}</p>",
         _trigger(report),
         f'<div class="verdict {css}" id="verdict"><strong>{esc(headline)}</strong>{esc(sentence)}</div>',
         "<h2>Candidates and champion, on the same held-out rows</h2>"
@@ -133,8 +165,7 @@ def render_evaluation_html(report: Mapping[str, Any]) -> str:
         _training_files(report),
         _errors_section(report, charts),
         _reasons(report),
-        f"<footer>drift-retrain evaluation report &middot; training manifest {esc(_uri(report.get('manifest')))}"
-        "</footer>",
+        f"<footer>drift-retrain evaluation report &middot; {_manifest_footer(report)}</footer>",
     ]
     return render_page(f"Evaluation {name}", "".join(body), charts)
 
