@@ -13,13 +13,28 @@ import json
 import fastparquet
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from test_reading_fuzz import FUZZ, SCHEMA
 
+from drift_retrain.engine import parquet_pages
 from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.read_reasons import READ_REASONS
 from drift_retrain.exceptions import InvalidBatchError
+
+#: Some damaged pages never finish decoding (fastparquet loops in ``skip_definition_bytes``): the reader
+#: gives up after ``ROW_GROUP_SECONDS`` (2 minutes, sized for a large row group on Lambda). On 600-byte
+#: files a second says the same, without the test waiting four minutes in real time.
+STALL_SECONDS = 1.0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _short_stall_limit():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parquet_pages, "ROW_GROUP_SECONDS", STALL_SECONDS)
+        yield
+
 
 NAMES = ("b.parquet", "b.jsonl", "b.jsonl.gz", "b.csv", None)
 
