@@ -24,7 +24,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.storage import json_safe
 from drift_retrain.workflow.champion_check import ChampionCheckSettings, check_champion
-from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
+from drift_retrain.workflow.preparation import prepare_training_data
+from drift_retrain.workflow.retrain_run import PrepareSettings
 from drift_retrain.workflow.trigger import VERIFY_TRIGGER, TriggerSettings, verify_trigger
 
 logger = Logger()

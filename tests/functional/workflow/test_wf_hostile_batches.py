@@ -19,7 +19,8 @@ from wf_helpers import BUCKET, make_frame
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.workflow import window_reading
 from drift_retrain.workflow.exceptions import WorkflowInputError
-from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
+from drift_retrain.workflow.preparation import prepare_training_data
+from drift_retrain.workflow.retrain_run import PrepareSettings
 
 
 def _zip(data: bytes) -> bytes:
