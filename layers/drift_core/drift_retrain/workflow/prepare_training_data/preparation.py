@@ -29,21 +29,25 @@ from drift_retrain.engine.encoding import FeatureEncoder
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ProfileError
-from drift_retrain.workflow.algorithms import XGBOOST, objective_for, transform_format
-from drift_retrain.workflow.candidate_items import registry_items, trained_items, windows_for
-from drift_retrain.workflow.candidates import plan_strategies
-from drift_retrain.workflow.channels import RunFiles, gzip_csv
-from drift_retrain.workflow.exceptions import (
+from drift_retrain.workflow.prepare_training_data.candidate_items import (
+    registry_items,
+    trained_items,
+    windows_for,
+)
+from drift_retrain.workflow.prepare_training_data.candidates import plan_strategies
+from drift_retrain.workflow.prepare_training_data.channels import RunFiles, gzip_csv
+from drift_retrain.workflow.prepare_training_data.manifest import manifest
+from drift_retrain.workflow.prepare_training_data.retrain_run import PrepareSettings, Retrain
+from drift_retrain.workflow.prepare_training_data.window import split_seed
+from drift_retrain.workflow.prepare_training_data.window_reading import WindowReader, read_trigger
+from drift_retrain.workflow.shared.algorithms import XGBOOST, objective_for, transform_format
+from drift_retrain.workflow.shared.exceptions import (
     BaselineNotFoundError,
     NotEnoughTrainingDataError,
     WorkflowInputError,
 )
-from drift_retrain.workflow.manifest import manifest
-from drift_retrain.workflow.naming import job_names, s3_safe
-from drift_retrain.workflow.payloads import CandidateItem, PreparedData
-from drift_retrain.workflow.retrain_run import PrepareSettings, Retrain
-from drift_retrain.workflow.window import split_seed
-from drift_retrain.workflow.window_reading import WindowReader, read_trigger
+from drift_retrain.workflow.shared.naming import job_names, s3_safe
+from drift_retrain.workflow.shared.payloads import CandidateItem, PreparedData
 
 __all__ = ["prepare_training_data"]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drift_retrain.engine.schema import Schema
-from drift_retrain.workflow.exceptions import WorkflowInputError
+from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 __all__ = [
     "ALGORITHMS",

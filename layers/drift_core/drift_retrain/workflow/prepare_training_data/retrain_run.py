@@ -14,12 +14,12 @@ from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ConfigError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, INCOMING_PREFIX
-from drift_retrain.workflow.algorithms import AlgorithmSettings
-from drift_retrain.workflow.channels import RunFiles
-from drift_retrain.workflow.exceptions import WorkflowInputError
-from drift_retrain.workflow.naming import JobNames
-from drift_retrain.workflow.settings import drift_settings
-from drift_retrain.workflow.window import WindowSettings
+from drift_retrain.workflow.prepare_training_data.channels import RunFiles
+from drift_retrain.workflow.prepare_training_data.window import WindowSettings
+from drift_retrain.workflow.shared.algorithms import AlgorithmSettings
+from drift_retrain.workflow.shared.exceptions import WorkflowInputError
+from drift_retrain.workflow.shared.naming import JobNames
+from drift_retrain.workflow.shared.settings import drift_settings
 
 __all__ = ["PrepareSettings", "Retrain"]
 
