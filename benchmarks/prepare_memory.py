@@ -112,9 +112,10 @@ def child(mode: str, size: int) -> dict:
     from drift_retrain.engine.profile import build_profile
     from drift_retrain.engine.read_limits import ReadLimits
     from drift_retrain.engine.schema import infer_schema
-    from drift_retrain.workflow import window_reading
-    from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
-    from drift_retrain.workflow.window import WindowSettings
+    from drift_retrain.workflow.prepare_training_data import window_reading
+    from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
+    from drift_retrain.workflow.prepare_training_data.retrain_run import PrepareSettings
+    from drift_retrain.workflow.prepare_training_data.window import WindowSettings
 
     for name, value in {
         "AWS_ACCESS_KEY_ID": "x",

@@ -113,7 +113,7 @@ def run_scenario(
     from stream_bench.scenarios import LABEL, csv_rows
     from stream_bench.service import run_service
 
-    from drift_retrain.workflow.window import WindowSettings
+    from drift_retrain.workflow.prepare_training_data.window import WindowSettings
     from drift_retrain_local.run import LOCAL_PARAMETERS, open_cloud
     from drift_retrain_local.sagemaker.failures import FailureInjector
 

@@ -35,7 +35,7 @@ from drift_retrain.engine.performance import encode_labels, prediction_losses
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.schema import Schema, infer_schema
-from drift_retrain.workflow.window import WindowSettings, split_seed, split_window
+from drift_retrain.workflow.prepare_training_data.window import WindowSettings, split_seed, split_window
 from drift_retrain_local.sagemaker.model_artifact import load_model, predict
 from drift_retrain_local.sagemaker.training import run_training_job
 

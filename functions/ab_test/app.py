@@ -2,7 +2,7 @@
 
 Called by the state machine: ``start`` as the ``lambda:invoke.waitForTaskToken`` task once the endpoint
 serves champion and candidate, ``finish`` after the decision. The work is
-``drift_retrain.workflow.ab_test.handle``.
+``drift_retrain.workflow.ab_test.service.handle``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from drift_retrain.workflow.ab_test import AbTestSettings, handle
+from drift_retrain.workflow.ab_test.service import AbTestSettings, handle
 
 logger = Logger()
 tracer = Tracer()

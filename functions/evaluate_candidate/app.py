@@ -3,9 +3,9 @@
 Called by the state machine with ``{"execution_name", "execution_arn", "trigger", "data", "transforms",
 "champion"}`` (the verified trigger only names the drift report the page links back to);
 returns ``$.evaluation`` (``promote``, ``decision``, ``reasons``, metrics, report location). The work is
-done by ``drift_retrain.workflow.evaluation.evaluate_candidate``. A missing transform output or outputs
-that do not line up raise ``TransformOutputMissingError`` / ``PredictionCountMismatchError`` /
-``LabelMismatchError`` for the state machine to catch.
+done by ``drift_retrain.workflow.evaluate_candidate.evaluation.evaluate_candidate``. A missing transform
+output or outputs that do not line up raise ``TransformOutputMissingError`` /
+``PredictionCountMismatchError`` / ``LabelMismatchError`` for the state machine to catch.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.storage import json_safe
-from drift_retrain.workflow.evaluation import EvaluationSettings, evaluate_candidate
-from drift_retrain.workflow.exceptions import WorkflowInputError
+from drift_retrain.workflow.evaluate_candidate.evaluation import EvaluationSettings, evaluate_candidate
+from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 logger = Logger()
 tracer = Tracer()

@@ -2,8 +2,8 @@
 
 Called by the state machine with ``{"outcome": "promoted"|"promoted_incomplete"|"rejected"|"failed"|"skipped",
 "execution_arn",
-"state": $}``. Formatting is ``drift_retrain.workflow.notification.format_message``; publishing is the
-drift engine's ``drift_retrain.aws.notifications.notify``.
+"state": $}``. Formatting is ``drift_retrain.workflow.notify.notification.format_message``; publishing is
+the drift engine's ``drift_retrain.aws.notifications.notify``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from botocore.config import Config
 
 from drift_retrain.aws.notifications import notify
 from drift_retrain.reports.links import link_expiry, report_links
-from drift_retrain.workflow.notification import format_message
+from drift_retrain.workflow.notify.notification import format_message
 
 logger = Logger()
 tracer = Tracer()

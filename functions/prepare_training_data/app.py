@@ -1,13 +1,14 @@
 """PrepareTrainingData: the training window, split and CSV channels of one retraining execution.
 
 Called by the state machine first with ``{"action": "verify_trigger", "execution_name", "execution_input"}``
-(``drift_retrain.workflow.trigger``: the trigger from DetectDrift's drift report, before the lock), then
-with ``{"execution_name", "execution_arn", "execution_start", "trigger"}``; returns ``$.data`` (job names, S3 URIs, hyperparameters). The work is done by
-``drift_retrain.workflow.preparation.prepare_training_data`` in the drift_core layer, after
-``drift_retrain.workflow.champion_check.check_champion`` (is the serving variant the alarms' one, can the
-champion's role score it). Bad input raises a named error (``EmptyTrainingWindowError``,
-``BaselineNotFoundError``, ``ChampionVariantMismatchError``...) that the state machine catches; nothing
-is deleted.
+(``drift_retrain.workflow.prepare_training_data.trigger``: the trigger from DetectDrift's drift report,
+before the lock), then with ``{"execution_name", "execution_arn", "execution_start", "trigger"}``; returns
+``$.data`` (job names, S3 URIs, hyperparameters). The work is done by
+``drift_retrain.workflow.prepare_training_data.preparation.prepare_training_data`` in the drift_core
+layer, after ``drift_retrain.workflow.prepare_training_data.champion_check.check_champion`` (is the
+serving variant the alarms' one, can the champion's role score it). Bad input raises a named error
+(``EmptyTrainingWindowError``, ``BaselineNotFoundError``, ``ChampionVariantMismatchError``...) that the
+state machine catches; nothing is deleted.
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.storage import json_safe
-from drift_retrain.workflow.champion_check import ChampionCheckSettings, check_champion
-from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
-from drift_retrain.workflow.trigger import VERIFY_TRIGGER, TriggerSettings, verify_trigger
+from drift_retrain.workflow.prepare_training_data.champion_check import ChampionCheckSettings, check_champion
+from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
+from drift_retrain.workflow.prepare_training_data.retrain_run import PrepareSettings
+from drift_retrain.workflow.prepare_training_data.trigger import (
+    VERIFY_TRIGGER,
+    TriggerSettings,
+    verify_trigger,
+)
 
 logger = Logger()
 tracer = Tracer()

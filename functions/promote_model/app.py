@@ -1,8 +1,8 @@
 """PromoteModel: new baseline profile, model registry entry, lineage record, cleanup of old versions.
 
 Called by the state machine once the endpoint is InService on the candidate's config. The work is done by
-``drift_retrain.workflow.promotion.promote_model``; a registry failure raises ``RegistryError`` after the
-profile and lineage are written (the endpoint already serves the new model).
+``drift_retrain.workflow.promote_model.promotion.promote_model``; a registry failure raises
+``RegistryError`` after the profile and lineage are written (the endpoint already serves the new model).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from drift_retrain.workflow.promotion import PromoteSettings, promote_model
+from drift_retrain.workflow.promote_model.promotion import PromoteSettings, promote_model
 
 logger = Logger()
 tracer = Tracer()

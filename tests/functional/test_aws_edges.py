@@ -20,8 +20,8 @@ from functional_support import ACCOUNT, frame_to_csv_bytes
 from drift_retrain.aws.exceptions import ObjectNotFoundError, StorageError
 from drift_retrain.aws.objects import ObjectRef, open_object, resolve_event_key
 from drift_retrain.aws.storage import current_revision, read_object, read_optional
-from drift_retrain.workflow.champion_check import ChampionCheckSettings, check_champion
-from drift_retrain.workflow.exceptions import ChampionRoleError, ChampionVariantMismatchError
+from drift_retrain.workflow.prepare_training_data.champion_check import ChampionCheckSettings, check_champion
+from drift_retrain.workflow.shared.exceptions import ChampionRoleError, ChampionVariantMismatchError
 
 _DENIED = {
     "Error": {"Code": "AccessDenied", "Message": "Access Denied"},

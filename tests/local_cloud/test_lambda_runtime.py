@@ -179,7 +179,7 @@ def test_each_invocation_logs_under_its_own_function_name(cloud: LocalCloud) -> 
     lines: list[dict] = []
 
     def spy(event, context):
-        library = logging.getLogger("drift_retrain.workflow.evaluation")
+        library = logging.getLogger("drift_retrain.workflow.evaluate_candidate.evaluation")
         record = library.makeRecord(library.name, logging.INFO, __file__, 0, "evaluated candidates", (), None)
         lines.extend(json.loads(h.format(record)) for h in logging.getLogger("drift_retrain").handlers)
         return {"ok": True}

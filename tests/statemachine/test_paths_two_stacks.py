@@ -17,7 +17,7 @@ from workflow_support import PARAMETERS, Harness, batch_csv, bootstrap
 
 from drift_retrain.engine.encoding import FeatureEncoder, to_csv_rows
 from drift_retrain.engine.profile import BaselineProfile
-from drift_retrain.workflow.naming import STACK_TAG
+from drift_retrain.workflow.shared.naming import STACK_TAG
 from drift_retrain_local.cloud import local_cloud
 from drift_retrain_local.demo_data import LABEL
 

@@ -207,7 +207,7 @@ def _sagemaker_tasks(definition, suffix: str) -> list[dict]:
 
 
 def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition):
-    from drift_retrain.workflow.algorithms import transform_format
+    from drift_retrain.workflow.shared.algorithms import transform_format
 
     candidate, champion = _sagemaker_tasks(definition, "createTransformJob.sync")
     plans = {

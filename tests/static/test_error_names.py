@@ -26,7 +26,7 @@ import pytest
 
 import drift_retrain.aws.exceptions
 import drift_retrain.exceptions
-import drift_retrain.workflow.exceptions
+import drift_retrain.workflow.shared.exceptions
 
 from .aws_fidelity import Task, tasks
 from .conftest import iter_states
@@ -54,7 +54,11 @@ def _exception_suffix(name: str) -> str:
 
 def _function_errors() -> set[str]:
     """Our Lambdas raise these; Step Functions names a function error after the class."""
-    modules = (drift_retrain.exceptions, drift_retrain.workflow.exceptions, drift_retrain.aws.exceptions)
+    modules = (
+        drift_retrain.exceptions,
+        drift_retrain.workflow.shared.exceptions,
+        drift_retrain.aws.exceptions,
+    )
     return {
         name
         for module in modules

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from drift_retrain.workflow.candidates import TRAINED, candidate_names
-from drift_retrain.workflow.naming import job_names
+from drift_retrain.workflow.prepare_training_data.candidates import TRAINED, candidate_names
+from drift_retrain.workflow.shared.naming import job_names
 from drift_retrain_local.run import LOCAL_PARAMETERS
 
 from .aws_fidelity import botocore_model

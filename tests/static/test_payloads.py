@@ -1,5 +1,5 @@
 """Every path the definition reads from a Lambda's result is a field of that result's type
-(workflow/payloads.py), so a renamed or dropped field fails here, not in an execution."""
+(workflow/shared/payloads.py), so a renamed or dropped field fails here, not in an execution."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import fields
 
 import pytest
 
-from drift_retrain.workflow.naming import JobNames
-from drift_retrain.workflow.payloads import (
+from drift_retrain.workflow.shared.naming import JobNames
+from drift_retrain.workflow.shared.payloads import (
     CandidateItem,
     CandidateNames,
     EvaluationResult,
@@ -69,6 +69,6 @@ def test_the_execution_names_are_the_naming_modules():
 
 
 def test_the_candidate_names_are_the_candidates_modules():
-    from drift_retrain.workflow.candidates import candidate_names
+    from drift_retrain.workflow.prepare_training_data.candidates import candidate_names
 
     assert set(candidate_names("drift-xgb-2601010000-abcdef", 1)) == field_names(CandidateNames)

@@ -52,8 +52,8 @@ def test_a_refresh_walk_without_the_models_own_window_listed_stops_at_the_old_co
     batch an earlier model handled fine, never mixing the old concept in."""
     from datetime import UTC, datetime
 
-    from drift_retrain.workflow.change_window import BatchVerdict, since_change
-    from drift_retrain.workflow.window import ListedBatch
+    from drift_retrain.workflow.prepare_training_data.change_window import BatchVerdict, since_change
+    from drift_retrain.workflow.prepare_training_data.window import ListedBatch
 
     at = datetime(2026, 1, 1, tzinfo=UTC)
     ordered = [ListedBatch(f"incoming/b{i}.csv", at) for i in (4, 3, 2, 1)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from drift_retrain.workflow.naming import s3_safe
+from drift_retrain.workflow.shared.naming import s3_safe
 
 __all__ = [
     "AB_RECORD_KEY",

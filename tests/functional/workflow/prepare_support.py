@@ -11,9 +11,9 @@ from wf_helpers import BUCKET, make_frame
 
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.schema import infer_schema
-from drift_retrain.workflow.algorithms import AlgorithmSettings, parse_algorithms
-from drift_retrain.workflow.preparation import PrepareSettings
-from drift_retrain.workflow.window import WindowSettings
+from drift_retrain.workflow.prepare_training_data.retrain_run import PrepareSettings
+from drift_retrain.workflow.prepare_training_data.window import WindowSettings
+from drift_retrain.workflow.shared.algorithms import AlgorithmSettings, parse_algorithms
 
 EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:run-1"
 

@@ -10,9 +10,9 @@ import pytest
 from moto import mock_aws
 from wf_helpers import ROOT
 
-from drift_retrain.workflow.ab_test import AbTestSettings, handle
-from drift_retrain.workflow.exceptions import WorkflowInputError
-from drift_retrain.workflow.notification import format_message
+from drift_retrain.workflow.ab_test.service import AbTestSettings, handle
+from drift_retrain.workflow.notify.notification import format_message
+from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 BUCKET = "ab-bucket"
 ARN = "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:run-1"

@@ -9,7 +9,7 @@ from test_wf_windows import manifest_of, put_checked_batch
 from wf_helpers import BUCKET, make_frame
 
 from drift_retrain.monitor.frames import write_frame
-from drift_retrain.workflow.preparation import prepare_training_data
+from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
 
 LABELLED = "monitor/labelled/ep/AllTraffic/"
 

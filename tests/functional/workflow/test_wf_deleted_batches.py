@@ -9,7 +9,7 @@ import json
 from prepare_support import event, seed_champion, settings
 from wf_helpers import BUCKET, make_frame
 
-from drift_retrain.workflow.preparation import prepare_training_data
+from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
 
 
 def _manifest(aws, data) -> dict:

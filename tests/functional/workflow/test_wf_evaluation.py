@@ -9,8 +9,8 @@ import pytest
 from wf_helpers import BUCKET
 
 from drift_retrain.engine.performance import HoldoutPerformance
-from drift_retrain.workflow.evaluation import EvaluationSettings, evaluate_candidate
-from drift_retrain.workflow.exceptions import (
+from drift_retrain.workflow.evaluate_candidate.evaluation import EvaluationSettings, evaluate_candidate
+from drift_retrain.workflow.shared.exceptions import (
     LabelMismatchError,
     NoCandidateScoredError,
     PredictionCountMismatchError,

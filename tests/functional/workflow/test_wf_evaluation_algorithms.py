@@ -10,9 +10,9 @@ import pytest
 from test_wf_evaluation import CANDIDATE, CHAMPION, event, write_out
 from wf_helpers import BUCKET
 
-from drift_retrain.workflow.algorithms import transform_format
-from drift_retrain.workflow.evaluation import EvaluationSettings, evaluate_candidate
-from drift_retrain.workflow.exceptions import PredictionCountMismatchError, TransformOutputFormatError
+from drift_retrain.workflow.evaluate_candidate.evaluation import EvaluationSettings, evaluate_candidate
+from drift_retrain.workflow.shared.algorithms import transform_format
+from drift_retrain.workflow.shared.exceptions import PredictionCountMismatchError, TransformOutputFormatError
 
 LINEAR = f"s3://{BUCKET}/transforms/run-1/linear/"
 TEST = f"s3://{BUCKET}/training/run-1/test/candidate-2/"

@@ -17,9 +17,10 @@ from prepare_support import event, seed_champion, settings
 from wf_helpers import BUCKET, make_frame
 
 from drift_retrain.engine.read_limits import ReadLimits
-from drift_retrain.workflow import window_reading
-from drift_retrain.workflow.exceptions import WorkflowInputError
-from drift_retrain.workflow.preparation import PrepareSettings, prepare_training_data
+from drift_retrain.workflow.prepare_training_data import window_reading
+from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
+from drift_retrain.workflow.prepare_training_data.retrain_run import PrepareSettings
+from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 
 def _zip(data: bytes) -> bytes:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from drift_retrain.workflow.notification import format_message
+from drift_retrain.workflow.notify.notification import format_message
 
 ARN = "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:run-1"
 TRIGGER = {

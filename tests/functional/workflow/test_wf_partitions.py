@@ -12,8 +12,8 @@ from prepare_support import event, seed_champion, settings
 from wf_helpers import BUCKET, make_frame
 
 from drift_retrain.aws.storage import S3Object
-from drift_retrain.workflow.partition_listing import listed_batches
-from drift_retrain.workflow.preparation import prepare_training_data
+from drift_retrain.workflow.prepare_training_data.partition_listing import listed_batches
+from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
 
 
 def put_partition(s3, folder: str, frame, parts: int, *, marker: str | None = "_SUCCESS") -> None:

@@ -14,12 +14,12 @@ from wf_helpers import BUCKET, make_frame
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import ProfileError
-from drift_retrain.workflow.exceptions import (
+from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
+from drift_retrain.workflow.shared.exceptions import (
     BaselineNotFoundError,
     EmptyTrainingWindowError,
     WorkflowInputError,
 )
-from drift_retrain.workflow.preparation import prepare_training_data
 
 
 def test_bootstrap_writes_label_first_encoded_channels_and_a_manifest(aws, to_csv, keys):

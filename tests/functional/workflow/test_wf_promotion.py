@@ -13,11 +13,11 @@ from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import ProfileError
-from drift_retrain.workflow.cleanup import MAX_TAG_CHECKS, plan_cleanup
-from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
-from drift_retrain.workflow.naming import STACK_TAG
-from drift_retrain.workflow.promotion import PromoteSettings, promote_model
-from drift_retrain.workflow.registry import Resource
+from drift_retrain.workflow.promote_model.cleanup import MAX_TAG_CHECKS, plan_cleanup
+from drift_retrain.workflow.promote_model.promotion import PromoteSettings, promote_model
+from drift_retrain.workflow.promote_model.registry import Resource
+from drift_retrain.workflow.shared.exceptions import RegistryError, WorkflowInputError
+from drift_retrain.workflow.shared.naming import STACK_TAG
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 STACK = "test-stack"
@@ -181,7 +181,7 @@ def test_cleanup_without_a_stack_name_deletes_nothing(aws):
 
 def test_cleanup_reads_a_bounded_number_of_tags(aws, monkeypatch):
     """Tags are read for the newest MAX_TAG_CHECKS candidates only; the older ones are reported."""
-    from drift_retrain.workflow import cleanup, registry
+    from drift_retrain.workflow.promote_model import cleanup, registry
 
     event = stage(aws)
     calls: list[str] = []
@@ -200,7 +200,7 @@ def test_cleanup_reads_a_bounded_number_of_tags(aws, monkeypatch):
 
 
 def test_a_resource_whose_tags_cannot_be_read_is_kept_and_reported(aws, monkeypatch):
-    from drift_retrain.workflow import registry
+    from drift_retrain.workflow.promote_model import registry
 
     event = stage(aws)
     real = registry.resource_tags
@@ -275,7 +275,7 @@ def test_missing_fields_are_an_input_error(aws):
 
 def test_registry_failure_is_raised_after_profile_and_lineage(aws, monkeypatch):
     event = stage(aws)
-    from drift_retrain.workflow import registry
+    from drift_retrain.workflow.promote_model import registry
 
     def fail(*args, **kwargs):
         raise RegistryError(

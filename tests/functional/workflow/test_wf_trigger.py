@@ -1,5 +1,6 @@
 """The trigger is verified before the lock: only DetectDrift's drift report names what a retrain trains on,
-and a bootstrap only deploys a first model (workflow/trigger.py, the "Verify the trigger" state)."""
+and a bootstrap only deploys a first model (workflow/prepare_training_data/trigger.py, the "Verify the
+trigger" state)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from drift_retrain.aws.naming import batch_id_for, execution_name_for
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect import retrain_input, retrain_record
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, drift_report_key
-from drift_retrain.workflow.exceptions import TriggerNotVerifiedError
-from drift_retrain.workflow.trigger import VERIFY_TRIGGER, TriggerSettings, verify_trigger
+from drift_retrain.workflow.prepare_training_data.trigger import (
+    VERIFY_TRIGGER,
+    TriggerSettings,
+    verify_trigger,
+)
+from drift_retrain.workflow.shared.exceptions import TriggerNotVerifiedError
 
 SETTINGS = TriggerSettings(bucket=BUCKET)
 BATCH_KEY = "incoming/2024-05-01.csv"

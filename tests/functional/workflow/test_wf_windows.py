@@ -13,10 +13,10 @@ from wf_helpers import BUCKET, make_frame
 from drift_retrain.aws.naming import batch_id_for
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.profile import build_profile
-from drift_retrain.workflow.exceptions import (
+from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
+from drift_retrain.workflow.shared.exceptions import (
     NotEnoughTrainingDataError,
 )
-from drift_retrain.workflow.preparation import prepare_training_data
 
 
 # --- the since_change window ----------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_earlier_models_join_as_free_candidates_scored_on_the_same_rows(aws, to_
     ],
 )
 def test_the_strategies_follow_the_evidence(kind, expected):
-    from drift_retrain.workflow.candidates import plan_strategies
+    from drift_retrain.workflow.prepare_training_data.candidates import plan_strategies
 
     assert (
         plan_strategies(("since_change", "newest", "registry"), trigger_kind=kind, bootstrap=False)
@@ -183,7 +183,7 @@ def test_the_strategies_follow_the_evidence(kind, expected):
 def test_a_refresh_trains_the_since_change_window_alone():
     """One question, one job, the paired test at the whole alpha; without since_change configured the
     configured strategies run as for any retrain."""
-    from drift_retrain.workflow.candidates import plan_strategies
+    from drift_retrain.workflow.prepare_training_data.candidates import plan_strategies
 
     assert plan_strategies(
         ("since_change", "newest", "registry"), trigger_kind="refresh", bootstrap=False
@@ -225,7 +225,7 @@ def test_a_batch_too_small_to_train_on_still_judges_the_earlier_models(aws, to_c
 
 
 def test_a_batch_verdict_gives_the_serving_error_as_a_percentage():
-    from drift_retrain.workflow.change_window import verdict_from_report
+    from drift_retrain.workflow.prepare_training_data.change_window import verdict_from_report
 
     report = {"status": "ok", "concept_drift": {"tested": True, "metric": "error_rate", "error_rate": 0.046}}
     assert verdict_from_report("incoming/a.csv", report).why == "serving error rate 4.6%"

@@ -11,7 +11,7 @@ from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect.context import Outcome, Status
 from drift_retrain.detect.messages import drift_message, no_profile_message, quarantine_message
 from drift_retrain.reports.links import ReportLinks, html_key, report_links
-from drift_retrain.workflow.notification import format_message
+from drift_retrain.workflow.notify.notification import format_message
 
 SUBJECT = re.compile(r"^\[drift-retrain\] [A-Z][a-z]+( [a-z]+)*: \S+( \(.+\))?$")
 RAW_FLOAT = re.compile(r"\d\.\d{5,}|\de-\d")

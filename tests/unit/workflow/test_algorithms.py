@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from drift_retrain.engine.schema import ColumnSpec, Schema
-from drift_retrain.workflow.algorithms import (
+from drift_retrain.workflow.shared.algorithms import (
     AlgorithmSettings,
     algorithm_fields,
     parse_algorithms,
     transform_format,
 )
-from drift_retrain.workflow.exceptions import WorkflowInputError
+from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 IMAGES = {"xgboost": "x/sagemaker-xgboost:1.7-1", "linear-learner": "x/linear-learner:1"}
 SETTINGS = AlgorithmSettings(("xgboost", "linear-learner"), IMAGES)

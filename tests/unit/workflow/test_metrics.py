@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from drift_retrain.workflow.evaluation import EvaluationSettings, decide
-from drift_retrain.workflow.metrics import (
+from drift_retrain.workflow.evaluate_candidate.evaluation import EvaluationSettings, decide
+from drift_retrain.workflow.evaluate_candidate.metrics import (
     classification_metrics,
     mcnemar_test,
     paired_bootstrap_test,

@@ -10,10 +10,16 @@ import pandas as pd
 import pytest
 
 from drift_retrain.exceptions import ConfigError
-from drift_retrain.workflow.candidates import candidate_names
-from drift_retrain.workflow.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
-from drift_retrain.workflow.naming import job_names
-from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window, split_seed, split_window
+from drift_retrain.workflow.prepare_training_data.candidates import candidate_names
+from drift_retrain.workflow.prepare_training_data.window import (
+    ListedBatch,
+    WindowSettings,
+    order_window,
+    split_seed,
+    split_window,
+)
+from drift_retrain.workflow.shared.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
+from drift_retrain.workflow.shared.naming import job_names
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -134,8 +140,8 @@ def test_window_settings_from_env():
 
 
 def test_every_workflow_setting_names_the_variable_it_cannot_read():
-    from drift_retrain.workflow.evaluation import EvaluationSettings
-    from drift_retrain.workflow.promotion import PromoteSettings
+    from drift_retrain.workflow.evaluate_candidate.evaluation import EvaluationSettings
+    from drift_retrain.workflow.promote_model.promotion import PromoteSettings
 
     with pytest.raises(ConfigError, match="BOOTSTRAP_RESAMPLES='many'"):
         EvaluationSettings.from_env({"BOOTSTRAP_RESAMPLES": "many"})

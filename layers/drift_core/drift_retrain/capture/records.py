@@ -25,7 +25,7 @@ from drift_retrain.capture.inputs import NO_INPUT, UNDECODABLE, ColumnIssues, In
 from drift_retrain.capture.outputs import BAD_OUTPUT, served_predictions
 from drift_retrain.engine.schema import CATEGORICAL
 from drift_retrain.layout import OWN_INFERENCE_PREFIX
-from drift_retrain.workflow.algorithms import LINEAR_LEARNER
+from drift_retrain.workflow.shared.algorithms import LINEAR_LEARNER
 
 __all__ = [
     "BAD_OUTPUT",

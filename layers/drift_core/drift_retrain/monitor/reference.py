@@ -55,7 +55,7 @@ def winner_reference(s3: Any, event: Mapping[str, Any], schema: Schema) -> Any:
     names no transform output for it (a registry candidate re-scored under another id is found the same way).
     """
     from drift_retrain.capture.reference import PredictionReference
-    from drift_retrain.workflow.transform_outputs import read_transform_output
+    from drift_retrain.workflow.shared.transform_outputs import read_transform_output
 
     winner = (event.get("evaluation") or {}).get("winner") or {}
     results = (event.get("transforms") or {}).get("candidates") or []

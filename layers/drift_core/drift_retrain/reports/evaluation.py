@@ -2,7 +2,8 @@
 decision with its margin and test, where each model goes wrong, the training jobs and the files each
 candidate trained on, and a link back to the drift report of the batch that started the run.
 
-Built from ``reports/evaluation/<execution>.json`` (``workflow.evaluation.evaluate_candidate``) alone.
+Built from ``reports/evaluation/<execution>.json``
+(``workflow.evaluate_candidate.evaluation.evaluate_candidate``) alone.
 """
 
 from __future__ import annotations

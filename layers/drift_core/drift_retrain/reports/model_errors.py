@@ -2,7 +2,8 @@
 
 EvaluateCandidate has every model's predictions for the same rows; a few counts per model are what the
 evaluation page shows next to the decision. Residual histograms share their bins across models, so the
-bars compare. Labels and predictions follow the transform outputs' conventions (``workflow.metrics``).
+bars compare. Labels and predictions follow the transform outputs' conventions
+(``workflow.evaluate_candidate.metrics``).
 """
 
 from __future__ import annotations

@@ -1,39 +1,15 @@
-"""The retraining workflow's logic, one module per Lambda step plus its AWS adapters.
+"""The retraining workflow's Lambda steps, one subpackage each, as :mod:`drift_retrain.detect` is
+DetectDrift's.
 
-- :mod:`~drift_retrain.workflow.window` (pure): training window order and the deterministic split;
-- :mod:`~drift_retrain.workflow.preparation`: PrepareTrainingData;
-- :mod:`~drift_retrain.workflow.metrics` (pure): metrics and paired tests (McNemar, paired bootstrap);
-- :mod:`~drift_retrain.workflow.evaluation`: EvaluateCandidate and the decision rule;
-- :mod:`~drift_retrain.workflow.promotion`: PromoteModel (profile, registry, lineage, cleanup);
-- :mod:`~drift_retrain.workflow.notification` (pure): run summaries;
-- :mod:`~drift_retrain.workflow.registry`: the SageMaker model registry and cleanup adapter (it raises
-  ``RegistryError``); S3 goes through :mod:`~drift_retrain.aws.storage`, shared with DetectDrift.
+- ``prepare_training_data``: PrepareTrainingData: the trigger verified, the champion checked, every
+  candidate's window read, split and written as SageMaker channels, and the training manifest;
+- ``evaluate_candidate``: EvaluateCandidate: the transform outputs scored, the paired tests, the decision;
+- ``promote_model``: PromoteModel: the new baseline profile, the registry, lineage and cleanup;
+- ``notify``: Notify: the run summary (with its A/B section) the team receives;
+- ``ab_test``: AbTest: the A/B record opened with the task token and closed on every way out;
+- ``shared``: what several steps (or DetectDrift) use: the algorithms, the errors, the names, the payloads,
+  the drift settings and the transform outputs.
 
-See docs/architecture.md for the whole map.
+Each step imports only its own package, ``shared`` and the rest of the layer, never another step
+(``tests/static/test_import_graph.py``). See docs/architecture.md for the whole map.
 """
-
-from drift_retrain.workflow.exceptions import (
-    BaselineNotFoundError,
-    EmptyTrainingWindowError,
-    LabelMismatchError,
-    NotEnoughTrainingDataError,
-    PredictionCountMismatchError,
-    RegistryError,
-    TransformOutputFormatError,
-    TransformOutputMissingError,
-    WorkflowError,
-    WorkflowInputError,
-)
-
-__all__ = [
-    "BaselineNotFoundError",
-    "EmptyTrainingWindowError",
-    "LabelMismatchError",
-    "NotEnoughTrainingDataError",
-    "PredictionCountMismatchError",
-    "RegistryError",
-    "TransformOutputFormatError",
-    "TransformOutputMissingError",
-    "WorkflowError",
-    "WorkflowInputError",
-]

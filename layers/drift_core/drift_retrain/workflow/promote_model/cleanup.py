@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from drift_retrain.workflow import registry
-from drift_retrain.workflow.exceptions import RegistryError
-from drift_retrain.workflow.naming import STACK_TAG
+from drift_retrain.workflow.promote_model import registry
+from drift_retrain.workflow.shared.exceptions import RegistryError
+from drift_retrain.workflow.shared.naming import STACK_TAG
 
 __all__ = ["MAX_TAG_CHECKS", "CleanupPlan", "clean_up", "owned_by", "plan_cleanup"]
 

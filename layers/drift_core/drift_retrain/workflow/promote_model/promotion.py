@@ -39,12 +39,12 @@ from drift_retrain.env import env_value
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, LINEAGE_PREFIX
 from drift_retrain.monitor.reference import reference_key, winner_reference, write_reference
-from drift_retrain.workflow import registry
-from drift_retrain.workflow.cleanup import clean_up
-from drift_retrain.workflow.exceptions import RegistryError, WorkflowInputError
-from drift_retrain.workflow.naming import s3_safe
-from drift_retrain.workflow.payloads import PromotionResult
-from drift_retrain.workflow.settings import drift_settings
+from drift_retrain.workflow.promote_model import registry
+from drift_retrain.workflow.promote_model.cleanup import clean_up
+from drift_retrain.workflow.shared.exceptions import RegistryError, WorkflowInputError
+from drift_retrain.workflow.shared.naming import s3_safe
+from drift_retrain.workflow.shared.payloads import PromotionResult
+from drift_retrain.workflow.shared.settings import drift_settings
 
 __all__ = ["PromoteSettings", "lineage_record", "promote_model"]
 

@@ -36,9 +36,9 @@ from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.monitor.frames import drop_meta, read_frame
 from drift_retrain.monitor.keys import LABELLED_PREFIX, is_capture_batch, parse_labelled_key
-from drift_retrain.workflow.change_window import read_verdicts, since_change
-from drift_retrain.workflow.partition_listing import listed_batches
-from drift_retrain.workflow.window import ListedBatch, WindowSettings, order_window
+from drift_retrain.workflow.prepare_training_data.change_window import read_verdicts, since_change
+from drift_retrain.workflow.prepare_training_data.partition_listing import listed_batches
+from drift_retrain.workflow.prepare_training_data.window import ListedBatch, WindowSettings, order_window
 
 __all__ = [
     "Window",

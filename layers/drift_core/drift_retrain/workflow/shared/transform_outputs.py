@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain.aws import storage
-from drift_retrain.workflow.exceptions import (
+from drift_retrain.workflow.shared.exceptions import (
     LabelMismatchError,
     PredictionCountMismatchError,
     TransformOutputFormatError,

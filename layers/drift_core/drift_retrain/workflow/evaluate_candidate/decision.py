@@ -13,8 +13,12 @@ import numpy as np
 
 from drift_retrain.env import env_value
 from drift_retrain.reports.formatting import fmt_counted, fmt_num
-from drift_retrain.workflow.metrics import PairedTest, classification_metrics, regression_metrics
-from drift_retrain.workflow.transform_outputs import ScoredRows
+from drift_retrain.workflow.evaluate_candidate.metrics import (
+    PairedTest,
+    classification_metrics,
+    regression_metrics,
+)
+from drift_retrain.workflow.shared.transform_outputs import ScoredRows
 
 __all__ = ["Decision", "EvaluationSettings", "decide", "metrics_of", "run_tournament"]
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from drift_retrain.env import env_value
 from drift_retrain.exceptions import ConfigError
-from drift_retrain.workflow.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
+from drift_retrain.workflow.shared.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
 
 __all__ = [
     "BATCH_SUFFIXES",

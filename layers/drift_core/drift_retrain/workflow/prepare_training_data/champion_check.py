@@ -26,7 +26,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from drift_retrain.aws.exceptions import client_error_code, client_error_message
-from drift_retrain.workflow.exceptions import ChampionRoleError, ChampionVariantMismatchError
+from drift_retrain.workflow.shared.exceptions import ChampionRoleError, ChampionVariantMismatchError
 
 __all__ = ["ChampionCheckSettings", "check_champion"]
 

@@ -18,135 +18,43 @@ Nothing is deleted or overwritten outside ``training/<execution>/``.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from drift_retrain.aws import storage
-from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
 from drift_retrain.engine.profile import BaselineProfile
-from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.schema import Schema
-from drift_retrain.exceptions import ConfigError, ProfileError
-from drift_retrain.layout import DEFAULT_PROFILE_KEY, INCOMING_PREFIX
-from drift_retrain.workflow.algorithms import XGBOOST, AlgorithmSettings, transform_format
-from drift_retrain.workflow.candidate_items import registry_items, trained_items, windows_for
-from drift_retrain.workflow.candidates import plan_strategies
-from drift_retrain.workflow.channels import RunFiles, gzip_csv
-from drift_retrain.workflow.exceptions import (
+from drift_retrain.exceptions import ProfileError
+from drift_retrain.workflow.prepare_training_data.candidate_items import (
+    registry_items,
+    trained_items,
+    windows_for,
+)
+from drift_retrain.workflow.prepare_training_data.candidates import plan_strategies
+from drift_retrain.workflow.prepare_training_data.channels import RunFiles, gzip_csv
+from drift_retrain.workflow.prepare_training_data.manifest import manifest
+from drift_retrain.workflow.prepare_training_data.retrain_run import PrepareSettings, Retrain
+from drift_retrain.workflow.prepare_training_data.window import split_seed
+from drift_retrain.workflow.prepare_training_data.window_reading import WindowReader, read_trigger
+from drift_retrain.workflow.shared.algorithms import XGBOOST, objective_for, transform_format
+from drift_retrain.workflow.shared.exceptions import (
     BaselineNotFoundError,
     NotEnoughTrainingDataError,
     WorkflowInputError,
 )
-from drift_retrain.workflow.manifest import manifest
-from drift_retrain.workflow.naming import job_names, s3_safe
-from drift_retrain.workflow.payloads import CandidateItem, PreparedData
-from drift_retrain.workflow.retrain_run import Retrain
-from drift_retrain.workflow.settings import drift_settings
-from drift_retrain.workflow.window import WindowSettings, split_seed
-from drift_retrain.workflow.window_reading import WindowReader, read_trigger
+from drift_retrain.workflow.shared.naming import job_names, s3_safe
+from drift_retrain.workflow.shared.payloads import CandidateItem, PreparedData
 
-__all__ = ["PrepareSettings", "objective_for", "prepare_training_data"]
+__all__ = ["prepare_training_data"]
 
 logger = logging.getLogger(__name__)
 
 #: Hyperparameters searched by the optional tuning job (kept out of its static hyperparameters).
 TUNED_HYPERPARAMETERS = ("eta", "max_depth", "subsample", "min_child_weight")
-DEFAULT_HYPERPARAMETERS = {"num_round": "200", "max_depth": "6", "eta": "0.2", "subsample": "0.8"}
-
-
-@dataclass(frozen=True)
-class PrepareSettings:
-    """PrepareTrainingData's configuration (its Lambda environment)."""
-
-    bucket: str
-    profile_key: str = DEFAULT_PROFILE_KEY
-    incoming_prefix: str = INCOMING_PREFIX
-    label_column: str = "label"
-    model_prefix: str = "drift-xgb"
-    hyperparameters: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_HYPERPARAMETERS))
-    window: WindowSettings = field(default_factory=WindowSettings)
-    #: Its concept margins tell a full recovery from a partial one (the since_change walk).
-    drift: DriftConfig = field(default_factory=DriftConfig)
-    #: Which built-in algorithms train each window, their images and hyperparameters (``algorithms``).
-    algorithms: AlgorithmSettings = field(default_factory=AlgorithmSettings)
-    #: The same bounds as DetectDrift's (``MAX_OBJECT_BYTES``, ...): a window batch over them is skipped.
-    limits: ReadLimits = field(default_factory=ReadLimits)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> PrepareSettings:
-        bucket = environ.get("DATA_BUCKET", "").strip()
-        if not bucket:
-            raise WorkflowInputError("DATA_BUCKET is not set")
-        raw = environ.get("HYPERPARAMETERS", "").strip()
-        try:
-            hyperparameters = (
-                {str(k): str(v) for k, v in json.loads(raw).items()} if raw else DEFAULT_HYPERPARAMETERS
-            )
-        except (ValueError, AttributeError) as exc:
-            raise WorkflowInputError(f"HYPERPARAMETERS is not a JSON object: {exc}") from exc
-        return cls(
-            bucket=bucket,
-            profile_key=environ.get("PROFILE_KEY", "") or DEFAULT_PROFILE_KEY,
-            incoming_prefix=environ.get("INCOMING_PREFIX", "") or INCOMING_PREFIX,
-            label_column=environ.get("LABEL_COLUMN", "") or "label",
-            model_prefix=environ.get("MODEL_NAME_PREFIX", "") or "drift-xgb",
-            hyperparameters=hyperparameters,
-            window=_window_settings(environ),
-            drift=drift_settings(environ),
-            algorithms=AlgorithmSettings.from_env(environ),
-            limits=_read_limits(environ),
-        )
-
-
-def _window_settings(environ: Mapping[str, str]) -> WindowSettings:
-    try:
-        return WindowSettings.from_env(environ)
-    except ConfigError as exc:
-        raise WorkflowInputError(f"training window settings: {exc}") from exc
-
-
-def _read_limits(environ: Mapping[str, str]) -> ReadLimits:
-    try:
-        return ReadLimits.from_env(environ)
-    except ConfigError as exc:
-        raise WorkflowInputError(f"read limits: {exc}") from exc
-
-
-def objective_for(schema: Schema) -> dict[str, Any]:
-    """XGBoost objective, evaluation metric and tuning objective for the schema's task.
-
-    Multiclass uses ``multi:softmax`` (one class index per row) so the transform's ``$[0,-1]`` output
-    filter keeps exactly label and prediction.
-
-    Early stopping watches a proper scoring rule (log loss), never AUC or the error rate: on a small
-    validation channel AUC saturates after a round or two, and early stopping then keeps a model whose
-    probabilities have not left the prior. Measured on the demo's concept change (720 training rows):
-    stopped on AUC, best iteration 0 and 0.35 error; on log loss, 0.015.
-    """
-    if schema.task == "binary":
-        return {
-            "hyperparameters": {"objective": "binary:logistic", "eval_metric": "logloss"},
-            "tuning": {"type": "Minimize", "metric_name": "validation:logloss"},
-        }
-    if schema.task == "multiclass":
-        return {
-            "hyperparameters": {
-                "objective": "multi:softmax",
-                "num_class": str(len(schema.classes)),
-                "eval_metric": "mlogloss",
-            },
-            "tuning": {"type": "Minimize", "metric_name": "validation:mlogloss"},
-        }
-    return {
-        "hyperparameters": {"objective": "reg:squarederror", "eval_metric": "rmse"},
-        "tuning": {"type": "Minimize", "metric_name": "validation:rmse"},
-    }
 
 
 def _batch_from_event(trigger: Mapping[str, Any], default_bucket: str) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from drift_retrain.aws import storage
 
 if TYPE_CHECKING:
-    from drift_retrain.workflow.retrain_run import Retrain
-    from drift_retrain.workflow.window_reading import Window, WindowReader
+    from drift_retrain.workflow.prepare_training_data.retrain_run import Retrain
+    from drift_retrain.workflow.prepare_training_data.window_reading import Window, WindowReader
 
 __all__ = ["manifest"]
 

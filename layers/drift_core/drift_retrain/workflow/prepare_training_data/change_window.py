@@ -41,7 +41,7 @@ from drift_retrain.aws.naming import batch_id_for
 from drift_retrain.layout import drift_report_key
 from drift_retrain.monitor.keys import LABELLED_PREFIX, parse_labelled_key
 from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
-from drift_retrain.workflow.window import ListedBatch
+from drift_retrain.workflow.prepare_training_data.window import ListedBatch
 
 __all__ = ["BatchVerdict", "read_verdicts", "since_change", "verdict_from_report"]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from drift_retrain.aws.ab_record import delete_record, read_record, write_record
 from drift_retrain.engine.ab_evidence import evidence_summary, new_record
-from drift_retrain.workflow.exceptions import WorkflowInputError
+from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 __all__ = ["AbTestSettings", "finish_ab_test", "handle", "start_ab_test"]
 

@@ -1,7 +1,7 @@
 """SageMaker adapter of PromoteModel: model registry entries and cleanup of old configs and models.
 
 Functions take the SageMaker client as their first argument and raise
-:class:`~drift_retrain.workflow.exceptions.RegistryError` instead of botocore's ``ClientError``.
+:class:`~drift_retrain.workflow.shared.exceptions.RegistryError` instead of botocore's ``ClientError``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from drift_retrain.workflow.exceptions import RegistryError
+from drift_retrain.workflow.shared.exceptions import RegistryError
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient

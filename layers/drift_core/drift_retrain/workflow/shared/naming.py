@@ -16,7 +16,7 @@ __all__ = ["STACK_TAG", "JobNames", "job_names", "s3_safe"]
 
 MAX_PREFIX = 10
 #: Tag key of every SageMaker resource the workflow creates; its value is the stack's name. Cleanup deletes
-#: only resources with its own stack's value (``drift_retrain.workflow.cleanup``).
+#: only resources with its own stack's value (``drift_retrain.workflow.promote_model.cleanup``).
 STACK_TAG = "drift-retrain:stack"
 _INVALID = re.compile(r"[^a-z0-9-]+")
 

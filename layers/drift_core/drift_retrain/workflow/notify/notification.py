@@ -15,7 +15,7 @@ from drift_retrain.reports.formatting import fmt_count, fmt_counted, fmt_num, fm
 from drift_retrain.reports.links import ReportLinks, execution_url, html_key, s3_console_url
 from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, REJECTED, SKIPPED, subject
 from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize, reason_for_page
-from drift_retrain.workflow.ab_notice import ab_lines
+from drift_retrain.workflow.notify.ab_notice import ab_lines
 
 __all__ = [
     "OUTCOMES",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from drift_retrain.aws.partitions import partition_key
 from drift_retrain.aws.storage import S3Object
-from drift_retrain.workflow.window import ListedBatch
+from drift_retrain.workflow.prepare_training_data.window import ListedBatch
 
 __all__ = ["listed_batches"]
 

@@ -13,12 +13,17 @@ import pandas as pd
 
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.engine.policy import REFRESH
-from drift_retrain.workflow.algorithms import XGBOOST, algorithm_fields
-from drift_retrain.workflow.candidates import TRAINED, candidate_names, registry_models
-from drift_retrain.workflow.exceptions import NotEnoughTrainingDataError
-from drift_retrain.workflow.retrain_run import Retrain
-from drift_retrain.workflow.window import fit_rows, hold_out, sample_previous
-from drift_retrain.workflow.window_reading import Window, WindowReader, labelled, stream_csv
+from drift_retrain.workflow.prepare_training_data.candidates import TRAINED, candidate_names, registry_models
+from drift_retrain.workflow.prepare_training_data.retrain_run import Retrain
+from drift_retrain.workflow.prepare_training_data.window import fit_rows, hold_out, sample_previous
+from drift_retrain.workflow.prepare_training_data.window_reading import (
+    Window,
+    WindowReader,
+    labelled,
+    stream_csv,
+)
+from drift_retrain.workflow.shared.algorithms import XGBOOST, algorithm_fields
+from drift_retrain.workflow.shared.exceptions import NotEnoughTrainingDataError
 
 __all__ = ["previous_sample", "registry_items", "trained_items", "windows_for"]
 

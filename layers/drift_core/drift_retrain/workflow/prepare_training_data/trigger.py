@@ -33,7 +33,7 @@ from drift_retrain.layout import (
     drift_report_key,
 )
 from drift_retrain.monitor.keys import LABELLED_PREFIX
-from drift_retrain.workflow.exceptions import TriggerNotVerifiedError, WorkflowInputError
+from drift_retrain.workflow.shared.exceptions import TriggerNotVerifiedError, WorkflowInputError
 
 __all__ = ["VERIFY_TRIGGER", "TriggerSettings", "verify_trigger"]
 

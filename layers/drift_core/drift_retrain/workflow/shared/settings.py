@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.exceptions import ConfigError
-from drift_retrain.workflow.exceptions import WorkflowInputError
+from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 __all__ = ["drift_settings"]
 

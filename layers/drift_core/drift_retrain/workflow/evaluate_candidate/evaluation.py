@@ -28,26 +28,26 @@ from drift_retrain.layout import evaluation_report_key
 from drift_retrain.reports.evaluation import render_evaluation_html
 from drift_retrain.reports.model_errors import error_views
 from drift_retrain.reports.publish import publish_html
-from drift_retrain.workflow.decision import (
+from drift_retrain.workflow.evaluate_candidate.decision import (
     Decision,
     EvaluationSettings,
     decide,
     metrics_of,
     run_tournament,
 )
-from drift_retrain.workflow.exceptions import (
-    NoCandidateScoredError,
-    WorkflowInputError,
-)
-from drift_retrain.workflow.holdout_segments import winner_holdout_segments
-from drift_retrain.workflow.metrics import (
+from drift_retrain.workflow.evaluate_candidate.holdout_segments import winner_holdout_segments
+from drift_retrain.workflow.evaluate_candidate.metrics import (
     PairedTest,
     correct_predictions,
     mcnemar_test,
     paired_bootstrap_test,
 )
-from drift_retrain.workflow.payloads import EvaluationResult, Winner
-from drift_retrain.workflow.transform_outputs import (
+from drift_retrain.workflow.shared.exceptions import (
+    NoCandidateScoredError,
+    WorkflowInputError,
+)
+from drift_retrain.workflow.shared.payloads import EvaluationResult, Winner
+from drift_retrain.workflow.shared.transform_outputs import (
     ScoredRows,
     pair_outputs,
     parse_transform_output,
