@@ -24,6 +24,7 @@ from drift_retrain_local.seams import (
     sagemaker,
     sfn_callbacks,
     sfn_parameters,
+    sfn_speed,
 )
 from drift_retrain_local.server import EmbeddedAws
 from drift_retrain_local.stack import DeployedStack, deploy_stack
@@ -129,11 +130,13 @@ def local_cloud(
         parallel.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
         sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
         sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
+        sfn_speed.install()  # moto costs: the ASL parsed once per definition; history options honoured
         try:
             stack = deploy_stack(template, aws.session)
             yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults)
         finally:
             api_faults.uninstall()
+            sfn_speed.uninstall()
             sfn_callbacks.uninstall()
             sfn_parameters.uninstall()
             parallel.uninstall()

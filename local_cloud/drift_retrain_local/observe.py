@@ -69,7 +69,8 @@ def endpoint_config(sagemaker: Any, endpoint_name: str) -> str | None:
 
 
 def _history(sfn: Any, arn: str) -> Iterator[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+    """The execution's events without their inputs and outputs (only the names are read here)."""
+    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000, "includeExecutionData": False}
     while True:
         page = sfn.get_execution_history(**kwargs)
         yield from page.get("events", [])
@@ -107,14 +108,14 @@ def wait_for_execution(
     reported = 0
     while True:
         described = sfn.describe_execution(executionArn=arn)
+        path = execution_path(sfn, arn) if on_state is not None or pause is not None else []
         if on_state is not None:
-            path = execution_path(sfn, arn)
             for name in path[reported:]:
                 on_state(name, time.monotonic() - started)
             reported = len(path)
         if described["status"] != "RUNNING":
             break
-        if pause is not None and pause(execution_path(sfn, arn)):
+        if pause is not None and pause(path):
             described = {**described, "status": "WAITING"}
             break
         if time.monotonic() - started > timeout:

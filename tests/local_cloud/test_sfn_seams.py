@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from drift_retrain_local.cloud import LocalCloud
 from drift_retrain_local.exceptions import MotoHookMovedError
 from drift_retrain_local.seams import sagemaker as moto_seams
 from drift_retrain_local.seams import sfn_parameters as sfn_seams
+from drift_retrain_local.seams import sfn_speed
 
 ROLE = "arn:aws:iam::123456789012:role/local"
 SERVICE = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service"
@@ -196,3 +198,66 @@ def test_install_then_uninstall_restores_moto_exactly() -> None:
     sfn_seams.uninstall()
     assert {hook: vars(sdk).get(hook) for hook in HOOKS} == before
     assert not sfn_seams.installed()
+
+
+# ========================================================================= parse cache and history options
+def _passes(name: str, count: int = 3) -> dict[str, Any]:
+    """``count`` Pass states in a row, the first named after ``name`` so each test has its own definition."""
+    states = {f"{name}-{i}": {"Type": "Pass", "Next": f"{name}-{i + 1}"} for i in range(count)}
+    states[f"{name}-{count - 1}"] = {"Type": "Pass", "Result": {"done": name}, "End": True}
+    return {"StartAt": f"{name}-0", "States": states}
+
+
+def test_each_definition_is_parsed_once_and_every_execution_gets_its_own_program(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    original = sfn_speed._originals["parse"]
+
+    def counting(definition: str) -> Any:
+        parsed.append(definition)
+        return original(definition)
+
+    monkeypatch.setitem(sfn_speed._originals, "parse", counting)
+    definition = _passes("parse-once")
+    outputs = [json.loads(_run(cloud, f"parse-once-{i}", definition)["output"]) for i in range(2)]
+
+    assert outputs == [{"done": "parse-once"}] * 2
+    assert len(parsed) == 1  # the create's validation parsed it; neither execution parsed it again
+    text = parsed[0]
+    first, second = sfn_speed._cached_parse(text)[0], sfn_speed._cached_parse(text)[0]
+    assert first is not second and type(first) is type(second)  # no execution shares a program
+
+
+def test_a_definition_that_does_not_parse_is_refused_as_before_and_never_cached(cloud: LocalCloud) -> None:
+    sfn = cloud.client("stepfunctions")
+    broken = '{"StartAt": "Missing", "States": {"Other": {"Type": "Nope", "End": true}}}'
+    for _ in range(2):  # the second create fails the same way: the error was not cached as a program
+        with pytest.raises(ClientError, match=r"ASLParserException.*Nope"):
+            sfn.create_state_machine(name="broken-definition", definition=broken, roleArn=ROLE)
+    assert broken not in sfn_speed._cache
+
+
+def test_execution_history_honours_include_data_reverse_order_and_pages_as_aws_does(
+    cloud: LocalCloud,
+) -> None:
+    sfn = cloud.client("stepfunctions")
+    described = _run(cloud, "history-options", _passes("history", count=4), payload={"secret": "cell"})
+    arn = described["executionArn"]
+    full = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    assert any("input" in e.get("stateEnteredEventDetails", {}) for e in full)
+
+    bare = sfn.get_execution_history(executionArn=arn, maxResults=1000, includeExecutionData=False)["events"]
+    assert [e["id"] for e in bare] == [e["id"] for e in full]
+    assert "cell" not in json.dumps(bare, default=str)
+    assert [e["stateEnteredEventDetails"]["name"] for e in bare if "stateEnteredEventDetails" in e] == [
+        f"history-{i}" for i in range(4)
+    ]
+
+    newest_first = sfn.get_execution_history(executionArn=arn, maxResults=1000, reverseOrder=True)["events"]
+    assert [e["id"] for e in newest_first] == [e["id"] for e in reversed(full)]
+
+    paged = [e["id"] for page in sfn.get_paginator("get_execution_history").paginate(
+        executionArn=arn, PaginationConfig={"PageSize": 3}) for e in page["events"]]  # fmt: skip
+    assert paged == [e["id"] for e in full]
+    assert len(sfn.get_execution_history(executionArn=arn)["events"]) == min(len(full), 100)

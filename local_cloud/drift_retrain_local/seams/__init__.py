@@ -9,6 +9,7 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.sfn_parameters`: ``aws-sdk`` tasks get parameters and results in AWS's PascalCase;
 - :mod:`.sagemaker`: SageMaker jobs and endpoints run by the local SageMaker, the runtime serves;
 - :mod:`.sfn_sagemaker`: ``sagemaker:*`` Step Functions tasks, with ``.sync`` and ``TimeoutSeconds``;
+- :mod:`.sfn_speed`: the ASL parsed once per definition, and GetExecutionHistory's options honoured;
 - :mod:`.sfn_callbacks`: task tokens (``.waitForTaskToken``) answer as on AWS: the failure's cause kept,
   ``States.HeartbeatTimeout``, ``TaskTimedOut`` for a token whose task ended.
 
@@ -24,6 +25,7 @@ from drift_retrain_local.seams import (
     sagemaker,
     sfn_callbacks,
     sfn_parameters,
+    sfn_speed,
 )
 
 __all__ = [
@@ -35,10 +37,20 @@ __all__ = [
     "sagemaker",
     "sfn_callbacks",
     "sfn_parameters",
+    "sfn_speed",
 ]
 
 
 def check_all() -> None:
     """Fail loudly (``MotoHookMovedError``) when any moto internal a seam relies on has moved."""
-    for seam in (eventbridge, lambda_invoke, parallel, s3_keys, sfn_parameters, sagemaker, sfn_callbacks):
+    for seam in (
+        eventbridge,
+        lambda_invoke,
+        parallel,
+        s3_keys,
+        sfn_parameters,
+        sagemaker,
+        sfn_callbacks,
+        sfn_speed,
+    ):
         seam.check()

@@ -1,0 +1,113 @@
+"""Two costs of moto 5.2.5's Step Functions that AWS does not have, removed without changing an answer.
+
+- **The ASL parser runs on every create and every execution.** moto parses the definition with ANTLR
+  when a state machine is created (to validate it) and again when each execution starts: about a second
+  of CPU for this project's definition, every time. Here each definition is parsed once per process and
+  every caller gets a deep copy of the parsed program (about 50 ms), so no execution shares state with
+  another. The cache outlives one local cloud (a parse depends on the definition alone). A definition that does not parse raises exactly as before (errors are never cached).
+- **GetExecutionHistory ignores its options.** moto returns every event with its full input and output
+  whatever the request says. AWS honours ``includeExecutionData=false`` (no ``input``/``output`` in the
+  event details), ``reverseOrder`` and ``maxResults``/``nextToken``. Watchers that only need state names
+  (``observe.execution_path``) ask for no data, as they would on AWS, instead of re-serialising megabytes
+  of state every poll.
+
+``check()`` fails loudly (``MotoHookMovedError``) if the pinned moto no longer has this shape.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+from drift_retrain_local.exceptions import MotoHookMovedError
+from drift_retrain_local.seams.lookup import attribute
+
+__all__ = ["check", "install", "uninstall"]
+
+_PARSER = "moto.stepfunctions.parser.asl.parse.asl_parser"
+_RESPONSES = "moto.stepfunctions.responses"
+#: Parsed definitions kept per process: the stacks of one test run use a handful of definitions.
+_CACHE_LIMIT = 16
+#: What ``maxResults`` means when it is absent or 0, as on AWS.
+_DEFAULT_PAGE = 100
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[Any, Any]] = {}
+_originals: dict[str, Any] = {}
+
+
+def _parser_class() -> Any:
+    return attribute(_PARSER, "AmazonStateLanguageParser")
+
+
+def _response_class() -> Any:
+    return attribute(_RESPONSES, "StepFunctionResponse")
+
+
+def check() -> None:
+    parse = _parser_class().__dict__.get("parse")
+    if not isinstance(parse, staticmethod):
+        raise MotoHookMovedError("moto's AmazonStateLanguageParser.parse is no longer a staticmethod")
+    if not callable(getattr(_response_class(), "get_execution_history", None)):
+        raise MotoHookMovedError("moto's StepFunctionResponse.get_execution_history is gone")
+
+
+def _cached_parse(definition: str) -> tuple[Any, Any]:
+    """moto's ``parse``, once per definition: a fresh deep copy of the program for every caller."""
+    with _lock:
+        found = _cache.get(definition)
+    if found is None:
+        found = _originals["parse"](definition)  # raises for a bad definition: nothing cached
+        with _lock:
+            if len(_cache) >= _CACHE_LIMIT:
+                _cache.pop(next(iter(_cache)))
+            _cache[definition] = found
+    program, tree = found
+    return copy.deepcopy(program), tree
+
+
+def _without_data(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as AWS gives it with ``includeExecutionData=false``: no input or output in its details."""
+    trimmed = {}
+    for key, value in event.items():
+        if key.endswith("EventDetails") and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in ("input", "output")}
+        trimmed[key] = value
+    return trimmed
+
+
+def _history(self: Any) -> Any:
+    """GetExecutionHistory with AWS's ``includeExecutionData``, ``reverseOrder`` and pagination."""
+    result = _originals["history"](self)
+    events = list((result.result or {}).get("events") or [])
+    if self._get_param("reverseOrder") is True:
+        events.reverse()
+    if self._get_param("includeExecutionData") is False:
+        events = [_without_data(event) for event in events]
+    start = int(self._get_param("nextToken") or 0)
+    size = int(self._get_param("maxResults") or _DEFAULT_PAGE)
+    page: dict[str, Any] = {"events": events[start : start + size]}
+    if start + size < len(events):
+        page["nextToken"] = str(start + size)
+    return attribute("moto.core.responses", "ActionResult")(page)
+
+
+def install() -> None:
+    with _lock:
+        check()
+        if _originals:
+            return
+        parser, responses = _parser_class(), _response_class()
+        _originals["parse"] = parser.parse
+        _originals["history"] = responses.get_execution_history
+        parser.parse = staticmethod(_cached_parse)
+        responses.get_execution_history = _history
+
+
+def uninstall() -> None:
+    with _lock:
+        if not _originals:
+            return
+        _parser_class().parse = staticmethod(_originals.pop("parse"))
+        _response_class().get_execution_history = _originals.pop("history")
