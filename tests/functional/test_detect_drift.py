@@ -216,6 +216,24 @@ def test_concept_drift_from_endpoint_predictions(
     assert any("concept drift" in reason for reason in payload["reasons"])
 
 
+def _served_batches(
+    detect_drift, clients, bucket, queue_results, make_frame_fn, name: str, seed: int, count: int, wrong: int
+) -> list[dict]:
+    """``count`` labelled 3,000-row batches the champion answers with ``wrong`` mistakes each, through
+    DetectDrift one after the other: their reports, in order."""
+    reports = []
+    for i in range(count):
+        batch = make_frame_fn(3000, seed=seed + i)
+        labels = batch[LABEL].to_numpy().copy()
+        labels[:wrong] = 1 - labels[:wrong]
+        queue_results(["\n".join(str(int(y)) for y in labels) + "\n"])
+        result = detect_drift.invoke(
+            detect_drift.upload(f"incoming/{name}-{i}.csv", frame_to_csv_bytes(batch))
+        )
+        reports.append(read_report(clients, bucket, result.response["report_key"]))
+    return reports
+
+
 def test_a_partial_recovery_retrains_again_until_the_follow_ups_are_spent(
     detect_drift,
     clients,
@@ -236,16 +254,10 @@ def test_a_partial_recovery_retrains_again_until_the_follow_ups_are_spent(
         baseline_profile, reference=HoldoutPerformance(task="binary", rows=4000, errors=80)
     )  # 2% before the change
     clients.s3.put_object(Bucket=bucket, Key=PROFILE_KEY, Body=profile.to_json_bytes())
-    outcomes = []
-    for i in range(3):
-        batch = make_frame_fn(3000, seed=30 + i)
-        labels = batch[LABEL].to_numpy().copy()
-        labels[:300] = 1 - labels[:300]  # 10% wrong: the champion's own holdout rate, 5x the reference
-        queue_results(["\n".join(str(int(y)) for y in labels) + "\n"])
-        result = detect_drift.invoke(
-            detect_drift.upload(f"incoming/after-{i}.csv", frame_to_csv_bytes(batch))
-        )
-        outcomes.append(read_report(clients, bucket, result.response["report_key"]))
+    # 10% wrong: the champion's own holdout rate, 5x the reference
+    outcomes = _served_batches(
+        detect_drift, clients, bucket, queue_results, make_frame_fn, "after", 30, 3, 300
+    )
 
     for report in outcomes:
         concept = report["concept_drift"]
@@ -284,16 +296,10 @@ def test_a_model_that_learnt_its_change_from_a_sample_is_refreshed_once_within_t
         },
     )
     clients.s3.put_object(Bucket=bucket, Key=PROFILE_KEY, Body=profile.to_json_bytes())
-    outcomes = []
-    for i in range(2):
-        batch = make_frame_fn(3000, seed=40 + i)
-        labels = batch[LABEL].to_numpy().copy()
-        labels[:240] = 1 - labels[:240]  # 8%: below its 10% holdout
-        queue_results(["\n".join(str(int(y)) for y in labels) + "\n"])
-        result = detect_drift.invoke(
-            detect_drift.upload(f"incoming/later-{i}.csv", frame_to_csv_bytes(batch))
-        )
-        outcomes.append(read_report(clients, bucket, result.response["report_key"]))
+    # 8% wrong: below its 10% holdout
+    outcomes = _served_batches(
+        detect_drift, clients, bucket, queue_results, make_frame_fn, "later", 40, 2, 240
+    )
 
     first, second = outcomes
     assert first["concept_drift"]["detected"] is False and first["retrain"] is True
