@@ -17,7 +17,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from drift_retrain.detect import DetectSettings, LazyClients, process_object, record_metrics
+from drift_retrain.aws.clients import LazyClients
+from drift_retrain.detect import DetectSettings, process_object, record_metrics
 from drift_retrain.detect.events import objects_created
 
 logger = Logger()
@@ -29,7 +30,7 @@ copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"
 clients = LazyClients()
 
 
-@logger.inject_lambda_context(clear_state=True)  # event logging: POWERTOOLS_LOGGER_LOG_EVENT (off)
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

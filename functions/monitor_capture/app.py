@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from drift_retrain.detect import LazyClients
+from drift_retrain.aws.clients import LazyClients
 from drift_retrain.detect.events import objects_created
 from drift_retrain.monitor.service import process_object, tick
 from drift_retrain.monitor.settings import MonitorSettings

@@ -279,7 +279,7 @@ class DetectDrift:
     @property
     def module(self) -> Any:
         if self._module is None:
-            from drift_retrain.detect import LazyClients
+            from drift_retrain.aws.clients import LazyClients
 
             spec = importlib.util.spec_from_file_location("detect_drift_app_under_test", HANDLER_PATH)
             assert spec and spec.loader
