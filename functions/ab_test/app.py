@@ -12,10 +12,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.workflow.ab_test.service import AbTestSettings, handle
+from drift_retrain.workflow.shared.events import TaskEvent
 
 logger = Logger()
 tracer = Tracer()
@@ -27,6 +29,7 @@ clients = LazyClients()
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(action=event.get("action"), execution=event.get("execution_arn"))
-    return handle(clients.s3, AbTestSettings.from_env(os.environ), event)
+@event_source(data_class=TaskEvent)
+def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(action=event.action, execution=event.execution_arn)
+    return handle(clients.s3, AbTestSettings.from_env(os.environ), event.raw_event)

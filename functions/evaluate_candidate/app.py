@@ -16,11 +16,13 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.aws.storage import json_safe
 from drift_retrain.workflow.evaluate_candidate.evaluation import EvaluationSettings, evaluate_candidate
+from drift_retrain.workflow.shared.events import TaskEvent
 from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 logger = Logger()
@@ -35,12 +37,13 @@ clients = LazyClients()
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(execution=event.get("execution_name"))
+@event_source(data_class=TaskEvent)
+def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(execution=event.execution_name)
     bucket = os.environ.get("DATA_BUCKET", "").strip()
     if not bucket:
         raise WorkflowInputError("DATA_BUCKET is not set")
-    result = evaluate_candidate(clients.s3, bucket, EvaluationSettings.from_env(os.environ), event)
+    result = evaluate_candidate(clients.s3, bucket, EvaluationSettings.from_env(os.environ), event.raw_event)
     metrics.add_metadata(key="decision", value=result["decision"])
     metrics.add_metric(
         name="CandidatePromoted" if result["promote"] else "CandidateRejected", unit=MetricUnit.Count, value=1

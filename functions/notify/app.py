@@ -14,12 +14,14 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.aws.notifications import notify
 from drift_retrain.reports.links import link_expiry, report_links
 from drift_retrain.workflow.notify.notification import format_message
+from drift_retrain.workflow.shared.events import NotifyEvent
 
 logger = Logger()
 tracer = Tracer()
@@ -33,12 +35,12 @@ clients = LazyClients()
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcome = str(event.get("outcome") or "failed")
+@event_source(data_class=NotifyEvent)
+def lambda_handler(event: NotifyEvent, context: LambdaContext) -> dict[str, Any]:
     message = format_message(
-        outcome,
-        event.get("state") or {},
-        execution_arn=event.get("execution_arn"),
+        event.outcome,
+        event.state,
+        execution_arn=event.execution_arn,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         make_links=_link_maker(),
     )

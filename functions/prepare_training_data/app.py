@@ -19,6 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.clients import LazyClients
@@ -31,6 +32,7 @@ from drift_retrain.workflow.prepare_training_data.trigger import (
     TriggerSettings,
     verify_trigger,
 )
+from drift_retrain.workflow.shared.events import TaskEvent
 
 logger = Logger()
 tracer = Tracer()
@@ -44,16 +46,17 @@ clients = LazyClients()
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(execution=event.get("execution_name"))
-    if event.get("action") == VERIFY_TRIGGER:  # the run's first step, before the lock
-        return json_safe(verify_trigger(clients.s3, TriggerSettings.from_env(os.environ), event))
+@event_source(data_class=TaskEvent)
+def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(execution=event.execution_name)
+    if event.action == VERIFY_TRIGGER:  # the run's first step, before the lock
+        return json_safe(verify_trigger(clients.s3, TriggerSettings.from_env(os.environ), event.raw_event))
     check = ChampionCheckSettings.from_env(os.environ)
     if check is not None:
         logger.info(
             "champion checked", extra={"champion": check_champion(clients.sagemaker, clients.iam, check)}
         )
-    result = prepare_training_data(clients.s3, PrepareSettings.from_env(os.environ), event)
+    result = prepare_training_data(clients.s3, PrepareSettings.from_env(os.environ), event.raw_event)
     metrics.add_metric(name="TrainingRows", unit=MetricUnit.Count, value=result["rows"]["train"])
     metrics.add_metric(name="HeldOutRows", unit=MetricUnit.Count, value=result["rows"]["test"])
     metrics.add_metric(name="WindowBatches", unit=MetricUnit.Count, value=result["batches"])

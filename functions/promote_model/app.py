@@ -13,10 +13,12 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.workflow.promote_model.promotion import PromoteSettings, promote_model
+from drift_retrain.workflow.shared.events import TaskEvent
 
 logger = Logger()
 tracer = Tracer()
@@ -30,9 +32,12 @@ clients = LazyClients()
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(execution=event.get("execution_name"))
-    result = promote_model(clients.s3, clients.sagemaker, PromoteSettings.from_env(os.environ), event)
+@event_source(data_class=TaskEvent)
+def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(execution=event.execution_name)
+    result = promote_model(
+        clients.s3, clients.sagemaker, PromoteSettings.from_env(os.environ), event.raw_event
+    )
     metrics.add_metric(name="ModelsPromoted", unit=MetricUnit.Count, value=1)
     cleanup = result.get("cleanup") or {}
     metrics.add_metric(
