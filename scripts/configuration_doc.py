@@ -1,11 +1,12 @@
-"""Write docs/configuration.md from the template's parameters and the drift check's settings.
+"""Write docs/configuration.md from the template's parameters, its functions' shared environment and the
+drift check's settings.
 
     python scripts/configuration_doc.py            # rewrite docs/configuration.md
     python scripts/configuration_doc.py --check    # exit 1 when docs/configuration.md is out of date
 
 A test runs ``--check``, so the page can never drift from ``template.yaml`` (every parameter with its
 default, allowed values and description, grouped as the template's ``Metadata`` ``ParameterGroups``
-group them in the console) or from ``drift_retrain.engine.config`` and ``drift_retrain.engine.read_limits``
+group them in the console; every variable of ``Globals`` with its value and meaning) or from ``drift_retrain.engine.config`` and ``drift_retrain.engine.read_limits``
 (DetectDrift's settings: environment variable, ``check --set`` key, default, accepted values, meaning).
 """
 
@@ -167,6 +168,33 @@ def _settings_rows(template: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: What each variable of the template's ``Globals`` means; a variable added there without one stops the page.
+GLOBAL_VARIABLES = {
+    "DATA_BUCKET": "The stack's data bucket: every function reads and writes there.",
+    "POWERTOOLS_METRICS_NAMESPACE": "CloudWatch namespace of every function's metrics (Powertools Metrics).",
+    "POWERTOOLS_LOG_LEVEL": "Level of the functions' JSON logs (Powertools Logger).",
+    "POWERTOOLS_LOGGER_LOG_EVENT": (
+        "`true` logs each invocation's event (Powertools Logger). Off because an event can carry a failure's "
+        "cause, which may quote cells of your data: turn it on for one function (in its own `Environment`) "
+        "only to debug, on data you may log."
+    ),
+}
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return f"`!Ref {value['Ref']}`"
+    return f"`{value}`"
+
+
+def _global_rows(template: dict[str, Any]) -> list[str]:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    lines = ["| variable | value | meaning |", "|---|---|---|"]
+    for name, value in variables.items():
+        lines.append(f"| `{name}` | {_cell(_value(value))} | {_cell(GLOBAL_VARIABLES[name])} |")
+    return lines
+
+
 def render(template: dict[str, Any]) -> str:
     """The whole page."""
     parameters = template["Parameters"]
@@ -199,6 +227,16 @@ def render(template: dict[str, Any]) -> str:
     if ungrouped:
         lines += ["", "## Other parameters", ""]
         lines += _parameter_rows(ungrouped, parameters)
+    lines += [
+        "",
+        "## Every function's environment",
+        "",
+        "The template's `Globals` set these variables on every function; each function adds",
+        "`POWERTOOLS_SERVICE_NAME` and its own settings. A variable set in a function's `Environment`",
+        "overrides the global one.",
+        "",
+        *_global_rows(template),
+    ]
     lines += [
         "",
         "## DetectDrift's settings",

@@ -11,17 +11,18 @@ output or outputs that do not line up raise ``TransformOutputMissingError`` /
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from drift_retrain.aws.clients import LazyClients
 from drift_retrain.aws.storage import json_safe
 from drift_retrain.workflow.evaluate_candidate.evaluation import EvaluationSettings, evaluate_candidate
+from drift_retrain.workflow.shared.events import TaskEvent
 from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 logger = Logger()
@@ -29,22 +30,20 @@ tracer = Tracer()
 metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"})
 
-
-@cache
-def s3_client() -> Any:
-    """Created on first use (never at import) and reused while the environment stays warm."""
-    return boto3.client("s3")
+#: boto3 clients, created on first use and reused while the execution environment stays warm.
+clients = LazyClients()
 
 
-@logger.inject_lambda_context(clear_state=True)  # event logging: POWERTOOLS_LOGGER_LOG_EVENT (off)
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(execution=event.get("execution_name"))
+@event_source(data_class=TaskEvent)
+def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(execution=event.execution_name)
     bucket = os.environ.get("DATA_BUCKET", "").strip()
     if not bucket:
         raise WorkflowInputError("DATA_BUCKET is not set")
-    result = evaluate_candidate(s3_client(), bucket, EvaluationSettings.from_env(os.environ), event)
+    result = evaluate_candidate(clients.s3, bucket, EvaluationSettings.from_env(os.environ), event.raw_event)
     metrics.add_metadata(key="decision", value=result["decision"])
     metrics.add_metric(
         name="CandidatePromoted" if result["promote"] else "CandidateRejected", unit=MetricUnit.Count, value=1

@@ -9,52 +9,43 @@ the drift engine's ``drift_retrain.aws.notifications.notify``.
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 
+from drift_retrain.aws.clients import LazyClients
 from drift_retrain.aws.notifications import notify
 from drift_retrain.reports.links import link_expiry, report_links
 from drift_retrain.workflow.notify.notification import format_message
+from drift_retrain.workflow.shared.events import NotifyEvent
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"})
 
-
-@cache
-def sns_client() -> Any:
-    """Created on first use (never at import) and reused while the environment stays warm."""
-    return boto3.client("sns")
+#: boto3 clients, created on first use and reused while the execution environment stays warm.
+clients = LazyClients()
 
 
-@cache
-def s3_client() -> Any:
-    """Signs report links (a local computation: no S3 call), with SigV4 so they work in every region."""
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
-
-
-@logger.inject_lambda_context(clear_state=True)  # event logging: POWERTOOLS_LOGGER_LOG_EVENT (off)
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcome = str(event.get("outcome") or "failed")
+@event_source(data_class=NotifyEvent)
+def lambda_handler(event: NotifyEvent, context: LambdaContext) -> dict[str, Any]:
     message = format_message(
-        outcome,
-        event.get("state") or {},
-        execution_arn=event.get("execution_arn"),
+        event.outcome,
+        event.state,
+        execution_arn=event.execution_arn,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         make_links=_link_maker(),
     )
     logger.info("run summary", extra={"outcome": message.outcome, "subject": message.subject})
-    message_id = notify(sns_client(), os.environ.get("TOPIC_ARN"), message.subject, message.body)
+    message_id = notify(clients.sns, os.environ.get("TOPIC_ARN"), message.subject, message.body)
     name = "Retrain" + "".join(
         word.capitalize() for word in message.outcome.split("_")
     )  # RetrainPromotedIncomplete
@@ -67,4 +58,4 @@ def _link_maker() -> Any:
     expiry = link_expiry(os.environ)
     if not expiry:
         return None
-    return lambda bucket, key: report_links(s3_client(), bucket, key, expiry=expiry)
+    return lambda bucket, key: report_links(clients.s3, bucket, key, expiry=expiry)

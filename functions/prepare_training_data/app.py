@@ -14,15 +14,15 @@ state machine catches; nothing is deleted.
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from drift_retrain.aws.clients import LazyClients
 from drift_retrain.aws.storage import json_safe
 from drift_retrain.workflow.prepare_training_data.champion_check import ChampionCheckSettings, check_champion
 from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
@@ -32,36 +32,31 @@ from drift_retrain.workflow.prepare_training_data.trigger import (
     TriggerSettings,
     verify_trigger,
 )
+from drift_retrain.workflow.shared.events import TaskEvent
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"})
 
-
-@cache
-def client(service: str) -> Any:
-    """Created on first use (never at import) and reused while the environment stays warm."""
-    return boto3.client(service)
+#: boto3 clients, created on first use and reused while the execution environment stays warm.
+clients = LazyClients()
 
 
-def s3_client() -> Any:
-    return client("s3")
-
-
-@logger.inject_lambda_context(clear_state=True)  # event logging: POWERTOOLS_LOGGER_LOG_EVENT (off)
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(execution=event.get("execution_name"))
-    if event.get("action") == VERIFY_TRIGGER:  # the run's first step, before the lock
-        return json_safe(verify_trigger(s3_client(), TriggerSettings.from_env(os.environ), event))
+@event_source(data_class=TaskEvent)
+def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(execution=event.execution_name)
+    if event.action == VERIFY_TRIGGER:  # the run's first step, before the lock
+        return json_safe(verify_trigger(clients.s3, TriggerSettings.from_env(os.environ), event.raw_event))
     check = ChampionCheckSettings.from_env(os.environ)
     if check is not None:
         logger.info(
-            "champion checked", extra={"champion": check_champion(client("sagemaker"), client("iam"), check)}
+            "champion checked", extra={"champion": check_champion(clients.sagemaker, clients.iam, check)}
         )
-    result = prepare_training_data(s3_client(), PrepareSettings.from_env(os.environ), event)
+    result = prepare_training_data(clients.s3, PrepareSettings.from_env(os.environ), event.raw_event)
     metrics.add_metric(name="TrainingRows", unit=MetricUnit.Count, value=result["rows"]["train"])
     metrics.add_metric(name="HeldOutRows", unit=MetricUnit.Count, value=result["rows"]["test"])
     metrics.add_metric(name="WindowBatches", unit=MetricUnit.Count, value=result["batches"])

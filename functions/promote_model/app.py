@@ -8,36 +8,36 @@ Called by the state machine once the endpoint is InService on the candidate's co
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from drift_retrain.aws.clients import LazyClients
 from drift_retrain.workflow.promote_model.promotion import PromoteSettings, promote_model
+from drift_retrain.workflow.shared.events import TaskEvent
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"drift_retrain"})
 
-
-@cache
-def clients() -> tuple[Any, Any]:
-    """S3 and SageMaker clients, created on first use (never at import)."""
-    return boto3.client("s3"), boto3.client("sagemaker")
+#: boto3 clients, created on first use and reused while the execution environment stays warm.
+clients = LazyClients()
 
 
-@logger.inject_lambda_context(clear_state=True)  # event logging: POWERTOOLS_LOGGER_LOG_EVENT (off)
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(execution=event.get("execution_name"))
-    s3, sagemaker = clients()
-    result = promote_model(s3, sagemaker, PromoteSettings.from_env(os.environ), event)
+@event_source(data_class=TaskEvent)
+def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(execution=event.execution_name)
+    result = promote_model(
+        clients.s3, clients.sagemaker, PromoteSettings.from_env(os.environ), event.raw_event
+    )
     metrics.add_metric(name="ModelsPromoted", unit=MetricUnit.Count, value=1)
     cleanup = result.get("cleanup") or {}
     metrics.add_metric(

@@ -19,6 +19,8 @@ from typing import Any
 import boto3
 import pandas as pd
 import pytest
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics.provider import cold_start
 from functional_support import (
     ACCOUNT,
     BASELINE_ERROR_RATE,
@@ -37,6 +39,17 @@ from functional_support import (
     queue_results,
 )
 from moto import mock_aws
+
+
+@pytest.fixture(autouse=True)
+def reset_metric_set() -> Iterator[None]:
+    """Every test starts with no metrics, no default dimensions and a cold start, as Powertools' testing
+    docs reset them: Metrics keeps them per process, across instances and handler modules."""
+    metrics = Metrics()
+    metrics.clear_metrics()
+    cold_start.is_cold_start = True
+    metrics.clear_default_dimensions()
+    yield
 
 
 @pytest.fixture
@@ -279,7 +292,7 @@ class DetectDrift:
     @property
     def module(self) -> Any:
         if self._module is None:
-            from drift_retrain.detect import LazyClients
+            from drift_retrain.aws.clients import LazyClients
 
             spec = importlib.util.spec_from_file_location("detect_drift_app_under_test", HANDLER_PATH)
             assert spec and spec.loader
@@ -323,5 +336,3 @@ def detect_drift(
         package_logger.handlers[:] = saved[0]
         package_logger.propagate = saved[1]
         package_logger.setLevel(saved[2])
-        if lambda_function._module is not None:
-            lambda_function._module.metrics.clear_metrics()

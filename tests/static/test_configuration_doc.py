@@ -43,3 +43,12 @@ def test_every_detect_drift_setting_is_listed():
     text = script.render(script.load_template())
     for env in [*script.drift_config.ENV_NAMES.values(), *script.read_limits.ENV_NAMES.values()]:
         assert f"| `{env}` |" in text, env
+
+
+def test_every_global_variable_is_listed_with_its_value():
+    script = _script()
+    template = script.load_template()
+    text = script.render(template)
+    for name in template["Globals"]["Function"]["Environment"]["Variables"]:
+        assert f"| `{name}` |" in text, name
+    assert "| `POWERTOOLS_LOGGER_LOG_EVENT` | `false` |" in text

@@ -7,8 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes import S3EventBridgeNotificationEvent
 
-from drift_retrain.detect.events import EventShapeError, ObjectCreated, objects_created
+from drift_retrain.detect.events import (
+    EventShapeError,
+    ObjectCreated,
+    for_each_object_created,
+    is_scheduled_event,
+    objects_created,
+)
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -63,3 +70,38 @@ def test_any_other_shape_is_a_clear_error_naming_the_expected_shapes(event, word
         objects_created(event)
     assert words in str(raised.value)
     assert '"detail-type": "Object Created"' in str(raised.value)
+
+
+def test_the_handlers_data_class_reads_as_its_event_with_the_key_as_sent():
+    event = json.loads((EVENTS / "detect_drift_object_created.json").read_text())
+    event["detail"]["object"]["key"] = "incoming/May+batch%3D1.csv"
+    [created] = objects_created(S3EventBridgeNotificationEvent(event))
+    assert created.key == "incoming/May+batch%3D1.csv"
+    with pytest.raises(EventShapeError, match="expects a JSON object"):
+        objects_created(S3EventBridgeNotificationEvent([]))
+
+
+def test_only_a_schedule_rules_event_is_a_tick():
+    tick = json.loads((EVENTS / "monitor_capture_tick.json").read_text())
+    created = json.loads((EVENTS / "detect_drift_object_created.json").read_text())
+    assert is_scheduled_event(S3EventBridgeNotificationEvent(tick)) and is_scheduled_event(tick)
+    assert not is_scheduled_event(S3EventBridgeNotificationEvent(created))
+    assert not is_scheduled_event(S3EventBridgeNotificationEvent([]))
+
+
+def test_one_objects_response_is_returned_as_is_and_several_as_records():
+    def handle(created):
+        return {"key": created.key}
+
+    one = json.loads((EVENTS / "detect_drift_object_created.json").read_text())
+    assert for_each_object_created(S3EventBridgeNotificationEvent(one), handle) == {
+        "key": "incoming/batch-2024-05-14.csv"
+    }
+    two = notification("incoming/a.csv")
+    two["Records"] += notification("incoming/b.csv")["Records"]
+    assert for_each_object_created(two, handle) == {
+        "status": "records",
+        "outcomes": [{"key": "incoming/a.csv"}, {"key": "incoming/b.csv"}],
+    }
+    deleted = notification("incoming/a.csv", event_name="ObjectRemoved:Delete")
+    assert for_each_object_created(deleted, handle) == {"status": "records", "outcomes": []}

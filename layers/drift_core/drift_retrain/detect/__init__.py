@@ -1,12 +1,11 @@
 """DetectDrift: check each batch landing under ``incoming/`` and start a retrain when accuracy was lost.
 
 ``service.process_object`` is the whole of it (the handler only parses the event); ``context`` holds its
-settings, clients and outcome, ``messages`` the notification text, ``telemetry`` the metrics.
+settings and outcome, ``messages`` the notification text, ``telemetry`` the metrics.
 """
 
 from drift_retrain.detect.context import (
     DetectSettings,
-    LazyClients,
     Outcome,
     Status,
     retrain_input,
@@ -17,7 +16,6 @@ from drift_retrain.detect.telemetry import record_metrics
 
 __all__ = [
     "DetectSettings",
-    "LazyClients",
     "Outcome",
     "Status",
     "process_object",

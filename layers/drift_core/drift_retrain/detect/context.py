@@ -1,8 +1,8 @@
-"""DetectDrift's settings, clients and outcome: what ``service.process_object`` works with and returns."""
+"""DetectDrift's settings and outcome: what ``service.process_object`` works with and returns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,7 @@ from drift_retrain.engine.policy import PERFORMANCE
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, DRIFT_REPORTS_PREFIX
 
-__all__ = ["DetectSettings", "LazyClients", "Outcome", "Status", "retrain_input", "retrain_record"]
+__all__ = ["DetectSettings", "Outcome", "Status", "retrain_input", "retrain_record"]
 
 
 class Status:
@@ -62,53 +62,6 @@ class DetectSettings:
             drift=DriftConfig.from_env(environ),
             limits=ReadLimits.from_env(environ),
         )
-
-
-def _default_client(service: str) -> Any:
-    """A boto3 client; S3's signs with SigV4, so its pre-signed report links work in every region."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(service, config=Config(signature_version="s3v4") if service == "s3" else None)
-
-
-class LazyClients:
-    """boto3 clients created on first use (never at import), shared across warm invocations.
-
-    Parameters
-    ----------
-    factory : callable, optional
-        ``factory(service_name)`` returns a client; default ``boto3.client`` (S3 with SigV4).
-    """
-
-    def __init__(self, factory: Callable[[str], Any] | None = None) -> None:
-        self._factory = factory
-        self._clients: dict[str, Any] = {}
-
-    def _get(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = (self._factory or _default_client)(service)
-        return self._clients[service]
-
-    @property
-    def s3(self) -> Any:
-        return self._get("s3")
-
-    @property
-    def stepfunctions(self) -> Any:
-        return self._get("stepfunctions")
-
-    @property
-    def sns(self) -> Any:
-        return self._get("sns")
-
-    @property
-    def sagemaker_runtime(self) -> Any:
-        return self._get("sagemaker-runtime")
-
-    @property
-    def sagemaker(self) -> Any:
-        return self._get("sagemaker")
 
 
 @dataclass

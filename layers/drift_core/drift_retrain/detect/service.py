@@ -240,7 +240,7 @@ def process_object(
 
     Parameters
     ----------
-    clients : LazyClients or any object with ``s3``, ``stepfunctions``, ``sns``, ``sagemaker_runtime``
+    clients : aws.clients.LazyClients or any object with ``s3``, ``stepfunctions``, ``sns``, ``sagemaker_runtime``
         and ``sagemaker`` attributes holding boto3 clients.
     settings : DetectSettings
         Locations and the drift configuration.

@@ -197,7 +197,7 @@ def process_object(
 
     Parameters
     ----------
-    clients : LazyClients or any object with ``s3`` and ``sagemaker`` boto3 clients.
+    clients : aws.clients.LazyClients or any object with ``s3`` and ``sagemaker`` boto3 clients.
     """
     now = now or datetime.now(UTC)
     etag = (etag or "").strip('"') or None
