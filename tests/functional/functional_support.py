@@ -124,8 +124,9 @@ def list_keys(clients, bucket: str, prefix: str) -> list[str]:
 
 
 class AtomicPuts:
-    """PutObject's condition check and write made one step, as S3 makes them (moto checks, then stores,
-    unlocked); reads and listings stay concurrent, so writers still race and losers still retry."""
+    """PutObject's condition check and write made one step, as S3 makes them: moto checks ``If-Match`` or
+    ``If-None-Match`` and then stores, unlocked, so two threads could both pass the check (a moto race,
+    seen 1 run in 6); reads and listings stay concurrent, so writers still race and losers still retry."""
 
     def __init__(self, s3: Any) -> None:
         self._s3 = s3

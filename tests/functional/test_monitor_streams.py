@@ -56,6 +56,12 @@ def _deliver(monitor, settings: MonitorSettings, event: dict[str, Any], now: dat
     return process_object(monitor, settings, now=now, **event)
 
 
+def _send(monitor, settings: MonitorSettings, name: str, frame: pd.DataFrame):
+    """Upload ``frame`` as the CSV object ``<SOURCE><name>`` and deliver its event."""
+    event = _upload(monitor.s3, str(settings.data_bucket), f"{SOURCE}{name}", frame_to_csv_bytes(frame))
+    return _deliver(monitor, settings, event)
+
+
 def _parquet(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     fastparquet.write(buffer, frame)
@@ -99,15 +105,9 @@ def test_small_objects_in_any_format_fill_one_window_written_once_as_a_batch(
 
 def test_unlabelled_and_labelled_objects_share_a_window(monitor, bucket, make_frame_fn, baseline_profile):
     settings = _settings(bucket, rows=200)
-    _deliver(
-        monitor,
-        settings,
-        _upload(monitor.s3, bucket, f"{SOURCE}a.csv", frame_to_csv_bytes(make_frame_fn(100, seed=1))),
-    )
+    _send(monitor, settings, "a.csv", make_frame_fn(100, seed=1))
     unlabelled = make_frame_fn(100, seed=2).drop(columns=[LABEL])
-    last = _deliver(
-        monitor, settings, _upload(monitor.s3, bucket, f"{SOURCE}b.csv", frame_to_csv_bytes(unlabelled))
-    )
+    last = _send(monitor, settings, "b.csv", unlabelled)
     assert last.batches_written == [BATCH]
     batch = _batch(monitor, bucket, BATCH, baseline_profile)
     assert len(batch) == 200 and int(batch[LABEL].notna().sum()) == 100
@@ -118,11 +118,7 @@ def test_a_quiet_stream_closes_after_the_window_minutes_with_enough_rows(
 ):
     settings = _settings(bucket)
     start = datetime.now(UTC)
-    _deliver(
-        monitor,
-        settings,
-        _upload(monitor.s3, bucket, f"{SOURCE}a.csv", frame_to_csv_bytes(make_frame_fn(60, seed=1))),
-    )
+    _send(monitor, settings, "a.csv", make_frame_fn(60, seed=1))
     assert tick(monitor, settings, now=start + timedelta(minutes=10)).batches_written == []
     closed = tick(monitor, settings, now=start + timedelta(minutes=31))
     assert closed.batches_written == [BATCH] and len(_batch(monitor, bucket, BATCH, baseline_profile)) == 60
@@ -133,17 +129,9 @@ def test_a_quiet_stream_closes_after_the_window_minutes_with_enough_rows(
 def test_a_quiet_stream_below_the_minimum_rows_waits_for_more(monitor, bucket, make_frame_fn):
     settings = _settings(bucket)
     start = datetime.now(UTC)
-    _deliver(
-        monitor,
-        settings,
-        _upload(monitor.s3, bucket, f"{SOURCE}a.csv", frame_to_csv_bytes(make_frame_fn(40, seed=1))),
-    )
+    _send(monitor, settings, "a.csv", make_frame_fn(40, seed=1))
     assert tick(monitor, settings, now=start + timedelta(hours=5)).batches_written == []
-    _deliver(
-        monitor,
-        settings,
-        _upload(monitor.s3, bucket, f"{SOURCE}b.csv", frame_to_csv_bytes(make_frame_fn(20, seed=2))),
-    )
+    _send(monitor, settings, "b.csv", make_frame_fn(20, seed=2))
     assert tick(monitor, settings, now=start + timedelta(hours=5)).batches_written == [BATCH]
 
 
@@ -239,11 +227,7 @@ def test_a_bad_object_is_quarantined_with_its_reason_and_counts_no_rows(
     monitor, bucket, make_frame_fn, baseline_profile
 ):
     settings = _settings(bucket)
-    good = _deliver(
-        monitor,
-        settings,
-        _upload(monitor.s3, bucket, f"{SOURCE}good.csv", frame_to_csv_bytes(make_frame_fn(200, seed=1))),
-    )
+    good = _send(monitor, settings, "good.csv", make_frame_fn(200, seed=1))
     missing = frame_to_csv_bytes(make_frame_fn(200, seed=2).drop(columns=["tenure"]))
     bad_key = f"{SOURCE}bad.csv"
     bad = _deliver(monitor, settings, _upload(monitor.s3, bucket, bad_key, missing))
@@ -277,9 +261,7 @@ def test_detect_drift_checks_the_window_as_one_batch(monitor, bucket, make_frame
     settings = _settings(bucket, rows=600)
     for i in range(3):
         frame = make_frame_fn(200, seed=10 + i)
-        _deliver(
-            monitor, settings, _upload(monitor.s3, bucket, f"{SOURCE}{i}.csv", frame_to_csv_bytes(frame))
-        )
+        _send(monitor, settings, f"{i}.csv", frame)
     head = monitor.s3.head_object(Bucket=bucket, Key=BATCH)
     event = object_created_event(
         bucket, BATCH, version_id=head.get("VersionId"), etag=head["ETag"], size=head["ContentLength"]
