@@ -6,6 +6,7 @@ Named uniquely (not ``helpers``) because pytest's default import mode puts each 
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,20 @@ def list_executions(clients, state_machine_arn: str) -> list[dict]:
 def list_keys(clients, bucket: str, prefix: str) -> list[str]:
     listing = clients.s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
     return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+class AtomicPuts:
+    """PutObject's condition check and write made one step, as S3 makes them: moto checks ``If-Match`` or
+    ``If-None-Match`` and then stores, unlocked, so two threads could both pass the check (a moto race,
+    seen 1 run in 6); reads and listings stay concurrent, so writers still race and losers still retry."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+        self._lock = threading.Lock()
+
+    def put_object(self, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._s3.put_object(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
-from functional_support import LABEL, PROFILE_KEY, frame_to_csv_bytes
+from functional_support import LABEL, PROFILE_KEY, AtomicPuts, frame_to_csv_bytes
 
 from drift_retrain.aws.ab_record import read_record, update_record, write_record
 from drift_retrain.detect.context import DetectSettings
@@ -176,29 +176,12 @@ def test_a_failing_champion_variant_hands_the_test_to_the_candidate(ab, bucket, 
     assert ab.stepfunctions.calls[-1][0] == "success"
 
 
-class _AtomicPuts:
-    """The S3 client with PutObject's condition check and write made one step, as S3 makes them. moto
-    checks ``If-Match`` and then stores, unlocked, so two threads could both pass the check (a moto race,
-    seen 1 run in 6); reads stay concurrent, so the writers still race and the losers still retry."""
-
-    def __init__(self, s3: Any) -> None:
-        self._s3 = s3
-        self._lock = threading.Lock()
-
-    def put_object(self, **kwargs: Any) -> Any:
-        with self._lock:
-            return self._s3.put_object(**kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._s3, name)
-
-
 def test_concurrent_batches_lose_no_evidence(ab, bucket, clients):
     """Eight writers add a batch each at once: the If-Match write makes the losers re-read and retry."""
     from drift_retrain.engine.ab_evidence import add_batch
     from drift_retrain.engine.stats.sequential import paired_losses
 
-    s3 = _AtomicPuts(clients.s3)
+    s3 = AtomicPuts(clients.s3)
 
     def add(index: int) -> None:
         losses = paired_losses(np.zeros(10), np.zeros(10))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from functional_support import frame_to_csv_bytes, list_keys
+from functional_support import AtomicPuts, frame_to_csv_bytes, list_keys
 
 from drift_retrain.monitor.keys import Stream, part_key, window_key
 from drift_retrain.monitor.store import close_stream, listed_parts, materialise_windows, read_ledger
@@ -16,22 +15,6 @@ from drift_retrain.monitor.windows import WindowRules
 
 STREAM = Stream("churn-champion", "AllTraffic")
 RULES = WindowRules(window_rows=300, window_minutes=30, min_rows=50)
-
-
-class AtomicPuts:
-    """PutObject's condition check and write made one step, as S3 makes them (moto checks, then stores,
-    unlocked); reads and listings stay concurrent, so writers still race and losers still retry."""
-
-    def __init__(self, s3: Any) -> None:
-        self._s3 = s3
-        self._lock = threading.Lock()
-
-    def put_object(self, **kwargs: Any) -> Any:
-        with self._lock:
-            return self._s3.put_object(**kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._s3, name)
 
 
 def _put_part(s3: Any, bucket: str, name: str, frame) -> None:

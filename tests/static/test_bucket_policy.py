@@ -27,7 +27,12 @@ PROTECTED = {
     "monitor/": "monitor/window.json",
 }
 #: Where producers write (docs/deployment.md): never denied by the bucket policy.
-PRODUCER_PREFIXES = ("incoming/x.csv", "capture/x.jsonl", "ground-truth/x.csv")
+PRODUCER_PREFIXES = (
+    "incoming/x.csv",
+    "incoming-stream/clicks/x.jsonl",
+    "capture/x.jsonl",
+    "ground-truth/x.csv",
+)
 WRITES = ("s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
 PRODUCER = f"arn:aws:iam::{ACCOUNT}:role/data-producer"
 ADMIN = f"arn:aws:iam::{ACCOUNT}:user/admin"

@@ -95,6 +95,39 @@ def test_window_keys_round_trip():
 
 
 @pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("incoming-stream/clicks/2026/12/05/09/firehose-1-2026-12-05-09-00-00-abc", "clicks"),
+        ("incoming-stream/clicks/a.parquet", "clicks"),
+        ("incoming-stream/a.csv", None),  # no <name>/ folder
+        ("incoming-stream/_x/a.csv", None),  # not a name
+        ("incoming-stream/clicks/", None),  # a folder placeholder, no file
+        ("incoming/clicks/a.csv", None),
+    ],
+)
+def test_data_streams_are_named_by_their_folder(key, name):
+    stream = Stream.from_stream_key(key)
+    assert (stream and stream.name) == name
+    if name:
+        assert stream == Stream.data(name) and stream.is_data
+        assert stream.source_prefix() == f"incoming-stream/{name}/"
+
+
+def test_a_data_stream_shares_the_capture_streams_parts_and_ledgers_but_writes_its_windows_to_incoming():
+    stream = Stream.data("clicks")
+    assert stream.parts_prefix() == "monitor/parts/_incoming-stream/clicks/"
+    assert stream.ledger_key() == "monitor/streams/_incoming-stream/clicks.json"
+    assert window_key(stream, "w000002") == "incoming/stream-clicks/w000002.csv"
+    assert parse_window_key(window_key(stream, "w000002")) is None
+    assert not Stream("ep", "AllTraffic").is_data
+    assert Stream.from_capture_key("capture/ep/AllTraffic/2026/12/05/09/a.jsonl") == Stream(
+        "ep", "AllTraffic"
+    )
+    ledger, closed = close_windows(new_ledger(stream), _parts(600, 600), RULES, T0)
+    assert [w["id"] for w in closed] == ["w000001"] and ledger["stream"]["data_stream"] == "clicks"
+
+
+@pytest.mark.parametrize(
     ("labelled", "rows", "previous", "expected"),
     [
         (499, 2000, {}, False),  # below MIN_LABELLED_ROWS

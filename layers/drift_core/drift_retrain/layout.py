@@ -26,6 +26,7 @@ __all__ = [
     "QUARANTINE_PREFIX",
     "RECOVERY_PREFIX",
     "SEED_PREFIX",
+    "STREAM_PREFIX",
     "drift_report_key",
     "evaluation_report_key",
     "quarantine_copy_key",
@@ -60,6 +61,9 @@ AB_RECORD_KEY = "ab/current.json"
 CAPTURE_PREFIX = "capture/"
 #: Ground-truth labels as Model Monitor reads them: ``ground-truth/yyyy/mm/dd/hh/<file>.jsonl``.
 GROUND_TRUTH_PREFIX = "ground-truth/"
+#: Small objects of a data stream (Firehose-style): ``incoming-stream/<stream>/.../<file>``. The capture
+#: monitor accumulates them into windows, each written once as a batch under ``incoming/stream-<stream>/``.
+STREAM_PREFIX = "incoming-stream/"
 #: The ``InferenceId`` prefix of the service's own requests to the endpoint (DetectDrift scoring a batch's
 #: labelled rows, the A/B look): Data Capture records them like any other, and the monitor leaves them out,
 #: or every labelled batch would come back as served traffic.

@@ -8,13 +8,20 @@ key                                             what
 ==============================================  ===============================================================
 ``capture/<endpoint>/<variant>/yyyy/mm/dd/hh/``  Data Capture files (written by SageMaker)
 ``ground-truth/yyyy/mm/dd/hh/``                  ground-truth files (written by the team's labelling)
+``incoming-stream/<name>/...``                   a data stream's small objects (Firehose-style rows)
 ``monitor/parts/<endpoint>/<variant>/<part>``    one capture object's good rows, written once (``If-None-Match``)
 ``monitor/labels/<part>``                        one ground-truth object's labels, written once
 ``monitor/streams/<endpoint>/<variant>.json``    the stream's ledger: which parts each window took
 ``monitor/models/<endpoint>.json``               the endpoint-config history (which model served when)
 ``monitor/windows/<endpoint>/<variant>/<w>.csv``  a closed window, unlabelled (DetectDrift: alerts only)
 ``monitor/labelled/<endpoint>/<variant>/...``    a window's joined rows, ``<w>-r<rev>.csv`` (checked, trained on)
+``incoming/stream-<name>/<w>.csv``               a data stream's closed window: an ordinary batch
 ==============================================  ===============================================================
+
+A data stream is windowed by the same parts, ledger and rules as a capture stream: it is the stream
+``_incoming-stream/<name>`` (:data:`DATA_STREAMS` in the endpoint's place; no SageMaker endpoint name can
+start with ``_``), so its parts and ledger sit under ``monitor/parts/`` and ``monitor/streams/`` beside
+the capture streams'. Only its window's key differs: ``incoming/``, where DetectDrift checks any batch.
 """
 
 from __future__ import annotations
@@ -23,10 +30,17 @@ import re
 from dataclasses import dataclass
 
 from drift_retrain.aws import naming
-from drift_retrain.layout import CAPTURE_PREFIX, GROUND_TRUTH_PREFIX, MONITOR_PREFIX
+from drift_retrain.layout import (
+    CAPTURE_PREFIX,
+    GROUND_TRUTH_PREFIX,
+    INCOMING_PREFIX,
+    MONITOR_PREFIX,
+    STREAM_PREFIX,
+)
 
 __all__ = [
     "CAPTURE_PREFIX",
+    "DATA_STREAMS",
     "GROUND_TRUTH_PREFIX",
     "LABELLED_PREFIX",
     "LABELS_PREFIX",
@@ -34,6 +48,8 @@ __all__ = [
     "MONITOR_PREFIX",
     "PARTS_PREFIX",
     "STREAMS_PREFIX",
+    "STREAM_BATCH_PREFIX",
+    "STREAM_PREFIX",
     "WINDOWS_PREFIX",
     "LabelledKey",
     "PartKey",
@@ -54,6 +70,12 @@ STREAMS_PREFIX = "monitor/streams/"
 MODELS_PREFIX = "monitor/models/"
 WINDOWS_PREFIX = "monitor/windows/"
 LABELLED_PREFIX = "monitor/labelled/"
+#: The endpoint segment of every data stream (``incoming-stream/<name>/``): never a SageMaker endpoint name.
+DATA_STREAMS = "_incoming-stream"
+#: Where a data stream's closed windows go: ``incoming/stream-<name>/<w>.csv``, ordinary batches.
+STREAM_BATCH_PREFIX = f"{INCOMING_PREFIX}stream-"
+#: A data stream's name: its folder under ``incoming-stream/`` (it names a folder under ``incoming/``).
+_STREAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 #: The model that served a captured row (the monitor's own column, next to the capture contract's).
 MODEL_COLUMN = "_capture_model"
 
@@ -63,14 +85,44 @@ _LABELLED = re.compile(r"^(?P<window>w\d+)-r(?P<revision>\d+)\.csv$")
 
 @dataclass(frozen=True, order=True)
 class Stream:
-    """One endpoint variant's capture stream (its rows are windowed apart from every other variant's)."""
+    """One endpoint variant's capture stream (its rows are windowed apart from every other variant's),
+    or one data stream (:meth:`data`: ``incoming-stream/<name>/``, windowed by the same ledger)."""
 
     endpoint: str
     variant: str
 
+    @classmethod
+    def data(cls, name: str) -> Stream:
+        """The data stream ``incoming-stream/<name>/``."""
+        return cls(DATA_STREAMS, name)
+
+    @property
+    def is_data(self) -> bool:
+        return self.endpoint == DATA_STREAMS
+
+    @property
+    def name(self) -> str:
+        """A data stream's name (a capture stream's ``<endpoint>/<variant>``)."""
+        return self.variant if self.is_data else self.path
+
     @property
     def path(self) -> str:
         return f"{self.endpoint}/{self.variant}"
+
+    @classmethod
+    def from_stream_key(cls, key: str) -> Stream | None:
+        """``incoming-stream/<name>/.../<file>`` -> its data stream; ``None`` for a key with no valid
+        ``<name>/`` folder (the object is quarantined: ``stream_name``) or outside ``incoming-stream/``."""
+        if not key.startswith(STREAM_PREFIX):
+            return None
+        parts = key[len(STREAM_PREFIX) :].split("/")
+        if len(parts) < 2 or not parts[-1] or not _STREAM_NAME.match(parts[0]):
+            return None
+        return cls.data(parts[0])
+
+    def source_prefix(self) -> str:
+        """Where this stream's source objects are: the part names are their keys below it."""
+        return f"{STREAM_PREFIX}{self.name}/" if self.is_data else f"{CAPTURE_PREFIX}{self.path}/"
 
     @classmethod
     def from_capture_key(cls, key: str) -> Stream | None:
@@ -139,6 +191,10 @@ def window_id(number: int) -> str:
 
 
 def window_key(stream: Stream, window: str) -> str:
+    """A closed window's batch: ``monitor/windows/...`` for a capture stream (DetectDrift: alerts only),
+    ``incoming/stream-<name>/<w>.csv`` for a data stream (checked as any batch)."""
+    if stream.is_data:
+        return f"{STREAM_BATCH_PREFIX}{stream.name}/{window}.csv"
     return f"{WINDOWS_PREFIX}{stream.path}/{window}.csv"
 
 

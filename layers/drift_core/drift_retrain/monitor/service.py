@@ -10,6 +10,12 @@ writes (``monitor/windows/`` unlabelled: alerts only; ``monitor/labelled/``: lik
   every stream's closed windows are joined again.
 - a tick (the schedule rule, every ``MonitorWindowMinutes``): every stream closes the windows that have
   gone quiet, and the joins run again.
+- ``incoming-stream/<name>/...`` (a data stream's small objects, Firehose-style): the object is read by the
+  batch reader (CSV, JSON Lines or Parquet, against the profile's schema) and its rows become one part of
+  the data stream ``name``; its windows close by the same rules and ledger, and each is written once as
+  an ordinary batch, ``incoming/stream-<name>/<w>.csv``, which DetectDrift checks like any other (one
+  report, one decision, at most one retrain per window). An object the reader refuses, or one with no
+  ``<name>/`` folder, is quarantined whole with its reason; none of its rows counts.
 
 Each step is idempotent (:mod:`.store`): a redelivery, a retried invocation or two racing ones add nothing
 twice and lose nothing. Transient AWS failures raise (Lambda retries, then the failure queue).
@@ -33,10 +39,12 @@ from drift_retrain.monitor.keys import (
     CAPTURE_PREFIX,
     GROUND_TRUTH_PREFIX,
     MODEL_COLUMN,
+    STREAM_PREFIX,
     Stream,
     labels_key,
     object_part_name,
     part_key,
+    window_key,
 )
 from drift_retrain.monitor.labels import join_stream, read_truth
 from drift_retrain.monitor.models import attribute_models, record_serving_config
@@ -62,6 +70,8 @@ class MonitorOutcome:
     quarantine_key: str | None = None
     windows_closed: list[str] = field(default_factory=list)
     labelled_written: list[str] = field(default_factory=list)
+    #: Data streams' windows this call wrote as batches (``incoming/stream-<name>/<w>.csv``).
+    batches_written: list[str] = field(default_factory=list)
 
     def to_response(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -158,6 +168,36 @@ def _ingest_truth(
     return outcome
 
 
+def _ingest_stream(
+    clients: Any, settings: MonitorSettings, ref: ObjectRef, stream: Stream, profile: BaselineProfile
+) -> MonitorOutcome:
+    """One data-stream object's rows (read as a batch is: any format, the profile's schema) as one part.
+
+    Raises ``InvalidBatchError`` for an object the reader refuses (quarantined whole by the caller)."""
+    from drift_retrain.engine.batch_reader import read_batch
+
+    name = object_part_name(ref.key, ref.etag, stream.source_prefix())
+    outcome = MonitorOutcome(status="stream", key=ref.key)
+    if find_part(clients.s3, ref.bucket, f"{stream.parts_prefix()}{name}.r") is not None:
+        outcome.duplicate, outcome.message = True, "stream object already ingested"
+        return outcome
+    settings.limits.check_object_size(ref.size)
+    body = storage.read_object(clients.s3, ref.bucket, ref.key, ref.version_id)
+    batch = read_batch(body, name=ref.key, schema=profile.schema, limits=settings.limits)
+    schema = profile.schema
+    columns = [*schema.feature_names, *([schema.label] if schema.label in batch.frame.columns else [])]
+    frame = batch.frame[columns]
+    outcome.records, outcome.rows = batch.rows_read, len(frame)
+    # Rows the reader sets aside (a class the model never saw) are left out, as in any batch, and counted.
+    outcome.bad_records = {code: int(info.get("rows") or 0) for code, info in batch.set_aside.items()}
+    written = storage.put_new(
+        clients.s3, ref.bucket, part_key(stream, name, len(frame)), write_frame(frame), "text/csv"
+    )
+    outcome.duplicate = not written
+    outcome.message = f"{len(frame)} rows for data stream {stream.name}"
+    return outcome
+
+
 def _advance(
     clients: Any,
     settings: MonitorSettings,
@@ -173,7 +213,10 @@ def _advance(
     for stream in targets:
         ledger, closed = close_stream(clients.s3, bucket, stream, settings.rules, now)
         outcome.windows_closed += [f"{stream.path}/{w['id']}" for w in closed]
-        materialise_windows(clients.s3, bucket, stream, ledger, profile.schema)
+        written = materialise_windows(clients.s3, bucket, stream, ledger, profile.schema)
+        if stream.is_data:  # its batch is checked as any incoming/ batch; no ground truth joins it
+            outcome.batches_written += [window_key(stream, w) for w in written]
+            continue
         ledger = read_ledger(clients.s3, bucket, stream)
         if not truth_read:
             truth, truth_read = read_truth(clients.s3, bucket, profile), True
@@ -193,7 +236,7 @@ def process_object(
     size: int | None = None,
     now: datetime | None = None,
 ) -> MonitorOutcome:
-    """Ingest one capture or ground-truth object, then close, write and join what is due.
+    """Ingest one capture, ground-truth or data-stream object, then close, write and join what is due.
 
     Parameters
     ----------
@@ -203,9 +246,13 @@ def process_object(
     etag = (etag or "").strip('"') or None
     if settings.data_bucket and bucket != settings.data_bucket:
         return MonitorOutcome(status="ignored", message=f"bucket {bucket} is not the data bucket", key=key)
-    stream = Stream.from_capture_key(key)
-    if stream is None and not (key.startswith(GROUND_TRUTH_PREFIX) and not key.endswith("/")):
-        return MonitorOutcome(status="ignored", message=f"{key} is no capture or ground-truth file", key=key)
+    stream = Stream.from_capture_key(key) or Stream.from_stream_key(key)
+    unnamed = stream is None and key.startswith(STREAM_PREFIX)  # quarantined below: no stream to join
+    known = stream is not None or unnamed or key.startswith(GROUND_TRUTH_PREFIX)
+    if not known or key.endswith("/"):
+        return MonitorOutcome(
+            status="ignored", message=f"{key} is no capture, ground-truth or data-stream file", key=key
+        )
     key = resolve_event_key(clients.s3, bucket, key, version_id)
     if etag is None:
         revision = storage.current_revision(clients.s3, bucket, key)
@@ -221,17 +268,33 @@ def process_object(
             status="no_profile", message="no baseline profile: promote a model first", key=key
         )
     try:
-        if stream is not None:
+        if unnamed:
+            raise InvalidBatchError(
+                "stream_name",
+                f"{key} is not in a data stream's folder: write it under incoming-stream/<name>/ "
+                "(a name of letters, digits, '.', '_' or '-', starting with a letter or digit)",
+            )
+        if stream is not None and stream.is_data:
+            outcome = _ingest_stream(clients, settings, ref, stream, profile)
+        elif stream is not None:
             outcome = _ingest_capture(clients, settings, ref, stream, profile)
         else:
             outcome = _ingest_truth(clients, settings, ref, profile)
     except ObjectNotFoundError as error:
         return MonitorOutcome(status="object_gone", message=str(error), key=key)
-    except InvalidBatchError as error:  # too large to read: kept whole, with its reason
+    except (
+        InvalidBatchError
+    ) as error:  # too large or (a data stream's) unreadable: kept whole, with its reason
         from drift_retrain.aws.objects import quarantine_object
 
         record = quarantine_object(clients.s3, ref, reason=str(error), code=error.code, batch_id=ref.key)
-        return MonitorOutcome(status="invalid", message=str(error), key=key, quarantine_key=record.copy_key)
+        return MonitorOutcome(
+            status="invalid",
+            message=str(error),
+            key=key,
+            bad_records={error.code: 1},
+            quarantine_key=record.copy_key,
+        )
     targets = [stream] if stream is not None else streams(clients.s3, bucket)
     _advance(clients, settings, bucket, profile, targets, outcome, now)
     return outcome

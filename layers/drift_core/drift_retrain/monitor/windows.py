@@ -1,6 +1,7 @@
 """When a stream's open rows become a window: pure rules on the listed parts and the ledger.
 
-A window takes whole parts (one part is one capture file), oldest first, and closes
+A window takes whole parts (one part is one capture file, or one object of a data stream), oldest first,
+and closes
 
 - at ``window_rows`` rows (it may hold a few more: the part that crosses the line is not split), or
 - when its oldest part is ``window_minutes`` old and it holds at least ``min_rows`` rows (the stream
@@ -78,8 +79,9 @@ def plan_windows(
 
 
 def new_ledger(stream: Stream) -> dict[str, Any]:
+    named = {"data_stream": stream.name} if stream.is_data else {}
     return {
-        "stream": {"endpoint": stream.endpoint, "variant": stream.variant},
+        "stream": {"endpoint": stream.endpoint, "variant": stream.variant, **named},
         "next_window": 1,
         "claimed": {},
         "windows": [],
