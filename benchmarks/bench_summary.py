@@ -11,6 +11,7 @@ __all__ = [
     "EXPECTED_SHIFTED",
     "TARGET_PEAK_MB",
     "TARGET_VS_EVIDENTLY",
+    "TARGET_VS_PARSE",
     "TARGET_VS_PLAIN",
     "ks_agreement",
     "machine",
@@ -26,6 +27,8 @@ __all__ = [
 TARGET_VS_EVIDENTLY = 50.0
 TARGET_VS_PLAIN = 5.0
 TARGET_PEAK_MB = 300.0
+#: Our per-batch check against the parse floor (issue 21: at most 3x; 2x is the moonshot).
+TARGET_VS_PARSE = 3.0
 EXPECTED_SHIFTED = 7
 
 
@@ -137,6 +140,17 @@ def summarise(
             f"misses {ours_row['misses'] or 'none'}, false flags {ours_row['false_flags'] or 'none'}",
         ),
     ]
+    parse = results.get("parse")
+    if parse is not None:
+        over_floor = ours["seconds"] / parse["seconds"]
+        floor = "pyarrow" if parse.get("pyarrow_seconds") == parse["seconds"] else "pandas' C parser"
+        targets.append(
+            target(
+                f"ours <= {TARGET_VS_PARSE:g}x the parse floor",
+                over_floor <= TARGET_VS_PARSE,
+                f"{over_floor:.1f}x {floor}'s {parse['seconds']:.2f} s",
+            )
+        )
     return rows, targets
 
 

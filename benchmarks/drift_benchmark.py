@@ -103,6 +103,9 @@ def run_peers(data_dir: Path, evidently: Path | None, repeat: int) -> dict[str, 
         [project_python, "peer_ours.py", "check", str(profile_dir), batch],
         repeat,
     )
+    results["parse"] = repeat_worker(
+        "parse floor (the batch CSV read, nothing else)", [project_python, "peer_parse.py", batch], repeat
+    )
     results["plain"] = repeat_worker(
         "plain pandas+scipy", [project_python, "peer_plain.py", baseline, batch], repeat
     )
