@@ -90,7 +90,7 @@ test-fast: setup lint
 
 # The layer and every function as `sam build` lays them out, with sizes and the cold import of each handler.
 layer: setup
-	$(PY) -m drift_retrain_local.artifacts --out $(BUILD) --python "$(PYTHON)"
+	$(PY) -m drift_retrain_local.stack.artifacts --out $(BUILD) --python "$(PYTHON)"
 
 # `sam validate --lint` when the SAM CLI is installed (tools/sam-local/setup.sh installs it), else a note.
 sam-validate:

@@ -114,7 +114,7 @@ def run_scenario(
     from stream_bench.service import run_service
 
     from drift_retrain.workflow.prepare_training_data.window import WindowSettings
-    from drift_retrain_local.run import LOCAL_PARAMETERS, open_cloud
+    from drift_retrain_local.run.local_run import LOCAL_PARAMETERS, open_cloud
     from drift_retrain_local.sagemaker.failures import FailureInjector
 
     rows = [csv_rows(b) for b in scenario.batches]

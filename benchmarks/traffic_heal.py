@@ -74,7 +74,7 @@ def run_mode(
 ) -> dict[str, Any]:
     """One ``local run`` (``--batch`` or ``--traffic``): the served error of each file, the promotions."""
     sys.path.insert(0, str(HERE))
-    from drift_retrain_local.run import local_run
+    from drift_retrain_local.run.local_run import local_run
 
     clock = time.monotonic()
     timeline = local_run(

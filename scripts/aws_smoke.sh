@@ -93,7 +93,7 @@ BUCKET=$(output DataBucketName)
 SM=$(output RetrainStateMachineArn)
 
 echo "== 2. data"
-"${PY}" -c "from drift_retrain_local.demo_data import write_demo_data as w; w('${OUT}/data', train_rows=4000, batch_rows=1000)"
+"${PY}" -c "from drift_retrain_local.demos.data import write_demo_data as w; w('${OUT}/data', train_rows=4000, batch_rows=1000)"
 
 echo "== 3. bootstrap"
 aws s3 cp "${OUT}/data/train.csv" "s3://${BUCKET}/seed/initial.csv"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from drift_retrain_local.artifacts import Artifacts, build, install_runtime
+from drift_retrain_local.stack.artifacts import Artifacts, build, install_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drift_retrain_local.artifacts import BUDGET_BYTES, tree_bytes
+from drift_retrain_local.stack.artifacts import BUDGET_BYTES, tree_bytes
 
 
 def test_layer_and_largest_function_fit_the_budget(built):

@@ -1,7 +1,7 @@
 """Every ``events/`` sample through the built artifact: each handler, in a fresh runtime interpreter with
 only boto3, the built layer and its folder on the path, against the local cloud (the stack deployed from
 template.yaml into a moto server), with the environment the template gives it. Staging and assertions
-are the samples' own (drift_retrain_local.samples), shared with the functional tests and `sam local invoke`.
+are the samples' own (drift_retrain_local.demos.samples), shared with the functional tests and `sam local invoke`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from drift_retrain_local.artifacts import run_handler
-from drift_retrain_local.cloud import LocalCloud, local_cloud
-from drift_retrain_local.run import LOCAL_PARAMETERS
-from drift_retrain_local.samples import SAMPLE_BUCKET, SAMPLE_STACK, SAMPLES, Sample, StageContext
+from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
+from drift_retrain_local.demos.samples import SAMPLE_BUCKET, SAMPLE_STACK, SAMPLES, Sample, StageContext
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
+from drift_retrain_local.stack.artifacts import run_handler
 
 
 @pytest.fixture(scope="module")

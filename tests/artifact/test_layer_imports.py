@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from drift_retrain_local.artifacts import run_handler
+from drift_retrain_local.stack.artifacts import run_handler
 
 FUNCTIONS = [
     "AbTestFunction",

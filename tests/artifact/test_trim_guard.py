@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from drift_retrain_local.artifacts import run_handler
+from drift_retrain_local.stack.artifacts import run_handler
 
 OLD_PINS = ["numpy==2.2.6", "scipy==1.16.3", "pandas==2.3.2", "pytz==2025.2", "tzdata==2025.2"]
 SWAPPED = ("numpy", "numpy.libs", "scipy", "scipy.libs", "pandas", "pandas.libs", "pytz", "tzdata")

@@ -16,7 +16,7 @@ import pytest
 from drift_retrain.reports import render_drift_html
 from drift_retrain.reports.evaluation import render_evaluation_html
 from drift_retrain.reports.links import html_key
-from drift_retrain_local.pages import write_timeline_page
+from drift_retrain_local.run.pages import write_timeline_page
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 #: The data bucket a refused batch's report names (the local stack's).
@@ -68,7 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     each other, as DetectDrift and EvaluateCandidate do. A refused batch names its object in the bucket,
     as DetectDrift's report does (the check demo reads local files), so its page shows the quarantine
     copy and record."""
-    from drift_retrain_local.check_demo import run_demo
+    from drift_retrain_local.demos.check_demo import run_demo
 
     out = tmp_path_factory.mktemp("site")
     run_demo(out / "demo", echo=lambda *_: None)

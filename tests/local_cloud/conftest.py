@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from drift_retrain_local.cloud import LocalCloud, local_cloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 
 
 @pytest.fixture(scope="module")

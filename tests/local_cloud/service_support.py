@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from drift_retrain.engine.encoding import to_csv_rows
-from drift_retrain_local.cloud import LocalCloud, local_cloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.sagemaker.model_artifact import format_predictions, load_model, predict
 from drift_retrain_local.sagemaker.service import LocalSageMakerSettings
 

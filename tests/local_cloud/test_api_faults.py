@@ -7,8 +7,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from drift_retrain_local.api_faults import S3_INTERNAL_ERROR, S3_SLOW_DOWN, THROTTLING, ApiFaultInjector
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.api_faults import S3_INTERNAL_ERROR, S3_SLOW_DOWN, THROTTLING, ApiFaultInjector
+from drift_retrain_local.cloud.local_cloud import LocalCloud
 
 #: Fast retries: the fault counts matter here, not botocore's backoff.
 RETRYING = Config(retries={"mode": "standard", "total_max_attempts": 3})

@@ -10,8 +10,8 @@ import os
 import boto3
 import pytest
 
-from drift_retrain_local.cloud import local_cloud
-from drift_retrain_local.server import EmbeddedAws
+from drift_retrain_local.cloud.local_cloud import local_cloud
+from drift_retrain_local.cloud.server import EmbeddedAws
 
 
 def test_leaving_restores_the_environment_and_default_session() -> None:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from drift_retrain_local.cloud import LocalCloud
-from drift_retrain_local.stack import _Deployer
+from drift_retrain_local.cloud.local_cloud import LocalCloud
+from drift_retrain_local.stack.deploy import _Deployer
 
 CSV = b"label,x1,x2\n0,0.1,1.0\n1,0.2,2.0\n0,0.3,3.0\n"
 

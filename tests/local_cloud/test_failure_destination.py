@@ -16,9 +16,9 @@ import pytest
 from drift_retrain.detect import service
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.schema import infer_schema
-from drift_retrain_local.cli import main
-from drift_retrain_local.cloud import LocalCloud
-from drift_retrain_local.samples import SAMPLE_LABEL, sample_frame
+from drift_retrain_local.cli.main import main
+from drift_retrain_local.cloud.local_cloud import LocalCloud
+from drift_retrain_local.demos.samples import SAMPLE_LABEL, sample_frame
 
 DETECT = "DetectDriftFunction"
 QUEUE = "DetectDriftFailureQueue"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud
 
 #: A topic that does not exist: Notify's publish fails with the layer's own NotificationError.
 MISSING_TOPIC = "arn:aws:sns:us-east-1:123456789012:no-such-topic"

@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from drift_retrain_local.cloud import REPOSITORY_TEMPLATE
-from drift_retrain_local.run import LOCAL_PARAMETERS
-from drift_retrain_local.samples import SAMPLE_BUCKET, SAMPLE_STACK
-from drift_retrain_local.serve import (
+from drift_retrain_local.cli.serve import (
     DEFAULT_CONTAINER_HOST,
     DEFAULT_ENV_FILE,
     DEFAULT_PORT,
     function_environments,
     write_template_overlay,
 )
-from drift_retrain_local.template import StackTemplate, load_template
+from drift_retrain_local.cloud.local_cloud import REPOSITORY_TEMPLATE
+from drift_retrain_local.demos.samples import SAMPLE_BUCKET, SAMPLE_STACK
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
+from drift_retrain_local.stack.template import StackTemplate, load_template
 
 DEFAULT_URL = f"http://{DEFAULT_CONTAINER_HOST}:{DEFAULT_PORT}"
 

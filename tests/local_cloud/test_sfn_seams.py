@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import MotoHookMovedError
 from drift_retrain_local.seams import sagemaker as moto_seams
 from drift_retrain_local.seams import sfn_parameters as sfn_seams

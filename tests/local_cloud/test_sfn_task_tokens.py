@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import MotoHookMovedError
 from drift_retrain_local.seams import sfn_callbacks
-from drift_retrain_local.template import FunctionSpec
+from drift_retrain_local.stack.template import FunctionSpec
 
 ROLE = "arn:aws:iam::123456789012:role/local"
 BUCKET = "task-token-tests"

@@ -24,7 +24,7 @@ from service_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud
 
 ENDPOINT = "ab-concurrent"
 PER_PHASE = 300  # requests counted at each weight

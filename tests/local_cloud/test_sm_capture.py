@@ -29,9 +29,9 @@ from drift_retrain.capture.join import join_labels
 from drift_retrain.capture.records import read_capture
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.schema import infer_schema
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud
+from drift_retrain_local.run.traffic import ground_truth_lines
 from drift_retrain_local.sagemaker.capture import CaptureSettings, CaptureWriter
-from drift_retrain_local.traffic import ground_truth_lines
 
 #: The DataCaptureConfig the stack's endpoint configs carry (template.yaml, statemachine/retrain.asl.json).
 CONFIG = {

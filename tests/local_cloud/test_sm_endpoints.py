@@ -22,7 +22,7 @@ from service_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud
 
 
 def test_missing_endpoint_is_a_validation_error_like_aws(cloud: LocalCloud) -> None:

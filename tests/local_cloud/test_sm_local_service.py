@@ -25,7 +25,7 @@ from service_support import (  # noqa: F401 (fixtures)
 )
 
 from drift_retrain.engine.encoding import to_csv_rows
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.sagemaker.model_artifact import load_model, predict
 
 

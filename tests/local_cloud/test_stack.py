@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from drift_retrain_local.cloud import REPOSITORY_TEMPLATE, LocalCloud
-from drift_retrain_local.template import StackTemplate, load_template
+from drift_retrain_local.cloud.local_cloud import REPOSITORY_TEMPLATE, LocalCloud
+from drift_retrain_local.stack.template import StackTemplate, load_template
 
 ROOT = REPOSITORY_TEMPLATE.parent
 

@@ -4,7 +4,7 @@ What SAM does for real: ``sam build`` (the layer through its Makefile, the funct
 each function in a Lambda container (the stand-in python3.12 image tools/sam-local/setup.sh builds:
 Debian, not Amazon Linux 2023), with env.json and template.local.yaml written by ``local serve``, calling
 the served local cloud across Docker's bridge. Staging and assertions are the samples' own
-(drift_retrain_local.samples), as in the functional and artifact tests. Run by ``make test-sam-local``
+(drift_retrain_local.demos.samples), as in the functional and artifact tests. Run by ``make test-sam-local``
 (tools/sam-local/test.sh), which skips with a message where Docker cannot run.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from drift_retrain_local.artifacts import build_functions, build_layer
-from drift_retrain_local.samples import SAMPLES, Sample, StageContext
+from drift_retrain_local.demos.samples import SAMPLES, Sample, StageContext
+from drift_retrain_local.stack.artifacts import build_functions, build_layer
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = str(ROOT / "tools" / "sam-local" / "sam.sh")
@@ -169,7 +169,7 @@ def test_sam_local_invoke_runs_every_sample(served: Served, sample: Sample):
 
 
 def test_make_layer_builds_what_sam_build_builds(served: Served, tmp_path: Path):
-    """`make layer` (drift_retrain_local.artifacts, which tests/artifact runs) = `sam build`, file for file."""
+    """`make layer` (drift_retrain_local.stack.artifacts, which tests/artifact runs) = `sam build`, file for file."""
     ours = build_layer(tmp_path, _runtime_python())
     assert _files(ours) == _files(served.build / "DriftCoreLayer" / "python")
     folders, _ = build_functions(tmp_path)

@@ -14,7 +14,7 @@ from workflow_support import TIMEOUT, Harness
 
 from drift_retrain.engine.encoding import FeatureEncoder, to_csv_rows
 from drift_retrain.engine.profile import BaselineProfile
-from drift_retrain_local.demo_data import LABEL, features, labelled, rule_a, rule_b
+from drift_retrain_local.demos.data import LABEL, features, labelled, rule_a, rule_b
 
 VARIANT = "AllTraffic"
 REQUEST_ROWS = 50

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drift_retrain_local.api_faults import S3_INTERNAL_ERROR, S3_SLOW_DOWN, THROTTLING, ApiError
+from drift_retrain_local.cloud.api_faults import S3_INTERNAL_ERROR, S3_SLOW_DOWN, THROTTLING, ApiError
 from drift_retrain_local.sagemaker.failures import LAMBDA, LAMBDA_OOM, LAMBDA_TIMEOUT
 
 if TYPE_CHECKING:
-    from drift_retrain_local.cloud import LocalCloud
+    from drift_retrain_local.cloud.local_cloud import LocalCloud
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "failure-handling.md"
 TABLE_START, TABLE_END = "<!-- chaos-table:start -->", "<!-- chaos-table:end -->"

@@ -14,7 +14,7 @@ from chaos_rows import DOC, ROWS, Row, doc_table, render_table
 from chaos_support import Chaos, assert_told_the_truth, baseline_model, serving_model
 from workflow_support import bootstrapped_cloud
 
-from drift_retrain_local.repair import repair
+from drift_retrain_local.cli.repair import repair
 
 pytestmark = pytest.mark.chaos
 

@@ -17,7 +17,7 @@ import pytest
 from workflow_support import TIMEOUT, Harness, batch_csv, bootstrapped_cloud
 
 from drift_retrain.aws.ab_record import complete_task
-from drift_retrain_local.observe import wait_for_execution
+from drift_retrain_local.run.observe import wait_for_execution
 
 CHAMPION_VARIANT, CANDIDATE_VARIANT = "AllTraffic", "Candidate"
 HEARTBEAT_SECONDS = 30

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from workflow_support import TIMEOUT, Harness
 
-from drift_retrain_local.cloud import local_cloud
-from drift_retrain_local.run import LOCAL_PARAMETERS, BatchRunner
+from drift_retrain_local.cloud.local_cloud import local_cloud
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS, BatchRunner
 
 FEATURES = 20
 

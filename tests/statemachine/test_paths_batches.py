@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import numpy as np
 from workflow_support import Harness, InvokingClient, batch_csv
 
-from drift_retrain_local.demo_data import features
+from drift_retrain_local.demos.data import features
 
 FIRST_DEPLOYMENT = [
     "Verify the trigger",

@@ -21,7 +21,7 @@ from capture_paths_support import (
 )
 from workflow_support import TIMEOUT, Harness, bootstrapped_cloud
 
-from drift_retrain_local.demo_data import LABEL
+from drift_retrain_local.demos.data import LABEL
 
 PROMOTED_STATE = "Promote candidate"
 
@@ -145,8 +145,8 @@ def test_local_run_traffic_follows_each_window_to_its_estimate_realised_error_an
     """``local run --traffic``'s driver on the capture stack (a window is 600 rows): each window it sees
     checked becomes a timeline entry whose realised error is the served error the endpoint's own answers
     gave, once its labels (here at once: --label-delay 0) have joined."""
-    from drift_retrain_local.run_summary import render_traffic
-    from drift_retrain_local.traffic import TrafficDriver
+    from drift_retrain_local.run.summary import render_traffic
+    from drift_retrain_local.run.traffic import TrafficDriver
 
     files = []
     for seed in (81, 82):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workflow_support import TIMEOUT, Harness, batch_csv
 
-from drift_retrain_local.observe import wait_for_execution
+from drift_retrain_local.run.observe import wait_for_execution
 
 
 def _entered(sfn, arn: str, state: str):

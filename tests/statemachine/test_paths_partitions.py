@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from workflow_support import Harness, batch_csv, bootstrapped_cloud
 
-from drift_retrain_local.demo_data import features, labelled, rule_b
+from drift_retrain_local.demos.data import features, labelled, rule_b
 
 ROWS = 1_000
 PARTS = 3

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from workflow_support import Harness, batch_csv, bootstrapped_cloud
 
-from drift_retrain_local.repair import RepairError, repair
+from drift_retrain_local.cli.repair import RepairError, repair
 
 PROMOTE = "PromoteModelFunction"
 

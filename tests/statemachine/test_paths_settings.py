@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from workflow_support import PARAMETERS, TIMEOUT, TRAIN_ROWS
 
-from drift_retrain_local.cloud import LocalCloud, local_cloud
-from drift_retrain_local.demo_data import features, labelled, rule_a
-from drift_retrain_local.observe import wait_for_execution
+from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
+from drift_retrain_local.demos.data import features, labelled, rule_a
+from drift_retrain_local.run.observe import wait_for_execution
 
 #: A bootstrap whose seed file does not exist: it fails when its trigger is verified, after the settings.
 _MISSING_SEED = {"bootstrap": True, "batch": {"bucket": "b", "key": "seed/none.csv", "batch_id": "none"}}

@@ -14,7 +14,7 @@ import pytest
 from workflow_support import TIMEOUT, Harness, bootstrapped_cloud
 
 from drift_retrain.layout import quarantine_record_key
-from drift_retrain_local.demo_data import features, labelled, rule_a
+from drift_retrain_local.demos.data import features, labelled, rule_a
 
 SOURCE = "incoming-stream/clicks/2026/12/05/09/"
 BATCH = "incoming/stream-clicks/w000001.csv"

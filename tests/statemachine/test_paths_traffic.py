@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 from workflow_support import TIMEOUT, Harness, batch_csv
 
-from drift_retrain_local.demo_data import LABEL
-from drift_retrain_local.traffic import TrafficDriver
+from drift_retrain_local.demos.data import LABEL
+from drift_retrain_local.run.traffic import TrafficDriver
 
 NOTIFY_SAMPLE = Path(__file__).resolve().parents[2] / "events" / "notify.json"
 ROWS, PER_REQUEST, CAPTURE_ROWS, WINDOW_ROWS = 45, 7, 15, 30

@@ -10,7 +10,7 @@ import pytest
 from workflow_support import TIMEOUT, Harness, batch_csv
 
 from drift_retrain.reports.subjects import FAILED, subject
-from drift_retrain_local.observe import wait_for_execution
+from drift_retrain_local.run.observe import wait_for_execution
 
 
 def _start(harness: Harness, name: str, given: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:

@@ -18,8 +18,8 @@ from workflow_support import PARAMETERS, Harness, batch_csv, bootstrap
 from drift_retrain.engine.encoding import FeatureEncoder, to_csv_rows
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.workflow.shared.naming import STACK_TAG
-from drift_retrain_local.cloud import local_cloud
-from drift_retrain_local.demo_data import LABEL
+from drift_retrain_local.cloud.local_cloud import local_cloud
+from drift_retrain_local.demos.data import LABEL
 
 #: The local run's waits; every name parameter is left on its default (empty: derived from the stack).
 LOCAL = {**PARAMETERS, "KeepLastModels": 1}

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain_local.cloud import LocalCloud, local_cloud
-from drift_retrain_local.demo_data import LABEL, features, labelled, rule_a, rule_b
-from drift_retrain_local.run import LOCAL_PARAMETERS, BatchRunner
-from drift_retrain_local.stack import DeployedStack
+from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
+from drift_retrain_local.demos.data import LABEL, features, labelled, rule_a, rule_b
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS, BatchRunner
+from drift_retrain_local.stack.deploy import DeployedStack
 
 #: The local run's parameters, with a smaller retrain threshold so batches stay tiny.
 PARAMETERS = {**LOCAL_PARAMETERS, "LabelColumn": LABEL, "MinLabelledRows": 200}

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from drift_retrain_local.template import StackTemplate
+from drift_retrain_local.stack.template import StackTemplate
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

@@ -41,7 +41,7 @@ def test_deployed_code_never_imports_the_tools():
 def test_the_check_finds_a_planted_import(tmp_path):
     planted = tmp_path / "planted.py"
     planted.write_text(
-        "import importlib\nfrom drift_retrain_local.cli import main\nimportlib.import_module('moto.core')\n"
+        "import importlib\nfrom drift_retrain_local.cli.main import main\nimportlib.import_module('moto.core')\n"
     )
     assert _imported(planted) & FORBIDDEN == {"drift_retrain_local", "moto"}
 
@@ -49,4 +49,4 @@ def test_the_check_finds_a_planted_import(tmp_path):
 def test_the_cli_and_demos_live_with_the_tools():
     assert not (LAYER / "cli.py").exists() and not (LAYER / "demo.py").exists()
     assert not (LAYER / "demo_data.py").exists()
-    assert (ROOT / "local_cloud" / "drift_retrain_local" / "cli.py").exists()
+    assert (ROOT / "local_cloud" / "drift_retrain_local" / "cli" / "main.py").exists()

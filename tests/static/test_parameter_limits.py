@@ -16,7 +16,7 @@ import pytest
 
 from drift_retrain.workflow.prepare_training_data.candidates import TRAINED, candidate_names
 from drift_retrain.workflow.shared.naming import job_names
-from drift_retrain_local.run import LOCAL_PARAMETERS
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
 
 from .aws_fidelity import botocore_model
 from .conftest import iter_states

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from drift_retrain_local.template import StackTemplate
+from drift_retrain_local.stack.template import StackTemplate
 
 from .conftest import ACCOUNT, REGION, TEMPLATE
 

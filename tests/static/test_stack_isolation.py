@@ -6,7 +6,7 @@ from the stack's id, so two stacks left on the defaults differ in endpoint and n
 
 from __future__ import annotations
 
-from drift_retrain_local.template import StackTemplate
+from drift_retrain_local.stack.template import StackTemplate
 
 from .conftest import TEMPLATE, iter_states
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from drift_retrain_local.exceptions import TemplateError
-from drift_retrain_local.stack import deploy_stack
-from drift_retrain_local.template import StackTemplate
-from drift_retrain_local.template_rules import refused_rules
+from drift_retrain_local.stack.deploy import deploy_stack
+from drift_retrain_local.stack.template import StackTemplate
+from drift_retrain_local.stack.template_rules import refused_rules
 
 from .conftest import TEMPLATE
 

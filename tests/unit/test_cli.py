@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift_retrain_local.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from drift_retrain_local.cli.main import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 
 
 def _frame(rows: int, seed: int, *, shift: float = 0.0, flip: bool = False) -> pd.DataFrame:
@@ -130,7 +130,7 @@ def test_invalid_batch_from_the_installed_command_has_no_traceback(files, capsys
         [
             sys.executable,
             "-m",
-            "drift_retrain_local.cli",
+            "drift_retrain_local.cli.main",
             "check",
             "--profile",
             str(files / "profile"),
@@ -186,7 +186,7 @@ def test_missing_profile_is_a_clear_error(tmp_path, capsys):
 
 @pytest.mark.parametrize("algorithm", ["linear-learner", "xgboost,linear-learner"])
 def test_local_run_passes_the_algorithm_to_the_template(monkeypatch, tmp_path, algorithm):
-    import drift_retrain_local.run as run
+    import drift_retrain_local.run.local_run as run
 
     seen = {}
 
@@ -209,7 +209,7 @@ def test_local_run_rejects_an_unknown_algorithm(tmp_path, capsys):
 
 
 def test_local_run_passes_the_promotion_mode_to_the_template(monkeypatch, tmp_path):
-    import drift_retrain_local.run as run
+    import drift_retrain_local.run.local_run as run
 
     seen = {}
     monkeypatch.setattr(
@@ -255,7 +255,7 @@ def test_check_refuses_a_parquet_file_named_csv(files, capsys):
 
 
 def test_local_run_takes_a_folder_as_one_partition(tmp_path):
-    from drift_retrain_local.run import partition_files
+    from drift_retrain_local.run.local_run import partition_files
 
     folder = tmp_path / "day-1"
     folder.mkdir()
@@ -265,7 +265,7 @@ def test_local_run_takes_a_folder_as_one_partition(tmp_path):
 
 
 def test_local_run_passes_traffic_files_and_the_label_delay(monkeypatch, tmp_path):
-    import drift_retrain_local.run as run
+    import drift_retrain_local.run.local_run as run
 
     seen = {}
     monkeypatch.setattr(

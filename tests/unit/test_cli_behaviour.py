@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 
 import drift_retrain
-from drift_retrain_local import run as local_run_module
-from drift_retrain_local.cli import _parser, main
-from drift_retrain_local.exit_codes import EXIT_CODES, EXIT_INVALID, EXIT_OK, EXIT_PIPE_CLOSED
+from drift_retrain_local.cli.exit_codes import EXIT_CODES, EXIT_INVALID, EXIT_OK, EXIT_PIPE_CLOSED
+from drift_retrain_local.cli.main import _parser, main
+from drift_retrain_local.run import local_run as local_run_module
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
 def _cli(*args: str, stdout=subprocess.PIPE) -> subprocess.Popen:
-    command = [sys.executable, "-m", "drift_retrain_local.cli", *args]
+    command = [sys.executable, "-m", "drift_retrain_local.cli.main", *args]
     return subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, text=True)
 
 

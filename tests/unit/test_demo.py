@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from drift_retrain_local.check_demo import run_demo
+from drift_retrain_local.demos.check_demo import run_demo
 
 
 def test_demo_outcomes(tmp_path):

@@ -17,7 +17,7 @@ import pytest
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.reading import MIN_TRAINING_ROWS, read_csv, read_training
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain_local.cli import EXIT_INVALID, EXIT_OK, main
+from drift_retrain_local.cli.main import EXIT_INVALID, EXIT_OK, main
 
 
 def _frame(rows: int, seed: int) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from drift_retrain_local.redrive import RedriveError, RedriveTarget, batch_key, find_target, redrive
+from drift_retrain_local.cli.redrive import RedriveError, RedriveTarget, batch_key, find_target, redrive
 
 QUEUE = "https://sqs.eu-west-1.amazonaws.com/111122223333/drift-retrain-DetectDriftFailureQueue-AbC"
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from drift_retrain import strict_json
 from drift_retrain.engine.profile import BaselineProfile
-from drift_retrain_local.cli import EXIT_OK, main
+from drift_retrain_local.cli.main import EXIT_OK, main
 
 
 def strict_loads(text: str | bytes):

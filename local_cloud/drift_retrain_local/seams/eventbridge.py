@@ -7,7 +7,7 @@ moto puts S3 "Object Created" events on EventBridge when the bucket has EventBri
 no public hook between the match and the delivery, so this module wraps ``Rule.send_to_targets``: a rule's
 Lambda targets go to a callback, its other targets to moto as before. A rule with only a
 ``ScheduleExpression`` matches no event, as on AWS (moto's empty pattern would match every one); it fires
-through :meth:`drift_retrain_local.events.EventRouter.tick`.
+through :meth:`drift_retrain_local.cloud.events.EventRouter.tick`.
 
 ``check()`` fails loudly (``MotoHookMovedError``) if the pinned moto no longer has this shape;
 ``tests/local_cloud/test_moto_seams.py`` runs it.

@@ -1,7 +1,7 @@
 """Lambda Invoke over HTTP, answered by the in-process runtime (moto 5.2.5, pinned).
 
 Clients in the local cloud's own process never reach moto for an Invoke: the runtime answers them
-through botocore's ``before-send`` event (:mod:`drift_retrain_local.lambdas`). A client in another
+through botocore's ``before-send`` event (:mod:`drift_retrain_local.cloud.lambdas`). A client in another
 process (``drift-retrain redrive`` or ``repair`` against ``drift-retrain local serve``) sends a real HTTP
 request, and moto without Docker only echoes it. This seam wraps ``LambdaBackend.invoke`` (what moto's
 ``LambdaResponse.invoke`` calls with the function name, qualifier, body and headers) so the stack's
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from drift_retrain_local.exceptions import MotoHookMovedError
 
 if TYPE_CHECKING:
-    from drift_retrain_local.lambdas import LambdaRuntime
+    from drift_retrain_local.cloud.lambdas import LambdaRuntime
 
 __all__ = ["check", "install", "uninstall"]
 

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from wf_helpers import ROOT
 
-from drift_retrain_local.samples import SAMPLE_BUCKET, SAMPLES, StageContext
+from drift_retrain_local.demos.samples import SAMPLE_BUCKET, SAMPLES, StageContext
 
 EVENTS = ROOT / "events"
 FOLDERS = {
@@ -73,7 +73,7 @@ WORKFLOW_SAMPLES = [s for s in SAMPLES if s.function in FOLDERS.values()]
     "sample", WORKFLOW_SAMPLES, ids=[s.event.removesuffix(".json") for s in WORKFLOW_SAMPLES]
 )
 def test_sample_event_runs(aws, event_bucket, load_handler, lambda_context, monkeypatch, sample):
-    """Staged and checked as tests/artifact and `sam local invoke` do (drift_retrain_local.samples)."""
+    """Staged and checked as tests/artifact and `sam local invoke` do (drift_retrain_local.demos.samples)."""
     monkeypatch.setenv("TOPIC_ARN", boto3.client("sns").create_topic(Name="t")["TopicArn"])
     event = sample.load()
     staged = sample.stage(StageContext(boto3.client, event_bucket), event)

@@ -11,7 +11,7 @@ import pytest
 
 from drift_retrain.capture.reference import PredictionReference
 from drift_retrain.engine.profile import BaselineProfile
-from drift_retrain_local.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from drift_retrain_local.cli.main import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "capture"
 

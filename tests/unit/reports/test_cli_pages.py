@@ -7,7 +7,7 @@ import json
 import pytest
 from reports_support import make_frame
 
-from drift_retrain_local.cli import EXIT_OK, EXIT_USAGE, main
+from drift_retrain_local.cli.main import EXIT_OK, EXIT_USAGE, main
 
 
 @pytest.fixture

@@ -356,7 +356,7 @@ def test_a_bootstrap_evaluation_says_there_is_no_champion_and_counts_in_the_sing
 
 
 def test_the_console_summary_says_not_tested_where_the_timeline_does():
-    from drift_retrain_local.run_summary import render_summary
+    from drift_retrain_local.run.summary import render_summary
 
     timeline, reports = _run_with_a_gap()
     timeline["bootstrap"] = {"file": "train.csv", "key": "bootstrap", "outcome": "promoted"}

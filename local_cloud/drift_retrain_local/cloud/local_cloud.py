@@ -10,10 +10,11 @@ from typing import Any
 
 import boto3
 
-from drift_retrain_local.api_faults import ApiFaultInjector
-from drift_retrain_local.async_invoke import SqsDestinations
-from drift_retrain_local.events import Delivery, EventRouter
-from drift_retrain_local.lambdas import LambdaRuntime
+from drift_retrain_local.cloud.api_faults import ApiFaultInjector
+from drift_retrain_local.cloud.async_invoke import SqsDestinations
+from drift_retrain_local.cloud.events import Delivery, EventRouter
+from drift_retrain_local.cloud.lambdas import LambdaRuntime
+from drift_retrain_local.cloud.server import EmbeddedAws
 from drift_retrain_local.sagemaker.failures import FailureInjector
 from drift_retrain_local.sagemaker.service import LocalSageMaker, LocalSageMakerSettings
 from drift_retrain_local.seams import (
@@ -26,14 +27,13 @@ from drift_retrain_local.seams import (
     sfn_parameters,
     sfn_speed,
 )
-from drift_retrain_local.server import EmbeddedAws
-from drift_retrain_local.stack import DeployedStack, deploy_stack
-from drift_retrain_local.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
+from drift_retrain_local.stack.deploy import DeployedStack, deploy_stack
+from drift_retrain_local.stack.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
 
 __all__ = ["REPOSITORY_TEMPLATE", "LocalCloud", "local_cloud"]
 
 #: ``template.yaml`` of the repository this package lives in.
-REPOSITORY_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+REPOSITORY_TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Traffic files (labelled CSVs, like batches) are one stream of requests, sent in order. Each request holds
 a few rows, its label column removed and its features encoded as the champion's built-in algorithm reads
 them (the baseline profile's encoder, as DetectDrift sends them), with an ``InferenceId``
-(``<file stem>-<n>``). The endpoint captures them (Data Capture, :mod:`.sagemaker.capture`). Every
+(``<file stem>-<n>``). The endpoint captures them (Data Capture, :mod:`drift_retrain_local.sagemaker.capture`). Every
 ``capture_rows`` rows (a quarter of ``MonitorWindowRows`` by default) the capture buffer is flushed, as
 SageMaker writes a capture file every few minutes, so a monitoring window is a few capture files.
 
@@ -14,7 +14,7 @@ ground-truth JSON Lines (``{"groundTruthData": {"data": "<labels, one per row of
 ``MonitorWindowRows``) have been sent after them; what is still pending is uploaded at the end.
 
 After each capture file the local cloud's scheduled rules fire once
-(:meth:`~drift_retrain_local.cloud.LocalCloud.tick`) and every delivery it and the uploads set off is
+(:meth:`~drift_retrain_local.cloud.local_cloud.LocalCloud.tick`) and every delivery it and the uploads set off is
 waited for. Each window DetectDrift checks is followed to its end, as ``local run`` follows a batch (a
 retrain's execution too, so the traffic after it meets the model it promoted), and becomes a timeline
 entry: the estimated error of the unlabelled window, the realised error once its labels have joined, and
@@ -48,11 +48,11 @@ from drift_retrain.exceptions import DriftRetrainError
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, GROUND_TRUTH_PREFIX
 from drift_retrain.monitor.keys import LABELLED_PREFIX, WINDOWS_PREFIX, parse_labelled_key, parse_window_key
 from drift_retrain.reports.formatting import fmt_rate
-from drift_retrain_local.cloud import LocalCloud
+from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import LocalRunError
-from drift_retrain_local.observe import endpoint_config
-from drift_retrain_local.run_summary import served_text
-from drift_retrain_local.stack import DeployedStack
+from drift_retrain_local.run.observe import endpoint_config
+from drift_retrain_local.run.summary import served_text
+from drift_retrain_local.stack.deploy import DeployedStack
 
 __all__ = ["DEFAULT_ROWS_PER_REQUEST", "TrafficDriver", "ground_truth_lines"]
 
@@ -171,7 +171,7 @@ class TrafficDriver:
         clock: Callable[[], datetime] | None = None,
         verbose: bool = False,
     ) -> None:
-        from drift_retrain_local.run import BatchRunner  # run imports this module lazily
+        from drift_retrain_local.run.local_run import BatchRunner  # local_run imports this module lazily
 
         if label_delay < 0:
             raise LocalRunError(f"--label-delay must be 0 or more, got {label_delay}")

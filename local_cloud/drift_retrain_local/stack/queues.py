@@ -4,7 +4,7 @@ CloudFormation's queue properties become SQS attributes (all strings); a queue p
 queue's ``Policy`` attribute (moto keeps it, it does not evaluate it). A function's ``EventInvokeConfig``
 is put with Lambda's own API, so ``GetFunctionEventInvokeConfig`` answers locally as on AWS (the
 ``redrive`` command finds the failure queue that way); the in-process runtime applies it
-(:mod:`drift_retrain_local.async_invoke`).
+(:mod:`drift_retrain_local.cloud.async_invoke`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from drift_retrain_local.template import FunctionSpec
+from drift_retrain_local.stack.template import FunctionSpec
 
 __all__ = ["create_queue", "put_event_invoke_config", "put_queue_policy"]
 

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
-from drift_retrain_local.template import FunctionSpec
+from drift_retrain_local.stack.template import FunctionSpec
 
 __all__ = [
     "RawBody",

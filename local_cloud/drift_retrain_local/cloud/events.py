@@ -2,7 +2,7 @@
 
 moto already puts an S3 "Object Created" event on EventBridge for a bucket with EventBridge notifications
 on, and matches it against the deployed rules (the template's pattern, evaluated by moto). The Lambda
-targets of a matching rule are handed to this router (:mod:`.eventbridge_seam`), which fills in what moto's
+targets of a matching rule are handed to this router (:mod:`drift_retrain_local.seams.eventbridge`), which fills in what moto's
 event lacks compared with AWS (a unique ``id``, an ISO ``time``, a ``sequencer`` that grows) and invokes
 the target asynchronously, as EventBridge invokes Lambda (``InvocationType=Event``), in-process.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from drift_retrain_local.lambdas import InvocationResult, LambdaRuntime
+from drift_retrain_local.cloud.lambdas import InvocationResult, LambdaRuntime
 from drift_retrain_local.seams import eventbridge as eventbridge_seam
 
 __all__ = ["Delivery", "EventRouter"]

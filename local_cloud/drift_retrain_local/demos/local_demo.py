@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from drift_retrain_local.demo_data import LABEL, write_demo_data, write_demo_traffic
-from drift_retrain_local.output_folder import clear_outputs
-from drift_retrain_local.run import Echo, local_run
+from drift_retrain_local.demos.data import LABEL, write_demo_data, write_demo_traffic
+from drift_retrain_local.run.local_run import Echo, local_run
+from drift_retrain_local.run.output_folder import clear_outputs
 
 __all__ = ["DEMO_BATCH_ROWS", "DEMO_TRAIN_ROWS", "local_demo"]
 
@@ -32,7 +32,7 @@ DEMO_PARAMETERS = {
 
 
 def local_demo(out: str | Path, echo: Echo = print, **kwargs: Any) -> dict[str, Any]:
-    """Write the demo data under ``<out>/data`` and :func:`~drift_retrain_local.run.local_run` it."""
+    """Write the demo data under ``<out>/data`` and :func:`~drift_retrain_local.run.local_run.local_run` it."""
     out = Path(out)
     clear_outputs(out, ["data"])  # local_run clears what it writes itself
     train, batches = write_demo_data(out / "data", train_rows=DEMO_TRAIN_ROWS, batch_rows=DEMO_BATCH_ROWS)

@@ -27,8 +27,8 @@ from botocore.exceptions import ClientError
 
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.schema import infer_schema
-from drift_retrain_local.demo_data import LABEL as DEMO_LABEL
-from drift_retrain_local.demo_data import features, labelled, rule_a, rule_b
+from drift_retrain_local.demos.data import LABEL as DEMO_LABEL
+from drift_retrain_local.demos.data import features, labelled, rule_a, rule_b
 from drift_retrain_local.sagemaker.capture import CaptureSettings, capture_record
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     "sample_frame",
 ]
 
-EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
+EVENTS_DIR = Path(__file__).resolve().parents[3] / "events"
 #: The stack name of ``local serve`` (and samconfig.toml's); the local cloud names its bucket after it.
 SAMPLE_STACK = "drift-retrain"
 SAMPLE_BUCKET = f"{SAMPLE_STACK}-databucket"

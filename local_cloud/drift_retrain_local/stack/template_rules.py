@@ -7,7 +7,7 @@ refused here too, instead of deploying and failing in a run days later.
 from __future__ import annotations
 
 from drift_retrain_local.exceptions import TemplateError
-from drift_retrain_local.template import StackTemplate
+from drift_retrain_local.stack.template import StackTemplate
 
 __all__ = ["check_rules", "refused_rules"]
 

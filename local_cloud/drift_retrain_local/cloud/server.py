@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from drift_retrain_local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from drift_retrain_local.stack.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 __all__ = ["EmbeddedAws"]
 

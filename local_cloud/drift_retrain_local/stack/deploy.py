@@ -1,9 +1,9 @@
 """Deploy the template's stack into the embedded AWS (moto), resource by resource.
 
-What is created comes from ``template.yaml`` through :class:`~drift_retrain_local.template.StackTemplate`:
+What is created comes from ``template.yaml`` through :class:`~drift_retrain_local.stack.template.StackTemplate`:
 the data bucket (versioning, encryption, lifecycle, EventBridge notifications), the lock table, the topic,
 the IAM roles, the queues, the layer and the functions (registered in moto with a placeholder zip so their
-ARNs exist, with their ``EventInvokeConfig``; their code runs in-process, see :mod:`.lambdas`), the EventBridge rules of the functions' ``EventBridgeRule``
+ARNs exist, with their ``EventInvokeConfig``; their code runs in-process, see :mod:`drift_retrain_local.cloud.lambdas`), the EventBridge rules of the functions' ``EventBridgeRule``
 events (with the dead-letter queue SAM would create), the state machine with its ``DefinitionSubstitutions``,
 the log groups and the alarms. Resource types the local cloud has no use for are listed in
 ``DeployedStack.skipped`` instead of silently ignored.
@@ -20,10 +20,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from drift_retrain_local.exceptions import DeployError
-from drift_retrain_local.stack_buckets import create_bucket, put_bucket_policy
-from drift_retrain_local.stack_queues import create_queue, put_event_invoke_config, put_queue_policy
-from drift_retrain_local.template import FunctionSpec, StackTemplate
-from drift_retrain_local.template_rules import check_rules
+from drift_retrain_local.stack.buckets import create_bucket, put_bucket_policy
+from drift_retrain_local.stack.queues import create_queue, put_event_invoke_config, put_queue_policy
+from drift_retrain_local.stack.template import FunctionSpec, StackTemplate
+from drift_retrain_local.stack.template_rules import check_rules
 
 __all__ = ["DeployedRule", "DeployedStack", "deploy_stack"]
 
@@ -61,7 +61,7 @@ class DeployedRule:
     target_id: str
     dead_letter_queue_url: str | None
     #: ``rate(...)`` / ``cron(...)`` of a SAM ``Schedule`` event (its rule has no pattern); fired only by
-    #: :meth:`drift_retrain_local.events.EventRouter.tick`.
+    #: :meth:`drift_retrain_local.cloud.events.EventRouter.tick`.
     schedule: str | None = None
 
 
@@ -101,7 +101,7 @@ def _placeholder_zip(handler: str) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(
             f"{module}.py",
-            "# Placeholder: the local cloud runs the real handler in-process (drift_retrain_local.lambdas).\n",
+            "# Placeholder: the local cloud runs the real handler in-process (drift_retrain_local.cloud.lambdas).\n",
         )
     return buffer.getvalue()
 

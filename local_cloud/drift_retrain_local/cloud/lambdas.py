@@ -47,12 +47,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSResponse
 
-from drift_retrain_local.async_invoke import Send, invoke_with_retries
-from drift_retrain_local.lambda_http import client_error as _client_error
-from drift_retrain_local.lambda_http import error_payload, killed_payload, marshal, timeout_payload
-from drift_retrain_local.lambda_http import response as _response
+from drift_retrain_local.cloud.async_invoke import Send, invoke_with_retries
+from drift_retrain_local.cloud.lambda_http import client_error as _client_error
+from drift_retrain_local.cloud.lambda_http import error_payload, killed_payload, marshal, timeout_payload
+from drift_retrain_local.cloud.lambda_http import response as _response
 from drift_retrain_local.sagemaker.failures import LAMBDA_OOM, LAMBDA_TIMEOUT, FailureInjector
-from drift_retrain_local.template import FunctionSpec
+from drift_retrain_local.stack.template import FunctionSpec
 
 __all__ = ["InvocationResult", "LambdaContext", "LambdaRuntime"]
 
@@ -271,7 +271,7 @@ class LambdaRuntime:
         """``InvocationType=Event``: queue the call and return at once; :meth:`wait_idle` waits for it.
 
         Failed attempts are retried and then recorded on the on-failure destination, as on AWS
-        (:mod:`drift_retrain_local.async_invoke`; records go through :attr:`on_failure`).
+        (:mod:`drift_retrain_local.cloud.async_invoke`; records go through :attr:`on_failure`).
         """
         future = self._executor.submit(invoke_with_retries, self, function_name, payload, self.on_failure)
         with self._pending.lock:

@@ -1,5 +1,5 @@
 """One function of the template as the local stack runs it: what :mod:`.template` resolves and
-:mod:`.lambdas` runs."""
+:mod:`drift_retrain_local.cloud.lambdas` runs."""
 
 from __future__ import annotations
 

@@ -33,7 +33,9 @@ from drift_retrain import strict_json
 from drift_retrain.echo import clip
 from drift_retrain.engine.policy import REFRESH
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain_local.ab_watch import (
+from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
+from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
+from drift_retrain_local.run.ab_watch import (
     AB_WAIT_STATE,
     ab_record,
     ab_steps,
@@ -42,9 +44,8 @@ from drift_retrain_local.ab_watch import (
     started_entry,
     waits_for_decision,
 )
-from drift_retrain_local.cloud import LocalCloud, local_cloud
-from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
-from drift_retrain_local.observe import (
+from drift_retrain_local.run.logs import logs_to
+from drift_retrain_local.run.observe import (
     NotificationLog,
     copy_prefix,
     endpoint_config,
@@ -53,12 +54,11 @@ from drift_retrain_local.observe import (
     execution_path,
     wait_for_execution,
 )
-from drift_retrain_local.output_folder import RUN_OUTPUTS, clear_outputs
-from drift_retrain_local.pages import report_loader, write_timeline_page
-from drift_retrain_local.run_logs import logs_to
-from drift_retrain_local.run_summary import render_summary
+from drift_retrain_local.run.output_folder import RUN_OUTPUTS, clear_outputs
+from drift_retrain_local.run.pages import report_loader, write_timeline_page
+from drift_retrain_local.run.summary import render_summary
 from drift_retrain_local.sagemaker.failures import FailureInjector
-from drift_retrain_local.stack import DeployedStack
+from drift_retrain_local.stack.deploy import DeployedStack
 
 __all__ = ["LOCAL_PARAMETERS", "OUTCOMES", "BatchRunner", "local_run", "open_cloud", "render_summary"]
 
@@ -211,7 +211,7 @@ def _send_traffic(
     verbose: bool,
 ) -> None:
     """Each traffic file through the endpoint, then the labels still pending; the windows checked."""
-    from drift_retrain_local.traffic import TrafficDriver
+    from drift_retrain_local.run.traffic import TrafficDriver
 
     driver = TrafficDriver(cloud, echo, timeout, label_delay=label_delay, verbose=verbose)
     record.update(window_rows=driver.window_rows, capture_rows=driver.capture_rows)

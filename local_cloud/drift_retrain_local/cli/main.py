@@ -1,7 +1,7 @@
 """``drift-retrain``: build baseline profiles, check batches, run the demos, run the service locally.
 
 A developer tool (``pip install -e '.[dev]'``), never deployed: it imports the layer's package and the
-local cloud, and the layer never imports it. Exit codes are in :mod:`drift_retrain_local.exit_codes`
+local cloud, and the layer never imports it. Exit codes are in :mod:`drift_retrain_local.cli.exit_codes`
 (and docs/cli.md); help text is plain text, as a terminal shows it.
 """
 
@@ -28,9 +28,8 @@ from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
 from drift_retrain.reports import render_drift_html
-from drift_retrain_local.cli_capture import add_capture_options, check_capture
-from drift_retrain_local.cli_stack import add_stack_commands
-from drift_retrain_local.exit_codes import (
+from drift_retrain_local.cli.capture import add_capture_options, check_capture
+from drift_retrain_local.cli.exit_codes import (
     EXIT_CODES,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -39,7 +38,8 @@ from drift_retrain_local.exit_codes import (
     EXIT_PIPE_CLOSED,
     EXIT_USAGE,
 )
-from drift_retrain_local.profile_view import schema_lines
+from drift_retrain_local.cli.profile_view import schema_lines
+from drift_retrain_local.cli.stack import add_stack_commands
 
 DESCRIPTION = "Build baseline profiles, check batches for drift, run the demos, run the service locally."
 
@@ -211,7 +211,7 @@ def _verbose_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve_parser(local_commands: argparse._SubParsersAction) -> None:
-    """``local serve``; unset options keep ``drift_retrain_local.serve.serve``'s defaults (docs/cli.md)."""
+    """``local serve``; unset options keep ``drift_retrain_local.cli.serve.serve``'s defaults (docs/cli.md)."""
     serve = local_commands.add_parser(
         "serve",
         help="the local cloud as a server for 'sam local invoke' (writes env.json, template.local.yaml)",
@@ -232,7 +232,7 @@ def _serve_parser(local_commands: argparse._SubParsersAction) -> None:
 
 
 def _local_serve(args: argparse.Namespace) -> int:
-    from drift_retrain_local.serve import serve
+    from drift_retrain_local.cli.serve import serve
 
     options = {
         name: getattr(args, name)
@@ -357,7 +357,7 @@ def _write_html(path: Path, page: str) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from drift_retrain_local.check_demo import run_demo
+    from drift_retrain_local.demos.check_demo import run_demo
 
     run_demo(args.out)
     return EXIT_OK
@@ -369,7 +369,7 @@ def _local_failure(error: Exception) -> int:
 
 def _local_run(args: argparse.Namespace) -> int:
     from drift_retrain_local.exceptions import LocalRunError, LocalRunTimeoutError
-    from drift_retrain_local.run import local_run
+    from drift_retrain_local.run.local_run import local_run
 
     try:
         timeline = local_run(
@@ -402,7 +402,7 @@ def _bootstrapped(timeline: dict) -> int:
 
 
 def _local_demo(args: argparse.Namespace) -> int:
-    from drift_retrain_local.demo import local_demo
+    from drift_retrain_local.demos.local_demo import local_demo
     from drift_retrain_local.exceptions import LocalRunTimeoutError
 
     try:

@@ -2,7 +2,7 @@
 
 The local cloud is derived from the SAM template itself, never from a second description of the stack.
 This module knows CloudFormation's short-form YAML tags, the intrinsic functions the template uses and the
-physical names the local stack gives its resources. It does not talk to AWS: :mod:`.stack` deploys what
+physical names the local stack gives its resources. It does not talk to AWS: :mod:`.deploy` deploys what
 this module resolves.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from drift_retrain_local.exceptions import TemplateError
-from drift_retrain_local.function_spec import FunctionSpec
-from drift_retrain_local.template_yaml import load_template
+from drift_retrain_local.stack.function_spec import FunctionSpec
+from drift_retrain_local.stack.template_yaml import load_template
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",

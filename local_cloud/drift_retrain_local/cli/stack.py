@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from drift_retrain_local.exit_codes import EXIT_FAILED, EXIT_OK
+from drift_retrain_local.cli.exit_codes import EXIT_FAILED, EXIT_OK
 
 __all__ = ["add_stack_commands"]
 
@@ -56,7 +56,7 @@ def _session(region: str | None) -> Any:
 
 
 def _repair(args: argparse.Namespace) -> int:
-    from drift_retrain_local.repair import RepairError, repair
+    from drift_retrain_local.cli.repair import RepairError, repair
 
     session = _session(args.region)
     try:
@@ -80,7 +80,7 @@ def _repair(args: argparse.Namespace) -> int:
 def _redrive(args: argparse.Namespace) -> int:
     from botocore.config import Config
 
-    from drift_retrain_local.redrive import RedriveError, Redriven, find_target, redrive
+    from drift_retrain_local.cli.redrive import RedriveError, Redriven, find_target, redrive
 
     session = _session(args.region)
     # A check may take DetectDrift's whole 900 s timeout: wait for it, and never retry an invocation.

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drift_retrain_local.template import StackTemplate
+from drift_retrain_local.stack.template import StackTemplate
 
 __all__ = [
     "BUDGET_BYTES",
@@ -41,7 +41,7 @@ __all__ = [
     "zipped_bytes",
 ]
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[3]
 LAYER_ID = "DriftCoreLayer"
 LAYER_SOURCE = REPOSITORY / "layers" / "drift_core"
 LOCK = REPOSITORY / "requirements.lock"

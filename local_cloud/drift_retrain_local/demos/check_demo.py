@@ -24,8 +24,8 @@ from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain_local.demo_data import LABEL, write_demo_data
-from drift_retrain_local.output_folder import CHECK_DEMO_OUTPUTS, clear_outputs
+from drift_retrain_local.demos.data import LABEL, write_demo_data
+from drift_retrain_local.run.output_folder import CHECK_DEMO_OUTPUTS, clear_outputs
 
 HYPERPARAMETERS = {"objective": "binary:logistic", "max_depth": 5, "eta": 0.2, "eval_metric": "logloss"}
 NUM_ROUND = 60

@@ -18,7 +18,7 @@ such clients (moto's interpreter makes them with ``total_max_attempts=1``: on AW
 the only retry), so the fault reaches the definition's Retry rather than a Lambda's botocore retries.
 
 The local SageMaker's job threads read and write S3 through sessions of their own: SageMaker's own
-storage is not faulted here (:mod:`.sagemaker.failures` fails the jobs themselves).
+storage is not faulted here (:mod:`drift_retrain_local.sagemaker.failures` fails the jobs themselves).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
-from drift_retrain_local.lambda_http import RawBody
+from drift_retrain_local.cloud.lambda_http import RawBody
 
 __all__ = [
     "S3_INTERNAL_ERROR",

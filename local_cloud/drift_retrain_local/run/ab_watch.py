@@ -56,7 +56,7 @@ def ab_record(s3: Any, bucket: str) -> dict[str, Any] | None:
 
 
 def waits_for_decision(s3: Any, bucket: str, arn: str) -> Callable[[list[str]], bool]:
-    """``pause(path)`` for :func:`~drift_retrain_local.observe.wait_for_execution`: the execution sits in
+    """``pause(path)`` for :func:`~drift_retrain_local.run.observe.wait_for_execution`: the execution sits in
     the token task and its record is written (so the next batch is scored on both variants)."""
 
     def pause(path: list[str]) -> bool:

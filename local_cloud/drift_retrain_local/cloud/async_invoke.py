@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from drift_retrain_local.lambdas import InvocationResult, LambdaRuntime
-    from drift_retrain_local.template import FunctionSpec
+    from drift_retrain_local.cloud.lambdas import InvocationResult, LambdaRuntime
+    from drift_retrain_local.stack.template import FunctionSpec
 
 __all__ = ["RETRY_DELAY_S", "AsyncSettings", "SqsDestinations", "failure_record", "invoke_with_retries"]
 

@@ -24,10 +24,10 @@ from typing import Any
 
 import yaml
 
-from drift_retrain_local.cloud import REPOSITORY_TEMPLATE, local_cloud
-from drift_retrain_local.run import LOCAL_PARAMETERS, BatchRunner
-from drift_retrain_local.samples import SAMPLE_STACK, sample_frame
-from drift_retrain_local.template import DEFAULT_REGION, FunctionSpec, load_template
+from drift_retrain_local.cloud.local_cloud import REPOSITORY_TEMPLATE, local_cloud
+from drift_retrain_local.demos.samples import SAMPLE_STACK, sample_frame
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS, BatchRunner
+from drift_retrain_local.stack.template import DEFAULT_REGION, FunctionSpec, load_template
 
 __all__ = [
     "DEFAULT_CONTAINER_HOST",
