@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from drift_retrain_local.run.local_run import BatchRunner
+from drift_retrain_local.run.batches import BatchRunner
 
 __all__ = ["BenchmarkError", "ServiceRun", "run_service"]
 

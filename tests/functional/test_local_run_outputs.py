@@ -7,7 +7,7 @@ import json
 from types import SimpleNamespace
 
 from drift_retrain.reports.links import s3_console_url
-from drift_retrain_local.run.local_run import BatchRunner
+from drift_retrain_local.run.batches import BatchRunner
 
 
 def test_collect_copies_the_manifest_and_the_notification_links_the_copy(clients, bucket, tmp_path):

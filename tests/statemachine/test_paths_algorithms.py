@@ -17,7 +17,8 @@ import pytest
 from workflow_support import TIMEOUT, Harness
 
 from drift_retrain_local.cloud.local_cloud import local_cloud
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS, BatchRunner
+from drift_retrain_local.run.batches import BatchRunner
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
 
 FEATURES = 20
 

@@ -15,7 +15,8 @@ import pandas as pd
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.demos.data import LABEL, features, labelled, rule_a, rule_b
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS, BatchRunner
+from drift_retrain_local.run.batches import BatchRunner
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
 from drift_retrain_local.stack.deploy import DeployedStack
 
 #: The local run's parameters, with a smaller retrain threshold so batches stay tiny.

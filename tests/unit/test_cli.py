@@ -255,7 +255,7 @@ def test_check_refuses_a_parquet_file_named_csv(files, capsys):
 
 
 def test_local_run_takes_a_folder_as_one_partition(tmp_path):
-    from drift_retrain_local.run.local_run import partition_files
+    from drift_retrain_local.run.batches import partition_files
 
     folder = tmp_path / "day-1"
     folder.mkdir()

@@ -16,6 +16,7 @@ import pytest
 import drift_retrain
 from drift_retrain_local.cli.exit_codes import EXIT_CODES, EXIT_INVALID, EXIT_OK, EXIT_PIPE_CLOSED
 from drift_retrain_local.cli.main import _parser, main
+from drift_retrain_local.run import batches
 from drift_retrain_local.run import local_run as local_run_module
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
@@ -141,5 +142,5 @@ def test_local_run_prints_one_line_per_batch_unless_verbose(monkeypatch, tmp_pat
         "concept_drift": True,
         "execution": {"name": "run-3", "status": "SUCCEEDED"},
     }
-    line = local_run_module._batch_line(entry, {"status": "checked"})
+    line = batches._batch_line(entry, {"status": "checked"})
     assert line == "promoted; no feature drift; concept drift; execution run-3 SUCCEEDED"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drift_retrain.reports.links import execution_url, s3_console_url
-from drift_retrain_local.run.local_run import local_links
+from drift_retrain_local.run.batches import local_links
 
 BUCKET = "drift-retrain-local-databucket"
 

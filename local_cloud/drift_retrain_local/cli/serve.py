@@ -26,7 +26,8 @@ import yaml
 
 from drift_retrain_local.cloud.local_cloud import REPOSITORY_TEMPLATE, local_cloud
 from drift_retrain_local.demos.samples import SAMPLE_STACK, sample_frame
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS, BatchRunner
+from drift_retrain_local.run.batches import BatchRunner
+from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
 from drift_retrain_local.stack.template import DEFAULT_REGION, FunctionSpec, load_template
 
 __all__ = [

@@ -11,24 +11,24 @@ guide): ``version``, ``timestamp``, ``requestContext`` (``requestId``, ``functio
 
 AWS waits about a minute before the first retry and two before the second; locally the retries follow
 each other after :data:`RETRY_DELAY_S`, so tests stay fast. Only SQS destinations exist locally.
+The runtime makes the attempts (:func:`~drift_retrain_local.cloud.lambdas.invoke_with_retries`); this
+module holds the settings, the record and its destination.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from drift_retrain_local.cloud.lambdas import InvocationResult, LambdaRuntime
+    from drift_retrain_local.cloud.invocation import InvocationResult
     from drift_retrain_local.stack.template import FunctionSpec
 
-__all__ = ["RETRY_DELAY_S", "AsyncSettings", "SqsDestinations", "failure_record", "invoke_with_retries"]
+__all__ = ["RETRY_DELAY_S", "AsyncSettings", "Send", "SqsDestinations", "failure_record"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,35 +80,6 @@ def failure_record(
         },
         "responsePayload": last.json(),
     }
-
-
-def invoke_with_retries(
-    runtime: LambdaRuntime, function_name: str, payload: bytes, send: Send | None
-) -> InvocationResult:
-    """Run one asynchronous invocation to its end: success, or retries exhausted and the record sent.
-
-    Returns the last attempt's result (what a test or the event router waits for).
-    """
-    function = runtime.resolve(function_name)
-    if function is None:
-        raise KeyError(f"no local function {function_name!r}")
-    settings = AsyncSettings.of(function)
-    request_id = str(uuid.uuid4())
-    attempts = 0
-    while True:
-        result = runtime.invoke(function_name, payload, request_id=request_id)
-        attempts += 1
-        if result.ok or attempts > settings.retry_attempts:
-            break
-        time.sleep(RETRY_DELAY_S)
-    if result.ok:
-        return result
-    if settings.on_failure is None or send is None:
-        logger.warning("%s: asynchronous event dropped after %d attempts", function.name, attempts)
-        return result
-    event = json.loads(payload or b"{}")
-    send(settings.on_failure, failure_record(function, request_id, event, result, attempts))
-    return result
 
 
 class SqsDestinations:

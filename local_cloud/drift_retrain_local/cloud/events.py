@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from drift_retrain_local.cloud.lambdas import InvocationResult, LambdaRuntime
+from drift_retrain_local.cloud.invocation import InvocationResult
+from drift_retrain_local.cloud.lambdas import LambdaRuntime
 from drift_retrain_local.seams import eventbridge as eventbridge_seam
 
 __all__ = ["Delivery", "EventRouter"]

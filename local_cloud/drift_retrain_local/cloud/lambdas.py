@@ -47,14 +47,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.awsrequest import AWSResponse
 
-from drift_retrain_local.cloud.async_invoke import Send, invoke_with_retries
+from drift_retrain_local.cloud.async_invoke import RETRY_DELAY_S, AsyncSettings, Send, failure_record
+from drift_retrain_local.cloud.invocation import InvocationResult
 from drift_retrain_local.cloud.lambda_http import client_error as _client_error
 from drift_retrain_local.cloud.lambda_http import error_payload, killed_payload, marshal, timeout_payload
 from drift_retrain_local.cloud.lambda_http import response as _response
 from drift_retrain_local.sagemaker.failures import LAMBDA_OOM, LAMBDA_TIMEOUT, FailureInjector
 from drift_retrain_local.stack.template import FunctionSpec
 
-__all__ = ["InvocationResult", "LambdaContext", "LambdaRuntime"]
+__all__ = ["LambdaContext", "LambdaRuntime", "invoke_with_retries"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +88,6 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-@dataclass(frozen=True)
-class InvocationResult:
-    """What Lambda's Invoke API returns: the payload bytes and, on an error, ``FunctionError``."""
-
-    function: str
-    request_id: str
-    payload: bytes
-    function_error: str | None = None
-    duration_s: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.function_error is None
-
-    def json(self) -> Any:
-        return json.loads(self.payload) if self.payload else None
 
 
 #: One logger's set-up: its handlers, level and ``propagate``.
@@ -420,3 +403,32 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bytes):
         return value.decode()
     return value
+
+
+def invoke_with_retries(
+    runtime: LambdaRuntime, function_name: str, payload: bytes, send: Send | None
+) -> InvocationResult:
+    """Run one asynchronous invocation to its end: success, or retries exhausted and the record sent.
+
+    Returns the last attempt's result (what a test or the event router waits for).
+    """
+    function = runtime.resolve(function_name)
+    if function is None:
+        raise KeyError(f"no local function {function_name!r}")
+    settings = AsyncSettings.of(function)
+    request_id = str(uuid.uuid4())
+    attempts = 0
+    while True:
+        result = runtime.invoke(function_name, payload, request_id=request_id)
+        attempts += 1
+        if result.ok or attempts > settings.retry_attempts:
+            break
+        time.sleep(RETRY_DELAY_S)
+    if result.ok:
+        return result
+    if settings.on_failure is None or send is None:
+        logger.warning("%s: asynchronous event dropped after %d attempts", function.name, attempts)
+        return result
+    event = json.loads(payload or b"{}")
+    send(settings.on_failure, failure_record(function, request_id, event, result, attempts))
+    return result

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from drift_retrain_local.demos.data import LABEL, write_demo_data, write_demo_traffic
-from drift_retrain_local.run.local_run import Echo, local_run
+from drift_retrain_local.run.batches import Echo
+from drift_retrain_local.run.local_run import local_run
 from drift_retrain_local.run.output_folder import clear_outputs
 
 __all__ = ["DEMO_BATCH_ROWS", "DEMO_TRAIN_ROWS", "local_demo"]

@@ -50,6 +50,7 @@ from drift_retrain.monitor.keys import LABELLED_PREFIX, WINDOWS_PREFIX, parse_la
 from drift_retrain.reports.formatting import fmt_rate
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import LocalRunError
+from drift_retrain_local.run.batches import BatchRunner
 from drift_retrain_local.run.observe import endpoint_config
 from drift_retrain_local.run.summary import served_text
 from drift_retrain_local.stack.deploy import DeployedStack
@@ -171,8 +172,6 @@ class TrafficDriver:
         clock: Callable[[], datetime] | None = None,
         verbose: bool = False,
     ) -> None:
-        from drift_retrain_local.run.local_run import BatchRunner  # local_run imports this module lazily
-
         if label_delay < 0:
             raise LocalRunError(f"--label-delay must be 0 or more, got {label_delay}")
         self.cloud = cloud
