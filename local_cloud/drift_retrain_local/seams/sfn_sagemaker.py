@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from drift_retrain_local.seams.lookup import attribute as _attribute
 from drift_retrain_local.seams.lookup import module as _module
+from drift_retrain_local.seams.sagemaker_hooks import active as installed
 
 __all__ = ["state_task_service_for"]
 
@@ -24,8 +25,6 @@ _SERVICE = "moto.stepfunctions.parser.asl.component.state.exec.state_task.servic
 
 
 def _poll_seconds() -> float:
-    from drift_retrain_local.seams.sagemaker import installed
-
     service = installed()
     return service.settings.sync_poll_seconds if service is not None else 0.5
 
