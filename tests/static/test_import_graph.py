@@ -1,4 +1,5 @@
-"""The layer's modules import each other without a cycle, and each workflow step stays in its package.
+"""The layer's modules import each other without a cycle, and each workflow step stays in its package; the
+tools' modules likewise, each package of them importing only those below it.
 
 The graph is read with ``ast``, never by importing: one node per module of ``drift_retrain``, one edge per
 import of another module of the layer, wherever it is written. An import inside a function or under
@@ -19,6 +20,12 @@ WORKFLOW = f"{PACKAGE}.workflow"
 #: The workflow's packages, one per Lambda step, and what several of them use.
 STEPS = ("prepare_training_data", "evaluate_candidate", "promote_model", "notify", "ab_test")
 SHARED = "shared"
+TOOLS = ROOT / "local_cloud"
+TOOLS_PACKAGE = "drift_retrain_local"
+#: The tools' packages, each importing only those before it; ``sagemaker`` and ``seams`` (moto's internals,
+#: patched) belong to the local cloud and may import it, and every package may import ``exceptions``.
+TOOLS_LAYERS = ("stack", "cloud", "run", "demos", "cli")
+TOOLS_CLOUD_PARTS = ("sagemaker", "seams")
 
 
 def _modules(root: Path, package: str) -> dict[str, Path]:
@@ -159,6 +166,40 @@ def test_a_workflow_step_imports_no_other_step():
     assert crossings == []
     assert set(STEPS) | {SHARED} == {
         path.name for path in (LAYER / PACKAGE / "workflow").iterdir() if (path / "__init__.py").exists()
+    }
+
+
+def test_the_tools_have_no_import_cycle():
+    graph = import_graph(TOOLS, TOOLS_PACKAGE)
+    assert len(graph) > 60 and f"{TOOLS_PACKAGE}.cloud.lambdas" in graph  # the whole package was read
+    assert import_cycles(graph) == []
+
+
+def test_each_package_of_the_tools_imports_only_those_below_it():
+    """``stack`` < ``cloud`` (with ``sagemaker`` and ``seams``) < ``run`` < ``demos`` < ``cli``; no module
+    but ``exceptions`` outside them."""
+    graph = import_graph(TOOLS, TOOLS_PACKAGE)
+    rank = {name: index for index, name in enumerate(TOOLS_LAYERS)}
+    rank.update({name: rank["cloud"] for name in TOOLS_CLOUD_PARTS})
+    rank["exceptions"] = -1
+
+    def package(module: str) -> str:
+        return module.split(".")[1]
+
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if module != TOOLS_PACKAGE
+        for target in targets
+        if rank[package(target)] > rank[package(module)]
+    )
+    assert upward == []
+    assert {path.name for path in (TOOLS / TOOLS_PACKAGE).iterdir() if path.suffix == ".py"} == {
+        "__init__.py",
+        "exceptions.py",
+    }
+    assert set(rank) - {"exceptions"} == {
+        path.name for path in (TOOLS / TOOLS_PACKAGE).iterdir() if (path / "__init__.py").exists()
     }
 
 
