@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Iterator
 
 import pytest
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 
@@ -169,7 +171,8 @@ def test_unknown_function_is_left_to_moto(cloud: LocalCloud) -> None:
 def test_each_invocation_logs_under_its_own_function_name(cloud: LocalCloud) -> None:
     """All functions share the layer's ``drift_retrain`` loggers in one process: a line the layer logs
     while EvaluateCandidate runs carries EvaluateCandidate's service and function name, even when
-    DetectDrift's module was imported after it (its import points those loggers at its own handler)."""
+    DetectDrift's module was imported after it (its import points those loggers at its own handler), or
+    another function's handler module was imported outside the runtime."""
     import logging
 
     evaluate = cloud.stack.function("EvaluateCandidateFunction")
@@ -184,6 +187,11 @@ def test_each_invocation_logs_under_its_own_function_name(cloud: LocalCloud) -> 
         lines.extend(json.loads(h.format(record)) for h in logging.getLogger("drift_retrain").handlers)
         return {"ok": True}
 
+    # What importing a handler module outside the runtime leaves (a test importing app.py directly):
+    # another function's Powertools handler on the layer's logger. It must not log EvaluateCandidate's lines.
+    stray = logging.StreamHandler(io.StringIO())
+    stray.setFormatter(LambdaPowertoolsFormatter(service="detect-drift"))
+    logging.getLogger("drift_retrain").addHandler(stray)
     loaded = cloud.lambdas._loaded[evaluate.name]
     original = loaded.handler
     loaded.handler = loaded.module.logger.inject_lambda_context(spy)  # as the module decorates its handler
@@ -191,6 +199,7 @@ def test_each_invocation_logs_under_its_own_function_name(cloud: LocalCloud) -> 
         assert cloud.lambdas.invoke(evaluate.name, {}).json() == {"ok": True}
     finally:
         loaded.handler = original
+        logging.getLogger("drift_retrain").removeHandler(stray)
     assert lines and all(line["message"] == "evaluated candidates" for line in lines)
     assert {line["service"] for line in lines} == {evaluate.environment["POWERTOOLS_SERVICE_NAME"]}
     assert {line["function_name"] for line in lines} == {evaluate.name}

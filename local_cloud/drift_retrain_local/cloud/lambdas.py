@@ -45,6 +45,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from aws_lambda_powertools.logging.formatter import BasePowertoolsFormatter
 from botocore.awsrequest import AWSResponse
 
 from drift_retrain_local.cloud.async_invoke import RETRY_DELAY_S, AsyncSettings, Send, failure_record
@@ -115,12 +116,18 @@ def _logger_setups() -> dict[str, _LoggerSetup]:
     }
 
 
+def _is_function_handler(handler: logging.Handler) -> bool:
+    """A handler some function's Powertools Logger installed: through this runtime, or by an import of a
+    handler module outside it (a test importing ``app.py`` directly) that left it on the layer's loggers."""
+    return handler in _FUNCTION_HANDLERS or isinstance(handler.formatter, BasePowertoolsFormatter)
+
+
 def _apply_setups(setups: dict[str, _LoggerSetup]) -> None:
-    """Give each logger its set-up; a handler no function's import installed (a test's or a run's
-    collector) stays where it is."""
+    """Give each logger its set-up; a handler no function installed (a test's or a run's collector)
+    stays where it is."""
     for name, (handlers, level, propagate) in setups.items():
         logger = logging.getLogger(name)
-        others = [h for h in logger.handlers if h not in _FUNCTION_HANDLERS and h not in handlers]
+        others = [h for h in logger.handlers if not _is_function_handler(h) and h not in handlers]
         logger.handlers = [*handlers, *others]
         logger.setLevel(level)
         logger.propagate = propagate
