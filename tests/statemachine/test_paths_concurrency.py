@@ -8,9 +8,10 @@ from drift_retrain_local.run.observe import wait_for_execution
 
 
 def _entered(sfn, arn: str, state: str):
+    """When the execution first entered ``state`` (or, ending in ``*``, any state named so)."""
     for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]:
-        details = event.get("stateEnteredEventDetails") or {}
-        if details.get("name") == state:
+        name = (event.get("stateEnteredEventDetails") or {}).get("name") or ""
+        if name == state or (state.endswith("*") and name.startswith(state[:-1])):
             return event["timestamp"]
     raise AssertionError(f"{arn} never entered {state}")
 
@@ -28,9 +29,13 @@ def test_two_batches_at_once_train_one_after_the_other(harness: Harness) -> None
     first, second = sorted(records, key=lambda r: _entered(sfn, r.arn, "Prepare training data"))
     assert "Wait for the lock" in second.path
     assert "Wait for the lock" not in first.path
-    # one retrain at a time: the second prepares its data only after the first released the lock
-    first_done = sfn.describe_execution(executionArn=first.arn)["stopDate"]
-    assert _entered(sfn, second.arn, "Prepare training data") >= first_done
+    # one retrain at a time: the second prepares its data only after the first released the lock (the
+    # first may still be ending: its release comes before its last states, so not its stop time)
+    first_released = _entered(sfn, first.arn, "Release lock after *")
+    assert _entered(sfn, second.arn, "Prepare training data") >= first_released
+    assert _entered(sfn, second.arn, "Prepare training data") > _entered(
+        sfn, first.arn, "Prepare training data"
+    )
     # neither batch lost: each execution trained on its own batch, first in its window
     for record, execution in ((r, e) for r in records for e in started if e["execution_arn"] == r.arn):
         manifest = harness.manifest(record.name)
