@@ -4,7 +4,8 @@
   when a state machine is created (to validate it) and again when each execution starts: about a second
   of CPU for this project's definition, every time. Here each definition is parsed once per process and
   every caller gets a deep copy of the parsed program (about 50 ms), so no execution shares state with
-  another. The cache outlives one local cloud (a parse depends on the definition alone). A definition that does not parse raises exactly as before (errors are never cached).
+  another. The cache outlives one local cloud (a parse depends on the definition alone). A definition
+  that does not parse raises exactly as before (errors are never cached).
 - **GetExecutionHistory ignores its options.** moto returns every event with its full input and output
   whatever the request says. AWS honours ``includeExecutionData=false`` (no ``input``/``output`` in the
   event details), ``reverseOrder`` and ``maxResults``/``nextToken``. Watchers that only need state names
