@@ -8,10 +8,16 @@ from drift_retrain_local.run.batches import local_links
 BUCKET = "drift-retrain-local-databucket"
 
 
+def _copied_out(root, relative: str, text: str):
+    """A file the run copied into its output folder."""
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
 def test_console_links_become_the_local_files_and_the_timeline(tmp_path):
-    report = tmp_path / "reports" / "drift" / "batch 1.html"
-    report.parent.mkdir(parents=True)
-    report.write_text("<html></html>")
+    report = _copied_out(tmp_path, "reports/drift/batch 1.html", "<html></html>")
     arn = "arn:aws:states:us-east-1:123456789012:execution:retrain:bootstrap-1"
     text = (
         f"Drift report: {s3_console_url(BUCKET, 'reports/drift/batch 1.html', 'us-east-1')}\n"
@@ -19,9 +25,7 @@ def test_console_links_become_the_local_files_and_the_timeline(tmp_path):
         f"Manifest: {s3_console_url(BUCKET, 'training/bootstrap-1/manifest.json', 'us-east-1')}\n"
         f"Elsewhere: {s3_console_url('another-bucket', 'reports/drift/batch 1.html', 'us-east-1')}"
     )
-    manifest = tmp_path / "training" / "bootstrap-1" / "manifest.json"
-    manifest.parent.mkdir(parents=True)
-    manifest.write_text("{}")
+    manifest = _copied_out(tmp_path, "training/bootstrap-1/manifest.json", "{}")
     lines = local_links(text, BUCKET, tmp_path).splitlines()
     assert lines[0] == f"Drift report: {report}"
     assert lines[1] == f"Execution: {tmp_path / 'timeline.html'}"
@@ -37,9 +41,7 @@ def test_an_object_the_run_did_not_copy_out_is_named_by_its_local_cloud_location
 
 
 def test_a_link_in_parentheses_keeps_its_closing_parenthesis(tmp_path):
-    report = tmp_path / "reports" / "drift" / "b (1).html"
-    report.parent.mkdir(parents=True)
-    report.write_text("<html></html>")
+    report = _copied_out(tmp_path, "reports/drift/b (1).html", "<html></html>")
     arn = "arn:aws:states:us-east-1:123456789012:execution:retrain:run-1"
     text = (
         f"Retraining workflow: started ({execution_url(arn, 'us-east-1')})\n"
