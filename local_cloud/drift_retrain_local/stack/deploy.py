@@ -65,6 +65,10 @@ class DeployedRule:
     schedule: str | None = None
 
 
+#: The logical ID of the state machine a batch's retrain decision starts.
+RETRAIN_STATE_MACHINE = "RetrainStateMachine"
+
+
 @dataclass
 class DeployedStack:
     """The physical resources of the local stack."""
@@ -73,6 +77,7 @@ class DeployedStack:
     bucket: str
     lock_table: str
     topic_arn: str
+    #: The retrain workflow's state machine (``RETRAIN_STATE_MACHINE``), the one a batch starts.
     state_machine_arn: str
     functions: dict[str, FunctionSpec]
     rules: list[DeployedRule]
@@ -81,6 +86,8 @@ class DeployedStack:
     queues: dict[str, str] = field(default_factory=dict)
     #: The template's Outputs as this stack resolves them (e.g. ``EndpointName``, derived when left empty).
     outputs: dict[str, str] = field(default_factory=dict)
+    #: Every state machine of the template: logical ID -> ARN (the retrain one included).
+    state_machines: dict[str, str] = field(default_factory=dict)
 
     @property
     def endpoint_name(self) -> str:
@@ -392,7 +399,15 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
             put_event_invoke_config(d.client("lambda"), function)
         for logical_id in t.resources_of_type("AWS::Logs::LogGroup"):
             d.log_group(logical_id)
-        state_machine_arn = d.state_machine(only("AWS::Serverless::StateMachine"))
+        state_machines = {
+            logical_id: d.state_machine(logical_id)
+            for logical_id in t.resources_of_type("AWS::Serverless::StateMachine")
+        }
+        if RETRAIN_STATE_MACHINE not in state_machines:
+            raise DeployError(
+                f"the local cloud expects the state machine {RETRAIN_STATE_MACHINE}, "
+                f"the template has {sorted(state_machines)}"
+            )
         rules = [rule for function in functions for rule in d.rules(function)]
         for logical_id in t.resources_of_type("AWS::CloudWatch::Alarm"):
             d.alarm(logical_id)
@@ -408,7 +423,8 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
         bucket=bucket,
         lock_table=lock_table,
         topic_arn=topic_arn,
-        state_machine_arn=state_machine_arn,
+        state_machine_arn=state_machines[RETRAIN_STATE_MACHINE],
+        state_machines=state_machines,
         functions={function.name: function for function in functions},
         rules=rules,
         skipped=d.skipped,
