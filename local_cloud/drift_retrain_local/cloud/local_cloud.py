@@ -24,6 +24,7 @@ from drift_retrain_local.seams import (
     s3_keys,
     sagemaker,
     sfn_callbacks,
+    sfn_distributed_map,
     sfn_parameters,
     sfn_speed,
 )
@@ -130,6 +131,7 @@ def local_cloud(
         parallel.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
         sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
         sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
+        sfn_distributed_map.install()  # moto gaps: Distributed Map's failure thresholds and result files
         sfn_speed.install()  # moto costs: the ASL parsed once per definition; history options honoured
         try:
             stack = deploy_stack(template, aws.session)
@@ -137,6 +139,7 @@ def local_cloud(
         finally:
             api_faults.uninstall()
             sfn_speed.uninstall()
+            sfn_distributed_map.uninstall()
             sfn_callbacks.uninstall()
             sfn_parameters.uninstall()
             parallel.uninstall()
