@@ -22,6 +22,7 @@ __all__ = [
     "MAX_KEY_BYTES",
     "MONITOR_PREFIX",
     "OWN_INFERENCE_PREFIX",
+    "PARTITION_CHECKS_PREFIX",
     "PREDICTION_REFERENCE_KEY",
     "QUARANTINE_PREFIX",
     "RECOVERY_PREFIX",
@@ -29,6 +30,7 @@ __all__ = [
     "STREAM_PREFIX",
     "drift_report_key",
     "evaluation_report_key",
+    "partition_check_keys",
     "quarantine_copy_key",
     "quarantine_keys",
     "quarantine_record_key",
@@ -70,6 +72,9 @@ STREAM_PREFIX = "incoming-stream/"
 OWN_INFERENCE_PREFIX = "drift-retrain-check-"
 #: Monitoring windows of captured rows and their reports (statistics.json, constraint_violations.json).
 MONITOR_PREFIX = "monitor/"
+#: A partition checked on a Distributed Map: ``<batch-id>/items.json`` (the parts, the map's ItemReader),
+#: ``<batch-id>/partials/<n>.json`` (each part's summary) and ``<batch-id>/results/`` (its ResultWriter).
+PARTITION_CHECKS_PREFIX = "partition-checks/"
 #: The champion's holdout predictions and score calibration, written by PromoteModel next to the profile.
 PREDICTION_REFERENCE_KEY = "baseline/current/prediction_reference.json"
 
@@ -77,6 +82,12 @@ PREDICTION_REFERENCE_KEY = "baseline/current/prediction_reference.json"
 def drift_report_key(batch_id: str, prefix: str = DRIFT_REPORTS_PREFIX) -> str:
     """``reports/drift/<batch-id>.json``: the report DetectDrift wrote for one batch revision."""
     return f"{prefix}{batch_id}.json"
+
+
+def partition_check_keys(batch_id: str) -> tuple[str, str, str]:
+    """(items key, partials folder, results folder) of a partition's check on the Distributed Map."""
+    folder = f"{PARTITION_CHECKS_PREFIX}{batch_id}/"
+    return f"{folder}items.json", f"{folder}partials/", f"{folder}results/"
 
 
 def evaluation_report_key(execution_name: str) -> str:

@@ -1,5 +1,9 @@
 """What DetectDrift does once a batch's report is decided: record it once, start the retrain, notify.
 
+The same for a partition checked on a Distributed Map (its reduce step): one report, one decision, at
+most one retrain, whichever way the batch was read; and a bad batch quarantined the same way
+(:func:`handle_invalid`).
+
 Split from :mod:`.service` (which reads and checks the batch). A revision's report is written once
 (:mod:`.records`); a later delivery of the same revision replays it (:func:`replay_report`) and only
 finishes what the first delivery left undone (a retrain that never started), never notifying twice.
@@ -12,21 +16,22 @@ import os
 from typing import Any
 
 from drift_retrain.aws import naming
-from drift_retrain.aws.exceptions import NotificationError
+from drift_retrain.aws.exceptions import NotificationError, ObjectNotFoundError
 from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
-from drift_retrain.aws.objects import ObjectRef, QuarantineRecord, quarantine_keys
+from drift_retrain.aws.objects import ObjectRef, QuarantineRecord, quarantine_keys, quarantine_object
 from drift_retrain.aws.storage import write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input, retrain_record
-from drift_retrain.detect.messages import Notice, drift_message
+from drift_retrain.detect.messages import Notice, drift_message, quarantine_message
 from drift_retrain.detect.records import record_report
 from drift_retrain.engine.report import DriftReport
+from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.layout import recovery_marker_key
 from drift_retrain.reports import render_drift_html
 from drift_retrain.reports.links import ReportLinks, link_expiry, report_links
 from drift_retrain.reports.publish import publish_html
 
-__all__ = ["act_on_report", "publish_page", "replay_report", "send_notice"]
+__all__ = ["act_on_report", "handle_invalid", "publish_page", "replay_report", "send_notice"]
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +88,44 @@ def act_on_report(
     if report.get("alert") and not outcome.duplicate_delivery:
         outcome.notified = _notify_drift(clients, settings, report, outcome, links)
     return outcome
+
+
+def handle_invalid(
+    clients: Any, settings: DetectSettings, batch: ObjectRef, batch_id: str, error: InvalidBatchError
+) -> Outcome:
+    """Quarantine the batch with its reason, write an ``invalid`` report, notify; never raises for the
+    file (retrying cannot make it better)."""
+    # The reason quotes cells and raw lines: it goes to the quarantine record and the notice, never to
+    # the logs, which carry its code and position only.
+    logger.warning(
+        "Invalid batch quarantined",
+        extra={"key": batch.key, "batch_id": batch_id, "code": error.code, "line": error.line},
+    )
+    try:
+        record = quarantine_object(clients.s3, batch, reason=str(error), code=error.code, batch_id=batch_id)
+    except ObjectNotFoundError as gone:
+        logger.warning("Invalid batch deleted before it could be quarantined", extra={"key": batch.key})
+        return Outcome(status=Status.OBJECT_GONE, message=str(gone), batch=batch, batch_id=batch_id)
+    report = DriftReport.invalid(error, settings.drift, batch_id=batch_id, source=batch.uri).to_dict()
+    report_key = f"{settings.reports_prefix}{batch_id}.json"
+    stored = record_report(clients.s3, batch.bucket, report_key, report)
+    if stored is not None:  # a concurrent delivery wrote it first
+        return replay_report(clients, settings, batch, batch_id, report_key, stored)
+    links = publish_page(clients, batch.bucket, report_key, report)
+    copy, details = (f"s3://{batch.bucket}/{k}" for k in (record.copy_key, record.error_key))
+    notified = send_notice(
+        clients, settings, quarantine_message(batch, error.code, str(error), copy, details, links)
+    )
+    return Outcome(
+        status=Status.INVALID,
+        message=str(error),
+        batch=batch,
+        batch_id=batch_id,
+        report_key=report_key,
+        report=report,
+        quarantine=record,
+        notified=notified,
+    )
 
 
 def replay_report(

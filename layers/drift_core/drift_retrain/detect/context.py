@@ -14,6 +14,9 @@ from drift_retrain.engine.policy import PERFORMANCE
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, DRIFT_REPORTS_PREFIX
 
+#: A partition of more bytes than this (or of more than one part) is checked on a Distributed Map.
+DEFAULT_SINGLE_CHECK_MAX_BYTES = 512 * 1024 * 1024
+
 __all__ = ["DetectSettings", "Outcome", "Status", "retrain_input", "retrain_record"]
 
 
@@ -28,6 +31,8 @@ class Status:
     SUPERSEDED = "superseded"
     #: A part of a partition: checked with the others when its _SUCCESS or _manifest.json lands.
     WAITING_FOR_PARTITION = "waiting_for_partition"
+    #: A partition too big for one Lambda: its check runs on the partition-check state machine.
+    PARTITION_CHECK_STARTED = "partition_check_started"
 
 
 @dataclass(frozen=True)
@@ -43,11 +48,14 @@ class DetectSettings:
     reports_prefix: str = DRIFT_REPORTS_PREFIX
     drift: DriftConfig = field(default_factory=DriftConfig)
     limits: ReadLimits = field(default_factory=ReadLimits)
+    #: The partition-check state machine; without it every partition is read in one Lambda.
+    partition_check_arn: str | None = None
+    single_check_max_bytes: int = DEFAULT_SINGLE_CHECK_MAX_BYTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DetectSettings:
-        """Read ``DATA_BUCKET``, ``PROFILE_KEY``, ``ENDPOINT_NAME``, ``STATE_MACHINE_ARN``, ``TOPIC_ARN``
-        the drift configuration (``ALPHA``, ``PSI_FLOOR``, ... see ``DriftConfig.from_env``) and the read
+        """Read ``DATA_BUCKET``, ``PROFILE_KEY``, ``ENDPOINT_NAME``, ``STATE_MACHINE_ARN``, ``TOPIC_ARN``,
+        ``PARTITION_CHECK_STATE_MACHINE_ARN``, ``SINGLE_CHECK_MAX_BYTES``, the drift configuration (``ALPHA``, ``PSI_FLOOR``, ... see ``DriftConfig.from_env``) and the read
         limits (``MAX_OBJECT_BYTES``, ... see ``ReadLimits.from_env``)."""
 
         def value(name: str) -> str | None:
@@ -61,6 +69,8 @@ class DetectSettings:
             topic_arn=value("TOPIC_ARN"),
             drift=DriftConfig.from_env(environ),
             limits=ReadLimits.from_env(environ),
+            partition_check_arn=value("PARTITION_CHECK_STATE_MACHINE_ARN"),
+            single_check_max_bytes=int(value("SINGLE_CHECK_MAX_BYTES") or DEFAULT_SINGLE_CHECK_MAX_BYTES),
         )
 
 

@@ -26,7 +26,7 @@ from drift_retrain.detect.context import Outcome, Status
 from drift_retrain.detect.records import stored_report
 from drift_retrain.exceptions import InvalidBatchError
 
-__all__ = ["open_batch", "part_event"]
+__all__ = ["open_batch", "part_event", "quarantine_unlisted"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def open_batch(clients: Any, incoming_prefix: str, batch: ObjectRef, batch_id: s
         return
     found = partition_parts(clients.s3, batch)
     for extra in found.not_in_manifest:
-        _quarantine_unlisted(clients, batch, extra, batch_id)
+        quarantine_unlisted(clients, batch, extra, batch_id)
     marker = found.marker
     yield OpenedObject(
         stream=partition_source(clients.s3, batch, found),  # type: ignore[arg-type]
@@ -95,7 +95,8 @@ def open_batch(clients: Any, incoming_prefix: str, batch: ObjectRef, batch_id: s
     )
 
 
-def _quarantine_unlisted(clients: Any, marker: ObjectRef, part: Any, batch_id: str) -> None:
+def quarantine_unlisted(clients: Any, marker: ObjectRef, part: Any, batch_id: str) -> None:
+    """A part beside a ``_manifest.json`` that does not list it: quarantined (``part_not_in_manifest``)."""
     error = InvalidBatchError(
         "part_not_in_manifest",
         f"{part.key} is beside {marker.key} but the manifest does not list it, so it was not checked: list "

@@ -5,7 +5,9 @@ The Lambda handler (``functions/detect_drift/app.py``) only parses the event and
 
 1. ignore objects outside ``incoming/`` (and folder markers); a part of a partition
    (``incoming/<batch>/part-*``) waits for its ``_SUCCESS`` or ``_manifest.json``, whose event checks
-   the partition as one batch (:mod:`.partitions`); a revision that already has its report
+   the partition as one batch (:mod:`.partitions`): in this Lambda, or, for more than one part or more
+   than ``SINGLE_CHECK_MAX_BYTES``, on the partition-check state machine's Distributed Map
+   (:mod:`.scale_out`, whose reduce step decides as step 5 does); a revision that already has its report
    is a duplicate delivery: the report stands (written once, :mod:`drift_retrain.detect.records`) and
    only what it decided and is still undone (starting its retrain) is done; an object whose event size is
    over ``MAX_OBJECT_BYTES`` goes straight to step 4 (``object_too_large``) without a byte being read;
@@ -38,32 +40,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from drift_retrain.aws import naming
-from drift_retrain.aws.ab_record import read_record
 from drift_retrain.aws.endpoint import EndpointPredictor
 from drift_retrain.aws.exceptions import ObjectChangedError, ObjectNotFoundError
-from drift_retrain.aws.objects import (
-    ObjectRef,
-    quarantine_object,
-    resolve_event_key,
-)
-from drift_retrain.aws.storage import count_keys, current_revision, read_object, write_json
+from drift_retrain.aws.objects import ObjectRef, resolve_event_key
+from drift_retrain.aws.storage import current_revision, read_object, write_json
 from drift_retrain.detect.ab_test import ab_look, resend_decision
-from drift_retrain.detect.actions import act_on_report, publish_page, replay_report, send_notice
+from drift_retrain.detect.actions import act_on_report, handle_invalid, replay_report
 from drift_retrain.detect.context import DetectSettings, Outcome, Status
-from drift_retrain.detect.messages import no_profile_message, quarantine_message
+from drift_retrain.detect.inputs import ab_state, check_inputs
+from drift_retrain.detect.inputs import predictor as champion_predictor
 from drift_retrain.detect.partitions import open_batch, part_event
-from drift_retrain.detect.records import record_report, stored_report
-from drift_retrain.engine.ab_evidence import is_running
-from drift_retrain.engine.champion import has_lower_reference, trained_after_change
+from drift_retrain.detect.records import stored_report
+from drift_retrain.detect.scale_out import scale_out
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
-from drift_retrain.engine.report import DriftReport
-from drift_retrain.exceptions import InvalidBatchError, ProfileError
-from drift_retrain.layout import recovery_prefix
+from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.monitor.keys import is_capture_batch
 
 __all__ = ["process_object"]
@@ -93,89 +87,16 @@ def _pin_current_revision(clients: Any, batch: ObjectRef) -> ObjectRef | None:
     return replace(batch, version_id=version_id, etag=etag or None)
 
 
-def _load_profile(clients: Any, settings: DetectSettings, bucket: str) -> BaselineProfile | str:
-    """The profile, or the reason there is none (as text)."""
-    profile_bucket = settings.data_bucket or bucket
-    uri = f"s3://{profile_bucket}/{settings.profile_key}"
-    try:
-        return BaselineProfile.from_json_bytes(read_object(clients.s3, profile_bucket, settings.profile_key))
-    except ObjectNotFoundError:
-        return f"no baseline profile yet at {uri}: promote a first model (or upload a profile) before checking batches"
-    except ProfileError as error:
-        return f"the baseline profile at {uri} cannot be used: {error}"
-
-
-def _predictor(
-    clients: Any, settings: DetectSettings, profile: BaselineProfile, target_variant: str | None = None
-) -> EndpointPredictor | None:
-    if not settings.endpoint_name:
-        return None
-    from drift_retrain.engine.encoding import FeatureEncoder
-
-    return EndpointPredictor(
-        clients.sagemaker_runtime,
-        settings.endpoint_name,
-        encode=FeatureEncoder.from_profile(profile).transform,
-        sagemaker=clients.sagemaker,
-        # Linear Learner documents JSON responses only; its JSON Lines records carry "score".
-        accept="application/jsonlines"
-        if profile.metadata.get("algorithm") == "linear-learner"
-        else "text/csv",
-        target_variant=target_variant,
-    )
-
-
 def _variant_predictors(
     clients: Any, settings: DetectSettings, profile: BaselineProfile, ab: dict[str, Any]
 ) -> dict[str, EndpointPredictor]:
     """One predictor per A/B role (champion, candidate), each pinned to its variant."""
     predictors = {}
     for role, variant in ab["variants"].items():
-        predictor = _predictor(clients, settings, profile, target_variant=variant["variant_name"])
+        predictor = champion_predictor(clients, settings, profile, target_variant=variant["variant_name"])
         if predictor is not None:
             predictors[role] = predictor
     return predictors
-
-
-def _serving_model(profile: BaselineProfile) -> str:
-    """The name follow-up retrains are counted under: the model the profile describes."""
-    return naming.sanitize(str(profile.metadata.get("model_name") or profile.created_at or "unknown"))
-
-
-def _handle_invalid(
-    clients: Any, settings: DetectSettings, batch: ObjectRef, batch_id: str, error: InvalidBatchError
-) -> Outcome:
-    # The reason quotes cells and raw lines: it goes to the quarantine record and the notice, never to
-    # the logs, which carry its code and position only.
-    logger.warning(
-        "Invalid batch quarantined",
-        extra={"key": batch.key, "batch_id": batch_id, "code": error.code, "line": error.line},
-    )
-    try:
-        record = quarantine_object(clients.s3, batch, reason=str(error), code=error.code, batch_id=batch_id)
-    except ObjectNotFoundError as gone:
-        logger.warning("Invalid batch deleted before it could be quarantined", extra={"key": batch.key})
-        return Outcome(status=Status.OBJECT_GONE, message=str(gone), batch=batch, batch_id=batch_id)
-    report = DriftReport.invalid(error, settings.drift, batch_id=batch_id, source=batch.uri).to_dict()
-    report_key = f"{settings.reports_prefix}{batch_id}.json"
-    stored = record_report(clients.s3, batch.bucket, report_key, report)
-    if stored is not None:  # a concurrent delivery wrote it first
-        return replay_report(clients, settings, batch, batch_id, report_key, stored)
-    links = publish_page(clients, batch.bucket, report_key, report)
-    copy, details = (f"s3://{batch.bucket}/{k}" for k in (record.copy_key, record.error_key))
-    notified = send_notice(
-        clients, settings, quarantine_message(batch, error.code, str(error), copy, details, links)
-    )
-    return Outcome(
-        status=Status.INVALID,
-        message=str(error),
-        batch=batch,
-        batch_id=batch_id,
-        report_key=report_key,
-        report=report,
-        quarantine=record,
-        notified=notified,
-    )
 
 
 def _check_capture_window(
@@ -210,7 +131,7 @@ def _check_capture_window(
             recovery_used=recovery_used,
         )
     except InvalidBatchError as error:
-        return _handle_invalid(clients, settings, batch, batch_id, error)
+        return handle_invalid(clients, settings, batch, batch_id, error)
     except ObjectNotFoundError as error:
         return Outcome(status=Status.OBJECT_GONE, message=str(error), batch=batch, batch_id=batch_id)
     outcome = act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
@@ -275,13 +196,11 @@ def process_object(
     report_key = f"{settings.reports_prefix}{batch_id}.json"
     part = part_event(clients, settings, batch)  # a partition's part waits for its marker
     if isinstance(part, InvalidBatchError):
-        return _handle_invalid(clients, settings, batch, batch_id, part)
+        return handle_invalid(clients, settings, batch, batch_id, part)
     if part is not None:
         return part
-    ab_stored = read_record(clients.s3, settings.data_bucket or bucket)
-    ab = ab_stored[0] if ab_stored else None
-    # While an A/B test runs its decision is pending and the lock holder waits for it: no retrain starts.
-    deferred = ab is not None and is_running(ab, datetime.now(UTC))
+    ab_now = ab_state(clients, settings, bucket)
+    ab, deferred = ab_now.record, ab_now.deferred
     stored = stored_report(clients.s3, batch.bucket, report_key)
     if stored is not None:
         outcome = replay_report(clients, settings, batch, batch_id, report_key, stored, deferred=deferred)
@@ -292,28 +211,22 @@ def process_object(
     try:  # too big to read: quarantined from the event alone, before any byte is fetched
         settings.limits.check_object_size(size)
     except InvalidBatchError as error:
-        return _handle_invalid(clients, settings, batch, batch_id, error)
+        return handle_invalid(clients, settings, batch, batch_id, error)
 
-    profile = _load_profile(clients, settings, bucket)
-    if isinstance(profile, str):
-        logger.error("Batch not checked: %s", profile, extra={"key": key, "batch_id": batch_id})
-        notified = send_notice(clients, settings, no_profile_message(batch, profile))
-        return Outcome(
-            status=Status.NO_PROFILE, message=profile, batch=batch, batch_id=batch_id, notified=notified
-        )
-
-    serving_model = _serving_model(profile)
-    # One S3 listing per batch only where a follow-up retrain (a gap or a refresh) is possible at all.
-    recovery_used = (
-        count_keys(clients.s3, settings.data_bucket or bucket, recovery_prefix(serving_model))
-        if has_lower_reference(profile) or trained_after_change(profile)
-        else 0
-    )
-    champion_variant = ab["variants"]["champion"]["variant_name"] if ab else None
+    inputs = check_inputs(clients, settings, batch, batch_id)
+    if isinstance(inputs, Outcome):
+        return inputs
+    profile, serving_model, recovery_used = inputs.profile, inputs.serving_model, inputs.recovery_used
+    champion_variant = ab_now.champion_variant
     if is_capture_batch(key):
         return _check_capture_window(
             clients, settings, batch, batch_id, profile, serving_model, deferred, recovery_used
         )
+    scaled = scale_out(clients, settings, batch, batch_id, champion_variant)
+    if isinstance(scaled, InvalidBatchError):
+        return handle_invalid(clients, settings, batch, batch_id, scaled)
+    if scaled is not None:
+        return scaled
     frames: list[Any] = []
     written = None
     try:
@@ -324,7 +237,7 @@ def process_object(
                 opened.stream,
                 profile,
                 settings.drift,
-                predictor=_predictor(clients, settings, profile, target_variant=champion_variant),
+                predictor=champion_predictor(clients, settings, profile, target_variant=champion_variant),
                 on_frame=frames.append if ab else None,
                 batch_id=batch_id,
                 source_name=batch.uri,
@@ -332,7 +245,7 @@ def process_object(
                 limits=settings.limits,
             )
     except InvalidBatchError as error:
-        return _handle_invalid(clients, settings, batch, batch_id, error)
+        return handle_invalid(clients, settings, batch, batch_id, error)
     except ObjectNotFoundError as error:
         logger.warning("Object gone before it could be checked", extra={"key": key, "reason": str(error)})
         return Outcome(status=Status.OBJECT_GONE, message=str(error), batch=batch, batch_id=batch_id)
