@@ -16,7 +16,7 @@ moto 5.2.5 runs a ``Map`` with ``ProcessorConfig.Mode: DISTRIBUTED`` (its ``Item
   the threshold is crossed, here the children already queued still run: same answer, more work).
 - **``ResultWriter`` writes an empty manifest.** AWS writes ``<Prefix>/<map-run-id>/manifest.json`` listing
   ``SUCCEEDED_<n>.json`` / ``FAILED_<n>.json`` result files, each a JSON array of the children's executions
-  (``Input`` and ``Output`` as JSON strings, ``Status``, ``Error``/``Cause`` for failures). Here those
+  (``Input``, after ``ItemSelector``, and ``Output`` as JSON strings, ``Status``, ``Error``/``Cause`` for failures). Here those
   files are written with the recorded ends, and the Map state's output is AWS's
   ``{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}``.
 
@@ -50,6 +50,8 @@ _RESULTS_PER_FILE = 1000
 
 _lock = threading.Lock()
 _originals: dict[str, Any] = {}
+#: The child's input after ItemSelector, as the worker thread evaluating it computed it.
+_selected = threading.local()
 
 
 def _targets() -> dict[str, Any]:
@@ -96,12 +98,18 @@ def _ends(record: Any) -> list[dict[str, Any]]:
         return record._child_ends
 
 
+def _eval_input(self: Any, env_frame: Any) -> None:
+    _originals["eval_input"](self, env_frame)
+    _selected.value = env_frame.states.get_input()
+
+
 def _eval_job(self: Any, env: Any, job: Any) -> None:
     started = datetime.now(UTC)
+    _selected.value = job.job_input
     _originals["eval_job"](self, env, job)
     ended = env.program_state()
     states = module(f"{_ASL}.eval.program_state")
-    end: dict[str, Any] = {"index": job.job_index, "input": job.job_input, "start": started}
+    end: dict[str, Any] = {"index": job.job_index, "input": _selected.value, "start": started}
     if isinstance(ended, states.ProgramEnded):
         end.update(status="SUCCEEDED", output=job.job_output)
     elif isinstance(ended, states.ProgramStopped):
@@ -208,11 +216,13 @@ def install() -> None:
         targets = _targets()
         _originals["parse"] = targets["parser"].parse
         _originals["eval_job"] = targets["worker"]._eval_job
+        _originals["eval_input"] = targets["worker"]._eval_input
         _originals["map_run"] = targets["iteration"]._map_run
         _originals["writer"] = targets["writer"]
         _originals["put_object"] = targets["writer"].__dict__["_handle_put_object"]
         targets["parser"].parse = staticmethod(_parse)
         targets["worker"]._eval_job = _eval_job
+        targets["worker"]._eval_input = _eval_input
         targets["iteration"]._map_run = _map_run
         targets["writer"]._handle_put_object = staticmethod(_handle_put_object)
 
@@ -224,6 +234,8 @@ def uninstall() -> None:
         targets = _targets()
         targets["parser"].parse = staticmethod(_originals.pop("parse"))
         targets["worker"]._eval_job = _originals.pop("eval_job")
+        del targets["worker"]._eval_input  # inherited again
+        _originals.pop("eval_input")
         targets["iteration"]._map_run = _originals.pop("map_run")
         targets["writer"]._handle_put_object = _originals.pop("put_object")
         _originals.clear()

@@ -26,7 +26,7 @@ from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import recovery_prefix
 
-__all__ = ["AbState", "CheckInputs", "ab_state", "check_inputs", "predictor"]
+__all__ = ["AbState", "CheckInputs", "ab_state", "check_inputs", "load_profile", "predictor"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def check_inputs(
     clients: Any, settings: DetectSettings, batch: ObjectRef, batch_id: str
 ) -> CheckInputs | Outcome:
     """The inputs, or the ``no_profile`` outcome (logged and notified) when there is no usable profile."""
-    profile = _load_profile(clients, settings, batch.bucket)
+    profile = load_profile(clients, settings, batch.bucket)
     if isinstance(profile, str):
         logger.error("Batch not checked: %s", profile, extra={"key": batch.key, "batch_id": batch_id})
         notified = send_notice(clients, settings, no_profile_message(batch, profile))
@@ -83,7 +83,7 @@ def check_inputs(
     return CheckInputs(profile, serving_model, recovery_used)
 
 
-def _load_profile(clients: Any, settings: DetectSettings, bucket: str) -> BaselineProfile | str:
+def load_profile(clients: Any, settings: DetectSettings, bucket: str) -> BaselineProfile | str:
     """The profile, or the reason there is none (as text)."""
     profile_bucket = settings.data_bucket or bucket
     uri = f"s3://{profile_bucket}/{settings.profile_key}"

@@ -63,6 +63,7 @@ READ_REASONS: dict[str, str] = {
     "part_missing": "a part the manifest lists that is absent, or of another size or ETag",
     "part_not_in_manifest": "a part beside a _manifest.json that the manifest does not list (not read)",
     "late_part": "a part written after its partition's marker (the partition was checked without it)",
+    "part_check_failed": "a part whose check on the Distributed Map still failed after its retries",
     # data streams: incoming-stream/<name>/... accumulated into windows (docs/data-capture.md)
     "stream_name": "an object under incoming-stream/ that is not in a <name>/ folder with a valid name",
 }

@@ -1,0 +1,128 @@
+"""The partition check's reduce step: the parts' summaries merged, checked once, and decided on as
+DetectDrift decides for one object (one report, one decision, at most one retrain: ``detect.actions``).
+
+It reads what the map's ``ResultWriter`` wrote (``manifest.json`` naming ``SUCCEEDED_<n>.json`` and
+``FAILED_<n>.json`` result files, each a list of child executions whose ``Output`` is the child's JSON).
+A part that was bad input fails the batch with that part's reason; a part whose child still failed after
+its retries fails it as ``part_check_failed``, naming the part. Either way the batch is quarantined (its
+marker copied beside the reason; the parts stay where they are), its report is ``invalid``, and people
+are notified: nothing is lost. A map that failed as a whole (its item list unreadable, the tolerated
+failure threshold crossed) is recorded the same way by :func:`record_failed_check`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from drift_retrain.aws.objects import ObjectRef
+from drift_retrain.aws.storage import read_object
+from drift_retrain.detect.actions import act_on_report, handle_invalid, replay_report
+from drift_retrain.detect.context import DetectSettings, Outcome
+from drift_retrain.detect.inputs import ab_state, check_inputs
+from drift_retrain.detect.records import stored_report
+from drift_retrain.echo import echo
+from drift_retrain.engine.summary import PartialSummary, check_summary, merge_summaries
+from drift_retrain.exceptions import InvalidBatchError
+
+__all__ = ["record_failed_check", "reduce_partition"]
+
+logger = logging.getLogger(__name__)
+
+
+def _batch(event: dict[str, Any]) -> tuple[ObjectRef, str]:
+    batch = event["batch"]
+    ref = ObjectRef(batch["bucket"], batch["key"], version_id=batch.get("version_id"), etag=batch.get("etag"))
+    return ref, batch["batch_id"]
+
+
+def _results(s3: Any, where: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every child's end, by part index: its output, or ``{"index", "key", "failed": {...}}``."""
+    manifest = json.loads(read_object(s3, where["Bucket"], where["Key"]))
+    ends = []
+    for status, files in manifest["ResultFiles"].items():
+        for listed in files:
+            for execution in json.loads(read_object(s3, manifest["DestinationBucket"], listed["Key"])):
+                if status == "SUCCEEDED":
+                    ends.append(json.loads(execution["Output"]))
+                else:
+                    part = json.loads(execution["Input"]).get("part") or {}
+                    failure = {"error": execution.get("Error"), "cause": execution.get("Cause")}
+                    ends.append({"index": part.get("index"), "key": part.get("key"), "failed": failure})
+    return sorted(ends, key=lambda end: (end.get("index") is None, end.get("index") or 0))
+
+
+def _failure(ends: list[dict[str, Any]]) -> InvalidBatchError | None:
+    """The first bad or failed part's error (by part index), or ``None`` when every part was summarised."""
+    for end in ends:
+        if "invalid" in end:
+            bad = end["invalid"]
+            return InvalidBatchError(
+                bad["code"], bad["reason"], line=bad.get("line"), column=bad.get("column")
+            )
+        if "failed" in end:
+            failed = end["failed"]
+            return InvalidBatchError(
+                "part_check_failed",
+                f"part {echo(end.get('key'))} could not be checked after its retries ({failed.get('error')}: "
+                f"{failed.get('cause')}); the parts are untouched: fix the cause and upload the marker again",
+            )
+    return None
+
+
+def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, Any]) -> Outcome:
+    """Merge, check and decide (``event``: ``batch`` as DetectDrift gave it, ``results`` the map's
+    ``ResultWriterDetails``)."""
+    batch, batch_id = _batch(event)
+    report_key = f"{settings.reports_prefix}{batch_id}.json"
+    ab = ab_state(clients, settings, batch.bucket)
+    stored = stored_report(clients.s3, batch.bucket, report_key)
+    if stored is not None:  # a retried reduce: the report stands, only an unstarted retrain is started
+        return replay_report(clients, settings, batch, batch_id, report_key, stored, deferred=ab.deferred)
+    ends = _results(clients.s3, event["results"])
+    failed = _failure(ends)
+    if failed is not None:
+        return handle_invalid(clients, settings, batch, batch_id, failed)
+    inputs = check_inputs(clients, settings, batch, batch_id)
+    if isinstance(inputs, Outcome):
+        return inputs
+    try:
+        summary = merge_summaries(
+            PartialSummary.from_json(json.loads(read_object(clients.s3, batch.bucket, end["partial_key"])))
+            for end in ends
+        )
+        report = check_summary(
+            summary,
+            inputs.profile,
+            settings.drift,
+            batch_id=batch_id,
+            source_name=batch.uri,
+            recovery_used=inputs.recovery_used,
+        )
+    except InvalidBatchError as error:
+        return handle_invalid(clients, settings, batch, batch_id, error)
+    # The parts checked, as a partition read in one Lambda lists them (a later part is told it was not).
+    report.sampling = {**report.sampling, "parts": [{"key": e["key"], "etag": e.get("etag")} for e in ends]}
+    logger.info("Partition merged", extra={"batch_id": batch_id, "parts": len(ends)})
+    return act_on_report(
+        clients, settings, batch, batch_id, report, inputs.serving_model, deferred=ab.deferred
+    )
+
+
+def record_failed_check(clients: Any, settings: DetectSettings, event: dict[str, Any]) -> Outcome:
+    """The map (or the reduce step) failed as a whole: the batch quarantined as ``part_check_failed`` with
+    the failure, and people notified (``event``: ``batch``, ``error`` as the state machine caught it)."""
+    batch, batch_id = _batch(event)
+    error = event.get("error") or {}
+    return handle_invalid(
+        clients,
+        settings,
+        batch,
+        batch_id,
+        InvalidBatchError(
+            "part_check_failed",
+            f"the partition check failed ({error.get('Error')}: {error.get('Cause')}); the parts are "
+            "untouched: fix the cause and upload the marker again",
+        ),
+    )
