@@ -13,7 +13,8 @@ moto 5.2.5 runs a ``Map`` with ``ProcessorConfig.Mode: DISTRIBUTED`` (its ``Item
   more than ``ToleratedFailureCount``) of the items failed; both default to 0, so by default any failed
   child fails it. Here each child's end is recorded (its output, or its error and cause), and after the
   run the thresholds are applied as on AWS (the cause names the count; AWS stops starting children once
-  the threshold is crossed, here the children already queued still run: same answer, more work).
+  the threshold is crossed, here the children already queued still run: same answer, more work). The
+  failed run still writes its results (below), whose ``FAILED`` files say which items failed and why.
 - **``ResultWriter`` writes an empty manifest.** AWS writes ``<Prefix>/<map-run-id>/manifest.json`` listing
   ``SUCCEEDED_<n>.json`` / ``FAILED_<n>.json`` result files, each a JSON array of the children's executions
   (``Input``, after ``ItemSelector``, and ``Output`` as JSON strings, ``Status``, ``Error``/``Cause`` for failures). Here those
@@ -43,6 +44,7 @@ _PARSER = f"{_ASL}.parse.asl_parser"
 _WORKER = f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker"
 _ITERATION = f"{_MAP}.iteration.distributed_iteration_component"
 _WRITER = f"{_MAP}.result_writer.resource_eval.resource_eval_s3"
+_STATE = f"{_MAP}.state_map"
 #: An integer ToleratedFailurePercentage, which moto's lexer reads as INT where the grammar wants NUMBER.
 _INTEGER_PERCENTAGE = re.compile(r'("ToleratedFailurePercentage"\s*:\s*)(-?\d+)(?=\s*[,}\s])')
 #: Entries per result file (AWS splits them at 5 GB; these are small).
@@ -60,6 +62,7 @@ def _targets() -> dict[str, Any]:
         "worker": attribute(_WORKER, "DistributedItemProcessorWorker"),
         "iteration": attribute(_ITERATION, "DistributedIterationComponent"),
         "writer": attribute(_WRITER, "ResourceEvalS3"),
+        "state": attribute(_STATE, "StateMap"),
     }
 
 
@@ -143,7 +146,7 @@ def _fail_threshold(env: Any, failed: int, total: int) -> None:
     details = module(f"{_ASL}.eval.event.event_detail")
     name = names.StatesErrorName(typ=types.StatesErrorNameType.StatesExceedToleratedFailureThreshold)
     cause = f"The specified tolerated failure threshold was exceeded: {failed} of {total} items failed"
-    raise failure.FailureEventException(
+    crossed = failure.FailureEventException(
         failure_event=failure.FailureEvent(
             env=env,
             error_name=name,
@@ -153,6 +156,21 @@ def _fail_threshold(env: Any, failed: int, total: int) -> None:
             ),
         )
     )
+    crossed.results_to_write = True
+    raise crossed
+
+
+def _eval_execution(self: Any, env: Any) -> None:
+    """The Map state; a run failed by its threshold still writes its results (its ``FAILED`` files say
+    which items failed and why), as on AWS."""
+    try:
+        _originals["eval_execution"](self, env)
+    except Exception as error:
+        if getattr(error, "results_to_write", False) and self.result_writer is not None:
+            env.stack.append([])  # the outputs moto's writer pops; the files come from the recorded ends
+            self.result_writer.eval(env)
+            env.stack.pop()
+        raise
 
 
 # =========================================================================================== results
@@ -220,6 +238,8 @@ def install() -> None:
         _originals["map_run"] = targets["iteration"]._map_run
         _originals["writer"] = targets["writer"]
         _originals["put_object"] = targets["writer"].__dict__["_handle_put_object"]
+        _originals["eval_execution"] = targets["state"]._eval_execution
+        targets["state"]._eval_execution = _eval_execution
         targets["parser"].parse = staticmethod(_parse)
         targets["worker"]._eval_job = _eval_job
         targets["worker"]._eval_input = _eval_input
@@ -238,4 +258,5 @@ def uninstall() -> None:
         _originals.pop("eval_input")
         targets["iteration"]._map_run = _originals.pop("map_run")
         targets["writer"]._handle_put_object = _originals.pop("put_object")
+        targets["state"]._eval_execution = _originals.pop("eval_execution")
         _originals.clear()

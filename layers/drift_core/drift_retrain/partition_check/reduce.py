@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from drift_retrain.aws.objects import ObjectRef
-from drift_retrain.aws.storage import read_object
+from drift_retrain.aws.storage import list_objects, read_object
 from drift_retrain.detect.actions import act_on_report, handle_invalid, replay_report
 from drift_retrain.detect.context import DetectSettings, Outcome
 from drift_retrain.detect.inputs import ab_state, check_inputs
@@ -111,18 +111,30 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
 
 
 def record_failed_check(clients: Any, settings: DetectSettings, event: dict[str, Any]) -> Outcome:
-    """The map (or the reduce step) failed as a whole: the batch quarantined as ``part_check_failed`` with
-    the failure, and people notified (``event``: ``batch``, ``error`` as the state machine caught it)."""
+    """The map (or the reduce step) failed: the batch quarantined as ``part_check_failed`` and people
+    notified (``event``: ``batch``, ``results`` (bucket, prefix), ``error`` as the state machine caught it).
+    The reason names the part that failed when the map's result files say which; else the map's error."""
     batch, batch_id = _batch(event)
-    error = event.get("error") or {}
-    return handle_invalid(
-        clients,
-        settings,
-        batch,
-        batch_id,
-        InvalidBatchError(
+    where = event.get("results") or {}
+    manifests = (
+        [
+            o.key
+            for o in list_objects(clients.s3, where.get("bucket") or batch.bucket, where.get("prefix") or "")
+            if o.key.endswith("/manifest.json")
+        ]
+        if where.get("prefix")
+        else []
+    )
+    failed = None
+    for key in manifests:
+        failed = failed or _failure(
+            _results(clients.s3, {"Bucket": where.get("bucket") or batch.bucket, "Key": key})
+        )
+    if failed is None:
+        error = event.get("error") or {}
+        failed = InvalidBatchError(
             "part_check_failed",
             f"the partition check failed ({error.get('Error')}: {error.get('Cause')}); the parts are "
             "untouched: fix the cause and upload the marker again",
-        ),
-    )
+        )
+    return handle_invalid(clients, settings, batch, batch_id, failed)
