@@ -20,16 +20,24 @@ from drift_retrain.echo import clip
 from drift_retrain.engine.category_profile import CategoricalProfile
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.drift_types import INSUFFICIENT, FeatureDrift, TestResult, missing_test, rate
-from drift_retrain.engine.profile import NumericProfile, finite_values
-from drift_retrain.engine.roles import FEATURE, ID, parse_times
-from drift_retrain.engine.schema import canonical_labels
+from drift_retrain.engine.profile import NumericProfile
+from drift_retrain.engine.roles import FEATURE, ID
 from drift_retrain.engine.stats import Outcome, category_test, earlier_test, repeat_test, unseen_test
+from drift_retrain.engine.summary.columns import (
+    LevelCounts,
+    TimeCounts,
+    baseline_range,
+    count_levels,
+    count_times,
+)
 
 __all__ = [
     "LEGACY_PROFILE",
     "MAX_UNSEEN_LISTED",
     "categorical_drift",
+    "categorical_from_counts",
     "timestamp_drift",
+    "timestamp_from_counts",
 ]
 
 
@@ -45,14 +53,15 @@ def categorical_drift(
     column: CategoricalProfile, values: pd.Series, config: DriftConfig, *, role: str = FEATURE
 ) -> FeatureDrift:
     """Level distribution (features only), never-seen share and concentration of one column."""
-    series = pd.Series(values)
-    if role == ID and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        series = canonical_labels(series)
-    counts = series.value_counts(dropna=False)
-    is_missing = counts.index.isna()
-    missing = int(counts[is_missing].sum())
-    present = counts[~is_missing]
-    present.index = present.index.astype(str)
+    return categorical_from_counts(column, count_levels(values, role=role), config, role=role)
+
+
+def categorical_from_counts(
+    column: CategoricalProfile, levels_counted: LevelCounts, config: DriftConfig, *, role: str = FEATURE
+) -> FeatureDrift:
+    """``categorical_drift`` on a column already counted (one batch, or the merged parts of one)."""
+    present = levels_counted.present
+    missing = levels_counted.missing
     n = int(present.sum())
     total = n + missing
     result = FeatureDrift(name=column.name, kind="categorical", distribution=None, role=role)
@@ -118,27 +127,19 @@ def _result(test: str, outcome: Outcome, rows: int, config: DriftConfig) -> Test
 
 def timestamp_drift(column, values: pd.Series, config: DriftConfig) -> FeatureDrift:
     """A timestamp column: rows before the baseline's first time, and the missing or unparseable rate."""
-    total = len(values)
-    if isinstance(column, NumericProfile):
-        times = finite_values(values)
-        weights = np.ones(len(times), dtype=np.int64)
-        base_first, base_last = column.minimum, column.maximum
-        base_bad, base_rows = column.missing, column.missing + column.count
-    else:
-        counts = pd.Series(values).value_counts()  # parse each distinct value once
-        parsed = parse_times(pd.Series(counts.index, dtype=object)).to_numpy()
-        ok = ~pd.isna(parsed)
-        times, weights = parsed[ok], counts.to_numpy()[ok]
-        span = column.time_range or {}
-        base_first, base_last = _time(span.get("min")), _time(span.get("max"))
-        base_bad, base_rows = column.missing + int(span.get("unparsed", 0)), column.missing + column.count
-    bad = total - int(weights.sum())
-    parsed_rows = int(weights.sum())
+    first, last, _, _ = baseline_range(column)
+    return timestamp_from_counts(column, count_times(column, values, first, last), config)
+
+
+def timestamp_from_counts(column, times: TimeCounts, config: DriftConfig) -> FeatureDrift:
+    """``timestamp_drift`` on a column already counted (``count_times`` against the same baseline)."""
+    base_first, base_last, base_bad, base_rows = baseline_range(column)
+    total, parsed_rows = times.rows, times.parsed
+    bad = total - parsed_rows
     if base_first is None:
         headline = TestResult.untested("time_range", "the baseline has no times", parsed_rows)
     else:
-        earlier = int(weights[times < base_first].sum())
-        outcome = earlier_test(earlier, base_rows - base_bad, parsed_rows)
+        outcome = earlier_test(times.earlier, base_rows - base_bad, parsed_rows)
         headline = _result("time_range", outcome, parsed_rows, config)
     result = FeatureDrift(
         name=column.name,
@@ -152,17 +153,13 @@ def timestamp_drift(column, values: pd.Series, config: DriftConfig) -> FeatureDr
         "missing_rate": rate(base_bad, base_rows),
     }
     result.batch = {
-        "min": _show(times.min()) if len(times) else None,
-        "max": _show(times.max()) if len(times) else None,
-        "before_baseline": None if base_first is None else int(weights[times < base_first].sum()),
-        "after_baseline": None if base_last is None else int(weights[times > base_last].sum()),
+        "min": times.shown(times.first),
+        "max": times.shown(times.last),
+        "before_baseline": None if base_first is None else times.earlier,
+        "after_baseline": None if base_last is None else times.later,
         "missing_rate": rate(bad, total),
     }
     return result
-
-
-def _time(text: str | None) -> Any:
-    return None if text is None else pd.Timestamp(text).to_datetime64()
 
 
 def _show(value: Any) -> Any:

@@ -19,17 +19,17 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain.engine.config import DriftConfig
-from drift_retrain.engine.misclassified import sample_misclassified
-from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
-from drift_retrain.engine.segment_analysis import segment_analysis, untested_segments
-from drift_retrain.engine.stats import error_rate_test, loss_test
-from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
+from drift_retrain.engine.performance import HoldoutPerformance
+from drift_retrain.engine.segment_analysis import segments_from_counts, untested_segments
+from drift_retrain.engine.stats import error_rate_test, loss_test_from_moments
+from drift_retrain.engine.summary.concept import NO_PREDICTOR, ConceptCounts, bounded_rows, count_concept
 from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate, p_phrase
 
 __all__ = [
     "ConceptDrift",
     "bounded_rows",
     "concept_drift",
+    "concept_from_counts",
     "has_lower_reference",
     "recovered",
     "refresh_due",
@@ -122,39 +122,31 @@ def concept_drift(
     ``lines`` (the file line of each row of ``frame``, in order) numbers the misclassified rows as the
     file does; ignored unless it matches the frame row for row.
     """
-    if lines is not None and (len(lines) != len(frame) or not frame.index.equals(pd.RangeIndex(len(frame)))):
-        lines = None
+    return concept_from_counts(profile, count_concept(profile, frame, predictor, config, lines=lines), config)
+
+
+def concept_from_counts(profile, counts: ConceptCounts, config: DriftConfig) -> ConceptDrift:
+    """``concept_drift`` on the champion's counted errors (one batch, or the merged parts of one)."""
     schema = profile.schema
-    if schema.label not in frame.columns or frame[schema.label].notna().sum() == 0:
+    if counts.labelled == 0:
         return ConceptDrift(False, "the batch has no labelled rows")
-    labelled = frame[frame[schema.label].notna()]
     if profile.holdout is None or profile.holdout.rows == 0:
         return ConceptDrift(False, "the baseline profile has no holdout performance of the champion")
-    if len(labelled) < config.min_concept_rows:
+    if counts.labelled < config.min_concept_rows:
         return ConceptDrift(
-            False, f"only {len(labelled)} labelled rows; the test needs at least {config.min_concept_rows}"
+            False, f"only {counts.labelled} labelled rows; the test needs at least {config.min_concept_rows}"
         )
-    if predictor is None:
-        return ConceptDrift(False, "no champion predictions were supplied")
-    labelled = bounded_rows(labelled, config)
-    try:
-        predictions = predictor(labelled[schema.feature_names])
-        losses = prediction_losses(
-            schema.task, labelled[schema.label].to_numpy(), predictions, schema.classes
-        )
-    except ChampionUnavailableError as exc:
-        return ConceptDrift(False, f"no champion to score the batch: {exc}")
-    except PredictionError as exc:
-        return ConceptDrift(False, f"champion predictions unusable: {exc}")
-    result = _worse_than(schema.task, losses, profile.holdout, config)
+    if counts.reason is not None or counts.rows == 0:
+        return ConceptDrift(False, counts.reason or NO_PREDICTOR)
+    result = _worse_than(schema.task, counts, profile.holdout, config)
     # Without a better reference the champion's holdout is the reference: the gap is the concept test.
     gap, reference = result, profile.holdout
     if has_lower_reference(profile):
-        gap, reference = _worse_than(schema.task, losses, profile.reference, config), profile.reference
+        gap, reference = _worse_than(schema.task, counts, profile.reference, config), profile.reference
     return ConceptDrift(
         tested=True,
         metric=result.metric,
-        rows=len(losses),
+        rows=counts.rows,
         error_rate=result.batch_value,
         baseline_error_rate=result.baseline_value,
         baseline_rows=profile.holdout.rows,
@@ -166,27 +158,11 @@ def concept_drift(
         reference_rows=reference.rows,
         gap_p_value=gap.p_value,
         gap_detected=gap.detected,
-        misclassified=sample_misclassified(
-            labelled,
-            predictions,
-            losses,
-            task=schema.task,
-            classes=schema.classes,
-            seed=config.seed,
-            lines=lines,
+        misclassified=counts.misclassified.records(),
+        segments=segments_from_counts(
+            profile, counts.segments, counts.rows, counts.mean, alpha=config.alpha, rose=result.detected
         ),
-        segments=segment_analysis(profile, labelled, losses, alpha=config.alpha, rose=result.detected),
     )
-
-
-def bounded_rows(labelled: pd.DataFrame, config: DriftConfig) -> pd.DataFrame:
-    """At most ``max_prediction_rows`` of the labelled rows, drawn with the configured seed (in order):
-    what an endpoint is asked to score for one batch (the concept test and the A/B look alike)."""
-    if len(labelled) <= config.max_prediction_rows:
-        return labelled
-    rng = np.random.default_rng(config.seed)
-    keep = np.sort(rng.choice(len(labelled), config.max_prediction_rows, replace=False))
-    return labelled.iloc[keep]
 
 
 def has_lower_reference(profile) -> bool:
@@ -246,11 +222,13 @@ def recovered(holdout: HoldoutPerformance | None, reference: HoldoutPerformance 
     return holdout.value <= reference.value + config.concept_margin
 
 
-def _worse_than(task: str, losses: np.ndarray, baseline: HoldoutPerformance, config: DriftConfig):
+def _worse_than(task: str, counts: ConceptCounts, baseline: HoldoutPerformance, config: DriftConfig):
     """One-sided test that the batch's losses exceed ``baseline`` by the configured margin."""
     if task == "regression":
-        return loss_test(
-            losses,
+        return loss_test_from_moments(
+            counts.mean,
+            counts.variance,
+            counts.rows,
             baseline.loss_mean,
             baseline.loss_var,
             baseline.rows,
@@ -258,8 +236,8 @@ def _worse_than(task: str, losses: np.ndarray, baseline: HoldoutPerformance, con
             relative_margin=config.concept_loss_margin,
         )
     return error_rate_test(
-        int(losses.sum()),
-        len(losses),
+        counts.errors,
+        counts.rows,
         baseline.errors,
         baseline.rows,
         alpha=config.alpha,

@@ -4,21 +4,19 @@ apply the policy (``check_frame``, shared with the check of captured traffic in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from drift_retrain.engine.batch_reader import read_batch
-from drift_retrain.engine.champion import ConceptDrift, Predictor, concept_drift, refresh_due
+from drift_retrain.engine.champion import Predictor
 from drift_retrain.engine.config import DriftConfig
-from drift_retrain.engine.distributions import numeric_distributions
-from drift_retrain.engine.drift import batch_drift
 from drift_retrain.engine.partition_reading import Partition
-from drift_retrain.engine.policy import decide
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import Source
 from drift_retrain.engine.report import DriftReport
+from drift_retrain.engine.summary.check import check_summary
+from drift_retrain.engine.summary.partial import summarize_frame
 
 __all__ = ["Predictor", "check_frame", "run_check"]
 
@@ -90,71 +88,31 @@ def check_frame(
 ) -> DriftReport:
     """The check proper, on rows already read: what a CSV batch and captured traffic share.
 
+    The rows are summarised (``summary.summarize_frame``: each numeric column binned once on its
+    profile's points) and the tests run on the summary (``summary.check_summary``), as they do on the
+    merged summaries of a batch checked part by part.
+
     ``frame`` holds the schema's features and, when known, its label (missing where unlabelled);
     ``rows`` and ``sampling`` say how the rows were obtained (``CsvBatch.sampling``'s shape);
     ``input_warnings`` and ``set_aside`` are what the reader let pass or left out (``CsvBatch``'s);
     ``lines`` the file line of each row when the reader kept them (``CsvBatch.line_of_row``).
     """
-    set_aside = set_aside or {}
-    features, labels_drift = batch_drift(profile, frame, config)
-    label = profile.schema.label
-    labelled_rows = int(frame[label].notna().sum()) if label in frame.columns else 0
-    concept: ConceptDrift = concept_drift(profile, frame, predictor, config, lines=lines)
-    drifted = [f.name for f in features if f.drifted]
-    decision = decide(
+    summary = summarize_frame(
+        profile,
+        frame,
         config,
-        drifted_features=drifted,
-        feature_count=len(features),
-        concept_detected=concept.detected,
-        concept_summary=concept.summary(),
-        label_drifted=bool(labels_drift and labels_drift.drifted),
-        labelled_rows=labelled_rows,
-        gap_detected=concept.gap_detected,
-        gap_summary=concept.gap_summary(),
-        recovery_used=recovery_used,
-        refresh_summary=refresh_due(profile, concept, labelled_rows),
-    )
-    alerts = _input_alerts(set_aside, profile.schema.classes)
-    if alerts:  # an alert, never a retrain on its own: a model cannot learn a class from one batch
-        decision = replace(decision, alert=True)
-    return DriftReport(
-        status="ok",
-        batch_id=batch_id,
-        source=source_name,
-        config=config,
-        rows=rows,
-        sampling=sampling,
-        labelled_rows=labelled_rows,
-        features=features,
-        label_drift=labels_drift,
-        concept=concept,
-        decision=decision,
-        distributions=numeric_distributions(profile, frame, features),
-        input_warnings=input_warnings or [],
+        predictor=predictor,
+        lines=lines,
+        rows_read=rows,
+        input_warnings=input_warnings,
         set_aside=set_aside,
-        alerts=alerts,
-        profile={
-            "created_at": profile.created_at,
-            "rows": profile.rows,
-            "format_version": profile.format_version,
-            **{k: v for k, v in profile.metadata.items() if k in ("model_name", "source", "training_job")},
-        },
     )
-
-
-def _input_alerts(set_aside: dict[str, dict], classes: tuple[str, ...]) -> list[dict]:
-    """``label_classes_changed`` when rows held labels the model never saw (they were set aside)."""
-    unknown = set_aside.get("unknown_class")
-    if not unknown:
-        return []
-    new = list(unknown["classes"])
-    return [
-        {
-            "code": "label_classes_changed",
-            "new_classes": new,
-            "rows": unknown["rows"],
-            "message": f"{unknown['rows']:,} rows have labels the model never saw ({', '.join(map(repr, new))}; "
-            f"it knows {list(classes)}): they were set aside and the rest checked. A model for the new class "
-            "set starts with a bootstrap run on a seed file that holds them (docs/bad-input.md)",
-        }
-    ]
+    return check_summary(
+        summary,
+        profile,
+        config,
+        batch_id=batch_id,
+        source_name=source_name,
+        recovery_used=recovery_used,
+        sampling=sampling,
+    )

@@ -1,15 +1,15 @@
 """What a person needs to draw each numeric column, baseline vs batch: shares on the baseline's deciles.
 
 The HTML report plots the two distributions on the baseline's decile edges (the bins the KS test's
-``details.psi`` is measured on); the numeric test bins the batch from the sort its KS statistic used,
-so a checked column is sorted once.
+``details.psi`` is measured on); a checked batch's columns were counted on those bins when they were
+binned for the KS test (``summary.bins``), so nothing is read twice.
 Categorical columns need nothing here: the report's ``baseline.top``/``batch.top`` shares and its unseen
 categories are what their bars show. A few numbers per column: the report stays small.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ import pandas as pd
 from drift_retrain.engine.drift_types import FeatureDrift
 from drift_retrain.engine.profile import NumericProfile, bin_shares, finite_values
 
-__all__ = ["numeric_distributions", "profile_distributions"]
+__all__ = ["binned_distributions", "numeric_distributions", "profile_distributions"]
 
 
 def numeric_distributions(
@@ -41,6 +41,21 @@ def numeric_distributions(
             "edges": [float(e) for e in column.decile_edges],
             "baseline": [float(s) for s in column.decile_shares],
             "batch": None if shares is None else [float(s) for s in shares],
+        }
+    return out
+
+
+def binned_distributions(profile, columns: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``numeric_distributions`` from counted columns (``ColumnSummary``): the decile counts they hold."""
+    out = {}
+    for name, column in _numeric_columns(profile):
+        bins = getattr(columns.get(name), "bins", None)
+        if bins is None:
+            continue
+        out[name] = {
+            "edges": [float(e) for e in column.decile_edges],
+            "baseline": [float(s) for s in column.decile_shares],
+            "batch": [float(c) / bins.count for c in bins.deciles] if bins.count else None,
         }
     return out
 

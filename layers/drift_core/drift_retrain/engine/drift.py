@@ -21,7 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.engine.categorical_drift import categorical_drift, timestamp_drift
+from drift_retrain.engine.categorical_drift import (
+    categorical_drift,
+    categorical_from_counts,
+    timestamp_from_counts,
+)
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.drift_types import (
     INSUFFICIENT,
@@ -32,23 +36,11 @@ from drift_retrain.engine.drift_types import (
     missing_test,
     rate,
 )
-from drift_retrain.engine.profile import (
-    EXACT_MAX_VALUES,
-    NumericProfile,
-    bin_shares,
-    finite_values,
-    time_ordered,
-)
+from drift_retrain.engine.profile import EXACT_MAX_VALUES, NumericProfile, time_ordered
 from drift_retrain.engine.roles import IGNORE, TIMESTAMP
-from drift_retrain.engine.stats import (
-    adjust_pvalues,
-    beyond_range_test,
-    effective_size,
-    ks_against_profile,
-    ks_pvalue,
-    lag1_autocorrelation,
-    psi,
-)
+from drift_retrain.engine.stats import adjust_pvalues, beyond_range_test, effective_size, ks_pvalue, psi
+from drift_retrain.engine.summary.bins import DISTINCT_MAX, NumericBins, bin_numeric, binned_ks
+from drift_retrain.engine.summary.columns import ColumnSummary, LevelCounts, count_levels, summarize_column
 
 __all__ = [
     "INSUFFICIENT",
@@ -62,9 +54,15 @@ __all__ = [
     "decide_together",
     "feature_drift",
     "feature_tests",
+    "feature_tests_from",
     "ignored",
+    "label_from_counts",
     "label_test",
+    "labelled_rows",
     "numeric_drift",
+    "numeric_from_bins",
+    "summarize_columns",
+    "summarize_label",
 ]
 
 
@@ -104,21 +102,35 @@ def decide_together(results: list[FeatureDrift], config: DriftConfig) -> list[Fe
 
 def feature_tests(profile, frame: pd.DataFrame, config: DriftConfig) -> list[FeatureDrift]:
     """Every feature of ``profile.schema`` tested on ``frame``, not yet decided (see ``decide_together``)."""
+    return feature_tests_from(profile, summarize_columns(profile, frame), config)
+
+
+def summarize_columns(profile, frame: pd.DataFrame) -> dict[str, ColumnSummary]:
+    """Every feature of ``frame`` counted against its profile, in time order when rows are autocorrelated."""
     schema = profile.schema
     dependent = schema.dependence == "autocorrelated"
     frame = time_ordered(frame, schema)
+    return {
+        spec.name: summarize_column(spec, profile.columns[spec.name], frame[spec.name], dependent=dependent)
+        for spec in schema.columns
+    }
+
+
+def feature_tests_from(profile, columns: dict[str, ColumnSummary], config: DriftConfig) -> list[FeatureDrift]:
+    """``feature_tests`` on counted columns (one batch, or the merged parts of one)."""
+    schema = profile.schema
+    dependent = schema.dependence == "autocorrelated"
     results = []
     for spec in schema.columns:
-        column = profile.columns[spec.name]
-        values = frame[spec.name]
+        column, counted = profile.columns[spec.name], columns[spec.name]
         if spec.role == IGNORE:
             result = ignored(spec.name, spec.kind, spec.role_reason)
         elif spec.role == TIMESTAMP:
-            result = timestamp_drift(column, values, config)
+            result = timestamp_from_counts(column, counted.times, config)
         elif isinstance(column, NumericProfile):
-            result = numeric_drift(column, values, config, dependent=dependent)
+            result = numeric_from_bins(column, counted.bins, config, dependent=dependent)
         else:
-            result = categorical_drift(column, values, config, role=spec.role)
+            result = categorical_from_counts(column, counted.levels, config, role=spec.role)
         result.kind, result.role, result.role_reason = spec.kind, spec.role, spec.role_reason
         results.append(result)
     return results
@@ -134,33 +146,47 @@ def numeric_drift(
     column: NumericProfile, values: pd.Series | np.ndarray, config: DriftConfig, *, dependent: bool = False
 ) -> FeatureDrift:
     """KS and PSI on the values, a missing-rate test; with ``dependent``, effective sizes from lag-1 autocorrelation."""
-    in_order = finite_values(values)
-    present = np.sort(in_order)
-    total = len(values)
-    batch_missing = total - len(present)
+    return numeric_from_bins(
+        column, bin_numeric(column, values, dependent=dependent), config, dependent=dependent
+    )
+
+
+def numeric_from_bins(
+    column: NumericProfile, bins: NumericBins, config: DriftConfig, *, dependent: bool = False
+) -> FeatureDrift:
+    """``numeric_drift`` on a column already binned (``bin_numeric``; one batch, or merged parts).
+
+    KS runs on the fine cells (``binned_ks``): the statistic can fall short of the exact one by at most
+    ``details.ks_binning_bound``, and the p-value uses the real row counts.
+    """
+    present = bins.count
+    total = bins.rows
+    batch_missing = total - present
     shares = None
-    if len(present) == 0:
+    if present == 0:
         distribution = TestResult.untested("ks", "no values", 0)
     else:
-        statistic, p_value = ks_against_profile(present, column)
+        statistic, bound = binned_ks(bins, column)
+        p_value = ks_pvalue(statistic, present, column.count)
         details: dict[str, Any] = {}
         reason = None
         if dependent:
-            n_eff = effective_size(len(present), lag1_autocorrelation(in_order))
+            n_eff = effective_size(present, bins.lag1)
             m_eff = effective_size(column.count, column.lag1)
             p_value = ks_pvalue(statistic, n_eff, m_eff)
             details = {"effective_rows": n_eff, "baseline_effective_rows": m_eff}
             if n_eff < MIN_EFFECTIVE_ROWS:
-                reason = f"too few effective rows: {n_eff:.1f} of {len(present):,} autocorrelated rows"
-        shares = bin_shares(present, column.decile_edges, presorted=True)
+                reason = f"too few effective rows: {n_eff:.1f} of {present:,} autocorrelated rows"
+        shares = bins.deciles / present
         details["psi"] = psi(column.decile_shares, shares)
+        details["ks_binning_bound"] = bound
         distribution = TestResult(
             test="ks",
             statistic=statistic,
             p_value=None if reason else p_value,
             effect_size=statistic,
             effect=NOT_TESTED if reason else "measured",
-            rows=len(present),
+            rows=present,
             effect_metric="ks_d",
             reason=reason,
             details=details,
@@ -177,16 +203,13 @@ def numeric_drift(
         )
     else:
         missing = missing_test(column.missing, base_rows, batch_missing, total, config)
-    with np.errstate(over="ignore", invalid="ignore"):  # a sum beyond 1.8e308 is reported as None
-        batch_mean = finite_or_none(present.mean()) if len(present) else None
-        batch_std = finite_or_none(present.std(ddof=1)) if len(present) > 1 else None
-    below, above = _beyond(present, column)
+    below, above = _beyond(bins, column)
     return FeatureDrift(
         name=column.name,
         kind="numeric",
         distribution=distribution,
         missing=missing,
-        beyond_range=_range_test(below + above, column, len(present), in_order, config, dependent),
+        beyond_range=_range_test(below + above, column, present, bins.lag1, config, dependent),
         baseline={
             "mean": column.mean,
             "std": column.std,
@@ -196,14 +219,14 @@ def numeric_drift(
             **_baseline_distinct(column),
         },
         batch={
-            "mean": batch_mean,
-            "std": batch_std,
-            "min": float(present[0]) if len(present) else None,
-            "max": float(present[-1]) if len(present) else None,
+            "mean": finite_or_none(bins.mean) if present else None,
+            "std": finite_or_none(bins.std),
+            "min": bins.minimum,
+            "max": bins.maximum,
             "below_min": below,
             "above_max": above,
             "missing_rate": rate(batch_missing, total),
-            "distinct": int(np.count_nonzero(np.diff(present))) + 1 if len(present) else 0,
+            **_batch_distinct(bins),
         },
         bin_shares=shares,
     )
@@ -216,17 +239,25 @@ def _baseline_distinct(column: NumericProfile) -> dict[str, int | None]:
     return {"distinct": None, "distinct_over": EXACT_MAX_VALUES}
 
 
-def _beyond(present: np.ndarray, column: NumericProfile) -> tuple[int, int]:
-    """Rows of the sorted batch strictly below the baseline's minimum and strictly above its maximum."""
-    if column.minimum is None or column.maximum is None or len(present) == 0:
+def _batch_distinct(bins: NumericBins) -> dict[str, int | None]:
+    """Distinct values of the batch: exact up to ``DISTINCT_MAX``, else only a bound."""
+    if bins.distinct is None:
+        return {"distinct": None, "distinct_over": DISTINCT_MAX}
+    return {"distinct": len(bins.distinct)}
+
+
+def _beyond(bins: NumericBins, column: NumericProfile) -> tuple[int, int]:
+    """Rows strictly below the baseline's minimum and strictly above its maximum (both are profile points)."""
+    if column.minimum is None or column.maximum is None or bins.count == 0:
         return 0, 0
-    below = int(np.searchsorted(present, column.minimum, side="left"))
-    above = len(present) - int(np.searchsorted(present, column.maximum, side="right"))
-    return below, above
+    points = column.points
+    low = int(np.searchsorted(points, column.minimum, side="left"))
+    high = int(np.searchsorted(points, column.maximum, side="right"))
+    return int(bins.cells[: 2 * low].sum()), int(bins.cells[2 * high :].sum())
 
 
 def _range_test(
-    beyond: int, column: NumericProfile, rows: int, in_order: np.ndarray, config: DriftConfig, dependent: bool
+    beyond: int, column: NumericProfile, rows: int, lag1: float, config: DriftConfig, dependent: bool
 ) -> TestResult | None:
     """Exact test of the rows beyond the baseline's range; ``None`` when there are none (p would be 1).
 
@@ -237,7 +268,7 @@ def _range_test(
         return None
     n, k, m = rows, beyond, column.count
     if dependent:
-        scale = effective_size(rows, lag1_autocorrelation(in_order)) / rows
+        scale = effective_size(rows, lag1) / rows
         n, k = max(1, round(rows * scale)), max(1, round(beyond * scale))
         m = max(1, round(effective_size(column.count, column.lag1)))
     outcome = beyond_range_test(min(k, n), m, n)
@@ -256,10 +287,36 @@ def _range_test(
 def label_test(profile, labels: pd.Series, config: DriftConfig) -> FeatureDrift | None:
     """Prior shift: has the label distribution moved? Its distribution test only, not yet decided
     (``batch_drift`` decides it with the features); ``None`` when no row is labelled."""
-    present = labels.dropna()
-    if present.empty:
+    return label_from_counts(profile, summarize_label(profile, labels), config)
+
+
+def summarize_label(profile, labels: pd.Series) -> ColumnSummary:
+    """The labels counted as the label's profile needs (classes as levels, a regression target binned)."""
+    if isinstance(profile.label, NumericProfile):
+        return ColumnSummary(bins=bin_numeric(profile.label, labels.dropna()))
+    return ColumnSummary(levels=count_levels(labels.dropna()))
+
+
+def label_from_counts(profile, counted: ColumnSummary, config: DriftConfig) -> FeatureDrift | None:
+    """``label_test`` on counted labels; ``None`` when no row is labelled."""
+    if labelled_rows(counted) == 0:
         return None
-    return column_drift(profile.label, present, config)
+    column = profile.label
+    if isinstance(column, NumericProfile):
+        result = numeric_from_bins(column, counted.bins, config)
+    else:
+        result = categorical_from_counts(column, LevelCounts(counted.levels.counts), config)
+    result.missing = result.unseen = result.concentration = result.beyond_range = None
+    return result
+
+
+def labelled_rows(counted: ColumnSummary | None) -> int:
+    """Rows with a label, from the label's counts."""
+    if counted is None:
+        return 0
+    if counted.bins is not None:
+        return counted.bins.count
+    return int(counted.levels.counts.sum()) if counted.levels is not None else 0
 
 
 def column_drift(column, present: pd.Series, config: DriftConfig) -> FeatureDrift:

@@ -12,6 +12,7 @@ messages use).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,11 @@ __all__ = [
     "ERROR_FIELD",
     "LINE_FIELD",
     "MAX_MISCLASSIFIED",
+    "PART_FIELD",
     "PREDICTION_FIELD",
     "PROBABILITY_FIELD",
     "ROW_FIELD",
+    "MisclassifiedSample",
     "prediction_confidence",
     "sample_misclassified",
 ]
@@ -35,6 +38,8 @@ MAX_MISCLASSIFIED = 20
 #: Keys added next to the batch's columns in each sampled row.
 PREDICTION_FIELD, ROW_FIELD, LINE_FIELD = "prediction", "row", "line"
 PROBABILITY_FIELD, ERROR_FIELD = "probability", "squared_error"
+#: The part a row came from, when a batch was summarised part by part.
+PART_FIELD = "part"
 
 
 def sample_misclassified(
@@ -57,34 +62,97 @@ def sample_misclassified(
     champion's probability of its answer, classification) or ``squared_error`` (regression), ``row``
     (1-based position among the rows checked) and ``line`` (its file line, or None).
     """
-    losses = np.asarray(losses, dtype=np.float64)
-    wrong = np.flatnonzero(losses > 0)
-    confidence = None
-    if task == "regression":
-        chosen = wrong[np.argsort(-losses[wrong], kind="stable")[:limit]]
-        shown = np.asarray(predictions, dtype=np.float64).reshape(len(losses), -1)[:, 0]
-    else:
-        confidence = prediction_confidence(predictions, len(classes))
-        if confidence is not None:
-            chosen = wrong[np.argsort(-confidence[wrong], kind="stable")[:limit]]
-        else:
-            rng = np.random.default_rng(seed)
-            chosen = wrong if len(wrong) <= limit else np.sort(rng.choice(wrong, limit, replace=False))
-        shown = np.asarray(classes, dtype=object)[predicted_classes(predictions, len(classes))]
-    sample = []
-    for position in chosen:
-        position = int(position)
-        record = {str(k): _plain(v) for k, v in rows.iloc[position].items()}
-        record[PREDICTION_FIELD] = _plain(shown[position])
+    sample = MisclassifiedSample.of(
+        rows, predictions, losses, task=task, classes=classes, seed=seed, limit=limit, lines=lines
+    )
+    return sample.records()
+
+
+@dataclass
+class MisclassifiedSample:
+    """The ``limit`` most telling wrong rows of a batch or part, each with its rank key, mergeable.
+
+    A key is ``[order, part, row]``: the negated confidence or squared error (surest, largest first), or,
+    when the champion gave no probabilities, a seeded hash of the row's values, so the rows kept do not
+    depend on how the batch was split into parts (those are listed in batch order).
+    """
+
+    limit: int
+    by_row: bool
+    candidates: list[tuple[list[Any], dict[str, Any]]] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls,
+        rows: pd.DataFrame,
+        predictions: np.ndarray,
+        losses: np.ndarray,
+        *,
+        task: str,
+        classes: tuple[str, ...],
+        seed: int,
+        limit: int = MAX_MISCLASSIFIED,
+        lines: np.ndarray | None = None,
+        part: str | None = None,
+    ) -> MisclassifiedSample:
+        losses = np.asarray(losses, dtype=np.float64)
+        wrong = np.flatnonzero(losses > 0)
+        confidence = None
         if task == "regression":
-            record[ERROR_FIELD] = _plain(losses[position])
+            order = -losses[wrong]
+            shown = np.asarray(predictions, dtype=np.float64).reshape(len(losses), -1)[:, 0]
         else:
-            record[PROBABILITY_FIELD] = None if confidence is None else _plain(confidence[position])
-        index = int(rows.index[position])
-        record[ROW_FIELD] = index + 1
-        record[LINE_FIELD] = int(lines[index]) if lines is not None and 0 <= index < len(lines) else None
-        sample.append(record)
-    return sample
+            confidence = prediction_confidence(predictions, len(classes))
+            order = -confidence[wrong] if confidence is not None else _row_hashes(rows.iloc[wrong], seed)
+            shown = np.asarray(classes, dtype=object)[predicted_classes(predictions, len(classes))]
+        by_row = task != "regression" and confidence is None
+        chosen = np.argsort(order, kind="stable")[:limit]
+        sample = cls(limit, by_row)
+        for at in chosen:
+            position = int(wrong[at])
+            record = {str(k): _plain(v) for k, v in rows.iloc[position].items()}
+            record[PREDICTION_FIELD] = _plain(shown[position])
+            if task == "regression":
+                record[ERROR_FIELD] = _plain(losses[position])
+            else:
+                record[PROBABILITY_FIELD] = None if confidence is None else _plain(confidence[position])
+            index = int(rows.index[position])
+            record[ROW_FIELD] = index + 1
+            record[LINE_FIELD] = int(lines[index]) if lines is not None and 0 <= index < len(lines) else None
+            if part is not None:
+                record[PART_FIELD] = part
+            sample.candidates.append(([_plain(order[at]), part or "", index], record))
+        return sample
+
+    def merge(self, other: MisclassifiedSample) -> MisclassifiedSample:
+        """The ``limit`` best-ranked of both: what one pass over both parts keeps."""
+        joined = sorted([*self.candidates, *other.candidates], key=lambda c: c[0])
+        return MisclassifiedSample(self.limit, self.by_row and other.by_row, joined[: self.limit])
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as the report lists them: rank order, or batch order for a seeded sample."""
+        kept = sorted(self.candidates, key=lambda c: c[0])[: self.limit]
+        if self.by_row:
+            kept.sort(key=lambda c: c[0][1:])
+        return [record for _, record in kept]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "limit": self.limit,
+            "by_row": self.by_row,
+            "candidates": [{"key": key, "row": record} for key, record in self.candidates],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MisclassifiedSample:
+        candidates = [(list(c["key"]), dict(c["row"])) for c in data["candidates"]]
+        return cls(int(data["limit"]), bool(data["by_row"]), candidates)
+
+
+def _row_hashes(rows: pd.DataFrame, seed: int) -> np.ndarray:
+    """A seeded 64-bit hash of each row's values (the same row, the same hash, in whichever part)."""
+    key = f"{seed % (1 << 64):016x}"[-16:]
+    return pd.util.hash_pandas_object(rows, index=False, hash_key=key).to_numpy(dtype=np.uint64)
 
 
 def prediction_confidence(predictions: np.ndarray, n_classes: int) -> np.ndarray | None:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,11 @@ class NumericProfile:
     @property
     def exact(self) -> bool:
         return self.counts is not None
+
+    @cached_property
+    def points(self) -> np.ndarray:
+        """The distinct support points, ascending (a sketch may repeat a quantile at an atom)."""
+        return np.unique(self.values)
 
     def cdf(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Baseline CDF at ``points``: ``F(t)`` and its left limit ``F(t-)``."""

@@ -40,7 +40,10 @@ __all__ = [
     "MIN_SEGMENT_ROWS",
     "OVERALL",
     "PROFILE",
+    "merge_segment_counts",
     "segment_analysis",
+    "segment_counts",
+    "segments_from_counts",
     "untested_segments",
 ]
 
@@ -77,33 +80,81 @@ def segment_analysis(
     ``rose`` is whether the concept test found the batch's error above the holdout's: only then is a
     segment's excess given as a share of the rise (a share of a rise that is noise reads as 300%).
     """
+    losses = np.asarray(losses, dtype=np.float64)
+    counts = segment_counts(profile, rows, losses)
+    return segments_from_counts(
+        profile,
+        counts,
+        len(losses),
+        float(losses.mean()) if len(losses) else 0.0,
+        alpha=alpha,
+        rose=rose,
+        limit=limit,
+    )
+
+
+def segment_counts(profile, rows: pd.DataFrame, losses: np.ndarray) -> dict[str, dict[str, SegmentCounts]]:
+    """Rows and losses per segment of every feature (what adds across parts)."""
+    return {
+        spec.name: count_segments(segment_keys(profile.columns[spec.name], rows[spec.name]), losses)
+        for spec in profile.schema.columns
+        if spec.role == FEATURE and spec.name in rows.columns
+    }
+
+
+def merge_segment_counts(
+    a: dict[str, dict[str, SegmentCounts]], b: dict[str, dict[str, SegmentCounts]]
+) -> dict[str, dict[str, SegmentCounts]]:
+    """Both parts' segment counts added, segment by segment."""
+    out = {name: dict(keys) for name, keys in a.items()}
+    for name, keys in b.items():
+        into = out.setdefault(name, {})
+        for key, c in keys.items():
+            have = into.get(key)
+            into[key] = (
+                c
+                if have is None
+                else SegmentCounts(
+                    have.rows + c.rows, have.loss_sum + c.loss_sum, have.loss_squares + c.loss_squares
+                )
+            )
+    return out
+
+
+def segments_from_counts(
+    profile,
+    counts: dict[str, dict[str, SegmentCounts]],
+    rows: int,
+    batch_mean: float,
+    *,
+    alpha: float,
+    rose: bool = True,
+    limit: int = MAX_SEGMENTS,
+) -> dict[str, Any]:
+    """``segment_analysis`` from segment counts over ``rows`` scored rows with mean loss ``batch_mean``."""
     holdout = profile.holdout
     if holdout is None or not holdout.rows:
         return untested_segments("the baseline profile has no holdout performance of the champion")
-    losses = np.asarray(losses, dtype=np.float64)
     task = profile.schema.task
     table: HoldoutSegments | None = getattr(profile, "holdout_segments", None)
     overall_reference = _overall(holdout)
-    batch_mean = float(losses.mean())
     rise = batch_mean - overall_reference.mean
     shared = rise if rose and rise > 0 else None
     found = []
     for spec in profile.schema.columns:
-        if spec.role != FEATURE or spec.name not in rows.columns:
+        if spec.name not in counts:
             continue
         column = profile.columns[spec.name]
-        counts = count_segments(segment_keys(column, rows[spec.name]), losses)
-        tested = [key for key, c in counts.items() if c.rows >= MIN_SEGMENT_ROWS]
+        by_key = counts[spec.name]
+        tested = [key for key, c in by_key.items() if c.rows >= MIN_SEGMENT_ROWS]
         if spec.kind != "numeric":
-            tested = sorted(tested, key=lambda k: (-counts[k].rows, k))[:MAX_LEVELS_TESTED]
+            tested = sorted(tested, key=lambda k: (-by_key[k].rows, k))[:MAX_LEVELS_TESTED]
         known = (table.features.get(spec.name) if table is not None else None) or {}
         for key in tested:
             reference, source = known.get(key), PROFILE
             if reference is None or reference.rows < MIN_SEGMENT_ROWS:
                 reference, source = overall_reference, OVERALL
-            found.append(
-                _segment(task, spec, column, key, counts[key], reference, source, len(losses), shared)
-            )
+            found.append(_segment(task, spec, column, key, by_key[key], reference, source, rows, shared))
     adjusted = adjust_pvalues([s["p_value"] for s in found], CORRECTION)
     for segment, p in zip(found, adjusted, strict=True):
         segment["p_value_adjusted"] = float(p)
@@ -113,7 +164,7 @@ def segment_analysis(
     return {
         "tested": True,
         "metric": metric,
-        "rows": len(losses),
+        "rows": rows,
         "error": batch_mean,
         "holdout_error": overall_reference.mean,
         "rise": rise,

@@ -1,7 +1,7 @@
 """Pure statistical tests (numpy/scipy only, no I/O). Each function documents its null hypothesis."""
 
 from drift_retrain.engine.stats.categories import MIN_EXPECTED, category_test
-from drift_retrain.engine.stats.concept import ConceptTest, error_rate_test, loss_test
+from drift_retrain.engine.stats.concept import ConceptTest, error_rate_test, loss_test, loss_test_from_moments
 from drift_retrain.engine.stats.contingency import missing_rate_test
 from drift_retrain.engine.stats.dependence import effective_size, lag1_autocorrelation, variance_inflation
 from drift_retrain.engine.stats.effect import corrected_w
@@ -28,6 +28,7 @@ __all__ = [
     "ks_pvalue",
     "lag1_autocorrelation",
     "loss_test",
+    "loss_test_from_moments",
     "missing_rate_test",
     "pair_moments",
     "psi",

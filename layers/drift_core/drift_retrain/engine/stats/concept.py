@@ -15,6 +15,7 @@ __all__ = [
     "ConceptTest",
     "error_rate_test",
     "loss_test",
+    "loss_test_from_moments",
     "restricted_rates",
 ]
 
@@ -104,8 +105,31 @@ def loss_test(
     """One-sided Welch t-test that the batch's mean squared error exceeds ``(1 + relative_margin)``
     times the baseline's (the margin is in the null hypothesis, as in :func:`error_rate_test`)."""
     losses = np.asarray(batch_losses, dtype=np.float64)
-    mean = float(losses.mean())
     var = float(losses.var(ddof=1)) if len(losses) > 1 else 0.0
+    return loss_test_from_moments(
+        float(losses.mean()),
+        var,
+        len(losses),
+        baseline_mean,
+        baseline_var,
+        baseline_rows,
+        alpha=alpha,
+        relative_margin=relative_margin,
+    )
+
+
+def loss_test_from_moments(
+    mean: float,
+    var: float,
+    rows: int,
+    baseline_mean: float,
+    baseline_var: float,
+    baseline_rows: int,
+    *,
+    alpha: float,
+    relative_margin: float,
+) -> ConceptTest:
+    """:func:`loss_test` from the batch's mean, variance (ddof 1) and rows (what merged parts keep)."""
     scale = 1.0 + relative_margin
     if var == 0.0 and baseline_var == 0.0:
         p_value = 0.0 if mean > baseline_mean * scale else 1.0
@@ -113,7 +137,7 @@ def loss_test(
         result = stats.ttest_ind_from_stats(
             mean,
             np.sqrt(var),
-            len(losses),
+            rows,
             baseline_mean * scale,
             np.sqrt(baseline_var) * scale,
             baseline_rows,

@@ -1,0 +1,150 @@
+"""A part's summary: everything one part of a batch contributes to its check, JSON-ready and mergeable.
+
+Built from rows already read (``summarize_frame``) or by reading one object (``summarize_source``), the
+same way for a whole batch and for one part of a Distributed Map: numeric columns binned on the
+profile's points, other columns counted by level or time, the labels, the champion's errors on the
+labelled rows, and what the reader let pass or set aside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drift_retrain.engine import drift as drift_tests
+from drift_retrain.engine.batch_reader import read_batch
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.read_limits import ReadLimits
+from drift_retrain.engine.summary.columns import ColumnSummary
+from drift_retrain.engine.summary.concept import ConceptCounts, count_concept
+
+__all__ = ["FORMAT", "PartialSummary", "summarize_frame", "summarize_source"]
+
+#: Version of ``PartialSummary.to_json``'s document.
+FORMAT = 1
+
+
+@dataclass
+class PartialSummary:
+    """One part's (or a whole batch's) counts against one baseline profile."""
+
+    profile: str  # the baseline's ``created_at``: parts of one batch must share it
+    parts: list[str]
+    rows: int  # rows summarised
+    rows_read: int  # rows the reader read (more than ``rows`` when it sampled)
+    compressed: bool
+    columns: dict[str, ColumnSummary]
+    label: ColumnSummary | None
+    concept: ConceptCounts
+    input_warnings: list[dict[str, Any]] = field(default_factory=list)
+    set_aside: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def sampling(self) -> dict[str, Any]:
+        """How the rows were obtained, in ``CsvBatch.sampling``'s shape."""
+        return {
+            "method": "uniform_sample" if self.rows < self.rows_read else "all_rows",
+            "rows_read": self.rows_read,
+            "rows_used": self.rows,
+            "compressed": self.compressed,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "profile": self.profile,
+            "parts": list(self.parts),
+            "rows": self.rows,
+            "rows_read": self.rows_read,
+            "compressed": self.compressed,
+            "columns": {name: c.to_json() for name, c in self.columns.items()},
+            "label": None if self.label is None else self.label.to_json(),
+            "concept": self.concept.to_json(),
+            "input_warnings": self.input_warnings,
+            "set_aside": self.set_aside,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PartialSummary:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"partial summary format {data.get('format')!r} is not {FORMAT}")
+        return cls(
+            profile=str(data["profile"]),
+            parts=[str(p) for p in data["parts"]],
+            rows=int(data["rows"]),
+            rows_read=int(data["rows_read"]),
+            compressed=bool(data["compressed"]),
+            columns={name: ColumnSummary.from_json(c) for name, c in data["columns"].items()},
+            label=None if data.get("label") is None else ColumnSummary.from_json(data["label"]),
+            concept=ConceptCounts.from_json(data["concept"]),
+            input_warnings=list(data.get("input_warnings") or []),
+            set_aside=dict(data.get("set_aside") or {}),
+        )
+
+
+def summarize_frame(
+    profile,
+    frame: pd.DataFrame,
+    config: DriftConfig,
+    *,
+    predictor=None,
+    part: str | None = None,
+    lines: np.ndarray | None = None,
+    rows_read: int | None = None,
+    compressed: bool = False,
+    input_warnings: list[dict[str, Any]] | None = None,
+    set_aside: dict[str, dict[str, Any]] | None = None,
+) -> PartialSummary:
+    """Summarise rows already read (``part`` names them when they are one part of a batch).
+
+    ``lines`` (the file line of each row) numbers the misclassified rows; ``rows_read``, ``compressed``,
+    ``input_warnings`` and ``set_aside`` are the reader's (``CsvBatch``'s), when it read the rows.
+    """
+    label = profile.schema.label
+    return PartialSummary(
+        profile=str(profile.created_at),
+        parts=[] if part is None else [part],
+        rows=len(frame),
+        rows_read=len(frame) if rows_read is None else rows_read,
+        compressed=compressed,
+        columns=drift_tests.summarize_columns(profile, frame),
+        label=drift_tests.summarize_label(profile, frame[label]) if label in frame.columns else None,
+        concept=count_concept(profile, frame, predictor, config, lines=lines, part=part),
+        input_warnings=list(input_warnings or []),
+        set_aside=dict(set_aside or {}),
+    )
+
+
+def summarize_source(
+    profile,
+    source,
+    config: DriftConfig,
+    *,
+    predictor=None,
+    part: str | None = None,
+    limits: ReadLimits | None = None,
+) -> PartialSummary:
+    """Read one object (CSV, Parquet or JSON Lines, by name and bytes) and summarise it.
+
+    ``part`` is its key or path (a path ``source`` names itself). Raises ``InvalidBatchError`` when the
+    object cannot be checked, as ``run_check`` does.
+    """
+    name = part if part is not None else (str(source) if isinstance(source, str) else None)
+    batch = read_batch(
+        source, name=name, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits
+    )
+    return summarize_frame(
+        profile,
+        batch.frame,
+        config,
+        predictor=predictor,
+        part=part,
+        lines=batch.line_of_row if len(batch.line_of_row) else None,
+        rows_read=batch.rows_read,
+        compressed=batch.compressed,
+        input_warnings=batch.warnings,
+        set_aside=batch.set_aside,
+    )
