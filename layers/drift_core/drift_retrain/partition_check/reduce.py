@@ -87,23 +87,25 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
     inputs = check_inputs(clients, settings, batch, batch_id)
     if isinstance(inputs, Outcome):
         return inputs
-    try:
-        summary = merge_summaries(
-            PartialSummary.from_json(json.loads(read_object(clients.s3, batch.bucket, end["partial_key"])))
-            for end in ends
-        )
-        report = check_summary(
-            summary,
-            inputs.profile,
-            settings.drift,
-            batch_id=batch_id,
-            source_name=batch.uri,
-            recovery_used=inputs.recovery_used,
-        )
-    except InvalidBatchError as error:
-        return handle_invalid(clients, settings, batch, batch_id, error)
+    partials = [
+        PartialSummary.from_json(json.loads(read_object(clients.s3, batch.bucket, end["partial_key"])))
+        for end in ends
+    ]
+    summary = merge_summaries(partials)
     # The parts checked, as a partition read in one Lambda lists them (a later part is told it was not).
-    report.sampling = {**report.sampling, "parts": [{"key": e["key"], "etag": e.get("etag")} for e in ends]}
+    parts = [
+        {"key": e["key"], "etag": e.get("etag"), "rows": p.rows_read}
+        for e, p in zip(ends, partials, strict=True)
+    ]
+    report = check_summary(
+        summary,
+        inputs.profile,
+        settings.drift,
+        batch_id=batch_id,
+        source_name=batch.uri,
+        recovery_used=inputs.recovery_used,
+        sampling={**summary.sampling, "parts": parts},
+    )
     logger.info("Partition merged", extra={"batch_id": batch_id, "parts": len(ends)})
     return act_on_report(
         clients, settings, batch, batch_id, report, inputs.serving_model, deferred=ab.deferred
