@@ -31,6 +31,7 @@ __all__ = [
     "drift_report_key",
     "evaluation_report_key",
     "partition_check_keys",
+    "partition_results_prefix",
     "quarantine_copy_key",
     "quarantine_keys",
     "quarantine_record_key",
@@ -73,7 +74,8 @@ OWN_INFERENCE_PREFIX = "drift-retrain-check-"
 #: Monitoring windows of captured rows and their reports (statistics.json, constraint_violations.json).
 MONITOR_PREFIX = "monitor/"
 #: A partition checked on a Distributed Map: ``<batch-id>/items.json`` (the parts, the map's ItemReader),
-#: ``<batch-id>/partials/<n>.json`` (each part's summary) and ``<batch-id>/results/`` (its ResultWriter).
+#: ``<batch-id>/partials/<n>.json`` (each part's summary) and ``results/<execution name>/`` (what its
+#: ResultWriter writes; ``statemachine/check-partition.asl.json`` builds the same prefix).
 PARTITION_CHECKS_PREFIX = "partition-checks/"
 #: The champion's holdout predictions and score calibration, written by PromoteModel next to the profile.
 PREDICTION_REFERENCE_KEY = "baseline/current/prediction_reference.json"
@@ -84,10 +86,15 @@ def drift_report_key(batch_id: str, prefix: str = DRIFT_REPORTS_PREFIX) -> str:
     return f"{prefix}{batch_id}.json"
 
 
-def partition_check_keys(batch_id: str) -> tuple[str, str, str]:
-    """(items key, partials folder, results folder) of a partition's check on the Distributed Map."""
+def partition_check_keys(batch_id: str) -> tuple[str, str]:
+    """(items key, partials folder) of a partition's check on the Distributed Map."""
     folder = f"{PARTITION_CHECKS_PREFIX}{batch_id}/"
-    return f"{folder}items.json", f"{folder}partials/", f"{folder}results/"
+    return f"{folder}items.json", f"{folder}partials/"
+
+
+def partition_results_prefix(execution_name: str) -> str:
+    """Where the partition-check execution's map writes its results (manifest.json, *_<n>.json files)."""
+    return f"{PARTITION_CHECKS_PREFIX}results/{execution_name}/"
 
 
 def evaluation_report_key(execution_name: str) -> str:

@@ -207,6 +207,8 @@ class BatchRunner:
             self._step(f"DetectDrift failed after its retries: {message}")
             return {"status": "error", "message": message}
         response = result.json()
+        if response.get("status") == "partition_check_started":
+            response = self.partition_check(response)
         concept = "concept drift" if response.get("concept_drift") else "no concept drift"
         drifted = ", ".join(response.get("drifted_features") or []) or "none"
         self._step(
@@ -214,6 +216,22 @@ class BatchRunner:
             f"drifted features: {drifted}; {concept}"
         )
         return response
+
+    def partition_check(self, response: dict[str, Any]) -> dict[str, Any]:
+        """Follow a partition's check on the Distributed Map; its reduce step's response, as DetectDrift's
+        would be for one object (the execution's output, or, when it failed, its last step's)."""
+        started = response["partition_check"]
+        self._step(f"DetectDrift: {response.get('message')}")
+        record = wait_for_execution(
+            self.sfn, started["execution_arn"], timeout=self.timeout, on_state=lambda n, _: self._step(n)
+        )
+        self._step(f"partition check {record.status}" + (f": {record.cause}" if record.cause else ""))
+        events = self.sfn.get_execution_history(executionArn=started["execution_arn"], reverseOrder=True)
+        for event in events["events"]:
+            output = (event.get("taskSucceededEventDetails") or {}).get("output")
+            if output is not None:
+                return json.loads(output)["Payload"]
+        return {"status": "error", "message": f"partition check {record.status}: {record.cause}"}
 
     def _entry(
         self,

@@ -91,6 +91,8 @@ class Outcome:
     duplicate_report: bool = False
     #: The batch's A/B look (``ab_test.AbLook.to_dict``) while an A/B test runs.
     ab_test: dict[str, Any] | None = None
+    #: The partition-check execution that checks this partition on a Distributed Map.
+    partition_check: ExecutionStart | None = None
 
     @property
     def retrain_started(self) -> bool:
@@ -119,6 +121,7 @@ class Outcome:
             "execution": None if self.execution is None else self.execution.to_dict(),
             "duplicate": self.duplicate_delivery,
             "ab_test": self.ab_test,
+            "partition_check": None if self.partition_check is None else self.partition_check.to_dict(),
         }
 
 

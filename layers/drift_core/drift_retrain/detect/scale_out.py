@@ -41,7 +41,7 @@ def check_input(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The map's items (one per part) and the execution's input (its exact shape is a contract with
     ``statemachine/check-partition.asl.json``)."""
-    items_key, _, results_prefix = partition_check_keys(batch_id)
+    items_key, _ = partition_check_keys(batch_id)
     items = [
         {"index": i, "key": part.key, "etag": part.etag or None, "size": part.size}
         for i, part in enumerate(found.parts)
@@ -55,7 +55,6 @@ def check_input(
             "batch_id": batch_id,
         },
         "items": {"bucket": batch.bucket, "key": items_key},
-        "results": {"bucket": batch.bucket, "prefix": results_prefix},
         "champion_variant": champion_variant,
     }
     return items, payload
@@ -97,6 +96,7 @@ def scale_out(
         + (" (already started: duplicate delivery)" if execution.duplicate else ""),
         batch=batch,
         batch_id=batch_id,
+        partition_check=execution,
     )
 
 

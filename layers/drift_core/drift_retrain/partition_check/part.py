@@ -34,7 +34,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
     for a bad part.
     """
     batch, part = event["batch"], event["part"]
-    _, partials, _ = partition_check_keys(batch["batch_id"])
+    _, partials = partition_check_keys(batch["batch_id"])
     done = {"index": part["index"], "key": part["key"], "etag": part.get("etag")}
     profile = load_profile(clients, settings, batch["bucket"])
     if isinstance(profile, str):  # the reduce step reports it (notified once, there)

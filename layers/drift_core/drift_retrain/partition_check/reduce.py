@@ -25,6 +25,7 @@ from drift_retrain.detect.records import stored_report
 from drift_retrain.echo import echo
 from drift_retrain.engine.summary import PartialSummary, check_summary, merge_summaries
 from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.layout import partition_results_prefix
 
 __all__ = ["record_failed_check", "reduce_partition"]
 
@@ -114,24 +115,14 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
 
 def record_failed_check(clients: Any, settings: DetectSettings, event: dict[str, Any]) -> Outcome:
     """The map (or the reduce step) failed: the batch quarantined as ``part_check_failed`` and people
-    notified (``event``: ``batch``, ``results`` (bucket, prefix), ``error`` as the state machine caught it).
+    notified (``event``: ``batch``, ``execution_name``, ``error`` as the state machine caught it).
     The reason names the part that failed when the map's result files say which; else the map's error."""
     batch, batch_id = _batch(event)
-    where = event.get("results") or {}
-    manifests = (
-        [
-            o.key
-            for o in list_objects(clients.s3, where.get("bucket") or batch.bucket, where.get("prefix") or "")
-            if o.key.endswith("/manifest.json")
-        ]
-        if where.get("prefix")
-        else []
-    )
+    prefix = partition_results_prefix(event["execution_name"])
     failed = None
-    for key in manifests:
-        failed = failed or _failure(
-            _results(clients.s3, {"Bucket": where.get("bucket") or batch.bucket, "Key": key})
-        )
+    for listed in list_objects(clients.s3, batch.bucket, prefix):
+        if listed.key.endswith("/manifest.json"):
+            failed = failed or _failure(_results(clients.s3, {"Bucket": batch.bucket, "Key": listed.key}))
     if failed is None:
         error = event.get("error") or {}
         failed = InvalidBatchError(
