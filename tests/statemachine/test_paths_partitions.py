@@ -1,9 +1,12 @@
-"""A Parquet partition on the real state machine: parts uploaded as ``drift-retrain local run --batch DIR/``
-does, then ``_SUCCESS``: one drift report, and on a concept change one retrain that heals (its own
+"""A Parquet partition on the real state machines: parts uploaded as ``drift-retrain local run --batch DIR/``
+does, then ``_SUCCESS`` (or a ``_manifest.json``): checked on the partition check's Distributed Map (one
+child per part), one drift report, and on a concept change one retrain that heals; a part whose child
+keeps failing fails the batch with a reason naming it, nothing lost, people notified (its own
 bootstrapped cloud, so the other modules' batches stay out)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +39,18 @@ def concept_partition(folder: Path, seed: int) -> Path:
     return folder
 
 
+def partition_checks(harness: Harness) -> list[dict]:
+    """The partition check's executions, oldest first, each with its status."""
+    sfn = harness.cloud.client("stepfunctions")
+    arn = harness.cloud.stack.state_machines["CheckPartitionStateMachine"]
+    return sorted(sfn.list_executions(stateMachineArn=arn)["executions"], key=lambda e: e["startDate"])
+
+
+def marker_response(harness: Harness, key: str) -> dict:
+    """DetectDrift's own response to the marker's event (the entry holds the reduce step's)."""
+    return harness.cloud.events.deliveries_for(key)[-1].result(timeout=1).json()
+
+
 def served_error(harness: Harness, entry: dict) -> float:
     concept = harness.read_json(entry["detect"]["report_key"])["concept_drift"]
     assert concept["tested"], concept
@@ -50,6 +65,9 @@ def test_a_parquet_partition_is_one_batch_and_its_retrain_heals(harness: Harness
     change = harness.runner.partition(concept_partition(tmp_path / "after-1", seed=50), 1, 2)
     assert change["key"] == "incoming/after-1/_SUCCESS"
     assert change["outcome"] == "promoted", change
+    # the marker's event started the Distributed Map instead of reading the parts itself
+    assert marker_response(harness, change["key"])["status"] == "partition_check_started"
+    assert [e["status"] for e in partition_checks(harness)] == ["SUCCEEDED"]
     report = harness.read_json(change["detect"]["report_key"])
     assert report["rows"] == ROWS and len(report["sampling"]["parts"]) == PARTS
     assert served_error(harness, change) > 0.3  # the stale model on the new concept
@@ -71,3 +89,60 @@ def test_a_parquet_partition_is_one_batch_and_its_retrain_heals(harness: Harness
         stateMachineArn=harness.cloud.stack.state_machine_arn
     )["executions"]
     assert len(executions) == 2  # the bootstrap and the one retrain
+    assert [e["status"] for e in partition_checks(harness)] == ["SUCCEEDED", "SUCCEEDED"]
+
+
+def test_a_manifest_partition_is_checked_on_the_map_without_the_part_it_does_not_list(
+    harness: Harness, tmp_path: Path
+) -> None:
+    folder = concept_partition(tmp_path / "listed", seed=52)
+    s3, prefix = harness.s3, "incoming/listed/"
+    parts = sorted(folder.iterdir())
+    for path in parts:
+        s3.put_object(Bucket=harness.bucket, Key=prefix + path.name, Body=path.read_bytes())
+    harness.cloud.events.wait(timeout=60)
+    listed = [{"key": p.name, "size": p.stat().st_size} for p in parts[:2]]  # the third is left out
+    entry = harness.upload("listed/_manifest.json", json.dumps({"parts": listed}).encode())
+
+    assert marker_response(harness, entry["key"])["status"] == "partition_check_started"
+    report = harness.read_json(entry["detect"]["report_key"])
+    assert [p["key"] for p in report["sampling"]["parts"]] == [prefix + p.name for p in parts[:2]]
+    assert report["rows"] == sum(p["rows"] for p in report["sampling"]["parts"]) < ROWS
+    unlisted = harness.read_json(f"quarantine/records/{prefix}{parts[2].name}.json")
+    assert unlisted["code"] == "part_not_in_manifest"
+
+
+def test_a_part_whose_child_keeps_failing_fails_the_batch_naming_it_and_nothing_is_lost(
+    harness: Harness, tmp_path: Path
+) -> None:
+    checks_before = len(partition_checks(harness))
+    failing = harness.cloud.failures.fail_lambda("SummarisePartFunction")
+    try:
+        entry = harness.runner.partition(concept_partition(tmp_path / "broken", seed=53), 1, 1)
+    finally:
+        harness.cloud.failures.clear()
+    assert failing.fired >= 2 * PARTS  # every child was retried before it counted as failed
+    assert entry["outcome"] == "quarantined", entry
+    checks = partition_checks(harness)
+    assert len(checks) == checks_before + 1 and checks[-1]["status"] == "FAILED"
+    failure = harness.cloud.client("stepfunctions").describe_execution(
+        executionArn=checks[-1]["executionArn"]
+    )
+    assert failure["error"] == "PartitionCheckFailed"
+    assert "part 'incoming/broken/part-00000.snappy.parquet' could not be checked" in failure["cause"]
+    assert "Traceback" not in failure["cause"] and "InjectedLambdaFault" in failure["cause"]
+    record = harness.read_json(entry["detect"]["quarantine_record_key"])
+    assert record["code"] == "part_check_failed" and "part-00000.snappy.parquet" in record["reason"]
+    assert harness.read_json(entry["detect"]["report_key"])["status"] == "invalid"
+    for i in range(PARTS):  # the parts stay where they were written: upload the marker again to retry
+        assert harness.exists(f"incoming/broken/part-{i:05d}.snappy.parquet")
+    told = (
+        harness.runner.notifications.messages[-len(entry["notifications"]) :]
+        if entry["notifications"]
+        else []
+    )
+    assert any(
+        "incoming/broken/_SUCCESS" in m["message"] and "part-00000.snappy.parquet" in m["message"]
+        for m in told
+    ), told
+    assert entry["execution"] is None  # no retrain on a batch that was not checked

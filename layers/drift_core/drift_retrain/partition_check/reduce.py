@@ -63,13 +63,25 @@ def _failure(ends: list[dict[str, Any]]) -> InvalidBatchError | None:
                 bad["code"], bad["reason"], line=bad.get("line"), column=bad.get("column")
             )
         if "failed" in end:
-            failed = end["failed"]
             return InvalidBatchError(
                 "part_check_failed",
-                f"part {echo(end.get('key'))} could not be checked after its retries ({failed.get('error')}: "
-                f"{failed.get('cause')}); the parts are untouched: fix the cause and upload the marker again",
+                f"part {echo(end.get('key'))} could not be checked after its retries "
+                f"({_what_failed(end['failed'])}); the parts are untouched: fix the cause and upload the "
+                "marker again",
             )
     return None
+
+
+def _what_failed(failed: dict[str, Any]) -> str:
+    """``error: message``; a Lambda's cause is its error document (with a stack trace): its message only."""
+    error, cause = failed.get("error"), failed.get("cause")
+    try:
+        document = json.loads(cause or "")
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and "errorMessage" in document:
+        return f"{document.get('errorType') or error}: {document['errorMessage']}"
+    return f"{error}: {cause}"
 
 
 def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, Any]) -> Outcome:
