@@ -1,9 +1,9 @@
-"""Draw the retraining state machine as a Mermaid flowchart, from the definition itself.
+"""Draw the state machines (retraining, partition check) as Mermaid flowcharts, from the definitions.
 
     python scripts/state_diagram.py            # rewrite docs/state-machine.md
     python scripts/state_diagram.py --check    # exit 1 when docs/state-machine.md is out of date
 
-A test runs ``--check``, so the picture can never drift from ``statemachine/retrain.asl.json``.
+A test runs ``--check``, so the pictures can never drift from ``statemachine/*.asl.json``.
 Solid arrows are the normal flow, dotted arrows the Catch paths; Parallel branches and the Map
 state's item processor are drawn as subgraphs.
 """
@@ -19,6 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFINITION = ROOT / "statemachine" / "retrain.asl.json"
+PARTITION_CHECK = ROOT / "statemachine" / "check-partition.asl.json"
 OUTPUT = ROOT / "docs" / "state-machine.md"
 SHAPES = {"Choice": ("{", "}"), "Task": ("[", "]"), "Map": ("[[", "]]"), "Parallel": ("[[", "]]")}
 
@@ -71,26 +72,40 @@ def _scope(states: dict[str, Any], lines: list[str]) -> None:
         lines += _edges(name, state)
 
 
-def render(definition: dict[str, Any]) -> str:
-    """The Markdown document: a short legend and the flowchart."""
+def _flowchart(definition: dict[str, Any]) -> list[str]:
     lines = ["flowchart TD", f"    start((start)) --> {node_id(definition['StartAt'])}"]
     _scope(definition["States"], lines)
+    return ["```mermaid", *lines, "```"]
+
+
+def render(definition: dict[str, Any], partition_check: dict[str, Any] | None = None) -> str:
+    """The Markdown document: a short legend and the flowchart of each state machine."""
     count = sum(1 for _ in _all_states(definition["States"]))
-    return "\n".join(
-        [
-            "# The retraining state machine",
+    lines = [
+        "# The retraining state machine",
+        "",
+        "Generated from `statemachine/retrain.asl.json` by `python scripts/state_diagram.py`; a test "
+        f"fails when it is out of date. {count} states. Solid arrows: the normal flow; dotted arrows: "
+        "Catch paths (every failure ends in Notify failure, then the lock is released); double arrows "
+        "enter a Parallel branch or the Map state's processor (one run per candidate).",
+        "",
+        *_flowchart(definition),
+        "",
+    ]
+    if partition_check is not None:
+        lines += [
+            "## The partition check (Distributed Map)",
             "",
-            "Generated from `statemachine/retrain.asl.json` by `python scripts/state_diagram.py`; a test "
-            f"fails when it is out of date. {count} states. Solid arrows: the normal flow; dotted arrows: "
-            "Catch paths (every failure ends in Notify failure, then the lock is released); double arrows "
-            "enter a Parallel branch or the Map state's processor (one run per candidate).",
+            "Generated from `statemachine/check-partition.asl.json`. DetectDrift starts it for a partition of "
+            "more than one part or more than `SingleCheckMaxBytes`: one child execution per part (double "
+            "arrow: the Distributed Map's item processor, at most `PartitionCheckMaxConcurrency` at once), "
+            "then one reduce step that decides as DetectDrift does for one object. Dotted arrows: Catch "
+            "paths (the batch is quarantined naming the failed part, and people are notified).",
             "",
-            "```mermaid",
-            *lines,
-            "```",
+            *_flowchart(partition_check),
             "",
         ]
-    )
+    return "\n".join(lines)
 
 
 def _all_states(states: dict[str, Any]):
@@ -107,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="fail when the committed diagram is stale")
     args = parser.parse_args(argv)
-    text = render(json.loads(DEFINITION.read_text()))
+    text = render(json.loads(DEFINITION.read_text()), json.loads(PARTITION_CHECK.read_text()))
     if args.check:
         if not OUTPUT.exists() or OUTPUT.read_text() != text:
             print(

@@ -61,9 +61,11 @@ def template() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def state_machine(template: dict[str, Any]) -> dict[str, Any]:
-    machines = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::StateMachine"]
-    assert len(machines) == 1
-    return machines[0]["Properties"]
+    """The retrain workflow's resource (the partition check's is checked in test_partition_check.py)."""
+    machine = template["Resources"]["RetrainStateMachine"]
+    assert machine["Type"] == "AWS::Serverless::StateMachine"
+    assert machine["Properties"]["DefinitionUri"] == "statemachine/retrain.asl.json"
+    return machine["Properties"]
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ PROTECTED = {
     "baseline/": "baseline/current/profile.json",
     "reports/": "reports/drift/batch-1234abcd.json",
     "monitor/": "monitor/window.json",
+    "partition-checks/": "partition-checks/day-1234abcd/partials/00000.json",
 }
 #: Where producers write (docs/deployment.md): never denied by the bucket policy.
 PRODUCER_PREFIXES = (
@@ -120,9 +121,13 @@ def test_each_function_writes_what_its_role_grants_and_nothing_else(template):
         "PromoteModelFunction",
         "AbTestFunction",
         "MonitorCaptureFunction",
+        "SummarisePartFunction",
+        "CheckPartitionFunction",
+        # the partition check's ResultWriter writes the map's results with the state machine's role
+        "CheckPartitionStateMachineRole",
     }, granted
     for function, prefixes in granted.items():
-        role = _role(f"{function}Role", template)
+        role = _role(function if function.endswith("Role") else f"{function}Role", template)
         for prefix in prefixes:
             assert not denied(template, role, "s3:PutObject", PROTECTED[prefix]), (function, prefix)
     others = [

@@ -259,6 +259,7 @@ def test_detect_drift_gets_exactly_its_contract(template):
         f"{bucket}/reports/drift/*",
         f"{bucket}/reports/recovery/*",
         f"{bucket}/ab/*",
+        f"{bucket}/partition-checks/*",  # a large partition's part list, the Distributed Map's items
     }
     endpoint = resolve(template["Outputs"]["EndpointName"]["Value"])
     assert endpoint.startswith("drift-retrain-")  # EndpointName left empty: derived from the stack id
@@ -269,18 +270,20 @@ def test_detect_drift_gets_exactly_its_contract(template):
         == by_action["sagemaker:DescribeEndpoint"]
         == {f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{endpoint}"}
     )
-    assert len(by_action["states:DescribeExecution"]) == 1
-    assert next(iter(by_action["states:DescribeExecution"])).endswith(":*")
-    assert ":execution:" in next(iter(by_action["states:DescribeExecution"]))
+    assert by_action["states:DescribeExecution"] == {
+        "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:*",
+        "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-check-partition:*",
+    }
     assert by_action["states:StartExecution"] == {
-        "arn:aws:states:us-east-1:123456789012:stateMachine:drift-retrain-retrain"
+        "arn:aws:states:us-east-1:123456789012:stateMachine:drift-retrain-retrain",
+        "arn:aws:states:us-east-1:123456789012:stateMachine:drift-retrain-check-partition",
     }
     assert by_action["sns:Publish"] == {"arn:aws:sns:us-east-1:123456789012:drift-retrain-NotificationTopic"}
     env = template["Resources"]["DetectDriftFunction"]["Properties"]["Environment"]["Variables"]
     expected = {
         "PROFILE_KEY", "ENDPOINT_NAME", "STATE_MACHINE_ARN", "TOPIC_ARN", "ALPHA", "PSI_FLOOR", "CONCEPT_MARGIN",
         "MIN_LABELLED_ROWS", "FEATURE_DRIFT_SHARE", "IMPORTANT_FEATURES", "MAX_ROWS", "MAX_PREDICTION_ROWS",
-        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_SERVICE_NAME", "PARTITION_CHECK_STATE_MACHINE_ARN", "SINGLE_CHECK_MAX_BYTES",
     }  # fmt: skip
     globals_env = template["Globals"]["Function"]["Environment"]["Variables"]
     assert expected <= set(env)
