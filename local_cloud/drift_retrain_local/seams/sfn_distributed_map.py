@@ -9,9 +9,9 @@ moto 5.2.5 runs a ``Map`` with ``ProcessorConfig.Mode: DISTRIBUTED`` (its ``Item
   (never the stored one) gets ``.0`` after such an integer.
 - **A failed child never fails the map.** moto counts the failure and goes on, and the Map state succeeds
   with ``null`` in the failed item's place. On AWS the Map Run fails with
-  ``States.ExceedToleratedFailureThreshold`` once more than ``ToleratedFailurePercentage`` percent (and
-  more than ``ToleratedFailureCount``) of the items failed; both default to 0, so by default any failed
-  child fails it. Here each child's end is recorded (its output, or its error and cause), and after the
+  ``States.ExceedToleratedFailureThreshold`` once more than ``ToleratedFailurePercentage`` percent, or
+  more than ``ToleratedFailureCount``, of the items failed; both default to 0, so by default any failed
+  child fails it. (moto cannot tell an absent threshold from 0, so a definition here sets at most one.) Here each child's end is recorded (its output, or its error and cause), and after the
   run the thresholds are applied as on AWS (the cause names the count; AWS stops starting children once
   the threshold is crossed, here the children already queued still run: same answer, more work). The
   failed run still writes its results (below), whose ``FAILED`` files say which items failed and why.
@@ -134,7 +134,9 @@ def _map_run(self: Any, env: Any, eval_input: Any) -> None:
         return
     percentage = float(record.tolerated_failure_percentage or 0)
     count = int(record.tolerated_failure_count or 0)
-    if failed > count or 100.0 * failed / len(ends) > percentage:
+    # moto gives an absent threshold its default (0), so "either crossed" would fail a map that sets only
+    # a percentage at its first failure; "both crossed" is AWS's rule whenever at most one is set.
+    if failed > count and 100.0 * failed / len(ends) > percentage:
         _fail_threshold(env, failed, len(ends))
 
 
