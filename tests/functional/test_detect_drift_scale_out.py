@@ -1,0 +1,104 @@
+"""DetectDrift hands a partition of more than one part (or more than SINGLE_CHECK_MAX_BYTES) to the
+partition-check state machine (moto): the item list pins each part, the execution is named after the
+marker's revision so a redelivery starts nothing, a part over MAX_OBJECT_BYTES fails the batch naming the
+part before anything starts, and a small one-part partition is still read in the Lambda."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import fastparquet
+import pandas as pd
+import pytest
+from functional_support import ACCOUNT, list_executions
+
+from drift_retrain.layout import partition_check_keys, quarantine_record_key
+
+FOLDER = "incoming/day=2026-12-02/"
+
+
+@pytest.fixture
+def check_arn(clients, monkeypatch) -> str:
+    arn = clients.sfn.create_state_machine(
+        name="drift-retrain-check-partition",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/check-partition",
+    )["stateMachineArn"]
+    monkeypatch.setenv("PARTITION_CHECK_STATE_MACHINE_ARN", arn)
+    return arn
+
+
+def parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    fastparquet.write(buffer, frame, compression="SNAPPY")
+    return buffer.getvalue()
+
+
+def upload_parts(detect_drift, make_frame_fn, count: int) -> list[dict]:
+    frame = make_frame_fn(300 * count, seed=3)
+    return [
+        detect_drift.upload(f"{FOLDER}part-{i:05d}.parquet", parquet(frame.iloc[i * 300 : (i + 1) * 300]))
+        for i in range(count)
+    ]
+
+
+def test_a_partition_of_several_parts_starts_one_check_and_a_redelivery_starts_nothing(
+    detect_drift, clients, bucket, profile_uploaded, state_machine_arn, check_arn, make_frame_fn
+):
+    upload_parts(detect_drift, make_frame_fn, 3)
+    marker = detect_drift.upload(f"{FOLDER}_SUCCESS", b"")
+    first = detect_drift.invoke(marker).response
+    again = detect_drift.invoke(marker).response
+
+    assert first["status"] == "partition_check_started" and first["report_key"] is None
+    assert first["partition_check"]["duplicate"] is False and again["partition_check"]["duplicate"] is True
+    assert first["partition_check"]["name"] == again["partition_check"]["name"]
+    executions = list_executions(clients, check_arn)
+    assert len(executions) == 1
+    payload = json.loads(clients.sfn.describe_execution(executionArn=executions[0]["executionArn"])["input"])
+    assert (
+        payload["batch"]["key"] == f"{FOLDER}_SUCCESS" and payload["batch"]["batch_id"] == first["batch_id"]
+    )
+    assert payload["items"] == {"bucket": bucket, "key": partition_check_keys(first["batch_id"])[0]}
+    items = json.loads(clients.s3.get_object(Bucket=bucket, Key=payload["items"]["key"])["Body"].read())
+    listed = {o["Key"]: o for o in clients.s3.list_objects_v2(Bucket=bucket, Prefix=FOLDER)["Contents"]}
+    assert [(i["index"], i["key"]) for i in items] == [(n, f"{FOLDER}part-{n:05d}.parquet") for n in range(3)]
+    assert all(i["etag"] == listed[i["key"]]["ETag"].strip('"') for i in items)  # each part pinned
+    assert list_executions(clients, state_machine_arn) == []  # the reduce step decides, not DetectDrift
+    assert not clients.s3.list_objects_v2(Bucket=bucket, Prefix="reports/drift/").get("KeyCount")
+
+
+def test_a_part_over_max_object_bytes_fails_the_batch_naming_it_before_anything_starts(
+    detect_drift, clients, bucket, profile_uploaded, check_arn, make_frame_fn, monkeypatch
+):
+    upload_parts(detect_drift, make_frame_fn, 2)
+    sizes = [o["Size"] for o in clients.s3.list_objects_v2(Bucket=bucket, Prefix=FOLDER)["Contents"]]
+    monkeypatch.setenv("MAX_OBJECT_BYTES", str(min(sizes)))  # a per-part limit: the larger part is over it
+    response = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
+
+    assert response["status"] == "invalid"
+    record = json.loads(
+        clients.s3.get_object(Bucket=bucket, Key=quarantine_record_key(f"{FOLDER}_SUCCESS"))["Body"].read()
+    )
+    assert record["code"] == "object_too_large" and "part-0000" in record["reason"]
+    assert list_executions(clients, check_arn) == []
+
+
+def test_a_small_one_part_partition_is_read_in_the_lambda(
+    detect_drift, clients, bucket, profile_uploaded, check_arn, make_frame_fn
+):
+    upload_parts(detect_drift, make_frame_fn, 1)
+    response = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
+    assert response["status"] == "checked" and response["partition_check"] is None
+    assert list_executions(clients, check_arn) == []
+
+
+def test_one_part_over_single_check_max_bytes_goes_to_the_map(
+    detect_drift, clients, profile_uploaded, check_arn, make_frame_fn, monkeypatch
+):
+    monkeypatch.setenv("SINGLE_CHECK_MAX_BYTES", "1")
+    upload_parts(detect_drift, make_frame_fn, 1)
+    response = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
+    assert response["status"] == "partition_check_started"
+    assert len(list_executions(clients, check_arn)) == 1
