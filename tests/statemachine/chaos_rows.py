@@ -38,7 +38,7 @@ class Row:
     fault: str  # the table: the fault, as an operator would name it
     result: str  # the table: what the service does about it
     outcome: str  # the batch's outcome (BatchRunner's codes)
-    batch: str  # calm | winner
+    batch: str  # calm | winner | calm-partition (a calm batch as three parts and _SUCCESS)
     arm: Arm
     #: The outcome leaves the baseline behind what serves (said so in the notification): repair, then recheck.
     repair: bool = False
@@ -133,6 +133,15 @@ ROWS: tuple[Row, ...] = (
         "calm",
         _api("s3", "GetObject", S3_SLOW_DOWN, key_prefix="incoming/"),
         queued=True,
+    ),
+    Row(
+        "summarise-part-crash",
+        "SummarisePart crashes on every attempt (a partition checked on the Distributed Map)",
+        "each child retried, then the map fails; the partition quarantined as `part_check_failed` naming "
+        "the part (its parts untouched), notified",
+        "quarantined",
+        "calm-partition",
+        _lambda_fault("SummarisePartFunction"),
     ),
     Row(
         "prepare-crash",

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from workflow_support import Harness, batch_csv
 
 from drift_retrain.aws.naming import batch_id_for
 from drift_retrain.aws.notifications import MAX_SUBJECT_LENGTH
+from drift_retrain.aws.partitions import MARKERS, is_partition_member
 from drift_retrain.layout import (
     DRIFT_REPORTS_PREFIX,
     INCOMING_PREFIX,
@@ -56,6 +58,16 @@ class Chaos:
         name = {"calm": rules[0], "winner": rules[1]}[kind]
         return batch_csv(name, seed=self.seed)
 
+    def partition(self, folder: Path, kind: str, parts: int = 3) -> Path:
+        """A batch of ``kind`` written as ``parts`` CSV part files in ``folder`` (uploaded as a partition)."""
+        lines = self.batch(kind).decode().splitlines()
+        header, rows = lines[0], lines[1:]
+        folder.mkdir(parents=True)
+        for i in range(parts):
+            chunk = rows[i::parts]
+            (folder / f"part-{i:05d}.csv").write_text("\n".join([header, *chunk]) + "\n")
+        return folder
+
     def followed(self, entry: dict[str, Any]) -> None:
         """After a swap the other rule serves."""
         if entry["endpoint_config_after"] != entry["endpoint_config_before"]:
@@ -96,22 +108,33 @@ def failure_queue_keys(harness: Harness) -> set[str]:
 
 def lost_batches(harness: Harness) -> list[str]:
     """Every revision under ``incoming/`` that has neither a drift report (a quarantined batch has one
-    too, with its copy and reason under ``quarantine/``) nor a place on the failure queue."""
+    too, with its copy and reason under ``quarantine/``) nor a place on the failure queue. A partition's
+    part is its marker's batch: it is lost only when no marker completes its folder."""
     s3, bucket = harness.s3, harness.bucket
     queued = failure_queue_keys(harness)
+    versions = [
+        version
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=INCOMING_PREFIX)
+        for version in page.get("Versions", [])
+    ]
+    keys = {version["Key"] for version in versions}
     lost = []
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=INCOMING_PREFIX):
-        for version in page.get("Versions", []):
-            key = version["Key"]
-            batch_id = batch_id_for(key, version.get("VersionId"), version.get("ETag"))
-            report_key = f"{DRIFT_REPORTS_PREFIX}{batch_id}.json"
-            if harness.exists(report_key):
-                if harness.read_json(report_key)["status"] == "invalid":
-                    error = harness.read_json(quarantine_record_key(key))
-                    assert error.get("reason"), (key, error)
-                continue
-            if key not in queued:
-                lost.append(f"{key} (version {version.get('VersionId')})")
+    for version in versions:
+        key = version["Key"]
+        if is_partition_member(key, INCOMING_PREFIX):
+            folder = key.rsplit("/", 1)[0]
+            if not any(f"{folder}/{marker}" in keys for marker in MARKERS):
+                lost.append(f"{key} (a part without its partition's marker)")
+            continue
+        batch_id = batch_id_for(key, version.get("VersionId"), version.get("ETag"))
+        report_key = f"{DRIFT_REPORTS_PREFIX}{batch_id}.json"
+        if harness.exists(report_key):
+            if harness.read_json(report_key)["status"] == "invalid":
+                error = harness.read_json(quarantine_record_key(key))
+                assert error.get("reason"), (key, error)
+            continue
+        if key not in queued:
+            lost.append(f"{key} (version {version.get('VersionId')})")
     return lost
 
 

@@ -8,6 +8,7 @@ serves (a row after a swap uploads the other rule to win).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from chaos_rows import DOC, ROWS, Row, doc_table, render_table
@@ -46,10 +47,14 @@ def _repair(chaos: Chaos, entry: dict) -> None:
 
 
 @pytest.mark.parametrize("row", [pytest.param(r, id=r.id) for r in ROWS])
-def test_fault(chaos: Chaos, row: Row) -> None:
+def test_fault(chaos: Chaos, row: Row, tmp_path: Path) -> None:
     switches = row.arm(chaos.harness.cloud)
     try:
-        entry = chaos.harness.upload(f"chaos-{row.id}.csv", chaos.batch(row.batch))
+        if row.batch.endswith("-partition"):
+            folder = chaos.partition(tmp_path / f"chaos-{row.id}", row.batch.removesuffix("-partition"))
+            entry = chaos.harness.runner.partition(folder, 1, 1)
+        else:
+            entry = chaos.harness.upload(f"chaos-{row.id}.csv", chaos.batch(row.batch))
     finally:
         _clear(chaos)
     chaos.followed(entry)
