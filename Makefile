@@ -19,7 +19,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
 BUILD ?= .aws-sam/build
 
-.PHONY: setup setup-browser scan demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream bench-traffic diagram config-doc aws-smoke clean
+.PHONY: setup setup-browser scan demo test test-fast lint format lock layer sam-validate test-sam-local bench bench-stream bench-traffic bench-scale diagram config-doc aws-smoke clean
 
 setup: $(STAMP)
 
@@ -117,6 +117,11 @@ bench-stream: setup
 	$(PY) benchmarks/stream_benchmark.py
 
 # The same Agrawal 0 -> 2 stream as labelled batches and as endpoint traffic with late labels (about 3 min)
+# A partition on the Distributed Map through the local cloud, and the cost per GB on AWS (64 parts x 64 MB by
+# default; PARTS=8 PART_MB=4 for a smoke run).
+bench-scale: setup
+	$(PY) benchmarks/scale_benchmark.py --parts $(or $(PARTS),64) --part-mb $(or $(PART_MB),64)
+
 bench-traffic: setup
 	$(PY) benchmarks/traffic_heal.py
 
