@@ -24,16 +24,10 @@ __all__ = [
     "NumericBins",
     "bin_numeric",
     "binned_ks",
-    "fine_edges",
 ]
 
 #: Distinct batch values counted exactly; beyond, the report says "more than" (as the baseline's does).
 DISTINCT_MAX = EXACT_MAX_VALUES
-
-
-def fine_edges(column: NumericProfile) -> np.ndarray:
-    """The profile's distinct points, ascending: the atoms of the fine cells."""
-    return column.points
 
 
 @dataclass
@@ -133,7 +127,7 @@ def bin_numeric(
     in_order = array if finite.all() else array[finite]
     present = np.sort(in_order)
     n = len(present)
-    edges = fine_edges(column)
+    edges = column.points
     below = np.searchsorted(present, edges, side="left")  # values < each point
     upto = np.searchsorted(present, edges, side="right")  # values <= each point
     cells = np.empty(2 * len(edges) + 1, dtype=np.int64)
@@ -171,7 +165,7 @@ def binned_ks(bins: NumericBins, column: NumericProfile) -> tuple[float, float]:
     n = bins.count
     if n == 0 or column.count == 0:
         return float("nan"), 0.0
-    edges = fine_edges(column)
+    edges = column.points
     cumulative = np.cumsum(bins.cells) / n
     base_right, base_left = column.cdf(edges)
     batch_left, batch_right = cumulative[0:-1:2], cumulative[1::2]
