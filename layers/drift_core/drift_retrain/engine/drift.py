@@ -16,6 +16,7 @@ reported with its reason and left out of the correction. See docs/statistics.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ from drift_retrain.engine.profile import EXACT_MAX_VALUES, NumericProfile, time_
 from drift_retrain.engine.roles import IGNORE, TIMESTAMP
 from drift_retrain.engine.stats import adjust_pvalues, beyond_range_test, effective_size, ks_pvalue, psi
 from drift_retrain.engine.summary.bins import DISTINCT_MAX, NumericBins, bin_numeric, binned_ks
-from drift_retrain.engine.summary.columns import ColumnSummary, LevelCounts, count_levels, summarize_column
+from drift_retrain.engine.summary.columns import ColumnSummary, count_levels, summarize_column
 
 __all__ = [
     "INSUFFICIENT",
@@ -305,7 +306,7 @@ def label_from_counts(profile, counted: ColumnSummary, config: DriftConfig) -> F
     if isinstance(column, NumericProfile):
         result = numeric_from_bins(column, counted.bins, config)
     else:
-        result = categorical_from_counts(column, LevelCounts(counted.levels.counts), config)
+        result = categorical_from_counts(column, replace(counted.levels, missing=0), config)
     result.missing = result.unseen = result.concentration = result.beyond_range = None
     return result
 

@@ -14,6 +14,7 @@ from summary_support import champion, draw, profile
 
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.summary import PartialSummary, check_summary, merge_summaries, summarize_frame
+from drift_retrain.engine.summary.columns import LevelCounts
 
 CONFIG = DriftConfig()
 SPLITS = settings(
@@ -139,3 +140,29 @@ def test_a_part_whose_scoring_failed_says_so_in_the_merged_check():
     report = check_summary(merge_summaries([*parts, failed]), profile(), CONFIG)
     assert not report.concept.tested
     assert report.concept.reason.startswith("champion predictions unusable")
+
+
+def test_parts_with_many_levels_keep_them_by_hash_and_test_alike():
+    """Beyond the cap a part keeps its levels by 64-bit hash: the merged tests see the same counts."""
+    rng = np.random.default_rng(6)
+    frame = draw(2_400, rng)
+    frame["user"] = [f"u{v}" for v in rng.integers(0, 6_000, len(frame))]  # some never seen
+    whole = summarize_frame(profile(), frame, CONFIG, predictor=champion, part="whole")
+    parts = []
+    for summary in summaries_of(frame, [800, 1_600]):
+        for column in summary.columns.values():
+            if column.levels is not None:  # a cap of 3 levels: every categorical column is hashed
+                column.levels = LevelCounts.from_json(column.levels.to_json(level_cap=3))
+        parts.append(summary)
+    merged = merge_summaries(parts)
+    assert merged.columns["user"].levels.hashed and merged.columns["c"].levels.hashed
+    one, many = (
+        check_summary(whole, profile(), CONFIG).to_dict(),
+        check_summary(merged, profile(), CONFIG).to_dict(),
+    )
+    for a, b in zip(one["features"], many["features"], strict=True):
+        for slot in ("unseen", "concentration", "missing"):
+            assert (a[slot] or {}).get("p_value") == (b[slot] or {}).get("p_value"), (a["name"], slot)
+        assert a["p_value"] == b["p_value"], a["name"]
+        if a["kind"] == "categorical":  # names, shares and never-seen listing as one pass writes them
+            assert a["batch"] == b["batch"] and a["unseen_categories"] == b["unseen_categories"]
