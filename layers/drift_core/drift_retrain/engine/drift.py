@@ -1,8 +1,11 @@
 """Per-column data drift of a batch against a baseline profile, with family-wise error control.
 
-Numeric columns: KS against the profile's CDF, with the KS distance D itself as the effect size (it sees
-what the test sees, inside a decile bin too; PSI on the baseline's deciles is kept in the details for
-the picture), an exact test of the rows beyond the baseline's range, and a missing-rate test.
+Numeric columns: KS against the profile's CDF, on the batch's counts over the profile's points
+(``summary.bins``: exact for an exact profile, within a derived bound of a sketch), with the KS distance D
+itself as the effect size (it sees what the test sees, inside a decile bin too; PSI on the baseline's
+deciles is kept in the details for the picture), an exact test of the rows beyond the baseline's range,
+and a missing-rate test. Every test runs on counts (``*_from_counts``, ``numeric_from_bins``), so a batch
+read in one piece and the merged summaries of its parts are tested alike.
 Categorical columns: a chi-square test of homogeneity on every level (rare ones pooled by combined
 counts), a test of the share of never-seen levels and a test of concentration (levels repeating more
 often), each with a bias-corrected Cohen's w (see ``categorical_drift``). Column roles (``roles``)
