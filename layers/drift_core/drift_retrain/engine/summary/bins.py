@@ -191,12 +191,16 @@ def _extreme(pick, a: float | None, b: float | None) -> float | None:
 
 
 def _sparse(cells: np.ndarray) -> dict[str, Any]:
-    """Fine cells as their length and the non-zero positions with their counts (most are empty)."""
+    """Fine cells as their counts, or (when most are empty) the non-zero positions with their counts."""
     nonzero = np.flatnonzero(cells)
+    if 2 * len(nonzero) > len(cells):
+        return {"size": len(cells), "counts": cells.tolist()}
     return {"size": len(cells), "at": nonzero.tolist(), "counts": cells[nonzero].tolist()}
 
 
 def _dense(data: dict[str, Any]) -> np.ndarray:
+    if "at" not in data:
+        return np.asarray(data["counts"], dtype=np.int64)
     cells = np.zeros(int(data["size"]), dtype=np.int64)
     cells[np.asarray(data["at"], dtype=np.intp)] = np.asarray(data["counts"], dtype=np.int64)
     return cells
