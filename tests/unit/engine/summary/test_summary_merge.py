@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from summary_support import champion, draw, profile
 
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.profile import build_profile
+from drift_retrain.engine.schema import ColumnSpec, Schema
 from drift_retrain.engine.summary import PartialSummary, check_summary, merge_summaries, summarize_frame
 from drift_retrain.engine.summary.columns import LevelCounts
 
@@ -166,3 +168,38 @@ def test_parts_with_many_levels_keep_them_by_hash_and_test_alike():
         assert a["p_value"] == b["p_value"], a["name"]
         if a["kind"] == "categorical":  # names, shares and never-seen listing as one pass writes them
             assert a["batch"] == b["batch"] and a["unseen_categories"] == b["unseen_categories"]
+
+
+def test_hashed_parts_against_a_hashed_profile_test_alike():
+    """A profile of more than 10,000 levels keeps hash buckets: hashed parts land in the same buckets."""
+    rng = np.random.default_rng(7)
+    schema = Schema(
+        columns=(ColumnSpec("user", "categorical"),), label="y", task="binary", classes=("0", "1")
+    )
+
+    def rows(count: int, top: int) -> pd.DataFrame:
+        users = [f"u{v}" for v in rng.integers(0, top, count)]
+        return pd.DataFrame({"user": users, "y": rng.choice(["0", "1"], count)})
+
+    hashed = build_profile(rows(60_000, 30_000), schema)
+    assert not hashed.columns["user"].levels.exact
+    frame = rows(3_000, 40_000)
+    whole = check_summary(summarize_frame(hashed, frame, CONFIG), hashed, CONFIG).to_dict()
+    parts = []
+    for i, part in enumerate(split(frame, [1_000, 2_000])):
+        summary = summarize_frame(hashed, part, CONFIG, part=f"part-{i}")
+        summary.columns["user"].levels = LevelCounts.from_json(
+            summary.columns["user"].levels.to_json(level_cap=10)
+        )
+        parts.append(summary)
+    merged = check_summary(merge_summaries(parts), hashed, CONFIG).to_dict()
+    (a,), (b,) = whole["features"], merged["features"]
+    assert merged_tests(a) == merged_tests(b)
+    assert a["unseen_categories"] == b["unseen_categories"]
+
+
+def merged_tests(feature: dict) -> list:
+    return [
+        (slot, (feature[slot] or {}).get("statistic"), (feature[slot] or {}).get("p_value"))
+        for slot in ("unseen", "concentration")
+    ] + [("distribution", feature["statistic"], feature["p_value"])]
