@@ -111,6 +111,12 @@ BAD_INPUTS = [
     ("not-a-number", b"y,age,city\n1,3,a\n0,old,b\n", "not_numeric", "line 3, column 'age': 'old'"),
     ("boolean-in-numeric", b"y,age,city\n1,True,a\n", "not_numeric", "column 'age': 'True' is not a number"),
     ("true-in-numeric", b"y,age,city\n1,3,a\n0,true,b\n", "not_numeric", "line 3, column 'age': 'true' is"),
+    (
+        "false-in-numeric",
+        b"y,age,city\n1,3,a\n0,FALSE,b\n",
+        "not_numeric",
+        "line 3, column 'age': 'FALSE' is",
+    ),
     ("not-utf8", b"y,age,city\n1,3,caf\xe9\n", "not_utf8", "line 2: byte 0xe9"),
     ("utf16", "y,age,city\n1,3,a\n".encode("utf-16"), "utf16", "UTF-16"),
     ("unclosed-quote", b'y,age,city\n1,3,"a\n0,4,b\n', "unterminated_quote", "never closed"),

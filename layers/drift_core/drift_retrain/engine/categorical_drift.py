@@ -70,7 +70,7 @@ def categorical_from_counts(
         result.distribution = TestResult.untested("chi2", LEGACY_PROFILE, total, "cohen_w")
         unseen_rows = None
     else:
-        cells = levels.cells(column.categories, column.counts, present)
+        cells = levels.cells(column.categories, column.counts, present, hashed=levels_counted.hashed)
         if role != ID:
             outcome = category_test(
                 np.append(cells.baseline, column.missing),
@@ -85,7 +85,7 @@ def categorical_from_counts(
         result.concentration = _result("repeats", outcome, n, config)
         unseen_rows = cells.unseen.sort_values(ascending=False, kind="stable")
         result.unseen_categories = [
-            {"value": clip(str(value)), "count": int(count), "share": int(count) / total}
+            {"value": clip(levels_counted.name_of(value)), "count": int(count), "share": int(count) / total}
             for value, count in unseen_rows.iloc[:MAX_UNSEEN_LISTED].items()
         ]
     if role == ID:
@@ -102,7 +102,7 @@ def categorical_from_counts(
     }
     top = present.iloc[:5]  # value_counts sorts by count
     result.batch = {
-        "top": {clip(str(c)): int(k) / max(1, total) for c, k in top.items()},
+        "top": {clip(levels_counted.name_of(c)): int(k) / max(1, total) for c, k in top.items()},
         "missing_rate": missing / max(1, total),
         "levels": len(present),
         "unseen_share": None if unseen_rows is None else int(unseen_rows.sum()) / max(1, n),

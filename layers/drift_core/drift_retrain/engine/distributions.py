@@ -25,8 +25,9 @@ def numeric_distributions(
 ) -> dict[str, dict[str, Any]]:
     """Per numeric feature: ``edges`` (inner decile edges), ``baseline`` and ``batch`` shares per bin.
 
-    A column the drift tests already binned (``FeatureDrift.bin_shares``, from the sort the KS test
-    used) is not sorted again; the others (ignored numeric columns, numeric timestamps) are binned here.
+    A column the drift tests already binned (``FeatureDrift.bin_shares``, counted with the KS test's
+    cells) is not binned again; the others (ignored numeric columns, numeric timestamps) are binned here
+    (``binned_distributions`` does the same from a summary's counts).
     """
     binned = {f.name: f.bin_shares for f in features if f.bin_shares is not None}
     out = {}

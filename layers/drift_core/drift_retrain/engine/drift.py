@@ -1,8 +1,11 @@
 """Per-column data drift of a batch against a baseline profile, with family-wise error control.
 
-Numeric columns: KS against the profile's CDF, with the KS distance D itself as the effect size (it sees
-what the test sees, inside a decile bin too; PSI on the baseline's deciles is kept in the details for
-the picture), an exact test of the rows beyond the baseline's range, and a missing-rate test.
+Numeric columns: KS against the profile's CDF, on the batch's counts over the profile's points
+(``summary.bins``: exact for an exact profile, within a derived bound of a sketch), with the KS distance D
+itself as the effect size (it sees what the test sees, inside a decile bin too; PSI on the baseline's
+deciles is kept in the details for the picture), an exact test of the rows beyond the baseline's range,
+and a missing-rate test. Every test runs on counts (``*_from_counts``, ``numeric_from_bins``), so a batch
+read in one piece and the merged summaries of its parts are tested alike.
 Categorical columns: a chi-square test of homogeneity on every level (rare ones pooled by combined
 counts), a test of the share of never-seen levels and a test of concentration (levels repeating more
 often), each with a bias-corrected Cohen's w (see ``categorical_drift``). Column roles (``roles``)
@@ -16,6 +19,7 @@ reported with its reason and left out of the correction. See docs/statistics.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -40,7 +44,7 @@ from drift_retrain.engine.profile import EXACT_MAX_VALUES, NumericProfile, time_
 from drift_retrain.engine.roles import IGNORE, TIMESTAMP
 from drift_retrain.engine.stats import adjust_pvalues, beyond_range_test, effective_size, ks_pvalue, psi
 from drift_retrain.engine.summary.bins import DISTINCT_MAX, NumericBins, bin_numeric, binned_ks
-from drift_retrain.engine.summary.columns import ColumnSummary, LevelCounts, count_levels, summarize_column
+from drift_retrain.engine.summary.columns import ColumnSummary, count_levels, summarize_column
 
 __all__ = [
     "INSUFFICIENT",
@@ -305,7 +309,7 @@ def label_from_counts(profile, counted: ColumnSummary, config: DriftConfig) -> F
     if isinstance(column, NumericProfile):
         result = numeric_from_bins(column, counted.bins, config)
     else:
-        result = categorical_from_counts(column, LevelCounts(counted.levels.counts), config)
+        result = categorical_from_counts(column, replace(counted.levels, missing=0), config)
     result.missing = result.unseen = result.concentration = result.beyond_range = None
     return result
 

@@ -105,7 +105,7 @@ class FeatureDrift:
     baseline: dict[str, Any] = field(default_factory=dict)
     batch: dict[str, Any] = field(default_factory=dict)
     unseen_categories: list[dict[str, Any]] = field(default_factory=list)
-    #: Numeric: the batch's shares on the baseline's decile bins, from the sort the KS test used (for
+    #: Numeric: the batch's shares on the baseline's decile bins, counted with the KS test's cells (for
     #: ``distributions``; not part of the column's JSON, which has them under ``distributions``).
     bin_shares: np.ndarray | None = field(default=None, repr=False, compare=False)
 

@@ -147,23 +147,38 @@ class Levels:
         buckets = np.bincount(_bucket_of(hashes, HASH_BUCKETS), weights=values, minlength=HASH_BUCKETS)
         return cls(False, buckets=buckets.astype(np.int64), seen=SeenFilter.build(hashes), **common)
 
-    def cells(self, top: list[str], top_counts: np.ndarray, batch: pd.Series) -> BatchCells:
-        """Lay ``batch`` (count per present level, string index) over the cells."""
-        return self._exact_cells(top, top_counts, batch) if self.exact else self._hashed_cells(batch)
+    def cells(
+        self, top: list[str], top_counts: np.ndarray, batch: pd.Series, *, hashed: bool = False
+    ) -> BatchCells:
+        """Lay ``batch`` (count per present level, string index) over the cells.
 
-    def _exact_cells(self, top: list[str], top_counts: np.ndarray, batch: pd.Series) -> BatchCells:
+        ``hashed``: the index holds ``level_hashes`` instead of names (a merged summary of parts with
+        many levels keeps its rarer levels by hash); never-seen levels then tie-break by that hash.
+        """
+        if self.exact:
+            return self._exact_cells(top, top_counts, batch, hashed)
+        return self._hashed_cells(batch, hashed)
+
+    def _exact_cells(
+        self, top: list[str], top_counts: np.ndarray, batch: pd.Series, hashed: bool
+    ) -> BatchCells:
         if "index" not in self._cache:
             names = [*top, *self.tail]
             self._cache["index"] = pd.Index(names, dtype=object)
             self._cache["counts"] = np.concatenate((top_counts, self.tail_counts)).astype(np.float64)
             self._cache["keys"] = pd.util.hash_array(np.asarray(names, dtype=object))
+        if hashed and "hashes" not in self._cache:
+            self._cache["hashes"] = pd.Index(level_hashes(list(self._cache["index"])))
         index, counts = self._cache["index"], self._cache["counts"]
-        position = index.get_indexer(batch.index)
+        position = (self._cache["hashes"] if hashed else index).get_indexer(batch.index)
         known = position >= 0
         batch_counts = batch.to_numpy(dtype=np.float64)
         on_levels = np.bincount(position[known], weights=batch_counts[known], minlength=len(index))
         unseen = batch[~known]
-        unseen_keys = pd.util.hash_array(np.asarray(unseen.index, dtype=object))
+        if hashed:
+            unseen_keys = unseen.index.to_numpy(dtype=np.uint64)
+        else:
+            unseen_keys = pd.util.hash_array(np.asarray(unseen.index, dtype=object))
         return BatchCells(
             baseline=np.concatenate((counts, np.zeros(len(unseen)))),
             batch=np.concatenate((on_levels, unseen.to_numpy(dtype=np.float64))),
@@ -173,9 +188,9 @@ class Levels:
             singleton_hits=int(np.count_nonzero((counts == 1) & (on_levels > 0))),
         )
 
-    def _hashed_cells(self, batch: pd.Series) -> BatchCells:
+    def _hashed_cells(self, batch: pd.Series, hashed: bool) -> BatchCells:
         assert self.buckets is not None and self.seen is not None
-        hashes = level_hashes(batch.index)
+        hashes = batch.index.to_numpy(dtype=np.uint64) if hashed else level_hashes(batch.index)
         batch_counts = batch.to_numpy(dtype=np.float64)
         on_buckets = np.bincount(
             _bucket_of(hashes, len(self.buckets)), weights=batch_counts, minlength=len(self.buckets)

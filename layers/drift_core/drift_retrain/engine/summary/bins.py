@@ -24,16 +24,10 @@ __all__ = [
     "NumericBins",
     "bin_numeric",
     "binned_ks",
-    "fine_edges",
 ]
 
 #: Distinct batch values counted exactly; beyond, the report says "more than" (as the baseline's does).
 DISTINCT_MAX = EXACT_MAX_VALUES
-
-
-def fine_edges(column: NumericProfile) -> np.ndarray:
-    """The profile's distinct points, ascending: the atoms of the fine cells."""
-    return column.points
 
 
 @dataclass
@@ -123,41 +117,41 @@ class NumericBins:
 def bin_numeric(
     column: NumericProfile, values: pd.Series | np.ndarray, *, dependent: bool = False
 ) -> NumericBins:
-    """Count one column's values (in row order) over ``column``'s cells; one pass, no sort."""
+    """Count one column's values (in row order) over ``column``'s cells and decile bins.
+
+    The values are sorted once (a vectorised sort of 200,000 doubles takes about a millisecond) and the
+    profile's points are searched in them: far cheaper than searching each value among 10,001 points.
+    """
     array = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(array)
-    present = array if finite.all() else array[finite]
-    edges = fine_edges(column)
-    k = len(edges)
-    if len(present) == 0:
-        return NumericBins(
-            rows=len(array),
-            cells=np.zeros(2 * k + 1, dtype=np.int64),
-            deciles=np.zeros(len(column.decile_edges) + 1, dtype=np.int64),
-        )
-    below = np.searchsorted(edges, present, side="left")  # profile points strictly below each value
-    if k:
-        on_point = edges[np.minimum(below, k - 1)] == present
-        cells = np.bincount(2 * below + on_point, minlength=2 * k + 1)
-    else:
-        cells = np.array([len(present)], dtype=np.int64)
-    deciles = np.bincount(
-        np.searchsorted(column.decile_edges, present, side="right"), minlength=len(column.decile_edges) + 1
-    )
+    in_order = array if finite.all() else array[finite]
+    present = np.sort(in_order)
+    n = len(present)
+    edges = column.points
+    below = np.searchsorted(present, edges, side="left")  # values < each point
+    upto = np.searchsorted(present, edges, side="right")  # values <= each point
+    cells = np.empty(2 * len(edges) + 1, dtype=np.int64)
+    cells[0:-1:2] = below - np.concatenate(([0], upto[:-1]))  # open intervals before each point
+    cells[1::2] = upto - below  # the points themselves
+    cells[-1] = n - (upto[-1] if len(edges) else 0)
+    cuts = np.searchsorted(present, column.decile_edges, side="left")
+    deciles = np.diff(np.concatenate(([0], cuts, [n]))).astype(np.int64)
+    if n == 0:
+        return NumericBins(rows=len(array), cells=cells, deciles=deciles)
     with np.errstate(over="ignore", invalid="ignore"):  # a sum beyond 1.8e308 is reported as None
         mean = float(present.mean())
         deviations = present - mean
-        m2 = float(np.dot(deviations, deviations))
+        m2 = float(np.square(deviations).sum())  # not np.dot: BLAS threads cost more than they save here
     return NumericBins(
         rows=len(array),
-        cells=cells.astype(np.int64),
-        deciles=deciles.astype(np.int64),
-        minimum=float(present.min()),
-        maximum=float(present.max()),
+        cells=cells,
+        deciles=deciles,
+        minimum=float(present[0]),
+        maximum=float(present[-1]),
         mean=mean,
         m2=m2,
         distinct=_distinct(present),
-        lag1=lag1_autocorrelation(present) if dependent else 0.0,
+        lag1=lag1_autocorrelation(in_order) if dependent else 0.0,
     )
 
 
@@ -171,7 +165,7 @@ def binned_ks(bins: NumericBins, column: NumericProfile) -> tuple[float, float]:
     n = bins.count
     if n == 0 or column.count == 0:
         return float("nan"), 0.0
-    edges = fine_edges(column)
+    edges = column.points
     cumulative = np.cumsum(bins.cells) / n
     base_right, base_left = column.cdf(edges)
     batch_left, batch_right = cumulative[0:-1:2], cumulative[1::2]
@@ -185,12 +179,9 @@ def binned_ks(bins: NumericBins, column: NumericProfile) -> tuple[float, float]:
 
 
 def _distinct(present: np.ndarray) -> list[float] | None:
-    """The sorted distinct values, or None when there are more than ``DISTINCT_MAX`` (decided on a prefix
-    first, so a continuous column is not hashed whole)."""
-    if len(pd.unique(present[: 2 * DISTINCT_MAX + 1])) > DISTINCT_MAX:
-        return None
-    distinct = pd.unique(present)
-    return None if len(distinct) > DISTINCT_MAX else np.sort(distinct).tolist()
+    """The sorted values' distinct ones, or None when there are more than ``DISTINCT_MAX``."""
+    starts = np.flatnonzero(np.concatenate(([True], present[1:] != present[:-1])))
+    return None if len(starts) > DISTINCT_MAX else present[starts].tolist()
 
 
 def _extreme(pick, a: float | None, b: float | None) -> float | None:
@@ -200,12 +191,16 @@ def _extreme(pick, a: float | None, b: float | None) -> float | None:
 
 
 def _sparse(cells: np.ndarray) -> dict[str, Any]:
-    """Fine cells as their length and the non-zero positions with their counts (most are empty)."""
+    """Fine cells as their counts, or (when most are empty) the non-zero positions with their counts."""
     nonzero = np.flatnonzero(cells)
+    if 2 * len(nonzero) > len(cells):
+        return {"size": len(cells), "counts": cells.tolist()}
     return {"size": len(cells), "at": nonzero.tolist(), "counts": cells[nonzero].tolist()}
 
 
 def _dense(data: dict[str, Any]) -> np.ndarray:
+    if "at" not in data:
+        return np.asarray(data["counts"], dtype=np.int64)
     cells = np.zeros(int(data["size"]), dtype=np.int64)
     cells[np.asarray(data["at"], dtype=np.intp)] = np.asarray(data["counts"], dtype=np.int64)
     return cells

@@ -8,18 +8,20 @@ rows parsed, rows before and after the baseline's range, and the first and last 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.levels import EXACT_MAX_LEVELS, level_hashes
 from drift_retrain.engine.profile import NumericProfile, finite_values
 from drift_retrain.engine.roles import ID, IGNORE, TIMESTAMP, parse_times
 from drift_retrain.engine.schema import canonical_labels
 from drift_retrain.engine.summary.bins import NumericBins, bin_numeric
 
 __all__ = [
+    "NAMED_LEVELS",
     "ColumnSummary",
     "LevelCounts",
     "TimeCounts",
@@ -32,34 +34,88 @@ __all__ = [
 
 @dataclass
 class LevelCounts:
-    """Rows per level (text, first appearance first) and missing rows of one column."""
+    """Rows per level (first appearance first) and missing rows of one column.
 
-    counts: pd.Series  # int64, index of str
+    Levels are keyed by name, or, once a part has more than ``EXACT_MAX_LEVELS`` of them (``to_json``),
+    by their 64-bit ``level_hashes``: the counts stay exact and merge by key, and the names of the
+    ``NAMED_LEVELS`` most frequent levels are kept to list them.
+    """
+
+    counts: pd.Series  # int64, index of str (or of uint64 hashes when ``hashed``)
     missing: int = 0
+    hashed: bool = False
+    names: dict[int, str] = field(default_factory=dict)  # hashed: the names kept, by hash
 
     @property
     def present(self) -> pd.Series:
         """Counts by level, largest first (ties in order of first appearance): ``value_counts``' shape."""
         return self.counts.sort_values(ascending=False, kind="stable")
 
+    def name_of(self, key: Any) -> str:
+        """A level's name (its hash in hex when a hashed column did not keep it)."""
+        if not self.hashed:
+            return str(key)
+        return self.names.get(int(key), f"#{int(key):016x}")
+
     def merge(self, other: LevelCounts) -> LevelCounts:
+        if self.hashed or other.hashed:
+            return _merge_hashed(self.as_hashed(), other.as_hashed())
         joined = pd.concat([self.counts, other.counts])
         counts = joined.groupby(level=0, sort=False).sum() if len(joined) else joined
         return LevelCounts(counts.astype(np.int64), self.missing + other.missing)
 
-    def to_json(self) -> dict[str, Any]:
+    def as_hashed(self) -> LevelCounts:
+        """The same counts keyed by ``level_hashes``, with the most frequent levels' names."""
+        if self.hashed:
+            return self
+        keys = level_hashes(list(self.counts.index))
+        counts = pd.Series(self.counts.to_numpy(dtype=np.int64), index=pd.Index(keys, dtype=np.uint64))
+        names = dict(zip(map(int, keys), map(str, self.counts.index), strict=True))
+        return LevelCounts(counts, self.missing, True, _named(counts, names))
+
+    def to_json(self, *, level_cap: int = EXACT_MAX_LEVELS) -> dict[str, Any]:
+        """Names and counts; hashes (hex) beyond ``level_cap`` levels, with the kept names."""
+        if not self.hashed and len(self.counts) <= level_cap:
+            return {
+                "levels": [str(v) for v in self.counts.index],
+                "counts": self.counts.to_numpy(dtype=np.int64).tolist(),
+                "missing": self.missing,
+            }
+        hashed = self.as_hashed()
         return {
-            "levels": [str(v) for v in self.counts.index],
-            "counts": self.counts.to_numpy(dtype=np.int64).tolist(),
+            "hashes": [f"{int(k):016x}" for k in hashed.counts.index],
+            "counts": hashed.counts.to_numpy(dtype=np.int64).tolist(),
+            "names": {f"{k:016x}": name for k, name in hashed.names.items()},
             "missing": self.missing,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LevelCounts:
-        counts = pd.Series(
-            np.asarray(data["counts"], dtype=np.int64), index=pd.Index(data["levels"], dtype=object)
+        counts = np.asarray(data["counts"], dtype=np.int64)
+        if "hashes" not in data:
+            return cls(pd.Series(counts, index=pd.Index(data["levels"], dtype=object)), int(data["missing"]))
+        keys = np.array([int(k, 16) for k in data["hashes"]], dtype=np.uint64)
+        names = {int(k, 16): str(v) for k, v in (data.get("names") or {}).items()}
+        return cls(
+            pd.Series(counts, index=pd.Index(keys, dtype=np.uint64)), int(data["missing"]), True, names
         )
-        return cls(counts, int(data["missing"]))
+
+
+def _merge_hashed(a: LevelCounts, b: LevelCounts) -> LevelCounts:
+    joined = pd.concat([a.counts, b.counts])
+    counts = joined.groupby(level=0, sort=False).sum().astype(np.int64) if len(joined) else joined
+    return LevelCounts(counts, a.missing + b.missing, True, _named(counts, {**a.names, **b.names}))
+
+
+def _named(counts: pd.Series, names: dict[int, str]) -> dict[int, str]:
+    """The names of the ``NAMED_LEVELS`` most frequent levels that have one."""
+    known = counts[counts.index.isin(list(names))]
+    top = known.sort_values(ascending=False, kind="stable").index[:NAMED_LEVELS]
+    return {int(k): names[int(k)] for k in top}
+
+
+#: Names kept for a hashed column's most frequent levels (the report lists at most 20 never-seen ones).
+NAMED_LEVELS = 1_000
 
 
 def count_levels(values: pd.Series | np.ndarray, *, role: str | None = None) -> LevelCounts:

@@ -110,16 +110,16 @@ def count_concept(
         lines = None
     if schema.label not in frame.columns:
         return ConceptCounts()
-    labelled = frame[frame[schema.label].notna()]
-    counts = ConceptCounts(labelled=len(labelled))
-    if not len(labelled) or profile.holdout is None or not profile.holdout.rows:
+    has_label = frame[schema.label].notna().to_numpy()
+    counts = ConceptCounts(labelled=int(has_label.sum()))
+    if not counts.labelled or profile.holdout is None or not profile.holdout.rows:
         return counts
-    if part is None and len(labelled) < config.min_concept_rows:
+    if part is None and counts.labelled < config.min_concept_rows:
         return counts
     if predictor is None:
         counts.reason = NO_PREDICTOR
         return counts
-    labelled = bounded_rows(labelled, config)
+    labelled = bounded_rows(frame[has_label], config)
     try:
         predictions = predictor(labelled[schema.feature_names])
         losses = prediction_losses(

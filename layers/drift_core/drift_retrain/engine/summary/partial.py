@@ -9,6 +9,7 @@ labelled rows, and what the reader let pass or set aside.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,7 +133,7 @@ def summarize_source(
     ``part`` is its key or path (a path ``source`` names itself). Raises ``InvalidBatchError`` when the
     object cannot be checked, as ``run_check`` does.
     """
-    name = part if part is not None else (str(source) if isinstance(source, str) else None)
+    name = part if part is not None else (str(source) if isinstance(source, (str, Path)) else None)
     batch = read_batch(
         source, name=name, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits
     )
