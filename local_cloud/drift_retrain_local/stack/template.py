@@ -18,7 +18,6 @@ from typing import Any
 
 from drift_retrain.exceptions import ConfigError
 from drift_retrain.settings.values import parse_settings, settings_json
-
 from drift_retrain_local.exceptions import TemplateError
 from drift_retrain_local.stack.custom_resources import create_custom_resource
 from drift_retrain_local.stack.function_spec import FunctionSpec
