@@ -15,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from drift_retrain.settings.cfn import custom_resource_response
+from drift_retrain.settings.cfn import PHYSICAL_ID, custom_resource_response
 
 logger = Logger()
 
@@ -29,7 +29,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         response = {
             "Status": "FAILED",
             "Reason": f"settings validation crashed: {error}",
-            "PhysicalResourceId": event.get("PhysicalResourceId") or context.log_stream_name,
+            "PhysicalResourceId": event.get("PhysicalResourceId") or PHYSICAL_ID,
             "StackId": event.get("StackId", ""),
             "RequestId": event.get("RequestId", ""),
             "LogicalResourceId": event.get("LogicalResourceId", ""),
