@@ -1,7 +1,7 @@
 """SageMakerKmsKeyArn, SageMakerSubnetIds/SageMakerSecurityGroupIds and EnableNetworkIsolation: each job
 and model carries exactly the options the stack was deployed with, and with none of them the requests
 name no key, no VPC and no isolation (what was sent before the options). The endpoint's Data Capture
-(EnableDataCapture, CaptureSamplingPercent) is encrypted with the key exactly when one is given."""
+(EnableDataCapture, capture_sampling_percent) is encrypted with the key exactly when one is given."""
 
 from __future__ import annotations
 

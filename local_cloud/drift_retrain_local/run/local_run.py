@@ -98,7 +98,7 @@ def local_run(
         writes them to ``capture/``, and their labels go to ``ground-truth/`` ``label_delay`` windows later
         (:mod:`.traffic`); each window checked is followed to its end, as a batch is.
     label_delay : int
-        Windows' worth of rows (``MonitorWindowRows``) sent before a capture file's labels are uploaded
+        Windows' worth of rows (``monitor_window_rows``) sent before a capture file's labels are uploaded
         (default 1; the rest at the end).
 
     Raises

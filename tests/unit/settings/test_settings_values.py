@@ -143,3 +143,9 @@ def test_settings_json_validates_and_keeps_only_the_given_keys():
     assert json.loads(settings_json({"alpha": 0.01})) == {"alpha": 0.01}
     with pytest.raises(ConfigError, match="did you mean 'alpha'"):
         settings_json({"alpah": 0.01})
+
+
+def test_the_strategies_a_setting_accepts_are_the_windows_the_code_builds():
+    from drift_retrain.workflow.prepare_training_data.window import STRATEGIES
+
+    assert by_key()["candidate_strategies"].choices == STRATEGIES

@@ -55,6 +55,7 @@ def _r(low: float | None = None, high: float | None = None) -> SettingRange:
 
 
 _SHARE_OPEN = SettingRange(0.0, 1.0, open_low=True, open_high=True)
+#: ``window.STRATEGIES`` (a unit test keeps them equal; importing it would load pandas in the validator).
 _STRATEGIES = ("since_change", "newest", "recent", "recent_plus_previous", "registry")
 
 _D, _W, _T, _E, _P, _A, _O, _B, _M, _C = (
