@@ -104,7 +104,7 @@ test-sam-local: setup
 diagram: setup
 	$(PY) scripts/state_diagram.py
 
-# Regenerate docs/configuration.md from template.yaml's parameters and DetectDrift's settings (a static test
+# Regenerate docs/configuration.md from template.yaml's parameters and the settings schema (a static test
 # fails when it is stale).
 config-doc: setup
 	$(PY) scripts/configuration_doc.py

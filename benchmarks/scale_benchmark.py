@@ -156,7 +156,9 @@ def through_the_map(profile: Path, paths: list[Path], concurrency: int, timeout:
     from drift_retrain_local.cloud.local_cloud import local_cloud
     from drift_retrain_local.run.observe import wait_for_execution
 
-    with local_cloud(parameters={"PartitionCheckMaxConcurrency": concurrency, "MaxRows": ALL_ROWS}) as cloud:
+    with local_cloud(
+        settings={"partition_check_max_concurrency": concurrency, "max_rows": ALL_ROWS}
+    ) as cloud:
         s3, sfn, bucket = cloud.client("s3"), cloud.client("stepfunctions"), cloud.stack.bucket
         s3.put_object(Bucket=bucket, Key="baseline/current/profile.json", Body=profile.read_bytes())
         folder = f"incoming/scale-c{concurrency}/"

@@ -114,14 +114,17 @@ def run_scenario(
     from stream_bench.service import run_service
 
     from drift_retrain.workflow.prepare_training_data.window import WindowSettings
-    from drift_retrain_local.run.local_run import LOCAL_PARAMETERS, open_cloud
+    from drift_retrain_local.run.local_run import LOCAL_SETTINGS, open_cloud
     from drift_retrain_local.sagemaker.failures import FailureInjector
 
     rows = [csv_rows(b) for b in scenario.batches]
     started = time.monotonic()
     log_path = logs / f"{name}.log"
-    parameters = {**LOCAL_PARAMETERS, "LabelColumn": LABEL, **(overrides or {})}
-    with quiet_cloud_logs(log_path) as handle, open_cloud(parameters, FailureInjector()) as cloud:
+    settings = {**LOCAL_SETTINGS, **(overrides or {})}
+    with (
+        quiet_cloud_logs(log_path) as handle,
+        open_cloud({"LabelColumn": LABEL}, FailureInjector(), settings) as cloud,
+    ):
         log(
             f"{name}: local cloud up ({time.monotonic() - started:.0f} s); service logs in {log_path.relative_to(HERE.parent)}"
         )
@@ -135,13 +138,13 @@ def run_scenario(
             timeout=timeout,
         )
         # The service's own split settings, so a baseline's job sees the rows a service job would.
-        resolved = cloud.stack.template.parameters
+        resolved = cloud.stack.template.settings
         window = WindowSettings(
             max_batches=WINDOW,
-            test_share=float(resolved["TestShare"]),
-            validation_share=float(resolved["ValidationShare"]),
-            min_training_rows=int(resolved["MinTrainingRows"]),
-            seed=int(resolved["SplitSeed"]),
+            test_share=resolved["test_share"],
+            validation_share=resolved["validation_share"],
+            min_training_rows=resolved["min_training_rows"],
+            seed=resolved["split_seed"],
         )
         schema, train, frames = read_frames(scenario.train_csv, scenario.batches, LABEL)
         trainer = Trainer(cloud.client("s3"), schema, service.bootstrap_job, window)
@@ -219,8 +222,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--set",
         action="append",
         default=[],
-        metavar="PARAMETER=VALUE",
-        help="template parameter of the service, e.g. --set CandidateStrategies=since_change (repeatable)",
+        metavar="KEY=VALUE",
+        help="setting of the service, e.g. --set candidate_strategies=since_change (repeatable; "
+        "docs/configuration.md)",
     )
     parser.add_argument(
         "--no-venv",
@@ -262,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise SystemExit(f"stream benchmark: --set takes PARAMETER=VALUE, got {item!r}")
+            raise SystemExit(f"stream benchmark: --set takes KEY=VALUE, got {item!r}")
         overrides[key.strip()] = value.strip()
     if overrides and not args.out and not args.quick:
         raise SystemExit(
@@ -304,7 +308,7 @@ def run(args: argparse.Namespace) -> int:
             "reported": "billed instance-seconds (training + transform) and USD; local seconds in JSON",
         },
         "seconds": round(seconds, 1),
-        "template_overrides": overrides,
+        "settings_overrides": overrides,
         "preamble": preamble(size, seconds),
         "scenarios": scenarios,
         "targets": checks,

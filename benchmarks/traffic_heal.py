@@ -1,7 +1,7 @@
 """Does the service heal from an endpoint's Data Capture as well as from labelled batches?
 
     make bench-traffic                                              # Agrawal 0 -> 2, 10 x 2,000 rows
-    .venv/bin/python benchmarks/traffic_heal.py --label-delay 0 --set MonitorWindowRows=1000
+    .venv/bin/python benchmarks/traffic_heal.py --label-delay 0 --set monitor_window_rows=1000
 
 The same stream (river's Agrawal, function 0 then 2 from batch 4; 5% of labels flipped; the stream
 benchmark's generator, ``stream_bench/scenarios.py``) goes through ``drift-retrain local run`` twice, each
@@ -70,7 +70,7 @@ def served_errors(timeline: dict[str, Any], out: Path) -> list[float | None]:
 
 
 def run_mode(
-    mode: str, train: Path, files: list[Path], out: Path, parameters: dict[str, str], label_delay: int
+    mode: str, train: Path, files: list[Path], out: Path, settings: dict[str, str], label_delay: int
 ) -> dict[str, Any]:
     """One ``local run`` (``--batch`` or ``--traffic``): the served error of each file, the promotions."""
     sys.path.insert(0, str(HERE))
@@ -82,7 +82,7 @@ def run_mode(
         files if mode == "batch" else [],
         out,
         echo=lambda _line: None,
-        parameters=parameters,
+        settings=settings,
         traffic=files if mode == "traffic" else [],
         label_delay=label_delay,
     )
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--change", type=int, default=4, help="first file of the new concept")
     parser.add_argument("--label-delay", type=int, default=1, help="windows (default 1)")
-    parser.add_argument("--set", action="append", default=[], metavar="PARAMETER=VALUE")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "traffic-heal.json")
     args = parser.parse_args(argv)
     if not in_stream_venv() and not os.environ.get(REEXEC_GUARD):
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(
             f"traffic benchmark: {', '.join(missing_modules())} missing (run make bench-traffic)"
         )
-    parameters = dict(item.split("=", 1) for item in args.set)
+    settings = dict(item.split("=", 1) for item in args.set)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="traffic-heal-") as tmp:
         root = Path(tmp)
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             context = multiprocessing.get_context("spawn")
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
                 runs[mode] = pool.submit(
-                    run_mode, mode, train, files, root / mode, parameters, args.label_delay
+                    run_mode, mode, train, files, root / mode, settings, args.label_delay
                 ).result()
             log(f"{mode}: done in {runs[mode]['seconds']} s")
     c = args.change
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     header = "| file | " + " | ".join(f"{i}{' (change)' if i == c else ''}" for i in range(len(files))) + " |"
     lines = [
         f"Agrawal 0 -> 2 at file {c}, {len(files)} files of {args.rows:,} rows; traffic labels "
-        f"{args.label_delay} window(s) late; template overrides: {parameters or 'none'}",
+        f"{args.label_delay} window(s) late; settings: {settings or 'none'}",
         "",
         header,
         "|---" * (len(files) + 1) + "|",
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "stream": {"generator": "river Agrawal 0 -> 2", "files": len(files), "rows": args.rows, "change": c},
         "label_delay_windows": args.label_delay,
-        "template_overrides": parameters,
+        "settings_overrides": settings,
         "runs": runs,
         "ratio_from_change": ratio,
         "ratio_after_change_file": ratio_after,

@@ -18,12 +18,14 @@ PREFIX=smoke
 OUT=out/aws-smoke
 PY=${PY:-.venv/bin/python}
 BATCH_KEY="incoming/smoke batch+1 100%.csv" # a space, a plus and a percent sign (finding 8)
+# Short waits and two candidates; single-quoted inside the override so SAM CLI keeps the JSON's quotes.
+SETTINGS='{"endpoint_poll_seconds":30,"deployment_wait_interval_seconds":60,"deployment_termination_wait_seconds":0,"candidate_strategies":"since_change,newest"}'
 
 plan() {
   cat <<EOF
 aws-smoke plan (stack ${STACK}, region ${REGION}):
   1. sam build && sam deploy: stack ${STACK}, EndpointName=${ENDPOINT}, ModelNamePrefix=${PREFIX},
-     short waits (EndpointPollSeconds=30, DeploymentWaitIntervalSeconds=60, DeploymentTerminationWaitSeconds=0)
+     short waits (Settings: ${SETTINGS})
   2. write demo data (4,000 training rows, a 1,000-row concept change) to ${OUT}/data
   3. bootstrap: seed/initial.csv, start the bootstrap execution, wait (training, transform, CreateEndpoint)
   4. promotion: upload "${BATCH_KEY}" to incoming/, wait for DetectDrift's execution, expect
@@ -87,8 +89,7 @@ echo "== 1. deploy"
 sam build
 sam deploy --region "${REGION}" --stack-name "${STACK}" --resolve-s3 --capabilities CAPABILITY_IAM \
   --no-confirm-changeset --no-fail-on-empty-changeset --parameter-overrides \
-  "EndpointName=${ENDPOINT}" "ModelNamePrefix=${PREFIX}" EndpointPollSeconds=30 \
-  DeploymentWaitIntervalSeconds=60 DeploymentTerminationWaitSeconds=0 CandidateStrategies=since_change,newest
+  "EndpointName=${ENDPOINT}" "ModelNamePrefix=${PREFIX}" "Settings='${SETTINGS}'"
 BUCKET=$(output DataBucketName)
 SM=$(output RetrainStateMachineArn)
 

@@ -1,12 +1,14 @@
-"""Write docs/configuration.md from the template's parameters, its functions' shared environment and the
-drift check's settings.
+"""Write docs/configuration.md from the template's parameters, the stack's settings schema, its functions'
+shared environment and the drift check's settings.
 
     python scripts/configuration_doc.py            # rewrite docs/configuration.md
     python scripts/configuration_doc.py --check    # exit 1 when docs/configuration.md is out of date
 
 A test runs ``--check``, so the page can never drift from ``template.yaml`` (every parameter with its
 default, allowed values and description, grouped as the template's ``Metadata`` ``ParameterGroups``
-group them in the console; every variable of ``Globals`` with its value and meaning) or from ``drift_retrain.engine.config`` and ``drift_retrain.engine.read_limits``
+group them in the console; every setting of ``drift_retrain.settings.schema`` with its default, accepted
+values and meaning; every variable of ``Globals`` with its value and meaning) or from
+``drift_retrain.engine.config`` and ``drift_retrain.engine.read_limits``
 (DetectDrift's settings: environment variable, ``check --set`` key, default, accepted values, meaning).
 """
 
@@ -31,6 +33,7 @@ for _source in (ROOT / "layers" / "drift_core",):
 
 from drift_retrain.engine import config as drift_config  # noqa: E402
 from drift_retrain.engine import read_limits  # noqa: E402
+from drift_retrain.settings import schema as settings_schema  # noqa: E402
 
 
 class _TemplateLoader(yaml.SafeLoader):
@@ -112,17 +115,56 @@ def _attribute_docs(cls: type) -> dict[str, str]:
     return {name: " ".join(words) for name, words in texts.items()}
 
 
-def _detect_drift_parameters(template: dict[str, Any]) -> dict[str, str]:
-    """Environment variable -> the template parameter DetectDrift's function sets it from."""
+def _detect_drift_settings(template: dict[str, Any]) -> dict[str, str]:
+    """Environment variable -> the stack setting DetectDrift reads it from (its function gets ``SETTINGS``)."""
     function = template["Resources"]["DetectDriftFunction"]["Properties"]
     variables = function.get("Environment", {}).get("Variables", {})
-    return {
-        name: value["Ref"]
-        for name, value in variables.items()
-        if isinstance(value, dict)
-        and isinstance(value.get("Ref"), str)
-        and value["Ref"] in template["Parameters"]
-    }
+    if variables.get("SETTINGS") != {"Ref": "Settings"}:
+        return {}
+    return {setting.env_name: setting.key for setting in settings_schema.SETTINGS if setting.env}
+
+
+def _setting_accepts(setting: settings_schema.Setting) -> str:
+    if setting.kind == "bool":
+        return "`true`, `false`"
+    if setting.choices:
+        names = ", ".join(f"`{choice}`" for choice in setting.choices)
+        return f"comma-separated, each one of {names}" if setting.kind == "names" else names
+    if setting.kind == "names":
+        return "comma-separated names"
+    if setting.kind == "json":
+        return "a JSON object of strings"
+    what = "a whole number" if setting.kind == "int" else "a number"
+    return f"{what} {setting.limits.describe()}" if setting.limits else what
+
+
+def _setting_default(setting: settings_schema.Setting) -> str:
+    value = setting.default
+    if isinstance(value, bool):
+        return f"`{'true' if value else 'false'}`"
+    if value == "":
+        return "*(empty)*"
+    return _setting_value(value)
+
+
+def _setting_reader(setting: settings_schema.Setting) -> str:
+    readers = []
+    if setting.env:
+        readers.append(f"Lambdas (`{setting.env_name}`)")
+    if setting.template:
+        readers.append(f"template (`ValidatedSettings.{setting.attribute}`)")
+    return "; ".join(readers) or "Lambdas (`HYPERPARAMETERS`)"
+
+
+def _stack_settings_rows(group: str) -> list[str]:
+    lines = ["| key | default | accepted values | read by | meaning |", "|---|---|---|---|---|"]
+    for setting in settings_schema.SETTINGS:
+        if setting.group == group:
+            lines.append(
+                f"| `{setting.key}` | {_cell(_setting_default(setting))} | {_cell(_setting_accepts(setting))} "
+                f"| {_cell(_setting_reader(setting))} | {_cell(setting.doc)} |"
+            )
+    return lines
 
 
 def _setting_value(value: Any) -> str:
@@ -134,9 +176,9 @@ def _setting_value(value: Any) -> str:
 
 
 def _settings_rows(template: dict[str, Any]) -> list[str]:
-    parameter_of = _detect_drift_parameters(template)
+    parameter_of = _detect_drift_settings(template)
     lines = [
-        "| variable | `--set` key | template parameter | default | accepted values | meaning |",
+        "| variable | `check --set` key | stack setting | default | accepted values | meaning |",
         "|---|---|---|---|---|---|",
     ]
     docs = _attribute_docs(drift_config.DriftConfig)
@@ -195,30 +237,37 @@ def _global_rows(template: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _anchor(title: str) -> str:
+    return re.sub(r"[^a-z0-9 -]", "", title.lower()).replace(" ", "-")
+
+
 def render(template: dict[str, Any]) -> str:
     """The whole page."""
     parameters = template["Parameters"]
     groups = template["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
     grouped = [name for group in groups for name in group["Parameters"]]
     ungrouped = [name for name in parameters if name not in grouped]
+    settings = settings_schema.SETTINGS
     lines = [
-        "# Configuration: the template's parameters and DetectDrift's settings",
+        "# Configuration: the template's parameters and the stack's settings",
         "",
-        "<!-- Generated by scripts/configuration_doc.py from template.yaml and drift_retrain.engine.config;",
-        "     do not edit by hand: run `make config-doc` (a static test fails when this page is stale). -->",
+        "<!-- Generated by scripts/configuration_doc.py from template.yaml, drift_retrain.settings.schema and",
+        "     drift_retrain.engine.config; do not edit by hand: run `make config-doc` (a static test fails when",
+        "     this page is stale). -->",
         "",
         f"`sam deploy --guided` asks for the {len(parameters)} parameters of `template.yaml`, grouped below as the",
         "CloudFormation console groups them (the template's `Metadata` `ParameterGroups`); every one has a",
-        "default. Deploying, costs and teardown: [deployment.md](deployment.md). DetectDrift's drift-check",
-        "settings, which the CLI takes with `--set`, are [at the end](#detectdrifts-settings).",
+        f"default. The other {len(settings)} knobs are [settings](#settings): keys of the one `Settings`",
+        "parameter, a JSON object of only the keys you change, checked when you deploy. Deploying, costs and",
+        "teardown: [deployment.md](deployment.md). DetectDrift's drift-check settings, which `drift-retrain",
+        "check` takes with `--set`, are [at the end](#detectdrifts-settings).",
         "",
         "| group | parameters |",
         "|---|---|",
     ]
     for group in groups:
         title = group["Label"]["default"]
-        anchor = re.sub(r"[^a-z0-9 -]", "", title.lower()).replace(" ", "-")
-        lines.append(f"| [{_cell(title)}](#{anchor}) | {len(group['Parameters'])} |")
+        lines.append(f"| [{_cell(title)}](#{_anchor(title)}) | {len(group['Parameters'])} |")
     if ungrouped:
         lines.append(f"| [Other parameters](#other-parameters) | {len(ungrouped)} |")
     for group in groups:
@@ -227,6 +276,28 @@ def render(template: dict[str, Any]) -> str:
     if ungrouped:
         lines += ["", "## Other parameters", ""]
         lines += _parameter_rows(ungrouped, parameters)
+    lines += [
+        "",
+        "## Settings",
+        "",
+        "Every key of the `Settings` parameter, with its default. Give only the keys you change, as a JSON",
+        'object, for example `sam deploy --parameter-overrides "Settings=\'{\\"alpha\\":0.01}\'"`',
+        "([deployment.md](deployment.md#settings)). The `ValidatedSettings` custom resource checks the object",
+        "against this schema (`layers/drift_core/drift_retrain/settings/schema.py`) before anything uses it: an",
+        "unknown key or a value out of range fails the deploy, and the stack rolls back, with a message that",
+        "names the key and the nearest valid one. The Lambdas read the same JSON (`SETTINGS`), parsed and",
+        "checked once per execution environment; the template's other resources read the validated values",
+        "(`!GetAtt ValidatedSettings.<Name>`). `drift-retrain local run --set key=value` sets them locally.",
+        "",
+        "| group | settings |",
+        "|---|---|",
+    ]
+    for group in settings_schema.GROUPS:
+        count = sum(1 for setting in settings if setting.group == group)
+        lines.append(f"| [{_cell(group)}](#{_anchor(group)}-settings) | {count} |")
+    for group in settings_schema.GROUPS:
+        lines += ["", f"### {group} settings", ""]
+        lines += _stack_settings_rows(group)
     lines += [
         "",
         "## Every function's environment",
@@ -241,8 +312,8 @@ def render(template: dict[str, Any]) -> str:
         "",
         "## DetectDrift's settings",
         "",
-        "DetectDrift reads these environment variables; the template sets those with a parameter, and the",
-        "others keep their defaults. `drift-retrain check` takes the same settings in lower case with",
+        "DetectDrift reads these environment variables; those with a stack setting come from `Settings`, and",
+        "the others keep their defaults. `drift-retrain check` takes the same settings in lower case with",
         "`--set KEY=VALUE` and validates them the same way ([cli.md](cli.md#settings-check---set-keyvalue));",
         "the other commands use the defaults. PrepareTrainingData reads the five read limits too.",
         "",

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.detect import DetectSettings, record_metrics
 from drift_retrain.partition_check import record_failed_check, reduce_partition
+from drift_retrain.settings.lambda_env import settings_environ
 from drift_retrain.workflow.shared.events import TaskEvent
 
 logger = Logger()
@@ -35,7 +36,7 @@ clients = LazyClients()
 @metrics.log_metrics
 @event_source(data_class=TaskEvent)
 def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
-    settings = DetectSettings.from_env(os.environ)
+    settings = DetectSettings.from_env(settings_environ(os.environ))
     logger.append_keys(batch_id=event.raw_event["batch"]["batch_id"], action=event.action)
     if event.action == "record_failure":
         outcome = record_failed_check(clients, settings, event.raw_event)

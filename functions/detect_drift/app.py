@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.detect import DetectSettings, process_object, record_metrics
 from drift_retrain.detect.events import ObjectCreated, for_each_object_created
+from drift_retrain.settings.lambda_env import settings_environ
 
 logger = Logger()
 tracer = Tracer()
@@ -36,7 +37,7 @@ clients = LazyClients()
 @metrics.log_metrics
 @event_source(data_class=S3EventBridgeNotificationEvent)
 def lambda_handler(event: S3EventBridgeNotificationEvent, context: LambdaContext) -> dict[str, Any]:
-    settings = DetectSettings.from_env(os.environ)
+    settings = DetectSettings.from_env(settings_environ(os.environ))
 
     def check(created: ObjectCreated) -> dict[str, Any]:
         logger.append_keys(bucket=created.bucket, key=created.key, reason=created.reason)

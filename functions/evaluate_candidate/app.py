@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.aws.storage import json_safe
+from drift_retrain.settings.lambda_env import settings_environ
 from drift_retrain.workflow.evaluate_candidate.evaluation import EvaluationSettings, evaluate_candidate
 from drift_retrain.workflow.shared.events import TaskEvent
 from drift_retrain.workflow.shared.exceptions import WorkflowInputError
@@ -43,7 +44,9 @@ def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
     bucket = os.environ.get("DATA_BUCKET", "").strip()
     if not bucket:
         raise WorkflowInputError("DATA_BUCKET is not set")
-    result = evaluate_candidate(clients.s3, bucket, EvaluationSettings.from_env(os.environ), event.raw_event)
+    result = evaluate_candidate(
+        clients.s3, bucket, EvaluationSettings.from_env(settings_environ(os.environ)), event.raw_event
+    )
     metrics.add_metadata(key="decision", value=result["decision"])
     metrics.add_metric(
         name="CandidatePromoted" if result["promote"] else "CandidateRejected", unit=MetricUnit.Count, value=1

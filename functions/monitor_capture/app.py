@@ -23,6 +23,7 @@ from drift_retrain.detect.events import ObjectCreated, for_each_object_created, 
 from drift_retrain.monitor.service import process_object, tick
 from drift_retrain.monitor.settings import MonitorSettings
 from drift_retrain.monitor.telemetry import record_monitor_metrics
+from drift_retrain.settings.lambda_env import settings_environ
 
 logger = Logger()
 tracer = Tracer()
@@ -38,7 +39,7 @@ clients = LazyClients()
 @metrics.log_metrics
 @event_source(data_class=S3EventBridgeNotificationEvent)
 def lambda_handler(event: S3EventBridgeNotificationEvent, context: LambdaContext) -> dict[str, Any]:
-    settings = MonitorSettings.from_env(os.environ)
+    settings = MonitorSettings.from_env(settings_environ(os.environ))
     if is_scheduled_event(event):
         outcome = tick(clients, settings)
         record_monitor_metrics(metrics, outcome)

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.aws.notifications import notify
 from drift_retrain.reports.links import link_expiry, report_links
+from drift_retrain.settings.lambda_env import settings_environ
 from drift_retrain.workflow.notify.notification import format_message
 from drift_retrain.workflow.shared.events import NotifyEvent
 
@@ -55,7 +56,7 @@ def lambda_handler(event: NotifyEvent, context: LambdaContext) -> dict[str, Any]
 
 def _link_maker() -> Any:
     """Console links always; a pre-signed one too when REPORT_LINK_EXPIRY_SECONDS > 0."""
-    expiry = link_expiry(os.environ)
+    expiry = link_expiry(settings_environ(os.environ))
     if not expiry:
         return None
     return lambda bucket, key: report_links(clients.s3, bucket, key, expiry=expiry)

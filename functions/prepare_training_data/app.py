@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.aws.storage import json_safe
+from drift_retrain.settings.lambda_env import settings_environ
 from drift_retrain.workflow.prepare_training_data.champion_check import ChampionCheckSettings, check_champion
 from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
 from drift_retrain.workflow.prepare_training_data.retrain_run import PrepareSettings
@@ -50,13 +51,19 @@ clients = LazyClients()
 def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(execution=event.execution_name)
     if event.action == VERIFY_TRIGGER:  # the run's first step, before the lock
-        return json_safe(verify_trigger(clients.s3, TriggerSettings.from_env(os.environ), event.raw_event))
-    check = ChampionCheckSettings.from_env(os.environ)
+        return json_safe(
+            verify_trigger(
+                clients.s3, TriggerSettings.from_env(settings_environ(os.environ)), event.raw_event
+            )
+        )
+    check = ChampionCheckSettings.from_env(settings_environ(os.environ))
     if check is not None:
         logger.info(
             "champion checked", extra={"champion": check_champion(clients.sagemaker, clients.iam, check)}
         )
-    result = prepare_training_data(clients.s3, PrepareSettings.from_env(os.environ), event.raw_event)
+    result = prepare_training_data(
+        clients.s3, PrepareSettings.from_env(settings_environ(os.environ)), event.raw_event
+    )
     metrics.add_metric(name="TrainingRows", unit=MetricUnit.Count, value=result["rows"]["train"])
     metrics.add_metric(name="HeldOutRows", unit=MetricUnit.Count, value=result["rows"]["test"])
     metrics.add_metric(name="WindowBatches", unit=MetricUnit.Count, value=result["batches"])

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from drift_retrain.aws.clients import LazyClients
+from drift_retrain.settings.lambda_env import settings_environ
 from drift_retrain.workflow.promote_model.promotion import PromoteSettings, promote_model
 from drift_retrain.workflow.shared.events import TaskEvent
 
@@ -36,7 +37,7 @@ clients = LazyClients()
 def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(execution=event.execution_name)
     result = promote_model(
-        clients.s3, clients.sagemaker, PromoteSettings.from_env(os.environ), event.raw_event
+        clients.s3, clients.sagemaker, PromoteSettings.from_env(settings_environ(os.environ)), event.raw_event
     )
     metrics.add_metric(name="ModelsPromoted", unit=MetricUnit.Count, value=1)
     cleanup = result.get("cleanup") or {}

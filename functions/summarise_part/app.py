@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from drift_retrain.aws.clients import LazyClients
 from drift_retrain.detect import DetectSettings
 from drift_retrain.partition_check import summarise_part
+from drift_retrain.settings.lambda_env import settings_environ
 from drift_retrain.workflow.shared.events import TaskEvent
 
 logger = Logger()
@@ -37,7 +38,7 @@ clients = LazyClients()
 def lambda_handler(event: TaskEvent, context: LambdaContext) -> dict[str, Any]:
     part = event.raw_event["part"]
     logger.append_keys(batch_id=event.raw_event["batch"]["batch_id"], key=part["key"])
-    result = summarise_part(clients, DetectSettings.from_env(os.environ), event.raw_event)
+    result = summarise_part(clients, DetectSettings.from_env(settings_environ(os.environ)), event.raw_event)
     metrics.add_metric(
         name="PartBad" if "invalid" in result else "PartSummarised", unit=MetricUnit.Count, value=1
     )

@@ -12,13 +12,13 @@ import pytest
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.demos.samples import SAMPLE_BUCKET, SAMPLE_STACK, SAMPLES, Sample, StageContext
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
+from drift_retrain_local.run.local_run import LOCAL_SETTINGS
 from drift_retrain_local.stack.artifacts import run_handler
 
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    with local_cloud(parameters=LOCAL_PARAMETERS, stack_name=SAMPLE_STACK) as running:
+    with local_cloud(settings=LOCAL_SETTINGS, stack_name=SAMPLE_STACK) as running:
         yield running
 
 

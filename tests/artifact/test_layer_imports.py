@@ -22,6 +22,7 @@ FUNCTIONS = [
     "NotifyFunction",
     "PrepareTrainingDataFunction",
     "PromoteModelFunction",
+    "ValidateSettingsFunction",
 ]
 
 

@@ -15,7 +15,7 @@ from drift_retrain_local.cli.serve import (
 )
 from drift_retrain_local.cloud.local_cloud import REPOSITORY_TEMPLATE
 from drift_retrain_local.demos.samples import SAMPLE_BUCKET, SAMPLE_STACK
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
+from drift_retrain_local.run.local_run import LOCAL_SETTINGS
 from drift_retrain_local.stack.template import StackTemplate, load_template
 
 DEFAULT_URL = f"http://{DEFAULT_CONTAINER_HOST}:{DEFAULT_PORT}"
@@ -23,7 +23,7 @@ DEFAULT_URL = f"http://{DEFAULT_CONTAINER_HOST}:{DEFAULT_PORT}"
 
 def _functions():
     return StackTemplate.from_file(
-        REPOSITORY_TEMPLATE, parameters=LOCAL_PARAMETERS, stack_name=SAMPLE_STACK
+        REPOSITORY_TEMPLATE, settings=LOCAL_SETTINGS, stack_name=SAMPLE_STACK
     ).functions()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from drift_retrain.settings.lambda_env import settings_environ
 from drift_retrain_local.cloud.local_cloud import REPOSITORY_TEMPLATE, LocalCloud
 from drift_retrain_local.stack.template import StackTemplate, load_template
 
@@ -13,16 +14,32 @@ ROOT = REPOSITORY_TEMPLATE.parent
 def test_short_form_tags_become_long_form() -> None:
     document = load_template(REPOSITORY_TEMPLATE)
     function = document["Resources"]["DetectDriftFunction"]["Properties"]
-    assert function["Environment"]["Variables"]["ALPHA"] == {"Ref": "Alpha"}
+    assert function["Environment"]["Variables"]["SETTINGS"] == {"Ref": "Settings"}
+    assert document["Resources"]["Endpoint5xxAlarm"]["Properties"]["Threshold"] == {
+        "Fn::GetAtt": ["ValidatedSettings", "Endpoint5xxThreshold"]
+    }
     assert document["Resources"]["RetrainStateMachine"]["Properties"]["Role"] == {
         "Fn::GetAtt": ["RetrainStateMachineRole", "Arn"]
     }
 
 
 def test_parameters_are_overridable_and_reach_the_functions() -> None:
-    template = StackTemplate.from_file(REPOSITORY_TEMPLATE, parameters={"Alpha": "0.01"})
+    template = StackTemplate.from_file(REPOSITORY_TEMPLATE, parameters={"LabelColumn": "target"})
+    environment = template.function("PrepareTrainingDataFunction").environment
+    assert environment["LABEL_COLUMN"] == "target"
+
+
+def test_settings_reach_the_functions_and_the_templates_other_resources() -> None:
+    """A setting given to the local stack is the ``Settings`` JSON the functions read (``SETTINGS``, laid out
+    as ``ALPHA``) and the validated value the alarms and the state machine read (``!GetAtt``)."""
+    template = StackTemplate.from_file(
+        REPOSITORY_TEMPLATE, settings={"alpha": 0.01, "endpoint_5xx_threshold": 9}
+    )
     environment = template.function("DetectDriftFunction").environment
-    assert environment["ALPHA"] == "0.01"
+    assert json.loads(environment["SETTINGS"]) == {"alpha": 0.01, "endpoint_5xx_threshold": 9}
+    assert settings_environ(environment)["ALPHA"] == "0.01"
+    assert template.properties("Endpoint5xxAlarm")["Threshold"] == "9"
+    assert template.settings["alpha"] == 0.01 and template.settings["max_rows"] == 500_000
     # Globals are merged under the function's own variables.
     assert environment["DATA_BUCKET"] == template.physical_name("DataBucket")
     assert environment["STATE_MACHINE_ARN"] == template.arn("RetrainStateMachine")

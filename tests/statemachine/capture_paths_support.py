@@ -20,7 +20,7 @@ VARIANT = "AllTraffic"
 REQUEST_ROWS = 50
 WINDOW_ROWS = 600
 #: A window closes at 600 rows: one traffic batch is one window.
-CAPTURE_PARAMETERS = {"MonitorWindowRows": WINDOW_ROWS, "MinWindowRows": 100}
+CAPTURE_SETTINGS = {"monitor_window_rows": WINDOW_ROWS, "min_window_rows": 100}
 
 
 def traffic(kind: str, seed: int, rows: int = WINDOW_ROWS) -> pd.DataFrame:

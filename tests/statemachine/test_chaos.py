@@ -23,7 +23,7 @@ pytestmark = pytest.mark.chaos
 @pytest.fixture(scope="module")
 def chaos() -> Iterator[Chaos]:
     """The default candidates; no follow-up retrains, so a calm batch never starts one."""
-    with bootstrapped_cloud(MaxRecoveryRetrains=0) as harness:
+    with bootstrapped_cloud(settings={"max_recovery_retrains": 0}) as harness:
         yield Chaos(harness)
 
 

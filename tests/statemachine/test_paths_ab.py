@@ -1,4 +1,4 @@
-"""PromotionMode ab through the REAL definition on the local cloud: the candidate serves AbTrafficPercent
+"""PromotionMode ab through the REAL definition on the local cloud: the candidate serves ab_traffic_percent
 beside the champion until DetectDrift's sequential test on the next labelled batches decides, then the
 weights shift and one variant is left. Every way out clears the A/B record and releases the lock.
 
@@ -25,7 +25,9 @@ HEARTBEAT_SECONDS = 30
 
 @pytest.fixture(scope="module")
 def harness() -> Iterator[Harness]:
-    with bootstrapped_cloud(PromotionMode="ab", AbHeartbeatSeconds=HEARTBEAT_SECONDS) as running:
+    with bootstrapped_cloud(
+        PromotionMode="ab", settings={"ab_heartbeat_seconds": HEARTBEAT_SECONDS}
+    ) as running:
         yield running
 
 

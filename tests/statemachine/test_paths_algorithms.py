@@ -18,7 +18,7 @@ from workflow_support import TIMEOUT, Harness
 
 from drift_retrain_local.cloud.local_cloud import local_cloud
 from drift_retrain_local.run.batches import BatchRunner
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
+from drift_retrain_local.run.local_run import LOCAL_SETTINGS
 
 FEATURES = 20
 
@@ -35,16 +35,15 @@ def oblique(rows: int, seed: int, direction: int = 0) -> bytes:
 
 @pytest.fixture(scope="module")
 def linear() -> Iterator[Harness]:
-    parameters = {
-        **LOCAL_PARAMETERS,
-        "LabelColumn": "label",
-        "MinLabelledRows": 200,
-        "Algorithms": "xgboost,linear-learner",
-        "MaxDepth": 1,
-        "NumRound": 20,
-        "CandidateStrategies": "since_change",
+    parameters = {"LabelColumn": "label", "Algorithms": "xgboost,linear-learner"}
+    settings = {
+        **LOCAL_SETTINGS,
+        "min_labelled_rows": 200,
+        "max_depth": 1,
+        "num_round": 20,
+        "candidate_strategies": "since_change",
     }
-    with local_cloud(parameters=parameters) as cloud:
+    with local_cloud(parameters=parameters, settings=settings) as cloud:
         runner = BatchRunner(cloud, echo=lambda line: None, timeout=TIMEOUT)
         cloud.client("s3").put_object(Bucket=runner.bucket, Key="seed/train.csv", Body=oblique(2_000, 1))
         yield Harness(cloud, runner, runner.bootstrap_key("seed/train.csv"))

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from capture_paths_support import (
-    CAPTURE_PARAMETERS,
+    CAPTURE_SETTINGS,
     follow,
     labelled_key,
     send,
@@ -28,7 +28,7 @@ PROMOTED_STATE = "Promote candidate"
 
 @pytest.fixture(scope="module")
 def harness() -> Iterator[Harness]:
-    with bootstrapped_cloud(train_seed=31, **CAPTURE_PARAMETERS) as running:
+    with bootstrapped_cloud(train_seed=31, settings=CAPTURE_SETTINGS) as running:
         yield running
 
 

@@ -43,7 +43,7 @@ def assert_failed_and_untouched(harness: Harness, entry: dict, failed_state: str
 @pytest.fixture(scope="module")
 def harness() -> Iterator[Harness]:
     """With the recent window too, so one candidate can fail while another trains."""
-    with bootstrapped_cloud(CandidateStrategies="since_change,recent,registry") as running:
+    with bootstrapped_cloud(settings={"candidate_strategies": "since_change,recent,registry"}) as running:
         yield running
 
 

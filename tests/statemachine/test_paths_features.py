@@ -1,4 +1,4 @@
-"""The opt-in feature-drift retrain (RetrainOn=performance_or_features) through the real definition:
+"""The opt-in feature-drift retrain (retrain_on performance_or_features) through the real definition:
 P(y|x) held, so the retrain trains on the newest batches, old rows included, never on a since_change
 window (there was no change to train after)."""
 
@@ -12,7 +12,7 @@ from workflow_support import Harness, batch_csv, bootstrapped_cloud
 
 @pytest.fixture(scope="module")
 def harness() -> Iterator[Harness]:
-    with bootstrapped_cloud(train_seed=31, RetrainOn="performance_or_features") as running:
+    with bootstrapped_cloud(train_seed=31, settings={"retrain_on": "performance_or_features"}) as running:
         yield running
 
 

@@ -58,7 +58,7 @@ def test_after_an_abrupt_change_the_promoted_model_is_accurate_again(harness: Ha
 def test_when_the_old_world_returns_its_old_model_comes_back_from_the_registry(harness: Harness) -> None:
     """A recurring concept: the first model (rule A) is re-scored without training. The batch that shows
     the old world is back is too small to train on (230 rows: 46 held out, 184 left, under
-    MinTrainingRows=200), so the registry is the only way back, at the cost of one transform."""
+    min_training_rows 200), so the registry is the only way back, at the cost of one transform."""
     entry = harness.upload("back-1.csv", batch_csv("stable", seed=60, rows=230))
     assert entry["concept_drift"] is True and entry["outcome"] == "promoted", entry
     evaluation = entry["evaluation"]

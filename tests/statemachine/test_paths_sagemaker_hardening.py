@@ -1,7 +1,7 @@
 """SageMakerKmsKeyArn, SageMakerSubnetIds/SageMakerSecurityGroupIds and EnableNetworkIsolation: each job
 and model carries exactly the options the stack was deployed with, and with none of them the requests
 name no key, no VPC and no isolation (what was sent before the options). The endpoint's Data Capture
-(EnableDataCapture, CaptureSamplingPercent) is encrypted with the key exactly when one is given."""
+(EnableDataCapture, capture_sampling_percent) is encrypted with the key exactly when one is given."""
 
 from __future__ import annotations
 
@@ -28,22 +28,24 @@ OPTIONS = {
     "isolated-only": {
         "EnableNetworkIsolation": "true",
         "EnableDataCapture": "false",
-        "CaptureSamplingPercent": 20,
     },
 }
-#: The tuning form of each option: the same settings with a (small) hyperparameter tuning job.
-OPTIONS["tuned-key-vpc-isolated"] = {
-    **OPTIONS["key-vpc-isolated"],
-    "TuningEnabled": "true",
-    "TuningMaxJobs": 2,
-    "TuningMaxParallelJobs": 1,
+#: The settings each option deploys with besides its parameters.
+SETTINGS: dict[str, dict[str, Any]] = {"isolated-only": {"capture_sampling_percent": 20}}
+#: The tuning form of each option: the same options with a (small) hyperparameter tuning job.
+OPTIONS["tuned-key-vpc-isolated"] = dict(OPTIONS["key-vpc-isolated"])
+SETTINGS["tuned-key-vpc-isolated"] = {
+    "tuning_enabled": True,
+    "tuning_max_jobs": 2,
+    "tuning_max_parallel_jobs": 1,
 }
 
 
 @pytest.fixture(scope="module", params=list(OPTIONS))
 def deployed(request) -> Iterator[tuple[Harness, dict[str, str]]]:
-    with bootstrapped_cloud(**OPTIONS[request.param]) as running:
-        yield running, OPTIONS[request.param]
+    settings = SETTINGS.get(request.param, {})
+    with bootstrapped_cloud(settings=settings, **OPTIONS[request.param]) as running:
+        yield running, {**OPTIONS[request.param], **settings}
 
 
 def _jobs(harness: Harness) -> dict[str, list[dict[str, Any]]]:
@@ -64,7 +66,7 @@ def _jobs(harness: Harness) -> dict[str, list[dict[str, Any]]]:
             for request in _requests(harness, "createHyperParameterTuningJob.sync")
         ],
     }
-    tuned = harness.cloud.stack.template.parameters["TuningEnabled"] == "true"
+    tuned = harness.cloud.stack.template.settings["tuning_enabled"]
     assert all(jobs or (kind == "tuning definition" and not tuned) for kind, jobs in found.items()), found
     return found
 
@@ -113,7 +115,7 @@ def test_the_endpoint_captures_data_as_deployed_encrypted_with_the_key_only_when
     capture = sagemaker.describe_endpoint_config(EndpointConfigName=serving)["DataCaptureConfig"]
     expected = {
         "EnableCapture": options.get("EnableDataCapture", "true") == "true",
-        "InitialSamplingPercentage": options.get("CaptureSamplingPercent", 100),
+        "InitialSamplingPercentage": options.get("capture_sampling_percent", 100),
         "DestinationS3Uri": f"s3://{harness.bucket}/capture/",
         "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
         "CaptureContentTypeHeader": {

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from workflow_support import PARAMETERS, TIMEOUT, TRAIN_ROWS
+from workflow_support import PARAMETERS, SETTINGS, TIMEOUT, TRAIN_ROWS
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.demos.data import features, labelled, rule_a
@@ -21,7 +21,7 @@ _MISSING_SEED = {"bootstrap": True, "batch": {"bucket": "b", "key": "seed/none.c
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    with local_cloud(parameters=PARAMETERS) as running:
+    with local_cloud(parameters=PARAMETERS, settings=SETTINGS) as running:
         yield running
 
 

@@ -23,7 +23,9 @@ OBJECT_ROWS = 200
 
 @pytest.fixture(scope="module")
 def harness() -> Iterator[Harness]:
-    with bootstrapped_cloud(train_seed=41, MonitorWindowRows=3 * OBJECT_ROWS, MinWindowRows=100) as running:
+    with bootstrapped_cloud(
+        train_seed=41, settings={"monitor_window_rows": 3 * OBJECT_ROWS, "min_window_rows": 100}
+    ) as running:
         yield running
 
 

@@ -1,4 +1,4 @@
-"""Two stacks in one account (one local cloud): each promotes models with KeepLastModels=1, so each
+"""Two stacks in one account (one local cloud): each promotes models with keep_last_models 1, so each
 promotion's cleanup runs while the other stack's models and endpoint configs exist, and neither stack's
 cleanup touches the other's; both endpoints keep serving.
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from workflow_support import PARAMETERS, Harness, batch_csv, bootstrap
+from workflow_support import PARAMETERS, SETTINGS, Harness, batch_csv, bootstrap
 
 from drift_retrain.engine.encoding import FeatureEncoder, to_csv_rows
 from drift_retrain.engine.profile import BaselineProfile
@@ -22,19 +22,21 @@ from drift_retrain_local.cloud.local_cloud import local_cloud
 from drift_retrain_local.demos.data import LABEL
 
 #: The local run's waits; every name parameter is left on its default (empty: derived from the stack).
-LOCAL = {**PARAMETERS, "KeepLastModels": 1}
+LOCAL = {**SETTINGS, "keep_last_models": 1}
 ROWS = 1_000
 BASELINE = "baseline/current/profile.json"
 
 
 @pytest.fixture(scope="module", params=["defaults", "one prefix by hand"])
 def stacks(request: pytest.FixtureRequest) -> Iterator[tuple[Harness, Harness]]:
-    with local_cloud(parameters=LOCAL, stack_name="drift-retrain-one") as cloud:
+    with local_cloud(parameters=PARAMETERS, settings=LOCAL, stack_name="drift-retrain-one") as cloud:
         first = bootstrap(cloud, cloud.stack)
-        parameters = dict(LOCAL)
+        parameters = dict(PARAMETERS)
         if request.param == "one prefix by hand":
             parameters["ModelNamePrefix"] = cloud.stack.outputs["ModelNamePrefix"]
-        second = bootstrap(cloud, cloud.add_stack("drift-retrain-two", parameters=parameters), train_seed=8)
+        second = bootstrap(
+            cloud, cloud.add_stack("drift-retrain-two", parameters=parameters, settings=LOCAL), train_seed=8
+        )
         yield first, second
 
 
@@ -108,7 +110,7 @@ def test_cleanup_of_one_stack_never_touches_the_other(stacks):
         entry = harness.upload(f"batch-{index}.csv", batch_csv(kind, seed=70 + index, rows=ROWS))
         assert entry["outcome"] == "promoted", entry
         mine = owned(harness)
-        # KeepLastModels=1: only the serving config (and its model) is left of this stack's own
+        # keep_last_models 1: only the serving config (and its model) is left of this stack's own
         assert mine["configs"] == {entry["endpoint_config_after"]}, mine
         assert owned(other) == before  # not one of the other stack's configs or models went
         assert serves(harness) and serves(other)

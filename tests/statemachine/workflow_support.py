@@ -16,11 +16,12 @@ import pandas as pd
 from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.demos.data import LABEL, features, labelled, rule_a, rule_b
 from drift_retrain_local.run.batches import BatchRunner
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
+from drift_retrain_local.run.local_run import LOCAL_SETTINGS
 from drift_retrain_local.stack.deploy import DeployedStack
 
-#: The local run's parameters, with a smaller retrain threshold so batches stay tiny.
-PARAMETERS = {**LOCAL_PARAMETERS, "LabelColumn": LABEL, "MinLabelledRows": 200}
+#: The local run's parameters and settings, with a smaller retrain threshold so batches stay tiny.
+PARAMETERS = {"LabelColumn": LABEL}
+SETTINGS = {**LOCAL_SETTINGS, "min_labelled_rows": 200}
 TRAIN_ROWS = 2_000
 BATCH_ROWS = 600
 #: Most seconds any one delivery or execution may take (every wait is bounded).
@@ -100,10 +101,14 @@ class Harness:
 
 
 @contextmanager
-def bootstrapped_cloud(train_seed: int = 7, **parameters: Any) -> Iterator[Harness]:
-    """Start a local cloud (template parameters on top of ``PARAMETERS``) and deploy a first model (rule A)
-    through the bootstrap path."""
-    with local_cloud(parameters={**PARAMETERS, **parameters}) as cloud:
+def bootstrapped_cloud(
+    train_seed: int = 7, settings: dict[str, Any] | None = None, **parameters: Any
+) -> Iterator[Harness]:
+    """Start a local cloud (template parameters on top of ``PARAMETERS``, settings on top of ``SETTINGS``)
+    and deploy a first model (rule A) through the bootstrap path."""
+    with local_cloud(
+        parameters={**PARAMETERS, **parameters}, settings={**SETTINGS, **(settings or {})}
+    ) as cloud:
         yield bootstrap(cloud, cloud.stack, train_seed)
 
 

@@ -119,8 +119,9 @@ class _Resolver:
 
     def placeholder(self, name: str) -> Source:
         raw = self.raw_substitutions[name]
-        if isinstance(raw, dict) and set(raw) == {"Ref"} and raw["Ref"] in self.template["Parameters"]:
-            return Source("parameter", raw["Ref"])
+        named = _parameter_or_setting(raw)
+        if named is not None and named in self.template["Parameters"]:
+            return Source("parameter", named)
         derived = _derived_when_empty(raw, self.template)
         if derived is not None:  # the parameter when set, else the name derived from the stack (resolved)
             return Alternatives((Source("parameter", derived), Source("static", self.substitutions[name])))
@@ -181,6 +182,15 @@ def _descend(node: Any, parts: list[str]) -> Any:
         else:
             return None
     return node
+
+
+def _parameter_or_setting(raw: Any) -> str | None:
+    """``P`` for ``!Ref P`` or ``!GetAtt ValidatedSettings.P`` (a setting, checked as a parameter)."""
+    if isinstance(raw, dict) and set(raw) == {"Ref"}:
+        return raw["Ref"]
+    if isinstance(raw, dict) and set(raw) == {"Fn::GetAtt"} and raw["Fn::GetAtt"][0] == "ValidatedSettings":
+        return raw["Fn::GetAtt"][1]
+    return None
 
 
 # --------------------------------------------------------------------------------------------- checking

@@ -8,6 +8,7 @@ linted as Step Functions would receive it.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
+from drift_retrain.settings.schema import SETTINGS
 from drift_retrain_local.stack.template import StackTemplate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,3 +99,52 @@ def iter_states(states: dict[str, Any]):
         processor = state.get("ItemProcessor") or state.get("Iterator")
         if processor:
             yield from iter_states(processor["States"])
+
+
+def setting_specs() -> dict[str, dict[str, Any]]:
+    """Every setting of the schema shaped as a template parameter (``Default``, ``MinValue``, ``MaxValue``,
+    ``AllowedValues``), under the name the template reads it by (``!GetAtt ValidatedSettings.<Name>``), so
+    a range check reads a setting as it reads a parameter."""
+    specs = {}
+    for setting in SETTINGS:
+        spec: dict[str, Any] = {
+            "Type": "Number" if setting.kind in ("int", "number") else "String",
+            "Default": setting.default,
+        }
+        if setting.limits is not None and setting.limits.low is not None:
+            spec["MinValue"] = setting.limits.low
+        if setting.limits is not None and setting.limits.high is not None:
+            spec["MaxValue"] = setting.limits.high
+        if setting.kind == "choice":
+            spec["AllowedValues"] = list(setting.choices)
+        if setting.kind == "bool":
+            spec["AllowedValues"] = ["true", "false"]
+            spec["Default"] = "true" if setting.default else "false"
+        specs[setting.attribute] = spec
+    return specs
+
+
+@pytest.fixture
+def specs(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The template's parameters and the settings, by the name the template reads each one by (a fresh
+    copy per test: tests plant ranges in it)."""
+    parameters = copy.deepcopy(template["Parameters"])
+    overlap = set(parameters) & {setting.attribute for setting in SETTINGS}
+    assert not overlap, f"both a parameter and a setting: {overlap}"
+    return {**parameters, **setting_specs()}
+
+
+@pytest.fixture
+def template_with_settings(template: dict[str, Any], specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The template with every setting beside its parameters (``specs``), for checks that follow a value
+    from ``DefinitionSubstitutions`` to its declared range, whichever of the two declares it."""
+    return {**template, "Parameters": specs}
+
+
+def source_name(value: Any) -> str:
+    """The parameter (``!Ref X``) or setting (``!GetAtt ValidatedSettings.X``) a template value reads."""
+    if "Ref" in value:
+        return value["Ref"]
+    logical_id, attribute = value["Fn::GetAtt"]
+    assert logical_id == "ValidatedSettings", value
+    return attribute

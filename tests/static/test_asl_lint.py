@@ -45,7 +45,7 @@ def test_asl_validator_accepts_the_definition(definition_file: Path):
 
 #: Fields of today's ASL that @wmfs/statelint predates; asl-validator checks them. MaxConcurrencyPath
 #: (2024) reads the Map state's concurrency from the input: the Map state's own limit is a deployment
-#: parameter (CandidateConcurrency) without breaking the file's JSON before substitution.
+#: setting (candidate_concurrency) without breaking the file's JSON before substitution.
 NEWER_THAN_STATELINT = ("MaxConcurrencyPath",)
 
 

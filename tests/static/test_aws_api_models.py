@@ -1,8 +1,8 @@
 """Every Task's Parameters against botocore's service model of the API it calls.
 
 Members exist, required members are present, static values have the member's type, enum value, range,
-length and pattern; a template parameter that reaches a member is checked at its Default, MinValue,
-MaxValue and AllowedValues, and must be bounded where the API is (see ``aws_fidelity``). moto accepts
+length and pattern; a template parameter or setting that reaches a member is checked at its Default,
+MinValue, MaxValue and AllowedValues, and must be bounded where the API is (see ``aws_fidelity``). moto accepts
 any of these mistakes; AWS refuses the execution at that state.
 """
 
@@ -20,8 +20,8 @@ def _state(definition, name):
     return dict(iter_states(definition["States"]))[name]
 
 
-def test_every_task_parameter_fits_the_api_model(definition, template, substitutions):
-    problems, bindings = check_definition(definition, template, substitutions)
+def test_every_task_parameter_fits_the_api_model(definition, template_with_settings, substitutions):
+    problems, bindings = check_definition(definition, template_with_settings, substitutions)
     assert problems == []
     # The check reached the members that matter (a resolver that finds nothing would pass trivially).
     where = {w for w, _, _ in bindings}
@@ -86,7 +86,7 @@ PLANTED = {
 
 
 @pytest.mark.parametrize("case", sorted(PLANTED))
-def test_the_check_fails_on_a_planted_error(definition, template, substitutions, case):
+def test_the_check_fails_on_a_planted_error(definition, template_with_settings, substitutions, case):
     plant, expected = PLANTED[case]
-    problems = _plant(definition, template, substitutions, plant)
+    problems = _plant(definition, template_with_settings, substitutions, plant)
     assert any(expected in p for p in problems), problems

@@ -15,7 +15,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .conftest import PLACEHOLDER, ROOT, iter_states, resolve
+from drift_retrain.settings.schema import SETTINGS
+
+from .conftest import PLACEHOLDER, ROOT, iter_states, resolve, source_name
 
 # Actions that accept no resource ARN (AWS service authorization reference); "*" is unavoidable for them.
 UNSCOPABLE_ACTIONS = {
@@ -127,9 +129,9 @@ def test_every_placeholder_has_a_substitution_and_vice_versa(definition_text, st
     assert declared - used == set(), "DefinitionSubstitutions entries the definition never uses"
 
 
-def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, template, state_machine):
-    """Substituted numbers go through States.StringToJson: the parameter must be a Number (or a true/false String)."""
-    parameters = template["Parameters"]
+def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, specs, state_machine):
+    """Substituted numbers go through States.StringToJson: the parameter or setting must be a Number (or a
+    true/false String)."""
 
     def typed(settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -139,7 +141,7 @@ def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, temp
             pattern = r"States\.StringToJson\('\$\{(\w+)\}'\)"
             match = re.fullmatch(pattern, value) if key.endswith(".$") else None
             if match:
-                spec = parameters[state_machine["DefinitionSubstitutions"][match.group(1)]["Ref"]]
+                spec = specs[source_name(state_machine["DefinitionSubstitutions"][match.group(1)])]
                 boolean = spec["Type"] == "String" and set(spec.get("AllowedValues", [])) == {"true", "false"}
                 assert spec["Type"] == "Number" or boolean, key
 
@@ -280,14 +282,25 @@ def test_detect_drift_gets_exactly_its_contract(template):
     }
     assert by_action["sns:Publish"] == {"arn:aws:sns:us-east-1:123456789012:drift-retrain-NotificationTopic"}
     env = template["Resources"]["DetectDriftFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["SETTINGS"] == {"Ref": "Settings"}  # the rest of its settings come from there
+    from_settings = {setting.env_name for setting in SETTINGS if setting.env}
     expected = {
         "PROFILE_KEY", "ENDPOINT_NAME", "STATE_MACHINE_ARN", "TOPIC_ARN", "ALPHA", "PSI_FLOOR", "CONCEPT_MARGIN",
         "MIN_LABELLED_ROWS", "FEATURE_DRIFT_SHARE", "IMPORTANT_FEATURES", "MAX_ROWS", "MAX_PREDICTION_ROWS",
         "POWERTOOLS_SERVICE_NAME", "PARTITION_CHECK_STATE_MACHINE_ARN", "SINGLE_CHECK_MAX_BYTES",
     }  # fmt: skip
     globals_env = template["Globals"]["Function"]["Environment"]["Variables"]
-    assert expected <= set(env)
+    assert expected <= set(env) | from_settings
     assert {"DATA_BUCKET", "POWERTOOLS_METRICS_NAMESPACE"} <= set(globals_env)
+
+
+def test_no_function_sets_a_variable_a_setting_carries(template):
+    """A variable set on the function would win over its setting in ``SETTINGS``: the setting would be dead."""
+    from_settings = {setting.env_name for setting in SETTINGS if setting.env} | {"HYPERPARAMETERS"}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            variables = set(resource["Properties"].get("Environment", {}).get("Variables", {}))
+            assert variables & from_settings == set(), logical_id
 
 
 def test_bucket_is_encrypted_versioned_private_tls_only_and_expires_temporary_prefixes(template):

@@ -23,7 +23,7 @@ def test_every_endpoint_config_the_workflow_creates_captures_data(definition: di
 
 
 def test_the_capture_config_records_both_directions_as_text_for_csv_and_json(
-    definition: dict[str, Any], substitutions: dict[str, str], template: dict[str, Any]
+    definition: dict[str, Any], substitutions: dict[str, str], template: dict[str, Any], specs: dict[str, Any]
 ) -> None:
     capture = definition["States"]["Load settings"]["Parameters"]["data_capture"]
     assert capture["EnableCapture.$"] == "States.StringToJson('${EnableDataCapture}')"
@@ -35,9 +35,8 @@ def test_the_capture_config_records_both_directions_as_text_for_csv_and_json(
     }
     bucket = resolve({"Ref": "DataBucket"}, template)
     assert substitutions["CaptureDestinationS3Uri"] == f"s3://{bucket}/capture/"
-    parameters = template["Parameters"]
-    assert parameters["EnableDataCapture"]["Default"] == "true"
-    assert parameters["CaptureSamplingPercent"]["Default"] == 100
+    assert specs["EnableDataCapture"]["Default"] == "true"
+    assert specs["CaptureSamplingPercent"]["Default"] == 100
 
 
 def test_the_stacks_kms_key_encrypts_the_capture_when_set(definition: dict[str, Any]) -> None:

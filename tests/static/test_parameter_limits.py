@@ -1,4 +1,5 @@
-"""The template's parameters stay within what AWS accepts, at their extremes, not only at their defaults.
+"""The template's parameters and settings stay within what AWS accepts, at their extremes, not only at their
+defaults.
 
 botocore's models carry most API ranges (``test_aws_api_models`` checks those at Default, MinValue and
 MaxValue); this module adds what only the documentation says, the execution-history limit of a Standard
@@ -14,12 +15,13 @@ from typing import Any
 
 import pytest
 
+from drift_retrain.settings.schema import SETTINGS
 from drift_retrain.workflow.prepare_training_data.candidates import TRAINED, candidate_names
 from drift_retrain.workflow.shared.naming import job_names
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
+from drift_retrain_local.run.local_run import LOCAL_SETTINGS
 
 from .aws_fidelity import botocore_model
-from .conftest import iter_states
+from .conftest import iter_states, source_name
 
 #: Limits the API reference states in prose (botocore's model has only the minimum).
 DOCUMENTED = {
@@ -46,10 +48,10 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def documented_problems(template: dict[str, Any]) -> list[str]:
+def documented_problems(specs: dict[str, Any]) -> list[str]:
     problems = []
     for name, (low, high) in DOCUMENTED.items():
-        spec = template["Parameters"][name]
+        spec = specs[name]
         if "MinValue" not in spec or _number(spec["MinValue"]) < low:
             problems.append(f"{name}: MinValue must be at least {low}")
         if "MaxValue" not in spec or _number(spec["MaxValue"]) > high:
@@ -57,8 +59,8 @@ def documented_problems(template: dict[str, Any]) -> list[str]:
     return problems
 
 
-def test_parameters_respect_the_documented_limits(template):
-    assert documented_problems(template) == []
+def test_parameters_respect_the_documented_limits(specs):
+    assert documented_problems(specs) == []
 
 
 @pytest.mark.parametrize(
@@ -66,18 +68,19 @@ def test_parameters_respect_the_documented_limits(template):
     [("DeploymentStepPercent", "MaxValue", 100), ("DeploymentStepPercent", "MinValue", 1),
      ("TrainingMaxRuntimeSeconds", "MaxValue", 30 * 24 * 3600)],
 )  # fmt: skip
-def test_documented_limits_fail_on_a_planted_range(template, name, key, value):
-    planted = copy.deepcopy(template)
-    planted["Parameters"][name][key] = value
+def test_documented_limits_fail_on_a_planted_range(specs, name, key, value):
+    planted = copy.deepcopy(specs)
+    planted[name][key] = value
     assert any(p.startswith(name) for p in documented_problems(planted))
 
 
-def test_the_local_cloud_deploys_values_aws_would_accept(template):
-    """The local run overrides some parameters (shorter waits): CloudFormation would refuse values
-    outside MinValue/MaxValue, so the local cloud must not use them either."""
-    for name, value in LOCAL_PARAMETERS.items():
-        spec = template["Parameters"][name]
-        assert _number(spec.get("MinValue", value)) <= value <= _number(spec.get("MaxValue", value)), name
+def test_the_local_cloud_deploys_values_aws_would_accept(specs):
+    """The local run overrides some settings (shorter waits): the deploy-time validator would refuse values
+    outside their range, so the local cloud must not use them either."""
+    by_key = {setting.key: setting for setting in SETTINGS}
+    for key, value in LOCAL_SETTINGS.items():
+        spec = specs[by_key[key].attribute]
+        assert _number(spec.get("MinValue", value)) <= value <= _number(spec.get("MaxValue", value)), key
 
 
 # ------------------------------------------------------------------------------------ execution history
@@ -97,7 +100,7 @@ def _events(state: dict[str, Any], retries: bool) -> int:
 def _setting_parameter(definition: dict[str, Any], state_machine: dict[str, Any], setting: str) -> str:
     expression = definition["States"]["Load settings"]["Parameters"][f"{setting}.$"]
     placeholder = re.search(r"\$\{(\w+)\}", expression).group(1)
-    return state_machine["DefinitionSubstitutions"][placeholder]["Ref"]
+    return source_name(state_machine["DefinitionSubstitutions"][placeholder])
 
 
 def _loops(states: dict[str, Any]) -> list[tuple[str, int]]:
@@ -145,14 +148,12 @@ def _loops(states: dict[str, Any]) -> list[tuple[str, int]]:
 VARIANTS = (" in network isolation", " in the VPC")
 
 
-def history_budget(
-    definition: dict[str, Any], template: dict[str, Any], state_machine: dict[str, Any]
-) -> dict:
+def history_budget(definition: dict[str, Any], specs: dict[str, Any], state_machine: dict[str, Any]) -> dict:
     """Worst-case events of one execution: every state once (with every retry), plus every loop at its
     template maximum; the Map's states once per candidate."""
 
     def maximum(setting: str) -> int:
-        spec = template["Parameters"][_setting_parameter(definition, state_machine, setting)]
+        spec = specs[_setting_parameter(definition, state_machine, setting)]
         return int(spec["MaxValue"]) if "MaxValue" in spec else 10**9
 
     processor = next(
@@ -160,7 +161,7 @@ def history_budget(
         for _, s in iter_states(definition["States"])
         if s["Type"] == "Map"
     )
-    candidates = len(TRAINED) + int(template["Parameters"]["RegistryCandidates"]["MaxValue"])
+    candidates = len(TRAINED) + int(specs["RegistryCandidates"]["MaxValue"])
     outside = {n: s for n, s in iter_states(definition["States"]) if n not in processor}
     parts = {"execution": 2, "states once": sum(_events(s, retries=True) for s in outside.values())}
     for setting, events in _loops(definition["States"]):
@@ -173,37 +174,37 @@ def history_budget(
     return parts
 
 
-def test_the_worst_execution_fits_the_history_limit(definition, template, state_machine):
-    parts = history_budget(definition, template, state_machine)
+def test_the_worst_execution_fits_the_history_limit(definition, specs, state_machine):
+    parts = history_budget(definition, specs, state_machine)
     assert {"loop max_polls", "loop lock_max_waits"} <= set(parts)
     assert sum(parts.values()) <= HISTORY_LIMIT, parts
 
 
 @pytest.mark.parametrize("parameter", ["EndpointMaxPolls", "LockMaxWaits", "TrainingCapacityRetries"])
-def test_an_unbounded_loop_fails_the_history_check(definition, template, state_machine, parameter):
-    planted = copy.deepcopy(template)
-    planted["Parameters"][parameter].pop("MaxValue")
+def test_an_unbounded_loop_fails_the_history_check(definition, specs, state_machine, parameter):
+    planted = copy.deepcopy(specs)
+    planted[parameter].pop("MaxValue")
     assert sum(history_budget(definition, planted, state_machine).values()) > HISTORY_LIMIT
 
 
 # ------------------------------------------------------------------------------------------- name lengths
-def _longest_prefix(template: dict[str, Any]) -> str:
-    return "p" * int(template["Parameters"]["ModelNamePrefix"]["MaxLength"])
+def _longest_prefix(specs: dict[str, Any]) -> str:
+    return "p" * int(specs["ModelNamePrefix"]["MaxLength"])
 
 
-def name_problems(template: dict[str, Any]) -> list[str]:
+def name_problems(specs: dict[str, Any]) -> list[str]:
     """The longest names the layer builds (longest prefix, last candidate, last capacity retry)."""
     sagemaker = botocore_model("sagemaker")
 
     def limit(operation: str, member: str) -> int:
         return sagemaker.operation_model(operation).input_shape.members[member].metadata["max"]
 
-    names = job_names(_longest_prefix(template), "arn:aws:states:::execution:x:y", "2026-12-31T23:59:00Z")
-    last = len(TRAINED) + int(template["Parameters"]["RegistryCandidates"]["MaxValue"])
+    names = job_names(_longest_prefix(specs), "arn:aws:states:::execution:x:y", "2026-12-31T23:59:00Z")
+    last = len(TRAINED) + int(specs["RegistryCandidates"]["MaxValue"])
     candidate = candidate_names(names.base, last)
     # Trained candidates come first (registry ones are never tuned): the last tuning job is number len(TRAINED).
     tuned = candidate_names(names.base, len(TRAINED))
-    retries = int(template["Parameters"]["TrainingCapacityRetries"]["MaxValue"])
+    retries = int(specs["TrainingCapacityRetries"]["MaxValue"])
     checks = [
         (f"{candidate['training_job']}-{retries}", limit("CreateTrainingJob", "TrainingJobName"), 0),
         (tuned["tuning_job"], limit("CreateHyperParameterTuningJob", "HyperParameterTuningJobName"),
@@ -222,11 +223,11 @@ def name_problems(template: dict[str, Any]) -> list[str]:
     ]
 
 
-def test_the_longest_names_fit_with_a_margin(template):
-    assert name_problems(template) == []
+def test_the_longest_names_fit_with_a_margin(specs):
+    assert name_problems(specs) == []
 
 
-def test_a_longer_prefix_fails_the_name_check(template):
-    planted = copy.deepcopy(template)
-    planted["Parameters"]["ModelNamePrefix"]["MaxLength"] = 10  # the tuning job would be 32 of 32
+def test_a_longer_prefix_fails_the_name_check(specs):
+    planted = copy.deepcopy(specs)
+    planted["ModelNamePrefix"]["MaxLength"] = 10  # the tuning job would be 32 of 32
     assert any("-h" in p for p in name_problems(planted))

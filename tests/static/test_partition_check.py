@@ -69,7 +69,7 @@ def test_the_map_is_distributed_drops_no_part_and_is_bounded_by_a_parameter(the_
     settings = definition["States"]["Load settings"]["Parameters"]
     assert settings["max_concurrency.$"] == "States.StringToJson('${PartitionCheckMaxConcurrency}')"
     assert machine["DefinitionSubstitutions"]["PartitionCheckMaxConcurrency"] == {
-        "Ref": "PartitionCheckMaxConcurrency"
+        "Fn::GetAtt": ["ValidatedSettings", "PartitionCheckMaxConcurrency"]
     }
     child = the_map["ItemProcessor"]["States"]["Summarise the part"]
     assert any("States.ALL" in retry["ErrorEquals"] for retry in child["Retry"])  # a failed child is retried

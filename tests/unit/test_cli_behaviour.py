@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import drift_retrain
-from drift_retrain_local.cli.exit_codes import EXIT_CODES, EXIT_INVALID, EXIT_OK, EXIT_PIPE_CLOSED
+from drift_retrain_local.cli.exit_codes import EXIT_CODES, EXIT_INVALID, EXIT_OK, EXIT_PIPE_CLOSED, EXIT_USAGE
 from drift_retrain_local.cli.main import _parser, main
 from drift_retrain_local.run import batches
 from drift_retrain_local.run import local_run as local_run_module
@@ -144,3 +144,30 @@ def test_local_run_prints_one_line_per_batch_unless_verbose(monkeypatch, tmp_pat
     }
     line = batches._batch_line(entry, {"status": "checked"})
     assert line == "promoted; no feature drift; concept drift; execution run-3 SUCCEEDED"
+
+
+def test_local_run_set_reaches_the_stack_as_settings(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr(
+        local_run_module,
+        "local_run",
+        lambda *a, **kw: seen.update(kw) or {"bootstrap": {"outcome": "promoted"}, "batches": []},
+    )
+    (tmp_path / "train.csv").write_text("label,x\n1,2\n")
+    argv = ["local", "run", "--train", str(tmp_path / "train.csv"), "--set", "min_labelled_rows=200"]
+    assert main([*argv, "--set", "candidate_strategies=newest"]) == EXIT_OK
+    assert seen["settings"] == {"min_labelled_rows": "200", "candidate_strategies": "newest"}
+
+
+def test_local_run_refuses_an_unknown_setting_before_anything_starts(monkeypatch, tmp_path, capsys):
+    def no_cloud(*_args, **_kwargs):
+        raise AssertionError("the cloud started")
+
+    monkeypatch.setattr(local_run_module, "open_cloud", no_cloud)
+    (tmp_path / "train.csv").write_text("label,x\n1,2\n0,3\n")
+    argv = ["local", "run", "--train", str(tmp_path / "train.csv"), "--out", str(tmp_path / "out")]
+    assert main([*argv, "--set", "min_labeled_rows=200"]) == EXIT_USAGE
+    error = capsys.readouterr().err
+    assert "unknown setting 'min_labeled_rows' (did you mean 'min_labelled_rows'?)" in error
+    assert error.count("min_labeled_rows") == 1
+    assert not (tmp_path / "out").exists()

@@ -164,7 +164,7 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="windows (MonitorWindowRows rows each) sent before a capture file's labels are uploaded (default 1)",
+        help="windows (monitor_window_rows rows each) sent before a capture file's labels are uploaded (default 1)",
     )
     run.add_argument("--out", type=Path, default=Path("out/local"), help="output folder (default out/local)")
     run.add_argument("--label", help="label column (default: the first column of TRAIN.csv)")
@@ -189,6 +189,13 @@ def _local_run_parser(local_commands: argparse._SubParsersAction) -> None:
         help="make a step fail: KIND[:PATTERN[:TIMES]], KIND training|transform|endpoint-update|lambda|"
         "lambda-timeout|lambda-oom|variant (lambda*: PATTERN matches the function's logical ID; variant: "
         "ENDPOINT/VARIANT, whose requests get a ModelError)",
+    )
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting of the stack, e.g. --set min_labelled_rows=200 (docs/configuration.md)",
     )
     _verbose_option(run)
     run.set_defaults(handler=_local_run)
@@ -379,6 +386,7 @@ def _local_run(args: argparse.Namespace) -> int:
             label=args.label,
             inject=args.inject,
             parameters={"Algorithms": args.algorithm, "PromotionMode": args.promotion},
+            settings=dict(_key_value(item) for item in args.set),
             verbose=args.verbose,
             traffic=args.traffic,
             label_delay=args.label_delay,

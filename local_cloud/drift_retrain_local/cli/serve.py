@@ -27,7 +27,7 @@ import yaml
 from drift_retrain_local.cloud.local_cloud import REPOSITORY_TEMPLATE, local_cloud
 from drift_retrain_local.demos.samples import SAMPLE_STACK, sample_frame
 from drift_retrain_local.run.batches import BatchRunner
-from drift_retrain_local.run.local_run import LOCAL_PARAMETERS
+from drift_retrain_local.run.local_run import LOCAL_SETTINGS
 from drift_retrain_local.stack.template import DEFAULT_REGION, FunctionSpec, load_template
 
 __all__ = [
@@ -110,7 +110,7 @@ def serve(
     """
     stop = stop or _stop_on_signals()
     container_url = f"http://{container_host}:{port}"
-    with local_cloud(parameters=LOCAL_PARAMETERS, stack_name=SAMPLE_STACK, host=host, port=port) as cloud:
+    with local_cloud(settings=LOCAL_SETTINGS, stack_name=SAMPLE_STACK, host=host, port=port) as cloud:
         echo(f"Local cloud on {host}:{port} (containers: {container_url}); stack {SAMPLE_STACK} deployed")
         state: dict[str, Any] = {
             "endpoint_url": cloud.aws.endpoint_url,

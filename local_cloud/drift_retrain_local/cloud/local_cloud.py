@@ -65,14 +65,24 @@ class LocalCloud:
         """Fire every enabled scheduled rule once (its Lambda targets run asynchronously; ``events.wait``)."""
         return self.events.tick(self.client("events"))
 
-    def add_stack(self, stack_name: str, parameters: Mapping[str, Any] | None = None) -> DeployedStack:
+    def add_stack(
+        self,
+        stack_name: str,
+        parameters: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> DeployedStack:
         """Deploy the same template again as another stack, into the same account and region: two
         stacks side by side, as two deployments in one AWS account (their functions run here too)."""
         first = self.stack.template
         if any(stack.template.stack_name == stack_name for stack in self.stacks):
             raise ValueError(f"a stack named {stack_name!r} is already deployed")
         template = StackTemplate(
-            first.document, first.root, stack_name=stack_name, region=first.region, parameters=parameters
+            first.document,
+            first.root,
+            stack_name=stack_name,
+            region=first.region,
+            parameters=parameters,
+            settings=settings,
         )
         stack = deploy_stack(template, self.aws.session)
         self.lambdas.add(stack.functions.values())
@@ -85,6 +95,7 @@ def local_cloud(
     template_path: str | Path = REPOSITORY_TEMPLATE,
     *,
     parameters: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
     stack_name: str = DEFAULT_STACK_NAME,
     region: str = DEFAULT_REGION,
     failures: FailureInjector | None = None,
@@ -100,6 +111,8 @@ def local_cloud(
         The SAM template (default: the repository's ``template.yaml``).
     parameters : Mapping, optional
         Template parameter overrides (every other parameter takes its Default).
+    settings : Mapping, optional
+        Setting overrides merged into the ``Settings`` parameter (docs/configuration.md).
     stack_name, region : str
         Pseudo parameters of the local stack.
     failures : FailureInjector, optional
@@ -111,7 +124,7 @@ def local_cloud(
         Where the embedded AWS listens (default: a free loopback port).
     """
     template = StackTemplate.from_file(
-        template_path, parameters=parameters, stack_name=stack_name, region=region
+        template_path, parameters=parameters, settings=settings, stack_name=stack_name, region=region
     )
     check_all()  # a moved moto internal fails here, loudly, before anything starts
     failures = failures if failures is not None else FailureInjector()

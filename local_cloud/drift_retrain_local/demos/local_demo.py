@@ -1,7 +1,7 @@
 """``drift-retrain local demo``: generate the example data and run it through the local cloud.
 
 Small on purpose (a 2-core laptop finishes in a few minutes): 4,000 training rows and batches of 1,000,
-enough for the drift tests, the concept test and a retrain (``MinLabelledRows`` is 500). The retrain
+enough for the drift tests, the concept test and a retrain (``min_labelled_rows`` is 500). The retrain
 also trains the ``recent`` window (off by default: it costs a job) so the demo shows why the rows since
 the change win over a window that mixes both concepts.
 
@@ -25,10 +25,10 @@ __all__ = ["DEMO_BATCH_ROWS", "DEMO_TRAIN_ROWS", "local_demo"]
 DEMO_TRAIN_ROWS = 4_000
 DEMO_BATCH_ROWS = 1_000
 DEMO_TRAFFIC_ROWS = 1_000
-#: Template parameters of the demo on top of the local run's (a monitoring window is one traffic file).
-DEMO_PARAMETERS = {
-    "CandidateStrategies": "since_change,newest,recent,registry",
-    "MonitorWindowRows": DEMO_TRAFFIC_ROWS,
+#: Settings of the demo on top of the local run's (a monitoring window is one traffic file).
+DEMO_SETTINGS = {
+    "candidate_strategies": "since_change,newest,recent,registry",
+    "monitor_window_rows": DEMO_TRAFFIC_ROWS,
 }
 
 
@@ -44,8 +44,8 @@ def local_demo(out: str | Path, echo: Echo = print, **kwargs: Any) -> dict[str, 
     traffic = write_demo_traffic(out / "data", rows=DEMO_TRAFFIC_ROWS)
     for path, description in traffic:
         echo(f"  {path.name}: {DEMO_TRAFFIC_ROWS:,} requests' rows, {description}")
-    parameters = {**DEMO_PARAMETERS, **(kwargs.pop("parameters", None) or {})}
+    settings = {**DEMO_SETTINGS, **(kwargs.pop("settings", None) or {})}
     kwargs.setdefault("traffic", [path for path, _ in traffic])
     return local_run(
-        train, [path for path, _ in batches], out, label=LABEL, echo=echo, parameters=parameters, **kwargs
+        train, [path for path, _ in batches], out, label=LABEL, echo=echo, settings=settings, **kwargs
     )

@@ -137,7 +137,7 @@ def _stage_window(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_window(result: dict[str, Any], event: dict[str, Any], staged: dict[str, Any]) -> None:
-    assert result["rows"]["test"] == 247, result["rows"]  # TestShare 0.2 of the trigger's 1,234 rows
+    assert result["rows"]["test"] == 247, result["rows"]  # test_share 0.2 of the trigger's 1,234 rows
     assert result["candidates"] and result["candidates"][0]["strategy"] == "since_change"
 
 

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from drift_retrain import strict_json
-from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.exceptions import ConfigError, InvalidBatchError
+from drift_retrain.settings.values import validate_settings
 from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.exceptions import LocalRunError
 from drift_retrain_local.run.batches import BatchRunner, Echo, partition_files
@@ -39,16 +40,16 @@ from drift_retrain_local.run.summary import render_summary
 from drift_retrain_local.run.traffic import TrafficDriver
 from drift_retrain_local.sagemaker.failures import FailureInjector
 
-__all__ = ["LOCAL_PARAMETERS", "local_run", "open_cloud"]
+__all__ = ["LOCAL_SETTINGS", "local_run", "open_cloud"]
 
-#: Template parameters of a local run: the same template, with waits sized for a laptop instead of AWS.
-LOCAL_PARAMETERS: dict[str, Any] = {
-    "EndpointPollSeconds": 1,
-    "LockWaitSeconds": 1,
-    "LockMaxWaits": 300,  # the template's MaxValue (the execution-history bound)
-    "CapacityRetrySeconds": 1,
-    "DeploymentWaitIntervalSeconds": 0,
-    "DeploymentTerminationWaitSeconds": 0,
+#: Settings of a local run: the same template, with waits sized for a laptop instead of AWS.
+LOCAL_SETTINGS: dict[str, Any] = {
+    "endpoint_poll_seconds": 1,
+    "lock_wait_seconds": 1,
+    "lock_max_waits": 300,  # the schema's maximum (the execution-history bound)
+    "capacity_retry_seconds": 1,
+    "deployment_wait_interval_seconds": 0,
+    "deployment_termination_wait_seconds": 0,
 }
 
 
@@ -61,6 +62,7 @@ def local_run(
     echo: Echo = print,
     *,
     parameters: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
     timeout: float = 900.0,
     verbose: bool = False,
     traffic: Sequence[str | Path] = (),
@@ -84,7 +86,9 @@ def local_run(
     echo : callable
         Where progress lines go.
     parameters : Mapping, optional
-        Template parameter overrides on top of :data:`LOCAL_PARAMETERS`.
+        Template parameter overrides.
+    settings : Mapping, optional
+        Setting overrides (``--set``) on top of :data:`LOCAL_SETTINGS` (docs/configuration.md).
     timeout : float
         Most seconds to wait for one delivery or one execution.
     verbose : bool
@@ -94,7 +98,7 @@ def local_run(
         writes them to ``capture/``, and their labels go to ``ground-truth/`` ``label_delay`` windows later
         (:mod:`.traffic`); each window checked is followed to its end, as a batch is.
     label_delay : int
-        Windows' worth of rows (``MonitorWindowRows``) sent before a capture file's labels are uploaded
+        Windows' worth of rows (``monitor_window_rows``) sent before a capture file's labels are uploaded
         (default 1; the rest at the end).
 
     Raises
@@ -103,7 +107,7 @@ def local_run(
         A data file cannot be used (missing, unreadable, empty, no such label column), before anything
         starts: the same error, and so the same exit code, as ``profile`` and ``check`` give.
     LocalRunError
-        A bad ``--inject``, before anything starts.
+        A bad ``--inject`` or ``--set``, before anything starts.
     LocalRunTimeoutError
         A delivery or an execution did not finish within ``timeout`` (the timeline so far is written).
     """
@@ -120,10 +124,15 @@ def local_run(
     if label_delay < 0:
         raise LocalRunError(f"--label-delay must be 0 or more, got {label_delay}")
     injector = _injector(inject)
+    run_settings = {**LOCAL_SETTINGS, **(settings or {})}
+    try:
+        validate_settings(run_settings)
+    except ConfigError as error:
+        raise LocalRunError(f"--set: {error}") from error
     out = Path(out)
     clear_outputs(out, RUN_OUTPUTS)  # no report of an earlier run left beside this run's
     out.mkdir(parents=True, exist_ok=True)
-    template_parameters = {**LOCAL_PARAMETERS, "LabelColumn": label, **(parameters or {})}
+    template_parameters = {"LabelColumn": label, **(parameters or {})}
     timeline: dict[str, Any] = {
         "train": str(train),
         "label": label,
@@ -140,7 +149,7 @@ def local_run(
     echo("Starting the local cloud: embedded AWS, stack deployed from template.yaml, Lambdas in-process")
     echo(f"(the Lambdas' and moto's own logs go to {out / 'logs.txt'})")
     try:
-        with logs_to(out / "logs.txt"), open_cloud(template_parameters, injector) as cloud:
+        with logs_to(out / "logs.txt"), open_cloud(template_parameters, injector, run_settings) as cloud:
             runner = BatchRunner(cloud, echo, timeout, verbose=verbose)
             try:
                 timeline["bootstrap"] = runner.bootstrap(train)
@@ -217,7 +226,7 @@ def _injector(specs: Sequence[str]) -> FailureInjector:
 
 
 def open_cloud(
-    parameters: Mapping[str, Any], injector: FailureInjector
+    parameters: Mapping[str, Any], injector: FailureInjector, settings: Mapping[str, Any] | None = None
 ) -> contextlib.AbstractContextManager[LocalCloud]:
-    """The local cloud with the local run's template parameters and failure switches."""
-    return local_cloud(parameters=parameters, failures=injector)
+    """The local cloud with the local run's template parameters, settings and failure switches."""
+    return local_cloud(parameters=parameters, settings=settings or LOCAL_SETTINGS, failures=injector)

@@ -4,14 +4,14 @@ Traffic files (labelled CSVs, like batches) are one stream of requests, sent in 
 a few rows, its label column removed and its features encoded as the champion's built-in algorithm reads
 them (the baseline profile's encoder, as DetectDrift sends them), with an ``InferenceId``
 (``<file stem>-<n>``). The endpoint captures them (Data Capture, :mod:`drift_retrain_local.sagemaker.capture`). Every
-``capture_rows`` rows (a quarter of ``MonitorWindowRows`` by default) the capture buffer is flushed, as
+``capture_rows`` rows (a quarter of ``monitor_window_rows`` by default) the capture buffer is flushed, as
 SageMaker writes a capture file every few minutes, so a monitoring window is a few capture files.
 
 Labels come later, as on a real system: the labels of a capture file's rows are uploaded as AWS
 ground-truth JSON Lines (``{"groundTruthData": {"data": "<labels, one per row of the request>",
 "encoding": "CSV"}, "eventMetadata": {"eventId": "<InferenceId>"}, "eventVersion": "0"}``) under
 ``ground-truth/yyyy/mm/dd/hh/`` once ``label_delay`` windows' worth of rows (``label_delay`` x
-``MonitorWindowRows``) have been sent after them; what is still pending is uploaded at the end.
+``monitor_window_rows``) have been sent after them; what is still pending is uploaded at the end.
 
 After each capture file the local cloud's scheduled rules fire once
 (:meth:`~drift_retrain_local.cloud.local_cloud.LocalCloud.tick`) and every delivery it and the uploads set off is
@@ -59,7 +59,7 @@ __all__ = ["DEFAULT_ROWS_PER_REQUEST", "TrafficDriver", "ground_truth_lines"]
 
 #: Rows per InvokeEndpoint request: "a few", as an application scoring small groups of records.
 DEFAULT_ROWS_PER_REQUEST = 10
-#: Capture files per monitoring window (``capture_rows`` = ``MonitorWindowRows`` / this, by default).
+#: Capture files per monitoring window (``capture_rows`` = ``monitor_window_rows`` / this, by default).
 CAPTURE_FILES_PER_WINDOW = 4
 #: A window's outcome, most telling first: the one its timeline entry shows when it was checked again.
 _OUTCOME_RANK = (
@@ -149,7 +149,7 @@ class TrafficDriver:
     capture_rows : int, optional
         Rows per capture file (default: ``window_rows`` / 4).
     window_rows : int, optional
-        Rows of one window of label delay (default: the stack's ``MonitorWindowRows``).
+        Rows of one window of label delay (default: the stack's ``monitor_window_rows``).
     stack : DeployedStack, optional
         The stack whose endpoint and bucket are used (default: the cloud's first).
     clock : callable, optional
@@ -180,7 +180,7 @@ class TrafficDriver:
         self.timeout = timeout
         self.label_delay = label_delay
         self.rows_per_request = max(1, rows_per_request)
-        self.window_rows = window_rows or int(self.stack.template.parameters["MonitorWindowRows"])
+        self.window_rows = window_rows or int(self.stack.template.settings["monitor_window_rows"])
         self.capture_rows = max(
             self.rows_per_request, capture_rows or self.window_rows // CAPTURE_FILES_PER_WINDOW
         )

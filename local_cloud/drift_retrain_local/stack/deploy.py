@@ -368,6 +368,9 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
     check_rules(template)  # as CloudFormation does before it creates anything
     d = _Deployer(template, session)
     t = template
+    for logical_id, resource in t.resources.items():
+        if resource["Type"].startswith("Custom::"):
+            t.custom_attributes(logical_id)  # a FAILED answer fails the deploy here (DeployError)
 
     def only(kind: str) -> str:
         ids = t.resources_of_type(kind)
@@ -414,6 +417,8 @@ def deploy_stack(template: StackTemplate, session: Any) -> DeployedStack:
     except ClientError as error:
         raise DeployError(f"deploying the local stack failed: {error}") from error
     for logical_id, resource in t.resources.items():
+        if resource["Type"].startswith("Custom::"):
+            continue  # answered above
         if resource["Type"] not in _DEPLOYED_TYPES:
             d.skipped[logical_id] = f"{resource['Type']} is not deployed locally"
         elif "Condition" in resource and not t.condition(resource["Condition"]):

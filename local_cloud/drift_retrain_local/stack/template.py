@@ -9,13 +9,17 @@ this module resolves.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from drift_retrain.exceptions import ConfigError
+from drift_retrain.settings.values import parse_settings, settings_json
 from drift_retrain_local.exceptions import TemplateError
+from drift_retrain_local.stack.custom_resources import create_custom_resource
 from drift_retrain_local.stack.function_spec import FunctionSpec
 from drift_retrain_local.stack.template_yaml import load_template
 
@@ -58,6 +62,8 @@ _NAME_PROPERTY = {
     "AWS::Events::Rule": "Name",
     "AWS::SQS::Queue": "QueueName",
 }
+#: The template parameter that carries the settings' JSON.
+SETTINGS_PARAMETER = "Settings"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 
 
@@ -74,6 +80,9 @@ class StackTemplate:
         The pseudo parameters of the local stack.
     parameters : Mapping[str, object], optional
         Parameter overrides; every other parameter takes its ``Default``.
+    settings : Mapping[str, object], optional
+        Setting overrides (``{"alpha": 0.01}``, docs/configuration.md), merged into the ``Settings``
+        parameter's JSON as ``sam deploy --parameter-overrides Settings=...`` would carry them.
     """
 
     def __init__(
@@ -85,6 +94,7 @@ class StackTemplate:
         region: str = DEFAULT_REGION,
         account_id: str = DEFAULT_ACCOUNT_ID,
         parameters: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
         self.document = copy.deepcopy(dict(document))
         self.root = Path(root)
@@ -92,8 +102,9 @@ class StackTemplate:
         self.region = region
         self.account_id = account_id
         self.resources: dict[str, dict[str, Any]] = self.document["Resources"]
-        self.parameters = self._parameter_values(parameters or {})
+        self.parameters = self._parameter_values(_with_settings(parameters or {}, settings or {}))
         self._conditions: dict[str, bool] = {}
+        self._custom: dict[str, dict[str, str]] = {}
 
     @classmethod
     def from_file(cls, path: str | Path, **kwargs: Any) -> StackTemplate:
@@ -123,6 +134,14 @@ class StackTemplate:
             if pattern is not None and not re.fullmatch(pattern, values[name]):
                 raise TemplateError(f"parameter {name}={values[name]!r} does not match {pattern}")
         return values
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Every setting's value for this stack (the ``Settings`` parameter over the schema's defaults)."""
+        try:
+            return parse_settings(self.parameters.get(SETTINGS_PARAMETER))
+        except ConfigError as error:
+            raise TemplateError(f"parameter {SETTINGS_PARAMETER}: {error}") from error
 
     @property
     def stack_id(self) -> str:
@@ -223,6 +242,12 @@ class StackTemplate:
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> str:
+        kind = self.resource(logical_id)["Type"]
+        if kind.startswith("Custom::"):
+            attributes = self.custom_attributes(logical_id)
+            if attribute not in attributes:
+                raise TemplateError(f"GetAtt {logical_id}.{attribute}: {kind} returns no {attribute}")
+            return attributes[attribute]
         if attribute == "Arn":
             return self.arn(logical_id)
         if attribute in {"Name", "TopicName", "QueueName"}:
@@ -230,6 +255,17 @@ class StackTemplate:
         if attribute == "StreamArn":
             return self.arn(logical_id) + "/stream/local"
         raise TemplateError(f"GetAtt {logical_id}.{attribute} is not supported locally")
+
+    def custom_attributes(self, logical_id: str) -> dict[str, str]:
+        """A custom resource's attributes, from its provider's answer to a Create (asked once per stack)."""
+        if logical_id not in self._custom:
+            resource = self.resource(logical_id)
+            properties = self.properties(logical_id)
+            properties.pop("ServiceToken", None)
+            self._custom[logical_id] = create_custom_resource(
+                logical_id, resource["Type"], properties, self.stack_id
+            )
+        return self._custom[logical_id]
 
     # --------------------------------------------------------------------------------------------- intrinsics
     def condition(self, name: str) -> bool:
@@ -382,8 +418,6 @@ class StackTemplate:
                 raise TemplateError(f"{logical_id}: only a local DefinitionUri is supported")
             text = (self.root / uri).read_text(encoding="utf-8")
         elif "Definition" in properties:
-            import json
-
             text = json.dumps(properties["Definition"], indent=2)
         else:
             raise TemplateError(f"{logical_id} has no definition")
@@ -394,6 +428,19 @@ class StackTemplate:
         if leftover:
             raise TemplateError(f"{logical_id}: no substitution for {', '.join(leftover)}")
         return text
+
+
+def _with_settings(parameters: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``parameters`` with ``settings`` merged over the keys of their ``Settings`` JSON (checked here, so a
+    typo fails before anything starts, naming the nearest key)."""
+    if not settings:
+        return dict(parameters)
+    given = json.loads(str(parameters.get(SETTINGS_PARAMETER) or "{}"))
+    try:
+        merged = settings_json({**given, **settings})
+    except ConfigError as error:
+        raise TemplateError(f"settings: {error}") from error
+    return {**parameters, SETTINGS_PARAMETER: merged}
 
 
 def _as_text(value: Any) -> str:

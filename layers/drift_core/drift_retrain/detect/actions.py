@@ -30,6 +30,7 @@ from drift_retrain.layout import recovery_marker_key
 from drift_retrain.reports import render_drift_html
 from drift_retrain.reports.links import ReportLinks, link_expiry, report_links
 from drift_retrain.reports.publish import publish_html
+from drift_retrain.settings.lambda_env import settings_environ
 
 __all__ = ["act_on_report", "handle_invalid", "publish_page", "replay_report", "send_notice"]
 
@@ -233,4 +234,4 @@ def publish_page(clients: Any, bucket: str, report_key: str, report: dict[str, A
     """``<report>.html`` next to the JSON; links to the page (to the JSON when the page failed)."""
     key = publish_html(clients.s3, bucket, report_key, render_drift_html, report, write_once=True)
     key = key or report_key
-    return report_links(clients.s3, bucket, key, expiry=link_expiry(os.environ))
+    return report_links(clients.s3, bucket, key, expiry=link_expiry(settings_environ(os.environ)))

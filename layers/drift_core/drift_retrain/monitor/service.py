@@ -8,7 +8,7 @@ writes (``monitor/windows/`` unlabelled: alerts only; ``monitor/labelled/``: lik
   due windows close and are written, and the labels already stored are joined to them.
 - ``ground-truth/...``: the file's labels become one part (bad records quarantined the same way); then
   every stream's closed windows are joined again.
-- a tick (the schedule rule, every ``MonitorWindowMinutes``): every stream closes the windows that have
+- a tick (the schedule rule, every ``monitor_window_minutes``): every stream closes the windows that have
   gone quiet, and the joins run again.
 - ``incoming-stream/<name>/...`` (a data stream's small objects, Firehose-style): the object is read by the
   batch reader (CSV, JSON Lines or Parquet, against the profile's schema) and its rows become one part of

@@ -145,7 +145,7 @@ def _recovery_lines(recovery: Mapping[str, Any]) -> list[str]:
     return [
         f"PARTIAL RECOVERY: holdout {held} vs reference {reference} (the best before the change). "
         "The service keeps scoring new labelled batches against the reference and retrains again, "
-        "with more post-change rows, while the gap persists (MaxRecoveryRetrains per model)."
+        "with more post-change rows, while the gap persists (max_recovery_retrains per model)."
     ]
 
 
