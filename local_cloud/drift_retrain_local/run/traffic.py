@@ -17,10 +17,11 @@ Deliveries are settled one at a time, in a defined order: each capture file, the
 that falls due (oldest first), then the scheduled rules fired once
 (:meth:`~drift_retrain_local.cloud.local_cloud.LocalCloud.tick`); each is waited for, with the windows it
 made checked and followed, before the next is sent. So the labels a window's revision holds follow from
-the traffic and the label delay alone, never from which invocation a loaded machine ran first. Each window DetectDrift checks is followed to its end, as ``local run`` follows a batch (a
-retrain's execution too, so the traffic after it meets the model it promoted), and becomes a timeline
-entry: the estimated error of the unlabelled window, the realised error once its labels have joined, and
-the outcome. Each file's **served error** is measured from the endpoint's own answers against the file's
+the traffic and the label delay alone, never from which invocation a loaded machine ran first. Each
+window DetectDrift checks is followed to its end, as ``local run`` follows a batch (a retrain's execution
+too, so the traffic after it meets the model it promoted), and becomes a timeline entry: the estimated
+error of the unlabelled window, the realised error once its labels have joined, and the outcome. Each
+file's **served error** is measured from the endpoint's own answers against the file's
 labels: what the users of the endpoint got.
 """
 
