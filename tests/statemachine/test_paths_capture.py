@@ -168,6 +168,11 @@ def test_local_run_traffic_follows_each_window_to_its_estimate_realised_error_an
         assert window["outcome"] in ("no_drift", "drift_alert")
         assert [c["execution"] for c in window["checks"]] == [None] * len(window["checks"])
         assert window["checks"][0]["labelled"] is False  # checked unlabelled first
+        # The capture file that closes the window is settled before its labels are sent: the first three
+        # files' labels (450 rows) make r01 as it closes, the fourth's r02, whichever invocation a loaded
+        # machine runs first.
+        revisions = [c["key"].rpartition("-")[2] for c in window["checks"] if c["labelled"]]
+        assert revisions == ["r01.csv", "r02.csv"]
     assert any("closed: 600 rows, estimated error" in line for line in lines)
     table = render_traffic({"files": sent, "windows": windows})
     assert "live-81.csv" in table and windows[0]["window"] in table and windows[0]["outcome"] in table

@@ -13,12 +13,15 @@ ground-truth JSON Lines (``{"groundTruthData": {"data": "<labels, one per row of
 ``ground-truth/yyyy/mm/dd/hh/`` once ``label_delay`` windows' worth of rows (``label_delay`` x
 ``monitor_window_rows``) have been sent after them; what is still pending is uploaded at the end.
 
-After each capture file the local cloud's scheduled rules fire once
-(:meth:`~drift_retrain_local.cloud.local_cloud.LocalCloud.tick`) and every delivery it and the uploads set off is
-waited for. Each window DetectDrift checks is followed to its end, as ``local run`` follows a batch (a
-retrain's execution too, so the traffic after it meets the model it promoted), and becomes a timeline
-entry: the estimated error of the unlabelled window, the realised error once its labels have joined, and
-the outcome. Each file's **served error** is measured from the endpoint's own answers against the file's
+Deliveries are settled one at a time, in a defined order: each capture file, then each ground-truth file
+that falls due (oldest first), then the scheduled rules fired once
+(:meth:`~drift_retrain_local.cloud.local_cloud.LocalCloud.tick`); each is waited for, with the windows it
+made checked and followed, before the next is sent. So the labels a window's revision holds follow from
+the traffic and the label delay alone, never from which invocation a loaded machine ran first. Each
+window DetectDrift checks is followed to its end, as ``local run`` follows a batch (a retrain's execution
+too, so the traffic after it meets the model it promoted), and becomes a timeline entry: the estimated
+error of the unlabelled window, the realised error once its labels have joined, and the outcome. Each
+file's **served error** is measured from the endpoint's own answers against the file's
 labels: what the users of the endpoint got.
 """
 
@@ -205,6 +208,7 @@ class TrafficDriver:
         for number, (lines, texts, schema) in enumerate(self._slices(path)):
             requests = self._invoke(path, lines, texts, schema, tally)
             tally.capture_objects += self._flush_capture()
+            tally.windows += self._settle(tick=False)
             self._pending.append(
                 _Labels(
                     f"{path.stem}-{number:03d}",
@@ -212,7 +216,9 @@ class TrafficDriver:
                     self._sent_rows + self.label_delay * self.window_rows,
                 )
             )
-            tally.labels_uploaded += [u["key"] for u in self._upload_due()]
+            while self._pending and self._pending[0].due_at <= self._sent_rows:
+                tally.labels_uploaded.append(self._upload(self._pending.popleft())["key"])
+                tally.windows += self._settle(tick=False)
             tally.windows += self._settle()
         served = ", ".join(f"{name} {n}" for name, n in sorted(tally.variants.items()))
         entry = tally.entry()
@@ -224,10 +230,15 @@ class TrafficDriver:
         return entry
 
     def finish(self) -> list[dict[str, Any]]:
-        """Upload every label still pending (the last files' labels arrive after the traffic ends)."""
-        uploaded = [self._upload(self._pending.popleft()) for _ in range(len(self._pending))]
+        """Upload every label still pending (the last files' labels arrive after the traffic ends), one
+        file at a time, oldest first, each settled before the next."""
+        if self._pending:
+            self.echo(f"\nLate labels: {len(self._pending)} ground-truth file(s) uploaded after the traffic")
+        uploaded = []
+        while self._pending:
+            uploaded.append(self._upload(self._pending.popleft()))
+            self._settle(tick=False)
         if uploaded:
-            self.echo(f"\nLate labels: {len(uploaded)} ground-truth file(s) uploaded after the traffic")
             self._settle()
         return uploaded
 
@@ -306,22 +317,18 @@ class TrafficDriver:
             return []
         return self.cloud.sagemaker.capture.flush(self.endpoint)
 
-    def _upload_due(self) -> list[dict[str, Any]]:
-        uploaded = []
-        while self._pending and self._pending[0].due_at <= self._sent_rows:
-            uploaded.append(self._upload(self._pending.popleft()))
-        return uploaded
-
     def _upload(self, pending: _Labels) -> dict[str, Any]:
         now = self._clock().astimezone(UTC)
         key = f"{GROUND_TRUTH_PREFIX}{now:%Y/%m/%d/%H}/{pending.name}-labels.jsonl"
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=ground_truth_lines(pending.requests))
         return {"file": pending.name, "key": key, "records": len(pending.requests)}
 
-    def _settle(self) -> list[str]:
-        """Fire the scheduled rules once, wait for every delivery, and follow each window DetectDrift
-        checked (and the execution it started) to its end, until nothing new happens. The windows."""
-        self.cloud.tick()
+    def _settle(self, *, tick: bool = True) -> list[str]:
+        """Fire the scheduled rules once (``tick``), wait for every delivery, and follow each window
+        DetectDrift checked (and the execution it started) to its end, until nothing new happens. The
+        windows."""
+        if tick:
+            self.cloud.tick()
         checked: list[str] = []
         while True:
             deliveries = self.cloud.events.wait(timeout=self.timeout)

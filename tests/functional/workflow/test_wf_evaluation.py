@@ -292,6 +292,29 @@ def test_the_best_of_several_candidates_wins_and_every_one_is_reported(aws, bina
     assert len(report["candidates"]) == 3 and report["best"]["id"] == "candidate-2"
 
 
+def test_a_near_tie_goes_to_the_candidate_that_learned_from_more_rows(aws, binary_rows):
+    """One held-out row in 400 separates them: the registry model, trained on ten times the rows, is the
+    best, the report says why, and it is what is tested against the champion."""
+    labels, good, coin = binary_rows
+    one_more_wrong = good.copy()
+    one_more_wrong[0] = 1.0 - one_more_wrong[0]
+    write_out(aws.s3, CANDIDATE, labels, good)
+    write_out(aws.s3, SECOND, labels, one_more_wrong)
+    write_out(aws.s3, CHAMPION, labels, coin)
+    payload = event(candidates=(("since_change", CANDIDATE), ("registry", SECOND)))
+    payload["data"]["candidates"][1]["rows"] = {"train": 3_000, "validation": 300}
+    outcome = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), payload)
+    errors = {c["strategy"]: c["error_rate"] for c in outcome["candidates"]}
+    assert errors["registry"] == pytest.approx(errors["since_change"] + 1 / 400)
+    assert outcome["winner"]["strategy"] == "registry" and outcome["promote"] is True
+    assert outcome["candidate"]["error_rate"] == errors["registry"]
+    assert outcome["reasons"][0] == "best of 2 candidates: candidate-2 (registry)"
+    assert outcome["reasons"][1].startswith(
+        "candidate-2 (registry) tied with the lowest error_rate, candidate-1 (since_change)"
+    )
+    assert "it learned from more rows (3,300 vs 330)" in outcome["reasons"][1]
+
+
 def test_a_failed_candidate_is_listed_while_the_others_compete(aws, binary_rows):
     labels, good, coin = binary_rows
     write_out(aws.s3, SECOND, labels, good)

@@ -178,3 +178,14 @@ def test_job_names_fit_sagemaker_limits_and_iam_prefix():
     )
     assert again == names
     assert job_names("drift-xgb", "other-arn", "2026-01-02T03:04:05Z").base != names.base
+
+
+def test_a_labelled_window_is_split_by_its_key_not_its_capture_metadata():
+    """Two replays of the same traffic write the same labelled rows with other inference times and
+    model names (other ETags): the same split. Another revision or window is another split."""
+    key = "monitor/labelled/ep/AllTraffic/w000003-r01.csv"
+    first = {"key": key, "etag": '"e1"', "batch_id": "w3-r01-1"}
+    replay = {"key": key, "etag": '"e2"', "batch_id": "w3-r01-2"}
+    assert split_seed(1, first) == split_seed(1, replay)
+    assert split_seed(1, first) != split_seed(1, {**first, "key": key.replace("-r01", "-r02")})
+    assert split_seed(1, first) != split_seed(2, first)

@@ -18,6 +18,7 @@ from drift_retrain.workflow.evaluate_candidate.metrics import (
     classification_metrics,
     regression_metrics,
 )
+from drift_retrain.workflow.evaluate_candidate.selection import PairedP, select_best
 from drift_retrain.workflow.shared.transform_outputs import ScoredRows
 
 __all__ = ["Decision", "EvaluationSettings", "decide", "metrics_of", "run_tournament"]
@@ -112,11 +113,14 @@ class Tournament:
     alpha_per_candidate: float
 
 
-def run_tournament(task: str, settings: EvaluationSettings, scored: list[Any], champion: Any) -> Tournament:
-    """Bonferroni across the candidates: picking the best of k and testing it at alpha would promote a
-    model no better than the champion more often than alpha."""
+def run_tournament(
+    task: str, settings: EvaluationSettings, scored: list[Any], champion: Any, paired: PairedP
+) -> Tournament:
+    """The best of the candidates (:func:`.selection.select_best`: a near tie goes to the one that
+    learned from more rows), then Bonferroni across them: picking the best of k and testing it at alpha
+    would promote a model no better than the champion more often than alpha."""
     primary = _primary(task)
-    best = min(scored, key=lambda c: float(c.metrics[primary]))  # first on a tie: the preferred strategy
+    best = select_best(scored, primary, settings.alpha, paired)
     champion_metrics = metrics_of(task, champion) if champion is not None else None
     per_candidate = EvaluationSettings(
         min_improvement=settings.min_improvement,
@@ -124,12 +128,13 @@ def run_tournament(task: str, settings: EvaluationSettings, scored: list[Any], c
         bootstrap_resamples=settings.bootstrap_resamples,
         seed=settings.seed,
     )
-    decision = decide(task, best.metrics, champion_metrics, best.test, per_candidate)
+    decision = decide(task, best.best.metrics, champion_metrics, best.best.test, per_candidate)
     reasons = [
-        f"best of {fmt_counted(len(scored), 'candidate')}: {best.item['id']} ({_label(best.item)})",
+        f"best of {fmt_counted(len(scored), 'candidate')}: {best.best.item['id']} ({_label(best.best.item)})",
+        *best.reasons,
         *decision.reasons,
     ]
-    return Tournament(primary, best, champion_metrics, decision, reasons, per_candidate.alpha)
+    return Tournament(primary, best.best, champion_metrics, decision, reasons, per_candidate.alpha)
 
 
 def _label(item: Any) -> str:

@@ -5,7 +5,8 @@ and kept its first and last fields). All outputs must hold the same held-out row
 the labels are compared row by row before anything is computed.
 
 The tournament: the candidate with the lowest primary error (classification error rate, regression RMSE)
-on the held-out rows is the best; a candidate whose training or transform failed is listed with its
+on the held-out rows leads; a candidate the paired test cannot tell from the leader at ``alpha`` is tied
+with it, and the tied candidate that learned from the most rows is the best (:mod:`.selection`); a candidate whose training or transform failed is listed with its
 error and left out. Decision (``decide``): the best replaces the champion when its error is lower by at
 least ``min_improvement`` (relative) AND the one-sided paired test against the champion is significant
 at ``alpha / k`` for ``k`` scored candidates (Bonferroni: picking the best of ``k`` must not make a lucky
@@ -253,7 +254,9 @@ def evaluate_candidate(
     if not scored:
         causes = "; ".join(f"{f['id']} ({f['strategy']}): {f['error']}: {f['cause']}" for f in failed)
         raise NoCandidateScoredError(f"no candidate could be trained and scored: {causes or 'none prepared'}")
-    t = run_tournament(task, settings, scored, champion)
+    t = run_tournament(
+        task, settings, scored, champion, lambda a, b: _paired_test(task, a.rows, b.rows, settings).p_value
+    )
     best = t.best
     classes = list(data.get("classes") or [])
     losses = _losses(task, classes, best.rows)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from drift_retrain.env import env_value
 from drift_retrain.exceptions import ConfigError
+from drift_retrain.monitor.keys import LABELLED_PREFIX
 from drift_retrain.workflow.shared.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
 
 __all__ = [
@@ -142,9 +143,17 @@ def order_window(
 def split_seed(seed: int, batch: Mapping[str, Any]) -> int:
     """Seed of one split: the configured seed and the triggering batch's content (key and ETag), so a
     re-run splits the same way, and so does the same file uploaded again (a version id is random; the
-    batch id only when the event has no ETag)."""
+    batch id only when the event has no ETag).
+
+    A monitor's labelled window (``monitor/labelled/``) is seeded by its key alone: the monitor writes it
+    once under that key (a new revision is a new key), and its bytes also hold capture metadata (event
+    ids, inference times, the serving model's name) that differ between two replays of the same traffic
+    while the rows that train and judge are the same."""
     etag = str(batch.get("etag") or "").strip('"')
-    identity = f"{batch.get('key')}@{etag}" if etag else str(batch.get("batch_id") or "")
+    if str(batch.get("key") or "").startswith(LABELLED_PREFIX):
+        identity = str(batch["key"])
+    else:
+        identity = f"{batch.get('key')}@{etag}" if etag else str(batch.get("batch_id") or "")
     return (int(seed) * 1_000_003 + zlib.crc32(identity.encode("utf-8"))) % (2**32)
 
 
