@@ -26,6 +26,7 @@ from drift_retrain_local.seams import (
     sfn_callbacks,
     sfn_parameters,
     sfn_speed,
+    sfn_variables,
 )
 from drift_retrain_local.stack.deploy import DeployedStack, deploy_stack
 from drift_retrain_local.stack.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
@@ -131,11 +132,13 @@ def local_cloud(
         sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
         sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
         sfn_speed.install()  # moto costs: the ASL parsed once per definition; history options honoured
+        sfn_variables.install()  # moto gap: JSONPath states read workflow variables ($name) set by Assign
         try:
             stack = deploy_stack(template, aws.session)
             yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults)
         finally:
             api_faults.uninstall()
+            sfn_variables.uninstall()
             sfn_speed.uninstall()
             sfn_callbacks.uninstall()
             sfn_parameters.uninstall()

@@ -10,6 +10,8 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.sagemaker`: SageMaker jobs and endpoints run by the local SageMaker, the runtime serves;
 - :mod:`.sfn_sagemaker`: ``sagemaker:*`` Step Functions tasks, with ``.sync`` and ``TimeoutSeconds``;
 - :mod:`.sfn_speed`: the ASL parsed once per definition, and GetExecutionHistory's options honoured;
+- :mod:`.sfn_variables`: JSONPath states read workflow variables (``$name``, ``$name.path``) set by
+  ``Assign`` (moto evaluates the reference with its empty JSONata engine);
 - :mod:`.sfn_callbacks`: task tokens (``.waitForTaskToken``) answer as on AWS: the failure's cause kept,
   ``States.HeartbeatTimeout``, ``TaskTimedOut`` for a token whose task ended.
 
@@ -26,6 +28,7 @@ from drift_retrain_local.seams import (
     sfn_callbacks,
     sfn_parameters,
     sfn_speed,
+    sfn_variables,
 )
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "sfn_callbacks",
     "sfn_parameters",
     "sfn_speed",
+    "sfn_variables",
 ]
 
 
@@ -52,5 +56,6 @@ def check_all() -> None:
         sagemaker,
         sfn_callbacks,
         sfn_speed,
+        sfn_variables,
     ):
         seam.check()
