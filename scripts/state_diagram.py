@@ -75,9 +75,9 @@ def _scope(states: dict[str, Any], lines: list[str]) -> None:
 
 
 def graphs(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each graph the console draws as one picture: the top level with everything nested in it (Parallel
-    branches and Map processors are drawn inline), keyed by its title."""
-    return {"top level": definition["States"]}
+    """Each graph the console draws as one picture, keyed by its state machine's name: the top level with
+    everything nested in it (the console draws Parallel branches and Map processors inline)."""
+    return {DEFINITION.name.removesuffix(".asl.json"): definition["States"]}
 
 
 def graph_size(states: dict[str, Any]) -> dict[str, int]:
@@ -171,7 +171,9 @@ def render(definition: dict[str, Any], policies: dict[str, Any] | None = None) -
             "Generated from `statemachine/retrain.asl.json` by `python scripts/state_diagram.py`; a test "
             f"fails when it is out of date. {count} states. Solid arrows: the normal flow; dotted arrows: "
             "Catch paths (every failure ends in Notify failure, then the lock is released); double arrows "
-            "enter a Parallel branch or the Map state's processor (one run per candidate).",
+            "enter a Parallel branch or the Map state's processor (one run per candidate). Loop counters and "
+            "the plans a Choice picks (storage, network, capacity, traffic) are workflow variables set by "
+            "`Assign` on a state or a Choice rule, and read as `$name`.",
             "",
             "```mermaid",
             *lines,
