@@ -34,14 +34,18 @@ $(STAMP): pyproject.toml $(LOCK) $(wildcard tools/asl-lint/package-lock.json)
 	@if [ -f tools/asl-lint/package-lock.json ]; then npm ci --prefix tools/asl-lint --no-audit --no-fund --silent; fi
 	@touch $@
 
-# Debian's chromium for the browser tests (tests/browser drive it with Playwright; no browser download).
-setup-browser:
+# Debian's chromium for the browser tests (tests/browser drive it with Playwright; no browser download),
+# and the pinned Mermaid they draw the state machine graphs with (out/state-machine/).
+setup-browser: tools/mermaid/node_modules/.package-lock.json
 	@if [ -x /usr/bin/chromium ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing Debian's chromium for the browser tests (apt-get)"; \
 		(export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 			|| echo "apt-get could not install chromium: the browser tests will say so"; \
 	else echo "No /usr/bin/chromium: the browser tests skip (install it as root: apt-get install chromium)"; fi
+
+tools/mermaid/node_modules/.package-lock.json: tools/mermaid/package-lock.json
+	npm ci --prefix tools/mermaid --no-audit --no-fund --silent
 
 # The lock is resolved for Lambda's platform (CPython $(RUNTIME), x86_64, manylinux_2_28 = Amazon Linux 2023);
 # the layer's requirements are the runtime dependencies' closure at the same versions. Existing pins are

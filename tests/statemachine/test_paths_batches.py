@@ -3,6 +3,7 @@ winning candidate (swapped under load), duplicate delivery, and a losing candida
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from urllib.parse import unquote
@@ -34,6 +35,14 @@ FIRST_DEPLOYMENT = [
     "Release lock after promotion",
     "Candidate is serving",
 ]
+
+
+def _assigned(harness: Harness, execution_arn: str, state: str) -> dict[str, str]:
+    """The variables ``state`` assigned when it exited (the last time), as the history reports them."""
+    pages = harness.cloud.client("stepfunctions").get_paginator("get_execution_history")
+    events = [e for page in pages.paginate(executionArn=execution_arn) for e in page["events"]]
+    exits = [e["stateExitedEventDetails"] for e in events if "stateExitedEventDetails" in e]
+    return [d.get("assignedVariables") for d in exits if d["name"] == state][-1]
 
 
 def in_order(path: list[str], expected: list[str]) -> bool:
@@ -126,13 +135,15 @@ def test_concept_drift_promotes_the_candidate_with_no_failed_request(harness: Ha
             "Evaluate candidate against champion",
             "Does the candidate win",
             "Create endpoint config for candidate",
-            "Plan all-at-once traffic shift",
+            "Is this the first deployment",
             "Shift traffic to candidate with blue/green update",
             "Has the endpoint settled",
             "Promote candidate",
             "Release lock after promotion",
         ],
     ), execution["path"]
+    routing = _assigned(harness, execution["arn"], "Is this the first deployment")["traffic_routing"]
+    assert json.loads(routing)["Type"] == "ALL_AT_ONCE"
     assert entry["endpoint_config_after"] != entry["endpoint_config_before"]
     assert "Score champion on held-out rows" in execution["path"]
     evaluation = entry["evaluation"]

@@ -10,8 +10,9 @@ moto checks none of this, so a parameter AWS would refuse passes every local tes
 - ``data``: a value a Lambda or an earlier task produced (only its member name is checked here; the
   Lambdas' payloads are typed in ``tests/static/test_payloads.py``).
 
-A path that an earlier Pass state builds (``$.traffic_routing``, ``$.training_plan``) is replaced by every
-Pass state's ``Parameters`` written there, so each alternative is checked.
+A path that an earlier Pass state builds (``$.traffic_routing``) is replaced by every Pass state's
+``Parameters`` written there, and a workflow variable (``$training_plan.spot``) by every ``Assign`` of it
+(on a state or a Choice rule), so each alternative is checked.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ BOTOCORE_SERVICE = {
     "dynamodb": "dynamodb",
     "lambda": "lambda",
 }
+#: A workflow variable and the path into it: ``$storage.training_output`` (not ``$.`` nor ``$$.``).
+_VARIABLE = re.compile(r"^\$([A-Za-z_]\w*)((?:\.[\w.]+)?)$")
 _CONTEXT_STRINGS = {"$$.Execution.Name", "$$.Execution.Id", "$$.Execution.StartTime", "$$.State.EnteredTime"}
 _STRING_TO_JSON = re.compile(r"^States\.StringToJson\('\$\{(\w+)\}'\)$")
 _NUMERIC = {"integer", "long", "double", "float"}
@@ -116,6 +119,12 @@ class _Resolver:
         self.raw_substitutions = machine["Properties"]["DefinitionSubstitutions"]
         self.states = dict(iter_states(definition["States"]))
         self.settings = self.states["Load settings"]["Parameters"]
+        self.assigns = [
+            assign
+            for state in self.states.values()
+            for assign in [state.get("Assign")] + [c.get("Assign") for c in state.get("Choices", [])]
+            if assign
+        ]
 
     def placeholder(self, name: str) -> Source:
         raw = self.raw_substitutions[name]
@@ -142,6 +151,9 @@ class _Resolver:
         to_json = _STRING_TO_JSON.match(path)
         if to_json:
             return Alternatives([self.placeholder(to_json.group(1))])
+        variable = _VARIABLE.match(path)
+        if variable:
+            return self.variable(variable.group(1), variable.group(2))
         if path.startswith("$.config."):
             key = path.removeprefix("$.config.")
             if key in self.settings:  # a literal, or an object of literals and paths (data_capture)
@@ -158,6 +170,20 @@ class _Resolver:
             elif found is not None:
                 producers.append(self.tree(found))
         return Alternatives(producers or [Source("data", path)])
+
+    def variable(self, name: str, rest: str) -> Alternatives:
+        """Every value ``$name<rest>`` can hold: each Assign of ``name``, descended into by ``rest``."""
+        producers: list[Any] = []
+        for assign in self.assigns:
+            if name in assign:
+                found = _descend(assign[name], [p for p in rest.split(".") if p])
+                if isinstance(found, tuple):
+                    producers += self.path(found[1])
+                elif found is not None:
+                    producers.append(self.tree(found))
+            elif f"{name}.$" in assign and not assign[f"{name}.$"].startswith("States."):
+                producers += self.path(assign[f"{name}.$"] + rest)
+        return Alternatives(producers or [Source("data", f"${name}{rest}")])
 
     def tree(self, node: Any) -> Any:
         if isinstance(node, dict):

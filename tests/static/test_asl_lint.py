@@ -4,6 +4,7 @@ tools/asl-lint/package-lock.json, installed by ``make setup``; offline afterward
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -45,15 +46,20 @@ def test_asl_validator_accepts_the_definition(definition_file: Path):
 
 #: Fields of today's ASL that @wmfs/statelint predates; asl-validator checks them. MaxConcurrencyPath
 #: (2024) reads the Map state's concurrency from the input: the Map state's own limit is a deployment
-#: setting (candidate_concurrency) without breaking the file's JSON before substitution.
-NEWER_THAN_STATELINT = ("MaxConcurrencyPath",)
+#: setting (candidate_concurrency) without breaking the file's JSON before substitution. Assign (2024)
+#: sets workflow variables, which statelint reads as a JSONPath of the same name (``$plan.x`` as
+#: ``$.plan.x``).
+NEWER_THAN_STATELINT = ("MaxConcurrencyPath", "Assign")
+_VARIABLE = re.compile(r"(?<![$\w.])\$(?=[A-Za-z_])")
 
 
-def _without_newer_fields(node: object) -> object:
+def _without_newer_fields(node: object, key: str = "") -> object:
     if isinstance(node, dict):
-        return {k: _without_newer_fields(v) for k, v in node.items() if k not in NEWER_THAN_STATELINT}
+        return {k: _without_newer_fields(v, k) for k, v in node.items() if k not in NEWER_THAN_STATELINT}
     if isinstance(node, list):
-        return [_without_newer_fields(v) for v in node]
+        return [_without_newer_fields(v, key) for v in node]
+    if isinstance(node, str) and (key.endswith(".$") or key == "Variable"):
+        return _VARIABLE.sub("$.", node)
     return node
 
 

@@ -52,10 +52,10 @@ PLANTED = {
         ),
         "is not one of TrainingInputMode's values",
     ),
-    "wrong enum behind a Pass state": (
-        lambda d, t: _state(d, "Plan canary traffic shift")["Parameters"]["CanarySize"].update(
-            Type="PERCENT"
-        ),
+    "wrong enum behind a variable": (
+        lambda d, t: _state(d, "Is this the first deployment")["Choices"][2]["Assign"]["traffic_routing"][
+            "CanarySize"
+        ].update(Type="PERCENT"),
         "is not one of CapacitySizeType's values",
     ),
     "misspelled member": (

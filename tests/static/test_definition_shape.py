@@ -53,13 +53,41 @@ def _scopes(states: dict[str, Any]):
             yield from _scopes(processor["States"])
 
 
+def _assignments(definition: dict[str, Any]) -> dict[str, list[Any]]:
+    """Every value assigned to each workflow variable (``Assign`` on states and Choice rules)."""
+    found: dict[str, list[Any]] = defaultdict(list)
+    for _, state in iter_states(definition["States"]):
+        for assign in [state.get("Assign", {})] + [c.get("Assign", {}) for c in state.get("Choices", [])]:
+            for key, value in assign.items():
+                found[key.removesuffix(".$")].append(value)
+    return found
+
+
+def counters(definition: dict[str, Any]) -> set[str]:
+    """The workflow variables that only ever start at a literal integer or go up by one."""
+    return {
+        name
+        for name, values in _assignments(definition).items()
+        if any(v == f"States.MathAdd(${name}, 1)" for v in values)
+        and all(isinstance(v, int) or v == f"States.MathAdd(${name}, 1)" for v in values)
+    }
+
+
+def test_loop_counters_start_at_a_literal_and_go_up_by_one(definition):
+    assert counters(definition) == {"lock_attempts", "training_attempt", "endpoint_checks"}
+
+
 def test_every_loop_is_bounded_by_a_counter(definition):
-    """Each cycle of every graph passes a Choice that compares a `count` with a limit from the settings."""
+    """Each cycle of every graph passes a Choice that compares a counter (a workflow variable that only
+    goes up by one) with a limit from the settings."""
+    counted = counters(definition)
 
     def bounded(choice: dict[str, Any]) -> bool:
         text = repr(choice.get("Choices", []))
-        return ".count" in text and (
-            "NumericGreaterThanEqualsPath" in text or "NumericLessThanEqualsPath" in text
+        compared = set(re.findall(r"'Variable': '\$(\w+)'", text))
+        return bool(compared & counted) and (
+            "NumericGreaterThanEqualsPath': '$.config." in text
+            or "NumericLessThanEqualsPath': '$.config." in text
         )
 
     all_guards = set()
@@ -136,15 +164,19 @@ def test_a_held_lock_is_waited_for_not_skipped(definition):
     """A batch arriving during a retrain must still be trained on: a run that finds the lock held by a
     running execution waits (data-driven, bounded) and tries again; it never ends without training."""
     states = definition["States"]
-    assert states["Is the lock holder still running"]["Choices"][0]["Next"] == "Count lock wait"
-    assert states["Take over stale lock"]["Catch"][0]["Next"] == "Count lock wait"
-    assert states["Is the lock still held"]["Default"] == "Count lock wait"
+    assert states["Is the lock holder still running"]["Choices"][0]["Next"] == "Has the lock wait run out"
+    assert states["Take over stale lock"]["Catch"][0]["Next"] == "Has the lock wait run out"
+    assert states["Is the lock still held"]["Default"] == "Has the lock wait run out"
+    assert states["Use the verified trigger"]["Assign"] == {"lock_attempts": 1}
+    assert states["Use the verified trigger"]["Next"] == "Acquire endpoint lock"
     guard = states["Has the lock wait run out"]
+    assert guard["Choices"][0]["Variable"] == "$lock_attempts"
     assert guard["Choices"][0]["NumericGreaterThanEqualsPath"] == "$.config.lock_max_waits"
     assert guard["Choices"][0]["Next"] == "Lock wait timed out"
     assert states["Wait for the lock"] == {
         "Type": "Wait",
         "SecondsPath": "$.config.lock_wait_seconds",
+        "Assign": {"lock_attempts.$": "States.MathAdd($lock_attempts, 1)"},
         "Next": "Acquire endpoint lock",
     }
     assert states["Lock wait timed out"]["Next"] == "Collect failure details"
@@ -210,18 +242,16 @@ def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition
     from drift_retrain.workflow.shared.algorithms import transform_format
 
     candidate, champion = _sagemaker_tasks(definition, "createTransformJob.sync")
-    plans = {
-        name: state
-        for name, state in iter_states(definition["States"])
-        if state.get("ResultPath") == "$.storage"
-    }
+    states = dict(iter_states(definition["States"]))
     for state, root, plan in (
-        (candidate, "$.candidate.transform", "Plan candidate storage"),
-        (champion, "$.data.champion_transform", "Plan champion scoring"),
+        (candidate, "$.candidate.transform", "Is candidate storage encrypted with a KMS key"),
+        (champion, "$.data.champion_transform", "Is champion scoring encrypted with a KMS key"),
     ):
         # TransformOutput comes from the storage plan (with or without SageMakerKmsKeyArn): both ask alike.
-        assert state["Parameters"]["TransformOutput.$"] == "$.storage.transform_output"
-        outputs = [p["Parameters"]["transform_output"] for name, p in plans.items() if name.startswith(plan)]
+        assert state["Parameters"]["TransformOutput.$"] == "$storage.transform_output"
+        choice = states[plan]
+        assigns = [rule["Assign"] for rule in choice["Choices"]]
+        outputs = [assign["storage"]["transform_output"] for assign in assigns]
         assert len(outputs) == 2 and all(output["Accept.$"] == f"{root}.accept" for output in outputs)
         assert state["Parameters"]["DataProcessing.$"] == f"{root}.data_processing"
     # XGBoost keeps the label next to its prediction; Linear Learner answers JSON Lines, labels read apart.
@@ -275,8 +305,8 @@ def test_network_variants_are_the_plain_task_plus_the_network_settings_only(defi
         assert not set(_NETWORK_KEYS) & set(_job(states[plain]))
         assert _job(isolated)["EnableNetworkIsolation"] is True
         assert (_job(in_vpc)["VpcConfig.$"], _job(in_vpc)["EnableNetworkIsolation.$"]) == (
-            "$.network.vpc",
-            "$.network.isolation",
+            "$network.vpc",
+            "$network.isolation",
         )
         for variant in (isolated, in_vpc):
             stripped = json.loads(json.dumps(variant))

@@ -106,8 +106,8 @@ def _setting_parameter(definition: dict[str, Any], state_machine: dict[str, Any]
 def _loops(states: dict[str, Any]) -> list[tuple[str, int]]:
     """(setting, worst events of one pass) of every loop guarded by a counter Choice in this graph.
 
-    Loops that count with the same counter (the A/B test's endpoint waits continue ``$.endpoint_polls``
-    without resetting it) share one budget: the setting bounds their passes together, so they count once,
+    A counter is a workflow variable (``"Variable": "$endpoint_checks"``). Loops that count with the same
+    counter (the A/B test's endpoint waits continue ``$endpoint_checks`` without resetting it) share one budget: the setting bounds their passes together, so they count once,
     at the costliest pass among them."""
     predecessors = defaultdict(set)
     for name, state in states.items():
@@ -117,8 +117,8 @@ def _loops(states: dict[str, Any]) -> list[tuple[str, int]]:
     for guard, state in states.items():
         text = repr(state.get("Choices", []))
         limit = re.search(r"Numeric(?:GreaterThanEquals|LessThanEquals)Path': '\$\.config\.(\w+)'", text)
-        counter = re.search(r"'(\$\.\w+)\.count'", text)
-        if state["Type"] != "Choice" or ".count" not in text or not limit:
+        counter = re.search(r"'Variable': '(\$\w+)'", text)
+        if state["Type"] != "Choice" or not counter or not limit:
             continue
         reaches, todo = set(), [guard]  # states from which the guard can be reached again
         while todo:
@@ -137,7 +137,7 @@ def _loops(states: dict[str, Any]) -> list[tuple[str, int]]:
                     walk(nxt, seen | {nxt}, total + _events(states[nxt], retries=False))
 
         walk(guard, frozenset({guard}), _events(state, retries=False))
-        found.append((limit.group(1), counter.group(1) if counter else guard, best))
+        found.append((limit.group(1), counter.group(1), best))
     shared: dict[tuple[str, str], int] = {}
     for setting, counted_by, events in found:
         shared[setting, counted_by] = max(shared.get((setting, counted_by), 0), events)

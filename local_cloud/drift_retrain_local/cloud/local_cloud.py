@@ -27,6 +27,7 @@ from drift_retrain_local.seams import (
     sfn_distributed_map,
     sfn_parameters,
     sfn_speed,
+    sfn_variables,
 )
 from drift_retrain_local.stack.deploy import DeployedStack, deploy_stack
 from drift_retrain_local.stack.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
@@ -146,11 +147,13 @@ def local_cloud(
         sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
         sfn_distributed_map.install()  # moto gaps: Distributed Map's failure thresholds and result files
         sfn_speed.install()  # moto costs: the ASL parsed once per definition; history options honoured
+        sfn_variables.install()  # moto gap: JSONPath states read workflow variables ($name) set by Assign
         try:
             stack = deploy_stack(template, aws.session)
             yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults)
         finally:
             api_faults.uninstall()
+            sfn_variables.uninstall()
             sfn_speed.uninstall()
             sfn_distributed_map.uninstall()
             sfn_callbacks.uninstall()

@@ -12,6 +12,8 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.sfn_distributed_map`: Distributed Map's integer ``ToleratedFailurePercentage``, failure
   thresholds and ``ResultWriter`` result files as on AWS;
 - :mod:`.sfn_speed`: the ASL parsed once per definition, and GetExecutionHistory's options honoured;
+- :mod:`.sfn_variables`: JSONPath states read workflow variables (``$name``, ``$name.path``) set by
+  ``Assign`` (moto evaluates the reference with its empty JSONata engine);
 - :mod:`.sfn_callbacks`: task tokens (``.waitForTaskToken``) answer as on AWS: the failure's cause kept,
   ``States.HeartbeatTimeout``, ``TaskTimedOut`` for a token whose task ended.
 
@@ -29,6 +31,7 @@ from drift_retrain_local.seams import (
     sfn_distributed_map,
     sfn_parameters,
     sfn_speed,
+    sfn_variables,
 )
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "sfn_distributed_map",
     "sfn_parameters",
     "sfn_speed",
+    "sfn_variables",
 ]
 
 
@@ -57,5 +61,6 @@ def check_all() -> None:
         sfn_callbacks,
         sfn_distributed_map,
         sfn_speed,
+        sfn_variables,
     ):
         seam.check()
