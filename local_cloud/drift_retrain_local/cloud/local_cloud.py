@@ -24,6 +24,7 @@ from drift_retrain_local.seams import (
     s3_keys,
     sagemaker,
     sfn_callbacks,
+    sfn_clock,
     sfn_parameters,
     sfn_speed,
 )
@@ -50,6 +51,8 @@ class LocalCloud:
     stacks: list[DeployedStack] = field(default_factory=list)
     #: AWS API faults on the wire (S3 500s and SlowDown, SageMaker throttling).
     api_faults: ApiFaultInjector | None = None
+    #: The simulated clock Wait states and Retry intervals run on (None: real time).
+    clock: sfn_clock.SimulatedClock | None = None
 
     @property
     def failures(self) -> FailureInjector:
@@ -90,6 +93,7 @@ def local_cloud(
     sagemaker_settings: LocalSageMakerSettings | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    simulated_time: bool = False,
 ) -> Iterator[LocalCloud]:
     """Start the embedded AWS, deploy ``template_path`` into it and run its functions in-process.
 
@@ -108,6 +112,9 @@ def local_cloud(
         Durations of the local SageMaker's transitions (endpoint create/update, .sync poll...).
     host, port : str, int
         Where the embedded AWS listens (default: a free loopback port).
+    simulated_time : bool
+        Run Step Functions' Wait states and Retry intervals on a simulated clock
+        (:mod:`drift_retrain_local.seams.sfn_clock`): the tests' choice; a demo keeps real time.
     """
     template = StackTemplate.from_file(
         template_path, parameters=parameters, stack_name=stack_name, region=region
@@ -131,10 +138,15 @@ def local_cloud(
         sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
         sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
         sfn_speed.install()  # moto costs: the ASL parsed once per definition; history options honoured
+        clock = None
+        if simulated_time:  # long waits pass at once when nothing else can happen first
+            clock = sfn_clock.SimulatedClock(busy=lambda: runtime.busy() or local_sagemaker.busy())
+            sfn_clock.install(clock)
         try:
             stack = deploy_stack(template, aws.session)
-            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults)
+            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults, clock)
         finally:
+            sfn_clock.uninstall()
             api_faults.uninstall()
             sfn_speed.uninstall()
             sfn_callbacks.uninstall()

@@ -9,6 +9,7 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.sfn_parameters`: ``aws-sdk`` tasks get parameters and results in AWS's PascalCase;
 - :mod:`.sagemaker`: SageMaker jobs and endpoints run by the local SageMaker, the runtime serves;
 - :mod:`.sfn_sagemaker`: ``sagemaker:*`` Step Functions tasks, with ``.sync`` and ``TimeoutSeconds``;
+- :mod:`.sfn_clock`: Wait states and Retry intervals on a simulated clock (tests opt in);
 - :mod:`.sfn_speed`: the ASL parsed once per definition, and GetExecutionHistory's options honoured;
 - :mod:`.sfn_callbacks`: task tokens (``.waitForTaskToken``) answer as on AWS: the failure's cause kept,
   ``States.HeartbeatTimeout``, ``TaskTimedOut`` for a token whose task ended.
@@ -24,6 +25,7 @@ from drift_retrain_local.seams import (
     s3_keys,
     sagemaker,
     sfn_callbacks,
+    sfn_clock,
     sfn_parameters,
     sfn_speed,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "s3_keys",
     "sagemaker",
     "sfn_callbacks",
+    "sfn_clock",
     "sfn_parameters",
     "sfn_speed",
 ]
@@ -51,6 +54,7 @@ def check_all() -> None:
         sfn_parameters,
         sagemaker,
         sfn_callbacks,
+        sfn_clock,
         sfn_speed,
     ):
         seam.check()
