@@ -44,7 +44,7 @@ def linear() -> Iterator[Harness]:
         "NumRound": 20,
         "CandidateStrategies": "since_change",
     }
-    with local_cloud(parameters=parameters) as cloud:
+    with local_cloud(parameters=parameters, simulated_time=True) as cloud:
         runner = BatchRunner(cloud, echo=lambda line: None, timeout=TIMEOUT)
         cloud.client("s3").put_object(Bucket=runner.bucket, Key="seed/train.csv", Body=oblique(2_000, 1))
         yield Harness(cloud, runner, runner.bootstrap_key("seed/train.csv"))

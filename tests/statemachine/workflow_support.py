@@ -103,7 +103,7 @@ class Harness:
 def bootstrapped_cloud(train_seed: int = 7, **parameters: Any) -> Iterator[Harness]:
     """Start a local cloud (template parameters on top of ``PARAMETERS``) and deploy a first model (rule A)
     through the bootstrap path."""
-    with local_cloud(parameters={**PARAMETERS, **parameters}) as cloud:
+    with local_cloud(parameters={**PARAMETERS, **parameters}, simulated_time=True) as cloud:
         yield bootstrap(cloud, cloud.stack, train_seed)
 
 
