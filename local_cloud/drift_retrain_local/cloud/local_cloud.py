@@ -146,7 +146,8 @@ def local_cloud(
             stack = deploy_stack(template, aws.session)
             yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults, clock)
         finally:
-            sfn_clock.uninstall()
+            if clock is not None:
+                sfn_clock.uninstall()
             api_faults.uninstall()
             sfn_speed.uninstall()
             sfn_callbacks.uninstall()
