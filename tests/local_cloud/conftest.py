@@ -12,5 +12,5 @@ from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
     """One deployed stack per test module (deploying takes about a second)."""
-    with local_cloud() as running:
+    with local_cloud(simulated_time=True) as running:
         yield running

@@ -43,7 +43,7 @@ def linear() -> Iterator[Harness]:
         "num_round": 20,
         "candidate_strategies": "since_change",
     }
-    with local_cloud(parameters=parameters, settings=settings) as cloud:
+    with local_cloud(parameters=parameters, settings=settings, simulated_time=True) as cloud:
         runner = BatchRunner(cloud, echo=lambda line: None, timeout=TIMEOUT)
         cloud.client("s3").put_object(Bucket=runner.bucket, Key="seed/train.csv", Body=oblique(2_000, 1))
         yield Harness(cloud, runner, runner.bootstrap_key("seed/train.csv"))

@@ -21,7 +21,7 @@ _MISSING_SEED = {"bootstrap": True, "batch": {"bucket": "b", "key": "seed/none.c
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    with local_cloud(parameters=PARAMETERS, settings=SETTINGS) as running:
+    with local_cloud(parameters=PARAMETERS, settings=SETTINGS, simulated_time=True) as running:
         yield running
 
 

@@ -29,7 +29,9 @@ BASELINE = "baseline/current/profile.json"
 
 @pytest.fixture(scope="module", params=["defaults", "one prefix by hand"])
 def stacks(request: pytest.FixtureRequest) -> Iterator[tuple[Harness, Harness]]:
-    with local_cloud(parameters=PARAMETERS, settings=LOCAL, stack_name="drift-retrain-one") as cloud:
+    with local_cloud(
+        parameters=PARAMETERS, settings=LOCAL, stack_name="drift-retrain-one", simulated_time=True
+    ) as cloud:
         first = bootstrap(cloud, cloud.stack)
         parameters = dict(PARAMETERS)
         if request.param == "one prefix by hand":

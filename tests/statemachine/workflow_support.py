@@ -107,7 +107,9 @@ def bootstrapped_cloud(
     """Start a local cloud (template parameters on top of ``PARAMETERS``, settings on top of ``SETTINGS``)
     and deploy a first model (rule A) through the bootstrap path."""
     with local_cloud(
-        parameters={**PARAMETERS, **parameters}, settings={**SETTINGS, **(settings or {})}
+        parameters={**PARAMETERS, **parameters},
+        settings={**SETTINGS, **(settings or {})},
+        simulated_time=True,
     ) as cloud:
         yield bootstrap(cloud, cloud.stack, train_seed)
 

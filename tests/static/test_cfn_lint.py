@@ -6,13 +6,23 @@ next to a comment that explains why; this test then stays strict.
 
 from __future__ import annotations
 
-from cfnlint.api import ManualArgs, lint_file
+from typing import Any
+
+import pytest
 
 from .conftest import TEMPLATE
 
 
-def test_template_has_no_cfn_lint_errors_or_warnings():
-    matches = lint_file(TEMPLATE, config=ManualArgs(regions=["us-east-1"]))
+@pytest.fixture(scope="module")
+def matches() -> list[Any]:
+    """One cfn-lint run with the informational checks on top of the default errors and warnings (the
+    include adds rules, it changes none)."""
+    from cfnlint.api import ManualArgs, lint_file  # heavy: imported only where a test runs it
+
+    return list(lint_file(TEMPLATE, config=ManualArgs(regions=["us-east-1"], include_checks=["I"])))
+
+
+def test_template_has_no_cfn_lint_errors_or_warnings(matches):
     problems = [
         f"{m.rule.id} line {m.linenumber}: {m.message}"
         for m in matches
@@ -21,8 +31,7 @@ def test_template_has_no_cfn_lint_errors_or_warnings():
     assert problems == []
 
 
-def test_template_informational_findings_are_addressed():
-    matches = lint_file(TEMPLATE, config=ManualArgs(regions=["us-east-1"], include_checks=["I"]))
+def test_template_informational_findings_are_addressed(matches):
     assert [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches] == []
 
 

@@ -273,6 +273,16 @@ class LambdaRuntime:
         with self._pending.lock:
             self._pending.futures.discard(future)
 
+    def busy(self) -> bool:
+        """True while an invocation runs (any kind) or an asynchronous one is queued."""
+        with self._pending.lock:
+            if self._pending.futures:
+                return True
+        if not _PROCESS_LOCK.acquire(blocking=False):  # every invocation runs under this lock
+            return True
+        _PROCESS_LOCK.release()
+        return False
+
     def wait_idle(self, timeout: float) -> None:
         """Wait until no asynchronous invocation is queued or running; ``TimeoutError`` after ``timeout`` s."""
         deadline = time.monotonic() + timeout

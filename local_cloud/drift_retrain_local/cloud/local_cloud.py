@@ -24,6 +24,7 @@ from drift_retrain_local.seams import (
     s3_keys,
     sagemaker,
     sfn_callbacks,
+    sfn_clock,
     sfn_distributed_map,
     sfn_parameters,
     sfn_speed,
@@ -52,6 +53,8 @@ class LocalCloud:
     stacks: list[DeployedStack] = field(default_factory=list)
     #: AWS API faults on the wire (S3 500s and SlowDown, SageMaker throttling).
     api_faults: ApiFaultInjector | None = None
+    #: The simulated clock Wait states and Retry intervals run on (None: real time).
+    clock: sfn_clock.SimulatedClock | None = None
 
     @property
     def failures(self) -> FailureInjector:
@@ -103,6 +106,7 @@ def local_cloud(
     sagemaker_settings: LocalSageMakerSettings | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    simulated_time: bool = False,
 ) -> Iterator[LocalCloud]:
     """Start the embedded AWS, deploy ``template_path`` into it and run its functions in-process.
 
@@ -123,6 +127,9 @@ def local_cloud(
         Durations of the local SageMaker's transitions (endpoint create/update, .sync poll...).
     host, port : str, int
         Where the embedded AWS listens (default: a free loopback port).
+    simulated_time : bool
+        Run Step Functions' Wait states and Retry intervals on a simulated clock
+        (:mod:`drift_retrain_local.seams.sfn_clock`): the tests' choice; a demo keeps real time.
     """
     template = StackTemplate.from_file(
         template_path, parameters=parameters, settings=settings, stack_name=stack_name, region=region
@@ -148,10 +155,16 @@ def local_cloud(
         sfn_distributed_map.install()  # moto gaps: Distributed Map's failure thresholds and result files
         sfn_speed.install()  # moto costs: the ASL parsed once per definition; history options honoured
         sfn_variables.install()  # moto gap: JSONPath states read workflow variables ($name) set by Assign
+        clock = None
+        if simulated_time:  # long waits pass at once when nothing else can happen first
+            clock = sfn_clock.SimulatedClock(busy=lambda: runtime.busy() or local_sagemaker.busy())
+            sfn_clock.install(clock)
         try:
             stack = deploy_stack(template, aws.session)
-            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults)
+            yield LocalCloud(aws, stack, runtime, router, local_sagemaker, [stack], api_faults, clock)
         finally:
+            if clock is not None:
+                sfn_clock.uninstall()
             api_faults.uninstall()
             sfn_variables.uninstall()
             sfn_speed.uninstall()

@@ -147,6 +147,10 @@ class EndpointManager:
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
+    def busy(self) -> bool:
+        """True while any of its threads runs."""
+        return any(thread.is_alive() for thread in self._threads)
+
     def _sleep(self, seconds: float) -> bool:
         """Sleep; False when the manager was closed meanwhile."""
         return not self._closed.wait(max(seconds, 0.0))

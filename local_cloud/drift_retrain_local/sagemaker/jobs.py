@@ -73,6 +73,10 @@ class JobRunner:
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
+    def busy(self) -> bool:
+        """True while any of its threads runs."""
+        return any(thread.is_alive() for thread in self._threads)
+
     def close(self, timeout: float = 10.0) -> None:
         """Wait (bounded) for running jobs."""
         deadline = time.monotonic() + timeout

@@ -80,6 +80,10 @@ class LocalSageMaker:
         self.jobs = JobRunner(s3_client, self.failures, self.settings)
         self.endpoints = EndpointManager(self.runtime, self.failures, self.settings)
 
+    def busy(self) -> bool:
+        """True while a job runs or an endpoint is in a transition (each runs in a thread of its own)."""
+        return self.jobs.busy() or self.endpoints.busy()
+
     def _load_model(self, model_data_url: str) -> LoadedModel:
         bucket, key = parse_s3_uri(model_data_url)
         return load_model(get_bytes(self._s3_client(), bucket, key))

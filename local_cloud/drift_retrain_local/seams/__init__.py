@@ -11,6 +11,7 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.sfn_sagemaker`: ``sagemaker:*`` Step Functions tasks, with ``.sync`` and ``TimeoutSeconds``;
 - :mod:`.sfn_distributed_map`: Distributed Map's integer ``ToleratedFailurePercentage``, failure
   thresholds and ``ResultWriter`` result files as on AWS;
+- :mod:`.sfn_clock`: Wait states and Retry intervals on a simulated clock (tests opt in);
 - :mod:`.sfn_speed`: the ASL parsed once per definition, and GetExecutionHistory's options honoured;
 - :mod:`.sfn_variables`: JSONPath states read workflow variables (``$name``, ``$name.path``) set by
   ``Assign`` (moto evaluates the reference with its empty JSONata engine);
@@ -28,6 +29,7 @@ from drift_retrain_local.seams import (
     s3_keys,
     sagemaker,
     sfn_callbacks,
+    sfn_clock,
     sfn_distributed_map,
     sfn_parameters,
     sfn_speed,
@@ -42,6 +44,7 @@ __all__ = [
     "s3_keys",
     "sagemaker",
     "sfn_callbacks",
+    "sfn_clock",
     "sfn_distributed_map",
     "sfn_parameters",
     "sfn_speed",
@@ -60,6 +63,7 @@ def check_all() -> None:
         sagemaker,
         sfn_callbacks,
         sfn_distributed_map,
+        sfn_clock,
         sfn_speed,
         sfn_variables,
     ):

@@ -32,7 +32,7 @@ Error names a ``sagemaker:*`` task raises (what Retry/Catch can match):
 
 The handlers themselves live in :mod:`~drift_retrain_local.seams.sagemaker_hooks`.
 ``check()`` fails loudly (``MotoHookMovedError``) when a hooked symbol moved or changed signature;
-``tests/local_cloud/test_sm_moto_seams.py`` runs it.
+``tests/local_cloud/sagemaker/test_sagemaker_seams.py`` runs it.
 """
 
 from __future__ import annotations

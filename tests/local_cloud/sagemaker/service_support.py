@@ -25,7 +25,7 @@ WAIT = 20.0  # upper bound of every wait; the jobs take well under a second
 def service_cloud() -> Iterator[LocalCloud]:
     # Updating and RollingBack last long enough to be seen by a 50 ms poll even on a loaded 2-core machine.
     settings = LocalSageMakerSettings(max_tuning_jobs=2, endpoint_update_seconds=0.6, rollback_seconds=0.5)
-    with local_cloud(sagemaker_settings=settings) as running:
+    with local_cloud(sagemaker_settings=settings, simulated_time=True) as running:
         running.client("s3").create_bucket(Bucket=BUCKET)
         yield running
 
