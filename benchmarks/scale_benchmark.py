@@ -4,20 +4,21 @@
     python benchmarks/scale_benchmark.py --parts 8 --part-mb 4    # a smoke run
     make bench-scale
 
-(b) For each MaxConcurrency (1, 4, 16): a fresh local cloud (the template's PartitionCheckMaxConcurrency),
+(b) For each MaxConcurrency (1, 4, 16): a fresh local cloud (the setting partition_check_max_concurrency),
 the baseline profile uploaded, the parts (unlabelled CSV from ``bench_data``, 7 shifted columns) uploaded to
 ``incoming/<name>/`` and then ``_SUCCESS``; the wall time runs from the marker's upload to the end of the
 partition-check execution. A child's peak memory is measured as a Lambda would see it: one part summarised
 (``summarize_source``, the child's work) in a process of its own, its peak RSS (up to four parts). The flags
 of the merged report are compared with one pass over the whole data (``run_check`` on the partition read in
-one process).
+one process). Then the first 8, 16 and 32 parts at the highest MaxConcurrency (``--parts-sweep``): the wall
+time against the number of parts, plotted to ``scale-parts.svg``.
 
 (c) A cost model per GB checked on AWS, from the measured child seconds per MB: Lambda GB-seconds (the
 template's 3,008 MB), Lambda requests, Step Functions Standard transitions and S3 requests, at us-east-1
 list prices (stated below), against the price of Model Monitor's default processing instance
 (ml.m5.xlarge) for the same data.
 
-Writes ``benchmarks/results/scale.json`` and ``scale.md``. The local cloud runs every Lambda in one
+Writes ``benchmarks/results/scale.json``, ``scale.md`` and ``scale-parts.svg``. The local cloud runs every Lambda in one
 process, so its wall times show the orchestration and the ordering, not AWS's parallel speed-up.
 """
 
@@ -39,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_data import SHIFTS, make_frame  # noqa: E402
+from line_plot import line_svg  # noqa: E402
 
 RESULTS = HERE / "results"
 SEED = 20240601
@@ -152,7 +154,7 @@ def one_pass_flags(profile: Path, paths: list[Path]) -> list[str]:
 
 
 def through_the_map(profile: Path, paths: list[Path], concurrency: int, timeout: float) -> dict[str, Any]:
-    """The partition through a fresh local cloud with MaxConcurrency ``concurrency``."""
+    """The partition of ``paths`` through a fresh local cloud with MaxConcurrency ``concurrency``."""
     from drift_retrain_local.cloud.local_cloud import local_cloud
     from drift_retrain_local.run.observe import wait_for_execution
 
@@ -161,7 +163,7 @@ def through_the_map(profile: Path, paths: list[Path], concurrency: int, timeout:
     ) as cloud:
         s3, sfn, bucket = cloud.client("s3"), cloud.client("stepfunctions"), cloud.stack.bucket
         s3.put_object(Bucket=bucket, Key="baseline/current/profile.json", Body=profile.read_bytes())
-        folder = f"incoming/scale-c{concurrency}/"
+        folder = f"incoming/scale-p{len(paths)}-c{concurrency}/"
         for path in paths:
             s3.put_object(Bucket=bucket, Key=folder + path.name, Body=path.read_bytes())
         cloud.events.wait(timeout=timeout)
@@ -187,6 +189,7 @@ def through_the_map(profile: Path, paths: list[Path], concurrency: int, timeout:
             ].read()
         )
         return {
+            "parts": len(paths),
             "max_concurrency": concurrency,
             "wall_seconds": round(seconds, 2),
             "rows": report["rows"],
@@ -232,6 +235,20 @@ def cost_model(child_seconds_per_mb: float, part_mb: float, reduce_seconds_per_p
     }
 
 
+def _sweep_lines(sweep: list[dict[str, Any]]) -> list[str]:
+    if len(sweep) < 2:
+        return []
+    lines = [
+        f"Wall time against the number of parts (MaxConcurrency {sweep[0]['max_concurrency']}; "
+        "plot: `scale-parts.svg`):",
+        "",
+        "| parts | wall time (s) | seconds per part |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {r['parts']} | {r['wall_seconds']} | {r['wall_seconds'] / r['parts']:.2f} |" for r in sweep]
+    return [*lines, ""]
+
+
 def markdown(result: dict[str, Any]) -> str:
     b, c = result["partition"], result["cost"]
     lines = [
@@ -253,6 +270,7 @@ def markdown(result: dict[str, Any]) -> str:
         "The local cloud runs every Lambda in one process on a shared 2-CPU machine: the wall times show the "
         "orchestration overhead, not AWS's parallel speed-up (there each child is its own Lambda).",
         "",
+        *_sweep_lines(b.get("parts_sweep", [])),
         f"One pass over the whole data flags: {', '.join(b['one_pass_flags'])} (the generator shifts "
         f"{', '.join(sorted(SHIFTS))}).",
         "",
@@ -290,6 +308,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", type=int, default=64)
     parser.add_argument("--part-mb", type=float, default=64.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
+    parser.add_argument(
+        "--parts-sweep",
+        type=int,
+        nargs="*",
+        default=[8, 16, 32],
+        help="also check the first N parts at the highest MaxConcurrency, for the plot of wall time "
+        "against parts (values at or above --parts are skipped)",
+    )
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument(
         "--cost-part-mb",
@@ -314,6 +340,12 @@ def main(argv: list[str] | None = None) -> int:
         for concurrency in args.concurrency:
             runs.append(through_the_map(profile, paths, concurrency, args.timeout))
             print(f"run: {runs[-1]}", file=sys.stderr, flush=True)
+        widest = max(args.concurrency)
+        sweep = [r for r in runs if r["max_concurrency"] == widest]
+        for count in sorted(n for n in set(args.parts_sweep) if 0 < n < len(paths)):
+            sweep.append(through_the_map(profile, paths[:count], widest, args.timeout))
+            print(f"sweep: {sweep[-1]}", file=sys.stderr, flush=True)
+        sweep.sort(key=lambda r: r["parts"])
         total_mb = sum(p.stat().st_size for p in paths) / 1e6
     child_seconds_per_mb = sum(c["seconds"] for c in children) / (len(children) * total_mb / args.parts)
     result = {
@@ -331,12 +363,23 @@ def main(argv: list[str] | None = None) -> int:
             "children": children,
             "max_child_peak_mb": max(c["peak_mb"] for c in children),
             "merged_equals_one_pass": all(r["drifted_features"] == flags for r in runs),
+            "parts_sweep": sweep,
         },
         "cost": cost_model(child_seconds_per_mb, args.cost_part_mb, reduce_seconds_per_part=per_part_reduce),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scale.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "scale.md").write_text(markdown(result), encoding="utf-8")
+    if len(sweep) > 1:
+        (RESULTS / "scale-parts.svg").write_text(
+            line_svg(
+                [(r["parts"], r["wall_seconds"]) for r in sweep],
+                title=f"Partition check on the local cloud, {args.part_mb:g} MB parts, MaxConcurrency {widest}",
+                x_label="parts in the partition",
+                y_label="wall time (s)",
+            ),
+            encoding="utf-8",
+        )
     print(markdown(result))
     return 0 if result["partition"]["merged_equals_one_pass"] else 1
 
