@@ -3,10 +3,11 @@ DetectDrift decides for one object (one report, one decision, at most one retrai
 
 It reads what the map's ``ResultWriter`` wrote (``manifest.json`` naming ``SUCCEEDED_<n>.json`` and
 ``FAILED_<n>.json`` result files, each a list of child executions whose ``Output`` is the child's JSON).
-A part that was bad input fails the batch with that part's reason; a part whose child still failed after
-its retries fails it as ``part_check_failed``, naming the part. Either way the batch is quarantined (its
-marker copied beside the reason; the parts stay where they are), its report is ``invalid``, and people
-are notified: nothing is lost. A map that failed as a whole (its item list unreadable, the tolerated
+A part that was bad input fails the batch with that part's reason; a part whose columns disagree with the
+first part's fails it as ``partition_schema_mismatch``; a part whose child still failed after its retries
+fails it as ``part_check_failed``, each naming the part (the first in part order, as one Lambda reading
+the parts in turn would). Either way the batch is quarantined (its marker copied beside the reason; the
+parts stay where they are), its report is ``invalid``, and people are notified: nothing is lost. A map that failed as a whole (its item list unreadable, the tolerated
 failure threshold crossed) is recorded the same way by :func:`record_failed_check`.
 """
 
@@ -23,6 +24,7 @@ from drift_retrain.detect.context import DetectSettings, Outcome
 from drift_retrain.detect.inputs import ab_state, check_inputs
 from drift_retrain.detect.records import stored_report
 from drift_retrain.echo import echo
+from drift_retrain.engine.partition_reading import check_parts_agree
 from drift_retrain.engine.summary import PartialSummary, check_summary, merge_summaries
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.layout import partition_results_prefix
@@ -72,6 +74,28 @@ def _failure(ends: list[dict[str, Any]]) -> InvalidBatchError | None:
     return None
 
 
+def _summarised(s3: Any, bucket: str, ends: list[dict[str, Any]]) -> list[PartialSummary] | InvalidBatchError:
+    """Every part's summary, in part order; or the error one Lambda reading the parts in turn meets
+    first: a bad or failed part, or a part whose columns disagree with the first part's
+    (``partition_schema_mismatch``, as ``engine.partition_reading`` says it)."""
+    partials: list[PartialSummary] = []
+    first: tuple[str, dict[str, bool]] | None = None
+    for end in ends:
+        failed = _failure([end])
+        if failed is not None:
+            return failed
+        partial = PartialSummary.from_json(json.loads(read_object(s3, bucket, end["partial_key"])))
+        if first is None:
+            first = (end["key"], partial.kinds)
+        else:
+            try:
+                check_parts_agree(first, end["key"], partial.kinds)
+            except InvalidBatchError as error:
+                return error
+        partials.append(partial)
+    return partials
+
+
 def _what_failed(failed: dict[str, Any]) -> str:
     """``error: message``; a Lambda's cause is its error document (with a stack trace): its message only."""
     error, cause = failed.get("error"), failed.get("cause")
@@ -94,16 +118,12 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
     if stored is not None:  # a retried reduce: the report stands, only an unstarted retrain is started
         return replay_report(clients, settings, batch, batch_id, report_key, stored, deferred=ab.deferred)
     ends = _results(clients.s3, event["results"])
-    failed = _failure(ends)
-    if failed is not None:
-        return handle_invalid(clients, settings, batch, batch_id, failed)
+    partials = _summarised(clients.s3, batch.bucket, ends)
+    if isinstance(partials, InvalidBatchError):
+        return handle_invalid(clients, settings, batch, batch_id, partials)
     inputs = check_inputs(clients, settings, batch, batch_id)
     if isinstance(inputs, Outcome):
         return inputs
-    partials = [
-        PartialSummary.from_json(json.loads(read_object(clients.s3, batch.bucket, end["partial_key"])))
-        for end in ends
-    ]
     summary = merge_summaries(partials)
     # The parts checked, as a partition read in one Lambda lists them (a later part is told it was not).
     parts = [

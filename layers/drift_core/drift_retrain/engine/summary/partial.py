@@ -18,6 +18,7 @@ import pandas as pd
 from drift_retrain.engine import drift as drift_tests
 from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.partition_reading import column_kinds
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.summary.columns import ColumnSummary
 from drift_retrain.engine.summary.concept import ConceptCounts, count_concept
@@ -42,6 +43,9 @@ class PartialSummary:
     concept: ConceptCounts
     input_warnings: list[dict[str, Any]] = field(default_factory=list)
     set_aside: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The columns the part was read with, each numeric or not (``partition_reading.column_kinds``): the
+    #: reduce step checks that the parts of a partition agree, as reading them in one Lambda does.
+    kinds: dict[str, bool] = field(default_factory=dict)
 
     @property
     def sampling(self) -> dict[str, Any]:
@@ -66,6 +70,7 @@ class PartialSummary:
             "concept": self.concept.to_json(),
             "input_warnings": self.input_warnings,
             "set_aside": self.set_aside,
+            "kinds": self.kinds,
         }
 
     @classmethod
@@ -83,6 +88,7 @@ class PartialSummary:
             concept=ConceptCounts.from_json(data["concept"]),
             input_warnings=list(data.get("input_warnings") or []),
             set_aside=dict(data.get("set_aside") or {}),
+            kinds={str(k): bool(v) for k, v in (data.get("kinds") or {}).items()},
         )
 
 
@@ -98,11 +104,12 @@ def summarize_frame(
     compressed: bool = False,
     input_warnings: list[dict[str, Any]] | None = None,
     set_aside: dict[str, dict[str, Any]] | None = None,
+    kinds: dict[str, bool] | None = None,
 ) -> PartialSummary:
     """Summarise rows already read (``part`` names them when they are one part of a batch).
 
     ``lines`` (the file line of each row) numbers the misclassified rows; ``rows_read``, ``compressed``,
-    ``input_warnings`` and ``set_aside`` are the reader's (``CsvBatch``'s), when it read the rows.
+    ``input_warnings``, ``set_aside`` and ``kinds`` are the reader's (``CsvBatch``'s), when it read the rows.
     """
     label = profile.schema.label
     return PartialSummary(
@@ -116,6 +123,7 @@ def summarize_frame(
         concept=count_concept(profile, frame, predictor, config, lines=lines, part=part),
         input_warnings=list(input_warnings or []),
         set_aside=dict(set_aside or {}),
+        kinds=dict(kinds or {}),
     )
 
 
@@ -148,4 +156,5 @@ def summarize_source(
         compressed=batch.compressed,
         input_warnings=batch.warnings,
         set_aside=batch.set_aside,
+        kinds=column_kinds(batch),
     )
