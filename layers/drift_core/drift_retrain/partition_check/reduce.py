@@ -75,25 +75,48 @@ def _failure(ends: list[dict[str, Any]]) -> InvalidBatchError | None:
 
 
 def _summarised(s3: Any, bucket: str, ends: list[dict[str, Any]]) -> list[PartialSummary] | InvalidBatchError:
-    """Every part's summary, in part order; or the error one Lambda reading the parts in turn meets
-    first: a bad or failed part, or a part whose columns disagree with the first part's
-    (``partition_schema_mismatch``, as ``engine.partition_reading`` says it)."""
+    """Every part's (or range's) summary, in item order; or the error one Lambda reading the parts in turn
+    meets first: a bad or failed part, a part whose columns disagree with the first part's
+    (``partition_schema_mismatch``, as ``engine.partition_reading`` says it), or a CSV read in byte
+    ranges none of which held a row (``no_rows``). The ranges of one CSV share its header: only
+    different objects are compared."""
     partials: list[PartialSummary] = []
     first: tuple[str, dict[str, bool]] | None = None
+    read: set[str] = set()
     for end in ends:
         failed = _failure([end])
         if failed is not None:
             return failed
+        if end.get("empty"):
+            continue
         partial = PartialSummary.from_json(json.loads(read_object(s3, bucket, end["partial_key"])))
         if first is None:
             first = (end["key"], partial.kinds)
-        else:
+        elif end["key"] not in read:
             try:
                 check_parts_agree(first, end["key"], partial.kinds)
             except InvalidBatchError as error:
                 return error
+        read.add(end["key"])
         partials.append(partial)
+    unread = sorted({end["key"] for end in ends} - read)
+    if unread:
+        return InvalidBatchError(
+            "no_rows", f"{echo(unread[0])} has a header row but no data rows (read in byte ranges)"
+        )
     return partials
+
+
+def _parts_read(
+    batch: ObjectRef, ends: list[dict[str, Any]], partials: list[PartialSummary]
+) -> list[dict[str, Any]] | None:
+    """The parts checked, with their rows, as a partition read in one Lambda lists them (a later part is
+    told it was not); ``None`` for one object read in byte ranges, which lists none."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for end, partial in zip((e for e in ends if not e.get("empty")), partials, strict=True):
+        listed = by_key.setdefault(end["key"], {"key": end["key"], "etag": end.get("etag"), "rows": 0})
+        listed["rows"] += partial.rows_read
+    return None if list(by_key) == [batch.key] else list(by_key.values())
 
 
 def _what_failed(failed: dict[str, Any]) -> str:
@@ -125,11 +148,7 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
     if isinstance(inputs, Outcome):
         return inputs
     summary = merge_summaries(partials)
-    # The parts checked, as a partition read in one Lambda lists them (a later part is told it was not).
-    parts = [
-        {"key": e["key"], "etag": e.get("etag"), "rows": p.rows_read}
-        for e, p in zip(ends, partials, strict=True)
-    ]
+    parts = _parts_read(batch, ends, partials)
     report = check_summary(
         summary,
         inputs.profile,
@@ -137,7 +156,7 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
         batch_id=batch_id,
         source_name=batch.uri,
         recovery_used=inputs.recovery_used,
-        sampling={**summary.sampling, "parts": parts},
+        sampling=summary.sampling if parts is None else {**summary.sampling, "parts": parts},
     )
     logger.info("Partition merged", extra={"batch_id": batch_id, "parts": len(ends)})
     return act_on_report(
