@@ -1,5 +1,6 @@
-"""The partition check's reduce step: the parts' summaries merged, checked once, and decided on as
-DetectDrift decides for one object (one report, one decision, at most one retrain: ``detect.actions``).
+"""The partition check's reduce step: the parts' (or a large CSV's byte ranges') summaries merged, checked
+once, and decided on as DetectDrift decides for one object (one report, one decision, at most one
+retrain: ``detect.actions``).
 
 It reads what the map's ``ResultWriter`` wrote (``manifest.json`` naming ``SUCCEEDED_<n>.json`` and
 ``FAILED_<n>.json`` result files, each a list of child executions whose ``Output`` is the child's JSON).
