@@ -106,7 +106,7 @@ def test_one_part_over_single_check_max_bytes_goes_to_the_map(
     assert len(list_executions(clients, check_arn)) == 1
 
 
-def test_a_csv_over_single_check_max_bytes_goes_to_the_map_in_byte_ranges_and_a_gzipped_one_does_not(
+def test_a_csv_over_single_check_max_bytes_goes_to_the_map_in_byte_ranges_unless_gzipped_or_cr_only(
     detect_drift, clients, bucket, profile_uploaded, check_arn, make_frame_fn, monkeypatch
 ):
     body = make_frame_fn(2000, seed=4).to_csv(index=False).encode()
@@ -129,4 +129,6 @@ def test_a_csv_over_single_check_max_bytes_goes_to_the_map_in_byte_ranges_and_a_
     assert len(compressed) > len(body) // 3
     gzipped = detect_drift.invoke(detect_drift.upload("incoming/big-gzip.csv", compressed))
     assert gzipped.response["status"] == "checked"  # gzip cannot be cut: read in the Lambda, as before
+    cr_only = detect_drift.invoke(detect_drift.upload("incoming/big-cr.csv", body.replace(b"\n", b"\r")))
+    assert cr_only.response["status"] == "checked"  # no line feed to cut at
     assert len(list_executions(clients, check_arn)) == 1

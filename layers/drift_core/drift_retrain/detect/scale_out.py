@@ -34,6 +34,9 @@ __all__ = ["check_input", "map_items", "needs_scale_out", "scale_out", "splittab
 
 logger = logging.getLogger(__name__)
 
+#: Bytes of a large CSV DetectDrift reads to tell whether it can be cut in byte ranges.
+HEAD_BYTES = 64 * 1024
+
 
 def needs_scale_out(found: PartitionParts, settings: DetectSettings) -> bool:
     """More than one part, or more bytes than one Lambda checks (``SINGLE_CHECK_MAX_BYTES``)."""
@@ -42,15 +45,17 @@ def needs_scale_out(found: PartitionParts, settings: DetectSettings) -> bool:
 
 
 def splittable(s3: Any, ref: ObjectRef) -> bool:
-    """A CSV that can be read in byte ranges: named ``.csv`` (or ``.tsv``, ``.txt``) and not gzip, by its
-    name or its first bytes (one ranged GET, pinned)."""
+    """A CSV that can be read in byte ranges: named ``.csv`` (or ``.tsv``, ``.txt``), not gzip by its name
+    or its first bytes, and with a line feed in them (a CR-only file, or a header longer than them, has no
+    line end to cut at). One ranged GET, pinned."""
     if format_of(ref.key) != "csv" or ref.key.lower().endswith(".gz"):
         return False
-    head = RangedObject(s3, ref, block_bytes=len(GZIP_MAGIC))
+    head = RangedObject(s3, ref, block_bytes=HEAD_BYTES)
     try:
-        return head.read(len(GZIP_MAGIC)) != GZIP_MAGIC
+        first = head.read(HEAD_BYTES)
     finally:
         head.close()
+    return not first.startswith(GZIP_MAGIC) and b"\n" in first
 
 
 def map_items(s3: Any, parts: list[ObjectRef], max_bytes: int) -> list[dict[str, Any]]:

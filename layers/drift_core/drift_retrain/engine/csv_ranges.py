@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from drift_retrain.engine.record_scan import MAX_RECORD_BYTES
 from drift_retrain.exceptions import InvalidBatchError
 
 __all__ = ["GZIP_MAGIC", "RangeLines", "byte_ranges", "range_name"]
@@ -51,9 +52,9 @@ class RangeLines(io.RawIOBase):
     def __init__(self, source: BinaryIO | Any, start: int, end: int) -> None:
         super().__init__()
         self._source, self._end = source, end
-        self._header = b"" if start == 0 else _line_from(source, 0)
         self._at = 0 if start == 0 else _next_line_start(source, start)
         self.empty = self._at is None or self._at >= end
+        self._header = b"" if start == 0 or self.empty else _header_line(source)
         self._stop: int | None = None  # the end of the range's last line, once found
         self._parity = 0
         self._line = 1 if start == 0 else 2  # the line being read, counted as the reader counts it
@@ -121,24 +122,31 @@ def _not_splittable(line: int) -> InvalidBatchError:
     )
 
 
-def _line_from(source: Any, at: int) -> bytes:
-    """The bytes from ``at`` to the end of that line (its newline included, or to the end of the file)."""
-    source.seek(at)
+def _header_line(source: Any) -> bytes:
+    """The file's first line, its newline included (a header longer than a record may be is refused)."""
+    source.seek(0)
     out = b""
-    while True:
+    while len(out) <= MAX_RECORD_BYTES:
         chunk = source.read(_SCAN)
-        if not chunk:
-            return out
         cut = chunk.find(b"\n")
-        if cut >= 0:
-            return out + chunk[: cut + 1]
+        if cut >= 0 or not chunk:
+            return out + (chunk[: cut + 1] if cut >= 0 else chunk)
         out += chunk
+    raise InvalidBatchError(
+        "cell_too_large", f"the header line is longer than {MAX_RECORD_BYTES:,} bytes", line=1
+    )
 
 
 def _next_line_start(source: Any, start: int) -> int | None:
     """The first line start at or after ``start`` (``start`` itself when the byte before is a newline);
     ``None`` when no line starts there."""
-    before = _line_from(source, start - 1)
-    if not before.endswith(b"\n"):
-        return None
-    return start - 1 + len(before)
+    at = start - 1
+    source.seek(at)
+    while True:
+        chunk = source.read(_SCAN)
+        if not chunk:
+            return None
+        cut = chunk.find(b"\n")
+        if cut >= 0:
+            return at + cut + 1
+        at += len(chunk)
