@@ -70,7 +70,7 @@ def test_the_candidate_wins_online_then_serves_alone(harness: Harness) -> None:
     assert decided["outcome"] == "promoted", decided
     assert decided["ab_test"]["decision"]["winner"] == "candidate"
     evidence = decided["ab_test"]["evidence"]
-    assert evidence["candidate_rate"] < evidence["champion_rate"] and evidence["p_value"] < 0.05
+    assert evidence["candidate_error"] < evidence["champion_error"] and evidence["p_value"] < 0.05
     assert evidence["statistic"] >= evidence["boundary"]
     path = decided["execution"]["path"]
     assert path.index("Shift all traffic to the candidate variant") < path.index(

@@ -54,7 +54,7 @@ def marker_response(harness: Harness, key: str) -> dict:
 def served_error(harness: Harness, entry: dict) -> float:
     concept = harness.read_json(entry["detect"]["report_key"])["concept_drift"]
     assert concept["tested"], concept
-    return float(concept["error_rate"])
+    return float(concept["error"])
 
 
 def test_a_parquet_partition_is_one_batch_and_its_retrain_heals(harness: Harness, tmp_path: Path) -> None:

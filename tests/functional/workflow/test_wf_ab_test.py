@@ -62,7 +62,7 @@ def test_a_bad_event_says_what_is_missing(s3):
 
 
 EVIDENCE = {
-    "rows": 1800, "batches": 3, "metric": "error_rate", "champion_rate": 0.31, "candidate_rate": 0.05,
+    "rows": 1800, "batches": 3, "metric": "error_rate", "champion_error": 0.31, "candidate_error": 0.05,
     "statistic": 41.2, "boundary": 2.996, "p_value": 1e-18, "traffic_share": 0.1,
 }  # fmt: skip
 

@@ -189,10 +189,18 @@ def test_handler_adds_a_presigned_report_link_only_when_asked(aws, load_handler,
     ("recovery", "expected"),
     [
         (
-            {"reference": 0.03, "holdout": 0.29, "recovered": False},
-            "PARTIAL RECOVERY: holdout 29.0% vs reference 3.0%",
+            {"reference": 0.03, "holdout": 0.29, "recovered": False, "metric": "error_rate"},
+            "PARTIAL RECOVERY: holdout error rate 29.0% vs reference 3.0%",
         ),
-        ({"reference": 0.03, "holdout": 0.035, "recovered": True}, "Recovery: holdout 3.5% is back at"),
+        (
+            {"reference": 0.03, "holdout": 0.035, "recovered": True, "metric": "error_rate"},
+            "Recovery: holdout error rate 3.5% is back at",
+        ),
+        # an MSE below 1 is no rate (it once read "50.0%")
+        (
+            {"reference": 0.4, "holdout": 0.5, "recovered": False, "metric": "mse"},
+            "PARTIAL RECOVERY: holdout MSE 0.5 vs reference 0.4",
+        ),
     ],
 )
 def test_promotion_says_in_numbers_whether_accuracy_came_back(recovery, expected):

@@ -26,7 +26,7 @@ def put_checked_batch(aws, to_csv, key: str, frame, *, wrong: bool | None, model
     concept = (
         {"tested": False, "reason": "the batch has no labelled rows"}
         if wrong is None
-        else {"tested": True, "metric": "error_rate", "error_rate": 0.5 if wrong else 0.05, "detected": wrong}
+        else {"tested": True, "metric": "error_rate", "error": 0.5 if wrong else 0.05, "detected": wrong}
     )
     report = {"status": "ok", "profile": {"model_name": model}, "concept_drift": concept}
     batch_id = batch_id_for(key, put.get("VersionId"), put["ETag"])
@@ -227,5 +227,5 @@ def test_a_batch_too_small_to_train_on_still_judges_the_earlier_models(aws, to_c
 def test_a_batch_verdict_gives_the_serving_error_as_a_percentage():
     from drift_retrain.workflow.prepare_training_data.change_window import verdict_from_report
 
-    report = {"status": "ok", "concept_drift": {"tested": True, "metric": "error_rate", "error_rate": 0.046}}
+    report = {"status": "ok", "concept_drift": {"tested": True, "metric": "error_rate", "error": 0.046}}
     assert verdict_from_report("incoming/a.csv", report).why == "serving error rate 4.6%"
