@@ -1,8 +1,9 @@
-"""Wait states and Retry intervals on the simulated clock: hours pass in a moment, the history still shows
-hours, and a wait never skips ahead of work that is still running."""
+"""Wait states, Retry intervals and heartbeats on the simulated clock: hours pass in a moment, the history
+still shows hours, and a wait never skips ahead of work that is still running or of a heartbeat to come."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 import time
@@ -152,6 +153,32 @@ def test_a_stopped_execution_ends_its_wait() -> None:
     assert time.monotonic() - started < 5
 
 
+def test_a_heartbeat_wait_does_not_jump_on_its_own_and_ends_when_the_heartbeat_comes() -> None:
+    """Nothing tells the clock when a caller will send a heartbeat: a quiet clock still waits for one."""
+    clock = sfn_clock.SimulatedClock(grace=0.05)
+    heartbeat = threading.Event()
+    threading.Timer(0.5, heartbeat.set).start()
+    assert clock.wait_for_heartbeat(heartbeat, 3600)
+    assert clock.skipped == 0
+
+
+def test_a_test_lets_a_heartbeat_run_out_at_once() -> None:
+    clock = sfn_clock.SimulatedClock(busy=lambda: True)  # no Wait state could jump
+    result: list[bool] = []
+    waiter = threading.Thread(target=lambda: result.append(clock.wait_for_heartbeat(threading.Event(), 3600)))
+    started = time.monotonic()
+    waiter.start()
+    clock.pass_heartbeat(3600, timeout=5)
+    waiter.join(5)
+    assert result == [False] and time.monotonic() - started < 5
+    assert clock.skipped >= 3600
+
+
+def test_passing_a_heartbeat_that_no_task_waits_for_is_an_error() -> None:
+    with pytest.raises(TimeoutError, match="no task waited for a heartbeat"):
+        sfn_clock.SimulatedClock().pass_heartbeat(60, timeout=0.1)
+
+
 def test_uninstall_puts_real_time_back(cloud: LocalCloud) -> None:
     assert sfn_clock.installed() is cloud.clock
     with pytest.raises(RuntimeError):
@@ -162,6 +189,8 @@ def test_uninstall_puts_real_time_back(cloud: LocalCloud) -> None:
 
         assert module("moto.stepfunctions.parser.asl.eval.event.event_manager").datetime is real_datetime
         assert module("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl").time is time
+        callback = module("moto.stepfunctions.parser.asl.eval.callback.callback")
+        assert "_next_heartbeat_event.wait(" in inspect.getsource(callback.HeartbeatEndpoint.clear_and_wait)
         assert sfn_clock.installed() is None
         sfn_clock.check()
     finally:
