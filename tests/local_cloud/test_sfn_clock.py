@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from support.executions import run_definition
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.seams import sfn_clock
 from drift_retrain_local.seams.lookup import module
 
-ROLE = "arn:aws:iam::123456789012:role/local"
 #: Real seconds any one execution here may take (each simulates an hour or more).
 REAL_LIMIT = 20.0
 
@@ -30,19 +30,12 @@ def cloud() -> Iterator[LocalCloud]:
 
 def _run(cloud: LocalCloud, name: str, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     """Run ``definition`` to its end; the description, with the real seconds it took and its history."""
-    sfn = cloud.client("stepfunctions")
-    machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)
     started = time.monotonic()
-    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(payload or {}))[
-        "executionArn"
-    ]
-    while time.monotonic() - started < REAL_LIMIT:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-            return {**described, "real": time.monotonic() - started, "events": events}
-        time.sleep(0.05)
-    raise AssertionError(f"{name} took more than {REAL_LIMIT} real seconds")
+    described = run_definition(cloud, name, definition, payload, timeout=REAL_LIMIT)
+    history = cloud.client("stepfunctions").get_execution_history(
+        executionArn=described["executionArn"], maxResults=1000
+    )
+    return {**described, "real": time.monotonic() - started, "events": history["events"]}
 
 
 def _times(events: list[dict[str, Any]], event_type: str) -> list[datetime]:
