@@ -88,5 +88,5 @@ def test_every_sample_event_is_run_by_the_sample_runners():
     """Each events/ file is a runnable case (here, tests/artifact, tests/sam_local), except ValidateSettings',
     whose handler answers at CloudFormation's pre-signed https URL, which no local runner serves (its
     handler is tested with that PUT intercepted: test_wf_settings_validator.py)."""
-    unregistered = {path.name for path in Path(EVENTS).glob("*.json")} - {s.event for s in SAMPLES}
+    unregistered = {path.name for path in EVENTS.glob("*.json")} - {s.event for s in SAMPLES}
     assert unregistered == {"validate_settings.json"}
