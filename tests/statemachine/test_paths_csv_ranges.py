@@ -57,7 +57,8 @@ def test_a_large_csv_checked_in_byte_ranges_gives_the_flags_of_one_pass(harness:
     assert ranged["drifted_features"] == once["drifted_features"] != []
     assert statistics_of(a) == statistics_of(b)
     assert (ranged["concept_drift"], ranged["outcome"]) == (once["concept_drift"], once["outcome"])
-    assert a["concept_drift"]["error_rate"] == b["concept_drift"]["error_rate"]
+    assert a["concept_drift"]["error"] == b["concept_drift"]["error"]
+    assert a["concept_drift"]["metric"] == b["concept_drift"]["metric"] == "error_rate"
     assert a["distributions"] == b["distributions"]
     assert "parts" not in a["sampling"]  # one object, not a partition
 
