@@ -10,7 +10,7 @@
    benchmarks/.data/stream/): abrupt, recurring, gradual, incremental, covariate-only, no drift.
 3. Per scenario, starts the local cloud (``drift-retrain local run``'s machinery as a library), deploys a
    first model through the bootstrap path, uploads each batch and follows it to the end; the serving
-   error of batch i is its drift report's ``concept_drift.error_rate`` (stream_bench/service.py).
+   error of batch i is its drift report's ``concept_drift.error`` (stream_bench/service.py).
 4. In the same cloud, scores the baselines with the service's trainer and hyperparameters: never
    retrain, every batch on the newest W=5 batches, every k=4 batches, and an oracle that knows the change
    points (stream_bench/baselines.py).

@@ -65,7 +65,7 @@ def served_errors(timeline: dict[str, Any], out: Path) -> list[float | None]:
     for batch in timeline["batches"]:
         key = (batch.get("detect") or {}).get("report_key")
         report = json.loads((out / key).read_text(encoding="utf-8")) if key else {}
-        errors.append((report.get("concept_drift") or {}).get("error_rate"))
+        errors.append((report.get("concept_drift") or {}).get("error"))
     return errors
 
 

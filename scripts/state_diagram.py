@@ -197,7 +197,9 @@ def render(
             "## The partition check (Distributed Map)",
             "",
             "Generated from `statemachine/check-partition.asl.json`. DetectDrift starts it for a partition of "
-            "more than one part or more than `single_check_max_bytes`: one child execution per part (double "
+            "more than one part or more than `single_check_max_bytes`, and for a CSV of more than that (one "
+            "item per byte range, cut at line ends: [input-formats.md](input-formats.md#a-large-csv-in-byte-ranges)): "
+            "one child execution per part or range (double "
             "arrow: the Distributed Map's item processor, at most `partition_check_max_concurrency` at once), "
             "then one reduce step that decides as DetectDrift does for one object. Dotted arrows: Catch "
             "paths (the batch is quarantined naming the failed part, and people are notified).",

@@ -3,7 +3,7 @@
 Why through the service and not a re-implementation: the point is to measure the policy that ships
 (DetectDrift's tests and retrain policy, PrepareTrainingData's window, the state machine's evaluation and
 promotion), as it is at the moment of the run. The serving model's prequential error on batch i is read
-from batch i's drift report (``concept_drift.error_rate``): DetectDrift scores the batch's labelled rows
+from batch i's drift report (``concept_drift.error``): DetectDrift scores the batch's labelled rows
 with the champion endpoint before any retrain can use those labels. Batches hold at most
 ``MAX_PREDICTION_ROWS`` rows, so the figure is exact; a report without a tested concept check, or one that
 scored fewer rows than the batch holds, stops the benchmark.
@@ -182,9 +182,9 @@ def run_service(
         record = {
             "batch": i,
             "outcome": entry["outcome"],
-            "error": float(concept["error_rate"]),
+            "error": float(concept["error"]),
             "rows": int(concept["rows"]),
-            "baseline_error": concept.get("baseline_error_rate"),
+            "baseline_error": concept.get("baseline_error"),
             "concept_drift": bool(concept.get("detected")),
             "concept_p_value": concept.get("p_value"),
             "drifted_features": list(report.get("drifted_features") or []),

@@ -8,10 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support.paths import ROOT
 
 from drift_retrain_local.stack.artifacts import Artifacts, build, install_runtime
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def runtime_version() -> str:

@@ -16,12 +16,14 @@ from drift_retrain_local.stack.artifacts import run_handler
 
 FUNCTIONS = [
     "AbTestFunction",
+    "CheckPartitionFunction",
     "DetectDriftFunction",
     "EvaluateCandidateFunction",
     "MonitorCaptureFunction",
     "NotifyFunction",
     "PrepareTrainingDataFunction",
     "PromoteModelFunction",
+    "SummarisePartFunction",
     "ValidateSettingsFunction",
 ]
 

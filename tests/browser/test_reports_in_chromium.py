@@ -10,13 +10,14 @@ import json
 from pathlib import Path
 
 import pytest
+from support.paths import ROOT
 
 from drift_retrain.reports import render_drift_html
 
 #: The data bucket the site's evaluation reports name (conftest.BUCKET, the local stack's).
 BUCKET = "drift-retrain-local-databucket"
 #: Screenshots land here (gitignored) for a person to look at.
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "browser"
+SCREENSHOTS = ROOT / "out" / "browser"
 
 CHARTS_DRAWN = """() => Array.from(document.querySelectorAll('canvas.chart')).map(c => {
     const box = c.getBoundingClientRect();

@@ -5,14 +5,12 @@ at."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-from pathlib import Path
 
 import pytest
+from support.paths import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parents[2]
 MERMAID = ROOT / "tools" / "mermaid" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 #: Pictures land here (gitignored) for a person to look at.
 PICTURES = ROOT / "out" / "state-machine"
@@ -21,10 +19,7 @@ CONFIG = {"startOnLoad": False, "maxTextSize": 1_000_000, "maxEdges": 5_000, "se
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("state_diagram", ROOT / "scripts" / "state_diagram.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("state_diagram")
 
 
 def _mermaid_blocks() -> list[str]:
@@ -38,7 +33,8 @@ def test_every_graph_of_the_page_is_drawn_with_one_node_per_state(browser):
         pytest.fail(f"{MERMAID} is missing: run `make setup-browser` (npm ci --prefix tools/mermaid)")
     script = _script()
     definition = json.loads(script.DEFINITION.read_text())
-    graphs = script.graphs(definition)
+    partition_check = json.loads(script.PARTITION_CHECK.read_text())
+    graphs = script.graphs(definition, partition_check)
     blocks = _mermaid_blocks()
     assert len(blocks) == len(graphs)
     PICTURES.mkdir(parents=True, exist_ok=True)

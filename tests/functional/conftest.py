@@ -34,11 +34,12 @@ from functional_support import (
     SERVICE,
     STATE_MACHINE_NAME,
     TRIVIAL_DEFINITION,
+    Clients,
     make_frame,
     object_created_event,
     queue_results,
 )
-from moto import mock_aws
+from support.lambda_context import LambdaContext
 
 
 @pytest.fixture(autouse=True)
@@ -53,35 +54,7 @@ def reset_metric_set() -> Iterator[None]:
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials and region, and no real endpoint override, so nothing can reach AWS."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-
-
-@pytest.fixture
-def aws(aws_env: None) -> Iterator[None]:
-    with mock_aws():
-        yield
-
-
-@dataclass
-class Clients:
-    s3: Any
-    sfn: Any
-    sns: Any
-    sqs: Any
-    sagemaker: Any
-    runtime: Any
-
-
-@pytest.fixture
-def clients(aws: None) -> Clients:
+def clients(mocked_aws: None) -> Clients:
     return Clients(
         s3=boto3.client("s3", region_name=REGION),
         sfn=boto3.client("stepfunctions", region_name=REGION),
@@ -167,7 +140,7 @@ def endpoint(clients: Clients) -> str:
 
 
 @pytest.fixture(name="queue_results")
-def queue_results_fixture(aws: None):
+def queue_results_fixture(mocked_aws: None):
     """``queue_results(bodies, content_type="text/csv")``: the endpoint's next answers, one per request."""
     return queue_results
 
@@ -209,7 +182,7 @@ def profile_uploaded(clients: Clients, bucket: str, baseline_profile) -> str:
 
 @pytest.fixture
 def lambda_env(
-    monkeypatch: pytest.MonkeyPatch, aws_env: None, bucket: str, state_machine_arn: str, topic: Topic
+    monkeypatch: pytest.MonkeyPatch, aws_credentials: None, bucket: str, state_machine_arn: str, topic: Topic
 ):
     """The variables the template sets on DetectDrift (policy thresholds sized for the test batches)."""
     values = {
@@ -234,20 +207,6 @@ def lambda_env(
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "DetectDrift"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:DetectDrift"
-    memory_limit_in_mb: int = 1024
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    log_group_name: str = "/aws/lambda/DetectDrift"
-    log_stream_name: str = "2024/05/14/[$LATEST]abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
 
 
 @dataclass
@@ -316,7 +275,7 @@ class DetectDrift:
     def invoke(self, event: dict[str, Any]) -> Invocation:
         handler = self.module.lambda_handler
         self.capsys.readouterr()
-        response = handler(event, LambdaContext())
+        response = handler(event, LambdaContext.named("DetectDrift"))
         out = self.capsys.readouterr().out
         lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         return Invocation(response=response, stdout=lines)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import requests
+from support.paths import EVENTS, FUNCTIONS
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -22,9 +23,7 @@ ENDPOINT_NAME = "churn-champion"
 STATE_MACHINE_NAME = "RetrainStateMachine"
 NAMESPACE = "DriftRetrainTest"
 SERVICE = "detect-drift"
-REPO = Path(__file__).resolve().parents[2]
-EVENTS_DIR = REPO / "events"
-HANDLER_PATH = REPO / "functions" / "detect_drift" / "app.py"
+HANDLER_PATH = FUNCTIONS / "detect_drift" / "app.py"
 TRIVIAL_DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 MOTO_SAGEMAKER_RESULTS = "http://motoapi.amazonaws.com/moto-api/static/sagemaker/endpoint-results"
 
@@ -33,6 +32,18 @@ NUMERIC = ["tenure", "monthly_charges", "support_calls"]
 CATEGORICAL = ["plan", "region"]
 COLUMNS = [LABEL, *NUMERIC, *CATEGORICAL]
 BASELINE_ERROR_RATE = 0.10
+
+
+@dataclass
+class Clients:
+    """The moto clients of the ``clients`` fixture."""
+
+    s3: Any
+    sfn: Any
+    sns: Any
+    sqs: Any
+    sagemaker: Any
+    runtime: Any
 
 
 def queue_results(bodies: list[str], content_type: str = "text/csv") -> None:
@@ -93,7 +104,7 @@ def frame_to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def load_event(name: str = "detect_drift_object_created.json") -> dict[str, Any]:
-    return json.loads((EVENTS_DIR / name).read_text())
+    return json.loads((EVENTS / name).read_text())
 
 
 def object_created_event(

@@ -90,7 +90,7 @@ def test_open_object_streams_in_chunks_and_pins_the_version(clients, bucket) -> 
     assert rest.encode() == body[4:]
 
 
-def test_open_object_unversioned_detects_overwrite(clients, aws) -> None:
+def test_open_object_unversioned_detects_overwrite(clients, mocked_aws) -> None:
     clients.s3.create_bucket(Bucket="plain")
     ref = _put(clients.s3, "plain", "incoming/x.csv", b"a\n1\n")
     with open_object(clients.s3, ref) as opened:
@@ -225,14 +225,14 @@ def test_predictor_uses_the_encoder(clients, endpoint, queue_results) -> None:
     assert seen == [["a", "b"]]
 
 
-def test_missing_endpoint_means_no_champion(clients, aws) -> None:
+def test_missing_endpoint_means_no_champion(clients, mocked_aws) -> None:
     predictor = EndpointPredictor(clients.runtime, "no-such-endpoint", sagemaker=clients.sagemaker)
     with pytest.raises(ChampionUnavailableError, match="no champion yet"):
         predictor(_features(3))
     assert predictor.requests == 0
 
 
-def test_endpoint_not_in_service_means_no_champion(aws) -> None:
+def test_endpoint_not_in_service_means_no_champion(mocked_aws) -> None:
     sagemaker = boto3.client("sagemaker", region_name="us-east-1")
     runtime = boto3.client("sagemaker-runtime", region_name="us-east-1")
     with Stubber(sagemaker) as stub:
@@ -252,7 +252,7 @@ def test_endpoint_not_in_service_means_no_champion(aws) -> None:
             EndpointPredictor(runtime, "champ", sagemaker=sagemaker)(_features(2))
 
 
-def test_invoke_errors_are_translated(aws) -> None:
+def test_invoke_errors_are_translated(mocked_aws) -> None:
     runtime = boto3.client("sagemaker-runtime", region_name="us-east-1")
     with Stubber(runtime) as stub:
         stub.add_client_error(
@@ -289,7 +289,7 @@ def test_start_execution_once_per_name(clients, state_machine_arn) -> None:
     assert json.loads(described["input"]) == payload
 
 
-def test_execution_already_exists_without_describe_permission(aws) -> None:
+def test_execution_already_exists_without_describe_permission(mocked_aws) -> None:
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     arn = "arn:aws:states:us-east-1:123456789012:stateMachine:SM"
     with Stubber(sfn) as stub:
@@ -300,7 +300,7 @@ def test_execution_already_exists_without_describe_permission(aws) -> None:
     assert result.execution_arn == "arn:aws:states:us-east-1:123456789012:execution:SM:x-1"
 
 
-def test_start_execution_other_errors_raise(clients, aws) -> None:
+def test_start_execution_other_errors_raise(clients, mocked_aws) -> None:
     arn = "arn:aws:states:us-east-1:123456789012:stateMachine:Missing"
     with pytest.raises(ExecutionStartError) as caught:
         start_execution(clients.sfn, arn, "x-1", {})
@@ -320,12 +320,12 @@ def test_notify_publishes_and_skips_without_topic(clients, topic) -> None:
     assert len(message["subject"]) <= 100 and "\n" not in message["subject"]
 
 
-def test_notify_translates_errors(clients, aws) -> None:
+def test_notify_translates_errors(clients, mocked_aws) -> None:
     with pytest.raises(NotificationError):
         notify(clients.sns, "arn:aws:sns:us-east-1:123456789012:missing", "s", "m")
 
 
-def test_predictor_sends_headerless_encoded_csv(aws) -> None:
+def test_predictor_sends_headerless_encoded_csv(mocked_aws) -> None:
     from drift_retrain.engine.encoding import FeatureEncoder
     from drift_retrain.engine.schema import infer_schema
 

@@ -161,7 +161,7 @@ def test_a_clearly_better_candidate_completes_the_token_and_a_duplicate_completi
     kind, output = ab.stepfunctions.calls[-1]
     assert kind == "success" and output["decision"] == "candidate"
     assert output["evidence"]["rows"] == 400
-    assert output["evidence"]["candidate_rate"] < output["evidence"]["champion_rate"]
+    assert output["evidence"]["candidate_error"] < output["evidence"]["champion_error"]
     assert output["evidence"]["p_value"] < 0.05
     repeat = process_object(ab, _settings(bucket), **event)  # redelivered: the completion is sent again
     assert not repeat.ab_test["added"] and not repeat.ab_test["completed"]  # TaskTimedOut, logged, ignored

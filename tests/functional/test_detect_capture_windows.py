@@ -73,7 +73,7 @@ def test_a_labelled_window_is_judged_on_the_captured_predictions_and_retrains(
     response = detect_drift.invoke(detect_drift.upload(LABELLED, write_frame(frame))).response
     report = _report(clients, bucket, response)
     assert report["concept_drift"]["detected"] and report["retrain"] is True
-    assert abs(report["concept_drift"]["error_rate"] - 0.35) < 0.05  # the served answers, no new call
+    assert abs(report["concept_drift"]["error"] - 0.35) < 0.05  # the served answers, no new call
     [execution] = list_executions(clients, state_machine_arn)
     described = clients.sfn.describe_execution(executionArn=execution["executionArn"])
     assert json.loads(described["input"])["batch"]["key"] == LABELLED

@@ -202,14 +202,14 @@ def test_concept_drift_from_endpoint_predictions(
     concept = report["concept_drift"]
     assert concept["tested"] is True
     assert concept["rows"] == 3000
-    assert concept["error_rate"] == pytest.approx(np.mean(batch[LABEL] != old_concept[LABEL]))
-    assert concept["baseline_error_rate"] == pytest.approx(BASELINE_ERROR_RATE)
+    assert concept["error"] == pytest.approx(np.mean(batch[LABEL] != old_concept[LABEL]))
+    assert concept["baseline_error"] == pytest.approx(BASELINE_ERROR_RATE)
     assert concept["detected"] is True
     assert report["drifted_features"] == []
     assert report["retrain"] is True
     assert result.metric("ConceptDriftDetected") == 1
-    assert result.metric("ChampionErrorRate") == pytest.approx(concept["error_rate"])
-    assert result.metric("BaselineErrorRate") == pytest.approx(BASELINE_ERROR_RATE)
+    assert result.metric("ChampionError") == pytest.approx(concept["error"])
+    assert result.metric("BaselineError") == pytest.approx(BASELINE_ERROR_RATE)
     [execution] = list_executions(clients, state_machine_arn)
     payload = json.loads(clients.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     assert payload["concept_drift"] is True
@@ -262,7 +262,7 @@ def test_a_partial_recovery_retrains_again_until_the_follow_ups_are_spent(
     for report in outcomes:
         concept = report["concept_drift"]
         assert concept["detected"] is False and concept["gap_detected"] is True
-        assert concept["reference_error_rate"] == pytest.approx(0.02)
+        assert concept["reference_error"] == pytest.approx(0.02)
         assert concept["gap_to_reference"] == pytest.approx(0.08)
     assert [r["retrain"] for r in outcomes] == [True, True, False]
     assert "follow-up retrain 1 of 2" in outcomes[0]["retrain_reasons"][0]
@@ -326,7 +326,7 @@ def test_champion_that_agrees_with_labels_is_no_concept_drift(
 
     concept = read_report(clients, bucket, result.response["report_key"])["concept_drift"]
     assert concept["tested"] is True and concept["detected"] is False
-    assert concept["error_rate"] == pytest.approx(0.08)
+    assert concept["error"] == pytest.approx(0.08)
     assert result.metric("ConceptDriftDetected") == 0
     assert list_executions(clients, state_machine_arn) == []
 

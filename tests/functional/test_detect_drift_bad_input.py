@@ -166,7 +166,7 @@ def test_accepted_encodings_are_checked(
 
 
 def test_unversioned_bucket_uses_the_etag(
-    detect_drift, clients, aws, lambda_env, baseline_profile, make_frame_fn, monkeypatch
+    detect_drift, clients, mocked_aws, lambda_env, baseline_profile, make_frame_fn, monkeypatch
 ) -> None:
     clients.s3.create_bucket(Bucket="plain-bucket")
     clients.s3.put_object(

@@ -5,7 +5,9 @@ part before anything starts, and a small one-part partition is still read in the
 
 from __future__ import annotations
 
+import gzip
 import io
+import itertools
 import json
 
 import fastparquet
@@ -101,4 +103,32 @@ def test_one_part_over_single_check_max_bytes_goes_to_the_map(
     upload_parts(detect_drift, make_frame_fn, 1)
     response = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
     assert response["status"] == "partition_check_started"
+    assert len(list_executions(clients, check_arn)) == 1
+
+
+def test_a_csv_over_single_check_max_bytes_goes_to_the_map_in_byte_ranges_unless_gzipped_or_cr_only(
+    detect_drift, clients, bucket, profile_uploaded, check_arn, make_frame_fn, monkeypatch
+):
+    body = make_frame_fn(2000, seed=4).to_csv(index=False).encode()
+    monkeypatch.setenv("SINGLE_CHECK_MAX_BYTES", str(len(body) // 3))
+    response = detect_drift.invoke(detect_drift.upload("incoming/big.csv", body)).response
+
+    assert response["status"] == "partition_check_started", response
+    (execution,) = list_executions(clients, check_arn)
+    payload = json.loads(clients.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert payload["batch"]["key"] == "incoming/big.csv"
+    items = json.loads(clients.s3.get_object(Bucket=bucket, Key=payload["items"]["key"])["Body"].read())
+    etag = clients.s3.head_object(Bucket=bucket, Key="incoming/big.csv")["ETag"].strip('"')
+    assert [i["index"] for i in items] == list(range(len(items))) and len(items) == 4  # ceil(3 + remainder)
+    assert {(i["key"], i["etag"], i["size"]) for i in items} == {("incoming/big.csv", etag, len(body))}
+    assert items[0]["start"] == 0 and items[-1]["end"] == len(body)
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(items))
+    assert all(i["end"] - i["start"] <= len(body) // 3 for i in items)
+
+    compressed = gzip.compress(make_frame_fn(8000, seed=5).to_csv(index=False).encode())
+    assert len(compressed) > len(body) // 3
+    gzipped = detect_drift.invoke(detect_drift.upload("incoming/big-gzip.csv", compressed))
+    assert gzipped.response["status"] == "checked"  # gzip cannot be cut: read in the Lambda, as before
+    cr_only = detect_drift.invoke(detect_drift.upload("incoming/big-cr.csv", body.replace(b"\n", b"\r")))
+    assert cr_only.response["status"] == "checked"  # no line feed to cut at
     assert len(list_executions(clients, check_arn)) == 1

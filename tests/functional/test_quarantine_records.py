@@ -16,7 +16,7 @@ NOT_CSV = b"PK\x03\x04" + b"\x00" * 64  # a zip archive: refused whatever its na
 
 
 @pytest.fixture
-def s3_key_limit(aws: None) -> Iterator[None]:
+def s3_key_limit(mocked_aws: None) -> Iterator[None]:
     """moto with S3's key-length limit, as the local cloud runs it."""
     s3_keys.install()
     yield

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
+
+from support.paths import EVENTS
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.stack.deploy import _Deployer
@@ -56,7 +57,7 @@ def test_the_same_event_can_be_delivered_twice(cloud: LocalCloud) -> None:
 
 
 # ---------------------------------------------------------------------------------------- scheduled rules
-NOTIFY_SAMPLE = Path(__file__).resolve().parents[2] / "events" / "notify.json"
+NOTIFY_SAMPLE = EVENTS / "notify.json"
 
 
 def _schedule(cloud: LocalCloud, name: str, state: str = "ENABLED", with_input: bool = False) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from collections.abc import Iterator
 
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from support.executions import wait_until_done
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 
@@ -29,17 +29,6 @@ CATCHING_DEFINITION = {
         "NotCaught": {"Type": "Fail", "Error": "NotCaught"},
     },
 }
-
-
-def wait_for_execution(cloud: LocalCloud, arn: str, timeout: float = 20.0) -> dict:
-    sfn = cloud.client("stepfunctions")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.1)
-    raise AssertionError(f"execution {arn} still running after {timeout}s")
 
 
 @pytest.fixture
@@ -151,7 +140,7 @@ def test_state_machine_catch_sees_the_exception_name(
     )["stateMachineArn"]
     try:
         execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-        described = wait_for_execution(cloud, execution)
+        described = wait_until_done(cloud.client("stepfunctions"), execution)
         assert described["status"] == "SUCCEEDED", described
         output = json.loads(described["output"])
         assert output["error"]["Error"] == "NotificationError"

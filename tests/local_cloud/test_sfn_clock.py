@@ -1,8 +1,9 @@
-"""Wait states and Retry intervals on the simulated clock: hours pass in a moment, the history still shows
-hours, and a wait never skips ahead of work that is still running."""
+"""Wait states, Retry intervals and heartbeats on the simulated clock: hours pass in a moment, the history
+still shows hours, and a wait never skips ahead of work that is still running or of a heartbeat to come."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 import time
@@ -11,12 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from support.executions import run_definition
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.seams import sfn_clock
 from drift_retrain_local.seams.lookup import module
 
-ROLE = "arn:aws:iam::123456789012:role/local"
 #: Real seconds any one execution here may take (each simulates an hour or more).
 REAL_LIMIT = 20.0
 
@@ -29,19 +30,12 @@ def cloud() -> Iterator[LocalCloud]:
 
 def _run(cloud: LocalCloud, name: str, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     """Run ``definition`` to its end; the description, with the real seconds it took and its history."""
-    sfn = cloud.client("stepfunctions")
-    machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)
     started = time.monotonic()
-    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(payload or {}))[
-        "executionArn"
-    ]
-    while time.monotonic() - started < REAL_LIMIT:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-            return {**described, "real": time.monotonic() - started, "events": events}
-        time.sleep(0.05)
-    raise AssertionError(f"{name} took more than {REAL_LIMIT} real seconds")
+    described = run_definition(cloud, name, definition, payload, timeout=REAL_LIMIT)
+    history = cloud.client("stepfunctions").get_execution_history(
+        executionArn=described["executionArn"], maxResults=1000
+    )
+    return {**described, "real": time.monotonic() - started, "events": history["events"]}
 
 
 def _times(events: list[dict[str, Any]], event_type: str) -> list[datetime]:
@@ -152,6 +146,32 @@ def test_a_stopped_execution_ends_its_wait() -> None:
     assert time.monotonic() - started < 5
 
 
+def test_a_heartbeat_wait_does_not_jump_on_its_own_and_ends_when_the_heartbeat_comes() -> None:
+    """Nothing tells the clock when a caller will send a heartbeat: a quiet clock still waits for one."""
+    clock = sfn_clock.SimulatedClock(grace=0.05)
+    heartbeat = threading.Event()
+    threading.Timer(0.5, heartbeat.set).start()
+    assert clock.wait_for_heartbeat(heartbeat, 3600)
+    assert clock.skipped == 0
+
+
+def test_a_test_lets_a_heartbeat_run_out_at_once() -> None:
+    clock = sfn_clock.SimulatedClock(busy=lambda: True)  # no Wait state could jump
+    result: list[bool] = []
+    waiter = threading.Thread(target=lambda: result.append(clock.wait_for_heartbeat(threading.Event(), 3600)))
+    started = time.monotonic()
+    waiter.start()
+    clock.pass_heartbeat(3600, timeout=5)
+    waiter.join(5)
+    assert result == [False] and time.monotonic() - started < 5
+    assert clock.skipped >= 3600
+
+
+def test_passing_a_heartbeat_that_no_task_waits_for_is_an_error() -> None:
+    with pytest.raises(TimeoutError, match="no task waited for a heartbeat"):
+        sfn_clock.SimulatedClock().pass_heartbeat(60, timeout=0.1)
+
+
 def test_uninstall_puts_real_time_back(cloud: LocalCloud) -> None:
     assert sfn_clock.installed() is cloud.clock
     with pytest.raises(RuntimeError):
@@ -162,6 +182,8 @@ def test_uninstall_puts_real_time_back(cloud: LocalCloud) -> None:
 
         assert module("moto.stepfunctions.parser.asl.eval.event.event_manager").datetime is real_datetime
         assert module("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl").time is time
+        callback = module("moto.stepfunctions.parser.asl.eval.callback.callback")
+        assert "_next_heartbeat_event.wait(" in inspect.getsource(callback.HeartbeatEndpoint.clear_and_wait)
         assert sfn_clock.installed() is None
         sfn_clock.check()
     finally:

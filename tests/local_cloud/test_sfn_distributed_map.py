@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import importlib
 import json
-import time
 from typing import Any
 
 import pytest
+from support.executions import ROLE, run_definition
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import MotoHookMovedError
 from drift_retrain_local.seams import sfn_distributed_map as seam
 
-ROLE = "arn:aws:iam::123456789012:role/local"
 ITERATION = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component"
 )
@@ -24,19 +23,6 @@ ITERATION = (
 
 def _bucket(cloud: LocalCloud) -> str:
     return cloud.stack.bucket
-
-
-def _run(cloud: LocalCloud, name: str, definition: dict[str, Any]) -> dict[str, Any]:
-    sfn = cloud.client("stepfunctions")
-    machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)
-    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"{name} did not finish")
 
 
 def _map(
@@ -95,7 +81,7 @@ def _read(cloud: LocalCloud, key: str) -> Any:
 
 def test_results_are_written_as_aws_writes_them(cloud: LocalCloud) -> None:
     reader = _manifest_reader(cloud, "ok", ["a", "b", "c"])
-    done = _run(cloud, "dmap-ok", _map(cloud, "ok", reader=reader))
+    done = run_definition(cloud, "dmap-ok", _map(cloud, "ok", reader=reader), timeout=30)
     assert done["status"] == "SUCCEEDED", done
     output = json.loads(done["output"])
     assert set(output) == {"MapRunArn", "ResultWriterDetails"}
@@ -113,7 +99,7 @@ def test_results_are_written_as_aws_writes_them(cloud: LocalCloud) -> None:
 
 def test_a_failed_child_fails_the_map_and_its_results_say_which_and_why(cloud: LocalCloud) -> None:
     reader = _manifest_reader(cloud, "failing", ["a", "bad-1", "c"])
-    done = _run(cloud, "dmap-failing", _map(cloud, "failing", reader=reader))
+    done = run_definition(cloud, "dmap-failing", _map(cloud, "failing", reader=reader), timeout=30)
     assert done["status"] == "SUCCEEDED"  # the Catch took it
     caught = json.loads(done["output"])["error"]
     assert caught["Error"] == "States.ExceedToleratedFailureThreshold"
@@ -128,7 +114,9 @@ def test_a_failed_child_fails_the_map_and_its_results_say_which_and_why(cloud: L
 
 def test_failures_within_the_tolerated_percentage_leave_the_map_succeeded(cloud: LocalCloud) -> None:
     reader = _manifest_reader(cloud, "tolerant", ["a", "bad-1", "c"])
-    done = _run(cloud, "dmap-tolerant", _map(cloud, "tolerant", reader=reader, tolerated=50))
+    done = run_definition(
+        cloud, "dmap-tolerant", _map(cloud, "tolerant", reader=reader, tolerated=50), timeout=30
+    )
     assert done["status"] == "SUCCEEDED" and "error" not in json.loads(done["output"])
 
 
@@ -142,7 +130,7 @@ def test_the_item_reader_lists_s3_too(cloud: LocalCloud) -> None:
     }
     definition = _map(cloud, "listing", reader=reader)
     definition["States"]["Map"]["ItemSelector"] = {"item": {"key.$": "$$.Map.Item.Value.Key"}}
-    done = _run(cloud, "dmap-listing", definition)
+    done = run_definition(cloud, "dmap-listing", definition, timeout=30)
     manifest = _read(cloud, json.loads(done["output"])["ResultWriterDetails"]["Key"])
     entries = _read(cloud, manifest["ResultFiles"]["SUCCEEDED"][0]["Key"])
     assert sorted(json.loads(e["Output"])["summarised"] for e in entries) == [
@@ -162,7 +150,9 @@ def test_max_concurrency_bounds_the_workers(cloud: LocalCloud, monkeypatch: pyte
 
     monkeypatch.setattr(component, "_launch_worker", counted)
     reader = _manifest_reader(cloud, "bounded", [str(i) for i in range(7)])
-    done = _run(cloud, "dmap-bounded", _map(cloud, "bounded", reader=reader, concurrency=3))
+    done = run_definition(
+        cloud, "dmap-bounded", _map(cloud, "bounded", reader=reader, concurrency=3), timeout=30
+    )
     assert done["status"] == "SUCCEEDED" and len(launched) == 3
 
 

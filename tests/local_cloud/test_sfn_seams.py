@@ -6,12 +6,12 @@ from __future__ import annotations
 import importlib
 import json
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from support.executions import ROLE, run_definition
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import MotoHookMovedError
@@ -19,7 +19,6 @@ from drift_retrain_local.seams import sagemaker as moto_seams
 from drift_retrain_local.seams import sfn_parameters as sfn_seams
 from drift_retrain_local.seams import sfn_speed
 
-ROLE = "arn:aws:iam::123456789012:role/local"
 SERVICE = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service"
 HOOKS = ("_normalise_parameters", "_normalise_response")
 
@@ -28,21 +27,6 @@ def _classes() -> tuple[type, type]:
     base = importlib.import_module(f"{SERVICE}.state_task_service").StateTaskService
     sdk = importlib.import_module(f"{SERVICE}.state_task_service_aws_sdk").StateTaskServiceAwsSdk
     return base, sdk
-
-
-def _run(cloud: LocalCloud, name: str, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
-    sfn = cloud.client("stepfunctions")
-    machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)
-    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(payload or {}))[
-        "executionArn"
-    ]
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"{name} did not finish")
 
 
 # ========================================================================= on the embedded cloud
@@ -87,7 +71,7 @@ def test_describe_execution_takes_execution_arn_and_returns_status(cloud: LocalC
             },
         },
     }
-    described = _run(cloud, "sfn-seams-parent", definition)
+    described = run_definition(cloud, "sfn-seams-parent", definition)
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
     execution = output["started"]["ExecutionArn"]
@@ -144,7 +128,7 @@ def test_pascal_case_services_and_map_keys_pass_unchanged(cloud: LocalCloud) -> 
             "Done": {"Type": "Pass", "End": True},
         },
     }
-    described = _run(cloud, "sfn-seams-pascal", definition)
+    described = run_definition(cloud, "sfn-seams-pascal", definition)
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
     assert output["got"] == {"Item": {"id": {"S": "a"}, "status": {"M": {"executionArn": {"S": "x"}}}}}
@@ -220,7 +204,7 @@ def test_each_definition_is_parsed_once_and_every_execution_gets_its_own_program
 
     monkeypatch.setitem(sfn_speed._originals, "parse", counting)
     definition = _passes("parse-once")
-    outputs = [json.loads(_run(cloud, f"parse-once-{i}", definition)["output"]) for i in range(2)]
+    outputs = [json.loads(run_definition(cloud, f"parse-once-{i}", definition)["output"]) for i in range(2)]
 
     assert outputs == [{"done": "parse-once"}] * 2
     assert len(parsed) == 1  # the create's validation parsed it; neither execution parsed it again
@@ -242,7 +226,9 @@ def test_execution_history_honours_include_data_reverse_order_and_pages_as_aws_d
     cloud: LocalCloud,
 ) -> None:
     sfn = cloud.client("stepfunctions")
-    described = _run(cloud, "history-options", _passes("history", count=4), payload={"secret": "cell"})
+    described = run_definition(
+        cloud, "history-options", _passes("history", count=4), payload={"secret": "cell"}
+    )
     arn = described["executionArn"]
     full = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
     assert any("input" in e.get("stateEnteredEventDetails", {}) for e in full)

@@ -7,31 +7,14 @@ from __future__ import annotations
 
 import importlib
 import json
-import time
 from typing import Any
 
 import pytest
+from support.executions import run_definition
 
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import MotoHookMovedError
 from drift_retrain_local.seams import sfn_variables
-
-ROLE = "arn:aws:iam::123456789012:role/local"
-
-
-def _run(cloud: LocalCloud, name: str, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
-    sfn = cloud.client("stepfunctions")
-    machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)
-    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(payload or {}))[
-        "executionArn"
-    ]
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"{name} did not finish")
 
 
 def _assigned(cloud: LocalCloud, described: dict[str, Any]) -> list[tuple[str, dict[str, str] | None]]:
@@ -92,7 +75,7 @@ def test_assigned_variables_are_read_in_parameters_intrinsics_and_choices(cloud:
             },
         },
     }
-    described = _run(cloud, "sfn-variables", definition, {"limit": 3})
+    described = run_definition(cloud, "sfn-variables", definition, {"limit": 3})
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {
         "checks": 3,
@@ -122,12 +105,12 @@ def test_a_choice_default_assigns_the_state_level_variables(cloud: LocalCloud) -
             "A": {"Type": "Pass", "Parameters": {"x.$": "$x"}, "End": True},
         },
     }
-    assert json.loads(_run(cloud, "sfn-variables-rule", definition, {"flag": True})["output"]) == {
+    assert json.loads(run_definition(cloud, "sfn-variables-rule", definition, {"flag": True})["output"]) == {
         "x": "rule"
     }
-    assert json.loads(_run(cloud, "sfn-variables-default", definition, {"flag": False})["output"]) == {
-        "x": "default"
-    }
+    assert json.loads(
+        run_definition(cloud, "sfn-variables-default", definition, {"flag": False})["output"]
+    ) == {"x": "default"}
 
 
 def test_a_variable_that_does_not_exist_fails_the_state_with_states_runtime(cloud: LocalCloud) -> None:
@@ -135,7 +118,7 @@ def test_a_variable_that_does_not_exist_fails_the_state_with_states_runtime(clou
         "StartAt": "Read",
         "States": {"Read": {"Type": "Pass", "Parameters": {"x.$": "$nowhere"}, "End": True}},
     }
-    described = _run(cloud, "sfn-variables-missing", definition)
+    described = run_definition(cloud, "sfn-variables-missing", definition)
     assert described["status"] == "FAILED"
     assert described["error"] == "States.Runtime"
     assert "The variable '$nowhere' is not defined" in described["cause"]

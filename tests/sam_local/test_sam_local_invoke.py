@@ -23,11 +23,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+from support.paths import ROOT
 
 from drift_retrain_local.demos.samples import SAMPLES, Sample, StageContext
 from drift_retrain_local.stack.artifacts import build_functions, build_layer
 
-ROOT = Path(__file__).resolve().parents[2]
 SAM = str(ROOT / "tools" / "sam-local" / "sam.sh")
 IMAGE = "public.ecr.aws/lambda/python:3.12-x86_64"
 #: The served cloud reacts to incoming/ uploads (DetectDrift, maybe a retrain): that sample runs last.

@@ -70,7 +70,7 @@ def test_the_candidate_wins_online_then_serves_alone(harness: Harness) -> None:
     assert decided["outcome"] == "promoted", decided
     assert decided["ab_test"]["decision"]["winner"] == "candidate"
     evidence = decided["ab_test"]["evidence"]
-    assert evidence["candidate_rate"] < evidence["champion_rate"] and evidence["p_value"] < 0.05
+    assert evidence["candidate_error"] < evidence["champion_error"] and evidence["p_value"] < 0.05
     assert evidence["statistic"] >= evidence["boundary"]
     path = decided["execution"]["path"]
     assert path.index("Shift all traffic to the candidate variant") < path.index(
@@ -143,6 +143,7 @@ def test_a_failing_champion_variant_hands_the_traffic_to_the_candidate(harness: 
 def test_without_labelled_batches_the_test_runs_out_of_time_and_the_champion_stays(harness: Harness) -> None:
     champion = serving_models(harness)[CHAMPION_VARIANT]
     record = start_test(harness, "concept", seed=401)
+    harness.cloud.clock.pass_heartbeat(HEARTBEAT_SECONDS, timeout=TIMEOUT)  # no labelled batch comes
     sfn = harness.cloud.client("stepfunctions")
     ended = wait_for_execution(sfn, record["execution_arn"], timeout=TIMEOUT)
     assert ended.status == "SUCCEEDED", ended

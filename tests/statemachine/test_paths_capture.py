@@ -64,7 +64,7 @@ def test_captured_traffic_with_late_labels_retrains_on_captured_rows_and_promote
     send_labels(harness, changed, hour="2026/12/06/11")
     after = follow(harness, labelled_key(harness, 3))
     concept = after["report"]["concept_drift"]
-    assert concept["detected"] and concept["error_rate"] > 0.3  # on the captured predictions
+    assert concept["detected"] and concept["error"] > 0.3  # on the captured predictions
     assert after["execution"] is not None and PROMOTED_STATE in after["execution"]["path"]
     manifest = harness.manifest(after["execution"]["name"])
     assert manifest["window_strategy"] == "since_change"

@@ -23,7 +23,7 @@ def served_error(harness: Harness, entry: dict) -> float:
     """The serving model's error on the batch when it landed, before its labels were used."""
     concept = harness.read_json(entry["detect"]["report_key"])["concept_drift"]
     assert concept["tested"], concept
-    return float(concept["error_rate"])
+    return float(concept["error"])
 
 
 def test_after_an_abrupt_change_the_promoted_model_is_accurate_again(harness: Harness) -> None:

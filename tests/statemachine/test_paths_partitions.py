@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from workflow_support import Harness, batch_csv, bootstrapped_cloud
 
-from drift_retrain_local.demos.data import features, labelled, rule_b
+from drift_retrain_local.demos.data import LABEL, features, labelled, rule_b
 
 ROWS = 1_000
 PARTS = 3
@@ -54,7 +54,7 @@ def marker_response(harness: Harness, key: str) -> dict:
 def served_error(harness: Harness, entry: dict) -> float:
     concept = harness.read_json(entry["detect"]["report_key"])["concept_drift"]
     assert concept["tested"], concept
-    return float(concept["error_rate"])
+    return float(concept["error"])
 
 
 def test_a_parquet_partition_is_one_batch_and_its_retrain_heals(harness: Harness, tmp_path: Path) -> None:
@@ -146,3 +146,26 @@ def test_a_part_whose_child_keeps_failing_fails_the_batch_naming_it_and_nothing_
         for m in told
     ), told
     assert entry["execution"] is None  # no retrain on a batch that was not checked
+
+
+def test_parts_that_disagree_fail_the_batch_on_the_map_as_in_one_lambda(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The reason code DetectDrift gives reading the parts itself (tests/functional: the same partition
+    shape), here from the reduce step: the part and the column named, nothing lost, people told."""
+    folder = concept_partition(tmp_path / "mixed", seed=54)
+    odd = folder / "part-00001.snappy.parquet"
+    fastparquet.write(str(odd), fastparquet.ParquetFile(str(odd)).to_pandas().drop(columns=[LABEL]))
+    entry = harness.runner.partition(folder, 1, 1)
+
+    assert marker_response(harness, entry["key"])["status"] == "partition_check_started"
+    assert entry["outcome"] == "quarantined" and entry["execution"] is None, entry
+    assert partition_checks(harness)[-1]["status"] == "FAILED"
+    record = harness.read_json(entry["detect"]["quarantine_record_key"])
+    assert record["code"] == "partition_schema_mismatch", record
+    assert "part-00001.snappy.parquet" in record["reason"] and LABEL in record["reason"]
+    assert harness.read_json(entry["detect"]["report_key"])["error_code"] == "partition_schema_mismatch"
+    for i in range(PARTS):
+        assert harness.exists(f"incoming/mixed/part-{i:05d}.snappy.parquet")
+    told = harness.runner.notifications.messages[-len(entry["notifications"]) :]
+    assert any("part-00001.snappy.parquet" in m["message"] for m in told), told

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from support.paths import EVENTS
 from workflow_support import TIMEOUT, Harness, batch_csv
 
 from drift_retrain_local.demos.data import LABEL
 from drift_retrain_local.run.traffic import TrafficDriver
 
-NOTIFY_SAMPLE = Path(__file__).resolve().parents[2] / "events" / "notify.json"
+NOTIFY_SAMPLE = EVENTS / "notify.json"
 ROWS, PER_REQUEST, CAPTURE_ROWS, WINDOW_ROWS = 45, 7, 15, 30
 LABELLED_AT = datetime(2026, 12, 6, 14, 30, tzinfo=UTC)
 

@@ -12,18 +12,15 @@ import copy
 import functools
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.decode import cfn_yaml
+from support.paths import DEFINITION, ROOT, TEMPLATE
 
 from drift_retrain.settings.schema import SETTINGS
 from drift_retrain_local.stack.template import StackTemplate
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "template.yaml"
-DEFINITION = ROOT / "statemachine" / "retrain.asl.json"
 ASL_LINT_DIR = ROOT / "tools" / "asl-lint"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

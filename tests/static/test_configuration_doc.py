@@ -3,19 +3,11 @@ and current."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from support.paths import ROOT, load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location(
-        "configuration_doc", ROOT / "scripts" / "configuration_doc.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("configuration_doc")
 
 
 def test_the_committed_page_is_current():

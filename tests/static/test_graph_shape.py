@@ -5,12 +5,11 @@ their limits. The figures come from the same functions that write ``docs/state-m
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from support.paths import ROOT, load_script
+
 POLICIES = json.loads((ROOT / "statemachine" / "policies.json").read_text())
 #: Each kind of failure has one policy; a new policy needs a new kind, not a variant of an old one.
 MAX_RETRY_POLICIES = 10
@@ -23,10 +22,7 @@ MAX_PASS_SHARE = 31 / 115
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("state_diagram", ROOT / "scripts" / "state_diagram.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("state_diagram")
 
 
 def _find(states: dict[str, Any], name: str) -> dict[str, Any]:

@@ -13,7 +13,8 @@ import ast
 from collections import deque
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from support.paths import ROOT
+
 LAYER = ROOT / "layers" / "drift_core"
 PACKAGE = "drift_retrain"
 WORKFLOW = f"{PACKAGE}.workflow"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from support.paths import ROOT
+
 LAYER = ROOT / "layers" / "drift_core" / "drift_retrain"
 FUNCTIONS = ROOT / "functions"
 #: Top-level packages a deployed module must never import (tools, local cloud, development-only).

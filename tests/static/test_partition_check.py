@@ -81,8 +81,7 @@ def test_item_reader_and_result_writer_use_the_layout_the_code_uses(the_map):
     assert reader["Resource"] == "arn:aws:states:::s3:getObject"
     assert reader["ReaderConfig"] == {"InputType": "JSON"}
     batch = type("Ref", (), {"bucket": "b", "key": "incoming/x/_SUCCESS", "pinned_version": "v", "etag": "e"})
-    parts = type("Found", (), {"parts": []})
-    _, payload = check_input(batch, "x-1234abcd", parts, None)
+    payload = check_input(batch, "x-1234abcd", [], None)
     assert payload["items"] == {"bucket": "b", "key": partition_check_keys("x-1234abcd")[0]}
     assert reader["Parameters"] == {"Bucket.$": "$.items.bucket", "Key.$": "$.items.key"}
     assert writer["Resource"] == "arn:aws:states:::s3:putObject"

@@ -6,13 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
+
+from support.paths import LAYER
 
 from drift_retrain.reports.page import CHART_JS_VERSION
 
-ASSETS = (
-    Path(__file__).resolve().parents[2] / "layers" / "drift_core" / "drift_retrain" / "reports" / "assets"
-)
+ASSETS = LAYER / "drift_retrain" / "reports" / "assets"
 
 
 def test_vendored_chart_js_is_the_recorded_pinned_file():

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from support.paths import DEFINITION, load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("state_diagram", ROOT / "scripts" / "state_diagram.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("state_diagram")
 
 
 def test_the_committed_diagram_is_current():
@@ -23,7 +18,7 @@ def test_the_committed_diagram_is_current():
 
 def test_every_state_and_catch_path_is_drawn():
     script = _script()
-    definition = json.loads((ROOT / "statemachine" / "retrain.asl.json").read_text())
+    definition = json.loads(DEFINITION.read_text())
     text = script.render(definition)
     for state in (
         "Acquire endpoint lock",

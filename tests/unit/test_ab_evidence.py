@@ -121,6 +121,6 @@ def test_the_summary_shows_rows_rates_statistic_and_boundary():
         _record(min_rows=10), "b@e", paired_losses([1, 1, 0, 0], [0, 0, 0, 1]), metric="error_rate", now=NOW
     )
     summary = evidence_summary(record)
-    assert summary["rows"] == 4 and summary["champion_rate"] == 0.5 and summary["candidate_rate"] == 0.25
+    assert summary["rows"] == 4 and summary["champion_error"] == 0.5 and summary["candidate_error"] == 0.25
     assert summary["boundary"] == pytest.approx(np.log(20))
     assert summary["batches"] == 1 and summary["traffic_share"] == 0.1

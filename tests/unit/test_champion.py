@@ -52,7 +52,7 @@ def test_a_partial_model_serving_at_its_own_holdout_shows_a_gap_not_concept_drif
     """The blind spot of the first end-to-end runs: 0.47 served against a 0.47 holdout looked fine."""
     result = concept_drift(profile_for(frame, 0.20, 0.05), frame, predictor_wrong_on(0.20), DriftConfig())
     assert result.tested and not result.detected
-    assert result.gap_detected and result.reference_error_rate == pytest.approx(0.05)
+    assert result.gap_detected and result.reference_error == pytest.approx(0.05)
     assert result.to_dict()["gap_to_reference"] == pytest.approx(0.15)
     assert "serving error rate 20.0% vs reference 5.0%" in result.gap_summary()
     assert "error rate 20.0% on " in result.summary() and "vs 20.0% on its holdout (p " in result.summary()
@@ -66,7 +66,7 @@ def test_back_at_the_reference_means_no_gap(frame):
 def test_without_a_reference_the_holdout_is_the_reference(frame):
     result = concept_drift(profile_for(frame, 0.05, None), frame, predictor_wrong_on(0.30), DriftConfig())
     assert result.detected and result.gap_detected and result.gap_p_value == result.p_value
-    assert result.reference_error_rate == result.baseline_error_rate == pytest.approx(0.05)
+    assert result.reference_error == result.baseline_error == pytest.approx(0.05)
     assert result.to_dict()["gap_to_reference"] == pytest.approx(0.25)
 
 

@@ -84,7 +84,7 @@ def test_check_json_has_the_documented_fields(files, capsys):
     assert report["drifted_features"] == []
     concept = report["concept_drift"]
     assert concept["tested"] and concept["detected"]
-    assert concept["error_rate"] > 0.9 and concept["baseline_error_rate"] == pytest.approx(0.05, abs=0.015)
+    assert concept["error"] > 0.9 and concept["baseline_error"] == pytest.approx(0.05, abs=0.015)
     assert concept["p_value"] < 1e-10
     assert report["retrain"] is True and report["retrain_reasons"][0].startswith("concept drift")
 

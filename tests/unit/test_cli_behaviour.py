@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support.paths import DOCS
 
 import drift_retrain
 from drift_retrain_local.cli.exit_codes import EXIT_CODES, EXIT_INVALID, EXIT_OK, EXIT_PIPE_CLOSED, EXIT_USAGE
@@ -19,7 +20,7 @@ from drift_retrain_local.cli.main import _parser, main
 from drift_retrain_local.run import batches
 from drift_retrain_local.run import local_run as local_run_module
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+CLI_DOC = DOCS / "cli.md"
 
 
 def _cli(*args: str, stdout=subprocess.PIPE) -> subprocess.Popen:
@@ -56,7 +57,7 @@ def test_help_text_is_plain_and_lists_the_exit_codes():
 def test_the_exit_code_table_in_the_docs_matches_the_cli():
     rows = {
         int(cells[1]): cells[2]
-        for line in DOCS.read_text(encoding="utf-8").splitlines()
+        for line in CLI_DOC.read_text(encoding="utf-8").splitlines()
         if line.startswith("| ") and (cells := [c.strip() for c in line.split("|")])[1].isdigit()
     }
     assert set(rows) == set(EXIT_CODES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from drift_retrain.reports.formatting import fmt_metric
 from drift_retrain_local.demos.check_demo import run_demo
 
 
@@ -20,3 +21,8 @@ def test_demo_outcomes(tmp_path):
     report = json.loads((tmp_path / "reports" / "batch-04-malformed.json").read_text())
     assert report["error_code"] == "ragged_row" and "line 8" in report["error"]
     assert any("finished in" in line for line in lines)
+    # the end table names the metric once and shows the error rate as a percentage, as the reports do
+    table = next(line for line in lines if line.startswith("batch ")).splitlines()
+    assert table[0].split()[-2:] == ["error", "rate"]
+    row = next(line for line in table if line.startswith("batch-03-concept-change.csv"))
+    assert row.split()[-1] == fmt_metric(concept["error"], "error_rate") and row.endswith("%")

@@ -4,10 +4,10 @@ and names the expected shapes for anything else."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import S3EventBridgeNotificationEvent
+from support.paths import EVENTS
 
 from drift_retrain.detect.events import (
     EventShapeError,
@@ -16,8 +16,6 @@ from drift_retrain.detect.events import (
     is_scheduled_event,
     objects_created,
 )
-
-EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
 def notification(key: str, event_name: str = "ObjectCreated:Put", **obj) -> dict:

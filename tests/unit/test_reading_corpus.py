@@ -12,10 +12,10 @@ import gzip
 import io
 import lzma
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support.paths import ROOT
 
 from drift_retrain.engine import record_scan
 from drift_retrain.engine.read_limits import ReadLimits, human_bytes
@@ -241,5 +241,5 @@ def test_a_huge_column_name_is_echoed_capped_in_the_message_and_the_column():
 
 @pytest.mark.parametrize("doc", ["docs/bad-input.md", "docs/drift-report.md"])
 def test_every_reason_code_is_documented(doc):
-    text = (Path(__file__).resolve().parents[2] / doc).read_text(encoding="utf-8")
+    text = (ROOT / doc).read_text(encoding="utf-8")
     assert [code for code in READ_REASONS if f"`{code}`" not in text] == []

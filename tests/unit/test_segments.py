@@ -176,7 +176,7 @@ def test_regression_segments_use_squared_errors_and_t_intervals():
     batch_losses = batch["y"].to_numpy() ** 2
     block = segment_analysis(profile, batch, batch_losses, alpha=0.05)
     top = block["top"][0]
-    assert block["metric"] == "squared_error" and block["test"] == "welch_t_one_sided"
+    assert block["metric"] == "mse" and block["test"] == "welch_t_one_sided"
     assert (top["segment"], top["flagged"]) == ("west", True)
     assert top["interval"][0] < top["error"] < top["interval"][1]
 

@@ -18,12 +18,14 @@ from drift_retrain import strict_json
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
+from drift_retrain.engine.metric_names import ERROR_RATE
 from drift_retrain.engine.performance import HoldoutPerformance, encode_labels, prediction_losses
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.exceptions import InvalidBatchError
+from drift_retrain.reports.formatting import fmt_metric, metric_label
 from drift_retrain_local.demos.data import LABEL, write_demo_data
 from drift_retrain_local.run.output_folder import CHECK_DEMO_OUTPUTS, clear_outputs
 
@@ -111,7 +113,8 @@ def _summary_row(name: str, report: dict) -> dict:
         "outcome": outcome,
         "drifted_features": report["drifted_features"],
         "concept_drift": bool(concept.get("detected")),
-        "error_rate": concept.get("error_rate"),
+        "error": concept.get("error"),
+        "metric": concept.get("metric"),
         "detail": report["error"]
         or "; ".join(report["retrain_reasons"])
         or report.get("retrain_blocked_by")
@@ -120,12 +123,15 @@ def _summary_row(name: str, report: dict) -> dict:
 
 
 def _summary_table(rows: list[dict]) -> str:
-    lines = [f"{'batch':<42} {'outcome':<11} {'drifted':>7} {'concept':>8} {'error':>6}"]
+    """One line per batch; the last column is the champion's error in the reports' metric, named once."""
+    metric = next((row["metric"] for row in rows if row["metric"]), ERROR_RATE)
+    label = metric_label(metric)
+    lines = [f"{'batch':<42} {'outcome':<11} {'drifted':>7} {'concept':>8} {label:>10}"]
     for row in rows:
-        error = "" if row["error_rate"] is None else f"{row['error_rate']:.3f}"
+        error = "" if row["error"] is None else fmt_metric(row["error"], metric)
         lines.append(
             f"{row['file']:<42} {row['outcome']:<11} {len(row['drifted_features']):>7} "
-            f"{'yes' if row['concept_drift'] else 'no':>8} {error:>6}"
+            f"{'yes' if row['concept_drift'] else 'no':>8} {error:>10}"
         )
     return "\n".join(lines)
 

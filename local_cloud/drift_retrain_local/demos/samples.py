@@ -14,6 +14,7 @@ The samples name the bucket of the stack ``drift-retrain`` as the local cloud de
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,8 +26,11 @@ import numpy as np
 import pandas as pd
 from botocore.exceptions import ClientError
 
-from drift_retrain.engine.profile import build_profile
+from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.schema import infer_schema
+from drift_retrain.engine.summary import summarize_source
+from drift_retrain.layout import partition_check_keys
 from drift_retrain_local.demos.data import LABEL as DEMO_LABEL
 from drift_retrain_local.demos.data import features, labelled, rule_a, rule_b
 from drift_retrain_local.sagemaker.capture import CaptureSettings, capture_record
@@ -84,6 +88,12 @@ class StageContext:
 
     def put(self, key: str, body: bytes) -> None:
         self.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body)
+
+    def profile(self) -> BaselineProfile:
+        """The baseline in the bucket (uploaded first when there is none)."""
+        self.ensure_profile()
+        body = self.client("s3").get_object(Bucket=self.bucket, Key=PROFILE_KEY)["Body"].read()
+        return BaselineProfile.from_json_bytes(body)
 
     def ensure_profile(self) -> bool:
         """Upload a baseline profile unless one is there; whether one was there before."""
@@ -228,6 +238,64 @@ def _check_ab_closed(result: dict[str, Any], event: dict[str, Any], staged: dict
     assert result["found"] is True and result["evidence"]["rows"] == 0, result
 
 
+# ------------------------------------------------------------------------------------ the partition check
+#: The part the partition check's samples name: its bytes are fixed (seeded rows as CSV), so the ETag that
+#: events/summarise_part.json pins the part to is their MD5, as S3 gives it.
+PART_ROWS = 1000
+
+
+def _part_body() -> bytes:
+    return _csv(sample_frame(PART_ROWS, seed=5))
+
+
+def _stage_part(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
+    ctx.ensure_profile()
+    part, body = event["part"], _part_body()
+    md5 = hashlib.md5(body, usedforsecurity=False).hexdigest()
+    assert part["etag"] == md5 and part["size"] == len(body), (
+        "events/summarise_part.json pins the part to etag "
+        f"{part['etag']!r}, size {part['size']}; the staged part is {md5!r}, {len(body)} bytes: write those "
+        "into the event"
+    )
+    ctx.put(part["key"], body)
+    return {"partials": partition_check_keys(event["batch"]["batch_id"])[1]}
+
+
+def _check_part(result: dict[str, Any], event: dict[str, Any], staged: dict[str, Any]) -> None:
+    part = event["part"]
+    assert "invalid" not in result, result
+    assert (result["index"], result["key"], result["etag"]) == (part["index"], part["key"], part["etag"])
+    assert result["partial_key"] == f"{staged['partials']}{part['index']:05d}.json", result
+
+
+def _stage_map_results(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
+    """One part's summary and the map's results that name it, written as SummarisePart and the
+    Distributed Map's ResultWriter write them, at the keys the event names."""
+    batch, results = event["batch"], event["results"]
+    key = batch["key"].rsplit("/", 1)[0] + "/part-00000.csv"
+    summary = summarize_source(ctx.profile(), _part_body(), DriftConfig(), part=key)
+    partial_key = f"{partition_check_keys(batch['batch_id'])[1]}00000.json"
+    ctx.put(partial_key, json.dumps(summary.to_json()).encode())
+    item = {"index": 0, "key": key, "etag": None, "size": len(_part_body())}
+    child = {"part": item, "batch": batch, "champion_variant": event.get("champion_variant")}
+    output = {"index": 0, "key": key, "etag": None, "partial_key": partial_key}
+    folder = results["Key"].rsplit("/", 1)[0] + "/"
+    succeeded = [{"Input": json.dumps(child), "Output": json.dumps(output), "Status": "SUCCEEDED"}]
+    ctx.put(f"{folder}SUCCEEDED_0.json", json.dumps(succeeded).encode())
+    files = {"FAILED": [], "PENDING": [], "SUCCEEDED": [{"Key": f"{folder}SUCCEEDED_0.json"}]}
+    ctx.put(
+        results["Key"], json.dumps({"DestinationBucket": results["Bucket"], "ResultFiles": files}).encode()
+    )
+    return {"key": batch["key"]}
+
+
+def _check_reduced(result: dict[str, Any], event: dict[str, Any], staged: dict[str, Any]) -> None:
+    assert result.get("status") == "checked", result
+    assert result["key"] == staged["key"] and result["batch_id"] == event["batch"]["batch_id"], result
+    assert result["report_key"] == f"reports/drift/{event['batch']['batch_id']}.json", result
+    assert result["drifted_features"] == [] and result["retrain"] is False, result
+
+
 # ------------------------------------------------------------------------------------------ MonitorCapture
 def _stage_capture(ctx: StageContext, event: dict[str, Any]) -> dict[str, Any]:
     """A Data Capture file of 20 requests at the event's key, laid out as SageMaker writes it."""
@@ -323,4 +391,12 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("notify_promoted.json", "notify", "NotifyFunction", _stage_nothing, _check_published),
     Sample("ab_test.json", "ab_test", "AbTestFunction", _stage_nothing, _check_ab_started),
     Sample("ab_test_finish.json", "ab_test", "AbTestFunction", _stage_ab_record, _check_ab_closed),
+    Sample("summarise_part.json", "summarise_part", "SummarisePartFunction", _stage_part, _check_part),
+    Sample(
+        "check_partition.json",
+        "check_partition",
+        "CheckPartitionFunction",
+        _stage_map_results,
+        _check_reduced,
+    ),
 )

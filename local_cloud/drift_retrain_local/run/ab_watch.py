@@ -95,7 +95,16 @@ def started_entry(record: dict[str, Any]) -> dict[str, Any]:
 def evidence_entry(look: dict[str, Any]) -> dict[str, Any]:
     """The timeline's note of one batch's look: its rows, the evidence so far, the decision if any."""
     evidence = look.get("evidence") or {}
-    keep = ("batches", "rows", "champion_rate", "candidate_rate", "statistic", "boundary", "p_value")
+    keep = (
+        "batches",
+        "rows",
+        "metric",
+        "champion_error",
+        "candidate_error",
+        "statistic",
+        "boundary",
+        "p_value",
+    )
     return {
         "event": "decided" if look.get("decision") else ("evidence" if look.get("added") else "not counted"),
         "batch_rows": look.get("rows"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
+from drift_retrain.reports.formatting import fmt_metric, fmt_rate
 from drift_retrain.reports.timeline import NOT_TESTED, ReportLoader, timeline_points
 
 __all__ = ["render_summary", "render_traffic", "served_text"]
@@ -35,8 +35,8 @@ def render_summary(timeline: Mapping[str, Any], load: ReportLoader) -> str:
         if evaluation:
             champion = evaluation.get("champion")
             metric = evaluation.get("metric")
-            scores = f"{metric_label(metric)} {_num(metric, evaluation.get('candidate'))}"
-            scores += f" vs {_num(metric, champion)}" if champion is not None else " (first model)"
+            scores = fmt_metric(evaluation.get("candidate"), metric, named=True)
+            scores += f" vs {fmt_metric(champion, metric)}" if champion is not None else " (first model)"
             if len(evaluation.get("candidates") or []) > 1:
                 scores += f", best of {len(evaluation['candidates'])}: {evaluation.get('winner_label')}"
         workflow = ""
@@ -59,11 +59,6 @@ def render_summary(timeline: Mapping[str, Any], load: ReportLoader) -> str:
     if timeline.get("traffic"):
         summary += "\n\n" + render_traffic(timeline["traffic"])
     return summary
-
-
-def _num(metric: Any, value: Any) -> str:
-    """Rates as percentages, other metrics to three digits (one rule for every report)."""
-    return fmt_rate(value) if metric == "error_rate" else fmt_num(value)
 
 
 def render_traffic(traffic: dict[str, Any]) -> str:

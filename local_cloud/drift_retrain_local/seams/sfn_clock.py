@@ -20,8 +20,13 @@ those sleeps go through a :class:`SimulatedClock`:
 - **Without a jump it is real time.** A sleeper never waits longer in real time than its duration, so
   the worst case is today's behaviour.
 
-Heartbeats and ``TimeoutSeconds`` of tasks, the ``.sync`` poll and the execution's own timeout keep real
-time (they wait for work that really runs). Lambdas read the real clock.
+- **A callback's heartbeat is on the clock, but never makes it jump.** A ``.waitForTaskToken`` task's
+  ``HeartbeatSeconds`` waits for a caller the local cloud cannot see (a later Lambda, a test), so only
+  another sleeper's jump or :meth:`SimulatedClock.pass_heartbeat` brings its deadline closer: a test that
+  knows no heartbeat is coming lets the time pass at once.
+
+``TimeoutSeconds`` of tasks, the ``.sync`` poll and the execution's own timeout keep real time (they wait
+for work that really runs). Lambdas read the real clock.
 
 ``check()`` fails loudly (``MotoHookMovedError``) when a hooked symbol moved or changed.
 """
@@ -43,6 +48,7 @@ from drift_retrain_local.seams.lookup import attribute, module
 __all__ = ["SimulatedClock", "check", "install", "installed", "uninstall"]
 
 _ASL = "moto.stepfunctions.parser.asl"
+_CALLBACK = f"{_ASL}.eval.callback.callback"
 _WAIT = f"{_ASL}.component.state.wait.wait_function"
 _RETRIER = f"{_ASL}.component.common.retry.retrier_decl"
 #: Modules whose ``datetime.datetime.now()`` becomes the clock's: what an execution observes as time.
@@ -76,6 +82,7 @@ class SimulatedClock:
         self._deadlines: list[float] = []
         self._changed = threading.Condition()
         self._last_activity = time.monotonic()
+        self._heartbeat_waits = 0
 
     @property
     def skipped(self) -> float:
@@ -118,6 +125,33 @@ class SimulatedClock:
                 self._deadlines.remove(deadline)
                 heapq.heapify(self._deadlines)
 
+    def wait_for_heartbeat(self, event: threading.Event, seconds: float) -> bool:
+        """Wait up to ``seconds`` of simulated time for ``event`` (a heartbeat); True when it came."""
+        deadline = self.time() + float(seconds)
+        with self._changed:
+            self._heartbeat_waits += 1
+            self._changed.notify_all()
+        try:
+            while not event.is_set():
+                with self._changed:
+                    remaining = deadline - self.time()
+                    if remaining <= 0:
+                        return event.is_set()
+                    self._changed.wait(min(remaining, _TICK))
+            return True
+        finally:
+            with self._changed:
+                self._heartbeat_waits -= 1
+
+    def pass_heartbeat(self, seconds: float, *, timeout: float) -> None:
+        """Let ``seconds`` of simulated time pass as soon as a task waits for a heartbeat (within
+        ``timeout`` real seconds): what a test says when it knows that no heartbeat will come."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._heartbeat_waits > 0, timeout=timeout):
+                raise TimeoutError(f"no task waited for a heartbeat within {timeout} s")
+            self._offset += float(seconds)
+            self._changed.notify_all()
+
     def _may_jump(self, deadline: float) -> bool:
         """Only the earliest sleeper jumps, after ``grace`` quiet seconds with nothing busy."""
         if self._deadlines[0] != deadline:
@@ -136,6 +170,10 @@ def _event_manager() -> Any:
     return attribute(f"{_ASL}.eval.event.event_manager", "EventManager")
 
 
+def _heartbeat_endpoint() -> Any:
+    return attribute(_CALLBACK, "HeartbeatEndpoint")
+
+
 def check() -> None:
     """Verify that moto's waits and clocks are where and what this module relies on (the originals
     when installed)."""
@@ -147,6 +185,9 @@ def check() -> None:
         raise MotoHookMovedError("RetrierDecl._eval_body no longer sleeps with time.sleep")
     if _original(retrier, "time") is not time:
         raise MotoHookMovedError("retrier_decl no longer imports the time module")
+    heartbeat_wait = inspect.getsource(_original(_heartbeat_endpoint(), "clear_and_wait"))
+    if "self._next_heartbeat_event.wait(timeout=self._heartbeat_seconds)" not in heartbeat_wait:
+        raise MotoHookMovedError("HeartbeatEndpoint.clear_and_wait no longer waits on its event")
     if not callable(getattr(_event_manager(), "add_event", None)):
         raise MotoHookMovedError("EventManager.add_event is gone")
     for name in _DATETIME_USERS:
@@ -184,7 +225,7 @@ def _datetime_module(clock: SimulatedClock) -> SimpleNamespace:
 
 
 def install(clock: SimulatedClock) -> None:
-    """Run Wait states, Retry intervals and the interpreter's timestamps on ``clock``."""
+    """Run Wait states, Retry intervals, heartbeats and the interpreter's timestamps on ``clock``."""
     global _clock
     check()
     with _lock:
@@ -201,7 +242,15 @@ def install(clock: SimulatedClock) -> None:
             clock.touch()
             return original_add_event(self, *args, **kwargs)
 
+        def clear_and_wait(self: Any) -> bool:
+            with self._mutex:
+                if self._next_heartbeat_event.is_set():
+                    self._next_heartbeat_event.clear()
+                    return True
+            return clock.wait_for_heartbeat(self._next_heartbeat_event, self._heartbeat_seconds)
+
         _patch(_wait_function(), "_wait_interval", wait_interval)
+        _patch(_heartbeat_endpoint(), "clear_and_wait", clear_and_wait)
         _patch(_event_manager(), "add_event", add_event)
         _patch(module(_RETRIER), "time", SimpleNamespace(sleep=clock.sleep))
         simulated = _datetime_module(clock)

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from moto import mock_aws
-from wf_helpers import ROOT
+from support.paths import EVENTS
 
 from drift_retrain.workflow.ab_test.service import AbTestSettings, handle
 from drift_retrain.workflow.notify.notification import format_message
@@ -16,18 +15,14 @@ from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 
 BUCKET = "ab-bucket"
 ARN = "arn:aws:states:us-east-1:123456789012:execution:drift-retrain-retrain:run-1"
-EVENT = json.loads(
-    (ROOT / "events" / "ab_test.json").read_text(encoding="utf-8")
-)  # sam local invoke's sample
+EVENT = json.loads((EVENTS / "ab_test.json").read_text(encoding="utf-8"))  # sam local invoke's sample
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+def s3(mocked_aws):
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=BUCKET)
+    return client
 
 
 def test_start_writes_the_record_with_the_token_and_finish_returns_the_evidence_and_deletes_it(s3):
@@ -62,7 +57,7 @@ def test_a_bad_event_says_what_is_missing(s3):
 
 
 EVIDENCE = {
-    "rows": 1800, "batches": 3, "metric": "error_rate", "champion_rate": 0.31, "candidate_rate": 0.05,
+    "rows": 1800, "batches": 3, "metric": "error_rate", "champion_error": 0.31, "candidate_error": 0.05,
     "statistic": 41.2, "boundary": 2.996, "p_value": 1e-18, "traffic_share": 0.1,
 }  # fmt: skip
 

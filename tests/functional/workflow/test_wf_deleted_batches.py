@@ -12,33 +12,36 @@ from wf_helpers import BUCKET, make_frame
 from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
 
 
-def _manifest(aws, data) -> dict:
-    return json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
+def _manifest(clients, data) -> dict:
+    return json.loads(clients.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
 
 
-def test_a_trigger_deleted_after_upload_is_trained_on_as_checked(aws, to_csv):
-    seed_champion(aws.s3)
-    put = aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5)))
-    aws.s3.delete_object(Bucket=BUCKET, Key="incoming/new.csv")  # a delete marker; the version stays
+def test_a_trigger_deleted_after_upload_is_trained_on_as_checked(clients, to_csv):
+    seed_champion(clients.s3)
+    put = clients.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5)))
+    clients.s3.delete_object(Bucket=BUCKET, Key="incoming/new.csv")  # a delete marker; the version stays
 
     data = prepare_training_data(
-        aws.s3, settings(max_batches=1), event("incoming/new.csv", version_id=put["VersionId"])
+        clients.s3, settings(max_batches=1), event("incoming/new.csv", version_id=put["VersionId"])
     )
 
     assert sum(data["rows"].values()) == 600
-    [trigger] = _manifest(aws, data)["batches"]
+    [trigger] = _manifest(clients, data)["batches"]
     assert (trigger["key"], trigger["version_id"]) == ("incoming/new.csv", put["VersionId"])
 
 
-def test_a_deleted_older_batch_leaves_later_windows(aws, to_csv):
-    seed_champion(aws.s3)
-    aws.s3.put_object(Bucket=BUCKET, Key="incoming/kept.csv", Body=to_csv(make_frame(300, seed=2)))
-    aws.s3.put_object(Bucket=BUCKET, Key="incoming/withdrawn.csv", Body=to_csv(make_frame(300, seed=3)))
-    aws.s3.delete_object(Bucket=BUCKET, Key="incoming/withdrawn.csv")
-    put = aws.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5)))
+def test_a_deleted_older_batch_leaves_later_windows(clients, to_csv):
+    seed_champion(clients.s3)
+    clients.s3.put_object(Bucket=BUCKET, Key="incoming/kept.csv", Body=to_csv(make_frame(300, seed=2)))
+    clients.s3.put_object(Bucket=BUCKET, Key="incoming/withdrawn.csv", Body=to_csv(make_frame(300, seed=3)))
+    clients.s3.delete_object(Bucket=BUCKET, Key="incoming/withdrawn.csv")
+    put = clients.s3.put_object(Bucket=BUCKET, Key="incoming/new.csv", Body=to_csv(make_frame(600, seed=5)))
 
     data = prepare_training_data(
-        aws.s3, settings(candidates=("recent",)), event("incoming/new.csv", version_id=put["VersionId"])
+        clients.s3, settings(candidates=("recent",)), event("incoming/new.csv", version_id=put["VersionId"])
     )
 
-    assert [b["key"] for b in _manifest(aws, data)["batches"]] == ["incoming/new.csv", "incoming/kept.csv"]
+    assert [b["key"] for b in _manifest(clients, data)["batches"]] == [
+        "incoming/new.csv",
+        "incoming/kept.csv",
+    ]

@@ -50,14 +50,14 @@ def rows():
     return labels, np.clip(labels * 0.8 + 0.1 + rng.normal(0, 0.05, 400), 0, 1), rng.uniform(0, 1, 400)
 
 
-def test_a_linear_learner_candidate_is_scored_on_its_json_lines_and_can_win(aws, rows):
+def test_a_linear_learner_candidate_is_scored_on_its_json_lines_and_can_win(clients, rows):
     labels, good, coin = rows
-    write_out(aws.s3, CANDIDATE, labels, coin)  # XGBoost: no better than the champion
-    write_out(aws.s3, CHAMPION, labels, coin[::-1])
-    _test_file(aws.s3, TEST, labels)
-    _jsonlines(aws.s3, LINEAR, [{"score": float(p), "predicted_label": int(p >= 0.5)} for p in good])
+    write_out(clients.s3, CANDIDATE, labels, coin)  # XGBoost: no better than the champion
+    write_out(clients.s3, CHAMPION, labels, coin[::-1])
+    _test_file(clients.s3, TEST, labels)
+    _jsonlines(clients.s3, LINEAR, [{"score": float(p), "predicted_label": int(p >= 0.5)} for p in good])
 
-    result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), _two_algorithms())
+    result = evaluate_candidate(clients.s3, BUCKET, EvaluationSettings(), _two_algorithms())
 
     assert result["promote"] and result["winner"]["algorithm"] == "linear-learner"
     assert result["reasons"][0] == "best of 2 candidates: candidate-2 (since_change, linear-learner)"
@@ -66,28 +66,28 @@ def test_a_linear_learner_candidate_is_scored_on_its_json_lines_and_can_win(aws,
     assert result["candidate"]["auc"] > 0.99  # the score is the probability, not the hard label
 
 
-def test_a_linear_learner_champion_is_read_as_json_lines(aws, rows):
+def test_a_linear_learner_champion_is_read_as_json_lines(clients, rows):
     labels, good, coin = rows
-    write_out(aws.s3, CANDIDATE, labels, good)
-    _test_file(aws.s3, TEST, labels)
-    _jsonlines(aws.s3, LINEAR, [{"score": float(p), "predicted_label": int(p >= 0.5)} for p in good])
-    _test_file(aws.s3, CHAMPION_TEST, labels)
-    _jsonlines(aws.s3, CHAMPION, [{"score": float(p), "predicted_label": int(p >= 0.5)} for p in coin])
+    write_out(clients.s3, CANDIDATE, labels, good)
+    _test_file(clients.s3, TEST, labels)
+    _jsonlines(clients.s3, LINEAR, [{"score": float(p), "predicted_label": int(p >= 0.5)} for p in good])
+    _test_file(clients.s3, CHAMPION_TEST, labels)
+    _jsonlines(clients.s3, CHAMPION, [{"score": float(p), "predicted_label": int(p >= 0.5)} for p in coin])
 
-    result = evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), _two_algorithms("linear-learner"))
+    result = evaluate_candidate(clients.s3, BUCKET, EvaluationSettings(), _two_algorithms("linear-learner"))
 
     assert result["champion"]["error_rate"] == pytest.approx(np.mean((coin >= 0.5) != labels))
     assert result["promote"]
 
 
-def test_a_json_line_without_a_score_or_a_count_mismatch_is_named(aws, rows):
+def test_a_json_line_without_a_score_or_a_count_mismatch_is_named(clients, rows):
     labels, good, _ = rows
-    write_out(aws.s3, CANDIDATE, labels, good)
-    write_out(aws.s3, CHAMPION, labels, good)
-    _test_file(aws.s3, TEST, labels)
-    _jsonlines(aws.s3, LINEAR, [{"predicted_label": 1}])
+    write_out(clients.s3, CANDIDATE, labels, good)
+    write_out(clients.s3, CHAMPION, labels, good)
+    _test_file(clients.s3, TEST, labels)
+    _jsonlines(clients.s3, LINEAR, [{"predicted_label": 1}])
     with pytest.raises(TransformOutputFormatError, match="record 1 is not a Linear Learner JSON line"):
-        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), _two_algorithms())
-    _jsonlines(aws.s3, LINEAR, [{"score": 0.9, "predicted_label": 1}])
+        evaluate_candidate(clients.s3, BUCKET, EvaluationSettings(), _two_algorithms())
+    _jsonlines(clients.s3, LINEAR, [{"score": 0.9, "predicted_label": 1}])
     with pytest.raises(PredictionCountMismatchError, match="holds 1 predictions for the 400 rows"):
-        evaluate_candidate(aws.s3, BUCKET, EvaluationSettings(), _two_algorithms())
+        evaluate_candidate(clients.s3, BUCKET, EvaluationSettings(), _two_algorithms())

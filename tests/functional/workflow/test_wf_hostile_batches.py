@@ -30,8 +30,8 @@ def _zip(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def test_every_hostile_window_batch_is_skipped_with_its_reason(aws, to_csv, monkeypatch):
-    seed_champion(aws.s3)
+def test_every_hostile_window_batch_is_skipped_with_its_reason(clients, to_csv, monkeypatch):
+    seed_champion(clients.s3)
     good = to_csv(make_frame(300, seed=2))
     hostile = {
         "incoming/a-big.csv": to_csv(make_frame(2000, seed=3)),  # over MAX_OBJECT_BYTES (from the listing)
@@ -42,10 +42,10 @@ def test_every_hostile_window_batch_is_skipped_with_its_reason(aws, to_csv, monk
         "incoming/f-inf.csv": good + b"inf,0.5,red,1\n",
         "incoming/g-crash.csv": good,  # opening it raises something unexpected
     }
-    aws.s3.put_object(Bucket=BUCKET, Key="incoming/0-old.csv", Body=good)
+    clients.s3.put_object(Bucket=BUCKET, Key="incoming/0-old.csv", Body=good)
     for key, body in hostile.items():
-        aws.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-    put = aws.s3.put_object(
+        clients.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    put = clients.s3.put_object(
         Bucket=BUCKET, Key="incoming/z-new.csv", Body=to_csv(make_frame(600, seed=5, concept=1))
     )
 
@@ -60,9 +60,11 @@ def test_every_hostile_window_batch_is_skipped_with_its_reason(aws, to_csv, monk
     limits = ReadLimits(max_object_bytes=50_000, max_decompressed_bytes=100_000)
     prepare = replace(settings(candidates=("recent",), max_batches=20), limits=limits)
 
-    data = prepare_training_data(aws.s3, prepare, event("incoming/z-new.csv", version_id=put["VersionId"]))
+    data = prepare_training_data(
+        clients.s3, prepare, event("incoming/z-new.csv", version_id=put["VersionId"])
+    )
 
-    manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
+    manifest = json.loads(clients.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
     assert [b["key"] for b in manifest["batches"]] == ["incoming/z-new.csv", "incoming/0-old.csv"]
     reasons = {s["key"]: s["reason"] for s in manifest["skipped"]}
     assert {key: reason.split(":")[0] for key, reason in reasons.items()} == {

@@ -147,8 +147,8 @@ def test_bootstrap_failure_before_anything_ran_still_formats():
 
 
 @pytest.mark.parametrize("outcome", ["promoted", "rejected", "failed", "skipped"])
-def test_handler_publishes_every_outcome(aws, load_handler, lambda_context, monkeypatch, outcome):
-    topic = aws.sns.create_topic(Name="drift-retrain")["TopicArn"]
+def test_handler_publishes_every_outcome(clients, load_handler, lambda_context, monkeypatch, outcome):
+    topic = clients.sns.create_topic(Name="drift-retrain")["TopicArn"]
     monkeypatch.setenv("TOPIC_ARN", topic)
     result = load_handler("notify").lambda_handler(
         {"outcome": outcome, "execution_arn": ARN, "state": state(evaluation=EVALUATION)}, lambda_context
@@ -157,13 +157,15 @@ def test_handler_publishes_every_outcome(aws, load_handler, lambda_context, monk
     assert len(result["subject"]) <= 100 or outcome == "promoted"
 
 
-def test_handler_adds_a_presigned_report_link_only_when_asked(aws, load_handler, lambda_context, monkeypatch):
-    topic = aws.sns.create_topic(Name="drift-retrain")["TopicArn"]
-    queue = aws.sqs.create_queue(QueueName="notify-probe")["QueueUrl"]
-    queue_arn = aws.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+def test_handler_adds_a_presigned_report_link_only_when_asked(
+    clients, load_handler, lambda_context, monkeypatch
+):
+    topic = clients.sns.create_topic(Name="drift-retrain")["TopicArn"]
+    queue = clients.sqs.create_queue(QueueName="notify-probe")["QueueUrl"]
+    queue_arn = clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    aws.sns.subscribe(
+    clients.sns.subscribe(
         TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
     )
     monkeypatch.setenv("TOPIC_ARN", topic)
@@ -172,8 +174,8 @@ def test_handler_adds_a_presigned_report_link_only_when_asked(aws, load_handler,
     for expiry in ("0", "3600"):
         monkeypatch.setenv("REPORT_LINK_EXPIRY_SECONDS", expiry)
         load_handler("notify").lambda_handler(event, lambda_context)
-        [received] = aws.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1)["Messages"]
-        aws.sqs.delete_message(QueueUrl=queue, ReceiptHandle=received["ReceiptHandle"])
+        [received] = clients.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1)["Messages"]
+        clients.sqs.delete_message(QueueUrl=queue, ReceiptHandle=received["ReceiptHandle"])
         bodies.append(received["Body"])
     console_only, signed = bodies
     assert "s3.console.aws.amazon.com" in console_only and "X-Amz-Signature" not in console_only
@@ -189,10 +191,18 @@ def test_handler_adds_a_presigned_report_link_only_when_asked(aws, load_handler,
     ("recovery", "expected"),
     [
         (
-            {"reference": 0.03, "holdout": 0.29, "recovered": False},
-            "PARTIAL RECOVERY: holdout 29.0% vs reference 3.0%",
+            {"reference": 0.03, "holdout": 0.29, "recovered": False, "metric": "error_rate"},
+            "PARTIAL RECOVERY: holdout error rate 29.0% vs reference 3.0%",
         ),
-        ({"reference": 0.03, "holdout": 0.035, "recovered": True}, "Recovery: holdout 3.5% is back at"),
+        (
+            {"reference": 0.03, "holdout": 0.035, "recovered": True, "metric": "error_rate"},
+            "Recovery: holdout error rate 3.5% is back at",
+        ),
+        # an MSE below 1 is no rate (it once read "50.0%")
+        (
+            {"reference": 0.4, "holdout": 0.5, "recovered": False, "metric": "mse"},
+            "PARTIAL RECOVERY: holdout MSE 0.5 vs reference 0.4",
+        ),
     ],
 )
 def test_promotion_says_in_numbers_whether_accuracy_came_back(recovery, expected):

@@ -26,18 +26,18 @@ def put_partition(s3, folder: str, frame, parts: int, *, marker: str | None = "_
         s3.put_object(Bucket=BUCKET, Key=f"{folder}{marker}", Body=b"")
 
 
-def test_a_partition_trigger_and_an_older_partition_are_read_as_batches(aws, to_csv):
-    seed_champion(aws.s3)
-    aws.s3.put_object(Bucket=BUCKET, Key="incoming/b0.csv", Body=to_csv(make_frame(300, seed=1)))
-    put_partition(aws.s3, "incoming/p1/", make_frame(400, seed=2), parts=2)
-    put_partition(aws.s3, "incoming/p-unfinished/", make_frame(500, seed=3), parts=2, marker=None)
-    put_partition(aws.s3, "incoming/p2/", make_frame(600, seed=4), parts=3)
+def test_a_partition_trigger_and_an_older_partition_are_read_as_batches(clients, to_csv):
+    seed_champion(clients.s3)
+    clients.s3.put_object(Bucket=BUCKET, Key="incoming/b0.csv", Body=to_csv(make_frame(300, seed=1)))
+    put_partition(clients.s3, "incoming/p1/", make_frame(400, seed=2), parts=2)
+    put_partition(clients.s3, "incoming/p-unfinished/", make_frame(500, seed=3), parts=2, marker=None)
+    put_partition(clients.s3, "incoming/p2/", make_frame(600, seed=4), parts=3)
     trigger = event("incoming/p2/_SUCCESS")
     trigger["trigger"]["kind"] = "features"  # the recent window: every older batch may join
 
-    data = prepare_training_data(aws.s3, settings(), trigger)
+    data = prepare_training_data(clients.s3, settings(), trigger)
 
-    manifest = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
+    manifest = json.loads(clients.s3.get_object(Bucket=BUCKET, Key=data["manifest"]["key"])["Body"].read())
     assert [b["key"] for b in manifest["batches"]] == [
         "incoming/p2/_SUCCESS",
         "incoming/p1/_SUCCESS",

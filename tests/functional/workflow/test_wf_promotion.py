@@ -47,19 +47,19 @@ def create_version(sagemaker, name: str, stack: str | None = STACK) -> None:
     )
 
 
-def stage(aws, model: str = "drift-xgb-4") -> dict:
+def stage(clients, model: str = "drift-xgb-4") -> dict:
     frame = make_frame(500, seed=3)
     profile = build_profile(frame, infer_schema(frame, label="label"))
-    aws.s3.put_object(
+    clients.s3.put_object(
         Bucket=BUCKET, Key="training/run-1/candidate-profile.json", Body=profile.to_json_bytes()
     )
-    aws.s3.put_object(
+    clients.s3.put_object(
         Bucket=BUCKET, Key="training/run-1/raw/training-data.csv.gz", Body=gzip.compress(b"x1,label\n1,0\n")
     )
-    aws.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=b'{"old": true}')
+    clients.s3.put_object(Bucket=BUCKET, Key="baseline/current/profile.json", Body=b'{"old": true}')
     for i in range(5):
-        create_version(aws.sagemaker, f"drift-xgb-{i}")
-    aws.sagemaker.create_model(
+        create_version(clients.sagemaker, f"drift-xgb-{i}")
+    clients.sagemaker.create_model(
         ModelName="someone-else",
         ExecutionRoleArn=ROLE,
         PrimaryContainer={"Image": "x", "ModelDataUrl": "s3://b/k"},
@@ -106,12 +106,12 @@ def read_json(s3, key: str) -> dict:
     return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
 
 
-def test_promotion_writes_profile_registry_lineage_and_cleans_up(aws):
-    event = stage(aws)
-    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+def test_promotion_writes_profile_registry_lineage_and_cleans_up(clients):
+    event = stage(clients)
+    result = promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
 
     current = BaselineProfile.from_json_bytes(
-        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+        clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
     )
     assert current.holdout == HoldoutPerformance(task="binary", rows=100, errors=4)
     assert current.metadata["model_name"] == "drift-xgb-4"
@@ -121,20 +121,22 @@ def test_promotion_writes_profile_registry_lineage_and_cleans_up(aws):
         "key": "models/drift-xgb-4/training-data.csv.gz",
     }
     assert (
-        aws.s3.get_object(Bucket=BUCKET, Key="models/drift-xgb-4/profile.json")["Body"].read()
+        clients.s3.get_object(Bucket=BUCKET, Key="models/drift-xgb-4/profile.json")["Body"].read()
         == current.to_json_bytes()
     )
-    assert aws.s3.head_object(Bucket=BUCKET, Key="models/drift-xgb-4/training-data.csv.gz")
-    versions = aws.s3.list_object_versions(Bucket=BUCKET, Prefix="baseline/current/profile.json")["Versions"]
+    assert clients.s3.head_object(Bucket=BUCKET, Key="models/drift-xgb-4/training-data.csv.gz")
+    versions = clients.s3.list_object_versions(Bucket=BUCKET, Prefix="baseline/current/profile.json")[
+        "Versions"
+    ]
     assert len(versions) == 2  # the previous baseline is kept by bucket versioning
 
-    packages = aws.sagemaker.list_model_packages(ModelPackageGroupName="drift-retrain-models")[
+    packages = clients.sagemaker.list_model_packages(ModelPackageGroupName="drift-retrain-models")[
         "ModelPackageSummaryList"
     ]
     assert len(packages) == 1 and packages[0]["ModelApprovalStatus"] == "Approved"
     assert result["model_package_arn"] == packages[0]["ModelPackageArn"]
 
-    lineage = read_json(aws.s3, "reports/lineage/run-1.json")
+    lineage = read_json(clients.s3, "reports/lineage/run-1.json")
     assert lineage["batch"]["key"] == "incoming/new.csv"
     assert lineage["drift_report"] == f"s3://{BUCKET}/reports/drift/new-1.json"
     assert lineage["training_job"] == "drift-xgb-4-train-1"
@@ -145,8 +147,8 @@ def test_promotion_writes_profile_registry_lineage_and_cleans_up(aws):
     )
     assert lineage["previous_champion"]["model"] == "drift-xgb-3"
 
-    configs = {c["EndpointConfigName"] for c in aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]}
-    models = {m["ModelName"] for m in aws.sagemaker.list_models()["Models"]}
+    configs = {c["EndpointConfigName"] for c in clients.sagemaker.list_endpoint_configs()["EndpointConfigs"]}
+    models = {m["ModelName"] for m in clients.sagemaker.list_models()["Models"]}
     assert "drift-xgb-4" in configs and "drift-xgb-4" in models
     assert len(configs) == 2 and "someone-else" in models  # other prefixes are never touched
     assert sorted(result["cleanup"]["deleted_configs"]) == sorted(
@@ -155,15 +157,15 @@ def test_promotion_writes_profile_registry_lineage_and_cleans_up(aws):
     json.dumps(result, allow_nan=False)
 
 
-def test_cleanup_deletes_only_this_stacks_tagged_versions(aws):
+def test_cleanup_deletes_only_this_stacks_tagged_versions(clients):
     """Same prefix, older than everything kept: an untagged and a foreign-tagged version survive."""
-    event = stage(aws)
-    create_version(aws.sagemaker, "drift-xgb-untagged", stack=None)
-    create_version(aws.sagemaker, "drift-xgb-other", stack="other-stack")
-    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    event = stage(clients)
+    create_version(clients.sagemaker, "drift-xgb-untagged", stack=None)
+    create_version(clients.sagemaker, "drift-xgb-other", stack="other-stack")
+    result = promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
 
-    configs = {c["EndpointConfigName"] for c in aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]}
-    models = {m["ModelName"] for m in aws.sagemaker.list_models()["Models"]}
+    configs = {c["EndpointConfigName"] for c in clients.sagemaker.list_endpoint_configs()["EndpointConfigs"]}
+    models = {m["ModelName"] for m in clients.sagemaker.list_models()["Models"]}
     assert {"drift-xgb-untagged", "drift-xgb-other"} <= configs & models
     assert configs == {"drift-xgb-untagged", "drift-xgb-other", "drift-xgb-4", "drift-xgb-3"}
     assert set(result["cleanup"]["deleted_configs"]) == {f"drift-xgb-{i}" for i in range(3)}
@@ -171,19 +173,19 @@ def test_cleanup_deletes_only_this_stacks_tagged_versions(aws):
     assert result["cleanup"]["errors"] == []
 
 
-def test_cleanup_without_a_stack_name_deletes_nothing(aws):
-    event = stage(aws)
-    result = promote_model(aws.s3, aws.sagemaker, PromoteSettings(bucket=BUCKET, keep_last=1), event)
+def test_cleanup_without_a_stack_name_deletes_nothing(clients):
+    event = stage(clients)
+    result = promote_model(clients.s3, clients.sagemaker, PromoteSettings(bucket=BUCKET, keep_last=1), event)
     assert result["cleanup"]["deleted_configs"] == [] == result["cleanup"]["deleted_models"]
     assert "STACK_NAME" in result["cleanup"]["errors"][0]
-    assert len(aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5
+    assert len(clients.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5
 
 
-def test_cleanup_reads_a_bounded_number_of_tags(aws, monkeypatch):
+def test_cleanup_reads_a_bounded_number_of_tags(clients, monkeypatch):
     """Tags are read for the newest MAX_TAG_CHECKS candidates only; the older ones are reported."""
     from drift_retrain.workflow.promote_model import cleanup, registry
 
-    event = stage(aws)
+    event = stage(clients)
     calls: list[str] = []
     real = registry.resource_tags
 
@@ -193,16 +195,16 @@ def test_cleanup_reads_a_bounded_number_of_tags(aws, monkeypatch):
 
     monkeypatch.setattr(registry, "resource_tags", counting)
     monkeypatch.setattr(cleanup, "MAX_TAG_CHECKS", 3)
-    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    result = promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
     assert len(calls) == 6  # 3 configs + 3 models
     assert sorted(result["cleanup"]["unchecked"]) == sorted(["drift-xgb-0", "drift-xgb-1"] * 2)
     assert MAX_TAG_CHECKS >= 10
 
 
-def test_a_resource_whose_tags_cannot_be_read_is_kept_and_reported(aws, monkeypatch):
+def test_a_resource_whose_tags_cannot_be_read_is_kept_and_reported(clients, monkeypatch):
     from drift_retrain.workflow.promote_model import registry
 
-    event = stage(aws)
+    event = stage(clients)
     real = registry.resource_tags
 
     def denied_for_version_0(sagemaker, arn):
@@ -211,26 +213,26 @@ def test_a_resource_whose_tags_cannot_be_read_is_kept_and_reported(aws, monkeypa
         return real(sagemaker, arn)
 
     monkeypatch.setattr(registry, "resource_tags", denied_for_version_0)
-    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    result = promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
     assert "drift-xgb-0" not in result["cleanup"]["deleted_configs"] + result["cleanup"]["deleted_models"]
     assert sum("AccessDeniedException" in e for e in result["cleanup"]["errors"]) == 2  # config and model
     assert set(result["cleanup"]["deleted_configs"]) == {"drift-xgb-1", "drift-xgb-2"}
 
 
-def test_a_retried_promotion_changes_nothing_more(aws):
+def test_a_retried_promotion_changes_nothing_more(clients):
     """PromoteModel is retried by the state machine: a second run of the same execution registers no
     second package and leaves the same baseline (the reference is not lost by reading its own profile)."""
-    event = stage(aws)
-    first = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
-    baseline = aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
-    again = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
-    packages = aws.sagemaker.list_model_packages(ModelPackageGroupName="drift-retrain-models")[
+    event = stage(clients)
+    first = promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
+    baseline = clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+    again = promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
+    packages = clients.sagemaker.list_model_packages(ModelPackageGroupName="drift-retrain-models")[
         "ModelPackageSummaryList"
     ]
     assert [p["ModelPackageArn"] for p in packages] == [first["model_package_arn"]]
     assert again["model_package_arn"] == first["model_package_arn"]
     rewritten = BaselineProfile.from_json_bytes(
-        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+        clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
     )
     before = BaselineProfile.from_json_bytes(baseline)
     assert rewritten.holdout == before.holdout and rewritten.reference == before.reference
@@ -254,27 +256,27 @@ def test_plan_cleanup_keeps_newest_protected_and_used_models():
     assert set(plan.delete_models) == {"p-m2"}
 
 
-def test_corrupt_candidate_profile_leaves_the_baseline_alone(aws):
-    event = stage(aws)
-    aws.s3.put_object(Bucket=BUCKET, Key="training/run-1/candidate-profile.json", Body=b"not json")
+def test_corrupt_candidate_profile_leaves_the_baseline_alone(clients):
+    event = stage(clients)
+    clients.s3.put_object(Bucket=BUCKET, Key="training/run-1/candidate-profile.json", Body=b"not json")
     with pytest.raises(ProfileError, match="candidate profile"):
-        promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+        promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
     assert (
-        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+        clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
         == b'{"old": true}'
     )
-    assert len(aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5
+    assert len(clients.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5
 
 
-def test_missing_fields_are_an_input_error(aws):
-    event = stage(aws)
+def test_missing_fields_are_an_input_error(clients):
+    event = stage(clients)
     del event["evaluation"]["candidate_holdout"]
     with pytest.raises(WorkflowInputError, match="candidate_holdout"):
-        promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+        promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
 
 
-def test_registry_failure_is_raised_after_profile_and_lineage(aws, monkeypatch):
-    event = stage(aws)
+def test_registry_failure_is_raised_after_profile_and_lineage(clients, monkeypatch):
+    event = stage(clients)
     from drift_retrain.workflow.promote_model import registry
 
     def fail(*args, **kwargs):
@@ -285,21 +287,23 @@ def test_registry_failure_is_raised_after_profile_and_lineage(aws, monkeypatch):
 
     monkeypatch.setattr(registry, "create_model_package", fail)
     with pytest.raises(RegistryError):
-        promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+        promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
     assert (
         BaselineProfile.from_json_bytes(
-            aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+            clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
         ).metadata["model_name"]
         == "drift-xgb-4"
     )
-    assert "ValidationException" in read_json(aws.s3, "reports/lineage/run-1.json")["registry_error"]
-    assert len(aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5  # no cleanup after a failure
+    assert "ValidationException" in read_json(clients.s3, "reports/lineage/run-1.json")["registry_error"]
+    assert (
+        len(clients.sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 5
+    )  # no cleanup after a failure
 
 
-def test_handler(aws, load_handler, lambda_context, monkeypatch):
+def test_handler(clients, load_handler, lambda_context, monkeypatch):
     monkeypatch.setenv("KEEP_LAST_MODELS", "4")
     monkeypatch.setenv("STACK_NAME", STACK)
-    result = load_handler("promote_model").lambda_handler(stage(aws), lambda_context)
+    result = load_handler("promote_model").lambda_handler(stage(clients), lambda_context)
     assert result["cleanup"]["deleted_configs"] == ["drift-xgb-0"]  # the handler reads STACK_NAME
     assert result["baseline_profile"] == f"s3://{BUCKET}/baseline/current/profile.json"
 
@@ -328,15 +332,15 @@ def _profile_with(holdout: HoldoutPerformance, reference: HoldoutPerformance | N
     ],
 )
 def test_the_reference_error_is_carried_over_and_recovery_reported(
-    aws, old_holdout, old_reference, expected_reference, recovered
+    clients, old_holdout, old_reference, expected_reference, recovered
 ):
-    event = stage(aws)
-    aws.s3.put_object(
+    event = stage(clients)
+    clients.s3.put_object(
         Bucket=BUCKET, Key="baseline/current/profile.json", Body=_profile_with(old_holdout, old_reference)
     )
-    result = promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    result = promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
     current = BaselineProfile.from_json_bytes(
-        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+        clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
     )
     assert current.holdout == HoldoutPerformance(task="binary", rows=100, errors=4)
     assert current.reference == expected_reference
@@ -344,19 +348,19 @@ def test_the_reference_error_is_carried_over_and_recovery_reported(
     assert result["recovery"]["holdout"] == pytest.approx(0.04)
 
 
-def test_promotion_writes_the_winners_prediction_reference_next_to_the_profile(aws):
+def test_promotion_writes_the_winners_prediction_reference_next_to_the_profile(clients):
     """The winner's transform output on the held-out rows (label,probability lines) becomes the reference
     DetectDrift reads for prediction drift and the calibrated estimate of captured traffic."""
     import numpy as np
 
     from drift_retrain.capture.reference import PredictionReference
 
-    event = stage(aws)
+    event = stage(clients)
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 2, 400)
     scores = np.clip(np.where(labels == 1, 0.8, 0.2) + rng.normal(0, 0.15, 400), 0.01, 0.99)
     lines = "".join(f"{y},{p:.4f}\n" for y, p in zip(labels, scores, strict=True))
-    aws.s3.put_object(
+    clients.s3.put_object(
         Bucket=BUCKET, Key="transforms/run-1/candidate-1/test-data.csv.out", Body=lines.encode()
     )
     event["transforms"] = {
@@ -368,38 +372,42 @@ def test_promotion_writes_the_winners_prediction_reference_next_to_the_profile(a
             }
         ]
     }
-    promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
 
-    stored = aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/prediction_reference.json")["Body"].read()
+    stored = clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/prediction_reference.json")[
+        "Body"
+    ].read()
     reference = PredictionReference.from_json_bytes(stored)
     assert reference.holdout.rows == 400
     assert abs(reference.holdout.value - float(np.mean((scores > 0.5) != labels))) < 1e-9
     assert reference.calibration is not None and reference.scores is not None
-    copy = aws.s3.get_object(Bucket=BUCKET, Key="models/drift-xgb-4/prediction_reference.json")["Body"].read()
+    copy = clients.s3.get_object(Bucket=BUCKET, Key="models/drift-xgb-4/prediction_reference.json")[
+        "Body"
+    ].read()
     assert copy == stored
-    profile = read_json(aws.s3, "baseline/current/profile.json")
+    profile = read_json(clients.s3, "baseline/current/profile.json")
     assert profile["metadata"]["prediction_reference"] == "baseline/current/prediction_reference.json"
 
 
-def test_the_winners_per_segment_holdout_errors_go_into_the_new_baseline(aws):
-    event = stage(aws)
+def test_the_winners_per_segment_holdout_errors_go_into_the_new_baseline(clients):
+    event = stage(clients)
     table = {"task": "binary", "rows": 100, "features": {"x": {"0": [60, 1], "1": [40, 3]}}}
     event["evaluation"]["candidate_holdout_segments"] = table
-    promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+    promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
     current = BaselineProfile.from_json_bytes(
-        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+        clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
     )
     assert current.holdout_segments is not None and current.holdout_segments.to_dict() == table
 
 
-def test_an_evaluation_without_the_table_promotes_a_profile_without_it(aws):
-    event = stage(aws)
-    promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+def test_an_evaluation_without_the_table_promotes_a_profile_without_it(clients):
+    event = stage(clients)
+    promote_model(clients.s3, clients.sagemaker, SETTINGS, event)
     current = BaselineProfile.from_json_bytes(
-        aws.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
+        clients.s3.get_object(Bucket=BUCKET, Key="baseline/current/profile.json")["Body"].read()
     )
     assert current.holdout_segments is None
-    event = stage(aws)
+    event = stage(clients)
     event["evaluation"]["candidate_holdout_segments"] = {"task": "binary", "rows": 1, "features": {"x": 3}}
     with pytest.raises(WorkflowInputError, match="candidate_holdout_segments"):
-        promote_model(aws.s3, aws.sagemaker, SETTINGS, event)
+        promote_model(clients.s3, clients.sagemaker, SETTINGS, event)

@@ -4,13 +4,13 @@ when the validation itself crashes (CloudFormation would otherwise wait an hour 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support.paths import EVENTS
 
 URL = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/signed?X-Amz-Signature=x"
-SAMPLE = Path(__file__).resolve().parents[3] / "events" / "validate_settings.json"
+SAMPLE = EVENTS / "validate_settings.json"
 
 
 @pytest.fixture

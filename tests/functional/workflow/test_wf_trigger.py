@@ -50,25 +50,25 @@ def _event(name: str, given: dict[str, Any]) -> dict[str, Any]:
     return {"action": VERIFY_TRIGGER, "execution_name": name, "execution_input": given}
 
 
-def test_a_drift_trigger_is_built_from_the_report_not_from_the_input(aws):
-    name, key, report = _genuine(aws.s3)
+def test_a_drift_trigger_is_built_from_the_report_not_from_the_input(clients):
+    name, key, report = _genuine(clients.s3)
     forged_batch = {"bucket": BUCKET, "key": "seed/train.csv", "batch_id": "old"}
     given = {"report": {"bucket": BUCKET, "key": key}, "batch": forged_batch, "reasons": ["forged"]}
-    trigger = verify_trigger(aws.s3, SETTINGS, _event(name, given))
+    trigger = verify_trigger(clients.s3, SETTINGS, _event(name, given))
     record = report["retrain_execution"]["batch"]
     batch = ObjectRef(BUCKET, BATCH_KEY, record["version_id"], record["etag"])
     assert trigger == {"bootstrap": False, **retrain_input(batch, record["batch_id"], key, report)}
     assert trigger["batch"]["key"] == BATCH_KEY and trigger["reasons"] == ["concept drift"]
 
 
-def test_detect_drift_sends_the_keys_the_verified_trigger_has(aws):
+def test_detect_drift_sends_the_keys_the_verified_trigger_has(clients):
     """The input DetectDrift sends and the verified triggers (drift and bootstrap) share one shape."""
-    name, key, _ = _genuine(aws.s3)
-    drift = verify_trigger(aws.s3, SETTINGS, _event(name, {"report": {"key": key}}))
-    aws.s3.delete_object(Bucket=BUCKET, Key=DEFAULT_PROFILE_KEY)
-    aws.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=b"x,label\n1,0\n")
+    name, key, _ = _genuine(clients.s3)
+    drift = verify_trigger(clients.s3, SETTINGS, _event(name, {"report": {"key": key}}))
+    clients.s3.delete_object(Bucket=BUCKET, Key=DEFAULT_PROFILE_KEY)
+    clients.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=b"x,label\n1,0\n")
     seed = verify_trigger(
-        aws.s3, SETTINGS, _event("bootstrap-1", {"bootstrap": True, "batch": {"key": "seed/initial.csv"}})
+        clients.s3, SETTINGS, _event("bootstrap-1", {"bootstrap": True, "batch": {"key": "seed/initial.csv"}})
     )
     sent = retrain_input(ObjectRef(BUCKET, BATCH_KEY, "v", "e"), "x-1", key, {})
     assert set(drift) == set(seed) == set(sent) | {"bootstrap"}
@@ -89,12 +89,12 @@ def test_detect_drift_sends_the_keys_the_verified_trigger_has(aws):
         "bootstrap-as-text",
     ],
 )
-def test_a_forged_drift_trigger_is_refused(aws, forgery):
+def test_a_forged_drift_trigger_is_refused(clients, forgery):
     changes: dict[str, Any] = {
         "report-did-not-retrain": {"retrain": False},
         "retrain-deferred": {"retrain_deferred": "an A/B test was running"},
     }.get(forgery, {})
-    name, key, report = _genuine(aws.s3, **changes)
+    name, key, report = _genuine(clients.s3, **changes)
     record = report["retrain_execution"]
     if forgery in ("record-names-a-seed-file", "record-with-another-batch-id"):
         batch = dict(record["batch"])
@@ -102,7 +102,7 @@ def test_a_forged_drift_trigger_is_refused(aws, forgery):
             batch["key"] = "seed/train.csv"
         else:
             batch["batch_id"] = "another-1234abcd"
-        aws.s3.put_object(
+        clients.s3.put_object(
             Bucket=BUCKET,
             Key=key,
             Body=json.dumps({**report, "retrain_execution": {**record, "batch": batch}}).encode(),
@@ -118,23 +118,23 @@ def test_a_forged_drift_trigger_is_refused(aws, forgery):
     with pytest.raises(
         TriggerNotVerifiedError, match=r"only DetectDrift's drift reports|must be true or false"
     ):
-        verify_trigger(aws.s3, SETTINGS, _event(run, given))
+        verify_trigger(clients.s3, SETTINGS, _event(run, given))
 
 
-def test_a_bootstrap_pins_the_seed_revision_and_only_deploys_a_first_model(aws):
-    put = aws.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=b"x,label\n1,0\n")
+def test_a_bootstrap_pins_the_seed_revision_and_only_deploys_a_first_model(clients):
+    put = clients.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=b"x,label\n1,0\n")
     given = {
         "bootstrap": True,
         "batch": {"bucket": BUCKET, "key": "seed/initial.csv", "batch_id": "bootstrap"},
     }
-    trigger = verify_trigger(aws.s3, SETTINGS, _event("bootstrap-1", given))
+    trigger = verify_trigger(clients.s3, SETTINGS, _event("bootstrap-1", given))
     assert trigger["bootstrap"] is True and trigger["kind"] == "bootstrap" and trigger["report"] is None
     assert trigger["batch"]["version_id"] == put["VersionId"]
     assert trigger["batch"]["etag"] == put["ETag"].strip('"')
 
-    aws.s3.put_object(Bucket=BUCKET, Key=DEFAULT_PROFILE_KEY, Body=b"{}")
+    clients.s3.put_object(Bucket=BUCKET, Key=DEFAULT_PROFILE_KEY, Body=b"{}")
     with pytest.raises(TriggerNotVerifiedError, match="deploys the first model"):
-        verify_trigger(aws.s3, SETTINGS, _event("bootstrap-2", given))
+        verify_trigger(clients.s3, SETTINGS, _event("bootstrap-2", given))
 
 
 @pytest.mark.parametrize(
@@ -147,18 +147,18 @@ def test_a_bootstrap_pins_the_seed_revision_and_only_deploys_a_first_model(aws):
     ],
     ids=["outside-seed", "missing-seed", "another-bucket", "no-batch"],
 )
-def test_a_bootstrap_names_a_seed_file_of_the_stack(aws, batch):
-    aws.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=b"x,label\n1,0\n")
+def test_a_bootstrap_names_a_seed_file_of_the_stack(clients, batch):
+    clients.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=b"x,label\n1,0\n")
     with pytest.raises(TriggerNotVerifiedError):
-        verify_trigger(aws.s3, SETTINGS, _event("bootstrap-1", {"bootstrap": True, "batch": batch}))
+        verify_trigger(clients.s3, SETTINGS, _event("bootstrap-1", {"bootstrap": True, "batch": batch}))
 
 
-def test_the_handler_verifies_before_anything_else(aws, load_handler, lambda_context, monkeypatch):
+def test_the_handler_verifies_before_anything_else(clients, load_handler, lambda_context, monkeypatch):
     """PrepareTrainingData's handler answers the "Verify the trigger" step with the trigger, and a forged
     one with TriggerNotVerifiedError (the error name the run fails with)."""
     monkeypatch.setenv("ENDPOINT_NAME", "no-such-endpoint")  # the champion check must not run
     app = load_handler("prepare_training_data")
-    name, key, _ = _genuine(aws.s3)
+    name, key, _ = _genuine(clients.s3)
     trigger = app.lambda_handler(_event(name, json.dumps({"report": {"key": key}})), lambda_context)
     assert trigger["batch"]["key"] == BATCH_KEY
     with pytest.raises(TriggerNotVerifiedError):

@@ -1,28 +1,17 @@
-"""Shared pieces of the local SageMaker tests: a moto S3 bucket, small learnable data sets written as
+"""Shared pieces of the local SageMaker tests: the moto S3 bucket's name, small learnable data sets written as
 the headerless label-first CSVs PrepareTrainingData produces, and the requests the state machine sends
 (shapes copied from statemachine/retrain.asl.json)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import numpy as np
-from moto import mock_aws
 
 from drift_retrain.engine.encoding import to_csv_rows
 
 BUCKET = "local-sm-tests"
 REGION = "us-east-1"
-
-
-def moto_s3() -> Iterator[Any]:
-    """Body of each test module's ``s3`` fixture: a moto S3 client with the test bucket."""
-    with mock_aws():
-        client = boto3.client("s3", region_name=REGION)
-        client.create_bucket(Bucket=BUCKET)
-        yield client
 
 
 def put(s3: Any, key: str, body: str | bytes) -> str:

@@ -9,7 +9,7 @@ import tarfile
 
 import numpy as np
 import pytest
-from sm_support import BUCKET, moto_s3, read, training_request, transform_request, write_channel
+from sm_support import BUCKET, read, training_request, transform_request, write_channel
 
 from drift_retrain.engine.encoding import to_csv_rows
 from drift_retrain_local.sagemaker.linear_learner import MODEL_FILE, is_linear_learner_image
@@ -20,11 +20,6 @@ from drift_retrain_local.sagemaker.transform import run_transform_job
 
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 PREDICTOR = {"binary": "binary_classifier", "multiclass": "multiclass_classifier", "regression": "regressor"}
-
-
-@pytest.fixture
-def s3():
-    yield from moto_s3()
 
 
 def _linear_data(task: str, rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

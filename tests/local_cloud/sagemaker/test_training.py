@@ -11,7 +11,6 @@ from sm_support import (
     BUCKET,
     hyperparameters,
     make_data,
-    moto_s3,
     put,
     training_request,
     write_channel,
@@ -20,11 +19,6 @@ from sm_support import (
 from drift_retrain_local.sagemaker.failures import CAPACITY_ERROR, FailureInjector
 from drift_retrain_local.sagemaker.model_artifact import MODEL_FILE, load_model, predict
 from drift_retrain_local.sagemaker.training import run_training_job
-
-
-@pytest.fixture
-def s3():
-    yield from moto_s3()
 
 
 def _artifact(s3, outcome) -> bytes:

@@ -9,7 +9,6 @@ from sm_support import (
     BUCKET,
     KEEP_LABEL,
     make_data,
-    moto_s3,
     put,
     read,
     transform_request,
@@ -26,11 +25,6 @@ OBJECTIVES = {
     "softprob": {"objective": "multi:softprob", "num_class": 3},
     "regression": {"objective": "reg:squarederror"},
 }
-
-
-@pytest.fixture
-def s3():
-    yield from moto_s3()
 
 
 def _model(s3, kind: str) -> str:

@@ -67,7 +67,7 @@ def test_concept_test_uses_the_served_predictions_without_an_endpoint(profile, r
     worse = run_capture_check(window(wrong=0.35), profile, reference=reference)
     assert healthy.concept.tested and not healthy.concept.detected
     assert worse.concept.detected and worse.retrain
-    assert worse.concept.error_rate == pytest.approx(0.35, abs=0.03)
+    assert worse.concept.error == pytest.approx(0.35, abs=0.03)
 
 
 def test_estimate_alerts_on_a_confident_rise_and_never_retrains(profile, reference):

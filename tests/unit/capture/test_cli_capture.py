@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support.paths import TEST_FIXTURES
 
 from drift_retrain.capture.reference import PredictionReference
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain_local.cli.main import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "capture"
+FIXTURES = TEST_FIXTURES / "capture"
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def test_a_retrain_subject_gives_the_error_before_and_after(drifted_report):
     concept = drifted_report["concept_drift"]
     assert drifted_report["retrain"] and concept["detected"]
     notice = _notice(drifted_report)
-    before, after = fmt_rate(concept["baseline_error_rate"]), fmt_rate(concept["error_rate"])
+    before, after = fmt_rate(concept["baseline_error"]), fmt_rate(concept["error"])
     assert notice.subject == f"[drift-retrain] Retrain started: b-1 (error rate {before} -> {after})"
     assert "Next step: nothing yet: the retraining workflow" in notice.body
 

@@ -170,7 +170,7 @@ def test_the_concept_chart_is_pink_only_on_concept_drift_and_draws_the_threshold
     assert _concept_spec(calm)["data"]["datasets"][1]["backgroundColor"][0] == QUIET_INTERVAL
     concept = stable_report["concept_drift"]
     [line] = [d for d in _concept_spec(calm)["data"]["datasets"] if d["label"] == "decision threshold"]
-    expected = round(100 * (concept["baseline_error_rate"] + concept["margin"]), 2)
+    expected = round(100 * (concept["baseline_error"] + concept["margin"]), 2)
     assert line["data"] == [expected] * len(line["data"])
     legend = re.search(r'<p class="legend" id="concept-legend">(.*?)</p>', calm, re.S).group(1)
     assert "this batch (no concept drift)" in legend and "holdout" in legend

@@ -123,16 +123,16 @@ def test_timeline_points_link_each_batch_to_its_drift_report():
             "concept_drift": {
                 "tested": True,
                 "metric": "error_rate",
-                "error_rate": 0.05,
-                "baseline_error_rate": 0.04,
+                "error": 0.05,
+                "baseline_error": 0.04,
             }
         },
         "reports/drift/b-1.json": {
             "concept_drift": {
                 "tested": True,
                 "metric": "error_rate",
-                "error_rate": 0.41,
-                "baseline_error_rate": 0.04,
+                "error": 0.41,
+                "baseline_error": 0.04,
             }
         },
     }
@@ -177,7 +177,7 @@ def _run_with_a_gap():
             },
         ]
     }
-    tested = {"tested": True, "metric": "error_rate", "baseline_error_rate": 0.031}
+    tested = {"tested": True, "metric": "error_rate", "baseline_error": 0.031}
     profile = {"model_name": "champion-1"}
     reports = {
         "reports/drift/a.json": {
@@ -185,7 +185,7 @@ def _run_with_a_gap():
             "checked_at": "2026-12-05T09:00:00Z",
             "profile": profile,
             "features": [{}] * 5,
-            "concept_drift": {**tested, "error_rate": 0.048},
+            "concept_drift": {**tested, "error": 0.048},
         },
         "reports/drift/u.json": {
             "status": "ok",
@@ -199,7 +199,7 @@ def _run_with_a_gap():
             "checked_at": "2026-12-05T09:02:00Z",
             "profile": profile,
             "features": [{}] * 5,
-            "concept_drift": {**tested, "error_rate": 0.404},
+            "concept_drift": {**tested, "error": 0.404},
         },
         "reports/drift/q.json": {"status": "invalid", "checked_at": "2026-12-05T09:03:00Z"},
     }

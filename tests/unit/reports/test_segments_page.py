@@ -108,8 +108,8 @@ def test_the_notice_names_where_the_error_moved(drifted_report):
     body = drift_message(BATCH, report, outcome, ReportLinks("https://x")).body
     line = next(ln for ln in body.splitlines() if ln.startswith("Where the error moved: "))
     assert line == (
-        "Where the error moved: region = central (error 78.6% vs 5.0% on the holdout, 25.0% of rows, "
-        "50.0% of the rise); x0 ≥ 1.28 (error 78.6% vs 5.0% on the holdout, 25.0% of rows, 50.0% of the rise)"
+        "Where the error moved: region = central (error rate 78.6% vs 5.0% on the holdout, 25.0% of rows, "
+        "50.0% of the rise); x0 ≥ 1.28 (error rate 78.6% vs 5.0% on the holdout, 25.0% of rows, 50.0% of the rise)"
     )
 
 

@@ -40,6 +40,7 @@ from drift_retrain.engine.ab_evidence import (
 )
 from drift_retrain.engine.champion import bounded_rows
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.metric_names import concept_metric
 from drift_retrain.engine.performance import prediction_losses
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.stats.sequential import PairedLosses, paired_losses
@@ -119,7 +120,7 @@ def _labelled(frame: pd.DataFrame, profile: BaselineProfile, config: DriftConfig
 
 
 def _metric(profile: BaselineProfile) -> str:
-    return "squared_error" if profile.schema.task == "regression" else "error_rate"
+    return concept_metric(profile.schema.task)
 
 
 def ab_look(

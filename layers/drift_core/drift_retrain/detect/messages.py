@@ -9,8 +9,9 @@ from typing import Any
 
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect.context import Outcome
+from drift_retrain.engine.metric_names import read_report
 from drift_retrain.reports.changes import next_step, what_changed
-from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate, metric_label
+from drift_retrain.reports.formatting import fmt_count, fmt_metric
 from drift_retrain.reports.links import ReportLinks, execution_url
 from drift_retrain.reports.segments import segment_headline
 from drift_retrain.reports.subjects import ALERT, NOT_CHECKED, QUARANTINED, RETRAIN, subject
@@ -40,6 +41,7 @@ def drift_message(
     region: str | None = None,
 ) -> Notice:
     """The alert (or retrain) notice of a checked batch."""
+    report = read_report(report)
     verdict = drift_verdict(report)
     concept = report.get("concept_drift") or {}
     batch_id = str(report.get("batch_id") or batch.key)
@@ -75,14 +77,16 @@ def drift_message(
 def _subject_detail(report: Mapping[str, Any]) -> str:
     """The one figure that matters: the error before and after, or the drifted count."""
     concept = report.get("concept_drift") or {}
-    value = fmt_rate if concept.get("metric") == "error_rate" else fmt_num
-    metric = metric_label(concept.get("metric"))
+    metric = concept.get("metric")
     if concept.get("detected"):
-        return f"{metric} {value(concept.get('baseline_error_rate'))} -> {value(concept.get('error_rate'))}"
+        return (
+            f"{fmt_metric(concept.get('baseline_error'), metric, named=True)} -> "
+            f"{fmt_metric(concept.get('error'), metric)}"
+        )
     if concept.get("gap_detected"):
         return (
-            f"{metric} {value(concept.get('error_rate'))} vs reference "
-            f"{value(concept.get('reference_error_rate'))}"
+            f"{fmt_metric(concept.get('error'), metric, named=True)} vs reference "
+            f"{fmt_metric(concept.get('reference_error'), metric)}"
         )
     return (
         f"{len(report.get('drifted_features') or [])} of {len(report.get('features') or [])} features drifted"

@@ -18,6 +18,7 @@ from typing import Any
 from drift_retrain import strict_json
 from drift_retrain.aws import storage
 from drift_retrain.aws.exceptions import StorageError
+from drift_retrain.engine.metric_names import read_report
 
 __all__ = ["record_report", "stored_report"]
 
@@ -33,7 +34,7 @@ def stored_report(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
         raise StorageError(f"s3://{bucket}/{key} exists but is not JSON: {error}") from error
     if not isinstance(report, dict):
         raise StorageError(f"s3://{bucket}/{key} exists but is not a report")
-    return report
+    return read_report(report)
 
 
 def record_report(s3: Any, bucket: str, key: str, report: dict[str, Any]) -> dict[str, Any] | None:

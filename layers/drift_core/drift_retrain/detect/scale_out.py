@@ -1,6 +1,8 @@
 """DetectDrift's side of the partition check: a partition of more than one part, or of more than
-``SINGLE_CHECK_MAX_BYTES``, is not read in this Lambda but checked on the partition-check state machine
-(a Distributed Map over its parts, ``statemachine/check-partition.asl.json``).
+``SINGLE_CHECK_MAX_BYTES``, and a CSV object of more than that, are not read in this Lambda but checked on
+the partition-check state machine (a Distributed Map, ``statemachine/check-partition.asl.json``) over
+the parts, and over byte ranges of each CSV of more than ``SINGLE_CHECK_MAX_BYTES`` (``engine.csv_ranges``;
+a gzipped CSV cannot be cut, and is one item, or read here when it is the batch).
 
 The parts are listed once, here (for a ``_manifest.json``: validated, and parts it does not list
 quarantined as ``part_not_in_manifest``), each pinned to the ETag it was listed with, and written as the
@@ -18,16 +20,22 @@ from drift_retrain.aws import naming
 from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.aws.partitions import PartitionParts, partition_key, partition_parts
+from drift_retrain.aws.ranged import RangedObject
 from drift_retrain.aws.storage import write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status
 from drift_retrain.detect.partitions import quarantine_unlisted
 from drift_retrain.echo import echo
+from drift_retrain.engine.batch_reader import format_of
+from drift_retrain.engine.csv_ranges import GZIP_MAGIC, byte_ranges
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.layout import partition_check_keys
 
-__all__ = ["check_input", "needs_scale_out", "scale_out"]
+__all__ = ["check_input", "map_items", "needs_scale_out", "scale_out", "splittable"]
 
 logger = logging.getLogger(__name__)
+
+#: Bytes of a large CSV DetectDrift reads to tell whether it can be cut in byte ranges.
+HEAD_BYTES = 64 * 1024
 
 
 def needs_scale_out(found: PartitionParts, settings: DetectSettings) -> bool:
@@ -36,17 +44,41 @@ def needs_scale_out(found: PartitionParts, settings: DetectSettings) -> bool:
     return len(found.parts) > 1 or total > settings.single_check_max_bytes
 
 
+def splittable(s3: Any, ref: ObjectRef) -> bool:
+    """A CSV that can be read in byte ranges: named ``.csv`` (or ``.tsv``, ``.txt``), not gzip by its name
+    or its first bytes, and with a line feed in them (a CR-only file, or a header longer than them, has no
+    line end to cut at). One ranged GET, pinned."""
+    if format_of(ref.key) != "csv" or ref.key.lower().endswith(".gz"):
+        return False
+    head = RangedObject(s3, ref, block_bytes=HEAD_BYTES)
+    try:
+        first = head.read(HEAD_BYTES)
+    finally:
+        head.close()
+    return not first.startswith(GZIP_MAGIC) and b"\n" in first
+
+
+def map_items(s3: Any, parts: list[ObjectRef], max_bytes: int) -> list[dict[str, Any]]:
+    """The map's items: one per part, or, for a CSV of more than ``max_bytes``, one per byte range of it
+    (``engine.csv_ranges.byte_ranges``: each at most ``max_bytes``), each pinned to the part's ETag."""
+    items: list[dict[str, Any]] = []
+    for part in parts:
+        item = {"key": part.key, "etag": part.etag or None, "size": part.size}
+        if (part.size or 0) > max_bytes and splittable(s3, part):
+            ranges = byte_ranges(int(part.size or 0), max_bytes)
+            items += [{**item, "start": start, "end": end} for start, end in ranges]
+        else:
+            items.append(item)
+    return [{"index": i, **item} for i, item in enumerate(items)]
+
+
 def check_input(
-    batch: ObjectRef, batch_id: str, found: PartitionParts, champion_variant: str | None
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The map's items (one per part) and the execution's input (its exact shape is a contract with
-    ``statemachine/check-partition.asl.json``)."""
+    batch: ObjectRef, batch_id: str, items: list[dict[str, Any]], champion_variant: str | None
+) -> dict[str, Any]:
+    """The execution's input (its exact shape is a contract with ``statemachine/check-partition.asl.json``);
+    ``items`` are written to ``items.key`` (the map's ItemReader)."""
     items_key, _ = partition_check_keys(batch_id)
-    items = [
-        {"index": i, "key": part.key, "etag": part.etag or None, "size": part.size}
-        for i, part in enumerate(found.parts)
-    ]
-    payload = {
+    return {
         "batch": {
             "bucket": batch.bucket,
             "key": batch.key,
@@ -57,28 +89,38 @@ def check_input(
         "items": {"bucket": batch.bucket, "key": items_key},
         "champion_variant": champion_variant,
     }
-    return items, payload
 
 
 def scale_out(
     clients: Any, settings: DetectSettings, batch: ObjectRef, batch_id: str, champion_variant: str | None
 ) -> Outcome | InvalidBatchError | None:
-    """Start the partition's check on the Distributed Map; ``None`` when the batch is read here (not a
-    partition's marker, a small one-part partition, or no partition-check state machine configured)."""
-    place = partition_key(batch.key, settings.incoming_prefix)
-    if place is None or place.kind != "marker" or not settings.partition_check_arn:
+    """Start the batch's check on the Distributed Map; ``None`` when the batch is read here (a small
+    partition or object, one that cannot be cut in byte ranges, or no partition-check state machine)."""
+    if not settings.partition_check_arn:
         return None
-    try:
-        found = partition_parts(clients.s3, batch)
-        if not needs_scale_out(found, settings):
-            return None
-        for part in found.parts:
-            _check_part_size(settings, part)
-    except InvalidBatchError as error:
-        return error
-    for extra in found.not_in_manifest:
+    place = partition_key(batch.key, settings.incoming_prefix)
+    if place is not None and place.kind == "marker":
+        try:
+            found = partition_parts(clients.s3, batch)
+            if not needs_scale_out(found, settings):
+                return None
+            for part in found.parts:
+                _check_part_size(settings, part)
+        except InvalidBatchError as error:
+            return error
+        parts = [ObjectRef(p.bucket, p.key, etag=p.etag, size=p.size) for p in found.parts]
+    elif (
+        place is None
+        and (batch.size or 0) > settings.single_check_max_bytes
+        and splittable(clients.s3, batch)
+    ):
+        found, parts = None, [batch]
+    else:
+        return None
+    items = map_items(clients.s3, parts, settings.single_check_max_bytes)
+    for extra in found.not_in_manifest if found is not None else []:
         quarantine_unlisted(clients, batch, extra, batch_id)
-    items, payload = check_input(batch, batch_id, found, champion_variant)
+    payload = check_input(batch, batch_id, items, champion_variant)
     write_json(clients.s3, batch.bucket, payload["items"]["key"], items)
     execution = start_execution(
         clients.stepfunctions,
@@ -86,13 +128,14 @@ def scale_out(
         naming.execution_name_for(batch.bucket, batch.key, batch.version_id, batch.etag),
         payload,
     )
+    what = f"{len(parts)} parts" if found is not None else f"{len(items)} byte ranges"
     logger.info(
-        "Partition checked on the Distributed Map",
-        extra={"batch_id": batch_id, "parts": len(items), "execution_name": execution.name},
+        "Batch checked on the Distributed Map",
+        extra={"batch_id": batch_id, "items": len(items), "execution_name": execution.name},
     )
     return Outcome(
         status=Status.PARTITION_CHECK_STARTED,
-        message=f"{len(items)} parts checked by execution {execution.name}"
+        message=f"{what} checked by execution {execution.name}"
         + (" (already started: duplicate delivery)" if execution.duplicate else ""),
         batch=batch,
         batch_id=batch_id,

@@ -11,8 +11,8 @@ Metric                      Unit      When
 BatchRows                   Count     a batch was checked (rows read, before sampling)
 DriftedFeatures             Count     a batch was checked
 ConceptDriftDetected        Count     the concept test ran (1 detected, 0 not)
-ChampionErrorRate           None      the concept test ran (error rate, or MSE for regression)
-BaselineErrorRate           None      the concept test ran (the champion's holdout figure)
+ChampionError               None      the concept test ran (error rate, or MSE for regression)
+BaselineError               None      the concept test ran (the champion's holdout figure)
 RetrainTriggered            Count     a batch was checked (1 when a new execution started)
 DuplicateDeliveries         Count     the execution already existed (a repeated event)
 QuarantinedBatches          Count     a bad file was quarantined
@@ -106,7 +106,7 @@ def record_metrics(metrics: Any, outcome: Outcome) -> None:
         metrics.add_metric(
             name="ConceptDriftDetected", unit=MetricUnit.Count, value=1 if concept.get("detected") else 0
         )
-        for name, key in (("ChampionErrorRate", "error_rate"), ("BaselineErrorRate", "baseline_error_rate")):
+        for name, key in (("ChampionError", "error"), ("BaselineError", "baseline_error")):
             value = _number(concept.get(key))
             if value is not None:
                 metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from drift_retrain.engine.metric_names import ERROR_RATE, metric_name
 from drift_retrain.engine.stats.sequential import (
     CANDIDATE,
     CHAMPION,
@@ -162,11 +163,11 @@ def evidence_summary(record: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "batches": len(evidence.get("batches") or []),
         "rows": rows,
-        "metric": evidence.get("metric", "error_rate"),
+        "metric": metric_name(evidence.get("metric")) or ERROR_RATE,
         "champion_loss": totals.champion_loss,
         "candidate_loss": totals.candidate_loss,
-        "champion_rate": totals.champion_loss / rows if rows else None,
-        "candidate_rate": totals.candidate_loss / rows if rows else None,
+        "champion_error": totals.champion_loss / rows if rows else None,
+        "candidate_error": totals.candidate_loss / rows if rows else None,
         "statistic": look.get("log_ratio", 0.0),
         "boundary": look.get("boundary"),
         "p_value": look.get("p_value", 1.0),

@@ -23,7 +23,7 @@ from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.segment_analysis import segments_from_counts, untested_segments
 from drift_retrain.engine.stats import error_rate_test, loss_test_from_moments
 from drift_retrain.engine.summary.concept import NO_PREDICTOR, ConceptCounts, bounded_rows, count_concept
-from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate, p_phrase
+from drift_retrain.reports.formatting import fmt_count, fmt_metric, p_phrase
 
 __all__ = [
     "ConceptDrift",
@@ -50,14 +50,15 @@ class ConceptDrift:
     reason: str | None = None
     metric: str | None = None
     rows: int = 0
-    error_rate: float | None = None
-    baseline_error_rate: float | None = None
+    #: The champion's figure on the batch and on its holdout, in ``metric`` (``metric_names``).
+    error: float | None = None
+    baseline_error: float | None = None
     baseline_rows: int | None = None
     p_value: float | None = None
     margin: float | None = None
     test: str | None = None
     detected: bool = False
-    reference_error_rate: float | None = None
+    reference_error: float | None = None
     reference_rows: int | None = None
     gap_p_value: float | None = None
     gap_detected: bool = False
@@ -76,35 +77,25 @@ class ConceptDrift:
         data = dict(self.__dict__)
         del data["segments"]
         data["gap_to_reference"] = (
-            None
-            if self.reference_error_rate is None or self.error_rate is None
-            else self.error_rate - self.reference_error_rate
+            None if self.reference_error is None or self.error is None else self.error - self.reference_error
         )
         return data
-
-    @property
-    def metric_name(self) -> str:
-        return "error rate" if self.metric == "error_rate" else "mean squared error"
-
-    def _value(self, value: float | None) -> str:
-        """An error rate as a percentage, a mean squared error as a number (the reports' one rule)."""
-        return fmt_rate(value) if self.metric == "error_rate" else fmt_num(value)
 
     def summary(self) -> str:
         if not self.tested:
             return f"not tested: {self.reason}"
         return (
-            f"champion {self.metric_name} {self._value(self.error_rate)} on {fmt_count(self.rows)} labelled "
-            f"rows vs {self._value(self.baseline_error_rate)} on its holdout ({p_phrase(self.p_value)})"
+            f"champion {fmt_metric(self.error, self.metric, named=True)} on {fmt_count(self.rows)} labelled "
+            f"rows vs {fmt_metric(self.baseline_error, self.metric)} on its holdout ({p_phrase(self.p_value)})"
         )
 
     def gap_summary(self) -> str:
         """The serving error against the reference (the accuracy to get back to)."""
-        if self.reference_error_rate is None:
+        if self.reference_error is None:
             return f"not tested: {self.reason}"
         return (
-            f"serving {self.metric_name} {self._value(self.error_rate)} vs reference "
-            f"{self._value(self.reference_error_rate)} (the best before the latest change; "
+            f"serving {fmt_metric(self.error, self.metric, named=True)} vs reference "
+            f"{fmt_metric(self.reference_error, self.metric)} (the best before the latest change; "
             f"{p_phrase(self.gap_p_value)})"
         )
 
@@ -147,14 +138,14 @@ def concept_from_counts(profile, counts: ConceptCounts, config: DriftConfig) -> 
         tested=True,
         metric=result.metric,
         rows=counts.rows,
-        error_rate=result.batch_value,
-        baseline_error_rate=result.baseline_value,
+        error=result.batch_value,
+        baseline_error=result.baseline_value,
         baseline_rows=profile.holdout.rows,
         p_value=result.p_value,
         margin=result.margin,
         test=result.test,
         detected=result.detected,
-        reference_error_rate=gap.baseline_value,
+        reference_error=gap.baseline_value,
         reference_rows=reference.rows,
         gap_p_value=gap.p_value,
         gap_detected=gap.detected,

@@ -23,7 +23,7 @@ from drift_retrain.echo import echo
 from drift_retrain.engine.reading import CsvBatch
 from drift_retrain.exceptions import InvalidBatchError
 
-__all__ = ["Part", "Partition", "read_partition"]
+__all__ = ["Part", "Partition", "check_parts_agree", "column_kinds", "read_partition"]
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,11 @@ def read_partition(partition: Partition, read_one: Callable[..., CsvBatch], **op
         if limits is not None:
             limits.check_object_size(part.size)
         batch = _read_part(part, read_one, options)
-        kinds = {c: pd.api.types.is_numeric_dtype(batch.frame[c]) for c in batch.columns}
+        kinds = column_kinds(batch)
         if first is None:
             first = (part.name, kinds)
         else:
-            _check_agrees(first, part.name, kinds)
+            check_parts_agree(first, part.name, kinds)
         weight = batch.rows_read / max(1, len(batch.frame))
         keys = rng.random(len(batch.frame)) ** (1.0 / weight)
         pool.append((batch.frame.reset_index(drop=True), batch.line_of_row, keys))
@@ -106,7 +106,14 @@ def _read_part(part: Part, read_one: Callable[..., CsvBatch], options: dict[str,
         ) from error
 
 
-def _check_agrees(first: tuple[str, dict[str, bool]], name: str, kinds: dict[str, bool]) -> None:
+def column_kinds(batch: CsvBatch) -> dict[str, bool]:
+    """The columns a part was read with, each numeric or not: what the parts of a partition must share."""
+    return {c: bool(pd.api.types.is_numeric_dtype(batch.frame[c])) for c in batch.columns}
+
+
+def check_parts_agree(first: tuple[str, dict[str, bool]], name: str, kinds: dict[str, bool]) -> None:
+    """Raise ``partition_schema_mismatch`` naming part ``name`` and the first column it disagrees on
+    with ``first`` (the first part's name and ``column_kinds``)."""
     first_name, first_kinds = first
     missing = [c for c in first_kinds if c not in kinds]
     extra = [c for c in kinds if c not in first_kinds]

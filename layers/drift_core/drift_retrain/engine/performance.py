@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.metric_names import concept_metric
 from drift_retrain.engine.schema import canonical_labels
 from drift_retrain.exceptions import PredictionError, ProfileError
 
@@ -40,7 +41,7 @@ class HoldoutPerformance:
 
     @property
     def metric(self) -> str:
-        return "squared_error" if self.task == "regression" else "error_rate"
+        return concept_metric(self.task)
 
     @property
     def value(self) -> float:

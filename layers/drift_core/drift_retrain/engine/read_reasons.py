@@ -64,6 +64,7 @@ READ_REASONS: dict[str, str] = {
     "part_not_in_manifest": "a part beside a _manifest.json that the manifest does not list (not read)",
     "late_part": "a part written after its partition's marker (the partition was checked without it)",
     "part_check_failed": "a part whose check on the Distributed Map still failed after its retries",
+    "csv_not_splittable": "a CSV checked in byte ranges (over SINGLE_CHECK_MAX_BYTES) with a line break in a cell",
     # data streams: incoming-stream/<name>/... accumulated into windows (docs/data-capture.md)
     "stream_name": "an object under incoming-stream/ that is not in a <name>/ folder with a valid name",
 }

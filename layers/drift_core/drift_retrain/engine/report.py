@@ -9,9 +9,10 @@ from typing import Any
 from drift_retrain.engine.champion import ConceptDrift
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.drift import FeatureDrift
+from drift_retrain.engine.metric_names import read_report
 from drift_retrain.engine.policy import Decision
 from drift_retrain.exceptions import InvalidBatchError
-from drift_retrain.reports.formatting import fmt_num, fmt_p, fmt_rate
+from drift_retrain.reports.formatting import fmt_metric, fmt_num, fmt_p
 
 __all__ = [
     "REPORT_VERSION",
@@ -20,7 +21,9 @@ __all__ = [
 ]
 
 
-REPORT_VERSION = 1
+#: 2: the concept test's figures are ``error``/``baseline_error``/``reference_error`` beside ``metric``
+#: (``error_rate`` or ``mse``); version 1 reports are read through ``metric_names.read_report``.
+REPORT_VERSION = 2
 
 
 def _now() -> str:
@@ -130,6 +133,7 @@ class DriftReport:
 
 def render_text(report: dict[str, Any]) -> str:
     """A person's view of a report dict: verdict first, then the columns that moved, then the rest."""
+    report = read_report(report)
     lines = [f"Batch {report.get('batch_id') or report.get('source') or '?'}"]
     if report["status"] != "ok":
         lines.append(f"  INVALID ({report.get('error_code')}): {report['error']}")
@@ -149,17 +153,17 @@ def render_text(report: dict[str, Any]) -> str:
     concept = report["concept_drift"]
     if concept["tested"]:
         verdict = "DETECTED" if concept["detected"] else "not detected"
-        value = fmt_rate if concept["metric"] == "error_rate" else fmt_num
+        metric = concept["metric"]
         lines.append(
-            f"  concept drift: {verdict}: {concept['metric'].replace('_', ' ')} {value(concept['error_rate'])} "
-            f"vs baseline {value(concept['baseline_error_rate'])} on {concept['rows']:,} rows "
+            f"  concept drift: {verdict}: {fmt_metric(concept['error'], metric, named=True)} "
+            f"vs baseline {fmt_metric(concept['baseline_error'], metric)} on {concept['rows']:,} rows "
             f"(p {fmt_p(concept['p_value'])})"
         )
-        if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
+        if concept.get("reference_error") not in (None, concept.get("baseline_error")):
             verdict = "DETECTED" if concept.get("gap_detected") else "none"
             lines.append(
-                f"  performance gap: {verdict}: {value(concept['error_rate'])} vs reference "
-                f"{value(concept['reference_error_rate'])} (best before the latest change; "
+                f"  performance gap: {verdict}: {fmt_metric(concept['error'], metric, named=True)} vs reference "
+                f"{fmt_metric(concept['reference_error'], metric)} (best before the latest change; "
                 f"p {fmt_p(concept['gap_p_value'])})"
             )
     else:

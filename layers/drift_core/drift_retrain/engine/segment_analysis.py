@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from drift_retrain.engine.metric_names import concept_metric
 from drift_retrain.engine.roles import FEATURE
 from drift_retrain.engine.segments import (
     HoldoutSegments,
@@ -160,7 +161,7 @@ def segments_from_counts(
         segment["p_value_adjusted"] = float(p)
         segment["flagged"] = bool(p <= alpha and segment["excess"] > 0)
     found.sort(key=lambda s: (-s["excess"], s["p_value"], s["label"]))
-    metric = "error_rate" if task != "regression" else "squared_error"
+    metric = concept_metric(task)
     return {
         "tested": True,
         "metric": metric,

@@ -1,12 +1,14 @@
-"""The partition check's reduce step: the parts' summaries merged, checked once, and decided on as
-DetectDrift decides for one object (one report, one decision, at most one retrain: ``detect.actions``).
+"""The partition check's reduce step: the parts' (or a large CSV's byte ranges') summaries merged, checked
+once, and decided on as DetectDrift decides for one object (one report, one decision, at most one
+retrain: ``detect.actions``).
 
 It reads what the map's ``ResultWriter`` wrote (``manifest.json`` naming ``SUCCEEDED_<n>.json`` and
 ``FAILED_<n>.json`` result files, each a list of child executions whose ``Output`` is the child's JSON).
-A part that was bad input fails the batch with that part's reason; a part whose child still failed after
-its retries fails it as ``part_check_failed``, naming the part. Either way the batch is quarantined (its
-marker copied beside the reason; the parts stay where they are), its report is ``invalid``, and people
-are notified: nothing is lost. A map that failed as a whole (its item list unreadable, the tolerated
+A part that was bad input fails the batch with that part's reason; a part whose columns disagree with the
+first part's fails it as ``partition_schema_mismatch``; a part whose child still failed after its retries
+fails it as ``part_check_failed``, each naming the part (the first in part order, as one Lambda reading
+the parts in turn would). Either way the batch is quarantined (its marker copied beside the reason; the
+parts stay where they are), its report is ``invalid``, and people are notified: nothing is lost. A map that failed as a whole (its item list unreadable, the tolerated
 failure threshold crossed) is recorded the same way by :func:`record_failed_check`.
 """
 
@@ -23,6 +25,7 @@ from drift_retrain.detect.context import DetectSettings, Outcome
 from drift_retrain.detect.inputs import ab_state, check_inputs
 from drift_retrain.detect.records import stored_report
 from drift_retrain.echo import echo
+from drift_retrain.engine.partition_reading import check_parts_agree
 from drift_retrain.engine.summary import PartialSummary, check_summary, merge_summaries
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.layout import partition_results_prefix
@@ -72,6 +75,51 @@ def _failure(ends: list[dict[str, Any]]) -> InvalidBatchError | None:
     return None
 
 
+def _summarised(s3: Any, bucket: str, ends: list[dict[str, Any]]) -> list[PartialSummary] | InvalidBatchError:
+    """Every part's (or range's) summary, in item order; or the error one Lambda reading the parts in turn
+    meets first: a bad or failed part, a part whose columns disagree with the first part's
+    (``partition_schema_mismatch``, as ``engine.partition_reading`` says it), or a CSV read in byte
+    ranges none of which held a row (``no_rows``). The ranges of one CSV share its header: only
+    different objects are compared."""
+    partials: list[PartialSummary] = []
+    first: tuple[str, dict[str, bool]] | None = None
+    read: set[str] = set()
+    for end in ends:
+        failed = _failure([end])
+        if failed is not None:
+            return failed
+        if end.get("empty"):
+            continue
+        partial = PartialSummary.from_json(json.loads(read_object(s3, bucket, end["partial_key"])))
+        if first is None:
+            first = (end["key"], partial.kinds)
+        elif end["key"] not in read:
+            try:
+                check_parts_agree(first, end["key"], partial.kinds)
+            except InvalidBatchError as error:
+                return error
+        read.add(end["key"])
+        partials.append(partial)
+    unread = sorted({end["key"] for end in ends} - read)
+    if unread:
+        return InvalidBatchError(
+            "no_rows", f"{echo(unread[0])} has a header row but no data rows (read in byte ranges)"
+        )
+    return partials
+
+
+def _parts_read(
+    batch: ObjectRef, ends: list[dict[str, Any]], partials: list[PartialSummary]
+) -> list[dict[str, Any]] | None:
+    """The parts checked, with their rows, as a partition read in one Lambda lists them (a later part is
+    told it was not); ``None`` for one object read in byte ranges, which lists none."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for end, partial in zip((e for e in ends if not e.get("empty")), partials, strict=True):
+        listed = by_key.setdefault(end["key"], {"key": end["key"], "etag": end.get("etag"), "rows": 0})
+        listed["rows"] += partial.rows_read
+    return None if list(by_key) == [batch.key] else list(by_key.values())
+
+
 def _what_failed(failed: dict[str, Any]) -> str:
     """``error: message``; a Lambda's cause is its error document (with a stack trace): its message only."""
     error, cause = failed.get("error"), failed.get("cause")
@@ -94,22 +142,14 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
     if stored is not None:  # a retried reduce: the report stands, only an unstarted retrain is started
         return replay_report(clients, settings, batch, batch_id, report_key, stored, deferred=ab.deferred)
     ends = _results(clients.s3, event["results"])
-    failed = _failure(ends)
-    if failed is not None:
-        return handle_invalid(clients, settings, batch, batch_id, failed)
+    partials = _summarised(clients.s3, batch.bucket, ends)
+    if isinstance(partials, InvalidBatchError):
+        return handle_invalid(clients, settings, batch, batch_id, partials)
     inputs = check_inputs(clients, settings, batch, batch_id)
     if isinstance(inputs, Outcome):
         return inputs
-    partials = [
-        PartialSummary.from_json(json.loads(read_object(clients.s3, batch.bucket, end["partial_key"])))
-        for end in ends
-    ]
     summary = merge_summaries(partials)
-    # The parts checked, as a partition read in one Lambda lists them (a later part is told it was not).
-    parts = [
-        {"key": e["key"], "etag": e.get("etag"), "rows": p.rows_read}
-        for e, p in zip(ends, partials, strict=True)
-    ]
+    parts = _parts_read(batch, ends, partials)
     report = check_summary(
         summary,
         inputs.profile,
@@ -117,7 +157,7 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
         batch_id=batch_id,
         source_name=batch.uri,
         recovery_used=inputs.recovery_used,
-        sampling={**summary.sampling, "parts": parts},
+        sampling=summary.sampling if parts is None else {**summary.sampling, "parts": parts},
     )
     logger.info("Partition merged", extra={"batch_id": batch_id, "parts": len(ends)})
     return act_on_report(

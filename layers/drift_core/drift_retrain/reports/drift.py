@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drift_retrain.engine.metric_names import is_rate, read_report
 from drift_retrain.layout import drift_report_key, evaluation_report_key
 from drift_retrain.reports.changes import next_step
 from drift_retrain.reports.feature_charts import (
@@ -26,10 +27,10 @@ from drift_retrain.reports.feature_charts import (
 from drift_retrain.reports.feature_stats import feature_stats
 from drift_retrain.reports.formatting import (
     fmt_count,
+    fmt_metric,
     fmt_num,
     fmt_p,
     fmt_rate,
-    fmt_signed_rate,
     metric_label,
     wilson_interval,
 )
@@ -79,6 +80,7 @@ def render_drift_html(
 ) -> str:
     """The page for one report. ``baseline_distributions`` (from a profile) fills numeric plots of a
     report written without ``distributions``."""
+    report = read_report(report)
     verdict = drift_verdict(report)
     name = report.get("batch_id") or report.get("source") or "batch"
     parts = [
@@ -163,11 +165,11 @@ def _cards(report: Mapping[str, Any]) -> str:
 
 
 def _value(concept: Mapping[str, Any], key: str) -> str:
-    return fmt_rate(concept.get(key)) if concept.get("metric") == "error_rate" else fmt_num(concept.get(key))
+    return fmt_metric(concept.get(key), concept.get("metric"))
 
 
 def _interval(concept: Mapping[str, Any], rate_key: str, rows_key: str) -> str:
-    if concept.get("metric") != "error_rate":
+    if not is_rate(concept.get("metric")):
         return ""
     interval = wilson_interval(concept.get(rate_key), concept.get(rows_key))
     return "" if interval is None else f" (95% interval {fmt_rate(interval[0])} to {fmt_rate(interval[1])})"
@@ -189,13 +191,13 @@ def _concept_legend(concept: Mapping[str, Any]) -> str:
         batch,
         f"{_swatch(HOLDOUT_INTERVAL)}the champion's holdout",
     ]
-    if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
+    if concept.get("reference_error") not in (None, concept.get("baseline_error")):
         parts.append(f"{_swatch(REFERENCE_INTERVAL)}reference")
     threshold = concept_threshold(concept)
     if threshold is not None:
         parts.append(
             f'<span class="dash"></span>decision threshold {esc(fmt_rate(threshold))} '
-            f"(holdout {esc(fmt_rate(concept.get('baseline_error_rate')))} + minimum rise "
+            f"(holdout {esc(fmt_rate(concept.get('baseline_error')))} + minimum rise "
             f"{esc(fmt_rate(concept.get('margin')))})"
         )
     return f'<p class="legend" id="concept-legend">{" ".join(parts)}</p>'
@@ -207,24 +209,20 @@ def _concept_section(concept: Mapping[str, Any], charts: Charts) -> str:
         return f'{head}<div class="panel" id="concept">Not tested: {esc(concept.get("reason"))}.</div>'
     metric = metric_label(concept.get("metric"))
     rows = [
-        f"<li>On this batch: <b>{_value(concept, 'error_rate')}</b>{_interval(concept, 'error_rate', 'rows')} "
+        f"<li>On this batch: <b>{_value(concept, 'error')}</b>{_interval(concept, 'error', 'rows')} "
         f"on {fmt_count(concept.get('rows'))} labelled rows</li>",
-        f"<li>On its holdout: {_value(concept, 'baseline_error_rate')}"
-        f"{_interval(concept, 'baseline_error_rate', 'baseline_rows')} on {fmt_count(concept.get('baseline_rows'))} rows</li>",
+        f"<li>On its holdout: {_value(concept, 'baseline_error')}"
+        f"{_interval(concept, 'baseline_error', 'baseline_rows')} on {fmt_count(concept.get('baseline_rows'))} rows</li>",
     ]
     gap = concept.get("gap_to_reference")
-    if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
-        gap_text = fmt_signed_rate(gap) if concept.get("metric") == "error_rate" else fmt_num(gap)
+    if concept.get("reference_error") not in (None, concept.get("baseline_error")):
+        gap_text = fmt_metric(gap, concept.get("metric"), signed=True)
         rows.append(
-            f"<li>Reference (the best before the latest change): {_value(concept, 'reference_error_rate')}; "
+            f"<li>Reference (the best before the latest change): {_value(concept, 'reference_error')}; "
             f"gap {esc(gap_text)} (p {esc(fmt_p(concept.get('gap_p_value')))}, "
             f"{'significant' if concept.get('gap_detected') else 'not significant'})</li>"
         )
-    margin = (
-        fmt_rate(concept.get("margin"))
-        if concept.get("metric") == "error_rate"
-        else fmt_num(concept.get("margin"))
-    )
+    margin = fmt_metric(concept.get("margin"), concept.get("metric"))
     rows.append(
         f"<li>Test: {esc(TEST_NAMES.get(concept.get('test'), concept.get('test')))}, "
         f"p {esc(fmt_p(concept.get('p_value')))}, minimum rise {esc(margin)}: "

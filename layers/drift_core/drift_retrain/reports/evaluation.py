@@ -15,10 +15,12 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import quote
 
+from drift_retrain.engine.metric_names import is_rate
 from drift_retrain.layout import evaluation_report_key
 from drift_retrain.reports.formatting import (
     fmt_count,
     fmt_counted,
+    fmt_metric,
     fmt_num,
     fmt_p,
     fmt_rate,
@@ -45,7 +47,7 @@ STRATEGY_NAMES = {
 #: Winner green, champion dark grey, other candidates light grey: never the timeline's "promoted" blue.
 _COLOURS = {"winner": "#2b8a3e", "champion": "#495057", "other": "#ced4da"}
 #: Secondary metrics shown beside the primary one when the report has them (rates as percentages).
-SECONDARY_METRICS = (("accuracy", "accuracy", "rate"), ("auc", "AUC", "num"), ("log_loss", "log loss", "num"))
+SECONDARY_METRICS = ("accuracy", "auc", "log_loss")
 _SETTING_IN_WINDOW = re.compile(r"\b[A-Z][A-Z_]+=([0-9]+)")
 _DECISIONS = {
     "promote": ("Promoted", "promote"),
@@ -55,7 +57,7 @@ _DECISIONS = {
 
 
 def _value(metric: str, value: Any) -> str:
-    return fmt_rate(value) if metric == "error_rate" else fmt_num(value)
+    return fmt_metric(value, metric)
 
 
 def _verdict(report: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -70,7 +72,7 @@ def _verdict(report: Mapping[str, Any]) -> tuple[str, str, str]:
     champion = _value(metric, ((report.get("champion") or {}).get("metrics") or {}).get(metric))
     settings = report.get("settings") or {}
     test = report.get("paired_test") or {}
-    if metric == "error_rate":
+    if is_rate(metric):
         rows = report.get("rows")
         candidate += f" (95% interval {error_interval(((report.get('candidate') or {}).get('metrics') or {}).get(metric), rows)})"
         champion += (
@@ -197,7 +199,7 @@ def _models(report: Mapping[str, Any]) -> list[tuple[str, str, Any, str]]:
 def _models_chart(report: Mapping[str, Any], charts: Charts) -> str:
     metric = str(report.get("primary_metric") or "error_rate")
     models = _models(report)
-    scale = 100 if metric == "error_rate" else 1
+    scale = 100 if is_rate(metric) else 1
     config = {
         "type": "bar",
         "data": {
@@ -222,7 +224,7 @@ def _models_chart(report: Mapping[str, Any], charts: Charts) -> str:
         width=720,
         height=height,
         label=f"{metric_label(metric)} per model",
-        percent_axis="x" if metric == "error_rate" else None,
+        percent_axis="x" if is_rate(metric) else None,
     )
 
 
@@ -232,7 +234,7 @@ def _models_table(report: Mapping[str, Any]) -> str:
     rows = []
     n = report.get("rows")
     secondary = _secondary_metrics(report)
-    interval = (lambda v: error_interval(v, n)) if metric == "error_rate" else (lambda v: "-")
+    interval = (lambda v: error_interval(v, n)) if is_rate(metric) else (lambda v: "-")
     for c in report.get("candidates") or []:
         test = c.get("paired_test") or {}
         tag = ' <span class="tag winner">best</span>' if c.get("id") == winner else ""
@@ -272,7 +274,7 @@ def _models_table(report: Mapping[str, Any]) -> str:
         "training rows",
         metric_label(metric),
         "95% interval" + (f" ({fmt_count(n)} rows)" if n else ""),
-        *[label for _, label, _ in secondary],
+        *[metric_label(name) for name in secondary],
         "p vs champion",
         "training job",
         "training time",
@@ -417,19 +419,20 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _secondary_metrics(report: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+def _secondary_metrics(report: Mapping[str, Any]) -> list[str]:
     """The secondary metrics any model on the page has."""
     metrics = [c.get("metrics") or {} for c in report.get("candidates") or []]
     metrics.append((report.get("champion") or {}).get("metrics") or {})
-    return [m for m in SECONDARY_METRICS if any(m[0] in found for found in metrics)]
+    return [m for m in SECONDARY_METRICS if any(m in found for found in metrics)]
 
 
-def _secondary_cells(metrics: Mapping[str, Any], secondary: list[tuple[str, str, str]]) -> str:
+def _secondary_cells(metrics: Mapping[str, Any], secondary: list[str]) -> str:
     cells = []
-    for key, _, kind in secondary:
+    for key in secondary:
         value = metrics.get(key)
-        text = fmt_rate(value) if kind == "rate" else fmt_num(value)
-        cells.append(f'<td class=num data-v="{value if value is not None else ""}">{text}</td>')
+        cells.append(
+            f'<td class=num data-v="{value if value is not None else ""}">{fmt_metric(value, key)}</td>'
+        )
     return "".join(cells)
 
 

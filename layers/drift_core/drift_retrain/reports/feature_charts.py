@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
+from drift_retrain.engine.metric_names import is_rate
 from drift_retrain.reports.formatting import fmt_num, wilson_interval
 
 __all__ = [
@@ -131,12 +132,12 @@ def concept_chart(concept: Mapping[str, Any]) -> dict[str, Any] | None:
 
     ``None`` when the test did not run or the metric is not a rate (regression: no interval is kept).
     """
-    if not concept.get("tested") or concept.get("metric") != "error_rate":
+    if not concept.get("tested") or not is_rate(concept.get("metric")):
         return None
-    bars = [("this batch", concept.get("error_rate"), concept.get("rows"))]
-    bars.append(("champion's holdout", concept.get("baseline_error_rate"), concept.get("baseline_rows")))
-    if concept.get("reference_error_rate") not in (None, concept.get("baseline_error_rate")):
-        bars.append(("reference", concept.get("reference_error_rate"), concept.get("reference_rows")))
+    bars = [("this batch", concept.get("error"), concept.get("rows"))]
+    bars.append(("champion's holdout", concept.get("baseline_error"), concept.get("baseline_rows")))
+    if concept.get("reference_error") not in (None, concept.get("baseline_error")):
+        bars.append(("reference", concept.get("reference_error"), concept.get("reference_rows")))
     intervals = [wilson_interval(rate, rows) for _, rate, rows in bars]
     batch_colour = ALARM_INTERVAL if concept.get("detected") else QUIET_INTERVAL
     threshold = concept_threshold(concept)
@@ -193,6 +194,6 @@ def concept_chart(concept: Mapping[str, Any]) -> dict[str, Any] | None:
 def concept_threshold(concept: Mapping[str, Any]) -> float | None:
     """The error rate the batch must exceed to count as concept drift: the holdout's plus the margin."""
     try:
-        return float(concept["baseline_error_rate"]) + float(concept.get("margin") or 0.0)
+        return float(concept["baseline_error"]) + float(concept.get("margin") or 0.0)
     except (KeyError, TypeError, ValueError):
         return None

@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from drift_retrain.engine.metric_names import is_rate, metric_name
+
 __all__ = [
     "DASH",
     "P_FLOOR",
     "fmt_count",
     "fmt_counted",
+    "fmt_metric",
     "fmt_num",
     "fmt_p",
     "fmt_rate",
@@ -30,8 +33,6 @@ DASH = "-"
 P_FLOOR = 1e-4
 _METRIC_LABELS = {
     "error_rate": "error rate",
-    "mean_squared_error": "mean squared error",
-    "squared_error": "mean squared error",
     "rmse": "RMSE",
     "mae": "MAE",
     "mse": "MSE",
@@ -137,9 +138,22 @@ def fmt_seconds(value: Any) -> str:
 
 
 def metric_label(name: Any) -> str:
-    """A metric's name as people say it ("error_rate" -> "error rate")."""
-    text = str(name or "")
+    """A metric's name as people say it ("error_rate" -> "error rate", "mse" -> "MSE")."""
+    text = metric_name(name) or ""
     return _METRIC_LABELS.get(text, text.replace("_", " "))
+
+
+def fmt_metric(value: Any, metric: Any, *, named: bool = False, signed: bool = False) -> str:
+    """A metric's value, the one rule of every page, table and notification: a rate as a percentage
+    ("2.9%"), anything else to three digits ("1.23"); ``named`` puts the metric's name first ("error rate
+    2.9%", "MSE 1.23"); ``signed`` shows a difference (a rate in percentage points: "+1.2 pts")."""
+    if signed:
+        number = _number(value)
+        plus = "+" if number is not None and number > 0 else ""
+        text = fmt_signed_rate(value) if is_rate(metric) else plus + fmt_num(value)
+    else:
+        text = fmt_rate(value) if is_rate(metric) else fmt_num(value)
+    return f"{metric_label(metric)} {text}" if named else text
 
 
 def wilson_interval(rate: Any, rows: Any, z: float = 1.959964) -> tuple[float, float] | None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_p, fmt_rate
+from drift_retrain.engine.metric_names import is_rate
+from drift_retrain.reports.formatting import fmt_count, fmt_metric, fmt_num, fmt_p, fmt_rate, metric_label
 from drift_retrain.reports.page import esc, table
 
 __all__ = ["segment_headline", "segments_section"]
@@ -18,7 +19,7 @@ TESTS = {
 
 
 def _value(block: Mapping[str, Any], value: Any) -> str:
-    return fmt_rate(value) if block.get("metric") == "error_rate" else fmt_num(value)
+    return fmt_metric(value, block.get("metric"))
 
 
 def _interval(block: Mapping[str, Any], interval: Any) -> str:
@@ -28,13 +29,12 @@ def _interval(block: Mapping[str, Any], interval: Any) -> str:
 
 
 def _phrase(block: Mapping[str, Any], segment: Mapping[str, Any]) -> str:
-    """``region = central (error 78.6% vs 27.7% on the holdout, 25.2% of rows, 109% of the rise)``."""
-    name = "error" if block.get("metric") == "error_rate" else "squared error"
+    """``region = central (error rate 78.6% vs 27.7% on the holdout, 25.2% of rows, 109% of the rise)``."""
     reference = "on the holdout" if segment.get("holdout_source") == "segment" else "overall on the holdout"
     explained = segment.get("explained_share")
     tail = "" if explained is None else f", {fmt_rate(explained)} of the rise"
     return (
-        f"{segment.get('label')} ({name} {_value(block, segment.get('error'))} vs "
+        f"{segment.get('label')} ({fmt_metric(segment.get('error'), block.get('metric'), named=True)} vs "
         f"{_value(block, segment.get('holdout_error'))} {reference}, {fmt_rate(segment.get('share'))} of rows{tail})"
     )
 
@@ -62,10 +62,10 @@ def segments_section(report: Mapping[str, Any]) -> str:
     top = list(block.get("top") or [])
     note = block.get("note")
     legend = (
-        f'<p class="legend">The champion\'s {"error rate" if block.get("metric") == "error_rate" else "squared error"} '
+        f'<p class="legend">The champion\'s {esc(metric_label(block.get("metric")))} '
         f"on this batch by segment (each categorical feature's levels, each numeric feature's baseline deciles), "
         f"next to the same segment on its holdout, with 95% intervals "
-        f"({'Wilson' if block.get('metric') == 'error_rate' else 't'}). Ranked by the excess error a segment "
+        f"({'Wilson' if is_rate(block.get('metric')) else 't'}). Ranked by the excess error a segment "
         f"carries (its share of rows × (batch − holdout)); {_rise_text(block)} "
         f"{fmt_count(block.get('segments_tested'))} segments with at least {fmt_count(block.get('min_rows'))} "
         f"labelled rows were tested ({esc(TESTS.get(block.get('test'), block.get('test')))}); p-values are "

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from drift_retrain.engine.metric_names import ERROR_RATE, is_rate, on_scale, read_report
 from drift_retrain.layout import evaluation_report_key
-from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
+from drift_retrain.reports.formatting import fmt_metric, fmt_num, metric_label
 from drift_retrain.reports.links import html_key
 from drift_retrain.reports.page import Charts, esc, render_page, table
 
@@ -50,7 +51,9 @@ ReportLoader = Callable[[str], Mapping[str, Any] | None]
 
 
 def timeline_points(timeline: Mapping[str, Any], load: ReportLoader) -> list[dict[str, Any]]:
-    """One point per batch (bootstrap first): outcome, the serving error on it and links to its pages."""
+    """One point per batch (bootstrap first): outcome, the serving error on it and links to its pages.
+
+    Every error is in the drift reports' metric (a promoted model's RMSE as an MSE), so one axis fits."""
     entries = ([timeline["bootstrap"]] if timeline.get("bootstrap") else []) + list(
         timeline.get("batches") or []
     )
@@ -58,7 +61,7 @@ def timeline_points(timeline: Mapping[str, Any], load: ReportLoader) -> list[dic
     for entry in entries:
         detect = entry.get("detect") or {}
         key = detect.get("report_key")
-        report = (load(key) or {}) if key else {}
+        report = (read_report(load(key)) or {}) if key else {}
         concept = report.get("concept_drift") or {}
         evaluation = entry.get("evaluation") or {}
         execution = (entry.get("execution") or {}).get("name")
@@ -68,11 +71,12 @@ def timeline_points(timeline: Mapping[str, Any], load: ReportLoader) -> list[dic
                 "bootstrap": entry.get("key") == "bootstrap",
                 "outcome": entry.get("outcome"),
                 "metric": concept.get("metric") or evaluation.get("metric"),
-                "serving_error": concept.get("error_rate") if concept.get("tested") else None,
-                "holdout_error": concept.get("baseline_error_rate"),
+                "serving_error": concept.get("error") if concept.get("tested") else None,
+                "holdout_error": concept.get("baseline_error"),
                 "new_model_error": evaluation.get("candidate")
                 if entry.get("outcome") == "promoted"
                 else None,
+                "new_model_metric": evaluation.get("metric"),
                 "checked": report.get("status") == "ok",
                 "drifted": len(entry.get("drifted_features") or []),
                 "features": len(report.get("features") or []),
@@ -88,6 +92,12 @@ def timeline_points(timeline: Mapping[str, Any], load: ReportLoader) -> list[dic
                 else None,
             }
         )
+    metric = next((p["metric"] for p in points if p["concept_tested"]), None)
+    for point in points:
+        point["new_model_error"] = on_scale(
+            point["new_model_error"], point.pop("new_model_metric"), metric or point["metric"]
+        )
+        point["metric"] = metric or point["metric"]
     return points
 
 
@@ -100,11 +110,11 @@ def _scaled(point: Mapping[str, Any], key: str) -> float | None:
     value = point.get(key)
     if value is None:
         return None
-    return round(100 * float(value), 3) if point.get("metric") == "error_rate" else float(value)
+    return round(100 * float(value), 3) if is_rate(point.get("metric")) else float(value)
 
 
 def _chart(points: list[dict[str, Any]], charts: Charts) -> str:
-    metric = next((p["metric"] for p in points if p.get("metric")), "error_rate")
+    metric = next((p["metric"] for p in points if p.get("metric")), ERROR_RATE)
     serving = {
         "type": "line",
         "label": f"serving model's {metric_label(metric)} on the batch",
@@ -181,12 +191,12 @@ def _chart(points: list[dict[str, Any]], charts: Charts) -> str:
             datasets.index(promoted): [p.get("evaluation_href") for p in points],
             datasets.index(markers): [p.get("evaluation_href") or p.get("report_href") for p in points],
         },
-        percent_axis="y" if metric == "error_rate" else None,
+        percent_axis="y" if is_rate(metric) else None,
     )
 
 
 def _row(point: Mapping[str, Any]) -> str:
-    value = fmt_rate if point.get("metric") == "error_rate" else fmt_num
+    metric = point.get("metric")
     colour = OUTCOME_COLOURS.get(point.get("outcome"), "#495057")
     report = f'<a href="{esc(point["report_href"])}">drift report</a>' if point.get("report_href") else "-"
     evaluation = (
@@ -199,8 +209,9 @@ def _row(point: Mapping[str, Any]) -> str:
         f"</span>{_quarantine_note(point)}</td>"
         f"<td>{esc(point.get('checked_at') or '-')}</td><td>{esc(point.get('model') or '-')}</td>"
         f'<td class=num data-v="{point.get("serving_error") if point.get("serving_error") is not None else -1}">'
-        f"{value(point.get('serving_error'))}</td>"
-        f"<td class=num>{value(point.get('holdout_error'))}</td><td class=num>{value(point.get('new_model_error'))}</td>"
+        f"{fmt_metric(point.get('serving_error'), metric)}</td>"
+        f"<td class=num>{fmt_metric(point.get('holdout_error'), metric)}</td>"
+        f"<td class=num>{fmt_metric(point.get('new_model_error'), metric)}</td>"
         f"<td class=num>{_drifted_cell(point)}</td><td>{_concept_cell(point)}</td>"
         f"<td>{report}</td><td>{evaluation}</td></tr>"
     )
@@ -240,14 +251,15 @@ def render_timeline_html(timeline: Mapping[str, Any], load: ReportLoader, title:
         f'<span class="swatch" style="background:{colour}"></span>{esc(outcome_words(outcome))}'
         for outcome, colour in OUTCOME_COLOURS.items()
     )
+    label = metric_label(next((p["metric"] for p in points if p.get("metric")), ERROR_RATE))
     headers = [
         "batch",
         "outcome",
         "checked at (UTC)",
         "serving model",
-        "serving error",
-        "holdout error",
-        "new model's error",
+        f"serving {label}",
+        f"holdout {label}",
+        f"new model's {label}",
         "drifted features",
         "concept drift",
         ("drift report", "nosort"),

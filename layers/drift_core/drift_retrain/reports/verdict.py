@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate, metric_label, p_phrase
+from drift_retrain.reports.formatting import fmt_count, fmt_metric, fmt_num, metric_label, p_phrase
 
 __all__ = ["ALERT", "INVALID", "NO_DRIFT", "RETRAIN", "Verdict", "concept_phrase", "drift_verdict"]
 
@@ -27,9 +27,7 @@ class Verdict:
 
 
 def _value(concept: Mapping[str, Any], key: str) -> str:
-    """An error figure as people read it: a rate as a percentage, a mean squared error as a number."""
-    value = concept.get(key)
-    return fmt_rate(value) if concept.get("metric") == "error_rate" else fmt_num(value)
+    return fmt_metric(concept.get(key), concept.get("metric"))
 
 
 def concept_phrase(concept: Mapping[str, Any]) -> str:
@@ -38,13 +36,13 @@ def concept_phrase(concept: Mapping[str, Any]) -> str:
         return f"concept drift not tested: {concept.get('reason') or 'no reason given'}"
     metric = metric_label(concept.get("metric"))
     phrase = (
-        f"the champion's {metric} is {_value(concept, 'error_rate')} on "
-        f"{fmt_count(concept.get('rows'))} labelled rows vs {_value(concept, 'baseline_error_rate')} "
+        f"the champion's {metric} is {_value(concept, 'error')} on "
+        f"{fmt_count(concept.get('rows'))} labelled rows vs {_value(concept, 'baseline_error')} "
         f"on its holdout ({p_phrase(concept.get('p_value'))})"
     )
-    reference = concept.get("reference_error_rate")
-    if reference is not None and reference != concept.get("baseline_error_rate"):
-        phrase += f"; the reference before the latest change is {_value(concept, 'reference_error_rate')}"
+    reference = concept.get("reference_error")
+    if reference is not None and reference != concept.get("baseline_error"):
+        phrase += f"; the reference before the latest change is {_value(concept, 'reference_error')}"
     return phrase
 
 
@@ -73,8 +71,8 @@ def drift_verdict(report: Mapping[str, Any]) -> Verdict:
             why = "the serving model lost accuracy: " + concept_phrase(concept)
         elif concept.get("gap_detected"):
             why = (
-                f"the serving {metric_label(concept.get('metric'))} {_value(concept, 'error_rate')} is still "
-                f"above the reference {_value(concept, 'reference_error_rate')} "
+                f"the serving {metric_label(concept.get('metric'))} {_value(concept, 'error')} is still "
+                f"above the reference {_value(concept, 'reference_error')} "
                 f"({p_phrase(concept.get('gap_p_value'))}): a follow-up retrain"
             )
         else:

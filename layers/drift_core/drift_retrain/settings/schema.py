@@ -582,7 +582,7 @@ SETTINGS: tuple[Setting, ...] = (
         "single_check_max_bytes",
         "int",
         536870912,
-        "A partition (incoming/<batch>/part-* with _SUCCESS or _manifest.json) of more than one part or more bytes than this (512 MiB) is checked on a Distributed Map, one child per part; smaller ones are read by DetectDrift itself.",
+        "A partition (incoming/<batch>/part-* with _SUCCESS or _manifest.json) of more than one part or more bytes than this (512 MiB) is checked on a Distributed Map, one child per part; a CSV of more bytes than this (not gzipped), in byte ranges of at most this many bytes cut at line ends; smaller ones are read by DetectDrift itself.",
         _S,
         _r(1),
         env=True,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from drift_retrain.engine.metric_names import ERROR_RATE, MSE
+
 __all__ = [
     "ConceptTest",
     "error_rate_test",
@@ -63,7 +65,7 @@ def error_rate_test(
         )
         p_value = float(stats.fisher_exact(table, alternative="greater").pvalue)
     detected = p_value <= alpha and batch_rate - baseline_rate > margin
-    return ConceptTest(test, "error_rate", batch_rate, baseline_rate, p_value, margin, detected)
+    return ConceptTest(test, ERROR_RATE, batch_rate, baseline_rate, p_value, margin, detected)
 
 
 def _risk_difference_p(x1: int, n1: int, x0: int, n0: int, margin: float) -> float:
@@ -146,6 +148,4 @@ def loss_test_from_moments(
         )
         p_value = float(result.pvalue)
     detected = p_value <= alpha and mean > baseline_mean * scale
-    return ConceptTest(
-        "welch_t_one_sided", "mean_squared_error", mean, baseline_mean, p_value, relative_margin, detected
-    )
+    return ConceptTest("welch_t_one_sided", MSE, mean, baseline_mean, p_value, relative_margin, detected)

@@ -1,7 +1,8 @@
 """Mergeable partial summaries of a batch, and the check that runs once on their merge.
 
 A batch read in one piece and a batch checked part by part on a Distributed Map take the same path:
-each part is counted (``summarize_frame``/``summarize_source``), the counts merge exactly
+each part is counted (``summarize_frame``/``summarize_source``, or ``summarize_range`` for a byte
+range of a large CSV), the counts merge exactly
 (``merge_summaries``), and the tests run once on the merge (``check_summary``). Names are resolved on
 first use: ``drift`` counts through ``bins`` and ``columns`` while ``check`` tests through ``drift``,
 so importing this package must not import ``check`` eagerly.
@@ -17,6 +18,7 @@ __all__ = [
     "check_summary",
     "merge_summaries",
     "summarize_frame",
+    "summarize_range",
     "summarize_source",
 ]
 
@@ -24,6 +26,7 @@ _HOME = {
     "PartialSummary": "partial",
     "summarize_frame": "partial",
     "summarize_source": "partial",
+    "summarize_range": "partial",
     "merge_summaries": "merge",
     "check_summary": "check",
 }

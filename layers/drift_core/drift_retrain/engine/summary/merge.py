@@ -42,6 +42,7 @@ def _merge(a: PartialSummary, b: PartialSummary) -> PartialSummary:
         concept=a.concept.merge(b.concept),
         input_warnings=[*a.input_warnings, *(w for w in b.input_warnings if w not in a.input_warnings)],
         set_aside=_merge_set_aside(a.set_aside, b.set_aside),
+        kinds=a.kinds or b.kinds,
     )
 
 

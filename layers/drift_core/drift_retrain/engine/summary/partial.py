@@ -1,9 +1,9 @@
 """A part's summary: everything one part of a batch contributes to its check, JSON-ready and mergeable.
 
-Built from rows already read (``summarize_frame``) or by reading one object (``summarize_source``), the
-same way for a whole batch and for one part of a Distributed Map: numeric columns binned on the
-profile's points, other columns counted by level or time, the labels, the champion's errors on the
-labelled rows, and what the reader let pass or set aside.
+Built from rows already read (``summarize_frame``), by reading one object (``summarize_source``) or one
+byte range of a large CSV (``summarize_range``), the same way for a whole batch and for one part of a
+Distributed Map: numeric columns binned on the profile's points, other columns counted by level or
+time, the labels, the champion's errors on the labelled rows, and what the reader let pass or set aside.
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ import pandas as pd
 from drift_retrain.engine import drift as drift_tests
 from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.csv_ranges import RangeLines, range_name
+from drift_retrain.engine.partition_reading import column_kinds
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.summary.columns import ColumnSummary
 from drift_retrain.engine.summary.concept import ConceptCounts, count_concept
+from drift_retrain.exceptions import InvalidBatchError
 
-__all__ = ["FORMAT", "PartialSummary", "summarize_frame", "summarize_source"]
+__all__ = ["FORMAT", "PartialSummary", "summarize_frame", "summarize_range", "summarize_source"]
 
 #: Version of ``PartialSummary.to_json``'s document.
 FORMAT = 1
@@ -42,6 +45,9 @@ class PartialSummary:
     concept: ConceptCounts
     input_warnings: list[dict[str, Any]] = field(default_factory=list)
     set_aside: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The columns the part was read with, each numeric or not (``partition_reading.column_kinds``): the
+    #: reduce step checks that the parts of a partition agree, as reading them in one Lambda does.
+    kinds: dict[str, bool] = field(default_factory=dict)
 
     @property
     def sampling(self) -> dict[str, Any]:
@@ -66,6 +72,7 @@ class PartialSummary:
             "concept": self.concept.to_json(),
             "input_warnings": self.input_warnings,
             "set_aside": self.set_aside,
+            "kinds": self.kinds,
         }
 
     @classmethod
@@ -83,6 +90,7 @@ class PartialSummary:
             concept=ConceptCounts.from_json(data["concept"]),
             input_warnings=list(data.get("input_warnings") or []),
             set_aside=dict(data.get("set_aside") or {}),
+            kinds={str(k): bool(v) for k, v in (data.get("kinds") or {}).items()},
         )
 
 
@@ -98,11 +106,12 @@ def summarize_frame(
     compressed: bool = False,
     input_warnings: list[dict[str, Any]] | None = None,
     set_aside: dict[str, dict[str, Any]] | None = None,
+    kinds: dict[str, bool] | None = None,
 ) -> PartialSummary:
     """Summarise rows already read (``part`` names them when they are one part of a batch).
 
     ``lines`` (the file line of each row) numbers the misclassified rows; ``rows_read``, ``compressed``,
-    ``input_warnings`` and ``set_aside`` are the reader's (``CsvBatch``'s), when it read the rows.
+    ``input_warnings``, ``set_aside`` and ``kinds`` are the reader's (``CsvBatch``'s), when it read the rows.
     """
     label = profile.schema.label
     return PartialSummary(
@@ -116,6 +125,7 @@ def summarize_frame(
         concept=count_concept(profile, frame, predictor, config, lines=lines, part=part),
         input_warnings=list(input_warnings or []),
         set_aside=dict(set_aside or {}),
+        kinds=dict(kinds or {}),
     )
 
 
@@ -137,15 +147,52 @@ def summarize_source(
     batch = read_batch(
         source, name=name, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits
     )
+    return _summarize_batch(profile, batch, config, predictor, part, lines=True)
+
+
+def summarize_range(
+    profile,
+    source,
+    config: DriftConfig,
+    *,
+    key: str,
+    start: int,
+    end: int,
+    predictor=None,
+    limits: ReadLimits | None = None,
+) -> PartialSummary | None:
+    """Summarise the lines of the CSV ``source`` (seekable) that start in bytes ``[start, end)``
+    (``engine.csv_ranges``); ``None`` when no data row does.
+
+    Its part is :func:`~drift_retrain.engine.csv_ranges.range_name`, so a file's ranges merge in byte order.
+    Its rows carry no file line (a range does not know how many lines come before it). Raises
+    ``InvalidBatchError`` as ``summarize_source`` does, and ``csv_not_splittable``.
+    """
+    lines = RangeLines(source, start, end)
+    if lines.empty:
+        return None
+    try:
+        batch = read_batch(
+            lines, name=key, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits
+        )
+    except InvalidBatchError as error:
+        if error.code == "no_rows":  # the whole file has none: the reduce step says so (every range empty)
+            return None
+        raise
+    return _summarize_batch(profile, batch, config, predictor, range_name(key, start, end), lines=False)
+
+
+def _summarize_batch(profile, batch, config: DriftConfig, predictor, part: str | None, *, lines: bool):
     return summarize_frame(
         profile,
         batch.frame,
         config,
         predictor=predictor,
         part=part,
-        lines=batch.line_of_row if len(batch.line_of_row) else None,
+        lines=batch.line_of_row if lines and len(batch.line_of_row) else None,
         rows_read=batch.rows_read,
         compressed=batch.compressed,
         input_warnings=batch.warnings,
         set_aside=batch.set_aside,
+        kinds=column_kinds(batch),
     )

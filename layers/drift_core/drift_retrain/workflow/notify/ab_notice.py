@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_count, fmt_counted, fmt_num, fmt_p, fmt_rate
+from drift_retrain.engine.metric_names import read_evidence
+from drift_retrain.reports.formatting import (
+    fmt_count,
+    fmt_counted,
+    fmt_metric,
+    fmt_num,
+    fmt_p,
+    fmt_rate,
+    metric_label,
+)
 
 __all__ = ["ab_lines"]
 
@@ -39,13 +48,13 @@ def _headline(decision: Mapping[str, Any], share: Any) -> str:
 def _evidence_line(evidence: Mapping[str, Any]) -> str:
     if not evidence or not evidence.get("rows"):
         return "Online evidence: no labelled rows were scored on both variants"
-    rate = fmt_rate if evidence.get("metric", "error_rate") == "error_rate" else fmt_num
-    metric = "error rate" if evidence.get("metric", "error_rate") == "error_rate" else "mean squared error"
+    evidence = read_evidence(evidence)
+    metric = evidence["metric"]
     return (
         f"Online evidence: {fmt_count(evidence['rows'])} labelled rows in "
         f"{fmt_counted(evidence.get('batches'), 'batch', 'batches')}, "
-        f"{metric} champion {rate(evidence.get('champion_rate'))} vs candidate "
-        f"{rate(evidence.get('candidate_rate'))}; mSPRT statistic {fmt_num(evidence.get('statistic'))} "
+        f"{metric_label(metric)} champion {fmt_metric(evidence.get('champion_error'), metric)} vs candidate "
+        f"{fmt_metric(evidence.get('candidate_error'), metric)}; mSPRT statistic {fmt_num(evidence.get('statistic'))} "
         f"(boundary {fmt_num(evidence.get('boundary'))}), always-valid p {fmt_p(evidence.get('p_value'))}"
     )
 

@@ -11,7 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drift_retrain.reports.formatting import fmt_count, fmt_counted, fmt_num, fmt_p, fmt_rate, metric_label
+from drift_retrain.reports.formatting import (
+    fmt_count,
+    fmt_counted,
+    fmt_metric,
+    fmt_p,
+    metric_label,
+)
 from drift_retrain.reports.links import ReportLinks, execution_url, html_key, s3_console_url
 from drift_retrain.reports.subjects import FAILED, PROMOTED, PROMOTED_INCOMPLETE, REJECTED, SKIPPED, subject
 from drift_retrain.reports.wording import STRATEGY_WORDS, TEST_WORDS, humanize, reason_for_page
@@ -67,12 +73,10 @@ def _get(data: Any, *path: str) -> Any:
 
 
 def _fmt(value: Any, metric: str | None = None) -> str:
-    """A metric's value for people: rates as percentages, everything else to three digits."""
-    if metric in ("error_rate", "accuracy"):
-        return fmt_rate(value)
+    """A metric's value for people (``fmt_metric``); a value that is no number as it is."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "-" if value is None else str(value)
-    return fmt_num(value)
+    return fmt_metric(value, metric)
 
 
 def _cause(cause: Any, limit: int = 1500) -> str:
@@ -137,9 +141,9 @@ def _recovery_lines(recovery: Mapping[str, Any]) -> list[str]:
     """After a change: is the new model back at the reference error? Say it in numbers."""
     if recovery.get("reference") is None:
         return []
-    held, reference = _fmt(recovery.get("holdout")), _fmt(recovery.get("reference"))
-    if all(isinstance(recovery.get(k), float) and recovery[k] <= 1 for k in ("holdout", "reference")):
-        held, reference = fmt_rate(recovery["holdout"]), fmt_rate(recovery["reference"])
+    metric = recovery.get("metric")
+    held = fmt_metric(recovery.get("holdout"), metric, named=True)
+    reference = fmt_metric(recovery.get("reference"), metric)
     if recovery.get("recovered"):
         return [f"Recovery: holdout {held} is back at the reference {reference} (the best before the change)"]
     return [

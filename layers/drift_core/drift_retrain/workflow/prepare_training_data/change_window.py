@@ -38,9 +38,10 @@ from typing import Any
 
 from drift_retrain.aws import storage
 from drift_retrain.aws.naming import batch_id_for
+from drift_retrain.engine.metric_names import read_report
 from drift_retrain.layout import drift_report_key
 from drift_retrain.monitor.keys import LABELLED_PREFIX, parse_labelled_key
-from drift_retrain.reports.formatting import fmt_num, fmt_rate, metric_label
+from drift_retrain.reports.formatting import fmt_metric
 from drift_retrain.workflow.prepare_training_data.window import ListedBatch
 
 __all__ = ["BatchVerdict", "read_verdicts", "since_change", "verdict_from_report"]
@@ -72,9 +73,8 @@ def verdict_from_report(key: str, report: Mapping[str, Any] | None) -> BatchVerd
     if not concept.get("tested"):
         return BatchVerdict(key, None, model, why=f"no error measured ({concept.get('reason')})")
     wrong = bool(concept.get("detected") or concept.get("gap_detected"))
-    metric, rate = concept.get("metric"), concept.get("error_rate")
-    shown = fmt_rate(rate) if metric == "error_rate" else fmt_num(rate)
-    return BatchVerdict(key, wrong, model, why=f"serving {metric_label(metric)} {shown}")
+    shown = fmt_metric(concept.get("error"), concept.get("metric"), named=True)
+    return BatchVerdict(key, wrong, model, why=f"serving {shown}")
 
 
 def since_change(
@@ -177,7 +177,7 @@ def read_verdicts(
         version_id, etag = revision
         raw = storage.read_optional(s3, bucket, drift_report_key(batch_id_for(batch.key, version_id, etag)))
         try:
-            report = None if raw is None else json.loads(raw)
+            report = None if raw is None else read_report(json.loads(raw))
         except ValueError:
             report = None
         verdicts[batch.key] = verdict_from_report(batch.key, report)

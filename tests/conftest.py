@@ -1,0 +1,37 @@
+"""Fixtures shared across test folders: fake AWS credentials, moto, a Lambda context.
+
+Being the top-level conftest, it also puts ``tests/`` on ``sys.path``, which makes the ``support``
+package importable from every folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+from support.lambda_context import REGION, LambdaContext
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region, and no profile or endpoint override, so nothing can reach AWS."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+
+
+@pytest.fixture
+def mocked_aws(aws_credentials: None) -> Iterator[None]:
+    """moto's in-process AWS for the test; clients created inside it talk to moto."""
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
