@@ -3,9 +3,10 @@
 After an abrupt change only post-change rows help (``since_change``); during a gradual one the freshest
 rows hold the most of the new concept (``newest``: the triggering batch alone); under slow incremental
 drift more history helps (``recent``, ``recent_plus_previous``); when an old world comes back, its old
-model is already trained (``registry``: the last promoted models, re-scored without training). No single rule wins
-everywhere, so one execution tries several on the SAME held-out rows from the newest data and keeps the
-best (ARCHITECTURE section 6). A template parameter picks the strategies; one strategy costs one job.
+model is already trained (``registry``: the last promoted models, re-scored without training); a first
+model's seed data may itself span drift (``BOOTSTRAP_WINDOWS``: newest shares of it). No single rule
+wins everywhere, so one execution tries several on the SAME held-out rows from the newest data and keeps
+the best (ARCHITECTURE section 6). A template parameter picks the strategies; one strategy costs one job.
 """
 
 from __future__ import annotations
@@ -21,25 +22,29 @@ from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ProfileError
 
-__all__ = ["RegistryModel", "candidate_names", "plan_strategies", "registry_models"]
+__all__ = ["BOOTSTRAP_WINDOWS", "RegistryModel", "candidate_names", "plan_strategies", "registry_models"]
 
 logger = logging.getLogger(__name__)
 
 #: Strategies that train a model (``registry`` re-scores stored ones).
 TRAINED = ("since_change", "newest", "recent", "recent_plus_previous")
+#: A first model's windows over its seed data, and the newest share of its training rows each keeps:
+#: a seed file that spans drift trains best on its newest part, a stationary one on all of it.
+BOOTSTRAP_WINDOWS = {"bootstrap": 1.0, "bootstrap_newest_half": 0.5, "bootstrap_newest_quarter": 0.25}
 MODELS_PREFIX = "models/"
 
 
 def plan_strategies(configured: Sequence[str], *, trigger_kind: str | None, bootstrap: bool) -> list[str]:
     """The strategies this retrain runs, in order of preference.
 
-    A first model trains on the seed data alone. After feature drift alone P(y|x) held, so there is no
+    A first model trains on the seed data alone: all of it, its newest half and its newest quarter
+    (``BOOTSTRAP_WINDOWS``), judged on its newest rows like any retrain. After feature drift alone P(y|x) held, so there is no
     change to train after and older rows stay useful: ``since_change`` gives way to ``recent``. A refresh
     asks one question (does the serving model's concept, learnt from every row since the change, serve
     better?), so it trains ``since_change`` alone: one job, and the paired test at the whole alpha.
     """
     if bootstrap:
-        return ["bootstrap"]
+        return list(BOOTSTRAP_WINDOWS)
     if trigger_kind == REFRESH and "since_change" in configured:
         return ["since_change"]
     planned = ["recent" if s == "since_change" and trigger_kind == "features" else s for s in configured]

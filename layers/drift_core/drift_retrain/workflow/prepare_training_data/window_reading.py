@@ -4,7 +4,8 @@ Which batches a strategy wants is decided by pure functions (``window.order_wind
 ``change_window.since_change``); this module lists ``incoming/`` and the capture monitor's labelled
 windows (``monitor/labelled/``, the newest revision of each, in time order with the ``incoming/`` ones),
 asks the drift reports, and reads each batch once even when several windows share it. A labelled window
-gives its joined rows only, without its ``_capture_*`` columns.
+gives its joined rows only, without its ``_capture_*`` columns. Each batch's rows are put in time order
+(its ``timestamp`` column, or the order of its rows), so the held-out rows are its newest.
 
 Every object is streamed through the same reader as DetectDrift, sampled to ``WINDOW_MAX_ROWS`` rows
 and bounded by ``ReadLimits``, so memory stays flat whatever the object's size (never the whole object
@@ -29,7 +30,7 @@ from drift_retrain.echo import clip
 from drift_retrain.engine.batch_reader import read_batch, read_training_data
 from drift_retrain.engine.champion import recovered, trained_after_change
 from drift_retrain.engine.config import DriftConfig
-from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.profile import BaselineProfile, in_time_order
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import CsvBatch
 from drift_retrain.engine.schema import Schema
@@ -48,6 +49,7 @@ __all__ = [
     "read_batch_rows",
     "read_trigger",
     "stream_csv",
+    "timed_rows",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,11 @@ def labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     if label not in frame.columns:
         return frame.iloc[0:0]
     return frame[frame[label].notna()].reset_index(drop=True)
+
+
+def timed_rows(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """A batch's labelled rows in time order (``in_time_order``: its timestamp column, else as read)."""
+    return labelled(in_time_order(frame, schema), schema.label)
 
 
 def stream_csv(
@@ -126,27 +133,26 @@ def read_trigger(
     to the revision DetectDrift checked (its version id), never held in memory whole.
     """
     ref = ObjectRef(bucket=batch["bucket"], key=batch["key"], version_id=batch.get("version_id"))
-    if champion is not None and not bootstrap and is_capture_batch(ref.key):
-        rows = read_batch_rows(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
-        return champion.schema, labelled(rows, champion.schema.label)
     if champion is not None and not bootstrap:
-        table = stream_csv(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
-        return champion.schema, labelled(table.frame, champion.schema.label)
+        rows = read_batch_rows(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
+        return champion.schema, timed_rows(rows, champion.schema)
     table = stream_csv(
         s3, ref, limits, reader=read_training_data, label=label_column, max_rows=max_rows, seed=seed
     )
     assert table.schema is not None
-    return table.schema, labelled(table.frame, table.schema.label)
+    return table.schema, timed_rows(table.frame, table.schema)
 
 
 @dataclass
 class Window:
-    """One strategy's batches, newest (the trigger) first, and why it stops where it does."""
+    """One strategy's batches, newest (the trigger) first, and why it stops where it does; it trains on
+    the newest ``newest_share`` of their rows left after the held-out rows."""
 
     strategy: str
     keys: list[str]
     ended: str
     skipped: list[dict[str, str]] = field(default_factory=list)
+    newest_share: float = 1.0
 
 
 class WindowReader:
@@ -256,7 +262,7 @@ class WindowReader:
                 logger.warning("window batch skipped", exc_info=True, extra={"key": key})
                 self.unusable[key] = f"unreadable: {type(exc).__name__}: {clip(exc, 500)}"
                 return None
-            frame = labelled(rows, self.schema.label)
+            frame = timed_rows(rows, self.schema)
             if frame.empty:
                 self.unusable[key] = "no labelled rows"
                 return None
