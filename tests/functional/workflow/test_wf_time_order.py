@@ -4,6 +4,7 @@ one, else the file's order), and a first model's windows are the newest shares o
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from prepare_support import event, read_csv, settings
 from wf_helpers import BUCKET, make_frame
 
 from drift_retrain.engine.profile import build_profile
+from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.schema import infer_schema
 from drift_retrain.workflow.prepare_training_data.preparation import prepare_training_data
 
@@ -80,3 +82,25 @@ def test_a_retrain_holds_out_the_triggers_newest_rows_by_its_timestamp(clients, 
     test = _raw(clients.s3, "training/run-1/raw/test-data.csv.gz")
     assert data["test"]["rows"] == 120 and list(test["day"]) == list(DAYS[480:600])
     assert _manifest(clients.s3)["time_order"] == "timestamp column day"
+
+
+def test_a_csv_over_max_object_bytes_is_read_from_its_newest_bytes(clients, to_csv):
+    """DetectDrift checks such a CSV in byte ranges; a retrain reads the lines that start in its last
+    MAX_OBJECT_BYTES (row order is time, so its newest rows), never more than the limit."""
+    frame = make_frame(3000, seed=3)
+    body = to_csv(frame)
+    clients.s3.put_object(Bucket=BUCKET, Key="seed/initial.csv", Body=body)
+    limits = ReadLimits(max_object_bytes=len(body) // 3)
+    prepare = replace(settings(), limits=limits)
+    data = prepare_training_data(clients.s3, prepare, event("seed/initial.csv", bootstrap=True))
+
+    read = len(_raw(clients.s3, "training/run-1/raw/test-data.csv.gz")) + sum(
+        c["rows"]["train"] + c["rows"]["validation"] for c in data["candidates"][:1]
+    )
+    assert 900 <= read <= 1000  # about a third of the rows: those in the last third of the bytes
+    test = _raw(clients.s3, "training/run-1/raw/test-data.csv.gz")
+    np.testing.assert_allclose(test["x1"], frame["x1"].iloc[-len(test) :])  # still the newest rows
+    trained = set(
+        _raw(clients.s3, f"training/run-1/{data['candidates'][0]['id']}/raw/training-data.csv.gz")["x1"]
+    )
+    assert trained <= set(frame["x1"].iloc[-read:]) and len(trained) == read - len(test)

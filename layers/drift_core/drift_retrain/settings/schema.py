@@ -554,7 +554,7 @@ SETTINGS: tuple[Setting, ...] = (
         "max_object_bytes",
         "int",
         2147483648,
-        "Largest batch object read, as stored (2 GiB, about 70 s of reading); a larger one is quarantined as object_too_large.",
+        "Most bytes one Lambda reads of one object, as stored (2 GiB, about 70 s of reading): a whole object or part, or one byte range of a plain CSV. A larger object that cannot be cut (Parquet, JSON Lines, gzip) is quarantined as object_too_large; a larger plain CSV is checked in byte ranges, and a retrain reads its newest MAX_OBJECT_BYTES.",
         _B,
         _r(1),
         env=True,

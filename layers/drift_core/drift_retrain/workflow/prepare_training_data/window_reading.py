@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -25,14 +25,16 @@ import pandas as pd
 from drift_retrain.aws import storage
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.aws.partitions import is_marker, partition_source
-from drift_retrain.aws.ranged import open_for_reading
+from drift_retrain.aws.ranged import RangedObject, open_for_reading
 from drift_retrain.echo import clip
 from drift_retrain.engine.batch_reader import read_batch, read_training_data
 from drift_retrain.engine.champion import recovered, trained_after_change
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.csv_ranges import HEAD_BYTES, RangeLines, csv_by_name, cuttable
 from drift_retrain.engine.profile import BaselineProfile, in_time_order
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import CsvBatch
+from drift_retrain.engine.record_scan import MAX_RECORD_BYTES
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.monitor.frames import drop_meta, read_frame
@@ -78,10 +80,38 @@ def stream_csv(
     limits = limits or ReadLimits()
     if is_marker(ref.key):  # a partition: MAX_OBJECT_BYTES applies to each part
         return reader(partition_source(s3, ref), limits=limits, **options)
+    newest = _read_newest_bytes(s3, ref, limits, reader, **options)
+    if newest is not None:
+        return newest
     limits.check_object_size(ref.size)
     with open_for_reading(s3, ref) as opened:
         limits.check_object_size(opened.size)
         return reader(opened.stream, name=ref.key, limits=limits, **options)
+
+
+def _read_newest_bytes(
+    s3: Any, ref: ObjectRef, limits: ReadLimits, reader, **options: Any
+) -> CsvBatch | None:
+    """A plain CSV over ``MAX_OBJECT_BYTES`` (DetectDrift checked it in byte ranges) is read from its
+    newest ``MAX_OBJECT_BYTES``: the lines that start in its last bytes, after its header. Row order is
+    time, so these are the rows a retrain wants most (its held-out rows are the newest), and one Lambda
+    reads no more than it would of any object. ``None`` for any other object."""
+    if not csv_by_name(ref.key) or (ref.size is not None and ref.size <= limits.max_object_bytes):
+        return None
+    source = RangedObject(s3, ref)
+    try:
+        if source.size <= limits.max_object_bytes or not cuttable(ref.key, source.read(HEAD_BYTES)):
+            return None
+        start = source.size - limits.max_object_bytes
+        logger.info(
+            "Reading the newest bytes of a large CSV",
+            extra={"key": ref.key, "size": source.size, "from_byte": start},
+        )
+        # the header comes first, outside the range: the read may pass the limit by one record
+        widened = replace(limits, max_object_bytes=limits.max_object_bytes + MAX_RECORD_BYTES)
+        return reader(RangeLines(source, start, source.size), name=ref.key, limits=widened, **options)
+    finally:
+        source.close()
 
 
 def read_batch_rows(
