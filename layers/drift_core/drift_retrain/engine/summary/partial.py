@@ -137,16 +137,20 @@ def summarize_source(
     predictor=None,
     part: str | None = None,
     limits: ReadLimits | None = None,
+    on_frame=None,
 ) -> PartialSummary:
     """Read one object (CSV, Parquet or JSON Lines, by name and bytes) and summarise it.
 
-    ``part`` is its key or path (a path ``source`` names itself). Raises ``InvalidBatchError`` when the
-    object cannot be checked, as ``run_check`` does.
+    ``part`` is its key or path (a path ``source`` names itself); ``on_frame`` is given the rows read
+    (the A/B look's sample, as ``run_check``'s). Raises ``InvalidBatchError`` when the object cannot be
+    checked, as ``run_check`` does.
     """
     name = part if part is not None else (str(source) if isinstance(source, (str, Path)) else None)
     batch = read_batch(
         source, name=name, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits
     )
+    if on_frame is not None:
+        on_frame(batch.frame)
     return _summarize_batch(profile, batch, config, predictor, part, lines=True)
 
 
@@ -160,6 +164,7 @@ def summarize_range(
     end: int,
     predictor=None,
     limits: ReadLimits | None = None,
+    on_frame=None,
 ) -> PartialSummary | None:
     """Summarise the lines of the CSV ``source`` (seekable) that start in bytes ``[start, end)``
     (``engine.csv_ranges``); ``None`` when no data row does.
@@ -179,6 +184,8 @@ def summarize_range(
         if error.code == "no_rows":  # the whole file has none: the reduce step says so (every range empty)
             return None
         raise
+    if on_frame is not None:
+        on_frame(batch.frame)
     return _summarize_batch(profile, batch, config, predictor, range_name(key, start, end), lines=False)
 
 
