@@ -27,6 +27,7 @@ from drift_retrain.detect.inputs import ab_state, check_inputs, variant_predicto
 from drift_retrain.detect.records import stored_report
 from drift_retrain.echo import echo
 from drift_retrain.engine.partition_reading import check_parts_agree
+from drift_retrain.engine.reading import unknown_class_refusal
 from drift_retrain.engine.summary import PartialSummary, check_summary, merge_summaries
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.layout import partition_results_prefix
@@ -93,6 +94,10 @@ def _summarised(s3: Any, bucket: str, ends: list[dict[str, Any]]) -> list[Partia
         if end.get("empty"):
             continue
         partial = PartialSummary.from_json(json.loads(read_object(s3, bucket, end["partial_key"])))
+        if partial.rows_read == 0 and partial.set_aside:  # every row set aside: no columns to compare
+            read.add(end["key"])
+            partials.append(partial)
+            continue
         if first is None:
             first = (end["key"], partial.kinds)
         elif end["key"] not in read:
@@ -157,6 +162,14 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
     if isinstance(inputs, Outcome):
         return inputs
     summary = merge_summaries(partials)
+    if summary.rows == 0 and summary.set_aside.get("unknown_class"):  # as one Lambda refuses the batch
+        return handle_invalid(
+            clients,
+            settings,
+            batch,
+            batch_id,
+            unknown_class_refusal(summary.set_aside, inputs.profile.schema),
+        )
     parts = _parts_read(batch, ends, partials)
     report = check_summary(
         summary,

@@ -19,7 +19,7 @@ from drift_retrain.engine import drift as drift_tests
 from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.csv_ranges import RangeLines, range_name
-from drift_retrain.engine.partition_reading import column_kinds
+from drift_retrain.engine.partition_reading import column_kinds, set_aside_only
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.summary.columns import ColumnSummary
 from drift_retrain.engine.summary.concept import ConceptCounts, count_concept
@@ -146,9 +146,21 @@ def summarize_source(
     checked, as ``run_check`` does.
     """
     name = part if part is not None else (str(source) if isinstance(source, (str, Path)) else None)
-    batch = read_batch(
-        source, name=name, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits
-    )
+    try:
+        batch = read_batch(
+            source,
+            name=name,
+            schema=profile.schema,
+            max_rows=config.max_rows,
+            seed=config.seed,
+            limits=limits,
+        )
+    except InvalidBatchError as error:
+        if part is None or not getattr(error, "set_aside", None):
+            raise
+        batch = set_aside_only(
+            error, profile.schema
+        )  # the reduce step refuses the batch if no part kept a row
     if on_frame is not None:
         on_frame(batch.frame)
     return _summarize_batch(profile, batch, config, predictor, part, lines=True)
@@ -183,7 +195,11 @@ def summarize_range(
     except InvalidBatchError as error:
         if error.code == "no_rows":  # the whole file has none: the reduce step says so (every range empty)
             return None
-        raise
+        if not getattr(error, "set_aside", None):
+            raise
+        batch = set_aside_only(
+            error, profile.schema
+        )  # the reduce step refuses the file if no range kept a row
     if on_frame is not None:
         on_frame(batch.frame)
     return _summarize_batch(profile, batch, config, predictor, range_name(key, start, end), lines=False)
