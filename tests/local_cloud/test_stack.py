@@ -119,6 +119,7 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         # SageMakerKmsKeyArn's and SageMakerSubnetIds' policies (AWS::IAM::RolePolicy, off by default)
         "SageMakerKeyPolicy",
         "RetrainStateMachineKeyPolicy",
+        "TrainAndScoreStateMachineKeyPolicy",
         "EvaluateCandidateKeyPolicy",
         "PromoteModelKeyPolicy",
         "SageMakerVpcPolicy",

@@ -142,7 +142,7 @@ PLANTED = {
         "sns:publish is spelled sns:Publish",
     ),
     "resource of another type": (
-        lambda t: _statement(t, "RetrainStateMachineRole", "TrainCandidate").update(
+        lambda t: _statement(t, "TrainAndScoreStateMachineRole", "TrainCandidate").update(
             Resource={
                 "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:transform-job/x-*"
             }
