@@ -35,6 +35,14 @@ PHASES = {
         "failed*); the champion's scoring failing fails the phase, and the workflow's failure path reports "
         "the phase's own error.",
     ),
+    ROOT / "statemachine" / "deploy-with-guardrails.asl.json": (
+        "Deploy the winner with guardrails",
+        "Started by *Deploy the winner with guardrails* once the candidate wins: a first model gets a new "
+        "endpoint; otherwise a blue/green update (rolled back by the endpoint alarms) replaces the champion, "
+        "or, in PromotionMode `ab`, the winner first serves a share of the traffic beside the champion until "
+        "the online test decides. It ends with the candidate serving, or with the champion serving alone and "
+        "`$.outcome` saying why; any failure fails the phase with its own error.",
+    ),
 }
 OUTPUT = ROOT / "docs" / "state-machine.md"
 POLICIES = ROOT / "statemachine" / "policies.json"

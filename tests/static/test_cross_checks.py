@@ -153,33 +153,36 @@ def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, spec
 
 
 # ------------------------------------------------------------------------------------------------ lambdas
-def test_every_lambda_the_definition_calls_exists_with_its_handler(definition, template, state_machine):
-    substitutions = state_machine["DefinitionSubstitutions"]
-    called = set()
-    for service, _api, _sync, state in _integrations(definition):  # the phases call no Lambda
-        if service != "lambda":
-            continue
-        name = PLACEHOLDER.fullmatch(state["Parameters"]["FunctionName"])
-        assert name, "FunctionName must come from DefinitionSubstitutions"
-        logical_id = substitutions[name.group(1)]["Fn::GetAtt"][0]
-        called.add(logical_id)
-        function = template["Resources"][logical_id]
-        assert function["Type"] == "AWS::Serverless::Function"
-        module, handler = function["Properties"]["Handler"].split(".")
-        source = ROOT / function["Properties"]["CodeUri"] / f"{module}.py"
-        tree = ast.parse(source.read_text())
-        assert handler in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}, source
-    assert called == {
+def test_every_lambda_the_definition_calls_exists_with_its_handler(machines, template):
+    every = set()
+    for machine_id, machine in machines.items():
+        substitutions = machine["properties"]["DefinitionSubstitutions"]
+        called = set()
+        for service, _api, _sync, state in _integrations(machine["definition"]):
+            if service != "lambda":
+                continue
+            name = PLACEHOLDER.fullmatch(state["Parameters"]["FunctionName"])
+            assert name, "FunctionName must come from DefinitionSubstitutions"
+            logical_id = substitutions[name.group(1)]["Fn::GetAtt"][0]
+            called.add(logical_id)
+            function = template["Resources"][logical_id]
+            assert function["Type"] == "AWS::Serverless::Function"
+            module, handler = function["Properties"]["Handler"].split(".")
+            source = ROOT / function["Properties"]["CodeUri"] / f"{module}.py"
+            tree = ast.parse(source.read_text())
+            assert handler in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}, source
+        role = _statements(template)[f"{machine_id}Role"]
+        invoke = [s for s in role if "lambda:InvokeFunction" in _as_list(s["Action"])]
+        granted = {r["Fn::GetAtt"][0] for s in invoke for r in _as_list(s["Resource"])}
+        assert granted == called, machine_id
+        every |= called
+    assert every == {
         "PrepareTrainingDataFunction",
         "EvaluateCandidateFunction",
         "PromoteModelFunction",
         "NotifyFunction",
         "AbTestFunction",
     }
-    role = _statements(template)["RetrainStateMachineRole"]
-    invoke = [s for s in role if "lambda:InvokeFunction" in _as_list(s["Action"])]
-    granted = {r["Fn::GetAtt"][0] for s in invoke for r in _as_list(s["Resource"])}
-    assert granted == called
 
 
 def test_every_state_machine_uses_its_own_role(machines):
@@ -352,11 +355,12 @@ def test_bucket_is_encrypted_versioned_private_tls_only_and_expires_temporary_pr
     )
 
 
-def test_rollback_alarms_in_the_definition_are_the_templates_alarms(definition, state_machine):
-    update = definition["States"]["Shift traffic to candidate with blue/green update"]["Parameters"]
+def test_rollback_alarms_in_the_definition_are_the_templates_alarms(machines):
+    deploy = machines["DeployStateMachine"]
+    update = deploy["definition"]["States"]["Shift traffic to candidate with blue/green update"]["Parameters"]
     alarms = update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
     names = {PLACEHOLDER.fullmatch(a["AlarmName"]).group(1) for a in alarms}
-    refs = {state_machine["DefinitionSubstitutions"][n]["Ref"] for n in names}
+    refs = {deploy["properties"]["DefinitionSubstitutions"][n]["Ref"] for n in names}
     assert refs == {"Endpoint5xxAlarm", "EndpointLatencyAlarm"}
 
 

@@ -11,8 +11,8 @@ from .conftest import iter_states, resolve
 CREATE_CONFIG = "arn:aws:states:::sagemaker:createEndpointConfig"
 
 
-def test_every_endpoint_config_the_workflow_creates_captures_data(definition: dict[str, Any]) -> None:
-    creates = {n: s for n, s in iter_states(definition["States"]) if s.get("Resource") == CREATE_CONFIG}
+def test_every_endpoint_config_the_workflow_creates_captures_data(workflow: dict[str, Any]) -> None:
+    creates = {n: s for n, s in iter_states(workflow["States"]) if s.get("Resource") == CREATE_CONFIG}
     assert set(creates) == {
         "Create endpoint config for candidate",  # bootstrap and blue/green
         "Create A/B endpoint config",

@@ -22,16 +22,17 @@ MAX_RETRY_POLICIES = 10
 MAX_CATCH_POLICIES = 5
 #: Ceilings on the figures measured from the definitions (docs/state-machine.md, "Size"); they only go
 #: down, towards at most 35 states per graph and 10% Pass states.
-MAX_STATES_PER_GRAPH = 87
-MAX_PASS_SHARE = 33 / 126
+MAX_STATES_PER_GRAPH = 59
+MAX_PASS_SHARE = 28 / 130
 
 
 def _script():
     return load_script("state_diagram")
 
 
-def _find(states: dict[str, Any], name: str) -> dict[str, Any]:
-    return dict(_script()._named_states(states))[name]
+def _find(every: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """State ``name`` of whichever definition of the workflow holds it."""
+    return {n: s for one in every for n, s in _script()._named_states(one["States"])}[name]
 
 
 def _workflow() -> list[dict[str, Any]]:
@@ -52,18 +53,18 @@ def test_the_policy_set_is_small():
             assert policy["kind"] and policy[kind], name
 
 
-def test_an_ad_hoc_retry_shape_fails(definition):
-    changed = copy.deepcopy(definition)
-    _find(changed["States"], "Find champion model")["Retry"][0]["MaxAttempts"] = 6
+def test_an_ad_hoc_retry_shape_fails():
+    changed = copy.deepcopy(_workflow())
+    _find(changed, "Find champion model")["Retry"][0]["MaxAttempts"] = 6
     assert _script().policy_problems(changed, POLICIES) == [
         "Find champion model: its Retry is none of the named policies in policies.json"
     ]
 
 
-def test_an_ad_hoc_catch_shape_fails(definition):
-    changed = copy.deepcopy(definition)
-    _find(changed["States"], "Notify failure")["Catch"][0]["ResultPath"] = "$.other_error"
-    _find(changed["States"], "Prepare training data")["Catch"][0]["ErrorEquals"] = ["States.TaskFailed"]
+def test_an_ad_hoc_catch_shape_fails():
+    changed = copy.deepcopy(_workflow())
+    _find(changed, "Notify failure")["Catch"][0]["ResultPath"] = "$.other_error"
+    _find(changed, "Prepare training data")["Catch"][0]["ErrorEquals"] = ["States.TaskFailed"]
     assert _script().policy_problems(changed, POLICIES) == [
         "Prepare training data: its Catch is none of the named policies in policies.json",
         "Notify failure: its Catch is none of the named policies in policies.json",
@@ -78,7 +79,7 @@ def test_an_unused_policy_fails():
 
 def test_a_phase_is_held_to_the_same_policies():
     changed = copy.deepcopy(_workflow())
-    _find(changed[1]["States"], "Score candidate on held-out rows")["Retry"][0]["MaxAttempts"] = 9
+    _find(changed, "Score candidate on held-out rows")["Retry"][0]["MaxAttempts"] = 9
     assert _script().policy_problems(changed, POLICIES) == [
         "Score candidate on held-out rows: its Retry is none of the named policies in policies.json"
     ]
@@ -87,7 +88,7 @@ def test_a_phase_is_held_to_the_same_policies():
 def test_every_graph_stays_within_its_size():
     script = _script()
     sizes = {title: script.graph_size(states) for title, states in script.graphs().items()}
-    assert {"retrain", "train-and-score", "check-partition"} <= set(sizes)
+    assert {"retrain", "train-and-score", "deploy-with-guardrails", "check-partition"} <= set(sizes)
     total = sum(size["states"] for size in sizes.values())
     passes = sum(size["pass"] for size in sizes.values())
     for title, size in sizes.items():

@@ -21,7 +21,7 @@ from drift_retrain.workflow.shared.naming import job_names
 from drift_retrain_local.run.local_run import LOCAL_SETTINGS
 
 from .aws_fidelity import botocore_model
-from .conftest import iter_states, source_name
+from .conftest import PHASE_RESOURCE, iter_states, source_name
 
 #: Limits the API reference states in prose (botocore's model has only the minimum).
 DOCUMENTED = {
@@ -166,8 +166,15 @@ def history_budget(definition: dict[str, Any], specs: dict[str, Any], state_mach
     candidates = len(TRAINED) + int(specs["RegistryCandidates"]["MaxValue"])
     outside = {n: s for n, s in iter_states(definition["States"]) if n not in processor}
     parts = {"execution": 2, "states once": sum(_events(s, retries=True) for s in outside.values())}
-    for setting, events in _loops(definition["States"]):
-        parts[f"loop {setting}"] = (maximum(setting) + 1) * events
+    graphs = [definition["States"]] + [  # the workflow's, and each phase's (nested in the workflow tree)
+        branch["States"]
+        for _, s in iter_states(definition["States"])
+        if s.get("Resource") == PHASE_RESOURCE
+        for branch in s["Branches"]
+    ]
+    for states in graphs:
+        for setting, events in _loops(states):
+            parts[f"loop {setting}"] = parts.get(f"loop {setting}", 0) + (maximum(setting) + 1) * events
     per_candidate = 2 + sum(
         _events(s, retries=True) for n, s in processor.items() if not n.endswith(VARIANTS)
     )
