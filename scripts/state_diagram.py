@@ -27,6 +27,13 @@ PARTITION_CHECK = ROOT / "statemachine" / "check-partition.asl.json"
 #: The retraining workflow's phases, each a child state machine it starts (startExecution.sync:2), with
 #: what its page shows.
 PHASES = {
+    ROOT / "statemachine" / "check-settings.asl.json": (
+        "Check the settings",
+        "Started by *Check the settings*, first: the deployed settings (captured data encrypted with the "
+        "stack's KMS key when one is set) and the only overrides an execution input may ask for, the waits "
+        "`poll_seconds` and `lock_wait_seconds` (1-3600 s). Any other key fails the phase "
+        "(`SettingOverrideNotAllowed`), and the run ends on its failure path before the lock.",
+    ),
     ROOT / "statemachine" / "train-and-score.asl.json": (
         "Train and score candidates",
         "Started by *Score candidates and champion on held-out rows*: each candidate (double arrow: the Map "

@@ -118,7 +118,7 @@ class _Resolver:
             key: value
             for r in template["Resources"].values()
             if r["Type"] == "AWS::Serverless::StateMachine"
-            for key, value in r["Properties"]["DefinitionSubstitutions"].items()
+            for key, value in r["Properties"].get("DefinitionSubstitutions", {}).items()
         }
         self.states = dict(iter_states(definition["States"]))
         self.settings = self.states["Load settings"]["Parameters"]

@@ -84,7 +84,7 @@ def substitutions(template: dict[str, Any], state_machine: dict[str, Any], machi
     return {
         key: resolve(value, template)
         for properties in every
-        for key, value in properties["DefinitionSubstitutions"].items()
+        for key, value in properties.get("DefinitionSubstitutions", {}).items()
     }
 
 
@@ -145,7 +145,9 @@ def workflow(
 
 def substitute(text: str, properties: dict[str, Any], template: dict[str, Any]) -> str:
     """A definition's text with its ``DefinitionSubstitutions`` resolved as CloudFormation would."""
-    values = {key: resolve(value, template) for key, value in properties["DefinitionSubstitutions"].items()}
+    values = {
+        key: resolve(value, template) for key, value in properties.get("DefinitionSubstitutions", {}).items()
+    }
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 

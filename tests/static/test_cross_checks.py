@@ -128,7 +128,7 @@ def _resources(statement: dict[str, Any], template: dict[str, Any]) -> list[str]
 def test_every_placeholder_has_a_substitution_and_vice_versa(machines):
     for logical_id, machine in machines.items():
         used = set(PLACEHOLDER.findall(machine["text"]))
-        declared = set(machine["properties"]["DefinitionSubstitutions"])
+        declared = set(machine["properties"].get("DefinitionSubstitutions", {}))
         assert used - declared == set(), f"{logical_id}: placeholders without a DefinitionSubstitutions entry"
         assert declared - used == set(), f"{logical_id}: DefinitionSubstitutions entries it never uses"
 
@@ -156,7 +156,7 @@ def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, spec
 def test_every_lambda_the_definition_calls_exists_with_its_handler(machines, template):
     every = set()
     for machine_id, machine in machines.items():
-        substitutions = machine["properties"]["DefinitionSubstitutions"]
+        substitutions = machine["properties"].get("DefinitionSubstitutions", {})
         called = set()
         for service, _api, _sync, state in _integrations(machine["definition"]):
             if service != "lambda":

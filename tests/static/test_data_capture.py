@@ -39,9 +39,12 @@ def test_the_capture_config_records_both_directions_as_text_for_csv_and_json(
     assert specs["CaptureSamplingPercent"]["Default"] == 100
 
 
-def test_the_stacks_kms_key_encrypts_the_capture_when_set(definition: dict[str, Any]) -> None:
-    states = definition["States"]
-    assert states["Load settings"]["Next"] == "Is captured data encrypted with a KMS key"
+def test_the_stacks_kms_key_encrypts_the_capture_when_set(workflow: dict[str, Any]) -> None:
+    states = dict(iter_states(workflow["States"]))
+    check = states[states["Load settings"]["Next"]]["Branches"][
+        0
+    ]  # the settings check, the run's first phase
+    assert check["StartAt"] == "Is captured data encrypted with a KMS key"
     choice = states["Is captured data encrypted with a KMS key"]
     assert choice["Choices"] == [
         {
