@@ -34,6 +34,12 @@ PHASES = {
         "`poll_seconds` and `lock_wait_seconds` (1-3600 s). Any other key fails the phase "
         "(`SettingOverrideNotAllowed`), and the run ends on its failure path before the lock.",
     ),
+    ROOT / "statemachine" / "find-champion.asl.json": (
+        "Find the champion",
+        "Started by *Find the champion*: the model the endpoint serves and its variant, or a first "
+        "deployment when there is no endpoint yet. An endpoint that is not InService, or a lookup that fails "
+        "for another reason, fails the phase with its own error.",
+    ),
     ROOT / "statemachine" / "train-and-score.asl.json": (
         "Train and score candidates",
         "Started by *Score candidates and champion on held-out rows*: each candidate (double arrow: the Map "
