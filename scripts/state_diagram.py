@@ -34,6 +34,14 @@ PHASES = {
         "`poll_seconds` and `lock_wait_seconds` (1-3600 s). Any other key fails the phase "
         "(`SettingOverrideNotAllowed`), and the run ends on its failure path before the lock.",
     ),
+    ROOT / "statemachine" / "take-the-lock.asl.json": (
+        "Take the endpoint lock",
+        "Started by *Take the endpoint lock* once the trigger is verified: one retrain per endpoint, by a "
+        "conditional write of the lock item naming the workflow's execution. A lock held by a running "
+        "execution is waited for (`lock_wait_seconds`, at most `lock_max_waits` times); one left by an "
+        "execution that ended is taken over. Waiting too long fails the phase (`LockWaitTimeoutError`), and "
+        "the workflow's conditional release leaves the holder's lock alone.",
+    ),
     ROOT / "statemachine" / "find-champion.asl.json": (
         "Find the champion",
         "Started by *Find the champion*: the model the endpoint serves and its variant, or a first "

@@ -260,8 +260,8 @@ def test_the_workflow_starts_and_watches_only_its_own_phases(machines, template)
         r for s in role if "states:StopExecution" in _as_list(s["Action"]) for r in _resources(s, template)
     ]
     assert sorted(watched) == [f"arn:aws:states:us-east-1:123456789012:execution:{n}:*" for n in names]
-    for child in children:
-        assert _granted(_statements(template)[f"{child}Role"], "states") == set(), child
+    for child in children:  # a phase starts no execution (the lock reads its holder's status only)
+        assert _granted(_statements(template)[f"{child}Role"], "states") <= {"DescribeExecution"}, child
 
 
 def test_no_iam_statement_uses_a_wildcard_where_a_resource_can_be_named(template):

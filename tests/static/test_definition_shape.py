@@ -163,15 +163,19 @@ def test_every_way_out_after_the_lock_releases_it(definition):
     assert before_lock == set()
 
 
-def test_a_held_lock_is_waited_for_not_skipped(definition):
+def test_a_held_lock_is_waited_for_not_skipped(workflow):
     """A batch arriving during a retrain must still be trained on: a run that finds the lock held by a
     running execution waits (data-driven, bounded) and tries again; it never ends without training."""
-    states = definition["States"]
+    top = workflow["States"]
+    assert top["Use the verified trigger"]["Next"] == "Take the endpoint lock"
+    assert top["Take the endpoint lock"]["Next"] == "Prepare training data"
+    phase = top["Take the endpoint lock"]["Branches"][0]
+    states = phase["States"]
+    assert states[phase["StartAt"]]["Assign"] == {"lock_attempts": 1}
+    assert states[phase["StartAt"]]["Next"] == "Acquire endpoint lock"
     assert states["Is the lock holder still running"]["Choices"][0]["Next"] == "Has the lock wait run out"
     assert states["Take over stale lock"]["Catch"][0]["Next"] == "Has the lock wait run out"
     assert states["Is the lock still held"]["Default"] == "Has the lock wait run out"
-    assert states["Use the verified trigger"]["Assign"] == {"lock_attempts": 1}
-    assert states["Use the verified trigger"]["Next"] == "Acquire endpoint lock"
     guard = states["Has the lock wait run out"]
     assert guard["Choices"][0]["Variable"] == "$lock_attempts"
     assert guard["Choices"][0]["NumericGreaterThanEqualsPath"] == "$.config.lock_max_waits"
@@ -182,12 +186,17 @@ def test_a_held_lock_is_waited_for_not_skipped(definition):
         "Assign": {"lock_attempts.$": "States.MathAdd($lock_attempts, 1)"},
         "Next": "Acquire endpoint lock",
     }
-    assert states["Lock wait timed out"]["Next"] == "Collect failure details"
-    assert states["Lock wait timed out"]["Parameters"]["Error"] == "LockWaitTimeoutError"
+    # the phase fails; the workflow's failure path notifies, and its conditional release keeps the holder's
+    assert states["Lock wait timed out"]["Type"] == "Fail"
+    assert states["Lock wait timed out"]["Error"] == "LockWaitTimeoutError"
+    assert top["Take the endpoint lock"]["Catch"][-1]["Next"] == "Collect failure details"
+    assert top["Take the endpoint lock"]["Parameters"]["Input"]["owner.$"] == "$$.Execution.Id"
+    for name in ("Acquire endpoint lock", "Take over stale lock"):  # the lock item names the workflow's run
+        assert states[name]["Parameters"]["Item"]["ExecutionArn"] == {"S.$": "$.owner"}
 
 
-def test_the_lock_is_a_conditional_write(definition):
-    acquire = definition["States"]["Acquire endpoint lock"]
+def test_the_lock_is_a_conditional_write(workflow):
+    acquire = dict(iter_states(workflow["States"]))["Acquire endpoint lock"]
     assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
     assert acquire["Parameters"]["ConditionExpression"] == "attribute_not_exists(LockId)"
 
@@ -207,7 +216,7 @@ def test_no_path_reaches_the_lock_without_verifying_the_trigger(definition):
         if name not in seen and name != "Verify the trigger":
             seen.add(name)
             todo += _successors(states[name])
-    assert "Acquire endpoint lock" not in seen and "Prepare training data" not in seen
+    assert "Take the endpoint lock" not in seen and "Prepare training data" not in seen
     failure_path, todo = set(), ["Collect failure details"]
     while todo:
         name = todo.pop()
