@@ -20,8 +20,8 @@ POLICIES = json.loads((ROOT / "statemachine" / "policies.json").read_text())
 #: Each kind of failure has one policy; a new policy needs a new kind, not a variant of an old one.
 MAX_RETRY_POLICIES = 10
 MAX_CATCH_POLICIES = 5
-#: Ceilings on the figures measured from the definitions (docs/state-machine.md, "Size"); they only go
-#: down, towards at most 35 states per graph and 10% Pass states.
+#: Ceilings on the figures measured from the definitions (docs/state-machine.md, "Size"): at most 35 states
+#: in any graph (the console's readable size); the Pass share only goes down, towards 10%.
 MAX_STATES_PER_GRAPH = 35
 MAX_PASS_SHARE = 26 / 138
 
