@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from workflow_support import TIMEOUT, Harness, batch_csv, bootstrapped_cloud
+from workflow_support import TIMEOUT, Harness, batch_csv, bootstrapped_cloud, history
 
 from drift_retrain.aws.ab_record import complete_task
 from drift_retrain_local.run.observe import wait_for_execution
@@ -92,10 +92,9 @@ def test_the_candidate_wins_online_then_serves_alone(harness: Harness) -> None:
         complete_task(sfn, record["task_token"], {"decision": "champion", "reason": "late duplicate"})
         is False
     )
-    history = sfn.get_execution_history(executionArn=decided["execution"]["arn"], maxResults=1000)["events"]
     completions = [
         e
-        for e in history
+        for e in history(sfn, decided["execution"]["arn"])
         if e["type"] == "TaskSucceeded"
         and "waitForTaskToken" in (e.get("taskSucceededEventDetails") or {}).get("resource", "")
     ]
