@@ -241,7 +241,12 @@ def advance(
         new["model"], new["history"], new["since"] = batch.model, [], 0
     jobs = int(new.get("jobs_today") or 0)
     budget = max(settings.max_jobs_per_day - jobs, 0)
-    block: dict[str, Any] = {"enabled": True, "every_batches": settings.every_batches}
+    block: dict[str, Any] = {
+        "enabled": True,
+        "every_batches": settings.every_batches,
+        "max_jobs_per_day": settings.max_jobs_per_day,
+        "day": today,
+    }
     if batch.point is None:
         block.update(
             due=False,
