@@ -10,8 +10,8 @@ from typing import Any
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect.context import Outcome
 from drift_retrain.engine.metric_names import read_report
-from drift_retrain.reports.changes import next_step, what_changed
 from drift_retrain.engine.policy import CHALLENGER
+from drift_retrain.reports.changes import next_step, what_changed
 from drift_retrain.reports.formatting import fmt_count, fmt_metric, metric_label
 from drift_retrain.reports.links import ReportLinks, execution_url
 from drift_retrain.reports.segments import segment_headline
