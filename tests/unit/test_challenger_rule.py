@@ -162,3 +162,29 @@ def test_the_defaults_are_the_settings_schemas():
     settings = by_key()
     assert ChallengerSettings().every_batches == settings["challenger_every_batches"].default
     assert ChallengerSettings().max_jobs_per_day == settings["challenger_max_jobs_per_day"].default
+
+
+def _stream_challenges(errors_of, batches: int, seed: int) -> int:
+    """Challenges over ``batches`` labelled batches of 1,000 rows through ``advance`` (every 4 batches,
+    no budget limit); ``errors_of(age)`` is the serving error of a model ``age`` batches old, and a
+    challenge is taken to win (a fresh model serves from the next batch)."""
+    rng = np.random.default_rng(seed)
+    settings = ChallengerSettings(every_batches=4, max_jobs_per_day=10_000)
+    state: dict = {}
+    model, age, challenges = 0, 0, 0
+    for i in range(batches):
+        error = rng.binomial(1000, errors_of(age)) / 1000
+        batch = Batch(f"b{i}", f"m{model}", Point(error, 1000), labelled_rows=1000, retrains=False)
+        state, block, _ = advance(state, batch, settings, **STEP)
+        age += 1
+        if block["decision"] == CHALLENGE:
+            challenges, model, age = challenges + 1, model + 1, 0
+    return challenges
+
+
+def test_over_a_long_stream_a_calm_one_stays_quiet_and_a_drifting_one_is_challenged_regularly():
+    """Seeded, 400 batches each: at most one challenger per 50 batches where nothing moves (0.10 or 0.25
+    error); at least one per 8 where each model's error rises 0.01 a batch from 0.10."""
+    assert _stream_challenges(lambda age: 0.10, 400, seed=1) <= 400 / 50
+    assert _stream_challenges(lambda age: 0.25, 400, seed=2) <= 400 / 50
+    assert _stream_challenges(lambda age: min(0.10 + 0.01 * age, 0.45), 400, seed=3) >= 400 / 8
