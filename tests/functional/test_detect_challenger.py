@@ -138,3 +138,23 @@ def test_off_is_todays_behaviour(
 def _serve_on(detect_drift, clients, bucket, queue_results, make_frame_fn, monkeypatch):
     monkeypatch.setenv("CHALLENGER_EVERY_BATCHES", "2")  # read at each invocation
     return _serve(detect_drift, clients, bucket, queue_results, make_frame_fn, RISING, name="on")
+
+
+def test_two_batches_counted_at_once_both_count(clients, bucket) -> None:
+    """The state is read-modify-written with a condition: a writer that loses the race (here, the
+    record appears between its read and its write) reads again and adds its change to the winner's."""
+    from drift_retrain.aws.ab_record import update_record
+
+    calls = []
+
+    def count(state):
+        calls.append(dict(state))
+        if len(calls) == 1:  # another batch creates the record meanwhile
+            clients.s3.put_object(Bucket=bucket, Key=CHALLENGER_STATE_KEY, Body=b'{"since": 1}')
+        return {**state, "since": int(state.get("since") or 0) + 1}, True
+
+    written, changed = update_record(clients.s3, bucket, count, key=CHALLENGER_STATE_KEY, create={})
+    assert changed and written == {"since": 2} and calls == [{}, {"since": 1}]
+    assert json.loads(clients.s3.get_object(Bucket=bucket, Key=CHALLENGER_STATE_KEY)["Body"].read()) == {
+        "since": 2
+    }
