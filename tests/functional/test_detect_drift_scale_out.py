@@ -132,3 +132,51 @@ def test_a_csv_over_single_check_max_bytes_goes_to_the_map_in_byte_ranges_unless
     cr_only = detect_drift.invoke(detect_drift.upload("incoming/big-cr.csv", body.replace(b"\n", b"\r")))
     assert cr_only.response["status"] == "checked"  # no line feed to cut at
     assert len(list_executions(clients, check_arn)) == 1
+
+
+def test_max_object_bytes_bounds_what_one_lambda_reads_so_a_csv_that_can_be_cut_is_never_too_large(
+    detect_drift, clients, bucket, profile_uploaded, check_arn, make_frame_fn, monkeypatch
+):
+    """A plain CSV over MAX_OBJECT_BYTES is checked in byte ranges of at most SINGLE_CHECK_MAX_BYTES; one
+    that cannot be cut (gzip) is still quarantined from the event alone."""
+    body = make_frame_fn(2000, seed=6).to_csv(index=False).encode()
+    monkeypatch.setenv("MAX_OBJECT_BYTES", str(len(body) // 2))
+    monkeypatch.setenv("SINGLE_CHECK_MAX_BYTES", str(len(body) // 4))
+    response = detect_drift.invoke(detect_drift.upload("incoming/huge.csv", body)).response
+
+    assert response["status"] == "partition_check_started", response
+    (execution,) = list_executions(clients, check_arn)
+    payload = json.loads(clients.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    items = json.loads(clients.s3.get_object(Bucket=bucket, Key=payload["items"]["key"])["Body"].read())
+    assert len(items) >= 4 and all(i["end"] - i["start"] <= len(body) // 4 for i in items)
+    assert items[0]["start"] == 0 and items[-1]["end"] == len(body)
+
+    compressed = gzip.compress(body)
+    monkeypatch.setenv("MAX_OBJECT_BYTES", str(len(compressed) // 2))
+    gzipped = detect_drift.invoke(detect_drift.upload("incoming/huge.csv.gz", compressed)).response
+    assert gzipped["status"] == "invalid"
+    record = json.loads(
+        clients.s3.get_object(Bucket=bucket, Key=quarantine_record_key("incoming/huge.csv.gz"))["Body"].read()
+    )
+    assert record["code"] == "object_too_large"
+    assert len(list_executions(clients, check_arn)) == 1
+
+
+def test_a_csv_part_over_max_object_bytes_is_cut_into_ranges_not_refused(
+    detect_drift, clients, bucket, profile_uploaded, check_arn, make_frame_fn, monkeypatch
+):
+    frame = make_frame_fn(1200, seed=7)
+    bodies = [frame.iloc[:600].to_csv(index=False).encode(), frame.iloc[600:].to_csv(index=False).encode()]
+    for i, body in enumerate(bodies):
+        detect_drift.upload(f"{FOLDER}part-{i:05d}.csv", body)
+    limit = max(len(b) for b in bodies) // 2
+    monkeypatch.setenv("MAX_OBJECT_BYTES", str(limit))
+    monkeypatch.setenv("SINGLE_CHECK_MAX_BYTES", str(limit))
+    response = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
+
+    assert response["status"] == "partition_check_started", response
+    (execution,) = list_executions(clients, check_arn)
+    payload = json.loads(clients.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    items = json.loads(clients.s3.get_object(Bucket=bucket, Key=payload["items"]["key"])["Body"].read())
+    assert {i["key"] for i in items} == {f"{FOLDER}part-00000.csv", f"{FOLDER}part-00001.csv"}
+    assert all("start" in i and i["end"] - i["start"] <= limit for i in items)

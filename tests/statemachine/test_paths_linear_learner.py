@@ -11,7 +11,8 @@ from workflow_support import batch_csv, bootstrapped_cloud
 def test_linear_learner_alone_runs_the_whole_service() -> None:
     with bootstrapped_cloud(Algorithms="linear-learner") as harness:
         assert harness.bootstrap["outcome"] == "promoted"
-        assert harness.bootstrap["evaluation"]["candidate_algorithms"] == ["linear-learner"]
+        # one Linear Learner candidate per window of the seed data
+        assert harness.bootstrap["evaluation"]["candidate_algorithms"] == ["linear-learner"] * 3
         stable = harness.upload("stable-ll.csv", batch_csv("stable", seed=21))
         assert stable["outcome"] in ("no_drift", "drift_alert"), stable
         report = harness.read_json(stable["detect"]["report_key"])

@@ -34,7 +34,8 @@ def test_every_hostile_window_batch_is_skipped_with_its_reason(clients, to_csv, 
     seed_champion(clients.s3)
     good = to_csv(make_frame(300, seed=2))
     hostile = {
-        "incoming/a-big.csv": to_csv(make_frame(2000, seed=3)),  # over MAX_OBJECT_BYTES (from the listing)
+        # over MAX_OBJECT_BYTES (from the listing), and gzip cannot be read from its newest bytes
+        "incoming/a-big.csv.gz": gzip.compress(to_csv(make_frame(8000, seed=3))),
         "incoming/b-bomb.csv.gz": gzip.compress(b"label,x1,x2,colour\n" + b"1,0,0,red\n" * 20_000),
         "incoming/c-zipped.csv": _zip(good),
         "incoming/d-parquet.csv": b"PAR1\x15\x04\x15\x00\x00" + b"\x00" * 64 + b"PAR1",
@@ -58,6 +59,7 @@ def test_every_hostile_window_batch_is_skipped_with_its_reason(clients, to_csv, 
 
     monkeypatch.setattr(window_reading, "open_for_reading", open_or_crash)
     limits = ReadLimits(max_object_bytes=50_000, max_decompressed_bytes=100_000)
+    assert len(hostile["incoming/a-big.csv.gz"]) > limits.max_object_bytes
     prepare = replace(settings(candidates=("recent",), max_batches=20), limits=limits)
 
     data = prepare_training_data(
@@ -68,7 +70,7 @@ def test_every_hostile_window_batch_is_skipped_with_its_reason(clients, to_csv, 
     assert [b["key"] for b in manifest["batches"]] == ["incoming/z-new.csv", "incoming/0-old.csv"]
     reasons = {s["key"]: s["reason"] for s in manifest["skipped"]}
     assert {key: reason.split(":")[0] for key, reason in reasons.items()} == {
-        "incoming/a-big.csv": "object_too_large",
+        "incoming/a-big.csv.gz": "object_too_large",
         "incoming/b-bomb.csv.gz": "decompressed_too_large",
         "incoming/c-zipped.csv": "zip_archive",
         "incoming/d-parquet.csv": "wrong_extension",

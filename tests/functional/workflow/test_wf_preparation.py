@@ -33,8 +33,16 @@ def test_bootstrap_writes_label_first_encoded_channels_and_a_manifest(clients, t
         "eta" not in data["static_hyperparameters"] and data["static_hyperparameters"]["num_round"] == "200"
     )
     assert data["tuning_objective"] == {"type": "Minimize", "metric_name": "validation:logloss"}
-    [candidate] = data["candidates"]
+    candidate, half, quarter = data["candidates"]
     assert candidate["strategy"] == "bootstrap" and candidate["train"] is True
+    # the same tournament as a retrain: all of the seed data, its newest half and its newest quarter
+    assert [(c["strategy"], c["train"], c["rows"]) for c in (half, quarter)] == [
+        ("bootstrap_newest_half", True, {"train": 360, "validation": 40}),
+        ("bootstrap_newest_quarter", True, {"train": 180, "validation": 20}),
+    ]
+    assert {c["test_uri"] for c in data["candidates"]} == {
+        f"s3://{BUCKET}/training/run-1/test/candidate-{i}/" for i in (1, 2, 3)
+    }
     assert candidate["train_uri"] == f"s3://{BUCKET}/training/run-1/candidate-1/train/"
     assert candidate["test_uri"] == f"s3://{BUCKET}/training/run-1/test/candidate-1/"
     assert candidate["names"]["model"] == data["names"]["base"] + "-c1"
@@ -54,6 +62,7 @@ def test_bootstrap_writes_label_first_encoded_channels_and_a_manifest(clients, t
         clients.s3.get_object(Bucket=BUCKET, Key="training/run-1/manifest.json")["Body"].read()
     )
     assert manifest["bootstrap"] is True
+    assert manifest["time_order"] == "file order" == data["test"]["time_order"]
     assert [b["key"] for b in manifest["batches"]] == ["seed/initial.csv"]
     assert manifest["split"]["test_from"] == ["seed/initial.csv"]
     profile = BaselineProfile.from_json_bytes(

@@ -320,12 +320,13 @@ def _profile_with(holdout: HoldoutPerformance, reference: HoldoutPerformance | N
     [
         # the old champion's 2% is the yardstick for the new model's 4% (candidate holdout: 4 of 100)
         (HoldoutPerformance("binary", 1000, 20), None, HoldoutPerformance("binary", 1000, 20), True),
-        # a partial model's own 30% never becomes the reference: the 1% before the change is kept
+        # a partial model's own 30% never becomes the reference: the 1% before the change is kept; the
+        # new model's 4 errors in 100 rows are not significantly above 1% + the margin: it has recovered
         (
             HoldoutPerformance("binary", 200, 60),
             HoldoutPerformance("binary", 1000, 10),
             HoldoutPerformance("binary", 1000, 10),
-            False,
+            True,
         ),
         # the new model is the best seen: it is its own reference
         (HoldoutPerformance("binary", 1000, 90), None, None, True),

@@ -191,7 +191,11 @@ def test_the_strategies_follow_the_evidence(kind, expected):
         == expected
     )
     assert plan_strategies(("registry",), trigger_kind=kind, bootstrap=False)[0] == "recent"
-    assert plan_strategies(("since_change",), trigger_kind=kind, bootstrap=True) == ["bootstrap"]
+    assert plan_strategies(("since_change",), trigger_kind=kind, bootstrap=True) == [
+        "bootstrap",
+        "bootstrap_newest_half",
+        "bootstrap_newest_quarter",
+    ]
 
 
 def test_a_refresh_trains_the_since_change_window_alone():

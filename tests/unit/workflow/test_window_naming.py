@@ -14,6 +14,7 @@ from drift_retrain.workflow.prepare_training_data.candidates import candidate_na
 from drift_retrain.workflow.prepare_training_data.window import (
     ListedBatch,
     WindowSettings,
+    newest_rows,
     order_window,
     split_seed,
     split_window,
@@ -62,7 +63,7 @@ def _frames(*sizes: int, frame_factory) -> list[tuple[str, pd.DataFrame]]:
     return [(f"batch-{i}", frame_factory(n, seed=i)) for i, n in enumerate(sizes)]
 
 
-def test_split_takes_test_rows_from_the_newest_batch_and_is_deterministic(frame_factory):
+def test_split_holds_out_the_newest_rows_of_the_newest_batch_and_is_deterministic(frame_factory):
     frames = _frames(400, 300, 300, frame_factory=frame_factory)
     settings = WindowSettings(test_share=0.2, validation_share=0.1, min_training_rows=100)
     first = split_window(frames, settings, seed=7, label="label", classification=True)
@@ -71,10 +72,13 @@ def test_split_takes_test_rows_from_the_newest_batch_and_is_deterministic(frame_
     assert first.test_sources == ["batch-0"]
     pd.testing.assert_frame_equal(first.train, second.train)
     pd.testing.assert_frame_equal(first.test, second.test)
+    # the test rows are the newest batch's last 200 rows, in order, whatever the seed
     newest = frames[0][1]
-    assert len(first.test.merge(newest, how="inner")) == 200
+    pd.testing.assert_frame_equal(first.test, newest.iloc[200:].reset_index(drop=True))
     other = split_window(frames, settings, seed=8, label="label", classification=True)
-    assert not first.test.equals(other.test)
+    pd.testing.assert_frame_equal(first.test, other.test)
+    assert not first.train.equals(other.train)  # the seed shuffles train and validation only
+    assert set(first.train["x1"]).isdisjoint(first.test["x1"])
 
 
 def test_split_moves_to_older_batches_when_the_newest_is_small(frame_factory):
@@ -82,6 +86,18 @@ def test_split_moves_to_older_batches_when_the_newest_is_small(frame_factory):
     split = split_window(frames, WindowSettings(test_share=0.2), seed=1, label="label", classification=True)
     assert split.test_sources == ["batch-0", "batch-1"]
     assert len(split.test) == 210
+    # all of the newest batch, after the older batch's last 160 rows: the newest 210 rows in time order
+    expected = pd.concat([frames[1][1].iloc[840:], frames[0][1]], ignore_index=True)
+    pd.testing.assert_frame_equal(split.test, expected)
+
+
+def test_newest_rows_keeps_the_newest_share_across_batches(frame_factory):
+    newest, older = frame_factory(100, seed=1), frame_factory(300, seed=2)
+    kept = newest_rows([newest, older], 0.5)  # 200 of 400 rows: all of the newest batch, 100 of the older
+    assert [len(k) for k in kept] == [100, 100]
+    pd.testing.assert_frame_equal(kept[1], older.iloc[200:])
+    assert [len(k) for k in newest_rows([newest, older], 0.25)] == [100, 0]
+    assert newest_rows([newest, older], 1.0) == [newest, older]
 
 
 def test_previous_training_rows_never_reach_the_test_set(frame_factory):

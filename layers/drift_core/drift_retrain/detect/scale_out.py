@@ -6,9 +6,11 @@ a gzipped CSV cannot be cut, and is one item, or read here when it is the batch)
 
 The parts are listed once, here (for a ``_manifest.json``: validated, and parts it does not list
 quarantined as ``part_not_in_manifest``), each pinned to the ETag it was listed with, and written as the
-map's item list. ``MAX_OBJECT_BYTES`` applies to each part: a larger one fails the batch before anything
-starts (``object_too_large``, naming the part). The execution is named after the marker's revision, so a
-redelivered event finds it started and starts nothing.
+map's item list. ``MAX_OBJECT_BYTES`` applies to each item, as one Lambda reads it: a part, or a byte
+range of a CSV. So a CSV of any size that can be cut is checked, and a part that cannot be cut (Parquet,
+gzip) and is larger fails the batch before anything starts (``object_too_large``, naming the part). The
+execution is named after the marker's revision, so a redelivered event finds it started and starts
+nothing.
 """
 
 from __future__ import annotations
@@ -25,17 +27,21 @@ from drift_retrain.aws.storage import write_json
 from drift_retrain.detect.context import DetectSettings, Outcome, Status
 from drift_retrain.detect.partitions import quarantine_unlisted
 from drift_retrain.echo import echo
-from drift_retrain.engine.batch_reader import format_of
-from drift_retrain.engine.csv_ranges import GZIP_MAGIC, byte_ranges
+from drift_retrain.engine.csv_ranges import HEAD_BYTES, byte_ranges, csv_by_name, cuttable
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.layout import partition_check_keys
 
-__all__ = ["check_input", "map_items", "needs_scale_out", "scale_out", "splittable"]
+__all__ = [
+    "check_input",
+    "item_bytes",
+    "map_items",
+    "may_cut",
+    "needs_scale_out",
+    "scale_out",
+    "splittable",
+]
 
 logger = logging.getLogger(__name__)
-
-#: Bytes of a large CSV DetectDrift reads to tell whether it can be cut in byte ranges.
-HEAD_BYTES = 64 * 1024
 
 
 def needs_scale_out(found: PartitionParts, settings: DetectSettings) -> bool:
@@ -44,18 +50,22 @@ def needs_scale_out(found: PartitionParts, settings: DetectSettings) -> bool:
     return len(found.parts) > 1 or total > settings.single_check_max_bytes
 
 
+def may_cut(settings: DetectSettings, batch: ObjectRef) -> bool:
+    """Whether the batch may be checked in byte ranges, by its name alone (``splittable`` reads its head
+    to be sure): then ``MAX_OBJECT_BYTES`` bounds each range, not the object."""
+    return bool(settings.partition_check_arn) and csv_by_name(batch.key)
+
+
 def splittable(s3: Any, ref: ObjectRef) -> bool:
-    """A CSV that can be read in byte ranges: named ``.csv`` (or ``.tsv``, ``.txt``), not gzip by its name
-    or its first bytes, and with a line feed in them (a CR-only file, or a header longer than them, has no
-    line end to cut at). One ranged GET, pinned."""
-    if format_of(ref.key) != "csv" or ref.key.lower().endswith(".gz"):
+    """A CSV that can be read in byte ranges (``engine.csv_ranges.cuttable``): one ranged GET, pinned."""
+    if not csv_by_name(ref.key):
         return False
     head = RangedObject(s3, ref, block_bytes=HEAD_BYTES)
     try:
         first = head.read(HEAD_BYTES)
     finally:
         head.close()
-    return not first.startswith(GZIP_MAGIC) and b"\n" in first
+    return cuttable(ref.key, first)
 
 
 def map_items(s3: Any, parts: list[ObjectRef], max_bytes: int) -> list[dict[str, Any]]:
@@ -70,6 +80,13 @@ def map_items(s3: Any, parts: list[ObjectRef], max_bytes: int) -> list[dict[str,
         else:
             items.append(item)
     return [{"index": i, **item} for i, item in enumerate(items)]
+
+
+def item_bytes(item: dict[str, Any]) -> int | None:
+    """The bytes one Lambda reads for a map item: its byte range, or the whole part."""
+    if "start" in item:
+        return int(item["end"]) - int(item["start"])
+    return item.get("size")
 
 
 def check_input(
@@ -102,12 +119,10 @@ def scale_out(
     if place is not None and place.kind == "marker":
         try:
             found = partition_parts(clients.s3, batch)
-            if not needs_scale_out(found, settings):
-                return None
-            for part in found.parts:
-                _check_part_size(settings, part)
         except InvalidBatchError as error:
             return error
+        if not needs_scale_out(found, settings):
+            return None
         parts = [ObjectRef(p.bucket, p.key, etag=p.etag, size=p.size) for p in found.parts]
     elif (
         place is None
@@ -118,6 +133,11 @@ def scale_out(
     else:
         return None
     items = map_items(clients.s3, parts, settings.single_check_max_bytes)
+    try:
+        for item in items:
+            _check_item_size(settings, item, named=found is not None)
+    except InvalidBatchError as error:
+        return error
     for extra in found.not_in_manifest if found is not None else []:
         quarantine_unlisted(clients, batch, extra, batch_id)
     payload = check_input(batch, batch_id, items, champion_variant)
@@ -143,8 +163,11 @@ def scale_out(
     )
 
 
-def _check_part_size(settings: DetectSettings, part: Any) -> None:
+def _check_item_size(settings: DetectSettings, item: dict[str, Any], *, named: bool) -> None:
+    """``MAX_OBJECT_BYTES`` per item; a partition's error names the part."""
     try:
-        settings.limits.check_object_size(part.size)
+        settings.limits.check_object_size(item_bytes(item))
     except InvalidBatchError as error:
-        raise InvalidBatchError(error.code, f"part {echo(part.key)}: {error}") from error
+        if not named:
+            raise
+        raise InvalidBatchError(error.code, f"part {echo(item['key'])}: {error}") from error

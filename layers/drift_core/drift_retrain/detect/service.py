@@ -54,7 +54,7 @@ from drift_retrain.detect.inputs import ab_state, check_inputs
 from drift_retrain.detect.inputs import predictor as champion_predictor
 from drift_retrain.detect.partitions import open_batch, part_event
 from drift_retrain.detect.records import stored_report
-from drift_retrain.detect.scale_out import scale_out
+from drift_retrain.detect.scale_out import may_cut, scale_out
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.exceptions import InvalidBatchError
@@ -208,8 +208,9 @@ def process_object(
             look = resend_decision(clients, ab, key=batch.key, etag=batch.etag, version_id=batch.version_id)
             outcome.ab_test = look.to_dict()
         return outcome
-    try:  # too big to read: quarantined from the event alone, before any byte is fetched
-        settings.limits.check_object_size(size)
+    try:  # too big for one Lambda and cannot be cut: quarantined from the event alone, before any read
+        if not may_cut(settings, batch):
+            settings.limits.check_object_size(size)
     except InvalidBatchError as error:
         return handle_invalid(clients, settings, batch, batch_id, error)
 

@@ -21,15 +21,30 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from drift_retrain.engine.batch_reader import format_of
 from drift_retrain.engine.record_scan import MAX_RECORD_BYTES
 from drift_retrain.exceptions import InvalidBatchError
 
-__all__ = ["GZIP_MAGIC", "RangeLines", "byte_ranges", "range_name"]
+__all__ = ["GZIP_MAGIC", "HEAD_BYTES", "RangeLines", "byte_ranges", "csv_by_name", "cuttable", "range_name"]
 
 #: A gzip stream's first bytes: compressed text cannot be cut at byte offsets.
 GZIP_MAGIC = b"\x1f\x8b"
+#: Bytes of a CSV read to tell whether it can be cut in byte ranges (``cuttable``).
+HEAD_BYTES = 64 * 1024
 _SCAN = 64 * 1024
 _QUOTE, _NL = 34, 10
+
+
+def csv_by_name(key: str) -> bool:
+    """A plain CSV by its name (``.csv``, ``.tsv``, ``.txt``; not ``.gz``)."""
+    return format_of(key) == "csv" and not key.lower().endswith(".gz")
+
+
+def cuttable(key: str, head: bytes) -> bool:
+    """Whether a CSV can be read in byte ranges: plain by its name, not gzip by its first bytes, and with
+    a line feed in its first ``HEAD_BYTES`` (a CR-only file, or a header longer than that, has no line end
+    to cut at)."""
+    return csv_by_name(key) and not head.startswith(GZIP_MAGIC) and b"\n" in head
 
 
 def byte_ranges(size: int, max_bytes: int) -> list[tuple[int, int]]:

@@ -46,10 +46,12 @@ __all__ = [
     "build_profile",
     "decile_edges",
     "finite_values",
+    "in_time_order",
     "missing_indicator",
     "profile_categorical",
     "profile_column",
     "profile_numeric",
+    "time_order_of",
     "time_ordered",
 ]
 
@@ -309,11 +311,25 @@ def profile_column(spec: ColumnSpec, values: pd.Series, *, lag1: bool = False) -
 
 def time_ordered(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     """Rows in time order when the rows are autocorrelated and a timestamp column says the order."""
-    column = schema.timestamp
-    if schema.dependence != "autocorrelated" or column is None or column not in frame.columns:
+    if schema.dependence != "autocorrelated":
         return frame
-    order = np.argsort(parse_times(frame[column]).to_numpy(), kind="stable")
+    return in_time_order(frame, schema)
+
+
+def in_time_order(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Rows sorted by the schema's timestamp column (stable; rows without a time first, as the oldest),
+    or as read when there is none: then the file's order is taken as time order."""
+    column = schema.timestamp
+    if column is None or column not in frame.columns:
+        return frame
+    times = parse_times(frame[column]).reset_index(drop=True)
+    order = times.sort_values(kind="stable", na_position="first").index.to_numpy()
     return frame.iloc[order]
+
+
+def time_order_of(schema: Schema) -> str:
+    """What orders a table's rows in time, as training manifests and reports say it."""
+    return f"timestamp column {schema.timestamp}" if schema.timestamp else "file order"
 
 
 def finite_values(values: pd.Series | np.ndarray) -> np.ndarray:

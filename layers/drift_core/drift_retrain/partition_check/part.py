@@ -22,6 +22,7 @@ from drift_retrain.aws.ranged import RangedObject, open_for_reading
 from drift_retrain.aws.storage import write_json
 from drift_retrain.detect.context import DetectSettings
 from drift_retrain.detect.inputs import load_profile, predictor
+from drift_retrain.detect.scale_out import item_bytes
 from drift_retrain.echo import echo
 from drift_retrain.engine.summary import summarize_range, summarize_source
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
@@ -51,7 +52,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
         done.update(start=part["start"], end=part["end"])
     champion = predictor(clients, settings, profile, event.get("champion_variant"))
     try:
-        settings.limits.check_object_size(ref.size)
+        settings.limits.check_object_size(item_bytes(part))  # what this Lambda reads
         if ranged:
             with closing(RangedObject(clients.s3, ref)) as source:
                 summary = summarize_range(

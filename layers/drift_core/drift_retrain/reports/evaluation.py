@@ -40,6 +40,8 @@ STRATEGY_NAMES = {
     "recent_plus_previous": "newest batches plus some of the champion's rows",
     "newest": "newest batch",
     "bootstrap": "seed data",
+    "bootstrap_newest_half": "newest half of the seed data",
+    "bootstrap_newest_quarter": "newest quarter of the seed data",
     "registry": "earlier model (re-scored)",
 }
 #: Winner green, champion dark grey, other candidates light grey: never the timeline's "promoted" blue.

@@ -17,6 +17,8 @@ STRATEGY_WORDS = {
     "recent": "the newest labelled batches",
     "newest": "the newest batch",
     "bootstrap": "the seed data",
+    "bootstrap_newest_half": "the newest half of the seed data",
+    "bootstrap_newest_quarter": "the newest quarter of the seed data",
     "registry": "an earlier model, re-scored",
 }
 TEST_WORDS = {

@@ -276,6 +276,7 @@ def evaluate_candidate(
         "task": task,
         "primary_metric": t.primary,
         "rows": len(best.rows.labels),
+        "time_order": (data.get("test") or {}).get("time_order"),
         "candidates": [_candidate_entry(c, t.primary) for c in scored],
         "failed_candidates": failed,
         "best": winner,

@@ -13,9 +13,19 @@ import pandas as pd
 
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.engine.policy import REFRESH
-from drift_retrain.workflow.prepare_training_data.candidates import TRAINED, candidate_names, registry_models
+from drift_retrain.workflow.prepare_training_data.candidates import (
+    BOOTSTRAP_WINDOWS,
+    TRAINED,
+    candidate_names,
+    registry_models,
+)
 from drift_retrain.workflow.prepare_training_data.retrain_run import Retrain
-from drift_retrain.workflow.prepare_training_data.window import fit_rows, hold_out, sample_previous
+from drift_retrain.workflow.prepare_training_data.window import (
+    fit_rows,
+    hold_out,
+    newest_rows,
+    sample_previous,
+)
 from drift_retrain.workflow.prepare_training_data.window_reading import (
     Window,
     WindowReader,
@@ -27,12 +37,22 @@ from drift_retrain.workflow.shared.exceptions import NotEnoughTrainingDataError
 
 __all__ = ["previous_sample", "registry_items", "trained_items", "windows_for"]
 
+_SEED_WINDOWS = {
+    1.0: "first model: all of the seed data",
+    0.5: "first model: the newest half of the seed data",
+    0.25: "first model: the newest quarter of the seed data",
+}
+
 
 def windows_for(retrain: Retrain, reader: WindowReader, strategies: list[str]) -> dict[str, Window]:
     """The batches of each strategy that trains (``registry`` trains nothing)."""
     key = retrain.batch["key"]
     if retrain.bootstrap:
-        return {"bootstrap": Window("bootstrap", [key], "first model: the seed data only")}
+        return {
+            name: Window(name, [key], _SEED_WINDOWS[share], newest_share=share)
+            for name, share in BOOTSTRAP_WINDOWS.items()
+            if name in strategies
+        }
     windows: dict[str, Window] = {}
     for strategy in strategies:
         if strategy == "since_change":
@@ -86,12 +106,12 @@ def trained_items(
     items: list[dict[str, Any]] = []
     dropped: list[dict[str, str]] = []
     try:
-        held = hold_out(rows[primary], settings, seed=retrain.seed)
+        held = hold_out(rows[primary], settings)
     except NotEnoughTrainingDataError as exc:
         if not registry_follows:
             raise
         # Too small to train on, but earlier models can still be judged on the newest rows.
-        held = hold_out(rows[primary], settings, seed=retrain.seed, need_training_rows=False)
+        held = hold_out(rows[primary], settings, need_training_rows=False)
         dropped = [{"strategy": name, "reason": str(exc)} for name in windows]
         return (
             items,
@@ -102,11 +122,11 @@ def trained_items(
     seen: dict[tuple, str] = {}
     for name, window in windows.items():
         previous = previous_sample(retrain) if name == "recent_plus_previous" else None
-        identity = (tuple(k for k, _ in rows[name]), previous is not None)
+        identity = (tuple(k for k, _ in rows[name]), previous is not None, window.newest_share)
         if identity in seen:
             dropped.append({"strategy": name, "reason": f"the same rows as {seen[identity]}"})
             continue
-        frames = [held.rest.get(key, frame) for key, frame in rows[name]]
+        frames = newest_rows([held.rest.get(key, frame) for key, frame in rows[name]], window.newest_share)
         try:
             train, validation, previous_rows = fit_rows(
                 frames,
@@ -152,7 +172,7 @@ def _item(
     return {
         "id": f"candidate-{index}",
         "strategy": strategy,
-        "train": strategy in (*TRAINED, "bootstrap"),
+        "train": strategy in (*TRAINED, *BOOTSTRAP_WINDOWS),
         "names": names,
         "model_output_uri": retrain.files.uri(f"models/{names['model']}/artifacts/"),
         "checkpoint_uri": retrain.files.checkpoints(index),

@@ -3,9 +3,10 @@
 After an abrupt change only post-change rows help (``since_change``); during a gradual one the freshest
 rows hold the most of the new concept (``newest``: the triggering batch alone); under slow incremental
 drift more history helps (``recent``, ``recent_plus_previous``); when an old world comes back, its old
-model is already trained (``registry``: the last promoted models, re-scored without training). No single rule wins
-everywhere, so one execution tries several on the SAME held-out rows from the newest data and keeps the
-best (ARCHITECTURE section 6). A template parameter picks the strategies; one strategy costs one job.
+model is already trained (``registry``: the last promoted models, re-scored without training); a first
+model's seed data may itself span drift (``BOOTSTRAP_WINDOWS``: newest shares of it). No single rule
+wins everywhere, so one execution tries several on the SAME held-out rows from the newest data and keeps
+the best (ARCHITECTURE section 6). A template parameter picks the strategies; one strategy costs one job.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from drift_retrain.aws import storage
 from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ProfileError
-from drift_retrain.workflow.shared.strategies import TRAINED, plan_strategies
+from drift_retrain.workflow.shared.strategies import BOOTSTRAP_WINDOWS, TRAINED, plan_strategies
 
-__all__ = ["TRAINED", "RegistryModel", "candidate_names", "plan_strategies", "registry_models"]
+__all__ = [
+    "BOOTSTRAP_WINDOWS",
+    "TRAINED",
+    "RegistryModel",
+    "candidate_names",
+    "plan_strategies",
+    "registry_models",
+]
 
 logger = logging.getLogger(__name__)
 

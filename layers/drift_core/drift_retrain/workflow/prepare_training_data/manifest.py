@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from drift_retrain.aws import storage
+from drift_retrain.engine.profile import time_order_of
 
 if TYPE_CHECKING:
     from drift_retrain.workflow.prepare_training_data.retrain_run import Retrain
@@ -42,6 +43,8 @@ def manifest(
             for k in ("report", "reasons", "drifted_features", "concept_drift", "performance_gap", "kind")
         },
         "schema": retrain.schema.to_dict(),
+        # what orders each batch's rows in time; the held-out rows are the newest by it
+        "time_order": time_order_of(retrain.schema),
         "baseline_profile": None
         if retrain.champion is None
         else storage.s3_uri(bucket, settings.profile_key),

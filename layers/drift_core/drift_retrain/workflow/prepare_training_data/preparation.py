@@ -4,10 +4,11 @@
    schema from the seed file;
 2. choose each candidate's window (``CANDIDATE_STRATEGIES``, see ``candidates``): ``since_change`` (the
    batches the serving model got wrong), ``recent`` (the newest batches), ``recent_plus_previous`` (plus
-   a share of the champion's training rows), and ``registry`` (earlier models, re-scored untrained);
-   files that do not fit the schema (DetectDrift quarantined them) or have no labels are skipped;
-3. hold out the test rows once, from the newest data (the trigger first): every candidate and the
-   champion are judged on them, and no candidate trains on them;
+   a share of the champion's training rows), and ``registry`` (earlier models, re-scored untrained); a
+   first model tries all of its seed data, its newest half and its newest quarter; files that do not fit the schema (DetectDrift quarantined them) or have no labels are skipped;
+3. put each batch's rows in time order (its ``timestamp`` column, else the order of its rows) and hold
+   out the test rows once: the newest rows (the trigger's last first); every candidate and the champion
+   are judged on them, and no candidate trains on them;
 4. per candidate, write headerless, label-first CSVs of the encoded features (``train/``,
    ``validation/``, and the held-out rows encoded with that model's vocabulary), its profile and raw rows;
    the held-out rows for the champion; and a manifest of exactly which batches went where;
@@ -26,7 +27,7 @@ import pandas as pd
 
 from drift_retrain.aws import storage
 from drift_retrain.engine.encoding import FeatureEncoder
-from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.profile import BaselineProfile, time_order_of
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.workflow.prepare_training_data.candidate_items import (
@@ -202,7 +203,12 @@ def prepare_training_data(s3: Any, settings: PrepareSettings, event: Mapping[str
         classes=list(retrain.schema.classes),
         names=retrain.names.to_dict(),
         candidates=items,
-        test={"champion_uri": champion_test_uri, "rows": len(test), "raw": retrain.files.ref(raw_test_key)},
+        test={
+            "champion_uri": champion_test_uri,
+            "rows": len(test),
+            "raw": retrain.files.ref(raw_test_key),
+            "time_order": time_order_of(retrain.schema),
+        },
         transform_output={"champion": retrain.files.transform_output("champion")},
         hyperparameters=hyperparameters,
         static_hyperparameters=static,

@@ -7,9 +7,11 @@ from the data that showed the drift:
   see ``change_window``;
 - ``recent``: the newest ``max_batches`` labelled batches, used when P(y|x) did not move (a retrain on
   feature drift, opt-in) so older rows stay useful, or when configured.
- The split is deterministic (seeded by the
-configured seed and the triggering batch) and takes the held-out test rows from the newest data: the
-candidate and the champion are compared on the distribution the endpoint serves now.
+
+Row order is time (each batch's rows in time order, the newest batch first). The held-out test rows are
+the newest rows, a tail, not a sample: the candidate and the champion are compared on the data nearest
+to what the endpoint serves next. The rest is shuffled into train and validation, seeded by the
+configured seed and the triggering batch, so the same event always splits the same way.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "WindowSettings",
     "fit_rows",
     "hold_out",
+    "newest_rows",
     "order_window",
     "split_seed",
     "split_window",
@@ -185,11 +188,13 @@ def hold_out(
     batches: Sequence[tuple[str, pd.DataFrame]],
     settings: WindowSettings,
     *,
-    seed: int,
     need_training_rows: bool = True,
 ) -> HeldOut:
-    """Take the test rows from the newest batches (the trigger first): every candidate of a retrain is
-    judged on them, and none trains on them.
+    """Hold out the newest rows (the trigger's last rows first, each batch in time order): every candidate
+    of a retrain is judged on them, and none trains on them.
+
+    A tail, not a random sample: the endpoint serves what comes next, so a candidate is judged on the rows
+    nearest to it in time, and a window that spans drift cannot hide the newest concept among older rows.
 
     Raises
     ------
@@ -210,18 +215,29 @@ def hold_out(
             f"the training window has {total} labelled rows: {n_test} are held out for the comparison and "
             f"{total - n_test} would remain, fewer than MIN_TRAINING_ROWS={settings.min_training_rows}"
         )
-    rng = np.random.default_rng(seed)
     test_parts, sources, rest = [], [], {}
     needed = n_test
     for name, frame in batches:
-        order = rng.permutation(len(frame))
         take = min(needed, len(frame))
         if take:
-            test_parts.append(frame.iloc[np.sort(order[:take])])
+            test_parts.append(frame.iloc[len(frame) - take :])
             sources.append(name)
-        rest[name] = frame.iloc[np.sort(order[take:])]
+        rest[name] = frame.iloc[: len(frame) - take]
         needed -= take
-    return HeldOut(pd.concat(test_parts, ignore_index=True), sources, rest)
+    return HeldOut(pd.concat(test_parts[::-1], ignore_index=True), sources, rest)
+
+
+def newest_rows(frames: Sequence[pd.DataFrame], share: float) -> list[pd.DataFrame]:
+    """The newest ``share`` of the rows of ``frames`` (newest batch first, each in time order)."""
+    if share >= 1.0:
+        return list(frames)
+    needed = round(share * sum(len(frame) for frame in frames))
+    kept = []
+    for frame in frames:
+        take = min(needed, len(frame))
+        kept.append(frame.iloc[len(frame) - take :])
+        needed -= take
+    return kept
 
 
 def fit_rows(
@@ -279,7 +295,7 @@ def split_window(
     ``batches`` are (name, labelled rows), newest (the trigger) first; ``previous`` rows of the champion's
     training data join train/validation only. Raises as ``hold_out`` and ``fit_rows`` do.
     """
-    held = hold_out(batches, settings, seed=seed)
+    held = hold_out(batches, settings)
     train, validation, previous_rows = fit_rows(
         [held.rest[name] for name, _ in batches],
         settings,

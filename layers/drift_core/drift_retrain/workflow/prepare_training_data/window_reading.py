@@ -4,7 +4,8 @@ Which batches a strategy wants is decided by pure functions (``window.order_wind
 ``change_window.since_change``); this module lists ``incoming/`` and the capture monitor's labelled
 windows (``monitor/labelled/``, the newest revision of each, in time order with the ``incoming/`` ones),
 asks the drift reports, and reads each batch once even when several windows share it. A labelled window
-gives its joined rows only, without its ``_capture_*`` columns.
+gives its joined rows only, without its ``_capture_*`` columns. Each batch's rows are put in time order
+(its ``timestamp`` column, or the order of its rows), so the held-out rows are its newest.
 
 Every object is streamed through the same reader as DetectDrift, sampled to ``WINDOW_MAX_ROWS`` rows
 and bounded by ``ReadLimits``, so memory stays flat whatever the object's size (never the whole object
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -24,14 +25,16 @@ import pandas as pd
 from drift_retrain.aws import storage
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.aws.partitions import is_marker, partition_source
-from drift_retrain.aws.ranged import open_for_reading
+from drift_retrain.aws.ranged import RangedObject, open_for_reading
 from drift_retrain.echo import clip
 from drift_retrain.engine.batch_reader import read_batch, read_training_data
 from drift_retrain.engine.champion import recovered, trained_after_change
 from drift_retrain.engine.config import DriftConfig
-from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.csv_ranges import HEAD_BYTES, RangeLines, csv_by_name, cuttable
+from drift_retrain.engine.profile import BaselineProfile, in_time_order
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import CsvBatch
+from drift_retrain.engine.record_scan import MAX_RECORD_BYTES
 from drift_retrain.engine.schema import Schema
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.monitor.frames import drop_meta, read_frame
@@ -48,6 +51,7 @@ __all__ = [
     "read_batch_rows",
     "read_trigger",
     "stream_csv",
+    "timed_rows",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,11 @@ def labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     if label not in frame.columns:
         return frame.iloc[0:0]
     return frame[frame[label].notna()].reset_index(drop=True)
+
+
+def timed_rows(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """A batch's labelled rows in time order (``in_time_order``: its timestamp column, else as read)."""
+    return labelled(in_time_order(frame, schema), schema.label)
 
 
 def stream_csv(
@@ -71,10 +80,38 @@ def stream_csv(
     limits = limits or ReadLimits()
     if is_marker(ref.key):  # a partition: MAX_OBJECT_BYTES applies to each part
         return reader(partition_source(s3, ref), limits=limits, **options)
+    newest = _read_newest_bytes(s3, ref, limits, reader, **options)
+    if newest is not None:
+        return newest
     limits.check_object_size(ref.size)
     with open_for_reading(s3, ref) as opened:
         limits.check_object_size(opened.size)
         return reader(opened.stream, name=ref.key, limits=limits, **options)
+
+
+def _read_newest_bytes(
+    s3: Any, ref: ObjectRef, limits: ReadLimits, reader, **options: Any
+) -> CsvBatch | None:
+    """A plain CSV over ``MAX_OBJECT_BYTES`` (DetectDrift checked it in byte ranges) is read from its
+    newest ``MAX_OBJECT_BYTES``: the lines that start in its last bytes, after its header. Row order is
+    time, so these are the rows a retrain wants most (its held-out rows are the newest), and one Lambda
+    reads no more than it would of any object. ``None`` for any other object."""
+    if not csv_by_name(ref.key) or (ref.size is not None and ref.size <= limits.max_object_bytes):
+        return None
+    source = RangedObject(s3, ref)
+    try:
+        if source.size <= limits.max_object_bytes or not cuttable(ref.key, source.read(HEAD_BYTES)):
+            return None
+        start = source.size - limits.max_object_bytes
+        logger.info(
+            "Reading the newest bytes of a large CSV",
+            extra={"key": ref.key, "size": source.size, "from_byte": start},
+        )
+        # the header comes first, outside the range: the read may pass the limit by one record
+        widened = replace(limits, max_object_bytes=limits.max_object_bytes + MAX_RECORD_BYTES)
+        return reader(RangeLines(source, start, source.size), name=ref.key, limits=widened, **options)
+    finally:
+        source.close()
 
 
 def read_batch_rows(
@@ -126,27 +163,26 @@ def read_trigger(
     to the revision DetectDrift checked (its version id), never held in memory whole.
     """
     ref = ObjectRef(bucket=batch["bucket"], key=batch["key"], version_id=batch.get("version_id"))
-    if champion is not None and not bootstrap and is_capture_batch(ref.key):
-        rows = read_batch_rows(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
-        return champion.schema, labelled(rows, champion.schema.label)
     if champion is not None and not bootstrap:
-        table = stream_csv(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
-        return champion.schema, labelled(table.frame, champion.schema.label)
+        rows = read_batch_rows(s3, ref, limits, schema=champion.schema, max_rows=max_rows, seed=seed)
+        return champion.schema, timed_rows(rows, champion.schema)
     table = stream_csv(
         s3, ref, limits, reader=read_training_data, label=label_column, max_rows=max_rows, seed=seed
     )
     assert table.schema is not None
-    return table.schema, labelled(table.frame, table.schema.label)
+    return table.schema, timed_rows(table.frame, table.schema)
 
 
 @dataclass
 class Window:
-    """One strategy's batches, newest (the trigger) first, and why it stops where it does."""
+    """One strategy's batches, newest (the trigger) first, and why it stops where it does; it trains on
+    the newest ``newest_share`` of their rows left after the held-out rows."""
 
     strategy: str
     keys: list[str]
     ended: str
     skipped: list[dict[str, str]] = field(default_factory=list)
+    newest_share: float = 1.0
 
 
 class WindowReader:
@@ -256,7 +292,7 @@ class WindowReader:
                 logger.warning("window batch skipped", exc_info=True, extra={"key": key})
                 self.unusable[key] = f"unreadable: {type(exc).__name__}: {clip(exc, 500)}"
                 return None
-            frame = labelled(rows, self.schema.label)
+            frame = timed_rows(rows, self.schema)
             if frame.empty:
                 self.unusable[key] = "no labelled rows"
                 return None
