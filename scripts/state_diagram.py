@@ -1,13 +1,15 @@
-"""Draw the state machines (retraining, partition check) as Mermaid flowcharts, from the definitions,
-with their size (states per graph, Pass share) and the named Retry/Catch policy each state uses.
+"""Draw the state machines (the retraining workflow, the phases it starts as child state machines, the
+partition check) as Mermaid flowcharts, from the definitions, with their size (states per graph, Pass
+share) and the named Retry/Catch policy each state uses.
 
     python scripts/state_diagram.py            # rewrite docs/state-machine.md
     python scripts/state_diagram.py --check    # exit 1 when docs/state-machine.md is out of date
 
 A test runs ``--check``, so the pictures can never drift from ``statemachine/*.asl.json``.
 Solid arrows are the normal flow, dotted arrows the Catch paths; Parallel branches and the Map
-state's item processor are drawn as subgraphs. Every Retry and Catch is one of the named policies of
-``statemachine/policies.json`` (one per kind of failure); ``policy_problems`` lists any that is not.
+state's item processor are drawn as subgraphs. Every Retry and Catch of the retraining workflow and its
+phases is one of the named policies of ``statemachine/policies.json`` (one per kind of failure);
+``policy_problems`` lists any that is not.
 """
 
 from __future__ import annotations
@@ -22,6 +24,47 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DEFINITION = ROOT / "statemachine" / "retrain.asl.json"
 PARTITION_CHECK = ROOT / "statemachine" / "check-partition.asl.json"
+#: The retraining workflow's phases, each a child state machine it starts (startExecution.sync:2), with
+#: what its page shows.
+PHASES = {
+    ROOT / "statemachine" / "check-settings.asl.json": (
+        "Check the settings",
+        "Started by *Check the settings*, first: the deployed settings (captured data encrypted with the "
+        "stack's KMS key when one is set) and the only overrides an execution input may ask for, the waits "
+        "`poll_seconds` and `lock_wait_seconds` (1-3600 s). Any other key fails the phase "
+        "(`SettingOverrideNotAllowed`), and the run ends on its failure path before the lock.",
+    ),
+    ROOT / "statemachine" / "take-the-lock.asl.json": (
+        "Take the endpoint lock",
+        "Started by *Take the endpoint lock* once the trigger is verified: one retrain per endpoint, by a "
+        "conditional write of the lock item naming the workflow's execution. A lock held by a running "
+        "execution is waited for (`lock_wait_seconds`, at most `lock_max_waits` times); one left by an "
+        "execution that ended is taken over. Waiting too long fails the phase (`LockWaitTimeoutError`), and "
+        "the workflow's conditional release leaves the holder's lock alone.",
+    ),
+    ROOT / "statemachine" / "find-champion.asl.json": (
+        "Find the champion",
+        "Started by *Find the champion*: the model the endpoint serves and its variant, or a first "
+        "deployment when there is no endpoint yet. An endpoint that is not InService, or a lookup that fails "
+        "for another reason, fails the phase with its own error.",
+    ),
+    ROOT / "statemachine" / "train-and-score.asl.json": (
+        "Train and score candidates",
+        "Started by *Score candidates and champion on held-out rows*: each candidate (double arrow: the Map "
+        "state's processor, one run per candidate) is trained, made a model and scored on the held-out rows "
+        "while the champion scores the same rows. A candidate's failure ends that candidate only (*Candidate "
+        "failed*); the champion's scoring failing fails the phase, and the workflow's failure path reports "
+        "the phase's own error.",
+    ),
+    ROOT / "statemachine" / "deploy-with-guardrails.asl.json": (
+        "Deploy the winner with guardrails",
+        "Started by *Deploy the winner with guardrails* once the candidate wins: a first model gets a new "
+        "endpoint; otherwise a blue/green update (rolled back by the endpoint alarms) replaces the champion, "
+        "or, in PromotionMode `ab`, the winner first serves a share of the traffic beside the champion until "
+        "the online test decides. It ends with the candidate serving, or with the champion serving alone and "
+        "`$.outcome` saying why; any failure fails the phase with its own error.",
+    ),
+}
 OUTPUT = ROOT / "docs" / "state-machine.md"
 POLICIES = ROOT / "statemachine" / "policies.json"
 SHAPES = {"Choice": ("{", "}"), "Task": ("[", "]"), "Map": ("[[", "]]"), "Parallel": ("[[", "]]")}
@@ -75,15 +118,17 @@ def _scope(states: dict[str, Any], lines: list[str]) -> None:
         lines += _edges(name, state)
 
 
-def graphs(
-    definition: dict[str, Any], partition_check: dict[str, Any] | None = None
-) -> dict[str, dict[str, Any]]:
+def definitions() -> dict[str, dict[str, Any]]:
+    """Every state machine definition by its name: the workflow, its phases, the partition check."""
+    paths = [DEFINITION, *PHASES, PARTITION_CHECK]
+    return {path.name.removesuffix(".asl.json"): json.loads(path.read_text()) for path in paths}
+
+
+def graphs(found: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
     """Each graph the console draws as one picture, keyed by its state machine's name: the top level with
-    everything nested in it (the console draws Parallel branches and Map processors inline)."""
-    found = {DEFINITION.name.removesuffix(".asl.json"): definition["States"]}
-    if partition_check is not None:
-        found[PARTITION_CHECK.name.removesuffix(".asl.json")] = partition_check["States"]
-    return found
+    everything nested in it (the console draws Parallel branches and Map processors inline, so their
+    states count in that graph); a child state machine is a graph of its own."""
+    return {name: definition["States"] for name, definition in (found or definitions()).items()}
 
 
 def graph_size(states: dict[str, Any]) -> dict[str, int]:
@@ -124,10 +169,21 @@ def policy_of(state: dict[str, Any], policies: dict[str, Any]) -> dict[str, str 
     return found
 
 
-def policy_problems(definition: dict[str, Any], policies: dict[str, Any]) -> list[str]:
-    """Every Retry or Catch that is not a named policy, and every named policy no state uses."""
+def with_policies(found: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The definitions whose Retry and Catch come from the named policies: the workflow and its phases."""
+    return [
+        definition
+        for name, definition in found.items()
+        if name != PARTITION_CHECK.name.removesuffix(".asl.json")
+    ]
+
+
+def policy_problems(definition: dict[str, Any] | list[dict[str, Any]], policies: dict[str, Any]) -> list[str]:
+    """Every Retry or Catch that is not a named policy, and every named policy no state uses (in
+    ``definition``, or in all of a list of definitions)."""
     problems, used = [], set()
-    for name, state in _named_states(definition["States"]):
+    every = definition if isinstance(definition, list) else [definition]
+    for name, state in (pair for one in every for pair in _named_states(one["States"])):
         for kind, policy in policy_of(state, policies).items():
             if policy == "?":
                 problems.append(f"{name}: its {kind} is none of the named policies in {POLICIES.name}")
@@ -142,9 +198,9 @@ def policy_problems(definition: dict[str, Any], policies: dict[str, Any]) -> lis
     return problems
 
 
-def _policy_table(definition: dict[str, Any], policies: dict[str, Any]) -> list[str]:
+def _policy_table(every: list[dict[str, Any]], policies: dict[str, Any]) -> list[str]:
     users: dict[tuple[str, str], list[str]] = {}
-    for name, state in _named_states(definition["States"]):
+    for name, state in (pair for one in every for pair in _named_states(one["States"])):
         for kind, policy in policy_of(state, policies).items():
             if policy:
                 users.setdefault((kind, policy), []).append(name)
@@ -156,11 +212,13 @@ def _policy_table(definition: dict[str, Any], policies: dict[str, Any]) -> list[
     return lines
 
 
-def _size_table(definition: dict[str, Any], partition_check: dict[str, Any] | None) -> list[str]:
+def _size_table(found: dict[str, dict[str, Any]]) -> list[str]:
     lines = ["| graph | states | on its top level | Pass states |", "|---|---|---|---|"]
-    for title, states in graphs(definition, partition_check).items():
-        size = graph_size(states)
+    sizes = {title: graph_size(states) for title, states in graphs(found).items()}
+    for title, size in sizes.items():
         lines.append(f"| {title} | {size['states']} | {size['top']} | {size['pass']} |")
+    total, passes = sum(s["states"] for s in sizes.values()), sum(s["pass"] for s in sizes.values())
+    lines.append(f"| all | {total} | | {passes} ({passes / total:.0%}) |")
     return lines
 
 
@@ -170,29 +228,35 @@ def _flowchart(definition: dict[str, Any]) -> list[str]:
     return ["```mermaid", *lines, "```"]
 
 
-def render(
-    definition: dict[str, Any],
-    partition_check: dict[str, Any] | None = None,
-    policies: dict[str, Any] | None = None,
-) -> str:
+def render(found: dict[str, dict[str, Any]] | None = None, policies: dict[str, Any] | None = None) -> str:
     """The Markdown document: a short legend and the flowchart of each state machine, their size and the
-    retraining machine's Retry/Catch policies."""
+    retraining machines' Retry/Catch policies."""
+    found = found if found is not None else definitions()
     policies = policies if policies is not None else json.loads(POLICIES.read_text())
-    count = sum(1 for _ in _all_states(definition["States"]))
+    retrain = found[DEFINITION.name.removesuffix(".asl.json")]
+    count = sum(1 for _ in _all_states(retrain["States"]))
     lines = [
         "# The retraining state machine",
         "",
-        "Generated from `statemachine/retrain.asl.json` by `python scripts/state_diagram.py`; a test "
-        f"fails when it is out of date. {count} states. Solid arrows: the normal flow; dotted arrows: "
-        "Catch paths (every failure ends in Notify failure, then the lock is released); double arrows "
-        "enter a Parallel branch or the Map state's processor (one run per candidate). Loop counters and "
-        "the plans a Choice picks (storage, network, capacity, traffic) are workflow variables set by "
-        "`Assign` on a state or a Choice rule, and read as `$name`.",
+        "Generated from `statemachine/*.asl.json` by `python scripts/state_diagram.py`; a test "
+        f"fails when it is out of date. The workflow has {count} states, and starts each long phase as a "
+        "child state machine of its own (`startExecution.sync:2`: a Task that waits for the child's end; "
+        "the child's page in the console shows its steps). Solid arrows: the normal flow; dotted arrows: "
+        "Catch paths (every failure ends in Notify failure, then the lock is released; a child's failure "
+        "is read from its execution first); double arrows enter a Parallel branch or the Map state's "
+        "processor (one run per candidate). Loop counters and the plans a Choice picks (storage, network, "
+        "capacity, traffic) are workflow variables set by `Assign` on a state or a Choice rule, and read as "
+        "`$name`.",
         "",
-        *_flowchart(definition),
+        *_flowchart(retrain),
         "",
     ]
-    if partition_check is not None:
+    for path, (title, text) in PHASES.items():
+        name = path.name.removesuffix(".asl.json")
+        lines += [f"## {title} (`{name}`)", "", f"Generated from `statemachine/{path.name}`. {text}", ""]
+        lines += [*_flowchart(found[name]), ""]
+    partition_name = PARTITION_CHECK.name.removesuffix(".asl.json")
+    if partition_name in found:
         lines += [
             "## The partition check (Distributed Map)",
             "",
@@ -204,21 +268,24 @@ def render(
             "then one reduce step that decides as DetectDrift does for one object. Dotted arrows: Catch "
             "paths (the batch is quarantined naming the failed part, and people are notified).",
             "",
-            *_flowchart(partition_check),
+            *_flowchart(found[partition_name]),
             "",
         ]
     lines += [
         "## Size",
         "",
-        *_size_table(definition, partition_check),
+        "States per graph as the console draws it: a graph counts every state nested in it (Parallel "
+        "branches and Map processors are drawn inline); a child state machine is a graph of its own.",
+        "",
+        *_size_table(found),
         "",
         "## Retry and Catch policies",
         "",
-        "Every Retry and Catch of the retraining state machine is one of these, named in "
+        "Every Retry and Catch of the retraining workflow and its phases is one of these, named in "
         "`statemachine/policies.json` (one per kind of failure); a static test fails on any other shape. A "
         "`tolerated` Catch keeps the error at one of its listed paths and goes on.",
         "",
-        *_policy_table(definition, policies),
+        *_policy_table(with_policies(found), policies),
         "",
     ]
     return "\n".join(lines)
@@ -248,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="fail when the committed diagram is stale")
     args = parser.parse_args(argv)
-    text = render(json.loads(DEFINITION.read_text()), json.loads(PARTITION_CHECK.read_text()))
+    text = render()
     if args.check:
         if not OUTPUT.exists() or OUTPUT.read_text() != text:
             print(

@@ -118,7 +118,8 @@ def test_lock_table_topic_and_alarms_exist(cloud: LocalCloud) -> None:
         "NotificationKey",
         # SageMakerKmsKeyArn's and SageMakerSubnetIds' policies (AWS::IAM::RolePolicy, off by default)
         "SageMakerKeyPolicy",
-        "RetrainStateMachineKeyPolicy",
+        "TrainAndScoreStateMachineKeyPolicy",
+        "DeployStateMachineKeyPolicy",
         "EvaluateCandidateKeyPolicy",
         "PromoteModelKeyPolicy",
         "SageMakerVpcPolicy",

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from workflow_support import TIMEOUT, Harness, batch_csv, bootstrapped_cloud
+from workflow_support import TIMEOUT, Harness, batch_csv, bootstrapped_cloud, history
 
 from drift_retrain.aws.ab_record import complete_task
 from drift_retrain_local.run.observe import wait_for_execution
@@ -91,16 +92,48 @@ def test_the_candidate_wins_online_then_serves_alone(harness: Harness) -> None:
         complete_task(sfn, record["task_token"], {"decision": "champion", "reason": "late duplicate"})
         is False
     )
-    history = sfn.get_execution_history(executionArn=decided["execution"]["arn"], maxResults=1000)["events"]
     completions = [
         e
-        for e in history
+        for e in history(sfn, decided["execution"]["arn"])
         if e["type"] == "TaskSucceeded"
         and "waitForTaskToken" in (e.get("taskSucceededEventDetails") or {}).get("resource", "")
     ]
     assert len(completions) == 1
     assert json.loads(completions[0]["taskSucceededEventDetails"]["output"])["decision"] == "candidate"
     assert sfn.describe_execution(executionArn=decided["execution"]["arn"])["status"] == "SUCCEEDED"
+
+
+def partition(folder: Path, kind: str, seed: int, parts: int = 3) -> Path:
+    """A labelled batch written as ``parts`` CSV part files: checked on the Distributed Map."""
+    header, *rows = batch_csv(kind, seed=seed).decode().splitlines()
+    folder.mkdir(parents=True)
+    for i in range(parts):
+        (folder / f"part-{i:05d}.csv").write_text("\n".join([header, *rows[i::parts]]) + "\n")
+    return folder
+
+
+def test_a_partition_checked_on_the_distributed_map_is_evidence_too(harness: Harness, tmp_path: Path) -> None:
+    """The map's children keep their parts' labelled rows, and the reduce step scores both variants on
+    them: a candidate that loses online on partitions is rejected as on single objects."""
+    champion = serving_models(harness)[CHAMPION_VARIANT]
+    start_test(harness, "stable", seed=151)  # a rule-A candidate beside the rule-B champion
+    entries = []
+    for i in range(3):
+        entry = harness.runner.partition(partition(tmp_path / f"ab-map-{i}", "concept", seed=160 + i), i, 3)
+        report = harness.read_json(entry["detect"]["report_key"])
+        assert len(report["sampling"]["parts"]) == 3, report["sampling"]  # merged from the map's children
+        entries.append(entry)
+        if entry["outcome"] != "ab_evidence":
+            break
+    looked = entries[0]["ab_test"]
+    rows = len(batch_csv("concept", seed=160).decode().splitlines()) - 1
+    assert looked["counted"] and looked["skipped"] is None, looked
+    assert looked["batch_rows"] == rows  # every part's labelled rows, scored by both variants once
+    decided = entries[-1]
+    assert decided["outcome"] == "rejected", decided
+    assert decided["ab_test"]["decision"]["winner"] == "champion"
+    assert serving_models(harness) == {CHAMPION_VARIANT: champion}
+    assert not harness.exists("ab/current.json") and harness.lock_released()
 
 
 def test_a_candidate_that_loses_online_leaves_the_champion_alone(harness: Harness) -> None:

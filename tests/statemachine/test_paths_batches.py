@@ -9,7 +9,7 @@ import re
 from urllib.parse import unquote
 
 import numpy as np
-from workflow_support import Harness, InvokingClient, batch_csv
+from workflow_support import Harness, InvokingClient, batch_csv, history
 
 from drift_retrain_local.demos.data import features
 
@@ -38,9 +38,9 @@ FIRST_DEPLOYMENT = [
 
 
 def _assigned(harness: Harness, execution_arn: str, state: str) -> dict[str, str]:
-    """The variables ``state`` assigned when it exited (the last time), as the history reports them."""
-    pages = harness.cloud.client("stepfunctions").get_paginator("get_execution_history")
-    events = [e for page in pages.paginate(executionArn=execution_arn) for e in page["events"]]
+    """The variables ``state`` assigned when it exited (the last time), as the history reports them (the
+    execution's, or a child execution's it started for a phase)."""
+    events = history(harness.cloud.client("stepfunctions"), execution_arn)
     exits = [e["stateExitedEventDetails"] for e in events if "stateExitedEventDetails" in e]
     return [d.get("assignedVariables") for d in exits if d["name"] == state][-1]
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from workflow_support import TIMEOUT, Harness, batch_csv
+from workflow_support import TIMEOUT, Harness, batch_csv, history
 
 from drift_retrain_local.run.observe import wait_for_execution
 
 
 def _entered(sfn, arn: str, state: str):
-    """When the execution first entered ``state`` (or, ending in ``*``, any state named so)."""
-    for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]:
+    """When the execution (or a phase it ran as a child execution) first entered ``state`` (or, ending in
+    ``*``, any state named so)."""
+    for event in history(sfn, arn):
         name = (event.get("stateEnteredEventDetails") or {}).get("name") or ""
         if name == state or (state.endswith("*") and name.startswith(state[:-1])):
             return event["timestamp"]

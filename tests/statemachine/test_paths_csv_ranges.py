@@ -75,3 +75,22 @@ def test_a_large_csv_with_a_line_break_in_a_cell_is_refused_and_kept(harness: Ha
     record = harness.read_json(entry["detect"]["quarantine_record_key"])
     assert record["code"] == "csv_not_splittable" and "incoming/multiline.csv" in record["reason"], record
     assert harness.exists("incoming/multiline.csv")
+
+
+def test_a_new_class_at_the_end_of_a_large_csv_is_set_aside_not_refused(harness: Harness) -> None:
+    """Its last ranges hold only the new class: their rows are set aside and reported, as one pass does;
+    a large CSV of nothing but new classes is refused as one file would be (kept, with its reason)."""
+    header, *rows = batch_csv("stable", seed=62, rows=ROWS).decode().splitlines()
+    new = ["9," + row.split(",", 1)[1] for row in rows[ROWS // 2 :]]  # the label comes first; 9 is new
+    body = "\n".join([header, *rows[: ROWS // 2], *new]).encode() + b"\n"
+    entry = harness.upload("new-class-at-the-end.csv", body)
+
+    assert detect_status(harness, entry["key"]) == "partition_check_started"
+    assert entry["outcome"] != "quarantined", entry
+    report = harness.read_json(entry["detect"]["report_key"])
+    assert report["rows"] == ROWS // 2 and report["set_aside"]["unknown_class"]["rows"] == len(new)
+    assert any(a["code"] == "label_classes_changed" for a in report["input_alerts"])
+
+    only_new = harness.upload("only-new-classes.csv", "\n".join([header, *new]).encode() + b"\n")
+    assert only_new["outcome"] == "quarantined", only_new
+    assert harness.read_json(only_new["detect"]["quarantine_record_key"])["code"] == "unknown_class"

@@ -89,7 +89,12 @@ def test_the_champion_transform_failing_fails_the_run(harness: Harness) -> None:
     entry = harness.upload("concept-transform-fails.csv", batch_csv("concept", seed=22))
     execution = assert_failed_and_untouched(harness, entry, "Score candidates and champion on held-out rows")
     assert "Evaluate candidate against champion" not in execution["path"]
-    assert "injected transform failure" in (execution["cause"] or "")
+    # the phase's own error, read from its child execution: not the child's description as a JSON text
+    assert "Read the error of the failed phase" in execution["path"]
+    assert execution["error"] == "RetrainFailed"
+    assert execution["cause"].startswith("States.TaskFailed: "), execution["cause"]
+    assert "injected transform failure" in execution["cause"]
+    assert '"ExecutionArn"' not in execution["cause"]
 
 
 def test_update_rolls_back(harness: Harness) -> None:

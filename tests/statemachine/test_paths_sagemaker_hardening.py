@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from workflow_support import Harness, bootstrapped_cloud
+from workflow_support import Harness, bootstrapped_cloud, history
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 VPC = {
@@ -76,8 +76,7 @@ def _requests(harness: Harness, api: str) -> list[dict[str, Any]]:
     sfn = harness.cloud.client("stepfunctions")
     found = []
     for execution in sfn.list_executions(stateMachineArn=harness.cloud.stack.state_machine_arn)["executions"]:
-        history = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
-        for event in history["events"]:
+        for event in history(sfn, execution["executionArn"]):
             scheduled = event.get("taskScheduledEventDetails") or {}
             if scheduled.get("resourceType") == "sagemaker" and scheduled.get("resource") == api:
                 found.append(json.loads(scheduled["parameters"]))

@@ -17,6 +17,7 @@ from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.demos.data import LABEL, features, labelled, rule_a, rule_b
 from drift_retrain_local.run.batches import BatchRunner
 from drift_retrain_local.run.local_run import LOCAL_SETTINGS
+from drift_retrain_local.run.observe import child_executions
 from drift_retrain_local.stack.deploy import DeployedStack
 
 #: The local run's parameters and settings, with a smaller retrain threshold so batches stay tiny.
@@ -125,6 +126,16 @@ def bootstrap(
     entry = runner.bootstrap_key("seed/train.csv")
     assert entry["outcome"] == "promoted", entry
     return Harness(cloud, runner, entry)
+
+
+def history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    """Every history event of execution ``arn`` and of the child executions it started for its phases
+    (each execution's events in order, the execution's own first)."""
+    pages = sfn.get_paginator("get_execution_history")
+    events = [e for page in pages.paginate(executionArn=arn) for e in page["events"]]
+    for child in child_executions(sfn, arn).values():
+        events += history(sfn, child)
+    return events
 
 
 @dataclass

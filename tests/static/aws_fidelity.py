@@ -39,11 +39,12 @@ __all__ = [
 
 RESOURCE = re.compile(
     r"^arn:aws:states:::(?:(?P<sdk>aws-sdk):)?(?P<service>[a-zA-Z0-9-]+):(?P<api>[a-zA-Z0-9]+)"
-    r"(?:\.(?P<pattern>sync|waitForTaskToken))?$"
+    r"(?:\.(?P<pattern>sync(?::2)?|waitForTaskToken))?$"
 )
 #: Step Functions service names -> botocore service names.
 BOTOCORE_SERVICE = {
     "sfn": "stepfunctions",
+    "states": "stepfunctions",
     "sagemaker": "sagemaker",
     "dynamodb": "dynamodb",
     "lambda": "lambda",
@@ -113,10 +114,12 @@ class _Resolver:
     def __init__(self, definition: dict[str, Any], template: dict[str, Any], substitutions: dict[str, str]):
         self.template = template
         self.substitutions = substitutions
-        machine = next(
-            r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::StateMachine"
-        )
-        self.raw_substitutions = machine["Properties"]["DefinitionSubstitutions"]
+        self.raw_substitutions = {  # the workflow's and its phases' (one name means one value in each)
+            key: value
+            for r in template["Resources"].values()
+            if r["Type"] == "AWS::Serverless::StateMachine"
+            for key, value in r["Properties"].get("DefinitionSubstitutions", {}).items()
+        }
         self.states = dict(iter_states(definition["States"]))
         self.settings = self.states["Load settings"]["Parameters"]
         self.assigns = [
@@ -314,8 +317,8 @@ def _check(shape: Any, node: Any, where: str, template: dict[str, Any], seen: li
             return [f"{where}: a string feeds a {shape.type_name} member"]
         return []
     if isinstance(node, dict):
-        if shape.type_name == "blob":  # Lambda's Payload: Step Functions serializes the object
-            return []
+        if shape.type_name == "blob" or shape.name == "SensitiveData":
+            return []  # Lambda's Payload, a child execution's Input: Step Functions serializes the object
         if shape.type_name == "map":
             return [
                 p for k, v in node.items() for p in _check(shape.value, v, f"{where}.{k}", template, seen)

@@ -78,13 +78,77 @@ def definition(definition_text: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def substitutions(template: dict[str, Any], state_machine: dict[str, Any]) -> dict[str, str]:
-    return {key: resolve(value, template) for key, value in state_machine["DefinitionSubstitutions"].items()}
+def substitutions(template: dict[str, Any], state_machine: dict[str, Any], machines) -> dict[str, str]:
+    """The workflow's resolved substitutions, and its phases' (one name means one value in each)."""
+    every = [state_machine] + [m["properties"] for m in machines.values()]
+    return {
+        key: resolve(value, template)
+        for properties in every
+        for key, value in properties.get("DefinitionSubstitutions", {}).items()
+    }
 
 
 @pytest.fixture(scope="session")
 def substituted_definition(definition_text: str, substitutions: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: substitutions[m.group(1)], definition_text)
+
+
+#: The resource of a Task that runs a phase of the workflow as a child state machine and waits for it.
+PHASE_RESOURCE = "arn:aws:states:::states:startExecution.sync:2"
+
+
+def phase_machines(
+    template: dict[str, Any], definition: dict[str, Any], machine: dict[str, Any]
+) -> dict[str, str]:
+    """The Task states of ``definition`` that start a child state machine -> its logical id in the
+    template (through the ``StateMachineArn`` placeholder's substitution, ``!Ref <child>``)."""
+    found = {}
+    for name, state in iter_states(definition["States"]):
+        if state.get("Resource") == PHASE_RESOURCE:
+            placeholder = PLACEHOLDER.fullmatch(state["Parameters"]["StateMachineArn"])
+            assert placeholder, f"{name}: StateMachineArn must come from DefinitionSubstitutions"
+            logical_id = machine["DefinitionSubstitutions"][placeholder.group(1)]["Ref"]
+            assert template["Resources"][logical_id]["Type"] == "AWS::Serverless::StateMachine"
+            found[name] = logical_id
+    return found
+
+
+@pytest.fixture(scope="session")
+def machines(
+    template: dict[str, Any], definition: dict[str, Any], state_machine: dict[str, Any]
+) -> dict[str, Any]:
+    """The retraining workflow and each phase it starts as a child state machine: logical id ->
+    ``{"properties", "definition", "text"}`` (the partition check is checked in test_partition_check.py)."""
+    found = {"RetrainStateMachine": state_machine}
+    for logical_id in phase_machines(template, definition, state_machine).values():
+        found[logical_id] = template["Resources"][logical_id]["Properties"]
+    out = {}
+    for logical_id, properties in found.items():
+        text = (ROOT / properties["DefinitionUri"]).read_text()
+        out[logical_id] = {"properties": properties, "definition": json.loads(text), "text": text}
+    return out
+
+
+@pytest.fixture(scope="session")
+def workflow(
+    template: dict[str, Any], definition: dict[str, Any], state_machine: dict[str, Any], machines
+) -> dict[str, Any]:
+    """The retraining workflow as one tree: each Task that starts a phase holds the phase's definition as
+    its only branch (``Branches``), so ``iter_states`` and the scope walks reach every state an execution
+    of the workflow can enter, in whichever state machine it is."""
+    tree = copy.deepcopy(definition)
+    nested = dict(iter_states(tree["States"]))
+    for name, logical_id in phase_machines(template, definition, state_machine).items():
+        nested[name]["Branches"] = [copy.deepcopy(machines[logical_id]["definition"])]
+    return tree
+
+
+def substitute(text: str, properties: dict[str, Any], template: dict[str, Any]) -> str:
+    """A definition's text with its ``DefinitionSubstitutions`` resolved as CloudFormation would."""
+    values = {
+        key: resolve(value, template) for key, value in properties.get("DefinitionSubstitutions", {}).items()
+    }
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
 def iter_states(states: dict[str, Any]):

@@ -20,8 +20,8 @@ def _state(definition, name):
     return dict(iter_states(definition["States"]))[name]
 
 
-def test_every_task_parameter_fits_the_api_model(definition, template_with_settings, substitutions):
-    problems, bindings = check_definition(definition, template_with_settings, substitutions)
+def test_every_task_parameter_fits_the_api_model(workflow, template_with_settings, substitutions):
+    problems, bindings = check_definition(workflow, template_with_settings, substitutions)
     assert problems == []
     # The check reached the members that matter (a resolver that finds nothing would pass trivially).
     where = {w for w, _, _ in bindings}
@@ -30,11 +30,12 @@ def test_every_task_parameter_fits_the_api_model(definition, template_with_setti
     assert any(w.endswith("ProductionVariants[0].InitialInstanceCount") for w in where)
 
 
-def test_every_task_calls_an_operation_of_the_service_model(definition):
-    seen = {(t.service, t.operation.name) for t in tasks(definition)}
+def test_every_task_calls_an_operation_of_the_service_model(workflow):
+    seen = {(t.service, t.operation.name) for t in tasks(workflow)}
     assert ("sagemaker", "UpdateEndpoint") in seen
     assert ("sfn", "DescribeExecution") in seen
     assert ("dynamodb", "PutItem") in seen
+    assert ("states", "StartExecution") in seen
     for service, operation in seen:
         assert operation in botocore_model(service).operation_names
 
@@ -86,7 +87,7 @@ PLANTED = {
 
 
 @pytest.mark.parametrize("case", sorted(PLANTED))
-def test_the_check_fails_on_a_planted_error(definition, template_with_settings, substitutions, case):
+def test_the_check_fails_on_a_planted_error(workflow, template_with_settings, substitutions, case):
     plant, expected = PLANTED[case]
-    problems = _plant(definition, template_with_settings, substitutions, plant)
+    problems = _plant(workflow, template_with_settings, substitutions, plant)
     assert any(expected in p for p in problems), problems

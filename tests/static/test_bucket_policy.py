@@ -134,7 +134,15 @@ def test_each_function_writes_what_its_role_grants_and_nothing_else(template):
         _role(f"{name}Role", template)
         for name, resource in template["Resources"].items()
         if resource["Type"] == "AWS::Serverless::Function" and name not in granted
-    ] + [_role("SageMakerExecutionRole", template), _role("RetrainStateMachineRole", template)]
+    ] + [
+        _role(name, template)
+        for name in (
+            "SageMakerExecutionRole",
+            "RetrainStateMachineRole",
+            "TrainAndScoreStateMachineRole",
+            "DeployStateMachineRole",
+        )
+    ]
     for role in others:
         assert all(denied(template, role, "s3:PutObject", key) for key in PROTECTED.values()), role
 

@@ -2,7 +2,8 @@
 
 - every ``${...}`` in the definition has a DefinitionSubstitutions entry, and vice versa;
 - every Lambda the definition calls is a function of the template whose handler exists;
-- the state machine role grants exactly the SageMaker actions the definition's integrations need;
+- each state machine of the workflow (the workflow and each phase it starts as a child state machine) uses
+  its own role, which grants exactly the SageMaker, DynamoDB and Step Functions actions its own states need;
 - no IAM Allow statement uses ``*`` where a resource can be named;
 - DetectDrift gets exactly its contract; the bucket is encrypted, versioned, private and TLS-only.
 """
@@ -64,9 +65,11 @@ _SYNC_RULES = {
     "createTransformJob": "StepFunctionsGetEventsForSageMakerTransformJobsRule",
     "createHyperParameterTuningJob": "StepFunctionsGetEventsForSageMakerTuningJobsRule",
 }
+#: The SageMaker calls that pass the execution role (iam:PassRole).
+_PASSES_THE_ROLE = {"createTrainingJob", "createHyperParameterTuningJob", "createModel"}
 _RESOURCE = re.compile(
     r"^arn:aws:states:::(?:(?P<sdk>aws-sdk):)?(?P<service>[a-zA-Z0-9-]+):(?P<api>[a-zA-Z0-9]+)"
-    r"(?:(?P<sync>\.sync)|\.waitForTaskToken)?$"
+    r"(?:(?P<sync>\.sync(?::2)?)|\.waitForTaskToken)?$"
 )
 
 
@@ -122,11 +125,12 @@ def _resources(statement: dict[str, Any], template: dict[str, Any]) -> list[str]
 
 
 # ------------------------------------------------------------------------------------------ substitutions
-def test_every_placeholder_has_a_substitution_and_vice_versa(definition_text, state_machine):
-    used = set(PLACEHOLDER.findall(definition_text))
-    declared = set(state_machine["DefinitionSubstitutions"])
-    assert used - declared == set(), "placeholders without a DefinitionSubstitutions entry"
-    assert declared - used == set(), "DefinitionSubstitutions entries the definition never uses"
+def test_every_placeholder_has_a_substitution_and_vice_versa(machines):
+    for logical_id, machine in machines.items():
+        used = set(PLACEHOLDER.findall(machine["text"]))
+        declared = set(machine["properties"].get("DefinitionSubstitutions", {}))
+        assert used - declared == set(), f"{logical_id}: placeholders without a DefinitionSubstitutions entry"
+        assert declared - used == set(), f"{logical_id}: DefinitionSubstitutions entries it never uses"
 
 
 def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, specs, state_machine):
@@ -149,81 +153,115 @@ def test_numeric_and_boolean_settings_are_typed_from_parameters(definition, spec
 
 
 # ------------------------------------------------------------------------------------------------ lambdas
-def test_every_lambda_the_definition_calls_exists_with_its_handler(definition, template, state_machine):
-    substitutions = state_machine["DefinitionSubstitutions"]
-    called = set()
-    for service, _api, _sync, state in _integrations(definition):
-        if service != "lambda":
-            continue
-        name = PLACEHOLDER.fullmatch(state["Parameters"]["FunctionName"])
-        assert name, "FunctionName must come from DefinitionSubstitutions"
-        logical_id = substitutions[name.group(1)]["Fn::GetAtt"][0]
-        called.add(logical_id)
-        function = template["Resources"][logical_id]
-        assert function["Type"] == "AWS::Serverless::Function"
-        module, handler = function["Properties"]["Handler"].split(".")
-        source = ROOT / function["Properties"]["CodeUri"] / f"{module}.py"
-        tree = ast.parse(source.read_text())
-        assert handler in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}, source
-    assert called == {
+def test_every_lambda_the_definition_calls_exists_with_its_handler(machines, template):
+    every = set()
+    for machine_id, machine in machines.items():
+        substitutions = machine["properties"].get("DefinitionSubstitutions", {})
+        called = set()
+        for service, _api, _sync, state in _integrations(machine["definition"]):
+            if service != "lambda":
+                continue
+            name = PLACEHOLDER.fullmatch(state["Parameters"]["FunctionName"])
+            assert name, "FunctionName must come from DefinitionSubstitutions"
+            logical_id = substitutions[name.group(1)]["Fn::GetAtt"][0]
+            called.add(logical_id)
+            function = template["Resources"][logical_id]
+            assert function["Type"] == "AWS::Serverless::Function"
+            module, handler = function["Properties"]["Handler"].split(".")
+            source = ROOT / function["Properties"]["CodeUri"] / f"{module}.py"
+            tree = ast.parse(source.read_text())
+            assert handler in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}, source
+        role = _statements(template)[f"{machine_id}Role"]
+        invoke = [s for s in role if "lambda:InvokeFunction" in _as_list(s["Action"])]
+        granted = {r["Fn::GetAtt"][0] for s in invoke for r in _as_list(s["Resource"])}
+        assert granted == called, machine_id
+        every |= called
+    assert every == {
         "PrepareTrainingDataFunction",
         "EvaluateCandidateFunction",
         "PromoteModelFunction",
         "NotifyFunction",
         "AbTestFunction",
     }
-    role = _statements(template)["RetrainStateMachineRole"]
-    invoke = [s for s in role if "lambda:InvokeFunction" in _as_list(s["Action"])]
-    granted = {r["Fn::GetAtt"][0] for s in invoke for r in _as_list(s["Resource"])}
-    assert granted == called
 
 
-def test_the_state_machine_uses_its_own_role(state_machine):
-    assert state_machine["Role"] == {"Fn::GetAtt": ["RetrainStateMachineRole", "Arn"]}
-    assert "Policies" not in state_machine
+def test_every_state_machine_uses_its_own_role(machines):
+    for logical_id, machine in machines.items():
+        assert machine["properties"]["Role"] == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
+        assert "Policies" not in machine["properties"]
 
 
 # --------------------------------------------------------------------------------------------------- IAM
-def test_sagemaker_actions_granted_are_exactly_those_the_definition_needs(definition, template):
-    needed: set[str] = set()
-    tags = False
-    for service, api, sync, state in _integrations(definition):
-        if service != "sagemaker":
+def test_sagemaker_actions_granted_are_exactly_those_the_definition_needs(machines, template):
+    for logical_id, machine in machines.items():
+        needed: set[str] = set()
+        tags = False
+        for service, api, sync, state in _integrations(machine["definition"]):
+            if service != "sagemaker":
+                continue
+            needed.add(api[0].upper() + api[1:])
+            if sync:
+                needed |= _SYNC_COMPANIONS[api]
+            tags = tags or "Tags" in state["Parameters"]
+        if tags:
+            needed.add("AddTags")
+        granted = _granted(_statements(template)[f"{logical_id}Role"], "sagemaker")
+        assert granted == needed, logical_id
+
+
+def test_sync_integrations_have_their_event_rules_and_pass_role(machines, template):
+    for logical_id, machine in machines.items():
+        role = _statements(template)[f"{logical_id}Role"]
+        integrations = _integrations(machine["definition"])
+        sync_apis = {api for service, api, sync, _ in integrations if service == "sagemaker" and sync}
+        rules = {
+            resource.rsplit("/", 1)[1]
+            for statement in role
+            if "events:PutRule" in _as_list(statement["Action"])
+            for resource in _resources(statement, template)
+        }
+        expected = {_SYNC_RULES[api] for api in sync_apis}
+        if any(service == "states" for service, _, _, _ in integrations):  # startExecution.sync:2
+            expected.add("StepFunctionsGetEventsForStepFunctionsExecutionRule")
+        assert rules == expected, logical_id
+        pass_role = [s for s in role if "iam:PassRole" in _as_list(s["Action"])]
+        passing = {api for service, api, _, _ in integrations if service == "sagemaker"} & _PASSES_THE_ROLE
+        if not passing:
+            assert pass_role == [], logical_id
             continue
-        needed.add(api[0].upper() + api[1:])
-        if sync:
-            needed |= _SYNC_COMPANIONS[api]
-        tags = tags or "Tags" in state["Parameters"]
-    if tags:
-        needed.add("AddTags")
-    granted = _granted(_statements(template)["RetrainStateMachineRole"], "sagemaker")
-    assert granted == needed
+        assert len(pass_role) == 1, logical_id
+        assert pass_role[0]["Resource"] == {"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]}
+        assert pass_role[0]["Condition"]["StringEquals"]["iam:PassedToService"] == "sagemaker.amazonaws.com"
 
 
-def test_sync_integrations_have_their_event_rules_and_pass_role(definition, template):
+def test_dynamodb_and_sfn_actions_match_the_definition(machines, template):
+    for logical_id, machine in machines.items():
+        role = _statements(template)[f"{logical_id}Role"]
+        integrations = _integrations(machine["definition"])
+        dynamodb = {api[0].upper() + api[1:] for s, api, _, _ in integrations if s == "dynamodb"}
+        assert _granted(role, "dynamodb") == dynamodb, logical_id
+        sfn = {api[0].upper() + api[1:] for s, api, _, _ in integrations if s == "sfn"}
+        if any(s == "states" for s, _, _, _ in integrations):  # a child state machine: start, watch, stop
+            sfn |= {"StartExecution", "DescribeExecution", "StopExecution"}
+        assert _granted(role, "states") == sfn, logical_id
+
+
+def test_the_workflow_starts_and_watches_only_its_own_phases(machines, template):
+    """states:StartExecution on each child state machine the workflow starts, Describe and Stop on their
+    executions only; a phase starts nothing."""
     role = _statements(template)["RetrainStateMachineRole"]
-    sync_apis = {
-        api for service, api, sync, _ in _integrations(definition) if service == "sagemaker" and sync
-    }
-    rules = {
-        resource.rsplit("/", 1)[1]
-        for statement in role
-        if "events:PutRule" in _as_list(statement["Action"])
-        for resource in _resources(statement, template)
-    }
-    assert rules == {_SYNC_RULES[api] for api in sync_apis}
-    pass_role = [s for s in role if "iam:PassRole" in _as_list(s["Action"])]
-    assert len(pass_role) == 1
-    assert pass_role[0]["Resource"] == {"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]}
-    assert pass_role[0]["Condition"]["StringEquals"]["iam:PassedToService"] == "sagemaker.amazonaws.com"
-
-
-def test_dynamodb_and_sfn_actions_match_the_definition(definition, template):
-    role = _statements(template)["RetrainStateMachineRole"]
-    dynamodb = {api[0].upper() + api[1:] for s, api, _, _ in _integrations(definition) if s == "dynamodb"}
-    assert _granted(role, "dynamodb") == dynamodb
-    sfn = {api[0].upper() + api[1:] for s, api, _, _ in _integrations(definition) if s == "sfn"}
-    assert _granted(role, "states") == sfn
+    children = sorted(logical_id for logical_id in machines if logical_id != "RetrainStateMachine")
+    names = sorted(resolve(template["Resources"][c]["Properties"]["Name"], template) for c in children)
+    started = [
+        r for s in role if "states:StartExecution" in _as_list(s["Action"]) for r in _resources(s, template)
+    ]
+    assert sorted(r.rsplit(":", 1)[1] for r in started) == names
+    watched = [
+        r for s in role if "states:StopExecution" in _as_list(s["Action"]) for r in _resources(s, template)
+    ]
+    assert sorted(watched) == [f"arn:aws:states:us-east-1:123456789012:execution:{n}:*" for n in names]
+    for child in children:  # a phase starts no execution (the lock reads its holder's status only)
+        assert _granted(_statements(template)[f"{child}Role"], "states") <= {"DescribeExecution"}, child
 
 
 def test_no_iam_statement_uses_a_wildcard_where_a_resource_can_be_named(template):
@@ -320,11 +358,12 @@ def test_bucket_is_encrypted_versioned_private_tls_only_and_expires_temporary_pr
     )
 
 
-def test_rollback_alarms_in_the_definition_are_the_templates_alarms(definition, state_machine):
-    update = definition["States"]["Shift traffic to candidate with blue/green update"]["Parameters"]
+def test_rollback_alarms_in_the_definition_are_the_templates_alarms(machines):
+    deploy = machines["DeployStateMachine"]
+    update = deploy["definition"]["States"]["Shift traffic to candidate with blue/green update"]["Parameters"]
     alarms = update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
     names = {PLACEHOLDER.fullmatch(a["AlarmName"]).group(1) for a in alarms}
-    refs = {state_machine["DefinitionSubstitutions"][n]["Ref"] for n in names}
+    refs = {deploy["properties"]["DefinitionSubstitutions"][n]["Ref"] for n in names}
     assert refs == {"Endpoint5xxAlarm", "EndpointLatencyAlarm"}
 
 

@@ -11,8 +11,8 @@ from .conftest import iter_states, resolve
 CREATE_CONFIG = "arn:aws:states:::sagemaker:createEndpointConfig"
 
 
-def test_every_endpoint_config_the_workflow_creates_captures_data(definition: dict[str, Any]) -> None:
-    creates = {n: s for n, s in iter_states(definition["States"]) if s.get("Resource") == CREATE_CONFIG}
+def test_every_endpoint_config_the_workflow_creates_captures_data(workflow: dict[str, Any]) -> None:
+    creates = {n: s for n, s in iter_states(workflow["States"]) if s.get("Resource") == CREATE_CONFIG}
     assert set(creates) == {
         "Create endpoint config for candidate",  # bootstrap and blue/green
         "Create A/B endpoint config",
@@ -39,9 +39,12 @@ def test_the_capture_config_records_both_directions_as_text_for_csv_and_json(
     assert specs["CaptureSamplingPercent"]["Default"] == 100
 
 
-def test_the_stacks_kms_key_encrypts_the_capture_when_set(definition: dict[str, Any]) -> None:
-    states = definition["States"]
-    assert states["Load settings"]["Next"] == "Is captured data encrypted with a KMS key"
+def test_the_stacks_kms_key_encrypts_the_capture_when_set(workflow: dict[str, Any]) -> None:
+    states = dict(iter_states(workflow["States"]))
+    check = states[states["Load settings"]["Next"]]["Branches"][
+        0
+    ]  # the settings check, the run's first phase
+    assert check["StartAt"] == "Is captured data encrypted with a KMS key"
     choice = states["Is captured data encrypted with a KMS key"]
     assert choice["Choices"] == [
         {

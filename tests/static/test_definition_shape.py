@@ -1,7 +1,8 @@
 """Shape rules of the definition that the local-cloud run and the service rely on: every Task can fail
 into the notify/release path, every state is reachable, every Wait is data-driven, every loop is bounded,
 every way out after the lock releases it, one candidate failing never fails the tournament, and the
-trigger is verified (DetectDrift's record) before the lock."""
+trigger is verified (DetectDrift's record) before the lock. Rules about states a phase run as a child
+state machine holds read the ``workflow`` tree (each phase nested under the Task that starts it)."""
 
 import json
 import re
@@ -36,8 +37,8 @@ def test_every_state_is_reachable(definition):
     assert set(states) - seen == set()
 
 
-def test_waits_are_data_driven(definition):
-    for name, state in iter_states(definition["States"]):
+def test_waits_are_data_driven(workflow):
+    for name, state in iter_states(workflow["States"]):
         if state["Type"] == "Wait":
             assert set(state) & {"SecondsPath", "TimestampPath"}, f"{name} waits a literal time"
 
@@ -73,14 +74,14 @@ def counters(definition: dict[str, Any]) -> set[str]:
     }
 
 
-def test_loop_counters_start_at_a_literal_and_go_up_by_one(definition):
-    assert counters(definition) == {"lock_attempts", "training_attempt", "endpoint_checks"}
+def test_loop_counters_start_at_a_literal_and_go_up_by_one(workflow):
+    assert counters(workflow) == {"lock_attempts", "training_attempt", "endpoint_checks"}
 
 
-def test_every_loop_is_bounded_by_a_counter(definition):
+def test_every_loop_is_bounded_by_a_counter(workflow):
     """Each cycle of every graph passes a Choice that compares a counter (a workflow variable that only
     goes up by one) with a limit from the settings."""
-    counted = counters(definition)
+    counted = counters(workflow)
 
     def bounded(choice: dict[str, Any]) -> bool:
         text = repr(choice.get("Choices", []))
@@ -91,7 +92,7 @@ def test_every_loop_is_bounded_by_a_counter(definition):
         )
 
     all_guards = set()
-    for states in _scopes(definition["States"]):
+    for states in _scopes(workflow["States"]):
         guards = {name for name, s in states.items() if s["Type"] == "Choice" and bounded(s)}
         all_guards |= guards
 
@@ -113,9 +114,10 @@ def test_every_loop_is_bounded_by_a_counter(definition):
     assert {"Was training short of capacity", "Has the endpoint settled"} <= all_guards
 
 
-def test_one_candidate_failing_never_fails_the_tournament(definition):
+def test_one_candidate_failing_never_fails_the_tournament(workflow):
     """Inside the Map, every Task catches States.ALL into "Candidate failed": the others go on."""
-    parallel = definition["States"]["Score candidates and champion on held-out rows"]
+    phase = workflow["States"]["Score candidates and champion on held-out rows"]["Branches"][0]
+    parallel = phase["States"][phase["StartAt"]]
     processor = parallel["Branches"][0]["States"]["Train and score each candidate"]["ItemProcessor"]
     for name, state in processor["States"].items():
         if state["Type"] == "Task":
@@ -156,19 +158,24 @@ def test_every_way_out_after_the_lock_releases_it(definition):
         for before in releases:
             assert states[before]["Resource"] == "arn:aws:states:::dynamodb:deleteItem", (name, before)
             assert states[before]["Parameters"]["ConditionExpression"] == "ExecutionArn = :me"
-    # The only way out before the lock: an input that asks to override a setting outside the allow-list.
-    assert before_lock == {"Setting override not allowed"}
+    # Every way out passes the (conditional) release, also before the lock: an input that asks to override
+    # a setting outside the allow-list fails the settings check, and the run ends on its failure path.
+    assert before_lock == set()
 
 
-def test_a_held_lock_is_waited_for_not_skipped(definition):
+def test_a_held_lock_is_waited_for_not_skipped(workflow):
     """A batch arriving during a retrain must still be trained on: a run that finds the lock held by a
     running execution waits (data-driven, bounded) and tries again; it never ends without training."""
-    states = definition["States"]
+    top = workflow["States"]
+    assert top["Use the verified trigger"]["Next"] == "Take the endpoint lock"
+    assert top["Take the endpoint lock"]["Next"] == "Prepare training data"
+    phase = top["Take the endpoint lock"]["Branches"][0]
+    states = phase["States"]
+    assert states[phase["StartAt"]]["Assign"] == {"lock_attempts": 1}
+    assert states[phase["StartAt"]]["Next"] == "Acquire endpoint lock"
     assert states["Is the lock holder still running"]["Choices"][0]["Next"] == "Has the lock wait run out"
     assert states["Take over stale lock"]["Catch"][0]["Next"] == "Has the lock wait run out"
     assert states["Is the lock still held"]["Default"] == "Has the lock wait run out"
-    assert states["Use the verified trigger"]["Assign"] == {"lock_attempts": 1}
-    assert states["Use the verified trigger"]["Next"] == "Acquire endpoint lock"
     guard = states["Has the lock wait run out"]
     assert guard["Choices"][0]["Variable"] == "$lock_attempts"
     assert guard["Choices"][0]["NumericGreaterThanEqualsPath"] == "$.config.lock_max_waits"
@@ -179,12 +186,17 @@ def test_a_held_lock_is_waited_for_not_skipped(definition):
         "Assign": {"lock_attempts.$": "States.MathAdd($lock_attempts, 1)"},
         "Next": "Acquire endpoint lock",
     }
-    assert states["Lock wait timed out"]["Next"] == "Collect failure details"
-    assert states["Lock wait timed out"]["Parameters"]["Error"] == "LockWaitTimeoutError"
+    # the phase fails; the workflow's failure path notifies, and its conditional release keeps the holder's
+    assert states["Lock wait timed out"]["Type"] == "Fail"
+    assert states["Lock wait timed out"]["Error"] == "LockWaitTimeoutError"
+    assert top["Take the endpoint lock"]["Catch"][-1]["Next"] == "Collect failure details"
+    assert top["Take the endpoint lock"]["Parameters"]["Input"]["owner.$"] == "$$.Execution.Id"
+    for name in ("Acquire endpoint lock", "Take over stale lock"):  # the lock item names the workflow's run
+        assert states[name]["Parameters"]["Item"]["ExecutionArn"] == {"S.$": "$.owner"}
 
 
-def test_the_lock_is_a_conditional_write(definition):
-    acquire = definition["States"]["Acquire endpoint lock"]
+def test_the_lock_is_a_conditional_write(workflow):
+    acquire = dict(iter_states(workflow["States"]))["Acquire endpoint lock"]
     assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
     assert acquire["Parameters"]["ConditionExpression"] == "attribute_not_exists(LockId)"
 
@@ -195,7 +207,8 @@ _TRIGGER_FIELDS = ("batch", "report", "reasons", "drifted_features", "concept_dr
 
 def test_no_path_reaches_the_lock_without_verifying_the_trigger(definition):
     """The input names a trigger only through "Verify the trigger" (DetectDrift's record, read from S3):
-    with that state removed, the lock (and everything after it) must be unreachable."""
+    with that state removed, the lock (and everything after it) must be unreachable: only the settings
+    check and the failure path are left."""
     states = definition["States"]
     seen, todo = set(), [definition["StartAt"]]
     while todo:
@@ -203,20 +216,14 @@ def test_no_path_reaches_the_lock_without_verifying_the_trigger(definition):
         if name not in seen and name != "Verify the trigger":
             seen.add(name)
             todo += _successors(states[name])
-    assert "Acquire endpoint lock" not in seen and "Prepare training data" not in seen
-    assert seen <= {
-        "Load settings",
-        "Settings overridden in the input",
-        "Apply setting overrides",
-        "Keep the allowed setting overrides",
-        "Compare setting overrides with the allow-list",
-        "Are only allowed settings overridden",
-        "Setting override not allowed",
-        "Merge the allowed setting overrides",
-        "Use overridden settings",
-        "Is captured data encrypted with a KMS key",
-        "Encrypt captured data with the KMS key",
-    }, seen
+    assert "Take the endpoint lock" not in seen and "Prepare training data" not in seen
+    failure_path, todo = set(), ["Collect failure details"]
+    while todo:
+        name = todo.pop()
+        if name not in failure_path:
+            failure_path.add(name)
+            todo += _successors(states[name])
+    assert seen - failure_path == {"Load settings", "Check the settings"}, seen
 
 
 def test_the_trigger_comes_from_the_verification_only(definition, definition_text):
@@ -233,16 +240,16 @@ def test_the_trigger_comes_from_the_verification_only(definition, definition_tex
         assert not re.search(rf'"\$\.{field}[".]', definition_text), field
 
 
-def _sagemaker_tasks(definition, suffix: str) -> list[dict]:
-    parallel = definition["States"]["Score candidates and champion on held-out rows"]
+def _sagemaker_tasks(workflow, suffix: str) -> list[dict]:
+    parallel = workflow["States"]["Score candidates and champion on held-out rows"]
     return [s for _, s in iter_states({"p": parallel}) if s.get("Resource", "").endswith(suffix)]
 
 
-def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition):
+def test_transforms_ask_for_the_output_format_of_the_models_algorithm(workflow):
     from drift_retrain.workflow.shared.algorithms import transform_format
 
-    candidate, champion = _sagemaker_tasks(definition, "createTransformJob.sync")
-    states = dict(iter_states(definition["States"]))
+    candidate, champion = _sagemaker_tasks(workflow, "createTransformJob.sync")
+    states = dict(iter_states(workflow["States"]))
     for state, root, plan in (
         (candidate, "$.candidate.transform", "Is candidate storage encrypted with a KMS key"),
         (champion, "$.data.champion_transform", "Is champion scoring encrypted with a KMS key"),
@@ -262,12 +269,12 @@ def test_transforms_ask_for_the_output_format_of_the_models_algorithm(definition
     assert transform_format("linear-learner")["data_processing"]["JoinSource"] == "None"
 
 
-def test_training_tuning_and_model_read_the_algorithm_from_the_candidate(definition):
-    text = json.dumps(definition)
+def test_training_tuning_and_model_read_the_algorithm_from_the_candidate(workflow):
+    text = json.dumps(workflow)
     assert "$.config.training_image" not in text.replace('"training_image.$": "$.config.training_image"', "")
-    trains = _sagemaker_tasks(definition, "createTrainingJob.sync")
-    tunes = _sagemaker_tasks(definition, "createHyperParameterTuningJob.sync")
-    models = _sagemaker_tasks(definition, "sagemaker:createModel")
+    trains = _sagemaker_tasks(workflow, "createTrainingJob.sync")
+    tunes = _sagemaker_tasks(workflow, "createHyperParameterTuningJob.sync")
+    models = _sagemaker_tasks(workflow, "sagemaker:createModel")
     assert len(trains) == len(tunes) == len(models) == 3  # the plain Task and its two network variants
     for train, tune, model in zip(trains, tunes, models, strict=True):
         _read_the_algorithm_from_the_candidate(train, tune, model)
@@ -296,10 +303,10 @@ def _job(state: dict) -> dict:
     return state["Parameters"].get("TrainingJobDefinition", state["Parameters"])
 
 
-def test_network_variants_are_the_plain_task_plus_the_network_settings_only(definition):
+def test_network_variants_are_the_plain_task_plus_the_network_settings_only(workflow):
     """One copy of each job's request: the variants may differ from it only in VpcConfig and isolation, and
     the plain Task (no VPC, no isolation: what was sent before the options) carries neither."""
-    states = dict(iter_states(definition["States"]))
+    states = dict(iter_states(workflow["States"]))
     for plain in ("Train candidate model", "Tune candidate hyperparameters", "Create candidate model"):
         isolated, in_vpc = states[f"{plain} in network isolation"], states[f"{plain} in the VPC"]
         assert not set(_NETWORK_KEYS) & set(_job(states[plain]))
@@ -315,8 +322,8 @@ def test_network_variants_are_the_plain_task_plus_the_network_settings_only(defi
             assert stripped == states[plain], plain
 
 
-def test_state_names_read_like_a_story(definition):
-    for name, _ in iter_states(definition["States"]):
+def test_state_names_read_like_a_story(workflow):
+    for name, _ in iter_states(workflow["States"]):
         assert len(name) <= 80 and re.fullmatch(r"[A-Z][A-Za-z0-9 /-]+", name), name
 
 

@@ -11,6 +11,7 @@ integration names its errors, with the page that says so:
 | optimized ``dynamodb:`` | the API's error code, or that code with an ``Exception`` suffix (the SDK's class name): which of the two AWS reports is not documented, so both are allowed and the definition lists both | https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html, docs/aws-notes.md |
 | ``lambda:invoke`` | ``Lambda.ClientExecutionTimeoutException``, ``Lambda.ServiceException``, ``Lambda.AWSLambdaException``, ``Lambda.SdkClientException``, ``Lambda.TooManyRequestsException``, ``Lambda.Unknown``; a function error is named after its ``errorType`` (our exception classes) | https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html |
 | ``aws-sdk:<service>:`` | "``ServiceName.ErrorName``", both in Pascal case, always with the ``Exception`` suffix; an error the model does not declare is ``<Service>.<Service>Exception`` (``SageMaker.SageMakerException``, ``Sfn.SfnException``) | https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html |
+| optimized ``states:startExecution.sync:2`` | a child execution that fails, times out or is aborted is ``States.TaskFailed`` (its description as the cause); a refused start is ``StepFunctions.<exception class>`` | https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html |
 | any | the reserved ``States.*`` names | https://states-language.net/spec.html#appendix-a |
 
 The declared errors of each operation come from botocore's service model.
@@ -39,9 +40,19 @@ STATES_ERRORS = {
     "States.DataLimitExceeded",
 }  # fmt: skip
 #: The name Step Functions gives each service in error names.
-PREFIX = {"sagemaker": "SageMaker", "dynamodb": "DynamoDB", "sfn": "Sfn", "lambda": "Lambda"}
+PREFIX = {
+    "sagemaker": "SageMaker",
+    "dynamodb": "DynamoDB",
+    "sfn": "Sfn",
+    "lambda": "Lambda",
+    "states": "StepFunctions",
+}
 #: Optimized integrations: the SDK's service exception, for errors the API model does not declare.
-OPTIMIZED_BASE = {"sagemaker": "AmazonSageMakerException", "dynamodb": "AmazonDynamoDBException"}
+OPTIMIZED_BASE = {
+    "sagemaker": "AmazonSageMakerException",
+    "dynamodb": "AmazonDynamoDBException",
+    "states": "AWSStepFunctionsException",
+}
 LAMBDA_SERVICE_ERRORS = {
     "ClientExecutionTimeoutException", "ServiceException", "AWSLambdaException", "SdkClientException",
     "TooManyRequestsException", "Unknown",
@@ -117,13 +128,17 @@ def error_name_problems(definition: dict[str, Any]) -> list[str]:
     return problems
 
 
-def test_every_error_name_is_one_its_integration_raises(definition):
-    assert error_name_problems(definition) == []
+def test_every_error_name_is_one_its_integration_raises(workflow):
+    assert error_name_problems(workflow) == []
 
 
-def test_throttling_is_retried_under_the_names_aws_uses(definition):
-    """The names of findings 3: throttling surfaces as the service exception of each integration."""
-    for task in tasks(definition):
+def test_throttling_is_retried_under_the_names_aws_uses(workflow):
+    """The names of findings 3: throttling surfaces as the service exception of each integration (a phase's
+    start is not retried: a refused start ends the run on the failure path)."""
+    for task in tasks(workflow):
+        if task.service == "states":
+            assert "Retry" not in task.state, task.label
+            continue
         retried = {n for rule in task.state.get("Retry", []) for n in rule["ErrorEquals"]}
         expected = {
             ("sagemaker", False): "SageMaker.AmazonSageMakerException",
@@ -153,10 +168,16 @@ PLANTED = {
         "Sfn.ThrottlingException",
     ),
     "unknown name in a Map": (
-        lambda d: _state(d, "Score candidates and champion on held-out rows")["Catch"][0]["ErrorEquals"].append(
-            "SageMaker.CapacityError"
+        lambda d: _state(d, "Train and score each candidate").setdefault("Catch", []).append(
+            {"ErrorEquals": ["SageMaker.CapacityError"], "Next": "Candidate failed"}
         ),
         "SageMaker.CapacityError",
+    ),
+    "a child's error name where only States.TaskFailed arrives": (
+        lambda d: _state(d, "Score candidates and champion on held-out rows")["Catch"][0]["ErrorEquals"].append(
+            "SageMaker.ResourceLimitExceededException"
+        ),
+        "SageMaker.ResourceLimitExceededException",
     ),
     "misspelled States name": (
         lambda d: _state(d, "Prepare training data")["Catch"][0]["ErrorEquals"].append("States.Timeouts"),
@@ -166,8 +187,8 @@ PLANTED = {
 
 
 @pytest.mark.parametrize("case", sorted(PLANTED))
-def test_the_check_fails_on_a_planted_error(definition, case):
+def test_the_check_fails_on_a_planted_error(workflow, case):
     plant, expected = PLANTED[case]
-    planted = copy.deepcopy(definition)
+    planted = copy.deepcopy(workflow)
     plant(planted)
     assert any(expected in p for p in error_name_problems(planted)), error_name_problems(planted)

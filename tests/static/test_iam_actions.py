@@ -132,7 +132,7 @@ def _statement(template, owner, sid):
 
 PLANTED = {
     "misspelled action": (
-        lambda t: _statement(t, "RetrainStateMachineRole", "DeployToTheEndpoint")["Action"].append(
+        lambda t: _statement(t, "DeployStateMachineRole", "DeployToTheEndpoint")["Action"].append(
             "sagemaker:DescribeEndpiont"
         ),
         "sagemaker:DescribeEndpiont is not an action",
@@ -142,7 +142,7 @@ PLANTED = {
         "sns:publish is spelled sns:Publish",
     ),
     "resource of another type": (
-        lambda t: _statement(t, "RetrainStateMachineRole", "TrainCandidate").update(
+        lambda t: _statement(t, "TrainAndScoreStateMachineRole", "TrainCandidate").update(
             Resource={
                 "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:transform-job/x-*"
             }
@@ -206,13 +206,14 @@ def test_every_prefix_a_principal_reads_it_may_also_list(template):
     assert {owner: p for owner, p in missing.items() if p} == {}
 
 
-def test_the_model_role_reads_the_rollback_alarms(definition, state_machine, template):
+def test_the_model_role_reads_the_rollback_alarms(machines, template):
     """SageMaker reads the auto-rollback alarms with the execution role of the models being deployed:
     "Ensure that your IAM execution role has permission to perform the cloudwatch:DescribeAlarms action
     on the auto-rollback alarms you specify" (deployment-guardrails-configuration). Finding 1."""
-    update = definition["States"]["Shift traffic to candidate with blue/green update"]["Parameters"]
+    deploy = machines["DeployStateMachine"]
+    update = deploy["definition"]["States"]["Shift traffic to candidate with blue/green update"]["Parameters"]
     names = [a["AlarmName"] for a in update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]]
-    substitutions = state_machine["DefinitionSubstitutions"]
+    substitutions = deploy["properties"]["DefinitionSubstitutions"]
     alarms = {substitutions[n.strip("${}")]["Ref"] for n in names}
     granted = {
         r["Fn::GetAtt"][0]

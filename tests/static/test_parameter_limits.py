@@ -21,7 +21,7 @@ from drift_retrain.workflow.shared.naming import job_names
 from drift_retrain_local.run.local_run import LOCAL_SETTINGS
 
 from .aws_fidelity import botocore_model
-from .conftest import iter_states, source_name
+from .conftest import PHASE_RESOURCE, iter_states, source_name
 
 #: Limits the API reference states in prose (botocore's model has only the minimum).
 DOCUMENTED = {
@@ -150,7 +150,9 @@ VARIANTS = (" in network isolation", " in the VPC")
 
 def history_budget(definition: dict[str, Any], specs: dict[str, Any], state_machine: dict[str, Any]) -> dict:
     """Worst-case events of one execution: every state once (with every retry), plus every loop at its
-    template maximum; the Map's states once per candidate."""
+    template maximum; the Map's states once per candidate. Given the ``workflow`` tree, the phases' states
+    count in the workflow's own history too: each child execution has a history of its own, so the sum
+    bounds each of them."""
 
     def maximum(setting: str) -> int:
         spec = specs[_setting_parameter(definition, state_machine, setting)]
@@ -164,8 +166,15 @@ def history_budget(definition: dict[str, Any], specs: dict[str, Any], state_mach
     candidates = len(TRAINED) + int(specs["RegistryCandidates"]["MaxValue"])
     outside = {n: s for n, s in iter_states(definition["States"]) if n not in processor}
     parts = {"execution": 2, "states once": sum(_events(s, retries=True) for s in outside.values())}
-    for setting, events in _loops(definition["States"]):
-        parts[f"loop {setting}"] = (maximum(setting) + 1) * events
+    graphs = [definition["States"]] + [  # the workflow's, and each phase's (nested in the workflow tree)
+        branch["States"]
+        for _, s in iter_states(definition["States"])
+        if s.get("Resource") == PHASE_RESOURCE
+        for branch in s["Branches"]
+    ]
+    for states in graphs:
+        for setting, events in _loops(states):
+            parts[f"loop {setting}"] = parts.get(f"loop {setting}", 0) + (maximum(setting) + 1) * events
     per_candidate = 2 + sum(
         _events(s, retries=True) for n, s in processor.items() if not n.endswith(VARIANTS)
     )
@@ -174,17 +183,17 @@ def history_budget(definition: dict[str, Any], specs: dict[str, Any], state_mach
     return parts
 
 
-def test_the_worst_execution_fits_the_history_limit(definition, specs, state_machine):
-    parts = history_budget(definition, specs, state_machine)
+def test_the_worst_execution_fits_the_history_limit(workflow, specs, state_machine):
+    parts = history_budget(workflow, specs, state_machine)
     assert {"loop max_polls", "loop lock_max_waits"} <= set(parts)
     assert sum(parts.values()) <= HISTORY_LIMIT, parts
 
 
 @pytest.mark.parametrize("parameter", ["EndpointMaxPolls", "LockMaxWaits", "TrainingCapacityRetries"])
-def test_an_unbounded_loop_fails_the_history_check(definition, specs, state_machine, parameter):
+def test_an_unbounded_loop_fails_the_history_check(workflow, specs, state_machine, parameter):
     planted = copy.deepcopy(specs)
     planted[parameter].pop("MaxValue")
-    assert sum(history_budget(definition, planted, state_machine).values()) > HISTORY_LIMIT
+    assert sum(history_budget(workflow, planted, state_machine).values()) > HISTORY_LIMIT
 
 
 # ------------------------------------------------------------------------------------------- name lengths

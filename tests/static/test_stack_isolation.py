@@ -20,10 +20,10 @@ CREATES = {
 }
 
 
-def test_every_sagemaker_create_tags_the_stack(definition, substitutions):
+def test_every_sagemaker_create_tags_the_stack(workflow, substitutions):
     creates = [
         (name, state)
-        for name, state in iter_states(definition["States"])
+        for name, state in iter_states(workflow["States"])
         if state.get("Type") == "Task"
         and "sagemaker:" in state.get("Resource", "")
         and state["Resource"].rsplit(":", 1)[1].removesuffix(".sync") in CREATES

@@ -18,10 +18,11 @@ def test_the_committed_diagram_is_current():
 
 def test_every_state_and_catch_path_is_drawn():
     script = _script()
-    definition = json.loads(DEFINITION.read_text())
-    text = script.render(definition)
+    found = script.definitions()
+    text = script.render(found)
     for state in (
         "Acquire endpoint lock",
+        "Score candidates and champion on held-out rows",
         "Train and score each candidate",
         "Candidate failed",
         "Retrain failed",
@@ -29,3 +30,6 @@ def test_every_state_and_catch_path_is_drawn():
         assert f"{script.node_id(state)}" in text
     assert "Prepare_training_data -.-> Collect_failure_details" in text
     assert "Train_and_score_each_candidate ==> Is_candidate_storage_encrypted_with_a_KMS_key" in text
+    # one flowchart per state machine: the workflow, each phase, the partition check
+    assert text.count("```mermaid") == len(found) == 7
+    assert json.loads(DEFINITION.read_text()) == found["retrain"]

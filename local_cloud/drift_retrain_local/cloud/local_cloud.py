@@ -24,6 +24,7 @@ from drift_retrain_local.seams import (
     s3_keys,
     sagemaker,
     sfn_callbacks,
+    sfn_child_executions,
     sfn_clock,
     sfn_distributed_map,
     sfn_parameters,
@@ -152,6 +153,7 @@ def local_cloud(
         parallel.install()  # moto bug: a Parallel branch failing with States.* skipped the Catch
         sfn_parameters.install()  # moto gap: aws-sdk tasks take and return PascalCase names as on AWS
         sfn_callbacks.install()  # moto gaps: task tokens answer as on AWS (cause, heartbeat, ended tasks)
+        sfn_child_executions.install()  # moto gap: startExecution.sync:2 (child state machines) as on AWS
         sfn_distributed_map.install()  # moto gaps: Distributed Map's failure thresholds and result files
         sfn_speed.install()  # moto costs: the ASL parsed once per definition; history options honoured
         sfn_variables.install()  # moto gap: JSONPath states read workflow variables ($name) set by Assign
@@ -169,6 +171,7 @@ def local_cloud(
             sfn_variables.uninstall()
             sfn_speed.uninstall()
             sfn_distributed_map.uninstall()
+            sfn_child_executions.uninstall()
             sfn_callbacks.uninstall()
             sfn_parameters.uninstall()
             parallel.uninstall()

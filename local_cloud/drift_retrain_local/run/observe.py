@@ -22,6 +22,7 @@ from drift_retrain_local.exceptions import LocalRunTimeoutError
 __all__ = [
     "ExecutionRecord",
     "NotificationLog",
+    "child_executions",
     "copy_prefix",
     "endpoint_config",
     "evaluation_report",
@@ -68,9 +69,10 @@ def endpoint_config(sagemaker: Any, endpoint_name: str) -> str | None:
         raise
 
 
-def _history(sfn: Any, arn: str) -> Iterator[dict[str, Any]]:
-    """The execution's events without their inputs and outputs (only the names are read here)."""
-    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000, "includeExecutionData": False}
+def _history(sfn: Any, arn: str, *, data: bool = False) -> Iterator[dict[str, Any]]:
+    """The execution's events, without their inputs and outputs unless ``data`` (mostly only the names
+    are read here)."""
+    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000, "includeExecutionData": data}
     while True:
         page = sfn.get_execution_history(**kwargs)
         yield from page.get("events", [])
@@ -80,13 +82,30 @@ def _history(sfn: Any, arn: str) -> Iterator[dict[str, Any]]:
         kwargs["nextToken"] = token
 
 
+def child_executions(sfn: Any, arn: str) -> dict[int, str]:
+    """The child executions the execution started (``states:startExecution`` tasks): the id of each
+    ``TaskSubmitted`` event -> the child's ARN."""
+    children = {}
+    for event in _history(sfn, arn, data=True):
+        details = event.get("taskSubmittedEventDetails") or {}
+        if details.get("resourceType") == "states" and details.get("output"):
+            children[event["id"]] = json.loads(details["output"])["ExecutionArn"]
+    return children
+
+
 def execution_path(sfn: Any, arn: str) -> list[str]:
-    """Names of the states the execution entered, in order (Parallel branches' states included)."""
-    return [
-        event["stateEnteredEventDetails"]["name"]
-        for event in _history(sfn, arn)
-        if event.get("type", "").endswith("StateEntered") and "stateEnteredEventDetails" in event
-    ]
+    """Names of the states the execution entered, in order (Parallel branches' states included, and a
+    child state machine's states where the task that started it waits for it)."""
+    path: list[str] = []
+    children: dict[int, str] | None = None
+    for event in _history(sfn, arn):
+        if event.get("type", "").endswith("StateEntered") and "stateEnteredEventDetails" in event:
+            path.append(event["stateEnteredEventDetails"]["name"])
+        elif (event.get("taskSubmittedEventDetails") or {}).get("resourceType") == "states":
+            children = child_executions(sfn, arn) if children is None else children
+            if event["id"] in children:
+                path += execution_path(sfn, children[event["id"]])
+    return path
 
 
 def wait_for_execution(

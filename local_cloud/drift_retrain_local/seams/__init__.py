@@ -15,6 +15,8 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.sfn_speed`: the ASL parsed once per definition, and GetExecutionHistory's options honoured;
 - :mod:`.sfn_variables`: JSONPath states read workflow variables (``$name``, ``$name.path``) set by
   ``Assign`` (moto evaluates the reference with its empty JSONata engine);
+- :mod:`.sfn_child_executions`: ``states:startExecution.sync:2`` (a child state machine) sends and
+  returns AWS's names, and a child's end is seen at once;
 - :mod:`.sfn_callbacks`: task tokens (``.waitForTaskToken``) answer as on AWS: the failure's cause kept,
   ``States.HeartbeatTimeout``, ``TaskTimedOut`` for a token whose task ended.
 
@@ -29,6 +31,7 @@ from drift_retrain_local.seams import (
     s3_keys,
     sagemaker,
     sfn_callbacks,
+    sfn_child_executions,
     sfn_clock,
     sfn_distributed_map,
     sfn_parameters,
@@ -44,6 +47,7 @@ __all__ = [
     "s3_keys",
     "sagemaker",
     "sfn_callbacks",
+    "sfn_child_executions",
     "sfn_clock",
     "sfn_distributed_map",
     "sfn_parameters",
@@ -62,6 +66,7 @@ def check_all() -> None:
         sfn_parameters,
         sagemaker,
         sfn_callbacks,
+        sfn_child_executions,
         sfn_distributed_map,
         sfn_clock,
         sfn_speed,

@@ -26,7 +26,15 @@ from drift_retrain.engine.profile import BaselineProfile
 from drift_retrain.exceptions import ProfileError
 from drift_retrain.layout import recovery_prefix
 
-__all__ = ["AbState", "CheckInputs", "ab_state", "check_inputs", "load_profile", "predictor"]
+__all__ = [
+    "AbState",
+    "CheckInputs",
+    "ab_state",
+    "check_inputs",
+    "load_profile",
+    "predictor",
+    "variant_predictors",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -114,3 +122,15 @@ def predictor(
         else "text/csv",
         target_variant=target_variant,
     )
+
+
+def variant_predictors(
+    clients: Any, settings: DetectSettings, profile: BaselineProfile, ab: dict[str, Any]
+) -> dict[str, EndpointPredictor]:
+    """One predictor per A/B role (champion, candidate), each pinned to its variant."""
+    predictors = {}
+    for role, variant in ab["variants"].items():
+        found = predictor(clients, settings, profile, target_variant=variant["variant_name"])
+        if found is not None:
+            predictors[role] = found
+    return predictors

@@ -43,14 +43,13 @@ from dataclasses import replace
 from typing import Any
 
 from drift_retrain.aws import naming
-from drift_retrain.aws.endpoint import EndpointPredictor
 from drift_retrain.aws.exceptions import ObjectChangedError, ObjectNotFoundError
 from drift_retrain.aws.objects import ObjectRef, resolve_event_key
 from drift_retrain.aws.storage import current_revision, read_object, write_json
 from drift_retrain.detect.ab_test import ab_look, resend_decision
 from drift_retrain.detect.actions import act_on_report, handle_invalid, replay_report
 from drift_retrain.detect.context import DetectSettings, Outcome, Status
-from drift_retrain.detect.inputs import ab_state, check_inputs
+from drift_retrain.detect.inputs import ab_state, check_inputs, variant_predictors
 from drift_retrain.detect.inputs import predictor as champion_predictor
 from drift_retrain.detect.partitions import open_batch, part_event
 from drift_retrain.detect.records import stored_report
@@ -85,18 +84,6 @@ def _pin_current_revision(clients: Any, batch: ObjectRef) -> ObjectRef | None:
         return None
     version_id, etag = revision
     return replace(batch, version_id=version_id, etag=etag or None)
-
-
-def _variant_predictors(
-    clients: Any, settings: DetectSettings, profile: BaselineProfile, ab: dict[str, Any]
-) -> dict[str, EndpointPredictor]:
-    """One predictor per A/B role (champion, candidate), each pinned to its variant."""
-    predictors = {}
-    for role, variant in ab["variants"].items():
-        predictor = champion_predictor(clients, settings, profile, target_variant=variant["variant_name"])
-        if predictor is not None:
-            predictors[role] = predictor
-    return predictors
 
 
 def _check_capture_window(
@@ -270,7 +257,7 @@ def process_object(
             frame=frames[0],
             profile=profile,
             config=settings.drift,
-            predictors=_variant_predictors(clients, settings, profile, ab),
+            predictors=variant_predictors(clients, settings, profile, ab),
             key=batch.key,
             etag=batch.etag,
             version_id=batch.version_id,

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain.echo import echo
-from drift_retrain.engine.reading import CsvBatch
+from drift_retrain.engine.reading import CsvBatch, merge_set_aside, unknown_class_refusal
 from drift_retrain.exceptions import InvalidBatchError
 
-__all__ = ["Part", "Partition", "check_parts_agree", "column_kinds", "read_partition"]
+__all__ = ["Part", "Partition", "check_parts_agree", "column_kinds", "read_partition", "set_aside_only"]
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,16 @@ def read_partition(partition: Partition, read_one: Callable[..., CsvBatch], **op
     pool: list[tuple[pd.DataFrame, np.ndarray, np.ndarray]] = []
     first: tuple[str, dict[str, bool]] | None = None
     rows_read, compressed, read = 0, False, []
+    set_aside: dict[str, dict[str, Any]] = {}
     limits = options.get("limits")
     for part in partition.parts:
         if limits is not None:
             limits.check_object_size(part.size)
         batch = _read_part(part, read_one, options)
+        set_aside = merge_set_aside(set_aside, batch.set_aside)
+        if batch.frame.empty and batch.rows_read == 0:  # every row of the part set aside
+            read.append({"key": part.name, "etag": part.etag, "rows": 0})
+            continue
         kinds = column_kinds(batch)
         if first is None:
             first = (part.name, kinds)
@@ -82,7 +87,8 @@ def read_partition(partition: Partition, read_one: Callable[..., CsvBatch], **op
         read.append({"key": part.name, "etag": part.etag, "rows": batch.rows_read})
         compressed = compressed or batch.compressed
         pool = _keep(pool, max_rows)
-    assert first is not None
+    if first is None:  # no part kept a row: refused as one file of them would be
+        raise unknown_class_refusal(set_aside, options["schema"])
     frame = pd.concat([f for f, _, _ in pool], ignore_index=True)
     columns = list(first[1])
     return PartitionBatch(
@@ -93,14 +99,19 @@ def read_partition(partition: Partition, read_one: Callable[..., CsvBatch], **op
         compressed=compressed,
         schema=options.get("schema"),
         line_of_row=np.concatenate([lines for _, lines, _ in pool]),
+        set_aside=set_aside,
     )
 
 
 def _read_part(part: Part, read_one: Callable[..., CsvBatch], options: dict[str, Any]) -> CsvBatch:
+    """One part's batch; a part whose every labelled row has a class the model never saw is only set
+    aside (an empty batch), as those rows would be in one file holding every part."""
     try:
         with part.open() as stream:
             return read_one(stream, name=part.name, **options)
     except InvalidBatchError as error:
+        if getattr(error, "set_aside", None):
+            return set_aside_only(error, options.get("schema"))
         raise InvalidBatchError(
             error.code, f"part {echo(part.name)}: {error}", line=error.line, column=error.column
         ) from error
@@ -153,3 +164,16 @@ def _keep(
         taken += int(mask.sum())
         kept.append((frame[mask].reset_index(drop=True), lines[mask], part_keys[mask]))
     return kept
+
+
+def set_aside_only(error: InvalidBatchError, schema: Any) -> CsvBatch:
+    """An empty batch that records what ``error`` (``unknown_class``) set aside."""
+    columns = [*schema.feature_names, schema.label] if schema is not None else []
+    return CsvBatch(
+        frame=pd.DataFrame({c: pd.Series([], dtype=object) for c in columns}),
+        columns=columns,
+        rows_read=0,
+        compressed=False,
+        schema=schema,
+        set_aside=dict(error.set_aside),
+    )

@@ -49,8 +49,10 @@ __all__ = [
     "CsvBatch",
     "ReadLimits",
     "Source",
+    "merge_set_aside",
     "read_csv",
     "read_training",
+    "unknown_class_refusal",
 ]
 
 
@@ -398,15 +400,47 @@ class UnknownClasses:
 
     def refusal(self, schema: Schema) -> InvalidBatchError:
         """``unknown_class`` for a batch whose labelled rows all hold a class the model never saw."""
-        return InvalidBatchError(
-            "unknown_class",
-            f"every labelled row ({sum(self.counts.values()):,}) has a label that is not one of the model's "
-            f"classes {echo(list(schema.classes))}: new classes {echo([clip(c) for c, _ in self.counts.most_common(20)])}; "
-            "a model for the new class set starts with a bootstrap run on a seed file that holds them "
-            "(docs/bad-input.md)",
-            line=self.first_line,
-            column=schema.label,
+        return unknown_class_refusal(self.set_aside(), schema)
+
+
+def unknown_class_refusal(set_aside: dict[str, dict], schema: Schema) -> InvalidBatchError:
+    """``unknown_class`` from what was set aside. The error carries ``set_aside``: a part or byte range of
+    a batch refused so is only set aside, and the batch is refused when no part kept a row."""
+    unknown = set_aside["unknown_class"]
+    error = InvalidBatchError(
+        "unknown_class",
+        f"every labelled row ({unknown['rows']:,}) has a label that is not one of the model's "
+        f"classes {echo(list(schema.classes))}: new classes {echo(list(unknown['classes']))}; "
+        "a model for the new class set starts with a bootstrap run on a seed file that holds them "
+        "(docs/bad-input.md)",
+        line=unknown.get("first_line"),
+        column=schema.label,
+    )
+    error.set_aside = set_aside
+    return error
+
+
+def merge_set_aside(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Rows set aside by reason: rows and per-class counts added, the first line of the first part kept."""
+    out = {reason: dict(entry) for reason, entry in a.items()}
+    for reason, entry in b.items():
+        have = out.get(reason)
+        if have is None:
+            out[reason] = dict(entry)
+            continue
+        classes = dict(have.get("classes") or {})
+        for name, count in (entry.get("classes") or {}).items():
+            classes[name] = classes.get(name, 0) + count
+        top = dict(sorted(classes.items(), key=lambda c: (-c[1], c[0]))[:20])
+        have.update(
+            rows=int(have.get("rows", 0)) + int(entry.get("rows", 0)),
+            classes=top,
+            distinct=max(len(classes), int(have.get("distinct", 0)), int(entry.get("distinct", 0))),
+            first_line=have.get("first_line")
+            if have.get("first_line") is not None
+            else entry.get("first_line"),
         )
+    return out
 
 
 def typed_labels_setting_aside(

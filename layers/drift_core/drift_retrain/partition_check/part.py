@@ -17,6 +17,8 @@ import logging
 from contextlib import closing
 from typing import Any
 
+import pandas as pd
+
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.aws.ranged import RangedObject, open_for_reading
 from drift_retrain.aws.storage import write_json
@@ -27,6 +29,7 @@ from drift_retrain.echo import echo
 from drift_retrain.engine.summary import summarize_range, summarize_source
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
 from drift_retrain.layout import partition_check_keys
+from drift_retrain.partition_check.ab_rows import write_ab_rows
 
 __all__ = ["summarise_part"]
 
@@ -51,6 +54,10 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
     if ranged:
         done.update(start=part["start"], end=part["end"])
     champion = predictor(clients, settings, profile, event.get("champion_variant"))
+    # While an A/B test runs (DetectDrift passes its champion variant), the part's labelled rows go to the
+    # reduce step too: it scores both variants on them, as DetectDrift does for one object.
+    frames: list[pd.DataFrame] = []
+    on_frame = frames.append if event.get("champion_variant") else None
     try:
         settings.limits.check_object_size(item_bytes(part))  # what this Lambda reads
         if ranged:
@@ -64,6 +71,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
                     end=part["end"],
                     predictor=champion,
                     limits=settings.limits,
+                    on_frame=on_frame,
                 )
         else:
             with open_for_reading(clients.s3, ref) as opened:
@@ -74,6 +82,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
                     predictor=champion,
                     part=part["key"],
                     limits=settings.limits,
+                    on_frame=on_frame,
                 )
     except InvalidBatchError as error:
         logger.warning("Bad part", extra={"key": part["key"], "code": error.code, "line": error.line})
@@ -88,6 +97,15 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
     partial_key = f"{partials}{part['index']:05d}.json"
     write_json(clients.s3, batch["bucket"], partial_key, summary.to_json())
     logger.info("Part summarised", extra={"key": part["key"], "partial_key": partial_key})
+    if frames:
+        done["ab_rows"] = write_ab_rows(
+            clients.s3,
+            batch["bucket"],
+            f"{partials}{part['index']:05d}.ab-rows.csv",
+            frames[0],
+            profile,
+            summary,
+        )
     return {**done, "partial_key": partial_key}
 
 

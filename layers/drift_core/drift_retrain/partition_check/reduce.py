@@ -20,15 +20,18 @@ from typing import Any
 
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.aws.storage import list_objects, read_object
+from drift_retrain.detect.ab_test import ab_look, resend_decision
 from drift_retrain.detect.actions import act_on_report, handle_invalid, replay_report
 from drift_retrain.detect.context import DetectSettings, Outcome
-from drift_retrain.detect.inputs import ab_state, check_inputs
+from drift_retrain.detect.inputs import ab_state, check_inputs, variant_predictors
 from drift_retrain.detect.records import stored_report
 from drift_retrain.echo import echo
 from drift_retrain.engine.partition_reading import check_parts_agree
+from drift_retrain.engine.reading import unknown_class_refusal
 from drift_retrain.engine.summary import PartialSummary, check_summary, merge_summaries
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.layout import partition_results_prefix
+from drift_retrain.partition_check.ab_rows import read_ab_rows
 
 __all__ = ["record_failed_check", "reduce_partition"]
 
@@ -91,6 +94,10 @@ def _summarised(s3: Any, bucket: str, ends: list[dict[str, Any]]) -> list[Partia
         if end.get("empty"):
             continue
         partial = PartialSummary.from_json(json.loads(read_object(s3, bucket, end["partial_key"])))
+        if partial.rows_read == 0 and partial.set_aside:  # every row set aside: no columns to compare
+            read.add(end["key"])
+            partials.append(partial)
+            continue
         if first is None:
             first = (end["key"], partial.kinds)
         elif end["key"] not in read:
@@ -140,7 +147,13 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
     ab = ab_state(clients, settings, batch.bucket)
     stored = stored_report(clients.s3, batch.bucket, report_key)
     if stored is not None:  # a retried reduce: the report stands, only an unstarted retrain is started
-        return replay_report(clients, settings, batch, batch_id, report_key, stored, deferred=ab.deferred)
+        outcome = replay_report(clients, settings, batch, batch_id, report_key, stored, deferred=ab.deferred)
+        if ab.record is not None:
+            look = resend_decision(
+                clients, ab.record, key=batch.key, etag=batch.etag, version_id=batch.version_id
+            )
+            outcome.ab_test = look.to_dict()
+        return outcome
     ends = _results(clients.s3, event["results"])
     partials = _summarised(clients.s3, batch.bucket, ends)
     if isinstance(partials, InvalidBatchError):
@@ -149,6 +162,14 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
     if isinstance(inputs, Outcome):
         return inputs
     summary = merge_summaries(partials)
+    if summary.rows == 0 and summary.set_aside.get("unknown_class"):  # as one Lambda refuses the batch
+        return handle_invalid(
+            clients,
+            settings,
+            batch,
+            batch_id,
+            unknown_class_refusal(summary.set_aside, inputs.profile.schema),
+        )
     parts = _parts_read(batch, ends, partials)
     report = check_summary(
         summary,
@@ -160,8 +181,38 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
         sampling=summary.sampling if parts is None else {**summary.sampling, "parts": parts},
     )
     logger.info("Partition merged", extra={"batch_id": batch_id, "parts": len(ends)})
-    return act_on_report(
+    look = _ab_look(clients, settings, batch, ends, inputs.profile, ab.record)
+    outcome = act_on_report(
         clients, settings, batch, batch_id, report, inputs.serving_model, deferred=ab.deferred
+    )
+    outcome.ab_test = None if look is None else look.to_dict()
+    return outcome
+
+
+def _ab_look(clients: Any, settings: DetectSettings, batch: ObjectRef, ends, profile, record):
+    """The running A/B test's look at the partition's labelled rows (``None`` without a test or rows).
+    Before the report, as in DetectDrift: a retried reduce replays the report and looks no more, and the
+    evidence is keyed by the batch's revision, so a look repeated after a crash counts once."""
+    if record is None or not settings.endpoint_name:
+        return None
+    frame = read_ab_rows(clients.s3, batch.bucket, ends, profile, settings.drift)
+    if frame is None:
+        return None
+    head = clients.s3.head_object(
+        Bucket=batch.bucket, Key=batch.key, **({"VersionId": batch.version_id} if batch.version_id else {})
+    )
+    return ab_look(
+        clients,
+        settings.data_bucket or batch.bucket,
+        record,
+        frame=frame,
+        profile=profile,
+        config=settings.drift,
+        predictors=variant_predictors(clients, settings, profile, record),
+        key=batch.key,
+        etag=batch.etag,
+        version_id=batch.version_id,
+        written=head.get("LastModified"),
     )
 
 

@@ -94,3 +94,26 @@ def test_a_range_within_one_line_reads_nothing_and_a_header_only_file_reads_no_r
     assert in_ranges(data, [(5, 6)]) == [None]  # inside the header line: it belongs to the first range
     header = data.split(b"\n", 1)[0] + b"\n"
     assert in_ranges(header, [(0, len(header))]) == [None]
+
+
+def test_rows_of_a_new_class_at_the_end_of_the_file_are_set_aside_whichever_range_they_are_in():
+    """A file sorted by label, its new class last: the range holding only that class sets its rows aside
+    (as one pass does) instead of refusing the whole file; a file of nothing else is still refused."""
+    frame = draw(400, np.random.default_rng(3)).dropna(subset=["y"]).reset_index(drop=True)
+    frame.loc[len(frame) // 2 :, "y"] = "7"  # the model knows 0 and 1
+    data = frame.to_csv(index=False).encode()
+    whole = summarize_source(profile(), data, CONFIG, predictor=champion, part="whole")
+    middle = data.index(b"\n", data.index(b",7\n") - 40) + 1  # a range starting near the new class
+    parts = [p for p in in_ranges(data, [(0, middle), (middle, len(data))]) if p is not None]
+
+    merged = merge_summaries(parts)
+    assert merged.rows == whole.rows and merged.set_aside == whole.set_aside
+    assert merged.set_aside["unknown_class"]["rows"] == len(frame) - len(frame) // 2
+    assert_same_counts(merged, whole)
+
+    only_new = frame.iloc[len(frame) // 2 :].to_csv(index=False).encode()
+    with pytest.raises(InvalidBatchError) as refused:
+        summarize_source(profile(), only_new, CONFIG, predictor=champion)  # one object: refused as before
+    assert refused.value.code == "unknown_class"
+    (kept,) = in_ranges(only_new, [(0, len(only_new))])  # a range: set aside, the reduce step refuses
+    assert kept.rows == 0 and kept.set_aside["unknown_class"]["rows"] == len(frame) - len(frame) // 2

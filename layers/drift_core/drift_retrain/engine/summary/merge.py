@@ -7,8 +7,8 @@ associative for every count (moments combine by Chan's formula, equal to roundin
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from drift_retrain.engine.reading import merge_set_aside
 from drift_retrain.engine.summary.partial import PartialSummary
 
 __all__ = ["merge_summaries"]
@@ -41,29 +41,6 @@ def _merge(a: PartialSummary, b: PartialSummary) -> PartialSummary:
         label=label,
         concept=a.concept.merge(b.concept),
         input_warnings=[*a.input_warnings, *(w for w in b.input_warnings if w not in a.input_warnings)],
-        set_aside=_merge_set_aside(a.set_aside, b.set_aside),
+        set_aside=merge_set_aside(a.set_aside, b.set_aside),
         kinds=a.kinds or b.kinds,
     )
-
-
-def _merge_set_aside(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Rows set aside by reason: rows and per-class counts added, the first line of the first part kept."""
-    out = {reason: dict(entry) for reason, entry in a.items()}
-    for reason, entry in b.items():
-        have = out.get(reason)
-        if have is None:
-            out[reason] = dict(entry)
-            continue
-        classes = dict(have.get("classes") or {})
-        for name, count in (entry.get("classes") or {}).items():
-            classes[name] = classes.get(name, 0) + count
-        top = dict(sorted(classes.items(), key=lambda c: (-c[1], c[0]))[:20])
-        have.update(
-            rows=int(have.get("rows", 0)) + int(entry.get("rows", 0)),
-            classes=top,
-            distinct=max(len(classes), int(have.get("distinct", 0)), int(entry.get("distinct", 0))),
-            first_line=have.get("first_line")
-            if have.get("first_line") is not None
-            else entry.get("first_line"),
-        )
-    return out

@@ -19,7 +19,7 @@ from drift_retrain.engine import drift as drift_tests
 from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.csv_ranges import RangeLines, range_name
-from drift_retrain.engine.partition_reading import column_kinds
+from drift_retrain.engine.partition_reading import column_kinds, set_aside_only
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.summary.columns import ColumnSummary
 from drift_retrain.engine.summary.concept import ConceptCounts, count_concept
@@ -137,16 +137,32 @@ def summarize_source(
     predictor=None,
     part: str | None = None,
     limits: ReadLimits | None = None,
+    on_frame=None,
 ) -> PartialSummary:
     """Read one object (CSV, Parquet or JSON Lines, by name and bytes) and summarise it.
 
-    ``part`` is its key or path (a path ``source`` names itself). Raises ``InvalidBatchError`` when the
-    object cannot be checked, as ``run_check`` does.
+    ``part`` is its key or path (a path ``source`` names itself); ``on_frame`` is given the rows read
+    (the A/B look's sample, as ``run_check``'s). Raises ``InvalidBatchError`` when the object cannot be
+    checked, as ``run_check`` does.
     """
     name = part if part is not None else (str(source) if isinstance(source, (str, Path)) else None)
-    batch = read_batch(
-        source, name=name, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits
-    )
+    try:
+        batch = read_batch(
+            source,
+            name=name,
+            schema=profile.schema,
+            max_rows=config.max_rows,
+            seed=config.seed,
+            limits=limits,
+        )
+    except InvalidBatchError as error:
+        if part is None or not getattr(error, "set_aside", None):
+            raise
+        batch = set_aside_only(
+            error, profile.schema
+        )  # the reduce step refuses the batch if no part kept a row
+    if on_frame is not None:
+        on_frame(batch.frame)
     return _summarize_batch(profile, batch, config, predictor, part, lines=True)
 
 
@@ -160,6 +176,7 @@ def summarize_range(
     end: int,
     predictor=None,
     limits: ReadLimits | None = None,
+    on_frame=None,
 ) -> PartialSummary | None:
     """Summarise the lines of the CSV ``source`` (seekable) that start in bytes ``[start, end)``
     (``engine.csv_ranges``); ``None`` when no data row does.
@@ -178,7 +195,13 @@ def summarize_range(
     except InvalidBatchError as error:
         if error.code == "no_rows":  # the whole file has none: the reduce step says so (every range empty)
             return None
-        raise
+        if not getattr(error, "set_aside", None):
+            raise
+        batch = set_aside_only(
+            error, profile.schema
+        )  # the reduce step refuses the file if no range kept a row
+    if on_frame is not None:
+        on_frame(batch.frame)
     return _summarize_batch(profile, batch, config, predictor, range_name(key, start, end), lines=False)
 
 
