@@ -103,23 +103,25 @@ class Harness:
 
 @contextmanager
 def bootstrapped_cloud(
-    train_seed: int = 7, settings: dict[str, Any] | None = None, **parameters: Any
+    train_seed: int = 7, settings: dict[str, Any] | None = None, train_noise: float = 0.03, **parameters: Any
 ) -> Iterator[Harness]:
     """Start a local cloud (template parameters on top of ``PARAMETERS``, settings on top of ``SETTINGS``)
-    and deploy a first model (rule A) through the bootstrap path."""
+    and deploy a first model (rule A, ``train_noise`` of its labels flipped) through the bootstrap path."""
     with local_cloud(
         parameters={**PARAMETERS, **parameters},
         settings={**SETTINGS, **(settings or {})},
         simulated_time=True,
     ) as cloud:
-        yield bootstrap(cloud, cloud.stack, train_seed)
+        yield bootstrap(cloud, cloud.stack, train_seed, train_noise)
 
 
-def bootstrap(cloud: LocalCloud, stack: DeployedStack, train_seed: int = 7) -> Harness:
+def bootstrap(
+    cloud: LocalCloud, stack: DeployedStack, train_seed: int = 7, train_noise: float = 0.03
+) -> Harness:
     """Deploy a first model (rule A) on ``stack`` of ``cloud`` through the bootstrap path."""
     runner = BatchRunner(cloud, echo=lambda line: None, timeout=TIMEOUT, stack=stack)
     rng = np.random.default_rng(train_seed)
-    train = labelled(features(TRAIN_ROWS, rng), rule_a, rng).to_csv(index=False).encode()
+    train = labelled(features(TRAIN_ROWS, rng), rule_a, rng, noise=train_noise).to_csv(index=False).encode()
     cloud.client("s3").put_object(Bucket=runner.bucket, Key="seed/train.csv", Body=train)
     entry = runner.bootstrap_key("seed/train.csv")
     assert entry["outcome"] == "promoted", entry

@@ -290,6 +290,7 @@ def test_detect_drift_gets_exactly_its_contract(template):
         f"{bucket}/incoming/*",
         f"{bucket}/baseline/*",
         f"{bucket}/reports/drift/*",
+        f"{bucket}/reports/challenger/*",  # the challenger's counters, read-modify-write
         f"{bucket}/ab/*",
         f"{bucket}/monitor/windows/*",  # the capture monitor's window batches
         f"{bucket}/monitor/labelled/*",
@@ -298,6 +299,7 @@ def test_detect_drift_gets_exactly_its_contract(template):
         f"{bucket}/quarantine/*",
         f"{bucket}/reports/drift/*",
         f"{bucket}/reports/recovery/*",
+        f"{bucket}/reports/challenger/*",
         f"{bucket}/ab/*",
         f"{bucket}/partition-checks/*",  # a large partition's part list, the Distributed Map's items
     }
@@ -326,6 +328,7 @@ def test_detect_drift_gets_exactly_its_contract(template):
         "PROFILE_KEY", "ENDPOINT_NAME", "STATE_MACHINE_ARN", "TOPIC_ARN", "ALPHA", "PSI_FLOOR", "CONCEPT_MARGIN",
         "MIN_LABELLED_ROWS", "FEATURE_DRIFT_SHARE", "IMPORTANT_FEATURES", "MAX_ROWS", "MAX_PREDICTION_ROWS",
         "POWERTOOLS_SERVICE_NAME", "PARTITION_CHECK_STATE_MACHINE_ARN", "SINGLE_CHECK_MAX_BYTES",
+        "CHALLENGER_EVERY_BATCHES", "CHALLENGER_MAX_JOBS_PER_DAY", "CANDIDATE_STRATEGIES", "ALGORITHMS",
     }  # fmt: skip
     globals_env = template["Globals"]["Function"]["Environment"]["Variables"]
     assert expected <= set(env) | from_settings

@@ -13,6 +13,7 @@ from drift_retrain.workflow.shared.naming import s3_safe
 __all__ = [
     "AB_RECORD_KEY",
     "CAPTURE_PREFIX",
+    "CHALLENGER_STATE_KEY",
     "DEFAULT_PROFILE_KEY",
     "DRIFT_REPORTS_PREFIX",
     "EVALUATION_PREFIX",
@@ -58,6 +59,8 @@ EVALUATION_PREFIX = "reports/evaluation/"
 LINEAGE_PREFIX = "reports/lineage/"
 #: One marker per follow-up retrain started for a serving model (counted against MAX_RECOVERY_RETRAINS).
 RECOVERY_PREFIX = "reports/recovery/"
+#: The challenger's counters and the serving model's recent errors (DetectDrift, read-modify-write with If-Match).
+CHALLENGER_STATE_KEY = "reports/challenger/state.json"
 #: The running A/B test (written by the AbTest step, evidence added by DetectDrift, deleted at the end).
 AB_RECORD_KEY = "ab/current.json"
 #: SageMaker Data Capture's destination: ``capture/<endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl``.

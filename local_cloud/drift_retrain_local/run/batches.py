@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from drift_retrain import strict_json
 from drift_retrain.echo import clip
-from drift_retrain.engine.policy import REFRESH
+from drift_retrain.engine.policy import CHALLENGER, REFRESH
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import LocalRunTimeoutError
 from drift_retrain_local.run.ab_watch import (
@@ -345,6 +345,8 @@ def _batch_line(entry: Mapping[str, Any], response: Mapping[str, Any] | None) ->
         parts.append("concept drift" if entry["concept_drift"] else "no concept drift")
         if entry.get("retrain_trigger") == REFRESH:
             parts.append("refresh: the serving model learnt its change from a small sample")
+        if entry.get("retrain_trigger") == CHALLENGER:
+            parts.append("challenger: no loss seen, but the serving error rose")
     execution = entry.get("execution") or {}
     if execution:
         parts.append(f"execution {execution.get('name')} {execution.get('status')}")

@@ -212,6 +212,16 @@ def test_a_refresh_trains_the_since_change_window_alone():
     ]
 
 
+def test_a_challenger_trains_the_newest_batch_alone_and_costs_one_job_per_algorithm():
+    """The cheapest candidate, whatever is configured; DetectDrift counts its jobs from the same plan."""
+    from drift_retrain.workflow.shared.strategies import plan_strategies, training_jobs
+
+    for configured in (("since_change", "newest", "registry"), ("recent",)):
+        assert plan_strategies(configured, trigger_kind="challenger", bootstrap=False) == ["newest"]
+    assert training_jobs(("since_change", "recent"), "challenger", algorithms=2) == 2
+    assert training_jobs(("since_change", "newest", "registry"), "performance", algorithms=1) == 2
+
+
 def test_a_model_trained_after_a_change_bounds_the_next_since_change_window(clients, to_csv):
     """Gradual drift: once a model trained on the newest rows serves, the early (mostly old-concept)
     batches of the transition stay out of the next window."""

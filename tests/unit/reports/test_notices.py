@@ -233,3 +233,56 @@ def test_an_unverified_trigger_is_reported_as_what_the_input_named():
     )
     assert "Batch named in the input (not verified): s3://data/seed/train.csv" in message.body
     assert "\nBatch: " not in message.body
+
+
+def test_a_challenger_run_is_named_as_such_in_every_notice(stable_report):
+    """A challenge is no loss: the drift notice, and the workflow's notice whether it won or lost, say it
+    was a challenger, and a lost one says the champion keeps serving."""
+    challenge = {
+        **stable_report,
+        "retrain": True,
+        "retrain_trigger": "challenger",
+        "retrain_reasons": ["challenger: the serving error rose by 0.06 over 4 batches"],
+        "challenger": {
+            "decision": "challenge",
+            "why": "challenger started: the serving error rose by 0.06 over 4 batches",
+            "gain": {"estimate": 0.0612345},
+        },
+    }
+    outcome = Outcome(
+        Status.CHECKED, "challenger", BATCH, "b-1", execution=ExecutionStart("run", "arn:x", False)
+    )
+    drift = drift_message(BATCH, challenge, outcome, LINKS)
+    assert (
+        SUBJECT.match(drift.subject) and "challenger" in drift.subject and not RAW_FLOAT.search(drift.subject)
+    )
+    assert drift.body.startswith("No loss against the holdout") and "a challenger started" in drift.body
+    assert "trains the challenger" in drift.body
+
+    state = {
+        "config": {"endpoint_name": "churn"},
+        "trigger": {"kind": "challenger", "reasons": challenge["retrain_reasons"]},
+        "evaluation": {
+            "decision": "reject",
+            "primary_metric": "error_rate",
+            "candidate": {"error_rate": 0.21},
+            "champion": {"error_rate": 0.2},
+        },
+    }
+    lost = format_message("rejected", state, execution_arn="arn:x", region="eu-west-1")
+    assert SUBJECT.match(lost.subject) and "challenger lost, champion keeps serving" in lost.subject
+    assert "CHALLENGER run" in lost.body and "the champion keeps serving" in lost.body
+    won = format_message(
+        "promoted",
+        {
+            **state,
+            "evaluation": {**state["evaluation"], "decision": "promote", "candidate": {"error_rate": 0.1}},
+        },
+        execution_arn="arn:x",
+        region="eu-west-1",
+    )
+    assert SUBJECT.match(won.subject) and "challenger won" in won.subject and "CHALLENGER run" in won.body
+    ordinary = format_message(
+        "rejected", {**state, "trigger": {"kind": "performance"}}, execution_arn="arn:x", region=None
+    )
+    assert "challenger" not in (ordinary.subject + ordinary.body).lower()

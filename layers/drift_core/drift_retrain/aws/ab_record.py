@@ -29,6 +29,7 @@ from drift_retrain.aws.storage import (
     knows_put_condition,
     missing_or_error,
     put_bytes,
+    put_new,
     s3_uri,
     translate_error,
 )
@@ -130,27 +131,33 @@ def update_record(
     *,
     attempts: int = 8,
     key: str = AB_RECORD_KEY,
+    create: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], bool] | None:
     """Apply ``change`` (record -> (new record, changed?)) with optimistic concurrency.
 
     Returns the record as written (or as read, when nothing changed) and whether it changed; ``None``
-    when the test ended meanwhile (the record is gone). Raises :class:`RecordConflictError` after
-    ``attempts`` lost races.
+    when the record is missing (the test ended meanwhile), unless ``create`` is given: then a missing
+    record is ``create`` changed, written only if still missing (``If-None-Match``). Raises
+    :class:`RecordConflictError` after ``attempts`` lost races.
     """
     for attempt in range(1, attempts + 1):
         current = read_record(s3, bucket, key)
-        if current is None:
+        if current is None and create is None:
             return None
-        record, etag = current
+        record, etag = current if current is not None else (dict(create or {}), None)
         updated, changed = change(record)
         if not changed:
             return updated, False
         try:
-            replace_record(s3, bucket, updated, etag, key)
+            if etag is None:
+                if not put_new(s3, bucket, key, _body(updated), "application/json"):
+                    raise RecordConflictError(
+                        f"{s3_uri(bucket, key)} was created meanwhile", code="PreconditionFailed"
+                    )
+            else:
+                replace_record(s3, bucket, updated, etag, key)
         except RecordConflictError:
-            logger.info(
-                "A/B record changed by a concurrent batch; reading it again", extra={"attempt": attempt}
-            )
+            logger.info("Record changed by a concurrent writer; reading it again", extra={"attempt": attempt})
             continue
         return updated, True
     raise RecordConflictError(f"{s3_uri(bucket, key)}: lost {attempts} write races in a row")

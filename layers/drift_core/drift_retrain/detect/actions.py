@@ -21,9 +21,11 @@ from drift_retrain.aws.executions import start_execution
 from drift_retrain.aws.notifications import notify
 from drift_retrain.aws.objects import ObjectRef, QuarantineRecord, quarantine_keys, quarantine_object
 from drift_retrain.aws.storage import write_json
+from drift_retrain.detect.challenger import apply_challenger
 from drift_retrain.detect.context import DetectSettings, Outcome, Status, retrain_input, retrain_record
 from drift_retrain.detect.messages import Notice, drift_message, quarantine_message
 from drift_retrain.detect.records import record_report
+from drift_retrain.engine.policy import CHALLENGER
 from drift_retrain.engine.report import DriftReport
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.layout import recovery_marker_key
@@ -47,10 +49,13 @@ def act_on_report(
     *,
     deferred: bool = False,
 ) -> Outcome:
-    """Write the report, start the retrain when the policy fired (not during an A/B test: ``deferred``),
-    notify on an alert."""
+    """Write the report, start the retrain when the policy fired or a challenger is due (not during an
+    A/B test: ``deferred``), notify on an alert or a challenger."""
     report = report_obj.to_dict()
-    if report_obj.retrain:  # what the workflow verifies its trigger against
+    if report_obj.ok:  # without loss evidence, a fresh model may still be worth a try
+        apply_challenger(clients, settings, batch.bucket, batch_id, report, serving_model, deferred=deferred)
+    challenger = report.get("retrain_trigger") == CHALLENGER
+    if report["retrain"]:  # what the workflow verifies its trigger against
         report["retrain_execution"] = retrain_record(batch, batch_id)
     if _held_back(report, deferred):  # recorded, so a later duplicate delivery does not start it either
         report["retrain_deferred"] = "an A/B test was running"
@@ -61,7 +66,9 @@ def act_on_report(
     links = publish_page(clients, batch.bucket, report_key, report)
     outcome = Outcome(
         status=Status.CHECKED,
-        message="retrain" if report_obj.retrain else ("alert" if report.get("alert") else "no drift"),
+        message=("challenger" if challenger else "retrain")
+        if report["retrain"]
+        else ("alert" if report.get("alert") else "no drift"),
         batch=batch,
         batch_id=batch_id,
         report_key=report_key,
@@ -75,18 +82,19 @@ def act_on_report(
             "drifted_features": report.get("drifted_features"),
             # the sampled rows stay in the report (S3), out of the logs
             "concept_drift": {k: v for k, v in report["concept_drift"].items() if k != "misclassified"},
-            "retrain": report_obj.retrain,
+            "retrain": report["retrain"],
+            "retrain_trigger": report.get("retrain_trigger"),
             "report_key": report_key,
         },
     )
     if _held_back(report, deferred):
         outcome.message = "retrain deferred: an A/B test is running"
         logger.info("Retrain deferred while an A/B test runs", extra={"batch_id": batch_id})
-    elif report_obj.retrain:
+    elif report["retrain"]:
         _start_retrain(clients, settings, outcome)
         if report_obj.decision.follow_up and outcome.retrain_started:
             _mark_recovery(clients, settings.data_bucket or batch.bucket, serving_model, batch_id, outcome)
-    if report.get("alert") and not outcome.duplicate_delivery:
+    if (report.get("alert") or challenger) and not outcome.duplicate_delivery:
         outcome.notified = _notify_drift(clients, settings, report, outcome, links)
     return outcome
 

@@ -9,6 +9,7 @@ from typing import Any
 from drift_retrain.aws import naming
 from drift_retrain.aws.executions import ExecutionStart
 from drift_retrain.aws.objects import ObjectRef, QuarantineRecord
+from drift_retrain.engine.challenger import ChallengerSettings
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.policy import PERFORMANCE
 from drift_retrain.engine.read_limits import ReadLimits
@@ -51,11 +52,16 @@ class DetectSettings:
     #: The partition-check state machine; without it every partition is read in one Lambda.
     partition_check_arn: str | None = None
     single_check_max_bytes: int = DEFAULT_SINGLE_CHECK_MAX_BYTES
+    challenger: ChallengerSettings = field(default_factory=ChallengerSettings)
+    #: What a retrain trains (``CANDIDATE_STRATEGIES``, ``ALGORITHMS``): its cost in training jobs.
+    candidate_strategies: tuple[str, ...] = ("since_change", "newest", "registry")
+    algorithm_count: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DetectSettings:
         """Read ``DATA_BUCKET``, ``PROFILE_KEY``, ``ENDPOINT_NAME``, ``STATE_MACHINE_ARN``, ``TOPIC_ARN``,
-        ``PARTITION_CHECK_STATE_MACHINE_ARN``, ``SINGLE_CHECK_MAX_BYTES``, the drift configuration (``ALPHA``, ``PSI_FLOOR``, ... see ``DriftConfig.from_env``) and the read
+        ``PARTITION_CHECK_STATE_MACHINE_ARN``, ``SINGLE_CHECK_MAX_BYTES``, the challenger's
+        (``CHALLENGER_EVERY_BATCHES``, ``CHALLENGER_MAX_JOBS_PER_DAY``, ``CANDIDATE_STRATEGIES``, ``ALGORITHMS``), the drift configuration (``ALPHA``, ``PSI_FLOOR``, ... see ``DriftConfig.from_env``) and the read
         limits (``MAX_OBJECT_BYTES``, ... see ``ReadLimits.from_env``)."""
 
         def value(name: str) -> str | None:
@@ -71,7 +77,14 @@ class DetectSettings:
             limits=ReadLimits.from_env(environ),
             partition_check_arn=value("PARTITION_CHECK_STATE_MACHINE_ARN"),
             single_check_max_bytes=int(value("SINGLE_CHECK_MAX_BYTES") or DEFAULT_SINGLE_CHECK_MAX_BYTES),
+            challenger=ChallengerSettings.from_env(environ),
+            candidate_strategies=_names(value("CANDIDATE_STRATEGIES")) or cls.candidate_strategies,
+            algorithm_count=len(_names(value("ALGORITHMS"))) or 1,
         )
+
+
+def _names(raw: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(part.strip() for part in (raw or "").split(",") if part.strip()))
 
 
 @dataclass

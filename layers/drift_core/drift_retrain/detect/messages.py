@@ -10,8 +10,9 @@ from typing import Any
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect.context import Outcome
 from drift_retrain.engine.metric_names import read_report
+from drift_retrain.engine.policy import CHALLENGER
 from drift_retrain.reports.changes import next_step, what_changed
-from drift_retrain.reports.formatting import fmt_count, fmt_metric
+from drift_retrain.reports.formatting import fmt_count, fmt_metric, metric_label
 from drift_retrain.reports.links import ReportLinks, execution_url
 from drift_retrain.reports.segments import segment_headline
 from drift_retrain.reports.subjects import ALERT, NOT_CHECKED, QUARANTINED, RETRAIN, subject
@@ -78,6 +79,9 @@ def _subject_detail(report: Mapping[str, Any]) -> str:
     """The one figure that matters: the error before and after, or the drifted count."""
     concept = report.get("concept_drift") or {}
     metric = concept.get("metric")
+    if report.get("retrain") and report.get("retrain_trigger") == CHALLENGER:
+        gain = ((report.get("challenger") or {}).get("gain") or {}).get("estimate")
+        return f"challenger: no loss vs holdout, serving {metric_label(metric)} rose by {fmt_metric(gain, metric)}"
     if concept.get("detected"):
         return (
             f"{fmt_metric(concept.get('baseline_error'), metric, named=True)} -> "

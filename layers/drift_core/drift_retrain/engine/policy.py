@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 
 from drift_retrain.engine.config import DriftConfig
 
-__all__ = ["FEATURES", "PERFORMANCE", "REFRESH", "Decision", "decide"]
+__all__ = ["CHALLENGER", "FEATURES", "PERFORMANCE", "REFRESH", "Decision", "decide"]
 
 #: ``Decision.trigger`` values: what evidence started the retrain (the training window follows from it):
 #: ``refresh`` trains on every row since the serving model's change, not only the rows it got wrong.
 PERFORMANCE, FEATURES, REFRESH = "performance", "features", "refresh"
+#: A retrain without loss evidence: one ``newest`` candidate, when the serving error's trend says a fresh
+#: model should gain (``engine.challenger``; DetectDrift decides it, with its state, after this policy).
+CHALLENGER = "challenger"
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drift_retrain.engine.policy import CHALLENGER
 from drift_retrain.reports.formatting import fmt_count, fmt_num, fmt_rate
 
 __all__ = ["next_step", "what_changed"]
@@ -81,6 +82,8 @@ def next_step(report: Mapping[str, Any]) -> str:
     if report.get("status") != "ok":
         return "fix the file and upload it again under a new key (the report gives the reason and the line)"
     concept = report.get("concept_drift") or {}
+    if report.get("retrain") and report.get("retrain_trigger") == CHALLENGER:
+        return "nothing yet: the retraining workflow trains the challenger and notifies with its decision"
     if report.get("retrain"):
         return "nothing yet: the retraining workflow trains candidates and notifies with its decision"
     if any(a.get("code") == "label_classes_changed" for a in report.get("input_alerts") or []):

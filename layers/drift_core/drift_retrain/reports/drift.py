@@ -91,6 +91,7 @@ def render_drift_html(
         f"{esc(verdict.sentence)}</div>",
         f'<p class="meta" id="next-step"><b>Next step:</b> {esc(next_step(report))}.</p>',
         _retrain_link(report),
+        _challenger_line(report.get("challenger")),
     ]
     charts = Charts()
     if report.get("status") != "ok":
@@ -106,6 +107,16 @@ def render_drift_html(
         ]
     parts.append(_footer(report))
     return render_page(f"Drift report {name}", "".join(parts), charts)
+
+
+def _challenger_line(block: Any) -> str:
+    """Why a challenger did or did not start (docs/retraining-policy.md); nothing on older reports."""
+    if not isinstance(block, Mapping) or not block.get("why"):
+        return ""
+    budget = (
+        "" if block.get("budget_left") is None else f" ({block['budget_left']} training job(s) left today)"
+    )
+    return f'<p class="meta" id="challenger"><b>Challenger:</b> {esc(block["why"])}{esc(budget)}.</p>'
 
 
 def _retrain_link(report: Mapping[str, Any]) -> str:

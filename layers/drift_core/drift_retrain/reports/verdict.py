@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from drift_retrain.engine.policy import CHALLENGER
 from drift_retrain.reports.formatting import fmt_count, fmt_metric, fmt_num, metric_label, p_phrase
 
 __all__ = ["ALERT", "INVALID", "NO_DRIFT", "RETRAIN", "Verdict", "concept_phrase", "drift_verdict"]
@@ -66,6 +67,15 @@ def drift_verdict(report: Mapping[str, Any]) -> Verdict:
         )
     concept = report.get("concept_drift") or {}
     label = report.get("label_drift") or {}
+    if report.get("retrain") and report.get("retrain_trigger") == CHALLENGER:
+        why = (report.get("challenger") or {}).get("why") or "a fresh model should gain"
+        return Verdict(
+            RETRAIN,
+            "Challenger",
+            f"No loss against the holdout ({concept_phrase(concept)}), but a challenger started: "
+            f"{why.removeprefix('challenger started: ')}. A model of this batch alone is tried against the "
+            "champion and replaces it only if the paired test says it is better.",
+        )
     if report.get("retrain"):
         if concept.get("detected"):
             why = "the serving model lost accuracy: " + concept_phrase(concept)

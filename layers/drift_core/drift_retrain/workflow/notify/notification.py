@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from drift_retrain.engine.policy import CHALLENGER
 from drift_retrain.reports.formatting import (
     fmt_count,
     fmt_counted,
@@ -169,11 +170,18 @@ def _subject(
         else:
             champion = _fmt(_get(evaluation, "champion", metric), metric)
             detail = f"{metric_label(metric)} {champion} -> {candidate}"
+            if _get(state, "trigger", "kind") == CHALLENGER:
+                detail = f"challenger won, {detail}"
         return subject(PROMOTED, endpoint, detail)
     if outcome == "promoted_incomplete":
         return subject(PROMOTED_INCOMPLETE, endpoint, "run drift-retrain repair")
     if outcome == "rejected":
-        return subject(REJECTED, endpoint, "champion keeps serving")
+        challenger = _get(state, "trigger", "kind") == CHALLENGER
+        return subject(
+            REJECTED,
+            endpoint,
+            "challenger lost, champion keeps serving" if challenger else "champion keeps serving",
+        )
     if outcome == "skipped":
         return subject(SKIPPED, endpoint, "another retrain is running")
     return subject(FAILED, endpoint, f"{what_serves_after_failure(state)}: {_error_summary(error)}")
@@ -262,6 +270,11 @@ def _trigger_lines(trigger: Mapping[str, Any], batch: Mapping[str, Any]) -> list
         lines.append(f"{label}: s3://{batch.get('bucket')}/{batch.get('key')}")
     if trigger.get("bootstrap"):
         return [*lines, "Trigger: bootstrap run (first model)"]
+    if trigger.get("kind") == CHALLENGER:
+        lines.append(
+            "Trigger: CHALLENGER run: the champion had not lost accuracy against its holdout, but its "
+            "serving error rose; one model of the newest batch was tried against it"
+        )
     if trigger.get("reasons"):
         lines.append("Why a retrain: " + "; ".join(reason_for_page(str(r)) for r in trigger["reasons"]))
     if trigger.get("drifted_features"):
@@ -436,6 +449,12 @@ def format_message(
         lines += _incomplete_promotion_lines(state, evaluation, error, execution_arn)
     elif outcome == "failed":
         lines += _failure_lines(state, error)
+    elif outcome == "rejected" and trigger.get("kind") == CHALLENGER:
+        lines += [
+            "",
+            "The challenger was not better by the paired test: the champion keeps serving. Nothing was "
+            "wrong with it; the next challenger may start after challenger_every_batches more labelled batches.",
+        ]
     elif outcome == "skipped":
         holder = _get(state, "lock_holder", "Item", "ExecutionArn", "S")
         if holder:
