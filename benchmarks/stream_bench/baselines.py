@@ -4,9 +4,10 @@ Why "the same trainer": a baseline that trained differently (other hyperparamete
 encoding) would measure the trainer, not the retraining policy. So a baseline's retrain does what one
 service training job does on the same window: ``split_window`` (the service's seeded split: the test
 share held out from the newest rows, a validation channel) -> ``build_profile`` + ``FeatureEncoder`` (the
-category codes) -> label-first CSV channels -> ``run_training_job`` (the local SageMaker's built-in
-XGBoost, with the HyperParameters, AlgorithmSpecification and StoppingCondition copied from the service's
-own bootstrap training job) -> ``load_model`` + ``predict`` (the serving container's prediction, early
+category codes) -> label-first CSV channels (PrepareTrainingData's ``encoded_csv``) ->
+``run_training_job`` (the local SageMaker's built-in XGBoost, with the HyperParameters,
+AlgorithmSpecification and StoppingCondition copied from the service's own bootstrap training job) ->
+``load_model`` + ``predict`` (the serving container's prediction, early
 stopping's best iteration included) -> ``prediction_losses`` (DetectDrift's error definition).
 The channels go to a scratch bucket of the running local cloud; nothing touches the service's bucket.
 
@@ -38,11 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.engine.encoding import FeatureEncoder, to_csv_rows
-from drift_retrain.engine.performance import encode_labels, prediction_losses
+from drift_retrain.engine.encoding import FeatureEncoder
+from drift_retrain.engine.performance import prediction_losses
 from drift_retrain.engine.profile import build_profile
 from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.schema import Schema, infer_schema
+from drift_retrain.workflow.prepare_training_data.channels import encoded_csv
 from drift_retrain.workflow.prepare_training_data.window import WindowSettings, split_seed, split_window
 from drift_retrain.workflow.shared.algorithms import (
     LINEAR_LEARNER,
@@ -103,10 +105,6 @@ class Trainer:
         self.count = 0
         self.s3.create_bucket(Bucket=SCRATCH_BUCKET)
 
-    def _encoded(self, encoder: FeatureEncoder, frame: pd.DataFrame) -> bytes:
-        labels = encode_labels(frame[self.schema.label], self.schema.classes)
-        return to_csv_rows(encoder.transform(frame), labels).encode("utf-8")
-
     def _algorithm(self, algorithm: str) -> tuple[dict[str, Any], dict[str, str]]:
         """AlgorithmSpecification and HyperParameters: the bootstrap job's own for XGBoost; for Linear
         Learner the service's (``algorithm_fields``) with its image in the same registry."""
@@ -136,7 +134,7 @@ class Trainer:
         channels = []
         for name, rows in (("train", split.train), ("validation", split.validation)):
             key = f"{root}/{name}/{name}.csv"
-            self.s3.put_object(Bucket=SCRATCH_BUCKET, Key=key, Body=self._encoded(encoder, rows))
+            self.s3.put_object(Bucket=SCRATCH_BUCKET, Key=key, Body=encoded_csv(encoder, rows, self.schema))
             source = {"S3DataType": "S3Prefix", "S3Uri": f"s3://{SCRATCH_BUCKET}/{root}/{name}/"}
             channels.append(
                 {"ChannelName": name, "ContentType": "text/csv", "DataSource": {"S3DataSource": source}}
