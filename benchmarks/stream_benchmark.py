@@ -240,6 +240,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "for the committed table",
     )
     parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="STREAM_JSON",
+        help="no run: rewrite stream.md, the PNGs and the summary plot from a run's stream.json, beside it",
+    )
+    parser.add_argument(
         "--save-reference",
         action="store_true",
         help="record this run's abrupt and recurring post-change means in stream_bench/reference.json "
@@ -285,8 +291,36 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
+def render(path: Path, save: bool) -> int:
+    """Tables, targets and plots of a finished run again (after a change to the report's layout or to
+    reference.json); stream.json is rewritten with the targets."""
+    from stream_bench import metrics, report
+
+    result = json.loads(path.read_text(encoding="utf-8"))
+    out = path.parent
+    if save:
+        save_reference(result)
+    reference = read_reference(result["seed_set"], result["size"])
+    result["reference"] = reference
+    result["targets"] = metrics.targets(result["scenarios"], reference)
+    report.write_json(path, result)
+    for name, scenario in result["scenarios"].items():
+        report.plot(out / f"stream-{name}.png", name, scenario)
+    seeds = seed_label(result["seed_set"], result["size"]["seed"])
+    report.summary_plot(out / "stream-summary.png", result["scenarios"], seeds)
+    (out / "stream.md").write_text(
+        report.markdown(result, result["targets"], per_batch=True), encoding="utf-8"
+    )
+    print("### Overview\n\n" + report.overview_table(result["scenarios"]))
+    log(f"rewrote {out / 'stream.md'} and {len(result['scenarios']) + 1} PNG(s) from {path}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from stream_bench import metrics, report
+
+    if args.render:
+        return render(args.render, args.save_reference)
     from stream_bench.scenarios import FULL, QUICK, SCENARIOS, SEED_SETS
     from stream_bench.service import BenchmarkError
 
@@ -338,7 +372,7 @@ def run(args: argparse.Namespace) -> int:
         report.plot(out / f"stream-{name}.png", name, scenarios[name])
     report.summary_plot(out / "stream-summary.png", scenarios, seed_label(args.seeds, size.seed))
 
-    reference = read_reference(args.seeds, size)
+    reference = read_reference(args.seeds, json.loads(json.dumps(asdict(size))))
     checks = metrics.targets(scenarios, reference)
     seconds = time.monotonic() - started
     result = {
@@ -373,7 +407,7 @@ def run(args: argparse.Namespace) -> int:
         )
     print("### Targets\n\n" + report.targets_table(checks))
     if args.save_reference:
-        save_reference(args.seeds, size, scenarios)
+        save_reference(result)
     log(
         f"wrote {out / 'stream.json'}, {out / 'stream.md'} and {len(scenarios) + 1} PNG(s); "
         f"{seconds / 60:.1f} min in all"
@@ -401,28 +435,31 @@ def git_commit() -> str | None:
     )
 
 
-def read_reference(seed_set: str, size: Any) -> dict[str, Any] | None:
-    """The reference run's figures when they were measured on this run's seeds and size."""
+def read_reference(seed_set: str, shape: dict[str, Any]) -> dict[str, Any] | None:
+    """The reference run's figures when they were measured on this run's seeds and ``shape`` (the size
+    as stream.json holds it)."""
     if not REFERENCE.exists():
         return None
     reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
-    if reference.get("seed_set") != seed_set or reference.get("size") != json.loads(json.dumps(asdict(size))):
+    if reference.get("seed_set") != seed_set or reference.get("size") != shape:
         return None
     return reference
 
 
-def save_reference(seed_set: str, size: Any, scenarios: dict[str, Any]) -> None:
+def save_reference(result: dict[str, Any]) -> None:
+    """reference.json from a run's stream.json figures: its abrupt and recurring post-change means."""
     from stream_bench.metrics import ABRUPT_SCENARIOS
 
+    scenarios = result["scenarios"]
     means = {
         n: round(scenarios[n]["policies"]["ours"]["mean_after_change"], 5)
         for n in ABRUPT_SCENARIOS
         if n in scenarios
     }
     reference = {
-        "service": f"commit {git_commit()}",
-        "seed_set": seed_set,
-        "size": asdict(size),
+        "service": f"commit {result.get('service_commit')}, run {result.get('generated_at')}",
+        "seed_set": result["seed_set"],
+        "size": result["size"],
         "mean_after_change": means,
     }
     REFERENCE.write_text(json.dumps(reference, indent=2) + "\n", encoding="utf-8")

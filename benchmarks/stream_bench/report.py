@@ -151,7 +151,10 @@ def scenario_heading(name: str, scenario: Mapping[str, Any]) -> str:
 
 
 def markdown(result: Mapping[str, Any], checks: Sequence[Mapping[str, Any]], per_batch: bool) -> str:
-    parts = [result["preamble"], "### Overview", overview_table(result["scenarios"])]
+    parts = [result["preamble"]]
+    if result.get("service_commit"):
+        parts.append(f"The service as at commit `{result['service_commit']}` (`+`: with local changes).")
+    parts += ["### Overview", overview_table(result["scenarios"])]
     if any(s["policies"]["ours"].get("challengers") is None for s in result["scenarios"].values()):
         parts.append(
             "Challengers: `n/a` where the service's drift reports carry no `challenger` field (a service "
@@ -226,7 +229,7 @@ def plot(path: Path, name: str, scenario: Mapping[str, Any]) -> None:
     top.set_title(f"{name}: {scenario['description']}", fontsize=10)
     top.grid(alpha=0.3)
     first = scenario.get("first_change")
-    if first is not None and first > 0:
+    if first is not None:
         top.axvspan(-0.5, first + 0.5, color="#cccccc", alpha=0.25, label="left out of the post-change mean")
     top.legend(fontsize=8, ncol=2)
 
@@ -255,9 +258,18 @@ def plot(path: Path, name: str, scenario: Mapping[str, Any]) -> None:
     plt.close(fig)
 
 
+SHORT_LABELS = {
+    "never": "never",
+    "every_batch": "newest W",
+    "newest_batch": "newest batch",
+    "periodic": "periodic",
+    "linear_newest": "linear, newest",
+}
+
+
 def summary_plot(path: Path, scenarios: Mapping[str, Mapping[str, Any]], seeds: str) -> None:
-    """Per drifting scenario: the service's, the oracle's and the best baseline's post-change mean, as
-    multiples of the oracle's (bars), with the absolute figures and the service's training jobs."""
+    """Per drifting scenario: the service's and the best baseline's post-change mean as multiples of the
+    oracle's (bars), with the absolute figures and each one's training jobs."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -266,32 +278,34 @@ def summary_plot(path: Path, scenarios: Mapping[str, Mapping[str, Any]], seeds: 
     names = [n for n, s in scenarios.items() if drifting(s)]
     if not names:
         return
-    fig, axis = plt.subplots(figsize=(max(7, 1.25 * len(names) + 2), 4.6), constrained_layout=True)
-    width = 0.27
-    series = (
-        ("ours", "ours (the service)", COLOURS["ours"]),
-        ("best", "best baseline", COLOURS["every_batch"]),
-    )
+    fig, axis = plt.subplots(figsize=(max(7, 1.3 * len(names) + 2), 4.8), constrained_layout=True)
+    width = 0.36
     axis.axhline(1.0, color=COLOURS["oracle"], linestyle="--", linewidth=1.2, label="oracle (= 1)")
-    axis.axhline(1.2, color="#9467bd", linestyle=":", linewidth=1.2, label="target: 1.2x oracle")
-    top = 1.5
-    for offset, (key, label, colour) in zip((-width / 2, width / 2), series, strict=True):
-        for x, name in enumerate(names):
-            p = scenarios[name]["policies"]
-            policy = "ours" if key == "ours" else best_baseline(p)
+    axis.axhline(1.2, color="#9467bd", linestyle=":", linewidth=1.2, label="target: 1.2x the oracle")
+    top, ticks = 1.5, []
+    for x, name in enumerate(names):
+        p = scenarios[name]["policies"]
+        best = best_baseline(p)
+        oracle = p["oracle"]["mean_after_change"]
+        for offset, policy, label in (
+            (-width / 2, "ours", "ours (the service)"),
+            (width / 2, best, "best baseline"),
+        ):
             value = p[policy]["mean_after_change"]
-            height = ratio(value, p["oracle"]["mean_after_change"])
-            shown = min(height, 4.0)
+            shown = min(ratio(value, oracle), 4.0)
             top = max(top, shown)
+            colour = COLOURS["ours"] if policy == "ours" else COLOURS["every_batch"]
             axis.bar(x + offset, shown, width, color=colour, label=label if x == 0 else None)
             jobs = p[policy]["cost"]["training_jobs"]
-            text = f"{value:.3f}\n{jobs} jobs" if key == "ours" else f"{value:.3f}\n{POLICY_LABELS[policy]}"
-            axis.text(x + offset, shown + 0.03, text, ha="center", va="bottom", fontsize=6.5)
-    axis.set_xticks(range(len(names)), names, fontsize=9)
-    axis.set_ylim(0, top * 1.25)
-    axis.set_ylabel("post-change mean error / oracle's")
+            axis.text(
+                x + offset, shown + 0.03, f"{value:.3g}\n{jobs} jobs", ha="center", va="bottom", fontsize=7
+            )
+        ticks.append(f"{name}\noracle {oracle:.3g}\nbest: {SHORT_LABELS[best]}")
+    axis.set_xticks(range(len(names)), ticks, fontsize=8)
+    axis.set_ylim(0, top * 1.2)
+    axis.set_ylabel("mean error after the first change / oracle's")
     axis.set_title(
-        f"Does it heal? Mean error after the first change, relative to the oracle ({seeds})", fontsize=10
+        f"Does it heal? Error after the first change, relative to the oracle; {seeds}", fontsize=10
     )
     axis.grid(axis="y", alpha=0.3)
     axis.legend(fontsize=8, loc="upper left")
