@@ -154,7 +154,14 @@ def run_scenario(
         schema, train, frames = read_frames(scenario.train_csv, scenario.batches, LABEL)
         trainer = Trainer(cloud.client("s3"), schema, service.bootstrap_job, window)
         runs, _ = run_baselines(
-            trainer, scenario, train, frames, w=WINDOW, k=PERIOD, log=lambda m: log(f"{name}:{m}")
+            trainer,
+            scenario,
+            train,
+            frames,
+            w=WINDOW,
+            k=PERIOD,
+            log=lambda m: log(f"{name}:{m}"),
+            seed_file=service.seed_file,
         )
 
     resources = service.bootstrap_job.get("ResourceConfig") or {}

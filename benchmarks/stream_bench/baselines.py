@@ -32,7 +32,7 @@ for its own jobs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,13 +118,19 @@ class Trainer:
         )
         return {**spec, "TrainingImage": image}, dict(fields["hyperparameters"])
 
-    def fit(self, frames: Sequence[tuple[str, pd.DataFrame]], algorithm: str = XGBOOST) -> Model:
-        """Train on ``frames`` (name, rows), newest first; the first one's name seeds the split."""
+    def fit(
+        self,
+        frames: Sequence[tuple[str, pd.DataFrame]],
+        algorithm: str = XGBOOST,
+        trigger: Mapping[str, Any] | None = None,
+    ) -> Model:
+        """Train on ``frames`` (name, rows), newest first; ``trigger`` (the service's batch fields: key,
+        etag) seeds the split as the service's would, else the newest frame's name does."""
         self.count += 1
         split = split_window(
             list(frames),
             self.window,
-            seed=split_seed(self.window.seed, {"batch_id": frames[0][0]}),
+            seed=split_seed(self.window.seed, trigger or {"batch_id": frames[0][0]}),
             label=self.schema.label,
             classification=self.schema.is_classification,
         )
@@ -228,10 +234,14 @@ def run_baselines(
     w: int,
     k: int,
     log: Callable[[str], None],
+    seed_file: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, BaselineRun], Model]:
-    """Score every policy on every batch; returns the runs and the shared first model."""
+    """Score every policy on every batch; returns the runs and the shared first model.
+
+    ``seed_file``: the bootstrap's trigger (key and ETag of the seed file), so the first model is split,
+    and so trained, exactly as the service's."""
     started = time.monotonic()
-    first = trainer.fit([("bootstrap", train)])  # the bootstrap's own split seed: the same first model
+    first = trainer.fit([("bootstrap", train)], trigger=seed_file)
     log(f"  baselines: first model trained ({first.seconds} s job)")
     names = [f"batch-{i:02d}" for i in range(len(frames))]
     fitted: dict[tuple[str, tuple[str, ...]], Model] = {}

@@ -32,6 +32,7 @@ from drift_retrain_local.run.batches import BatchRunner
 
 __all__ = ["BenchmarkError", "ServiceRun", "challenger", "run_service"]
 
+SEED_KEY = "seed/train.csv"
 #: Keys of a ``challenger`` object that say it ran.
 _RAN_KEYS = ("ran", "started", "run", "trained", "execution", "execution_arn")
 
@@ -47,6 +48,8 @@ class ServiceRun:
     batches: list[dict[str, Any]] = field(default_factory=list)
     bootstrap: dict[str, Any] = field(default_factory=dict)
     bootstrap_job: dict[str, Any] = field(default_factory=dict)
+    #: the seed file as the bootstrap's trigger names it (key, ETag): what seeds its split
+    seed_file: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -185,8 +188,9 @@ def run_service(
     runner = BatchRunner(cloud, echo, timeout)
     ledger = JobLedger(runner.sagemaker)
     run = ServiceRun()
-    runner.s3.put_object(Bucket=runner.bucket, Key="seed/train.csv", Body=train_csv)
-    boot = runner.bootstrap_key("seed/train.csv")
+    put = runner.s3.put_object(Bucket=runner.bucket, Key=SEED_KEY, Body=train_csv)
+    run.seed_file = {"key": SEED_KEY, "etag": put["ETag"]}
+    boot = runner.bootstrap_key(SEED_KEY)
     jobs = ledger.new_jobs()
     run.bootstrap = {"outcome": boot["outcome"], "jobs": jobs, "execution": boot.get("execution")}
     if boot["outcome"] != "promoted":

@@ -77,7 +77,9 @@ class FakeTrainer:
     schema: Any = None
     windows: list[tuple[str, ...]] = field(default_factory=list)
 
-    def fit(self, frames: list[tuple[str, pd.DataFrame]], algorithm: str = "xgboost") -> FakeModel:
+    def fit(
+        self, frames: list[tuple[str, pd.DataFrame]], algorithm: str = "xgboost", trigger: Any = None
+    ) -> FakeModel:
         names = tuple(reversed([name for name, _ in frames]))  # newest first -> oldest first
         self.windows.append((algorithm, *names))
         return FakeModel(names, self.best)
