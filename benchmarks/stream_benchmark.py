@@ -1,6 +1,6 @@
 """Prequential stream benchmark: does retraining through the real service heal accuracy after drift?
 
-    make bench-stream                                         # full run, hidden seeds (about 12 minutes)
+    make bench-stream                                         # full run, hidden seeds (12 to 14 minutes on 2 CPUs)
     .venv/bin/python benchmarks/stream_benchmark.py --quick   # smoke run, writes under benchmarks/.data/
     .venv/bin/python benchmarks/stream_benchmark.py --scenarios abrupt,no_drift
     .venv/bin/python benchmarks/stream_benchmark.py --seeds tuning --out /tmp/tune   # for tuning settings
