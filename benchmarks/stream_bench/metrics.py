@@ -1,9 +1,13 @@
 """Summary figures per policy, the cost model and the targets.
 
-Why these figures: the mean prequential error leaves out each change's first batch (no policy can
-foresee a change, so that batch only adds the same noise to every row); recovery counts batches until
-the serving error is back within RECOVERY_RATIO of the oracle's on the same batch; cost is what the
-retraining adds (the always-on endpoint and DetectDrift cost the same under every policy).
+Why two means: the batches before the first change are served by the same first model under every
+policy, so a mean over all batches pulls every ratio towards 1.00x. The targets use the mean over the
+batches after the first change (``mean_after_change``); the mean over all batches (``mean_all``) is
+reported beside it. Both leave out nothing else, except that the post-change mean skips every change's
+first batch (no policy can foresee a change, so that batch only adds the same noise to every policy).
+Recovery counts batches until the serving error is back within RECOVERY_RATIO of the oracle's on the
+same batch; cost is what the retraining adds (the always-on endpoint and DetectDrift cost the same
+under every policy).
 
 Cost model: SageMaker bills training and batch-transform instances per second of the job's billable
 time times the instance count. We assume a MIN_BILLED_SECONDS minimum per job (as EC2's per-second
@@ -19,26 +23,37 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "BASELINES",
     "MIN_BILLED_SECONDS",
+    "POLICIES",
     "PRICES",
     "RECOVERY_RATIO",
+    "after_change",
+    "best_baseline",
     "billed",
-    "mean_error",
+    "mean_over",
     "recovery",
     "summarise",
     "targets",
 ]
 
 RECOVERY_RATIO = 1.2
-ORACLE_RATIO = 1.15
-#: Serving error "at its reference": within this of the first model's holdout error (CONCEPT_MARGIN).
-REFERENCE_MARGIN = 0.02
+#: Target: the service's post-change mean within this of the oracle's, on every drifting scenario.
+ORACLE_RATIO = 1.2
+#: Target on the quiet scenarios: at most one challenger per this many batches.
+CHALLENGER_EVERY = 8
+#: Target on abrupt and recurring: post-change mean within this of the reference run's (reference.json).
+REFERENCE_SLACK = 0.005
+#: Target: the service's training jobs at most this share of retrain-every-batch's, summed.
+JOB_SHARE = 1 / 3
 MIN_BILLED_SECONDS = 60
 #: USD per instance-hour, SageMaker on-demand (training and batch transform), us-east-1.
 PRICES = {"ml.m5.large": 0.115, "ml.m5.xlarge": 0.23}
 DEFAULT_PRICE_TYPE = "ml.m5.large"
-TARGET_SCENARIOS = ("abrupt", "recurring", "gradual")
-QUIET_SCENARIOS = ("no_drift", "covariate")
+#: Every baseline policy (stream_bench/baselines.py scores them).
+POLICIES = ("never", "every_batch", "newest_batch", "periodic", "linear_newest", "oracle")
+#: The policies a deployment could run (all but the oracle): "best baseline" is the best of these.
+BASELINES = tuple(p for p in POLICIES if p != "oracle")
 ABRUPT_SCENARIOS = ("abrupt", "recurring")
 
 
@@ -67,9 +82,15 @@ def billed(jobs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def mean_error(errors: Sequence[float], changes: Sequence[int]) -> float:
-    kept = [e for i, e in enumerate(errors) if i not in set(changes)]
-    return sum(kept) / len(kept)
+def after_change(n: int, changes: Sequence[int], first_change: int | None) -> list[int]:
+    """The batches the post-change mean runs over: after ``first_change`` (all batches when the stream
+    never changes), change batches left out."""
+    start = -1 if first_change is None else first_change
+    return [b for b in range(n) if b > start and b not in set(changes)]
+
+
+def mean_over(errors: Sequence[float], batches: Sequence[int]) -> float | None:
+    return sum(errors[b] for b in batches) / len(batches) if batches else None
 
 
 def recovery(errors: Sequence[float], oracle: Sequence[float], changes: Sequence[int]) -> list[int | None]:
@@ -91,19 +112,42 @@ def summarise(
     errors: Sequence[float],
     oracle: Sequence[float],
     changes: Sequence[int],
+    first_change: int | None,
     retrain_after: Sequence[int],
     jobs: Sequence[Mapping[str, Any]],
     promotions: int | None = None,
+    challengers: int | None = None,
 ) -> dict[str, Any]:
+    """A policy's figures on one scenario. ``challengers`` None: the service reports no such field."""
     return {
         "errors": [round(e, 5) for e in errors],
-        "mean_error": mean_error(errors, changes),
+        "mean_after_change": mean_over(errors, after_change(len(errors), changes, first_change)),
+        "mean_all": mean_over(errors, range(len(errors))),
         "recovery": recovery(errors, oracle, changes),
         "retrains": len(retrain_after),
         "retrain_after": list(retrain_after),
         "promotions": promotions,
+        "challengers": challengers,
         "cost": billed(jobs),
     }
+
+
+def best_baseline(policies: Mapping[str, Mapping[str, Any]]) -> str:
+    """The deployable baseline with the lowest post-change mean."""
+    present = [p for p in BASELINES if p in policies]
+    return min(present, key=lambda p: policies[p]["mean_after_change"])
+
+
+def ratio(ours: float, oracle: float) -> float:
+    """ours / oracle; an oracle at 0 makes any error above it infinitely worse."""
+    if oracle > 0:
+        return ours / oracle
+    return 1.0 if ours <= 0 else float("inf")
+
+
+def drifting(scenario: Mapping[str, Any]) -> bool:
+    """The labelling function changes (change points or incremental drift), so an oracle can do better."""
+    return bool(scenario.get("changes")) or bool(scenario.get("hindsight"))
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -115,66 +159,84 @@ def _check(name: str, ok: bool | None, measured: str) -> dict[str, Any]:
     }
 
 
-def at_reference(scenario: Mapping[str, Any]) -> bool:
-    """The serving model's error stayed within REFERENCE_MARGIN of the first model's holdout error."""
-    service = scenario["service"]["batches"]
-    reference = service[0]["baseline_error"]
-    return reference is not None and all(b["error"] <= reference + REFERENCE_MARGIN for b in service)
+def targets(
+    scenarios: Mapping[str, Mapping[str, Any]], reference: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """PASS / FAIL / SKIPPED for each target, on the scenarios that ran.
 
-
-def targets(scenarios: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """PASS / FAIL / SKIPPED for each target, on the scenarios that ran."""
+    ``reference``: the abrupt and recurring post-change means of a reference run and the seed set and
+    size it used (reference.json); that target is SKIPPED when this run's differ."""
     out = []
-    for name in TARGET_SCENARIOS:
-        s = scenarios.get(name)
-        if s is None:
-            out.append(_check(f"{name}: ours mean error <= {ORACLE_RATIO}x oracle", None, "not run"))
+    for name, s in scenarios.items():
+        if not drifting(s):
             continue
-        ours, oracle = s["policies"]["ours"]["mean_error"], s["policies"]["oracle"]["mean_error"]
+        ours = s["policies"]["ours"]["mean_after_change"]
+        oracle = s["policies"]["oracle"]["mean_after_change"]
         out.append(
             _check(
-                f"{name}: ours mean error <= {ORACLE_RATIO}x oracle",
-                ours <= ORACLE_RATIO * oracle,
-                f"{ours:.4f} vs {oracle:.4f} ({ours / oracle:.2f}x)",
+                f"{name}: ours post-change mean <= {ORACLE_RATIO}x oracle",
+                ratio(ours, oracle) <= ORACLE_RATIO,
+                f"{ours:.4f} vs {oracle:.4f} ({ratio(ours, oracle):.2f}x)",
+            )
+        )
+
+    quiet = {n: s for n, s in scenarios.items() if not drifting(s)}
+    measured = []
+    ok = True
+    for n, s in quiet.items():
+        ours = s["policies"]["ours"]
+        batches = len(ours["errors"])
+        allowed = batches // CHALLENGER_EVERY
+        challengers = ours.get("challengers")
+        ok = ok and ours["promotions"] == 0 and (challengers or 0) <= allowed
+        shown = "no challenger field" if challengers is None else f"{challengers} challengers (<= {allowed})"
+        measured.append(f"{n}: {ours['promotions']} promotions, {shown}")
+    out.append(
+        _check(
+            f"quiet scenarios: 0 promotions, at most 1 challenger per {CHALLENGER_EVERY} batches",
+            None if not quiet else ok,
+            "; ".join(measured) or "not run",
+        )
+    )
+
+    abrupt = {n: scenarios[n] for n in ABRUPT_SCENARIOS if n in scenarios}
+    known = (reference or {}).get("mean_after_change") or {}
+    comparable = {n: s for n, s in abrupt.items() if n in known}
+    if reference and comparable:
+        pairs = {n: (s["policies"]["ours"]["mean_after_change"], known[n]) for n, s in comparable.items()}
+        out.append(
+            _check(
+                f"abrupt, recurring: ours post-change mean within {REFERENCE_SLACK} of the reference run's",
+                all(now <= then + REFERENCE_SLACK for now, then in pairs.values()),
+                ", ".join(f"{n}: {now:.4f} vs {then:.4f}" for n, (now, then) in pairs.items())
+                + f" (reference: {reference.get('service')})",
+            )
+        )
+    else:
+        why = "no comparable reference run (other seeds or size)" if abrupt else "not run"
+        out.append(
+            _check(
+                f"abrupt, recurring: ours post-change mean within {REFERENCE_SLACK} of the reference run's",
+                None,
+                why,
             )
         )
 
     if scenarios:
-        ours_err = sum(s["policies"]["ours"]["mean_error"] for s in scenarios.values()) / len(scenarios)
-        every_err = sum(s["policies"]["every_batch"]["mean_error"] for s in scenarios.values()) / len(
-            scenarios
-        )
         ours_jobs = sum(s["policies"]["ours"]["cost"]["training_jobs"] for s in scenarios.values())
         every_jobs = sum(s["policies"]["every_batch"]["cost"]["training_jobs"] for s in scenarios.values())
         out.append(
             _check(
-                "ours no worse than every-batch (mean over scenarios) with <= 1/3 of its training jobs",
-                ours_err <= every_err and 3 * ours_jobs <= every_jobs,
-                f"error {ours_err:.4f} vs {every_err:.4f}; training jobs {ours_jobs} vs {every_jobs}",
+                "ours' training jobs, all scenarios, <= 1/3 of retrain-every-batch's",
+                ours_jobs <= JOB_SHARE * every_jobs,
+                f"{ours_jobs} vs {every_jobs} ({ratio(ours_jobs, every_jobs):.2f})",
             )
         )
     else:
-        out.append(_check("ours no worse than every-batch with <= 1/3 of its training jobs", None, "not run"))
+        out.append(
+            _check("ours' training jobs, all scenarios, <= 1/3 of retrain-every-batch's", None, "not run")
+        )
 
-    quiet = {n: scenarios[n] for n in QUIET_SCENARIOS if n in scenarios}
-    promotions = {n: s["policies"]["ours"]["promotions"] for n, s in quiet.items()}
-    out.append(
-        _check(
-            "zero promotions on no_drift and covariate",
-            None if not quiet else all(p == 0 for p in promotions.values()),
-            ", ".join(f"{n}: {p}" for n, p in promotions.items()) or "not run",
-        )
-    )
-    flat = {n: s for n, s in scenarios.items() if at_reference(s)}
-    retrains = {n: s["policies"]["ours"]["retrains"] for n, s in flat.items()}
-    out.append(
-        _check(
-            f"no retrain where serving error stays at its reference (+{REFERENCE_MARGIN})",
-            None if not flat else all(r == 0 for r in retrains.values()),
-            ", ".join(f"{n}: {r} retrains" for n, r in retrains.items()) or "no such scenario",
-        )
-    )
-    abrupt = {n: scenarios[n] for n in ABRUPT_SCENARIOS if n in scenarios}
     recoveries = {
         f"{n}@{c}": k
         for n, s in abrupt.items()

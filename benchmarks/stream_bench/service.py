@@ -12,6 +12,10 @@ Training and transform jobs are counted by asking the local SageMaker (ListTrain
 DescribeTrainingJob: BillableTimeInSeconds, ResourceConfig; ListTransformJobs / DescribeTransformJob:
 TransformStartTime..TransformEndTime, TransformResources), and attributed to the batch whose upload
 started them. The bootstrap's jobs (the first model, common to every policy) are kept apart.
+
+Challengers (a retrain started with no loss evidence) are read from the drift report's ``challenger``
+field, or the runner's timeline entry's, when the service has one (``challenger``); a service without
+the field gets None per batch, shown as "n/a", never as 0.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from drift_retrain_local.run.batches import BatchRunner
 
-__all__ = ["BenchmarkError", "ServiceRun", "run_service"]
+__all__ = ["BenchmarkError", "ServiceRun", "challenger", "run_service"]
+
+SEED_KEY = "seed/train.csv"
+#: Keys of a ``challenger`` object that say it ran.
+_RAN_KEYS = ("ran", "started", "run", "trained", "execution", "execution_arn")
 
 
 class BenchmarkError(RuntimeError):
@@ -40,6 +48,8 @@ class ServiceRun:
     batches: list[dict[str, Any]] = field(default_factory=list)
     bootstrap: dict[str, Any] = field(default_factory=dict)
     bootstrap_job: dict[str, Any] = field(default_factory=dict)
+    #: the seed file as the bootstrap's trigger names it (key, ETag): what seeds its split
+    seed_file: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -142,6 +152,27 @@ def _report(runner: BatchRunner, entry: dict[str, Any], rows: int) -> dict[str, 
     return report
 
 
+def challenger(report: Mapping[str, Any], response: Mapping[str, Any], retrained: bool) -> dict[str, Any]:
+    """Did this batch start a challenger, and why (not)? ``ran`` None: no challenger field anywhere.
+
+    Read from the report's or the timeline entry's ``challenger`` (an object with ``ran``/``started``/...
+    and ``reason``, or a bool); failing that, a retrain whose reasons or trigger name a challenger."""
+    for source in (report, response):
+        field = source.get("challenger")
+        if isinstance(field, bool):
+            return {"ran": field and retrained, "reason": None}
+        if isinstance(field, Mapping):
+            ran = any(bool(field.get(key)) for key in _RAN_KEYS)
+            reason = field.get("reason") or field.get("why") or field.get("message")
+            return {"ran": ran, "reason": None if reason is None else str(reason)}
+    named = [str(r) for r in report.get("retrain_reasons") or []] + [
+        str(response.get("retrain_trigger") or "")
+    ]
+    if retrained and any("challenger" in text.lower() for text in named):
+        return {"ran": True, "reason": "; ".join(t for t in named if "challenger" in t.lower())}
+    return {"ran": None, "reason": None}
+
+
 def run_service(
     cloud: Any,
     train_csv: bytes,
@@ -157,8 +188,9 @@ def run_service(
     runner = BatchRunner(cloud, echo, timeout)
     ledger = JobLedger(runner.sagemaker)
     run = ServiceRun()
-    runner.s3.put_object(Bucket=runner.bucket, Key="seed/train.csv", Body=train_csv)
-    boot = runner.bootstrap_key("seed/train.csv")
+    put = runner.s3.put_object(Bucket=runner.bucket, Key=SEED_KEY, Body=train_csv)
+    run.seed_file = {"key": SEED_KEY, "etag": put["ETag"]}
+    boot = runner.bootstrap_key(SEED_KEY)
     jobs = ledger.new_jobs()
     run.bootstrap = {"outcome": boot["outcome"], "jobs": jobs, "execution": boot.get("execution")}
     if boot["outcome"] != "promoted":
@@ -179,10 +211,12 @@ def run_service(
         concept = report["concept_drift"]
         jobs = ledger.new_jobs()
         execution = entry.get("execution") or {}
+        challenge = challenger(report, entry, bool(execution))
         record = {
             "batch": i,
             "outcome": entry["outcome"],
             "error": float(concept["error"]),
+            "metric": concept.get("metric"),
             "rows": int(concept["rows"]),
             "baseline_error": concept.get("baseline_error"),
             "concept_drift": bool(concept.get("detected")),
@@ -192,6 +226,8 @@ def run_service(
             "retrain_blocked_by": report.get("retrain_blocked_by"),
             "model": (report.get("profile") or {}).get("model_name"),
             "retrained": bool(execution),
+            "challenger": challenge["ran"],
+            "challenger_reason": challenge["reason"],
             "execution_status": execution.get("status"),
             "execution_seconds": execution.get("seconds"),
             "execution_error": _short_error(execution),
