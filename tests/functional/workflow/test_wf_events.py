@@ -12,7 +12,7 @@ import re
 
 import boto3
 import pytest
-from support.paths import DEFINITION, EVENTS
+from support.paths import EVENTS, ROOT
 
 from drift_retrain_local.demos.samples import SAMPLE_BUCKET, SAMPLES, StageContext
 
@@ -30,14 +30,33 @@ def load(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 
 
+def _states() -> list[dict]:
+    """Every state of the retrain state machine and of its child state machines, nested ones too."""
+    found: list[dict] = []
+
+    def walk(states: dict) -> None:
+        for state in states.values():
+            found.append(state)
+            for branch in state.get("Branches", []):
+                walk(branch["States"])
+            processor = state.get("ItemProcessor") or state.get("Iterator")
+            if processor:
+                walk(processor["States"])
+
+    for path in sorted((ROOT / "statemachine").glob("*.asl.json")):
+        walk(json.loads(path.read_text())["States"])
+    return found
+
+
 def payload_keys() -> dict[str, set[str]]:
     """Keys per function folder; a function called with an ``action`` (AbTest) has one shape per action,
     under ``<folder>:<action>``."""
-    definition = json.loads(DEFINITION.read_text())
     found: dict[str, set[str]] = {}
-    for state in definition["States"].values():
+    for state in _states():
         if state.get("Resource") in LAMBDA_TASKS:
             function = re.fullmatch(r"\$\{(\w+)\}", state["Parameters"]["FunctionName"]).group(1)
+            if function not in FOLDERS:  # the partition check's functions: tests/static/test_partition_check
+                continue
             payload = state["Parameters"]["Payload"]
             keys = {k.removesuffix(".$") for k in payload}
             shape = FOLDERS[function] + (f":{payload['action']}" if "action" in payload else "")

@@ -18,6 +18,7 @@ from drift_retrain.workflow.prepare_training_data.window import (
     order_window,
     split_seed,
     split_window,
+    trigger_held_out,
 )
 from drift_retrain.workflow.shared.exceptions import EmptyTrainingWindowError, NotEnoughTrainingDataError
 from drift_retrain.workflow.shared.naming import job_names
@@ -89,6 +90,20 @@ def test_split_moves_to_older_batches_when_the_newest_is_small(frame_factory):
     # all of the newest batch, after the older batch's last 160 rows: the newest 210 rows in time order
     expected = pd.concat([frames[1][1].iloc[840:], frames[0][1]], ignore_index=True)
     pd.testing.assert_frame_equal(split.test, expected)
+
+
+def test_a_long_window_holds_out_half_of_the_trigger_so_its_other_half_trains(frame_factory):
+    """20% of ten 500-row batches is the whole trigger: all of it held out left every candidate to learn
+    from older batches only. Half of it is held out, and its older half trains (the newest candidate's
+    rows); a trigger too small for that keeps the old rule."""
+    frames = _frames(*[500] * 10, frame_factory=frame_factory)
+    settings = WindowSettings(test_share=0.2, min_training_rows=200)
+    split = split_window(frames, settings, seed=1, label="label", classification=True)
+    assert split.test_sources == ["batch-0"] and len(split.test) == 250
+    pd.testing.assert_frame_equal(split.test, frames[0][1].iloc[250:].reset_index(drop=True))
+    assert trigger_held_out(1000, 500, 200) == 250
+    assert trigger_held_out(100, 500, 200) == 100  # the trigger keeps 400 rows to train: unchanged
+    assert trigger_held_out(1000, 300, 200) == 1000  # half of 300 cannot train: all of it held out
 
 
 def test_newest_rows_keeps_the_newest_share_across_batches(frame_factory):
