@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from drift_retrain.engine.challenger import CHALLENGE
 from drift_retrain_local.run.batches import BatchRunner
 
 __all__ = ["BenchmarkError", "ServiceRun", "challenger", "run_service"]
@@ -162,7 +163,7 @@ def challenger(report: Mapping[str, Any], response: Mapping[str, Any], retrained
         if isinstance(field, bool):
             return {"ran": field and retrained, "reason": None}
         if isinstance(field, Mapping):
-            ran = any(bool(field.get(key)) for key in _RAN_KEYS)
+            ran = field.get("decision") == CHALLENGE or any(bool(field.get(key)) for key in _RAN_KEYS)
             reason = field.get("reason") or field.get("why") or field.get("message")
             return {"ran": ran, "reason": None if reason is None else str(reason)}
     named = [str(r) for r in report.get("retrain_reasons") or []] + [

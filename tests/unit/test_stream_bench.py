@@ -188,6 +188,12 @@ def test_challenger_is_read_from_the_report_and_is_none_when_the_service_has_no_
     report = {"challenger": {"ran": False, "reason": "budget spent"}}
     assert challenger(report, {}, retrained=False) == {"ran": False, "reason": "budget spent"}
     assert challenger({"challenger": {"started": True}}, {}, retrained=True)["ran"] is True
+    # the service's own block (drift report version 2): the decision says a challenger started
+    block = {"enabled": True, "decision": "challenge", "why": "challenger started: the error rose"}
+    assert challenger({"challenger": block}, {}, retrained=True) == {"ran": True, "reason": block["why"]}
+    assert (
+        challenger({"challenger": {**block, "decision": "no challenge"}}, {}, retrained=False)["ran"] is False
+    )
     named = {"retrain_reasons": ["challenger: the newest batch disagrees with the champion"]}
     assert challenger(named, {}, retrained=True)["ran"] is True
     assert challenger(named, {}, retrained=False)["ran"] is None

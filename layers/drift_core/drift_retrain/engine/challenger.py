@@ -34,6 +34,7 @@ from scipy import stats
 from drift_retrain.exceptions import ConfigError
 
 __all__ = [
+    "CHALLENGE",
     "HISTORY",
     "MIN_HISTORY",
     "ChallengerSettings",
