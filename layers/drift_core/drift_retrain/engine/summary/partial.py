@@ -146,24 +146,8 @@ def summarize_source(
     checked, as ``run_check`` does.
     """
     name = part if part is not None else (str(source) if isinstance(source, (str, Path)) else None)
-    try:
-        batch = read_batch(
-            source,
-            name=name,
-            schema=profile.schema,
-            max_rows=config.max_rows,
-            seed=config.seed,
-            limits=limits,
-        )
-    except InvalidBatchError as error:
-        if part is None or not getattr(error, "set_aside", None):
-            raise
-        batch = set_aside_only(
-            error, profile.schema
-        )  # the reduce step refuses the batch if no part kept a row
-    if on_frame is not None:
-        on_frame(batch.frame)
-    return _summarize_batch(profile, batch, config, predictor, part, lines=True)
+    batch = _read(source, name, profile, config, limits, one_of_many=part is not None)
+    return _summarize_batch(profile, batch, config, predictor, part, lines=True, on_frame=on_frame)
 
 
 def summarize_range(
@@ -189,23 +173,40 @@ def summarize_range(
     if lines.empty:
         return None
     try:
-        batch = read_batch(
-            lines, name=key, schema=profile.schema, max_rows=config.max_rows, seed=config.seed, limits=limits
-        )
+        batch = _read(lines, key, profile, config, limits, one_of_many=True)
     except InvalidBatchError as error:
         if error.code == "no_rows":  # the whole file has none: the reduce step says so (every range empty)
             return None
-        if not getattr(error, "set_aside", None):
+        raise
+    return _summarize_batch(
+        profile, batch, config, predictor, range_name(key, start, end), lines=False, on_frame=on_frame
+    )
+
+
+def _read(source, name: str | None, profile, config: DriftConfig, limits, *, one_of_many: bool):
+    """The rows of ``source`` as the profile's schema reads them. One part (or range) of a batch whose
+    every row has a class the model never saw is only set aside (``set_aside_only``): the reduce step
+    refuses the batch when no part kept a row, as one file holding every part would be refused."""
+    try:
+        return read_batch(
+            source,
+            name=name,
+            schema=profile.schema,
+            max_rows=config.max_rows,
+            seed=config.seed,
+            limits=limits,
+        )
+    except InvalidBatchError as error:
+        if not one_of_many or not getattr(error, "set_aside", None):
             raise
-        batch = set_aside_only(
-            error, profile.schema
-        )  # the reduce step refuses the file if no range kept a row
-    if on_frame is not None:
+        return set_aside_only(error, profile.schema)
+
+
+def _summarize_batch(
+    profile, batch, config: DriftConfig, predictor, part: str | None, *, lines: bool, on_frame=None
+):
+    if on_frame is not None:  # the rows read, for the A/B look
         on_frame(batch.frame)
-    return _summarize_batch(profile, batch, config, predictor, range_name(key, start, end), lines=False)
-
-
-def _summarize_batch(profile, batch, config: DriftConfig, predictor, part: str | None, *, lines: bool):
     return summarize_frame(
         profile,
         batch.frame,
