@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import closing
 from typing import Any
 
 from drift_retrain.aws.objects import ObjectRef
+from drift_retrain.aws.ranged import RangedObject
 from drift_retrain.aws.storage import list_objects, read_object
 from drift_retrain.detect.ab_test import ab_look, resend_decision
 from drift_retrain.detect.actions import act_on_report, handle_invalid, replay_report
@@ -198,9 +200,8 @@ def _ab_look(clients: Any, settings: DetectSettings, batch: ObjectRef, ends, pro
     frame = read_ab_rows(clients.s3, batch.bucket, ends, profile, settings.drift)
     if frame is None:
         return None
-    head = clients.s3.head_object(
-        Bucket=batch.bucket, Key=batch.key, **({"VersionId": batch.version_id} if batch.version_id else {})
-    )
+    with closing(RangedObject(clients.s3, batch)) as marker:  # one HEAD, pinned: when it was written
+        written = marker.last_modified
     return ab_look(
         clients,
         settings.data_bucket or batch.bucket,
@@ -212,7 +213,7 @@ def _ab_look(clients: Any, settings: DetectSettings, batch: ObjectRef, ends, pro
         key=batch.key,
         etag=batch.etag,
         version_id=batch.version_id,
-        written=head.get("LastModified"),
+        written=written,
     )
 
 
