@@ -9,13 +9,20 @@ import gzip
 import io
 import itertools
 import json
+import math
+import os
 
 import fastparquet
 import pandas as pd
 import pytest
-from functional_support import ACCOUNT, list_executions
+from functional_support import ACCOUNT, LABEL, list_executions
 
+from drift_retrain.aws.clients import LazyClients
+from drift_retrain.detect.context import DetectSettings
+from drift_retrain.engine.summary import PartialSummary, merge_summaries
 from drift_retrain.layout import partition_check_keys, quarantine_record_key
+from drift_retrain.partition_check.part import summarise_part
+from drift_retrain.settings.lambda_env import settings_environ
 
 FOLDER = "incoming/day=2026-12-02/"
 
@@ -180,3 +187,39 @@ def test_a_csv_part_over_max_object_bytes_is_cut_into_ranges_not_refused(
     items = json.loads(clients.s3.get_object(Bucket=bucket, Key=payload["items"]["key"])["Body"].read())
     assert {i["key"] for i in items} == {f"{FOLDER}part-00000.csv", f"{FOLDER}part-00001.csv"}
     assert all("start" in i and i["end"] - i["start"] <= limit for i in items)
+
+
+def test_the_parts_share_the_batchs_row_budgets_by_bytes_so_the_merged_sample_stays_uniform(
+    detect_drift, clients, bucket, profile_uploaded, check_arn, make_frame_fn, monkeypatch, lambda_env
+):
+    """A part ten times larger than another gets ten times the rows: merged, the children's samples are
+    one sample of about MAX_ROWS rows in which each row had the same chance, and the endpoint is asked to
+    score about MAX_PREDICTION_ROWS in all, as one Lambda reading the batch would."""
+    frame = make_frame_fn(3300, seed=8).drop(columns=[LABEL])
+    bodies = [frame.iloc[:3000].to_csv(index=False).encode(), frame.iloc[3000:].to_csv(index=False).encode()]
+    for i, body in enumerate(bodies):
+        detect_drift.upload(f"{FOLDER}part-{i:05d}.csv", body)
+    monkeypatch.setenv("MAX_ROWS", "200")
+    monkeypatch.setenv("MAX_PREDICTION_ROWS", "40")
+    response = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
+
+    assert response["status"] == "partition_check_started", response
+    items_key = partition_check_keys(response["batch_id"])[0]
+    items = json.loads(clients.s3.get_object(Bucket=bucket, Key=items_key)["Body"].read())
+    assert [i["max_rows"] for i in items] == [math.ceil(200 * len(b) / sum(map(len, bodies))) for b in bodies]
+    assert 200 <= sum(i["max_rows"] for i in items) <= 200 + len(items)
+    assert 40 <= sum(i["max_prediction_rows"] for i in items) <= 40 + len(items)
+
+    settings = DetectSettings.from_env(settings_environ(os.environ))
+    batch = {"bucket": bucket, "batch_id": response["batch_id"]}
+    partials = []
+    for item in items:
+        done = summarise_part(
+            LazyClients(), settings, {"batch": batch, "part": item, "champion_variant": None}
+        )
+        body = clients.s3.get_object(Bucket=bucket, Key=done["partial_key"])["Body"].read()
+        partials.append(PartialSummary.from_json(json.loads(body)))
+    merged = merge_summaries(partials)
+    assert [p.rows for p in partials] == [i["max_rows"] for i in items]
+    assert merged.rows_read == 3300 and merged.sampling["method"] == "uniform_sample"
+    assert abs(partials[1].rows / merged.rows - 300 / 3300) < 0.01  # not 50%: the small part kept whole

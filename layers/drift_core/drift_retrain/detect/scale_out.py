@@ -16,6 +16,7 @@ nothing.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from drift_retrain.aws import naming
@@ -38,6 +39,7 @@ __all__ = [
     "may_cut",
     "needs_scale_out",
     "scale_out",
+    "share_budgets",
     "splittable",
 ]
 
@@ -68,9 +70,13 @@ def splittable(s3: Any, ref: ObjectRef) -> bool:
     return cuttable(ref.key, first)
 
 
-def map_items(s3: Any, parts: list[ObjectRef], max_bytes: int) -> list[dict[str, Any]]:
+def map_items(
+    s3: Any, parts: list[ObjectRef], max_bytes: int, budgets: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
     """The map's items: one per part, or, for a CSV of more than ``max_bytes``, one per byte range of it
-    (``engine.csv_ranges.byte_ranges``: each at most ``max_bytes``), each pinned to the part's ETag."""
+    (``engine.csv_ranges.byte_ranges``: each at most ``max_bytes``), each pinned to the part's ETag.
+
+    ``budgets`` (``max_rows``, ``max_prediction_rows``) are the batch's, shared out by ``share_budgets``."""
     items: list[dict[str, Any]] = []
     for part in parts:
         item = {"key": part.key, "etag": part.etag or None, "size": part.size}
@@ -79,7 +85,28 @@ def map_items(s3: Any, parts: list[ObjectRef], max_bytes: int) -> list[dict[str,
             items += [{**item, "start": start, "end": end} for start, end in ranges]
         else:
             items.append(item)
-    return [{"index": i, **item} for i, item in enumerate(items)]
+    items = [{"index": i, **item} for i, item in enumerate(items)]
+    return share_budgets(items, budgets) if budgets else items
+
+
+def share_budgets(items: list[dict[str, Any]], budgets: dict[str, int]) -> list[dict[str, Any]]:
+    """Each item's share of the batch's row budgets, in proportion to its bytes (at least 1 row each).
+
+    One Lambda samples a batch to ``max_rows`` rows, every row with the same chance, and asks the endpoint
+    to score at most ``max_prediction_rows``. The map's children do the same for the whole batch together:
+    a child that took the whole budget for itself would over-represent small parts (a part of 100,000 rows
+    kept whole beside one of 1,000,000 sampled to 500,000) and multiply the endpoint's calls by the number
+    of parts. Bytes stand in for rows (rows per byte alike across the parts); with a size unknown every item keeps
+    the whole budgets.
+    """
+    sizes = [item_bytes(item) or 0 for item in items]
+    total = sum(sizes)
+    if total <= 0 or any(size <= 0 for size in sizes):
+        return items
+    return [
+        {**item, **{name: max(1, math.ceil(budget * size / total)) for name, budget in budgets.items()}}
+        for item, size in zip(items, sizes, strict=True)
+    ]
 
 
 def item_bytes(item: dict[str, Any]) -> int | None:
@@ -132,7 +159,12 @@ def scale_out(
         found, parts = None, [batch]
     else:
         return None
-    items = map_items(clients.s3, parts, settings.single_check_max_bytes)
+    items = map_items(
+        clients.s3,
+        parts,
+        settings.single_check_max_bytes,
+        {"max_rows": settings.drift.max_rows, "max_prediction_rows": settings.drift.max_prediction_rows},
+    )
     try:
         for item in items:
             _check_item_size(settings, item, named=found is not None)

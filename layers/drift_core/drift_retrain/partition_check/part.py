@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import closing
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -26,6 +27,7 @@ from drift_retrain.detect.context import DetectSettings
 from drift_retrain.detect.inputs import load_profile, predictor
 from drift_retrain.detect.scale_out import item_bytes
 from drift_retrain.echo import echo
+from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.summary import summarize_range, summarize_source
 from drift_retrain.exceptions import InvalidBatchError, ProfileError
 from drift_retrain.layout import partition_check_keys
@@ -37,8 +39,8 @@ logger = logging.getLogger(__name__)
 
 
 def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]) -> dict[str, Any]:
-    """Summarise the part ``event["part"]`` (``index``, ``key``, ``etag``, ``size``, and ``start``, ``end``
-    for a byte range) of ``event["batch"]``.
+    """Summarise the part ``event["part"]`` (``index``, ``key``, ``etag``, ``size``, ``start`` and ``end``
+    for a byte range, and its shares of the row budgets) of ``event["batch"]``.
 
     Returns ``{"index", "key", "etag", "partial_key"}`` (with ``start``, ``end`` for a range),
     ``{..., "empty": true}`` for a range without a row, or ``{..., "invalid": {...}}`` for a bad part.
@@ -56,6 +58,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
     champion = predictor(clients, settings, profile, event.get("champion_variant"))
     # While an A/B test runs (DetectDrift passes its champion variant), the part's labelled rows go to the
     # reduce step too: it scores both variants on them, as DetectDrift does for one object.
+    config = item_config(settings.drift, part)
     frames: list[pd.DataFrame] = []
     on_frame = frames.append if event.get("champion_variant") else None
     try:
@@ -65,7 +68,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
                 summary = summarize_range(
                     profile,
                     source,
-                    settings.drift,
+                    config,
                     key=part["key"],
                     start=part["start"],
                     end=part["end"],
@@ -78,7 +81,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
                 summary = summarize_source(
                     profile,
                     opened.stream,
-                    settings.drift,
+                    config,
                     predictor=champion,
                     part=part["key"],
                     limits=settings.limits,
@@ -107,6 +110,12 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
             summary,
         )
     return {**done, "partial_key": partial_key}
+
+
+def item_config(config: DriftConfig, part: dict[str, Any]) -> DriftConfig:
+    """The check's settings for one item: its share of the batch's row budgets (``scale_out.share_budgets``)."""
+    shares = {name: int(part[name]) for name in ("max_rows", "max_prediction_rows") if part.get(name)}
+    return replace(config, **shares) if shares else config
 
 
 def _named(part: dict[str, Any], error: InvalidBatchError) -> str:
