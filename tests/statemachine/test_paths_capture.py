@@ -85,7 +85,7 @@ def test_captured_traffic_with_late_labels_retrains_on_captured_rows_and_promote
 def test_concurrent_and_redelivered_capture_files_fill_each_window_once(harness: Harness) -> None:
     """Eight capture files of one stream land at once, and EventBridge delivers each twice: every row is in
     exactly one window, and every window is written once. (The local Lambda runtime runs one invocation
-    at a time; writers racing on the ledger are tests/functional/test_monitor_store.py's.)"""
+    at a time; writers racing on the ledger are tests/functional/monitor/test_monitor_store.py's.)"""
     stream = "monitor-test/VariantB"
     frame = traffic("stable", seed=70, rows=8 * 250)
     bodies = []

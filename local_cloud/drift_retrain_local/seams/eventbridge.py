@@ -10,7 +10,7 @@ Lambda targets go to a callback, its other targets to moto as before. A rule wit
 through :meth:`drift_retrain_local.cloud.events.EventRouter.tick`.
 
 ``check()`` fails loudly (``MotoHookMovedError``) if the pinned moto no longer has this shape;
-``tests/local_cloud/test_moto_seams.py`` runs it.
+``tests/local_cloud/seams/test_moto_seams.py`` runs it.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ Failure / Heartbeat. What it gets wrong, and what this module does about it:
   ``TimeoutSeconds`` included, while moto's waiting thread may still be asleep).
 
 ``check()`` fails loudly (``MotoHookMovedError``) when a hooked symbol moved or changed;
-``tests/local_cloud/test_sfn_task_tokens.py`` exercises every case with tiny state machines.
+``tests/local_cloud/seams/test_sfn_task_tokens.py`` exercises every case with tiny state machines.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ patches of :mod:`drift_retrain_local.seams.sagemaker` (the task factory, the aws
 touch other symbols: the two compose in either order.
 
 ``check()`` fails loudly (``MotoHookMovedError``) when a hooked symbol moved or changed signature;
-``tests/local_cloud/test_sfn_seams.py`` runs it.
+``tests/local_cloud/seams/test_sfn_seams.py`` runs it.
 """
 
 from __future__ import annotations

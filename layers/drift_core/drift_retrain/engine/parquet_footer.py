@@ -2,7 +2,7 @@
 
 fastparquet decodes the footer (Thrift's compact protocol) in C without bounds checks: a damaged footer
 whose lengths point past its end makes it read outside the buffer, and the process dies (a segmentation
-fault, found by ``tests/unit/test_format_fuzz.py``) instead of raising. This walk reads the bytes exactly
+fault, found by ``tests/unit/engine/test_format_fuzz.py``) instead of raising. This walk reads the bytes exactly
 as its decoder does (``cencoding.read_thrift`` and ``read_list``), with every read bounded, so a footer
 that passes is one the decoder stays inside; one that does not is ``parquet_corrupt_footer``.
 """

@@ -2,7 +2,7 @@
 
 fastparquet decodes pages in C without bounds checks (dictionary pages, RLE and bit-packed runs): some
 damaged pages make it read outside its buffers and the process dies with a segmentation fault, found by
-``tests/unit/test_format_fuzz.py``. In a Lambda that is a crash, retried and then parked on the failure
+``tests/unit/engine/test_format_fuzz.py``. In a Lambda that is a crash, retried and then parked on the failure
 queue, instead of a quarantine with a reason. So the row groups are decoded in a forked child that sends
 each one back through a pipe: if the child crashes (a signal such as SIGSEGV) or a page fails to decode,
 or does not finish a row group within ``ROW_GROUP_SECONDS`` (fuzzing found damaged pages on which it

@@ -1,7 +1,7 @@
 """Writes the Parquet files fastparquet cannot write: nested, list, map and binary columns (pyarrow).
 
 Not run by the tests (pyarrow is not a dependency): run it in a throwaway venv with pyarrow to remake
-the files, ``python tests/unit/parquet_files/make_files.py``.
+the files, ``python tests/unit/engine/parquet_files/make_files.py``.
 """
 
 from __future__ import annotations
