@@ -88,20 +88,10 @@ def profile_categorical(
     name: str, values: pd.Series, *, levels: bool = True, timestamp: bool = False
 ) -> CategoricalProfile:
     """Count a column's levels as text; ``levels`` keeps all of them for the tests, ``timestamp`` the range."""
-    series = pd.Series(values, dtype=object)
-    missing = int(series.isna().sum())
-    counts = series.dropna().astype(str).value_counts(sort=True)
-    kept = counts.iloc[:MAX_CATEGORIES]
-    return CategoricalProfile(
-        name=name,
-        count=len(series) - missing,
-        missing=missing,
-        categories=[str(c) for c in kept.index],
-        counts=kept.to_numpy(dtype=np.int64),
-        other=int(counts.iloc[MAX_CATEGORIES:].sum()),
-        levels=Levels.from_counts(counts, top=MAX_CATEGORIES) if levels else None,
-        time_range=time_range(counts) if timestamp else None,
-    )
+    from drift_retrain.engine.profile_parts import finish_categorical, level_part
+
+    part = level_part(values, timestamp=timestamp)
+    return finish_categorical(name, part, levels=levels, timestamp=timestamp)
 
 
 def time_range(counts: pd.Series) -> dict[str, Any]:

@@ -24,10 +24,9 @@ from drift_retrain import strict_json
 from drift_retrain.engine.category_profile import MAX_CATEGORIES, CategoricalProfile, profile_categorical
 from drift_retrain.engine.levels import EXACT_MAX_LEVELS
 from drift_retrain.engine.performance import HoldoutPerformance
-from drift_retrain.engine.roles import FEATURE, ID, TIMESTAMP, parse_times
-from drift_retrain.engine.schema import NUMERIC, ColumnSpec, Schema, canonical_labels
+from drift_retrain.engine.roles import parse_times
+from drift_retrain.engine.schema import NUMERIC, ColumnSpec, Schema
 from drift_retrain.engine.segments import HoldoutSegments
-from drift_retrain.engine.stats import lag1_autocorrelation, variance_inflation
 from drift_retrain.exceptions import ProfileError, SchemaError
 
 __all__ = [
@@ -273,40 +272,22 @@ def build_profile(
     features) with ``holdout_losses`` (the champion's loss on each, ``performance.prediction_losses``)
     add the per-segment holdout errors that "where the error moved" compares a batch's segments with.
     """
-    missing = [c for c in [*schema.feature_names, schema.label] if c not in frame.columns]
-    if missing:
-        raise ProfileError(f"training data lacks columns {missing}")
-    frame = time_ordered(frame, schema)
-    dependent = schema.dependence == "autocorrelated"
-    columns = {spec.name: profile_column(spec, frame[spec.name], lag1=dependent) for spec in schema.columns}
-    labels = frame[schema.label]
-    if schema.is_classification:
-        label = profile_categorical(schema.label, canonical_labels(labels))
-    else:
-        label = profile_numeric(schema.label, labels)
-    profile = BaselineProfile(
-        schema=schema,
-        rows=len(frame),
-        columns=columns,
-        label=label,
+    from drift_retrain.engine.profile_parts import finish_profile, profile_part
+
+    return finish_profile(
+        profile_part(frame, schema),
         holdout=holdout,
-        metadata=dict(metadata or {}),
+        holdout_rows=holdout_rows,
+        holdout_losses=holdout_losses,
+        metadata=metadata,
     )
-    if holdout_rows is not None and holdout_losses is not None:
-        profile.holdout_segments = HoldoutSegments.build(profile, holdout_rows, holdout_losses)
-    return profile
 
 
 def profile_column(spec: ColumnSpec, values: pd.Series, *, lag1: bool = False) -> ColumnProfile:
     """One feature's profile, as its kind and role need it (an ID is counted as text whatever its kind)."""
-    if spec.role == ID:
-        text = canonical_labels(values) if spec.kind == NUMERIC else values
-        return profile_categorical(spec.name, text)
-    if spec.kind == NUMERIC:
-        return profile_numeric(spec.name, values, lag1=lag1)
-    return profile_categorical(
-        spec.name, values, levels=spec.role == FEATURE, timestamp=spec.role == TIMESTAMP
-    )
+    from drift_retrain.engine.profile_parts import column_part, finish_column
+
+    return finish_column(spec, column_part(spec, values, lag1=lag1))
 
 
 def time_ordered(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
@@ -339,32 +320,11 @@ def finite_values(values: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def profile_numeric(name: str, values: pd.Series | np.ndarray, *, lag1: bool = False) -> NumericProfile:
-    total = len(values)
-    present = np.sort(finite_values(values))
-    count = len(present)
-    distinct, counts = np.unique(present, return_counts=True)
-    if len(distinct) <= EXACT_MAX_VALUES or count <= SKETCH_POINTS:
-        points, point_counts = distinct, counts
-    else:
-        positions = np.linspace(0, count - 1, SKETCH_POINTS)
-        points, point_counts = np.interp(positions, np.arange(count), present), None
-    edges = decile_edges(present)
-    shares = bin_shares(present, edges, presorted=True)
-    return NumericProfile(
-        name=name,
-        count=count,
-        missing=total - count,
-        mean=float(present.mean()) if count else None,
-        std=float(present.std(ddof=1)) if count > 1 else None,
-        minimum=float(present[0]) if count else None,
-        maximum=float(present[-1]) if count else None,
-        values=points,
-        counts=point_counts,
-        decile_edges=edges,
-        decile_shares=shares,
-        lag1=lag1_autocorrelation(np.asarray(values, dtype=np.float64)) if lag1 else 0.0,
-        missing_inflation=variance_inflation(missing_indicator(values)) if lag1 else 1.0,
-    )
+    """A numeric column's profile: exact value counts up to ``EXACT_MAX_VALUES`` distinct values (or
+    ``SKETCH_POINTS`` rows), else its quantile sketch, with its decile edges and shares."""
+    from drift_retrain.engine.profile_parts import finish_numeric, numeric_part
+
+    return finish_numeric(name, numeric_part(values, lag1=lag1))
 
 
 def missing_indicator(values: pd.Series | np.ndarray) -> np.ndarray:
