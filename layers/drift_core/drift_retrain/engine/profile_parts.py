@@ -444,10 +444,12 @@ def finish_categorical(
     name: str, part: LevelPart, *, levels: bool = True, timestamp: bool = False
 ) -> CategoricalProfile:
     """The column's profile: the top ``MAX_CATEGORIES`` levels by name, every level (or its hash) for the
-    tests, and a timestamp's range."""
+    tests, and a timestamp's range. A hashed column lists the most frequent levels whose names the parts
+    kept (each part keeps its ``NAMED_LEVELS`` most frequent): one part lists its exact top levels."""
     counted = part.levels
     present = counted.present
-    kept = present.iloc[:MAX_CATEGORIES]
+    named = present[present.index.isin(list(counted.names))] if counted.hashed else present
+    kept = named.iloc[:MAX_CATEGORIES]
     names = [counted.name_of(key) for key in kept.index]
     every = None
     if levels:
@@ -463,7 +465,7 @@ def finish_categorical(
         missing=counted.missing,
         categories=names,
         counts=kept.to_numpy(dtype=np.int64),
-        other=int(present.iloc[MAX_CATEGORIES:].sum()),
+        other=int(present.sum() - kept.sum()),
         levels=every,
         time_range=part.time_range if timestamp else None,
     )
