@@ -23,8 +23,7 @@ from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
 from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
-from drift_retrain.engine.profile import BaselineProfile
-from drift_retrain.engine.profile_parts import finish_profile
+from drift_retrain.engine.profile import BaselineProfile, finish_profile
 from drift_retrain.engine.profile_reading import (
     DEFAULT_PART_BYTES,
     PieceDone,

@@ -12,10 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drift_retrain.engine.levels import EXACT_MAX_LEVELS
-from drift_retrain.engine.profile import EXACT_MAX_VALUES, SKETCH_POINTS, build_profile
+from drift_retrain.engine.profile import EXACT_MAX_VALUES, SKETCH_POINTS, build_profile, finish_profile
 from drift_retrain.engine.profile_parts import (
     finish_numeric,
-    finish_profile,
     merge_profile_parts,
     numeric_part,
     profile_part,

@@ -16,46 +16,42 @@ add exactly. Lag-1 autocorrelation and missing-value variance inflation are esti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from drift_retrain.engine.category_profile import MAX_CATEGORIES, CategoricalProfile, time_range
-from drift_retrain.engine.levels import EXACT_MAX_LEVELS, Levels
-from drift_retrain.engine.performance import HoldoutPerformance
-from drift_retrain.engine.profile import (
+from drift_retrain.engine.category_profile import (
+    CategoricalProfile,
+    LevelPart,
+    finish_categorical,
+    level_part,
+)
+from drift_retrain.engine.numeric_profile import (
     EXACT_MAX_VALUES,
     SKETCH_POINTS,
-    BaselineProfile,
-    ColumnProfile,
     NumericProfile,
     bin_shares,
     decile_edges,
     finite_values,
     missing_indicator,
-    time_ordered,
 )
 from drift_retrain.engine.roles import FEATURE, ID, TIMESTAMP
 from drift_retrain.engine.schema import NUMERIC, ColumnSpec, Schema, canonical_labels
-from drift_retrain.engine.segments import HoldoutSegments
 from drift_retrain.engine.stats import lag1_autocorrelation, variance_inflation
-from drift_retrain.engine.summary.columns import LevelCounts, count_levels
+from drift_retrain.engine.time_order import time_ordered
 from drift_retrain.exceptions import ProfileError
 
 __all__ = [
     "DECILES",
     "Component",
-    "LevelPart",
     "NumericPart",
     "ProfilePart",
     "column_part",
     "finish_categorical",
     "finish_column",
     "finish_numeric",
-    "finish_profile",
     "level_part",
     "merge_profile_parts",
     "numeric_part",
@@ -123,24 +119,6 @@ class NumericPart:
         )
 
 
-@dataclass
-class LevelPart:
-    """A categorical, ID, timestamp or classification-label column of one part: its levels' counts, and
-    for a timestamp its first and last time and unparsed rows (``category_profile.time_range``)."""
-
-    levels: LevelCounts
-    time_range: dict[str, Any] | None = None
-
-    def merge(self, other: LevelPart) -> LevelPart:
-        merged = self.levels.merge(other.levels)
-        if not merged.hashed and len(merged.counts) > EXACT_MAX_LEVELS:
-            merged = merged.as_hashed()
-        span = None
-        if self.time_range is not None and other.time_range is not None:
-            span = _merge_time_ranges(self.time_range, other.time_range)
-        return LevelPart(merged, span)
-
-
 ColumnPart = NumericPart | LevelPart
 
 
@@ -189,34 +167,6 @@ def merge_profile_parts(parts: Iterable[ProfilePart]) -> ProfilePart:
     return merged
 
 
-def finish_profile(
-    part: ProfilePart,
-    *,
-    holdout: HoldoutPerformance | None = None,
-    holdout_rows: pd.DataFrame | None = None,
-    holdout_losses: np.ndarray | None = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> BaselineProfile:
-    """The baseline profile of merged parts; the holdout comes from the champion, as ``build_profile``'s."""
-    schema = part.schema
-    columns = {spec.name: finish_column(spec, part.columns[spec.name]) for spec in schema.columns}
-    if isinstance(part.label, NumericPart):
-        label: ColumnProfile = finish_numeric(schema.label, part.label)
-    else:
-        label = finish_categorical(schema.label, part.label)
-    profile = BaselineProfile(
-        schema=schema,
-        rows=part.rows,
-        columns=columns,
-        label=label,
-        holdout=holdout,
-        metadata=dict(metadata or {}),
-    )
-    if holdout_rows is not None and holdout_losses is not None:
-        profile.holdout_segments = HoldoutSegments.build(profile, holdout_rows, holdout_losses)
-    return profile
-
-
 def column_part(spec: ColumnSpec, values: pd.Series, *, lag1: bool = False) -> ColumnPart:
     """One feature of a part, as its kind and role need it (an ID is counted as text whatever its kind)."""
     if spec.role == ID:
@@ -226,7 +176,7 @@ def column_part(spec: ColumnSpec, values: pd.Series, *, lag1: bool = False) -> C
     return level_part(values, timestamp=spec.role == TIMESTAMP)
 
 
-def finish_column(spec: ColumnSpec, part: ColumnPart) -> ColumnProfile:
+def finish_column(spec: ColumnSpec, part: ColumnPart) -> NumericProfile | CategoricalProfile:
     if isinstance(part, NumericPart):
         return finish_numeric(spec.name, part)
     return finish_categorical(
@@ -429,60 +379,6 @@ def _mixture_deciles(components: list[Component], count: int) -> tuple[np.ndarra
 
 
 # Categorical columns --------------------------------------------------------------------------------
-
-
-def level_part(values: pd.Series | np.ndarray, *, timestamp: bool = False) -> LevelPart:
-    """One part of a column counted by level as text, hashed beyond ``EXACT_MAX_LEVELS`` levels."""
-    levels = count_levels(pd.Series(values, dtype=object))
-    span = time_range(levels.counts) if timestamp else None
-    if len(levels.counts) > EXACT_MAX_LEVELS:
-        levels = levels.as_hashed()
-    return LevelPart(levels, span)
-
-
-def finish_categorical(
-    name: str, part: LevelPart, *, levels: bool = True, timestamp: bool = False
-) -> CategoricalProfile:
-    """The column's profile: the top ``MAX_CATEGORIES`` levels by name, every level (or its hash) for the
-    tests, and a timestamp's range. A hashed column lists the most frequent levels whose names the parts
-    kept (each part keeps its ``NAMED_LEVELS`` most frequent): one part lists its exact top levels."""
-    counted = part.levels
-    present = counted.present
-    named = present[present.index.isin(list(counted.names))] if counted.hashed else present
-    kept = named.iloc[:MAX_CATEGORIES]
-    names = [counted.name_of(key) for key in kept.index]
-    every = None
-    if levels:
-        if counted.hashed and len(present) > EXACT_MAX_LEVELS:  # hashed again: no names needed
-            hashes = present.index.to_numpy(dtype=np.uint64)
-            every = Levels.from_counts(present, top=MAX_CATEGORIES, hashes=hashes)
-        else:
-            by_name = pd.Series(present.to_numpy(dtype=np.int64), index=_names(counted, present))
-            every = Levels.from_counts(by_name, top=MAX_CATEGORIES)
-    return CategoricalProfile(
-        name=name,
-        count=int(present.sum()),
-        missing=counted.missing,
-        categories=names,
-        counts=kept.to_numpy(dtype=np.int64),
-        other=int(present.sum() - kept.sum()),
-        levels=every,
-        time_range=part.time_range if timestamp else None,
-    )
-
-
-def _names(counted: LevelCounts, present: pd.Series) -> pd.Index:
-    if not counted.hashed:
-        return pd.Index([str(v) for v in present.index], dtype=object)
-    return pd.Index([counted.name_of(k) for k in present.index], dtype=object)
-
-
-def _merge_time_ranges(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    def pick(key: str, choose) -> str | None:
-        times = [t for t in (a.get(key), b.get(key)) if t is not None]
-        return choose(times, key=pd.Timestamp) if times else None
-
-    return {"min": pick("min", min), "max": pick("max", max), "unparsed": a["unparsed"] + b["unparsed"]}
 
 
 def _merge_column(a: ColumnPart, b: ColumnPart) -> ColumnPart:

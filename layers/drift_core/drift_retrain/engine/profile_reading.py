@@ -20,9 +20,10 @@ from typing import Any, BinaryIO
 
 from drift_retrain.echo import echo
 from drift_retrain.engine.batch_reader import read_batch, read_training_data
+from drift_retrain.engine.category_profile import LevelPart
 from drift_retrain.engine.csv_ranges import HEAD_BYTES, RangeLines, byte_ranges, cuttable, range_name
 from drift_retrain.engine.partition_reading import Part, check_parts_agree, column_kinds
-from drift_retrain.engine.profile_parts import LevelPart, ProfilePart, profile_part
+from drift_retrain.engine.profile_parts import ProfilePart, profile_part
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import MIN_TRAINING_ROWS, CsvBatch, check_labelled
 from drift_retrain.engine.schema import Schema, with_classes
