@@ -1,6 +1,6 @@
 """Training data profiled part by part: partial profiles that merge into one ``BaselineProfile``.
 
-``build_profile`` is one part and its merge, so a profile built from parts (a partition's files, a large
+``build_profile`` is one part, finished (``profile.finish_profile``), so a profile built from parts (a partition's files, a large
 CSV's byte ranges) is the same computation with more parts. Per numeric column a part keeps its count,
 missing rows, mean and sum of squared deviations (merged exactly by Chan et al.'s parallel formula),
 minimum and maximum, and its distribution: exact distinct values with counts (merged exactly while the
@@ -49,10 +49,8 @@ __all__ = [
     "NumericPart",
     "ProfilePart",
     "column_part",
-    "finish_categorical",
     "finish_column",
     "finish_numeric",
-    "level_part",
     "merge_profile_parts",
     "numeric_part",
     "profile_part",
@@ -99,7 +97,6 @@ class NumericPart:
     lag1: float = 0.0
     lag_pairs: int = 0  # weight of ``lag1``: pairs of consecutive values it was estimated from
     inflation: float = 1.0  # missing-value variance inflation, weighted by ``rows``
-    dependent: bool = False
 
     def merge(self, other: NumericPart) -> NumericPart:
         count = self.count + other.count
@@ -115,7 +112,6 @@ class NumericPart:
             lag1=_weighted(self.lag1, self.lag_pairs, other.lag1, other.lag_pairs, 0.0),
             lag_pairs=self.lag_pairs + other.lag_pairs,
             inflation=_weighted(self.inflation, self.rows, other.inflation, other.rows, 1.0),
-            dependent=self.dependent,
         )
 
 
@@ -184,9 +180,6 @@ def finish_column(spec: ColumnSpec, part: ColumnPart) -> NumericProfile | Catego
     )
 
 
-# Numeric columns ------------------------------------------------------------------------------------
-
-
 def numeric_part(values: pd.Series | np.ndarray, *, lag1: bool = False) -> NumericPart:
     """One part of a numeric column: what ``profile_numeric`` keeps of it, and its exact deciles."""
     present = np.sort(finite_values(values))
@@ -212,7 +205,6 @@ def numeric_part(values: pd.Series | np.ndarray, *, lag1: bool = False) -> Numer
         lag1=lag1_autocorrelation(ordered) if lag1 else 0.0,
         lag_pairs=max(0, count - 1) if lag1 and count >= 3 else 0,
         inflation=variance_inflation(missing_indicator(values)) if lag1 else 1.0,
-        dependent=lag1,
     )
 
 
@@ -295,10 +287,8 @@ def _merge_components(a: list[Component], b: list[Component]) -> list[Component]
     values = np.concatenate([c.values for c in exact])
     counts = np.concatenate([c.counts for c in exact if c.counts is not None])
     distinct, where = np.unique(values, return_inverse=True)
-    joined = Component(
-        distinct, np.bincount(where, weights=counts, minlength=len(distinct)).astype(np.int64), 0
-    )
-    joined.count = int(joined.counts.sum()) if joined.counts is not None else 0
+    summed = np.bincount(where, weights=counts, minlength=len(distinct)).astype(np.int64)
+    joined = Component(distinct, summed, int(summed.sum()))
     if len(distinct) > EXACT_MAX_VALUES and joined.count > SKETCH_POINTS:
         joined = Component(_exact_sketch(joined), None, joined.count)
     return [joined, *sketches]
