@@ -8,11 +8,12 @@ label) and the same rows as one CSV, then builds the profile three ways, each in
 - ``parts``: the folder of parts, one part read, profiled and merged at a time (``profile_pieces``);
 - ``ranges``: the one CSV in byte ranges of about one part's size (``training_pieces``).
 
-It prints each mode's peak RSS and seconds, and their ratios to ``one_pass``, and checks that the three
+It prints each mode's peak RSS and seconds, and their ratios to the first mode run, and checks that the
 profiles have the same counts. A benchmark, not a test: nothing in ``make test`` runs it.
 
     .venv/bin/python benchmarks/profile_scale.py                        # 8 parts of 250,000 rows
     .venv/bin/python benchmarks/profile_scale.py --parts 4 --rows 20000  # smoke run
+    .venv/bin/python benchmarks/profile_scale.py --parts 16 --modes parts,ranges  # flat in the parts
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def main() -> int:
     )
     parser.add_argument("--parts", type=int, default=8)
     parser.add_argument("--rows", type=int, default=250_000, help="rows per part")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="comma-separated subset of " + ", ".join(MODES)
+    )
     parser.add_argument("--output", type=Path, help="also write the results as JSON here")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -96,7 +100,7 @@ def main() -> int:
         print(json.dumps(_child(args.child, parts_folder, whole, part_bytes)))
         return 0
     results = []
-    for mode in MODES:
+    for mode in [m for m in MODES if m in args.modes.split(",")]:
         run = subprocess.run(
             [sys.executable, __file__, "--parts", str(args.parts), "--rows", str(args.rows), "--child", mode],
             check=True,
