@@ -18,12 +18,18 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain import __version__, strict_json
-from drift_retrain.engine.batch_reader import read_batch, read_training_data
+from drift_retrain.engine.batch_reader import read_batch
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.distributions import profile_distributions
 from drift_retrain.engine.performance import HoldoutPerformance, prediction_losses
-from drift_retrain.engine.profile import BaselineProfile, build_profile
+from drift_retrain.engine.profile import BaselineProfile, finish_profile
+from drift_retrain.engine.profile_reading import (
+    DEFAULT_PART_BYTES,
+    PieceDone,
+    profile_pieces,
+    training_pieces,
+)
 from drift_retrain.engine.report import DriftReport, render_text
 from drift_retrain.engine.schema import load_schema_overrides
 from drift_retrain.exceptions import DriftRetrainError, InvalidBatchError, PredictionError
@@ -79,13 +85,26 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     profile = commands.add_parser("profile", help="build a baseline profile from training data")
-    profile.add_argument("train", type=Path, help="training CSV (header row; .csv or .csv.gz)")
+    profile.add_argument(
+        "train",
+        type=Path,
+        help="training data: CSV (header row; .csv or .csv.gz), .parquet or .jsonl[.gz], or a folder of "
+        "part files profiled part by part",
+    )
     profile.add_argument("--out", type=Path, required=True, help="folder to write profile.json into")
     profile.add_argument("--label", help="label column (default: the first column)")
     profile.add_argument("--schema", type=Path, help="JSON file overriding inferred kinds, label or task")
     profile.add_argument("--holdout", type=Path, help="held-out labelled CSV the champion was scored on")
     profile.add_argument(
         "--holdout-predictions", type=Path, help="the champion's predictions for --holdout, one row each"
+    )
+    profile.add_argument(
+        "--part-mb",
+        type=int,
+        default=DEFAULT_PART_BYTES // 2**20,
+        metavar="MB",
+        help="profile a plain CSV larger than this in byte ranges of about this size, one at a time "
+        f"(default {DEFAULT_PART_BYTES // 2**20}; 0 reads it in one piece)",
     )
     profile.set_defaults(handler=_profile)
 
@@ -253,8 +272,11 @@ def _local_serve(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     overrides = load_schema_overrides(args.schema) if args.schema else {}
     label = args.label or overrides.get("label")
-    training = read_training_data(args.train, label=label, overrides=overrides)
-    schema = training.schema
+    if args.part_mb < 0:
+        raise DriftRetrainError("--part-mb must be 0 or more")
+    pieces = training_pieces(args.train, args.part_mb * 2**20)
+    merged = profile_pieces(pieces, label=label, overrides=overrides, on_piece=_piece_progress)
+    schema = merged.schema
     holdout, rows, losses = None, None, None
     if bool(args.holdout) != bool(args.holdout_predictions):
         raise DriftRetrainError("--holdout and --holdout-predictions go together")
@@ -270,9 +292,8 @@ def _profile(args: argparse.Namespace) -> int:
         predictions = _read_predictions(args.holdout_predictions, len(rows))
         losses = prediction_losses(schema.task, rows[schema.label].to_numpy(), predictions, schema.classes)
         holdout = HoldoutPerformance.from_losses(schema.task, losses)
-    profile = build_profile(
-        training.frame,
-        schema,
+    profile = finish_profile(
+        merged,
         holdout=holdout,
         holdout_rows=rows,
         holdout_losses=losses,
@@ -287,6 +308,16 @@ def _profile(args: argparse.Namespace) -> int:
     else:
         print("  no --holdout given: the concept-drift test will be skipped until a champion is profiled")
     return EXIT_OK
+
+
+def _piece_progress(done: PieceDone) -> None:
+    """One line per part on stderr when the training data is read in more than one."""
+    if done.total > 1:
+        print(
+            f"  part {done.index}/{done.total} {done.name}: {done.rows:,} rows in {done.seconds:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from drift_retrain.engine.jsonl_reading import read_jsonl
 from drift_retrain.engine.parquet_reading import PARQUET_MAGIC, read_parquet
 from drift_retrain.engine.partition_reading import Partition, read_partition
 from drift_retrain.engine.read_limits import ReadLimits
-from drift_retrain.engine.reading import CsvBatch, read_csv, read_training
+from drift_retrain.engine.reading import MIN_TRAINING_ROWS, CsvBatch, read_csv, read_training
 from drift_retrain.engine.schema import Schema, infer_schema
 from drift_retrain.exceptions import InvalidBatchError
 
@@ -94,12 +94,14 @@ def read_training_data(
     max_rows: int | None = None,
     seed: int = 0,
     limits: ReadLimits | None = None,
+    min_rows: int = MIN_TRAINING_ROWS,
 ) -> CsvBatch:
     """Training data in whichever format it is, with the schema inferred from it (``result.schema``).
 
     CSV goes through :func:`~drift_retrain.engine.reading.read_training` (kinds from the cells' text, the
     cell rules batches are checked with); Parquet and JSON Lines are typed by their readers as their CSV
-    twin would be, and the schema is inferred from those columns.
+    twin would be, and the schema is inferred from those columns. ``min_rows`` is CSV's least number
+    of labelled rows (``reading.read_training``).
     """
     overrides = dict(overrides or {})
     label = label or overrides.get("label")
@@ -107,7 +109,13 @@ def read_training_data(
         fmt, source = _detect(source, name)
         if fmt == "csv":
             return read_training(
-                source, label=label, overrides=overrides, max_rows=max_rows, seed=seed, limits=limits
+                source,
+                label=label,
+                overrides=overrides,
+                max_rows=max_rows,
+                seed=seed,
+                limits=limits,
+                min_rows=min_rows,
             )
     batch = read_batch(source, name=name, label=label, max_rows=max_rows, seed=seed, limits=limits)
     return replace(batch, schema=infer_schema(batch.frame, label=label, overrides=overrides))

@@ -131,8 +131,12 @@ class Levels:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_counts(cls, counts: pd.Series, top: int) -> Levels:
-        """From value counts sorted by count (descending); the first ``top`` are kept by the profile itself."""
+    def from_counts(cls, counts: pd.Series, top: int, hashes: np.ndarray | None = None) -> Levels:
+        """From value counts sorted by count (descending); the first ``top`` are kept by the profile itself.
+
+        ``hashes`` are the levels' ``level_hashes`` when the caller has them instead of every name (a
+        merge of profile parts keeps a many-level column by hash).
+        """
         values = counts.to_numpy(dtype=np.int64)
         s2, s3 = pair_moments(values)
         common = {
@@ -143,7 +147,7 @@ class Levels:
         }
         if len(values) <= EXACT_MAX_LEVELS:
             return cls(True, tail=[str(v) for v in counts.index[top:]], tail_counts=values[top:], **common)
-        hashes = level_hashes(counts.index)
+        hashes = level_hashes(counts.index) if hashes is None else hashes
         buckets = np.bincount(_bucket_of(hashes, HASH_BUCKETS), weights=values, minlength=HASH_BUCKETS)
         return cls(False, buckets=buckets.astype(np.int64), seen=SeenFilter.build(hashes), **common)
 

@@ -13,7 +13,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +22,28 @@ import pandas as pd
 from drift_retrain import strict_json
 from drift_retrain.engine.category_profile import MAX_CATEGORIES, CategoricalProfile, profile_categorical
 from drift_retrain.engine.levels import EXACT_MAX_LEVELS
+from drift_retrain.engine.numeric_profile import (
+    EXACT_MAX_VALUES,
+    SKETCH_POINTS,
+    NumericProfile,
+    bin_shares,
+    decile_edges,
+    finite_values,
+    missing_indicator,
+)
 from drift_retrain.engine.performance import HoldoutPerformance
-from drift_retrain.engine.roles import FEATURE, ID, TIMESTAMP, parse_times
-from drift_retrain.engine.schema import NUMERIC, ColumnSpec, Schema, canonical_labels
+from drift_retrain.engine.profile_parts import (
+    ProfilePart,
+    column_part,
+    finish_categorical,
+    finish_column,
+    finish_numeric,
+    numeric_part,
+    profile_part,
+)
+from drift_retrain.engine.schema import NUMERIC, ColumnSpec, Schema
 from drift_retrain.engine.segments import HoldoutSegments
-from drift_retrain.engine.stats import lag1_autocorrelation, variance_inflation
+from drift_retrain.engine.time_order import in_time_order, time_order_of, time_ordered
 from drift_retrain.exceptions import ProfileError, SchemaError
 
 __all__ = [
@@ -45,6 +61,7 @@ __all__ = [
     "bin_shares",
     "build_profile",
     "decile_edges",
+    "finish_profile",
     "finite_values",
     "in_time_order",
     "missing_indicator",
@@ -60,96 +77,7 @@ __all__ = [
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 PROFILE_FILE = "profile.json"
-#: Quantile points per numeric column; KS statistics from the sketch stay within ~1e-4 of exact.
-SKETCH_POINTS = 10_001
-#: Numeric columns with at most this many distinct values keep exact value counts.
-EXACT_MAX_VALUES = 2_000
 MISSING_LEVEL = "<missing>"
-
-
-@dataclass
-class NumericProfile:
-    """Distribution of one numeric column (non-missing, finite values) and its missing count."""
-
-    name: str
-    count: int
-    missing: int
-    mean: float | None
-    std: float | None
-    minimum: float | None
-    maximum: float | None
-    values: np.ndarray  # exact: distinct values; sketch: quantiles at linspace(0, 1, len)
-    counts: np.ndarray | None  # exact: count per value; sketch: None
-    decile_edges: np.ndarray
-    decile_shares: np.ndarray
-    lag1: float = 0.0  # autocorrelation in row order, for schemas with dependence "autocorrelated"
-    missing_inflation: float = 1.0  # variance inflation of the missing-value indicator (batch means)
-    _continuous: bool | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def exact(self) -> bool:
-        return self.counts is not None
-
-    @cached_property
-    def points(self) -> np.ndarray:
-        """The distinct support points, ascending (a sketch may repeat a quantile at an atom)."""
-        return np.unique(self.values)
-
-    def cdf(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Baseline CDF at ``points``: ``F(t)`` and its left limit ``F(t-)``."""
-        if self.count == 0:
-            zeros = np.zeros(len(points))
-            return zeros, zeros
-        if self.exact:
-            cum = np.concatenate(([0.0], np.cumsum(self.counts) / self.count))
-            right = cum[np.searchsorted(self.values, points, side="right")]
-            left = cum[np.searchsorted(self.values, points, side="left")]
-            return right, left
-        if self._continuous is None:
-            self._continuous = bool(np.all(np.diff(self.values) > 0))
-        if self._continuous:  # no atoms: the CDF is continuous and np.interp is exact and fast
-            value = np.interp(points, self.values, np.linspace(0.0, 1.0, len(self.values)))
-            return value, value
-        return _sketch_cdf(self.values, points, "right"), _sketch_cdf(self.values, points, "left")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": NUMERIC,
-            "count": self.count,
-            "missing": self.missing,
-            "mean": self.mean,
-            "std": self.std,
-            "min": self.minimum,
-            "max": self.maximum,
-            "representation": "exact" if self.exact else "quantiles",
-            "values": self.values.tolist(),
-            "counts": None if self.counts is None else self.counts.tolist(),
-            "decile_edges": self.decile_edges.tolist(),
-            "decile_shares": self.decile_shares.tolist(),
-            "lag1": self.lag1,
-            "missing_inflation": self.missing_inflation,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> NumericProfile:
-        counts = data.get("counts")
-        return cls(
-            name=str(data["name"]),
-            count=int(data["count"]),
-            missing=int(data["missing"]),
-            mean=data.get("mean"),
-            std=data.get("std"),
-            minimum=data.get("min"),
-            maximum=data.get("max"),
-            values=np.asarray(data["values"], dtype=np.float64),
-            counts=None if counts is None else np.asarray(counts, dtype=np.int64),
-            decile_edges=np.asarray(data["decile_edges"], dtype=np.float64),
-            decile_shares=np.asarray(data["decile_shares"], dtype=np.float64),
-            lag1=float(data.get("lag1", 0.0)),
-            missing_inflation=float(data.get("missing_inflation", 1.0)),
-        )
-
 
 ColumnProfile = NumericProfile | CategoricalProfile
 
@@ -273,20 +201,34 @@ def build_profile(
     features) with ``holdout_losses`` (the champion's loss on each, ``performance.prediction_losses``)
     add the per-segment holdout errors that "where the error moved" compares a batch's segments with.
     """
-    missing = [c for c in [*schema.feature_names, schema.label] if c not in frame.columns]
-    if missing:
-        raise ProfileError(f"training data lacks columns {missing}")
-    frame = time_ordered(frame, schema)
-    dependent = schema.dependence == "autocorrelated"
-    columns = {spec.name: profile_column(spec, frame[spec.name], lag1=dependent) for spec in schema.columns}
-    labels = frame[schema.label]
+    return finish_profile(
+        profile_part(frame, schema),
+        holdout=holdout,
+        holdout_rows=holdout_rows,
+        holdout_losses=holdout_losses,
+        metadata=metadata,
+    )
+
+
+def finish_profile(
+    part: ProfilePart,
+    *,
+    holdout: HoldoutPerformance | None = None,
+    holdout_rows: pd.DataFrame | None = None,
+    holdout_losses: np.ndarray | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> BaselineProfile:
+    """The baseline profile of one part or of merged parts (``profile_parts``), with the champion's
+    holdout as ``build_profile`` takes it: the holdout comes from the champion, not from the parts."""
+    schema = part.schema
+    columns = {spec.name: finish_column(spec, part.columns[spec.name]) for spec in schema.columns}
     if schema.is_classification:
-        label = profile_categorical(schema.label, canonical_labels(labels))
+        label: ColumnProfile = finish_categorical(schema.label, part.label)  # type: ignore[arg-type]
     else:
-        label = profile_numeric(schema.label, labels)
+        label = finish_numeric(schema.label, part.label)  # type: ignore[arg-type]
     profile = BaselineProfile(
         schema=schema,
-        rows=len(frame),
+        rows=part.rows,
         columns=columns,
         label=label,
         holdout=holdout,
@@ -299,108 +241,13 @@ def build_profile(
 
 def profile_column(spec: ColumnSpec, values: pd.Series, *, lag1: bool = False) -> ColumnProfile:
     """One feature's profile, as its kind and role need it (an ID is counted as text whatever its kind)."""
-    if spec.role == ID:
-        text = canonical_labels(values) if spec.kind == NUMERIC else values
-        return profile_categorical(spec.name, text)
-    if spec.kind == NUMERIC:
-        return profile_numeric(spec.name, values, lag1=lag1)
-    return profile_categorical(
-        spec.name, values, levels=spec.role == FEATURE, timestamp=spec.role == TIMESTAMP
-    )
-
-
-def time_ordered(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """Rows in time order when the rows are autocorrelated and a timestamp column says the order."""
-    if schema.dependence != "autocorrelated":
-        return frame
-    return in_time_order(frame, schema)
-
-
-def in_time_order(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """Rows sorted by the schema's timestamp column (stable; rows without a time first, as the oldest),
-    or as read when there is none: then the file's order is taken as time order."""
-    column = schema.timestamp
-    if column is None or column not in frame.columns:
-        return frame
-    times = parse_times(frame[column]).reset_index(drop=True)
-    order = times.sort_values(kind="stable", na_position="first").index.to_numpy()
-    return frame.iloc[order]
-
-
-def time_order_of(schema: Schema) -> str:
-    """What orders a table's rows in time, as training manifests and reports say it."""
-    return f"timestamp column {schema.timestamp}" if schema.timestamp else "file order"
-
-
-def finite_values(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Non-missing, finite values as float64 (infinities count as missing)."""
-    array = np.asarray(values, dtype=np.float64)
-    return array[np.isfinite(array)]
+    return finish_column(spec, column_part(spec, values, lag1=lag1))
 
 
 def profile_numeric(name: str, values: pd.Series | np.ndarray, *, lag1: bool = False) -> NumericProfile:
-    total = len(values)
-    present = np.sort(finite_values(values))
-    count = len(present)
-    distinct, counts = np.unique(present, return_counts=True)
-    if len(distinct) <= EXACT_MAX_VALUES or count <= SKETCH_POINTS:
-        points, point_counts = distinct, counts
-    else:
-        positions = np.linspace(0, count - 1, SKETCH_POINTS)
-        points, point_counts = np.interp(positions, np.arange(count), present), None
-    edges = decile_edges(present)
-    shares = bin_shares(present, edges, presorted=True)
-    return NumericProfile(
-        name=name,
-        count=count,
-        missing=total - count,
-        mean=float(present.mean()) if count else None,
-        std=float(present.std(ddof=1)) if count > 1 else None,
-        minimum=float(present[0]) if count else None,
-        maximum=float(present[-1]) if count else None,
-        values=points,
-        counts=point_counts,
-        decile_edges=edges,
-        decile_shares=shares,
-        lag1=lag1_autocorrelation(np.asarray(values, dtype=np.float64)) if lag1 else 0.0,
-        missing_inflation=variance_inflation(missing_indicator(values)) if lag1 else 1.0,
-    )
-
-
-def missing_indicator(values: pd.Series | np.ndarray) -> np.ndarray:
-    """1.0 where a value is missing or infinite, 0.0 elsewhere, in row order."""
-    return (~np.isfinite(np.asarray(values, dtype=np.float64))).astype(np.float64)
-
-
-def decile_edges(sorted_values: np.ndarray) -> np.ndarray:
-    """Distinct inner decile edges (ties collapse, so a discrete column may have fewer bins)."""
-    if len(sorted_values) == 0:
-        return np.empty(0)
-    return np.unique(np.quantile(sorted_values, np.linspace(0.1, 0.9, 9)))
-
-
-def bin_shares(values: np.ndarray, edges: np.ndarray, *, presorted: bool = False) -> np.ndarray:
-    """Share of values per bin ``[edge_i, edge_{i+1})`` with open ends."""
-    ordered = values if presorted else np.sort(values)
-    if len(ordered) == 0:
-        return np.zeros(len(edges) + 1)
-    cuts = np.searchsorted(ordered, edges, side="left")
-    counts = np.diff(np.concatenate(([0], cuts, [len(ordered)])))
-    return counts / len(ordered)
-
-
-def _sketch_cdf(quantiles: np.ndarray, points: np.ndarray, side: str) -> np.ndarray:
-    """Piecewise-linear CDF through quantile points, right-continuous or its left limit."""
-    k = len(quantiles)
-    probs = np.linspace(0.0, 1.0, k)
-    j = np.searchsorted(quantiles, points, side=side)
-    out = np.where(j >= k, 1.0, 0.0)
-    inner = (j > 0) & (j < k)
-    lo = j[inner] - 1
-    span = quantiles[lo + 1] - quantiles[lo]
-    frac = np.divide(points[inner] - quantiles[lo], span, out=np.ones_like(span), where=span > 0)
-    out[inner] = probs[lo] + np.clip(frac, 0.0, 1.0) * (probs[lo + 1] - probs[lo])
-    return out
+    """A numeric column's profile: exact value counts up to ``EXACT_MAX_VALUES`` distinct values (or
+    ``SKETCH_POINTS`` rows), else its quantile sketch, with its decile edges and shares."""
+    return finish_numeric(name, numeric_part(values, lag1=lag1))
 
 
 def _column_from_dict(data: Mapping[str, Any], version: int) -> ColumnProfile:

@@ -49,6 +49,7 @@ __all__ = [
     "CsvBatch",
     "ReadLimits",
     "Source",
+    "check_labelled",
     "merge_set_aside",
     "read_csv",
     "read_training",
@@ -195,16 +196,20 @@ def read_training(
             lambda i, cells=cells: str(cells.iloc[i]),
         )
     frame[schema.label] = _typed_labels(frame[schema.label], schema, text.line_of_row)
-    labelled = int(frame[schema.label].notna().sum())
+    check_labelled(int(frame[schema.label].notna().sum()), schema.label, min_rows)
+    text.schema = schema
+    return text
+
+
+def check_labelled(labelled: int, label: str, min_rows: int = MIN_TRAINING_ROWS) -> None:
+    """Raise ``too_few_rows`` for training data with fewer than ``min_rows`` labelled rows."""
     if labelled < min_rows:
         raise InvalidBatchError(
             "too_few_rows",
             f"training data: {labelled:,} labelled rows; a baseline needs at least {min_rows:,} "
             "(MIN_TRAINING_ROWS): too few rows to tell drift from chance",
-            column=schema.label,
+            column=label,
         )
-    text.schema = schema
-    return text
 
 
 def _read(

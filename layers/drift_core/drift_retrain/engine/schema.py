@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "canonical_labels",
     "infer_schema",
     "load_schema_overrides",
+    "with_classes",
 ]
 
 
@@ -334,6 +335,15 @@ def _looks_like_classes(present: pd.Series) -> bool:
         return False
     as_float = np.asarray(uniques, dtype=float)
     return bool(np.all(np.isfinite(as_float)) and np.all(as_float == np.round(as_float)))
+
+
+def with_classes(schema: Schema, classes: Iterable[str], task: str | None = None) -> Schema:
+    """``schema`` with more training data's classes: the union, sorted as inferred; a binary task that
+    gains a class becomes multiclass unless ``task`` (a schema file's) says otherwise."""
+    union = tuple(_sorted_classes(sorted({*schema.classes, *map(str, classes)})))
+    if union == schema.classes:
+        return schema
+    return replace(schema, classes=union, task=task or ("binary" if len(union) == 2 else "multiclass"))
 
 
 def _sorted_classes(classes: Sequence[str]) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.engine.profile import EXACT_MAX_VALUES, NumericProfile
+from drift_retrain.engine.numeric_profile import EXACT_MAX_VALUES, NumericProfile
 from drift_retrain.engine.stats import lag1_autocorrelation
 
 __all__ = [

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drift_retrain.engine.levels import EXACT_MAX_LEVELS, level_hashes
-from drift_retrain.engine.profile import NumericProfile, finite_values
+from drift_retrain.engine.numeric_profile import NumericProfile, finite_values
 from drift_retrain.engine.roles import ID, IGNORE, TIMESTAMP, parse_times
 from drift_retrain.engine.schema import canonical_labels
 from drift_retrain.engine.summary.bins import NumericBins, bin_numeric
