@@ -38,7 +38,14 @@ from drift_retrain.engine.record_scan import (
     without_first,
 )
 from drift_retrain.engine.row_sampler import RowSampler
-from drift_retrain.engine.schema import NUMERIC, Schema, canonical_labels, infer_schema
+from drift_retrain.engine.schema import (
+    NUMERIC,
+    Schema,
+    canonical_codes,
+    canonical_labels,
+    infer_schema,
+    labels_from_codes,
+)
 from drift_retrain.exceptions import InvalidBatchError
 
 __all__ = [
@@ -305,7 +312,7 @@ class _BlockParser:
             raise InvalidBatchError(
                 "unparseable", f"lines {block.lines[0]}-{block.lines[-1]}: could not split the records"
             )
-        for name in self.numeric_columns:
+        for name in self._to_type(frame):
             frame[name] = numbers_from_text(
                 frame[name], name, block.lines, self.markers, lambda i, n=name: self._raw(block, i, n)
             )
@@ -313,13 +320,20 @@ class _BlockParser:
             return frame, block.lines
         return self.unknown.typed(frame, block.lines, self.schema, self.markers)
 
+    def _to_type(self, frame: pd.DataFrame) -> list[str]:
+        """The numeric columns ``numbers_from_text`` must see: those not parsed as float64, and all of
+        them when a parsed number is infinite (one vectorised test over the block, so a clean block
+        costs no per-column pass; ``numbers_from_text`` names the cell)."""
+        parsed = [c for c in self.numeric_columns if frame[c].dtype == np.float64]
+        if parsed and np.isinf(frame[parsed].to_numpy()).any():
+            return self.numeric_columns
+        return [c for c in self.numeric_columns if frame[c].dtype != np.float64]
+
     def _retext_booleans(self, block: Block, frame: pd.DataFrame) -> None:
         """pandas reads a numeric column whose every cell in a block is ``true``/``false`` as 1.0/0.0:
         such columns are read again as text, so the cell is refused as ``not_numeric``."""
-        if not self.numeric_columns or not _has_boolean_word(block.data):
-            return
         suspects = [c for c in self.numeric_columns if _zeros_and_ones(frame[c].to_numpy())]
-        if suspects:
+        if suspects and _has_boolean_word(block.data):  # the cheap test on the parsed numbers first
             text = self._parse(block, numbers=False, columns=suspects)
             for name in suspects:
                 frame[name] = text[name]
@@ -375,8 +389,12 @@ class UnknownClasses:
         if not schema.is_classification:
             frame[schema.label] = numbers_from_text(values, schema.label, lines, markers)
             return frame, lines
-        canonical = canonical_labels(values)
-        unknown = (canonical.notna() & ~canonical.isin(schema.classes)).to_numpy()
+        codes, names = canonical_codes(values)
+        canonical = pd.Series(
+            labels_from_codes(codes, names), index=values.index, name=values.name, dtype=object
+        )
+        unknown_name = np.array([name not in schema.classes for name in names] + [False], dtype=bool)
+        unknown = unknown_name[codes]  # code -1 (missing) reads the trailing False
         frame[schema.label] = canonical
         if not unknown.any():
             return frame, lines
