@@ -71,6 +71,9 @@ MIN_TRAINING_ROWS = 30
 
 
 def _zeros_and_ones(values: np.ndarray) -> bool:
+    head = values[:64]  # most columns fail on their first values: no pass over the whole column
+    if not np.all((head == 0.0) | (head == 1.0) | np.isnan(head)):
+        return False
     return bool(np.all((values == 0.0) | (values == 1.0) | np.isnan(values)))
 
 
@@ -288,6 +291,10 @@ class _BlockParser:
         self.na_values = {c: text_na_values(markers) for c in self.text_columns} | {
             c: missing_in_numeric(markers) for c in self.numeric_columns
         }
+        # Every column's missing cells as one list (pandas prepares a per-column dict on every call,
+        # a few milliseconds a block): exact while no numeric column holds a numeric-only marker
+        # (``NA``, ``null``...), since none of those parses as a number and the parse then fails.
+        self.shared_na: list[str] | None = text_na_values(markers)
         self.unknown = UnknownClasses()
 
     def __call__(self, block: Block) -> tuple[pd.DataFrame, np.ndarray]:
@@ -304,7 +311,7 @@ class _BlockParser:
             return pd.DataFrame(columns=self.used), block.lines
         self._check_cells(block)
         try:
-            frame = self._parse(block, numbers=True)
+            frame = self._parse_numbers(block)
             self._retext_booleans(block, frame)
         except ValueError:  # a numeric column holds text: read it as text to name the cell
             frame = self._parse(block, numbers=False)
@@ -325,7 +332,7 @@ class _BlockParser:
         them when a parsed number is infinite (one vectorised test over the block, so a clean block
         costs no per-column pass; ``numbers_from_text`` names the cell)."""
         parsed = [c for c in self.numeric_columns if frame[c].dtype == np.float64]
-        if parsed and np.isinf(frame[parsed].to_numpy()).any():
+        if any(np.isinf(frame[c].to_numpy()).any() for c in parsed):
             return self.numeric_columns
         return [c for c in self.numeric_columns if frame[c].dtype != np.float64]
 
@@ -338,26 +345,45 @@ class _BlockParser:
             for name in suspects:
                 frame[name] = text[name]
 
-    def _parse(self, block: Block, *, numbers: bool, columns: list[str] | None = None) -> pd.DataFrame:
+    def _parse_numbers(self, block: Block) -> pd.DataFrame:
+        """The block with numeric columns as float64: with the shared missing cells until a block
+        needs the numeric columns' own, then with the per-column sets (a ``ValueError`` from both
+        means a cell is not a number)."""
+        if self.shared_na is not None:
+            try:
+                return self._parse(block, numbers=True, na_values=self.shared_na)
+            except ValueError:
+                self.shared_na = None
+        return self._parse(block, numbers=True)
+
+    def _parse(
+        self,
+        block: Block,
+        *,
+        numbers: bool,
+        columns: list[str] | None = None,
+        na_values: list[str] | None = None,
+    ) -> pd.DataFrame:
         dtype = dict.fromkeys(self.text_columns, str)
         if numbers:
             dtype |= dict.fromkeys(self.numeric_columns, np.float64)
         else:
             dtype |= dict.fromkeys(self.numeric_columns, str)
         used = self.used if columns is None else columns
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.BytesIO(block.data[int(block.starts[0]) :]),
             header=None,
             names=self.columns,
             usecols=used,
             dtype=dtype,
-            na_values=self.na_values,
+            na_values=self.na_values if na_values is None else na_values,
             keep_default_na=False,
             encoding="utf-8",
             engine="c",
             skip_blank_lines=True,
             low_memory=False,
-        )[used]
+        )
+        return frame if list(frame.columns) == used else frame[used]
 
     def _check_cells(self, block: Block) -> None:
         """``cell_too_large`` before pandas sees a record holding a cell over ``max_cell_bytes``."""

@@ -178,11 +178,20 @@ def _scan(data: bytes, first_line: int) -> tuple[Block, int]:
 
 
 def _per_record(marks: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """How many of ``marks`` fall in each record ``[starts[i], ends[i]]`` (records are consecutive):
-    one pass summing the marks between record starts, with no array of their positions."""
+    """How many of ``marks`` (a boolean mask) fall in each record ``[starts[i], ends[i]]`` (records are
+    consecutive, ``starts[0] == 0``).
+
+    Summed as bytes between record starts, so modulo 256 (no widening copy, no array of positions):
+    each true count is its byte sum plus a multiple of 256, so when the byte sums add up to the number
+    of marks every one is exact; otherwise a record holds 256 or more and they are counted exactly.
+    """
     if not len(ends):
         return np.zeros(0, dtype=np.int64)
-    return np.add.reduceat(marks[: int(ends[-1]) + 1], starts, dtype=np.int64)
+    marks = marks[: int(ends[-1]) + 1]
+    low = np.add.reduceat(marks.view(np.uint8), starts, dtype=np.uint8)
+    if int(low.sum(dtype=np.int64)) == int(np.count_nonzero(marks)):
+        return low.astype(np.int64)
+    return np.diff(np.searchsorted(np.flatnonzero(marks), ends), prepend=0)
 
 
 def _line_at(data: bytes, first_line: int, offset: int) -> int:
