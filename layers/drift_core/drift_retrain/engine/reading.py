@@ -329,8 +329,8 @@ class _BlockParser:
 
     def _to_type(self, frame: pd.DataFrame) -> list[str]:
         """The numeric columns ``numbers_from_text`` must see: those not parsed as float64, and all of
-        them when a parsed number is infinite (one vectorised test over the block, so a clean block
-        costs no per-column pass; ``numbers_from_text`` names the cell)."""
+        them when a parsed number is infinite (a clean block then costs one ``isinf`` per column, no
+        conversion or assignment; ``numbers_from_text`` names the bad cell, in column order)."""
         parsed = [c for c in self.numeric_columns if frame[c].dtype == np.float64]
         if any(np.isinf(frame[c].to_numpy()).any() for c in parsed):
             return self.numeric_columns
