@@ -331,10 +331,10 @@ class _BlockParser:
         """The numeric columns ``numbers_from_text`` must see: those not parsed as float64, and all of
         them when a parsed number is infinite (a clean block then costs one ``isinf`` per column, no
         conversion or assignment; ``numbers_from_text`` names the bad cell, in column order)."""
-        parsed = [c for c in self.numeric_columns if frame[c].dtype == np.float64]
-        if any(np.isinf(frame[c].to_numpy()).any() for c in parsed):
+        columns = [frame[c] for c in self.numeric_columns]
+        if any(s.dtype == np.float64 and np.isinf(s.to_numpy()).any() for s in columns):
             return self.numeric_columns
-        return [c for c in self.numeric_columns if frame[c].dtype != np.float64]
+        return [c for c, s in zip(self.numeric_columns, columns, strict=True) if s.dtype != np.float64]
 
     def _retext_booleans(self, block: Block, frame: pd.DataFrame) -> None:
         """pandas reads a numeric column whose every cell in a block is ``true``/``false`` as 1.0/0.0:
