@@ -152,6 +152,42 @@ def test_error_line_numbers_count_physical_lines_across_blocks():
     assert caught.value.column == "age"
 
 
+def test_a_record_with_256_more_fields_is_still_ragged():
+    """Fields are counted per record as bytes (modulo 256), checked against the block's total."""
+    header = b"y,age,city," + b",".join(b"c%d" % i for i in range(297)) + b"\n"
+    good = b"1,3,a," + b",".join(b"x" for _ in range(297)) + b"\n"
+    wide = Schema(
+        columns=(*SCHEMA.columns, *(ColumnSpec(f"c{i}", "categorical") for i in range(297))),
+        label="y",
+        task="binary",
+        classes=("0", "1"),
+    )
+    assert read_csv(header + good * 3, schema=wide).rows_read == 3  # 299 commas a record: exact
+    narrow = b"y,age,city\n1,3,a\n1,3,a" + b",x" * 256 + b"\n"
+    with pytest.raises(InvalidBatchError) as caught:
+        read_csv(narrow, schema=SCHEMA)
+    assert caught.value.code == "ragged_row"
+    assert "line 3: expected 3 fields (as in the header), found 259" in str(caught.value)
+
+
+def test_missing_markers_in_a_later_block_read_as_with_one_block():
+    """The shared missing cells give way to the numeric columns' own when a block holds ``NA``."""
+    rows = [b"1,%d,NA\n" % i for i in range(400)] + [b"0,NA,b\n", b"1,null,NA\n", b"0,7,\n"]
+    body = b"y,age,city\n" + b"".join(rows)
+    whole = read_csv(body, schema=SCHEMA).frame
+    blocks = read_csv(body, schema=SCHEMA, block_bytes=256).frame
+    pd.testing.assert_frame_equal(blocks, whole)
+    assert whole["age"].isna().sum() == 2 and (whole["city"] == "NA").sum() == 401
+
+
+def test_an_infinite_value_is_named_wherever_it_is():
+    body = b"y,age,city\n" + b"1,3,a\n" * 50 + b"0,1e400,b\n"
+    with pytest.raises(InvalidBatchError) as caught:
+        read_csv(body, schema=SCHEMA, block_bytes=128)
+    assert caught.value.code == "infinite_value"
+    assert "line 52, column 'age': '1e400'" in str(caught.value)
+
+
 def test_training_data_without_schema_infers_types_and_needs_the_label():
     batch = read_csv(b"y,age,city\n" + b"1,3,a\n0,4,b\n" * 15)
     assert batch.frame["age"].dtype.kind in "if"

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift_retrain.engine.schema import Schema, canonical_label, infer_schema, load_schema_overrides
+from drift_retrain.engine.schema import (
+    Schema,
+    canonical_label,
+    canonical_labels,
+    infer_schema,
+    load_schema_overrides,
+)
 from drift_retrain.exceptions import SchemaError
 
 
@@ -64,6 +70,14 @@ def test_unusable_training_data_raises_schema_error(frame, kwargs, message):
 def test_canonical_labels_unify_spellings():
     assert {canonical_label(v) for v in (1, 1.0, "1", " 1.0 ", True and 1)} == {"1"}
     assert canonical_label("yes") == "yes"
+
+
+def test_canonical_labels_keep_rows_index_and_missing_as_nan():
+    values = pd.Series(["1", None, " 1.0 ", "yes", pd.NA, 0.0], index=[4, 5, 6, 7, 8, 9], dtype=object)
+    labels = canonical_labels(values)
+    assert labels.dtype == object and list(labels.index) == [4, 5, 6, 7, 8, 9]
+    assert [labels[i] for i in (4, 6, 7, 9)] == ["1", "1", "yes", "0"]
+    assert all(isinstance(v, float) and np.isnan(v) for v in labels[[5, 8]])
 
 
 def test_schema_round_trips_through_a_dict():

@@ -38,7 +38,14 @@ from drift_retrain.engine.record_scan import (
     without_first,
 )
 from drift_retrain.engine.row_sampler import RowSampler
-from drift_retrain.engine.schema import NUMERIC, Schema, canonical_labels, infer_schema
+from drift_retrain.engine.schema import (
+    NUMERIC,
+    Schema,
+    canonical_codes,
+    canonical_labels,
+    infer_schema,
+    labels_from_codes,
+)
 from drift_retrain.exceptions import InvalidBatchError
 
 __all__ = [
@@ -65,6 +72,9 @@ MIN_TRAINING_ROWS = 30
 
 
 def _zeros_and_ones(values: np.ndarray) -> bool:
+    head = values[:64]  # most columns fail on their first values: no pass over the whole column
+    if not np.all((head == 0.0) | (head == 1.0) | np.isnan(head)):
+        return False
     return bool(np.all((values == 0.0) | (values == 1.0) | np.isnan(values)))
 
 
@@ -286,6 +296,10 @@ class _BlockParser:
         self.na_values = {c: text_na_values(markers) for c in self.text_columns} | {
             c: missing_in_numeric(markers) for c in self.numeric_columns
         }
+        # Every column's missing cells as one list (pandas prepares a per-column dict on every call,
+        # a few milliseconds a block): exact while no numeric column holds a numeric-only marker
+        # (``NA``, ``null``...), since none of those parses as a number and the parse then fails.
+        self.shared_na: list[str] | None = text_na_values(markers)
         self.unknown = UnknownClasses()
 
     def __call__(self, block: Block) -> tuple[pd.DataFrame, np.ndarray]:
@@ -302,7 +316,7 @@ class _BlockParser:
             return pd.DataFrame(columns=self.used), block.lines
         self._check_cells(block)
         try:
-            frame = self._parse(block, numbers=True)
+            frame = self._parse_numbers(block)
             self._retext_booleans(block, frame)
         except ValueError:  # a numeric column holds text: read it as text to name the cell
             frame = self._parse(block, numbers=False)
@@ -310,7 +324,7 @@ class _BlockParser:
             raise InvalidBatchError(
                 "unparseable", f"lines {block.lines[0]}-{block.lines[-1]}: could not split the records"
             )
-        for name in self.numeric_columns:
+        for name in self._to_type(frame):
             frame[name] = numbers_from_text(
                 frame[name], name, block.lines, self.markers, lambda i, n=name: self._raw(block, i, n)
             )
@@ -318,37 +332,63 @@ class _BlockParser:
             return frame, block.lines
         return self.unknown.typed(frame, block.lines, self.schema, self.markers)
 
+    def _to_type(self, frame: pd.DataFrame) -> list[str]:
+        """The numeric columns ``numbers_from_text`` must see: those not parsed as float64, and all of
+        them when a parsed number is infinite (a clean block then costs one ``isinf`` per column, no
+        conversion or assignment; ``numbers_from_text`` names the bad cell, in column order)."""
+        columns = [frame[c] for c in self.numeric_columns]
+        if any(s.dtype == np.float64 and np.isinf(s.to_numpy()).any() for s in columns):
+            return self.numeric_columns
+        return [c for c, s in zip(self.numeric_columns, columns, strict=True) if s.dtype != np.float64]
+
     def _retext_booleans(self, block: Block, frame: pd.DataFrame) -> None:
         """pandas reads a numeric column whose every cell in a block is ``true``/``false`` as 1.0/0.0:
         such columns are read again as text, so the cell is refused as ``not_numeric``."""
-        if not self.numeric_columns or not _has_boolean_word(block.data):
-            return
         suspects = [c for c in self.numeric_columns if _zeros_and_ones(frame[c].to_numpy())]
-        if suspects:
+        if suspects and _has_boolean_word(block.data):  # the cheap test on the parsed numbers first
             text = self._parse(block, numbers=False, columns=suspects)
             for name in suspects:
                 frame[name] = text[name]
 
-    def _parse(self, block: Block, *, numbers: bool, columns: list[str] | None = None) -> pd.DataFrame:
+    def _parse_numbers(self, block: Block) -> pd.DataFrame:
+        """The block with numeric columns as float64: with the shared missing cells until a block
+        needs the numeric columns' own, then with the per-column sets (a ``ValueError`` from both
+        means a cell is not a number)."""
+        if self.shared_na is not None:
+            try:
+                return self._parse(block, numbers=True, na_values=self.shared_na)
+            except ValueError:
+                self.shared_na = None
+        return self._parse(block, numbers=True)
+
+    def _parse(
+        self,
+        block: Block,
+        *,
+        numbers: bool,
+        columns: list[str] | None = None,
+        na_values: list[str] | None = None,
+    ) -> pd.DataFrame:
         dtype = dict.fromkeys(self.text_columns, str)
         if numbers:
             dtype |= dict.fromkeys(self.numeric_columns, np.float64)
         else:
             dtype |= dict.fromkeys(self.numeric_columns, str)
         used = self.used if columns is None else columns
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.BytesIO(block.data[int(block.starts[0]) :]),
             header=None,
             names=self.columns,
             usecols=used,
             dtype=dtype,
-            na_values=self.na_values,
+            na_values=self.na_values if na_values is None else na_values,
             keep_default_na=False,
             encoding="utf-8",
             engine="c",
             skip_blank_lines=True,
             low_memory=False,
-        )[used]
+        )
+        return frame if list(frame.columns) == used else frame[used]
 
     def _check_cells(self, block: Block) -> None:
         """``cell_too_large`` before pandas sees a record holding a cell over ``max_cell_bytes``."""
@@ -380,8 +420,12 @@ class UnknownClasses:
         if not schema.is_classification:
             frame[schema.label] = numbers_from_text(values, schema.label, lines, markers)
             return frame, lines
-        canonical = canonical_labels(values)
-        unknown = (canonical.notna() & ~canonical.isin(schema.classes)).to_numpy()
+        codes, names = canonical_codes(values)
+        canonical = pd.Series(
+            labels_from_codes(codes, names), index=values.index, name=values.name, dtype=object
+        )
+        unknown_name = np.array([name not in schema.classes for name in names] + [False], dtype=bool)
+        unknown = unknown_name[codes]  # code -1 (missing) reads the trailing False
         frame[schema.label] = canonical
         if not unknown.any():
             return frame, lines

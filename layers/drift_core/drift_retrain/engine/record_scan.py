@@ -57,7 +57,7 @@ def record_blocks(stream: BinaryIO, block_bytes: int) -> Iterator[Block]:
                     carry += b"\n"
                 if _last_record_end(carry) < 0:
                     raise _open_record_error(carry, next_line, at_end=True)
-                yield _scan(carry, next_line)
+                yield _scan(carry, next_line)[0]
             return
         buffer = carry + chunk
         cut = _last_record_end(buffer)
@@ -67,8 +67,8 @@ def record_blocks(stream: BinaryIO, block_bytes: int) -> Iterator[Block]:
             carry = buffer
             continue
         block, carry = buffer[: cut + 1], buffer[cut + 1 :]
-        scanned = _scan(block, next_line)
-        next_line += block.count(b"\n")
+        scanned, newlines = _scan(block, next_line)
+        next_line += newlines
         yield scanned
 
 
@@ -144,7 +144,8 @@ def _open_record_error(buffer: bytes, first_line: int, *, at_end: bool) -> Inval
     )
 
 
-def _scan(data: bytes, first_line: int) -> Block:
+def _scan(data: bytes, first_line: int) -> tuple[Block, int]:
+    """The block's checked records, and how many line breaks it holds (blank lines and quoted ones too)."""
     arr = np.frombuffer(data, np.uint8)
     _check_text(arr, data, first_line)
     newline = arr == _NL
@@ -164,7 +165,7 @@ def _scan(data: bytes, first_line: int) -> Block:
         _check_carriage_returns(arr, data, first_line, inside)
     ends = np.flatnonzero(record_end)
     starts = np.concatenate(([0], ends[:-1] + 1))
-    commas = np.diff(np.searchsorted(np.flatnonzero(comma), ends), prepend=0)
+    commas = _per_record(comma, starts, ends)
     length = ends - starts
     blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == _CR))
     if quoted:  # a quoted field may span lines: count the newlines before each record
@@ -172,7 +173,25 @@ def _scan(data: bytes, first_line: int) -> Block:
     else:
         lines = first_line + np.arange(len(starts))
     keep = ~blank
-    return Block(data, starts[keep], ends[keep], lines[keep], commas[keep] + 1)
+    block = Block(data, starts[keep], ends[keep], lines[keep], commas[keep] + 1)
+    return block, int(np.count_nonzero(newline))
+
+
+def _per_record(marks: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of ``marks`` (a boolean mask) fall in each record ``[starts[i], ends[i]]`` (records are
+    consecutive, ``starts[0] == 0``).
+
+    Summed as bytes between record starts, so modulo 256 (no widening copy, no array of positions):
+    each true count is its byte sum plus a multiple of 256, so when the byte sums add up to the number
+    of marks every one is exact; otherwise a record holds 256 or more and they are counted exactly.
+    """
+    if not len(ends):
+        return np.zeros(0, dtype=np.int64)
+    marks = marks[: int(ends[-1]) + 1]
+    low = np.add.reduceat(marks.view(np.uint8), starts, dtype=np.uint8)
+    if int(low.sum(dtype=np.int64)) == int(np.count_nonzero(marks)):
+        return low.astype(np.int64)
+    return np.diff(np.searchsorted(np.flatnonzero(marks), ends), prepend=0)
 
 
 def _line_at(data: bytes, first_line: int, offset: int) -> int:

@@ -26,9 +26,11 @@ __all__ = [
     "TASKS",
     "ColumnSpec",
     "Schema",
+    "canonical_codes",
     "canonical_label",
     "canonical_labels",
     "infer_schema",
+    "labels_from_codes",
     "load_schema_overrides",
     "with_classes",
 ]
@@ -185,11 +187,24 @@ def canonical_label(value: Any) -> str:
 
 
 def canonical_labels(values: pd.Series) -> pd.Series:
-    """Vectorised ``canonical_label`` for a label column (missing stays missing)."""
-    present = values.dropna()
-    uniques = pd.unique(present)
-    mapping = {u: canonical_label(u) for u in uniques}
-    return values.map(mapping, na_action="ignore").astype(object)
+    """Vectorised ``canonical_label`` for a label column (missing stays missing, as NaN)."""
+    codes, names = canonical_codes(values)
+    return pd.Series(labels_from_codes(codes, names), index=values.index, name=values.name, dtype=object)
+
+
+def canonical_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's distinct value as a code (-1 when missing) and each code's ``canonical_label``: the
+    spelling is worked out once per distinct value, and callers can test the distinct names only."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, [canonical_label(u) for u in uniques]
+
+
+def labels_from_codes(codes: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """``canonical_codes`` back to one label per row (object; NaN where missing)."""
+    out = np.full(len(codes), np.nan, dtype=object)
+    present = codes >= 0
+    out[present] = np.array(names, dtype=object)[codes[present]]
+    return out
 
 
 def load_schema_overrides(path: str | Path) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def bin_numeric(
     n = len(present)
     edges = column.points
     below = np.searchsorted(present, edges, side="left")  # values < each point
-    upto = np.searchsorted(present, edges, side="right")  # values <= each point
+    upto = _upto(present, edges, below)  # values <= each point
     cells = np.empty(2 * len(edges) + 1, dtype=np.int64)
     cells[0:-1:2] = below - np.concatenate(([0], upto[:-1]))  # open intervals before each point
     cells[1::2] = upto - below  # the points themselves
@@ -153,6 +153,18 @@ def bin_numeric(
         distinct=_distinct(present),
         lag1=lag1_autocorrelation(in_order) if dependent else 0.0,
     )
+
+
+def _upto(present: np.ndarray, edges: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """``searchsorted(present, edges, side="right")`` from the left search: a point no value equals
+    has as many values <= it as < it, so only the points some value equals are searched again."""
+    upto = below.copy()
+    if not len(present):
+        return upto
+    hit = present[np.minimum(below, len(present) - 1)] == edges
+    if hit.any():
+        upto[hit] = np.searchsorted(present, edges[hit], side="right")
+    return upto
 
 
 def binned_ks(bins: NumericBins, column: NumericProfile) -> tuple[float, float]:
@@ -180,8 +192,10 @@ def binned_ks(bins: NumericBins, column: NumericProfile) -> tuple[float, float]:
 
 def _distinct(present: np.ndarray) -> list[float] | None:
     """The sorted values' distinct ones, or None when there are more than ``DISTINCT_MAX``."""
-    starts = np.flatnonzero(np.concatenate(([True], present[1:] != present[:-1])))
-    return None if len(starts) > DISTINCT_MAX else present[starts].tolist()
+    changes = present[1:] != present[:-1]
+    if int(np.count_nonzero(changes)) + 1 > DISTINCT_MAX:  # counted before any positions are listed
+        return None
+    return present[np.flatnonzero(np.concatenate(([True], changes)))].tolist()
 
 
 def _extreme(pick, a: float | None, b: float | None) -> float | None:
