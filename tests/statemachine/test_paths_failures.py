@@ -9,7 +9,6 @@ import pytest
 from workflow_support import Harness, batch_csv, bootstrapped_cloud
 
 FAILURE_TAIL = [
-    "Collect failure details",
     "Describe failure",
     "Check what serves after the failure",
     "Notify failure",
@@ -77,7 +76,7 @@ def test_every_candidate_failing_fails_the_run(harness: Harness) -> None:
     entry = harness.upload("concept-train-fails.csv", batch_csv("concept", seed=21))
     execution = assert_failed_and_untouched(harness, entry, "Evaluate candidate against champion")
     assert "Was training short of capacity" in execution["path"]
-    assert "Use registry model artifacts" in execution["path"]  # the earlier model was tried as well
+    assert "Score candidate on held-out rows" in execution["path"]  # the earlier model was tried as well
     assert "Candidate scored" not in execution["path"]
     assert execution["error"] == "NoCandidateScoredError"
     assert "injected training failure" in (execution["cause"] or "")
