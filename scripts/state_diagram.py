@@ -29,9 +29,9 @@ PARTITION_CHECK = ROOT / "statemachine" / "check-partition.asl.json"
 PHASES = {
     ROOT / "statemachine" / "check-settings.asl.json": (
         "Check the settings",
-        "Started by *Check the settings*, first: the deployed settings (captured data encrypted with the "
-        "stack's KMS key when one is set) and the only overrides an execution input may ask for, the waits "
-        "`poll_seconds` and `lock_wait_seconds` (1-3600 s). Any other key fails the phase "
+        "Started by *Check the settings* once the trigger is verified: the deployed settings (captured data "
+        "encrypted with the stack's KMS key when one is set) and the only overrides an execution input may ask "
+        "for, the waits `poll_seconds` and `lock_wait_seconds` (1-3600 s). Any other key fails the phase "
         "(`SettingOverrideNotAllowed`), and the run ends on its failure path before the lock.",
     ),
     ROOT / "statemachine" / "take-the-lock.asl.json": (

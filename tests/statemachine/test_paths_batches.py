@@ -15,12 +15,10 @@ from drift_retrain_local.demos.data import features
 
 FIRST_DEPLOYMENT = [
     "Verify the trigger",
-    "Use the verified trigger",
     "Acquire endpoint lock",
     "Prepare training data",
     "Find champion endpoint",
     "Is there no endpoint yet",
-    "Plan first deployment",
     "Score candidates and champion on held-out rows",
     "Train candidate model",
     "Create candidate model",

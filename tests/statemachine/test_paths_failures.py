@@ -9,7 +9,6 @@ import pytest
 from workflow_support import Harness, batch_csv, bootstrapped_cloud
 
 FAILURE_TAIL = [
-    "Collect failure details",
     "Describe failure",
     "Check what serves after the failure",
     "Notify failure",
@@ -23,7 +22,7 @@ def assert_failed_and_untouched(harness: Harness, entry: dict, failed_state: str
     assert execution["status"] == "FAILED", execution
     assert entry["outcome"] == "failed"
     path = execution["path"]
-    assert path[-1] == "Retrain failed", path
+    assert path[-1] in ("Retrain failed", "Retrain failed with a reserved error name"), path
     tail = [name for name in path if name in FAILURE_TAIL]
     assert tail == FAILURE_TAIL, path
     assert failed_state in path
@@ -77,7 +76,7 @@ def test_every_candidate_failing_fails_the_run(harness: Harness) -> None:
     entry = harness.upload("concept-train-fails.csv", batch_csv("concept", seed=21))
     execution = assert_failed_and_untouched(harness, entry, "Evaluate candidate against champion")
     assert "Was training short of capacity" in execution["path"]
-    assert "Use registry model artifacts" in execution["path"]  # the earlier model was tried as well
+    assert "Score candidate on held-out rows" in execution["path"]  # the earlier model was tried as well
     assert "Candidate scored" not in execution["path"]
     assert execution["error"] == "NoCandidateScoredError"
     assert "injected training failure" in (execution["cause"] or "")
@@ -91,6 +90,7 @@ def test_the_champion_transform_failing_fails_the_run(harness: Harness) -> None:
     assert "Evaluate candidate against champion" not in execution["path"]
     # the phase's own error, read from its child execution: not the child's description as a JSON text
     assert "Read the error of the failed phase" in execution["path"]
+    assert execution["path"][-1] == "Retrain failed with a reserved error name"
     assert execution["error"] == "RetrainFailed"
     assert execution["cause"].startswith("States.TaskFailed: "), execution["cause"]
     assert "injected transform failure" in execution["cause"]

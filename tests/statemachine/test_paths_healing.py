@@ -68,7 +68,7 @@ def test_when_the_old_world_returns_its_old_model_comes_back_from_the_registry(h
     assert {d["strategy"] for d in manifest["dropped_candidates"]} == {"since_change", "newest"}
     assert [b["key"] for b in manifest["batches"]] == ["incoming/back-1.csv"]
     path = entry["execution"]["path"]
-    assert "Use registry model artifacts" in path
+    assert "Train candidate model" not in path  # the earlier model is only scored
     report = harness.read_json(f"reports/evaluation/{entry['execution']['name']}.json")
     assert report["best"]["source_model"] == harness.bootstrap["evaluation"].get(
         "model", report["best"]["source_model"]

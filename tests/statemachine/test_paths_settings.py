@@ -15,20 +15,24 @@ from drift_retrain_local.cloud.local_cloud import LocalCloud, local_cloud
 from drift_retrain_local.demos.data import features, labelled, rule_a
 from drift_retrain_local.run.observe import wait_for_execution
 
-#: A bootstrap whose seed file does not exist: it fails when its trigger is verified, after the settings.
-_MISSING_SEED = {"bootstrap": True, "batch": {"bucket": "b", "key": "seed/none.csv", "batch_id": "none"}}
+#: A bootstrap whose seed file holds no rows: its trigger is verified, then the settings are checked, and a
+#: run that gets past both fails when it prepares the training data (after the lock, which it releases).
+_EMPTY_SEED = {"bootstrap": True, "batch": {"bucket": "b", "key": "seed/empty.csv", "batch_id": "empty"}}
 
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
     with local_cloud(parameters=PARAMETERS, settings=SETTINGS, simulated_time=True) as running:
+        running.client("s3").put_object(
+            Bucket=running.stack.bucket, Key=_EMPTY_SEED["batch"]["key"], Body=b""
+        )
         yield running
 
 
 def _run(cloud: LocalCloud, name: str, settings: Any) -> tuple[Any, dict[str, Any]]:
     """Start an execution with ``settings``; its end and the config it went on with (if it got that far)."""
     sfn = cloud.client("stepfunctions")
-    payload = {**_MISSING_SEED, "batch": {**_MISSING_SEED["batch"], "bucket": cloud.stack.bucket}}
+    payload = {**_EMPTY_SEED, "batch": {**_EMPTY_SEED["batch"], "bucket": cloud.stack.bucket}}
     arn = sfn.start_execution(
         stateMachineArn=cloud.stack.state_machine_arn,
         name=name,
@@ -38,13 +42,13 @@ def _run(cloud: LocalCloud, name: str, settings: Any) -> tuple[Any, dict[str, An
     config = {}
     for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]:
         details = event.get("stateEnteredEventDetails") or {}
-        if details.get("name") == "Verify the trigger":
+        if details.get("name") == "Take the endpoint lock":
             config = json.loads(details["input"])["config"]
     return record, config
 
 
 def _deployed(cloud: LocalCloud) -> dict[str, Any]:
-    """The settings a run without overrides uses (the "Load settings" state's output)."""
+    """The settings a run without overrides uses (the deployed ones, checked)."""
     _, config = _run(cloud, "no-overrides", {})
     assert config
     return config
@@ -74,7 +78,7 @@ def test_an_override_outside_the_allow_list_fails_the_run_before_the_lock(cloud,
 def test_allowed_waits_are_overridden_and_nothing_else_changes(cloud):
     deployed = _deployed(cloud)
     record, config = _run(cloud, "allowed", {"poll_seconds": 7, "lock_wait_seconds": 3})
-    assert "Use overridden settings" in record.path
+    assert "Compare setting overrides with the allow-list" in record.path
     assert (deployed["poll_seconds"], deployed["lock_wait_seconds"]) != (7, 3)
     assert config == {**deployed, "poll_seconds": 7, "lock_wait_seconds": 3}
 

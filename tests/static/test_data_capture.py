@@ -41,22 +41,22 @@ def test_the_capture_config_records_both_directions_as_text_for_csv_and_json(
 
 def test_the_stacks_kms_key_encrypts_the_capture_when_set(workflow: dict[str, Any]) -> None:
     states = dict(iter_states(workflow["States"]))
-    check = states[states["Load settings"]["Next"]]["Branches"][
-        0
-    ]  # the settings check, the run's first phase
-    assert check["StartAt"] == "Is captured data encrypted with a KMS key"
+    check = states["Check the settings"]
+    assert check["Parameters"]["Input"]["checked"] == {"config.$": "$.config"}
+    assert check["ResultSelector"] == {"state.$": "States.JsonMerge($.Output.run, $.Output.checked, false)"}
+    assert check["Branches"][0]["StartAt"] == "Is captured data encrypted with a KMS key"
     choice = states["Is captured data encrypted with a KMS key"]
     assert choice["Choices"] == [
         {
-            "Variable": "$.config.sagemaker_kms_key",
+            "Variable": "$.checked.config.sagemaker_kms_key",
             "StringEquals": "",
             "Next": "Settings overridden in the input",
         }
     ]
     encrypt = states[choice["Default"]]
     assert (encrypt["InputPath"], encrypt["ResultPath"]) == (
-        "$.config.sagemaker_kms_key",
-        "$.config.data_capture.KmsKeyId",
+        "$.checked.config.sagemaker_kms_key",
+        "$.checked.config.data_capture.KmsKeyId",
     )
 
 

@@ -167,7 +167,7 @@ def test_a_held_lock_is_waited_for_not_skipped(workflow):
     """A batch arriving during a retrain must still be trained on: a run that finds the lock held by a
     running execution waits (data-driven, bounded) and tries again; it never ends without training."""
     top = workflow["States"]
-    assert top["Use the verified trigger"]["Next"] == "Take the endpoint lock"
+    assert top["Check the settings"]["Next"] == "Take the endpoint lock"
     assert top["Take the endpoint lock"]["Next"] == "Prepare training data"
     phase = top["Take the endpoint lock"]["Branches"][0]
     states = phase["States"]
@@ -189,7 +189,7 @@ def test_a_held_lock_is_waited_for_not_skipped(workflow):
     # the phase fails; the workflow's failure path notifies, and its conditional release keeps the holder's
     assert states["Lock wait timed out"]["Type"] == "Fail"
     assert states["Lock wait timed out"]["Error"] == "LockWaitTimeoutError"
-    assert top["Take the endpoint lock"]["Catch"][-1]["Next"] == "Collect failure details"
+    assert top["Take the endpoint lock"]["Catch"][-1]["Next"] == "Describe failure"
     assert top["Take the endpoint lock"]["Parameters"]["Input"]["owner.$"] == "$$.Execution.Id"
     for name in ("Acquire endpoint lock", "Take over stale lock"):  # the lock item names the workflow's run
         assert states[name]["Parameters"]["Item"]["ExecutionArn"] == {"S.$": "$.owner"}
@@ -217,13 +217,13 @@ def test_no_path_reaches_the_lock_without_verifying_the_trigger(definition):
             seen.add(name)
             todo += _successors(states[name])
     assert "Take the endpoint lock" not in seen and "Prepare training data" not in seen
-    failure_path, todo = set(), ["Collect failure details"]
+    failure_path, todo = set(), ["Describe failure"]
     while todo:
         name = todo.pop()
         if name not in failure_path:
             failure_path.add(name)
             todo += _successors(states[name])
-    assert seen - failure_path == {"Load settings", "Check the settings"}, seen
+    assert seen - failure_path == {"Load settings"}, seen
 
 
 def test_the_trigger_comes_from_the_verification_only(definition, definition_text):
@@ -233,9 +233,11 @@ def test_the_trigger_comes_from_the_verification_only(definition, definition_tex
         "execution_name.$": "$$.Execution.Name",
         "execution_input.$": "$$.Execution.Input",
     }
-    assert verify["Catch"][-1]["Next"] == "Collect failure details"
-    use = definition["States"][verify["Next"]]
-    assert (use["InputPath"], use["ResultPath"]) == ("$.verified.trigger", "$.trigger")
+    assert verify["Catch"][-1]["Next"] == "Describe failure"
+    check = definition["States"][verify["Next"]]  # the run goes on with the verified trigger in $.trigger
+    assert check["Parameters"]["Input"]["run.$"] == "States.JsonMerge($, $.verified, false)"
+    assert check["ResultSelector"]["state.$"] == "States.JsonMerge($.Output.run, $.Output.checked, false)"
+    assert check["OutputPath"] == "$.settings_check.state" and check["Next"] == "Take the endpoint lock"
     for field in _TRIGGER_FIELDS:  # no state reads what the input says about the trigger
         assert not re.search(rf'"\$\.{field}[".]', definition_text), field
 

@@ -20,8 +20,8 @@ from drift_retrain.workflow.shared.payloads import (
     field_names,
 )
 
-#: Where each result lands in the state (the Pass states "Keep prepared data" / "Keep evaluation", the
-#: Map state's ItemSelector), and the type of what lands there.
+#: Where each result lands in the state (the ResultSelector of "Prepare training data" / "Evaluate
+#: candidate against champion", the Map state's ItemSelector), and the type of what lands there.
 ROOTS = {
     "$.data": PreparedData,
     "$.data.names": ExecutionNames,
@@ -54,6 +54,22 @@ def test_every_path_the_definition_reads_is_a_payload_field(machines):
     paths = _paths("\n".join(machine["text"] for machine in machines.values()))  # the workflow, its phases
     assert "$.evaluation.winner.model_name" in paths and "$.candidate.names.transform_job" in paths
     assert _unknown(paths) == []
+
+
+#: The Lambda results the workflow takes field by field into its state: the task, where it lands, its type.
+SELECTED = {
+    "Prepare training data": ("$.data", PreparedData),
+    "Evaluate candidate against champion": ("$.evaluation", EvaluationResult),
+}
+
+
+def test_a_result_taken_field_by_field_keeps_every_field(definition):
+    """A field added to the payload reaches the state (and Notify, and the phases) only if the task's
+    ResultSelector names it: each names every field, and nothing else."""
+    for name, (at, payload) in SELECTED.items():
+        state = definition["States"][name]
+        assert state["ResultPath"] == at, name
+        assert state["ResultSelector"] == {f"{f}.$": f"$.Payload.{f}" for f in field_names(payload)}, name
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def test_every_state_and_catch_path_is_drawn():
         "Retrain failed",
     ):
         assert f"{script.node_id(state)}" in text
-    assert "Prepare_training_data -.-> Collect_failure_details" in text
+    assert "Prepare_training_data -.-> Describe_failure" in text
     assert "Train_and_score_each_candidate ==> Is_candidate_storage_encrypted_with_a_KMS_key" in text
     # one flowchart per state machine: the workflow, each phase, the partition check
     assert text.count("```mermaid") == len(found) == 7

@@ -33,8 +33,7 @@ AB_WAIT_STATE = "Wait for the A/B test decision"
 AB_STEPS = (
     "Start the A/B test with a blue/green update",
     AB_WAIT_STATE,
-    "The A/B test ran out of time",
-    "The A/B test failed",
+    "The A/B test ended without a decision",
     "Close the A/B record",
     "Shift all traffic to the candidate variant",
     "Shift all traffic back to the champion variant",

@@ -92,8 +92,8 @@ def test_the_evidence_of_one_batch_is_counted_in_the_singular():
     [
         ("promoted", "candidate", "champion variant failed: ModelError", "cut short: champion variant failed"),
         ("rejected", "champion", "sequential test", "the champion did better online"),
-        ("rejected", "champion", "no decision in time (States.HeartbeatTimeout): the champion stays",
-         "ended without an online win: no decision in time"),
+        ("rejected", "champion", "no decision (States.HeartbeatTimeout): the champion stays",
+         "ended without an online win: no decision (States.HeartbeatTimeout)"),
     ],
 )  # fmt: skip
 def test_the_notification_says_why_the_test_ended(outcome, decision, reason, says):
