@@ -107,8 +107,10 @@ def summarize_frame(
     input_warnings: list[dict[str, Any]] | None = None,
     set_aside: dict[str, dict[str, Any]] | None = None,
     kinds: dict[str, bool] | None = None,
+    probe: bool = False,
 ) -> PartialSummary:
-    """Summarise rows already read (``part`` names them when they are one part of a batch).
+    """Summarise rows already read (``part`` names them when they are one part of a batch; ``probe``:
+    fit the challenger's probe on the scored rows, ``count_concept``).
 
     ``lines`` (the file line of each row) numbers the misclassified rows; ``rows_read``, ``compressed``,
     ``input_warnings``, ``set_aside`` and ``kinds`` are the reader's (``CsvBatch``'s), when it read the rows.
@@ -122,7 +124,7 @@ def summarize_frame(
         compressed=compressed,
         columns=drift_tests.summarize_columns(profile, frame),
         label=drift_tests.summarize_label(profile, frame[label]) if label in frame.columns else None,
-        concept=count_concept(profile, frame, predictor, config, lines=lines, part=part),
+        concept=count_concept(profile, frame, predictor, config, lines=lines, part=part, probe=probe),
         input_warnings=list(input_warnings or []),
         set_aside=dict(set_aside or {}),
         kinds=dict(kinds or {}),
