@@ -211,7 +211,8 @@ def process_object(
         return _check_capture_window(
             clients, settings, batch, batch_id, profile, serving_model, deferred, recovery_used
         )
-    scaled = scale_out(clients, settings, batch, batch_id, champion_variant)
+    probe = wants_probe(clients, settings, bucket, serving_model, deferred=deferred)
+    scaled = scale_out(clients, settings, batch, batch_id, champion_variant, probe=probe)
     if isinstance(scaled, InvalidBatchError):
         return handle_invalid(clients, settings, batch, batch_id, scaled)
     if scaled is not None:
@@ -232,7 +233,7 @@ def process_object(
                 source_name=batch.uri,
                 recovery_used=recovery_used,
                 limits=settings.limits,
-                probe=wants_probe(clients, settings, bucket, serving_model, deferred=deferred),
+                probe=probe,
             )
     except InvalidBatchError as error:
         return handle_invalid(clients, settings, batch, batch_id, error)
