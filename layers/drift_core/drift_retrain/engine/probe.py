@@ -6,24 +6,46 @@ a few Newton steps; regression: ridge regression. Both on the features as the ch
 (``FeatureEncoder``), standardised on the fitting rows, a missing value at the column's mean. The fit is
 cross-fitted (:data:`FOLDS` seeded folds), so each row's probe loss is out of fold and the paired gain
 (champion loss minus probe loss) is an honest estimate of what a model of these rows would gain on rows
-like them. numpy only; at most ``max_prediction_rows`` rows, :data:`ITERATIONS` Newton steps per fit.
+like them. numpy only, and bounded: at most :data:`ITERATIONS` Newton steps per fit, on at most
+:func:`probe_rows` rows (a seeded sample of the scored rows beyond it), so that its fits take at most
+:data:`BUDGET` multiply-adds, about a second of one Lambda vCPU; a table too wide for that gets no probe.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FOLDS", "ITERATIONS", "RIDGE", "min_probe_rows", "probe_losses"]
+__all__ = [
+    "BUDGET",
+    "FOLDS",
+    "ITERATIONS",
+    "MAX_ROWS",
+    "RIDGE",
+    "min_probe_rows",
+    "probe_losses",
+    "probe_rows",
+]
 
 #: Cross-fitting folds, Newton steps per logistic fit, and the L2 penalty on standardised features.
 FOLDS = 5
 ITERATIONS = 8
 RIDGE = 1.0
+#: Most rows a probe is fitted on, and the most multiply-adds its fits may take (the Hessians dominate:
+#: rows x coefficients^2 per Newton step, per fold, per class beyond two).
+MAX_ROWS = 2_000
+BUDGET = 1e9
 
 
 def min_probe_rows(features: int) -> int:
     """Fewest rows for a fit: each fold's fitting rows at least five per coefficient."""
     return max(5 * (features + 1) * FOLDS // (FOLDS - 1), 50)
+
+
+def probe_rows(features: int, classes: int) -> int:
+    """The most rows a probe may be fitted on within :data:`BUDGET` (at most :data:`MAX_ROWS`)."""
+    fits = classes if classes > 2 else 1
+    per_row = (features + 1) ** 2 * fits * FOLDS * ITERATIONS
+    return int(min(MAX_ROWS, BUDGET // per_row))
 
 
 def probe_losses(task: str, matrix: np.ndarray, target: np.ndarray, *, classes: int, seed: int) -> np.ndarray:

@@ -10,6 +10,7 @@ import pytest
 from summary_support import champion, draw, profile
 
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.probe import MAX_ROWS, min_probe_rows, probe_rows
 from drift_retrain.engine.summary import PartialSummary, check_summary, summarize_frame
 from drift_retrain.engine.summary.concept import ConceptCounts
 
@@ -30,7 +31,8 @@ def test_a_champion_that_fits_loses_nothing_to_the_probe_and_one_that_ignores_th
     frame = _frame(2)
     fits = summarize_frame(profile(), frame, CONFIG, predictor=champion, probe=True).concept
     probe = fits.probe()
-    assert probe.rows == fits.rows and probe.champion_loss == pytest.approx(fits.mean)
+    assert fits.rows > MAX_ROWS and probe.rows == MAX_ROWS  # a seeded sample bounds the fit
+    assert probe.champion_loss == pytest.approx(fits.mean, abs=0.03)
     assert probe.gain < 0.01  # the champion is the true rule of x: a linear probe cannot beat it
 
     def blind(rows):  # the older concept: y followed -x
@@ -73,3 +75,8 @@ def test_a_partial_summary_written_before_the_probe_reads_as_none():
     data = summarize_frame(profile(), _frame(4), CONFIG, predictor=champion, part="p").to_json()
     del data["concept"]["probe"]
     assert PartialSummary.from_json(json.loads(json.dumps(data))).concept.probe() is None
+
+
+def test_the_probes_work_is_bounded_so_a_wide_multiclass_table_gets_none():
+    assert probe_rows(10, 2) == MAX_ROWS and probe_rows(25, 5) == MAX_ROWS
+    assert probe_rows(100, 10) < min_probe_rows(100)  # cheap or nothing

@@ -21,7 +21,7 @@ from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.encoding import FeatureEncoder
 from drift_retrain.engine.misclassified import MAX_MISCLASSIFIED, MisclassifiedSample
 from drift_retrain.engine.performance import encode_labels, prediction_losses
-from drift_retrain.engine.probe import min_probe_rows, probe_losses
+from drift_retrain.engine.probe import min_probe_rows, probe_losses, probe_rows
 from drift_retrain.engine.segment_analysis import merge_segment_counts, segment_counts
 from drift_retrain.engine.segments import SegmentCounts
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
@@ -192,8 +192,13 @@ def _count_probe(
 ) -> None:
     """The probe's per-row gain over the champion on the scored rows, as moments (too few rows: none)."""
     schema = profile.schema
-    if len(labelled) < min_probe_rows(len(schema.feature_names)):
+    features = len(schema.feature_names)
+    most = probe_rows(features, len(schema.classes))
+    if min(len(labelled), most) < min_probe_rows(features):
         return
+    if len(labelled) > most:  # a seeded sample, in order, bounds the fit's work
+        keep = np.sort(np.random.default_rng(seed).choice(len(labelled), most, replace=False))
+        labelled, losses = labelled.iloc[keep], losses[keep]
     matrix = FeatureEncoder.from_profile(profile).transform(labelled[schema.feature_names])
     labels = labelled[schema.label].to_numpy()
     regression = schema.task == "regression"
