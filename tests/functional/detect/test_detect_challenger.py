@@ -8,6 +8,7 @@ import pytest
 from functional_support import LABEL, frame_to_csv_bytes, list_executions, read_report
 
 from drift_retrain.engine.challenger import off_block
+from drift_retrain.engine.probe import MAX_ROWS
 from drift_retrain.layout import CHALLENGER_STATE_KEY
 
 #: Mistakes per 3,000-row batch: 3% rising to 9%, all below the champion's 10% holdout (no concept drift).
@@ -158,3 +159,43 @@ def test_two_batches_counted_at_once_both_count(clients, bucket) -> None:
     assert json.loads(clients.s3.get_object(Bucket=bucket, Key=CHALLENGER_STATE_KEY)["Body"].read()) == {
         "since": 2
     }
+
+
+def test_a_flat_champion_of_an_older_concept_is_challenged_by_the_probe(
+    detect_drift,
+    clients,
+    bucket,
+    profile_uploaded,
+    state_machine_arn,
+    endpoint,
+    queue_results,
+    make_frame_fn,
+    challenger_every_two,
+) -> None:
+    """The label is now ``monthly_charges > 70``; the champion still answers ``> 75`` (its older
+    concept), wrong on about 10% of the rows every batch: below its holdout, flat, so neither the
+    concept test nor a rise can see it. On the due batch the probe, fitted on the batch's rows, beats it."""
+    reports = []
+    for i in range(3):
+        batch = make_frame_fn(3000, seed=80 + i)
+        batch[LABEL] = (batch["monthly_charges"] > 70).astype(int)
+        queue_results(["\n".join(str(int(c > 75)) for c in batch["monthly_charges"]) + "\n"])
+        result = detect_drift.invoke(
+            detect_drift.upload(f"incoming/older-{i}.csv", frame_to_csv_bytes(batch))
+        )
+        reports.append(read_report(clients, bucket, result.response["report_key"]))
+
+    assert [r["concept_drift"]["detected"] for r in reports] == [False] * 3
+    first, due, after = (r["challenger"] for r in reports)
+    assert first["gain"]["probe_gain"] is None  # not due: no probe fitted
+    assert due["decision"] == "challenge" and due["gain"]["signal"] == "probe"
+    gain = due["gain"]
+    assert (
+        gain["probe_rows"] == MAX_ROWS and gain["probe_p"] < 0.025
+    )  # a sample of the 3,000 and gain["probe_min_gain"] == 0.02
+    assert gain["estimate"] == gain["probe_gain"] > 0.05 and gain["batches"] == 2
+    assert "a probe fitted on this batch's rows beat the champion there" in due["why"]
+    assert reports[1]["retrain_trigger"] == "challenger"
+    assert "probe" not in reports[1]["concept_drift"]  # the concept test's block is unchanged
+    assert after["decision"] == "no challenge" and after["gain"]["probe_gain"] is None
+    assert len(list_executions(clients, state_machine_arn)) == 1

@@ -223,3 +223,17 @@ def test_the_parts_share_the_batchs_row_budgets_by_bytes_so_the_merged_sample_st
     assert [p.rows for p in partials] == [i["max_rows"] for i in items]
     assert merged.rows_read == 3300 and merged.sampling["method"] == "uniform_sample"
     assert abs(partials[1].rows / merged.rows - 300 / 3300) < 0.01  # not 50%: the small part kept whole
+
+
+@pytest.mark.parametrize(("every", "probe"), [("4", None), ("1", True)])
+def test_the_items_ask_for_the_challengers_probe_only_when_a_challenge_is_due(
+    detect_drift, clients, bucket, profile_uploaded, check_arn, make_frame_fn, monkeypatch, every, probe
+):
+    """The first batch of a model is 1 of 4 by default (not due); every batch is due at 1."""
+    monkeypatch.setenv("CHALLENGER_EVERY_BATCHES", every)
+    upload_parts(detect_drift, make_frame_fn, 2)
+    response = detect_drift.invoke(detect_drift.upload(f"{FOLDER}_SUCCESS", b"")).response
+
+    items_key = partition_check_keys(response["batch_id"])[0]
+    items = json.loads(clients.s3.get_object(Bucket=bucket, Key=items_key)["Body"].read())
+    assert [i.get("probe") for i in items] == [probe] * 2

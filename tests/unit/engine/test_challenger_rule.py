@@ -7,12 +7,17 @@ import pytest
 
 from drift_retrain.engine.challenger import (
     CHALLENGE,
+    NEWEST,
     NO_CHALLENGE,
+    PROBE,
+    TREND,
     Batch,
     ChallengerSettings,
     Point,
+    Probe,
     advance,
     expected_gain,
+    probe_due,
 )
 from drift_retrain.exceptions import ConfigError
 
@@ -188,3 +193,66 @@ def test_over_a_long_stream_a_calm_one_stays_quiet_and_a_drifting_one_is_challen
     assert _stream_challenges(lambda age: 0.10, 400, seed=1) <= 400 / 50
     assert _stream_challenges(lambda age: 0.25, 400, seed=2) <= 400 / 50
     assert _stream_challenges(lambda age: min(0.10 + 0.01 * age, 0.45), 400, seed=3) >= 400 / 8
+
+
+def _probe(gain, sd=0.25, rows=2000, champion_loss=0.2):
+    return Probe(rows=rows, gain=gain, variance=sd**2, champion_loss=champion_loss)
+
+
+def test_a_probe_that_beats_a_flat_champion_is_a_gain_without_any_rise():
+    flat = _points([0.20] * 6)
+    gain = expected_gain(flat, **RULE, probe=_probe(0.05))
+    assert gain.worth and gain.signal == PROBE and gain.estimate == 0.05
+    assert gain.probe_p < 0.025 and gain.trend_p > 0.025 and gain.probe_min_gain == 0.02
+    assert "probe fitted on this batch's rows beat the champion there by 0.05" in gain.why
+    # the probe alone is judged before the history can show a rise
+    assert expected_gain(flat[:1], **RULE, probe=_probe(0.05)).worth
+
+
+def test_a_probe_gain_below_the_margin_or_not_significant_is_no_reason():
+    flat = _points([0.20] * 6)
+    small = expected_gain(flat, **RULE, probe=_probe(0.015, sd=0.1))
+    assert small.probe_p < 0.025 and not small.worth and "less than the concept margin" in small.why
+    noisy = expected_gain(flat, **RULE, probe=_probe(0.03, sd=0.5, rows=300))
+    assert noisy.probe_p > 0.025 and not noisy.worth and noisy.signal is None
+
+
+def test_the_larger_significant_signal_is_the_estimate():
+    rising = _points([0.20, 0.22, 0.24, 0.26, 0.28])
+    assert expected_gain(rising, **RULE, probe=_probe(0.03)).signal in (TREND, NEWEST)
+    assert expected_gain(rising, **RULE, probe=_probe(0.2)).signal == PROBE
+
+
+def test_a_regression_probe_gain_is_relative_to_the_champions_loss():
+    flat = _points([4.0] * 6)
+    rule = {**RULE, "regression": True}
+    assert expected_gain(flat, **rule, probe=_probe(0.6, sd=2.0, champion_loss=4.0)).worth
+    below = expected_gain(flat, **rule, probe=_probe(0.3, sd=1.0, champion_loss=4.0))
+    assert below.probe_min_gain == pytest.approx(0.4) and not below.worth
+
+
+@pytest.mark.parametrize(
+    ("state", "due"),
+    [
+        ({}, False),  # the first batch of a model: 1 of 3
+        ({"model": "m1", "since": 2, "day": "2026-12-06", "jobs_today": 1}, True),
+        ({"model": "m1", "since": 2, "day": "2026-12-06", "jobs_today": 2}, False),  # budget spent
+        ({"model": "m1", "since": 2, "day": "2026-12-05", "jobs_today": 2}, True),  # a new day
+        ({"model": "m0", "since": 2}, False),  # a new serving model counts afresh
+    ],
+)
+def test_a_probe_is_fitted_only_when_a_challenge_could_start(state, due):
+    assert probe_due(state, ON, model="m1", today="2026-12-06", challenge_jobs=1) is due
+    assert not probe_due(
+        state, ChallengerSettings(every_batches=0), model="m1", today="2026-12-06", challenge_jobs=1
+    )
+
+
+def test_the_state_passes_the_batchs_probe_to_the_rule():
+    state: dict = {}
+    for i in range(2):
+        state, block, _ = _run(state, f"b{i}", 0.2)
+    batch = Batch("b2", "m1", Point(0.2, 2000), labelled_rows=2000, retrains=False, probe=_probe(0.05))
+    state, block, _ = advance(state, batch, ON, **STEP)
+    assert block["decision"] == CHALLENGE and block["gain"]["signal"] == PROBE
+    assert block["gain"]["probe_gain"] == 0.05 and block["gain"]["probe_rows"] == 2000

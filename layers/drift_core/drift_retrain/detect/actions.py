@@ -53,7 +53,16 @@ def act_on_report(
     A/B test: ``deferred``), notify on an alert or a challenger."""
     report = report_obj.to_dict()
     if report_obj.ok:  # without loss evidence, a fresh model may still be worth a try
-        apply_challenger(clients, settings, batch.bucket, batch_id, report, serving_model, deferred=deferred)
+        apply_challenger(
+            clients,
+            settings,
+            batch.bucket,
+            batch_id,
+            report,
+            serving_model,
+            deferred=deferred,
+            probe=report_obj.concept.probe,
+        )
     challenger = report.get("retrain_trigger") == CHALLENGER
     if report["retrain"]:  # what the workflow verifies its trigger against
         report["retrain_execution"] = retrain_record(batch, batch_id)

@@ -5,6 +5,9 @@ spent today) is one object, ``reports/challenger/state.json``, updated by read-m
 ``If-Match`` on the ETag read (``If-None-Match`` when first written): two batches checked at once both
 count, and only one of them can spend the day's last job. The state remembers each batch's decision, so a
 repeated delivery (the report's write lost, Lambda's retry) gets the same one and spends nothing twice.
+
+Before the check, :func:`wants_probe` reads the state to say whether this batch could start a challenger
+(due, within the day's budget): only then does the check fit the probe (``engine.probe``).
 """
 
 from __future__ import annotations
@@ -13,17 +16,44 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from drift_retrain.aws.ab_record import update_record
+from drift_retrain.aws.ab_record import read_record, update_record
 from drift_retrain.detect.context import DetectSettings
-from drift_retrain.engine.challenger import CHALLENGE, Batch, Point, advance, off_block
+from drift_retrain.engine.challenger import CHALLENGE, Batch, Point, Probe, advance, off_block, probe_due
 from drift_retrain.engine.metric_names import is_rate
 from drift_retrain.engine.policy import CHALLENGER
 from drift_retrain.layout import CHALLENGER_STATE_KEY
 from drift_retrain.workflow.shared.strategies import training_jobs
 
-__all__ = ["apply_challenger"]
+__all__ = ["apply_challenger", "wants_probe"]
 
 logger = logging.getLogger(__name__)
+
+
+def _today(now: datetime | None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%d")
+
+
+def wants_probe(
+    clients: Any,
+    settings: DetectSettings,
+    bucket: str,
+    serving_model: str,
+    *,
+    deferred: bool,
+    now: datetime | None = None,
+) -> bool:
+    """Whether the check should fit the probe: the challenger is on, no A/B test holds retrains back, and
+    the state says a challenge is due within the day's budget (one S3 read; off: none)."""
+    if not settings.challenger.on or deferred:
+        return False
+    found = read_record(clients.s3, settings.data_bucket or bucket, CHALLENGER_STATE_KEY)
+    return probe_due(
+        found[0] if found is not None else {},
+        settings.challenger,
+        model=serving_model,
+        today=_today(now),
+        challenge_jobs=training_jobs(settings.candidate_strategies, CHALLENGER, settings.algorithm_count),
+    )
 
 
 def apply_challenger(
@@ -35,6 +65,7 @@ def apply_challenger(
     serving_model: str,
     *,
     deferred: bool,
+    probe: Probe | None = None,
     now: datetime | None = None,
 ) -> None:
     """Add the ``challenger`` block to ``report`` and, when a challenge runs, make it a retrain of kind
@@ -52,9 +83,10 @@ def apply_challenger(
         labelled_rows=int(report.get("labelled_rows") or 0),
         retrains=bool(report.get("retrain")) and not deferred,
         deferred=deferred,
+        probe=probe if measured else None,
     )
     config = settings.drift
-    today = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
+    today = _today(now)
     decided: dict[str, Any] = {}
 
     def change(state: dict[str, Any]) -> tuple[dict[str, Any], bool]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from drift_retrain.aws.objects import ObjectRef
 from drift_retrain.detect.context import Outcome
+from drift_retrain.engine.challenger import PROBE
 from drift_retrain.engine.metric_names import read_report
 from drift_retrain.engine.policy import CHALLENGER
 from drift_retrain.reports.changes import next_step, what_changed
@@ -80,8 +81,11 @@ def _subject_detail(report: Mapping[str, Any]) -> str:
     concept = report.get("concept_drift") or {}
     metric = concept.get("metric")
     if report.get("retrain") and report.get("retrain_trigger") == CHALLENGER:
-        gain = ((report.get("challenger") or {}).get("gain") or {}).get("estimate")
-        return f"challenger: no loss vs holdout, serving {metric_label(metric)} rose by {fmt_metric(gain, metric)}"
+        gain = (report.get("challenger") or {}).get("gain") or {}
+        figure = fmt_metric(gain.get("estimate"), metric)
+        if gain.get("signal") == PROBE:
+            return f"challenger: no loss vs holdout, a probe of the batch beat the champion by {figure}"
+        return f"challenger: no loss vs holdout, serving {metric_label(metric)} rose by {figure}"
     if concept.get("detected"):
         return (
             f"{fmt_metric(concept.get('baseline_error'), metric, named=True)} -> "

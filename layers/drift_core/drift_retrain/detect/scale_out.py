@@ -136,10 +136,17 @@ def check_input(
 
 
 def scale_out(
-    clients: Any, settings: DetectSettings, batch: ObjectRef, batch_id: str, champion_variant: str | None
+    clients: Any,
+    settings: DetectSettings,
+    batch: ObjectRef,
+    batch_id: str,
+    champion_variant: str | None,
+    *,
+    probe: bool = False,
 ) -> Outcome | InvalidBatchError | None:
     """Start the batch's check on the Distributed Map; ``None`` when the batch is read here (a small
-    partition or object, one that cannot be cut in byte ranges, or no partition-check state machine)."""
+    partition or object, one that cannot be cut in byte ranges, or no partition-check state machine).
+    ``probe``: each item fits the challenger's probe on its scored rows (their gains merge as counts)."""
     if not settings.partition_check_arn:
         return None
     place = partition_key(batch.key, settings.incoming_prefix)
@@ -165,6 +172,8 @@ def scale_out(
         settings.single_check_max_bytes,
         {"max_rows": settings.drift.max_rows, "max_prediction_rows": settings.drift.max_prediction_rows},
     )
+    if probe:
+        items = [{**item, "probe": True} for item in items]
     try:
         for item in items:
             _check_item_size(settings, item, named=found is not None)

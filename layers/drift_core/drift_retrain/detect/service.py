@@ -48,6 +48,7 @@ from drift_retrain.aws.objects import ObjectRef, resolve_event_key
 from drift_retrain.aws.storage import current_revision, read_object, write_json
 from drift_retrain.detect.ab_test import ab_look, resend_decision
 from drift_retrain.detect.actions import act_on_report, handle_invalid, replay_report
+from drift_retrain.detect.challenger import wants_probe
 from drift_retrain.detect.context import DetectSettings, Outcome, Status
 from drift_retrain.detect.inputs import ab_state, check_inputs, variant_predictors
 from drift_retrain.detect.inputs import predictor as champion_predictor
@@ -210,7 +211,8 @@ def process_object(
         return _check_capture_window(
             clients, settings, batch, batch_id, profile, serving_model, deferred, recovery_used
         )
-    scaled = scale_out(clients, settings, batch, batch_id, champion_variant)
+    probe = wants_probe(clients, settings, bucket, serving_model, deferred=deferred)
+    scaled = scale_out(clients, settings, batch, batch_id, champion_variant, probe=probe)
     if isinstance(scaled, InvalidBatchError):
         return handle_invalid(clients, settings, batch, batch_id, scaled)
     if scaled is not None:
@@ -231,6 +233,7 @@ def process_object(
                 source_name=batch.uri,
                 recovery_used=recovery_used,
                 limits=settings.limits,
+                probe=probe,
             )
     except InvalidBatchError as error:
         return handle_invalid(clients, settings, batch, batch_id, error)

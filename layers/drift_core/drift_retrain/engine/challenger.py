@@ -11,15 +11,20 @@ handled (the newest last, at most :data:`HISTORY`):
 
 - **trend**: the weighted least-squares slope of the error over those batches, times their span: how far
   the champion has decayed since its best-measured days;
-- **newest**: the newest batch's error against the pooled error of the batches before it.
+- **newest**: the newest batch's error against the pooled error of the batches before it;
+- **probe**: when a challenge may start (:func:`probe_due`), a cheap linear model cross-fitted on the
+  batch's scored rows (``engine.probe``): its mean per-row gain over the champion. It sees a champion
+  whose error is flat but beatable (it learnt an older concept, or a span of drift), which no rise shows.
 
 The margin is the concept margin (``concept_margin``, or ``concept_loss_margin`` times the earlier error
-for a loss): the rise the cost model calls worth a retrain (docs/retraining-policy.md). Each rise is
-tested one-sided at ``alpha / 2`` against half the margin (binomial variance for an error rate, widened
-by the batches' own scatter when larger: around the trend, or around the earlier batches' mean for the
-newest; for a loss, the scatter alone, with Student's t). The gain is
-the larger significant rise, and a challenge runs only when it is at least the margin. A stationary
-stream rarely shows such a rise, so it stays quiet. Pure functions; ``detect.challenger`` stores the state.
+for a loss, times the champion's loss on the probe's rows for the probe): the rise the cost model calls
+worth a retrain (docs/retraining-policy.md). Each signal is tested one-sided at ``alpha / 2`` against
+half its margin (a rise: binomial variance for an error rate, widened by the batches' own scatter when
+larger: around the trend, or around the earlier batches' mean for the newest; for a loss, the scatter
+alone, with Student's t; the probe: a paired t-test of the per-row gains). The gain is the largest
+significant signal, and a challenge runs only when one reaches its margin. A stationary stream whose
+champion fits rarely shows either, so it stays quiet. A probe's win is only a reason to try: the
+challenger is promoted by the usual paired test. Pure functions; ``detect.challenger`` stores the state.
 """
 
 from __future__ import annotations
@@ -37,12 +42,17 @@ __all__ = [
     "CHALLENGE",
     "HISTORY",
     "MIN_HISTORY",
+    "NEWEST",
+    "PROBE",
+    "TREND",
     "ChallengerSettings",
     "Gain",
     "Point",
+    "Probe",
     "advance",
     "expected_gain",
     "off_block",
+    "probe_due",
 ]
 
 #: Serving errors kept per serving model (the newest last), and the fewest the rule judges from.
@@ -98,8 +108,24 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """A probe fitted on the batch's scored rows (``engine.probe``): its mean per-row gain over the
+    champion (champion loss minus out-of-fold probe loss), the gains' variance, over ``rows`` rows, and
+    the champion's mean loss there."""
+
+    rows: int
+    gain: float
+    variance: float
+    champion_loss: float
+
+
+#: ``signal`` values of a :class:`Gain`: which rise or gain the estimate is.
+TREND, NEWEST, PROBE = "trend", "newest", "probe"
+
+
+@dataclass(frozen=True)
 class Gain:
-    """The expected gain of a fresh model and the two rises it rests on (``None``: too few batches)."""
+    """The expected gain of a fresh model and the rises and probe gain it rests on (``None``: not judged)."""
 
     estimate: float
     worth: bool
@@ -110,6 +136,12 @@ class Gain:
     newest_p: float | None = None
     batches: int = 0
     why: str = ""
+    #: The signal the estimate is (``TREND``, ``NEWEST``, ``PROBE``; ``None`` when none is significant).
+    signal: str | None = None
+    probe_gain: float | None = None
+    probe_p: float | None = None
+    probe_rows: int | None = None
+    probe_min_gain: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -123,24 +155,12 @@ def _p_upper(rise: float, se: float, df: int | None) -> float:
     return float(stats.norm.sf(z) if df is None else stats.t.sf(z, df))
 
 
-def expected_gain(
-    history: Sequence[Point], *, regression: bool, concept_margin: float, loss_margin: float, alpha: float
-) -> Gain:
-    """The gain a model of the newest rows should bring over the champion (see the module docstring)."""
-    points = [p for p in history if p.rows > 0][-HISTORY:]
+def _rises(points: Sequence[Point], regression: bool, min_gain: float) -> tuple[float, float, float, float]:
+    """The trend's and the newest batch's rises and their one-sided p against half ``min_gain``."""
     k = len(points)
     before = points[:-1]
     weight_before = sum(p.rows for p in before)
-    mean_before = sum(p.error * p.rows for p in before) / weight_before if weight_before else 0.0
-    min_gain = loss_margin * mean_before if regression else concept_margin
-    if k < MIN_HISTORY:
-        return Gain(
-            0.0,
-            False,
-            min_gain,
-            batches=k,
-            why=f"{k} labelled batch(es) served by this model; the rule needs {MIN_HISTORY}",
-        )
+    mean_before = sum(p.error * p.rows for p in before) / weight_before
     rows = [float(p.rows) for p in points]
     errors = [p.error for p in points]
     total = sum(rows)
@@ -166,32 +186,95 @@ def expected_gain(
     newest_rise = errors[-1] - mean_before
     newest_se = math.sqrt(variance_before * (1.0 / rows[-1] + 1.0 / weight_before))
     newest_p = _p_upper(newest_rise - floor, newest_se, df)
-    significant = [r for r, p in ((trend_rise, trend_p), (newest_rise, newest_p)) if p < alpha / 2]
-    estimate = max(significant, default=0.0)
-    worth = estimate > 0 and estimate >= min_gain
-    if not significant:
+    return trend_rise, trend_p, newest_rise, newest_p
+
+
+def expected_gain(
+    history: Sequence[Point],
+    *,
+    regression: bool,
+    concept_margin: float,
+    loss_margin: float,
+    alpha: float,
+    probe: Probe | None = None,
+) -> Gain:
+    """The gain a model of the newest rows should bring over the champion (see the module docstring)."""
+    points = [p for p in history if p.rows > 0][-HISTORY:]
+    k = len(points)
+    before = points[:-1]
+    weight_before = sum(p.rows for p in before)
+    mean_before = sum(p.error * p.rows for p in before) / weight_before if weight_before else 0.0
+    min_gain = loss_margin * mean_before if regression else concept_margin
+    found: dict[str, Any] = {"batches": k}
+    # (signal, gain, p, the margin it must reach)
+    signals: list[tuple[str, float, float, float]] = []
+    if k >= MIN_HISTORY:
+        trend_rise, trend_p, newest_rise, newest_p = _rises(points, regression, min_gain)
+        found.update(trend_rise=trend_rise, trend_p=trend_p, newest_rise=newest_rise, newest_p=newest_p)
+        signals += [(TREND, trend_rise, trend_p, min_gain), (NEWEST, newest_rise, newest_p, min_gain)]
+    if probe is not None and probe.rows > 1:
+        probe_min = loss_margin * probe.champion_loss if regression else concept_margin
+        se = math.sqrt(max(probe.variance, 0.0) / probe.rows)
+        probe_p = _p_upper(probe.gain - probe_min / 2, se, probe.rows - 1)
+        found.update(probe_gain=probe.gain, probe_p=probe_p, probe_rows=probe.rows, probe_min_gain=probe_min)
+        signals.append((PROBE, probe.gain, probe_p, probe_min))
+    if not signals:
+        return Gain(
+            0.0,
+            False,
+            min_gain,
+            batches=k,
+            why=f"{k} labelled batch(es) served by this model; the rule needs {MIN_HISTORY}",
+        )
+    significant = [s for s in signals if s[2] < alpha / 2]
+    worthy = [s for s in significant if s[1] > 0 and s[1] >= s[3]]
+    best = max(worthy or significant, key=lambda s: s[1], default=None)
+    estimate = best[1] if best is not None else 0.0
+    worth = bool(worthy)
+    if best is None:
+        if k >= MIN_HISTORY:
+            what = f"no rise of the serving error over {k} batches"
+            what += " nor gain of a probe fitted on this batch" if probe is not None else ""
+        else:
+            what = (
+                f"{k} labelled batch(es) served by this model (a rise needs {MIN_HISTORY}), and no gain "
+                "of a probe fitted on this batch"
+            )
         why = (
-            f"no rise of the serving error over {k} batches significantly above half the concept margin "
-            f"({floor:.4g}; each rise tested at alpha {alpha / 2:g})"
+            f"{what} significantly above half the concept margin (each tested at alpha {alpha / 2:g}: "
+            f"{', '.join(f'{s[0]} above {s[3] / 2:.4g}' for s in signals)})"
         )
     elif not worth:
-        why = f"the serving error rose by {estimate:.4g}, less than the concept margin {min_gain:.4g}"
+        why = f"{_said(best, k)}, less than the concept margin {best[3]:.4g}"
     else:
-        why = (
-            f"the serving error rose by {estimate:.4g} over {k} batches (at least the concept margin "
-            f"{min_gain:.4g}): a model of the newest rows should gain about that much"
-        )
+        why = f"{_said(best, k)} (at least the concept margin {best[3]:.4g}): a model of the newest rows should gain about that much"
     return Gain(
         estimate=estimate,
         worth=worth,
         min_gain=min_gain,
-        trend_rise=trend_rise,
-        trend_p=trend_p,
-        newest_rise=newest_rise,
-        newest_p=newest_p,
-        batches=k,
         why=why,
+        signal=best[0] if best is not None else None,
+        **found,
     )
+
+
+def _said(signal: tuple[str, float, float, float], batches: int) -> str:
+    name, gain = signal[0], signal[1]
+    if name == PROBE:
+        return f"a probe fitted on this batch's rows beat the champion there by {gain:.4g}"
+    return f"the serving error rose by {gain:.4g} over {batches} batches"
+
+
+def probe_due(
+    state: Mapping[str, Any], settings: ChallengerSettings, *, model: str, today: str, challenge_jobs: int
+) -> bool:
+    """Whether the next measured batch of ``model`` could start a challenger (due, within the day's
+    budget): only then is a probe worth fitting (``advance`` decides)."""
+    if not settings.on:
+        return False
+    since = int(state.get("since") or 0) if state.get("model") == model else 0
+    jobs = int(state.get("jobs_today") or 0) if state.get("day") == today else 0
+    return since + 1 >= settings.every_batches and settings.max_jobs_per_day - jobs >= challenge_jobs
 
 
 def off_block() -> dict[str, Any]:
@@ -210,6 +293,8 @@ class Batch:
     #: A retrain on evidence starts now (not deferred), costing ``retrain_jobs`` training jobs.
     retrains: bool
     deferred: bool = False
+    #: A probe's gain on this batch's rows (fitted only when a challenge may start).
+    probe: Probe | None = None
 
 
 def advance(
@@ -266,6 +351,7 @@ def advance(
         concept_margin=concept_margin,
         loss_margin=loss_margin,
         alpha=alpha,
+        probe=batch.probe,
     )
     due = since >= settings.every_batches
     block.update(due=due, batches_since=since, budget_left=budget, cost=challenge_jobs, gain=gain.to_dict())

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.challenger import Probe
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.performance import HoldoutPerformance
 from drift_retrain.engine.segment_analysis import segments_from_counts, untested_segments
@@ -66,6 +67,9 @@ class ConceptDrift:
     misclassified: list[dict[str, Any]] = field(default_factory=list)
     #: Where the error moved (``segment_analysis``): the report's top-level ``segments`` block.
     segments: dict[str, Any] | None = None
+    #: The probe's gain over the champion on the scored rows (``engine.probe``), for the challenger's
+    #: block; not part of the concept test.
+    probe: Probe | None = None
 
     def segments_block(self) -> dict[str, Any]:
         """The report's ``segments``: the analysis, or why there is none (the concept test's reason)."""
@@ -75,7 +79,7 @@ class ConceptDrift:
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
-        del data["segments"]
+        del data["segments"], data["probe"]
         data["gap_to_reference"] = (
             None if self.reference_error is None or self.error is None else self.error - self.reference_error
         )
@@ -150,6 +154,7 @@ def concept_from_counts(profile, counts: ConceptCounts, config: DriftConfig) -> 
         gap_p_value=gap.p_value,
         gap_detected=gap.detected,
         misclassified=counts.misclassified.records(),
+        probe=counts.probe(),
         segments=segments_from_counts(
             profile, counts.segments, counts.rows, counts.mean, alpha=config.alpha, rose=result.detected
         ),

@@ -32,6 +32,7 @@ def run_check(
     recovery_used: int = 0,
     limits: ReadLimits | None = None,
     on_frame: Callable[[pd.DataFrame], None] | None = None,
+    probe: bool = False,
 ) -> DriftReport:
     """Check one batch (CSV, Parquet, JSON Lines, or a partition of parts) against a baseline profile.
 
@@ -41,6 +42,8 @@ def run_check(
     ``recovery_used`` is how many follow-up retrains the serving model has already had (the caller counts
     them; see ``policy.decide``). ``limits`` bound the bytes read (default ``ReadLimits()``). ``on_frame``
     sees the rows as read, once (the A/B look scores them on both variants without reading twice).
+    ``probe`` fits the challenger's probe on the scored rows (``engine.probe``; DetectDrift asks when a
+    challenge may start).
     """
     config = config or DriftConfig()
     if source_name is None and isinstance(source, (str, Path)):
@@ -68,6 +71,7 @@ def run_check(
         input_warnings=batch.warnings,
         set_aside=batch.set_aside,
         lines=batch.line_of_row if len(batch.line_of_row) else None,
+        probe=probe,
     )
 
 
@@ -85,6 +89,7 @@ def check_frame(
     input_warnings: list[dict] | None = None,
     set_aside: dict[str, dict] | None = None,
     lines=None,
+    probe: bool = False,
 ) -> DriftReport:
     """The check proper, on rows already read: what a CSV batch and captured traffic share.
 
@@ -106,6 +111,7 @@ def check_frame(
         rows_read=rows,
         input_warnings=input_warnings,
         set_aside=set_aside,
+        probe=probe,
     )
     return check_summary(
         summary,

@@ -75,6 +75,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
                     predictor=champion,
                     limits=settings.limits,
                     on_frame=on_frame,
+                    probe=bool(part.get("probe")),
                 )
         else:
             with open_for_reading(clients.s3, ref) as opened:
@@ -86,6 +87,7 @@ def summarise_part(clients: Any, settings: DetectSettings, event: dict[str, Any]
                     part=part["key"],
                     limits=settings.limits,
                     on_frame=on_frame,
+                    probe=bool(part.get("probe")),
                 )
     except InvalidBatchError as error:
         logger.warning("Bad part", extra={"key": part["key"], "code": error.code, "line": error.line})

@@ -134,7 +134,7 @@ SETTINGS: tuple[Setting, ...] = (
         "challenger_every_batches",
         "int",
         4,
-        "A challenger (one newest candidate, no loss needed) may start at most every this many labelled batches, when the serving error's rise says a fresh model should gain (docs/retraining-policy.md); 0 = off.",
+        "A challenger (one newest candidate, no loss needed) may start at most every this many labelled batches, when the serving error's rise or a probe fitted on the batch says a fresh model should gain (docs/retraining-policy.md); 0 = off.",
         _D,
         _r(0, 1000),
         env=True,

@@ -1,7 +1,9 @@
 """The champion's errors on a batch's labelled rows, as counts that add across parts.
 
 What the concept and gap tests use (scored rows, errors or the squared errors' mean and spread), the
-errors per segment (``segment_analysis``) and the most telling wrong rows (``misclassified``). Each part
+errors per segment (``segment_analysis``), the most telling wrong rows (``misclassified``) and, when
+asked (a challenger may start), the probe's per-row gain over the champion (``engine.probe``) as the
+same moments. Each part
 scores its own labelled rows, at most ``max_prediction_rows`` of them; a part whose scoring failed
 carries the reason, and the merged batch reports the first (in part order).
 """
@@ -14,9 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drift_retrain.engine.challenger import Probe
 from drift_retrain.engine.config import DriftConfig
+from drift_retrain.engine.encoding import FeatureEncoder
 from drift_retrain.engine.misclassified import MAX_MISCLASSIFIED, MisclassifiedSample
-from drift_retrain.engine.performance import prediction_losses
+from drift_retrain.engine.performance import encode_labels, prediction_losses
+from drift_retrain.engine.probe import min_probe_rows, probe_losses, probe_rows
 from drift_retrain.engine.segment_analysis import merge_segment_counts, segment_counts
 from drift_retrain.engine.segments import SegmentCounts
 from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
@@ -24,6 +29,7 @@ from drift_retrain.exceptions import ChampionUnavailableError, PredictionError
 __all__ = ["NO_PREDICTOR", "ConceptCounts", "bounded_rows", "count_concept"]
 
 NO_PREDICTOR = "no champion predictions were supplied"
+_PROBE_FIELDS = ("probe_rows", "probe_mean", "probe_m2", "probe_champion_loss")
 
 
 @dataclass
@@ -40,14 +46,33 @@ class ConceptCounts:
     misclassified: MisclassifiedSample = field(
         default_factory=lambda: MisclassifiedSample(MAX_MISCLASSIFIED, False)
     )
+    #: The probe's gain (champion loss minus out-of-fold probe loss) on the rows it was fitted on, and
+    #: the champion's loss sum there: the moments the challenger tests (``engine.challenger.Probe``).
+    probe_rows: int = 0
+    probe_mean: float = 0.0
+    probe_m2: float = 0.0
+    probe_champion_loss: float = 0.0
 
     @property
     def variance(self) -> float:
         return self.m2 / (self.rows - 1) if self.rows > 1 else 0.0
 
+    def probe(self) -> Probe | None:
+        """The probe's gain for the challenger, ``None`` when no probe was fitted."""
+        if self.probe_rows < 2:
+            return None
+        return Probe(
+            rows=self.probe_rows,
+            gain=self.probe_mean,
+            variance=self.probe_m2 / (self.probe_rows - 1),
+            champion_loss=self.probe_champion_loss / self.probe_rows,
+        )
+
     def merge(self, other: ConceptCounts) -> ConceptCounts:
         n = self.rows + other.rows
         delta = other.mean - self.mean
+        pn = self.probe_rows + other.probe_rows
+        pdelta = other.probe_mean - self.probe_mean
         return ConceptCounts(
             labelled=self.labelled + other.labelled,
             reason=self.reason or other.reason,
@@ -57,6 +82,12 @@ class ConceptCounts:
             m2=self.m2 + other.m2 + (delta * delta * self.rows * other.rows / n if n else 0.0),
             segments=merge_segment_counts(self.segments, other.segments),
             misclassified=self.misclassified.merge(other.misclassified),
+            probe_rows=pn,
+            probe_mean=self.probe_mean + pdelta * other.probe_rows / pn if pn else 0.0,
+            probe_m2=self.probe_m2
+            + other.probe_m2
+            + (pdelta * pdelta * self.probe_rows * other.probe_rows / pn if pn else 0.0),
+            probe_champion_loss=self.probe_champion_loss + other.probe_champion_loss,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +103,7 @@ class ConceptCounts:
                 for name, keys in self.segments.items()
             },
             "misclassified": self.misclassified.to_json(),
+            "probe": [self.probe_rows, self.probe_mean, self.probe_m2, self.probe_champion_loss],
         }
 
     @classmethod
@@ -88,6 +120,7 @@ class ConceptCounts:
                 for name, keys in data["segments"].items()
             },
             misclassified=MisclassifiedSample.from_json(data["misclassified"]),
+            **dict(zip(_PROBE_FIELDS, data.get("probe") or (0, 0.0, 0.0, 0.0), strict=True)),
         )
 
 
@@ -99,11 +132,13 @@ def count_concept(
     *,
     lines: np.ndarray | None = None,
     part: str | None = None,
+    probe: bool = False,
 ) -> ConceptCounts:
     """Score ``frame``'s labelled rows (at most ``max_prediction_rows``) with the champion and count.
 
     A whole batch (``part`` None) below ``min_concept_rows`` labelled rows is not scored (the test will
-    not run); a part is scored whatever its size, since the merged batch may reach the minimum.
+    not run); a part is scored whatever its size, since the merged batch may reach the minimum. With
+    ``probe``, a probe is fitted on the scored rows (``engine.probe``) and its gain counted.
     """
     schema = profile.schema
     if lines is not None and (len(lines) != len(frame) or not frame.index.equals(pd.RangeIndex(len(frame)))):
@@ -147,7 +182,32 @@ def count_concept(
         lines=lines,
         part=part,
     )
+    if probe:
+        _count_probe(counts, profile, labelled, losses, config.seed)
     return counts
+
+
+def _count_probe(
+    counts: ConceptCounts, profile, labelled: pd.DataFrame, losses: np.ndarray, seed: int
+) -> None:
+    """The probe's per-row gain over the champion on the scored rows, as moments (too few rows: none)."""
+    schema = profile.schema
+    features = len(schema.feature_names)
+    most = probe_rows(features, len(schema.classes))
+    if min(len(labelled), most) < min_probe_rows(features):
+        return
+    if len(labelled) > most:  # a seeded sample, in order, bounds the fit's work
+        keep = np.sort(np.random.default_rng(seed).choice(len(labelled), most, replace=False))
+        labelled, losses = labelled.iloc[keep], losses[keep]
+    matrix = FeatureEncoder.from_profile(profile).transform(labelled[schema.feature_names])
+    labels = labelled[schema.label].to_numpy()
+    regression = schema.task == "regression"
+    target = np.asarray(labels, dtype=np.float64) if regression else encode_labels(labels, schema.classes)
+    gains = losses - probe_losses(schema.task, matrix, target, classes=len(schema.classes), seed=seed)
+    mean = float(gains.mean())
+    counts.probe_rows, counts.probe_mean = len(gains), mean
+    counts.probe_m2 = float(np.sum((gains - mean) ** 2))
+    counts.probe_champion_loss = float(losses.sum())
 
 
 def bounded_rows(labelled: pd.DataFrame, config: DriftConfig) -> pd.DataFrame:

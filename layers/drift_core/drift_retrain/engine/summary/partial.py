@@ -107,8 +107,10 @@ def summarize_frame(
     input_warnings: list[dict[str, Any]] | None = None,
     set_aside: dict[str, dict[str, Any]] | None = None,
     kinds: dict[str, bool] | None = None,
+    probe: bool = False,
 ) -> PartialSummary:
-    """Summarise rows already read (``part`` names them when they are one part of a batch).
+    """Summarise rows already read (``part`` names them when they are one part of a batch; ``probe``:
+    fit the challenger's probe on the scored rows, ``count_concept``).
 
     ``lines`` (the file line of each row) numbers the misclassified rows; ``rows_read``, ``compressed``,
     ``input_warnings``, ``set_aside`` and ``kinds`` are the reader's (``CsvBatch``'s), when it read the rows.
@@ -122,7 +124,7 @@ def summarize_frame(
         compressed=compressed,
         columns=drift_tests.summarize_columns(profile, frame),
         label=drift_tests.summarize_label(profile, frame[label]) if label in frame.columns else None,
-        concept=count_concept(profile, frame, predictor, config, lines=lines, part=part),
+        concept=count_concept(profile, frame, predictor, config, lines=lines, part=part, probe=probe),
         input_warnings=list(input_warnings or []),
         set_aside=dict(set_aside or {}),
         kinds=dict(kinds or {}),
@@ -138,16 +140,20 @@ def summarize_source(
     part: str | None = None,
     limits: ReadLimits | None = None,
     on_frame=None,
+    probe: bool = False,
 ) -> PartialSummary:
     """Read one object (CSV, Parquet or JSON Lines, by name and bytes) and summarise it.
 
     ``part`` is its key or path (a path ``source`` names itself); ``on_frame`` is given the rows read
-    (the A/B look's sample, as ``run_check``'s). Raises ``InvalidBatchError`` when the object cannot be
+    (the A/B look's sample, as ``run_check``'s); ``probe`` fits the challenger's probe on the part's
+    scored rows (``count_concept``). Raises ``InvalidBatchError`` when the object cannot be
     checked, as ``run_check`` does.
     """
     name = part if part is not None else (str(source) if isinstance(source, (str, Path)) else None)
     batch = _read(source, name, profile, config, limits, one_of_many=part is not None)
-    return _summarize_batch(profile, batch, config, predictor, part, lines=True, on_frame=on_frame)
+    return _summarize_batch(
+        profile, batch, config, predictor, part, lines=True, on_frame=on_frame, probe=probe
+    )
 
 
 def summarize_range(
@@ -161,6 +167,7 @@ def summarize_range(
     predictor=None,
     limits: ReadLimits | None = None,
     on_frame=None,
+    probe: bool = False,
 ) -> PartialSummary | None:
     """Summarise the lines of the CSV ``source`` (seekable) that start in bytes ``[start, end)``
     (``engine.csv_ranges``); ``None`` when no data row does.
@@ -179,7 +186,14 @@ def summarize_range(
             return None
         raise
     return _summarize_batch(
-        profile, batch, config, predictor, range_name(key, start, end), lines=False, on_frame=on_frame
+        profile,
+        batch,
+        config,
+        predictor,
+        range_name(key, start, end),
+        lines=False,
+        on_frame=on_frame,
+        probe=probe,
     )
 
 
@@ -203,7 +217,15 @@ def _read(source, name: str | None, profile, config: DriftConfig, limits, *, one
 
 
 def _summarize_batch(
-    profile, batch, config: DriftConfig, predictor, part: str | None, *, lines: bool, on_frame=None
+    profile,
+    batch,
+    config: DriftConfig,
+    predictor,
+    part: str | None,
+    *,
+    lines: bool,
+    on_frame=None,
+    probe: bool = False,
 ):
     if on_frame is not None:  # the rows read, for the A/B look
         on_frame(batch.frame)
@@ -219,4 +241,5 @@ def _summarize_batch(
         input_warnings=batch.warnings,
         set_aside=batch.set_aside,
         kinds=column_kinds(batch),
+        probe=probe,
     )
