@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -48,6 +49,8 @@ BASELINE_ROWS = 200_000
 CONCURRENCY = (1, 4, 16)
 #: Every row is used, in both paths (no sampling), so the flags compare one pass with the merge exactly.
 ALL_ROWS = 100_000_000
+#: One-minute load averages read at the start and end of each step: wall times mean little on a busy machine.
+LOADS: list[float] = []
 
 # --- us-east-1 list prices (December 2026 pages; x86 Lambda, Step Functions Standard, S3 Standard) -----------
 LAMBDA_GB_SECOND = 0.0000166667  # USD per GB-second
@@ -91,6 +94,7 @@ def build_profile(out: Path) -> Path:
 def child_peak(profile: Path, part: Path, summary_out: Path) -> dict[str, float]:
     """One part summarised in a process of its own (a child Lambda's work): seconds and peak RSS in MB;
     the summary written to ``summary_out``."""
+    LOADS.append(os.getloadavg()[0])
     code = (
         "import json, resource, sys, time\n"
         "from drift_retrain.engine.config import DriftConfig\n"
@@ -155,6 +159,7 @@ def one_pass_flags(profile: Path, paths: list[Path]) -> list[str]:
 
 def through_the_map(profile: Path, paths: list[Path], concurrency: int, timeout: float) -> dict[str, Any]:
     """The partition of ``paths`` through a fresh local cloud with MaxConcurrency ``concurrency``."""
+    LOADS.append(os.getloadavg()[0])
     from drift_retrain_local.cloud.local_cloud import local_cloud
     from drift_retrain_local.run.observe import wait_for_execution
 
@@ -181,6 +186,7 @@ def through_the_map(profile: Path, paths: list[Path], concurrency: int, timeout:
             sfn, response["partition_check"]["execution_arn"], timeout=timeout, poll=0.2
         )
         seconds = time.perf_counter() - started
+        LOADS.append(os.getloadavg()[0])
         assert record.status == "SUCCEEDED", record
         reports = s3.list_objects_v2(Bucket=bucket, Prefix="reports/drift/")["Contents"]
         report = json.loads(
@@ -324,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         help="part size the cost model assumes (the measured seconds per MB scale to it)",
     )
     args = parser.parse_args(argv)
+    LOADS.append(os.getloadavg()[0])
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
         work = Path(tmp)
         print(f"writing {args.parts} parts of {args.part_mb} MB ...", file=sys.stderr, flush=True)
@@ -351,8 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "command": "python benchmarks/scale_benchmark.py "
         + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": f"{sys.platform}, Python {sys.version.split()[0]}, max RSS of this process "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+        "machine": f"{sys.platform}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, max RSS of this "
+        f"process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, one-minute load average "
+        f"{min(LOADS):.1f} to {max(LOADS):.1f} at the start and end of each step (other jobs raise it above "
+        "this benchmark's own 1 to 2)",
         "partition": {
             "parts": args.parts,
             "part_mb": args.part_mb,
