@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -184,10 +185,18 @@ def local_cloud(
 
 
 def _s3_client_factory(aws: EmbeddedAws, region: str) -> Callable[[], Any]:
-    """S3 clients for the local SageMaker's job threads: one fresh session each (sessions are not
-    thread-safe), outside boto3's default session so no Lambda hook applies."""
+    """The S3 client of the local SageMaker's job threads: made once, on first use, from a session of its
+    own (outside boto3's default session, so no Lambda hook applies), then shared. A botocore client is
+    thread-safe where its session is not, and a session per job reloaded the S3 service model each time
+    (about 0.4 s of CPU per job)."""
+    lock = threading.Lock()
+    made: list[Any] = []
 
     def make() -> Any:
-        return boto3.session.Session().client("s3", endpoint_url=aws.endpoint_url, region_name=region)
+        with lock:
+            if not made:
+                session = boto3.session.Session()
+                made.append(session.client("s3", endpoint_url=aws.endpoint_url, region_name=region))
+            return made[0]
 
     return make

@@ -54,15 +54,17 @@ def ab_record(s3: Any, bucket: str) -> dict[str, Any] | None:
         raise
 
 
-def waits_for_decision(s3: Any, bucket: str, arn: str) -> Callable[[list[str]], bool]:
-    """``pause(path)`` for :func:`~drift_retrain_local.run.observe.wait_for_execution`: the execution sits in
-    the token task and its record is written (so the next batch is scored on both variants)."""
+def waits_for_decision(s3: Any, bucket: str, arn: str) -> Callable[[Callable[[], list[str]]], bool]:
+    """``pause(path_of)`` for :func:`~drift_retrain_local.run.observe.wait_for_execution`: the execution's
+    A/B record is written (so the next batch is scored on both variants) and it sits in the token task.
+    The record is read first: until it names this execution, no history is read."""
 
-    def pause(path: list[str]) -> bool:
-        if not path or path[-1] != AB_WAIT_STATE:
-            return False
+    def pause(path_of: Callable[[], list[str]]) -> bool:
         record = ab_record(s3, bucket)
-        return record is not None and record.get("execution_arn") == arn
+        if record is None or record.get("execution_arn") != arn:
+            return False
+        path = path_of()
+        return bool(path) and path[-1] == AB_WAIT_STATE
 
     return pause
 

@@ -111,10 +111,15 @@ class BatchRunner:
         if self.verbose:
             self.echo(f"    {self._elapsed():6.1f}s  {line}")
 
+    def _on_state(self) -> Callable[[str, float], None] | None:
+        """A line per state entered, with ``--verbose`` only (otherwise nothing reads the history while
+        the execution runs)."""
+        return (lambda name, _: self._step(name)) if self.verbose else None
+
     def watch(self, arn: str) -> dict[str, Any]:
         pause = waits_for_decision(self.s3, self.bucket, arn)
         record = wait_for_execution(
-            self.sfn, arn, timeout=self.timeout, on_state=lambda name, _: self._step(name), pause=pause
+            self.sfn, arn, timeout=self.timeout, on_state=self._on_state(), pause=pause
         )
         line = f"execution {record.status}"
         if record.status == "WAITING":
@@ -223,7 +228,7 @@ class BatchRunner:
         started = response["partition_check"]
         self._step(f"DetectDrift: {response.get('message')}")
         record = wait_for_execution(
-            self.sfn, started["execution_arn"], timeout=self.timeout, on_state=lambda n, _: self._step(n)
+            self.sfn, started["execution_arn"], timeout=self.timeout, on_state=self._on_state()
         )
         self._step(f"partition check {record.status}" + (f": {record.cause}" if record.cause else ""))
         events = self.sfn.get_execution_history(executionArn=started["execution_arn"], reverseOrder=True)

@@ -93,19 +93,48 @@ def child_executions(sfn: Any, arn: str) -> dict[int, str]:
     return children
 
 
-def execution_path(sfn: Any, arn: str) -> list[str]:
+def execution_path(sfn: Any, arn: str, children: dict[str, dict[int, str]] | None = None) -> list[str]:
     """Names of the states the execution entered, in order (Parallel branches' states included, and a
-    child state machine's states where the task that started it waits for it)."""
+    child state machine's states where the task that started it waits for it).
+
+    ``children`` caches each execution's child ARNs between calls (a started child never changes), so a
+    watcher polling a running execution reads its history with data only when a new child starts.
+    """
+    children = {} if children is None else children
     path: list[str] = []
-    children: dict[int, str] | None = None
     for event in _history(sfn, arn):
         if event.get("type", "").endswith("StateEntered") and "stateEnteredEventDetails" in event:
             path.append(event["stateEnteredEventDetails"]["name"])
         elif (event.get("taskSubmittedEventDetails") or {}).get("resourceType") == "states":
-            children = child_executions(sfn, arn) if children is None else children
-            if event["id"] in children:
-                path += execution_path(sfn, children[event["id"]])
+            known = children.setdefault(arn, {})
+            if event["id"] not in known:
+                known.update(child_executions(sfn, arn))
+            if event["id"] in known:
+                path += execution_path(sfn, known[event["id"]], children)
     return path
+
+
+class _PathReader:
+    """``execution_path`` of one execution, read at most once per poll (``forget`` starts a poll), with
+    its children's ARNs cached across polls."""
+
+    def __init__(self, sfn: Any, arn: str) -> None:
+        self.sfn, self.arn = sfn, arn
+        self.children: dict[str, dict[int, str]] = {}
+        self._path: list[str] | None = None
+
+    def forget(self) -> None:
+        self._path = None
+
+    def __call__(self) -> list[str]:
+        if self._path is None:
+            self._path = execution_path(self.sfn, self.arn, self.children)
+        return self._path
+
+
+#: ``pause(path_of)``: whether to stop waiting; ``path_of()`` gives the states entered so far (read only
+#: when asked: a pause that needs no path costs no history).
+PauseCheck = Callable[[Callable[[], list[str]]], bool]
 
 
 def wait_for_execution(
@@ -115,32 +144,35 @@ def wait_for_execution(
     timeout: float,
     poll: float = 0.5,
     on_state: StateCallback | None = None,
-    pause: Callable[[list[str]], bool] | None = None,
+    pause: PauseCheck | None = None,
 ) -> ExecutionRecord:
     """Wait until the execution is no longer RUNNING (at most ``timeout`` seconds).
 
     ``on_state`` is called for every state entered, as it happens (polled, so a very short state may be
-    reported together with the next one). ``pause(path)`` true ends the wait early with status
-    ``WAITING`` (an A/B test waits for later batches, not for time).
+    reported together with the next one). ``pause(path_of)`` true ends the wait early with status
+    ``WAITING`` (an A/B test waits for later batches, not for time). With neither, each poll is one
+    DescribeExecution: the history is read once, at the end.
     """
     started = time.monotonic()
     reported = 0
+    path_of = _PathReader(sfn, arn)
     while True:
         described = sfn.describe_execution(executionArn=arn)
-        path = execution_path(sfn, arn) if on_state is not None or pause is not None else []
+        path_of.forget()
         if on_state is not None:
+            path = path_of()
             for name in path[reported:]:
                 on_state(name, time.monotonic() - started)
             reported = len(path)
         if described["status"] != "RUNNING":
             break
-        if pause is not None and pause(path):
+        if pause is not None and pause(path_of):
             described = {**described, "status": "WAITING"}
             break
         if time.monotonic() - started > timeout:
             raise LocalRunTimeoutError(
                 f"execution {described['name']} still RUNNING after {timeout:.0f} s "
-                f"(last state: {(execution_path(sfn, arn) or ['?'])[-1]})"
+                f"(last state: {(execution_path(sfn, arn, path_of.children) or ['?'])[-1]})"
             )
         time.sleep(poll)
     output = described.get("output")
@@ -150,7 +182,7 @@ def wait_for_execution(
         name=described["name"],
         arn=arn,
         status=described["status"],
-        path=execution_path(sfn, arn),
+        path=execution_path(sfn, arn, path_of.children),
         seconds=seconds,
         error=described.get("error"),
         cause=described.get("cause"),

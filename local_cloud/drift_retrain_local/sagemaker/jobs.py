@@ -55,7 +55,7 @@ class JobRunner:
     Parameters
     ----------
     s3_client : callable
-        ``s3_client() -> S3Client`` of the embedded AWS (one per job: clients are made per thread).
+        ``s3_client() -> S3Client`` of the embedded AWS (shared by the job threads).
     failures : FailureInjector
         Checked by every job when it starts.
     settings : object

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from drift_retrain_local.exceptions import MotoHookMovedError
+from drift_retrain_local.seams.lookup import source
 
 __all__ = ["LambdaTargetCallback", "check", "install", "uninstall"]
 
@@ -51,7 +52,7 @@ def check() -> None:
     if parameters[:3] != ["self", "original_event", "transform_input"]:
         raise MotoHookMovedError(f"Rule.send_to_targets has a new signature: {parameters}")
     for attribute in ("event_pattern", "targets", "name", "arn", "scheduled_expression"):
-        if attribute not in inspect.getsource(rule):
+        if attribute not in source(rule):
             raise MotoHookMovedError(f"moto's Rule no longer has {attribute!r}")
     from moto.events.models import EventPattern
 
@@ -60,7 +61,7 @@ def check() -> None:
     from moto.s3 import notifications
 
     sender = getattr(notifications, "_send_event_bridge_message", None)
-    if sender is None or "send_to_targets" not in inspect.getsource(sender):
+    if sender is None or "send_to_targets" not in source(sender):
         raise MotoHookMovedError("moto's S3 notifications no longer call Rule.send_to_targets")
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from drift_retrain_local.exceptions import MotoHookMovedError
+from drift_retrain_local.seams.lookup import source
 
 if TYPE_CHECKING:
     from drift_retrain_local.cloud.lambdas import LambdaRuntime
@@ -49,7 +50,7 @@ def check() -> None:
         raise MotoHookMovedError(f"LambdaBackend.invoke has a new signature: {parameters}")
     from moto.awslambda.responses import LambdaResponse
 
-    if "self.backend.invoke(" not in inspect.getsource(LambdaResponse.invoke):
+    if "self.backend.invoke(" not in source(LambdaResponse.invoke):
         raise MotoHookMovedError("moto's LambdaResponse.invoke no longer calls LambdaBackend.invoke")
 
 

@@ -12,11 +12,11 @@ names instead. Nothing else changes.
 
 from __future__ import annotations
 
-import inspect
 import threading
 from typing import Any
 
 from drift_retrain_local.exceptions import MotoHookMovedError
+from drift_retrain_local.seams.lookup import source
 
 __all__ = ["check", "install", "uninstall"]
 
@@ -42,7 +42,7 @@ def check() -> None:
     branches_decl, custom, _, _ = _modules()
     if getattr(branches_decl, "CustomErrorName", None) not in (custom, _error_name):
         raise MotoHookMovedError("moto's branches_decl no longer imports CustomErrorName")
-    if "CustomErrorName(error_name=exit_error_name)" not in inspect.getsource(branches_decl):
+    if "CustomErrorName(error_name=exit_error_name)" not in source(branches_decl):
         raise MotoHookMovedError("moto's Parallel no longer wraps a branch's error in CustomErrorName")
 
 

@@ -48,6 +48,7 @@ from drift_retrain_local.sagemaker.service import LocalSageMaker
 from drift_retrain_local.seams import sagemaker_hooks as hooks
 from drift_retrain_local.seams.lookup import attribute as _attribute
 from drift_retrain_local.seams.lookup import module as _module
+from drift_retrain_local.seams.lookup import source
 from drift_retrain_local.seams.sfn_sagemaker import state_task_service_for
 
 __all__ = ["check", "install", "installed", "uninstall"]
@@ -132,9 +133,9 @@ def check() -> None:
         if " ".join(parameters) != expected:
             raise MotoHookMovedError(f"{module}.{owner}.{method} has a new signature: {parameters}")
     backend = _attribute(_MODELS, "SageMakerModelBackend")
-    source = inspect.getsource(backend.__init__)
+    init_source = source(backend.__init__)
     for name in _BACKEND_STATE:
-        if f"self.{name}" not in source:
+        if f"self.{name}" not in init_source:
             raise MotoHookMovedError(f"SageMakerModelBackend no longer keeps self.{name}")
     for owner in (backend, _attribute(_RESPONSES, "SageMakerResponse")):
         if "update_endpoint" in vars(owner) and vars(owner)["update_endpoint"] is not _saved_new(owner):
@@ -144,25 +145,23 @@ def check() -> None:
         (_MODELS, "FakeTransformJob"),
         (_MODELS, "FakeEndpoint"),
     ):
-        if "gen_response_object" not in inspect.getsource(_attribute(module, name)):
+        if "gen_response_object" not in source(_attribute(module, name)):
             raise MotoHookMovedError(f"{name}.response_object no longer reflects its attributes")
     factory = _attribute(_TASK_FACTORY, "state_task_service_for")
     if factory is not _attribute(f"{_SERVICE}.state_task_service_factory", "state_task_service_for") and (
         factory is not state_task_service_for
     ):
         raise MotoHookMovedError("state_task_factory.state_task_service_for is not the service factory")
-    if "state_task_service_for(" not in inspect.getsource(_attribute(_TASK_FACTORY, "state_task_for")):
+    if "state_task_service_for(" not in source(_attribute(_TASK_FACTORY, "state_task_for")):
         raise MotoHookMovedError("state_task_for no longer calls state_task_service_for")
     if not isinstance(_attribute(f"{_SERVICE}.state_task_service_aws_sdk", "_SERVICE_ERROR_NAMES"), dict):
         raise MotoHookMovedError("state_task_service_aws_sdk._SERVICE_ERROR_NAMES is no longer a dict")
     client_for = _attribute("moto.stepfunctions.parser.asl.utils.boto_client", "boto_client_for")
     if list(inspect.signature(client_for).parameters) != ["region", "service", "state_credentials"]:
         raise MotoHookMovedError("boto_client_for has a new signature")
-    if "self.description" not in inspect.getsource(
-        _attribute("moto.core.exceptions", "JsonRESTError", "get_body")
-    ):
+    if "self.description" not in source(_attribute("moto.core.exceptions", "JsonRESTError", "get_body")):
         raise MotoHookMovedError("JsonRESTError's body is no longer its description (ModelError's members)")
-    if "invoke_endpoint" not in inspect.getsource(_attribute(_RUNTIME, "SageMakerRuntimeResponse")):
+    if "invoke_endpoint" not in source(_attribute(_RUNTIME, "SageMakerRuntimeResponse")):
         raise MotoHookMovedError("SageMakerRuntimeResponse no longer handles invoke_endpoint")
 
 

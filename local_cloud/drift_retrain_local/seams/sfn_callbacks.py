@@ -39,6 +39,7 @@ from typing import Any
 from drift_retrain_local.exceptions import MotoHookMovedError
 from drift_retrain_local.seams.lookup import attribute as _attribute
 from drift_retrain_local.seams.lookup import module as _module
+from drift_retrain_local.seams.lookup import source
 
 __all__ = ["check", "install", "installed", "uninstall"]
 
@@ -83,23 +84,23 @@ def check() -> None:
     for name in ("send_task_success", "send_task_failure", "send_task_heartbeat", "_get_executions"):
         if not callable(getattr(moto.backend, name, None)):
             raise MotoHookMovedError(f"StepFunctionsParserBackend.{name} is gone")
-    response_source = inspect.getsource(_original_of(moto.response, "send_task_failure"))
+    response_source = source(_original_of(moto.response, "send_task_failure"))
     if "cause" in response_source:
         raise MotoHookMovedError("moto's send_task_failure response now passes cause: drop that patch")
     pattern = _original_of(moto.service, "_eval_integration_pattern")
     parameters = [p for p in inspect.signature(pattern).parameters if p != "self"]
     if parameters != ["env", "resource_runtime_part", "normalised_parameters", "state_credentials"]:
         raise MotoHookMovedError(f"_eval_integration_pattern has a new signature: {parameters}")
-    if "callback_pool_manager.get(callback_id)" not in inspect.getsource(pattern):
+    if "callback_pool_manager.get(callback_id)" not in source(pattern):
         raise MotoHookMovedError("_eval_integration_pattern no longer takes its endpoint from the pool")
     attempt = moto.execute_state._evaluate_with_timeout
     if list(inspect.signature(attempt).parameters) != ["self", "env"]:
         raise MotoHookMovedError("ExecutionState._evaluate_with_timeout has a new signature")
-    if "self._evaluate_with_timeout(env)" not in inspect.getsource(moto.execute_state._eval_state):
+    if "self._evaluate_with_timeout(env)" not in source(moto.execute_state._eval_state):
         raise MotoHookMovedError(
             "ExecutionState._eval_state no longer runs each attempt in _evaluate_with_timeout"
         )
-    if "update_task_token()" not in inspect.getsource(_original_of(moto.service, "_eval_body")):
+    if "update_task_token()" not in source(_original_of(moto.service, "_eval_body")):
         raise MotoHookMovedError("StateTaskServiceCallback._eval_body no longer issues the task token")
     endpoint = moto.callback.CallbackEndpoint
     for name in ("notify", "notify_heartbeat", "get_outcome", "report"):

@@ -18,13 +18,12 @@ times. moto also polls the child every 0.5 real seconds; here every 0.05, so a p
 
 from __future__ import annotations
 
-import inspect
 import threading
 from typing import Any
 
 from drift_retrain_local.exceptions import MotoHookMovedError
 from drift_retrain_local.seams import sfn_parameters
-from drift_retrain_local.seams.lookup import attribute, module
+from drift_retrain_local.seams.lookup import attribute, module, source
 
 __all__ = ["POLL_SECONDS", "check", "install", "installed", "uninstall"]
 
@@ -56,7 +55,7 @@ def check() -> None:
     for name in ("_build_sync2_resolver", "_eval_service_task"):
         if not callable(vars(sfn).get(name)):
             raise MotoHookMovedError(f"moto's StateTaskServiceSfn.{name} is gone")
-    if 'submission_output["ExecutionArn"]' not in inspect.getsource(sfn._build_sync2_resolver):
+    if 'submission_output["ExecutionArn"]' not in source(sfn._build_sync2_resolver):
         raise MotoHookMovedError("StateTaskServiceSfn._build_sync2_resolver no longer reads ExecutionArn")
     if not isinstance(getattr(module(_CALLBACK), _POLL, None), int | float):
         raise MotoHookMovedError(f"{_CALLBACK}.{_POLL} is gone")

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime
 import heapq
-import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -43,7 +42,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from drift_retrain_local.exceptions import MotoHookMovedError
-from drift_retrain_local.seams.lookup import attribute, module
+from drift_retrain_local.seams.lookup import attribute, module, source
 
 __all__ = ["SimulatedClock", "check", "install", "installed", "uninstall"]
 
@@ -177,15 +176,15 @@ def _heartbeat_endpoint() -> Any:
 def check() -> None:
     """Verify that moto's waits and clocks are where and what this module relies on (the originals
     when installed)."""
-    wait_interval = inspect.getsource(_original(_wait_function(), "_wait_interval"))
+    wait_interval = source(_original(_wait_function(), "_wait_interval"))
     if "env.program_state_event.wait(wait_seconds)" not in wait_interval:
         raise MotoHookMovedError("WaitFunction._wait_interval no longer waits on program_state_event")
     retrier = module(_RETRIER)
-    if "time.sleep(interval_seconds)" not in inspect.getsource(retrier.RetrierDecl._eval_body):
+    if "time.sleep(interval_seconds)" not in source(retrier.RetrierDecl._eval_body):
         raise MotoHookMovedError("RetrierDecl._eval_body no longer sleeps with time.sleep")
     if _original(retrier, "time") is not time:
         raise MotoHookMovedError("retrier_decl no longer imports the time module")
-    heartbeat_wait = inspect.getsource(_original(_heartbeat_endpoint(), "clear_and_wait"))
+    heartbeat_wait = source(_original(_heartbeat_endpoint(), "clear_and_wait"))
     if "self._next_heartbeat_event.wait(timeout=self._heartbeat_seconds)" not in heartbeat_wait:
         raise MotoHookMovedError("HeartbeatEndpoint.clear_and_wait no longer waits on its event")
     if not callable(getattr(_event_manager(), "add_event", None)):

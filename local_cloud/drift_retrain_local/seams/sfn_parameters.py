@@ -40,6 +40,7 @@ import threading
 from typing import Any
 
 from drift_retrain_local.exceptions import MotoHookMovedError
+from drift_retrain_local.seams.lookup import source
 
 __all__ = ["check", "install", "installed", "uninstall"]
 
@@ -75,12 +76,12 @@ def check() -> None:
         own = vars(sdk).get(name)
         if own is not None and own is not _PATCHES[name]:
             raise MotoHookMovedError(f"moto now has StateTaskServiceAwsSdk.{name}: drop sfn_seams")
-    source = inspect.getsource(base._eval_execution)
+    evaluation = source(base._eval_execution)
     for call in (
         "self._normalise_parameters(normalised_parameters)",
         "self._normalise_response(output_value)",
     ):
-        if call not in source:
+        if call not in evaluation:
             raise MotoHookMovedError(f"StateTaskService._eval_execution no longer calls {call}")
     for name in ("_eval_service_task", "_get_boto_service_name"):
         if not callable(getattr(sdk, name, None)):

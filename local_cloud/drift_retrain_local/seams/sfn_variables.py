@@ -28,13 +28,12 @@ matched, as on AWS.
 from __future__ import annotations
 
 import copy
-import inspect
 import re
 import threading
 from typing import Any
 
 from drift_retrain_local.exceptions import MotoHookMovedError
-from drift_retrain_local.seams.lookup import attribute
+from drift_retrain_local.seams.lookup import attribute, source
 
 __all__ = ["check", "install", "read", "uninstall"]
 
@@ -74,9 +73,7 @@ def _choice_class() -> Any:
 
 def check() -> None:
     output = _choice_class().__dict__.get("_eval_state_output")
-    if not callable(output) or "self.default_state.state_name == next_state_name" not in inspect.getsource(
-        output
-    ):
+    if not callable(output) or "self.default_state.state_name == next_state_name" not in source(output):
         raise MotoHookMovedError("moto's StateChoice._eval_state_output no longer picks the Default by name")
     if not callable(_rule_class().__dict__.get("_eval_body")):
         raise MotoHookMovedError("moto's ChoiceRule no longer defines _eval_body")

@@ -72,7 +72,9 @@ def test_a_timestamp_wait_ends_at_its_timestamp_on_the_simulated_clock(cloud: Lo
     result = _run(cloud, "clock-timestamp", definition, {"at": target.strftime("%Y-%m-%dT%H:%M:%SZ")})
     assert result["status"] == "SUCCEEDED"
     (exited,) = _times(result["events"], "WaitStateExited")
-    assert -1 < (exited - target).total_seconds() < REAL_LIMIT  # moto waits whole seconds
+    # moto waits whole seconds from a start that is not on a whole second, so the exit, itself stamped to
+    # the second, may read one second early (seen: exactly -1.0 once in a full run)
+    assert -1 <= (exited - target).total_seconds() < REAL_LIMIT
 
 
 def test_retry_intervals_grow_with_the_backoff_rate_on_the_simulated_clock(cloud: LocalCloud) -> None:
