@@ -5,7 +5,8 @@
   of CPU for this project's definition, every time. Here each definition is parsed once per process and
   every caller gets a deep copy of the parsed program (about 50 ms), so no execution shares state with
   another. The cache outlives one local cloud (a parse depends on the definition alone). A definition
-  that does not parse raises exactly as before (errors are never cached).
+  that does not parse raises exactly as before (errors are never cached). Creating a state machine
+  whose definition already parsed skips the copy too: validation only asks whether it parses.
 - **GetExecutionHistory ignores its options.** moto returns every event with its full input and output
   whatever the request says. AWS honours ``includeExecutionData=false`` (no ``input``/``output`` in the
   event details), ``reverseOrder`` and ``maxResults``/``nextToken``. Watchers that only need state names
@@ -28,6 +29,7 @@ __all__ = ["check", "install", "uninstall"]
 
 _PARSER = "moto.stepfunctions.parser.asl.parse.asl_parser"
 _RESPONSES = "moto.stepfunctions.responses"
+_MODELS = "moto.stepfunctions.parser.models"
 #: Parsed definitions kept per process: the stacks of one test run use a handful of definitions.
 _CACHE_LIMIT = 16
 #: What ``maxResults`` means when it is absent or 0, as on AWS.
@@ -42,6 +44,10 @@ def _parser_class() -> Any:
     return attribute(_PARSER, "AmazonStateLanguageParser")
 
 
+def _backend_class() -> Any:
+    return attribute(_MODELS, "StepFunctionsParserBackend")
+
+
 def _response_class() -> Any:
     return attribute(_RESPONSES, "StepFunctionResponse")
 
@@ -50,6 +56,10 @@ def check() -> None:
     parse = _parser_class().__dict__.get("parse")
     if not isinstance(parse, staticmethod):
         raise MotoHookMovedError("moto's AmazonStateLanguageParser.parse is no longer a staticmethod")
+    if not isinstance(_backend_class().__dict__.get("_validate_definition"), staticmethod):
+        raise MotoHookMovedError(
+            "moto's StepFunctionsParserBackend._validate_definition is no longer a staticmethod"
+        )
     if not callable(getattr(_response_class(), "get_execution_history", None)):
         raise MotoHookMovedError("moto's StepFunctionResponse.get_execution_history is gone")
 
@@ -66,6 +76,14 @@ def _cached_parse(definition: str) -> tuple[Any, Any]:
             _cache[definition] = found
     program, tree = found
     return copy.deepcopy(program), tree
+
+
+def _validate_definition(definition: str) -> None:
+    """moto's validation, skipped for a definition that already parsed (it is in the cache)."""
+    with _lock:
+        parsed = definition in _cache
+    if not parsed:
+        _originals["validate"](definition)
 
 
 def _without_data(event: dict[str, Any]) -> dict[str, Any]:
@@ -99,10 +117,12 @@ def install() -> None:
         check()
         if _originals:
             return
-        parser, responses = _parser_class(), _response_class()
+        parser, responses, backend = _parser_class(), _response_class(), _backend_class()
         _originals["parse"] = parser.parse
         _originals["history"] = responses.get_execution_history
+        _originals["validate"] = backend._validate_definition
         parser.parse = staticmethod(_cached_parse)
+        backend._validate_definition = staticmethod(_validate_definition)
         responses.get_execution_history = _history
 
 
@@ -112,3 +132,4 @@ def uninstall() -> None:
             return
         _parser_class().parse = staticmethod(_originals.pop("parse"))
         _response_class().get_execution_history = _originals.pop("history")
+        _backend_class()._validate_definition = staticmethod(_originals.pop("validate"))
