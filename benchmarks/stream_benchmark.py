@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -89,24 +90,53 @@ def load_scenario(name: str, size: Any, root: Path) -> Any:
 
 
 # ------------------------------------------------------------------------------------------- run
+class _ScenarioLog(io.TextIOBase):
+    """One stream for the whole run that writes into the current scenario's log file.
+
+    A function's Powertools Logger is made once per process, at its handler's first import, and keeps the
+    stream it found then (``sys.stdout``, redirected here): a stream per scenario left every later
+    scenario's Lambdas writing to the first one's closed file (``I/O operation on closed file``).
+    Between scenarios nothing runs; a stray line then goes to the real stderr.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target: TextIO | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return (self.target or sys.__stderr__).write(text)
+
+    def flush(self) -> None:
+        (self.target or sys.__stderr__).flush()
+
+
+_SCENARIO_LOG = _ScenarioLog()
+
+
 @contextlib.contextmanager
 def quiet_cloud_logs(path: Path) -> Iterator[TextIO]:
     """The Lambdas print JSON log lines and moto prints to stderr: all of it goes to ``path``."""
     names = ("moto", "werkzeug", "botocore", "drift_retrain", "drift_retrain_local")
     loggers = [logging.getLogger(name) for name in names]
     with path.open("w", encoding="utf-8") as handle:
-        handler = logging.StreamHandler(handle)
+        _SCENARIO_LOG.target = handle
+        handler = logging.StreamHandler(_SCENARIO_LOG)
         saved = [(logger, logger.propagate) for logger in loggers]
         for logger in loggers:
             logger.addHandler(handler)
             logger.propagate = False
         try:
-            with contextlib.redirect_stdout(handle), contextlib.redirect_stderr(handle):
+            with contextlib.redirect_stdout(_SCENARIO_LOG), contextlib.redirect_stderr(_SCENARIO_LOG):
                 yield handle
         finally:
             for logger, propagate in saved:
                 logger.removeHandler(handler)
                 logger.propagate = propagate
+            _SCENARIO_LOG.flush()
+            _SCENARIO_LOG.target = None
 
 
 def run_scenario(
