@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from functional_support import LABEL, frame_to_csv_bytes, list_executions, read_report
@@ -15,21 +17,54 @@ from drift_retrain.layout import CHALLENGER_STATE_KEY
 RISING = (90, 150, 210, 270, 330)
 
 
-def _serve(detect_drift, clients, bucket, queue_results, make_frame_fn, wrong, name="served", events=None):
-    """One labelled 3,000-row batch per entry of ``wrong``, the champion wrong on that many rows (each
-    batch's event appended to ``events``)."""
-    reports = []
-    for i, mistakes in enumerate(wrong):
-        batch = make_frame_fn(3000, seed=60 + i)
-        labels = batch[LABEL].to_numpy().copy()
-        labels[:mistakes] = 1 - labels[:mistakes]
-        queue_results(["\n".join(str(int(y)) for y in labels) + "\n"])
-        event = detect_drift.upload(f"incoming/{name}-{i}.csv", frame_to_csv_bytes(batch))
-        result = detect_drift.invoke(event)
-        reports.append(read_report(clients, bucket, result.response["report_key"]))
-        if events is not None:
-            events.append((event, labels))
-    return reports
+@dataclass
+class Stream:
+    """DetectDrift on moto with the champion's endpoint, its baseline and the state machine in place."""
+
+    detect_drift: Any
+    clients: Any
+    bucket: str
+    state_machine_arn: str
+    queue_results: Any
+    make_frame: Any
+
+    def check(self, key: str, batch: Any, answers: Any) -> tuple[Any, dict]:
+        """Upload ``batch`` as ``incoming/<key>.csv`` with the champion answering ``answers``; its event
+        and report."""
+        self.queue_results(["\n".join(str(int(y)) for y in answers) + "\n"])
+        event = self.detect_drift.upload(f"incoming/{key}.csv", frame_to_csv_bytes(batch))
+        result = self.detect_drift.invoke(event)
+        return event, read_report(self.clients, self.bucket, result.response["report_key"])
+
+    def serve(self, wrong, name="served", events=None) -> list[dict]:
+        """One labelled 3,000-row batch per entry of ``wrong``, the champion wrong on that many rows (each
+        batch's event appended to ``events``)."""
+        reports = []
+        for i, mistakes in enumerate(wrong):
+            batch = self.make_frame(3000, seed=60 + i)
+            labels = batch[LABEL].to_numpy().copy()
+            labels[:mistakes] = 1 - labels[:mistakes]
+            event, report = self.check(f"{name}-{i}", batch, labels)
+            reports.append(report)
+            if events is not None:
+                events.append((event, labels))
+        return reports
+
+    def state(self) -> dict:
+        """The challenger's state object."""
+        return json.loads(
+            self.clients.s3.get_object(Bucket=self.bucket, Key=CHALLENGER_STATE_KEY)["Body"].read()
+        )
+
+    def executions(self) -> list:
+        return list_executions(self.clients, self.state_machine_arn)
+
+
+@pytest.fixture
+def stream(
+    detect_drift, clients, bucket, profile_uploaded, state_machine_arn, endpoint, queue_results, make_frame_fn
+) -> Stream:
+    return Stream(detect_drift, clients, bucket, state_machine_arn, queue_results, make_frame_fn)
 
 
 @pytest.fixture
@@ -39,18 +74,9 @@ def challenger_every_two(monkeypatch):
 
 
 def test_a_rising_error_starts_one_challenger_then_the_days_budget_holds(
-    detect_drift,
-    clients,
-    bucket,
-    profile_uploaded,
-    state_machine_arn,
-    endpoint,
-    queue_results,
-    make_frame_fn,
-    topic,
-    challenger_every_two,
+    stream, topic, challenger_every_two
 ) -> None:
-    reports = _serve(detect_drift, clients, bucket, queue_results, make_frame_fn, RISING)
+    reports = stream.serve(RISING)
 
     assert [r["concept_drift"]["detected"] for r in reports] == [False] * 5
     blocks = [r["challenger"] for r in reports]
@@ -67,66 +93,51 @@ def test_a_rising_error_starts_one_challenger_then_the_days_budget_holds(
     challenged = reports[2]
     assert challenged["retrain"] is True and challenged["retrain_trigger"] == "challenger"
     assert challenged["retrain_reasons"][0].startswith("challenger: the serving error rose by")
-    [execution] = list_executions(clients, state_machine_arn)
-    payload = json.loads(clients.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    [execution] = stream.executions()
+    payload = json.loads(
+        stream.clients.sfn.describe_execution(executionArn=execution["executionArn"])["input"]
+    )
     assert payload["kind"] == "challenger" and payload["concept_drift"] is False
     assert all(not r["retrain"] for i, r in enumerate(reports) if i != 2)
 
-    state = json.loads(clients.s3.get_object(Bucket=bucket, Key=CHALLENGER_STATE_KEY)["Body"].read())
+    state = stream.state()
     assert state["jobs_today"] == 1 and state["since"] == 2 and len(state["history"]) == 5
     [notice] = [m for m in topic.messages() if "challenger" in m["message"].lower()]
     assert "a challenger started" in notice["message"]
 
 
-def test_a_repeated_delivery_keeps_its_decision_and_spends_nothing(
-    detect_drift,
-    clients,
-    bucket,
-    profile_uploaded,
-    state_machine_arn,
-    endpoint,
-    queue_results,
-    make_frame_fn,
-    challenger_every_two,
-) -> None:
+def test_a_repeated_delivery_keeps_its_decision_and_spends_nothing(stream, challenger_every_two) -> None:
     """The first delivery counted the challenge and died before its report landed: the retry finds the
     decision in the state, starts the same execution (a no-op) and spends no second job."""
     events = []
-    reports = _serve(detect_drift, clients, bucket, queue_results, make_frame_fn, RISING[:3], events=events)
+    reports = stream.serve(RISING[:3], events=events)
     report_key = f"reports/drift/{reports[2]['batch_id']}.json"
-    clients.s3.delete_object(Bucket=bucket, Key=report_key)
+    stream.clients.s3.delete_object(Bucket=stream.bucket, Key=report_key)
     event, labels = events[2]
-    queue_results(["\n".join(str(int(y)) for y in labels) + "\n"])
+    stream.queue_results(["\n".join(str(int(y)) for y in labels) + "\n"])
 
-    again = detect_drift.invoke(event)
+    again = stream.detect_drift.invoke(event)
 
     assert again.response["retrain"] is True
-    assert read_report(clients, bucket, report_key)["challenger"] == reports[2]["challenger"]
-    state = json.loads(clients.s3.get_object(Bucket=bucket, Key=CHALLENGER_STATE_KEY)["Body"].read())
+    assert read_report(stream.clients, stream.bucket, report_key)["challenger"] == reports[2]["challenger"]
+    state = stream.state()
     assert state["jobs_today"] == 1 and len(state["history"]) == 3
-    assert len(list_executions(clients, state_machine_arn)) == 1
+    assert len(stream.executions()) == 1
 
 
-def test_off_is_todays_behaviour(
-    detect_drift,
-    clients,
-    bucket,
-    profile_uploaded,
-    state_machine_arn,
-    endpoint,
-    queue_results,
-    make_frame_fn,
-    monkeypatch,
-) -> None:
+def test_off_is_todays_behaviour(stream, monkeypatch) -> None:
     """0: no state read or written, no execution, and each report is the check's own plus an "off" block."""
     monkeypatch.setenv("CHALLENGER_EVERY_BATCHES", "0")
-    reports = _serve(detect_drift, clients, bucket, queue_results, make_frame_fn, RISING)
+    reports = stream.serve(RISING)
 
     assert [r["challenger"] for r in reports] == [off_block()] * 5
     assert [r["retrain"] for r in reports] == [False] * 5
-    assert list_executions(clients, state_machine_arn) == []
-    assert "Contents" not in clients.s3.list_objects_v2(Bucket=bucket, Prefix="reports/challenger/")
-    on = _serve_on(detect_drift, clients, bucket, queue_results, make_frame_fn, monkeypatch)
+    assert stream.executions() == []
+    assert "Contents" not in stream.clients.s3.list_objects_v2(
+        Bucket=stream.bucket, Prefix="reports/challenger/"
+    )
+    monkeypatch.setenv("CHALLENGER_EVERY_BATCHES", "2")  # read at each invocation
+    on = stream.serve(RISING, name="on")
     # the same batches with the challenger on: the same fields and figures; only the decisions differ
     for off_report, on_report in zip(reports, on, strict=True):
         assert set(on_report) - {"retrain_execution"} == set(off_report)
@@ -134,11 +145,6 @@ def test_off_is_todays_behaviour(
                                       "retrain_execution", "checked_at", "batch_id", "source"}:  # fmt: skip
             assert off_report[key] == on_report[key], key
     assert [r["retrain"] for r in on] == [False, False, True, False, True]  # 2 jobs a day by default
-
-
-def _serve_on(detect_drift, clients, bucket, queue_results, make_frame_fn, monkeypatch):
-    monkeypatch.setenv("CHALLENGER_EVERY_BATCHES", "2")  # read at each invocation
-    return _serve(detect_drift, clients, bucket, queue_results, make_frame_fn, RISING, name="on")
 
 
 def test_two_batches_counted_at_once_both_count(clients, bucket) -> None:
@@ -156,46 +162,30 @@ def test_two_batches_counted_at_once_both_count(clients, bucket) -> None:
 
     written, changed = update_record(clients.s3, bucket, count, key=CHALLENGER_STATE_KEY, create={})
     assert changed and written == {"since": 2} and calls == [{}, {"since": 1}]
-    assert json.loads(clients.s3.get_object(Bucket=bucket, Key=CHALLENGER_STATE_KEY)["Body"].read()) == {
-        "since": 2
-    }
+    stored = clients.s3.get_object(Bucket=bucket, Key=CHALLENGER_STATE_KEY)["Body"].read()
+    assert json.loads(stored) == {"since": 2}
 
 
-def test_a_flat_champion_of_an_older_concept_is_challenged_by_the_probe(
-    detect_drift,
-    clients,
-    bucket,
-    profile_uploaded,
-    state_machine_arn,
-    endpoint,
-    queue_results,
-    make_frame_fn,
-    challenger_every_two,
-) -> None:
+def test_a_flat_champion_of_an_older_concept_is_challenged_by_the_probe(stream, challenger_every_two) -> None:
     """The label is now ``monthly_charges > 70``; the champion still answers ``> 75`` (its older
     concept), wrong on about 10% of the rows every batch: below its holdout, flat, so neither the
     concept test nor a rise can see it. On the due batch the probe, fitted on the batch's rows, beats it."""
     reports = []
     for i in range(3):
-        batch = make_frame_fn(3000, seed=80 + i)
+        batch = stream.make_frame(3000, seed=80 + i)
         batch[LABEL] = (batch["monthly_charges"] > 70).astype(int)
-        queue_results(["\n".join(str(int(c > 75)) for c in batch["monthly_charges"]) + "\n"])
-        result = detect_drift.invoke(
-            detect_drift.upload(f"incoming/older-{i}.csv", frame_to_csv_bytes(batch))
-        )
-        reports.append(read_report(clients, bucket, result.response["report_key"]))
+        reports.append(stream.check(f"older-{i}", batch, batch["monthly_charges"] > 75)[1])
 
     assert [r["concept_drift"]["detected"] for r in reports] == [False] * 3
     first, due, after = (r["challenger"] for r in reports)
     assert first["gain"]["probe_gain"] is None  # not due: no probe fitted
     assert due["decision"] == "challenge" and due["gain"]["signal"] == "probe"
     gain = due["gain"]
-    assert (
-        gain["probe_rows"] == MAX_ROWS and gain["probe_p"] < 0.025
-    )  # a sample of the 3,000 and gain["probe_min_gain"] == 0.02
+    assert gain["probe_rows"] == MAX_ROWS  # a sample of the 3,000
+    assert gain["probe_p"] < 0.025 and gain["probe_min_gain"] == 0.02  # the concept margin
     assert gain["estimate"] == gain["probe_gain"] > 0.05 and gain["batches"] == 2
     assert "a probe fitted on this batch's rows beat the champion there" in due["why"]
     assert reports[1]["retrain_trigger"] == "challenger"
     assert "probe" not in reports[1]["concept_drift"]  # the concept test's block is unchanged
     assert after["decision"] == "no challenge" and after["gain"]["probe_gain"] is None
-    assert len(list_executions(clients, state_machine_arn)) == 1
+    assert len(stream.executions()) == 1
