@@ -172,7 +172,7 @@ def wait_for_execution(
         if time.monotonic() - started > timeout:
             raise LocalRunTimeoutError(
                 f"execution {described['name']} still RUNNING after {timeout:.0f} s "
-                f"(last state: {(execution_path(sfn, arn, path_of.children) or ['?'])[-1]})"
+                f"(last state: {(path_of() or ['?'])[-1]})"
             )
         time.sleep(poll)
     output = described.get("output")
@@ -182,7 +182,7 @@ def wait_for_execution(
         name=described["name"],
         arn=arn,
         status=described["status"],
-        path=execution_path(sfn, arn, path_of.children),
+        path=path_of(),  # read after the final status: complete, and not read twice
         seconds=seconds,
         error=described.get("error"),
         cause=described.get("cause"),
