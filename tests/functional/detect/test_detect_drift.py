@@ -99,6 +99,7 @@ def test_drifted_batch_writes_report_emits_metrics_and_starts_one_execution(
         "performance_gap": False,
         "kind": "features",
         "labelled_rows": 3000,
+        "challenger_signal": None,
     }
 
     # metrics: EMF documents Powertools printed

@@ -222,6 +222,33 @@ def test_a_challenger_trains_the_newest_batch_alone_and_costs_one_job_per_algori
     assert training_jobs(("since_change", "newest", "registry"), "performance", algorithms=1) == 2
 
 
+def test_a_probes_challenger_is_linear_and_the_serving_family_is_refreshed_on_the_first_window():
+    """The probe (a linear model) beat the champion: its challenger is a Linear Learner, one job as any
+    challenger. A serving model of an algorithm outside the configured ones (that challenger won) trains
+    its own family on the first window of each later retrain, and the budget counts that job."""
+    from drift_retrain.workflow.shared.strategies import AlgorithmPlan, plan_algorithms, training_jobs
+
+    xgb, linear = ("xgboost",), ("linear-learner",)
+    probe = plan_algorithms(xgb, trigger_kind="challenger", signal="probe", serving="xgboost")
+    assert probe == AlgorithmPlan(linear, ())
+    for signal in ("trend", "newest", None):
+        assert plan_algorithms(xgb, trigger_kind="challenger", signal=signal) == AlgorithmPlan(xgb, xgb)
+    assert plan_algorithms(xgb, trigger_kind="performance", serving="linear-learner") == AlgorithmPlan(
+        (*xgb, *linear), xgb
+    )
+    both = ("xgboost", "linear-learner")
+    assert plan_algorithms(both, trigger_kind="performance", serving="linear-learner") == AlgorithmPlan(
+        both, both
+    )
+    # the first model trains what is configured, whatever a stale profile says
+    assert plan_algorithms(xgb, trigger_kind="bootstrap", serving="linear-learner", bootstrap=True) == (
+        AlgorithmPlan(xgb, xgb)
+    )
+    strategies = ("since_change", "newest", "registry")
+    assert training_jobs(strategies, "performance", 1, serving_outside=True) == 3
+    assert training_jobs(strategies, "challenger", 1, serving_outside=True) == 2
+
+
 def test_a_model_trained_after_a_change_bounds_the_next_since_change_window(clients, to_csv):
     """Gradual drift: once a model trained on the newest rows serves, the early (mostly old-concept)
     batches of the transition stay out of the next window."""

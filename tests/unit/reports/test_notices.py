@@ -282,6 +282,13 @@ def test_a_challenger_run_is_named_as_such_in_every_notice(stable_report):
         region="eu-west-1",
     )
     assert SUBJECT.match(won.subject) and "challenger won" in won.subject and "CHALLENGER run" in won.body
+    assert "serving error rose" in won.body and "Linear Learner" not in won.body
+    probed = {**state, "trigger": {**state["trigger"], "challenger_signal": "probe"}}
+    probe_won = format_message("rejected", probed, execution_arn="arn:x", region=None).body
+    assert (
+        "a linear probe fitted on the batch beat it" in probe_won
+        and "a Linear Learner of the newest" in probe_won
+    )
     ordinary = format_message(
         "rejected", {**state, "trigger": {"kind": "performance"}}, execution_arn="arn:x", region=None
     )

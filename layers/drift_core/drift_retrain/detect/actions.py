@@ -48,9 +48,11 @@ def act_on_report(
     serving_model: str,
     *,
     deferred: bool = False,
+    serving_algorithm: str | None = None,
 ) -> Outcome:
     """Write the report, start the retrain when the policy fired or a challenger is due (not during an
-    A/B test: ``deferred``), notify on an alert or a challenger."""
+    A/B test: ``deferred``), notify on an alert or a challenger. ``serving_algorithm`` (the serving
+    model's, from its profile) counts a retrain's jobs against the challenger's budget."""
     report = report_obj.to_dict()
     if report_obj.ok:  # without loss evidence, a fresh model may still be worth a try
         apply_challenger(
@@ -62,6 +64,7 @@ def act_on_report(
             serving_model,
             deferred=deferred,
             probe=report_obj.concept.probe,
+            serving_algorithm=serving_algorithm,
         )
     challenger = report.get("retrain_trigger") == CHALLENGER
     if report["retrain"]:  # what the workflow verifies its trigger against

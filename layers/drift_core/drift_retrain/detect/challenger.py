@@ -67,9 +67,11 @@ def apply_challenger(
     deferred: bool,
     probe: Probe | None = None,
     now: datetime | None = None,
+    serving_algorithm: str | None = None,
 ) -> None:
     """Add the ``challenger`` block to ``report`` and, when a challenge runs, make it a retrain of kind
-    ``challenger`` (the caller records it and starts the execution as for any retrain)."""
+    ``challenger`` (the caller records it and starts the execution as for any retrain).
+    ``serving_algorithm`` outside the configured ones adds the job that refreshes its family."""
     challenger = settings.challenger
     if not challenger.on:
         report["challenger"] = off_block()
@@ -87,6 +89,8 @@ def apply_challenger(
     )
     config = settings.drift
     today = _today(now)
+    # an upper bound: a probe's challenger trains one Linear Learner (``plan_algorithms``)
+    outside = bool(serving_algorithm) and serving_algorithm not in settings.algorithms
     decided: dict[str, Any] = {}
 
     def change(state: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -95,9 +99,14 @@ def apply_challenger(
             batch,
             challenger,
             today=today,
-            challenge_jobs=training_jobs(settings.candidate_strategies, CHALLENGER, settings.algorithm_count),
+            challenge_jobs=training_jobs(
+                settings.candidate_strategies, CHALLENGER, settings.algorithm_count, serving_outside=outside
+            ),
             retrain_jobs=training_jobs(
-                settings.candidate_strategies, report.get("retrain_trigger"), settings.algorithm_count
+                settings.candidate_strategies,
+                report.get("retrain_trigger"),
+                settings.algorithm_count,
+                serving_outside=outside,
             )
             if batch.retrains
             else 0,

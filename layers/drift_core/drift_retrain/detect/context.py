@@ -11,7 +11,7 @@ from drift_retrain.aws.executions import ExecutionStart
 from drift_retrain.aws.objects import ObjectRef, QuarantineRecord
 from drift_retrain.engine.challenger import ChallengerSettings
 from drift_retrain.engine.config import DriftConfig
-from drift_retrain.engine.policy import PERFORMANCE
+from drift_retrain.engine.policy import CHALLENGER, PERFORMANCE
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.layout import DEFAULT_PROFILE_KEY, DRIFT_REPORTS_PREFIX
 
@@ -55,7 +55,11 @@ class DetectSettings:
     challenger: ChallengerSettings = field(default_factory=ChallengerSettings)
     #: What a retrain trains (``CANDIDATE_STRATEGIES``, ``ALGORITHMS``): its cost in training jobs.
     candidate_strategies: tuple[str, ...] = ("since_change", "newest", "registry")
-    algorithm_count: int = 1
+    algorithms: tuple[str, ...] = ("xgboost",)
+
+    @property
+    def algorithm_count(self) -> int:
+        return len(self.algorithms)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DetectSettings:
@@ -79,7 +83,7 @@ class DetectSettings:
             single_check_max_bytes=int(value("SINGLE_CHECK_MAX_BYTES") or DEFAULT_SINGLE_CHECK_MAX_BYTES),
             challenger=ChallengerSettings.from_env(environ),
             candidate_strategies=_names(value("CANDIDATE_STRATEGIES")) or cls.candidate_strategies,
-            algorithm_count=len(_names(value("ALGORITHMS"))) or 1,
+            algorithms=tuple(n.lower() for n in _names(value("ALGORITHMS"))) or cls.algorithms,
         )
 
 
@@ -158,7 +162,15 @@ def retrain_input(
         # performance: train on the rows since the change; features: P(y|x) held, older rows stay useful.
         "kind": report.get("retrain_trigger") or PERFORMANCE,
         "labelled_rows": int(report.get("labelled_rows") or 0),
+        # a challenger's signal: the probe's challenger trains the probe's family (``plan_algorithms``)
+        "challenger_signal": _challenger_signal(report),
     }
+
+
+def _challenger_signal(report: Mapping[str, Any]) -> str | None:
+    if report.get("retrain_trigger") != CHALLENGER:
+        return None
+    return ((report.get("challenger") or {}).get("gain") or {}).get("signal")
 
 
 def retrain_record(batch: ObjectRef, batch_id: str) -> dict[str, Any]:

@@ -122,7 +122,16 @@ def _check_capture_window(
         return handle_invalid(clients, settings, batch, batch_id, error)
     except ObjectNotFoundError as error:
         return Outcome(status=Status.OBJECT_GONE, message=str(error), batch=batch, batch_id=batch_id)
-    outcome = act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
+    outcome = act_on_report(
+        clients,
+        settings,
+        batch,
+        batch_id,
+        report_obj,
+        serving_model,
+        deferred=deferred,
+        serving_algorithm=profile.metadata.get("algorithm"),
+    )
     if not outcome.duplicate_report:  # Model Monitor's files beside the report, for tools that read them
         folder = outcome.report_key.removesuffix(".json")
         write_json(clients.s3, batch.bucket, f"{folder}/statistics.json", statistics)
@@ -266,6 +275,15 @@ def process_object(
             version_id=batch.version_id,
             written=written,
         )
-    outcome = act_on_report(clients, settings, batch, batch_id, report_obj, serving_model, deferred=deferred)
+    outcome = act_on_report(
+        clients,
+        settings,
+        batch,
+        batch_id,
+        report_obj,
+        serving_model,
+        deferred=deferred,
+        serving_algorithm=profile.metadata.get("algorithm"),
+    )
     outcome.ab_test = None if look is None else look.to_dict()
     return outcome

@@ -185,7 +185,14 @@ def reduce_partition(clients: Any, settings: DetectSettings, event: dict[str, An
     logger.info("Partition merged", extra={"batch_id": batch_id, "parts": len(ends)})
     look = _ab_look(clients, settings, batch, ends, inputs.profile, ab.record)
     outcome = act_on_report(
-        clients, settings, batch, batch_id, report, inputs.serving_model, deferred=ab.deferred
+        clients,
+        settings,
+        batch,
+        batch_id,
+        report,
+        inputs.serving_model,
+        deferred=ab.deferred,
+        serving_algorithm=inputs.profile.metadata.get("algorithm"),
     )
     outcome.ab_test = None if look is None else look.to_dict()
     return outcome

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from drift_retrain.engine.challenger import PROBE
 from drift_retrain.engine.policy import CHALLENGER
 from drift_retrain.reports.formatting import (
     fmt_count,
@@ -270,7 +271,13 @@ def _trigger_lines(trigger: Mapping[str, Any], batch: Mapping[str, Any]) -> list
         lines.append(f"{label}: s3://{batch.get('bucket')}/{batch.get('key')}")
     if trigger.get("bootstrap"):
         return [*lines, "Trigger: bootstrap run (first model)"]
-    if trigger.get("kind") == CHALLENGER:
+    if trigger.get("kind") == CHALLENGER and trigger.get("challenger_signal") == PROBE:
+        lines.append(
+            "Trigger: CHALLENGER run: the champion had not lost accuracy against its holdout, but a "
+            "linear probe fitted on the batch beat it there; a Linear Learner of the newest batch was "
+            "tried against it"
+        )
+    elif trigger.get("kind") == CHALLENGER:
         lines.append(
             "Trigger: CHALLENGER run: the champion had not lost accuracy against its holdout, but its "
             "serving error rose; one model of the newest batch was tried against it"

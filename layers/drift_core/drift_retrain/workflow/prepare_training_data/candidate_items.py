@@ -149,7 +149,8 @@ def trained_items(
             "rows": {"train": len(train), "validation": len(validation), "test": len(held.test)},
         }
         written = retrain.files.write_trained(folder, train, validation, held.test, metadata)
-        for algorithm in retrain.settings.algorithms.algorithms:  # windows x algorithms, same channels
+        plan = retrain.algorithm_plan  # windows x algorithms, all on the same channels
+        for algorithm in plan.rest if items else plan.first:
             items.append(
                 _item(retrain, len(items) + 1, name, window, written)
                 | algorithm_fields(

@@ -40,7 +40,15 @@ def manifest(
         "bootstrap": retrain.bootstrap,
         "trigger": {
             k: retrain.trigger.get(k)
-            for k in ("report", "reasons", "drifted_features", "concept_drift", "performance_gap", "kind")
+            for k in (
+                "report",
+                "reasons",
+                "drifted_features",
+                "concept_drift",
+                "performance_gap",
+                "kind",
+                "challenger_signal",
+            )
         },
         "schema": retrain.schema.to_dict(),
         # what orders each batch's rows in time; the held-out rows are the newest by it
@@ -62,6 +70,7 @@ def manifest(
                 for k in (
                     "id",
                     "strategy",
+                    "algorithm",
                     "batches",
                     "rows",
                     "previous_rows",

@@ -20,6 +20,7 @@ from drift_retrain.workflow.shared.algorithms import AlgorithmSettings
 from drift_retrain.workflow.shared.exceptions import WorkflowInputError
 from drift_retrain.workflow.shared.naming import JobNames
 from drift_retrain.workflow.shared.settings import drift_settings
+from drift_retrain.workflow.shared.strategies import AlgorithmPlan, plan_algorithms
 
 __all__ = ["PrepareSettings", "Retrain"]
 
@@ -103,3 +104,14 @@ class Retrain:
     @property
     def bootstrap(self) -> bool:
         return bool(self.trigger.get("bootstrap")) or self.champion is None
+
+    @property
+    def algorithm_plan(self) -> AlgorithmPlan:
+        """Which algorithms train the first window and the others (``plan_algorithms``)."""
+        return plan_algorithms(
+            self.settings.algorithms.algorithms,
+            trigger_kind=self.trigger.get("kind"),
+            signal=self.trigger.get("challenger_signal"),
+            serving=None if self.champion is None else self.champion.metadata.get("algorithm"),
+            bootstrap=self.bootstrap,
+        )

@@ -169,4 +169,5 @@ def _bootstrap_trigger(s3: Any, settings: TriggerSettings, named: Any) -> dict[s
         "labelled_rows": 0,
         "performance_gap": False,
         "kind": "bootstrap",
+        "challenger_signal": None,
     }

@@ -4,10 +4,20 @@ their training jobs (the challenger's budget), so the plan is written once, here
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from drift_retrain.engine.challenger import PROBE
 from drift_retrain.engine.policy import CHALLENGER, REFRESH
+from drift_retrain.workflow.shared.algorithms import LINEAR_LEARNER
 
-__all__ = ["BOOTSTRAP_WINDOWS", "TRAINED", "plan_strategies", "training_jobs"]
+__all__ = [
+    "BOOTSTRAP_WINDOWS",
+    "TRAINED",
+    "AlgorithmPlan",
+    "plan_algorithms",
+    "plan_strategies",
+    "training_jobs",
+]
 
 #: Strategies that train a model (``registry`` re-scores stored ones).
 TRAINED = ("since_change", "newest", "recent", "recent_plus_previous")
@@ -40,8 +50,49 @@ def plan_strategies(configured: Sequence[str], *, trigger_kind: str | None, boot
     return list(dict.fromkeys(planned))
 
 
-def training_jobs(configured: Sequence[str], trigger_kind: str | None, algorithms: int) -> int:
-    """Training jobs a retrain of ``trigger_kind`` plans: its trained windows times the algorithms (an
-    upper bound: ``newest`` is dropped when it is the ``since_change`` window)."""
+@dataclass(frozen=True)
+class AlgorithmPlan:
+    """Which algorithms train the first trained window and which train the others."""
+
+    first: tuple[str, ...]
+    rest: tuple[str, ...]
+
+
+def plan_algorithms(
+    configured: Sequence[str],
+    *,
+    trigger_kind: str | None,
+    signal: str | None = None,
+    serving: str | None = None,
+    bootstrap: bool = False,
+) -> AlgorithmPlan:
+    """The algorithms this retrain trains each window with.
+
+    Every window trains with every configured algorithm. Two cases add evidence the configuration
+    cannot have:
+
+    * a challenger started by the probe (``signal`` ``probe``): the probe is a linear model fitted on
+      the batch's rows that beat the champion there, so the challenger is that model at full size, a
+      Linear Learner on the newest rows (one job, as any challenger);
+    * a serving model of an algorithm outside the configured ones (a probe's challenger that won): its
+      own algorithm also trains the first window, so the family that serves is refreshed beside the
+      configured ones and the paired test picks between them (one more job).
+    """
+    configured = tuple(dict.fromkeys(configured))
+    if bootstrap:
+        return AlgorithmPlan(configured, configured)
+    if trigger_kind == CHALLENGER and signal == PROBE:
+        return AlgorithmPlan((LINEAR_LEARNER,), ())
+    first = configured if not serving or serving in configured else (*configured, serving)
+    return AlgorithmPlan(first, configured)
+
+
+def training_jobs(
+    configured: Sequence[str], trigger_kind: str | None, algorithms: int, *, serving_outside: bool = False
+) -> int:
+    """Training jobs a retrain of ``trigger_kind`` plans: its trained windows times the algorithms, plus
+    one when the serving model's algorithm is not configured (``plan_algorithms``). An upper bound:
+    ``newest`` is dropped when it is the ``since_change`` window, and a probe's challenger trains one."""
     planned = plan_strategies(configured, trigger_kind=trigger_kind, bootstrap=False)
-    return sum(s in TRAINED for s in planned) * max(algorithms, 1)
+    trained = sum(s in TRAINED for s in planned)
+    return trained * max(algorithms, 1) + (1 if serving_outside and trained else 0)
