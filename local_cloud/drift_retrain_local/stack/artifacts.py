@@ -34,6 +34,7 @@ __all__ = [
     "build",
     "build_functions",
     "build_layer",
+    "built_at",
     "cold_import",
     "install_runtime",
     "run_handler",
@@ -110,6 +111,18 @@ def build(root: Path, python: str) -> Artifacts:
     build_layer(root, python)
     folders, handlers = build_functions(root)
     return Artifacts(root, folders, handlers)
+
+
+def built_at(root: Path, template: StackTemplate | None = None) -> Artifacts:
+    """The :class:`Artifacts` that :func:`build` laid out under ``root`` earlier (nothing is built)."""
+    root = root.resolve()
+    template = template or StackTemplate.from_file(REPOSITORY / "template.yaml")
+    functions = list(template.functions())
+    return Artifacts(
+        root,
+        {f.logical_id: root / f.logical_id for f in functions},
+        {f.logical_id: f.handler for f in functions},
+    )
 
 
 def install_runtime(dest: Path, python: str, lock: Path = LOCK) -> Path:
