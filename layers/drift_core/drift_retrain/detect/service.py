@@ -57,6 +57,7 @@ from drift_retrain.detect.records import stored_report
 from drift_retrain.detect.scale_out import may_cut, scale_out
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import BaselineProfile
+from drift_retrain.engine.report import DriftReport
 from drift_retrain.exceptions import InvalidBatchError
 from drift_retrain.monitor.keys import is_capture_batch
 
@@ -122,16 +123,7 @@ def _check_capture_window(
         return handle_invalid(clients, settings, batch, batch_id, error)
     except ObjectNotFoundError as error:
         return Outcome(status=Status.OBJECT_GONE, message=str(error), batch=batch, batch_id=batch_id)
-    outcome = act_on_report(
-        clients,
-        settings,
-        batch,
-        batch_id,
-        report_obj,
-        serving_model,
-        deferred=deferred,
-        serving_algorithm=profile.metadata.get("algorithm"),
-    )
+    outcome = _act(clients, settings, batch, batch_id, report_obj, profile, serving_model, deferred)
     if not outcome.duplicate_report:  # Model Monitor's files beside the report, for tools that read them
         folder = outcome.report_key.removesuffix(".json")
         write_json(clients.s3, batch.bucket, f"{folder}/statistics.json", statistics)
@@ -275,7 +267,23 @@ def process_object(
             version_id=batch.version_id,
             written=written,
         )
-    outcome = act_on_report(
+    outcome = _act(clients, settings, batch, batch_id, report_obj, profile, serving_model, deferred)
+    outcome.ab_test = None if look is None else look.to_dict()
+    return outcome
+
+
+def _act(
+    clients: Any,
+    settings: DetectSettings,
+    batch: ObjectRef,
+    batch_id: str,
+    report_obj: DriftReport,
+    profile: BaselineProfile,
+    serving_model: str,
+    deferred: bool,
+) -> Outcome:
+    """``act_on_report`` for the serving model of ``profile`` (its algorithm sets a retrain's cost)."""
+    return act_on_report(
         clients,
         settings,
         batch,
@@ -285,5 +293,3 @@ def process_object(
         deferred=deferred,
         serving_algorithm=profile.metadata.get("algorithm"),
     )
-    outcome.ab_test = None if look is None else look.to_dict()
-    return outcome
