@@ -74,6 +74,57 @@ def test_a_challenger_that_wins_is_promoted(winning: Harness) -> None:
     assert winning.lock_released()
 
 
+def linear_rule_csv(seed: int, rule=None) -> bytes:
+    """Labels from a linear rule (card utilisation above one half): rule A agrees on about 3 rows in
+    4, so a champion of noisy rule A serves it at about its own poor holdout and no concept test fires;
+    ``rule`` replaces it."""
+    rng = np.random.default_rng(seed)
+    frame = features(ROWS, rng)
+    label = rule(frame) if rule is not None else frame["utilization"] > 0.5
+    frame.insert(0, LABEL, np.asarray(label, dtype=int))
+    return frame.to_csv(index=False).encode()
+
+
+@pytest.fixture  # one embedded AWS per process: this cloud goes before the next one starts
+def probed() -> Iterator[Harness]:
+    with bootstrapped_cloud(
+        train_seed=33, settings={"challenger_every_batches": 1}, train_noise=0.3
+    ) as running:
+        yield running
+
+
+def test_a_probes_challenger_is_a_linear_learner_and_its_family_is_refreshed_after(probed: Harness) -> None:
+    """The champion's error is flat at its holdout, but the probe (a linear model) fitted on the batch
+    beats it by far: the challenger is that model at full size, a Linear Learner on the newest batch, and
+    it wins. When the world changes again, the retrain trains the serving family (Linear Learner) on its
+    first window beside the configured XGBoost, and the paired test picks between them."""
+    entry = probed.upload("linear-0.csv", linear_rule_csv(60))
+    block = report(probed, entry)["challenger"]
+    assert not report(probed, entry)["concept_drift"]["detected"]
+    assert block["decision"] == "challenge" and block["gain"]["signal"] == "probe", block
+    assert entry["retrain_trigger"] == "challenger" and entry["outcome"] == "promoted", entry
+    assert entry["evaluation"]["candidate_algorithms"] == ["linear-learner"]
+    assert entry["evaluation"]["candidate"] < entry["evaluation"]["champion"] - 0.1, entry["evaluation"]
+    profile = probed.read_json("baseline/current/profile.json")
+    assert profile["metadata"]["algorithm"] == "linear-learner"
+    manifest = probed.manifest(entry["execution"]["name"])
+    assert manifest["trigger"]["challenger_signal"] == "probe"
+    assert [c["algorithm"] for c in manifest["candidates"]] == ["linear-learner"]
+    [notice] = workflow_notices(probed, entry)
+    assert "challenger won" in notice["subject"]
+    assert "a Linear Learner of the newest batch was tried against it" in notice["message"]
+
+    changed = probed.upload("rule-b-0.csv", linear_rule_csv(61, rule_b))
+    assert report(probed, changed)["concept_drift"]["detected"], report(probed, changed)["concept_drift"]
+    assert changed["retrain_trigger"] == "performance", changed
+    manifest = probed.manifest(changed["execution"]["name"])
+    first_window = manifest["candidates"][0]["strategy"]
+    trained = [(c["strategy"], c["algorithm"]) for c in manifest["candidates"] if c["algorithm"]]
+    assert trained[:2] == [(first_window, "xgboost"), (first_window, "linear-learner")], trained
+    assert all(a == "xgboost" for s, a in trained[2:] if s != first_window), trained
+    assert probed.lock_released()
+
+
 @pytest.fixture(scope="module")
 def losing() -> Iterator[Harness]:
     settings = {**CHALLENGER, "challenger_max_jobs_per_day": 1}
@@ -111,51 +162,3 @@ def test_past_the_days_budget_no_job_starts_and_the_report_says_why(losing: Harn
         pytest.skip("the UTC day turned during the test: the budget started again")
     assert block["due"] and block["gain"]["worth"] and block["budget_left"] == 0
     assert block["decision"] == "no challenge" and "budget is spent" in block["why"]
-
-
-def linear_rule_csv(seed: int, rule=None) -> bytes:
-    """Labels from a linear rule (card utilisation above one half): rule A agrees on about 3 rows in
-    4, so a champion of noisy rule A serves it at about its own poor holdout and no concept test fires;
-    ``rule`` replaces it."""
-    rng = np.random.default_rng(seed)
-    frame = features(ROWS, rng)
-    label = rule(frame) if rule is not None else frame["utilization"] > 0.5
-    frame.insert(0, LABEL, np.asarray(label, dtype=int))
-    return frame.to_csv(index=False).encode()
-
-
-@pytest.fixture  # one embedded AWS per process: this cloud goes before the next one starts
-def probed() -> Iterator[Harness]:
-    with bootstrapped_cloud(
-        train_seed=33, settings={"challenger_every_batches": 1}, train_noise=0.3
-    ) as running:
-        yield running
-
-
-def test_a_probes_challenger_is_a_linear_learner_and_its_family_is_refreshed_after(probed: Harness) -> None:
-    """The champion's error is flat at its holdout, but the probe (a linear model) fitted on the batch
-    beats it by far: the challenger is that model at full size, a Linear Learner on the newest batch, and
-    it wins. When the world changes again, the retrain trains the serving family (Linear Learner) on its
-    first window beside the configured XGBoost, and the paired test picks between them."""
-    entry = probed.upload("linear-0.csv", linear_rule_csv(60))
-    block = report(probed, entry)["challenger"]
-    assert not report(probed, entry)["concept_drift"]["detected"]
-    assert block["decision"] == "challenge" and block["gain"]["signal"] == "probe", block
-    assert entry["retrain_trigger"] == "challenger" and entry["outcome"] == "promoted", entry
-    assert entry["evaluation"]["candidate_algorithms"] == ["linear-learner"]
-    assert entry["evaluation"]["candidate"] < entry["evaluation"]["champion"] - 0.1, entry["evaluation"]
-    profile = probed.read_json("baseline/current/profile.json")
-    assert profile["metadata"]["algorithm"] == "linear-learner"
-    manifest = probed.manifest(entry["execution"]["name"])
-    assert manifest["trigger"]["challenger_signal"] == "probe"
-    assert [c["algorithm"] for c in manifest["candidates"]] == ["linear-learner"]
-
-    changed = probed.upload("rule-b-0.csv", linear_rule_csv(61, rule_b))
-    assert report(probed, changed)["concept_drift"]["detected"], report(probed, changed)["concept_drift"]
-    assert changed["retrain_trigger"] == "performance", changed
-    manifest = probed.manifest(changed["execution"]["name"])
-    first_window = manifest["candidates"][0]["strategy"]
-    trained = [(c["strategy"], c["algorithm"]) for c in manifest["candidates"] if c["algorithm"]]
-    assert trained[:2] == [(first_window, "xgboost"), (first_window, "linear-learner")], trained
-    assert all(a == "xgboost" for s, a in trained[2:] if s != first_window), trained
-    assert probed.lock_released()
