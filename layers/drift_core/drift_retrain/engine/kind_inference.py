@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from drift_retrain.echo import echo
-from drift_retrain.engine.cell_text import missing_in_numeric
+from drift_retrain.engine.cell_text import missing_in_numeric, parse_numbers
 
 __all__ = ["MOSTLY_NUMBERS", "InferredKind", "infer_kind"]
 
@@ -59,7 +59,7 @@ def infer_kind(values: pd.Series, markers: Iterable[str] = ()) -> InferredKind:
     candidates = present[~present.isin(missing_in_numeric(markers))]
     if candidates.empty:
         return InferredKind(CATEGORICAL, f"inferred: only missing markers such as {echo(present.iloc[0])}")
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    numbers = parse_numbers(values)
     not_numbers = values[numbers.isna().to_numpy() & values.notna().to_numpy() & ~marked]
     if not_numbers.empty:
         numbers[marked] = float("nan")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drift_retrain.engine.cell_text import LEGACY_MISSING_MARKERS, missing_in_numeric
+from drift_retrain.engine.cell_text import LEGACY_MISSING_MARKERS, missing_in_numeric, parse_numbers
 from drift_retrain.engine.kind_inference import InferredKind, infer_kind
 from drift_retrain.engine.roles import FEATURE, ROLES, TIMESTAMP, infer_role
 from drift_retrain.exceptions import SchemaError
@@ -323,7 +323,7 @@ def _as_numbers(values: pd.Series, markers: tuple[str, ...]) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values
     text = values.where(~values.isin(missing_in_numeric(markers)))
-    return pd.to_numeric(text, errors="coerce").astype(np.float64)
+    return parse_numbers(text)
 
 
 def _infer_task(values: pd.Series, forced: str | None) -> tuple[str, tuple[str, ...]]:
