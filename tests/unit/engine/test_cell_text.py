@@ -59,14 +59,18 @@ def test_a_column_of_distinct_numbers_with_text_among_them_reads_as_to_numeric_d
 @pytest.mark.parametrize(
     "head",
     [
-        [str(i) for i in range(1_000)],  # distinct numbers first: parsed as it is
-        [f"u{i:05d}" for i in range(1_000)],  # distinct text first (an ID): each distinct text once
-        [f"{i}.5" if i % 2 else f"id{i}" for i in range(1_000)],  # half and half
+        [str(i) for i in range(1_000)],  # distinct numbers first: the column parsed as it is
+        [f"u{i:05d}" for i in range(1_000)],  # an ID that never repeats: the column parsed as it is
+        ["a", "b", "7", None] * 250,  # repeats: each distinct text once, unless most cells are distinct
     ],
 )
 @pytest.mark.parametrize(
     "tail", [["7", "x", "-0", None, "1e400", " 3 "] * 1_000, [f"t{i}" for i in range(9_000)]]
 )
-def test_a_column_whose_first_cells_are_distinct_reads_as_to_numeric_does(head, tail):
+def test_a_column_reads_as_to_numeric_does_whatever_its_first_cells(head, tail):
     _assert_same(pd.Series(head + tail, dtype="str"))
     _assert_same(pd.Series(head + tail, dtype="object", name="id"))
+
+
+def test_a_cell_that_cannot_be_hashed_is_read_as_to_numeric_reads_it():
+    _assert_same(pd.Series([[1], "a", "2"] * 600, dtype=object))

@@ -59,6 +59,17 @@ def parse_numbers(text: pd.Series) -> pd.Series:
     cells. A column whose first cells never repeat (a row ID) or are mostly distinct numbers
     (measurements) is parsed as it is: factorising it first would only add to its time.
     """
+    try:
+        numbers = _parse_each_distinct_text(text)
+    except TypeError:  # a cell that cannot be hashed (a list in a frame built in memory)
+        numbers = None
+    if numbers is None:
+        return pd.to_numeric(text, errors="coerce").astype(np.float64)
+    return numbers
+
+
+def _parse_each_distinct_text(text: pd.Series) -> pd.Series | None:
+    """The numbers of ``text`` from its distinct texts, or None when its cells rarely repeat."""
     head = text.iloc[:_HEAD]
     present, distinct_in_head = int(head.notna().sum()), head.nunique(dropna=True)
     no_repeats = distinct_in_head == present  # an ID of every row, or a column of measurements
@@ -66,10 +77,10 @@ def parse_numbers(text: pd.Series) -> pd.Series:
         pd.to_numeric(head, errors="coerce").notna().sum() * 2 > present
     )
     if len(text) <= _HEAD or no_repeats or mostly_distinct_numbers:
-        return pd.to_numeric(text, errors="coerce").astype(np.float64)
+        return None
     codes, distinct = pd.factorize(text, use_na_sentinel=True)
     if len(distinct) * 2 > len(text):
-        return pd.to_numeric(text, errors="coerce").astype(np.float64)
+        return None
     cells = codes >= 0
     # pandas reads "-0" as the integer 0 when every cell is an integer, and as -0.0 once one is missing:
     # a missing cell goes along so that the distinct texts read as the whole column does.
