@@ -70,13 +70,15 @@ def parse_numbers(text: pd.Series) -> pd.Series:
 
 def _parse_each_distinct_text(text: pd.Series) -> pd.Series | None:
     """The numbers of ``text`` from its distinct texts, or None when its cells rarely repeat."""
+    if len(text) <= _HEAD:  # the head would be the whole column: parse it once, as it is
+        return None
     head = text.iloc[:_HEAD]
     present, distinct_in_head = int(head.notna().sum()), head.nunique(dropna=True)
     no_repeats = distinct_in_head == present  # an ID of every row, or a column of measurements
     mostly_distinct_numbers = distinct_in_head * 2 > present and (
         pd.to_numeric(head, errors="coerce").notna().sum() * 2 > present
     )
-    if len(text) <= _HEAD or no_repeats or mostly_distinct_numbers:
+    if no_repeats or mostly_distinct_numbers:
         return None
     codes, distinct = pd.factorize(text, use_na_sentinel=True)
     if len(distinct) * 2 > len(text):

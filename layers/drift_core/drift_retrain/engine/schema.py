@@ -291,7 +291,8 @@ def infer_schema(
         if name != label
     )
     labels = frame[label]
-    if infer_kind(labels, markers).kind == NUMERIC and not pd.api.types.is_numeric_dtype(labels):
+    label_kind = kinds.get(str(label)) or infer_kind(labels, markers)
+    if label_kind.kind == NUMERIC and not pd.api.types.is_numeric_dtype(labels):
         labels = _as_numbers(labels, markers)
     task, classes = _infer_task(labels, overrides.get("task"))
     dependence = str(overrides.get("dependence", "independent"))
