@@ -1,4 +1,4 @@
-"""Two costs of moto 5.2.5's Step Functions that AWS does not have, removed without changing an answer.
+"""Four costs of moto 5.2.5's Step Functions that AWS does not have, removed without changing an answer.
 
 - **The ASL parser runs on every create and every execution.** moto parses the definition with ANTLR
   when a state machine is created (to validate it) and again when each execution starts: about a second
@@ -12,6 +12,15 @@
   event details), ``reverseOrder`` and ``maxResults``/``nextToken``. Watchers that only need state names
   (``observe.execution_path``) ask for no data, as they would on AWS, instead of re-serialising megabytes
   of state every poll.
+- **Every task makes a new boto3 client.** moto's ``boto_client_for`` builds a client (about 10 ms of
+  CPU: the client class and its methods are made anew) for each Lambda invoke, each ``aws-sdk`` call and
+  each ``.sync`` poll: a tenth of a workflow's CPU. Here a client is made once per default session,
+  region, service and endpoint, and shared (botocore clients are thread-safe). The local cloud makes a
+  fresh default session for each run and installs its hooks (the Lambda runtime, the API faults) on it
+  before any client exists, and the cache is emptied when the seam is uninstalled, so a shared client
+  sees exactly the hooks a new one would.
+- **Every JSONPath is parsed anew.** moto's ``extract_json`` builds a PLY parser (its grammar tables)
+  and parses the path for every ``$.x`` a state reads. A parsed path is a value, so each is parsed once.
 
 ``check()`` fails loudly (``MotoHookMovedError``) if the pinned moto no longer has this shape.
 """
@@ -19,15 +28,28 @@
 from __future__ import annotations
 
 import copy
+import functools
+import sys
 import threading
 from typing import Any
 
+import boto3
+
 from drift_retrain_local.exceptions import MotoHookMovedError
-from drift_retrain_local.seams.lookup import attribute
+from drift_retrain_local.seams.lookup import attribute, module, source
 
 __all__ = ["check", "install", "uninstall"]
 
 _PARSER = "moto.stepfunctions.parser.asl.parse.asl_parser"
+_CLIENTS = "moto.stepfunctions.parser.asl.utils.boto_client"
+_JSON_PATH = "moto.stepfunctions.parser.asl.utils.json_path"
+#: moto's modules that must hold ``boto_client_for`` by name: the Lambda and ``aws-sdk`` integrations
+#: this project's definitions use (every other holder found is patched too).
+_CLIENT_USERS = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+)
 _RESPONSES = "moto.stepfunctions.responses"
 _MODELS = "moto.stepfunctions.parser.models"
 #: Parsed definitions kept per process: the stacks of one test run use a handful of definitions.
@@ -38,6 +60,9 @@ _DEFAULT_PAGE = 100
 _lock = threading.Lock()
 _cache: dict[str, tuple[Any, Any]] = {}
 _originals: dict[str, Any] = {}
+#: Modules whose ``boto_client_for`` was replaced (restored by ``uninstall``).
+_client_holders: list[Any] = []
+_clients: dict[tuple[Any, ...], Any] = {}
 
 
 def _parser_class() -> Any:
@@ -62,6 +87,17 @@ def check() -> None:
         )
     if not callable(getattr(_response_class(), "get_execution_history", None)):
         raise MotoHookMovedError("moto's StepFunctionResponse.get_execution_history is gone")
+    original = _originals.get("client_for") or attribute(_CLIENTS, "boto_client_for")
+    for name in _CLIENT_USERS:
+        if getattr(module(name), "boto_client_for", None) not in (original, _shared_client_for):
+            raise MotoHookMovedError(f"{name} no longer calls moto's boto_client_for")
+    if getattr(module(_JSON_PATH), "parse", None) not in (
+        attribute("jsonpath_ng.ext", "parse"),
+        _parsed_json_path,
+    ):
+        raise MotoHookMovedError("moto's json_path no longer takes parse from jsonpath_ng.ext")
+    if "input_expr = parse(path)" not in source(attribute(_JSON_PATH, "extract_json")):
+        raise MotoHookMovedError("moto's extract_json no longer parses its path with jsonpath_ng's parse")
 
 
 def _cached_parse(definition: str) -> tuple[Any, Any]:
@@ -112,6 +148,41 @@ def _history(self: Any) -> Any:
     return attribute("moto.core.responses", "ActionResult")(page)
 
 
+def _shared_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    """moto's ``boto_client_for``, one client per default session, region, service and endpoint (moto's
+    clients ignore ``state_credentials``: every one signs with the same fixed keys)."""
+    stubbed = attribute("moto.core.models", "botocore_stubber").enabled
+    port = None if stubbed else attribute("moto.settings", "moto_server_port")()
+    key = (boto3.DEFAULT_SESSION, region, service, port)
+    with _lock:
+        client = _clients.get(key)
+    if client is None:
+        original = _originals.get("client_for") or attribute(_CLIENTS, "boto_client_for")  # uninstalled
+        client = original(region, service, state_credentials)
+        with _lock:
+            client = _clients.setdefault(key, client)
+    return client
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_json_path(path: str, debug: bool | None = None) -> Any:
+    """jsonpath_ng's ``ext.parse``, once per path (a parsed path is only read by ``find``)."""
+    return attribute("jsonpath_ng.ext", "parse")(path, debug)
+
+
+def _install_shared_clients() -> None:
+    original = attribute(_CLIENTS, "boto_client_for")
+    _originals["client_for"] = original
+    for name in _CLIENT_USERS:
+        module(name)
+    for holder in list(sys.modules.values()):
+        if getattr(holder, "__name__", "").startswith("moto.") and (
+            getattr(holder, "boto_client_for", None) is original
+        ):
+            holder.boto_client_for = _shared_client_for
+            _client_holders.append(holder)
+
+
 def install() -> None:
     with _lock:
         check()
@@ -124,6 +195,10 @@ def install() -> None:
         parser.parse = staticmethod(_cached_parse)
         backend._validate_definition = staticmethod(_validate_definition)
         responses.get_execution_history = _history
+        _install_shared_clients()
+        json_path = module(_JSON_PATH)
+        _originals["json_path_parse"] = json_path.parse
+        json_path.parse = _parsed_json_path
 
 
 def uninstall() -> None:
@@ -133,3 +208,9 @@ def uninstall() -> None:
         _parser_class().parse = staticmethod(_originals.pop("parse"))
         _response_class().get_execution_history = _originals.pop("history")
         _backend_class()._validate_definition = staticmethod(_originals.pop("validate"))
+        module(_JSON_PATH).parse = _originals.pop("json_path_parse")
+        client_for = _originals.pop("client_for")
+        for holder in _client_holders:
+            holder.boto_client_for = client_for
+        _client_holders.clear()
+        _clients.clear()

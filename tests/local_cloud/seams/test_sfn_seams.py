@@ -9,10 +9,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import jsonpath_ng.ext
 import pytest
 from botocore.exceptions import ClientError
 from support.executions import ROLE, run_definition
+from support.lambda_context import REGION
 
+from drift_retrain_local.cloud.api_faults import S3_SLOW_DOWN
 from drift_retrain_local.cloud.local_cloud import LocalCloud
 from drift_retrain_local.exceptions import MotoHookMovedError
 from drift_retrain_local.seams import sagemaker as moto_seams
@@ -247,3 +250,111 @@ def test_execution_history_honours_include_data_reverse_order_and_pages_as_aws_d
         executionArn=arn, PaginationConfig={"PageSize": 3}) for e in page["events"]]  # fmt: skip
     assert paged == [e["id"] for e in full]
     assert len(sfn.get_execution_history(executionArn=arn)["events"]) == min(len(full), 100)
+
+
+# ========================================================================= shared clients, parsed paths
+def _read_twice(bucket: str, key: str) -> dict[str, Any]:
+    """Two aws-sdk HeadObject tasks in a row."""
+    task = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:headObject"}
+    return {
+        "StartAt": "First read",
+        "States": {
+            "First read": {
+                **task,
+                "Parameters": {"Bucket": bucket, "Key.$": "$.key"},
+                "ResultSelector": {"length.$": "$.ContentLength"},
+                "ResultPath": "$.first",
+                "Next": "Second read",
+            },
+            "Second read": {
+                **task,
+                "Parameters": {"Bucket": bucket, "Key.$": "$.key"},
+                "ResultSelector": {"length.$": "$.ContentLength"},
+                "ResultPath": "$.second",
+                "End": True,
+            },
+        },
+    }
+
+
+def test_tasks_share_one_client_that_still_meets_a_fault_armed_after_it_was_made(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    original = sfn_speed._originals["client_for"]
+
+    def counting(region: str, service: str, state_credentials: Any = None) -> Any:
+        made.append(service)
+        return original(region, service, state_credentials)
+
+    monkeypatch.setitem(sfn_speed._originals, "client_for", counting)
+    sfn_speed._clients.clear()  # a cache: emptied, the next task makes its client again
+    bucket = "seams-shared-client"  # a bucket of its own: no object event reaches the stack's Lambdas
+    cloud.client("s3").create_bucket(Bucket=bucket)
+    cloud.client("s3").put_object(Bucket=bucket, Key="seams/shared-client.txt", Body=b"as stored")
+    definition = _read_twice(bucket, "seams/shared-client.txt")
+
+    first = run_definition(cloud, "shared-client-1", definition, payload={"key": "seams/shared-client.txt"})
+    assert first["status"] == "SUCCEEDED", first
+    assert json.loads(first["output"])["second"] == {"length": len(b"as stored")}
+    assert made == ["s3"]  # two tasks, one client
+
+    assert cloud.api_faults is not None
+    fault = cloud.api_faults.fail("s3", "HeadObject", error=S3_SLOW_DOWN, times=1, unretried_only=True)
+    try:
+        second = run_definition(
+            cloud, "shared-client-2", definition, payload={"key": "seams/shared-client.txt"}
+        )
+    finally:
+        cloud.api_faults.clear()
+    assert made == ["s3"]  # the cached client served the second execution too ...
+    assert fault.fired == 1  # ... and the fault armed after it was made reached it
+    assert second["status"] == "FAILED", second
+
+
+def test_uninstall_gives_moto_back_its_clients_and_parser_and_drops_every_shared_client(
+    cloud: LocalCloud,
+) -> None:
+    from moto.stepfunctions.parser.asl.utils import boto_client, json_path
+
+    assert json_path.parse is sfn_speed._parsed_json_path
+    sfn_speed._shared_client_for(REGION, "s3")
+    holders = list(sfn_speed._client_holders)
+    assert holders and all(holder.boto_client_for is sfn_speed._shared_client_for for holder in holders)
+    sfn_speed.uninstall()
+    try:
+        assert all(holder.boto_client_for is boto_client.boto_client_for for holder in holders)
+        assert json_path.parse is jsonpath_ng.ext.parse
+        assert not sfn_speed._clients  # the next cloud's session, hooks and port get clients of their own
+    finally:
+        sfn_speed.install()  # the module's cloud runs on
+    assert json_path.parse is sfn_speed._parsed_json_path
+
+
+def test_each_json_path_is_parsed_once(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    original = jsonpath_ng.ext.parse
+
+    def counting(path: str, debug: bool | None = None) -> Any:
+        parsed.append(path)
+        return original(path, debug)
+
+    monkeypatch.setattr(jsonpath_ng.ext, "parse", counting)
+    sfn_speed._parsed_json_path.cache_clear()
+    definition = {
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {
+                "Type": "Pass",
+                "Parameters": {"total.$": "$.numbers.total", "first.$": "$.numbers.items[0]"},
+                "End": True,
+            }
+        },
+    }
+    payload = {"numbers": {"total": 6, "items": [1, 2, 3]}}
+    outputs = [
+        json.loads(run_definition(cloud, f"json-paths-{i}", definition, payload=payload)["output"])
+        for i in range(3)
+    ]
+    assert outputs == [{"total": 6, "first": 1}] * 3
+    assert sorted(parsed) == ["$.numbers.items[0]", "$.numbers.total"]  # three executions, two parses
