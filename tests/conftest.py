@@ -46,9 +46,9 @@ def lambda_context() -> LambdaContext:
     return LambdaContext()
 
 
-#: Test folders in the order their modules are handed out (``pytest -n 2 --dist loadscope`` gives each
+#: Test folders in the order their modules are handed out (``pytest -n 3 --dist loadscope`` gives each
 #: worker whole modules in collection order): the ones that run whole workflows on a local cloud first, so
-#: that two workers end together instead of one finishing a long module alone after the quick ones.
+#: that the workers end together instead of one finishing a long module alone after the quick ones.
 FOLDER_ORDER = ("statemachine", "statistical", "local_cloud", "artifact", "browser", "functional", "unit")
 
 

@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 import pytest
-from cfnlint.decode import cfn_yaml
 from support.paths import DEFINITION, ROOT, TEMPLATE
 
 from drift_retrain.settings.schema import SETTINGS
@@ -28,6 +27,8 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 def load_template() -> dict[str, Any]:
+    from cfnlint.decode import cfn_yaml  # here, not at collection: half a second of import per worker
+
     return cfn_yaml.load(str(TEMPLATE))
 
 

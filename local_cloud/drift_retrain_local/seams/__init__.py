@@ -12,7 +12,8 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.sfn_distributed_map`: Distributed Map's integer ``ToleratedFailurePercentage``, failure
   thresholds and ``ResultWriter`` result files as on AWS;
 - :mod:`.sfn_clock`: Wait states and Retry intervals on a simulated clock (tests opt in);
-- :mod:`.sfn_speed`: the ASL parsed once per definition, and GetExecutionHistory's options honoured;
+- :mod:`.sfn_speed`: the ASL parsed once per definition, GetExecutionHistory's options honoured, one
+  boto3 client per service shared by the tasks, and each JSONPath parsed once;
 - :mod:`.sfn_variables`: JSONPath states read workflow variables (``$name``, ``$name.path``) set by
   ``Assign`` (moto evaluates the reference with its empty JSONata engine);
 - :mod:`.sfn_child_executions`: ``states:startExecution.sync:2`` (a child state machine) sends and
