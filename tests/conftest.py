@@ -7,7 +7,6 @@ package importable from every folder.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,13 +15,6 @@ import botocore.session
 import pytest
 from moto import mock_aws
 from support.lambda_context import REGION, LambdaContext
-
-# XGBoost's OpenMP threads spin on a CPU for a while after each parallel region before they sleep. The local
-# SageMaker trains in a worker that also runs the Lambdas and the Step Functions interpreter, next to two
-# other workers on two CPUs, so that spinning took CPU they needed (tests/statemachine with -n 3: 260 s of
-# CPU -> 235 s). Idle threads now sleep at once; what they compute is unchanged. Set before anything loads
-# libgomp (it reads the variable once); a value from the environment is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # moto's mock_aws gives every test a new boto3 default session (so no client or credential leaks from one
 # test into the next), and each new session re-read every service model's JSON: a third of a functional

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import tarfile
 
 import numpy as np
@@ -214,3 +217,22 @@ def test_injected_failures_fail_matching_jobs_only(s3):
     assert run("cand-2").TrainingJobStatus == "Completed"  # times=1 consumed
     assert run("capacity-1").FailureReason.startswith("CapacityError:")
     assert run("other").TrainingJobStatus == "Completed"
+
+
+@pytest.mark.parametrize(("environment", "expected"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_training_threads_sleep_when_idle_unless_the_environment_says_otherwise(
+    environment: str | None, expected: str
+) -> None:
+    """The local cloud sets OpenMP's wait policy before XGBoost loads libgomp (which reads it once), so its
+    idle threads do not spin beside the Lambdas; a value the user set is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if environment is not None:
+        env["OMP_WAIT_POLICY"] = environment
+    probe = (
+        "import os, sys; import drift_retrain_local.sagemaker.training; "
+        "print(os.environ['OMP_WAIT_POLICY'], 'xgboost' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [expected, "True"]
