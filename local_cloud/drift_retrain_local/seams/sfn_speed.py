@@ -12,7 +12,7 @@
   event details), ``reverseOrder`` and ``maxResults``/``nextToken``. Watchers that only need state names
   (``observe.execution_path``) ask for no data, as they would on AWS, instead of re-serialising megabytes
   of state every poll.
-- **Every task makes a new boto3 client.** moto's ``boto_client_for`` builds a client (about 10 ms of
+- **Every task makes a new boto3 client.** moto's ``boto_client_for`` builds a client (2 to 8 ms of
   CPU: the client class and its methods are made anew) for each Lambda invoke, each ``aws-sdk`` call and
   each ``.sync`` poll: a tenth of a workflow's CPU. Here a client is made once per default session,
   region, service and endpoint, and shared (botocore clients are thread-safe). The local cloud makes a
