@@ -151,13 +151,15 @@ def _history(self: Any) -> Any:
 def _shared_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
     """moto's ``boto_client_for``, one client per default session, region, service and endpoint (moto's
     clients ignore ``state_credentials``: every one signs with the same fixed keys)."""
+    original = _originals.get("client_for")
+    if original is None:  # uninstalled (a caller kept this function): moto's own, a new client each time
+        return attribute(_CLIENTS, "boto_client_for")(region, service, state_credentials)
     stubbed = attribute("moto.core.models", "botocore_stubber").enabled
     port = None if stubbed else attribute("moto.settings", "moto_server_port")()
     key = (boto3.DEFAULT_SESSION, region, service, port)
     with _lock:
         client = _clients.get(key)
     if client is None:
-        original = _originals.get("client_for") or attribute(_CLIENTS, "boto_client_for")  # uninstalled
         client = original(region, service, state_credentials)
         with _lock:
             client = _clients.setdefault(key, client)

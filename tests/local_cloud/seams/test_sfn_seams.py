@@ -253,8 +253,8 @@ def test_execution_history_honours_include_data_reverse_order_and_pages_as_aws_d
 
 
 # ========================================================================= shared clients, parsed paths
-def _read_twice(bucket: str, key: str) -> dict[str, Any]:
-    """Two aws-sdk HeadObject tasks in a row."""
+def _read_twice(bucket: str) -> dict[str, Any]:
+    """Two aws-sdk HeadObject tasks in a row, of the key the input names."""
     task = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:headObject"}
     return {
         "StartAt": "First read",
@@ -292,7 +292,7 @@ def test_tasks_share_one_client_that_still_meets_a_fault_armed_after_it_was_made
     bucket = "seams-shared-client"  # a bucket of its own: no object event reaches the stack's Lambdas
     cloud.client("s3").create_bucket(Bucket=bucket)
     cloud.client("s3").put_object(Bucket=bucket, Key="seams/shared-client.txt", Body=b"as stored")
-    definition = _read_twice(bucket, "seams/shared-client.txt")
+    definition = _read_twice(bucket)
 
     first = run_definition(cloud, "shared-client-1", definition, payload={"key": "seams/shared-client.txt"})
     assert first["status"] == "SUCCEEDED", first
@@ -325,6 +325,8 @@ def test_uninstall_gives_moto_back_its_clients_and_parser_and_drops_every_shared
     try:
         assert all(holder.boto_client_for is boto_client.boto_client_for for holder in holders)
         assert json_path.parse is jsonpath_ng.ext.parse
+        # a caller that kept the function (sfn_sagemaker looks it up once) gets moto's behaviour back
+        assert sfn_speed._shared_client_for(REGION, "s3") is not sfn_speed._shared_client_for(REGION, "s3")
         assert not sfn_speed._clients  # the next cloud's session, hooks and port get clients of their own
     finally:
         sfn_speed.install()  # the module's cloud runs on
