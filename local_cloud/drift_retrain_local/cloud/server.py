@@ -16,8 +16,10 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
 
+from drift_retrain_local.cloud.in_process import InProcessTransport
 from drift_retrain_local.stack.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 __all__ = ["EmbeddedAws"]
@@ -25,6 +27,17 @@ __all__ = ["EmbeddedAws"]
 _werkzeug_logger = logging.getLogger("werkzeug")
 _running: list[EmbeddedAws] = []
 _running_lock = threading.Lock()
+_application: list[DomainDispatcherApplication] = []
+
+
+def _moto_application() -> DomainDispatcherApplication:
+    """The WSGI application moto's server runs, one per process: it builds each service's routes on
+    first use, and moto's backends (what the routes serve) are process-wide anyway."""
+    with _running_lock:
+        if not _application:
+            _application.append(DomainDispatcherApplication(create_backend_app))
+        return _application[0]
+
 
 #: Variables that could send a client elsewhere than the embedded AWS (or to a real profile).
 _CLEARED_PREFIXES = ("AWS_ENDPOINT_URL_",)
@@ -42,6 +55,9 @@ class EmbeddedAws:
         Turn on moto's ASL interpreter (``stepfunctions.execute_state_machine``), so executions really run.
     host, port : str, int
         Where the server listens (default: a free loopback port; ``local serve`` listens on every interface).
+    in_process : bool
+        Clients in this process reach the server's application without a socket (the default;
+        :mod:`.in_process`). Other processes always use the socket.
 
     Examples
     --------
@@ -56,8 +72,10 @@ class EmbeddedAws:
         execute_state_machines: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        in_process: bool = True,
     ) -> None:
         self.region = region
+        self.in_process = in_process
         self.host = host
         self.port = port
         self.account_id = DEFAULT_ACCOUNT_ID
@@ -66,6 +84,7 @@ class EmbeddedAws:
         self._saved_env: dict[str, str | None] = {}
         self._saved_session: boto3.Session | None = None
         self.endpoint_url = ""
+        self._transport: InProcessTransport | None = None
         self._werkzeug_level = logging.NOTSET
 
     # ------------------------------------------------------------------------------------------------ life
@@ -93,6 +112,9 @@ class EmbeddedAws:
         # Listening on every interface (``local serve``), this process still calls in over loopback.
         self.endpoint_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
         try:
+            if self.in_process:
+                self._transport = InProcessTransport(_moto_application(), (host, port))
+                self._transport.install()
             self._apply_environment(port)
             self._moto_api("reset")
             self._moto_api(
@@ -110,6 +132,9 @@ class EmbeddedAws:
             self._moto_api("config", {"stepfunctions": {"execute_state_machine": False}})
             self._moto_api("reset")
         finally:
+            if self._transport is not None:
+                self._transport.uninstall()
+                self._transport = None
             self._restore_environment()
             self._server.stop()
             self._server = None
