@@ -55,14 +55,7 @@ def reset_metric_set() -> Iterator[None]:
 
 @pytest.fixture
 def clients(mocked_aws: None) -> Clients:
-    return Clients(
-        s3=boto3.client("s3", region_name=REGION),
-        sfn=boto3.client("stepfunctions", region_name=REGION),
-        sns=boto3.client("sns", region_name=REGION),
-        sqs=boto3.client("sqs", region_name=REGION),
-        sagemaker=boto3.client("sagemaker", region_name=REGION),
-        runtime=boto3.client("sagemaker-runtime", region_name=REGION),
-    )
+    return Clients(lambda service: boto3.client(service, region_name=REGION))
 
 
 @pytest.fixture

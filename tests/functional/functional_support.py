@@ -5,9 +5,10 @@ Named uniquely (not ``helpers``) because pytest's default import mode puts each 
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -34,16 +35,36 @@ COLUMNS = [LABEL, *NUMERIC, *CATEGORICAL]
 BASELINE_ERROR_RATE = 0.10
 
 
-@dataclass
 class Clients:
-    """The moto clients of the ``clients`` fixture."""
+    """The moto clients of the ``clients`` fixture, each made when a test first uses it: making a client
+    costs more than most functional tests, and most use one or two."""
 
-    s3: Any
-    sfn: Any
-    sns: Any
-    sqs: Any
-    sagemaker: Any
-    runtime: Any
+    def __init__(self, make: Callable[[str], Any]) -> None:
+        self._make = make
+
+    @functools.cached_property
+    def s3(self) -> Any:
+        return self._make("s3")
+
+    @functools.cached_property
+    def sfn(self) -> Any:
+        return self._make("stepfunctions")
+
+    @functools.cached_property
+    def sns(self) -> Any:
+        return self._make("sns")
+
+    @functools.cached_property
+    def sqs(self) -> Any:
+        return self._make("sqs")
+
+    @functools.cached_property
+    def sagemaker(self) -> Any:
+        return self._make("sagemaker")
+
+    @functools.cached_property
+    def runtime(self) -> Any:
+        return self._make("sagemaker-runtime")
 
 
 def queue_results(bodies: list[str], content_type: str = "text/csv") -> None:
