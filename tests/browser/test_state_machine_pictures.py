@@ -36,26 +36,38 @@ def test_every_graph_of_the_page_is_drawn_with_one_node_per_state(browser):
     blocks = _mermaid_blocks()
     assert len(blocks) == len(graphs)
     PICTURES.mkdir(parents=True, exist_ok=True)
+    # One page, Mermaid loaded once; each graph drawn alone in a fresh element, its errors its own.
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_content('<html><body style="background:white"><div id="graphs"></div></body></html>')
+    page.add_script_tag(path=str(MERMAID))
+    page.evaluate("(config) => mermaid.initialize(config)", CONFIG)
+    assert errors == [] and requests == [], ("loading Mermaid", errors, requests)
     for mermaid, (title, states) in zip(blocks, graphs.items(), strict=True):
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        errors, requests = [], []
-        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-        page.on("request", lambda r, requests=requests: requests.append(r.url))
-        page.set_content(
-            '<html><body style="background:white"><pre class="mermaid" id="graph"></pre></body></html>'
+        errors.clear()
+        requests.clear()
+        page.eval_on_selector(
+            "#graphs",
+            """(holder, text) => {
+                holder.replaceChildren();
+                const graph = document.createElement("pre");
+                graph.className = "mermaid";
+                graph.id = "graph";
+                graph.textContent = text;
+                holder.appendChild(graph);
+            }""",
+            mermaid,
         )
-        page.eval_on_selector("#graph", "(element, text) => { element.textContent = text; }", mermaid)
-        page.add_script_tag(path=str(MERMAID))
-        page.evaluate(
-            "async (config) => { mermaid.initialize(config); await mermaid.run({querySelector: '#graph'}); }",
-            CONFIG,
-        )
+        page.evaluate("async () => { await mermaid.run({querySelector: '#graph'}); }")
         nodes = page.eval_on_selector_all("#graph svg g.node", "nodes => nodes.length")
         picture = PICTURES / f"{title}.png"
         page.locator("#graph svg").screenshot(path=str(picture))
-        page.close()
         assert errors == [] and requests == [], (title, errors, requests)
         # One node per state, plus the start circle (nested graphs draw their states as nodes too).
         assert nodes == script.graph_size(states)["states"] + 1, title
         assert picture.stat().st_size > 10_000, picture
+    page.close()
