@@ -12,6 +12,7 @@ from typing import Any
 import jsonpath_ng.ext
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.responses import ActionResult
 from support.executions import ROLE, run_definition
 from support.lambda_context import REGION
 
@@ -250,6 +251,54 @@ def test_execution_history_honours_include_data_reverse_order_and_pages_as_aws_d
         executionArn=arn, PaginationConfig={"PageSize": 3}) for e in page["events"]]  # fmt: skip
     assert paged == [e["id"] for e in full]
     assert len(sfn.get_execution_history(executionArn=arn)["events"]) == min(len(full), 100)
+
+
+def test_a_history_page_reads_as_motos_serialiser_writes_it(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seam writes history pages as JSON directly: a client reads exactly what moto's serialiser
+    gives, for a task that fails and is caught, data or none, newest first, in pages."""
+    read = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:headObject"}
+    definition = {
+        "StartAt": "Read a missing key",
+        "States": {
+            "Read a missing key": {
+                **read,
+                "Parameters": {"Bucket": "seams-history-writer", "Key": "missing.csv"},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Note it"}],
+            },
+            "Note it": {"Type": "Pass", "Result": {"noted": True, "rows": 3, "share": 0.25}, "End": True},
+        },
+    }
+    cloud.client("s3").create_bucket(Bucket="seams-history-writer")
+    arn = run_definition(cloud, "history-writer", definition, payload={"cell": "é", "n": None})[
+        "executionArn"
+    ]
+    sfn = cloud.client("stepfunctions")
+    asks = [
+        {"maxResults": 1000},
+        {"maxResults": 1000, "includeExecutionData": False},
+        {"maxResults": 3, "reverseOrder": True},
+    ]
+
+    bodies: list[Any] = []
+    sfn.meta.events.register(
+        "before-parse.sfn.GetExecutionHistory",
+        lambda response_dict, **_: bodies.append(json.loads(response_dict["body"])),
+    )
+
+    def pages() -> list[dict[str, Any]]:
+        answers = [sfn.get_execution_history(executionArn=arn, **ask) for ask in asks]
+        return [{k: v for k, v in answer.items() if k != "ResponseMetadata"} for answer in answers]
+
+    written = pages()
+    monkeypatch.setattr(sfn_speed, "_history_page_class", lambda: ActionResult)
+    assert written == pages()
+    assert bodies[:3] == bodies[3:]  # the same JSON documents on the wire, timestamps included
+    assert all(isinstance(event["timestamp"], int | float) for event in bodies[0]["events"])
+    types = {event["type"] for event in written[0]["events"]}
+    assert {"TaskFailed", "PassStateExited", "ExecutionSucceeded"} <= types
+    assert "nextToken" in written[2] and len(written[2]["events"]) == 3
 
 
 # ========================================================================= shared clients, parsed paths
