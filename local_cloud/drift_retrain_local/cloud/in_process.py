@@ -91,10 +91,10 @@ def _environ(request: AWSPreparedRequest, body: bytes, server: tuple[str, int]) 
         "SERVER_PROTOCOL": "HTTP/1.1",
     }
     headers = [(_text(name), _text(value)) for name, value in request.headers.items()]
-    names = {name.lower() for name, _ in headers}
-    if "host" not in names:
+    present = {name.lower() for name, _ in headers}
+    if "host" not in present:
         headers.insert(0, ("Host", url.netloc))
-    if "accept-encoding" not in names:
+    if "accept-encoding" not in present:
         headers.append(("Accept-Encoding", "identity"))
     chunked = "chunked" in {
         part.strip().lower()
@@ -102,7 +102,7 @@ def _environ(request: AWSPreparedRequest, body: bytes, server: tuple[str, int]) 
         if name.lower() == "transfer-encoding"
         for part in value.split(",")
     }
-    if body and not chunked and "content-length" not in names:
+    if body and not chunked and "content-length" not in present:
         headers.append(("Content-Length", str(len(body))))
     for name, value in headers:
         if "_" in name:  # werkzeug's server drops these
