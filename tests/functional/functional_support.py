@@ -5,11 +5,10 @@ Named uniquely (not ``helpers``) because pytest's default import mode puts each 
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -36,35 +35,28 @@ BASELINE_ERROR_RATE = 0.10
 
 
 class Clients:
-    """The moto clients of the ``clients`` fixture, each made when a test first uses it: making a client
-    costs more than most functional tests, and most use one or two."""
+    """The moto clients of the ``clients`` fixture (``s3``, ``sfn``, ``sns``, ``sqs``, ``sagemaker``,
+    ``runtime``), each made when a test first uses it: making a client costs more than most functional
+    tests, and most use one or two."""
+
+    SERVICES: ClassVar[dict[str, str]] = {
+        "s3": "s3",
+        "sfn": "stepfunctions",
+        "sns": "sns",
+        "sqs": "sqs",
+        "sagemaker": "sagemaker",
+        "runtime": "sagemaker-runtime",
+    }
 
     def __init__(self, make: Callable[[str], Any]) -> None:
         self._make = make
 
-    @functools.cached_property
-    def s3(self) -> Any:
-        return self._make("s3")
-
-    @functools.cached_property
-    def sfn(self) -> Any:
-        return self._make("stepfunctions")
-
-    @functools.cached_property
-    def sns(self) -> Any:
-        return self._make("sns")
-
-    @functools.cached_property
-    def sqs(self) -> Any:
-        return self._make("sqs")
-
-    @functools.cached_property
-    def sagemaker(self) -> Any:
-        return self._make("sagemaker")
-
-    @functools.cached_property
-    def runtime(self) -> Any:
-        return self._make("sagemaker-runtime")
+    def __getattr__(self, name: str) -> Any:
+        if name not in self.SERVICES:
+            raise AttributeError(name)
+        client = self._make(self.SERVICES[name])
+        setattr(self, name, client)  # made once: later reads find the attribute
+        return client
 
 
 def queue_results(bodies: list[str], content_type: str = "text/csv") -> None:
