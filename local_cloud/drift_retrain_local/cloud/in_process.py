@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from io import BytesIO
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict
 from botocore.httpsession import URLLib3Session
@@ -35,8 +35,10 @@ __all__ = ["InProcessTransport"]
 _log = logging.getLogger(__name__)
 _LOOPBACK = ("127.0.0.1", "localhost")
 _lock = threading.Lock()
-_active: list[InProcessTransport] = []
-_original_send: Callable[[URLLib3Session, AWSPreparedRequest], AWSResponse] | None = None
+#: botocore's own ``send``, taken before anything here replaces it.
+_urllib3_send = URLLib3Session.send
+#: The transport installed now (one embedded AWS per process), read without a lock on every request.
+_installed: InProcessTransport | None = None
 
 
 def _latin1(text: str) -> str:
@@ -63,10 +65,12 @@ def _body(request: AWSPreparedRequest) -> bytes:
     return b"".join(chunk.encode("utf-8") if isinstance(chunk, str) else chunk for chunk in body)
 
 
-def _environ(request: AWSPreparedRequest, body: bytes, server: tuple[str, int]) -> dict[str, Any]:
+def _environ(
+    request: AWSPreparedRequest, url: SplitResult, body: bytes, server: tuple[str, int]
+) -> dict[str, Any]:
     """werkzeug's ``WSGIRequestHandler.make_environ`` (with moto's ``MotoRequestHandler``) for this
-    request, as urllib3 would have sent it (a ``Host`` and ``Accept-Encoding: identity`` added)."""
-    url = urlsplit(request.url)
+    request to ``url``, as urllib3 would have sent it (a ``Host`` and ``Accept-Encoding: identity``
+    added)."""
     target = url.path or "/"
     if url.query:
         target = f"{target}?{url.query}"
@@ -136,14 +140,13 @@ class InProcessTransport:
         self.app = app
         self.server = server
 
-    def serves(self, url: str) -> bool:
-        parsed = urlsplit(url)
-        return parsed.scheme == "http" and parsed.hostname in _LOOPBACK and parsed.port == self.server[1]
+    def serves(self, url: SplitResult) -> bool:
+        return url.scheme == "http" and url.hostname in _LOOPBACK and url.port == self.server[1]
 
-    def answer(self, request: AWSPreparedRequest) -> AWSResponse:
+    def answer(self, request: AWSPreparedRequest, url: SplitResult) -> AWSResponse:
         """The application's answer, as werkzeug's server would send it (a crash is a 500, logged)."""
         body = _body(request)
-        environ = _environ(request, body, self.server)
+        environ = _environ(request, url, body, self.server)
         try:
             status, headers, content = self._run(self.app, environ)
         except Exception:
@@ -173,31 +176,26 @@ class InProcessTransport:
 
     # ----------------------------------------------------------------------------------- install
     def install(self) -> None:
-        global _original_send
+        global _installed
         with _lock:
-            if _active:
+            if _installed is not None:
                 raise RuntimeError("an in-process transport is already installed")
-            _active.append(self)
-            if _original_send is None:
-                _original_send = URLLib3Session.send
-                URLLib3Session.send = _send  # type: ignore[method-assign]
+            _installed = self
+            URLLib3Session.send = _send  # type: ignore[method-assign]
 
     def uninstall(self) -> None:
-        global _original_send
+        global _installed
         with _lock:
-            if self in _active:
-                _active.remove(self)
-            if not _active and _original_send is not None:
-                URLLib3Session.send = _original_send  # type: ignore[method-assign]
-                _original_send = None
+            if _installed is self:
+                _installed = None
+                URLLib3Session.send = _urllib3_send  # type: ignore[method-assign]
 
 
 def _send(session: URLLib3Session, request: AWSPreparedRequest) -> AWSResponse:
     """botocore's ``URLLib3Session.send``, except for a request to the installed embedded AWS."""
-    with _lock:
-        transport = _active[0] if _active else None
-        original = _original_send
-    if transport is not None and transport.serves(request.url):
-        return transport.answer(request)
-    assert original is not None
-    return original(session, request)
+    transport = _installed
+    if transport is not None:
+        url = urlsplit(request.url)
+        if transport.serves(url):
+            return transport.answer(request, url)
+    return _urllib3_send(session, request)

@@ -7,6 +7,7 @@ restores the environment and boto3's default session, resets moto's state and st
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -27,16 +28,13 @@ __all__ = ["EmbeddedAws"]
 _werkzeug_logger = logging.getLogger("werkzeug")
 _running: list[EmbeddedAws] = []
 _running_lock = threading.Lock()
-_application: list[DomainDispatcherApplication] = []
 
 
+@functools.cache
 def _moto_application() -> DomainDispatcherApplication:
     """The WSGI application moto's server runs, one per process: it builds each service's routes on
     first use, and moto's backends (what the routes serve) are process-wide anyway."""
-    with _running_lock:
-        if not _application:
-            _application.append(DomainDispatcherApplication(create_backend_app))
-        return _application[0]
+    return DomainDispatcherApplication(create_backend_app)
 
 
 #: Variables that could send a client elsewhere than the embedded AWS (or to a real profile).
