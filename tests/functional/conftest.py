@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pandas as pd
 import pytest
 from aws_lambda_powertools import Metrics
@@ -30,12 +29,12 @@ from functional_support import (
     LABEL,
     NAMESPACE,
     PROFILE_KEY,
-    REGION,
     SERVICE,
     STATE_MACHINE_NAME,
     TRIVIAL_DEFINITION,
     Clients,
     make_frame,
+    moto_client,
     object_created_event,
     queue_results,
 )
@@ -55,7 +54,7 @@ def reset_metric_set() -> Iterator[None]:
 
 @pytest.fixture
 def clients(mocked_aws: None) -> Clients:
-    return Clients(lambda service: boto3.client(service, region_name=REGION))
+    return Clients()
 
 
 @pytest.fixture
@@ -250,7 +249,7 @@ class DetectDrift:
             assert spec and spec.loader
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-            module.clients = LazyClients(lambda service: boto3.client(service, region_name=REGION))
+            module.clients = LazyClients(moto_client)
             # Powertools reuses the logging.Logger of a service name, handler included: point it at this
             # test's captured stdout
             for handler in module.logger.handlers:

@@ -5,11 +5,12 @@ Named uniquely (not ``helpers``) because pytest's default import mode puts each 
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
-from collections.abc import Callable
 from typing import Any, ClassVar
 
+import boto3
 import numpy as np
 import pandas as pd
 import requests
@@ -34,10 +35,20 @@ COLUMNS = [LABEL, *NUMERIC, *CATEGORICAL]
 BASELINE_ERROR_RATE = 0.10
 
 
+@functools.cache
+def moto_client(service: str) -> Any:
+    """One boto3 client per service for the whole test process (used only inside ``mock_aws``).
+
+    A client holds no AWS state: moto's backends do, and ``mock_aws`` resets them for every test. Making a
+    client costs more than most functional tests, so the tests and the handlers under test share these.
+    A test that changes a client (registers an event handler, stubs it) makes its own.
+    """
+    return boto3.client(service, region_name=REGION)
+
+
 class Clients:
-    """The moto clients of the ``clients`` fixture (``s3``, ``sfn``, ``sns``, ``sqs``, ``sagemaker``,
-    ``runtime``), each made when a test first uses it: making a client costs more than most functional
-    tests, and most use one or two."""
+    """The moto clients of the ``clients`` fixture by short name (``s3``, ``sfn``, ``sns``, ``sqs``,
+    ``sagemaker``, ``runtime``)."""
 
     SERVICES: ClassVar[dict[str, str]] = {
         "s3": "s3",
@@ -48,15 +59,10 @@ class Clients:
         "runtime": "sagemaker-runtime",
     }
 
-    def __init__(self, make: Callable[[str], Any]) -> None:
-        self._make = make
-
     def __getattr__(self, name: str) -> Any:
         if name not in self.SERVICES:
             raise AttributeError(name)
-        client = self._make(self.SERVICES[name])
-        setattr(self, name, client)  # made once: later reads find the attribute
-        return client
+        return moto_client(self.SERVICES[name])
 
 
 def queue_results(bodies: list[str], content_type: str = "text/csv") -> None:

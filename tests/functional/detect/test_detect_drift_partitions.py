@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import json
 
+import boto3
 import fastparquet
 import pandas as pd
 import pytest
-from functional_support import LABEL, list_executions, read_report
+from functional_support import LABEL, REGION, list_executions, read_report
 
 from drift_retrain.layout import quarantine_copy_key, quarantine_record_key
 
@@ -202,12 +203,13 @@ def test_a_parquet_object_is_checked_through_ranged_reads_pinned_to_its_revision
     assert read_report(clients, bucket, result["report_key"])["rows"] == 1000
 
     gets = []
-    clients.s3.meta.events.register(
+    s3 = boto3.client("s3", region_name=REGION)  # its own: the shared clients stay unchanged
+    s3.meta.events.register(
         "before-parameter-build.s3.GetObject", lambda params, **_: gets.append(dict(params))
     )
     version = event["detail"]["object"]["version-id"]
     ranged = RangedObject(
-        clients.s3, ObjectRef(bucket, "incoming/batch.parquet", version_id=version), block_bytes=4096
+        s3, ObjectRef(bucket, "incoming/batch.parquet", version_id=version), block_bytes=4096
     )
     clients.s3.put_object(
         Bucket=bucket, Key="incoming/batch.parquet", Body=b"overwritten"

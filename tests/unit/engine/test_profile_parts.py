@@ -232,3 +232,17 @@ def test_parts_of_different_columns_do_not_merge(training):
         profile_part(training.iloc[:100], SCHEMA).merge(profile_part(training.iloc[100:200], other))
     with pytest.raises(ProfileError, match="lacks columns"):
         profile_part(training[["y", "x"]], SCHEMA, name="part-1.csv")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[], [1.5], [-0.0, 0.0, 0.0, 2.0], [3.0, 1.0, 1.0, 2.0, 3.0, 3.0], list(np.linspace(-1, 1, 7))],
+)
+def test_exact_values_and_counts_are_numpys_unique_of_the_finite_values(values):
+    values = np.asarray([*values, np.nan, np.inf], dtype=np.float64)
+    component = numeric_part(values).components[0]
+    distinct, counts = np.unique(values[np.isfinite(values)], return_counts=True)
+    assert component.exact
+    np.testing.assert_array_equal(component.values, distinct)
+    np.testing.assert_array_equal(np.signbit(component.values), np.signbit(distinct))
+    np.testing.assert_array_equal(component.counts, counts)

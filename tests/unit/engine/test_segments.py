@@ -13,7 +13,13 @@ from drift_retrain.engine.performance import HoldoutPerformance, prediction_loss
 from drift_retrain.engine.profile import BaselineProfile, build_profile
 from drift_retrain.engine.schema import ColumnSpec, Schema
 from drift_retrain.engine.segment_analysis import MAX_SEGMENTS, MIN_SEGMENT_ROWS, segment_analysis
-from drift_retrain.engine.segments import MISSING_SEGMENT, HoldoutSegments, segment_keys, segment_label
+from drift_retrain.engine.segments import (
+    MISSING_SEGMENT,
+    HoldoutSegments,
+    count_segments,
+    segment_keys,
+    segment_label,
+)
 from drift_retrain.exceptions import ProfileError
 
 SCHEMA = Schema(
@@ -65,6 +71,20 @@ def report_of(profile: BaselineProfile, batch: pd.DataFrame) -> dict:
         sampling={},
     )
     return report.to_dict()
+
+
+def test_counts_per_key_are_the_rows_losses_and_squares_in_first_seen_order():
+    rng = np.random.default_rng(3)
+    keys = rng.choice(np.array(["b", "a", MISSING_SEGMENT, "c"], dtype=object), 500)
+    losses = rng.exponential(2.0, 500)
+    counts = count_segments(keys, losses)
+    assert list(counts) == list(dict.fromkeys(keys))
+    for key, segment in counts.items():
+        mine = losses[keys == key]
+        assert segment.rows == len(mine)
+        assert segment.loss_sum == pytest.approx(mine.sum(), rel=1e-12)
+        assert segment.loss_squares == pytest.approx((mine**2).sum(), rel=1e-12)
+    assert count_segments(np.array([], dtype=object), np.array([])) == {}
 
 
 def test_numeric_keys_are_the_baseline_deciles_and_missing_apart():

@@ -104,15 +104,17 @@ class SegmentCounts:
 
 
 def count_segments(keys: np.ndarray, losses: np.ndarray) -> dict[str, SegmentCounts]:
-    """Rows and losses per segment key."""
-    frame = pd.DataFrame({"key": keys, "loss": np.asarray(losses, dtype=np.float64)})
-    frame["square"] = frame["loss"] ** 2
-    grouped = frame.groupby("key", sort=False).agg(
-        rows=("loss", "size"), total=("loss", "sum"), squares=("square", "sum")
-    )
+    """Rows and losses per segment key, in the order keys first appear (one hash pass and three
+    ``bincount``s: a pandas ``groupby`` cost milliseconds per feature on every labelled batch)."""
+    losses = np.asarray(losses, dtype=np.float64)
+    codes, uniques = pd.factorize(np.asarray(keys, dtype=object))
+    size = len(uniques)
+    rows = np.bincount(codes, minlength=size)
+    totals = np.bincount(codes, weights=losses, minlength=size)
+    squares = np.bincount(codes, weights=losses * losses, minlength=size)
     return {
-        str(key): SegmentCounts(int(row.rows), float(row.total), float(row.squares))
-        for key, row in grouped.iterrows()
+        str(key): SegmentCounts(int(n), float(total), float(square))
+        for key, n, total, square in zip(uniques, rows, totals, squares, strict=True)
     }
 
 
