@@ -96,7 +96,7 @@ test: setup setup-browser lint sam-validate scan
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=15 --ignore=tests/sam_local
 
 test-fast: setup lint
-	$(PY) -m pytest -n 2 --dist loadscope -m "not statistical" tests/unit tests/functional tests/static
+	TEST_EXAMPLES_SHARE=0.2 $(PY) -m pytest -n 2 --dist loadscope -m "not statistical" tests/unit tests/functional tests/static
 
 # The layer and every function as `sam build` lays them out, with sizes and the cold import of each handler.
 layer: setup

@@ -40,6 +40,17 @@ from functional_support import (
 )
 from support.lambda_context import LambdaContext
 
+from drift_retrain_local.seams import sns_signing
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_sns_signing_key() -> Iterator[None]:
+    """moto makes a new RSA key for every SNS subscription (a tenth of a second each); the local cloud's
+    seam signs with one key per process, as it does for a local run."""
+    sns_signing.install()
+    yield
+    sns_signing.uninstall()
+
 
 @pytest.fixture(autouse=True)
 def reset_metric_set() -> Iterator[None]:
@@ -163,9 +174,14 @@ def baseline_profile(training_frame: pd.DataFrame):
     return build_profile(training_frame, schema, holdout=holdout, metadata={"model_name": "champion-model"})
 
 
+@pytest.fixture(scope="session")
+def baseline_profile_json(baseline_profile) -> bytes:
+    return baseline_profile.to_json_bytes()
+
+
 @pytest.fixture
-def profile_uploaded(clients: Clients, bucket: str, baseline_profile) -> str:
-    clients.s3.put_object(Bucket=bucket, Key=PROFILE_KEY, Body=baseline_profile.to_json_bytes())
+def profile_uploaded(clients: Clients, bucket: str, baseline_profile_json: bytes) -> str:
+    clients.s3.put_object(Bucket=bucket, Key=PROFILE_KEY, Body=baseline_profile_json)
     return PROFILE_KEY
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from drift_retrain.layout import MAX_KEY_BYTES, quarantine_keys
 
@@ -31,7 +32,7 @@ def test_a_key_at_the_limit_gets_a_fitting_hashed_copy_and_record():
     assert quarantine_keys(key[:-1] + "e") != (copy, record)  # same head, another key
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(_keys, _keys)
 def test_every_key_fits_and_no_two_keys_share_a_copy_or_a_record(first, second):
     keys = [*quarantine_keys(first), *quarantine_keys(second)]

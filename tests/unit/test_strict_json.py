@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from drift_retrain import strict_json
 from drift_retrain.engine.profile import BaselineProfile
@@ -51,7 +52,7 @@ def _non_finite(value) -> int:
     return int(isinstance(value, float) and not math.isfinite(value))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_documents.filter(lambda d: strict_json.NON_FINITE_KEY not in d))
 def test_any_document_is_written_strictly_and_each_non_finite_number_is_accounted_for(document):
     written = strict_loads(strict_json.dumps(document))

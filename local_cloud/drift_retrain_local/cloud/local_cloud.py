@@ -31,6 +31,7 @@ from drift_retrain_local.seams import (
     sfn_parameters,
     sfn_speed,
     sfn_variables,
+    sns_signing,
 )
 from drift_retrain_local.stack.deploy import DeployedStack, deploy_stack
 from drift_retrain_local.stack.template import DEFAULT_REGION, DEFAULT_STACK_NAME, StackTemplate
@@ -141,6 +142,7 @@ def local_cloud(
     with EmbeddedAws(region, host=host, port=port) as aws:
         runtime = LambdaRuntime(template.functions(), region, failures=failures)
         s3_keys.install()  # moto gap: S3 refuses a key over 1,024 bytes (KeyTooLongError)
+        sns_signing.install()  # moto cost: a new RSA key for every SNS subscription
         runtime.install(aws.session)  # before any client exists, so every client gets the hook
         api_faults = ApiFaultInjector()
         api_faults.install(aws.session)
@@ -181,6 +183,7 @@ def local_cloud(
             router.uninstall()
             lambda_invoke.uninstall()
             runtime.close()
+            sns_signing.uninstall()
             s3_keys.uninstall()
 
 

@@ -5,6 +5,7 @@ One module per patched concern; a moto upgrade means reading this package and no
 - :mod:`.eventbridge`: S3 -> EventBridge -> the in-process DetectDrift (moto would need Docker);
 - :mod:`.lambda_invoke`: Lambda Invoke over HTTP (another process's client) runs the real handler;
 - :mod:`.s3_keys`: S3's 1,024-byte key limit (``KeyTooLongError``), which moto does not enforce;
+- :mod:`.sns_signing`: SNS deliveries signed with one key per process, not a new RSA key per subscription;
 - :mod:`.parallel`: a Parallel branch's ``States.*`` error keeps its name (moto renames it);
 - :mod:`.sfn_parameters`: ``aws-sdk`` tasks get parameters and results in AWS's PascalCase;
 - :mod:`.sagemaker`: SageMaker jobs and endpoints run by the local SageMaker, the runtime serves;
@@ -38,6 +39,7 @@ from drift_retrain_local.seams import (
     sfn_parameters,
     sfn_speed,
     sfn_variables,
+    sns_signing,
 )
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "sfn_parameters",
     "sfn_speed",
     "sfn_variables",
+    "sns_signing",
 ]
 
 
@@ -72,5 +75,6 @@ def check_all() -> None:
         sfn_clock,
         sfn_speed,
         sfn_variables,
+        sns_signing,
     ):
         seam.check()

@@ -60,3 +60,47 @@ def test_s3_refuses_a_key_over_1024_bytes_as_aws_does() -> None:
                 assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
         finally:
             s3_keys.uninstall()
+
+
+def test_sns_deliveries_are_signed_with_one_key_per_process() -> None:
+    """Two subscriptions' messages carry signatures that verify with the process's one key (AWS's string
+    to sign for a Notification), and moto's own key maker is back after uninstall."""
+    import base64
+    import json
+
+    import boto3
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from moto import mock_aws
+    from moto.sns.models import Subscription
+
+    from drift_retrain_local.seams import sns_signing
+
+    original = Subscription.private_key
+    with mock_aws():
+        sns_signing.install()
+        try:
+            sns = boto3.client("sns", region_name="us-east-1")
+            sqs = boto3.client("sqs", region_name="us-east-1")
+            messages = []
+            for name in ("first", "second"):
+                topic = sns.create_topic(Name=name)["TopicArn"]
+                queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+                arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
+                sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["QueueArn"])
+                sns.publish(TopicArn=topic, Message=f"to {name}")
+                body = sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"]
+                messages.append(json.loads(body))
+        finally:
+            sns_signing.uninstall()
+    public_key = sns_signing.signing_key().public_key()
+    for message in messages:
+        signed = "".join(
+            f"{field}\n{message[field]}\n"
+            for field in ("Message", "MessageId", "Timestamp", "TopicArn", "Type")
+        )
+        public_key.verify(  # raises InvalidSignature for any other key
+            base64.b64decode(message["Signature"]), signed.encode(), padding.PKCS1v15(), hashes.SHA256()
+        )
+    assert [m["Message"] for m in messages] == ["to first", "to second"]
+    assert Subscription.private_key is original

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from drift_retrain.engine.cell_text import parse_numbers
 
@@ -32,7 +33,7 @@ def _assert_same(column: pd.Series) -> None:
     assert np.array_equal(np.signbit(got.to_numpy()), np.signbit(expected))  # -0 stays -0
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     pool=st.lists(st.one_of(st.sampled_from(CELLS), st.text(max_size=6), st.none()), min_size=1, max_size=20),
     rows=st.integers(0, 3_000),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from drift_retrain.engine.check import run_check
 from drift_retrain.engine.profile import build_profile
@@ -27,7 +28,7 @@ from drift_retrain.engine.reading import read_csv
 from drift_retrain.engine.schema import ColumnSpec, Schema
 from drift_retrain.exceptions import InvalidBatchError
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+EXAMPLES = examples(int(os.environ.get("FUZZ_EXAMPLES", "200")))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

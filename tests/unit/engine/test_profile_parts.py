@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from drift_retrain.engine.levels import EXACT_MAX_LEVELS
 from drift_retrain.engine.profile import EXACT_MAX_VALUES, SKETCH_POINTS, build_profile, finish_profile
@@ -87,7 +88,9 @@ def test_build_profile_is_one_part_merged(training):
     assert _contract(build_profile(training, SCHEMA)) == _contract(_merged(training, [])[1])
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cuts=st.lists(st.integers(1, EXACT_MAX_LEVELS + 19_999), min_size=1, max_size=5, unique=True))
 def test_counts_are_exact_for_any_split(training, cuts):
     whole = build_profile(training, SCHEMA)
@@ -142,7 +145,7 @@ def _data(kind: str, rows: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([rng.normal(-5, 1, rows // 2), rng.exponential(1.0, rows - rows // 2) + 5])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     kind=st.sampled_from(["normal", "lognormal", "atoms", "bimodal"]),

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.examples import examples
 
 from drift_retrain.engine.read_limits import ReadLimits
 from drift_retrain.engine.reading import READ_REASONS, read_csv
@@ -39,7 +40,7 @@ TEXT_SCHEMA = Schema(
 )
 #: The reader's guards that a well-behaved scan never reaches: hitting one is a bug, not a reason.
 GUARDS = {"unparseable"}
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+EXAMPLES = examples(int(os.environ.get("FUZZ_EXAMPLES", "300")))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -72,7 +73,9 @@ def _outcome(data: bytes, **kwargs) -> str:
     return "ok"
 
 
-@settings(FUZZ, max_examples=3 * EXAMPLES)  # cheap: most random bytes are refused from their first KiB
+@settings(
+    FUZZ, max_examples=examples(3) * EXAMPLES
+)  # cheap: most random bytes are refused from their first KiB
 @given(data=st.binary(max_size=600), block=st.integers(8, 300))
 def test_any_bytes_give_a_batch_or_a_listed_reason(data, block):
     _outcome(data, schema=SCHEMA, block_bytes=block)

@@ -10,6 +10,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reports_support import check, make_frame
+from support.examples import examples
 
 from drift_retrain.reports import render_drift_html
 from drift_retrain.reports.page import json_for_script
@@ -31,7 +32,7 @@ _script_text = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(_script_text, st.lists(_script_text | _json_values, max_size=3), max_size=4))
 def test_embedded_json_round_trips_and_holds_nothing_the_html_parser_acts_on(data):
     text = json_for_script(data)

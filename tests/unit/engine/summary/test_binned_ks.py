@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from support.examples import examples
 
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.drift import numeric_drift
@@ -19,7 +20,9 @@ from drift_retrain.engine.profile import SKETCH_POINTS, profile_numeric
 from drift_retrain.engine.stats import ks_against_profile, ks_pvalue
 from drift_retrain.engine.summary.bins import bin_numeric, binned_ks
 
-KS = settings(max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+KS = settings(
+    max_examples=examples(40), derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 EPS = 1e-12
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from summary_support import champion, draw, profile
+from support.examples import examples
 
 from drift_retrain.engine.config import DriftConfig
 from drift_retrain.engine.profile import build_profile
@@ -20,7 +21,7 @@ from drift_retrain.engine.summary.columns import LevelCounts
 
 CONFIG = DriftConfig()
 SPLITS = settings(
-    max_examples=25, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(25), derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from summary_support import champion, draw, profile
+from support.examples import examples
 from test_summary_merge import assert_same_counts
 
 from drift_retrain.engine.config import DriftConfig
@@ -20,7 +21,7 @@ from drift_retrain.exceptions import InvalidBatchError
 
 CONFIG = DriftConfig()
 CUTS = settings(
-    max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(40), derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -1,0 +1,69 @@
+"""SNS deliveries signed with one key per process instead of a new key for every subscription.
+
+moto 5.2.5 makes a 2,048-bit RSA key for each subscription the first time it delivers a message
+(``Subscription.private_key``, cached per subscription). That costs about a tenth of a second of CPU,
+which every local run paid, and every test that subscribes a queue. This module makes the key once per
+process and gives it to every subscription. Messages are still signed as moto signs them (SignatureVersion
+2, with the certificate moto keeps for the SigningCertURL); only the key is shared. No local key could
+match AWS's certificates anyway.
+
+``check()`` fails loudly (``MotoHookMovedError``) if the pinned moto no longer signs with that method.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from typing import Any
+
+from drift_retrain_local.exceptions import MotoHookMovedError
+
+__all__ = ["check", "install", "signing_key", "uninstall"]
+
+_lock = threading.Lock()
+_original: list[Any] = []
+
+
+def _subscription_class() -> type:
+    try:
+        from moto.sns.models import Subscription
+    except ImportError as error:  # pragma: no cover - only when moto moves
+        raise MotoHookMovedError(f"moto's SNS Subscription moved: {error}") from error
+    return Subscription
+
+
+def check() -> None:
+    """Verify that moto still signs each delivery with ``self.private_key()``."""
+    subscription = _subscription_class()
+    method = _original[0] if _original else getattr(subscription, "private_key", None)
+    post_data = getattr(subscription, "get_post_data", None)
+    if method is None or post_data is None or "self.private_key()" not in inspect.getsource(post_data):
+        raise MotoHookMovedError("moto's SNS Subscription no longer signs with private_key()")
+
+
+@functools.cache
+def signing_key() -> Any:
+    """The process's signing key, made on first use."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _shared_key(self: Any) -> Any:
+    return signing_key()
+
+
+def install() -> None:
+    with _lock:
+        check()
+        subscription = _subscription_class()
+        if not _original:
+            _original.append(subscription.private_key)
+            subscription.private_key = _shared_key
+
+
+def uninstall() -> None:
+    with _lock:
+        if _original:
+            _subscription_class().private_key = _original.pop()
