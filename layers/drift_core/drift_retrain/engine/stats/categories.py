@@ -9,9 +9,12 @@ baseline's counts would: the levels that look biggest in the baseline are there 
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 from scipy import stats
 
+from drift_retrain.engine.stats.chi_square import chi_square
 from drift_retrain.engine.stats.effect import corrected_w
 from drift_retrain.engine.stats.result import Outcome
 
@@ -32,7 +35,7 @@ def category_test(baseline: np.ndarray, batch: np.ndarray, tiebreak: np.ndarray 
     ``baseline`` and ``batch`` are counts per cell (a level, a hash bucket of levels, missing) in the
     same order; ``tiebreak`` orders cells with equal combined counts and must not depend on which sample
     a row came from (a hash of the level name; by default the cell position). The pooled table
-    (``grouped_table``) gets a chi-square test of homogeneity (``chi2_contingency``, Yates' correction
+    (``grouped_table``) gets a chi-square test of homogeneity (``chi_square``, Yates' correction
     at one degree of freedom). A remainder of rare levels too small for a cell of its own (a new level
     at 2% of a small batch, when every other level is common) gets Fisher's exact test of its share
     instead of vanishing into a big cell; the two p-values combine by Bonferroni. The effect is the
@@ -49,16 +52,16 @@ def category_test(baseline: np.ndarray, batch: np.ndarray, tiebreak: np.ndarray 
     parts: list[tuple[float, float, float]] = []  # (p-value, statistic, effect)
     details: dict[str, float | int] = {"cells": int(table.shape[1]) + (remainder is not None), "dof": 0}
     if table.shape[1] >= 2 and table.sum(axis=1).all():
-        result = stats.chi2_contingency(table, correction=True)
-        dof = int(result.dof)
-        raw = result.statistic if dof > 1 else stats.chi2_contingency(table, correction=False).statistic
+        result = chi_square(table, yates=True)
+        dof = result.dof
+        raw = result.statistic if dof > 1 else chi_square(table, yates=False).statistic
         parts.append((float(result.pvalue), float(result.statistic), corrected_w(float(raw), dof, n, m)))
         details["dof"] = dof
     if remainder is not None and table.shape[1] >= 1:
         (rest_base, rest_new), (pool_base, pool_new) = table.sum(axis=1), remainder
         pair = np.array([[pool_base, rest_base], [pool_new, rest_new]])
         p_value = float(stats.fisher_exact(np.rint(pair).astype(np.int64)).pvalue)
-        raw = float(stats.chi2_contingency(pair, correction=False).statistic)
+        raw = chi_square(pair, yates=False).statistic
         parts.append((p_value, raw, corrected_w(raw, 1, n, m)))
         details["remainder_p_value"] = p_value
         details["dof"] = max(1, int(details["dof"]))
@@ -107,12 +110,13 @@ def _pool_starts(expected: np.ndarray) -> np.ndarray:
     """Start positions of consecutive pools, each closed as soon as it expects ``MIN_EXPECTED`` rows.
 
     Greedy: a pool starting at ``s`` closes at the first ``i`` with ``sum(expected[s:i+1]) >= MIN_EXPECTED``,
-    found by bisecting the cumulative sums (one search per pool, not one step per cell).
+    found by bisecting the cumulative sums (one search per pool, not one step per cell; ``bisect`` on a list,
+    as a NumPy call per pool cost more than the search).
     """
-    cumulative = np.cumsum(expected)
-    starts, start, total = [], 0, len(expected)
+    cumulative = np.cumsum(expected).tolist()
+    starts, start, total = [], 0, len(cumulative)
     while start < total:
         starts.append(start)
         before = cumulative[start - 1] if start else 0.0
-        start = int(np.searchsorted(cumulative, before + MIN_EXPECTED * (1 - 1e-12), side="left")) + 1
+        start = bisect.bisect_left(cumulative, before + MIN_EXPECTED * (1 - 1e-12)) + 1
     return np.asarray(starts, dtype=np.intp)

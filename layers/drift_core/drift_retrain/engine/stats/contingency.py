@@ -6,6 +6,7 @@ import numpy as np
 from scipy import stats
 
 from drift_retrain.engine.stats.categories import MIN_EXPECTED
+from drift_retrain.engine.stats.chi_square import chi_square
 
 __all__ = [
     "missing_rate_test",
@@ -30,4 +31,4 @@ def missing_rate_test(baseline_missing: int, baseline_rows: int, batch_missing: 
     expected = stats.contingency.expected_freq(table)
     if expected.min() < MIN_EXPECTED:
         return difference, float(stats.fisher_exact(table).pvalue)
-    return difference, float(stats.chi2_contingency(table, correction=True).pvalue)
+    return difference, chi_square(table, yates=True).pvalue
