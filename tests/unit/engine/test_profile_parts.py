@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.examples import examples
 
@@ -152,6 +152,8 @@ def _data(kind: str, rows: int, rng: np.random.Generator) -> np.ndarray:
     sizes=st.lists(st.integers(2_000, 40_000), min_size=2, max_size=6),
     sort_first=st.booleans(),
 )
+# the weighted CDFs summed past 1 at the largest value, and the sketch ended just below it
+@example(seed=0, kind="normal", sizes=[2000, 24954, 40000, 18134, 34181, 14080], sort_first=False)
 def test_a_merged_sketch_is_within_the_rank_error_bound(seed, kind, sizes, sort_first):
     rng = np.random.default_rng(seed)
     data = _data(kind, sum(sizes), rng)

@@ -346,6 +346,9 @@ def _mixture(components: list[Component], count: int) -> tuple[np.ndarray, np.nd
         at, before = component.cdf(knots)
         right += weight * at
         left += weight * before
+    # a weighted sum of CDFs can round past 1; above it, inverting at p = 1 missed the largest value
+    np.minimum(right, 1.0, out=right)
+    np.minimum(left, 1.0, out=left)
     right[-1] = 1.0
     return knots, right, left
 
