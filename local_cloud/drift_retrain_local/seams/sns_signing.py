@@ -13,11 +13,11 @@ match AWS's certificates anyway.
 from __future__ import annotations
 
 import functools
-import inspect
 import threading
 from typing import Any
 
 from drift_retrain_local.exceptions import MotoHookMovedError
+from drift_retrain_local.seams.lookup import attribute, source
 
 __all__ = ["check", "install", "signing_key", "uninstall"]
 
@@ -25,20 +25,14 @@ _lock = threading.Lock()
 _original: list[Any] = []
 
 
-def _subscription_class() -> type:
-    try:
-        from moto.sns.models import Subscription
-    except ImportError as error:  # pragma: no cover - only when moto moves
-        raise MotoHookMovedError(f"moto's SNS Subscription moved: {error}") from error
-    return Subscription
+def _subscription_class() -> Any:
+    return attribute("moto.sns.models", "Subscription")
 
 
 def check() -> None:
     """Verify that moto still signs each delivery with ``self.private_key()``."""
-    subscription = _subscription_class()
-    method = _original[0] if _original else getattr(subscription, "private_key", None)
-    post_data = getattr(subscription, "get_post_data", None)
-    if method is None or post_data is None or "self.private_key()" not in inspect.getsource(post_data):
+    attribute("moto.sns.models", "Subscription", "private_key")
+    if "self.private_key()" not in source(attribute("moto.sns.models", "Subscription", "get_post_data")):
         raise MotoHookMovedError("moto's SNS Subscription no longer signs with private_key()")
 
 
