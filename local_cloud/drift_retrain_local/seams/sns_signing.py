@@ -22,7 +22,8 @@ from drift_retrain_local.seams.lookup import attribute, source
 __all__ = ["check", "install", "signing_key", "uninstall"]
 
 _lock = threading.Lock()
-_original: list[Any] = []
+#: moto's own ``Subscription.private_key`` while the seam is installed.
+_original: Any = None
 
 
 def _subscription_class() -> Any:
@@ -49,15 +50,18 @@ def _shared_key(self: Any) -> Any:
 
 
 def install() -> None:
+    global _original
     with _lock:
         check()
-        subscription = _subscription_class()
-        if not _original:
-            _original.append(subscription.private_key)
+        if _original is None:
+            subscription = _subscription_class()
+            _original = subscription.private_key
             subscription.private_key = _shared_key
 
 
 def uninstall() -> None:
+    global _original
     with _lock:
-        if _original:
-            _subscription_class().private_key = _original.pop()
+        if _original is not None:
+            _subscription_class().private_key = _original
+            _original = None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from drift_retrain.engine.stats.chi_square import chi_square
+from drift_retrain.engine.stats.chi_square import chi_square, expected_counts
 
 
 @pytest.mark.parametrize("yates", [True, False])
@@ -34,3 +34,9 @@ def test_one_column_has_no_degrees_of_freedom_and_an_empty_one_is_refused():
     assert chi_square(np.array([[3.0], [4.0]])) == (0.0, 1.0, 0)
     with pytest.raises(ValueError, match="empty row or column"):
         chi_square(np.array([[3.0, 0.0], [4.0, 0.0]]))
+
+
+def test_expected_counts_are_scipys_and_zero_across_an_empty_column():
+    rng = np.random.default_rng(12)
+    for table in [*rng.integers(0, 300, (200, 2, 2)), np.array([[10, 0], [5, 0]])]:
+        np.testing.assert_array_equal(expected_counts(table), stats.contingency.expected_freq(table))

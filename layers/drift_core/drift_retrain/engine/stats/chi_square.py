@@ -12,13 +12,23 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-__all__ = ["ChiSquare", "chi_square"]
+__all__ = ["ChiSquare", "chi_square", "expected_counts"]
 
 
 class ChiSquare(NamedTuple):
     statistic: float
     pvalue: float
     dof: int
+
+
+def expected_counts(table: np.ndarray) -> np.ndarray:
+    """Each cell's count if rows and columns were independent: row total x column total / total (zero
+    across an empty row or column, as ``scipy.stats.contingency.expected_freq`` gives)."""
+    observed = np.asarray(table, dtype=np.float64)
+    total = observed.sum()
+    if not total:
+        return np.zeros_like(observed)
+    return np.outer(observed.sum(axis=1), observed.sum(axis=0)) / total
 
 
 def chi_square(table: np.ndarray, *, yates: bool = True) -> ChiSquare:
@@ -28,8 +38,7 @@ def chi_square(table: np.ndarray, *, yates: bool = True) -> ChiSquare:
     moved half a count towards its expected value, never past it).
     """
     observed = np.asarray(table, dtype=np.float64)
-    total = observed.sum()
-    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / total if total else observed
+    expected = expected_counts(observed)
     if not (expected > 0).all():
         raise ValueError("a contingency table with an empty row or column has no chi-square test")
     dof = (observed.shape[0] - 1) * (observed.shape[1] - 1)

@@ -6,7 +6,7 @@ import numpy as np
 from scipy import stats
 
 from drift_retrain.engine.stats.categories import MIN_EXPECTED
-from drift_retrain.engine.stats.chi_square import chi_square
+from drift_retrain.engine.stats.chi_square import chi_square, expected_counts
 
 __all__ = [
     "missing_rate_test",
@@ -28,7 +28,7 @@ def missing_rate_test(baseline_missing: int, baseline_rows: int, batch_missing: 
     table = np.array(
         [[baseline_missing, baseline_rows - baseline_missing], [batch_missing, batch_rows - batch_missing]]
     )
-    expected = stats.contingency.expected_freq(table)
+    expected = expected_counts(table)
     if expected.min() < MIN_EXPECTED:
         return difference, float(stats.fisher_exact(table).pvalue)
     return difference, chi_square(table, yates=True).pvalue
