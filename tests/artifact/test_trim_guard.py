@@ -10,6 +10,7 @@ as test_layer_imports.py: it fails, naming the module; without the trim, the sam
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,8 +23,8 @@ OLD_PINS = ["numpy==2.2.6", "scipy==1.16.3", "pandas==2.3.2", "pytz==2025.2", "t
 SWAPPED = ("numpy", "numpy.libs", "scipy", "scipy.libs", "pandas", "pandas.libs", "pytz", "tzdata")
 
 
-def _layer_with_old_libraries(built, runtime_python: str, target: Path, *, trim: bool) -> Path:
-    """The built layer (symlinked) with the old numpy/scipy/pandas, optionally trimmed as it was."""
+def _old_libraries(runtime_python: str, target: Path) -> Path:
+    """The old numpy/scipy/pandas as pip installs them (untrimmed)."""
     old = target / "old"
     subprocess.run(
         [runtime_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
@@ -31,15 +32,25 @@ def _layer_with_old_libraries(built, runtime_python: str, target: Path, *, trim:
          "--implementation", "cp", "--only-binary=:all:", *OLD_PINS],
         check=True, capture_output=True, timeout=900,
     )  # fmt: skip
-    if trim:
-        for tests in [p for p in old.rglob("tests") if p.is_dir()]:
-            shutil.rmtree(tests, ignore_errors=True)
-    layer = target / "layer"
+    return old
+
+
+def _trimmed(old: Path, target: Path) -> Path:
+    """A copy of ``old`` (hard links: the install itself is untouched) with every ``tests`` folder deleted."""
+    trimmed = target / "old-trimmed"
+    shutil.copytree(old, trimmed, symlinks=True, copy_function=os.link)
+    for tests in [p for p in trimmed.rglob("tests") if p.is_dir()]:
+        shutil.rmtree(tests, ignore_errors=True)
+    return trimmed
+
+
+def _layer_with(built, libraries: Path, layer: Path) -> Path:
+    """The built layer (symlinked) with ``libraries``' numpy/scipy/pandas in place of its own."""
     layer.mkdir()
     for entry in built.layer.iterdir():
         if entry.name.split("-")[0] not in SWAPPED:
             (layer / entry.name).symlink_to(entry)
-    for entry in old.iterdir():
+    for entry in libraries.iterdir():
         if entry.name.split("-")[0] in SWAPPED:
             (layer / entry.name).symlink_to(entry)
     return layer
@@ -47,11 +58,12 @@ def _layer_with_old_libraries(built, runtime_python: str, target: Path, *, trim:
 
 @pytest.fixture(scope="module")
 def old_layers(built, runtime_python, tmp_path_factory) -> dict[bool, Path]:
+    """The old libraries installed once: trimmed the old way (True) and as installed (False)."""
+    target = tmp_path_factory.mktemp("old-libraries")
+    old = _old_libraries(runtime_python, target)
     return {
-        trim: _layer_with_old_libraries(
-            built, runtime_python, tmp_path_factory.mktemp(f"trim-{trim}"), trim=trim
-        )
-        for trim in (True, False)
+        True: _layer_with(built, _trimmed(old, target), target / "layer-trimmed"),
+        False: _layer_with(built, old, target / "layer"),
     }
 
 

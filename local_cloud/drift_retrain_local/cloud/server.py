@@ -17,6 +17,8 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+import botocore.session
+from botocore.loaders import Loader, create_loader
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
 
@@ -30,11 +32,55 @@ _running: list[EmbeddedAws] = []
 _running_lock = threading.Lock()
 
 
+class _RememberingDispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering which backend serves each host.
+
+    moto finds a host's backend by listing its package folder (a ``stat`` per service) and then matching
+    a few hundred URL patterns, on every request and under one lock. The answer depends on the host
+    alone, so it is worked out once per host.
+    """
+
+    def __init__(self, create_app: Any) -> None:
+        super().__init__(create_app)
+        self._backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        try:
+            return self._backends[host]
+        except KeyError:
+            backend = self._backends[host] = super().get_backend_for_host(host)
+            return backend
+
+
+@functools.cache
+def _service_models() -> Loader:
+    """botocore's loader of service models, shared by every session made here.
+
+    Each run gets a fresh default session, and a fresh session reads and parses the JSON model of every
+    service it makes a client for again (SageMaker's alone is megabytes): about 0.1 s per service per
+    run. The models are botocore's installed data and never change in a process, so one loader's cache
+    serves every session.
+    """
+    return create_loader(os.environ.get("AWS_DATA_PATH"))
+
+
+def _fresh_session() -> boto3.Session:
+    """A new default-session-to-be, reading service models through :func:`_service_models`."""
+    loader = _service_models()
+    core = botocore.session.Session()
+    core.register_component("data_loader", loader)
+    with _running_lock:
+        session = boto3.Session(botocore_session=core)
+        # boto3 adds its resource folder to the loader's search path once per session: keep it once.
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
+
+
 @functools.cache
 def _moto_application() -> DomainDispatcherApplication:
     """The WSGI application moto's server runs, one per process: it builds each service's routes on
     first use, and moto's backends (what the routes serve) are process-wide anyway."""
-    return DomainDispatcherApplication(create_backend_app)
+    return _RememberingDispatcher(create_backend_app)
 
 
 #: Variables that could send a client elsewhere than the embedded AWS (or to a real profile).
@@ -153,7 +199,7 @@ class EmbeddedAws:
     def session(self) -> boto3.Session:
         """boto3's default session while the server runs (moto's interpreter makes its clients from it)."""
         if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
+            boto3.DEFAULT_SESSION = _fresh_session()
         return boto3.DEFAULT_SESSION  # type: ignore[return-value]
 
     def client(self, service: str, **kwargs: Any) -> Any:
@@ -188,7 +234,7 @@ class EmbeddedAws:
                 os.environ[name] = value
         # A fresh default session: credentials and region resolved from the variables above.
         self._saved_session = boto3.DEFAULT_SESSION
-        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION = _fresh_session()
 
     def _restore_environment(self) -> None:
         for name, value in self._saved_env.items():

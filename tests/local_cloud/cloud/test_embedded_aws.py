@@ -35,3 +35,16 @@ def test_two_clouds_in_a_row_start_clean() -> None:
 def test_a_second_embedded_aws_in_the_same_process_is_refused() -> None:
     with EmbeddedAws(), pytest.raises(RuntimeError, match="already running"):
         EmbeddedAws().start()
+
+
+def test_each_run_gets_a_fresh_session_that_reads_service_models_once_per_process() -> None:
+    sessions = []
+    for _ in range(2):
+        with EmbeddedAws() as aws:
+            sessions.append(aws.session)
+            assert aws.client("sagemaker").list_models()["Models"] == []
+    first, second = (session._session for session in sessions)
+    assert sessions[0] is not sessions[1] and first is not second  # no credentials or hooks carried over
+    loader = first.get_component("data_loader")
+    assert second.get_component("data_loader") is loader  # ... but the parsed models are shared
+    assert len(loader.search_paths) == len(set(loader.search_paths))  # boto3's folder added once

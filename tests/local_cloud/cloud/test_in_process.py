@@ -148,3 +148,32 @@ def test_a_crash_in_moto_is_a_500_as_the_server_sends_it(monkeypatch) -> None:
         with pytest.raises(ClientError) as crashed:
             s3.list_buckets()
     assert crashed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+def test_the_dispatcher_finds_each_hosts_backend_as_moto_does_and_looks_it_up_once(monkeypatch) -> None:
+    from moto import backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from drift_retrain_local.cloud.server import _RememberingDispatcher
+
+    hosts = [
+        None,
+        "moto_api",
+        "s3",
+        "s3.us-east-1.amazonaws.com",
+        "states.eu-west-1.amazonaws.com",
+        "runtime.sagemaker.us-east-1.amazonaws.com",
+        "example.org",
+    ]
+    remembering = _RememberingDispatcher(create_backend_app)
+    moto_says = {
+        host: DomainDispatcherApplication(create_backend_app).get_backend_for_host(host) for host in hosts
+    }
+    assert {host: remembering.get_backend_for_host(host) for host in hosts} == moto_says
+    assert moto_says["s3.us-east-1.amazonaws.com"] == "s3" and moto_says["example.org"] is None
+
+    def listing() -> None:
+        raise AssertionError("moto's package folder listed again")
+
+    monkeypatch.setattr(backends, "list_of_moto_modules", listing)
+    assert {host: remembering.get_backend_for_host(host) for host in hosts} == moto_says

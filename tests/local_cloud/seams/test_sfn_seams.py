@@ -3,9 +3,11 @@ and the hooks fail loudly if the pinned moto moves."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -217,6 +219,27 @@ def test_each_definition_is_parsed_once_and_every_execution_gets_its_own_program
     assert first is not second and type(first) is type(second)  # no execution shares a program
 
 
+def test_the_parse_cache_drops_the_least_recently_used_definition(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    original = sfn_speed._originals["parse"]
+
+    def counting(definition: str) -> Any:
+        parsed.append(definition)
+        return original(definition)
+
+    monkeypatch.setitem(sfn_speed._originals, "parse", counting)
+    monkeypatch.setattr(sfn_speed, "_cache", {})
+    monkeypatch.setattr(sfn_speed, "_CACHE_LIMIT", 3)
+    a, b, c, d = (json.dumps(_passes(f"lru-{name}")) for name in "abcd")
+    for text in (a, b, c, a, d):  # a is used again before d arrives: b is the least recently used
+        sfn_speed._cached_parse(text)
+    assert list(sfn_speed._cache) == [c, a, d]
+    sfn_speed._cached_parse(a)
+    assert parsed == [a, b, c, d]  # a was never parsed twice
+
+
 def test_a_definition_that_does_not_parse_is_refused_as_before_and_never_cached(cloud: LocalCloud) -> None:
     sfn = cloud.client("stepfunctions")
     broken = '{"StartAt": "Missing", "States": {"Other": {"Type": "Nope", "End": true}}}'
@@ -367,6 +390,8 @@ def test_uninstall_gives_moto_back_its_clients_and_parser_and_drops_every_shared
     from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 
     assert json_path.parse is sfn_speed._parsed_json_path
+    copiers = [importlib.import_module(name) for name in sfn_speed._DATA_COPIERS]
+    assert all(holder.copy is sfn_speed._pickle_copy for holder in copiers)
     sfn_speed._shared_client_for(REGION, "s3")
     holders = list(sfn_speed._client_holders)
     assert holders and all(holder.boto_client_for is sfn_speed._shared_client_for for holder in holders)
@@ -374,6 +399,7 @@ def test_uninstall_gives_moto_back_its_clients_and_parser_and_drops_every_shared
     try:
         assert all(holder.boto_client_for is boto_client.boto_client_for for holder in holders)
         assert json_path.parse is jsonpath_ng.ext.parse
+        assert all(holder.copy is copy for holder in copiers)
         # a caller that kept the function (sfn_sagemaker looks it up once) gets moto's behaviour back
         assert sfn_speed._shared_client_for(REGION, "s3") is not sfn_speed._shared_client_for(REGION, "s3")
         assert not sfn_speed._clients  # the next cloud's session, hooks and port get clients of their own
@@ -409,3 +435,29 @@ def test_each_json_path_is_parsed_once(cloud: LocalCloud, monkeypatch: pytest.Mo
     ]
     assert outputs == [{"total": 6, "first": 1}] * 3
     assert sorted(parsed) == ["$.numbers.items[0]", "$.numbers.total"]  # three executions, two parses
+
+
+def test_state_data_is_copied_as_deepcopy_copies_it() -> None:
+    shared = {"rows": [1, 2.5, None], "name": "é"}
+    data = {"a": shared, "b": shared, "flags": (True, False), "nan": float("nan"), "big": 10**30}
+    copied = sfn_speed._copy_data(data)
+    assert copied is not data and copied["a"] is not shared
+    assert copied["a"] is copied["b"]  # shared references stay shared, as deepcopy keeps them
+    assert repr(copied) == repr(copy.deepcopy(data))
+    copied["a"]["rows"].append(3)
+    assert shared["rows"] == [1, 2.5, None]  # nothing reaches back into the original
+    unpicklable = {"lock": threading.Lock(), "local": lambda: None}
+    with pytest.raises(TypeError):  # what deepcopy refuses is refused the same way
+        sfn_speed._copy_data(unpicklable)
+    local = {"call": lambda: None}
+    assert sfn_speed._copy_data(local)["call"] is local["call"]  # deepcopy's answer when pickle has none
+
+
+def test_check_fails_loudly_when_a_copying_module_uses_more_of_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    holder = importlib.import_module(sfn_speed._DATA_COPIERS[0])
+    real = sfn_speed.source
+    monkeypatch.setattr(
+        sfn_speed, "source", lambda target: real(target) + ("\nx = copy.copy(y)" if target is holder else "")
+    )
+    with pytest.raises(MotoHookMovedError, match="more of the copy module"):
+        sfn_speed.check()
