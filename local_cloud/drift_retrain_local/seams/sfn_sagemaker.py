@@ -127,6 +127,11 @@ def _job_failed(task: Any, env: Any, response: dict[str, Any]) -> Any:
     return _task_failed(task, env, name, error.to_name(), moto.to_json_str(response))
 
 
+def _new_sagemaker_service() -> Any:
+    """A new :class:`StateTaskServiceSageMaker` (what a copy of one is rebuilt from)."""
+    return _sfn_service_class()()
+
+
 @functools.cache
 def _sfn_service_class() -> type:
     """:class:`StateTaskServiceSageMaker`, built on moto's callback service (the Batch pattern)."""
@@ -139,6 +144,11 @@ def _sfn_service_class() -> type:
         def __init__(self) -> None:
             # WaitForTaskToken only so that moto's callback machinery has its endpoint; it is refused below.
             super().__init__(supported_integration_patterns={condition.Sync, condition.WaitForTaskToken})
+
+        def __reduce__(self) -> tuple[Any, ...]:
+            # A class made in a function has no importable name: a copied (or pickled) parsed program
+            # rebuilds this task's service through the module-level factory, with the same attributes.
+            return (_new_sagemaker_service, (), dict(vars(self)))
 
         def _action(self) -> str:
             return self.resource.api_action.lower()

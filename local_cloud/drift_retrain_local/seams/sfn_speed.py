@@ -3,8 +3,9 @@
 - **The ASL parser runs on every create and every execution.** moto parses the definition with ANTLR
   when a state machine is created (to validate it) and again when each execution starts: about a second
   of CPU for this project's definition, every time. Here each definition is parsed once per process
-  (of 64 kept, the least recently used goes first) and every caller gets a deep copy of the parsed
-  program (about 10 ms), so no execution shares state with another. The cache outlives one local cloud (a parse depends on the definition alone). A definition
+  (of 64 kept, the least recently used goes first) and every caller gets its own copy of the parsed
+  program, unpickled from the cached bytes (1.3 ms for the main definition, where ``deepcopy`` took
+  10 ms), so no execution shares state with another. The cache outlives one local cloud (a parse depends on the definition alone). A definition
   that does not parse raises exactly as before (errors are never cached). Creating a state machine
   whose definition already parsed skips the copy too: validation only asks whether it parses.
 - **GetExecutionHistory ignores its options.** moto returns every event with its full input and output
@@ -134,13 +135,27 @@ def _cached_parse(definition: str) -> tuple[Any, Any]:
         if found is not None:
             _cache[definition] = found  # the most recently used is the last evicted
     if found is None:
-        found = _originals["parse"](definition)  # raises for a bad definition: nothing cached
+        program, tree = _originals["parse"](definition)  # raises for a bad definition: nothing cached
+        found = (_frozen(program), tree)
         with _lock:
             while len(_cache) >= _CACHE_LIMIT:
                 _cache.pop(next(iter(_cache)))
             _cache[definition] = found
     program, tree = found
-    return copy.deepcopy(program), tree
+    return _thawed(program), tree
+
+
+def _frozen(program: Any) -> Any:
+    """A parsed program as kept in the cache: its pickle, or the program itself if it has none."""
+    try:
+        return pickle.dumps(program, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something in it pickle cannot write: callers get deep copies instead
+        return program
+
+
+def _thawed(kept: Any) -> Any:
+    """A fresh copy of a cached program: unpickled (a few times faster than ``deepcopy``), or deep-copied."""
+    return pickle.loads(kept) if isinstance(kept, bytes) else copy.deepcopy(kept)
 
 
 def _copy_data(value: Any, memo: dict[int, Any] | None = None) -> Any:

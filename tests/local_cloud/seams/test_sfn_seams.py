@@ -219,6 +219,23 @@ def test_each_definition_is_parsed_once_and_every_execution_gets_its_own_program
     assert first is not second and type(first) is type(second)  # no execution shares a program
 
 
+def test_every_definition_of_the_stack_is_kept_pickled_and_copied_by_unpickling(cloud: LocalCloud) -> None:
+    sfn = cloud.client("stepfunctions")
+    definitions = [
+        sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]
+        for machine in sfn.list_state_machines()["stateMachines"]
+    ]
+    main = max(definitions, key=len)
+    kept = []
+    for text in definitions:  # each parsed (or found) now, so none was dropped before it is read
+        sfn_speed._cached_parse(text)
+        kept.append(sfn_speed._cache[text][0])
+    assert len(kept) >= 5 and all(isinstance(program, bytes) for program in kept)  # SageMaker tasks too
+    copied = sfn_speed._cached_parse(main)[0]
+    again = sfn_speed._cached_parse(main)[0]
+    assert type(copied) is type(again) and copied is not again  # no execution shares a program
+
+
 def test_the_parse_cache_drops_the_least_recently_used_definition(
     cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
