@@ -6,20 +6,20 @@ package importable from every folder.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 
-import botocore.loaders
 import botocore.session
 import pytest
 from moto import mock_aws
 from support.lambda_context import REGION, LambdaContext
 
+from drift_retrain_local.cloud.server import shared_loader
+
 # moto's mock_aws gives every test a new boto3 default session (so no client or credential leaks from one
 # test into the next), and each new session re-read every service model's JSON: a third of a functional
 # test's time. The models are read-only data, so every session here shares one loader and its cache.
-botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+botocore.session.create_loader = shared_loader
 
 
 @pytest.fixture

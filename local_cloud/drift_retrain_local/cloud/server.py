@@ -25,7 +25,7 @@ from moto.server import ThreadedMotoServer
 from drift_retrain_local.cloud.in_process import InProcessTransport
 from drift_retrain_local.stack.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
-__all__ = ["EmbeddedAws"]
+__all__ = ["EmbeddedAws", "shared_loader"]
 
 _werkzeug_logger = logging.getLogger("werkzeug")
 _running: list[EmbeddedAws] = []
@@ -53,20 +53,20 @@ class _RememberingDispatcher(DomainDispatcherApplication):
 
 
 @functools.cache
-def _service_models() -> Loader:
-    """botocore's loader of service models, shared by every session made here.
+def shared_loader(search_path_string: str | None = None) -> Loader:
+    """botocore's ``create_loader``, once per search path for the whole process.
 
-    Each run gets a fresh default session, and a fresh session reads and parses the JSON model of every
-    service it makes a client for again (SageMaker's alone is megabytes): about 0.1 s per service per
-    run. The models are botocore's installed data and never change in a process, so one loader's cache
-    serves every session.
+    A new botocore session reads and parses the JSON model of every service it makes a client for
+    (SageMaker's alone is megabytes): about 0.1 s per service per session. The models are botocore's
+    installed data and never change in a process, so sessions share one loader and its cache: each run's
+    fresh default session here, and (``tests/conftest.py``) each test's ``mock_aws`` session.
     """
-    return create_loader(os.environ.get("AWS_DATA_PATH"))
+    return create_loader(search_path_string)
 
 
 def _fresh_session() -> boto3.Session:
-    """A new default-session-to-be, reading service models through :func:`_service_models`."""
-    loader = _service_models()
+    """A new default-session-to-be, reading service models through :func:`shared_loader`."""
+    loader = shared_loader(os.environ.get("AWS_DATA_PATH"))
     core = botocore.session.Session()
     core.register_component("data_loader", loader)
     with _running_lock:
