@@ -5,9 +5,10 @@
   of CPU for this project's definition, every time. Here each definition is parsed once per process
   (of 64 kept, the least recently used goes first) and every caller gets its own copy of the parsed
   program, unpickled from the cached bytes (1.3 ms for the main definition, where ``deepcopy`` took
-  10 ms), so no execution shares state with another. The cache outlives one local cloud (a parse depends on the definition alone). A definition
-  that does not parse raises exactly as before (errors are never cached). Creating a state machine
-  whose definition already parsed skips the copy too: validation only asks whether it parses.
+  10 ms), so no execution shares state with another. The cache outlives one local cloud (a parse
+  depends on the definition alone). A definition that does not parse raises exactly as before (errors
+  are never cached). Creating a state machine whose definition already parsed skips the copy too:
+  validation only asks whether it parses.
 - **GetExecutionHistory ignores its options.** moto returns every event with its full input and output
   whatever the request says. AWS honours ``includeExecutionData=false`` (no ``input``/``output`` in the
   event details), ``reverseOrder`` and ``maxResults``/``nextToken``. Watchers that only need state names
@@ -129,7 +130,7 @@ def check() -> None:
 
 
 def _cached_parse(definition: str) -> tuple[Any, Any]:
-    """moto's ``parse``, once per definition: a fresh deep copy of the program for every caller."""
+    """moto's ``parse``, once per definition: a fresh copy of the program for every caller."""
     with _lock:
         found = _cache.pop(definition, None)
         if found is not None:

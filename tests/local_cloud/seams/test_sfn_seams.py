@@ -198,17 +198,23 @@ def _passes(name: str, count: int = 3) -> dict[str, Any]:
     return {"StartAt": f"{name}-0", "States": states}
 
 
-def test_each_definition_is_parsed_once_and_every_execution_gets_its_own_program(
-    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    parsed: list[str] = []
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every definition moto's own parser is asked to parse from now on (the cache's misses)."""
+    asked: list[str] = []
     original = sfn_speed._originals["parse"]
 
     def counting(definition: str) -> Any:
-        parsed.append(definition)
+        asked.append(definition)
         return original(definition)
 
     monkeypatch.setitem(sfn_speed._originals, "parse", counting)
+    return asked
+
+
+def test_each_definition_is_parsed_once_and_every_execution_gets_its_own_program(
+    cloud: LocalCloud, parsed: list[str]
+) -> None:
     definition = _passes("parse-once")
     outputs = [json.loads(run_definition(cloud, f"parse-once-{i}", definition)["output"]) for i in range(2)]
 
@@ -237,16 +243,8 @@ def test_every_definition_of_the_stack_is_kept_pickled_and_copied_by_unpickling(
 
 
 def test_the_parse_cache_drops_the_least_recently_used_definition(
-    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+    cloud: LocalCloud, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed: list[str] = []
-    original = sfn_speed._originals["parse"]
-
-    def counting(definition: str) -> Any:
-        parsed.append(definition)
-        return original(definition)
-
-    monkeypatch.setitem(sfn_speed._originals, "parse", counting)
     monkeypatch.setattr(sfn_speed, "_cache", {})
     monkeypatch.setattr(sfn_speed, "_CACHE_LIMIT", 3)
     a, b, c, d = (json.dumps(_passes(f"lru-{name}")) for name in "abcd")
