@@ -1,8 +1,8 @@
 """How many examples a property test draws: all it asks for in ``make test``, a share in ``make test-fast``.
 
 ``make test-fast`` is the inner loop. It sets ``TEST_EXAMPLES_SHARE=0.2``, so each property test draws a
-fifth of its examples (never fewer than 10, nor more than it asks for), drawn as the test draws them. A property
-that fails for many inputs still fails in seconds there; ``make test`` and CI draw every example.
+fifth of its examples (never fewer than 10, nor more than it asks for), drawn as the test draws them. A
+property that fails for many inputs still fails in seconds there; ``make test`` and CI draw every example.
 """
 
 from __future__ import annotations

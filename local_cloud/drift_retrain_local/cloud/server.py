@@ -30,6 +30,8 @@ __all__ = ["EmbeddedAws", "shared_loader"]
 _werkzeug_logger = logging.getLogger("werkzeug")
 _running: list[EmbeddedAws] = []
 _running_lock = threading.Lock()
+#: Guards the shared loader's search path while a session is made and the path tidied.
+_loader_lock = threading.Lock()
 
 
 class _RememberingDispatcher(DomainDispatcherApplication):
@@ -69,7 +71,7 @@ def _fresh_session() -> boto3.Session:
     loader = shared_loader(os.environ.get("AWS_DATA_PATH"))
     core = botocore.session.Session()
     core.register_component("data_loader", loader)
-    with _running_lock:
+    with _loader_lock:
         session = boto3.Session(botocore_session=core)
         # boto3 adds its resource folder to the loader's search path once per session: keep it once.
         loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))

@@ -148,7 +148,7 @@ def _sfn_service_class() -> type:
         def __reduce__(self) -> tuple[Any, ...]:
             # A class made in a function has no importable name: a copied (or pickled) parsed program
             # rebuilds this task's service through the module-level factory, with the same attributes.
-            return (_new_sagemaker_service, (), dict(vars(self)))
+            return (_new_sagemaker_service, (), vars(self))
 
         def _action(self) -> str:
             return self.resource.api_action.lower()
