@@ -6,12 +6,15 @@ No module-scoped cloud here: moto's backends are process-wide, so these tests st
 from __future__ import annotations
 
 import os
+import socket
+import socketserver
+import threading
 
 import boto3
 import pytest
 
 from drift_retrain_local.cloud.local_cloud import local_cloud
-from drift_retrain_local.cloud.server import EmbeddedAws
+from drift_retrain_local.cloud.server import EmbeddedAws, _stop_promptly
 
 
 def test_leaving_restores_the_environment_and_default_session() -> None:
@@ -48,3 +51,31 @@ def test_each_run_gets_a_fresh_session_that_reads_service_models_once_per_proces
     loader = first.get_component("data_loader")
     assert second.get_component("data_loader") is loader  # ... but the parsed models are shared
     assert len(loader.search_paths) == len(set(loader.search_paths))  # boto3's folder added once
+
+
+class _PatientServer:
+    """A server whose loop looks for a shutdown request once an hour (moto's looks every 0.5 s)."""
+
+    def __init__(self) -> None:
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), socketserver.BaseRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(3600,), daemon=True)
+        self._thread.start()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+
+def test_stopping_wakes_the_server_loop_instead_of_waiting_for_its_next_poll() -> None:
+    server = _PatientServer()
+    stopping = threading.Thread(target=_stop_promptly, args=(server,), daemon=True)
+    stopping.start()
+    stopping.join(timeout=30)  # without the wake-up this would wait an hour
+    assert not stopping.is_alive(), "the server loop was never woken"
+    with pytest.raises(OSError):
+        socket.create_connection(server.get_host_and_port(), timeout=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from drift_retrain.engine.challenger import (
     CHALLENGE,
@@ -15,6 +16,7 @@ from drift_retrain.engine.challenger import (
     ChallengerSettings,
     Point,
     Probe,
+    _p_upper,
     advance,
     expected_gain,
     probe_due,
@@ -256,3 +258,11 @@ def test_the_state_passes_the_batchs_probe_to_the_rule():
     state, block, _ = advance(state, batch, ON, **STEP)
     assert block["decision"] == CHALLENGE and block["gain"]["signal"] == PROBE
     assert block["gain"]["probe_gain"] == 0.05 and block["gain"]["probe_rows"] == 2000
+
+
+@pytest.mark.parametrize("df", [None, 1, 2, 5, 30, 1_000])
+def test_the_one_sided_p_is_scipy_stats_own_survival_function(df):
+    """The rule reads norm and t through scipy.special (no scipy.stats import at cold start): same bits."""
+    for z in [*np.random.default_rng(3).normal(0.0, 3.0, 200), 0.0, 40.0, -40.0]:
+        expected = stats.norm.sf(z) if df is None else stats.t.sf(z, df)
+        assert _p_upper(z, 1.0, df) == float(expected), (z, df)
