@@ -31,6 +31,7 @@ def profiles() -> tuple:
     )
 
 
+@cache  # two tests read the one-family run at 300 rows: seeded, so it is the same run
 def stable_alarms(batch_rows: int, *, label_alone: bool) -> tuple[int, int]:
     """(batches with any alarm, batches whose label alarmed) over ``TRIALS`` stable labelled batches."""
     rng = np.random.default_rng(19 + batch_rows)
